@@ -1,0 +1,155 @@
+"""Accounts endpoints under /api/v1/: the current organization, members, teams, invitations."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from socialops.api import OrgScopedViewSet
+from socialops.errors import ValidationFailed
+
+from . import selectors, services
+from .capabilities import Capability
+from .models import Invitation, Membership, Team
+from .serializers import (
+    InvitationIn,
+    InvitationOut,
+    MemberIn,
+    MemberOut,
+    OrganizationIn,
+    OrganizationOut,
+    TeamIn,
+    TeamOut,
+)
+
+
+def _team_or_error(org, team_id, field):
+    if team_id is None:
+        return None
+    team = Team.objects.for_org(org).filter(pk=team_id).first()
+    if team is None:
+        raise ValidationFailed("That team does not exist.", fields={field: ["Choose a valid team."]})
+    return team
+
+
+class OrganizationViewSet(OrgScopedViewSet):
+    """The organization the token belongs to."""
+
+    write_capability = Capability.MANAGE_ORGANIZATION
+
+    @extend_schema(responses=OrganizationOut)
+    def current(self, request):
+        return Response(OrganizationOut(self.organization).data)
+
+    @extend_schema(request=OrganizationIn, responses=OrganizationOut)
+    def update_current(self, request):
+        data = {**OrganizationOut(self.organization).data, **request.data}
+        payload = OrganizationIn(data=data)
+        payload.is_valid(raise_exception=True)
+        org = services.update_organization(
+            self.organization, by=self.membership, name=payload.validated_data["name"],
+            timezone_name=payload.validated_data["timezone"], language=payload.validated_data["default_language"],
+        )
+        return Response(OrganizationOut(org).data)
+
+
+class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    model = Team
+    serializer_class = TeamOut
+    write_capability = Capability.MANAGE_TEAMS
+
+    def scoped_queryset(self, organization):
+        return selectors.teams_of(organization).order_by("name")
+
+    @extend_schema(request=TeamIn, responses={201: TeamOut})
+    def create(self, request):
+        payload = TeamIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        team = services.create_team(
+            self.organization, by=self.membership, name=d["name"],
+            parent=_team_or_error(self.organization, d.get("parent"), "parent"), description=d.get("description", ""),
+        )
+        return Response(TeamOut(team).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TeamIn, responses=TeamOut)
+    def partial_update(self, request, pk=None):
+        team = self.get_object()
+        current = {"name": team.name, "parent": team.parent_id, "description": team.description}
+        payload = TeamIn(data={**current, **request.data})
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        team = services.update_team(
+            team, by=self.membership, name=d["name"],
+            parent=_team_or_error(self.organization, d.get("parent"), "parent"), description=d.get("description", ""),
+        )
+        return Response(TeamOut(team).data)
+
+    def destroy(self, request, pk=None):
+        services.delete_team(self.get_object(), by=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    model = Membership
+    serializer_class = MemberOut
+    write_capability = Capability.MANAGE_MEMBERS
+
+    def scoped_queryset(self, organization):
+        return selectors.members_of(organization)
+
+    @extend_schema(request=MemberIn, responses=MemberOut)
+    def partial_update(self, request, pk=None):
+        member = self.get_object()
+        payload = MemberIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        if "role" in d:
+            services.change_role(member, by=self.membership, role=d["role"])
+        if "teams" in d:
+            teams = list(Team.objects.for_org(self.organization).filter(pk__in=d["teams"]))
+            if len(teams) != len(set(d["teams"])):
+                raise ValidationFailed("Some teams do not exist.", fields={"teams": ["Choose valid teams."]})
+            services.set_member_teams(member, by=self.membership, teams=teams)
+        member.refresh_from_db()
+        return Response(MemberOut(member).data)
+
+    @extend_schema(request=None, responses=MemberOut)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        member = services.deactivate_member(self.get_object(), by=self.membership)
+        return Response(MemberOut(member).data)
+
+    @extend_schema(request=None, responses=MemberOut)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        member = services.reactivate_member(self.get_object(), by=self.membership)
+        return Response(MemberOut(member).data)
+
+
+class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    model = Invitation
+    serializer_class = InvitationOut
+    read_capability = Capability.MANAGE_MEMBERS
+    write_capability = Capability.MANAGE_MEMBERS
+
+    def scoped_queryset(self, organization):
+        return selectors.invitations_of(organization)
+
+    @extend_schema(request=InvitationIn, responses={201: InvitationOut})
+    def create(self, request):
+        payload = InvitationIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        issued = services.invite_member(
+            self.organization, by=self.membership, email=d["email"], role=d["role"],
+            team=_team_or_error(self.organization, d.get("team"), "team"),
+        )
+        return Response(InvitationOut(issued.invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=InvitationOut)
+    def destroy(self, request, pk=None):
+        invitation = services.revoke_invitation(self.get_object(), by=self.membership)
+        return Response(InvitationOut(invitation).data)

@@ -1,0 +1,42 @@
+"""API authentication: ``Authorization: Bearer sop_…`` names a member of one organization."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from governance.services import set_audit_actor
+
+from .services import authenticate_token
+
+
+class OrganizationTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if len(parts) != 2 or parts[0] not in ("Bearer", "Token"):
+            raise exceptions.AuthenticationFailed(_("Send the token as: Authorization: Bearer <token>."))
+        token = authenticate_token(parts[1])
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("This token is not valid, has expired or was revoked."))
+        membership = token.membership
+        request._request.organization = membership.organization
+        request._request.membership = membership
+        set_audit_actor(membership.user, via="api")
+        return (membership.user, token)
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class OrganizationTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.OrganizationTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "A personal token, scoped to one organization."}

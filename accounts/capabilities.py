@@ -1,0 +1,92 @@
+"""Roles and the capabilities they grant: the one place that answers "may this person do this?".
+
+Pages, the API, tasks and templates all call :func:`can` (or :func:`require`). Later issues
+narrow capabilities per channel or team; they extend :func:`can`, not its callers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from .models import Membership
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    MANAGER = "manager", _("Manager")
+    PUBLISHER = "publisher", _("Publisher")
+    CONTRIBUTOR = "contributor", _("Contributor")
+    MODERATOR = "moderator", _("Moderator")
+    ANALYST = "analyst", _("Analyst")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Capability(models.TextChoices):
+    VIEW = "view", _("See the organization's plan, posts and channels")
+    COMPOSE = "compose", _("Write drafts and submit them for approval")
+    PUBLISH = "publish", _("Schedule and publish posts")
+    APPROVE = "approve", _("Approve or reject posts")
+    MODERATE = "moderate", _("Answer, hide and delete comments and messages")
+    VIEW_ANALYTICS = "view_analytics", _("See analytics and reports")
+    MANAGE_CHANNELS = "manage_channels", _("Connect, reconnect and remove channels")
+    MANAGE_WORKFLOWS = "manage_workflows", _("Edit approval workflows")
+    MANAGE_TEAMS = "manage_teams", _("Create, rename and move teams")
+    MANAGE_MEMBERS = "manage_members", _("Invite people, change roles, deactivate members")
+    MANAGE_GOVERNANCE = "manage_governance", _("Audit log, offboarding, security policies, incidents")
+    MANAGE_ORGANIZATION = "manage_organization", _("Organization settings")
+    MANAGE_OWNERS = "manage_owners", _("Make or remove owners")
+
+
+C = Capability
+_ALL = frozenset(Capability)
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.OWNER: _ALL,
+    Role.ADMIN: _ALL - {C.MANAGE_OWNERS},
+    Role.MANAGER: frozenset(
+        {C.VIEW, C.COMPOSE, C.PUBLISH, C.APPROVE, C.MODERATE, C.VIEW_ANALYTICS, C.MANAGE_CHANNELS,
+         C.MANAGE_WORKFLOWS, C.MANAGE_TEAMS}
+    ),
+    Role.PUBLISHER: frozenset({C.VIEW, C.COMPOSE, C.PUBLISH, C.MODERATE, C.VIEW_ANALYTICS}),
+    Role.CONTRIBUTOR: frozenset({C.VIEW, C.COMPOSE}),
+    Role.MODERATOR: frozenset({C.VIEW, C.MODERATE}),
+    Role.ANALYST: frozenset({C.VIEW, C.VIEW_ANALYTICS}),
+    Role.VIEWER: frozenset({C.VIEW}),
+}
+
+
+def role_grants(role: str, capability: str) -> bool:
+    return capability in ROLE_CAPABILITIES.get(role, frozenset())
+
+
+def can(membership: Membership | None, capability: str, obj: Any = None) -> bool:
+    """May the holder of ``membership`` use ``capability`` (on ``obj``, when given)?
+
+    False for no membership, an inactive one, a role that lacks the capability, and an
+    object that belongs to another organization.
+    """
+    if membership is None or not membership.is_active or not membership.user.is_active:
+        return False
+    if capability not in Capability.values:
+        raise ValueError(f"Unknown capability {capability!r}")
+    if obj is not None:
+        obj_org_id = getattr(obj, "organization_id", None)
+        if obj_org_id is not None and obj_org_id != membership.organization_id:
+            return False
+    return role_grants(membership.role, capability)
+
+
+def capabilities_of(membership: Membership | None) -> frozenset[str]:
+    if membership is None or not membership.is_active:
+        return frozenset()
+    return ROLE_CAPABILITIES.get(membership.role, frozenset())
+
+
+def matrix() -> list[tuple[str, list[bool]]]:
+    """Capability rows × role columns, for the README and the roles page."""
+    return [(cap, [role_grants(role, cap) for role in Role.values]) for cap in Capability.values]

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from socialops.errors import ApplicationError
+
+from .capabilities import Role
+from .models import TIMEZONE_CHOICES, Team
+
+
+class ServiceFormMixin:
+    """Copies an ApplicationError's messages onto the form, so pages show what the API returns."""
+
+    def apply_error(self, exc: ApplicationError) -> None:
+        placed = False
+        for field, messages in exc.fields.items():
+            if field in self.fields:
+                for message in messages:
+                    self.add_error(field, message)
+                placed = True
+        if not placed or exc.message:
+            self.add_error(None, exc.message)
+
+
+class OrganizationCreateForm(ServiceFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    slug = forms.SlugField(label=_("Address"), max_length=60, required=False,
+                           help_text=_("Used in links: /o/<address>/. Letters, digits and hyphens."))
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES, initial="UTC")
+    language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES, initial="en")
+
+
+class OrganizationSettingsForm(ServiceFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
+    language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+
+
+class TeamForm(ServiceFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    parent = forms.ModelChoiceField(label=_("Parent team"), queryset=Team.objects.none(), required=False,
+                                    empty_label=_("— none (top level) —"))
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+
+    def __init__(self, *args, organization, exclude: Team | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = Team.objects.for_org(organization).order_by("name")
+        if exclude is not None:
+            qs = qs.exclude(pk=exclude.pk)
+        self.fields["parent"].queryset = qs
+
+
+class InvitationForm(ServiceFormMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.CONTRIBUTOR)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False,
+                                  empty_label=_("— no team —"))
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.for_org(organization).order_by("name")
+
+
+class MemberForm(ServiceFormMixin, forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    teams = forms.ModelMultipleChoiceField(label=_("Teams"), queryset=Team.objects.none(), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = Team.objects.for_org(organization).order_by("name")
+
+
+class ProfileForm(ServiceFormMixin, forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES,
+                                 help_text=_("Every time in SocialOps is shown in this zone."))
+
+
+class InvitationSignupForm(ServiceFormMixin, forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text=_("At least 10 characters; not a common password."))
+    password_again = forms.CharField(label=_("Password again"),
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
+class ApiTokenForm(ServiceFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “BI export”."))
+    expires_at = forms.DateTimeField(label=_("Expires"), required=False,
+                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                     help_text=_("Leave empty for a token that lasts until revoked."))

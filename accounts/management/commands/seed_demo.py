@@ -1,0 +1,63 @@
+"""Seed a demo organization (idempotent: running it again reuses what exists)."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts import selectors, services
+from accounts.capabilities import Role
+from accounts.models import Membership, Organization, Team, User
+
+DEMO_PASSWORD = "socialops-demo"  # noqa: S105 - printed for the demo on purpose
+
+PEOPLE = [
+    ("admin@demo.socialops.local", "Dewi Admin", Role.OWNER, "Head office"),
+    ("manager@demo.socialops.local", "Budi Manager", Role.MANAGER, "Head office"),
+    ("publisher@demo.socialops.local", "Sari Publisher", Role.PUBLISHER, "Indonesia"),
+    ("approver@demo.socialops.local", "Rina Legal", Role.ADMIN, "Head office"),
+    ("viewer@demo.socialops.local", "Eko Viewer", Role.VIEWER, "Jakarta"),
+]
+TEAMS = [("Head office", None), ("Indonesia", "Head office"), ("Jakarta", "Indonesia"), ("Surabaya", "Indonesia"),
+         ("Singapore", "Head office")]
+
+
+def _user(email: str, name: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name)
+    EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    return user
+
+
+class Command(BaseCommand):
+    help = "Create the demo organization 'Nusantara Foods' with teams and people (safe to run again)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        owner = _user(PEOPLE[0][0], PEOPLE[0][1])
+        org = Organization.objects.filter(slug="demo").first()
+        if org is None:
+            org = services.create_organization(name="Nusantara Foods (demo)", slug="demo", owner=owner,
+                                               timezone_name="Asia/Jakarta", language="en")
+        owner_m = selectors.membership_for(owner, org)
+        teams: dict[str, Team] = {t.name: t for t in selectors.teams_of(org)}
+        for name, parent in TEAMS:
+            if name not in teams:
+                teams[name] = services.create_team(org, by=owner_m, name=name, parent=teams.get(parent))
+        for email, name, role, team in PEOPLE:
+            user = _user(email, name)
+            m = Membership.objects.for_org(org).filter(user=user).first()
+            if m is None:
+                m = Membership.objects.create(organization=org, user=user, role=role)
+            m.teams.add(teams[team])
+        # A second organization, so switching between tenants can be tried at once.
+        other = Organization.objects.filter(slug="demo-agency").first()
+        if other is None:
+            services.create_organization(name="Garuda Agency (demo)", slug="demo-agency", owner=owner,
+                                         timezone_name="Asia/Singapore")
+        self.stdout.write(self.style.SUCCESS("Demo organization ready: /o/demo/"))
+        self.stdout.write("Sign in with any of these (password: %s):" % DEMO_PASSWORD)
+        for email, _name, role, _team in PEOPLE:
+            self.stdout.write(f"  {email:34} {role}")

@@ -1,0 +1,111 @@
+"""Reads that other apps and the views use. Every tenant read names the organization first."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .models import ApiToken, Invitation, Membership, Organization, Team, User
+
+
+def all_organizations() -> QuerySet[Organization]:
+    return Organization.objects.all()
+
+
+def lock_organization(org_id: int) -> Organization:
+    """Row lock on the organization (serializes audit-chain appends; a no-op outside PostgreSQL)."""
+    return Organization.objects.select_for_update().get(pk=org_id)
+
+
+def organizations_of(user: User) -> QuerySet[Organization]:
+    return Organization.objects.filter(
+        pk__in=Membership.objects.unscoped().filter(user=user, is_active=True).values("organization_id")
+    ).order_by("name")
+
+
+def membership_for(user: User, organization: Organization) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.for_org(organization)
+        .select_related("user", "organization")
+        .filter(user=user, is_active=True)
+        .first()
+    )
+
+
+def members_of(organization: Organization, *, include_inactive: bool = True) -> QuerySet[Membership]:
+    qs = Membership.objects.for_org(organization).select_related("user").prefetch_related("teams")
+    return qs if include_inactive else qs.filter(is_active=True)
+
+
+def teams_of(organization: Organization) -> QuerySet[Team]:
+    return Team.objects.for_org(organization).select_related("parent")
+
+
+def team_tree(organization: Organization) -> list[tuple[Team, int]]:
+    """Teams in depth-first order with their depth, from one query."""
+    teams = list(Team.objects.for_org(organization).order_by("name"))
+    children: dict[int | None, list[Team]] = {}
+    for team in teams:
+        children.setdefault(team.parent_id, []).append(team)
+    out: list[tuple[Team, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for team in children.get(parent_id, []):
+            out.append((team, depth))
+            walk(team.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def team_subtree_ids(organization: Organization, team: Team) -> set[int]:
+    ids = {team.pk}
+    teams = list(Team.objects.for_org(organization).values_list("pk", "parent_id"))
+    changed = True
+    while changed:
+        changed = False
+        for pk, parent_id in teams:
+            if parent_id in ids and pk not in ids:
+                ids.add(pk)
+                changed = True
+    return ids
+
+
+def invitations_of(organization: Organization) -> QuerySet[Invitation]:
+    return Invitation.objects.for_org(organization).select_related("team", "invited_by")
+
+
+def tokens_of(membership: Membership) -> QuerySet[ApiToken]:
+    return ApiToken.objects.for_org(membership.organization_id).filter(membership=membership)
+
+
+# --- Per-object accessors: another organization's object and a missing one are the same 404.
+
+def get_team(organization: Organization, team_id: int) -> Team:
+    team = Team.objects.for_org(organization).filter(pk=team_id).first()
+    if team is None:
+        raise Http404("No such team.")
+    return team
+
+
+def get_membership(organization: Organization, membership_id: int) -> Membership:
+    m = Membership.objects.for_org(organization).select_related("user").filter(pk=membership_id).first()
+    if m is None:
+        raise Http404("No such member.")
+    return m
+
+
+def get_invitation(organization: Organization, invitation_id: int) -> Invitation:
+    inv = Invitation.objects.for_org(organization).filter(pk=invitation_id).first()
+    if inv is None:
+        raise Http404("No such invitation.")
+    return inv
+
+
+def get_token(membership: Membership, token_id: int) -> ApiToken:
+    token = tokens_of(membership).filter(pk=token_id).first()
+    if token is None:
+        raise Http404("No such token.")
+    return token

@@ -1,0 +1,434 @@
+"""Every state change of accounts: one function each, verb first, audited in its transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from governance.services import record_event
+from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
+
+from .capabilities import Capability, Role, can
+from .models import ApiToken, Invitation, Membership, Organization, Team, User
+
+TOKEN_PREFIX = "sop"
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _require(membership: Membership, capability: str, obj=None) -> None:
+    if not can(membership, capability, obj):
+        raise NotAllowed(_("You do not have permission to do that."))
+
+
+# --- Organizations ---------------------------------------------------------------------------
+
+@transaction.atomic
+def create_organization(*, name: str, slug: str | None = None, owner: User, timezone_name: str = "UTC",
+                        language: str = "en") -> Organization:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Give the organization a name."), fields={"name": [_("This field is required.")]})
+    slug = slugify(slug or name)[:60]
+    if not slug:
+        raise ValidationFailed(_("The slug must contain letters or digits."), fields={"slug": [_("Enter a valid slug.")]})
+    if Organization.objects.filter(slug=slug).exists():
+        raise ValidationFailed(
+            _("An organization with the address “%(slug)s” already exists.") % {"slug": slug},
+            fields={"slug": [_("This slug is taken.")]},
+        )
+    org = Organization.objects.create(name=name, slug=slug, timezone=timezone_name, default_language=language)
+    Membership.objects.create(organization=org, user=owner, role=Role.OWNER)
+    record_event(org, "organization.created", obj=org, actor=owner, changes={"name": name, "slug": slug})
+    return org
+
+
+@transaction.atomic
+def update_organization(org: Organization, *, by: Membership, name: str, timezone_name: str, language: str) -> Organization:
+    _require(by, Capability.MANAGE_ORGANIZATION)
+    if not (name or "").strip():
+        raise ValidationFailed(_("Give the organization a name."), fields={"name": [_("This field is required.")]})
+    before = {"name": org.name, "timezone": org.timezone, "default_language": org.default_language}
+    org.name, org.timezone, org.default_language = name.strip(), timezone_name, language
+    org.save(update_fields=["name", "timezone", "default_language"])
+    after = {"name": org.name, "timezone": org.timezone, "default_language": org.default_language}
+    record_event(org, "organization.updated", obj=org, changes=_diff(before, after))
+    return org
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+
+
+# --- Teams -----------------------------------------------------------------------------------
+
+def _check_parent(org: Organization, team: Team | None, parent: Team | None) -> None:
+    if parent is None:
+        return
+    if parent.organization_id != org.pk:
+        raise ValidationFailed(_("That parent team does not exist."), fields={"parent": [_("Choose a valid team.")]})
+    if team is None:
+        return
+    # Walk up from the new parent: meeting the team itself means the move would make a cycle.
+    parents = dict(Team.objects.for_org(org).values_list("pk", "parent_id"))
+    node: int | None = parent.pk
+    while node is not None:
+        if node == team.pk:
+            raise ValidationFailed(
+                _("A team cannot be placed under itself or one of its own sub-teams."),
+                fields={"parent": [_("This would make the team its own ancestor.")]},
+            )
+        node = parents.get(node)
+
+
+def _check_name(org: Organization, name: str, exclude: Team | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Give the team a name."), fields={"name": [_("This field is required.")]})
+    qs = Team.objects.for_org(org).filter(name__iexact=name)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    if qs.exists():
+        raise ValidationFailed(
+            _("A team called “%(name)s” already exists.") % {"name": name},
+            fields={"name": [_("Team names must be unique in the organization.")]},
+        )
+    return name
+
+
+@transaction.atomic
+def create_team(org: Organization, *, by: Membership, name: str, parent: Team | None = None,
+                description: str = "") -> Team:
+    _require(by, Capability.MANAGE_TEAMS)
+    name = _check_name(org, name)
+    _check_parent(org, None, parent)
+    team = Team.objects.create(organization=org, name=name, parent=parent, description=description or "")
+    record_event(org, "team.created", obj=team, changes={"name": name, "parent": parent.pk if parent else None})
+    return team
+
+
+@transaction.atomic
+def update_team(team: Team, *, by: Membership, name: str, parent: Team | None, description: str = "") -> Team:
+    org = by.organization
+    _require(by, Capability.MANAGE_TEAMS, team)
+    name = _check_name(org, name, exclude=team)
+    _check_parent(org, team, parent)
+    before = {"name": team.name, "parent": team.parent_id, "description": team.description}
+    team.name, team.parent, team.description = name, parent, description or ""
+    team.save(update_fields=["name", "parent", "description"])
+    after = {"name": team.name, "parent": team.parent_id, "description": team.description}
+    record_event(org, "team.updated", obj=team, changes=_diff(before, after))
+    return team
+
+
+@transaction.atomic
+def delete_team(team: Team, *, by: Membership) -> None:
+    org = by.organization
+    _require(by, Capability.MANAGE_TEAMS, team)
+    if Team.objects.for_org(org).filter(parent=team).exists():
+        raise Conflict(_("Move or delete this team's sub-teams first."))
+    record_event(org, "team.deleted", obj=team, changes={"name": team.name})
+    Membership.teams.through.objects.filter(team=team).delete()
+    team.delete()
+
+
+# --- Members ---------------------------------------------------------------------------------
+
+def _owners_left(org: Organization, excluding: Membership) -> int:
+    return Membership.objects.for_org(org).filter(role=Role.OWNER, is_active=True).exclude(pk=excluding.pk).count()
+
+
+@transaction.atomic
+def change_role(membership: Membership, *, by: Membership, role: str) -> Membership:
+    org = by.organization
+    _require(by, Capability.MANAGE_MEMBERS, membership)
+    if role not in Role.values:
+        raise ValidationFailed(_("Choose a valid role."), fields={"role": [_("Choose a valid role.")]})
+    if Role.OWNER in (role, membership.role) and not can(by, Capability.MANAGE_OWNERS):
+        raise NotAllowed(_("Only an owner can make or remove owners."))
+    if membership.role == Role.OWNER and role != Role.OWNER and _owners_left(org, membership) == 0:
+        raise Conflict(_("An organization needs at least one owner."))
+    if membership.role == role:
+        return membership
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    record_event(org, "member.role_changed", obj=membership, changes={"role": [before, role], "user": membership.user.email})
+    return membership
+
+
+@transaction.atomic
+def set_member_teams(membership: Membership, *, by: Membership, teams: list[Team]) -> Membership:
+    org = by.organization
+    _require(by, Capability.MANAGE_MEMBERS, membership)
+    if any(t.organization_id != org.pk for t in teams):
+        raise ValidationFailed(_("Choose valid teams."), fields={"teams": [_("Choose valid teams.")]})
+    before = sorted(membership.teams.values_list("pk", flat=True))
+    membership.teams.set(teams)
+    after = sorted(t.pk for t in teams)
+    if before != after:
+        record_event(org, "member.teams_changed", obj=membership, changes={"teams": [before, after]})
+    return membership
+
+
+@transaction.atomic
+def deactivate_member(membership: Membership, *, by: Membership) -> Membership:
+    org = by.organization
+    _require(by, Capability.MANAGE_MEMBERS, membership)
+    if membership.pk == by.pk:
+        raise Conflict(_("You cannot deactivate yourself."))
+    if membership.role == Role.OWNER and not can(by, Capability.MANAGE_OWNERS):
+        raise NotAllowed(_("Only an owner can deactivate an owner."))
+    if not membership.is_active:
+        raise Conflict(_("This member is already deactivated."))
+    membership.is_active = False
+    membership.deactivated_at = timezone.now()
+    membership.save(update_fields=["is_active", "deactivated_at"])
+    revoked = ApiToken.objects.for_org(org).filter(membership=membership, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    record_event(org, "member.deactivated", obj=membership, changes={"user": membership.user.email, "tokens_revoked": revoked})
+    return membership
+
+
+@transaction.atomic
+def reactivate_member(membership: Membership, *, by: Membership) -> Membership:
+    org = by.organization
+    _require(by, Capability.MANAGE_MEMBERS, membership)
+    if membership.is_active:
+        raise Conflict(_("This member is already active."))
+    membership.is_active = True
+    membership.deactivated_at = None
+    membership.save(update_fields=["is_active", "deactivated_at"])
+    record_event(org, "member.reactivated", obj=membership, changes={"user": membership.user.email})
+    return membership
+
+
+# --- Invitations -----------------------------------------------------------------------------
+
+@dataclass
+class IssuedInvitation:
+    invitation: Invitation
+    token: str  # shown once (in the e-mail); only its hash is stored
+
+    @property
+    def url(self) -> str:
+        return settings.SITE_URL + reverse("invitation_accept", args=[self.token])
+
+
+def _send_invitation_email(invitation_id: int, token: str, language: str) -> None:
+    invitation = Invitation.objects.unscoped().select_related("organization", "invited_by").get(pk=invitation_id)
+    url = settings.SITE_URL + reverse("invitation_accept", args=[token])
+    with translation.override(language):
+        context = {"invitation": invitation, "url": url, "organization": invitation.organization}
+        subject = _("You are invited to %(org)s on SocialOps") % {"org": invitation.organization.name}
+        body = render_to_string("accounts/email/invitation.txt", context)
+        html = render_to_string("accounts/email/invitation.html", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email], html_message=html)
+
+
+@transaction.atomic
+def invite_member(org: Organization, *, by: Membership, email: str, role: str, team: Team | None = None) -> IssuedInvitation:
+    _require(by, Capability.MANAGE_MEMBERS)
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    if not email or "@" not in email:
+        raise ValidationFailed(_("Enter a valid e-mail address."), fields={"email": [_("Enter a valid e-mail address.")]})
+    if role not in Role.values:
+        raise ValidationFailed(_("Choose a valid role."), fields={"role": [_("Choose a valid role.")]})
+    if role == Role.OWNER and not can(by, Capability.MANAGE_OWNERS):
+        raise NotAllowed(_("Only an owner can invite another owner."))
+    if team is not None and team.organization_id != org.pk:
+        raise ValidationFailed(_("Choose a valid team."), fields={"team": [_("Choose a valid team.")]})
+    if Membership.objects.for_org(org).filter(user__email__iexact=email).exists():
+        raise Conflict(
+            _("%(email)s is already a member of this organization.") % {"email": email},
+            fields={"email": [_("Already a member.")]},
+        )
+    # An expired open invitation is closed so that a fresh one can take its place.
+    Invitation.objects.for_org(org).filter(
+        email=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=timezone.now()
+    ).update(revoked_at=timezone.now())
+    if Invitation.objects.for_org(org).filter(email=email, accepted_at__isnull=True, revoked_at__isnull=True).exists():
+        raise Conflict(
+            _("%(email)s already has a pending invitation. Revoke it to send a new one.") % {"email": email},
+            fields={"email": [_("Already invited.")]},
+        )
+    token = secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                organization=org, email=email, role=role, team=team, token_hash=_hash(token),
+                invited_by=by.user, expires_at=timezone.now() + settings.INVITATION_TTL,
+            )
+    except IntegrityError as exc:  # a concurrent invitation to the same address won the race
+        raise Conflict(_("%(email)s already has a pending invitation.") % {"email": email}) from exc
+    record_event(org, "invitation.created", obj=invitation, changes={"email": email, "role": role, "team": team.pk if team else None})
+    language = org.default_language
+    transaction.on_commit(lambda: _send_invitation_email(invitation.pk, token, language))
+    return IssuedInvitation(invitation, token)
+
+
+@transaction.atomic
+def revoke_invitation(invitation: Invitation, *, by: Membership) -> Invitation:
+    _require(by, Capability.MANAGE_MEMBERS, invitation)
+    if invitation.status != Invitation.Status.PENDING:
+        raise Conflict(_("Only a pending invitation can be revoked."))
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    record_event(by.organization, "invitation.revoked", obj=invitation, changes={"email": invitation.email})
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation a raw token names, whatever its state (the view explains the state)."""
+    if not token or len(token) > 100:
+        return None
+    return Invitation.objects.unscoped().select_related("organization", "team").filter(token_hash=_hash(token)).first()
+
+
+@transaction.atomic
+def accept_invitation(token: str, *, user: User) -> Membership:
+    invitation = (
+        Invitation.objects.unscoped().select_for_update().select_related("organization").filter(token_hash=_hash(token)).first()
+    )
+    if invitation is None:
+        raise ApplicationError(_("This invitation link is not valid."), code="invalid_invitation")
+    if invitation.email.lower() != user.email.lower():
+        raise ApplicationError(_("This invitation was sent to another e-mail address."), code="wrong_recipient")
+    status = invitation.status
+    if status == Invitation.Status.EXPIRED:
+        raise ApplicationError(_("This invitation has expired. Ask an admin to send a new one."), code="expired")
+    if status == Invitation.Status.REVOKED:
+        raise ApplicationError(_("This invitation was revoked."), code="revoked")
+    if status == Invitation.Status.ACCEPTED:
+        raise ApplicationError(_("This invitation has already been used."), code="used")
+    org = invitation.organization
+    existing = Membership.objects.for_org(org).filter(user=user).first()
+    if existing is not None and existing.is_active:
+        raise Conflict(_("You are already a member of this organization."))
+    if existing is not None:
+        existing.is_active, existing.deactivated_at, existing.role = True, None, invitation.role
+        existing.save(update_fields=["is_active", "deactivated_at", "role"])
+        membership = existing
+    else:
+        membership = Membership.objects.create(organization=org, user=user, role=invitation.role)
+    if invitation.team_id:
+        membership.teams.add(invitation.team_id)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    record_event(org, "invitation.accepted", obj=invitation, actor=user, changes={"email": user.email, "role": invitation.role})
+    return membership
+
+
+@transaction.atomic
+def register_invited_user(token: str, *, full_name: str, password: str) -> User:
+    """Create the account an invitation names (the invitee proved the address by opening the mail)."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    invitation = find_invitation(token)
+    if invitation is None or invitation.status != Invitation.Status.PENDING:
+        raise ApplicationError(_("This invitation link is not valid any more."))
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise Conflict(_("An account for this address already exists: sign in to accept."))
+    user = User(email=invitation.email, full_name=(full_name or "").strip(), language=invitation.organization.default_language)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(_("Choose a stronger password."), fields={"password": list(exc.messages)}) from exc
+    user.set_password(password)
+    user.save()
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    accept_invitation(token, user=user)
+    return user
+
+
+# --- Personal settings and API tokens --------------------------------------------------------
+
+def update_preferences(user: User, *, full_name: str, language: str, timezone_name: str) -> User:
+    user.full_name = (full_name or "").strip()
+    user.language = language
+    user.timezone = timezone_name
+    user.save(update_fields=["full_name", "language", "timezone"])
+    return user
+
+
+def set_language(user: User, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed(_("Choose a valid language."))
+    if user.is_authenticated and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+@dataclass
+class IssuedToken:
+    token: ApiToken
+    raw: str  # shown once
+
+
+@transaction.atomic
+def create_api_token(membership: Membership, *, name: str, expires_at=None) -> IssuedToken:
+    if not membership.is_active:
+        raise NotAllowed(_("Only active members can create API tokens."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Give the token a name."), fields={"name": [_("This field is required.")]})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed(_("The expiry must be in the future."), fields={"expires_at": [_("Must be in the future.")]})
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    raw = f"{TOKEN_PREFIX}_{prefix}_{secret}"
+    token = ApiToken.objects.create(
+        organization_id=membership.organization_id, membership=membership, name=name, prefix=prefix,
+        key_hash=_hash(raw), expires_at=expires_at,
+    )
+    record_event(membership.organization, "api_token.created", obj=token, actor=membership.user, changes={"name": name})
+    return IssuedToken(token, raw)
+
+
+@transaction.atomic
+def revoke_api_token(token: ApiToken, *, by: Membership) -> ApiToken:
+    if token.membership_id != by.pk and not can(by, Capability.MANAGE_MEMBERS, token):
+        raise NotAllowed(_("You can only revoke your own tokens."))
+    if token.revoked_at is not None:
+        raise Conflict(_("This token is already revoked."))
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record_event(by.organization, "api_token.revoked", obj=token, changes={"name": token.name})
+    return token
+
+
+def authenticate_token(raw: str) -> ApiToken | None:
+    """The usable token ``raw`` names, or None. Constant-time comparison of the hash."""
+    parts = (raw or "").split("_")
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = (
+        ApiToken.objects.unscoped()
+        .select_related("membership__user", "membership__organization", "organization")
+        .filter(prefix=parts[1])
+        .first()
+    )
+    if token is None or not secrets.compare_digest(token.key_hash, _hash(raw)):
+        return None
+    if not token.is_usable or not token.membership.is_active or not token.membership.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.unscoped().filter(pk=token.pk).update(last_used_at=now)
+    return token

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from . import views
+
+# Mounted under /o/<org_slug>/ — TenancyMiddleware resolves the organization for all of them.
+org_urlpatterns = [
+    path("", views.org_home, name="org_home"),
+    path("settings/", views.org_settings, name="org_settings"),
+    path("roles/", views.roles, name="roles"),
+    path("teams/", views.team_list, name="team_list"),
+    path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
+    path("teams/<int:team_id>/delete/", views.team_delete, name="team_delete"),
+    path("members/", views.member_list, name="member_list"),
+    path("members/<int:member_id>/", views.member_detail, name="member_detail"),
+    path("members/<int:member_id>/deactivate/", views.member_deactivate, name="member_deactivate"),
+    path("members/<int:member_id>/reactivate/", views.member_reactivate, name="member_reactivate"),
+    path("invitations/", views.invitation_list, name="invitation_list"),
+    path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("tokens/", views.token_list, name="token_list"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("orgs/", views.org_list, name="org_list"),
+    path("me/", views.profile, name="profile"),
+    path("language/", views.set_language, name="set_language"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

@@ -1,0 +1,360 @@
+"""Pages of accounts: thin — parse, check access, call one service, render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from governance.selectors import audit_events_for_org
+from socialops.errors import ApplicationError
+
+from . import selectors, services
+from .capabilities import Capability, Role, can, matrix
+from .forms import (
+    ApiTokenForm,
+    InvitationForm,
+    InvitationSignupForm,
+    MemberForm,
+    OrganizationCreateForm,
+    OrganizationSettingsForm,
+    ProfileForm,
+    TeamForm,
+)
+from .models import Invitation
+
+
+def _require(request, capability: str, obj=None) -> None:
+    if not can(request.membership, capability, obj):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+
+
+@login_required
+def home(request):
+    orgs = list(selectors.organizations_of(request.user))
+    last = request.session.get("last_org")
+    for org in orgs:
+        if org.slug == last:
+            return redirect("org_home", org_slug=org.slug)
+    if len(orgs) >= 1:
+        return redirect("org_home", org_slug=orgs[0].slug)
+    return redirect("org_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_list(request):
+    form = OrganizationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.create_organization(
+                name=form.cleaned_data["name"], slug=form.cleaned_data["slug"] or None, owner=request.user,
+                timezone_name=form.cleaned_data["timezone"], language=form.cleaned_data["language"],
+            )
+        except ApplicationError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("Organization “%(name)s” created.") % {"name": org.name})
+            return redirect("org_home", org_slug=org.slug)
+    return render(request, "accounts/org_list.html", {"form": form, "orgs": selectors.organizations_of(request.user)})
+
+
+def org_home(request, org_slug):
+    org = request.organization
+    context = {
+        "member_count": selectors.members_of(org, include_inactive=False).count(),
+        "team_tree": selectors.team_tree(org),
+        "pending_invitations": [i for i in selectors.invitations_of(org) if i.status == Invitation.Status.PENDING],
+        "recent_events": audit_events_for_org(org)[:8] if can(request.membership, Capability.MANAGE_GOVERNANCE) else [],
+    }
+    return render(request, "accounts/org_home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def org_settings(request, org_slug):
+    org = request.organization
+    _require(request, Capability.MANAGE_ORGANIZATION)
+    initial = {"name": org.name, "timezone": org.timezone, "language": org.default_language}
+    form = OrganizationSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organization(org, by=request.membership, name=form.cleaned_data["name"],
+                                         timezone_name=form.cleaned_data["timezone"], language=form.cleaned_data["language"])
+        except ApplicationError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("org_settings", org_slug=org.slug)
+    return render(request, "accounts/org_settings.html", {"form": form})
+
+
+# --- Teams -----------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def team_list(request, org_slug):
+    org = request.organization
+    _require(request, Capability.VIEW)
+    form = TeamForm(request.POST or None, organization=org)
+    if request.method == "POST":
+        _require(request, Capability.MANAGE_TEAMS)
+        if form.is_valid():
+            try:
+                team = services.create_team(org, by=request.membership, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.apply_error(exc)
+            else:
+                messages.success(request, _("Team “%(name)s” created.") % {"name": team.name})
+                return redirect("team_list", org_slug=org.slug)
+    return render(request, "accounts/team_list.html", {"form": form, "tree": selectors.team_tree(org)})
+
+
+@require_http_methods(["GET", "POST"])
+def team_detail(request, org_slug, team_id):
+    org = request.organization
+    team = selectors.get_team(org, team_id)
+    _require(request, Capability.VIEW, team)
+    initial = {"name": team.name, "parent": team.parent_id, "description": team.description}
+    form = TeamForm(request.POST or None, organization=org, exclude=team, initial=initial)
+    if request.method == "POST":
+        _require(request, Capability.MANAGE_TEAMS, team)
+        if form.is_valid():
+            try:
+                services.update_team(team, by=request.membership, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.apply_error(exc)
+            else:
+                messages.success(request, _("Team saved."))
+                return redirect("team_list", org_slug=org.slug)
+    members = [m for m in selectors.members_of(org) if team in m.teams.all()]
+    return render(request, "accounts/team_detail.html", {"form": form, "team": team, "members": members})
+
+
+@require_POST
+def team_delete(request, org_slug, team_id):
+    org = request.organization
+    team = selectors.get_team(org, team_id)
+    _require(request, Capability.MANAGE_TEAMS, team)
+    try:
+        services.delete_team(team, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("team_detail", org_slug=org.slug, team_id=team.pk)
+    messages.success(request, _("Team deleted."))
+    return redirect("team_list", org_slug=org.slug)
+
+
+# --- Members ---------------------------------------------------------------------------------
+
+def member_list(request, org_slug):
+    org = request.organization
+    _require(request, Capability.VIEW)
+    return render(request, "accounts/member_list.html", {"members": selectors.members_of(org), "roles": Role})
+
+
+@require_http_methods(["GET", "POST"])
+def member_detail(request, org_slug, member_id):
+    org = request.organization
+    member = selectors.get_membership(org, member_id)
+    _require(request, Capability.VIEW, member)
+    initial = {"role": member.role, "teams": list(member.teams.all())}
+    form = MemberForm(request.POST or None, organization=org, initial=initial)
+    if request.method == "POST":
+        _require(request, Capability.MANAGE_MEMBERS, member)
+        if form.is_valid():
+            try:
+                services.change_role(member, by=request.membership, role=form.cleaned_data["role"])
+                services.set_member_teams(member, by=request.membership, teams=list(form.cleaned_data["teams"]))
+            except ApplicationError as exc:
+                form.apply_error(exc)
+            else:
+                messages.success(request, _("Member saved."))
+                return redirect("member_list", org_slug=org.slug)
+    return render(request, "accounts/member_detail.html", {"form": form, "member": member})
+
+
+@require_POST
+def member_deactivate(request, org_slug, member_id):
+    org = request.organization
+    member = selectors.get_membership(org, member_id)
+    _require(request, Capability.MANAGE_MEMBERS, member)
+    try:
+        services.deactivate_member(member, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(person)s was deactivated and their API tokens revoked.") % {"person": member.user})
+    return redirect("member_detail", org_slug=org.slug, member_id=member.pk)
+
+
+@require_POST
+def member_reactivate(request, org_slug, member_id):
+    org = request.organization
+    member = selectors.get_membership(org, member_id)
+    _require(request, Capability.MANAGE_MEMBERS, member)
+    try:
+        services.reactivate_member(member, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(person)s is active again.") % {"person": member.user})
+    return redirect("member_detail", org_slug=org.slug, member_id=member.pk)
+
+
+# --- Invitations -----------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def invitation_list(request, org_slug):
+    org = request.organization
+    _require(request, Capability.MANAGE_MEMBERS)
+    form = InvitationForm(request.POST or None, organization=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.invite_member(org, by=request.membership, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
+            return redirect("invitation_list", org_slug=org.slug)
+    return render(request, "accounts/invitation_list.html", {"form": form, "invitations": selectors.invitations_of(org)})
+
+
+@require_POST
+def invitation_revoke(request, org_slug, invitation_id):
+    org = request.organization
+    invitation = selectors.get_invitation(org, invitation_id)
+    _require(request, Capability.MANAGE_MEMBERS, invitation)
+    try:
+        services.revoke_invitation(invitation, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Invitation revoked."))
+    return redirect("invitation_list", org_slug=org.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    """The link in the invitation e-mail. Works signed out (new account) and signed in (same address)."""
+    invitation = services.find_invitation(token)
+    if invitation is None:
+        raise Http404("No such invitation.")
+    user = request.user
+    if user.is_authenticated and user.email.lower() != invitation.email.lower():
+        # Another person's invitation: to them it does not exist.
+        raise Http404("No such invitation.")
+    context = {"invitation": invitation, "status": invitation.status, "token": token}
+    if invitation.status != Invitation.Status.PENDING:
+        return render(request, "accounts/invitation_accept.html", context, status=410)
+    if user.is_authenticated:
+        if request.method == "POST":
+            try:
+                membership = services.accept_invitation(token, user=user)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organization.name})
+                return redirect("org_home", org_slug=membership.organization.slug)
+        return render(request, "accounts/invitation_accept.html", context)
+    from .models import User
+
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        context["needs_login"] = True
+        context["login_url"] = reverse("account_login") + "?next=" + request.path
+        return render(request, "accounts/invitation_accept.html", context)
+    form = InvitationSignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_user = services.register_invited_user(token, full_name=form.cleaned_data["full_name"],
+                                                      password=form.cleaned_data["password"])
+        except ApplicationError as exc:
+            form.apply_error(exc)
+        else:
+            login(request, new_user, backend="allauth.account.auth_backends.AuthenticationBackend")
+            messages.success(request, _("Welcome to %(org)s.") % {"org": invitation.organization.name})
+            return redirect("org_home", org_slug=invitation.organization.slug)
+    context["form"] = form
+    return render(request, "accounts/invitation_accept.html", context)
+
+
+# --- Personal settings -----------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    user = request.user
+    initial = {"full_name": user.full_name, "language": user.language or request.LANGUAGE_CODE,
+               "timezone": user.timezone or "UTC"}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.update_preferences(user, full_name=form.cleaned_data["full_name"],
+                                    language=form.cleaned_data["language"], timezone_name=form.cleaned_data["timezone"])
+        response = redirect("profile")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax",
+                            secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+        messages.success(request, _("Your preferences were saved."))
+        return response
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_POST
+def set_language(request):
+    """Switch the interface language; saved on the profile when signed in, else in a cookie."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("Choose a valid language."))
+        return response
+    if request.user.is_authenticated:
+        services.set_language(request.user, language)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def token_list(request, org_slug):
+    _require(request, Capability.VIEW)
+    form = ApiTokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.create_api_token(request.membership, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.apply_error(exc)
+        else:
+            new_token = issued.raw
+            form = ApiTokenForm()
+    tokens = selectors.tokens_of(request.membership)
+    return render(request, "accounts/token_list.html", {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@require_POST
+def token_revoke(request, org_slug, token_id):
+    token = selectors.get_token(request.membership, token_id)
+    try:
+        services.revoke_api_token(token, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Token revoked."))
+    return redirect("token_list", org_slug=org_slug)
+
+
+def roles(request, org_slug):
+    _require(request, Capability.VIEW)
+    from .capabilities import Capability as Cap
+
+    rows = [(Cap(cap).label, cap, grants) for cap, grants in matrix()]
+    return render(request, "accounts/roles.html", {"rows": rows, "roles": Role.choices})

@@ -1,0 +1,20 @@
+"""Binds who and where (actor, IP, channel of access) to the request, for the audit log."""
+
+from __future__ import annotations
+
+from .services import audit_context
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        via = "api" if request.path.startswith("/api/") else "web"
+        with audit_context(
+            actor=user if user is not None and user.is_authenticated else None,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            via=via,
+        ):
+            return self.get_response(request)

@@ -1,0 +1,48 @@
+from django.conf import settings
+from csp.decorators import csp_update
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from accounts import api as accounts_api
+from accounts import urls as accounts_urls
+from governance import urls as governance_urls
+
+from .health import healthz
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("teams", accounts_api.TeamViewSet, basename="team")
+router.register("members", accounts_api.MemberViewSet, basename="member")
+router.register("invitations", accounts_api.InvitationViewSet, basename="invitation")
+
+api_v1 = [
+    path(
+        "organization/",
+        accounts_api.OrganizationViewSet.as_view({"get": "current", "patch": "update_current"}),
+        name="api_organization",
+    ),
+    *router.urls,
+]
+
+org_urlpatterns = accounts_urls.org_urlpatterns + governance_urls.org_urlpatterns
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("o/<slug:org_slug>/", include(org_urlpatterns)),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    # Swagger UI styles itself inline; only this page relaxes style-src.
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
+        name="api_docs",
+    ),
+    *accounts_urls.urlpatterns,
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
