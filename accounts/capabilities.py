@@ -78,6 +78,13 @@ def can(membership: Membership | None, capability: str, obj: Any = None) -> bool
         obj_org_id = getattr(obj, "organization_id", None)
         if obj_org_id is not None and obj_org_id != membership.organization_id:
             return False
+        # Objects that carry their own access rules (a channel's grants, a restricted channel)
+        # answer for themselves; None means "the role decides".
+        decide = getattr(obj, "decide_capability", None)
+        if decide is not None:
+            verdict = decide(membership, capability)
+            if verdict is not None:
+                return bool(verdict)
     return role_grants(membership.role, capability)
 
 

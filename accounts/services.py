@@ -415,7 +415,7 @@ def revoke_api_token(token: ApiToken, *, by: Membership) -> ApiToken:
 
 def authenticate_token(raw: str) -> ApiToken | None:
     """The usable token ``raw`` names, or None. Constant-time comparison of the hash."""
-    parts = (raw or "").split("_")
+    parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     token = (

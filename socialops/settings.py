@@ -196,6 +196,7 @@ AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_VERBOSE = False
 
 # Sessions: an idle time-out and an absolute one (enforced by SessionTimeoutMiddleware).
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 120) * 60
@@ -218,7 +219,8 @@ TIME_ZONE = "UTC"
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -305,3 +307,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Networks ---------------------------------------------------------------------------------
+# Outbound HTTP refuses loopback and private addresses; only the test fakes need this on.
+OUTBOUND_ALLOW_LOOPBACK = env_bool("OUTBOUND_ALLOW_LOOPBACK", False)
+# App credentials per network (client id / secret; URL overrides for tests and self-hosted APIs).
+SOCIALOPS_PROVIDERS: dict[str, dict] = {
+    key: {
+        "client_id": env_str(f"{key.upper()}_CLIENT_ID", "") or "",
+        "client_secret": env_secret(f"{key.upper()}_CLIENT_SECRET", "") or "",
+    }
+    for key in ("x", "facebook", "instagram", "linkedin", "bluesky", "mastodon")
+}
+META_GRAPH_VERSION = env_str("META_GRAPH_VERSION", "v23.0")

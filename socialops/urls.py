@@ -1,4 +1,3 @@
-from django.conf import settings
 from csp.decorators import csp_update
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -41,8 +40,3 @@ urlpatterns = [
     ),
     *accounts_urls.urlpatterns,
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,38 @@
+"""The registry of networks: key → provider class (imported on first use)."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from django.conf import settings
+
+from .base import Provider, ProviderConfig
+
+REGISTRY: dict[str, str] = {
+    "sandbox": "channels_registry.providers.sandbox.SandboxProvider",
+    "mastodon": "channels_registry.providers.mastodon.MastodonProvider",
+    "bluesky": "channels_registry.providers.bluesky.BlueskyProvider",
+    "x": "channels_registry.providers.x.XProvider",
+    "facebook": "channels_registry.providers.facebook.FacebookProvider",
+    "instagram": "channels_registry.providers.instagram.InstagramProvider",
+    "linkedin": "channels_registry.providers.linkedin.LinkedInProvider",
+}
+
+
+def provider_class(key: str) -> type[Provider]:
+    try:
+        dotted = REGISTRY[key]
+    except KeyError as exc:
+        raise KeyError(f"Unknown network {key!r}") from exc
+    module_name, class_name = dotted.rsplit(".", 1)
+    return getattr(import_module(module_name), class_name)
+
+
+def get_provider(key: str, **kwargs) -> Provider:
+    """A provider configured from ``settings.SOCIALOPS_PROVIDERS[key]`` (client id/secret, URL overrides)."""
+    conf = dict(getattr(settings, "SOCIALOPS_PROVIDERS", {}).get(key, {}))
+    config = ProviderConfig(
+        client_id=conf.pop("client_id", ""), client_secret=conf.pop("client_secret", ""),
+        urls=conf.pop("urls", {}), extra=conf,
+    )
+    return provider_class(key)(config, **kwargs)

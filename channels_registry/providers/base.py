@@ -1,0 +1,310 @@
+"""The one interface every network implements (after healthchecks' transports).
+
+A provider is a plain Python class: it knows its network's documented HTTP API and nothing of
+our database. Callers hand it decrypted :class:`Credentials` and the account's external id and
+get dataclasses back; failures are the typed errors in ``errors.py``. Capabilities and limits
+are class attributes so the composer, validators and the scheduler can ask without calling out.
+
+A new network = one module here + its fake in ``tests/fakes/`` + its contract tests + one line
+in ``providers/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from ..http import HttpClient
+from .errors import ProviderError
+
+
+# --- Capabilities --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MediaSpec:
+    """Limits for one kind of media on one network (``None`` = no documented limit)."""
+
+    max_bytes: int | None = None
+    min_width: int | None = None
+    max_width: int | None = None
+    min_aspect: float | None = None  # width / height
+    max_aspect: float | None = None
+    min_seconds: float | None = None  # video only
+    max_seconds: float | None = None
+    mime_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    text_limit: int
+    #: how text length is counted: "chars", "graphemes" (Bluesky), "weighted" (X: URLs 23, CJK 2)
+    text_counting: str = "chars"
+    image: MediaSpec | None = None
+    video: MediaSpec | None = None
+    max_images: int = 1
+    max_videos: int = 1
+    mixed_media: bool = False
+    link_posts: bool = True
+    first_comment: bool = False
+    stories: bool = False
+    reels: bool = False
+    carousel: bool = False
+    #: publishing returns "pending" and must be polled with ``check_publish`` (IG containers, YouTube, TikTok)
+    async_publish: bool = False
+    #: posts per account per 24 h the network allows through its API (None = no documented cap)
+    daily_publish_cap: int | None = None
+    comments_api: bool = True
+    direct_messages: bool = False
+    hide_comments: bool = False
+    delete_comments: bool = True
+    webhooks: bool = False
+    #: "oauth2", "oauth2_pkce", "app_password", "instance_oauth2" (Mastodon: register app per instance)
+    auth_kind: str = "oauth2"
+
+
+# --- Values passed in and out --------------------------------------------------------------
+
+@dataclass
+class Credentials:
+    """Decrypted secrets for one channel. Lives in memory only; never logged or rendered."""
+
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+    #: network-specific non-secret context (instance URL, DID and PDS, page id, IG user id …)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never show tokens in logs or tracebacks
+        return f"Credentials(expires_at={self.expires_at!r}, scopes={self.scopes!r}, extra_keys={sorted(self.extra)!r})"
+
+
+@dataclass
+class Account:
+    """One page / profile / organization that a grant lets us add as a channel."""
+
+    external_id: str
+    handle: str
+    name: str
+    credentials: Credentials
+    avatar_url: str = ""
+    url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MediaItem:
+    kind: str  # "image" | "video"
+    #: a signed, expiring public URL served by us (for networks that pull media)
+    url: str
+    #: returns the file's bytes (for networks that take uploads)
+    read: Callable[[], bytes] | None = None
+    mime_type: str = "image/jpeg"
+    width: int | None = None
+    height: int | None = None
+    size_bytes: int | None = None
+    duration_seconds: float | None = None
+    alt_text: str = ""
+
+
+@dataclass
+class PublishRequest:
+    text: str
+    media: list[MediaItem] = field(default_factory=list)
+    link: str | None = None
+    #: "post" | "story" | "reel"
+    format: str = "post"
+    first_comment: str | None = None
+    #: unique per attempt; sent where the network accepts one, else used to find the post again
+    idempotency_key: str | None = None
+
+
+@dataclass
+class PublishResult:
+    #: "published" | "pending" (poll ``check_publish`` with ``pending_ref``)
+    status: str
+    external_id: str = ""
+    url: str = ""
+    pending_ref: str = ""
+    first_comment_id: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class InboxItem:
+    external_id: str
+    #: "comment" | "reply" | "mention" | "dm" | "review"
+    kind: str
+    text: str
+    author_id: str
+    author_name: str = ""
+    author_handle: str = ""
+    created_at: datetime | None = None
+    post_external_id: str = ""
+    parent_external_id: str = ""
+    thread_id: str = ""
+    permalink: str = ""
+    is_hidden: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class InboxPage:
+    items: list[InboxItem]
+    #: opaque; pass back to get only newer items next time
+    cursor: str | None = None
+
+
+@dataclass
+class DailyAccountMetrics:
+    day: date
+    followers: int | None = None
+    impressions: int | None = None
+    reach: int | None = None
+    engagements: int | None = None
+    profile_views: int | None = None
+
+
+@dataclass
+class PostMetrics:
+    external_id: str
+    impressions: int | None = None
+    reach: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    clicks: int | None = None
+    video_views: int | None = None
+
+
+@dataclass
+class WebhookRequest:
+    method: str
+    headers: dict[str, str]  # lower-cased names
+    query: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class WebhookEvent:
+    """One normalized event from a push: which account it concerns and what arrived."""
+
+    account_external_id: str
+    kind: str  # "inbox_item" | "post_status" | "deauthorized" | "other"
+    item: InboxItem | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProviderConfig:
+    """App credentials and base URLs (overridable, so tests point at the fakes)."""
+
+    client_id: str = ""
+    client_secret: str = ""
+    urls: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- The interface ------------------------------------------------------------------------
+
+class Provider:
+    key: ClassVar[str]
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    #: documented production URLs; ``ProviderConfig.urls`` overrides any of them
+    default_urls: ClassVar[dict[str, str]] = {}
+    default_scopes: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, config: ProviderConfig | None = None, *, http: HttpClient | None = None):
+        self.config = config or ProviderConfig()
+        self.http = http or HttpClient()
+        self.urls = {**self.default_urls, **self.config.urls}
+
+    # OAuth / connection ---------------------------------------------------------------------
+    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str | None = None,
+                          extra: dict[str, Any] | None = None) -> str:
+        raise NotImplementedError
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None = None,
+                      extra: dict[str, Any] | None = None) -> list[Account]:
+        """Trade the callback's code for tokens and list the accounts the grant covers."""
+        raise NotImplementedError
+
+    def refresh(self, credentials: Credentials) -> Credentials:
+        """New credentials before expiry; AuthExpired when the network will not refresh."""
+        raise NotImplementedError
+
+    def verify_credentials(self, credentials: Credentials, account_id: str) -> Account:
+        """Health check: who does this token act as? AuthExpired when it no longer works."""
+        raise NotImplementedError
+
+    # Publishing -----------------------------------------------------------------------------
+    def publish(self, credentials: Credentials, account_id: str, request: PublishRequest) -> PublishResult:
+        raise NotImplementedError
+
+    def check_publish(self, credentials: Credentials, account_id: str, pending_ref: str) -> PublishResult:
+        """For async networks: poll a pending publish until published (or an error)."""
+        raise NotImplementedError
+
+    def find_existing(self, credentials: Credentials, account_id: str, request: PublishRequest,
+                      since: datetime) -> PublishResult | None:
+        """Did an earlier, unconfirmed attempt of ``request`` go out? Look it up, don't guess."""
+        raise NotImplementedError
+
+    def delete_post(self, credentials: Credentials, account_id: str, external_id: str) -> None:
+        raise NotImplementedError
+
+    # Engagement -----------------------------------------------------------------------------
+    def fetch_inbox(self, credentials: Credentials, account_id: str, cursor: str | None = None) -> InboxPage:
+        raise NotImplementedError
+
+    def reply(self, credentials: Credentials, account_id: str, item: InboxItem, text: str) -> str:
+        """Answer a comment, mention or DM; returns the reply's external id."""
+        raise NotImplementedError
+
+    def hide_comment(self, credentials: Credentials, account_id: str, external_id: str, hidden: bool = True) -> None:
+        raise NotImplementedError
+
+    def delete_comment(self, credentials: Credentials, account_id: str, external_id: str) -> None:
+        raise NotImplementedError
+
+    # Metrics --------------------------------------------------------------------------------
+    def fetch_account_metrics(self, credentials: Credentials, account_id: str, since: date,
+                              until: date) -> list[DailyAccountMetrics]:
+        raise NotImplementedError
+
+    def fetch_post_metrics(self, credentials: Credentials, account_id: str,
+                           external_ids: list[str]) -> list[PostMetrics]:
+        raise NotImplementedError
+
+    # Webhooks -------------------------------------------------------------------------------
+    def webhook_handshake(self, request: WebhookRequest) -> tuple[int, str, str] | None:
+        """Answer a subscription check (Meta hub.challenge, X CRC): (status, content type, body), else None."""
+        return None
+
+    def verify_webhook(self, request: WebhookRequest) -> bool:
+        return False
+
+    def parse_webhook(self, request: WebhookRequest) -> list[WebhookEvent]:
+        return []
+
+    # Helpers shared by providers ---------------------------------------------------------------
+    @staticmethod
+    def hmac_sha256_hex(secret: str, body: bytes) -> str:
+        return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+    def supports(self, feature: str) -> bool:
+        return bool(getattr(self.capabilities, feature, False))
+
+
+__all__ = [
+    "Account", "Capabilities", "Credentials", "DailyAccountMetrics", "InboxItem", "InboxPage", "MediaItem",
+    "MediaSpec", "PostMetrics", "Provider", "ProviderConfig", "ProviderError", "PublishRequest", "PublishResult",
+    "WebhookEvent", "WebhookRequest",
+]

@@ -1,0 +1,85 @@
+"""Shared fixtures: standing personas for tenancy (after healthchecks' alice, bob and charlie).
+
+- alice owns organization A ("Alpha Foods"); vera is a viewer in A.
+- bob owns organization B ("Bravo Beverages"); A's people must never see or change B's data.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.capabilities import Role
+
+from . import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.SITE_URL = "http://testserver"
+    settings.SECURE_SSL_REDIRECT = False
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db):
+    return f.make_user("alice@alpha.test", name="Alice Alpha")
+
+
+@pytest.fixture
+def bob(db):
+    return f.make_user("bob@bravo.test", name="Bob Bravo")
+
+
+@pytest.fixture
+def org_a(alice):
+    return f.make_org("Alpha Foods", owner=alice, slug="alpha")
+
+
+@pytest.fixture
+def org_b(bob):
+    return f.make_org("Bravo Beverages", owner=bob, slug="bravo")
+
+
+@pytest.fixture
+def alice_m(org_a, alice):
+    return f.membership(org_a, alice)
+
+
+@pytest.fixture
+def bob_m(org_b, bob):
+    return f.membership(org_b, bob)
+
+
+@pytest.fixture
+def vera(org_a):
+    user = f.make_user("vera@alpha.test", name="Vera Viewer")
+    f.add_member(org_a, user, Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def api_client_for(membership, name="test"):
+    from rest_framework.test import APIClient
+
+    from accounts import services
+
+    issued = services.create_api_token(membership, name=name)
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
+    return c
+
+
+@pytest.fixture
+def alice_api(alice_m):
+    return api_client_for(alice_m)
