@@ -21,7 +21,7 @@ from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationF
 from .capabilities import Capability, Role, can
 from .models import ApiToken, Invitation, Membership, Organization, Team, User
 
-TOKEN_PREFIX = "sop"
+TOKEN_PREFIX = "sop"  # noqa: S105 - a public prefix, not a secret
 
 
 def _hash(raw: str) -> str:

@@ -155,9 +155,16 @@ def team_delete(request, org_slug, team_id):
 # --- Members ---------------------------------------------------------------------------------
 
 def member_list(request, org_slug):
+    from django.core.paginator import Paginator
+
     org = request.organization
     _require(request, Capability.VIEW)
-    return render(request, "accounts/member_list.html", {"members": selectors.members_of(org), "roles": Role})
+    members = selectors.members_of(org)
+    query = request.GET.get("q", "").strip()
+    if query:
+        members = members.filter(user__email__icontains=query) | members.filter(user__full_name__icontains=query)
+    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/member_list.html", {"members": page, "page": page, "q": query, "roles": Role})
 
 
 @require_http_methods(["GET", "POST"])

@@ -27,7 +27,8 @@ class AuditContext:
     extra: dict = field(default_factory=dict)
 
 
-_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("audit_context", default=AuditContext())
+_EMPTY = AuditContext()
+_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("audit_context", default=_EMPTY)  # noqa: B039 - frozen
 
 
 @contextlib.contextmanager

@@ -50,7 +50,9 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
-    from rest_framework.views import exception_handler  # late: rest_framework.views imports settings
+    from rest_framework.views import (
+        exception_handler,  # late: rest_framework.views imports settings
+    )
 
     if isinstance(exc, ApplicationError):
         return Response(

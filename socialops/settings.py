@@ -72,10 +72,10 @@ MIDDLEWARE = [
     # No i18n_patterns, so the locale can be chosen after the user is known.
     "django.middleware.locale.LocaleMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "governance.middleware.AuditContextMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -305,7 +305,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Networks ---------------------------------------------------------------------------------
@@ -320,3 +320,29 @@ SOCIALOPS_PROVIDERS: dict[str, dict] = {
     for key in ("x", "facebook", "instagram", "linkedin", "bluesky", "mastodon")
 }
 META_GRAPH_VERSION = env_str("META_GRAPH_VERSION", "v23.0")
+
+# --- Channel credentials ------------------------------------------------------------------------
+# Comma-separated Fernet keys: the first encrypts, every one decrypts (rotate by putting a new key
+# first, running ``manage.py rotate_channel_keys``, then dropping the old one).
+CHANNEL_CREDENTIALS_KEYS = [
+    k.strip() for k in (env_secret("CHANNEL_CREDENTIALS_KEYS", "") or "").split(",") if k.strip()
+]
+if not CHANNEL_CREDENTIALS_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("CHANNEL_CREDENTIALS_KEYS (or CHANNEL_CREDENTIALS_KEYS_FILE) is required when DEBUG is off.")
+    import base64 as _b64
+    import hashlib as _hashlib
+
+    # Development only: a Fernet key derived from a random secret kept in var/.
+    CHANNEL_CREDENTIALS_KEYS = [
+        _b64.urlsafe_b64encode(
+            _hashlib.sha256(dev_secret(VAR_DIR / "channel_credentials_key").encode()).digest()
+        ).decode()
+    ]
+CELERY_BEAT_SCHEDULE.update({
+    "channels-refresh-expiring": {
+        "task": "channels_registry.tasks.refresh_expiring_credentials", "schedule": 600.0,
+    },
+    "channels-health-check": {"task": "channels_registry.tasks.check_channels_health", "schedule": 6 * 3600.0},
+    "sandbox-audience": {"task": "channels_registry.tasks.simulate_sandbox_audience", "schedule": 60.0},
+})

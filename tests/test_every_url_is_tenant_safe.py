@@ -126,7 +126,7 @@ def test_no_route_lets_organization_a_reach_organization_b(client, world):
 
 @pytest.mark.django_db
 def test_organization_pages_send_anonymous_visitors_to_sign_in(client, world):
-    for name, route, kwargs, _ in ALL_ROUTES:
+    for name, _route, kwargs, _ in ALL_ROUTES:
         if "org_slug" not in kwargs:
             continue
         for url, _exp in _urls_for(world, name, kwargs):

@@ -58,6 +58,6 @@ class Command(BaseCommand):
             services.create_organization(name="Garuda Agency (demo)", slug="demo-agency", owner=owner,
                                          timezone_name="Asia/Singapore")
         self.stdout.write(self.style.SUCCESS("Demo organization ready: /o/demo/"))
-        self.stdout.write("Sign in with any of these (password: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
         for email, _name, role, _team in PEOPLE:
             self.stdout.write(f"  {email:34} {role}")

@@ -1,0 +1,20 @@
+# Production-like image for web, worker and beat (see docker-compose.yml).
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY socialops ./socialops
+COPY accounts ./accounts
+COPY channels_registry ./channels_registry
+COPY publishing ./publishing
+COPY approvals ./approvals
+COPY inbox ./inbox
+COPY analytics ./analytics
+COPY governance ./governance
+RUN pip install --no-cache-dir .
+COPY . .
+RUN python -m socialops.i18n && DEBUG=0 SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput
+RUN useradd --create-home socialops && mkdir -p /app/var && chown -R socialops /app/var
+USER socialops
+EXPOSE 8000
+CMD ["gunicorn", "socialops.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

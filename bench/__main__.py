@@ -1,0 +1,49 @@
+"""`make bench`: run every benchmark against a throwaway test database and print one table.
+
+Uses whatever DATABASE_URL / REDIS_URL point at (SQLite by default). Each benchmark module in
+``bench/`` exposes ``run() -> list[Row]``; later issues add theirs to BENCHMARKS.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialops.settings")
+
+
+def main() -> int:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+
+    from . import foundation
+
+    BENCHMARKS = [foundation]
+    setup_test_environment()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    old = setup_databases(verbosity=0, interactive=False)
+    rows = []
+    started = time.monotonic()
+    try:
+        for module in BENCHMARKS:
+            rows.extend(module.run())
+    finally:
+        teardown_databases(old, verbosity=0)
+    from django.db import connection
+
+    width = max(len(r[0]) for r in rows)
+    print(f"\nSocialOps benchmarks on {connection.vendor} ({time.monotonic() - started:.1f} s)\n")
+    print(f"{'benchmark'.ljust(width)}  {'value':>12}  unit        target")
+    print("-" * (width + 40))
+    for name, value, unit, target in rows:
+        print(f"{name.ljust(width)}  {value:>12}  {unit:<10}  {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

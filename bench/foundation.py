@@ -1,0 +1,76 @@
+"""Foundation figures: audit-log append and verify speed, and page / API latency with many rows."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from django.test import Client
+
+Row = tuple[str, str, str, str]
+
+
+def _pct(samples: list[float], p: float) -> float:
+    samples = sorted(samples)
+    return samples[min(len(samples) - 1, int(round(p / 100 * (len(samples) - 1))))]
+
+
+def run() -> list[Row]:
+    from accounts import services
+    from accounts.capabilities import Role
+    from accounts.models import Membership, User
+    from governance.services import record_event, verify_chain
+
+    owner = User.objects.create_user("bench-owner@example.test", "bench-password-123")
+    org = services.create_organization(name="Bench Org", slug="bench", owner=owner)
+    by = Membership.objects.for_org(org).get(user=owner)
+
+    n = 2000
+    t0 = time.monotonic()
+    for i in range(n):
+        record_event(org, "bench.event", changes={"i": i})
+    append_rate = n / (time.monotonic() - t0)
+
+    t0 = time.monotonic()
+    report = verify_chain(org)
+    verify_rate = report.checked / (time.monotonic() - t0)
+    assert report.ok
+
+    parent = None
+    for i in range(200):
+        team = services.create_team(org, by=by, name=f"Team {i:03}", parent=parent if i % 10 else None)
+        parent = team
+    for i in range(300):
+        u = User.objects.create_user(f"m{i}@example.test", "bench-password-123")
+        Membership.objects.create(organization=org, user=u, role=Role.VIEWER)
+
+    client = Client()
+    client.force_login(owner)
+    pages = {}
+    for url in ("/o/bench/", "/o/bench/teams/", "/o/bench/members/"):
+        client.get(url)  # warm
+        samples = []
+        for _ in range(15):
+            t0 = time.monotonic()
+            assert client.get(url).status_code == 200
+            samples.append((time.monotonic() - t0) * 1000)
+        pages[url] = samples
+
+    issued = services.create_api_token(by, name="bench")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
+    api_samples = []
+    for _ in range(30):
+        t0 = time.monotonic()
+        assert api.get("/api/v1/teams/").status_code == 200
+        api_samples.append((time.monotonic() - t0) * 1000)
+
+    rows: list[Row] = [
+        ("audit log: append (one transaction each)", f"{append_rate:,.0f}", "events/s", ">= 200"),
+        ("audit log: verify chain", f"{verify_rate:,.0f}", "events/s", ">= 5,000"),
+    ]
+    for url, samples in pages.items():
+        rows.append((f"page {url} p50 (200 teams, 300 members)", f"{statistics.median(samples):.1f}", "ms", "< 150"))
+        rows.append((f"page {url} p95", f"{_pct(samples, 95):.1f}", "ms", "< 300"))
+    rows.append(("API GET /api/v1/teams/ p50 (token auth)", f"{statistics.median(api_samples):.1f}", "ms", "< 100"))
+    rows.append(("API GET /api/v1/teams/ p95", f"{_pct(api_samples, 95):.1f}", "ms", "< 200"))
+    return rows

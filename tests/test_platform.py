@@ -1,0 +1,79 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from governance.tasks import HEARTBEAT_KEY, record_heartbeat
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok" and body["database"]["ok"] and body["broker"]["ok"]
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_broker_is_down(client, settings):
+    from socialops.celery import app
+
+    old = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        r = client.get("/healthz")
+    finally:
+        app.conf.broker_url = old
+    assert r.status_code == 503 and r.json()["broker"]["ok"] is False
+
+
+def test_the_demo_periodic_task_is_scheduled_and_records_a_heartbeat(settings):
+    from django.core.cache import cache
+
+    assert settings.CELERY_BEAT_SCHEDULE["heartbeat"]["task"] == "governance.tasks.record_heartbeat"
+    stamp = record_heartbeat.delay().get()
+    assert cache.get(HEARTBEAT_KEY) == stamp
+
+
+def _run(env_extra, *args):
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    result = _run(
+        {"DEBUG": "0", "SOCIALOPS_ENV": "production", "SECRET_KEY": "x" * 60 + "-production-secret-value",
+         "ALLOWED_HOSTS": "socialops.example.com", "SOCIALOPS_VAR_DIR": str(tmp_path)},
+        "check", "--deploy", "--fail-level", "WARNING",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = _run({"DEBUG": "0", "SOCIALOPS_VAR_DIR": str(tmp_path)}, "check")
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_debug(tmp_path):
+    result = _run({"DEBUG": "1", "SOCIALOPS_ENV": "production", "SOCIALOPS_VAR_DIR": str(tmp_path)}, "check")
+    assert result.returncode != 0 and "DEBUG must be off" in result.stderr
+
+
+def test_a_malformed_boolean_setting_fails_loudly(tmp_path):
+    result = _run({"DEBUG": "maybe", "SOCIALOPS_VAR_DIR": str(tmp_path)}, "check")
+    assert result.returncode != 0 and "DEBUG must be one of" in result.stderr
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_pages_carry_a_content_security_policy(client):
+    r = client.get("/accounts/login/")
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("style-src")[0]
