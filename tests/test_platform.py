@@ -49,7 +49,8 @@ def _run(env_extra, *args):
 def test_production_settings_pass_the_deploy_check(tmp_path):
     result = _run(
         {"DEBUG": "0", "SOCIALOPS_ENV": "production", "SECRET_KEY": "x" * 60 + "-production-secret-value",
-         "ALLOWED_HOSTS": "socialops.example.com", "SOCIALOPS_VAR_DIR": str(tmp_path)},
+         "ALLOWED_HOSTS": "socialops.example.com", "SOCIALOPS_VAR_DIR": str(tmp_path),
+         "CHANNEL_CREDENTIALS_KEYS": "0ZMmKNFEkOUq6QQp0i6oNbOTaSvNS1QoXXmNAUXl3XU="},
         "check", "--deploy", "--fail-level", "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
