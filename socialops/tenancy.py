@@ -34,5 +34,11 @@ class TenancyMiddleware:
             raise Http404("No such organization.")
         request.organization = org
         request.membership = membership
+        if not request.user.timezone:  # the person chose none: show the organization's zone
+            import zoneinfo
+
+            from django.utils import timezone
+
+            timezone.activate(zoneinfo.ZoneInfo(org.timezone))
         request.session["last_org"] = org.slug
         return None
