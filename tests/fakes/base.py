@@ -70,11 +70,11 @@ class FakeServer:
         self.requests: list[FakeRequest] = []
         self.failures: list[Failure] = []
         self._routes: list[tuple[str, re.Pattern, Handler]] = []
-        for name in dir(self):
-            fn = getattr(self, name)
-            spec = getattr(fn, "_route", None)
-            if spec:
-                self._routes.append((spec[0], spec[1], fn))
+        for klass in reversed(type(self).__mro__):  # class attributes only: no property is evaluated
+            for name, attr in vars(klass).items():
+                spec = getattr(attr, "_route", None)
+                if spec:
+                    self._routes.append((spec[0], spec[1], getattr(self, name)))
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.lock = threading.RLock()
@@ -96,7 +96,7 @@ class FakeServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _H)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
