@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from .base import Provider, ProviderConfig
+if TYPE_CHECKING:  # imported lazily: channels_registry.http imports .errors from this package
+    from .base import Provider
 
 REGISTRY: dict[str, str] = {
     "sandbox": "channels_registry.providers.sandbox.SandboxProvider",
@@ -30,6 +32,8 @@ def provider_class(key: str) -> type[Provider]:
 
 def get_provider(key: str, **kwargs) -> Provider:
     """A provider configured from ``settings.SOCIALOPS_PROVIDERS[key]`` (client id/secret, URL overrides)."""
+    from .base import ProviderConfig
+
     conf = dict(getattr(settings, "SOCIALOPS_PROVIDERS", {}).get(key, {}))
     config = ProviderConfig(
         client_id=conf.pop("client_id", ""), client_secret=conf.pop("client_secret", ""),
