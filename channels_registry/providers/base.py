@@ -21,7 +21,6 @@ from typing import Any, ClassVar
 from ..http import HttpClient
 from .errors import ProviderError
 
-
 # --- Capabilities --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
