@@ -5,6 +5,9 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from accounts import urls as accounts_urls
+from channels_registry import api as channels_api
+from channels_registry import urls as channels_urls
+from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
 
 from .health import healthz
@@ -14,6 +17,9 @@ router.include_root_view = False
 router.register("teams", accounts_api.TeamViewSet, basename="team")
 router.register("members", accounts_api.MemberViewSet, basename="member")
 router.register("invitations", accounts_api.InvitationViewSet, basename="invitation")
+router.register("channels", channels_api.ChannelViewSet, basename="channel")
+router.register("channel-groups", channels_api.ChannelGroupViewSet, basename="channel-group")
+router.register("channel-grants", channels_api.ChannelGrantViewSet, basename="channel-grant")
 
 api_v1 = [
     path(
@@ -24,10 +30,12 @@ api_v1 = [
     *router.urls,
 ]
 
-org_urlpatterns = accounts_urls.org_urlpatterns + governance_urls.org_urlpatterns
+org_urlpatterns = accounts_urls.org_urlpatterns + governance_urls.org_urlpatterns + channels_urls.org_urlpatterns
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Public by design: networks pull media through signed, expiring links (channels_registry.media_urls).
+    path("media/s/<str:signed>/", signed_media, name="signed_media"),
     path("accounts/", include("allauth.urls")),
     path("o/<slug:org_slug>/", include(org_urlpatterns)),
     path("api/v1/", include(api_v1)),
@@ -38,5 +46,6 @@ urlpatterns = [
         csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
         name="api_docs",
     ),
+    *channels_urls.urlpatterns,
     *accounts_urls.urlpatterns,
 ]

@@ -50,7 +50,22 @@ def _accounts(world: World) -> None:
     world.b_markers += ["Bravo Secret Team", "carol@bravo.test", "dave@bravo.test", "Bravo Beverages", "bravo-token"]
 
 
-WORLD_BUILDERS: list[Callable[[World], None]] = [_accounts]
+def _channels(world: World) -> None:
+    from channels_registry import services as channel_services
+
+    from .channels.factories import authorize_sandbox, bulk_channels, connect_sandbox
+
+    org_b, bob_m = world.org_b, world.bob_m
+    (channel,) = connect_sandbox(org_b, bob_m, ["sbx-kopi"], team=world.b["team"])
+    (secret,) = bulk_channels(org_b, 1, handle="bravo.secret.channel", name="Bravo Secret Channel")
+    group = channel_services.create_channel_group(org_b, by=bob_m, name="Bravo Secret Group", channels=[channel, secret])
+    grant = channel_services.grant_channel_access(channel, by=bob_m, capability="publish", membership=world.b["member"])
+    attempt = authorize_sandbox(org_b, bob_m, ["sbx-promo"])
+    world.b.update(channel=channel, channel_group=group, channel_grant=grant, connect_attempt=attempt)
+    world.b_markers += ["Bravo Secret Group", "bravo.secret.channel", "Bravo Secret Channel"]
+
+
+WORLD_BUILDERS: list[Callable[[World], None]] = [_accounts, _channels]
 
 KWARGS: dict[str, Callable[[World], Any]] = {
     "team_id": lambda w: w.b["team"].pk,
@@ -59,6 +74,10 @@ KWARGS: dict[str, Callable[[World], Any]] = {
     "token_id": lambda w: w.b["api_token"].pk,
     # An invitation link of B's, opened by A's owner (a different address): must be a 404.
     "token": lambda w: w.b["invitation_token"],
+    "channel_id": lambda w: w.b["channel"].pk,
+    "group_id": lambda w: w.b["channel_group"].pk,
+    "grant_id": lambda w: w.b["channel_grant"].pk,
+    "attempt_id": lambda w: w.b["connect_attempt"].pk,
 }
 
 ROUTE_KWARGS: dict[str, dict[str, Callable[[World], Any]]] = {
@@ -67,10 +86,19 @@ ROUTE_KWARGS: dict[str, dict[str, Callable[[World], Any]]] = {
     "member-deactivate": {"pk": lambda w: w.b["member"].pk},
     "member-reactivate": {"pk": lambda w: w.b["member"].pk},
     "invitation-detail": {"pk": lambda w: w.b["invitation"].pk},
+    "channel-detail": {"pk": lambda w: w.b["channel"].pk},
+    "channel-archive": {"pk": lambda w: w.b["channel"].pk},
+    "channel-unarchive": {"pk": lambda w: w.b["channel"].pk},
+    "channel-disconnect": {"pk": lambda w: w.b["channel"].pk},
+    "channel-group-detail": {"pk": lambda w: w.b["channel_group"].pk},
+    "channel-grant-detail": {"pk": lambda w: w.b["channel_grant"].pk},
 }
 
 NOT_TENANT_DATA: dict[str, str] = {
     "account_reset_password_from_key": "allauth: a password-reset key for one user, no tenant data",
     "account_confirm_email": "allauth: an e-mail confirmation key, no tenant data",
     "account_login_code_confirm": "allauth: a one-time login code, no tenant data",
+    "signed_media": "a signed, expiring media link: the signature names the file (tests/channels/test_signed_media_urls.py)",
+    "channel_connect_callback": "names a network; the organization comes from the attempt the state names",
+    "channel_webhook": "public: names a network; pushes are verified by signature, never tied to the caller",
 }

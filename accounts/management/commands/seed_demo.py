@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts import selectors, services
 from accounts.capabilities import Role
 from accounts.models import Membership, Organization, Team, User
+from channels_registry.services import seed_demo_channels
 
 DEMO_PASSWORD = "socialops-demo"  # noqa: S105 - printed for the demo on purpose
 
@@ -32,7 +33,7 @@ def _user(email: str, name: str) -> User:
 
 
 class Command(BaseCommand):
-    help = "Create the demo organization 'Nusantara Foods' with teams and people (safe to run again)."
+    help = "Create the demo organization 'Nusantara Foods' with teams, people and sandbox channels (safe to run again)."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             if m is None:
                 m = Membership.objects.create(organization=org, user=user, role=role)
             m.teams.add(teams[team])
+        seed_demo_channels(org, by=owner_m)
         # A second organization, so switching between tenants can be tried at once.
         other = Organization.objects.filter(slug="demo-agency").first()
         if other is None:

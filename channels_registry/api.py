@@ -1,0 +1,179 @@
+"""Channels endpoints under /api/v1/: channels, their grants and groups. Credentials never leave."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.capabilities import Capability, can
+from accounts.selectors import get_membership, get_team
+from socialops.api import OrgScopedViewSet
+from socialops.errors import NotAllowed, ValidationFailed
+
+from . import selectors, services
+from .models import Channel, ChannelGrant, ChannelGroup
+from .serializers import (
+    ChannelGrantIn,
+    ChannelGrantOut,
+    ChannelGroupIn,
+    ChannelGroupOut,
+    ChannelIn,
+    ChannelOut,
+)
+
+
+def _team_or_error(org, team_id, field="team"):
+    if team_id is None:
+        return None
+    try:
+        return get_team(org, team_id)
+    except Http404:
+        raise ValidationFailed("That team does not exist.", fields={field: ["Choose a valid team."]}) from None
+
+
+def _channels_or_error(membership, ids):
+    channels = list(selectors.visible_channels(membership).filter(pk__in=ids))
+    if len(channels) != len(set(ids)):
+        raise ValidationFailed("Some channels do not exist.", fields={"channels": ["Choose valid channels."]})
+    return channels
+
+
+class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Channels the token's member may see. Filters: network, team (with sub-teams), status, group."""
+
+    model = Channel
+    serializer_class = ChannelOut
+    write_capability = Capability.MANAGE_CHANNELS
+
+    def scoped_queryset(self, organization):
+        params = self.request.query_params
+        filters = selectors.ChannelFilters(provider=params.get("network", ""), status=params.get("status", ""),
+                                           search=params.get("q", ""))
+        if params.get("team"):
+            try:
+                filters.team = get_team(organization, int(params["team"]))
+            except (ValueError, Http404):
+                return Channel.objects.for_org(organization).none()
+        if params.get("group"):
+            try:
+                filters.group = selectors.get_group(organization, int(params["group"]))
+            except (ValueError, Http404):
+                return Channel.objects.for_org(organization).none()
+        return selectors.visible_channels(self.membership, filters)
+
+    @extend_schema(parameters=[OpenApiParameter("network", str), OpenApiParameter("team", int),
+                               OpenApiParameter("status", str), OpenApiParameter("group", int),
+                               OpenApiParameter("q", str)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=ChannelIn, responses=ChannelOut)
+    def partial_update(self, request, pk=None):
+        channel = self.get_object()
+        payload = ChannelIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        if "team" in d:
+            services.set_channel_team(channel, by=self.membership, team=_team_or_error(self.organization, d["team"]))
+        if "timezone" in d:
+            services.set_channel_timezone(channel, by=self.membership, timezone_name=d["timezone"])
+        if "access" in d:
+            services.set_channel_access(channel, by=self.membership, access=d["access"])
+        return Response(ChannelOut(channel).data)
+
+    @extend_schema(request=None, responses=ChannelOut)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        return Response(ChannelOut(services.archive_channel(self.get_object(), by=self.membership)).data)
+
+    @extend_schema(request=None, responses=ChannelOut)
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request, pk=None):
+        return Response(ChannelOut(services.unarchive_channel(self.get_object(), by=self.membership)).data)
+
+    @extend_schema(request=None, responses=ChannelOut)
+    @action(detail=True, methods=["post"])
+    def disconnect(self, request, pk=None):
+        return Response(ChannelOut(services.disconnect_channel(self.get_object(), by=self.membership)).data)
+
+
+class ChannelGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    model = ChannelGroup
+    serializer_class = ChannelGroupOut
+    write_capability = Capability.MANAGE_CHANNELS
+
+    def scoped_queryset(self, organization):
+        return selectors.groups_of(organization)
+
+    @extend_schema(request=ChannelGroupIn, responses={201: ChannelGroupOut})
+    def create(self, request):
+        payload = ChannelGroupIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        group = services.create_channel_group(self.organization, by=self.membership, name=d["name"],
+                                              description=d["description"],
+                                              channels=_channels_or_error(self.membership, d["channels"]))
+        return Response(ChannelGroupOut(group).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ChannelGroupIn, responses=ChannelGroupOut)
+    def partial_update(self, request, pk=None):
+        group = self.get_object()
+        current = {"name": group.name, "description": group.description,
+                   "channels": list(group.channels.values_list("pk", flat=True))}
+        payload = ChannelGroupIn(data={**current, **request.data})
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        group = services.update_channel_group(group, by=self.membership, name=d["name"], description=d["description"],
+                                              channels=_channels_or_error(self.membership, d["channels"]))
+        return Response(ChannelGroupOut(group).data)
+
+    def destroy(self, request, pk=None):
+        services.delete_channel_group(self.get_object(), by=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Per-channel grants. ``?channel=<id>`` narrows the list to one channel."""
+
+    model = ChannelGrant
+    serializer_class = ChannelGrantOut
+    read_capability = Capability.MANAGE_CHANNELS
+    write_capability = Capability.MANAGE_CHANNELS
+
+    def scoped_queryset(self, organization):
+        qs = ChannelGrant.objects.for_org(organization).select_related("channel").order_by("channel_id", "pk")
+        channel_id = self.request.query_params.get("channel")
+        if channel_id:
+            qs = qs.filter(channel_id=channel_id) if channel_id.isdigit() else qs.none()
+        return qs
+
+    @extend_schema(request=ChannelGrantIn, responses={201: ChannelGrantOut})
+    def create(self, request):
+        payload = ChannelGrantIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        try:
+            channel = selectors.get_channel_for_member(self.membership, d["channel"], need=Capability.MANAGE_CHANNELS)
+        except Http404:
+            raise ValidationFailed("That channel does not exist.", fields={"channel": ["Choose a valid channel."]}) from None
+        membership = None
+        if d.get("membership") is not None:
+            try:
+                membership = get_membership(self.organization, d["membership"])
+            except Http404:
+                raise ValidationFailed("That member does not exist.",
+                                       fields={"membership": ["Choose a valid member."]}) from None
+        grant = services.grant_channel_access(channel, by=self.membership, capability=d["capability"],
+                                              membership=membership,
+                                              team=_team_or_error(self.organization, d.get("team")))
+        return Response(ChannelGrantOut(grant).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        grant = self.get_object()
+        if not can(self.membership, Capability.MANAGE_CHANNELS, grant.channel):
+            raise NotAllowed("You do not have permission to do that.")
+        services.revoke_channel_access(grant, by=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)

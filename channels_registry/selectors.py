@@ -1,0 +1,138 @@
+"""Reads of channels_registry that views, the API and other apps use. Organization first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.capabilities import Capability, Role, can
+from accounts.selectors import team_subtree_ids
+
+from . import crypto
+from .models import (
+    Channel,
+    ChannelCredential,
+    ChannelGrant,
+    ChannelGroup,
+    ConnectAttempt,
+    covering_team_ids,
+)
+from .providers import REGISTRY, get_provider, provider_class
+from .providers.base import Credentials, Provider
+
+
+@dataclass
+class ChannelFilters:
+    provider: str = ""
+    team: object = None  # accounts.Team; its whole subtree matches
+    status: str = ""
+    group: ChannelGroup | None = None
+    search: str = ""
+
+
+def channels_of(organization, filters: ChannelFilters | None = None) -> QuerySet[Channel]:
+    qs = Channel.objects.for_org(organization).select_related("team")
+    f = filters or ChannelFilters()
+    if f.provider:
+        qs = qs.filter(provider=f.provider)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.team is not None:
+        qs = qs.filter(team_id__in=team_subtree_ids(organization, f.team))
+    if f.group is not None:
+        qs = qs.filter(groups=f.group)
+    if f.search:
+        qs = qs.filter(Q(handle__icontains=f.search) | Q(name__icontains=f.search))
+    return qs.order_by("provider", "handle", "pk")
+
+
+def visible_channels(membership, filters: ChannelFilters | None = None) -> QuerySet[Channel]:
+    """Channels the member may see: restricted ones only for owners, admins and grantees."""
+    qs = channels_of(membership.organization, filters)
+    if membership.role in (Role.OWNER, Role.ADMIN):
+        return qs
+    granted = ChannelGrant.objects.for_org(membership.organization).filter(
+        Q(membership=membership) | Q(team_id__in=covering_team_ids(membership))
+    ).values("channel_id")
+    return qs.filter(Q(access=Channel.Access.ORGANIZATION) | Q(pk__in=granted))
+
+
+def get_channel_for_member(membership, channel_id, *, need: str = Capability.VIEW) -> Channel:
+    """Another organization's channel and a missing one are the same 404; lacking ``need`` is a 403."""
+    try:
+        channel_id = int(channel_id)
+    except (TypeError, ValueError):
+        raise Http404("No such channel.") from None
+    channel = Channel.objects.for_org(membership.organization).select_related("team").filter(pk=channel_id).first()
+    if channel is None or not can(membership, Capability.VIEW, channel):
+        raise Http404("No such channel.")
+    if not can(membership, need, channel):
+        raise PermissionDenied
+    return channel
+
+
+def groups_of(organization) -> QuerySet[ChannelGroup]:
+    return ChannelGroup.objects.for_org(organization).prefetch_related("channels")
+
+
+def get_group(organization, group_id) -> ChannelGroup:
+    group = ChannelGroup.objects.for_org(organization).filter(pk=group_id).first()
+    if group is None:
+        raise Http404("No such group.")
+    return group
+
+
+def grants_of(channel: Channel) -> QuerySet[ChannelGrant]:
+    return ChannelGrant.objects.for_org(channel.organization_id).filter(channel=channel).select_related(
+        "membership__user", "team")
+
+
+def get_grant(channel: Channel, grant_id) -> ChannelGrant:
+    grant = grants_of(channel).filter(pk=grant_id).first()
+    if grant is None:
+        raise Http404("No such grant.")
+    return grant
+
+
+def get_attempt_for_member(membership, attempt_id) -> ConnectAttempt:
+    """A connect attempt is private to the person who started it."""
+    attempt = ConnectAttempt.objects.for_org(membership.organization).filter(pk=attempt_id,
+                                                                             membership=membership).first()
+    if attempt is None:
+        raise Http404("No such connection attempt.")
+    return attempt
+
+
+def provider_for(channel: Channel) -> Provider:
+    return get_provider(channel.provider)
+
+
+def credentials_for(channel: Channel) -> Credentials:
+    """Decrypted credentials of ``channel``, for a provider call. Keep them in memory only."""
+    from .services import credentials_from_dict
+
+    row = ChannelCredential.objects.for_org(channel.organization_id).filter(channel=channel).first()
+    if row is None:
+        from socialops.errors import ApplicationError
+
+        raise ApplicationError("This channel has no credentials: reconnect it.", code="channel_disconnected")
+    return credentials_from_dict(crypto.decrypt_json(row.blob))
+
+
+def available_providers() -> list[tuple[str, type[Provider]]]:
+    """Networks whose connector is installed, in registry order."""
+    out = []
+    for key in REGISTRY:
+        try:
+            out.append((key, provider_class(key)))
+        except (ImportError, AttributeError):
+            continue
+    return out
+
+
+def provider_names() -> dict[str, str]:
+    names = {key: str(getattr(cls, "name", key)) for key, cls in available_providers()}
+    return {key: names.get(key, key.title()) for key in REGISTRY}

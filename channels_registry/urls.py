@@ -1,0 +1,29 @@
+from django.urls import path
+
+from . import views
+
+# Mounted under /o/<org_slug>/ — TenancyMiddleware resolves the organization for all of them.
+org_urlpatterns = [
+    path("channels/", views.channel_list, name="channel_list"),
+    path("channels/export.csv", views.channel_export, name="channel_export"),
+    path("channels/connect/", views.connect, name="channel_connect"),
+    path("channels/connect/<int:attempt_id>/", views.connect_choose, name="channel_connect_choose"),
+    path("channels/groups/", views.group_list, name="channel_group_list"),
+    path("channels/groups/<int:group_id>/", views.group_detail, name="channel_group_detail"),
+    path("channels/groups/<int:group_id>/delete/", views.group_delete, name="channel_group_delete"),
+    path("channels/<int:channel_id>/", views.channel_detail, name="channel_detail"),
+    path("channels/<int:channel_id>/reconnect/", views.channel_reconnect, name="channel_reconnect"),
+    path("channels/<int:channel_id>/disconnect/", views.channel_disconnect, name="channel_disconnect"),
+    path("channels/<int:channel_id>/archive/", views.channel_archive, name="channel_archive"),
+    path("channels/<int:channel_id>/unarchive/", views.channel_unarchive, name="channel_unarchive"),
+    path("channels/<int:channel_id>/check/", views.channel_check, name="channel_check"),
+    path("channels/<int:channel_id>/grants/", views.grant_create, name="channel_grant_create"),
+    path("channels/<int:channel_id>/grants/<int:grant_id>/revoke/", views.grant_revoke, name="channel_grant_revoke"),
+]
+
+# Public: networks call these without our organization in the URL.
+urlpatterns = [
+    path("connect/sandbox/authorize", views.sandbox_authorize, name="sandbox_authorize"),
+    path("connect/<str:provider>/callback", views.connect_callback, name="channel_connect_callback"),
+    path("webhooks/<str:provider>/", views.webhook, name="channel_webhook"),
+]
