@@ -28,6 +28,9 @@ def expiring_channel_ids(*, now=None) -> list[int]:
                 .values_list("pk", flat=True))
 
 
+MAX_COUNTDOWN = 300  # seconds; far below the broker's visibility timeout
+
+
 @shared_task(name="channels_registry.tasks.refresh_expiring_credentials", ignore_result=True)
 def refresh_expiring_credentials() -> int:
     ids = expiring_channel_ids()
@@ -50,7 +53,13 @@ def refresh_channel_credentials(self, channel_id: int) -> None:
         if exc.permanent:
             log.warning("Refreshing channel %s failed permanently: %s", channel_id, exc.message)
             return
-        raise self.retry(countdown=exc.retry_after or 60 * (2 ** self.request.retries)) from None
+        countdown = exc.retry_after or 60 * (2 ** self.request.retries)
+        if countdown > MAX_COUNTDOWN:
+            # Never park a task in the broker longer than its visibility timeout: the beat sweep
+            # (every 10 minutes) picks the channel up again once the network lets us.
+            log.info("Channel %s: network asks to wait %ss; the next sweep retries.", channel_id, countdown)
+            return
+        raise self.retry(countdown=countdown) from None
 
 
 @shared_task(name="channels_registry.tasks.check_channels_health", ignore_result=True)
