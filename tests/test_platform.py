@@ -41,7 +41,9 @@ def test_the_demo_periodic_task_is_scheduled_and_records_a_heartbeat(settings):
 
 
 def _run(env_extra, *args):
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    # A clean process environment: nothing from the test session (e.g. the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE) may leak into what a production start would see.
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(env_extra)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
