@@ -7,7 +7,7 @@ from accounts.models import TIMEZONE_CHOICES
 from accounts.selectors import members_of, teams_of
 from socialops.errors import ApplicationError
 
-from .models import Channel, GrantCapability
+from .models import Channel, GrantCapability, at_handle
 from .selectors import provider_names
 
 
@@ -64,7 +64,7 @@ class ChooseAccountsForm(ServiceFormMixin, forms.Form):
     def __init__(self, *args, organization, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["accounts"].choices = [
-            (c["external_id"], f"{c['name'] or c['handle']} (@{c['handle']})" if c["handle"] else c["name"])
+            (c["external_id"], f"{c['name'] or c['handle']} ({at_handle(c['handle'])})" if c["handle"] else c["name"])
             for c in candidates
         ]
         self.fields["team"].queryset = teams_of(organization).order_by("name")

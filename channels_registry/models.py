@@ -64,6 +64,11 @@ class Channel(TenantModel):
         return f"{self.handle or self.name or self.external_id} ({self.provider})"
 
     @property
+    def display_handle(self) -> str:
+        """The handle with one leading "@" (Mastodon handles, ``@me@host``, already carry it)."""
+        return at_handle(self.handle)
+
+    @property
     def is_usable(self) -> bool:
         return self.status == self.Status.ACTIVE
 
@@ -96,6 +101,10 @@ class Channel(TenantModel):
             ).values_list("capability", flat=True)
             cache[membership.pk] = set(caps)
         return set(cache[membership.pk])
+
+
+def at_handle(handle: str) -> str:
+    return "@" + handle.lstrip("@") if handle else ""
 
 
 def covering_team_ids(membership) -> set[int]:

@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -76,6 +77,7 @@ def credentials_to_dict(creds: Credentials) -> dict[str, Any]:
         "refresh_expires_at": creds.refresh_expires_at.isoformat() if creds.refresh_expires_at else None,
         "scopes": list(creds.scopes),
         "extra": creds.extra,
+        "dpop_key": creds.dpop_key,
     }
 
 
@@ -85,7 +87,8 @@ def credentials_from_dict(data: dict[str, Any]) -> Credentials:
 
     return Credentials(access_token=data["access_token"], refresh_token=data.get("refresh_token"),
                        expires_at=dt(data.get("expires_at")), refresh_expires_at=dt(data.get("refresh_expires_at")),
-                       scopes=tuple(data.get("scopes") or ()), extra=dict(data.get("extra") or {}))
+                       scopes=tuple(data.get("scopes") or ()), extra=dict(data.get("extra") or {}),
+                       dpop_key=data.get("dpop_key"))
 
 
 def _account_to_dict(account: Account) -> dict[str, Any]:
@@ -124,6 +127,11 @@ def callback_uri(provider_key: str) -> str:
     return settings.SITE_URL + reverse("channel_connect_callback", args=[provider_key])
 
 
+def atproto_client_id() -> str:
+    """Our atproto OAuth client_id: the public URL of our client metadata document."""
+    return settings.SITE_URL + reverse("bluesky_client_metadata")
+
+
 def _pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(64)[:96]
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -148,7 +156,8 @@ class ConnectStart:
     authorization_url: str
 
 
-def start_connect(org, *, by, provider_key: str, instance_url: str = "", channel: Channel | None = None) -> ConnectStart:
+def start_connect(org, *, by, provider_key: str, instance_url: str = "", handle: str = "",
+                  channel: Channel | None = None) -> ConnectStart:
     """Begin an OAuth connection: a ConnectAttempt holding the hashed state, and the consent URL."""
     _require(by, Capability.MANAGE_CHANNELS, channel)
     provider = _provider(provider_key)
@@ -179,14 +188,20 @@ def start_connect(org, *, by, provider_key: str, instance_url: str = "", channel
             raise ValidationFailed(_("This network's connector cannot register apps yet.")) from None
         context.update(_as_dict(registration))
         context.setdefault("instance_url", instance_url)
+    if kind == "atproto":
+        handle = (handle or "").strip().lstrip("@")
+        if not handle:
+            raise ValidationFailed(_("Enter your handle."), fields={"handle": [_("This field is required.")]})
+        context.update(handle=handle, client_id=atproto_client_id())
     verifier = None
-    if kind == "oauth2_pkce":
+    if kind in ("oauth2_pkce", "atproto"):
         verifier, _challenge = _pkce_pair()
         context["code_verifier"] = verifier
     state = secrets.token_urlsafe(32)
     try:
+        # The provider may add secrets to ``context`` (atproto: its DPoP key); they are stored encrypted below.
         url = provider.authorization_url(redirect_uri=redirect_uri, state=state, code_verifier=verifier,
-                                         extra=dict(context))
+                                         extra=context)
     except ProviderError as exc:
         raise _network_error(provider, exc) from None
     now = _now()
@@ -221,8 +236,13 @@ def _fail_attempt(attempt: ConnectAttempt, message: str) -> None:
                      changes={"provider": attempt.provider, "error": message[:300]})
 
 
-def complete_connect(state: str, code: str, *, user, provider_key: str | None = None) -> ConnectAttempt:
-    """The OAuth callback: check and claim ``state``, trade ``code`` for the accounts it covers."""
+def complete_connect(state: str, code: str, *, user, provider_key: str | None = None,
+                     iss: str | None = None) -> ConnectAttempt:
+    """The OAuth callback: check and claim ``state``, trade ``code`` for the accounts it covers.
+
+    ``iss`` is the callback's issuer parameter (RFC 9207); a provider that requires it (atproto)
+    refuses the code unless it names the authorization server the attempt was started with.
+    """
     invalid = ApplicationError(
         _("This connection link is not valid or was already used. Start connecting the channel again."),
         code="invalid_state")
@@ -247,6 +267,8 @@ def complete_connect(state: str, code: str, *, user, provider_key: str | None = 
         raise ApplicationError(_("The network did not authorize the connection."), code="no_code")
     provider = _provider(attempt.provider)
     context = crypto.decrypt_json(attempt.secret_context) if attempt.secret_context else {}
+    if iss is not None:
+        context["callback_iss"] = iss
     try:
         accounts = provider.exchange_code(code=code, redirect_uri=attempt.redirect_uri,
                                           code_verifier=context.get("code_verifier"), extra=dict(context))
@@ -333,6 +355,14 @@ def add_channels(attempt: ConnectAttempt, *, by, external_ids: list[str], team=N
     unknown = [x for x in wanted if x not in candidates]
     if unknown:
         raise ValidationFailed(_("Pick accounts from the list."), fields={"accounts": [_("Unknown account.")]})
+    # Account ids are unique per server only where the network is federated (Mastodon): the same
+    # id from another server is another account and must not take over the existing channel.
+    for known in Channel.objects.for_org(org).filter(provider=attempt.provider, external_id__in=wanted):
+        new_url = candidates[known.external_id]["url"] or ""
+        if known.url and new_url and urlsplit(known.url).hostname != urlsplit(new_url).hostname:
+            raise Conflict(_("%(handle)s has the same account id as the channel %(channel)s on another server; "
+                             "both cannot be connected.") % {"handle": candidates[known.external_id]["handle"],
+                                                             "channel": known.handle or known.name})
     created: list[Channel] = []
     with transaction.atomic():
         locked = ConnectAttempt.objects.for_org(org).filter(pk=attempt.pk, status=ConnectAttempt.Status.AUTHORIZED).update(

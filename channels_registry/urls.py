@@ -25,5 +25,6 @@ org_urlpatterns = [
 urlpatterns = [
     path("connect/sandbox/authorize", views.sandbox_authorize, name="sandbox_authorize"),
     path("connect/<str:provider>/callback", views.connect_callback, name="channel_connect_callback"),
+    path("oauth/bluesky/client-metadata.json", views.bluesky_client_metadata, name="bluesky_client_metadata"),
     path("webhooks/<str:provider>/", views.webhook, name="channel_webhook"),
 ]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -113,14 +114,19 @@ def connect(request, org_slug):
     form = ConnectForm(request.POST or None, initial={"network": network})
     if request.method == "POST" and form.is_valid():
         key = form.cleaned_data["network"]
+        # atproto networks offer both: "Sign in with Bluesky" (OAuth) and an app password.
+        method = request.POST.get("method", "")
+        use_password = kinds.get(key) == "app_password" or (kinds.get(key) == "atproto" and (
+            method == "app_password" or (method != "oauth" and bool(form.cleaned_data["app_password"]))))
         try:
-            if kinds.get(key) == "app_password":
+            if use_password:
                 attempt = services.connect_with_app_password(
                     org, by=request.membership, provider_key=key, handle=form.cleaned_data["handle"],
                     app_password=form.cleaned_data["app_password"])
                 return redirect("channel_connect_choose", org_slug=org.slug, attempt_id=attempt.pk)
             started = services.start_connect(org, by=request.membership, provider_key=key,
-                                             instance_url=form.cleaned_data["instance_url"])
+                                             instance_url=form.cleaned_data["instance_url"],
+                                             handle=form.cleaned_data["handle"])
         except ApplicationError as exc:
             form.apply_error(exc)
         else:
@@ -139,7 +145,8 @@ def connect_callback(request, provider):
     state = request.GET.get("state", "")
     code = "" if request.GET.get("error") else request.GET.get("code", "")
     try:
-        attempt = services.complete_connect(state, code, user=request.user, provider_key=provider)
+        attempt = services.complete_connect(state, code, user=request.user, provider_key=provider,
+                                            iss=request.GET.get("iss"))
     except NotAllowed as exc:
         return render(request, "channels_registry/connect_error.html", {"message": exc.message}, status=403)
     except ApplicationError as exc:
@@ -167,7 +174,8 @@ def connect_choose(request, org_slug, attempt_id):
         except ApplicationError as exc:
             form.apply_error(exc)
         else:
-            messages.success(request, _("%(count)d channel(s) connected.") % {"count": len(channels)})
+            messages.success(request, ngettext("%(count)d channel connected.", "%(count)d channels connected.",
+                                               len(channels)) % {"count": len(channels)})
             if len(channels) == 1:
                 return redirect("channel_detail", org_slug=org.slug, channel_id=channels[0].pk)
             return redirect("channel_list", org_slug=org.slug)
@@ -251,7 +259,7 @@ def channel_check(request, org_slug, channel_id):
 def channel_reconnect(request, org_slug, channel_id):
     channel = selectors.get_channel_for_member(request.membership, channel_id, need=Capability.MANAGE_CHANNELS)
     kinds = {key: cls.capabilities.auth_kind for key, cls in selectors.available_providers()}
-    if kinds.get(channel.provider) in ("app_password", "instance_oauth2"):
+    if kinds.get(channel.provider) in ("app_password", "instance_oauth2", "atproto"):
         url = reverse("channel_connect", args=[request.organization.slug]) + "?" + urlencode({"network": channel.provider})
         return redirect(url)
     try:
@@ -364,6 +372,19 @@ def sandbox_authorize(request):
             return HttpResponseRedirect(redirect_uri + "?" + urlencode({"code": code, "state": state}))
         messages.error(request, _("Pick at least one account."))
     return render(request, "channels_registry/sandbox_authorize.html", {"accounts": SANDBOX_ACCOUNTS})
+
+
+# --- atproto OAuth client metadata ----------------------------------------------------------
+
+@require_http_methods(["GET"])
+def bluesky_client_metadata(request):
+    """Our atproto OAuth client metadata; its URL is our client_id (atproto.com/specs/oauth)."""
+    network = services.get_provider("bluesky")
+    body = network.client_metadata(client_id=services.atproto_client_id(),  # type: ignore[attr-defined]
+                                   redirect_uri=services.callback_uri("bluesky"))
+    response = JsonResponse(body)
+    response["Cache-Control"] = "public, max-age=600"
+    return response
 
 
 # --- Webhooks ------------------------------------------------------------------------------

@@ -61,7 +61,8 @@ class Capabilities:
     hide_comments: bool = False
     delete_comments: bool = True
     webhooks: bool = False
-    #: "oauth2", "oauth2_pkce", "app_password", "instance_oauth2" (Mastodon: register app per instance)
+    #: "oauth2", "oauth2_pkce", "app_password", "instance_oauth2" (Mastodon: register app per instance),
+    #: "atproto" (Bluesky: a handle, then atproto OAuth with PAR + PKCE + DPoP, or handle + app password)
     auth_kind: str = "oauth2"
 
 
@@ -78,6 +79,8 @@ class Credentials:
     scopes: tuple[str, ...] = ()
     #: network-specific non-secret context (instance URL, DID and PDS, page id, IG user id …)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the private JWK the tokens are bound to (DPoP, RFC 9449: atproto OAuth); secret like the tokens
+    dpop_key: dict[str, str] | None = None
 
     def __repr__(self) -> str:  # never show tokens in logs or tracebacks
         return f"Credentials(expires_at={self.expires_at!r}, scopes={self.scopes!r}, extra_keys={sorted(self.extra)!r})"
@@ -228,11 +231,18 @@ class Provider:
     # OAuth / connection ---------------------------------------------------------------------
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str | None = None,
                           extra: dict[str, Any] | None = None) -> str:
+        """The consent URL. A provider may add to ``extra`` what its ``exchange_code`` needs again
+        (atproto: the DPoP key and the servers it resolved); the caller keeps it encrypted."""
         raise NotImplementedError
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None = None,
                       extra: dict[str, Any] | None = None) -> list[Account]:
-        """Trade the callback's code for tokens and list the accounts the grant covers."""
+        """Trade the callback's code for tokens and list the accounts the grant covers.
+
+        ``extra`` is the attempt's secret context: what ``authorization_url`` added to its own
+        ``extra`` (it is stored encrypted between the two), plus ``callback_iss``, the ``iss``
+        parameter of the callback (RFC 9207) when the network sent one.
+        """
         raise NotImplementedError
 
     def refresh(self, credentials: Credentials) -> Credentials:

@@ -1,4 +1,4 @@
-"""Bluesky over the AT Protocol (XRPC), connected with a handle and an app password.
+"""Bluesky over the AT Protocol (XRPC), connected with atproto OAuth or a handle and an app password.
 
 Documented API used (docs.bsky.app, atproto.com/specs, the atproto lexicons):
 
@@ -6,6 +6,15 @@ Documented API used (docs.bsky.app, atproto.com/specs, the atproto lexicons):
   ``accessJwt``/``refreshJwt``/``did``/``handle``/``didDoc``. Everything else goes to the account's
   PDS, named in the DID document (service ``#atproto_pds``). ``refreshSession`` takes the refresh
   JWT as the bearer and goes back to the entryway, as the reference client does.
+- Or atproto OAuth (atproto.com/specs/oauth), as a public web client (``token_endpoint_auth_method``
+  "none"; our client_id is the URL of the metadata document we serve): handle → DID
+  (``resolveHandle``) → DID document (must claim the handle back) → PDS → its
+  ``/.well-known/oauth-protected-resource`` → authorization server → its
+  ``/.well-known/oauth-authorization-server`` → PAR with PKCE S256, ``login_hint`` and a DPoP proof
+  → consent → callback with ``code`` and ``iss`` (must be the issuer) → token request; ``sub`` must be
+  the resolved DID. Tokens are bound to a fresh P-256 key per session (``Credentials.dpop_key``);
+  every request to the authorization server or the PDS carries a proof (``ath`` towards the PDS) and
+  is retried once with the server's ``DPoP-Nonce`` when it answers ``use_dpop_nonce``.
 - Posts are ``app.bsky.feed.post`` records written with ``com.atproto.repo.createRecord``: text of
   at most 300 graphemes (and 3,000 UTF-8 bytes), facets for links, mentions and hashtags with
   UTF-8 *byte* offsets, and one embed: ``app.bsky.embed.images`` (≤ 4, ≤ 1,000,000 bytes each, alt
@@ -24,9 +33,9 @@ Documented API used (docs.bsky.app, atproto.com/specs, the atproto lexicons):
   mean the session no longer works; 429 ``RateLimitExceeded`` comes with ``ratelimit-reset``
   (unix seconds).
 
-Not done: atproto OAuth (PAR + PKCE + DPoP with per-session keys and server nonces) — connect with
-:meth:`BlueskyProvider.login_with_app_password` instead; DMs (``chat.bsky.*``); webhooks (Bluesky
-has none, only the firehose/Jetstream).
+Not done: confidential-client auth (``private_key_jwt``; public-client sessions last at most two
+weeks before the person signs in again); DMs (``chat.bsky.*``); webhooks (Bluesky has none, only the
+firehose/Jetstream).
 """
 
 from __future__ import annotations
@@ -42,11 +51,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from typing import Any, NoReturn
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 
 from ..http import json_or_error
+from . import dpop
 from .base import (
     Account,
     Capabilities,
@@ -76,6 +86,8 @@ HIDDEN_REPLIES_MAX = 300
 INBOX_REASONS = ("reply", "mention", "quote")
 GET_POSTS_MAX = 25
 VIDEO_SERVICE_DID = "did:web:video.bsky.app"
+#: what we ask an atproto OAuth server for: the account, and the app-password-level API access
+OAUTH_SCOPE = "atproto transition:generic"
 
 # Errors meaning "this session no longer works" (atproto.com/specs/xrpc; PDS auth verifier).
 AUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing", "AuthRequired",
@@ -288,6 +300,34 @@ class AtUri:
         return f"at://{self.repo}/{self.collection}/{self.rkey}"
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _wants_dpop_nonce(response: httpx.Response) -> bool:
+    """The server refused the proof for want of its nonce: 400 from an authorization server,
+    401 with ``WWW-Authenticate: DPoP error="use_dpop_nonce"`` from a resource server (RFC 9449 §8–9)."""
+    if response.status_code not in (400, 401):
+        return False
+    if 'error="use_dpop_nonce"' in response.headers.get("www-authenticate", ""):
+        return True
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("error") == "use_dpop_nonce"
+
+
+def _check_issuer_url(issuer: str) -> None:
+    """An atproto authorization server is an https origin (plain http only for loopback test servers)."""
+    parts = urlsplit(issuer)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if (parts.scheme != "https" and not (parts.scheme == "http" and loopback)) or parts.path not in ("", "/") \
+            or parts.query or parts.fragment:
+        raise ProviderError(f"{issuer!r} is not a valid atproto authorization server.", permanent=True)
+
+
 def _pds_from_did_doc(did_doc: Any) -> str | None:
     """The ``#atproto_pds`` service endpoint of a DID document (atproto.com/specs/did)."""
     if not isinstance(did_doc, dict):
@@ -379,12 +419,13 @@ class BlueskyProvider(Provider):
         hide_comments=True,  # threadgate hiddenReplies, only in threads the account started
         delete_comments=False,  # only one's own records can be deleted
         webhooks=False,
-        auth_kind="app_password",
+        auth_kind="atproto",
     )
     default_urls = {
         "api": "https://bsky.social",  # entryway: createSession / refreshSession
         "video": "https://video.bsky.app",  # video processing service
         "web": "https://bsky.app",  # permalinks
+        "plc": "https://plc.directory",  # did:plc documents (OAuth sign-in)
     }
     default_scopes = ()
 
@@ -393,20 +434,222 @@ class BlueskyProvider(Provider):
 
     # ===== Connection ===============================================================================
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: the latest DPoP-Nonce per server origin (RFC 9449 §8); the AS and the PDS keep their own
+        self._dpop_nonces: dict[str, str] = {}
+
+    # --- atproto OAuth (atproto.com/specs/oauth; docs.bsky.app "OAuth client implementation") ---------
+    # A public web client (token_endpoint_auth_method "none"): the client_id is the URL of our client
+    # metadata document, PKCE S256 and PAR are mandatory, and every token is bound to a DPoP key made
+    # fresh for the session. The flow: handle → DID → DID document → PDS → its protected-resource
+    # metadata → authorization server → its metadata → PAR → consent → callback (code + iss) → tokens.
+
+    def client_metadata(self, *, client_id: str, redirect_uri: str) -> dict[str, Any]:
+        """The client metadata document served at ``client_id``."""
+        return {
+            "client_id": client_id,
+            "client_name": "SocialOps",
+            "client_uri": client_id.split("/oauth/", 1)[0],
+            "redirect_uris": [redirect_uri],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "scope": OAUTH_SCOPE,
+            "response_types": ["code"],
+            "application_type": "web",
+            "token_endpoint_auth_method": "none",
+            "dpop_bound_access_tokens": True,
+        }
+
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str | None = None,
                           extra: dict[str, Any] | None = None) -> str:
-        raise ProviderError(
-            "Bluesky is connected with a handle and an app password (use app password); "
-            "atproto OAuth (PAR + DPoP) is not supported yet.",
-            permanent=True, code="use_app_password",
-        )
+        """Resolve the handle's authorization server and push the authorization request (PAR).
+
+        Adds to ``extra`` what the callback needs: the DID, PDS, issuer, token endpoint and the
+        session's private DPoP key (the caller stores ``extra`` encrypted).
+        """
+        extra = extra if extra is not None else {}
+        handle = str(extra.get("handle") or "").strip().lstrip("@").lower()
+        client_id = extra.get("client_id") or self.config.client_id
+        if not handle or not client_id or not code_verifier:
+            raise ProviderError("Signing in with Bluesky needs a handle, our client id and a PKCE verifier.",
+                                permanent=True)
+        did = self._resolve_identity_handle(handle)
+        did_doc = self._did_document(did)
+        if f"at://{handle}" not in [str(a).lower() for a in did_doc.get("alsoKnownAs") or []]:
+            raise ProviderError(f"The DID document of {did} does not claim the handle {handle}.", permanent=True,
+                                code="HandleMismatch")
+        pds = _pds_from_did_doc(did_doc)
+        if not pds:
+            raise ProviderError(f"The DID document of {did} names no PDS.", permanent=True)
+        pds = pds.rstrip("/")
+        issuer = self._authorization_server_of(pds)
+        meta = self._authorization_server_metadata(issuer)
+        key = dpop.new_key()
+        form = {
+            "client_id": client_id, "response_type": "code", "redirect_uri": redirect_uri, "state": state,
+            "scope": OAUTH_SCOPE, "code_challenge": dpop.s256(code_verifier), "code_challenge_method": "S256",
+            "login_hint": handle,
+        }
+        response = self._dpop_request(key, "POST", meta["pushed_authorization_request_endpoint"], data=form)
+        body = self._oauth_body(response, "the pushed authorization request")
+        request_uri = body.get("request_uri")
+        if not isinstance(request_uri, str) or not request_uri:
+            raise TransientError("Bluesky answered the pushed authorization request without a request_uri.")
+        extra.update({
+            "did": did, "pds_url": pds, "issuer": issuer, "token_endpoint": meta["token_endpoint"],
+            "dpop_key": key, "dpop_nonce": self._dpop_nonces.get(_origin(meta["token_endpoint"]), ""),
+        })
+        return f"{meta['authorization_endpoint']}?{urlencode({'client_id': client_id, 'request_uri': request_uri})}"
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None = None,
                       extra: dict[str, Any] | None = None) -> list[Account]:
-        raise ProviderError(
-            "Bluesky is connected with a handle and an app password (use app password), not an OAuth code.",
-            permanent=True, code="use_app_password",
-        )
+        """Trade the code for DPoP-bound tokens; ``sub`` must be the DID the handle resolved to."""
+        extra = extra or {}
+        issuer, key, did = extra.get("issuer"), extra.get("dpop_key"), extra.get("did")
+        if not issuer or not key or not did or not code_verifier or not extra.get("token_endpoint"):
+            raise ProviderError("This Bluesky sign-in was not started here; start again.", permanent=True)
+        # RFC 9207: the callback names the server that issued the code; it must be the one we asked.
+        if extra.get("callback_iss") != issuer:
+            raise ProviderError("The sign-in answer did not come from the Bluesky server it was sent to.",
+                                permanent=True, code="IssuerMismatch")
+        token_endpoint = extra["token_endpoint"]
+        if extra.get("dpop_nonce"):
+            self._dpop_nonces.setdefault(_origin(token_endpoint), extra["dpop_nonce"])
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+                "code_verifier": code_verifier, "client_id": extra.get("client_id") or self.config.client_id}
+        response = self._dpop_request(key, "POST", token_endpoint, data=form)
+        tokens = self._oauth_body(response, "the token request")
+        context = {"did": did, "handle": extra.get("handle"), "pds_url": extra.get("pds_url"), "auth": "oauth",
+                   "issuer": issuer, "token_endpoint": token_endpoint, "client_id": form["client_id"]}
+        credentials = self._credentials_from_tokens(tokens, key=key, context=context)
+        account = self._describe(credentials)
+        account.extra.update({"app_password": False, "oauth": True})
+        return [account]
+
+    def _credentials_from_tokens(self, tokens: dict[str, Any], *, key: dict[str, str],
+                                 context: dict[str, Any]) -> Credentials:
+        access, token_type = tokens.get("access_token"), str(tokens.get("token_type") or "")
+        if not isinstance(access, str) or not access or token_type.lower() != "dpop":
+            raise TransientError("Bluesky answered the token request without a DPoP-bound access token.")
+        if tokens.get("sub") != context["did"]:
+            raise ProviderError("Bluesky issued tokens for a different account than the handle names; "
+                                "nothing was connected.", permanent=True, code="SubjectMismatch")
+        scopes = tuple(str(tokens.get("scope") or "").split())
+        if "atproto" not in scopes:
+            raise ProviderError("Bluesky did not grant the atproto scope.", permanent=True, code="ScopeMissing")
+        expires_in = tokens.get("expires_in")
+        expires_at = (datetime.fromtimestamp(time.time() + float(expires_in), UTC)
+                      if isinstance(expires_in, int | float) else None)
+        return Credentials(access_token=access, refresh_token=tokens.get("refresh_token"), expires_at=expires_at,
+                           scopes=scopes, extra=dict(context), dpop_key=key)
+
+    def _resolve_identity_handle(self, handle: str) -> str:
+        """handle → DID with ``com.atproto.identity.resolveHandle`` (no session needed)."""
+        response = self.http.get(f"{self.urls['api'].rstrip('/')}/xrpc/com.atproto.identity.resolveHandle",
+                                 params={"handle": handle})
+        if response.status_code == 400:
+            raise ProviderError(f"No Bluesky account has the handle {handle}.", permanent=True,
+                                status=400, code="HandleNotFound")
+        did = self._ok(response, write=False).get("did")
+        if not isinstance(did, str) or not did.startswith(("did:plc:", "did:web:")):
+            raise TransientError("Bluesky resolved the handle to something that is not a DID.")
+        return did
+
+    def _did_document(self, did: str) -> dict[str, Any]:
+        if did.startswith("did:plc:"):
+            url = f"{self.urls['plc'].rstrip('/')}/{did}"
+        else:
+            url = f"https://{did.removeprefix('did:web:').replace('%3A', ':')}/.well-known/did.json"
+        doc = self._ok(self.http.get(url), write=False)
+        if doc.get("id") != did:
+            raise ProviderError(f"The DID document fetched for {did} is about someone else.", permanent=True)
+        return doc
+
+    def _authorization_server_of(self, pds: str) -> str:
+        """The PDS's OAuth protected-resource metadata (RFC 9728) names its authorization server."""
+        meta = self._ok(self.http.get(f"{pds}/.well-known/oauth-protected-resource"), write=False)
+        servers = meta.get("authorization_servers")
+        if not isinstance(servers, list) or not servers or not isinstance(servers[0], str):
+            raise TransientError("The Bluesky PDS does not name an authorization server.")
+        return servers[0].rstrip("/")
+
+    def _authorization_server_metadata(self, issuer: str) -> dict[str, Any]:
+        """RFC 8414 metadata, checked against what atproto OAuth requires of a server."""
+        _check_issuer_url(issuer)
+        meta = self._ok(self.http.get(f"{issuer}/.well-known/oauth-authorization-server"), write=False)
+        missing = [k for k in ("authorization_endpoint", "token_endpoint", "pushed_authorization_request_endpoint")
+                   if not isinstance(meta.get(k), str)]
+        if meta.get("issuer") != issuer or missing:
+            raise ProviderError("Bluesky's authorization server published unusable metadata"
+                                f"{' (missing ' + ', '.join(missing) + ')' if missing else ' (issuer mismatch)'}.",
+                                permanent=True)
+        if "ES256" not in (meta.get("dpop_signing_alg_values_supported") or []) or "S256" not in (
+                meta.get("code_challenge_methods_supported") or []):
+            raise ProviderError("Bluesky's authorization server does not offer DPoP with ES256 and PKCE S256.",
+                                permanent=True)
+        if "atproto" not in (meta.get("scopes_supported") or ["atproto"]):
+            raise ProviderError("Bluesky's authorization server does not support the atproto scope.", permanent=True)
+        return meta
+
+    def _oauth_body(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        """A 2xx OAuth answer, or the typed error for ``{"error", "error_description"}``."""
+        if 200 <= response.status_code < 300:
+            body = json_or_error(response)
+            if not isinstance(body, dict):
+                raise TransientError(f"Bluesky answered {what} with an unexpected body.")
+            return body
+        if response.status_code == 429 or response.status_code >= 500:
+            self._raise_for(response, write=False)
+        body = self._error_body(response)
+        error = str(body.get("error") or "")
+        text = str(body.get("error_description") or error or f"HTTP {response.status_code}")
+        if error == "invalid_grant" or response.status_code == 401:
+            raise AuthExpired(f"Bluesky refused {what}: {text}", status=response.status_code, code=error or None)
+        if not body:
+            json_or_error(response)
+        raise ProviderError(f"Bluesky refused {what}: {text}", permanent=True, status=response.status_code,
+                            code=error or None)
+
+    def _dpop_request(self, key: dict[str, str], method: str, url: str, *, access_token: str | None = None,
+                      headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        """One request with a DPoP proof; retried once when the server asks for its nonce."""
+        origin = _origin(url)
+        for attempt in (1, 2):
+            all_headers = dict(headers or {})
+            all_headers["DPoP"] = dpop.proof(key, method=method, url=url, nonce=self._dpop_nonces.get(origin),
+                                             access_token=access_token)
+            if access_token:
+                all_headers["Authorization"] = f"DPoP {access_token}"
+            response = self.http.request(method, url, headers=all_headers, **kwargs)
+            nonce = response.headers.get("DPoP-Nonce")
+            if nonce:
+                self._dpop_nonces[origin] = nonce
+            # A nonce refusal happens before the request is acted on, so sending it again is safe.
+            if attempt == 2 or not (nonce and _wants_dpop_nonce(response)):
+                return response
+        raise AssertionError("unreachable")
+
+    def _authorized(self, credentials: Credentials, method: str, url: str, *,
+                    headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        """A request to the PDS as the account: ``Bearer`` for an app-password session, ``DPoP`` (with a
+        proof carrying ``ath``) for an OAuth one. The only place that puts a user token on the wire."""
+        if credentials.dpop_key:
+            return self._dpop_request(credentials.dpop_key, method, url, access_token=credentials.access_token,
+                                      headers=headers, **kwargs)
+        return self.http.request(method, url, headers={"Authorization": f"Bearer {credentials.access_token}",
+                                                       **(headers or {})}, **kwargs)
+
+    def _refresh_oauth(self, credentials: Credentials) -> Credentials:
+        extra = credentials.extra
+        if not credentials.refresh_token or not extra.get("token_endpoint"):
+            raise AuthExpired("This Bluesky sign-in cannot be refreshed; sign in with Bluesky again.")
+        form = {"grant_type": "refresh_token", "refresh_token": credentials.refresh_token,
+                "client_id": extra.get("client_id") or self.config.client_id}
+        response = self._dpop_request(credentials.dpop_key or {}, "POST", extra["token_endpoint"], data=form)
+        tokens = self._oauth_body(response, "refreshing the sign-in")
+        fresh = self._credentials_from_tokens(tokens, key=credentials.dpop_key or {}, context=dict(extra))
+        fresh.refresh_token = fresh.refresh_token or credentials.refresh_token
+        return fresh
 
     def login_with_app_password(self, handle: str, app_password: str, *,
                                 service_url: str | None = None) -> Account:
@@ -446,6 +689,8 @@ class BlueskyProvider(Provider):
         return account
 
     def refresh(self, credentials: Credentials) -> Credentials:
+        if credentials.dpop_key:
+            return self._refresh_oauth(credentials)
         if not credentials.refresh_token:
             raise AuthExpired("This Bluesky session has no refresh token; log in again with an app password.")
         service = (credentials.extra.get("service_url") or self.urls["api"]).rstrip("/")
@@ -1116,8 +1361,8 @@ class BlueskyProvider(Provider):
               json: Any = None, content: bytes | None = None, headers: dict[str, str] | None = None,
               write: bool = False) -> dict[str, Any]:
         url = f"{self._pds(credentials)}/xrpc/{nsid}"
-        all_headers = {"Authorization": f"Bearer {credentials.access_token}", **(headers or {})}
-        response = self.http.request(method, url, params=params, json=json, content=content, headers=all_headers)
+        response = self._authorized(credentials, method, url, params=params, json=json, content=content,
+                                    headers=headers)
         return self._ok(response, write=write)
 
     def _ok(self, response: httpx.Response, *, write: bool) -> dict[str, Any]:

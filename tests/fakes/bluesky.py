@@ -23,6 +23,12 @@ import time
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from .base import FakeRequest, FakeServer, route
 
@@ -95,6 +101,28 @@ def xrpc(fn):
     return wrapper
 
 
+class OAuthError(Exception):
+    def __init__(self, status: int, error: str, description: str):
+        super().__init__(description)
+        self.status, self.error, self.description = status, error, description
+
+
+def oauth(fn):
+    """Turn OAuthError into the RFC 6749 error body; nonce refusals carry the DPoP-Nonce header."""
+    def wrapper(self, req: FakeRequest, **kw):
+        try:
+            return fn(self, req, **kw)
+        except OAuthError as exc:
+            headers = {"DPoP-Nonce": self.dpop_nonce} if exc.error in ("use_dpop_nonce", "invalid_dpop_proof") else {}
+            return exc.status, {"error": exc.error, "error_description": exc.description}, headers
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+def _unb64(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
 class BlueskyFake(FakeServer):
     def __init__(self) -> None:
         super().__init__()
@@ -122,6 +150,16 @@ class BlueskyFake(FakeServer):
         self.pages: dict[str, tuple[str, bytes]] = {}
         self._clock = datetime.now(UTC) - timedelta(hours=1)
         self._seq = itertools.count(1)
+        # atproto OAuth
+        self.client_id = "http://testserver/oauth/bluesky/client-metadata.json"
+        self.redirect_uris = ["http://testserver/connect/bluesky/callback"]
+        self.dpop_nonce = f"nonce-{int(time.time())}"
+        self.dpop_jtis: set[str] = set()
+        self.par_requests: dict[str, dict[str, Any]] = {}
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.dpop_tokens: dict[str, dict[str, str]] = {}  # access token -> did, jkt
+        self.oauth_refresh: dict[str, dict[str, str]] = {}
+        self.token_sub_override: str | None = None
 
     def start(self) -> BlueskyFake:
         super().start()
@@ -267,7 +305,12 @@ class BlueskyFake(FakeServer):
                 "didDoc": did_doc, "email": "social@brand.example", "emailConfirmed": True, "active": True}
 
     def _auth(self, req: FakeRequest) -> str:
+        authorization = req.headers.get("authorization", "")
+        if authorization.startswith("DPoP "):
+            return self._auth_dpop(req, authorization[5:])
         token = req.bearer
+        if token in self.dpop_tokens:  # a DPoP-bound token presented as a bearer token
+            raise XrpcError(401, "InvalidToken", "DPoP-bound token used as a bearer token")
         if not token:
             raise XrpcError(401, "AuthMissing", "Authentication Required")
         with self.lock:
@@ -277,6 +320,182 @@ class BlueskyFake(FakeServer):
         if did is None:
             raise XrpcError(401, "InvalidToken", "Token could not be verified")
         return did
+
+    def _auth_dpop(self, req: FakeRequest, token: str) -> str:
+        with self.lock:
+            if token in self.expired_tokens:
+                raise XrpcError(401, "invalid_token", '"exp" claim timestamp check failed',
+                                {"WWW-Authenticate": 'DPoP error="invalid_token"'})
+            grant = self.dpop_tokens.get(token)
+        if grant is None:
+            raise XrpcError(401, "InvalidToken", "Token could not be verified")
+        host = req.headers.get("host", "")
+        jkt = self.check_dpop(req, url=f"http://{host}{req.path}", access_token=token, resource=True)
+        if jkt != grant["jkt"]:
+            raise XrpcError(401, "invalid_dpop_proof", "DPoP key does not match the token's cnf.jkt",
+                            {"WWW-Authenticate": 'DPoP error="invalid_dpop_proof"'})
+        return grant["did"]
+
+    # --- atproto OAuth: PLC directory, PDS resource metadata, authorization server ------------------------
+    # The entryway (http://127.0.0.1:<port>) is the authorization server, the PDS (http://localhost:<port>)
+    # the resource server, as with bsky.social-hosted accounts. Proofs are verified with the jwk in their
+    # header; every DPoP endpoint first answers use_dpop_nonce with a DPoP-Nonce (the AS with 400 and an
+    # OAuth error body, the PDS with 401 and WWW-Authenticate), as the reference servers do.
+
+    @property
+    def issuer(self) -> str:
+        return self.url
+
+    def did_document(self, did: str) -> dict[str, Any]:
+        return {
+            "@context": ["https://www.w3.org/ns/did/v1"],
+            "id": did,
+            "alsoKnownAs": [f"at://{self.handle_of(did)}"],
+            "verificationMethod": [],
+            "service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": self.pds_url}],
+        }
+
+    @route("GET", r"/(?P<did>did:plc:[a-z0-9]+)")
+    def plc_document(self, req: FakeRequest, did: str):
+        if did not in self.accounts:
+            return 404, {"message": f"DID not registered: {did}"}
+        return self.did_document(did)
+
+    @route("GET", r"/\.well-known/oauth-protected-resource")
+    def protected_resource(self, req: FakeRequest):
+        return {"resource": self.pds_url, "authorization_servers": [self.issuer],
+                "scopes_supported": [], "bearer_methods_supported": ["header"]}
+
+    @route("GET", r"/\.well-known/oauth-authorization-server")
+    def authorization_server(self, req: FakeRequest):
+        base = self.issuer
+        return {
+            "issuer": base,
+            "authorization_endpoint": f"{base}/oauth/authorize",
+            "token_endpoint": f"{base}/oauth/token",
+            "pushed_authorization_request_endpoint": f"{base}/oauth/par",
+            "require_pushed_authorization_requests": True,
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none", "private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": ["ES256"],
+            "scopes_supported": ["atproto", "transition:generic", "transition:chat.bsky"],
+            "authorization_response_iss_parameter_supported": True,
+            "client_id_metadata_document_supported": True,
+            "dpop_signing_alg_values_supported": ["ES256"],
+        }
+
+    def check_dpop(self, req: FakeRequest, *, url: str, access_token: str | None = None,
+                   resource: bool = False) -> str:
+        """Verify the request's DPoP proof; returns the key's thumbprint (jkt)."""
+        def refuse(error: str, message: str, status: int = 400):
+            if resource:
+                raise XrpcError(401, error, message, {"WWW-Authenticate": f'DPoP error="{error}"',
+                                                      "DPoP-Nonce": self.dpop_nonce})
+            raise OAuthError(status, error, message)
+
+        proof = req.headers.get("dpop", "")
+        if proof.count(".") != 2:
+            refuse("invalid_dpop_proof", "DPoP proof required")
+        head_b64, claims_b64, sig_b64 = proof.split(".")
+        try:
+            header, claims = json.loads(_unb64(head_b64)), json.loads(_unb64(claims_b64))
+            jwk = header["jwk"]
+            public = ec.EllipticCurvePublicNumbers(
+                int.from_bytes(_unb64(jwk["x"]), "big"), int.from_bytes(_unb64(jwk["y"]), "big"),
+                ec.SECP256R1()).public_key()
+            sig = _unb64(sig_b64)
+            der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
+            public.verify(der, f"{head_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
+        except (ValueError, KeyError, TypeError, InvalidSignature):
+            refuse("invalid_dpop_proof", "DPoP proof signature or key is invalid")
+        if header.get("typ") != "dpop+jwt" or header.get("alg") != "ES256" or "d" in jwk:
+            refuse("invalid_dpop_proof", "DPoP proof header is invalid")
+        if claims.get("htm") != req.method or claims.get("htu") != url:
+            refuse("invalid_dpop_proof", f"DPoP htm/htu mismatch (expected {req.method} {url})")
+        if not isinstance(claims.get("iat"), int) or abs(claims["iat"] - time.time()) > 60:
+            refuse("invalid_dpop_proof", "DPoP proof iat is not recent")
+        with self.lock:
+            jti = claims.get("jti")
+            if not jti or jti in self.dpop_jtis:
+                refuse("invalid_dpop_proof", "DPoP proof replayed")
+            self.dpop_jtis.add(jti)
+        if access_token is not None and claims.get("ath") != _b64url(hashlib.sha256(access_token.encode()).digest()):
+            refuse("invalid_dpop_proof", "DPoP ath does not match the access token")
+        if claims.get("nonce") != self.dpop_nonce:
+            refuse("use_dpop_nonce", "Authorization server requires nonce in DPoP proof", 400)
+        members = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True)
+        return _b64url(hashlib.sha256(members.encode()).digest())
+
+    @route("POST", r"/oauth/par")
+    @oauth
+    def par(self, req: FakeRequest):
+        jkt = self.check_dpop(req, url=f"{self.issuer}/oauth/par")
+        form = req.form()
+        if form.get("client_id") != self.client_id:
+            raise OAuthError(400, "invalid_client", "Unknown client_id (client metadata could not be fetched)")
+        if form.get("response_type") != "code" or form.get("code_challenge_method") != "S256" \
+                or not form.get("code_challenge") or not form.get("state"):
+            raise OAuthError(400, "invalid_request", "response_type=code, state and an S256 code_challenge are required")
+        if form.get("redirect_uri") not in self.redirect_uris:
+            raise OAuthError(400, "invalid_request", "redirect_uri is not registered in the client metadata")
+        if "atproto" not in (form.get("scope") or "").split():
+            raise OAuthError(400, "invalid_scope", "the atproto scope is required")
+        did = self.did_for(form.get("login_hint") or "")
+        if did is None:
+            raise OAuthError(400, "invalid_request", "login_hint does not name an account here")
+        request_uri = f"urn:ietf:params:oauth:request_uri:req-{next(self._seq)}"
+        with self.lock:
+            self.par_requests[request_uri] = {**form, "jkt": jkt, "did": did}
+        return 201, {"request_uri": request_uri, "expires_in": 299}
+
+    @route("GET", r"/oauth/authorize")
+    def authorize(self, req: FakeRequest):
+        """Consent is automatic: redirect back with code, state and iss (RFC 9207)."""
+        with self.lock:
+            par = self.par_requests.pop(req.q("request_uri") or "", None)
+        if par is None or req.q("client_id") != par["client_id"]:
+            return 400, "This authorization request is not valid.", {"Content-Type": "text/plain"}
+        code = f"code-{next(self._seq)}"
+        with self.lock:
+            self.codes[code] = par
+        query = urlencode({"state": par["state"], "iss": self.issuer, "code": code})
+        return 302, b"", {"Location": f"{par['redirect_uri']}?{query}"}
+
+    def _issue(self, did: str, jkt: str, client_id: str) -> dict[str, Any]:
+        access, refresh = f"oauth-at-{next(self._seq)}", f"oauth-rt-{next(self._seq)}"
+        self.dpop_tokens[access] = {"did": did, "jkt": jkt}
+        self.oauth_refresh[refresh] = {"did": did, "jkt": jkt, "client_id": client_id}
+        return {"access_token": access, "token_type": "DPoP", "expires_in": 3600, "refresh_token": refresh,
+                "scope": "atproto transition:generic", "sub": self.token_sub_override or did}
+
+    @route("POST", r"/oauth/token")
+    @oauth
+    def token(self, req: FakeRequest):
+        jkt = self.check_dpop(req, url=f"{self.issuer}/oauth/token")
+        form = req.form()
+        with self.lock:
+            if form.get("grant_type") == "authorization_code":
+                par = self.codes.pop(form.get("code") or "", None)
+                if par is None:
+                    raise OAuthError(400, "invalid_grant", "Invalid code")
+                if form.get("client_id") != par["client_id"] or form.get("redirect_uri") != par["redirect_uri"]:
+                    raise OAuthError(400, "invalid_grant", "client_id or redirect_uri does not match the request")
+                verifier = form.get("code_verifier") or ""
+                if _b64url(hashlib.sha256(verifier.encode()).digest()) != par["code_challenge"]:
+                    raise OAuthError(400, "invalid_grant", "Invalid code_verifier")
+                if jkt != par["jkt"]:
+                    raise OAuthError(400, "invalid_dpop_proof", "DPoP key does not match the authorization request")
+                return self._issue(par["did"], jkt, par["client_id"])
+            if form.get("grant_type") == "refresh_token":
+                grant = self.oauth_refresh.pop(form.get("refresh_token") or "", None)
+                if grant is None:
+                    raise OAuthError(400, "invalid_grant", "Invalid refresh token")
+                if jkt != grant["jkt"] or form.get("client_id") != grant["client_id"]:
+                    raise OAuthError(400, "invalid_grant", "Refresh token is bound to another key or client")
+                return self._issue(grant["did"], jkt, grant["client_id"])
+        raise OAuthError(400, "unsupported_grant_type", "Unsupported grant_type")
 
     @route("POST", r"/xrpc/com\.atproto\.server\.createSession")
     @xrpc

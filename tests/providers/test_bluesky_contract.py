@@ -111,12 +111,13 @@ def image(data: bytes, mime: str = "image/png", alt: str = "") -> MediaItem:
 
 # --- connection ----------------------------------------------------------------------------------------------
 
-def test_oauth_is_refused_in_favour_of_app_passwords(provider):
-    with pytest.raises(ProviderError, match="app password"):
+def test_bluesky_connects_with_atproto_oauth_or_an_app_password(provider):
+    # The OAuth flow itself is covered in test_bluesky_oauth.py.
+    assert provider.capabilities.auth_kind == "atproto"
+    with pytest.raises(ProviderError, match="handle"):
         provider.authorization_url(redirect_uri="https://app.example/cb", state="s")
-    with pytest.raises(ProviderError, match="app password"):
+    with pytest.raises(ProviderError, match="not started here"):
         provider.exchange_code(code="c", redirect_uri="https://app.example/cb")
-    assert provider.capabilities.auth_kind == "app_password"
 
 
 def test_logging_in_with_an_app_password_returns_the_account_with_its_did_and_pds(provider, fake):
