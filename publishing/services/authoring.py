@@ -1,0 +1,3 @@
+"""publishing.services.authoring (see the package docstring)."""
+
+__all__: list[str] = []

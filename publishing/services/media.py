@@ -1,0 +1,3 @@
+"""publishing.services.media (see the package docstring)."""
+
+__all__: list[str] = []
