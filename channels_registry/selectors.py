@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -131,6 +132,18 @@ def available_providers() -> list[tuple[str, type[Provider]]]:
         except (ImportError, AttributeError):
             continue
     return out
+
+
+def provider_is_configured(key: str) -> bool:
+    """Networks whose OAuth app must be registered by the operator need its client id and secret."""
+    cls = provider_class(key)
+    needs = getattr(cls, "needs_app_credentials", cls.capabilities.auth_kind in ("oauth2", "oauth2_pkce"))
+    if not needs:
+        return True
+    conf = getattr(settings, "SOCIALOPS_PROVIDERS", {}).get(key, {})
+    if cls.capabilities.auth_kind == "oauth2_pkce":  # a public client (PKCE) may have no secret
+        return bool(conf.get("client_id"))
+    return bool(conf.get("client_id") and conf.get("client_secret"))
 
 
 def provider_names() -> dict[str, str]:

@@ -165,6 +165,13 @@ def start_connect(org, *, by, provider_key: str, instance_url: str = "", handle:
     if kind == "app_password":
         raise ValidationFailed(_("This network connects with a handle and an app password."),
                                fields={"provider": [_("Use the app-password form.")]})
+    from .selectors import provider_is_configured
+
+    if not provider_is_configured(provider_key):
+        raise ValidationFailed(
+            _("%(network)s is not set up on this SocialOps server yet: an administrator must register an app "
+              "with %(network)s and set %(env)s_CLIENT_ID and %(env)s_CLIENT_SECRET.")
+            % {"network": provider.name, "env": provider_key.upper()})
     redirect_uri = callback_uri(provider_key)
     context: dict[str, Any] = {}
     if getattr(provider, "needs_organization", False):

@@ -133,7 +133,7 @@ def connect(request, org_slug):
             return HttpResponseRedirect(started.authorization_url)
     return render(request, "channels_registry/connect.html", {
         "form": form, "network": network, "kind": kinds.get(network, ""),
-        "providers": [(key, cls.name, kinds[key]) for key, cls in providers],
+        "providers": [(key, cls.name, kinds[key], selectors.provider_is_configured(key)) for key, cls in providers],
     })
 
 

@@ -99,6 +99,8 @@ class SandboxProvider(Provider):
     name = "Sandbox"
     #: the services pass the organization in ``extra``: the sandbox keeps its state per organization
     needs_organization = True
+    #: no operator-registered OAuth app: the consent page is our own
+    needs_app_credentials = False
     capabilities = Capabilities(
         text_limit=5000,
         image=MediaSpec(max_bytes=10 * 1024 * 1024, min_aspect=0.5, max_aspect=2.0,

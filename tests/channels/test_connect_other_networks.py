@@ -89,3 +89,13 @@ def test_x_gets_a_pkce_verifier_kept_encrypted(org_a, alice_m, settings):
     assert query["code_challenge_method"] == ["S256"]
     verifier = crypto.decrypt_json(started.attempt.secret_context)["code_verifier"]
     assert verifier not in started.attempt.secret_context and verifier not in started.authorization_url
+
+
+def test_a_network_whose_app_is_not_registered_says_so_instead_of_sending_people_away(client, org_a, alice_m, settings):
+    settings.SOCIALOPS_PROVIDERS = {**settings.SOCIALOPS_PROVIDERS, "facebook": {"client_id": "", "client_secret": ""}}
+    client.force_login(alice_m.user)
+    page = client.get("/o/alpha/channels/connect/").content.decode()
+    assert "Not set up on this server" in page and "FACEBOOK_CLIENT_ID" in page
+    r = client.post("/o/alpha/channels/connect/", {"network": "facebook"})
+    assert r.status_code == 200 and "not set up on this SocialOps server" in r.content.decode()
+    assert not ConnectAttempt.objects.for_org(org_a).exists()
