@@ -267,6 +267,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # Several models have a "status"; name each enum so the schema is unambiguous (and warning-free).
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelStatusEnum": "channels_registry.models.Channel.Status",
+        "PostStatusEnum": "publishing.models.Post.Status",
+        "VariantStatusEnum": "publishing.models.PostVariant.Status",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------
@@ -347,4 +353,16 @@ CELERY_BEAT_SCHEDULE.update({
     },
     "channels-health-check": {"task": "channels_registry.tasks.check_channels_health", "schedule": 6 * 3600.0},
     "sandbox-audience": {"task": "channels_registry.tasks.simulate_sandbox_audience", "schedule": 60.0},
+})
+
+# --- Publishing scheduler (publishing/dispatch.py) ------------------------------------------------
+# Beat ticks the dispatcher every 2 s; every wait is a row (due_at / next_attempt_at). The only
+# countdown is the lookahead (a variant claimed up to one tick early waits ≤ 2 s), far below the
+# broker's visibility timeout. A claim's lease: after it lapses a killed worker's variant is
+# settled by asking the network (keep provider time-outs well under a third of it).
+PUBLISHING_LEASE_SECONDS = env_int("PUBLISHING_LEASE_SECONDS", 300)
+PUBLISHING_DISPATCH_LOOKAHEAD_SECONDS = 2.0
+CELERY_BEAT_SCHEDULE.update({
+    # a tick nobody ran within 10 s is dropped (the next one does the same work)
+    "publishing-dispatch": {"task": "publishing.tasks.dispatch", "schedule": 2.0, "options": {"expires": 10}},
 })

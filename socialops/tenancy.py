@@ -40,5 +40,6 @@ class TenancyMiddleware:
             from django.utils import timezone
 
             timezone.activate(zoneinfo.ZoneInfo(org.timezone))
-        request.session["last_org"] = org.slug
+        if request.session.get("last_org") != org.slug:  # write the session only when it changes
+            request.session["last_org"] = org.slug
         return None

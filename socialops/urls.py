@@ -9,6 +9,10 @@ from channels_registry import api as channels_api
 from channels_registry import urls as channels_urls
 from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
+from publishing import api as publishing_api
+from publishing import api_media as publishing_media_api
+from publishing import api_scheduling as publishing_scheduling_api
+from publishing import urls as publishing_urls
 
 from .health import healthz
 
@@ -20,6 +24,13 @@ router.register("invitations", accounts_api.InvitationViewSet, basename="invitat
 router.register("channels", channels_api.ChannelViewSet, basename="channel")
 router.register("channel-groups", channels_api.ChannelGroupViewSet, basename="channel-group")
 router.register("channel-grants", channels_api.ChannelGrantViewSet, basename="channel-grant")
+router.register("media", publishing_media_api.MediaAssetViewSet, basename="media-asset")
+router.register("posts", publishing_api.PostViewSet, basename="post")
+router.register("variants", publishing_api.VariantViewSet, basename="variant")
+# Scheduling actions share the posts/variants prefixes: /posts/{id}/schedule/, /variants/{id}/retry/ …
+router.register("posts", publishing_scheduling_api.PostSchedulingViewSet, basename="post-scheduling")
+router.register("variants", publishing_scheduling_api.VariantSchedulingViewSet, basename="variant-scheduling")
+router.register("publishing-freezes", publishing_scheduling_api.PublishingFreezeViewSet, basename="publishing-freeze")
 
 api_v1 = [
     path(
@@ -30,7 +41,8 @@ api_v1 = [
     *router.urls,
 ]
 
-org_urlpatterns = accounts_urls.org_urlpatterns + governance_urls.org_urlpatterns + channels_urls.org_urlpatterns
+org_urlpatterns = (accounts_urls.org_urlpatterns + governance_urls.org_urlpatterns + channels_urls.org_urlpatterns
+                   + publishing_urls.org_urlpatterns)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -65,7 +65,47 @@ def _channels(world: World) -> None:
     world.b_markers += ["Bravo Secret Group", "bravo.secret.channel", "Bravo Secret Channel"]
 
 
-WORLD_BUILDERS: list[Callable[[World], None]] = [_accounts, _channels]
+def _media(world: World) -> None:
+    """B's media asset and one rendition. Rows only: A is refused before any file is read."""
+    from publishing.models import MediaAsset, MediaRendition
+
+    org_b = world.org_b
+    asset = MediaAsset.objects.create(
+        organization=org_b, kind="image", file=f"org/{org_b.pk}/media/bravo-secret.jpg",
+        original_name="bravo-secret-photo.jpg", mime_type="image/jpeg", size_bytes=1234, width=1200, height=900,
+        sha256="b" * 64, alt_text="Bravo secret alt text", uploaded_by=world.bob_m.user)
+    MediaRendition.objects.create(organization=org_b, asset=asset, preset="square",
+                                  file=f"org/{org_b.pk}/renditions/{asset.pk}/square.jpg", width=900, height=900,
+                                  size_bytes=100, focal_x=0.5, focal_y=0.5)
+    world.b.update(media_asset=asset)
+    world.b_markers += ["bravo-secret-photo", "Bravo secret alt text"]
+
+
+def _posts(world: World) -> None:
+    """B's campaign, a post with a variant on B's sandbox channel, and a regional child of it."""
+    from publishing.models import PostVariant
+    from publishing.services import authoring
+
+    org_b, bob_m = world.org_b, world.bob_m
+    campaign = authoring.create_campaign(org_b, by=bob_m, name="Bravo Secret Campaign", utm_source="bravo-secret-utm")
+    post = authoring.create_post(org_b, by=bob_m, text="Bravo Secret Post text", channels=[world.b["channel"]],
+                                 campaign=campaign, link_url="https://bravo.example/secret")
+    child = authoring.localize_post(post, by=bob_m, team=world.b["team"], channels=[world.b["channel"]])
+    world.b.update(campaign=campaign, post=post, variant=PostVariant.objects.for_org(org_b).get(post=post), child_post=child)
+    world.b_markers += ["Bravo Secret Post text", "Bravo Secret Campaign", "bravo-secret-utm"]
+
+
+def _freezes(world: World) -> None:
+    """B's publishing freeze (the scheduler's routes reuse B's post and variant)."""
+    from publishing.services import scheduling
+
+    freeze = scheduling.create_freeze(world.org_b, by=world.bob_m, scope="channel", channel=world.b["channel"],
+                                      reason="Bravo Secret Freeze")
+    world.b.update(freeze=freeze)
+    world.b_markers += ["Bravo Secret Freeze"]
+
+
+WORLD_BUILDERS: list[Callable[[World], None]] = [_accounts, _channels, _media, _posts, _freezes]
 
 KWARGS: dict[str, Callable[[World], Any]] = {
     "team_id": lambda w: w.b["team"].pk,
@@ -78,6 +118,12 @@ KWARGS: dict[str, Callable[[World], Any]] = {
     "group_id": lambda w: w.b["channel_group"].pk,
     "grant_id": lambda w: w.b["channel_grant"].pk,
     "attempt_id": lambda w: w.b["connect_attempt"].pk,
+    "asset_id": lambda w: w.b["media_asset"].pk,
+    # a preset name is not tenant data; the asset id beside it is B's
+    "preset": lambda w: "square",
+    "post_id": lambda w: w.b["post"].pk,
+    "variant_id": lambda w: w.b["variant"].pk,
+    "campaign_id": lambda w: w.b["campaign"].pk,
 }
 
 ROUTE_KWARGS: dict[str, dict[str, Callable[[World], Any]]] = {
@@ -92,6 +138,16 @@ ROUTE_KWARGS: dict[str, dict[str, Callable[[World], Any]]] = {
     "channel-disconnect": {"pk": lambda w: w.b["channel"].pk},
     "channel-group-detail": {"pk": lambda w: w.b["channel_group"].pk},
     "channel-grant-detail": {"pk": lambda w: w.b["channel_grant"].pk},
+    "media-asset-detail": {"pk": lambda w: w.b["media_asset"].pk},
+    "post-detail": {"pk": lambda w: w.b["post"].pk},
+    "variant-detail": {"pk": lambda w: w.b["variant"].pk},
+    "post-scheduling-schedule": {"pk": lambda w: w.b["post"].pk},
+    "post-scheduling-publish-now": {"pk": lambda w: w.b["post"].pk},
+    "post-scheduling-cancel": {"pk": lambda w: w.b["post"].pk},
+    "post-scheduling-unschedule": {"pk": lambda w: w.b["post"].pk},
+    "variant-scheduling-retry": {"pk": lambda w: w.b["variant"].pk},
+    "publishing-freeze-detail": {"pk": lambda w: w.b["freeze"].pk},
+    "publishing-freeze-lift": {"pk": lambda w: w.b["freeze"].pk},
 }
 
 NOT_TENANT_DATA: dict[str, str] = {

@@ -1,3 +1,621 @@
-"""publishing.services.authoring (see the package docstring)."""
+"""publishing.services.authoring: posts, variants, localization, campaigns, content validation.
 
-__all__: list[str] = []
+Every function here is one state change (verb first, keyword-only arguments after the object),
+runs in one transaction and writes its audit entry there. Content is validated against each
+network before anything is kept: a save that would leave a variant over its network's limit is
+refused as a whole (the transaction rolls back), with messages naming the variant.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.capabilities import Capability, can
+from governance.services import record_event
+from socialops.errors import Conflict, NotAllowed, ValidationFailed
+
+from ..models import Campaign, MediaAsset, Post, PostMedia, PostVariant
+
+__all__ = [
+    "attach_media",
+    "create_campaign",
+    "create_post",
+    "check_variant",
+    "delete_post",
+    "ensure_publishable",
+    "final_link",
+    "localize_post",
+    "measure_text",
+    "network_capabilities",
+    "network_name",
+    "reset_variant_text",
+    "set_variant_format",
+    "set_variant_text",
+    "update_post",
+    "validate_post",
+    "variant_link",
+    "variant_publish_text",
+]
+
+#: networks that carry the link inside the text (it counts against the limit there)
+_LINK_IN_TEXT = {"x", "mastodon"}
+#: post states in which the content may no longer change
+_FROZEN = {Post.Status.PUBLISHING, Post.Status.PUBLISHED, Post.Status.PARTIALLY_PUBLISHED, Post.Status.CANCELLED}
+#: post states an edit sends back to draft (an approval or a schedule bound to the old content)
+_BACK_TO_DRAFT = {Post.Status.APPROVED, Post.Status.SCHEDULED}
+_CONTENT_FIELDS = ("text", "link_url", "first_comment")
+
+
+# --- Networks: names, capabilities, counting --------------------------------------------------
+
+def network_capabilities(provider_key: str):
+    from channels_registry.providers import provider_class
+
+    try:
+        return provider_class(provider_key).capabilities
+    except (KeyError, ImportError, AttributeError):
+        return None
+
+
+def network_name(provider_key: str) -> str:
+    from channels_registry.selectors import provider_names
+
+    return provider_names().get(provider_key, provider_key.title())
+
+
+def measure_text(text: str, counting: str) -> int:
+    """Length of ``text`` as the network counts it (X weighted, Bluesky/Mastodon graphemes, else characters)."""
+    text = unicodedata.normalize("NFC", text or "")
+    if counting == "weighted":
+        from channels_registry.providers.x import weighted_length
+
+        return weighted_length(text)
+    if counting == "graphemes":
+        from channels_registry.providers.bluesky import count_graphemes
+
+        return count_graphemes(text)
+    return len(text)
+
+
+def _variant_label(channel) -> str:
+    handle = channel.display_handle or channel.name or channel.external_id
+    return f"{network_name(channel.provider)} {handle}".strip()
+
+
+# --- Links and UTM -------------------------------------------------------------------------------
+
+def final_link(url: str, campaign: Campaign | None) -> str:
+    """``url`` with the campaign's UTM parameters added: exactly what the scheduler sends.
+
+    The scheduler's ``add_utm`` is the one rule when it is installed; this fallback applies the same
+    rule (existing parameters kept, the campaign's win).
+    """
+    if not url or campaign is None:
+        return url or ""
+    from . import scheduling
+
+    add_utm = getattr(scheduling, "add_utm", None)
+    if add_utm is not None:
+        return add_utm(url, campaign)
+    ours = {k: v for k, v in (("utm_source", campaign.utm_source), ("utm_medium", campaign.utm_medium),
+                               ("utm_campaign", campaign.utm_campaign or campaign.name)) if v}
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
+    query += list(ours.items())
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def variant_link(variant: PostVariant, post: Post | None = None) -> str:
+    """The link this variant publishes (the post's link with the campaign's UTM for this network)."""
+    post = post or variant.post
+    return final_link(post.link_url, post.campaign)
+
+
+def variant_publish_text(variant: PostVariant, post: Post | None = None) -> str:
+    """The text as the network will count it (X and Mastodon carry the link in the text)."""
+    post = post or variant.post
+    text = variant.effective_text(post)
+    link = variant_link(variant, post)
+    if link and variant.channel.provider in _LINK_IN_TEXT and link not in text:
+        text = f"{text.rstrip()}\n\n{link}" if text.strip() else link
+    return text
+
+
+# --- Validation ------------------------------------------------------------------------------------
+
+def _media_rule_errors(variant: PostVariant, post: Post, caps, items: list[PostMedia]) -> list[str]:
+    label = _variant_label(variant.channel)
+    errors: list[str] = []
+    if variant.format in (PostVariant.Format.STORY, PostVariant.Format.REEL) and not items:
+        errors.append(_("%(variant)s: a story or reel needs an image or a video.") % {"variant": label})
+    elif variant.channel.provider == "instagram" and not items:
+        errors.append(_("%(variant)s: an Instagram post needs an image or a video.") % {"variant": label})
+    if post.link_url and not caps.link_posts:
+        errors.append(_("%(variant)s: links are not clickable on this network; put the link in the text or "
+                        "remove it.") % {"variant": label})
+    if not items:
+        return errors
+    # The media helper's per-network checks (counts, types, sizes, dimensions, durations) when installed.
+    from . import media as media_services
+
+    check = getattr(media_services, "validate_media_for_channel", None)
+    if check is not None:
+        found = check(items, caps, variant.format, network=network_name(variant.channel.provider))
+        return errors + [f"{label}: {message}" for message in found]
+    images = [m for m in items if m.asset.kind == MediaAsset.Kind.IMAGE]
+    videos = [m for m in items if m.asset.kind == MediaAsset.Kind.VIDEO]
+    if images and caps.image is None:
+        errors.append(_("%(variant)s: this network does not take images.") % {"variant": label})
+    if videos and caps.video is None:
+        errors.append(_("%(variant)s: this network does not take videos.") % {"variant": label})
+    if len(images) > caps.max_images:
+        errors.append(_("%(variant)s: at most %(max)d images per post (%(count)d attached).")
+                      % {"variant": label, "max": caps.max_images, "count": len(images)})
+    if len(videos) > caps.max_videos:
+        errors.append(_("%(variant)s: at most %(max)d videos per post (%(count)d attached).")
+                      % {"variant": label, "max": caps.max_videos, "count": len(videos)})
+    if images and videos and not caps.mixed_media:
+        errors.append(_("%(variant)s: this network cannot mix images and videos in one post.") % {"variant": label})
+    return errors
+
+
+def _variant_errors(variant: PostVariant, post: Post, items: list[PostMedia], *, for_draft: bool) -> list[str]:
+    channel = variant.channel
+    label = _variant_label(channel)
+    caps = network_capabilities(channel.provider)
+    if caps is None:
+        return [_("%(variant)s: this network is not available.") % {"variant": label}]
+    errors: list[str] = []
+    text = variant_publish_text(variant, post)
+    length = measure_text(text, caps.text_counting)
+    if length > caps.text_limit:
+        how = {"weighted": _(" as X counts them (links 23, CJK and emoji 2)"),
+               "graphemes": _(" (as the network counts them)")}.get(caps.text_counting, "")
+        errors.append(_("%(variant)s: the text is %(length)d characters%(how)s; the limit is %(limit)d.")
+                      % {"variant": label, "length": length, "how": how, "limit": caps.text_limit})
+    if not text.strip() and not items:
+        errors.append(_("%(variant)s: write some text or attach media.") % {"variant": label})
+    if variant.first_comment:
+        if not caps.first_comment:
+            errors.append(_("%(variant)s: this network has no first comment.") % {"variant": label})
+        elif measure_text(variant.first_comment, caps.text_counting) > caps.text_limit:
+            errors.append(_("%(variant)s: the first comment is over the limit of %(limit)d.")
+                          % {"variant": label, "limit": caps.text_limit})
+    if variant.format == PostVariant.Format.STORY and not caps.stories:
+        errors.append(_("%(variant)s: this network has no stories.") % {"variant": label})
+    if variant.format == PostVariant.Format.REEL and not caps.reels:
+        errors.append(_("%(variant)s: this network has no reels.") % {"variant": label})
+    errors += _media_rule_errors(variant, post, caps, items)
+    if not for_draft:
+        if channel.status == channel.Status.NEEDS_REAUTH:
+            errors.append(_("%(variant)s: the channel needs to be reconnected (re-auth) before it can publish.")
+                          % {"variant": label})
+        elif channel.status != channel.Status.ACTIVE:
+            errors.append(_("%(variant)s: the channel is %(status)s.")
+                          % {"variant": label, "status": channel.get_status_display().lower()})
+    return errors
+
+
+def validate_post(post: Post, *, for_draft: bool = False) -> dict[int, list[str]]:
+    """Problems per variant id (empty when the post can go out). ``for_draft`` skips channel state."""
+    items = list(PostMedia.objects.for_org(post.organization_id).filter(post=post).select_related("asset"))
+    variants = PostVariant.objects.for_org(post.organization_id).filter(post=post).select_related("channel")
+    out: dict[int, list[str]] = {}
+    for variant in variants:
+        errors = _variant_errors(variant, post, items, for_draft=for_draft)
+        if errors:
+            out[variant.pk] = errors
+    return out
+
+
+def check_variant(variant: PostVariant, post: Post, items: list[PostMedia], *, for_draft: bool = True) -> list[str]:
+    """Problems of one (possibly unsaved) variant: what the composer's preview shows."""
+    return _variant_errors(variant, post, items, for_draft=for_draft)
+
+
+def ensure_publishable(post: Post) -> None:
+    """Raise ValidationFailed naming each variant that cannot go out (content, media, channel state)."""
+    _raise_if_invalid(post, for_draft=False)
+
+
+def _raise_if_invalid(post: Post, *, for_draft: bool = True) -> None:
+    problems = validate_post(post, for_draft=for_draft)
+    if not problems:
+        return
+    channel_of = dict(PostVariant.objects.for_org(post.organization_id).filter(pk__in=problems)
+                      .values_list("pk", "channel_id"))
+    fields = {f"channel_{channel_of[vid]}": msgs for vid, msgs in problems.items()}
+    flat = [m for msgs in problems.values() for m in msgs]
+    raise ValidationFailed(_("Nothing was saved. %(problems)s") % {"problems": " ".join(flat)}, fields=fields,
+                           code="invalid_variants")
+
+
+# --- Access ------------------------------------------------------------------------------------------
+
+def _require(membership, capability: str, obj=None) -> None:
+    if not can(membership, capability, obj):
+        raise NotAllowed(_("You do not have permission to do that."))
+
+
+def _check_channels(org, by, channels: Iterable) -> list:
+    channels = list(dict.fromkeys(channels))
+    if not channels:
+        raise ValidationFailed(_("Pick at least one channel."), fields={"channels": [_("Pick at least one channel.")]})
+    for channel in channels:
+        # A restricted channel the person cannot see is "not found", like another organization's.
+        if channel.organization_id != org.pk or not can(by, Capability.VIEW, channel):
+            raise ValidationFailed(_("That channel was not found."), fields={"channels": [_("Choose valid channels.")]})
+        if not (can(by, Capability.COMPOSE, channel) or can(by, Capability.PUBLISH, channel)):
+            raise NotAllowed(_("You may not post to %(channel)s.") % {"channel": _variant_label(channel)})
+        if channel.status in (channel.Status.ARCHIVED, channel.Status.DISCONNECTED):
+            raise ValidationFailed(_("%(channel)s is %(status)s: reconnect or unarchive it first.")
+                                   % {"channel": _variant_label(channel),
+                                      "status": channel.get_status_display().lower()},
+                                   fields={"channels": [_("Choose connected channels.")]})
+    return channels
+
+
+def _check_same_org(org, obj, field: str) -> None:
+    if obj is not None and obj.organization_id != org.pk:
+        raise ValidationFailed(_("That choice was not found."), fields={field: [_("Choose a valid option.")]})
+
+
+def _check_format(channel, fmt: str) -> str:
+    fmt = fmt or PostVariant.Format.POST
+    if fmt not in PostVariant.Format.values:
+        raise ValidationFailed(_("Choose post, story or reel."), fields={"format": [_("Choose a valid format.")]})
+    caps = network_capabilities(channel.provider)
+    if (fmt == PostVariant.Format.STORY and not (caps and caps.stories)) or (
+            fmt == PostVariant.Format.REEL and not (caps and caps.reels)):
+        raise ValidationFailed(_("%(variant)s has no %(format)s format.")
+                               % {"variant": _variant_label(channel), "format": fmt},
+                               fields={f"channel_{channel.pk}": [_("This network has no such format.")]})
+    return fmt
+
+
+def _first_comment_for(channel, first_comment: str) -> str:
+    caps = network_capabilities(channel.provider)
+    return first_comment if caps is not None and caps.first_comment else ""
+
+
+# --- Posts ---------------------------------------------------------------------------------------------
+
+def _set_media(post: Post, assets: Sequence[MediaAsset], alt_texts: Sequence[str]) -> list[int]:
+    org_id = post.organization_id
+    assets = list(dict.fromkeys(assets))
+    for asset in assets:
+        if asset.organization_id != org_id:
+            raise ValidationFailed(_("That media was not found."), fields={"media": [_("Choose media from the library.")]})
+    alt_texts = list(alt_texts) + [""] * (len(assets) - len(alt_texts))
+    PostMedia.objects.for_org(org_id).filter(post=post).delete()
+    PostMedia.objects.bulk_create([
+        PostMedia(organization_id=org_id, post=post, asset=asset, position=i,
+                  alt_text=(alt_texts[i] or asset.alt_text or "")[:1000])
+        for i, asset in enumerate(assets)
+    ])
+    return [a.pk for a in assets]
+
+
+def _add_variants(post: Post, channels, *, variant_texts: dict | None, variant_formats: dict | None) -> None:
+    variant_texts = variant_texts or {}
+    variant_formats = variant_formats or {}
+    rows = []
+    for channel in channels:
+        text = variant_texts.get(channel.pk)
+        overridden = text is not None and text != post.text
+        rows.append(PostVariant(
+            organization_id=post.organization_id, post=post, channel=channel,
+            text=text if overridden else "", text_overridden=overridden,
+            first_comment=_first_comment_for(channel, post.first_comment),
+            format=_check_format(channel, variant_formats.get(channel.pk, "")),
+            content_version=post.version,
+        ))
+    PostVariant.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def create_post(org, *, by, text: str, channels, link_url: str = "", first_comment: str = "",
+                campaign: Campaign | None = None, team=None, title: str = "", media: Sequence[MediaAsset] = (),
+                alt_texts: Sequence[str] = (), variant_texts: dict[int, str] | None = None,
+                variant_formats: dict[int, str] | None = None) -> Post:
+    """A draft with one variant per channel. ``variant_texts``/``variant_formats`` are keyed by channel id."""
+    _require(by, Capability.COMPOSE)
+    channels = _check_channels(org, by, channels)
+    _check_same_org(org, campaign, "campaign")
+    _check_same_org(org, team, "team")
+    post = Post.objects.create(
+        organization=org, author=by.user, title=(title or "")[:200], text=text or "", link_url=link_url or "",
+        first_comment=first_comment or "", campaign=campaign, team=team, status=Post.Status.DRAFT,
+    )
+    _add_variants(post, channels, variant_texts=variant_texts, variant_formats=variant_formats)
+    media_ids = _set_media(post, media, alt_texts) if media else []
+    _raise_if_invalid(post)
+    record_event(org, "post.created", obj=post, changes={
+        "channels": [c.pk for c in channels], "campaign": campaign.pk if campaign else None, "media": media_ids})
+    return post
+
+
+def _send_back_to_draft(post: Post, *, by) -> None:
+    """An approved or scheduled post whose content changed goes back to draft (the old content never goes out)."""
+    if post.status not in _BACK_TO_DRAFT:
+        return
+    if post.status == Post.Status.SCHEDULED:
+        from . import scheduling
+
+        unschedule = getattr(scheduling, "unschedule_post", None)
+        # The scheduler's own call (it writes its audit entry) when this person may unschedule;
+        # an editor without the publish capability still sends the post back, below.
+        if unschedule is not None and can(by, Capability.PUBLISH, post):
+            unschedule(post, by=by)
+            post.refresh_from_db()
+            if post.status == Post.Status.DRAFT:
+                return
+    # No scheduler call available (or it left the post approved): move the rows back ourselves,
+    # in this transaction; the dispatcher only claims variants in "scheduled".
+    PostVariant.objects.for_org(post.organization_id).filter(
+        post=post, status__in=[PostVariant.Status.SCHEDULED, PostVariant.Status.HELD]
+    ).update(status=PostVariant.Status.DRAFT)
+    post.status = Post.Status.DRAFT
+    post.save(update_fields=["status", "updated_at"])
+
+
+def _check_editable(post: Post) -> None:
+    if post.status in _FROZEN:
+        raise Conflict(_("This post is %(status)s; it can no longer be edited.")
+                       % {"status": post.get_status_display().lower()})
+    busy = PostVariant.objects.for_org(post.organization_id).filter(
+        post=post, status__in=[PostVariant.Status.PUBLISHING, PostVariant.Status.UNCONFIRMED,
+                               PostVariant.Status.PENDING]).exists()
+    if busy:
+        raise Conflict(_("This post is being published right now; wait until it finishes."))
+
+
+def _bump_version(post: Post) -> None:
+    post.version += 1
+    PostVariant.objects.for_org(post.organization_id).filter(post=post).update(content_version=post.version)
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def update_post(post: Post, *, by, **fields) -> Post:
+    """Change a post: any of title, text, link_url, first_comment, campaign, team, channels, media
+    (with alt_texts), variant_texts and variant_formats (keyed by channel id).
+
+    A content change bumps ``version``; variants that inherit the text follow it; an approved or
+    scheduled post goes back to draft. Nothing is kept when any variant ends up invalid.
+    """
+    allowed = {"title", "text", "link_url", "first_comment", "campaign", "team", "channels", "media", "alt_texts",
+               "variant_texts", "variant_formats"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"update_post() got unexpected fields: {sorted(unknown)}")
+    post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
+    org = post.organization
+    _require(by, Capability.COMPOSE, post)
+    _check_editable(post)
+    changes: dict[str, list] = {}
+    content_changed = False
+
+    for name in ("title", "text", "link_url", "first_comment"):
+        value = fields.get(name, _UNSET)
+        if value is _UNSET:
+            continue
+        value = value or ""
+        if getattr(post, name) != value:
+            changes[name] = [getattr(post, name), value] if name != "text" else ["…", "…"]
+            setattr(post, name, value)
+            content_changed |= name in _CONTENT_FIELDS
+    for name in ("campaign", "team"):
+        value = fields.get(name, _UNSET)
+        if value is _UNSET:
+            continue
+        _check_same_org(org, value, name)
+        if getattr(post, f"{name}_id") != (value.pk if value else None):
+            changes[name] = [getattr(post, f"{name}_id"), value.pk if value else None]
+            setattr(post, name, value)
+            content_changed |= name == "campaign"  # the campaign changes the link's UTM
+    post.save()
+
+    variants = {v.channel_id: v for v in PostVariant.objects.for_org(org).filter(post=post).select_related("channel")}
+    if "first_comment" in changes:
+        for variant in variants.values():
+            variant.first_comment = _first_comment_for(variant.channel, post.first_comment)
+            variant.save(update_fields=["first_comment", "updated_at"])
+
+    channels = fields.get("channels", _UNSET)
+    if channels is not _UNSET:
+        wanted = _check_channels(org, by, channels)
+        wanted_ids = {c.pk for c in wanted}
+        removed = [v for cid, v in variants.items() if cid not in wanted_ids]
+        for variant in removed:
+            if variant.status not in (PostVariant.Status.DRAFT, PostVariant.Status.SCHEDULED,
+                                      PostVariant.Status.HELD, PostVariant.Status.CANCELLED,
+                                      PostVariant.Status.FAILED):
+                raise Conflict(_("%(variant)s has already gone out; it cannot be removed.")
+                               % {"variant": _variant_label(variant.channel)})
+        PostVariant.objects.for_org(org).filter(pk__in=[v.pk for v in removed]).delete()
+        added = [c for c in wanted if c.pk not in variants]
+        _add_variants(post, added, variant_texts=fields.get("variant_texts"),
+                      variant_formats=fields.get("variant_formats"))
+        if removed or added:
+            changes["channels"] = [sorted(variants), sorted(wanted_ids)]
+            content_changed = True
+        variants = {v.channel_id: v for v in PostVariant.objects.for_org(org).filter(post=post).select_related("channel")}
+
+    for channel_id, text in (fields.get("variant_texts") or {}).items():
+        variant = variants.get(channel_id)
+        if variant is None:
+            continue
+        overridden = text is not None and text != post.text
+        new_text = text if overridden else ""
+        if (variant.text, variant.text_overridden) != (new_text, overridden):
+            variant.text, variant.text_overridden = new_text, overridden
+            variant.save(update_fields=["text", "text_overridden", "updated_at"])
+            changes.setdefault("variant_texts", []).append(channel_id)
+            content_changed = True
+    for channel_id, fmt in (fields.get("variant_formats") or {}).items():
+        variant = variants.get(channel_id)
+        if variant is None:
+            continue
+        fmt = _check_format(variant.channel, fmt)
+        if variant.format != fmt:
+            variant.format = fmt
+            variant.save(update_fields=["format", "updated_at"])
+            changes.setdefault("variant_formats", []).append(channel_id)
+            content_changed = True
+
+    media = fields.get("media", _UNSET)
+    if media is not _UNSET:
+        before = list(PostMedia.objects.for_org(org).filter(post=post).values_list("asset_id", "alt_text"))
+        _set_media(post, media or (), fields.get("alt_texts") or ())
+        after = list(PostMedia.objects.for_org(org).filter(post=post).values_list("asset_id", "alt_text"))
+        if before != after:
+            changes["media"] = [[a for a, _t in before], [a for a, _t in after]]
+            content_changed = True
+
+    if content_changed:
+        _bump_version(post)
+        post.save(update_fields=["version", "updated_at"])
+        _send_back_to_draft(post, by=by)
+    _raise_if_invalid(post)
+    if changes:
+        record_event(org, "post.updated", obj=post, changes={**changes, "version": post.version})
+    return post
+
+
+@transaction.atomic
+def delete_post(post: Post, *, by) -> None:
+    """Delete a draft (or a cancelled or failed post that never went out)."""
+    _require(by, Capability.COMPOSE, post)
+    post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
+    gone_out = PostVariant.objects.for_org(post.organization_id).filter(post=post).exclude(
+        status__in=[PostVariant.Status.DRAFT, PostVariant.Status.CANCELLED, PostVariant.Status.FAILED]).exists()
+    if post.status not in (Post.Status.DRAFT, Post.Status.CANCELLED, Post.Status.FAILED) or gone_out:
+        raise Conflict(_("Only drafts can be deleted; cancel a scheduled post first."))
+    record_event(post.organization, "post.deleted", obj=post, changes={"title": str(post)})
+    Post.objects.for_org(post.organization_id).filter(parent=post).update(parent=None)
+    Post.objects.for_org(post.organization_id).filter(pk=post.pk).delete()
+
+
+# --- Variants ----------------------------------------------------------------------------------------
+
+def _variant_change(variant: PostVariant, *, by, action: str, changes: dict, apply) -> PostVariant:
+    post = Post.objects.for_org(variant.organization_id).select_for_update().get(pk=variant.post_id)
+    _require(by, Capability.COMPOSE, post)
+    _check_editable(post)
+    variant = PostVariant.objects.for_org(variant.organization_id).select_related("channel").get(pk=variant.pk)
+    if not (can(by, Capability.COMPOSE, variant.channel) or can(by, Capability.PUBLISH, variant.channel)):
+        raise NotAllowed(_("You may not post to %(channel)s.") % {"channel": _variant_label(variant.channel)})
+    if not apply(variant, post):
+        return variant
+    variant.save()
+    _bump_version(post)
+    post.save(update_fields=["version", "updated_at"])
+    _send_back_to_draft(post, by=by)
+    _raise_if_invalid(post)
+    record_event(post.organization, action, obj=variant, changes={**changes, "version": post.version})
+    variant.refresh_from_db()
+    return variant
+
+
+@transaction.atomic
+def set_variant_text(variant: PostVariant, *, by, text: str) -> PostVariant:
+    """Give one variant its own text (it stops following the post's text)."""
+    def apply(v, post):
+        if v.text_overridden and v.text == text:
+            return False
+        v.text, v.text_overridden = text or "", True
+        return True
+
+    return _variant_change(variant, by=by, action="post_variant.text_set", changes={"channel": variant.channel_id},
+                           apply=apply)
+
+
+@transaction.atomic
+def reset_variant_text(variant: PostVariant, *, by) -> PostVariant:
+    """The variant follows the post's text again."""
+    def apply(v, post):
+        if not v.text_overridden:
+            return False
+        v.text, v.text_overridden = "", False
+        return True
+
+    return _variant_change(variant, by=by, action="post_variant.text_reset", changes={"channel": variant.channel_id},
+                           apply=apply)
+
+
+@transaction.atomic
+def set_variant_format(variant: PostVariant, *, by, format: str) -> PostVariant:  # noqa: A002 - the field's name
+    fmt = _check_format(variant.channel, format)
+
+    def apply(v, post):
+        if v.format == fmt:
+            return False
+        v.format = fmt
+        return True
+
+    return _variant_change(variant, by=by, action="post_variant.format_set",
+                           changes={"channel": variant.channel_id, "format": fmt}, apply=apply)
+
+
+@transaction.atomic
+def attach_media(post: Post, *, by, assets: Sequence[MediaAsset], alt_texts: Sequence[str] = ()) -> Post:
+    """Replace the post's media with ``assets`` (in order), each with the alt text for this use."""
+    return update_post(post, by=by, media=list(assets), alt_texts=list(alt_texts))
+
+
+# --- Localization ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def localize_post(parent: Post, *, by, team, channels) -> Post:
+    """A regional child of ``parent`` for ``team``: same content to start with, its own channels.
+
+    The child keeps the link to its parent; the region then edits its own text, time and channels.
+    """
+    org = parent.organization
+    _require(by, Capability.COMPOSE, parent)
+    if team is None:
+        raise ValidationFailed(_("Choose the region's team."), fields={"team": [_("This field is required.")]})
+    _check_same_org(org, team, "team")
+    items = list(PostMedia.objects.for_org(org).filter(post=parent).select_related("asset"))
+    child = create_post(
+        org, by=by, text=parent.text, channels=channels, link_url=parent.link_url,
+        first_comment=parent.first_comment, campaign=parent.campaign, team=team,
+        title=parent.title, media=[m.asset for m in items], alt_texts=[m.alt_text for m in items],
+    )
+    child.parent = parent
+    child.tags = list(parent.tags or [])
+    child.save(update_fields=["parent", "tags", "updated_at"])
+    record_event(org, "post.localized", obj=child, changes={"parent": parent.pk, "team": team.pk})
+    return child
+
+
+# --- Campaigns ------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_campaign(org, *, by, name: str, utm_source: str = "", utm_medium: str = "social",
+                    utm_campaign: str = "", starts_on=None, ends_on=None, team=None, color: str = "#2f5bd3",
+                    description: str = "") -> Campaign:
+    _require(by, Capability.PUBLISH)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Give the campaign a name."), fields={"name": [_("This field is required.")]})
+    if Campaign.objects.for_org(org).filter(name__iexact=name).exists():
+        raise ValidationFailed(_("A campaign called “%(name)s” already exists.") % {"name": name},
+                               fields={"name": [_("Campaign names must be unique.")]})
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationFailed(_("The campaign ends before it starts."), fields={"ends_on": [_("Pick a later date.")]})
+    _check_same_org(org, team, "team")
+    campaign = Campaign.objects.create(
+        organization=org, name=name, utm_source=utm_source or "", utm_medium=utm_medium or "",
+        utm_campaign=utm_campaign or "", starts_on=starts_on, ends_on=ends_on, team=team, color=color or "#2f5bd3",
+        description=description or "")
+    record_event(org, "campaign.created", obj=campaign, changes={"name": name})
+    return campaign

@@ -1,3 +1,823 @@
-"""publishing.services.scheduling (see the package docstring)."""
+"""publishing.services.scheduling: schedule, publish now, cancel, retry, freezes, and the worker's step.
 
-__all__: list[str] = []
+The database row is the source of truth. A variant moves::
+
+    draft → scheduled ─(dispatcher claims, new PublishAttempt)→ publishing ─(worker)→ published
+                     ↘ held (a freeze)          ↘ pending (network processing; polled)
+                                                ↘ unconfirmed (outcome unknown; settled by asking)
+                                                ↘ scheduled again (rate limit / transient, with backoff)
+                                                ↘ failed (permanent, auth expired, too many tries)
+
+The worker never trusts its message: :func:`perform_attempt` re-reads the variant, its post and
+the attempt, and takes the attempt with a conditional update (``running`` → ``unconfirmed``,
+"in flight") that also checks, in the same statement, that the attempt is still the variant's
+claim and that the post's version and status have not moved. A second delivery of the same
+message finds the attempt no longer ``running`` and does nothing. A worker killed during the
+network call leaves the attempt ``unconfirmed`` and the variant ``publishing`` with a lease; the
+dispatcher finds the lapsed lease and the variant is settled by ``find_existing`` (never by a
+blind retry).
+
+Time zones: ``schedule_post`` takes an aware datetime. :func:`local_to_utc` turns a wall-clock
+time in a zone into UTC: a time that does not exist (the spring-forward gap) is moved forward by
+the length of the gap (02:30 in a one-hour gap → 03:30, the same rule Python's ``fold=0`` and
+most calendars apply); an ambiguous time (the fall-back hour) means its first occurrence.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.capabilities import Capability, can
+from accounts.selectors import team_subtree_ids
+from governance.services import record_event
+from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
+
+from ..models import (
+    MediaAsset,
+    Post,
+    PostMedia,
+    PostVariant,
+    PublishAttempt,
+    PublishingFreeze,
+)
+
+__all__ = [
+    "ACTIVE_VARIANT_STATUSES",
+    "cancel_post",
+    "create_freeze",
+    "derive_post_status",
+    "frozen_channel_ids",
+    "lift_freeze",
+    "local_to_utc",
+    "perform_attempt",
+    "publish_now",
+    "retry_variant",
+    "schedule_post",
+    "unschedule_post",
+]
+
+log = logging.getLogger(__name__)
+
+V = PostVariant.Status
+P = Post.Status
+A = PublishAttempt.Outcome
+
+#: variants the scheduler is still working on (not a final state)
+ACTIVE_VARIANT_STATUSES = (V.SCHEDULED, V.PUBLISHING, V.UNCONFIRMED, V.PENDING, V.HELD)
+#: a post in one of these may be (re)scheduled
+_SCHEDULABLE_POST = (P.DRAFT, P.APPROVED, P.SCHEDULED, P.CANCELLED, P.FAILED, P.PARTIALLY_PUBLISHED, P.PUBLISHING)
+#: variants that have (or may have) reached the network: scheduling and cancelling leave them alone
+_OUT_OR_IN_FLIGHT = (V.PUBLISHED, V.PUBLISHING, V.UNCONFIRMED, V.PENDING)
+#: the post states in which a claimed variant may still go out
+_POST_MAY_PUBLISH = (P.SCHEDULED, P.PUBLISHING, P.PARTIALLY_PUBLISHED, P.FAILED, P.PUBLISHED)
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def lease_duration() -> timedelta:
+    return timedelta(seconds=_setting("PUBLISHING_LEASE_SECONDS", 300))
+
+
+MAX_TRANSIENT_ATTEMPTS = 5
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 30 * 60
+PENDING_POLL_SECONDS = 15
+#: an unconfirmed attempt is looked for among the network's posts since it started, minus this margin
+FIND_EXISTING_MARGIN = timedelta(minutes=5)
+
+
+# --- Time zones --------------------------------------------------------------------------------
+
+def _zone(timezone_name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(timezone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValidationFailed(_("Unknown time zone “%(zone)s”.") % {"zone": timezone_name},
+                               fields={"timezone": [_("Choose a valid time zone.")]}) from None
+
+
+def local_to_utc(local: datetime, timezone_name: str) -> datetime:
+    """The UTC instant of wall-clock ``local`` (naive) in ``timezone_name`` (DST rules in the module doc)."""
+    zone = _zone(timezone_name)
+    if local.tzinfo is not None:
+        return local.astimezone(UTC)
+    # fold=0: a time in a gap gets the offset from before the transition, i.e. it lands the gap's
+    # length later on the wall clock; an ambiguous time is its first occurrence.
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+# --- Checks shared by schedule / publish now / retry -------------------------------------------
+
+def _variants_of(post: Post):
+    return (PostVariant.objects.for_org(post.organization_id).filter(post=post)
+            .select_related("channel").order_by("pk"))
+
+
+def _check_channels(variants, *, by) -> None:
+    problems = []
+    for v in variants:
+        ch = v.channel
+        label = ch.handle or ch.name
+        if ch.status == ch.Status.NEEDS_REAUTH:
+            problems.append(_("%(channel)s needs to be reconnected before anything can be published to it.")
+                            % {"channel": label})
+        elif ch.status != ch.Status.ACTIVE:
+            problems.append(_("%(channel)s is not active (%(status)s).") % {"channel": label,
+                                                                            "status": ch.get_status_display()})
+        elif not can(by, Capability.PUBLISH, ch):
+            problems.append(_("You may not publish to %(channel)s.") % {"channel": label})
+    if problems:
+        raise ValidationFailed(problems[0], fields={"channels": problems})
+
+
+def _lock_post(post: Post) -> Post:
+    return Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
+
+
+def _require_publish(by, post: Post) -> None:
+    if not can(by, Capability.PUBLISH, post):
+        raise NotAllowed(_("You do not have permission to schedule or publish posts."))
+
+
+def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str) -> Post:
+    _require_publish(by, post)
+    post = _lock_post(post)
+    if post.status == P.IN_REVIEW:
+        raise Conflict(_("This post is waiting for approval; it can be scheduled once it is approved."))
+    if post.status not in _SCHEDULABLE_POST:
+        raise Conflict(_("This post cannot be scheduled now (it is %(status)s).")
+                       % {"status": post.get_status_display()})
+    variants = [v for v in _variants_of(post) if v.status not in _OUT_OR_IN_FLIGHT]
+    if not variants:
+        raise ValidationFailed(_("Choose at least one channel that has not published this post yet."),
+                               fields={"channels": [_("Choose at least one channel.")]})
+    _check_channels(variants, by=by)
+    post.scheduled_at = due
+    post.schedule_timezone = timezone_name
+    post.status = P.SCHEDULED
+    post.save(update_fields=["scheduled_at", "schedule_timezone", "status", "updated_at"])
+    ids = [v.pk for v in variants]
+    PostVariant.objects.for_org(post.organization_id).filter(pk__in=ids).update(
+        status=V.SCHEDULED, due_at=due, next_attempt_at=None, failure_reason="", claimed_attempt=None,
+        lease_expires_at=None, is_late=False, content_version=post.version, updated_at=timezone.now())
+    record_event(post.organization, action, obj=post, actor=by.user,
+                 changes={"scheduled_at": due, "timezone": timezone_name, "variants": ids})
+    return post
+
+
+@transaction.atomic
+def schedule_post(post: Post, *, by, at: datetime, timezone_name: str) -> Post:
+    """Schedule every not-yet-published variant of ``post`` for ``at`` (aware), meant in ``timezone_name``."""
+    _zone(timezone_name)
+    if at is None or timezone.is_naive(at):
+        raise ValidationFailed(_("Give the time with its time zone."), fields={"at": [_("Enter a valid date and time.")]})
+    at = at.astimezone(UTC)
+    if at <= timezone.now():
+        raise ValidationFailed(_("The scheduled time is in the past: choose a time in the future."),
+                               fields={"at": [_("Choose a time in the future.")]})
+    return _schedule(post, by=by, due=at, timezone_name=timezone_name, action="post.scheduled")
+
+
+def _kick_dispatcher() -> None:
+    from publishing import tasks
+
+    try:
+        tasks.dispatch.delay()
+    except Exception:  # noqa: BLE001 - the beat tick picks it up anyway
+        log.warning("Could not enqueue the dispatcher; the next beat tick will publish.", exc_info=True)
+
+
+@transaction.atomic
+def publish_now(post: Post, *, by) -> Post:
+    """Due now: the dispatcher picks it up at once (kicked on commit) or at the next beat tick."""
+    now = timezone.now()
+    post = _schedule(post, by=by, due=now, timezone_name=post.schedule_timezone or "UTC",
+                     action="post.publish_now")
+    transaction.on_commit(_kick_dispatcher)
+    return post
+
+
+def _stop(post: Post, *, by, variant_status: str, post_status: str, action: str) -> Post:
+    _require_publish(by, post)
+    post = _lock_post(post)
+    variants = PostVariant.objects.for_org(post.organization_id).filter(post=post)
+    # A claimed (publishing) variant is stopped too: the worker re-reads the row before the
+    # network call and abandons the attempt. Pending / unconfirmed ones may already be out: the
+    # scheduler settles them with the network and records the truth.
+    stopped = list(variants.filter(status__in=[V.DRAFT, V.SCHEDULED, V.HELD, V.PUBLISHING, V.FAILED])
+                   .values_list("pk", flat=True))
+    variants.filter(pk__in=stopped).update(status=variant_status, next_attempt_at=None, lease_expires_at=None,
+                                           updated_at=timezone.now())
+    if post_status == P.DRAFT:
+        post.scheduled_at = None
+    post.status = post_status
+    post.save(update_fields=["status", "scheduled_at", "updated_at"])
+    record_event(post.organization, action, obj=post, actor=by.user, changes={"variants": stopped})
+    if post_status == P.CANCELLED and variants.filter(status=V.PUBLISHED).exists():
+        _refresh_post_status(post.organization_id, post.pk, keep_cancelled=True)
+    return post
+
+
+@transaction.atomic
+def cancel_post(post: Post, *, by) -> Post:
+    """Nothing more of ``post`` goes out; already published variants stay published."""
+    if post.status in (P.PUBLISHED,):
+        raise Conflict(_("This post is already published."))
+    return _stop(post, by=by, variant_status=V.CANCELLED, post_status=P.CANCELLED, action="post.cancelled")
+
+
+@transaction.atomic
+def unschedule_post(post: Post, *, by) -> Post:
+    """Back to draft: the schedule is dropped, the content kept."""
+    if post.status in (P.PUBLISHED,):
+        raise Conflict(_("This post is already published."))
+    return _stop(post, by=by, variant_status=V.DRAFT, post_status=P.DRAFT, action="post.unscheduled")
+
+
+@transaction.atomic
+def retry_variant(variant: PostVariant, *, by) -> PostVariant:
+    """Retry one failed channel (only that one), due now."""
+    post = _lock_post(variant.post)
+    _require_publish(by, post)
+    variant = PostVariant.objects.for_org(post.organization_id).select_for_update().select_related("channel").get(
+        pk=variant.pk)
+    if variant.status != V.FAILED:
+        raise Conflict(_("Only a failed variant can be retried (this one is %(status)s).")
+                       % {"status": variant.get_status_display()})
+    _check_channels([variant], by=by)
+    now = timezone.now()
+    variant.status = V.SCHEDULED
+    variant.due_at = now
+    variant.next_attempt_at = None
+    variant.failure_reason = ""
+    variant.claimed_attempt = None
+    variant.lease_expires_at = None
+    variant.attempts_count = 0
+    variant.content_version = post.version
+    variant.save(update_fields=["status", "due_at", "next_attempt_at", "failure_reason", "claimed_attempt",
+                                "lease_expires_at", "attempts_count", "content_version", "updated_at"])
+    post.status = P.PUBLISHING
+    post.save(update_fields=["status", "updated_at"])
+    record_event(post.organization, "post.variant_retried", obj=variant, actor=by.user,
+                 changes={"post": post.pk, "channel": variant.channel_id})
+    transaction.on_commit(_kick_dispatcher)
+    return variant
+
+
+# --- Freezes -------------------------------------------------------------------------------------
+
+def active_freezes(organization_id: int):
+    return PublishingFreeze.objects.for_org(organization_id).filter(lifted_at__isnull=True).select_related("team")
+
+
+def _covered(freeze: PublishingFreeze, variant: PostVariant, subtree_cache: dict) -> bool:
+    if freeze.scope == PublishingFreeze.Scope.ORGANIZATION:
+        return True
+    if freeze.scope == PublishingFreeze.Scope.CHANNEL:
+        return variant.channel_id == freeze.channel_id
+    if freeze.team_id not in subtree_cache:
+        subtree_cache[freeze.team_id] = team_subtree_ids(freeze.organization, freeze.team)
+    teams = subtree_cache[freeze.team_id]
+    return variant.channel.team_id in teams or variant.post.team_id in teams
+
+
+def frozen_channel_ids(organization_id: int, variants, freezes=None) -> set[int]:
+    """Ids of ``variants`` (with channel and post loaded) that an active freeze holds."""
+    freezes = list(active_freezes(organization_id)) if freezes is None else freezes
+    if not freezes:
+        return set()
+    cache: dict = {}
+    return {v.pk for v in variants if any(_covered(f, v, cache) for f in freezes)}
+
+
+@transaction.atomic
+def create_freeze(organization, *, by, scope: str, team=None, channel=None, reason: str,
+                  on_lift: str = PublishingFreeze.OnLift.PUBLISH) -> PublishingFreeze:
+    """Hold every due post of the organization, a team subtree or one channel until lifted."""
+    _require_freeze(by, scope, channel)
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = [_("Say why publishing is frozen.")]
+    if scope not in PublishingFreeze.Scope.values:
+        errors["scope"] = [_("Choose a valid scope.")]
+    if on_lift not in PublishingFreeze.OnLift.values:
+        errors["on_lift"] = [_("Choose what happens to held posts.")]
+    if scope == PublishingFreeze.Scope.TEAM and team is None:
+        errors["team"] = [_("Choose the team to freeze.")]
+    if scope == PublishingFreeze.Scope.CHANNEL and channel is None:
+        errors["channel"] = [_("Choose the channel to freeze.")]
+    for obj in (team, channel):
+        if obj is not None and obj.organization_id != organization.pk:
+            raise ValidationFailed(_("That team or channel does not exist."))
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
+    freeze = PublishingFreeze.objects.create(
+        organization=organization, scope=scope, reason=reason[:300], on_lift=on_lift, created_by=by.user,
+        team=team if scope == PublishingFreeze.Scope.TEAM else None,
+        channel=channel if scope == PublishingFreeze.Scope.CHANNEL else None)
+    record_event(organization, "publishing.freeze_created", obj=freeze, actor=by.user,
+                 changes={"scope": scope, "team": freeze.team_id, "channel": freeze.channel_id, "reason": reason,
+                          "on_lift": on_lift})
+    return freeze
+
+
+def _require_freeze(by, scope, channel) -> None:
+    if can(by, Capability.MANAGE_GOVERNANCE):
+        return
+    if scope == PublishingFreeze.Scope.CHANNEL and channel is not None and can(by, Capability.MANAGE_CHANNELS,
+                                                                                 channel):
+        return
+    raise NotAllowed(_("You do not have permission to freeze or unfreeze publishing."))
+
+
+@transaction.atomic
+def lift_freeze(freeze: PublishingFreeze, *, by) -> PublishingFreeze:
+    """Lift ``freeze``; the posts it held go out (marked late, or cancelled, per its choice)."""
+    _require_freeze(by, freeze.scope, freeze.channel)
+    freeze = PublishingFreeze.objects.for_org(freeze.organization_id).select_for_update().get(pk=freeze.pk)
+    if freeze.lifted_at is not None:
+        raise Conflict(_("This freeze was already lifted."))
+    now = timezone.now()
+    freeze.lifted_at = now
+    freeze.lifted_by = by.user
+    freeze.save(update_fields=["lifted_at", "lifted_by"])
+    held = list(PostVariant.objects.for_org(freeze.organization_id).filter(status=V.HELD)
+                .select_related("channel", "post"))
+    cache: dict = {}
+    mine = [v for v in held if _covered(freeze, v, cache)]
+    still = frozen_channel_ids(freeze.organization_id, mine)
+    released = [v.pk for v in mine if v.pk not in still]
+    qs = PostVariant.objects.for_org(freeze.organization_id).filter(pk__in=released, status=V.HELD)
+    if freeze.on_lift == PublishingFreeze.OnLift.CANCEL:
+        qs.update(status=V.CANCELLED, updated_at=now)
+    else:
+        qs.update(status=V.SCHEDULED, next_attempt_at=None,
+                  is_late=freeze.on_lift == PublishingFreeze.OnLift.MARK_LATE, updated_at=now)
+    record_event(freeze.organization, "publishing.freeze_lifted", obj=freeze, actor=by.user,
+                 changes={"released": released, "on_lift": freeze.on_lift})
+    for post_id in set(PostVariant.objects.for_org(freeze.organization_id).filter(pk__in=released)
+                       .values_list("post_id", flat=True)):
+        _refresh_post_status(freeze.organization_id, post_id)
+    transaction.on_commit(_kick_dispatcher)
+    return freeze
+
+
+# --- Post status from its variants ---------------------------------------------------------------
+
+def derive_post_status(statuses: list[str], current: str) -> str:
+    """published / partially_published / failed / publishing / scheduled, from the variants' states."""
+    live = [s for s in statuses if s not in (V.CANCELLED, V.DRAFT)]
+    if not live:
+        return current
+    if any(s in (V.PUBLISHING, V.UNCONFIRMED, V.PENDING) for s in live):
+        return P.PUBLISHING
+    if any(s in (V.SCHEDULED, V.HELD) for s in live):
+        started = any(s in (V.PUBLISHED, V.FAILED) for s in live)
+        return P.PUBLISHING if started else P.SCHEDULED
+    published = sum(1 for s in live if s == V.PUBLISHED)
+    if published == len(live):
+        return P.PUBLISHED
+    return P.PARTIALLY_PUBLISHED if published else P.FAILED
+
+
+def _refresh_post_status(organization_id: int, post_id: int, *, keep_cancelled: bool = False) -> None:
+    post = Post.objects.for_org(organization_id).filter(pk=post_id).only("status").first()
+    if post is None or post.status in (P.DRAFT, P.IN_REVIEW, P.APPROVED):
+        return
+    if post.status == P.CANCELLED and not keep_cancelled:
+        return
+    statuses = list(PostVariant.objects.for_org(organization_id).filter(post_id=post_id)
+                    .values_list("status", flat=True))
+    new = derive_post_status(statuses, post.status)
+    if post.status == P.CANCELLED and new not in (P.PUBLISHED, P.PARTIALLY_PUBLISHED):
+        return
+    if new != post.status:
+        Post.objects.for_org(organization_id).filter(pk=post_id).update(status=new, updated_at=timezone.now())
+
+
+# --- Building the request ------------------------------------------------------------------------
+
+def add_utm(url: str, campaign) -> str:
+    """``url`` with the campaign's UTM parameters (existing query parameters kept, ours win)."""
+    if not url or campaign is None:
+        return url
+    ours = {k: v for k, v in (("utm_source", campaign.utm_source), ("utm_medium", campaign.utm_medium),
+                               ("utm_campaign", campaign.utm_campaign or campaign.name)) if v}
+    if not ours:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
+    query += list(ours.items())
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def _best_rendition(asset: MediaAsset, spec):
+    """The rendition whose aspect fits the network's limits best (None: send the original)."""
+    if asset.kind != MediaAsset.Kind.IMAGE or spec is None:
+        return None
+    renditions = list(asset.renditions.all())
+    if not renditions:
+        return None
+    lo, hi = spec.min_aspect, spec.max_aspect
+    original = (asset.width or 1) / (asset.height or 1)
+    if (lo is None or original >= lo) and (hi is None or original <= hi):
+        return None  # the original already fits
+
+    def fits(r):
+        a = r.width / r.height
+        return (lo is None or a >= lo) and (hi is None or a <= hi)
+
+    fitting = [r for r in renditions if fits(r)] or renditions
+    return min(fitting, key=lambda r: abs(r.width / r.height - original))
+
+
+def _reader(path: str):
+    def read() -> bytes:
+        with default_storage.open(path, "rb") as fh:
+            return fh.read()
+    return read
+
+
+def build_request(variant: PostVariant, attempt: PublishAttempt, provider) -> object:
+    from channels_registry.media_urls import signed_media_url
+    from channels_registry.providers.base import MediaItem, PublishRequest
+
+    post = variant.post
+    caps = provider.capabilities
+    media = []
+    items = PostMedia.objects.for_org(post.organization_id).filter(post=post).select_related("asset").order_by(
+        "position", "pk")
+    for pm in items:
+        asset = pm.asset
+        spec = caps.image if asset.kind == MediaAsset.Kind.IMAGE else caps.video
+        rendition = _best_rendition(asset, spec)
+        src = rendition or asset
+        path = src.file.name
+        media.append(MediaItem(
+            kind=asset.kind, url=signed_media_url(path, organization_id=post.organization_id), read=_reader(path),
+            mime_type="image/jpeg" if rendition else asset.mime_type, width=src.width, height=src.height,
+            size_bytes=src.size_bytes, duration_seconds=asset.duration_seconds,
+            alt_text=pm.alt_text or asset.alt_text))
+    first_comment = variant.first_comment or post.first_comment
+    return PublishRequest(
+        text=variant.effective_text(post), media=media, link=add_utm(post.link_url, post.campaign) or None,
+        format=variant.format, first_comment=(first_comment or None) if caps.first_comment else None,
+        idempotency_key=attempt.idempotency_key)
+
+
+# --- The worker step -----------------------------------------------------------------------------
+
+@dataclass
+class AttemptResult:
+    outcome: str
+    variant_status: str = ""
+    detail: str = ""
+
+
+def _load(attempt_id: int):
+    attempt = PublishAttempt.objects.unscoped().filter(pk=attempt_id).select_related(
+        "variant__post__campaign", "variant__channel", "organization").first()
+    return attempt
+
+
+def _finish_attempt(attempt: PublishAttempt, outcome: str, *, error: str = "", external_id: str = "",
+                    pending_ref: str = "") -> None:
+    fields = {"outcome": outcome, "finished_at": timezone.now(), "error": error[:2000]}
+    if external_id:
+        fields["external_id"] = external_id
+    if pending_ref:
+        fields["pending_ref"] = pending_ref
+    PublishAttempt.objects.for_org(attempt.organization_id).filter(pk=attempt.pk).update(**fields)
+
+
+def _variant_qs(attempt: PublishAttempt):
+    return PostVariant.objects.for_org(attempt.organization_id).filter(pk=attempt.variant_id,
+                                                                        claimed_attempt_id=attempt.pk)
+
+
+def _abandon(attempt: PublishAttempt, reason: str) -> AttemptResult:
+    """The content changed, or the post was cancelled, after the claim: this attempt never goes out.
+
+    Only an attempt still ``running`` (never sent) is abandoned: one that another delivery of the
+    same message has in flight is left to that worker.
+    """
+    with transaction.atomic():
+        if not PublishAttempt.objects.for_org(attempt.organization_id).filter(
+                pk=attempt.pk, outcome=A.RUNNING).update(outcome=A.ABANDONED, finished_at=timezone.now(),
+                                                          error=reason[:2000]):
+            return AttemptResult(A.UNCONFIRMED, detail="in flight elsewhere")
+        variant = PostVariant.objects.for_org(attempt.organization_id).filter(pk=attempt.variant_id).select_related(
+            "post").first()
+        if variant is not None and variant.claimed_attempt_id == attempt.pk and variant.status == V.PUBLISHING:
+            post = variant.post
+            if post.status in _POST_MAY_PUBLISH:
+                new = V.SCHEDULED  # edited while claimed (or the lease ran short): a new attempt goes out
+            elif post.status == P.CANCELLED:
+                new = V.CANCELLED
+            else:
+                new = V.DRAFT  # unapproved / back to draft
+            _variant_qs(attempt).filter(status=V.PUBLISHING).update(
+                status=new, claimed_attempt=None, lease_expires_at=None, next_attempt_at=None,
+                content_version=post.version, updated_at=timezone.now())
+            _refresh_post_status(attempt.organization_id, post.pk)
+    return AttemptResult(A.ABANDONED, detail=reason)
+
+
+def _take(attempt: PublishAttempt) -> bool:
+    """Take the attempt for the network call, in one statement that re-checks everything.
+
+    ``running`` → ``unconfirmed`` (in flight, ``finished_at`` empty) only while the attempt is
+    still the variant's claim with at least a third of its lease left, the variant is publishing,
+    and the post has the attempt's version
+    and a status that lets it go out. A duplicate delivery, an edit, an unapproval or a cancel
+    that happened before this statement makes it match nothing.
+    """
+    now = timezone.now()
+    claimed = PostVariant.objects.for_org(attempt.organization_id).filter(
+        pk=attempt.variant_id, claimed_attempt_id=attempt.pk, status=V.PUBLISHING,
+        # enough lease left for the call: a lapsing lease would let the sweep settle it mid-call
+        lease_expires_at__gt=now + lease_duration() / 3,
+        post__version=attempt.content_version, post__status__in=_POST_MAY_PUBLISH).values("pk")
+    return bool(PublishAttempt.objects.for_org(attempt.organization_id).filter(
+        pk=attempt.pk, outcome=A.RUNNING, variant_id__in=claimed,
+    ).update(outcome=A.UNCONFIRMED, started_at=now, finished_at=None))
+
+
+def _record_published(attempt: PublishAttempt, result, *, late_reason: str = "") -> AttemptResult:
+    now = timezone.now()
+    with transaction.atomic():
+        _finish_attempt(attempt, A.PUBLISHED, external_id=result.external_id, error=late_reason)
+        # The network has it: record the truth even if someone cancelled meanwhile.
+        PostVariant.objects.for_org(attempt.organization_id).filter(pk=attempt.variant_id).exclude(
+            status=V.PUBLISHED).update(
+            status=V.PUBLISHED, external_id=result.external_id[:255], external_url=(result.url or "")[:1000],
+            published_at=now, failure_reason="", lease_expires_at=None, next_attempt_at=None,
+            updated_at=now)
+        variant = attempt.variant
+        record_event(attempt.organization, "post.variant_published", obj=variant,
+                     changes={"post": variant.post_id, "channel": variant.channel_id, "attempt": attempt.number,
+                              "external_id": result.external_id})
+        _refresh_post_status(attempt.organization_id, variant.post_id)
+    return AttemptResult(A.PUBLISHED, V.PUBLISHED)
+
+
+def _record_failed(attempt: PublishAttempt, message: str, *, notify: bool = True) -> AttemptResult:
+    now = timezone.now()
+    with transaction.atomic():
+        _finish_attempt(attempt, A.FAILED, error=message)
+        changed = _variant_qs(attempt).exclude(status__in=[V.PUBLISHED, V.CANCELLED]).update(
+            status=V.FAILED, failure_reason=message[:2000], lease_expires_at=None, next_attempt_at=None,
+            updated_at=now)
+        variant = attempt.variant
+        record_event(attempt.organization, "post.variant_failed", obj=variant,
+                     changes={"post": variant.post_id, "channel": variant.channel_id, "attempt": attempt.number,
+                              "reason": message[:500]})
+        _refresh_post_status(attempt.organization_id, variant.post_id)
+        if changed and notify:
+            from publishing.notifications import notify_publish_failure
+
+            variant_id = variant.pk
+            transaction.on_commit(lambda: notify_publish_failure(variant_id))
+    return AttemptResult(A.FAILED, V.FAILED, message)
+
+
+def _record_retry(attempt: PublishAttempt, message: str, *, wait: float, outcome: str = A.RETRY) -> AttemptResult:
+    now = timezone.now()
+    with transaction.atomic():
+        _finish_attempt(attempt, outcome, error=message)
+        _variant_qs(attempt).exclude(status__in=[V.PUBLISHED, V.CANCELLED, V.DRAFT]).update(
+            status=V.SCHEDULED, claimed_attempt=None, lease_expires_at=None,
+            next_attempt_at=now + timedelta(seconds=max(0.0, wait)), failure_reason=message[:2000],
+            updated_at=now)
+        _refresh_post_status(attempt.organization_id, attempt.variant.post_id)
+    return AttemptResult(outcome, V.SCHEDULED, message)
+
+
+def _record_unconfirmed(attempt: PublishAttempt, message: str) -> AttemptResult:
+    now = timezone.now()
+    with transaction.atomic():
+        _finish_attempt(attempt, A.UNCONFIRMED, error=message)
+        # Keep the claim on this attempt: the settle step asks the network about *this* attempt.
+        _variant_qs(attempt).exclude(status=V.PUBLISHED).update(
+            status=V.UNCONFIRMED, lease_expires_at=None, next_attempt_at=now, updated_at=now)
+    return AttemptResult(A.UNCONFIRMED, V.UNCONFIRMED, message)
+
+
+def _record_pending(attempt: PublishAttempt, result) -> AttemptResult:
+    now = timezone.now()
+    with transaction.atomic():
+        PublishAttempt.objects.for_org(attempt.organization_id).filter(pk=attempt.pk).update(
+            outcome=A.PENDING, pending_ref=result.pending_ref[:1000], external_id=result.external_id[:255])
+        _variant_qs(attempt).exclude(status=V.PUBLISHED).update(
+            status=V.PENDING, lease_expires_at=None, next_attempt_at=now + timedelta(seconds=PENDING_POLL_SECONDS),
+            updated_at=now)
+    return AttemptResult(A.PENDING, V.PENDING)
+
+
+def backoff_seconds(attempt_number: int) -> float:
+    """Exponential backoff with ±20 % jitter: 30 s, 60 s, 120 s … capped at 30 min."""
+    base = min(BACKOFF_BASE_SECONDS * 2 ** max(0, attempt_number - 1), BACKOFF_MAX_SECONDS)
+    return base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+
+
+def _handle_error(attempt: PublishAttempt, exc) -> AttemptResult:
+    from channels_registry.providers.errors import (
+        AuthExpired,
+        ContentRejected,
+        RateLimited,
+        UnknownOutcome,
+    )
+
+    message = getattr(exc, "message", "") or str(exc)
+    if isinstance(exc, AuthExpired):
+        from channels_registry.services import mark_needs_reauth
+
+        result = _record_failed(attempt, _("The network no longer accepts this channel's authorization: "
+                                           "reconnect it, then retry. (%(reason)s)") % {"reason": message})
+        mark_needs_reauth(attempt.variant.channel, reason=message)
+        return result
+    if isinstance(exc, RateLimited):
+        return _record_retry(attempt, message, wait=float(exc.retry_after or 60.0))
+    if isinstance(exc, UnknownOutcome):
+        return _record_unconfirmed(attempt, message)
+    if isinstance(exc, ContentRejected) or getattr(exc, "permanent", False):
+        return _record_failed(attempt, message)
+    # Transient (5xx, refused connection, malformed answer): back off, then give up.
+    tries = max(attempt.variant.attempts_count, 1)
+    if tries >= MAX_TRANSIENT_ATTEMPTS:
+        return _record_failed(attempt, _("Gave up after %(n)s attempts: %(reason)s") % {
+            "n": tries, "reason": message})
+    return _record_retry(attempt, message, wait=backoff_seconds(tries))
+
+
+_providers: dict[tuple[str, str], object] = {}
+
+
+def _provider_and_credentials(channel):
+    """The channel's provider (one per network and configuration in this process: building one
+    builds an HTTP client and its TLS context, which costs more than the publish itself) and
+    its decrypted credentials."""
+    from channels_registry.selectors import credentials_for, provider_for
+
+    key = (channel.provider, repr(getattr(settings, "SOCIALOPS_PROVIDERS", {}).get(channel.provider)))
+    provider = _providers.get(key)
+    if provider is None:
+        provider = _providers[key] = provider_for(channel)
+    return provider, credentials_for(channel)
+
+
+def _publish(attempt: PublishAttempt) -> AttemptResult:
+    from channels_registry.providers.errors import ProviderError
+
+    variant = attempt.variant
+    if variant.channel.status != variant.channel.Status.ACTIVE:
+        return _record_failed(attempt, _("The channel %(channel)s is not active: reconnect it, then retry.")
+                              % {"channel": variant.channel.handle or variant.channel.name})
+    try:
+        provider, credentials = _provider_and_credentials(variant.channel)
+        request = build_request(variant, attempt, provider)
+    except ApplicationError as exc:
+        return _record_failed(attempt, exc.message)
+    wait = seconds_until_due(variant)
+    if wait > 0:
+        time.sleep(wait)  # claimed up to one beat interval early, so it leaves on time
+    if not _take(attempt):
+        return _abandon(attempt, "The post changed, was cancelled or was taken by another worker after the claim.")
+    try:
+        result = provider.publish(credentials, variant.channel.external_id, request)
+    except ProviderError as exc:
+        return _handle_error(attempt, exc)
+    except Exception as exc:  # noqa: BLE001 - a bug or an unmapped network failure: the outcome is unknown
+        log.exception("publish of variant %s raised", variant.pk)
+        return _record_unconfirmed(attempt, f"{type(exc).__name__}: {exc}")
+    if result.status == "pending":
+        return _record_pending(attempt, result)
+    return _record_published(attempt, result)
+
+
+def _check_pending(attempt: PublishAttempt) -> AttemptResult:
+    from channels_registry.providers.errors import ProviderError
+
+    variant = attempt.variant
+    try:
+        provider, credentials = _provider_and_credentials(variant.channel)
+        result = provider.check_publish(credentials, variant.channel.external_id, attempt.pending_ref)
+    except ProviderError as exc:
+        if exc.permanent:  # AuthExpired, ContentRejected, a 404 for the container …
+            return _handle_error(attempt, exc)
+        # still unknown: poll again later, keep the attempt pending
+        with transaction.atomic():
+            _variant_qs(attempt).update(status=V.PENDING, lease_expires_at=None,
+                                        next_attempt_at=timezone.now() + timedelta(seconds=PENDING_POLL_SECONDS))
+        return AttemptResult(A.PENDING, V.PENDING, getattr(exc, "message", str(exc)))
+    except ApplicationError as exc:
+        return _record_failed(attempt, exc.message)
+    if result.status == "pending":
+        return _record_pending(attempt, result)
+    return _record_published(attempt, result)
+
+
+def _settle(attempt: PublishAttempt) -> AttemptResult:
+    """Did the unconfirmed attempt go out? Ask the network; only a "no" leads to a new attempt."""
+    from channels_registry.providers.errors import ProviderError
+
+    variant = attempt.variant
+    try:
+        provider, credentials = _provider_and_credentials(variant.channel)
+        request = build_request(variant, attempt, provider)
+        found = provider.find_existing(credentials, variant.channel.external_id, request,
+                                       since=attempt.started_at - FIND_EXISTING_MARGIN)
+    except ProviderError as exc:
+        from channels_registry.providers.errors import AuthExpired
+
+        if isinstance(exc, AuthExpired):
+            return _handle_error(attempt, exc)
+        # Could not ask: stay unconfirmed and ask again later (never publish blindly).
+        now = timezone.now()
+        _variant_qs(attempt).filter(status=V.PUBLISHING).update(
+            status=V.UNCONFIRMED, lease_expires_at=None,
+            next_attempt_at=now + timedelta(seconds=backoff_seconds(1)), updated_at=now)
+        return AttemptResult(A.UNCONFIRMED, V.UNCONFIRMED, getattr(exc, "message", str(exc)))
+    except ApplicationError as exc:
+        return _record_failed(attempt, exc.message)
+    if found is not None:
+        return _record_published(attempt, found)
+    post = Post.objects.for_org(attempt.organization_id).filter(pk=variant.post_id).only("status", "version").first()
+    if post is None or post.status not in _POST_MAY_PUBLISH or post.version != attempt.content_version:
+        # Not out, and meanwhile cancelled, unapproved or edited: it must not go out in this form.
+        with transaction.atomic():
+            _finish_attempt(attempt, A.ABANDONED, error="Not on the network; the post changed meanwhile.")
+            new = V.CANCELLED if post is None or post.status == P.CANCELLED else (
+                V.SCHEDULED if post.status in _POST_MAY_PUBLISH else V.DRAFT)
+            _variant_qs(attempt).exclude(status=V.PUBLISHED).update(
+                status=new, claimed_attempt=None, lease_expires_at=None, next_attempt_at=None,
+                updated_at=timezone.now())
+            if post is not None:
+                _refresh_post_status(attempt.organization_id, post.pk)
+        return AttemptResult(A.ABANDONED, new)
+    # Not on the network: a new attempt (new idempotency key) at the next tick.
+    return _record_retry(attempt, _("The network does not have this post: publishing it again."), wait=0,
+                         outcome=A.FAILED)
+
+
+def perform_attempt(attempt_id: int) -> AttemptResult:
+    """The worker's step for one claimed attempt: publish, poll a pending one, or settle an unconfirmed one."""
+    attempt = _load(attempt_id)
+    if attempt is None:
+        return AttemptResult(A.ABANDONED, detail="no such attempt (the post was deleted)")
+    variant = attempt.variant
+    if variant.claimed_attempt_id != attempt.pk or variant.status != V.PUBLISHING:
+        if attempt.outcome == A.RUNNING:
+            return _abandon(attempt, "The variant is no longer claimed by this attempt.")
+        return AttemptResult(attempt.outcome, variant.status, "not claimed by this attempt: nothing to do")
+    if attempt.outcome == A.RUNNING:
+        return _publish(attempt)
+    if attempt.outcome == A.PENDING:
+        return _check_pending(attempt)
+    if attempt.outcome == A.UNCONFIRMED and attempt.finished_at is not None:
+        return _settle(attempt)
+    # UNCONFIRMED with no finished_at: another worker has it in flight right now.
+    return AttemptResult(attempt.outcome, variant.status, "in flight elsewhere")
+
+
+def new_attempt(variant: PostVariant, *, content_version: int) -> PublishAttempt:
+    """The next attempt of ``variant`` (the caller holds the claim)."""
+    number = (PublishAttempt.objects.for_org(variant.organization_id).filter(variant=variant)
+              .order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    return PublishAttempt.objects.create(organization_id=variant.organization_id, variant=variant, number=number,
+                                         idempotency_key=uuid.uuid4().hex, content_version=content_version)
+
+
+def dispatch_lookahead() -> timedelta:
+    """How far ahead of its due time a variant is claimed (one beat interval; the worker waits the rest)."""
+    return timedelta(seconds=_setting("PUBLISHING_DISPATCH_LOOKAHEAD_SECONDS", 2.0))
+
+
+def due_filter(now: datetime) -> Q:
+    horizon = now + dispatch_lookahead()
+    return (Q(status__in=[V.SCHEDULED, V.UNCONFIRMED, V.PENDING], due_at__lte=horizon)
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=horizon)))
+
+
+def seconds_until_due(variant: PostVariant, *, now: datetime | None = None) -> float:
+    """A variant claimed up to one lookahead early waits this long (never more than the lookahead)."""
+    now = now or timezone.now()
+    due = max(d for d in (variant.due_at, variant.next_attempt_at, now) if d is not None)
+    return min((due - now).total_seconds(), dispatch_lookahead().total_seconds())

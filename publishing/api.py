@@ -1,0 +1,175 @@
+"""Publishing endpoints under /api/v1/: posts (drafts: create, change, delete) and their variants."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.response import Response
+
+from accounts.capabilities import Capability
+from accounts.selectors import get_team
+from socialops.api import OrgScopedViewSet
+from socialops.errors import ValidationFailed
+
+from . import selectors
+from .models import Post, PostMedia, PostVariant
+from .serializers import PostIn, PostOut, VariantIn, VariantOut
+from .services import authoring
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return -1  # matches nothing
+
+
+def _channels_or_error(membership, ids):
+    ids = list(dict.fromkeys(ids))
+    channels = {c.pk: c for c in selectors.composable_channels(membership).filter(pk__in=ids)}
+    if len(channels) != len(ids):
+        raise ValidationFailed("Some channels were not found.", fields={"channels": ["Choose valid channels."]})
+    return [channels[i] for i in ids]
+
+
+def _campaign_or_error(org, campaign_id):
+    if campaign_id is None:
+        return None
+    try:
+        return selectors.get_campaign(org, campaign_id)
+    except Http404:
+        raise ValidationFailed("That campaign does not exist.", fields={"campaign": ["Choose a valid campaign."]}) from None
+
+
+def _team_or_error(org, team_id):
+    if team_id is None:
+        return None
+    try:
+        return get_team(org, team_id)
+    except Http404:
+        raise ValidationFailed("That team does not exist.", fields={"team": ["Choose a valid team."]}) from None
+
+
+def _media_or_error(org, ids):
+    assets = selectors.assets_by_ids(org, ids)
+    if len(assets) != len(set(ids)):
+        raise ValidationFailed("Some media were not found.", fields={"media": ["Choose media from the library."]})
+    return assets
+
+
+def _keyed_by_channel(values: dict) -> dict[int, str]:
+    out = {}
+    for key, value in (values or {}).items():
+        try:
+            out[int(key)] = value
+        except (TypeError, ValueError):
+            raise ValidationFailed("Variant keys are channel ids.", fields={"variant_texts": ["Use channel ids as keys."]}) from None
+    return out
+
+
+class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Posts of the organization with their variants. Filters: status, channel, campaign, author."""
+
+    model = Post
+    serializer_class = PostOut
+    read_capability = Capability.VIEW
+    write_capability = Capability.COMPOSE
+
+    def scoped_queryset(self, organization):
+        p = self.request.query_params
+        filters = selectors.PostFilters(status=p.get("status", ""), channel_id=_int_or_none(p.get("channel")),
+                                        campaign_id=_int_or_none(p.get("campaign")),
+                                        author_id=_int_or_none(p.get("author")))
+        media = PostMedia.objects.for_org(organization).order_by("position", "pk")
+        return selectors.posts_of(organization, filters).prefetch_related(Prefetch("media_items", queryset=media))
+
+    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("channel", int),
+                               OpenApiParameter("campaign", int), OpenApiParameter("author", int)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _fresh(self, post):
+        return self.get_queryset().get(pk=post.pk)
+
+    @extend_schema(request=PostIn, responses={201: PostOut})
+    def create(self, request):
+        payload = PostIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        org, by = self.organization, self.membership
+        if not d.get("channels"):
+            raise ValidationFailed("Pick at least one channel.", fields={"channels": ["This field is required."]})
+        post = authoring.create_post(
+            org, by=by, text=d.get("text", ""), channels=_channels_or_error(by, d["channels"]),
+            link_url=d.get("link_url", ""), first_comment=d.get("first_comment", ""),
+            campaign=_campaign_or_error(org, d.get("campaign")), team=_team_or_error(org, d.get("team")),
+            title=d.get("title", ""), media=_media_or_error(org, d.get("media") or []),
+            alt_texts=d.get("alt_texts") or [], variant_texts=_keyed_by_channel(d.get("variant_texts")),
+            variant_formats=_keyed_by_channel(d.get("variant_formats")),
+        )
+        return Response(PostOut(self._fresh(post)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PostIn, responses=PostOut)
+    def partial_update(self, request, pk=None):
+        post = self.get_object()
+        payload = PostIn(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        org, by = self.organization, self.membership
+        fields = {k: d[k] for k in ("title", "text", "link_url", "first_comment") if k in d}
+        if "campaign" in d:
+            fields["campaign"] = _campaign_or_error(org, d["campaign"])
+        if "team" in d:
+            fields["team"] = _team_or_error(org, d["team"])
+        if "channels" in d:
+            fields["channels"] = _channels_or_error(by, d["channels"])
+        if "media" in d:
+            fields["media"] = _media_or_error(org, d["media"])
+            fields["alt_texts"] = d.get("alt_texts") or []
+        if "variant_texts" in d:
+            fields["variant_texts"] = _keyed_by_channel(d["variant_texts"])
+        if "variant_formats" in d:
+            fields["variant_formats"] = _keyed_by_channel(d["variant_formats"])
+        post = authoring.update_post(post, by=by, **fields)
+        return Response(PostOut(self._fresh(post)).data)
+
+    def destroy(self, request, pk=None):
+        authoring.delete_post(self.get_object(), by=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """One post's variant per channel: read it, give it its own text (or reset it), change its format."""
+
+    model = PostVariant
+    serializer_class = VariantOut
+    read_capability = Capability.VIEW
+    write_capability = Capability.COMPOSE
+
+    def scoped_queryset(self, organization):
+        qs = PostVariant.objects.for_org(organization).select_related("channel", "post").order_by("post_id", "pk")
+        post_id = self.request.query_params.get("post")
+        if post_id:
+            qs = qs.filter(post_id=post_id) if post_id.isdigit() else qs.none()
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("post", int)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=VariantIn, responses=VariantOut)
+    def partial_update(self, request, pk=None):
+        variant = self.get_object()
+        payload = VariantIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        by = self.membership
+        if d.get("reset_text"):
+            variant = authoring.reset_variant_text(variant, by=by)
+        elif "text" in d:
+            variant = authoring.set_variant_text(variant, by=by, text=d["text"])
+        if "format" in d:
+            variant = authoring.set_variant_format(variant, by=by, format=d["format"])
+        return Response(VariantOut(self.get_queryset().get(pk=variant.pk)).data)

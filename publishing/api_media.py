@@ -1,0 +1,108 @@
+"""Media endpoints under /api/v1/media/: list, upload (multipart), retrieve with renditions,
+patch alt text / focal point, delete. The same services as the pages; files are never public:
+``file_url`` / rendition ``url`` point at the organization-scoped page views (a signed-in member)
+and the scheduler hands networks signed, expiring links of its own."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts.capabilities import Capability
+from socialops.api import OrgScopedViewSet
+
+from .models import MediaAsset, MediaRendition
+from .services import media as services
+from .services.media import ALT_TEXT_MAX
+
+
+def _org_slug(serializer, obj) -> str:
+    view = serializer.context.get("view")
+    return view.organization.slug if view is not None else obj.organization.slug
+
+
+class MediaRenditionOut(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MediaRendition
+        fields = ["preset", "width", "height", "size_bytes", "focal_x", "focal_y", "url", "created_at"]
+
+    def get_url(self, obj) -> str:
+        return reverse("media_rendition", kwargs={"org_slug": _org_slug(self, obj), "asset_id": obj.asset_id,
+                                                  "preset": obj.preset})
+
+
+class MediaAssetOut(serializers.ModelSerializer):
+    renditions = MediaRenditionOut(many=True, read_only=True)
+    file_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MediaAsset
+        fields = ["id", "kind", "original_name", "mime_type", "size_bytes", "width", "height", "duration_seconds",
+                  "sha256", "focal_x", "focal_y", "alt_text", "file_url", "renditions", "created_at"]
+
+    def get_file_url(self, obj) -> str:
+        return reverse("media_original", kwargs={"org_slug": _org_slug(self, obj), "asset_id": obj.pk})
+
+
+class MediaUploadIn(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+    alt_text = serializers.CharField(max_length=ALT_TEXT_MAX, required=False, allow_blank=True, default="")
+
+
+class MediaPatchIn(serializers.Serializer):
+    alt_text = serializers.CharField(max_length=ALT_TEXT_MAX, required=False, allow_blank=True)
+    focal_x = serializers.FloatField(required=False, min_value=0, max_value=1)
+    focal_y = serializers.FloatField(required=False, min_value=0, max_value=1)
+
+    def validate(self, attrs):
+        if ("focal_x" in attrs) != ("focal_y" in attrs):
+            raise serializers.ValidationError({"focal_x": [_("Give focal_x and focal_y together.")]})
+        return attrs
+
+
+class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """The organization's media library. ``?kind=image|video`` and ``?q=`` filter the list."""
+
+    model = MediaAsset
+    serializer_class = MediaAssetOut
+    write_capability = Capability.COMPOSE
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def scoped_queryset(self, organization):
+        params = self.request.query_params
+        return services.assets_of(organization, kind=params.get("kind", ""), search=params.get("q", "").strip())
+
+    @extend_schema(parameters=[OpenApiParameter("kind", str), OpenApiParameter("q", str)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request={"multipart/form-data": MediaUploadIn}, responses={201: MediaAssetOut, 200: MediaAssetOut})
+    def create(self, request):
+        payload = MediaUploadIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        result = services.upload_media(self.organization, by=self.membership, file=payload.validated_data["file"],
+                                       alt_text=payload.validated_data["alt_text"])
+        asset = self.scoped_queryset(self.organization).get(pk=result.asset.pk)
+        return Response(self.get_serializer(asset).data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+    @extend_schema(request=MediaPatchIn, responses=MediaAssetOut)
+    def partial_update(self, request, pk=None):
+        asset = self.get_object()
+        payload = MediaPatchIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        if "alt_text" in d:
+            services.set_media_alt_text(asset, by=self.membership, alt_text=d["alt_text"])
+        if "focal_x" in d:
+            services.set_media_focal_point(asset, by=self.membership, x=d["focal_x"], y=d["focal_y"])
+        return Response(self.get_serializer(self.scoped_queryset(self.organization).get(pk=asset.pk)).data)
+
+    def destroy(self, request, pk=None):
+        services.delete_media(self.get_object(), by=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,198 @@
+"""Scheduling endpoints under /api/v1/ (the posts and variants viewsets themselves live in ``api.py``).
+
+- ``POST /api/v1/posts/{id}/schedule/``     ``{"at": "2026-12-01T09:00", "timezone": "Asia/Jakarta"}``
+  (``at`` without an offset is wall-clock time in ``timezone``; with an offset it is that instant)
+- ``POST /api/v1/posts/{id}/publish-now/``
+- ``POST /api/v1/posts/{id}/cancel/``
+- ``POST /api/v1/posts/{id}/unschedule/``  (back to draft)
+- ``POST /api/v1/variants/{id}/retry/``     (that channel only)
+- ``GET/POST /api/v1/publishing-freezes/``, ``GET /api/v1/publishing-freezes/{id}/``,
+  ``POST /api/v1/publishing-freezes/{id}/lift/``
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.http import Http404
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.capabilities import Capability
+from accounts.selectors import get_team
+from channels_registry.selectors import visible_channels
+from socialops.api import OrgScopedViewSet
+from socialops.errors import ValidationFailed
+
+from .models import Post, PostVariant, PublishingFreeze
+from .services import scheduling
+
+# --- Shapes (no logic) ---------------------------------------------------------------------------
+
+
+class ScheduleIn(serializers.Serializer):
+    #: ISO 8601; without an offset it is wall-clock time in ``timezone`` (parsed by the view)
+    at = serializers.CharField(max_length=40)
+    timezone = serializers.CharField(max_length=64)
+
+
+class ScheduledVariantOut(serializers.ModelSerializer):
+    network = serializers.CharField(source="channel.provider", read_only=True)
+
+    class Meta:
+        model = PostVariant
+        fields = ["id", "channel", "network", "status", "due_at", "published_at", "external_url", "failure_reason",
+                  "attempts_count", "is_late"]
+
+
+class ScheduledPostOut(serializers.ModelSerializer):
+    variants = ScheduledVariantOut(many=True, read_only=True)
+    scheduled_local = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Post
+        fields = ["id", "status", "version", "scheduled_at", "schedule_timezone", "scheduled_local", "variants"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_scheduled_local(self, obj) -> str | None:
+        if obj.scheduled_at is None or not obj.schedule_timezone:
+            return None
+        try:
+            return obj.scheduled_at.astimezone(zoneinfo.ZoneInfo(obj.schedule_timezone)).isoformat()
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return None
+
+
+class FreezeIn(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=PublishingFreeze.Scope.choices)
+    team = serializers.IntegerField(required=False, allow_null=True)
+    channel = serializers.IntegerField(required=False, allow_null=True)
+    reason = serializers.CharField(max_length=300)
+    on_lift = serializers.ChoiceField(choices=PublishingFreeze.OnLift.choices, default=PublishingFreeze.OnLift.PUBLISH)
+
+
+class FreezeOut(serializers.ModelSerializer):
+    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
+    lifted_by = serializers.EmailField(source="lifted_by.email", read_only=True, default=None)
+
+    class Meta:
+        model = PublishingFreeze
+        fields = ["id", "scope", "team", "channel", "reason", "on_lift", "created_by", "created_at", "lifted_at",
+                  "lifted_by"]
+
+
+# --- Views --------------------------------------------------------------------------------------
+
+
+def _post_out(post: Post) -> dict:
+    post = (Post.objects.for_org(post.organization_id).prefetch_related("variants__channel").get(pk=post.pk))
+    return ScheduledPostOut(post).data
+
+
+class PostSchedulingViewSet(OrgScopedViewSet):
+    """Schedule, publish now, cancel and unschedule one post (each is one service call)."""
+
+    model = Post
+    serializer_class = ScheduledPostOut
+    read_capability = Capability.VIEW
+    write_capability = Capability.PUBLISH
+
+    def scoped_queryset(self, organization):
+        return Post.objects.for_org(organization)
+
+    @extend_schema(request=ScheduleIn, responses=ScheduledPostOut)
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, pk=None):
+        post = self.get_object()
+        payload = ScheduleIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        try:
+            at = parse_datetime(d["at"].strip())
+        except ValueError:
+            at = None
+        if at is None:
+            raise ValidationFailed(_("Enter a valid date and time."), fields={"at": [_("Enter a valid date and time.")]})
+        if at.tzinfo is None:
+            at = scheduling.local_to_utc(at, d["timezone"])
+        post = scheduling.schedule_post(post, by=self.membership, at=at, timezone_name=d["timezone"])
+        return Response(_post_out(post))
+
+    @extend_schema(request=None, responses=ScheduledPostOut)
+    @action(detail=True, methods=["post"], url_path="publish-now", url_name="publish-now")
+    def publish_now(self, request, pk=None):
+        return Response(_post_out(scheduling.publish_now(self.get_object(), by=self.membership)))
+
+    @extend_schema(request=None, responses=ScheduledPostOut)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return Response(_post_out(scheduling.cancel_post(self.get_object(), by=self.membership)))
+
+    @extend_schema(request=None, responses=ScheduledPostOut)
+    @action(detail=True, methods=["post"])
+    def unschedule(self, request, pk=None):
+        return Response(_post_out(scheduling.unschedule_post(self.get_object(), by=self.membership)))
+
+
+class VariantSchedulingViewSet(OrgScopedViewSet):
+    """Retry one failed channel of a post."""
+
+    model = PostVariant
+    serializer_class = ScheduledVariantOut
+    write_capability = Capability.PUBLISH
+
+    def scoped_queryset(self, organization):
+        visible = visible_channels(self.membership).values("pk")
+        return PostVariant.objects.for_org(organization).select_related("channel", "post").filter(
+            channel_id__in=visible)
+
+    @extend_schema(request=None, responses=ScheduledVariantOut)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        variant = scheduling.retry_variant(self.get_object(), by=self.membership)
+        return Response(ScheduledVariantOut(variant).data)
+
+
+class PublishingFreezeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Publishing freezes (organization, team subtree or one channel). ``?active=1`` lists unlifted ones."""
+
+    model = PublishingFreeze
+    serializer_class = FreezeOut
+    read_capability = Capability.VIEW
+    write_capability = Capability.PUBLISH  # the service asks for governance (or the channel's admin)
+
+    def scoped_queryset(self, organization):
+        qs = PublishingFreeze.objects.for_org(organization).select_related("created_by", "lifted_by")
+        if self.request.query_params.get("active") in ("1", "true"):
+            qs = qs.filter(lifted_at__isnull=True)
+        return qs
+
+    @extend_schema(request=FreezeIn, responses={201: FreezeOut})
+    def create(self, request):
+        payload = FreezeIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        org, by = self.organization, self.membership
+        team = channel = None
+        if d.get("team") is not None:
+            try:
+                team = get_team(org, d["team"])
+            except Http404:
+                raise ValidationFailed("That team does not exist.", fields={"team": ["Choose a valid team."]}) from None
+        if d.get("channel") is not None:
+            channel = visible_channels(by).filter(pk=d["channel"]).first()
+            if channel is None:
+                raise ValidationFailed("That channel does not exist.",
+                                       fields={"channel": ["Choose a valid channel."]})
+        freeze = scheduling.create_freeze(org, by=by, scope=d["scope"], team=team, channel=channel,
+                                          reason=d["reason"], on_lift=d["on_lift"])
+        return Response(FreezeOut(freeze).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=FreezeOut)
+    @action(detail=True, methods=["post"])
+    def lift(self, request, pk=None):
+        return Response(FreezeOut(scheduling.lift_freeze(self.get_object(), by=self.membership)).data)

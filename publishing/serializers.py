@@ -1,0 +1,62 @@
+"""Input and output shapes of the publishing API (posts and variants). No logic here."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .models import Post, PostMedia, PostVariant
+
+
+class VariantOut(serializers.ModelSerializer):
+    network = serializers.CharField(source="channel.provider", read_only=True)
+    effective_text = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PostVariant
+        fields = ["id", "post", "channel", "network", "text", "text_overridden", "effective_text", "first_comment",
+                  "format", "status", "due_at", "content_version", "external_id", "external_url", "published_at",
+                  "failure_reason", "attempts_count", "is_late", "created_at", "updated_at"]
+
+    def get_effective_text(self, obj) -> str:
+        return obj.effective_text()
+
+
+class PostMediaOut(serializers.ModelSerializer):
+    class Meta:
+        model = PostMedia
+        fields = ["asset", "position", "alt_text"]
+
+
+class PostOut(serializers.ModelSerializer):
+    variants = VariantOut(many=True, read_only=True)
+    media = PostMediaOut(source="media_items", many=True, read_only=True)
+    author = serializers.EmailField(source="author.email", read_only=True, default=None)
+
+    class Meta:
+        model = Post
+        fields = ["id", "title", "text", "link_url", "first_comment", "campaign", "team", "parent", "author", "status",
+                  "version", "scheduled_at", "schedule_timezone", "tags", "variants", "media", "created_at",
+                  "updated_at"]
+
+
+class PostIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=70000)
+    channels = serializers.ListField(child=serializers.IntegerField(), required=False, allow_empty=False)
+    link_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
+    first_comment = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    campaign = serializers.IntegerField(required=False, allow_null=True)
+    team = serializers.IntegerField(required=False, allow_null=True)
+    media = serializers.ListField(child=serializers.IntegerField(), required=False)
+    alt_texts = serializers.ListField(child=serializers.CharField(max_length=1000, allow_blank=True), required=False)
+    #: channel id (as a string key) → own text for that channel's variant
+    variant_texts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    variant_formats = serializers.DictField(child=serializers.ChoiceField(choices=PostVariant.Format.choices),
+                                            required=False)
+
+
+class VariantIn(serializers.Serializer):
+    text = serializers.CharField(required=False, allow_blank=True, max_length=70000)
+    #: true: follow the post's text again (``text`` is ignored)
+    reset_text = serializers.BooleanField(required=False, default=False)
+    format = serializers.ChoiceField(choices=PostVariant.Format.choices, required=False)

@@ -1,0 +1,419 @@
+"""Pages of publishing (composer, posts, campaigns, CSV import): parse, check access, call services, render."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.capabilities import Capability, can
+from socialops.errors import ApplicationError, ValidationFailed
+
+from . import selectors
+from . import services as publishing_services
+from .forms import CampaignForm, ComposeForm, CsvImportForm, LocalizeForm, PostFilterForm
+from .models import Post, PostMedia, PostVariant
+from .services import authoring
+
+PAGE_SIZE = 25
+LIBRARY_SIZE = 60
+
+
+def _require(request, capability: str, obj=None) -> None:
+    if not can(request.membership, capability, obj):
+        raise PermissionDenied
+
+
+def _scheduling(name: str):
+    """The scheduler's service ``name`` (another module of publishing.services), or None."""
+    return getattr(publishing_services, name, None)
+
+
+def _user_zone() -> str:
+    return timezone.get_current_timezone_name()
+
+
+def _local_to_utc(local: datetime, zone_name: str) -> datetime:
+    convert = _scheduling("local_to_utc")
+    if convert is not None:
+        return convert(local, zone_name)
+    return local.replace(tzinfo=zoneinfo.ZoneInfo(zone_name), fold=0).astimezone(zoneinfo.ZoneInfo("UTC"))
+
+
+def _media_library_url(org) -> str:
+    for name in ("media_library", "media_list"):
+        try:
+            return reverse(name, kwargs={"org_slug": org.slug})
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+# --- The composer --------------------------------------------------------------------------------
+
+@dataclass
+class Panel:
+    """One variant panel of the composer: a channel, its network's rules and what the person typed."""
+
+    channel: object
+    network: str
+    limit: int
+    counting: str
+    first_comment: bool
+    formats: list
+    selected: bool = False
+    text: str = ""
+    overridden: bool = False
+    format: str = "post"
+    link: str = ""
+    errors: list = field(default_factory=list)
+
+
+def _panels(channels, *, selected_ids, texts, formats, errors, link_for) -> list[Panel]:
+    out = []
+    for channel in channels:
+        caps = authoring.network_capabilities(channel.provider)
+        if caps is None:
+            continue
+        fmts = [("post", _("Post"))]
+        if caps.stories:
+            fmts.append(("story", _("Story")))
+        if caps.reels:
+            fmts.append(("reel", _("Reel")))
+        out.append(Panel(
+            channel=channel, network=authoring.network_name(channel.provider), limit=caps.text_limit,
+            counting=caps.text_counting, first_comment=caps.first_comment, formats=fmts,
+            selected=channel.pk in selected_ids, text=texts.get(channel.pk, ""),
+            overridden=channel.pk in texts, format=formats.get(channel.pk, "post"),
+            link=link_for(channel), errors=errors.get(f"channel_{channel.pk}", []),
+        ))
+    return out
+
+
+def _variant_input(request, channels) -> tuple[dict[int, str], dict[int, str]]:
+    texts, formats = {}, {}
+    for channel in channels:
+        if request.POST.get(f"variant_override_{channel.pk}") == "1":
+            texts[channel.pk] = request.POST.get(f"variant_text_{channel.pk}", "")
+        fmt = request.POST.get(f"variant_format_{channel.pk}", "")
+        if fmt:
+            formats[channel.pk] = fmt
+    return texts, formats
+
+
+def _schedule_at(form) -> tuple[datetime | None, str]:
+    d = form.cleaned_data
+    zone_name = d.get("schedule_timezone") or _user_zone()
+    if not d.get("schedule_date") or not d.get("schedule_time"):
+        return None, zone_name
+    return _local_to_utc(datetime.combine(d["schedule_date"], d["schedule_time"]), zone_name), zone_name
+
+
+def _both_zones(at: datetime | None, zone_name: str) -> dict | None:
+    if at is None:
+        return None
+    return {"utc": at, "zone": zone_name, "local": at.astimezone(zoneinfo.ZoneInfo(zone_name)),
+            "mine": timezone.localtime(at), "my_zone": _user_zone()}
+
+
+def _save_composition(request, form, post: Post | None) -> Post:
+    """Save (and maybe schedule or publish) in one transaction: nothing is kept half-way."""
+    org, by = request.organization, request.membership
+    d = form.cleaned_data
+    channels = form.selected_channels()
+    texts, formats = _variant_input(request, channels)
+    assets = form.selected_assets()
+    alt_texts = [request.POST.get(f"alt_{a.pk}", "")[:1000] for a in assets]
+    action = d.get("action") or "save"
+    with transaction.atomic():
+        common = {"text": d["text"], "channels": channels, "link_url": d["link_url"],
+                  "first_comment": d["first_comment"], "campaign": d["campaign"], "team": d["team"],
+                  "title": d["title"], "media": assets, "alt_texts": alt_texts, "variant_texts": texts,
+                  "variant_formats": formats}
+        if post is None:
+            post = authoring.create_post(org, by=by, **common)
+        else:
+            post = authoring.update_post(post, by=by, **common)
+        if action in ("schedule", "publish"):
+            authoring.ensure_publishable(post)
+        if action == "schedule":
+            at, zone_name = _schedule_at(form)
+            if at is None:
+                raise ValidationFailed(_("Pick the date and time to publish."),
+                                       fields={"schedule_date": [_("Pick a date and a time.")]})
+            schedule = _scheduling("schedule_post")
+            if schedule is None:
+                raise ValidationFailed(_("Scheduling is not available on this server yet; save a draft."))
+            post = schedule(post, by=by, at=at, timezone_name=zone_name)
+        elif action == "publish":
+            publish = _scheduling("publish_now")
+            if publish is None:
+                raise ValidationFailed(_("Publishing is not available on this server yet; save a draft."))
+            post = publish(post, by=by)
+    return post
+
+
+def _compose_page(request, post: Post | None):
+    org, member = request.organization, request.membership
+    channels = list(selectors.composable_channels(member))
+    channels = [c for c in channels if selectors.can_post_to(member, c)]
+    from channels_registry.selectors import groups_of
+
+    groups = list(groups_of(org))
+    assets = list(selectors.media_library(org, limit=LIBRARY_SIZE))
+    initial, selected_ids, texts, formats, chosen_media, alt_of = {}, set(), {}, {}, [], {}
+    if post is not None:
+        variants = list(selectors.variants_of(post))
+        items = list(selectors.media_of(post))
+        extra = [v.channel for v in variants if v.channel.pk not in {c.pk for c in channels}]
+        channels += extra  # keep channels already on the post visible (e.g. now needing re-auth)
+        assets += [m.asset for m in items if m.asset_id not in {a.pk for a in assets}]
+        selected_ids = {v.channel_id for v in variants}
+        texts = {v.channel_id: v.text for v in variants if v.text_overridden}
+        formats = {v.channel_id: v.format for v in variants}
+        chosen_media = [m.asset_id for m in items]
+        alt_of = {m.asset_id: m.alt_text for m in items}
+        local = timezone.localtime(post.scheduled_at, zoneinfo.ZoneInfo(post.schedule_timezone or _user_zone())) \
+            if post.scheduled_at else None
+        initial = {"title": post.title, "text": post.text, "link_url": post.link_url,
+                   "first_comment": post.first_comment, "campaign": post.campaign_id, "team": post.team_id,
+                   "channels": [str(i) for i in selected_ids], "media": [str(i) for i in chosen_media],
+                   "schedule_date": local.date() if local else None, "schedule_time": local.time() if local else None,
+                   "schedule_timezone": post.schedule_timezone or _user_zone()}
+    else:
+        zone = channels[0].timezone if len(channels) == 1 else _user_zone()
+        initial = {"schedule_timezone": zone, "team": None}
+    form = ComposeForm(request.POST or None, initial=initial, organization=org, channels=channels, groups=groups,
+                       assets=assets)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        _require(request, Capability.COMPOSE)
+        if form.is_valid():
+            selected_ids = {c.pk for c in form.selected_channels()}
+            texts, formats = _variant_input(request, form.selected_channels())
+            chosen_media = [a.pk for a in form.selected_assets()]
+            alt_of = {a.pk: request.POST.get(f"alt_{a.pk}", "") for a in form.selected_assets()}
+            try:
+                saved = _save_composition(request, form, post)
+            except ApplicationError as exc:
+                errors = form.apply_error(exc)
+            else:
+                done = {"schedule": _("Post scheduled."), "publish": _("Post sent for publishing.")}
+                messages.success(request, done.get(form.cleaned_data.get("action") or "save", _("Draft saved.")))
+                return redirect("post_detail", org_slug=org.slug, post_id=saved.pk)
+        else:
+            selected_ids = {int(i) for i in request.POST.getlist("channels") if i.isdigit()}
+    campaign = form.cleaned_data.get("campaign") if form.is_bound and form.is_valid() else (
+        post.campaign if post else None)
+    link = (form.cleaned_data.get("link_url") if form.is_bound and form.is_valid() else (post.link_url if post else ""))
+    final = authoring.final_link(link or "", campaign)
+    panels = _panels(channels, selected_ids=selected_ids, texts=texts, formats=formats, errors=errors,
+                     link_for=lambda c: final)
+    return render(request, "publishing/compose.html", {
+        "form": form, "post": post, "panels": panels, "assets": assets, "chosen_media": set(chosen_media),
+        "alt_of": alt_of, "final_link": final, "errors": errors,
+        "group_channels": {g.pk: [c.pk for c in g.channels.all()] for g in groups},
+        "groups": groups, "media_library_url": _media_library_url(org),
+        "may_publish": can(member, Capability.PUBLISH),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def compose(request, org_slug):
+    _require(request, Capability.COMPOSE)
+    return _compose_page(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+def post_edit(request, org_slug, post_id):
+    post = selectors.get_post_for_member(request.membership, post_id)
+    _require(request, Capability.COMPOSE, post)
+    return _compose_page(request, post)
+
+
+@require_POST
+def compose_preview(request, org_slug):
+    """The per-network previews for what is in the composer now (htmx partial; nothing is saved)."""
+    _require(request, Capability.COMPOSE)
+    org, member = request.organization, request.membership
+    channels = [c for c in selectors.composable_channels(member) if selectors.can_post_to(member, c)]
+    from channels_registry.selectors import groups_of
+
+    form = ComposeForm(request.POST, organization=org, channels=channels, groups=list(groups_of(org)),
+                       assets=list(selectors.media_library(org, limit=LIBRARY_SIZE)))
+    previews, schedule = [], None
+    if form.is_valid():
+        d = form.cleaned_data
+        post = Post(organization=org, text=d["text"], link_url=d["link_url"] or "", first_comment=d["first_comment"],
+                    campaign=d["campaign"])
+        texts, formats = _variant_input(request, form.selected_channels())
+        items = [PostMedia(organization=org, asset=a, alt_text=request.POST.get(f"alt_{a.pk}", ""))
+                 for a in form.selected_assets()]
+        for channel in form.selected_channels():
+            caps = authoring.network_capabilities(channel.provider)
+            if caps is None:
+                continue
+            variant = PostVariant(organization=org, channel=channel, text=texts.get(channel.pk, ""),
+                                  text_overridden=channel.pk in texts, format=formats.get(channel.pk, "post"),
+                                  first_comment=d["first_comment"] if caps.first_comment else "")
+            body = authoring.variant_publish_text(variant, post)
+            previews.append({
+                "channel": channel, "network": authoring.network_name(channel.provider), "text": body,
+                "length": authoring.measure_text(body, caps.text_counting), "limit": caps.text_limit,
+                "link": authoring.variant_link(variant, post), "first_comment": variant.first_comment,
+                "format": variant.format, "media": items,
+                "errors": authoring.check_variant(variant, post, items, for_draft=False),
+            })
+        at, zone_name = _schedule_at(form)
+        schedule = _both_zones(at, zone_name)
+    return render(request, "publishing/compose_preview.html", {"previews": previews, "form": form,
+                                                               "schedule": schedule})
+
+
+# --- Posts ---------------------------------------------------------------------------------------
+
+def post_list(request, org_slug):
+    _require(request, Capability.VIEW)
+    org, member = request.organization, request.membership
+    channels = list(selectors.composable_channels(member))
+    campaigns = list(selectors.campaigns_of(org))
+    authors = list(selectors.authors_of(org))
+    form = PostFilterForm(request.GET or None, channels=channels, campaigns=campaigns, authors=authors)
+    filters = selectors.PostFilters()
+    if form.is_valid():
+        d = form.cleaned_data
+        filters = selectors.PostFilters(status=d.get("status") or "", channel_id=d.get("channel"),
+                                        campaign_id=d.get("campaign"), author_id=d.get("author"))
+    page = Paginator(selectors.posts_of(org, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "publishing/post_list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "may_compose": can(member, Capability.COMPOSE),
+        "network_names": _network_names(),
+    })
+
+
+def _network_names() -> dict[str, str]:
+    from channels_registry.selectors import provider_names
+
+    return provider_names()
+
+
+def post_detail(request, org_slug, post_id):
+    post = selectors.get_post_for_member(request.membership, post_id)
+    member = request.membership
+    variants = list(selectors.variants_of(post))
+    names = _network_names()
+    for v in variants:
+        v.network_name = names.get(v.channel.provider, v.channel.provider)
+        v.final_link = authoring.variant_link(v, post)
+    schedule = None
+    if post.scheduled_at:
+        schedule = _both_zones(post.scheduled_at, post.schedule_timezone or "UTC")
+    editable = post.status not in (Post.Status.PUBLISHING, Post.Status.PUBLISHED, Post.Status.PARTIALLY_PUBLISHED,
+                                   Post.Status.CANCELLED)
+    return render(request, "publishing/post_detail.html", {
+        "post": post, "variants": variants, "media": list(selectors.media_of(post)),
+        "localizations": list(selectors.localizations_of(post)), "schedule": schedule,
+        "may_compose": can(member, Capability.COMPOSE, post), "may_publish": can(member, Capability.PUBLISH, post),
+        "editable": editable, "problems": authoring.validate_post(post) if editable else {},
+    })
+
+
+@require_POST
+def post_delete(request, org_slug, post_id):
+    post = selectors.get_post_for_member(request.membership, post_id, need=Capability.COMPOSE)
+    try:
+        authoring.delete_post(post, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("post_detail", org_slug=org_slug, post_id=post.pk)
+    messages.success(request, _("Draft deleted."))
+    return redirect("post_list", org_slug=org_slug)
+
+
+@require_POST
+def variant_retry(request, org_slug, post_id, variant_id):
+    post = selectors.get_post_for_member(request.membership, post_id)
+    variant = selectors.get_variant_for_member(request.membership, variant_id, post=post, need=Capability.PUBLISH)
+    retry = _scheduling("retry_variant")
+    try:
+        if retry is None:
+            raise ValidationFailed(_("Retrying is not available on this server yet."))
+        retry(variant, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Retrying %(channel)s.") % {"channel": variant.channel})
+    return redirect("post_detail", org_slug=org_slug, post_id=post.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def post_localize(request, org_slug, post_id):
+    parent = selectors.get_post_for_member(request.membership, post_id)
+    _require(request, Capability.COMPOSE, parent)
+    member = request.membership
+    channels = [c for c in selectors.composable_channels(member) if selectors.can_post_to(member, c)]
+    form = LocalizeForm(request.POST or None, organization=request.organization, channels=channels)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = authoring.localize_post(parent, by=member, team=form.cleaned_data["team"],
+                                            channels=form.selected_channels())
+        except ApplicationError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("Regional version created; edit its text, time and channels."))
+            return redirect("post_edit", org_slug=org_slug, post_id=child.pk)
+    return render(request, "publishing/post_localize.html", {"form": form, "post": parent})
+
+
+# --- Campaigns -------------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def campaign_list(request, org_slug):
+    _require(request, Capability.VIEW)
+    org = request.organization
+    may_manage = can(request.membership, Capability.PUBLISH)
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST":
+        _require(request, Capability.PUBLISH)
+        if form.is_valid():
+            try:
+                authoring.create_campaign(org, by=request.membership, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.apply_error(exc)
+            else:
+                messages.success(request, _("Campaign created."))
+                return redirect("campaign_list", org_slug=org.slug)
+    return render(request, "publishing/post_campaigns.html", {
+        "form": form, "campaigns": list(selectors.campaigns_of(org)), "may_manage": may_manage})
+
+
+# --- CSV bulk schedule -------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def post_import(request, org_slug):
+    _require(request, Capability.PUBLISH)
+    from .csv_import import EXPECTED_COLUMNS, import_posts_csv
+
+    form = CsvImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = import_posts_csv(request.organization, by=request.membership,
+                                  data=form.cleaned_data["file"].read(), default_timezone=_user_zone())
+        if report.ok:
+            messages.success(request, _("%(count)d posts imported and scheduled.") % {"count": len(report.post_ids)})
+            return redirect("post_list", org_slug=org_slug)
+    return render(request, "publishing/import.html", {"form": form, "report": report,
+                                                      "columns": EXPECTED_COLUMNS},
+                  status=400 if report is not None and not report.ok else 200)
