@@ -47,7 +47,6 @@ from governance.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
 from ..models import (
-    MediaAsset,
     Post,
     PostMedia,
     PostVariant,
@@ -428,26 +427,6 @@ def add_utm(url: str, campaign) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
-def _best_rendition(asset: MediaAsset, spec):
-    """The rendition whose aspect fits the network's limits best (None: send the original)."""
-    if asset.kind != MediaAsset.Kind.IMAGE or spec is None:
-        return None
-    renditions = list(asset.renditions.all())
-    if not renditions:
-        return None
-    lo, hi = spec.min_aspect, spec.max_aspect
-    original = (asset.width or 1) / (asset.height or 1)
-    if (lo is None or original >= lo) and (hi is None or original <= hi):
-        return None  # the original already fits
-
-    def fits(r):
-        a = r.width / r.height
-        return (lo is None or a >= lo) and (hi is None or a <= hi)
-
-    fitting = [r for r in renditions if fits(r)] or renditions
-    return min(fitting, key=lambda r: abs(r.width / r.height - original))
-
-
 def _reader(path: str):
     def read() -> bytes:
         with default_storage.open(path, "rb") as fh:
@@ -459,22 +438,21 @@ def build_request(variant: PostVariant, attempt: PublishAttempt, provider) -> ob
     from channels_registry.media_urls import signed_media_url
     from channels_registry.providers.base import MediaItem, PublishRequest
 
+    from .media import publish_file_for
+
     post = variant.post
     caps = provider.capabilities
     media = []
     items = PostMedia.objects.for_org(post.organization_id).filter(post=post).select_related("asset").order_by(
         "position", "pk")
     for pm in items:
-        asset = pm.asset
-        spec = caps.image if asset.kind == MediaAsset.Kind.IMAGE else caps.video
-        rendition = _best_rendition(asset, spec)
-        src = rendition or asset
-        path = src.file.name
+        # The same choice the composer validated: one rule for what is checked and what is sent.
+        chosen = publish_file_for(pm.asset, caps, variant.format, alt_text=pm.alt_text)
+        path = chosen.storage_path
         media.append(MediaItem(
-            kind=asset.kind, url=signed_media_url(path, organization_id=post.organization_id), read=_reader(path),
-            mime_type="image/jpeg" if rendition else asset.mime_type, width=src.width, height=src.height,
-            size_bytes=src.size_bytes, duration_seconds=asset.duration_seconds,
-            alt_text=pm.alt_text or asset.alt_text))
+            kind=pm.asset.kind, url=signed_media_url(path, organization_id=post.organization_id), read=_reader(path),
+            mime_type=chosen.mime_type, width=chosen.width, height=chosen.height, size_bytes=chosen.size_bytes,
+            duration_seconds=chosen.duration_seconds, alt_text=chosen.alt_text))
     first_comment = variant.first_comment or post.first_comment
     return PublishRequest(
         text=variant.effective_text(post), media=media, link=add_utm(post.link_url, post.campaign) or None,
