@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from .models import ApiToken, Invitation, Membership, Organization, Team, User
 
@@ -75,6 +76,12 @@ def team_subtree_ids(organization: Organization, team: Team) -> set[int]:
 
 def invitations_of(organization: Organization) -> QuerySet[Invitation]:
     return Invitation.objects.for_org(organization).select_related("team", "invited_by")
+
+
+def pending_invitations_of(organization: Organization) -> QuerySet[Invitation]:
+    """Open and unexpired (the same rule as ``Invitation.status == PENDING``, in the database)."""
+    return invitations_of(organization).filter(accepted_at__isnull=True, revoked_at__isnull=True,
+                                               expires_at__gt=timezone.now())
 
 
 def tokens_of(membership: Membership) -> QuerySet[ApiToken]:

@@ -73,7 +73,7 @@ def org_home(request, org_slug):
     context = {
         "member_count": selectors.members_of(org, include_inactive=False).count(),
         "team_tree": selectors.team_tree(org),
-        "pending_invitations": [i for i in selectors.invitations_of(org) if i.status == Invitation.Status.PENDING],
+        "pending_invitations": selectors.pending_invitations_of(org).count(),
         "recent_events": audit_events_for_org(org)[:8] if can(request.membership, Capability.MANAGE_GOVERNANCE) else [],
     }
     return render(request, "accounts/org_home.html", context)
@@ -134,7 +134,7 @@ def team_detail(request, org_slug, team_id):
             else:
                 messages.success(request, _("Team saved."))
                 return redirect("team_list", org_slug=org.slug)
-    members = [m for m in selectors.members_of(org) if team in m.teams.all()]
+    members = selectors.members_of(org).filter(teams=team)
     return render(request, "accounts/team_detail.html", {"form": form, "team": team, "members": members})
 
 

@@ -116,3 +116,13 @@ def test_the_token_is_stored_only_as_a_hash(org_a, alice_m):
     issued = services.invite_member(org_a, by=alice_m, email="h@example.test", role=Role.VIEWER)
     inv = Invitation.objects.for_org(org_a).get(pk=issued.invitation.pk)
     assert issued.token not in inv.token_hash and len(inv.token_hash) == 64
+
+
+def test_the_overview_counts_only_open_unexpired_invitations(alice_client, org_a, alice_m):
+    services.invite_member(org_a, by=alice_m, email="open@example.test", role=Role.VIEWER)
+    late = services.invite_member(org_a, by=alice_m, email="late@example.test", role=Role.VIEWER)
+    gone = services.invite_member(org_a, by=alice_m, email="gone@example.test", role=Role.VIEWER)
+    Invitation.objects.for_org(org_a).filter(pk=late.invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    services.revoke_invitation(gone.invitation, by=alice_m)
+    page = alice_client.get("/o/alpha/").content.decode()
+    assert '<div class="stat" id="pending-invitations">1</div>' in page

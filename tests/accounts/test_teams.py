@@ -89,3 +89,12 @@ def test_manager_role_may_manage_teams(org_a):
     user = f.make_user()
     m = f.add_member(org_a, user, Role.MANAGER)
     assert services.create_team(org_a, by=m, name="Ops").name == "Ops"
+
+
+def test_a_team_page_lists_only_that_teams_members(alice_client, org_a, alice_m, vera):
+    hq = f.make_team(org_a, "HQ", by=alice_m)
+    other = f.make_team(org_a, "Other", by=alice_m)
+    services.set_member_teams(f.membership(org_a, vera), by=alice_m, teams=[other])
+    services.set_member_teams(alice_m, by=alice_m, teams=[hq])
+    page = alice_client.get(f"/o/alpha/teams/{hq.pk}/").content.decode()
+    assert "Alice Alpha" in page and "Vera Viewer" not in page
