@@ -19,6 +19,7 @@ from accounts.capabilities import Capability, can
 from governance.services import record_event
 from socialops.errors import Conflict, NotAllowed, ValidationFailed
 
+from .. import hooks
 from ..models import Campaign, MediaAsset, Post, PostMedia, PostVariant
 
 __all__ = [
@@ -481,9 +482,11 @@ def update_post(post: Post, *, by, **fields) -> Post:
             content_changed = True
 
     if content_changed:
+        old_version = post.version
         _bump_version(post)
         post.save(update_fields=["version", "updated_at"])
         _send_back_to_draft(post, by=by)
+        hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by, changes=changes)
     _raise_if_invalid(post)
     if changes:
         record_event(org, "post.updated", obj=post, changes={**changes, "version": post.version})

@@ -46,6 +46,7 @@ from accounts.selectors import team_subtree_ids
 from governance.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
+from .. import hooks
 from ..models import (
     Post,
     PostMedia,
@@ -154,11 +155,12 @@ def _require_publish(by, post: Post) -> None:
         raise NotAllowed(_("You do not have permission to schedule or publish posts."))
 
 
-def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str) -> Post:
+def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str, source: str = "web") -> Post:
     _require_publish(by, post)
     post = _lock_post(post)
     if post.status == P.IN_REVIEW:
         raise Conflict(_("This post is waiting for approval; it can be scheduled once it is approved."))
+    hooks.check_schedule_gates(post, by)
     if post.status not in _SCHEDULABLE_POST:
         raise Conflict(_("This post cannot be scheduled now (it is %(status)s).")
                        % {"status": post.get_status_display()})
@@ -167,6 +169,7 @@ def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str)
         raise ValidationFailed(_("Choose at least one channel that has not published this post yet."),
                                fields={"channels": [_("Choose at least one channel.")]})
     _check_channels(variants, by=by)
+    previous_at = post.scheduled_at
     post.scheduled_at = due
     post.schedule_timezone = timezone_name
     post.status = P.SCHEDULED
@@ -177,6 +180,7 @@ def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str)
         lease_expires_at=None, is_late=False, content_version=post.version, updated_at=timezone.now())
     record_event(post.organization, action, obj=post, actor=by.user,
                  changes={"scheduled_at": due, "timezone": timezone_name, "variants": ids})
+    hooks.post_scheduled.send(sender=Post, post=post, by=by, previous_at=previous_at, source=source, action=action)
     return post
 
 
