@@ -185,7 +185,7 @@ def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str,
 
 
 @transaction.atomic
-def schedule_post(post: Post, *, by, at: datetime, timezone_name: str) -> Post:
+def schedule_post(post: Post, *, by, at: datetime, timezone_name: str, source: str = "web") -> Post:
     """Schedule every not-yet-published variant of ``post`` for ``at`` (aware), meant in ``timezone_name``."""
     _zone(timezone_name)
     if at is None or timezone.is_naive(at):
@@ -194,7 +194,7 @@ def schedule_post(post: Post, *, by, at: datetime, timezone_name: str) -> Post:
     if at <= timezone.now():
         raise ValidationFailed(_("The scheduled time is in the past: choose a time in the future."),
                                fields={"at": [_("Choose a time in the future.")]})
-    return _schedule(post, by=by, due=at, timezone_name=timezone_name, action="post.scheduled")
+    return _schedule(post, by=by, due=at, timezone_name=timezone_name, action="post.scheduled", source=source)
 
 
 def _kick_dispatcher() -> None:
@@ -207,11 +207,11 @@ def _kick_dispatcher() -> None:
 
 
 @transaction.atomic
-def publish_now(post: Post, *, by) -> Post:
+def publish_now(post: Post, *, by, source: str = "web") -> Post:
     """Due now: the dispatcher picks it up at once (kicked on commit) or at the next beat tick."""
     now = timezone.now()
     post = _schedule(post, by=by, due=now, timezone_name=post.schedule_timezone or "UTC",
-                     action="post.publish_now")
+                     action="post.publish_now", source=source)
     transaction.on_commit(_kick_dispatcher)
     return post
 
