@@ -45,6 +45,12 @@ class SessionTimeoutMiddleware:
 
     STARTED = "_started_at"
     SEEN = "_seen_at"
+    #: htmx polls that are not the person's activity (the bell refreshes every minute in an idle tab)
+    BACKGROUND_POLLS = frozenset({"notification-bell"})
+
+    @classmethod
+    def is_background_poll(cls, request) -> bool:
+        return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Trigger") in cls.BACKGROUND_POLLS
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -62,6 +68,6 @@ class SessionTimeoutMiddleware:
                 if not request.path.startswith("/api/"):
                     messages.info(request, _("Your session ended. Please sign in again."))
                     return redirect_to_login(request.get_full_path())
-            elif now - seen > 60:  # write at most once a minute
+            elif now - seen > 60 and not self.is_background_poll(request):  # write at most once a minute
                 request.session[self.SEEN] = now
         return self.get_response(request)

@@ -196,3 +196,96 @@ class ApiToken(TenantModel):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > dj_timezone.now())
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification is about; each person chooses in-app / e-mail per kind. Extend freely."""
+
+    APPROVAL_REQUESTED = "approval_requested", _("Approval requested")
+    APPROVAL_DECIDED = "approval_decided", _("Approval decided")
+    APPROVAL_REMINDER = "approval_reminder", _("Approval reminder")
+    APPROVAL_ESCALATED = "approval_escalated", _("Approval escalated")
+    MENTION = "mention", _("Mentions")
+    COMMENT = "comment", _("Comments")
+    PUBLISH_FAILED = "publish_failed", _("Publishing failures")
+    CHANNEL_NEEDS_REAUTH = "channel_needs_reauth", _("Channels to reconnect")
+    SLA_BREACH = "sla_breach", _("Inbox SLA breaches")
+    CRISIS_ALERT = "crisis_alert", _("Crisis alerts")
+
+
+# Kinds that also send an e-mail when the person has not chosen otherwise (in-app is always on by default).
+EMAIL_BY_DEFAULT = frozenset({
+    NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_DECIDED, NotificationKind.APPROVAL_REMINDER,
+    NotificationKind.APPROVAL_ESCALATED, NotificationKind.MENTION, NotificationKind.PUBLISH_FAILED,
+    NotificationKind.CHANNEL_NEEDS_REAUTH, NotificationKind.CRISIS_ALERT,
+})
+
+
+class Notification(TenantModel):
+    """One in-app notification for one person in one organization (the bell)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=40, choices=NotificationKind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The bell's unread count and the list: organization + recipient, unread first.
+            models.Index(fields=["organization", "recipient", "read_at"], name="notification_org_rcpt_read"),
+            # The retention sweep: read rows older than N days.
+            models.Index(fields=["read_at"], name="notification_read_at",
+                         condition=Q(read_at__isnull=False)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "recipient", "kind", "dedupe_key"],
+                                    condition=~Q(dedupe_key=""), name="notification_dedupe"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class NotificationSent(TenantModel):
+    """Marks a (recipient, kind, dedupe_key) as delivered even when no in-app row was kept (e-mail only)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    dedupe_key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "recipient", "kind", "dedupe_key"],
+                                               name="notificationsent_unique")]
+        # The unique constraint is the organization-first index; this one serves the retention sweep.
+        indexes = [models.Index(fields=["created_at"], name="notificationsent_created")]
+
+
+class NotificationPreference(TenantModel):
+    """A person's choice for one kind in one organization. No row = the kind's default."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=40, choices=NotificationKind.choices)
+    in_app = models.BooleanField(_("in the app"), default=True)
+    email = models.BooleanField(_("by e-mail"), default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "user", "kind"],
+                                               name="notificationpreference_unique")]
+        indexes = [models.Index(fields=["organization", "user"], name="notificationpref_org_user")]
+
+    @staticmethod
+    def default_for(kind: str) -> tuple[bool, bool]:
+        """(in_app, email) when the person has not chosen."""
+        return True, kind in EMAIL_BY_DEFAULT

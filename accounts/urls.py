@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_notifications
 
 # Mounted under /o/<org_slug>/ — TenancyMiddleware resolves the organization for all of them.
 org_urlpatterns = [
@@ -18,6 +18,11 @@ org_urlpatterns = [
     path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("notifications/", views_notifications.notification_list, name="notification_list"),
+    path("notifications/bell/", views_notifications.notification_bell, name="notification_bell"),
+    path("notifications/read-all/", views_notifications.notification_read_all, name="notification_read_all"),
+    path("notifications/settings/", views_notifications.notification_settings, name="notification_settings"),
+    path("notifications/<int:notification_id>/open/", views_notifications.notification_open, name="notification_open"),
 ]
 
 urlpatterns = [

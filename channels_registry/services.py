@@ -19,15 +19,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, can
+from accounts.notifications import NotificationKind, notify
 from accounts.selectors import members_of
 from governance.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
@@ -590,18 +589,17 @@ def revoke_channel_access(grant: ChannelGrant, *, by) -> None:
 # --- Health, refresh, re-authorization -----------------------------------------------------------
 
 def _send_needs_reauth_email(channel_id: int) -> None:
+    """Tell whoever can reconnect the channel (bell and e-mail, each in their own language)."""
     channel = Channel.objects.unscoped().select_related("organization").get(pk=channel_id)
     org = channel.organization
-    recipients = sorted({m.user.email for m in members_of(org, include_inactive=False)
-                         if m.user.is_active and can(m, Capability.MANAGE_CHANNELS, channel)})
+    recipients = [m for m in members_of(org, include_inactive=False)
+                  if m.user.is_active and can(m, Capability.MANAGE_CHANNELS, channel)]
     if not recipients:
         return
-    url = settings.SITE_URL + reverse("channel_detail", args=[org.slug, channel.pk])
-    with translation.override(org.default_language):
-        context = {"channel": channel, "organization": org, "url": url, "reason": channel.last_error}
-        subject = _("Reconnect %(channel)s on SocialOps") % {"channel": channel.handle or channel.name}
-        body = render_to_string("channels_registry/email/needs_reauth.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    with transaction.atomic():
+        notify(org, recipients=recipients, kind=NotificationKind.CHANNEL_NEEDS_REAUTH,
+               template="channel_needs_reauth", context={"channel": channel, "reason": channel.last_error},
+               url=reverse("channel_detail", args=[org.slug, channel.pk]))
 
 
 @transaction.atomic

@@ -1,19 +1,18 @@
-"""The author hears about a variant that failed to publish (e-mail, in the author's language).
+"""The author hears about a variant that failed to publish (through accounts' notification service).
 
 Called on commit by the scheduler (``transaction.on_commit``), with an id: it re-reads the row.
-When the accounts notification service lands, this is the one place that switches to it.
+The bell and the e-mail (in the author's language, with the network's reason and a link) come
+from ``accounts.notifications.notify`` and the templates ``templates/notifications/publish_failed_*``.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
+from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
+
+from accounts.notifications import NotificationKind, notify
 
 from .models import PostVariant
 
@@ -23,32 +22,45 @@ log = logging.getLogger(__name__)
 def _post_url(org, post) -> str:
     for name, args in (("post_detail", [org.slug, post.pk]), ("org_home", [org.slug])):
         try:
-            return settings.SITE_URL + reverse(name, args=args)
+            return reverse(name, args=args)
         except NoReverseMatch:
             continue
-    return settings.SITE_URL
+    return "/"
 
 
 def notify_publish_failure(variant_id: int) -> bool:
-    """E-mail the post's author that one channel failed, with the network's reason. True if sent."""
-    variant = (PostVariant.objects.unscoped().select_related("post__author", "channel", "organization")
-               .filter(pk=variant_id).first())
+    """Tell the post's author that one channel failed, with the network's reason.
+
+    True when the author got a new in-app notification (an e-mail alone, by their choice, returns False).
+    """
+    variant = (
+        PostVariant.objects.unscoped()
+        .select_related("post__author", "channel", "organization")
+        .filter(pk=variant_id)
+        .first()
+    )
     if variant is None or variant.status != PostVariant.Status.FAILED:
         return False
     post, org = variant.post, variant.organization
-    author = post.author
-    if author is None or not author.is_active or not author.email:
+    if post.author is None:
         return False
-    language = author.language or org.default_language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        context = {"variant": variant, "post": post, "channel": variant.channel, "organization": org,
-                   "reason": variant.failure_reason, "url": _post_url(org, post)}
-        subject = _("A post could not be published to %(channel)s") % {
-            "channel": variant.channel.handle or variant.channel.name}
-        body = render_to_string("publishing/email/publish_failed.txt", context)
+    context = {
+        "variant": variant,
+        "post": post,
+        "channel": variant.channel,
+        "reason": variant.failure_reason,
+    }
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email])
-    except Exception:  # noqa: BLE001 - a mail outage must not undo the recorded failure
-        log.warning("could not e-mail the failure of variant %s", variant_id, exc_info=True)
+        with transaction.atomic():
+            told = notify(
+                org,
+                recipients=[post.author],
+                kind=NotificationKind.PUBLISH_FAILED,
+                template="publish_failed",
+                context=context,
+                url=_post_url(org, post),
+            )
+    except Exception:  # noqa: BLE001 - telling people must not undo the recorded failure
+        log.warning("could not notify the failure of variant %s", variant_id, exc_info=True)
         return False
-    return True
+    return bool(told)

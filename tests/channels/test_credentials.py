@@ -65,15 +65,16 @@ def test_auth_expired_on_refresh_marks_the_channel_and_emails_its_admins(org_a, 
         services.refresh_channel_credentials(channel, force=True)
     fresh = _fresh(channel)
     assert fresh.status == Channel.Status.NEEDS_REAUTH and "revoked" in fresh.last_error
-    assert len(mail.outbox) == 1
-    assert sorted(mail.outbox[0].to) == sorted(["alice@alpha.test", manager.user.email])
-    assert "nusantara.kitchen" in mail.outbox[0].subject
-    assert f"/channels/{channel.pk}/" in mail.outbox[0].body
+    # One e-mail per person who can reconnect it (through accounts.notifications), in their language.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(["alice@alpha.test", manager.user.email])
+    for message in mail.outbox:
+        assert "nusantara.kitchen" in message.subject
+        assert f"/channels/{channel.pk}/" in message.body
     assert AuditEvent.objects.for_org(org_a).filter(action="channel.needs_reauth").count() == 1
     # Flagging twice tells people once.
     with django_capture_on_commit_callbacks(execute=True):
         services.mark_needs_reauth(fresh, reason="again")
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2
 
 
 def test_a_health_check_with_an_expired_token_flags_the_channel(org_a, alice_m, django_capture_on_commit_callbacks):

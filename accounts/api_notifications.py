@@ -1,0 +1,69 @@
+"""The caller's own notifications under /api/v1/notifications/ (in the token's organization only)."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from socialops.api import OrgScopedViewSet
+
+from . import notifications as service
+from .capabilities import Capability
+from .models import Notification
+
+
+class NotificationOut(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+    unread = serializers.BooleanField(source="is_unread")
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "url", "actor", "created_at", "read_at", "unread"]
+
+    def get_actor(self, obj) -> str | None:
+        return obj.actor.get_full_name() if obj.actor_id else None
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes", "on")
+
+
+class NotificationViewSet(mixins.ListModelMixin, OrgScopedViewSet):
+    """A person only ever sees and marks their own notifications, in the token's organization."""
+
+    model = Notification
+    serializer_class = NotificationOut
+    read_capability = Capability.VIEW
+    write_capability = Capability.VIEW  # marking one's own notifications read
+
+    def scoped_queryset(self, organization):
+        qs = service.notifications_for(organization, self.membership.user).select_related("actor")
+        if self.action == "list" and _truthy(self.request.query_params.get("unread")):
+            qs = qs.filter(read_at__isnull=True)
+        return qs
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only unread notifications")
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses=NotificationOut)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        return Response(NotificationOut(service.mark_read(self.get_object())).data)
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "NotificationsMarkedRead", {"marked": serializers.IntegerField()}
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="read-all", url_name="read-all")
+    def read_all(self, request):
+        return Response({"marked": service.mark_all_read(self.organization, self.membership.user)})

@@ -1,0 +1,331 @@
+"""The one notification service: in-app (the bell) and e-mail, each person choosing per kind.
+
+Every app tells people things through ``notify()``::
+
+    from accounts.notifications import NotificationKind, notify
+
+    notify(org, recipients=[post.author], kind=NotificationKind.PUBLISH_FAILED,
+           template="publish_failed", context={"post": post, "reason": reason},
+           url=reverse("post_detail", args=[org.slug, post.pk]))
+
+For each recipient the templates ``templates/notifications/<template>_subject.txt`` (one line: the
+in-app title and the e-mail subject), ``<template>_body.txt`` (the in-app body and the plain-text
+e-mail) and optionally ``<template>_body.html`` (an HTML alternative) are rendered in the
+recipient's language (their own, else the organization's) and time zone, with ``context`` plus
+``recipient``, ``organization``, ``url`` (absolute) and ``in_app`` (True while rendering the copy
+kept for the bell: leave links — and never put secrets such as one-tap approval links — in
+``{% if not in_app %}``). The .txt templates are plain text (not HTML-escaped); the .html one is
+escaped as usual. E-mails leave on commit, so a rolled-back action tells nobody.
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .models import (
+    Membership,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    NotificationSent,
+    Organization,
+    User,
+)
+
+__all__ = [
+    "NotificationKind",
+    "absolute_url",
+    "notify",
+    "preferences_for",
+    "safe_local_url",
+    "set_preferences",
+    "unread_count",
+    "mark_read",
+    "mark_all_read",
+]
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX = 300
+URL_MAX = 500
+
+
+# --- URLs ------------------------------------------------------------------------------------------
+
+
+def safe_local_url(url: str) -> str:
+    """A path on this site ("/o/alpha/posts/1/"), or "" when ``url`` points anywhere else.
+
+    Absolute links to ``SITE_URL`` are reduced to their path; every other scheme, host or
+    protocol-relative ``//evil`` link is dropped. Used for storing and for following a link.
+    """
+    url = (url or "").strip()
+    if not url:
+        return ""
+    site = settings.SITE_URL.rstrip("/")
+    if url.startswith(site + "/"):
+        url = url[len(site) :]
+    if not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return ""
+    if not url_has_allowed_host_and_scheme(url, allowed_hosts=set(), require_https=False):
+        return ""
+    return url[:URL_MAX]
+
+
+def absolute_url(url: str) -> str:
+    url = (url or "").strip()
+    if url.startswith("/") and not url.startswith("//"):
+        return settings.SITE_URL.rstrip("/") + url
+    return url
+
+
+# --- Preferences -----------------------------------------------------------------------------------
+
+
+def _defaults(kind: str) -> tuple[bool, bool]:
+    return NotificationPreference.default_for(kind)
+
+
+def preferences_for(organization: Organization, user: User) -> dict[str, tuple[bool, bool]]:
+    """Every kind → (in_app, email) for this person in this organization (saved choice or default)."""
+    saved = {
+        p.kind: (p.in_app, p.email)
+        for p in NotificationPreference.objects.for_org(organization).filter(user=user)
+    }
+    return {kind: saved.get(kind, _defaults(kind)) for kind in NotificationKind.values}
+
+
+@transaction.atomic
+def set_preferences(
+    organization: Organization, user: User, choices: dict[str, tuple[bool, bool]]
+) -> None:
+    """Save (in_app, email) per kind for one person; unknown kinds are ignored."""
+    for kind, (in_app, email) in choices.items():
+        if kind not in NotificationKind.values:
+            continue
+        NotificationPreference.objects.update_or_create(
+            organization=organization,
+            user=user,
+            kind=kind,
+            defaults={"in_app": bool(in_app), "email": bool(email)},
+        )
+
+
+# --- Reads and marks -------------------------------------------------------------------------------
+
+
+def notifications_for(organization: Organization, user: User):
+    return Notification.objects.for_org(organization).filter(recipient=user)
+
+
+def unread_count(organization: Organization, user: User) -> int:
+    return notifications_for(organization, user).filter(read_at__isnull=True).count()
+
+
+def mark_read(notification: Notification) -> Notification:
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.for_org(notification.organization_id).filter(
+            pk=notification.pk, read_at__isnull=True
+        ).update(read_at=now)
+        notification.read_at = now
+    return notification
+
+
+def mark_all_read(organization: Organization, user: User) -> int:
+    return (
+        notifications_for(organization, user)
+        .filter(read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
+
+
+# --- Sending ---------------------------------------------------------------------------------------
+
+
+def _active_recipients(organization: Organization, recipients: Iterable[Any], actor) -> list[User]:
+    user_ids: list[int] = []
+    for r in recipients or ():
+        if r is None:
+            continue
+        if isinstance(r, Membership):
+            if r.organization_id != organization.pk:
+                continue
+            uid = r.user_id
+        else:
+            uid = getattr(r, "pk", None)
+        if uid is not None and uid not in user_ids:
+            user_ids.append(uid)
+    actor_id = getattr(actor, "pk", None) if actor is not None else None
+    if actor_id in user_ids:
+        user_ids.remove(actor_id)
+    if not user_ids:
+        return []
+    members = (
+        Membership.objects.for_org(organization)
+        .filter(user_id__in=user_ids, is_active=True, user__is_active=True)
+        .select_related("user")
+    )
+    by_id = {m.user_id: m.user for m in members}
+    return [by_id[uid] for uid in user_ids if uid in by_id]
+
+
+def _language_for(user: User, organization: Organization) -> str:
+    return user.language or organization.default_language or settings.LANGUAGE_CODE
+
+
+@dataclass
+class _Rendered:
+    subject: str
+    in_app_body: str
+    email_body: str
+    html: str | None
+
+
+def _text(name: str, context: dict) -> str:
+    """A plain-text template (subject, body): rendered without HTML escaping — it is not HTML.
+    The bell escapes it when it shows it; the e-mail's text part is plain text."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
+def _zone_for(user: User, organization: Organization) -> zoneinfo.ZoneInfo:
+    for name in (user.timezone, organization.timezone):
+        if name:
+            try:
+                return zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return zoneinfo.ZoneInfo("UTC")
+
+
+def _render(
+    template: str, context: dict, language: str, zone, *, in_app: bool, email: bool
+) -> _Rendered:
+    """Render in ``language`` with times in ``zone`` (the recipient's). The body is rendered with ``in_app`` True for the bell (leave the
+    link out there: the notification itself links to it; never put a secret link in it) and
+    False for the e-mail."""
+    in_app_body = email_body = ""
+    html = None
+    base = f"notifications/{template}"
+    with translation.override(language), timezone.override(zone):
+        subject = _text(f"{base}_subject.txt", context)
+        if in_app:
+            in_app_body = _text(f"{base}_body.txt", {**context, "in_app": True})
+        if email:
+            email_body = _text(f"{base}_body.txt", {**context, "in_app": False})
+            try:
+                html = render_to_string(f"{base}_body.html", {**context, "in_app": False})
+            except TemplateDoesNotExist:
+                html = None
+    subject = " ".join(subject.split())[:TITLE_MAX]  # one line, whatever the template's whitespace
+    return _Rendered(subject, in_app_body.strip(), email_body.strip(), html)
+
+
+def _claim_dedupe(organization: Organization, user: User, kind: str, dedupe_key: str) -> bool:
+    """True when this (recipient, kind, key) has not been notified before (and now is)."""
+    try:
+        # A savepoint: losing the race must not poison the caller's transaction.
+        with transaction.atomic():
+            NotificationSent.objects.create(
+                organization=organization, recipient=user, kind=kind, dedupe_key=dedupe_key[:200]
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _send_emails(messages: list[EmailMultiAlternatives]) -> None:
+    try:
+        connection = get_connection()
+        connection.send_messages(messages)
+    except Exception:  # noqa: BLE001 - a mail outage must not break the action that notified
+        log.warning("could not send %d notification e-mail(s)", len(messages), exc_info=True)
+
+
+def notify(
+    organization: Organization,
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    template: str,
+    context: dict | None = None,
+    url: str = "",
+    actor=None,
+    dedupe_key: str = "",
+    email_required: bool = False,
+) -> list[Notification]:
+    """Tell ``recipients`` (Users or Memberships) about something, in-app and/or by e-mail.
+
+    Only active members of ``organization`` are told; the ``actor`` is never told about their own
+    action. Each person's preference for ``kind`` decides in-app and e-mail; ``email_required``
+    forces the e-mail (e.g. a link someone must act on). With ``dedupe_key`` a second call for the
+    same (recipient, kind, key) does nothing. Returns the in-app rows created.
+    """
+    kind = str(kind)
+    if kind not in NotificationKind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    users = _active_recipients(organization, recipients, actor)
+    if not users:
+        return []
+    saved = {
+        (p.user_id): (p.in_app, p.email)
+        for p in NotificationPreference.objects.for_org(organization).filter(
+            user_id__in=[u.pk for u in users], kind=kind
+        )
+    }
+    local_url = safe_local_url(url)
+    link = absolute_url(url)
+    created: list[Notification] = []
+    emails: list[EmailMultiAlternatives] = []
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    for user in users:
+        in_app, email = saved.get(user.pk, _defaults(kind))
+        email = (email or email_required) and bool(user.email)
+        if not (in_app or email):
+            continue
+        if dedupe_key and not _claim_dedupe(organization, user, kind, dedupe_key):
+            continue
+        ctx = {**(context or {}), "recipient": user, "organization": organization, "url": link}
+        text = _render(
+            template,
+            ctx,
+            _language_for(user, organization),
+            _zone_for(user, organization),
+            in_app=in_app,
+            email=email,
+        )
+        if in_app:
+            created.append(
+                Notification.objects.create(
+                    organization=organization,
+                    recipient=user,
+                    kind=kind,
+                    title=text.subject,
+                    body=text.in_app_body,
+                    url=local_url,
+                    actor=actor_obj,
+                    dedupe_key=dedupe_key[:200],
+                )
+            )
+        if email:
+            msg = EmailMultiAlternatives(
+                text.subject, text.email_body, settings.DEFAULT_FROM_EMAIL, [user.email]
+            )
+            if text.html:
+                msg.attach_alternative(text.html, "text/html")
+            emails.append(msg)
+    if emails:
+        transaction.on_commit(lambda: _send_emails(emails))
+    return created
