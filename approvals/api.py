@@ -1,0 +1,254 @@
+"""Approvals endpoints under /api/v1/ (the same services as the pages; decisions are audited "via api").
+
+- ``GET/POST /api/v1/approval-workflows/``, ``GET/PUT/DELETE /api/v1/approval-workflows/{id}/`` (manage_workflows)
+- ``GET /api/v1/approval-requests/`` (``?waiting=me`` for my queue, ``?post=<id>``), ``GET …/{id}/``
+- ``POST /api/v1/approval-requests/`` ``{"post": 12, "requested_at": "2026-12-01T09:00", "timezone": "Asia/Jakarta"}``
+- ``POST /api/v1/approval-requests/{id}/decide/`` ``{"decision": "approve|reject|request_changes", "comment": ""}``
+- ``GET /api/v1/post-comments/?post=<id>``, ``POST /api/v1/post-comments/`` ``{"post": 12, "body": "@amy …"}``
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.capabilities import Capability
+from accounts.models import Membership, Team
+from publishing import selectors as post_selectors
+from publishing import services as publishing
+from socialops.api import OrgScopedViewSet
+from socialops.errors import ValidationFailed
+
+from . import selectors, services
+from .models import ApprovalRequest, PostComment, Workflow
+from .serializers import (
+    CommentIn,
+    CommentOut,
+    DecisionIn,
+    RequestOut,
+    SubmitIn,
+    WorkflowIn,
+    WorkflowOut,
+)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return -1
+
+
+def _post_or_error(membership, post_id, *, need=Capability.VIEW):
+    try:
+        return post_selectors.get_post_for_member(membership, post_id, need=need)
+    except Http404:
+        raise ValidationFailed(
+            _("That post was not found."), fields={"post": [_("Choose a valid post.")]}
+        ) from None
+
+
+def _stage_specs(org, stages: list[dict]) -> list[services.StageSpec]:
+    members = {m.pk: m for m in Membership.objects.for_org(org).select_related("user")}
+    teams = {t.pk: t for t in Team.objects.for_org(org)}
+
+    def member(pk, field):
+        if pk is None:
+            return None
+        if pk not in members:
+            raise ValidationFailed(
+                _("That member was not found."), fields={field: [_("Choose a member.")]}
+            )
+        return members[pk]
+
+    out = []
+    for i, s in enumerate(stages, start=1):
+        approvers = []
+        for a in s.get("approvers", []):
+            kind = a.get("kind")
+            if kind == "person":
+                approvers.append(
+                    services.ApproverSpec(
+                        "person", membership=member(a.get("membership"), f"stage_{i}")
+                    )
+                )
+            elif kind == "team":
+                if a.get("team") not in teams:
+                    raise ValidationFailed(
+                        _("That team was not found."), fields={f"stage_{i}": [_("Choose a team.")]}
+                    )
+                approvers.append(services.ApproverSpec("team", team=teams[a["team"]]))
+            else:
+                approvers.append(services.ApproverSpec(kind or "", role=a.get("role") or ""))
+        out.append(
+            services.StageSpec(
+                name=s.get("name", ""),
+                rule=s.get("rule", "any"),
+                quorum=s.get("quorum", 1),
+                sla_hours=s.get("sla_hours", 24),
+                backup_approver=member(s.get("backup_approver"), f"stage_{i}_backup"),
+                approvers=approvers,
+            )
+        )
+    return out
+
+
+def _workflow_out(workflow: Workflow) -> dict:
+    return WorkflowOut(workflow, context={"stages": services.stage_specs_of(workflow)}).data
+
+
+class WorkflowViewSet(OrgScopedViewSet):
+    """Approval workflows as data. Editing one never changes requests already running (they keep a snapshot)."""
+
+    model = Workflow
+    serializer_class = WorkflowOut
+    read_capability = Capability.MANAGE_WORKFLOWS
+    write_capability = Capability.MANAGE_WORKFLOWS
+
+    def scoped_queryset(self, organization):
+        return selectors.workflows_of(organization)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([_workflow_out(w) for w in page])
+
+    def retrieve(self, request, pk=None):
+        return Response(_workflow_out(self.get_object()))
+
+    @extend_schema(request=WorkflowIn, responses={201: WorkflowOut})
+    def create(self, request):
+        payload = WorkflowIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = dict(payload.validated_data)
+        stages = _stage_specs(self.organization, d.pop("stages"))
+        workflow = services.create_workflow(
+            self.organization, by=self.membership, name=d.pop("name"), stages=stages, **d
+        )
+        return Response(_workflow_out(workflow), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WorkflowIn, responses=WorkflowOut)
+    def update(self, request, pk=None):
+        workflow = self.get_object()
+        payload = WorkflowIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = dict(payload.validated_data)
+        stages = _stage_specs(self.organization, d.pop("stages"))
+        workflow = services.update_workflow(
+            workflow, by=self.membership, name=d.pop("name"), stages=stages, **d
+        )
+        return Response(_workflow_out(workflow))
+
+    def destroy(self, request, pk=None):
+        services.delete_workflow(self.get_object(), by=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Approval requests; submit a post, decide at its current stage."""
+
+    model = ApprovalRequest
+    serializer_class = RequestOut
+    read_capability = Capability.VIEW
+    write_capability = Capability.COMPOSE
+    # deciding is allowed to anyone assigned (a contributor may be a named approver); the service checks the turn
+    action_capabilities = {"decide": Capability.VIEW}
+
+    def scoped_queryset(self, organization):
+        qs = selectors.requests_of(organization)
+        membership = self.membership
+        qs = qs.filter(post__in=post_selectors.visible_posts(membership))
+        params = self.request.query_params
+        if params.get("waiting") == "me":
+            qs = qs.filter(pk__in=selectors.waiting_for(membership).values("request_id"))
+        if params.get("post"):
+            qs = qs.filter(post_id=_int(params["post"]))
+        return qs
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("waiting", str, description="me: only what waits for me"),
+            OpenApiParameter("post", int),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=SubmitIn, responses={201: RequestOut})
+    def create(self, request):
+        payload = SubmitIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        post = _post_or_error(self.membership, d["post"], need=Capability.COMPOSE)
+        at, zone = None, d.get("timezone") or ""
+        if d.get("requested_at"):
+            try:
+                at = parse_datetime(d["requested_at"].strip())
+            except ValueError:
+                at = None
+            if at is None:
+                raise ValidationFailed(
+                    _("Enter a valid date and time."),
+                    fields={"requested_at": [_("Enter a valid date and time.")]},
+                )
+            if at.tzinfo is None:
+                at = publishing.local_to_utc(at, zone or "UTC")
+        approval = services.submit_for_approval(
+            post, by=self.membership, requested_at=at, requested_timezone=zone or "UTC", via="api"
+        )
+        return Response(RequestOut(approval).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DecisionIn, responses=RequestOut)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        approval = self.get_object()
+        payload = DecisionIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        approval = services.decide(
+            approval,
+            by=self.membership,
+            decision=payload.validated_data["decision"],
+            comment=payload.validated_data.get("comment", ""),
+            via="api",
+        )
+        return Response(
+            RequestOut(selectors.requests_of(self.organization).get(pk=approval.pk)).data
+        )
+
+
+class PostCommentViewSet(mixins.ListModelMixin, OrgScopedViewSet):
+    """Internal comments on a post (never published). ``?post=<id>`` narrows to one post."""
+
+    model = PostComment
+    serializer_class = CommentOut
+    read_capability = Capability.VIEW
+    write_capability = Capability.VIEW
+
+    def scoped_queryset(self, organization):
+        qs = (
+            PostComment.objects.for_org(organization)
+            .select_related("author")
+            .order_by("created_at", "pk")
+        )
+        qs = qs.filter(post__in=post_selectors.visible_posts(self.membership))
+        if self.request.query_params.get("post"):
+            qs = qs.filter(post_id=_int(self.request.query_params["post"]))
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("post", int)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=CommentIn, responses={201: CommentOut})
+    def create(self, request):
+        payload = CommentIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        post = _post_or_error(self.membership, payload.validated_data["post"])
+        comment = services.add_comment(
+            post, by=self.membership, body=payload.validated_data["body"], via="api"
+        )
+        return Response(CommentOut(comment).data, status=status.HTTP_201_CREATED)

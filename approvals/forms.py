@@ -1,0 +1,323 @@
+"""Forms of approvals: input shapes only; the services validate and decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.capabilities import Role
+from accounts.models import TIMEZONE_CHOICES
+from publishing.forms import ServiceFormMixin
+
+from .models import ApprovalDecision, Stage, Workflow
+
+MAX_STAGES = 4
+
+
+def _member_choices(members) -> list[tuple[int, str]]:
+    return [(m.pk, f"{m.user.get_full_name() or m.user.email} <{m.user.email}>") for m in members]
+
+
+class WorkflowForm(ServiceFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    priority = forms.IntegerField(
+        label=_("Priority"),
+        min_value=0,
+        max_value=10000,
+        initial=100,
+        help_text=_("When several workflows match a post, the lowest number wins."),
+    )
+    team_ids = forms.TypedMultipleChoiceField(
+        label=_("Applies to posts of these teams (and their sub-teams)"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    channel_ids = forms.TypedMultipleChoiceField(
+        label=_("…going to these channels"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    networks = forms.MultipleChoiceField(
+        label=_("…on these networks"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    campaign_ids = forms.TypedMultipleChoiceField(
+        label=_("…in these campaigns"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    tags = forms.CharField(
+        label=_("…with one of these tags"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Comma-separated. Leave every condition empty for an organization-wide workflow."
+        ),
+    )
+    default_for_team_ids = forms.TypedMultipleChoiceField(
+        label=_("Default workflow for these teams"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Used for a team's posts (and its sub-teams') when no workflow's conditions match."
+        ),
+    )
+    link_ttl_hours = forms.IntegerField(
+        label=_("Approval links expire after (hours)"), min_value=1, max_value=720, initial=72
+    )
+    resubmit_to = forms.ChoiceField(
+        label=_("An edit after an approval goes"),
+        choices=Workflow.Resubmit.choices,
+        initial=Workflow.Resubmit.FIRST_STAGE,
+    )
+    reapprove_on_reschedule = forms.BooleanField(
+        label=_("Moving the scheduled time needs a new approval"), required=False
+    )
+
+    def __init__(self, *args, members, teams, channels, campaigns, networks, **kwargs):
+        super().__init__(*args, **kwargs)
+        team_choices = [(t.pk, t.name) for t in teams]
+        self.fields["team_ids"].choices = team_choices
+        self.fields["default_for_team_ids"].choices = team_choices
+        self.fields["channel_ids"].choices = [(c.pk, c.name or c.handle) for c in channels]
+        self.fields["campaign_ids"].choices = [(c.pk, c.name) for c in campaigns]
+        self.fields["networks"].choices = sorted(networks.items(), key=lambda kv: kv[1])
+        people = _member_choices(members)
+        self.members = {m.pk: m for m in members}
+        self.teams = {t.pk: t for t in teams}
+        for i in range(1, MAX_STAGES + 1):
+            self.fields[f"stage_{i}_name"] = forms.CharField(
+                label=_("Stage name"), max_length=120, required=False
+            )
+            self.fields[f"stage_{i}_rule"] = forms.ChoiceField(
+                label=_("Rule"), choices=Stage.Rule.choices, initial=Stage.Rule.ANY, required=False
+            )
+            self.fields[f"stage_{i}_quorum"] = forms.IntegerField(
+                label=_("Quorum (N)"), min_value=1, max_value=50, initial=1, required=False
+            )
+            self.fields[f"stage_{i}_sla_hours"] = forms.IntegerField(
+                label=_("SLA (hours, 0 = none)"),
+                min_value=0,
+                max_value=1440,
+                initial=24,
+                required=False,
+            )
+            self.fields[f"stage_{i}_backup"] = forms.TypedChoiceField(
+                label=_("Backup approver"),
+                coerce=int,
+                required=False,
+                empty_value=None,
+                choices=[("", _("— none —"))] + people,
+            )
+            self.fields[f"stage_{i}_people"] = forms.TypedMultipleChoiceField(
+                label=_("Approvers: people"),
+                coerce=int,
+                required=False,
+                choices=people,
+                widget=forms.SelectMultiple(attrs={"size": 4}),
+            )
+            self.fields[f"stage_{i}_teams"] = forms.TypedMultipleChoiceField(
+                label=_("Approvers: everyone in these teams"),
+                coerce=int,
+                required=False,
+                choices=team_choices,
+                widget=forms.SelectMultiple(attrs={"size": 3}),
+            )
+            self.fields[f"stage_{i}_roles"] = forms.MultipleChoiceField(
+                label=_("Approvers: everyone with these roles"),
+                required=False,
+                choices=Role.choices,
+                widget=forms.SelectMultiple(attrs={"size": 3}),
+            )
+
+    def condition_fields(self) -> list:
+        return [
+            self[n]
+            for n in (
+                "team_ids",
+                "channel_ids",
+                "networks",
+                "campaign_ids",
+                "tags",
+                "default_for_team_ids",
+            )
+        ]
+
+    def stage_rows(self) -> list[list]:
+        return [
+            [
+                self[f"stage_{i}_{part}"]
+                for part in (
+                    "name",
+                    "rule",
+                    "quorum",
+                    "sla_hours",
+                    "backup",
+                    "people",
+                    "teams",
+                    "roles",
+                )
+            ]
+            for i in range(1, MAX_STAGES + 1)
+        ]
+
+    def workflow_fields(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "description": d["description"],
+            "is_active": d["is_active"],
+            "priority": d["priority"],
+            "team_ids": d["team_ids"],
+            "channel_ids": d["channel_ids"],
+            "networks": d["networks"],
+            "campaign_ids": d["campaign_ids"],
+            "default_for_team_ids": d["default_for_team_ids"],
+            "tags": [t.strip() for t in (d["tags"] or "").split(",") if t.strip()],
+            "link_ttl_hours": d["link_ttl_hours"],
+            "resubmit_to": d["resubmit_to"],
+            "reapprove_on_reschedule": d["reapprove_on_reschedule"],
+        }
+
+    def stage_specs(self) -> list:
+        from .services import ApproverSpec, StageSpec
+
+        d = self.cleaned_data
+        out = []
+        for i in range(1, MAX_STAGES + 1):
+            approvers = (
+                [
+                    ApproverSpec("person", membership=self.members[pk])
+                    for pk in d.get(f"stage_{i}_people") or []
+                    if pk in self.members
+                ]
+                + [
+                    ApproverSpec("team", team=self.teams[pk])
+                    for pk in d.get(f"stage_{i}_teams") or []
+                    if pk in self.teams
+                ]
+                + [ApproverSpec("role", role=r) for r in d.get(f"stage_{i}_roles") or []]
+            )
+            name = (d.get(f"stage_{i}_name") or "").strip()
+            if not name and not approvers:
+                continue
+            backup = d.get(f"stage_{i}_backup")
+            out.append(
+                StageSpec(
+                    name=name,
+                    rule=d.get(f"stage_{i}_rule") or Stage.Rule.ANY,
+                    quorum=d.get(f"stage_{i}_quorum") or 1,
+                    sla_hours=d.get(f"stage_{i}_sla_hours")
+                    if d.get(f"stage_{i}_sla_hours") is not None
+                    else 24,
+                    backup_approver=self.members.get(backup) if backup else None,
+                    approvers=approvers,
+                )
+            )
+        return out
+
+    @staticmethod
+    def initial_for(workflow, specs) -> dict:
+        initial = {
+            "name": workflow.name,
+            "description": workflow.description,
+            "is_active": workflow.is_active,
+            "priority": workflow.priority,
+            "team_ids": workflow.team_ids,
+            "channel_ids": workflow.channel_ids,
+            "networks": workflow.networks,
+            "campaign_ids": workflow.campaign_ids,
+            "tags": ", ".join(workflow.tags),
+            "default_for_team_ids": workflow.default_for_team_ids,
+            "link_ttl_hours": workflow.link_ttl_hours,
+            "resubmit_to": workflow.resubmit_to,
+            "reapprove_on_reschedule": workflow.reapprove_on_reschedule,
+        }
+        for i, spec in enumerate(specs[:MAX_STAGES], start=1):
+            initial.update(
+                {
+                    f"stage_{i}_name": spec.name,
+                    f"stage_{i}_rule": spec.rule,
+                    f"stage_{i}_quorum": spec.quorum,
+                    f"stage_{i}_sla_hours": spec.sla_hours,
+                    f"stage_{i}_backup": spec.backup_approver.pk if spec.backup_approver else None,
+                    f"stage_{i}_people": [
+                        a.membership.pk
+                        for a in spec.approvers
+                        if a.kind == "person" and a.membership
+                    ],
+                    f"stage_{i}_teams": [
+                        a.team.pk for a in spec.approvers if a.kind == "team" and a.team
+                    ],
+                    f"stage_{i}_roles": [a.role for a in spec.approvers if a.kind == "role"],
+                }
+            )
+        return initial
+
+
+class SubmitForm(ServiceFormMixin, forms.Form):
+    requested_date = forms.DateField(
+        label=_("Requested date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    requested_time = forms.TimeField(
+        label=_("Requested time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    requested_timezone = forms.ChoiceField(
+        label=_("Time zone"), required=False, choices=TIMEZONE_CHOICES
+    )
+
+    def clean(self):
+        d = super().clean()
+        if bool(d.get("requested_date")) != bool(d.get("requested_time")):
+            raise forms.ValidationError(_("Give both a date and a time, or neither."))
+        return d
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=ApprovalDecision.Kind.choices)
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Internal comment"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "data-mentions": ""}),
+        help_text=_("Mention someone with @name or @e-mail. Comments are never published."),
+    )
+
+
+class PolicyForm(ServiceFormMixin, forms.Form):
+    require_login = forms.BooleanField(
+        label=_("Approvers must sign in to use an approval link"), required=False
+    )
+    reminder_hours = forms.IntegerField(
+        label=_("Remind approvers this many hours before the SLA runs out"),
+        min_value=0,
+        max_value=336,
+    )
+
+
+class OutOfOfficeForm(ServiceFormMixin, forms.Form):
+    delegate = forms.TypedChoiceField(label=_("Send my approvals to"), coerce=int)
+    starts_at = forms.DateTimeField(
+        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = {m.pk: m for m in members}
+        self.fields["delegate"].choices = _member_choices(members)

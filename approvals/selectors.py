@@ -1,0 +1,280 @@
+"""Reads of approvals, each naming the organization first."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.capabilities import Capability, can
+from accounts.selectors import team_subtree_ids
+
+from .models import (
+    ApprovalAssignment,
+    ApprovalDecision,
+    ApprovalPolicy,
+    ApprovalRequest,
+    OutOfOffice,
+    PostComment,
+    Workflow,
+)
+
+
+def policy_of(organization) -> ApprovalPolicy:
+    """The organization's approval policy (an unsaved row with the defaults when none was saved)."""
+    found = ApprovalPolicy.objects.for_org(organization).first()
+    return found or ApprovalPolicy(organization=organization)
+
+
+def workflows_of(organization) -> QuerySet[Workflow]:
+    return Workflow.objects.for_org(organization).order_by("priority", "name", "pk")
+
+
+def get_workflow(organization, workflow_id) -> Workflow:
+    try:
+        workflow_id = int(workflow_id)
+    except (TypeError, ValueError):
+        raise Http404("No such workflow.") from None
+    found = Workflow.objects.for_org(organization).filter(pk=workflow_id).first()
+    if found is None:
+        raise Http404("No such workflow.")
+    return found
+
+
+def _post_facts(post) -> dict:
+    from publishing.selectors import variants_of
+
+    variants = list(variants_of(post))
+    return {
+        "channel_ids": {v.channel_id for v in variants},
+        "networks": {v.channel.provider for v in variants},
+        "campaign_id": post.campaign_id,
+        "team_id": post.team_id,
+        "tags": {str(t).lower() for t in (post.tags or [])},
+    }
+
+
+def _matches(workflow: Workflow, post, facts: dict, subtree_cache: dict) -> bool:
+    if workflow.team_ids:
+        if facts["team_id"] is None:
+            return False
+        covered: set[int] = set()
+        from accounts.selectors import get_team
+
+        for team_id in workflow.team_ids:
+            if team_id not in subtree_cache:
+                try:
+                    subtree_cache[team_id] = team_subtree_ids(
+                        post.organization, get_team(post.organization, team_id)
+                    )
+                except Http404:
+                    subtree_cache[team_id] = set()
+            covered |= subtree_cache[team_id]
+        if facts["team_id"] not in covered:
+            return False
+    if workflow.channel_ids and not facts["channel_ids"] & set(workflow.channel_ids):
+        return False
+    if workflow.networks and not facts["networks"] & set(workflow.networks):
+        return False
+    if workflow.campaign_ids and facts["campaign_id"] not in set(workflow.campaign_ids):
+        return False
+    return not (workflow.tags and not facts["tags"] & {str(t).lower() for t in workflow.tags})
+
+
+def applicable_workflow(post) -> Workflow | None:
+    """The workflow a post goes through, or None (it schedules without approval).
+
+    Order: the first active workflow (by priority) whose conditions all match; else the default
+    workflow of the post's team or its nearest ancestor; else an active workflow with no conditions
+    and no team defaults (organization-wide).
+    """
+    workflows = list(
+        Workflow.objects.for_org(post.organization_id)
+        .filter(is_active=True)
+        .order_by("priority", "name", "pk")
+    )
+    if not workflows:
+        return None
+    facts = _post_facts(post)
+    cache: dict = {}
+    for workflow in workflows:
+        if workflow.has_conditions and _matches(workflow, post, facts, cache):
+            return workflow
+    if post.team_id is not None:
+        from accounts.models import Team
+
+        parents = dict(Team.objects.for_org(post.organization_id).values_list("pk", "parent_id"))
+        team_id, seen = post.team_id, set()
+        while team_id is not None and team_id not in seen:
+            seen.add(team_id)
+            for workflow in workflows:
+                if team_id in (workflow.default_for_team_ids or []):
+                    return workflow
+            team_id = parents.get(team_id)
+    for workflow in workflows:
+        if not workflow.has_conditions and not workflow.default_for_team_ids:
+            return workflow
+    return None
+
+
+def requests_of_post(post) -> QuerySet[ApprovalRequest]:
+    return (
+        ApprovalRequest.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def current_request(post) -> ApprovalRequest | None:
+    return requests_of_post(post).select_related("submitted_by").first()
+
+
+def has_current_approval(post) -> bool:
+    return (
+        ApprovalRequest.objects.for_org(post.organization_id)
+        .filter(post=post, status=ApprovalRequest.Status.APPROVED, post_version=post.version)
+        .exists()
+    )
+
+
+def get_request_for_member(
+    membership, request_id, *, need: str = Capability.VIEW
+) -> ApprovalRequest:
+    try:
+        request_id = int(request_id)
+    except (TypeError, ValueError):
+        raise Http404("No such request.") from None
+    found = (
+        ApprovalRequest.objects.for_org(membership.organization)
+        .select_related("post", "submitted_by")
+        .filter(pk=request_id)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such request.")
+    from publishing.selectors import visible_posts
+
+    if not visible_posts(membership).filter(pk=found.post_id).exists():
+        raise Http404("No such request.")
+    if not can(membership, need, found.post):
+        raise PermissionDenied
+    return found
+
+
+def pending_assignment_for(request: ApprovalRequest, membership) -> ApprovalAssignment | None:
+    return (
+        ApprovalAssignment.objects.for_org(request.organization_id)
+        .filter(
+            request=request,
+            membership=membership,
+            round=request.round,
+            stage_index=request.current_stage,
+            status=ApprovalAssignment.Status.PENDING,
+        )
+        .first()
+    )
+
+
+def waiting_for(membership) -> QuerySet[ApprovalAssignment]:
+    """The approvals this person must decide now (the "Waiting for me" queue)."""
+    return (
+        ApprovalAssignment.objects.for_org(membership.organization)
+        .filter(
+            membership=membership,
+            status=ApprovalAssignment.Status.PENDING,
+            request__status=ApprovalRequest.Status.PENDING,
+        )
+        .select_related("request", "request__post", "request__submitted_by", "on_behalf_of__user")
+        .order_by("due_at", "pk")
+    )
+
+
+def waiting_count(membership) -> int:
+    return (
+        ApprovalAssignment.objects.for_org(membership.organization)
+        .filter(
+            membership=membership,
+            status=ApprovalAssignment.Status.PENDING,
+            request__status=ApprovalRequest.Status.PENDING,
+        )
+        .count()
+    )
+
+
+def requests_of(organization) -> QuerySet[ApprovalRequest]:
+    return (
+        ApprovalRequest.objects.for_org(organization)
+        .select_related("post", "submitted_by")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def decisions_of(request: ApprovalRequest) -> QuerySet[ApprovalDecision]:
+    return (
+        ApprovalDecision.objects.for_org(request.organization_id)
+        .filter(request=request)
+        .select_related("decided_by")
+    )
+
+
+def decisions_of_post(post) -> QuerySet[ApprovalDecision]:
+    return (
+        ApprovalDecision.objects.for_org(post.organization_id)
+        .filter(request__post=post)
+        .select_related("decided_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def assignments_of(request: ApprovalRequest) -> QuerySet[ApprovalAssignment]:
+    return (
+        ApprovalAssignment.objects.for_org(request.organization_id)
+        .filter(request=request)
+        .select_related("membership__user", "on_behalf_of__user")
+        .order_by("round", "stage_index", "pk")
+    )
+
+
+def comments_of(post) -> QuerySet[PostComment]:
+    return (
+        PostComment.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+
+
+def active_out_of_office(membership, *, at=None):
+    at = at or timezone.now()
+    return (
+        OutOfOffice.objects.for_org(membership.organization_id)
+        .filter(membership=membership, starts_at__lte=at, ends_at__gt=at, delegate__is_active=True)
+        .select_related("delegate__user")
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def out_of_office_of(membership) -> QuerySet[OutOfOffice]:
+    return (
+        OutOfOffice.objects.for_org(membership.organization_id)
+        .filter(membership=membership, ends_at__gt=timezone.now())
+        .select_related("delegate__user")
+        .order_by("starts_at")
+    )
+
+
+def get_out_of_office_for_member(membership, ooo_id) -> OutOfOffice:
+    try:
+        ooo_id = int(ooo_id)
+    except (TypeError, ValueError):
+        raise Http404("No such absence.") from None
+    found = (
+        OutOfOffice.objects.for_org(membership.organization)
+        .filter(pk=ooo_id, membership=membership)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such absence.")
+    return found

@@ -1,0 +1,156 @@
+"""Input and output shapes of the approvals API (no logic)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .models import ApprovalDecision, ApprovalRequest, PostComment, Stage, StageApprover, Workflow
+
+
+class ApproverIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=StageApprover.Kind.choices)
+    membership = serializers.IntegerField(required=False, allow_null=True)
+    team = serializers.IntegerField(required=False, allow_null=True)
+    role = serializers.CharField(required=False, allow_blank=True, max_length=20)
+
+
+class StageIn(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    rule = serializers.ChoiceField(choices=Stage.Rule.choices, default=Stage.Rule.ANY)
+    quorum = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    sla_hours = serializers.IntegerField(min_value=0, max_value=1440, default=24)
+    backup_approver = serializers.IntegerField(required=False, allow_null=True)
+    approvers = ApproverIn(many=True)
+
+
+class WorkflowIn(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
+    is_active = serializers.BooleanField(default=True)
+    priority = serializers.IntegerField(min_value=0, max_value=10000, default=100)
+    team_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    channel_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+    networks = serializers.ListField(
+        child=serializers.CharField(max_length=30), required=False, default=list
+    )
+    campaign_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, default=list
+    )
+    default_for_team_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+    link_ttl_hours = serializers.IntegerField(min_value=1, max_value=720, default=72)
+    resubmit_to = serializers.ChoiceField(
+        choices=Workflow.Resubmit.choices, default=Workflow.Resubmit.FIRST_STAGE
+    )
+    reapprove_on_reschedule = serializers.BooleanField(default=False)
+    stages = StageIn(many=True)
+
+
+class WorkflowOut(serializers.ModelSerializer):
+    stages = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Workflow
+        fields = [
+            "id",
+            "name",
+            "description",
+            "is_active",
+            "priority",
+            "team_ids",
+            "channel_ids",
+            "networks",
+            "campaign_ids",
+            "tags",
+            "default_for_team_ids",
+            "link_ttl_hours",
+            "resubmit_to",
+            "reapprove_on_reschedule",
+            "stages",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_stages(self, obj) -> list[dict]:
+        return [
+            {
+                "name": s.name,
+                "rule": s.rule,
+                "quorum": s.quorum,
+                "sla_hours": s.sla_hours,
+                "backup_approver": s.backup_approver.pk if s.backup_approver else None,
+                "approvers": [
+                    {
+                        "kind": a.kind,
+                        "membership": a.membership.pk if a.membership else None,
+                        "team": a.team.pk if a.team else None,
+                        "role": a.role,
+                    }
+                    for a in s.approvers
+                ],
+            }
+            for s in self.context.get("stages", [])
+        ]
+
+
+class SubmitIn(serializers.Serializer):
+    post = serializers.IntegerField()
+    #: ISO 8601; without an offset it is wall-clock time in ``timezone``
+    requested_at = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class DecisionIn(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=ApprovalDecision.Kind.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class RequestOut(serializers.ModelSerializer):
+    submitted_by = serializers.EmailField(source="submitted_by.email", read_only=True, default=None)
+    workflow_name = serializers.CharField(source="snapshot.name", read_only=True, default="")
+    stage_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApprovalRequest
+        fields = [
+            "id",
+            "post",
+            "status",
+            "workflow",
+            "workflow_name",
+            "post_version",
+            "round",
+            "current_stage",
+            "stage_count",
+            "submitted_by",
+            "submitted_at",
+            "requested_at",
+            "requested_timezone",
+            "decided_at",
+            "outcome_comment",
+            "diff",
+        ]
+
+    def get_stage_count(self, obj) -> int:
+        return len(obj.stages)
+
+
+class CommentIn(serializers.Serializer):
+    post = serializers.IntegerField()
+    body = serializers.CharField(max_length=5000)
+
+
+class CommentOut(serializers.ModelSerializer):
+    author = serializers.EmailField(source="author.email", read_only=True, default=None)
+
+    class Meta:
+        model = PostComment
+        fields = ["id", "post", "author", "body", "mentions", "post_version", "created_at"]

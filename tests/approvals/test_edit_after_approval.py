@@ -1,0 +1,117 @@
+"""An edit after an approval makes a new version, shows what changed, and goes back to the workflow's stage."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from approvals import services
+from approvals.models import ApprovalAssignment, ApprovalRequest
+from publishing.models import Post
+from publishing.services import authoring
+
+from .conftest import make_workflow, person, reload, soon, stage, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def _two_stages(org, people, **fields):
+    return make_workflow(
+        org,
+        people.owner,
+        stage("Brand", person(people.amy)),
+        stage("Legal", person(people.abe)),
+        **fields,
+    )
+
+
+def test_an_edit_after_stage_one_approved_goes_back_to_stage_one_with_a_diff(org_a, people, draft):
+    _two_stages(org_a, people)
+    request = submit(draft, people.author)
+    services.decide(request, by=people.amy, decision="approve")
+    assert reload(request).current_stage == 1
+    mail.outbox.clear()
+    authoring.update_post(reload(draft), by=people.author, text="Launch day: fresh bread at 8")
+    request, post = reload(request), reload(draft)
+    assert post.status == Post.Status.IN_REVIEW and post.version == 2
+    assert request.current_stage == 0 and request.post_version == 2 and request.round == 2
+    text_change = next(d for d in request.diff if d["field"] == "Text")
+    assert ["removed", "7"] in text_change["segments"] and ["added", "8"] in text_change["segments"]
+    assert [m.to for m in mail.outbox] == [["amy@alpha.test"]]
+    # Legal's turn from the old round is gone
+    assert (
+        not ApprovalAssignment.objects.for_org(org_a)
+        .filter(request=request, membership=people.abe, status="pending")
+        .exists()
+    )
+
+
+def test_the_workflow_may_send_it_back_to_the_current_stage(org_a, people, draft):
+    _two_stages(org_a, people, resubmit_to="current_stage")
+    request = submit(draft, people.author)
+    services.decide(request, by=people.amy, decision="approve")
+    authoring.update_post(reload(draft), by=people.author, text="Launch day: fresh bread at 8")
+    assert reload(request).current_stage == 1
+
+
+def test_editing_an_approved_post_sends_it_back_for_approval_and_blocks_scheduling(
+    org_a, people, workflow, draft
+):
+    from publishing.services import scheduling
+    from socialops.errors import Conflict
+
+    request = submit(draft, people.author)
+    services.decide(request, by=people.amy, decision="approve")
+    assert reload(draft).status == Post.Status.APPROVED
+    authoring.update_post(reload(draft), by=people.author, text="Launch day: fresh croissants")
+    request = reload(request)
+    assert request.status == ApprovalRequest.Status.PENDING and request.post_version == 2
+    assert reload(draft).status == Post.Status.IN_REVIEW
+    with pytest.raises(Conflict):
+        scheduling.schedule_post(reload(draft), by=people.owner, at=soon(), timezone_name="UTC")
+    # the request detail page shows the diff to the approver
+    from django.test import Client
+
+    c = Client()
+    c.force_login(people.amy.user)
+    page = c.get(f"/o/{org_a.slug}/approvals/requests/{request.pk}/").content.decode()
+    assert "What changed since the last approval" in page and "<ins>croissants</ins>" in page
+
+
+def test_an_edit_before_any_approval_keeps_the_stage_and_sends_new_links(
+    org_a, people, workflow, draft
+):
+    request = submit(draft, people.author)
+    mail.outbox.clear()
+    authoring.update_post(reload(draft), by=people.author, text="Launch day: new text")
+    request = reload(request)
+    assert request.current_stage == 0 and request.post_version == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["abe@alpha.test", "amy@alpha.test"]
+    with pytest.raises(services.Conflict):
+        # a decision bound to the old version is refused
+        services.decide_by_link("whatever", user=None, decision="approve")
+
+
+def test_editing_an_approved_and_scheduled_post_unschedules_it_and_sends_it_back(
+    people, workflow, draft
+):
+    from publishing.models import PostVariant
+
+    request = submit(draft, people.author, requested_at=soon(6), requested_timezone="UTC")
+    services.decide(request, by=people.amy, decision="approve")
+    assert reload(draft).status == Post.Status.SCHEDULED
+    authoring.update_post(reload(draft), by=people.owner, text="Launch day: rye bread at 7")
+    post = reload(draft)
+    assert post.status == Post.Status.IN_REVIEW
+    assert set(
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .values_list("status", flat=True)
+    ) == {"draft"}
+    request = reload(request)
+    assert request.status == ApprovalRequest.Status.PENDING and request.post_version == post.version
+    assert (
+        request.requested_at is not None
+    )  # approving the new version schedules it for the time asked
+    services.decide(request, by=people.abe, decision="approve")
+    assert reload(draft).status == Post.Status.SCHEDULED
