@@ -42,6 +42,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## make bench: one table of figures. The scheduler's are for the real stack (celery worker + beat):
+##   DATABASE_URL=postgres://postgres@127.0.0.1:5432/socialops_bench REDIS_URL=redis://127.0.0.1:6379/1 make bench
+## Without them (SQLite, no broker) it runs in-process at a smoke size. Details: bench/publishing.py.
 bench: install messages
 	$(BIN)/python -m bench
 

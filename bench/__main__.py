@@ -24,6 +24,7 @@ def main() -> int:
 
     BENCHMARKS = [foundation]
     BENCHMARKS.append(__import__("bench.publishing", fromlist=["run"]))  # issue 4: the scheduler
+    BENCHMARKS.append(__import__("bench.calendar", fromlist=["run"]))  # issue 5: the editorial calendar
     setup_test_environment()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

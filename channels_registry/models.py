@@ -42,6 +42,9 @@ class Channel(TenantModel):
     token_expires_at = models.DateTimeField(_("token expires"), null=True, blank=True)
     last_synced_at = models.DateTimeField(_("last sync"), null=True, blank=True)
     last_error = models.TextField(blank=True)
+    #: what the network reports about this account's server, refreshed by the health check (and
+    #: right after connecting): e.g. a Mastodon instance's ``max_characters``. Never secret.
+    metadata = models.JSONField(default=dict, blank=True)
     connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     created_at = models.DateTimeField(default=dj_timezone.now)

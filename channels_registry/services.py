@@ -402,7 +402,21 @@ def add_channels(attempt: ConnectAttempt, *, by, external_ids: list[str], team=N
                 record_event(org, "channel.reconnected", obj=channel, changes={"status": [before, channel.status]})
             created.append(channel)
         attempt.refresh_from_db()
+        # Ask the network about each account's server at once (e.g. a Mastodon instance's own
+        # character limit, kept in Channel.metadata); the periodic health check keeps it fresh.
+        ids = [c.pk for c in created]
+        transaction.on_commit(lambda: _enqueue_health_checks(ids))
     return created
+
+
+def _enqueue_health_checks(channel_ids: list[int]) -> None:
+    from . import tasks
+
+    for channel_id in channel_ids:
+        try:
+            tasks.check_channel_health.delay(channel_id)
+        except Exception:  # noqa: BLE001 - the periodic health check does it later
+            log.warning("Could not enqueue the health check of channel %s.", channel_id, exc_info=True)
 
 
 # --- Channel lifecycle ---------------------------------------------------------------------------
@@ -672,10 +686,18 @@ def check_channel_health(channel: Channel) -> Channel:
         if value and value != getattr(channel, field):
             changes[field] = [getattr(channel, field), value]
             setattr(channel, field, value)
+    try:
+        facts = provider.account_facts(credentials, channel.external_id)
+    except ProviderError:
+        facts = None  # keep what we knew; the next check asks again
+    if facts is not None and {**channel.metadata, **facts} != channel.metadata:
+        changes["metadata"] = [channel.metadata, {**channel.metadata, **facts}]
+        channel.metadata = {**channel.metadata, **facts}
     channel.last_synced_at = _now()
     channel.last_error = ""
     with transaction.atomic():
-        channel.save(update_fields=["handle", "name", "avatar_url", "url", "last_synced_at", "last_error"])
+        channel.save(update_fields=["handle", "name", "avatar_url", "url", "metadata", "last_synced_at",
+                                    "last_error"])
         if changes:
             record_event(channel.organization, "channel.profile_updated", obj=channel, changes=changes)
     return channel

@@ -83,7 +83,8 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
                                         campaign_id=_int_or_none(p.get("campaign")),
                                         author_id=_int_or_none(p.get("author")))
         media = PostMedia.objects.for_org(organization).order_by("position", "pk")
-        return selectors.posts_of(organization, filters).prefetch_related(Prefetch("media_items", queryset=media))
+        return selectors.posts_of(organization, filters, membership=self.membership).prefetch_related(
+            Prefetch("media_items", queryset=media))
 
     @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("channel", int),
                                OpenApiParameter("campaign", int), OpenApiParameter("author", int)])
@@ -149,7 +150,8 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
     write_capability = Capability.COMPOSE
 
     def scoped_queryset(self, organization):
-        qs = PostVariant.objects.for_org(organization).select_related("channel", "post").order_by("post_id", "pk")
+        qs = selectors.visible_variants(self.membership, PostVariant.objects.for_org(organization).select_related(
+            "channel", "post").order_by("post_id", "pk"))
         post_id = self.request.query_params.get("post")
         if post_id:
             qs = qs.filter(post_id=post_id) if post_id.isdigit() else qs.none()

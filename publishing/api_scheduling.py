@@ -88,8 +88,16 @@ class FreezeOut(serializers.ModelSerializer):
 # --- Views --------------------------------------------------------------------------------------
 
 
-def _post_out(post: Post) -> dict:
-    post = (Post.objects.for_org(post.organization_id).prefetch_related("variants__channel").get(pk=post.pk))
+def _post_out(post: Post, membership) -> dict:
+    """The post with the variants ``membership`` may see (a restricted channel stays hidden)."""
+    from django.db.models import Prefetch
+
+    from .selectors import visible_variants
+
+    variants = visible_variants(membership, PostVariant.objects.for_org(post.organization_id).select_related(
+        "channel").order_by("pk"))
+    post = (Post.objects.for_org(post.organization_id).prefetch_related(Prefetch("variants", queryset=variants))
+            .get(pk=post.pk))
     return ScheduledPostOut(post).data
 
 
@@ -102,7 +110,9 @@ class PostSchedulingViewSet(OrgScopedViewSet):
     write_capability = Capability.PUBLISH
 
     def scoped_queryset(self, organization):
-        return Post.objects.for_org(organization)
+        from .selectors import visible_posts
+
+        return visible_posts(self.membership, Post.objects.for_org(organization))
 
     @extend_schema(request=ScheduleIn, responses=ScheduledPostOut)
     @action(detail=True, methods=["post"])
@@ -120,22 +130,22 @@ class PostSchedulingViewSet(OrgScopedViewSet):
         if at.tzinfo is None:
             at = scheduling.local_to_utc(at, d["timezone"])
         post = scheduling.schedule_post(post, by=self.membership, at=at, timezone_name=d["timezone"])
-        return Response(_post_out(post))
+        return Response(_post_out(post, self.membership))
 
     @extend_schema(request=None, responses=ScheduledPostOut)
     @action(detail=True, methods=["post"], url_path="publish-now", url_name="publish-now")
     def publish_now(self, request, pk=None):
-        return Response(_post_out(scheduling.publish_now(self.get_object(), by=self.membership)))
+        return Response(_post_out(scheduling.publish_now(self.get_object(), by=self.membership), self.membership))
 
     @extend_schema(request=None, responses=ScheduledPostOut)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return Response(_post_out(scheduling.cancel_post(self.get_object(), by=self.membership)))
+        return Response(_post_out(scheduling.cancel_post(self.get_object(), by=self.membership), self.membership))
 
     @extend_schema(request=None, responses=ScheduledPostOut)
     @action(detail=True, methods=["post"])
     def unschedule(self, request, pk=None):
-        return Response(_post_out(scheduling.unschedule_post(self.get_object(), by=self.membership)))
+        return Response(_post_out(scheduling.unschedule_post(self.get_object(), by=self.membership), self.membership))
 
 
 class VariantSchedulingViewSet(OrgScopedViewSet):

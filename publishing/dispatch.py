@@ -1,12 +1,17 @@
-"""The dispatcher: claims due variants in the database and hands each to a worker task.
+"""The dispatcher: claims due variants in the database and hands them to worker tasks in batches.
 
 Run by the beat task ``publishing.tasks.dispatch`` every few seconds (and kicked on commit by
 "publish now"). The row is the source of truth, not the broker:
 
 - a due variant (``scheduled`` / ``unconfirmed`` / ``pending`` whose ``due_at`` and
   ``next_attempt_at`` have passed) is claimed in one transaction: status ``publishing``, a
-  lease, and (for a scheduled one) a new ``PublishAttempt`` with a fresh idempotency key. The
-  worker task is enqueued only when that transaction commits.
+  lease, and (for a scheduled one) a new ``PublishAttempt`` with a fresh idempotency key, in a
+  fixed number of statements per batch. The worker tasks are enqueued only when that
+  transaction commits: ``publish_attempts`` with up to ``PUBLISHING_WORKER_BATCH`` (20) attempt
+  ids of one organization each (:func:`batches`). Each attempt in a batch keeps every guarantee
+  of its own (see ``scheduling.perform_attempts``); what a batch shares is reading and the
+  recording of confirmed publishes, so a publish costs the database about two statements of
+  ours (the conditional take and a share of the batch) instead of about twenty.
 - PostgreSQL: the candidates are locked with ``SELECT … FOR UPDATE SKIP LOCKED``, so two
   dispatchers running at once take disjoint rows and never wait on each other.
 - SQLite (one writer at a time): each claim is a conditional ``UPDATE … WHERE status = <seen>``;
@@ -28,8 +33,9 @@ from collections import defaultdict
 from datetime import datetime
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from .models import Post, PostVariant, PublishAttempt
@@ -40,20 +46,50 @@ log = logging.getLogger(__name__)
 V = PostVariant.Status
 A = PublishAttempt.Outcome
 
-__all__ = ["Claim", "claim_due", "dispatch_due", "recover_lapsed_leases"]
+__all__ = ["Claim", "batches", "claim_due", "dispatch_due", "recover_lapsed_leases", "worker_batch_size"]
+
+
+def worker_batch_size() -> int:
+    return max(1, int(getattr(settings, "PUBLISHING_WORKER_BATCH", 20)))
+
+
+def batches(claims: list[Claim], size: int) -> list[list[Claim]]:
+    """``claims`` (in due order) cut into worker batches of about ``size``.
+
+    A batch holds one organization's claims (its publishes are recorded in one transaction with
+    one audit append) and a post's variants stay in one batch (two batches never record the same
+    post at once). Each organization's claims keep their due order.
+    """
+    by_org: dict[int, list[Claim]] = {}
+    for claim in claims:
+        by_org.setdefault(claim.organization_id, []).append(claim)
+    out: list[list[Claim]] = []
+    for group in by_org.values():
+        current: list[Claim] = []
+        for claim in group:
+            if len(current) >= size and claim.post_id != current[-1].post_id:
+                out.append(current)
+                current = []
+            current.append(claim)
+        if current:
+            out.append(current)
+    return out
 
 
 def _enqueue(pairs: list[Claim]) -> None:
     from . import tasks
 
-    for variant_id, attempt_id, wait in pairs:
+    for batch in batches(pairs, worker_batch_size()):
+        wait = min(c.wait for c in batch)
         try:
             # A short countdown (at most the lookahead, a couple of seconds, far below the
-            # broker's visibility timeout) so a variant claimed early leaves on time.
-            tasks.publish_variant.apply_async((variant_id, attempt_id), countdown=wait if wait > 0.05 else None)
-        except Exception:  # noqa: BLE001 - the lease lapses and the row is resumed: nothing is lost
-            log.warning("Could not enqueue variant %s attempt %s; the lease will recover it.", variant_id,
-                        attempt_id, exc_info=True)
+            # broker's visibility timeout) so a batch claimed early leaves on time; the worker
+            # waits out the rest for each variant.
+            tasks.publish_attempts.apply_async(([c.attempt_id for c in batch],),
+                                               countdown=wait if wait > 0.05 else None)
+        except Exception:  # noqa: BLE001 - the leases lapse and the rows are resumed: nothing is lost
+            log.warning("Could not enqueue attempts %s; their leases will recover them.",
+                        [c.attempt_id for c in batch], exc_info=True)
 
 
 def recover_lapsed_leases(*, now: datetime | None = None, limit: int = 500) -> int:
@@ -108,32 +144,27 @@ class Claim(NamedTuple):
     attempt_id: int
     #: seconds until the variant is due (claimed up to one lookahead early)
     wait: float
+    #: the variant's post and organization (worker batches keep an organization's claims and a
+    #: post's variants together)
+    post_id: int = 0
+    organization_id: int = 0
 
 
-def _claim_one(v: PostVariant, now: datetime, lease_until: datetime, *, conditional: bool) -> Claim | None:
-    qs = PostVariant.objects.for_org(v.organization_id).filter(pk=v.pk)
-    if conditional:
-        # SQLite: the claim is this conditional UPDATE; a competitor that claimed first changed
-        # the status (or the claimed attempt), so this matches nothing.
-        qs = qs.filter(status=v.status, claimed_attempt_id=v.claimed_attempt_id)
-    if v.status == V.SCHEDULED:
-        if not qs.update(status=V.PUBLISHING, lease_expires_at=lease_until, updated_at=now,
-                         attempts_count=F("attempts_count") + 1):
-            return None
-        attempt = scheduling.new_attempt(v, content_version=v.post.version)
-        PostVariant.objects.for_org(v.organization_id).filter(pk=v.pk).update(claimed_attempt=attempt)
-        return Claim(v.pk, attempt.pk, scheduling.seconds_until_due(v, now=now))
-    # unconfirmed (settle) or pending (poll): the same attempt, asked about again
-    if v.claimed_attempt_id is None:
-        qs.update(status=V.SCHEDULED, next_attempt_at=None, updated_at=now)
-        return None
-    if not qs.update(status=V.PUBLISHING, lease_expires_at=lease_until, updated_at=now):
-        return None
-    return Claim(v.pk, v.claimed_attempt_id, scheduling.seconds_until_due(v, now=now))
+def _won_on_sqlite(v: PostVariant) -> bool:
+    """SQLite: the claim of one row is this conditional UPDATE; a competitor that claimed first
+    changed the status (or the claimed attempt), so it matches nothing."""
+    return bool(PostVariant.objects.for_org(v.organization_id).filter(
+        pk=v.pk, status=v.status, claimed_attempt_id=v.claimed_attempt_id).update(status=V.PUBLISHING))
 
 
 def claim_due(*, now: datetime | None = None, limit: int = 500) -> list[Claim]:
     """Claim up to ``limit`` due variants; returns the claims to hand to workers.
+
+    The whole batch is claimed in a fixed number of statements (not a few per variant): the
+    locked candidates (PostgreSQL ``SKIP LOCKED``), the freezes of each organization, the last
+    attempt numbers of every variant, one multi-row ``INSERT`` of the new attempts and one
+    ``UPDATE`` of the claimed variants (two when some resume an unconfirmed or pending attempt).
+    On SQLite each row is first won with a conditional ``UPDATE`` (there is no ``SKIP LOCKED``).
 
     The tasks are enqueued by :func:`dispatch_due` after the claim commits; tests call this and
     run ``perform_attempt`` themselves.
@@ -146,21 +177,50 @@ def claim_due(*, now: datetime | None = None, limit: int = 500) -> list[Claim]:
     with transaction.atomic():
         qs = _candidates(now, limit)
         if postgres:
-            # Rows another dispatcher has locked are skipped, not waited for.
+            # Rows another dispatcher has locked are skipped, not waited for; the rows returned
+            # stay locked until this transaction ends, so the bulk writes below cannot race.
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         variants = list(qs[:limit])
         held = _hold_frozen(variants, now)
-        for v in variants:
-            if v.pk in held:
-                continue
-            pair = _claim_one(v, now, lease_until, conditional=not postgres)
-            if pair is not None:
-                claimed.append(pair)
-                started[v.organization_id].add(v.post_id)
-        for org_id, post_ids in started.items():
-            Post.objects.for_org(org_id).filter(pk__in=post_ids, status=Post.Status.SCHEDULED).update(
-                status=Post.Status.PUBLISHING, updated_at=now)
+        won = [v for v in variants if v.pk not in held and (postgres or _won_on_sqlite(v))]
+        fresh = [v for v in won if v.status == V.SCHEDULED]
+        # unconfirmed (settle) or pending (poll) without an attempt to ask about: scheduled again
+        orphans = [v for v in won if v.status != V.SCHEDULED and v.claimed_attempt_id is None]
+        if orphans:
+            for org_id, ids in _by_org(orphans).items():
+                PostVariant.objects.for_org(org_id).filter(pk__in=ids).update(
+                    status=V.SCHEDULED, next_attempt_at=None, updated_at=now)
+        attempts = scheduling.new_attempts(fresh)
+        resumed = [v for v in won if v.status != V.SCHEDULED and v.claimed_attempt_id is not None]
+        for v in fresh + resumed:
+            attempt_id = attempts[v.pk].pk if v.status == V.SCHEDULED else v.claimed_attempt_id
+            claimed.append(Claim(v.pk, attempt_id, scheduling.seconds_until_due(v, now=now), v.post_id,
+                                 v.organization_id))
+            started[v.organization_id].add(v.post_id)
+        # Two UPDATEs for the batch (the rows are ours: locked, or won above on SQLite). A fresh
+        # claim points at the attempt just inserted for it: its highest number.
+        newest = PublishAttempt.objects.unscoped().filter(variant_id=OuterRef("pk")).order_by("-number").values("pk")
+        if fresh:
+            PostVariant.objects.unscoped().filter(pk__in=[v.pk for v in fresh]).update(
+                status=V.PUBLISHING, lease_expires_at=lease_until, updated_at=now,
+                attempts_count=F("attempts_count") + 1, claimed_attempt_id=Subquery(newest[:1]))
+        if resumed:  # unconfirmed (settle) or pending (poll): the same attempt, asked about again
+            PostVariant.objects.unscoped().filter(pk__in=[v.pk for v in resumed]).update(
+                status=V.PUBLISHING, lease_expires_at=lease_until, updated_at=now)
+    # The posts' "scheduled → publishing" is cosmetic (the worker derives the post's status from
+    # its variants) and runs after the claim committed: inside the claim it would lock post rows
+    # after variant rows, the opposite order of cancel / schedule, and could deadlock with them.
+    for org_id, post_ids in started.items():
+        Post.objects.for_org(org_id).filter(pk__in=post_ids, status=Post.Status.SCHEDULED).update(
+            status=Post.Status.PUBLISHING, updated_at=now)
     return claimed
+
+
+def _by_org(variants: list[PostVariant]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    for v in variants:
+        out[v.organization_id].append(v.pk)
+    return out
 
 
 def dispatch_due(*, now: datetime | None = None, limit: int = 500, budget_seconds: float = 2.0) -> int:

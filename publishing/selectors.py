@@ -5,12 +5,79 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from accounts.capabilities import Capability, can
+from accounts.capabilities import Capability, Role, can, role_grants
 
 from .models import Campaign, MediaAsset, Post, PostMedia, PostVariant
+
+
+def visible_variants(membership, qs: QuerySet[PostVariant] | None = None) -> QuerySet[PostVariant]:
+    """The variants ``membership`` may see: those whose channel the member may see.
+
+    Owners and admins see every channel; everyone else sees channels open to the organization
+    and restricted channels they hold a grant on (in person or through a team that covers them)
+    — the same rule as ``channels_registry.selectors.visible_channels`` and
+    ``Channel.decide_capability``. ``qs`` narrows an existing queryset of the organization's
+    variants (it is filtered, never widened).
+    """
+    from channels_registry.selectors import visible_channels
+
+    if qs is None:
+        qs = PostVariant.objects.for_org(membership.organization)
+    if membership.role in (Role.OWNER, Role.ADMIN):
+        return qs
+    return qs.filter(channel_id__in=visible_channels(membership).order_by().values("pk"))
+
+
+def _composable_team_ids(membership) -> set[int]:
+    """The member's teams and all teams below them (head office composes for its regions)."""
+    from accounts.selectors import teams_of
+
+    mine = set(membership.teams.values_list("pk", flat=True))
+    if not mine:
+        return set()
+    parents = dict(teams_of(membership.organization).order_by().values_list("pk", "parent_id"))
+    out: set[int] = set()
+    for team_id in parents:
+        node, seen = team_id, set()
+        while node is not None and node not in seen:
+            if node in mine:
+                out.add(team_id)
+                break
+            seen.add(node)
+            node = parents.get(node)
+    return out
+
+
+def visible_posts(membership, qs: QuerySet[Post] | None = None) -> QuerySet[Post]:
+    """The posts ``membership`` may see.
+
+    A post with variants is visible when the member may see at least one of its variants'
+    channels (:func:`visible_variants`): a post that only goes to a restricted channel is
+    invisible — a 404, not a 403 — to members without a grant on that channel.
+
+    A post without variants (a draft whose channels are not chosen yet) has no channel to
+    decide, so it is visible to owners and admins, to its author, and to members whose role
+    may compose when the post has no team or its team is one of theirs or below one of theirs
+    (head office sees its regions' drafts). Viewers, analysts and moderators do not see other
+    people's channel-less drafts.
+
+    Owners and admins see everything. ``qs`` narrows an existing queryset of the organization's
+    posts (it is filtered, never widened); prefetches and ordering on it are kept.
+    """
+    if qs is None:
+        qs = Post.objects.for_org(membership.organization)
+    if membership.role in (Role.OWNER, Role.ADMIN):
+        return qs
+    org = membership.organization
+    any_variant = PostVariant.objects.for_org(org).filter(post=OuterRef("pk"))
+    seen_variant = visible_variants(membership, PostVariant.objects.for_org(org).filter(post=OuterRef("pk")))
+    without_channels = Q(author_id=membership.user_id)
+    if role_grants(membership.role, Capability.COMPOSE):
+        without_channels |= Q(team__isnull=True) | Q(team_id__in=_composable_team_ids(membership))
+    return qs.filter(Exists(seen_variant) | (~Exists(any_variant) & without_channels))
 
 
 @dataclass
@@ -22,10 +89,16 @@ class PostFilters:
     team_id: int | None = None
 
 
-def posts_of(organization, filters: PostFilters | None = None) -> QuerySet[Post]:
-    """Posts with their variants (and channels), campaign and author: a fixed number of queries."""
+def posts_of(organization, filters: PostFilters | None = None, *, membership=None) -> QuerySet[Post]:
+    """Posts with their variants (and channels), campaign and author: a fixed number of queries.
+
+    With ``membership`` (every page and API list passes it), only the posts and variants that
+    member may see (:func:`visible_posts`, :func:`visible_variants`).
+    """
     f = filters or PostFilters()
     qs = Post.objects.for_org(organization).select_related("campaign", "author", "team", "parent")
+    if membership is not None:
+        qs = visible_posts(membership, qs)
     if f.status:
         qs = qs.filter(status=f.status)
     if f.channel_id:
@@ -38,17 +111,20 @@ def posts_of(organization, filters: PostFilters | None = None) -> QuerySet[Post]
     if f.team_id:
         qs = qs.filter(team_id=f.team_id)
     variants = PostVariant.objects.for_org(organization).select_related("channel").order_by("channel__provider", "pk")
+    if membership is not None:
+        variants = visible_variants(membership, variants)
     return qs.prefetch_related(Prefetch("variants", queryset=variants)).order_by("-created_at", "-pk")
 
 
 def get_post_for_member(membership, post_id, *, need: str = Capability.VIEW) -> Post:
-    """Another organization's post and a missing one are the same 404; lacking ``need`` is a 403."""
+    """Another organization's post, a missing one and one the member may not see
+    (:func:`visible_posts`) are the same 404; lacking ``need`` is a 403."""
     try:
         post_id = int(post_id)
     except (TypeError, ValueError):
         raise Http404("No such post.") from None
-    post = (Post.objects.for_org(membership.organization).select_related("campaign", "author", "team", "parent")
-            .filter(pk=post_id).first())
+    qs = Post.objects.for_org(membership.organization).select_related("campaign", "author", "team", "parent")
+    post = visible_posts(membership, qs).filter(pk=post_id).first()
     if post is None:
         raise Http404("No such post.")
     if not can(membership, need, post):
@@ -73,18 +149,22 @@ def get_variant_for_member(membership, variant_id, *, post: Post | None = None,
     return variant
 
 
-def variants_of(post: Post) -> QuerySet[PostVariant]:
-    return PostVariant.objects.for_org(post.organization_id).filter(post=post).select_related("channel").order_by(
+def variants_of(post: Post, membership=None) -> QuerySet[PostVariant]:
+    """``post``'s variants; with ``membership``, only those on channels the member may see."""
+    qs = PostVariant.objects.for_org(post.organization_id).filter(post=post).select_related("channel").order_by(
         "channel__provider", "pk")
+    return qs if membership is None else visible_variants(membership, qs)
 
 
 def media_of(post: Post) -> QuerySet[PostMedia]:
     return PostMedia.objects.for_org(post.organization_id).filter(post=post).select_related("asset")
 
 
-def localizations_of(post: Post) -> QuerySet[Post]:
-    """The regional children of a head-office post (each keeps its link to the parent)."""
-    return Post.objects.for_org(post.organization_id).filter(parent=post).select_related("team").order_by("pk")
+def localizations_of(post: Post, membership=None) -> QuerySet[Post]:
+    """The regional children of a head-office post (each keeps its link to the parent); with
+    ``membership``, only those the member may see."""
+    qs = Post.objects.for_org(post.organization_id).filter(parent=post).select_related("team").order_by("pk")
+    return qs if membership is None else visible_posts(membership, qs)
 
 
 def campaigns_of(organization) -> QuerySet[Campaign]:
@@ -143,5 +223,5 @@ def authors_of(organization):
 __all__ = [
     "PostFilters", "assets_by_ids", "authors_of", "campaigns_of", "can_post_to", "composable_channels",
     "get_campaign", "get_post_for_member", "get_variant_for_member", "localizations_of", "media_library", "media_of",
-    "posts_of", "variants_of",
+    "posts_of", "variants_of", "visible_posts", "visible_variants",
 ]

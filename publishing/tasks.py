@@ -34,3 +34,37 @@ def publish_variant(variant_id: int, attempt_id: int) -> str:
 
     with audit_context(via="task"):
         return perform_attempt(attempt_id).outcome
+
+
+#: a batch stops starting new attempts after this long and hands the rest to a new task
+BATCH_BUDGET_SECONDS = 10.0
+
+
+@shared_task(name="publishing.tasks.publish_attempts", ignore_result=True, acks_late=True,
+             reject_on_worker_lost=True)
+def publish_attempts(attempt_ids: list[int]) -> int:
+    """Publish (or poll, or settle) a batch of claimed attempts, as the dispatcher enqueues them.
+
+    Same guarantees as :func:`publish_variant` for each attempt (the row decides; each attempt is
+    re-read and taken right before its own network call). A redelivered batch finds its attempts
+    taken or settled and does nothing twice. Attempts not started within the time budget go to
+    a new task (they stay claimed; if that enqueue fails their leases recover them).
+    """
+    from .services.scheduling import perform_attempts
+
+    with audit_context(via="task"):
+        results, left = perform_attempts(attempt_ids, budget_seconds=BATCH_BUDGET_SECONDS)
+    if left:
+        publish_attempts.delay(left)
+    return len(results)
+
+
+@shared_task(name="publishing.tasks.make_renditions", ignore_result=True, acks_late=True,
+             reject_on_worker_lost=True)
+def make_renditions(asset_id: int) -> bool:
+    """Make an uploaded image's renditions (enqueued when the upload commits). Idempotent: an asset
+    that already has them (made on demand meanwhile, or by a redelivery) is left alone."""
+    from .services.media import ensure_renditions_by_id
+
+    with audit_context(via="task"):
+        return ensure_renditions_by_id(asset_id)

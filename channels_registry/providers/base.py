@@ -253,6 +253,11 @@ class Provider:
         """Health check: who does this token act as? AuthExpired when it no longer works."""
         raise NotImplementedError
 
+    def account_facts(self, credentials: Credentials, account_id: str) -> dict[str, Any]:
+        """Facts about the account's server to keep on the channel (``Channel.metadata``), asked at
+        the health check: e.g. a Mastodon instance's own ``max_characters``. Empty: nothing to keep."""
+        return {}
+
     # Publishing -----------------------------------------------------------------------------
     def publish(self, credentials: Credentials, account_id: str, request: PublishRequest) -> PublishResult:
         raise NotImplementedError

@@ -332,6 +332,12 @@ class MastodonProvider(Provider):
             "supported_mime_types": tuple(media.get("supported_mime_types") or ()),
         }
 
+    def account_facts(self, credentials: Credentials, account_id: str) -> dict[str, Any]:
+        """The instance's own limits, kept on the channel: the composer counts against them."""
+        limits = self.instance_limits(self._base(credentials))
+        return {"max_characters": limits["max_characters"],
+                "max_media_attachments": limits["max_media_attachments"]}
+
     def instance_capabilities(self, instance_url: str) -> Capabilities:
         """The class capabilities narrowed (or widened) to what this instance reports."""
         limits = self.instance_limits(instance_url)

@@ -51,10 +51,13 @@ __all__ = [
     "assets_of",
     "best_rendition_for",
     "delete_media",
+    "ensure_renditions",
+    "ensure_renditions_by_id",
     "get_asset_for_member",
     "media_limits",
     "publish_file_for",
     "regenerate_renditions",
+    "renditions_pending",
     "set_media_alt_text",
     "set_media_focal_point",
     "upload_media",
@@ -191,7 +194,6 @@ def upload_media(organization, *, by, file, alt_text: str = "") -> UploadResult:
     if existing is not None:
         return UploadResult(existing, False)
 
-    rendered = processing.render_all(file, (0.5, 0.5)) if probe.kind == MediaAsset.Kind.IMAGE else []
     asset = MediaAsset(organization=organization, kind=probe.kind, original_name=name, mime_type=probe.mime_type,
                        size_bytes=size, width=probe.width, height=probe.height,
                        duration_seconds=probe.duration_seconds, sha256=sha, alt_text=alt_text,
@@ -202,11 +204,14 @@ def upload_media(organization, *, by, file, alt_text: str = "") -> UploadResult:
     try:
         with transaction.atomic():
             asset.save()
-            written += _save_renditions(asset, rendered)
             record_event(organization, "media.uploaded", obj=asset, actor=by.user, changes={
                 "name": name, "kind": probe.kind, "mime_type": probe.mime_type, "size_bytes": size,
                 "width": probe.width, "height": probe.height, "duration_seconds": probe.duration_seconds,
                 "codec": probe.codec, "sha256": sha})
+            if probe.kind == MediaAsset.Kind.IMAGE:
+                # Renditions are made by a worker after the commit (the upload request stays short).
+                asset_id = asset.pk
+                transaction.on_commit(lambda: _enqueue_renditions(asset_id))
     except IntegrityError:
         # The same bytes arrived twice at once (unique organization + sha256): keep the winner's.
         _delete_files(written)
@@ -218,6 +223,60 @@ def upload_media(organization, *, by, file, alt_text: str = "") -> UploadResult:
         _delete_files(written)
         raise
     return UploadResult(asset, True)
+
+
+def _enqueue_renditions(asset_id: int) -> None:
+    from publishing import tasks
+
+    try:
+        tasks.make_renditions.delay(asset_id)
+    except Exception:  # noqa: BLE001 - made on demand by the first composer check or publish instead
+        log.warning("Could not enqueue renditions of asset %s; they will be made on demand.", asset_id,
+                    exc_info=True)
+
+
+def renditions_pending(asset: MediaAsset) -> bool:
+    """An image whose renditions the worker has not made yet (the library shows "being prepared")."""
+    return asset.kind == MediaAsset.Kind.IMAGE and not asset.renditions.all()
+
+
+def ensure_renditions(asset: MediaAsset) -> bool:
+    """Make ``asset``'s renditions around its focal point if it has none; True when it made them.
+
+    Idempotent and safe to run at once in several processes: the rendering happens outside any
+    lock, then the asset row is locked and the renditions saved only if nobody saved them
+    meanwhile (else the files just made are deleted). Called by the ``make_renditions`` task after
+    an upload, and on demand by :func:`best_rendition_for` — so the composer's checks and the
+    scheduler never see an image "without renditions" just because the worker is behind.
+    Derived data of an audited upload: no audit entry of its own.
+    """
+    if asset.kind != MediaAsset.Kind.IMAGE:
+        return False
+    org_id = asset.organization_id
+    if MediaRendition.objects.for_org(org_id).filter(asset_id=asset.pk).exists():
+        return False
+    with asset.file.open("rb") as fh:
+        rendered = processing.render_all(fh, (asset.focal_x, asset.focal_y))
+    written: list[str] = []
+    made = False
+    try:
+        with transaction.atomic():
+            locked = MediaAsset.objects.for_org(org_id).select_for_update().filter(pk=asset.pk).first()
+            if locked is not None and not MediaRendition.objects.for_org(org_id).filter(asset=locked).exists():
+                written = _save_renditions(locked, rendered)
+                made = True
+    except BaseException:
+        _delete_files(written)
+        raise
+    if hasattr(asset, "_prefetched_objects_cache"):
+        asset._prefetched_objects_cache.pop("renditions", None)
+    return made
+
+
+def ensure_renditions_by_id(asset_id: int) -> bool:
+    """The task's entry: ids, not objects; a deleted asset is nothing to do."""
+    asset = MediaAsset.objects.unscoped().filter(pk=asset_id).first()
+    return False if asset is None else ensure_renditions(asset)
 
 
 def _save_renditions(asset: MediaAsset, rendered: Sequence[processing.RenderedImage]) -> list[str]:
@@ -399,6 +458,9 @@ def best_rendition_for(asset: MediaAsset, capabilities: Capabilities, format: st
     if asset.mime_type == "image/gif" and spec is not None and "image/gif" in spec.mime_types and format == "post":
         return None  # keep the animation
     renditions = _renditions(asset)
+    if not renditions and ensure_renditions(asset):
+        # the worker has not made them yet: made now, so what is checked is what is sent
+        renditions = _renditions(asset)
     if not renditions:
         return None
     if format in (PostVariant.Format.STORY, PostVariant.Format.REEL):

@@ -17,6 +17,19 @@ network call leaves the attempt ``unconfirmed`` and the variant ``publishing`` w
 dispatcher finds the lapsed lease and the variant is settled by ``find_existing`` (never by a
 blind retry).
 
+Batches: the dispatcher hands a worker up to 20 claimed attempts of one organization at once
+(:func:`perform_attempts`). Every attempt still goes through the same re-read and conditional
+take right before its own network call; the batch shares the reads (one query for the attempts,
+one for the media, one per channel for the credentials) and records the publishes the network
+confirmed together (:func:`_record_published_many`), with one audit entry per publish appended
+in one multi-row insert. Until that record commits, a confirmed attempt is "in flight" under its
+lease, exactly like a worker killed right after the network call: settled by asking the network.
+
+Lock order: every transaction that records an outcome locks the post row(s) first (in id order),
+then the attempt and variant rows, and appends to the audit chain (the organization row lock)
+last — the same order as schedule / cancel (post, variants, audit), so they cannot deadlock, and
+the organization's chain lock is held only from the append to the commit.
+
 Time zones: ``schedule_post`` takes an aware datetime. :func:`local_to_utc` turns a wall-clock
 time in a zone into UTC: a time that does not exist (the spring-forward gap) is moved forward by
 the length of the gap (02:30 in a one-hour gap → 03:30, the same rule Python's ``fold=0`` and
@@ -30,20 +43,20 @@ import random
 import time
 import uuid
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, can
 from accounts.selectors import team_subtree_ids
-from governance.services import record_event
+from governance.services import Entry, record_event, record_events
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
 from .. import hooks
@@ -64,6 +77,7 @@ __all__ = [
     "lift_freeze",
     "local_to_utc",
     "perform_attempt",
+    "perform_attempts",
     "publish_now",
     "retry_variant",
     "schedule_post",
@@ -400,19 +414,46 @@ def derive_post_status(statuses: list[str], current: str) -> str:
     return P.PARTIALLY_PUBLISHED if published else P.FAILED
 
 
+def _lock_posts(organization_id: int, post_ids) -> dict[int, str]:
+    """Lock ``post_ids`` (in id order) and return their statuses.
+
+    Every transaction that records a worker's outcome takes its posts' locks first, before any
+    variant row: the same order as schedule / cancel (post, then its variants), so the two never
+    deadlock. And two variants of one post finishing at once take turns: the second re-reads
+    the first's committed status before deriving the post's, so a post whose variants all went
+    out never stays "publishing".
+    """
+    return dict(Post.objects.for_org(organization_id).filter(pk__in=list(post_ids)).select_for_update()
+                .order_by("pk").values_list("pk", "status"))
+
+
+def _refresh_post_statuses(organization_id: int, current: dict[int, str], *, keep_cancelled: bool = False) -> None:
+    """Derive each post's status from its variants (``current``: the posts' locked statuses).
+
+    One query for every post's variants and one UPDATE per distinct new status.
+    """
+    wanted = {pk: st for pk, st in current.items()
+              if st not in (P.DRAFT, P.IN_REVIEW, P.APPROVED) and (st != P.CANCELLED or keep_cancelled)}
+    if not wanted:
+        return
+    statuses: dict[int, list[str]] = {pk: [] for pk in wanted}
+    for post_id, status in (PostVariant.objects.for_org(organization_id).filter(post_id__in=list(wanted))
+                            .order_by().values_list("post_id", "status")):
+        statuses[post_id].append(status)
+    changes: dict[str, list[int]] = {}
+    for post_id, old in wanted.items():
+        new = derive_post_status(statuses[post_id], old)
+        if old == P.CANCELLED and new not in (P.PUBLISHED, P.PARTIALLY_PUBLISHED):
+            continue
+        if new != old:
+            changes.setdefault(new, []).append(post_id)
+    now = timezone.now()
+    for new, ids in changes.items():
+        Post.objects.for_org(organization_id).filter(pk__in=ids).update(status=new, updated_at=now)
+
+
 def _refresh_post_status(organization_id: int, post_id: int, *, keep_cancelled: bool = False) -> None:
-    post = Post.objects.for_org(organization_id).filter(pk=post_id).only("status").first()
-    if post is None or post.status in (P.DRAFT, P.IN_REVIEW, P.APPROVED):
-        return
-    if post.status == P.CANCELLED and not keep_cancelled:
-        return
-    statuses = list(PostVariant.objects.for_org(organization_id).filter(post_id=post_id)
-                    .values_list("status", flat=True))
-    new = derive_post_status(statuses, post.status)
-    if post.status == P.CANCELLED and new not in (P.PUBLISHED, P.PARTIALLY_PUBLISHED):
-        return
-    if new != post.status:
-        Post.objects.for_org(organization_id).filter(pk=post_id).update(status=new, updated_at=timezone.now())
+    _refresh_post_statuses(organization_id, _lock_posts(organization_id, [post_id]), keep_cancelled=keep_cancelled)
 
 
 # --- Building the request ------------------------------------------------------------------------
@@ -438,7 +479,7 @@ def _reader(path: str):
     return read
 
 
-def build_request(variant: PostVariant, attempt: PublishAttempt, provider) -> object:
+def build_request(variant: PostVariant, attempt: PublishAttempt, provider, *, media_items=None) -> object:
     from channels_registry.media_urls import signed_media_url
     from channels_registry.providers.base import MediaItem, PublishRequest
 
@@ -447,8 +488,8 @@ def build_request(variant: PostVariant, attempt: PublishAttempt, provider) -> ob
     post = variant.post
     caps = provider.capabilities
     media = []
-    items = PostMedia.objects.for_org(post.organization_id).filter(post=post).select_related("asset").order_by(
-        "position", "pk")
+    items = media_items if media_items is not None else PostMedia.objects.for_org(post.organization_id).filter(
+        post=post).select_related("asset").order_by("position", "pk")
     for pm in items:
         # The same choice the composer validated: one rule for what is checked and what is sent.
         chosen = publish_file_for(pm.asset, caps, variant.format, alt_text=pm.alt_text)
@@ -501,6 +542,7 @@ def _abandon(attempt: PublishAttempt, reason: str) -> AttemptResult:
     same message has in flight is left to that worker.
     """
     with transaction.atomic():
+        posts = _lock_posts(attempt.organization_id, [attempt.variant.post_id])
         if not PublishAttempt.objects.for_org(attempt.organization_id).filter(
                 pk=attempt.pk, outcome=A.RUNNING).update(outcome=A.ABANDONED, finished_at=timezone.now(),
                                                           error=reason[:2000]):
@@ -518,7 +560,7 @@ def _abandon(attempt: PublishAttempt, reason: str) -> AttemptResult:
             _variant_qs(attempt).filter(status=V.PUBLISHING).update(
                 status=new, claimed_attempt=None, lease_expires_at=None, next_attempt_at=None,
                 content_version=post.version, updated_at=timezone.now())
-            _refresh_post_status(attempt.organization_id, post.pk)
+            _refresh_post_statuses(attempt.organization_id, posts)
     return AttemptResult(A.ABANDONED, detail=reason)
 
 
@@ -543,35 +585,66 @@ def _take(attempt: PublishAttempt) -> bool:
 
 
 def _record_published(attempt: PublishAttempt, result, *, late_reason: str = "") -> AttemptResult:
-    now = timezone.now()
-    with transaction.atomic():
-        _finish_attempt(attempt, A.PUBLISHED, external_id=result.external_id, error=late_reason)
-        # The network has it: record the truth even if someone cancelled meanwhile.
-        PostVariant.objects.for_org(attempt.organization_id).filter(pk=attempt.variant_id).exclude(
-            status=V.PUBLISHED).update(
-            status=V.PUBLISHED, external_id=result.external_id[:255], external_url=(result.url or "")[:1000],
-            published_at=now, failure_reason="", lease_expires_at=None, next_attempt_at=None,
-            updated_at=now)
-        variant = attempt.variant
-        record_event(attempt.organization, "post.variant_published", obj=variant,
-                     changes={"post": variant.post_id, "channel": variant.channel_id, "attempt": attempt.number,
-                              "external_id": result.external_id})
-        _refresh_post_status(attempt.organization_id, variant.post_id)
+    _record_published_many([(attempt, result, timezone.now())], late_reason=late_reason)
     return AttemptResult(A.PUBLISHED, V.PUBLISHED)
+
+
+def _record_published_many(items: list[tuple[PublishAttempt, object, datetime]], *, late_reason: str = "") -> None:
+    """Record that the network has each ``(attempt, result, answered_at)``: one transaction per
+    organization and a fixed number of statements whatever the number of items.
+
+    Posts locked first (:func:`_lock_posts`), the attempts and variants updated with one
+    ``UPDATE … CASE`` each, the posts' statuses derived once per post, and one audit entry per
+    publish appended last, in one multi-row insert (the organization's chain lock is held only
+    from there to the commit).
+    """
+    by_org: dict[int, list[tuple[PublishAttempt, object, datetime]]] = {}
+    for item in items:
+        by_org.setdefault(item[0].organization_id, []).append(item)
+    for org_id, group in by_org.items():
+        with transaction.atomic():
+            posts = _lock_posts(org_id, {a.variant.post_id for a, _r, _t in group})
+            entries = []
+            for attempt, result, _at in group:
+                variant = attempt.variant
+                entries.append(Entry("post.variant_published", obj=variant, changes={
+                    "post": variant.post_id, "channel": variant.channel_id, "attempt": attempt.number,
+                    "external_id": result.external_id}))
+            now = timezone.now()
+            attempt_ids = [a.pk for a, _r, _t in group]
+            variant_ids = [a.variant_id for a, _r, _t in group]
+            PublishAttempt.objects.for_org(org_id).filter(pk__in=attempt_ids).update(
+                outcome=A.PUBLISHED, error=late_reason[:2000], finished_at=now,
+                external_id=_by_pk({a.pk: r.external_id[:255] for a, r, _t in group}, models.CharField()))
+            # The network has it: record the truth even if someone cancelled meanwhile.
+            PostVariant.objects.for_org(org_id).filter(pk__in=variant_ids).exclude(status=V.PUBLISHED).update(
+                status=V.PUBLISHED, failure_reason="", lease_expires_at=None, next_attempt_at=None, updated_at=now,
+                external_id=_by_pk({a.variant_id: r.external_id[:255] for a, r, _t in group}, models.CharField()),
+                external_url=_by_pk({a.variant_id: (r.url or "")[:1000] for a, r, _t in group}, models.CharField()),
+                published_at=_by_pk({a.variant_id: t for a, _r, t in group}, models.DateTimeField()))
+            _refresh_post_statuses(org_id, posts)
+            record_events(group[0][0].organization, entries)
+
+
+def _by_pk(values: dict, output_field):
+    """``CASE id WHEN … THEN …``: one column set per row in a single UPDATE."""
+    return Case(*[When(pk=pk, then=Value(v, output_field=output_field)) for pk, v in values.items()],
+                output_field=output_field)
 
 
 def _record_failed(attempt: PublishAttempt, message: str, *, notify: bool = True) -> AttemptResult:
     now = timezone.now()
     with transaction.atomic():
+        posts = _lock_posts(attempt.organization_id, [attempt.variant.post_id])
         _finish_attempt(attempt, A.FAILED, error=message)
         changed = _variant_qs(attempt).exclude(status__in=[V.PUBLISHED, V.CANCELLED]).update(
             status=V.FAILED, failure_reason=message[:2000], lease_expires_at=None, next_attempt_at=None,
             updated_at=now)
         variant = attempt.variant
+        _refresh_post_statuses(attempt.organization_id, posts)
         record_event(attempt.organization, "post.variant_failed", obj=variant,
                      changes={"post": variant.post_id, "channel": variant.channel_id, "attempt": attempt.number,
                               "reason": message[:500]})
-        _refresh_post_status(attempt.organization_id, variant.post_id)
         if changed and notify:
             from publishing.notifications import notify_publish_failure
 
@@ -583,12 +656,13 @@ def _record_failed(attempt: PublishAttempt, message: str, *, notify: bool = True
 def _record_retry(attempt: PublishAttempt, message: str, *, wait: float, outcome: str = A.RETRY) -> AttemptResult:
     now = timezone.now()
     with transaction.atomic():
+        posts = _lock_posts(attempt.organization_id, [attempt.variant.post_id])
         _finish_attempt(attempt, outcome, error=message)
         _variant_qs(attempt).exclude(status__in=[V.PUBLISHED, V.CANCELLED, V.DRAFT]).update(
             status=V.SCHEDULED, claimed_attempt=None, lease_expires_at=None,
             next_attempt_at=now + timedelta(seconds=max(0.0, wait)), failure_reason=message[:2000],
             updated_at=now)
-        _refresh_post_status(attempt.organization_id, attempt.variant.post_id)
+        _refresh_post_statuses(attempt.organization_id, posts)
     return AttemptResult(outcome, V.SCHEDULED, message)
 
 
@@ -652,7 +726,18 @@ def _handle_error(attempt: PublishAttempt, exc) -> AttemptResult:
 _providers: dict[tuple[str, str], object] = {}
 
 
-def _provider_and_credentials(channel):
+@dataclass
+class _Batch:
+    """What one worker batch reads once and shares: each channel's decrypted credentials (read
+    when its first attempt of the batch starts, so never older than the batch), the posts'
+    media, and the publishes the network confirmed, recorded together at the end."""
+
+    credentials: dict = field(default_factory=dict)
+    media: dict = field(default_factory=dict)
+    published: list = field(default_factory=list)
+
+
+def _provider_and_credentials(channel, batch: _Batch | None = None):
     """The channel's provider (one per network and configuration in this process: building one
     builds an HTTP client and its TLS context, which costs more than the publish itself) and
     its decrypted credentials."""
@@ -662,10 +747,14 @@ def _provider_and_credentials(channel):
     provider = _providers.get(key)
     if provider is None:
         provider = _providers[key] = provider_for(channel)
-    return provider, credentials_for(channel)
+    if batch is None:
+        return provider, credentials_for(channel)
+    if channel.pk not in batch.credentials:
+        batch.credentials[channel.pk] = credentials_for(channel)
+    return provider, batch.credentials[channel.pk]
 
 
-def _publish(attempt: PublishAttempt) -> AttemptResult:
+def _publish(attempt: PublishAttempt, batch: _Batch | None = None) -> AttemptResult:
     from channels_registry.providers.errors import ProviderError
 
     variant = attempt.variant
@@ -673,8 +762,9 @@ def _publish(attempt: PublishAttempt) -> AttemptResult:
         return _record_failed(attempt, _("The channel %(channel)s is not active: reconnect it, then retry.")
                               % {"channel": variant.channel.handle or variant.channel.name})
     try:
-        provider, credentials = _provider_and_credentials(variant.channel)
-        request = build_request(variant, attempt, provider)
+        provider, credentials = _provider_and_credentials(variant.channel, batch)
+        request = build_request(variant, attempt, provider,
+                                media_items=None if batch is None else batch.media.get(variant.post_id, []))
     except ApplicationError as exc:
         return _record_failed(attempt, exc.message)
     wait = seconds_until_due(variant)
@@ -691,6 +781,12 @@ def _publish(attempt: PublishAttempt) -> AttemptResult:
         return _record_unconfirmed(attempt, f"{type(exc).__name__}: {exc}")
     if result.status == "pending":
         return _record_pending(attempt, result)
+    if batch is not None:
+        # Recorded with the rest of the batch; until then the attempt is "in flight"
+        # (unconfirmed, no finished_at) under its lease, so a worker killed before the record
+        # leaves it to be settled by asking the network, never sent again.
+        batch.published.append((attempt, result, timezone.now()))
+        return AttemptResult(A.PUBLISHED, V.PUBLISHED)
     return _record_published(attempt, result)
 
 
@@ -745,6 +841,7 @@ def _settle(attempt: PublishAttempt) -> AttemptResult:
     if post is None or post.status not in _POST_MAY_PUBLISH or post.version != attempt.content_version:
         # Not out, and meanwhile cancelled, unapproved or edited: it must not go out in this form.
         with transaction.atomic():
+            _lock_posts(attempt.organization_id, [variant.post_id])
             _finish_attempt(attempt, A.ABANDONED, error="Not on the network; the post changed meanwhile.")
             new = V.CANCELLED if post is None or post.status == P.CANCELLED else (
                 V.SCHEDULED if post.status in _POST_MAY_PUBLISH else V.DRAFT)
@@ -764,19 +861,80 @@ def perform_attempt(attempt_id: int) -> AttemptResult:
     attempt = _load(attempt_id)
     if attempt is None:
         return AttemptResult(A.ABANDONED, detail="no such attempt (the post was deleted)")
+    return _perform(attempt)
+
+
+def _perform(attempt: PublishAttempt, batch: _Batch | None = None) -> AttemptResult:
     variant = attempt.variant
     if variant.claimed_attempt_id != attempt.pk or variant.status != V.PUBLISHING:
         if attempt.outcome == A.RUNNING:
             return _abandon(attempt, "The variant is no longer claimed by this attempt.")
         return AttemptResult(attempt.outcome, variant.status, "not claimed by this attempt: nothing to do")
     if attempt.outcome == A.RUNNING:
-        return _publish(attempt)
+        return _publish(attempt, batch)
     if attempt.outcome == A.PENDING:
         return _check_pending(attempt)
     if attempt.outcome == A.UNCONFIRMED and attempt.finished_at is not None:
         return _settle(attempt)
     # UNCONFIRMED with no finished_at: another worker has it in flight right now.
     return AttemptResult(attempt.outcome, variant.status, "in flight elsewhere")
+
+
+def perform_attempts(attempt_ids: list[int], *, budget_seconds: float | None = None
+                     ) -> tuple[list[AttemptResult], list[int]]:
+    """The worker's step for a batch of claimed attempts (one task from the dispatcher).
+
+    Each attempt goes through exactly the checks of :func:`perform_attempt` — the conditional
+    take right before its own network call included — in due order. What the batch shares is
+    reading: the attempts, variants, posts and channels in one query, the posts' media in one,
+    each channel's credentials once; and the publishes the network confirmed are recorded
+    together at the end (:func:`_record_published_many`: a fixed number of statements and one
+    audit append per organization). The other outcomes (errors, retries, pending, settling)
+    are rare and recorded one by one, as by :func:`perform_attempt`.
+
+    ``budget_seconds``: stop starting new attempts after this long and return the ids not
+    started (the caller re-enqueues them; they stay claimed under their leases), so one slow
+    network does not hold a whole batch back. Returns ``(results, ids not started)``.
+    """
+    started = time.monotonic()
+    attempts = list(PublishAttempt.objects.unscoped().filter(pk__in=list(attempt_ids)).select_related(
+        "variant__post__campaign", "variant__channel", "organization"))
+    attempts.sort(key=lambda a: (max(d for d in (a.variant.due_at, a.variant.next_attempt_at, a.started_at)
+                                     if d is not None), a.pk))
+    batch = _Batch()
+    to_publish = {a.variant.post_id for a in attempts if a.outcome == A.RUNNING}
+    if to_publish:
+        for pm in (PostMedia.objects.unscoped().filter(post_id__in=to_publish).select_related("asset")
+                   .order_by("position", "pk")):
+            batch.media.setdefault(pm.post_id, []).append(pm)
+    results: list[AttemptResult] = []
+    left: list[int] = []
+    try:
+        for i, attempt in enumerate(attempts):
+            if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+                left = [a.pk for a in attempts[i:]]
+                break
+            try:
+                results.append(_perform(attempt, batch))
+            except Exception:  # noqa: BLE001 - one attempt's bug must not stop the others; its lease recovers it
+                log.exception("attempt %s of variant %s raised", attempt.pk, attempt.variant_id)
+                results.append(AttemptResult(A.UNCONFIRMED, detail="raised; left to its lease"))
+    finally:
+        _record_published_many(batch.published)
+    return results, left
+
+
+def new_attempts(variants: list[PostVariant]) -> dict[int, PublishAttempt]:
+    """The next attempt of each of ``variants`` (with their posts loaded; the caller holds the
+    claims), bound to its post's current version: two statements for the whole batch."""
+    if not variants:
+        return {}
+    last = dict(PublishAttempt.objects.unscoped().filter(variant_id__in=[v.pk for v in variants])
+                .values("variant_id").annotate(last=Max("number")).values_list("variant_id", "last"))
+    rows = [PublishAttempt(organization_id=v.organization_id, variant_id=v.pk, number=(last.get(v.pk) or 0) + 1,
+                           idempotency_key=uuid.uuid4().hex, content_version=v.post.version) for v in variants]
+    created = PublishAttempt.objects.unscoped().bulk_create(rows)
+    return {a.variant_id: a for a in created}
 
 
 def new_attempt(variant: PostVariant, *, content_version: int) -> PublishAttempt:

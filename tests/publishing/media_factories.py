@@ -60,7 +60,11 @@ def upload_file(data: bytes, name: str, content_type: str = "application/octet-s
 
 
 def upload(org, membership, data: bytes, name: str = "photo.jpg", **kw):
-    return media_services.upload_media(org, by=membership, file=upload_file(data, name), **kw)
+    """Upload as a person would, then let the worker's ``make_renditions`` run (enqueued on commit)."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return media_services.upload_media(org, by=membership, file=upload_file(data, name), **kw)
 
 
 def red_centre(image: Image.Image) -> tuple[float, float] | None:

@@ -9,14 +9,18 @@ from publishing.models import MediaAsset, Post, PostMedia
 from .media_factories import image_bytes, media_root, upload, video_bytes  # noqa: F401
 
 
-def test_uploading_through_the_api_stores_once_and_returns_renditions(alice_api, org_a):
+def test_uploading_through_the_api_stores_once_and_returns_renditions(alice_api, org_a,
+                                                                     django_capture_on_commit_callbacks):
     data = image_bytes(1600, 1200)
-    first = alice_api.post("/api/v1/media/", {"file": SimpleUploadedFile("a.jpg", data), "alt_text": "Alt"},
-                           format="multipart")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = alice_api.post("/api/v1/media/", {"file": SimpleUploadedFile("a.jpg", data), "alt_text": "Alt"},
+                               format="multipart")
     assert first.status_code == 201, first.content
     body = first.json()
     assert body["kind"] == "image" and body["width"] == 1600 and body["alt_text"] == "Alt"
-    assert {r["preset"] for r in body["renditions"]} == {"feed_4_5", "square", "link_1_91", "landscape_16_9",
+    assert body["renditions"] == []  # made by a worker once the upload commits …
+    made = alice_api.get(f"/api/v1/media/{body['id']}/").json()  # … (the eager task ran on commit)
+    assert {r["preset"] for r in made["renditions"]} == {"feed_4_5", "square", "link_1_91", "landscape_16_9",
                                                          "story_9_16"}
     again = alice_api.post("/api/v1/media/", {"file": SimpleUploadedFile("b.jpg", data)}, format="multipart")
     assert again.status_code == 200 and again.json()["id"] == body["id"]

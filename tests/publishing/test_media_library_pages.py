@@ -22,12 +22,18 @@ def test_uploading_a_pdf_named_jpg_on_the_page_shows_the_reason(alice_client, or
     assert not MediaAsset.objects.for_org(org_a).exists()
 
 
-def test_uploading_an_image_on_the_page_opens_its_details(alice_client, org_a):
-    response = alice_client.post(_url("media_list", org_a), {
-        "file": SimpleUploadedFile("team.jpg", image_bytes(1200, 900), content_type="image/jpeg"),
-        "alt_text": "The team at the launch"})
+def test_uploading_an_image_on_the_page_opens_its_details(alice_client, org_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as after_commit:
+        response = alice_client.post(_url("media_list", org_a), {
+            "file": SimpleUploadedFile("team.jpg", image_bytes(1200, 900), content_type="image/jpeg"),
+            "alt_text": "The team at the launch"})
     asset = MediaAsset.objects.for_org(org_a).get()
     assert response.status_code == 302 and response["Location"] == _url("media_detail", org_a, asset_id=asset.pk)
+    # the renditions are made by a worker after the upload commits: until then, "being prepared"
+    assert "being prepared" in alice_client.get(response["Location"]).content.decode()
+    assert "renditions being prepared" in alice_client.get(_url("media_list", org_a)).content.decode()
+    for callback in after_commit:
+        callback()  # the make_renditions task (eager in tests)
     page = alice_client.get(response["Location"]).content.decode()
     assert "team.jpg" in page and "The team at the launch" in page
     for preset in ("feed_4_5", "square", "link_1_91", "landscape_16_9", "story_9_16"):
