@@ -37,7 +37,8 @@ def _channel_label(channel, names: dict[str, str]) -> str:
 
 
 class ComposeForm(ServiceFormMixin, forms.Form):
-    ACTIONS = [("save", _("Save draft")), ("schedule", _("Schedule")), ("publish", _("Publish now"))]
+    ACTIONS = [("save", _("Save draft")), ("schedule", _("Schedule")), ("publish", _("Publish now")),
+               ("submit", _("Submit for approval"))]
 
     title = forms.CharField(label=_("Internal title"), required=False, max_length=200,
                             help_text=_("Only your team sees it."))
@@ -76,7 +77,10 @@ class ComposeForm(ServiceFormMixin, forms.Form):
         self.fields["groups"].choices = [(str(g.pk), g.name) for g in groups]
         self.asset_map = {a.pk: a for a in assets}
         self.fields["media"].choices = [(str(a.pk), a.original_name) for a in assets]
-        self.fields["campaign"].queryset = campaigns_of(organization)
+        # archived campaigns leave the picker (a post already in one keeps it)
+        current = (self.initial or {}).get("campaign")
+        self.fields["campaign"].queryset = campaigns_of(organization).filter(archived_at__isnull=True) | (
+            campaigns_of(organization).filter(pk=current) if current else campaigns_of(organization).none())
         self.fields["team"].queryset = teams_of(organization).order_by("name")
 
     def selected_channels(self) -> list:

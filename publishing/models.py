@@ -40,6 +40,8 @@ class Campaign(TenantModel):
     utm_medium = models.CharField(_("UTM medium"), max_length=100, blank=True, default="social")
     utm_campaign = models.CharField(_("UTM campaign"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
+    #: archived campaigns leave the pickers and the calendar's bands; their posts keep them
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
@@ -139,6 +141,8 @@ class Post(TenantModel):
     #: when it goes out (UTC) and the zone the person meant (for display and DST-safe edits)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     schedule_timezone = models.CharField(max_length=64, blank=True)
+    #: the calendar slot of a post that is not scheduled yet (UTC): set in the composer or by dropping a draft
+    planned_at = models.DateTimeField(_("planned for"), null=True, blank=True)
     tags = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -149,6 +153,7 @@ class Post(TenantModel):
             models.Index(fields=["organization", "status"], name="post_org_status"),
             models.Index(fields=["organization", "scheduled_at"], name="post_org_scheduled"),
             models.Index(fields=["organization", "parent"], name="post_org_parent"),
+            models.Index(fields=["organization", "planned_at"], name="post_org_planned"),
         ]
 
     def __str__(self) -> str:
@@ -301,3 +306,95 @@ class PublishingFreeze(TenantModel):
                 name="freeze_scope_target",
             )
         ]
+
+
+# --- The editorial calendar (issue 5) ----------------------------------------------------------------
+
+
+class CalendarNote(TenantModel):
+    """A note on the organization's calendar for a range of days (a launch, a blackout, a reminder)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("note"), blank=True)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    #: empty = the whole organization; else the team (and its sub-teams) it concerns
+    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        indexes = [models.Index(fields=["organization", "starts_on", "ends_on"], name="calnote_org_dates")]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
+                                              name="calnote_ends_after_start")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class HolidayRegion(TenantModel):
+    """The public-holiday countries a team (a region) follows; ``team`` empty = the organization's default."""
+
+    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
+    #: ISO 3166-1 alpha-2 codes understood by the ``holidays`` package ("ID", "SG", …)
+    countries = models.JSONField(_("holiday countries"), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "team"], name="holidayregion_unique_team"),
+            models.UniqueConstraint(fields=["organization"], condition=Q(team__isnull=True),
+                                    name="holidayregion_unique_default"),
+        ]
+        indexes = [models.Index(fields=["organization", "team"], name="holidayregion_org_team")]
+
+
+class CadenceTarget(TenantModel):
+    """How many posts a week a channel should get (min–max); the calendar marks gaps and overloads."""
+
+    channel = models.ForeignKey("channels_registry.Channel", on_delete=models.CASCADE, related_name="+")
+    min_per_week = models.PositiveSmallIntegerField(_("at least (posts a week)"), default=0)
+    max_per_week = models.PositiveSmallIntegerField(_("at most (posts a week)"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["channel_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "channel"], name="cadence_unique_channel"),
+            models.CheckConstraint(condition=Q(max_per_week__gte=models.F("min_per_week")),
+                                   name="cadence_max_at_least_min"),
+        ]
+        indexes = [models.Index(fields=["organization", "channel"], name="cadence_org_channel")]
+
+
+class CalendarShareLink(TenantModel):
+    """A read-only view of the calendar for someone without an account: signed, expiring, revocable.
+
+    Only a SHA-256 of the token's random part is stored; the filters are frozen when it is created.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    token_hash = models.CharField(max_length=64, unique=True)
+    #: the calendar filters chosen by the creator (team, channel, network, campaign, status, author)
+    filters = models.JSONField(default=dict, blank=True)
+    #: the zone the shared calendar and its feed are shown in
+    timezone = models.CharField(max_length=64, default="UTC")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="calshare_org_created")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > dj_timezone.now()

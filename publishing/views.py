@@ -21,9 +21,12 @@ from socialops.errors import ApplicationError, ValidationFailed
 
 from . import selectors
 from . import services as publishing_services
-from .forms import CampaignForm, ComposeForm, CsvImportForm, LocalizeForm, PostFilterForm
+from .forms import ComposeForm, CsvImportForm, LocalizeForm, PostFilterForm
+from .forms_calendar import CampaignEditForm
 from .models import Post, PostMedia, PostVariant
 from .services import authoring
+from .services import calendar as calendar_services
+from .views_calendar import compose_initial_at, viewer_zone
 
 PAGE_SIZE = 25
 LIBRARY_SIZE = 60
@@ -91,7 +94,8 @@ def _panels(channels, *, selected_ids, texts, formats, errors, link_for) -> list
         if caps.reels:
             fmts.append(("reel", _("Reel")))
         out.append(Panel(
-            channel=channel, network=authoring.network_name(channel.provider), limit=caps.text_limit,
+            channel=channel, network=authoring.network_name(channel.provider),
+            limit=authoring.text_limit_for(channel, caps),
             counting=caps.text_counting, first_comment=caps.first_comment, formats=fmts,
             selected=channel.pk in selected_ids, text=texts.get(channel.pk, ""),
             overridden=channel.pk in texts, format=formats.get(channel.pk, "post"),
@@ -122,7 +126,8 @@ def _schedule_at(form) -> tuple[datetime | None, str]:
 def _both_zones(at: datetime | None, zone_name: str) -> dict | None:
     if at is None:
         return None
-    return {"utc": at, "zone": zone_name, "local": at.astimezone(zoneinfo.ZoneInfo(zone_name)),
+    # "local" is the naive wall clock in the post's zone: |date would convert an aware value to the viewer's zone.
+    return {"utc": at, "zone": zone_name, "local": at.astimezone(zoneinfo.ZoneInfo(zone_name)).replace(tzinfo=None),
             "mine": timezone.localtime(at), "my_zone": _user_zone()}
 
 
@@ -160,6 +165,8 @@ def _save_composition(request, form, post: Post | None) -> Post:
             if publish is None:
                 raise ValidationFailed(_("Publishing is not available on this server yet; save a draft."))
             post = publish(post, by=by)
+        else:  # a draft's date and time plan it on the calendar (publishing/services/calendar.py)
+            post = calendar_services.plan_from_composer(post, by=by, at=_schedule_at(form)[0])
     return post
 
 
@@ -183,8 +190,8 @@ def _compose_page(request, post: Post | None):
         formats = {v.channel_id: v.format for v in variants}
         chosen_media = [m.asset_id for m in items]
         alt_of = {m.asset_id: m.alt_text for m in items}
-        local = timezone.localtime(post.scheduled_at, zoneinfo.ZoneInfo(post.schedule_timezone or _user_zone())) \
-            if post.scheduled_at else None
+        slot = post.scheduled_at or post.planned_at  # a draft shows its calendar plan
+        local = timezone.localtime(slot, zoneinfo.ZoneInfo(post.schedule_timezone or _user_zone())) if slot else None
         initial = {"title": post.title, "text": post.text, "link_url": post.link_url,
                    "first_comment": post.first_comment, "campaign": post.campaign_id, "team": post.team_id,
                    "channels": [str(i) for i in selected_ids], "media": [str(i) for i in chosen_media],
@@ -193,6 +200,7 @@ def _compose_page(request, post: Post | None):
     else:
         zone = channels[0].timezone if len(channels) == 1 else _user_zone()
         initial = {"schedule_timezone": zone, "team": None}
+        initial.update(compose_initial_at(request.GET.get("at"), viewer_zone(request)))  # from the calendar
     form = ComposeForm(request.POST or None, initial=initial, organization=org, channels=channels, groups=groups,
                        assets=assets)
     errors: dict[str, list[str]] = {}
@@ -210,6 +218,8 @@ def _compose_page(request, post: Post | None):
             else:
                 done = {"schedule": _("Post scheduled."), "publish": _("Post sent for publishing.")}
                 messages.success(request, done.get(form.cleaned_data.get("action") or "save", _("Draft saved.")))
+                if form.cleaned_data.get("action") == "submit":
+                    return _to_approval_submit(org, saved, form)
                 return redirect("post_detail", org_slug=org.slug, post_id=saved.pk)
         else:
             selected_ids = {int(i) for i in request.POST.getlist("channels") if i.isdigit()}
@@ -226,6 +236,20 @@ def _compose_page(request, post: Post | None):
         "groups": groups, "media_library_url": _media_library_url(org),
         "may_publish": can(member, Capability.PUBLISH),
     })
+
+
+def _to_approval_submit(org, post: Post, form):
+    """"Submit for approval" saved the draft; the approvals app confirms the workflow and the requested time."""
+    from urllib.parse import urlencode
+
+    d = form.cleaned_data
+    query = {"date": d.get("schedule_date") or "", "time": (d.get("schedule_time") or "") and d["schedule_time"].strftime("%H:%M"),
+             "tz": d.get("schedule_timezone") or ""}
+    try:
+        url = reverse("approval_submit", kwargs={"org_slug": org.slug, "post_id": post.pk})
+    except NoReverseMatch:
+        return redirect("post_detail", org_slug=org.slug, post_id=post.pk)
+    return redirect(url + "?" + urlencode({k: v for k, v in query.items() if v}))
 
 
 @require_http_methods(["GET", "POST"])
@@ -269,7 +293,8 @@ def compose_preview(request, org_slug):
             body = authoring.variant_publish_text(variant, post)
             previews.append({
                 "channel": channel, "network": authoring.network_name(channel.provider), "text": body,
-                "length": authoring.measure_text(body, caps.text_counting), "limit": caps.text_limit,
+                "length": authoring.measure_text(body, caps.text_counting),
+                "limit": authoring.text_limit_for(channel, caps),
                 "link": authoring.variant_link(variant, post), "first_comment": variant.first_comment,
                 "format": variant.format, "media": items,
                 "errors": authoring.check_variant(variant, post, items, for_draft=False),
@@ -294,7 +319,7 @@ def post_list(request, org_slug):
         d = form.cleaned_data
         filters = selectors.PostFilters(status=d.get("status") or "", channel_id=d.get("channel"),
                                         campaign_id=d.get("campaign"), author_id=d.get("author"))
-    page = Paginator(selectors.posts_of(org, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.posts_of(org, filters, membership=member), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "publishing/post_list.html", {
@@ -312,7 +337,7 @@ def _network_names() -> dict[str, str]:
 def post_detail(request, org_slug, post_id):
     post = selectors.get_post_for_member(request.membership, post_id)
     member = request.membership
-    variants = list(selectors.variants_of(post))
+    variants = list(selectors.variants_of(post, member))
     names = _network_names()
     for v in variants:
         v.network_name = names.get(v.channel.provider, v.channel.provider)
@@ -324,7 +349,7 @@ def post_detail(request, org_slug, post_id):
                                    Post.Status.CANCELLED)
     return render(request, "publishing/post_detail.html", {
         "post": post, "variants": variants, "media": list(selectors.media_of(post)),
-        "localizations": list(selectors.localizations_of(post)), "schedule": schedule,
+        "localizations": list(selectors.localizations_of(post, member)), "schedule": schedule,
         "may_compose": can(member, Capability.COMPOSE, post), "may_publish": can(member, Capability.PUBLISH, post),
         "editable": editable, "problems": authoring.validate_post(post) if editable else {},
     })
@@ -384,7 +409,7 @@ def campaign_list(request, org_slug):
     _require(request, Capability.VIEW)
     org = request.organization
     may_manage = can(request.membership, Capability.PUBLISH)
-    form = CampaignForm(request.POST or None)
+    form = CampaignEditForm(request.POST or None, organization=org)
     if request.method == "POST":
         _require(request, Capability.PUBLISH)
         if form.is_valid():

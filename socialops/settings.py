@@ -366,3 +366,16 @@ CELERY_BEAT_SCHEDULE.update({
     # a tick nobody ran within 10 s is dropped (the next one does the same work)
     "publishing-dispatch": {"task": "publishing.tasks.dispatch", "schedule": 2.0, "options": {"expires": 10}},
 })
+
+# --- Notifications (accounts/notifications.py) ----------------------------------------------------
+# Read notifications (and the dedupe markers of reminders) older than this are deleted nightly.
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 90)
+CELERY_BEAT_SCHEDULE.update({
+    "notifications-purge-read": {"task": "accounts.tasks.purge_old_notifications", "schedule": 24 * 3600.0},
+})
+
+# --- Approvals SLA sweep (approvals/tasks.py) ------------------------------------------------------
+# Every minute: remind approvers before a stage's SLA runs out, escalate to the backup when it has.
+CELERY_BEAT_SCHEDULE.update({
+    "approvals-sla-sweep": {"task": "approvals.tasks.sweep_approval_slas", "schedule": 60.0, "options": {"expires": 50}},
+})

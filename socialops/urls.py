@@ -4,12 +4,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from accounts import api_notifications as accounts_notifications_api
 from accounts import urls as accounts_urls
+from approvals import api as approvals_api
+from approvals import urls as approvals_urls
 from channels_registry import api as channels_api
 from channels_registry import urls as channels_urls
 from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
 from publishing import api as publishing_api
+from publishing import api_calendar as publishing_calendar_api
 from publishing import api_media as publishing_media_api
 from publishing import api_scheduling as publishing_scheduling_api
 from publishing import urls as publishing_urls
@@ -21,6 +25,7 @@ router.include_root_view = False
 router.register("teams", accounts_api.TeamViewSet, basename="team")
 router.register("members", accounts_api.MemberViewSet, basename="member")
 router.register("invitations", accounts_api.InvitationViewSet, basename="invitation")
+router.register("notifications", accounts_notifications_api.NotificationViewSet, basename="notification")
 router.register("channels", channels_api.ChannelViewSet, basename="channel")
 router.register("channel-groups", channels_api.ChannelGroupViewSet, basename="channel-group")
 router.register("channel-grants", channels_api.ChannelGrantViewSet, basename="channel-grant")
@@ -31,6 +36,18 @@ router.register("variants", publishing_api.VariantViewSet, basename="variant")
 router.register("posts", publishing_scheduling_api.PostSchedulingViewSet, basename="post-scheduling")
 router.register("variants", publishing_scheduling_api.VariantSchedulingViewSet, basename="variant-scheduling")
 router.register("publishing-freezes", publishing_scheduling_api.PublishingFreezeViewSet, basename="publishing-freeze")
+# The editorial calendar (publishing/api_calendar.py): /posts/{id}/move/ shares the posts prefix.
+router.register("calendar/events", publishing_calendar_api.CalendarEventsViewSet, basename="calendar-events")
+router.register("posts", publishing_calendar_api.PostCalendarViewSet, basename="post-calendar")
+router.register("campaigns", publishing_calendar_api.CampaignViewSet, basename="campaign")
+router.register("calendar-notes", publishing_calendar_api.CalendarNoteViewSet, basename="calendar-note")
+router.register("cadence-targets", publishing_calendar_api.CadenceTargetViewSet, basename="cadence-target")
+router.register("holiday-regions", publishing_calendar_api.HolidayRegionViewSet, basename="holiday-region")
+router.register("calendar-share-links", publishing_calendar_api.CalendarShareLinkViewSet,
+                basename="calendar-share-link")
+router.register("approval-workflows", approvals_api.WorkflowViewSet, basename="approval-workflow")
+router.register("approval-requests", approvals_api.ApprovalRequestViewSet, basename="approval-request")
+router.register("post-comments", approvals_api.PostCommentViewSet, basename="post-comment")
 
 api_v1 = [
     path(
@@ -42,12 +59,13 @@ api_v1 = [
 ]
 
 org_urlpatterns = (accounts_urls.org_urlpatterns + governance_urls.org_urlpatterns + channels_urls.org_urlpatterns
-                   + publishing_urls.org_urlpatterns)
+                   + publishing_urls.org_urlpatterns + approvals_urls.org_urlpatterns)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Public by design: networks pull media through signed, expiring links (channels_registry.media_urls).
     path("media/s/<str:signed>/", signed_media, name="signed_media"),
+    *publishing_urls.public_urlpatterns,  # the read-only calendar share links and their iCal feed
     path("accounts/", include("allauth.urls")),
     path("o/<slug:org_slug>/", include(org_urlpatterns)),
     path("api/v1/", include(api_v1)),
@@ -60,4 +78,5 @@ urlpatterns = [
     ),
     *channels_urls.urlpatterns,
     *accounts_urls.urlpatterns,
+    *approvals_urls.urlpatterns,
 ]

@@ -105,7 +105,23 @@ def _freezes(world: World) -> None:
     world.b_markers += ["Bravo Secret Freeze"]
 
 
-WORLD_BUILDERS: list[Callable[[World], None]] = [_accounts, _channels, _media, _posts, _freezes]
+def _notifications(world: World) -> None:
+    """B's owner has an unread notification in B (A's owner has one in A, so A's pages are not empty)."""
+    from django.test import TestCase
+
+    from accounts.notifications import NotificationKind, notify
+
+    with TestCase.captureOnCommitCallbacks(execute=False):  # no e-mail needed
+        (note,) = notify(world.org_b, recipients=[world.bob_m], kind=NotificationKind.COMMENT, template="generic",
+                         context={"title": "Bravo Secret Notification", "message": "Bravo secret notice body"},
+                         url="/o/bravo/")
+        notify(world.org_a, recipients=[world.alice_m], kind=NotificationKind.COMMENT, template="generic",
+               context={"title": "Alpha notice", "message": "Alpha body"}, url="/o/alpha/")
+    world.b.update(notification=note)
+    world.b_markers += ["Bravo Secret Notification", "Bravo secret notice body"]
+
+
+WORLD_BUILDERS: list[Callable[[World], None]] = [_accounts, _channels, _media, _posts, _freezes, _notifications]
 
 KWARGS: dict[str, Callable[[World], Any]] = {
     "team_id": lambda w: w.b["team"].pk,
@@ -124,6 +140,7 @@ KWARGS: dict[str, Callable[[World], Any]] = {
     "post_id": lambda w: w.b["post"].pk,
     "variant_id": lambda w: w.b["variant"].pk,
     "campaign_id": lambda w: w.b["campaign"].pk,
+    "notification_id": lambda w: w.b["notification"].pk,
 }
 
 ROUTE_KWARGS: dict[str, dict[str, Callable[[World], Any]]] = {
@@ -148,6 +165,7 @@ ROUTE_KWARGS: dict[str, dict[str, Callable[[World], Any]]] = {
     "variant-scheduling-retry": {"pk": lambda w: w.b["variant"].pk},
     "publishing-freeze-detail": {"pk": lambda w: w.b["freeze"].pk},
     "publishing-freeze-lift": {"pk": lambda w: w.b["freeze"].pk},
+    "notification-read": {"pk": lambda w: w.b["notification"].pk},
 }
 
 NOT_TENANT_DATA: dict[str, str] = {
@@ -158,3 +176,89 @@ NOT_TENANT_DATA: dict[str, str] = {
     "channel_connect_callback": "names a network; the organization comes from the attempt the state names",
     "channel_webhook": "public: names a network; pushes are verified by signature, never tied to the caller",
 }
+
+
+# --- The editorial calendar (issue 5) ----------------------------------------------------------------
+
+def _calendar(world: World) -> None:
+    """B's calendar note, cadence target, holiday set and share link (B's campaign and post come from _posts)."""
+    from publishing.services import calendar as calendar_services
+
+    org_b, bob_m = world.org_b, world.bob_m
+    note = calendar_services.create_note(org_b, by=bob_m, title="Bravo Secret Note", body="Bravo secret note body",
+                                         starts_on=__import__("datetime").date(2026, 1, 5))
+    target = calendar_services.set_cadence_target(world.b["channel"], by=bob_m, min_per_week=2, max_per_week=4)
+    region = calendar_services.set_holiday_countries(org_b, by=bob_m, team=world.b["team"], countries=["SG"])
+    link, token = calendar_services.create_share_link(org_b, by=bob_m, name="Bravo Secret Share", filters={})
+    world.b.update(note=note, cadence_target=target, holiday_region=region, share_link=link, share_token=token)
+    world.b_markers += ["Bravo Secret Note", "Bravo secret note body", "Bravo Secret Share"]
+
+
+WORLD_BUILDERS.append(_calendar)
+KWARGS.update({
+    "note_id": lambda w: w.b["note"].pk,
+    "target_id": lambda w: w.b["cadence_target"].pk,
+    "link_id": lambda w: w.b["share_link"].pk,
+})
+ROUTE_KWARGS.update({
+    "post-calendar-move": {"pk": lambda w: w.b["post"].pk},
+    "campaign-detail": {"pk": lambda w: w.b["campaign"].pk},
+    "campaign-archive": {"pk": lambda w: w.b["campaign"].pk},
+    "campaign-restore": {"pk": lambda w: w.b["campaign"].pk},
+    "calendar-note-detail": {"pk": lambda w: w.b["note"].pk},
+    "cadence-target-detail": {"pk": lambda w: w.b["cadence_target"].pk},
+    "holiday-region-detail": {"pk": lambda w: w.b["holiday_region"].pk},
+    "calendar-share-link-detail": {"pk": lambda w: w.b["share_link"].pk},
+    "calendar-share-link-revoke": {"pk": lambda w: w.b["share_link"].pk},
+})
+_SHARED = ("public: a calendar share link is its own credential (signed, expiring, revocable); valid, expired, "
+           "revoked, tampered and other-organization tokens are proven in tests/calendar/test_share_links.py")
+NOT_TENANT_DATA.update({
+    "calendar_shared": _SHARED,
+    "calendar_shared_events": _SHARED,
+    "calendar_shared_feed": _SHARED,
+})
+
+
+# --- Approvals (issue 6) ------------------------------------------------------------------------------
+
+def _approvals(world: World) -> None:
+    """B's workflow, a request on B's post with an approval link for B's member, a comment and an absence."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from approvals import services as approval_services
+    from approvals.models import ApprovalAssignment
+
+    org_b, bob_m, carol_m = world.org_b, world.bob_m, world.b["member"]
+    workflow = approval_services.create_workflow(
+        org_b, by=bob_m, name="Bravo Secret Workflow",
+        stages=[approval_services.StageSpec(name="Bravo Secret Stage", approvers=[
+            approval_services.ApproverSpec("person", membership=carol_m)])])
+    request = approval_services.submit_for_approval(world.b["post"], by=bob_m)
+    assignment = ApprovalAssignment.objects.for_org(org_b).get(request=request, membership=carol_m)
+    token = approval_services.issue_link(assignment, ttl_hours=72)
+    comment = approval_services.add_comment(world.b["post"], by=bob_m, body="Bravo secret comment")
+    now = timezone.now()
+    ooo = approval_services.set_out_of_office(bob_m, by=bob_m, delegate=carol_m, starts_at=now + timedelta(days=1),
+                                              ends_at=now + timedelta(days=2), note="Bravo secret absence")
+    world.b.update(workflow=workflow, approval_request=request, approval_link_token=token, post_comment=comment,
+                   out_of_office=ooo)
+    world.b_markers += ["Bravo Secret Workflow", "Bravo Secret Stage", "Bravo secret comment",
+                        "Bravo secret absence"]
+
+
+WORLD_BUILDERS.append(_approvals)
+KWARGS.update({
+    "workflow_id": lambda w: w.b["workflow"].pk,
+    "request_id": lambda w: w.b["approval_request"].pk,
+    "ooo_id": lambda w: w.b["out_of_office"].pk,
+    # B's approval link (bound to B's member), opened by A's owner: refused as "someone else's link", a 404
+    "link_token": lambda w: w.b["approval_link_token"],
+})
+ROUTE_KWARGS.update({
+    "approval-workflow-detail": {"pk": lambda w: w.b["workflow"].pk},
+    "approval-request-detail": {"pk": lambda w: w.b["approval_request"].pk},
+    "approval-request-decide": {"pk": lambda w: w.b["approval_request"].pk},
+})

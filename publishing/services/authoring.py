@@ -31,10 +31,14 @@ __all__ = [
     "ensure_publishable",
     "final_link",
     "localize_post",
+    "mark_approved",
+    "mark_in_review",
     "measure_text",
     "network_capabilities",
+    "text_limit_for",
     "network_name",
     "reset_variant_text",
+    "return_to_draft",
     "set_variant_format",
     "set_variant_text",
     "update_post",
@@ -61,6 +65,13 @@ def network_capabilities(provider_key: str):
         return provider_class(provider_key).capabilities
     except (KeyError, ImportError, AttributeError):
         return None
+
+
+def text_limit_for(channel, caps) -> int:
+    """The text limit of ``channel``: what its server reported (a Mastodon instance's own
+    ``max_characters``, kept in ``Channel.metadata`` by the health check), else the network's."""
+    reported = (getattr(channel, "metadata", None) or {}).get("max_characters")
+    return reported if isinstance(reported, int) and reported > 0 else caps.text_limit
 
 
 def network_name(provider_key: str) -> str:
@@ -174,19 +185,20 @@ def _variant_errors(variant: PostVariant, post: Post, items: list[PostMedia], *,
     errors: list[str] = []
     text = variant_publish_text(variant, post)
     length = measure_text(text, caps.text_counting)
-    if length > caps.text_limit:
+    limit = text_limit_for(channel, caps)
+    if length > limit:
         how = {"weighted": _(" as X counts them (links 23, CJK and emoji 2)"),
                "graphemes": _(" (as the network counts them)")}.get(caps.text_counting, "")
         errors.append(_("%(variant)s: the text is %(length)d characters%(how)s; the limit is %(limit)d.")
-                      % {"variant": label, "length": length, "how": how, "limit": caps.text_limit})
+                      % {"variant": label, "length": length, "how": how, "limit": limit})
     if not text.strip() and not items:
         errors.append(_("%(variant)s: write some text or attach media.") % {"variant": label})
     if variant.first_comment:
         if not caps.first_comment:
             errors.append(_("%(variant)s: this network has no first comment.") % {"variant": label})
-        elif measure_text(variant.first_comment, caps.text_counting) > caps.text_limit:
+        elif measure_text(variant.first_comment, caps.text_counting) > limit:
             errors.append(_("%(variant)s: the first comment is over the limit of %(limit)d.")
-                          % {"variant": label, "limit": caps.text_limit})
+                          % {"variant": label, "limit": limit})
     if variant.format == PostVariant.Format.STORY and not caps.stories:
         errors.append(_("%(variant)s: this network has no stories.") % {"variant": label})
     if variant.format == PostVariant.Format.REEL and not caps.reels:
@@ -434,6 +446,10 @@ def update_post(post: Post, *, by, **fields) -> Post:
     if channels is not _UNSET:
         wanted = _check_channels(org, by, channels)
         wanted_ids = {c.pk for c in wanted}
+        # A variant on a channel this person cannot see is not theirs to remove: the composer never
+        # showed it to them, so its absence from their channel list means nothing. It stays.
+        hidden = {cid for cid, v in variants.items() if not can(by, Capability.VIEW, v.channel)}
+        wanted_ids |= hidden
         removed = [v for cid, v in variants.items() if cid not in wanted_ids]
         for variant in removed:
             if variant.status not in (PostVariant.Status.DRAFT, PostVariant.Status.SCHEDULED,
@@ -519,9 +535,12 @@ def _variant_change(variant: PostVariant, *, by, action: str, changes: dict, app
     if not apply(variant, post):
         return variant
     variant.save()
+    old_version = post.version
     _bump_version(post)
     post.save(update_fields=["version", "updated_at"])
     _send_back_to_draft(post, by=by)
+    hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by,
+                                    changes={**changes, "variant": variant.pk})
     _raise_if_invalid(post)
     record_event(post.organization, action, obj=variant, changes={**changes, "version": post.version})
     variant.refresh_from_db()
@@ -622,3 +641,41 @@ def create_campaign(org, *, by, name: str, utm_source: str = "", utm_medium: str
         description=description or "")
     record_event(org, "campaign.created", obj=campaign, changes={"name": name})
     return campaign
+
+
+# --- Review states (called by approvals; publishing stays the only writer of Post.status) ---------
+
+def _review_move(post: Post, *, by, allowed: set, to: str, action: str, changes: dict | None = None) -> Post:
+    post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
+    if post.status == to:
+        return post
+    if post.status not in allowed:
+        raise Conflict(_("This post is %(status)s; it cannot move to %(target)s.")
+                       % {"status": post.get_status_display().lower(), "target": Post.Status(to).label.lower()})
+    before = post.status
+    post.status = to
+    post.save(update_fields=["status", "updated_at"])
+    record_event(post.organization, action, obj=post, actor=getattr(by, "user", None),
+                 changes={"status": [before, to], **(changes or {})})
+    return post
+
+
+@transaction.atomic
+def mark_in_review(post: Post, *, by) -> Post:
+    """Draft (or approved, when re-submitted) → in review. ``by`` is a Membership or None (system)."""
+    return _review_move(post, by=by, allowed={Post.Status.DRAFT, Post.Status.APPROVED}, to=Post.Status.IN_REVIEW,
+                        action="post.in_review")
+
+
+@transaction.atomic
+def mark_approved(post: Post, *, by) -> Post:
+    """In review → approved (the final stage of its workflow approved this version)."""
+    return _review_move(post, by=by, allowed={Post.Status.IN_REVIEW}, to=Post.Status.APPROVED,
+                        action="post.approved", changes={"version": post.version})
+
+
+@transaction.atomic
+def return_to_draft(post: Post, *, by, reason: str = "") -> Post:
+    """In review or approved → draft (rejected, changes requested, or the request withdrawn)."""
+    return _review_move(post, by=by, allowed={Post.Status.IN_REVIEW, Post.Status.APPROVED}, to=Post.Status.DRAFT,
+                        action="post.returned_to_draft", changes={"reason": reason[:500]})

@@ -87,3 +87,14 @@ def test_a_team_grant_shows_the_post_in_the_api(world, pat, org_a, alice_m):
     api = api_client_for(pat)
     assert api.get(f"/api/v1/posts/{world['hidden'].pk}/").status_code == 200
     assert world["hidden"].pk in {p["id"] for p in api.get("/api/v1/posts/").json()["results"]}
+
+
+def test_editing_a_mixed_post_keeps_the_variant_the_editor_cannot_see(world, pat):
+    from publishing.models import PostVariant
+    from publishing.services import authoring
+
+    post = world["mixed"]
+    visible = [v.channel for v in post.variants.select_related("channel") if v.channel_id != world["secret"].pk]
+    authoring.update_post(post, by=pat, text="Mixed news, corrected", channels=visible)
+    channels = set(PostVariant.objects.for_org(post.organization).filter(post=post).values_list("channel_id", flat=True))
+    assert world["secret"].pk in channels and len(channels) == 2

@@ -1,0 +1,535 @@
+"""publishing.services.calendar: moving posts on the calendar, campaigns, notes, holidays, cadence, share links.
+
+Moving a post (:func:`move_post`) follows the same rules as editing and scheduling it:
+
+- a scheduled (or failed) post is rescheduled through :func:`scheduling.schedule_post` with
+  ``source="calendar"``: the PUBLISH permission, the schedule gates registered through
+  ``publishing.hooks`` (approvals refuses a post that needs approval again) and the channel checks
+  all apply, and a refusal comes back as an ``ApplicationError`` with the user's message;
+- a draft, a post in review or an approved post only gets a new ``planned_at`` (needs COMPOSE);
+- refused, whatever the state: a time in the past, a post already published (or going out now),
+  and any channel held by an active publishing freeze.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import UTC, date, datetime, timedelta
+
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.capabilities import Capability, can
+from governance.services import record_event
+from socialops.errors import Conflict, NotAllowed, ValidationFailed
+
+from ..models import (
+    CadenceTarget,
+    CalendarNote,
+    CalendarShareLink,
+    Campaign,
+    HolidayRegion,
+    Post,
+    PostVariant,
+)
+from . import scheduling
+
+__all__ = [
+    "archive_campaign",
+    "create_note",
+    "create_share_link",
+    "delete_cadence_target",
+    "delete_note",
+    "move_post",
+    "plan_from_composer",
+    "plan_post",
+    "resolve_share_token",
+    "restore_campaign",
+    "revoke_share_link",
+    "set_cadence_target",
+    "set_holiday_countries",
+    "update_campaign",
+    "update_note",
+]
+
+P = Post.Status
+V = PostVariant.Status
+
+_DRAFT_POST = (P.DRAFT, P.IN_REVIEW, P.APPROVED)
+_GONE_OUT = (P.PUBLISHED, P.PARTIALLY_PUBLISHED, P.PUBLISHING)
+_IN_FLIGHT = (V.PUBLISHED, V.PUBLISHING, V.UNCONFIRMED, V.PENDING)
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _require(membership, capability: str, obj=None, message: str | None = None) -> None:
+    if not can(membership, capability, obj):
+        raise NotAllowed(message or _("You do not have permission to do that."))
+
+
+def _aware_future(at: datetime | None) -> datetime:
+    if at is None or timezone.is_naive(at):
+        raise ValidationFailed(
+            _("Give the time with its time zone."),
+            fields={"at": [_("Enter a valid date and time.")]},
+        )
+    at = at.astimezone(UTC)
+    if at <= timezone.now():
+        raise ValidationFailed(
+            _("That time is in the past: the post stays where it was."),
+            fields={"at": [_("Choose a time in the future.")]},
+        )
+    return at
+
+
+# --- Moving posts --------------------------------------------------------------------------------
+
+
+def _check_not_frozen(post: Post) -> None:
+    variants = list(
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .exclude(status__in=[V.PUBLISHED, V.CANCELLED])
+        .select_related("channel", "post")
+    )
+    frozen = scheduling.frozen_channel_ids(post.organization_id, variants)
+    if frozen:
+        names = ", ".join(
+            sorted({v.channel.handle or v.channel.name for v in variants if v.pk in frozen})
+        )
+        raise Conflict(
+            _(
+                "Publishing is frozen on %(channels)s: the post stays where it was until the freeze is "
+                "lifted."
+            )
+            % {"channels": names}
+        )
+
+
+@transaction.atomic
+def plan_post(post: Post, *, by, at: datetime | None) -> Post:
+    """Set (or clear, with ``None``) the calendar slot of a post that is not scheduled yet."""
+    post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
+    _require(by, Capability.COMPOSE, post, _("You do not have permission to plan this post."))
+    if post.status not in _DRAFT_POST:
+        raise Conflict(
+            _("Only a post that is not scheduled yet can be planned (this one is %(status)s).")
+            % {"status": post.get_status_display()}
+        )
+    if at is not None:
+        at = _aware_future(at)
+    if post.planned_at == at:
+        return post
+    previous = post.planned_at
+    post.planned_at = at
+    post.save(update_fields=["planned_at", "updated_at"])
+    record_event(
+        post.organization,
+        "post.planned",
+        obj=post,
+        actor=by.user,
+        changes={"planned_at": [previous, at]},
+    )
+    return post
+
+
+@transaction.atomic
+def move_post(
+    post: Post, *, by, at: datetime, timezone_name: str, variant: PostVariant | None = None
+) -> Post:
+    """Move ``post`` to ``at`` on the calendar (the rules are in the module doc); all or nothing."""
+    at = _aware_future(at)
+    if post.status in _GONE_OUT or (variant is not None and variant.status in _IN_FLIGHT):
+        raise Conflict(
+            _("This post has already been published (or is going out now); it cannot be moved.")
+        )
+    if post.status == P.CANCELLED:
+        raise Conflict(_("This post was cancelled; it cannot be moved."))
+    if post.status in _DRAFT_POST:
+        _require(by, Capability.COMPOSE, post, _("You do not have permission to edit this post."))
+        _check_not_frozen(post)
+        return plan_post(post, by=by, at=at)
+    _require(by, Capability.PUBLISH, post, _("You do not have permission to reschedule this post."))
+    _check_not_frozen(post)
+    return scheduling.schedule_post(
+        post, by=by, at=at, timezone_name=timezone_name, source="calendar"
+    )
+
+
+# --- Campaigns -----------------------------------------------------------------------------------
+
+
+def _check_campaign_fields(
+    org, campaign: Campaign | None, *, name: str, starts_on, ends_on, color: str, team
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    elif (
+        Campaign.objects.for_org(org)
+        .filter(name__iexact=name)
+        .exclude(pk=getattr(campaign, "pk", None))
+        .exists()
+    ):
+        errors["name"] = [_("Campaign names must be unique.")]
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = [_("Pick a later date.")]
+    if color and not _COLOR.match(color):
+        errors["color"] = [_("Use a colour like #2f5bd3.")]
+    if team is not None and team.organization_id != org.pk:
+        errors["team"] = [_("Choose a valid option.")]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationFailed(first, fields=errors)
+
+
+@transaction.atomic
+def update_campaign(
+    campaign: Campaign,
+    *,
+    by,
+    name: str,
+    color: str = "#2f5bd3",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    team=None,
+    utm_source: str = "",
+    utm_medium: str = "",
+    utm_campaign: str = "",
+    description: str = "",
+) -> Campaign:
+    _require(by, Capability.PUBLISH)
+    campaign = (
+        Campaign.objects.for_org(campaign.organization_id).select_for_update().get(pk=campaign.pk)
+    )
+    name = (name or "").strip()
+    _check_campaign_fields(
+        campaign.organization,
+        campaign,
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        color=color,
+        team=team,
+    )
+    new = {
+        "name": name,
+        "color": color or "#2f5bd3",
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "team_id": team.pk if team else None,
+        "utm_source": utm_source or "",
+        "utm_medium": utm_medium or "",
+        "utm_campaign": utm_campaign or "",
+        "description": description or "",
+    }
+    changes = {
+        k: [str(getattr(campaign, k)), str(v)] for k, v in new.items() if getattr(campaign, k) != v
+    }
+    for k, v in new.items():
+        setattr(campaign, k, v)
+    campaign.save()
+    record_event(
+        campaign.organization, "campaign.updated", obj=campaign, actor=by.user, changes=changes
+    )
+    return campaign
+
+
+@transaction.atomic
+def archive_campaign(campaign: Campaign, *, by) -> Campaign:
+    _require(by, Capability.PUBLISH)
+    if campaign.archived_at is None:
+        campaign.archived_at = timezone.now()
+        campaign.save(update_fields=["archived_at"])
+        record_event(campaign.organization, "campaign.archived", obj=campaign, actor=by.user)
+    return campaign
+
+
+@transaction.atomic
+def restore_campaign(campaign: Campaign, *, by) -> Campaign:
+    _require(by, Capability.PUBLISH)
+    if campaign.archived_at is not None:
+        campaign.archived_at = None
+        campaign.save(update_fields=["archived_at"])
+        record_event(campaign.organization, "campaign.restored", obj=campaign, actor=by.user)
+    return campaign
+
+
+# --- Notes ---------------------------------------------------------------------------------------
+
+
+def _clean_note(org, *, title: str, starts_on, ends_on, team) -> str:
+    title = (title or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = [_("This field is required.")]
+    if not starts_on:
+        errors["starts_on"] = [_("This field is required.")]
+    elif ends_on and ends_on < starts_on:
+        errors["ends_on"] = [_("Pick a later date.")]
+    if team is not None and team.organization_id != org.pk:
+        errors["team"] = [_("Choose a valid option.")]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
+    return title
+
+
+@transaction.atomic
+def create_note(
+    org, *, by, title: str, starts_on: date, ends_on: date | None = None, body: str = "", team=None
+) -> CalendarNote:
+    _require(by, Capability.COMPOSE)
+    title = _clean_note(org, title=title, starts_on=starts_on, ends_on=ends_on, team=team)
+    note = CalendarNote.objects.create(
+        organization=org,
+        title=title,
+        body=body or "",
+        starts_on=starts_on,
+        ends_on=ends_on or starts_on,
+        team=team,
+        created_by=by.user,
+    )
+    record_event(org, "calendar_note.created", obj=note, actor=by.user, changes={"title": title})
+    return note
+
+
+@transaction.atomic
+def update_note(
+    note: CalendarNote,
+    *,
+    by,
+    title: str,
+    starts_on: date,
+    ends_on: date | None = None,
+    body: str = "",
+    team=None,
+) -> CalendarNote:
+    _require(by, Capability.COMPOSE)
+    title = _clean_note(
+        note.organization, title=title, starts_on=starts_on, ends_on=ends_on, team=team
+    )
+    note.title, note.body, note.starts_on, note.ends_on, note.team = (
+        title,
+        body or "",
+        starts_on,
+        ends_on or starts_on,
+        team,
+    )
+    note.save()
+    record_event(
+        note.organization,
+        "calendar_note.updated",
+        obj=note,
+        actor=by.user,
+        changes={"title": title},
+    )
+    return note
+
+
+@transaction.atomic
+def delete_note(note: CalendarNote, *, by) -> None:
+    _require(by, Capability.COMPOSE)
+    record_event(
+        note.organization,
+        "calendar_note.deleted",
+        obj=note,
+        actor=by.user,
+        changes={"title": note.title},
+    )
+    note.delete()
+
+
+# --- Holidays ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_holiday_countries(org, *, by, team, countries) -> HolidayRegion | None:
+    """The public-holiday countries of ``team`` (None: the organization's default); empty removes the set."""
+    from ..selectors_calendar import HOLIDAY_COUNTRY_CODES
+
+    _require(by, Capability.MANAGE_TEAMS)
+    if team is not None and team.organization_id != org.pk:
+        raise ValidationFailed(
+            _("That choice was not found."), fields={"team": [_("Choose a valid option.")]}
+        )
+    codes = [str(c).upper() for c in countries or []]
+    unknown = [c for c in codes if c not in HOLIDAY_COUNTRY_CODES]
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown country: %(codes)s.") % {"codes": ", ".join(unknown)},
+            fields={"countries": [_("Choose countries from the list.")]},
+        )
+    codes = list(dict.fromkeys(codes))
+    region = HolidayRegion.objects.for_org(org).filter(team=team).first()
+    if not codes:
+        if region is not None:
+            region.delete()
+            record_event(org, "holiday_region.removed", obj=team, actor=by.user)
+        return None
+    if region is None:
+        region = HolidayRegion.objects.create(organization=org, team=team, countries=codes)
+    else:
+        region.countries = codes
+        region.save()
+    record_event(
+        org,
+        "holiday_region.set",
+        obj=region,
+        actor=by.user,
+        changes={"team": team.pk if team else None, "countries": codes},
+    )
+    return region
+
+
+# --- Cadence -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_cadence_target(channel, *, by, min_per_week: int, max_per_week: int) -> CadenceTarget:
+    _require(by, Capability.PUBLISH, channel)
+    errors: dict[str, list[str]] = {}
+    if min_per_week is None or min_per_week < 0:
+        errors["min_per_week"] = [_("Enter 0 or more.")]
+    if max_per_week is None or max_per_week < 1 or max_per_week > 500:
+        errors["max_per_week"] = [_("Enter a number from 1 to 500.")]
+    elif min_per_week is not None and max_per_week < min_per_week:
+        errors["max_per_week"] = [_("The most must be at least the least.")]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
+    target, created = CadenceTarget.objects.for_org(channel.organization_id).update_or_create(
+        organization_id=channel.organization_id,
+        channel=channel,
+        defaults={"min_per_week": min_per_week, "max_per_week": max_per_week},
+    )
+    record_event(
+        channel.organization,
+        "cadence_target.set",
+        obj=target,
+        actor=by.user,
+        changes={"channel": channel.pk, "min": min_per_week, "max": max_per_week},
+    )
+    return target
+
+
+@transaction.atomic
+def delete_cadence_target(target: CadenceTarget, *, by) -> None:
+    _require(by, Capability.PUBLISH, target.channel)
+    record_event(
+        target.organization,
+        "cadence_target.deleted",
+        obj=target,
+        actor=by.user,
+        changes={"channel": target.channel_id},
+    )
+    target.delete()
+
+
+# --- Share links -----------------------------------------------------------------------------------
+
+_SHARE_SALT = "publishing.calendar-share"
+MAX_SHARE_DAYS = 366
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_share_link(
+    org, *, by, name: str, filters: dict, timezone_name: str = "UTC", expires_in_days: int = 30
+) -> tuple[CalendarShareLink, str]:
+    """A read-only link to the calendar with ``filters`` frozen; returns the link and its token (shown once).
+
+    The token is ``<random>:<signature>``: the signature (Django's signing, salted) rejects a
+    tampered token before the database is asked; only a SHA-256 of the random part is stored.
+    """
+    from ..selectors_calendar import CalendarFilters
+
+    _require(by, Capability.PUBLISH)
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    if not isinstance(expires_in_days, int) or not 1 <= expires_in_days <= MAX_SHARE_DAYS:
+        errors["expires_in_days"] = [
+            _("Enter a number of days from 1 to %(max)d.") % {"max": MAX_SHARE_DAYS}
+        ]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
+    frozen = CalendarFilters.from_data(filters or {}).as_data()
+    secret = secrets.token_urlsafe(32)
+    link = CalendarShareLink.objects.create(
+        organization=org,
+        name=name,
+        token_hash=_hash(secret),
+        filters=frozen,
+        timezone=timezone_name or "UTC",
+        created_by=by.user,
+        expires_at=timezone.now() + timedelta(days=expires_in_days),
+    )
+    record_event(
+        org,
+        "calendar_share.created",
+        obj=link,
+        actor=by.user,
+        changes={"name": name, "filters": frozen, "expires_at": link.expires_at},
+    )
+    return link, signing.Signer(salt=_SHARE_SALT).sign(secret)
+
+
+@transaction.atomic
+def revoke_share_link(link: CalendarShareLink, *, by) -> CalendarShareLink:
+    _require(by, Capability.PUBLISH)
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+        record_event(link.organization, "calendar_share.revoked", obj=link, actor=by.user)
+    return link
+
+
+class ShareLinkGone(Exception):
+    """The link existed but is expired or revoked (HTTP 410)."""
+
+    def __init__(self, link: CalendarShareLink, reason: str):
+        super().__init__(reason)
+        self.link = link
+        self.reason = reason
+
+
+def resolve_share_token(token: str) -> CalendarShareLink | None:
+    """The link a token names (None: unknown or tampered); raises :class:`ShareLinkGone` when expired or revoked."""
+    try:
+        secret = signing.Signer(salt=_SHARE_SALT).unsign(token or "")
+    except signing.BadSignature:
+        return None
+    # Lookup by the hash alone: the token carries no organization (it is the credential).
+    link = (
+        CalendarShareLink.objects.unscoped()
+        .select_related("organization", "created_by")
+        .filter(token_hash=_hash(secret))
+        .first()
+    )
+    if link is None:
+        return None
+    if link.revoked_at is not None:
+        raise ShareLinkGone(link, "revoked")
+    if link.expires_at <= timezone.now():
+        raise ShareLinkGone(link, "expired")
+    if link.last_used_at is None or timezone.now() - link.last_used_at > timedelta(minutes=5):
+        CalendarShareLink.objects.unscoped().filter(pk=link.pk).update(last_used_at=timezone.now())
+    return link
+
+
+def plan_from_composer(post: Post, *, by, at: datetime | None) -> Post:
+    """The composer saved a draft with a date and time: that is its calendar slot (a past time is not kept)."""
+    if (
+        at is None
+        or post.status not in _DRAFT_POST
+        or post.planned_at == at
+        or at <= timezone.now()
+    ):
+        return post
+    return plan_post(post, by=by, at=at)

@@ -1,0 +1,193 @@
+"""The calendar in Chromium: month view shows posts, drag to reschedule (a refused drop snaps back with a
+message), the shared read-only link, and the phone width (list view)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from publishing.models import Post, PostVariant
+from publishing.services import calendar as calendar_services
+from tests.channels.factories import connect_sandbox
+from tests.factories import PASSWORD
+
+from .conftest import no_horizontal_scroll
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = os.environ.get("BROWSER_SHOTS", "")
+
+
+def _sign_in(pg, live_server, email):
+    pg.goto(f"{live_server.url}/accounts/login/")
+    pg.fill("input[name=login]", email)
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("button[type=submit]")
+    pg.wait_for_url(f"{live_server.url}/o/alpha/")
+
+
+def _scheduled(org, author, channel, day, *, text, hour=10):
+    at = datetime.combine(day, time(hour), tzinfo=UTC)
+    post = Post.objects.create(
+        organization=org,
+        author=author,
+        text=text,
+        status=Post.Status.SCHEDULED,
+        scheduled_at=at,
+        schedule_timezone="UTC",
+    )
+    PostVariant.objects.create(
+        organization=org, post=post, channel=channel, status=PostVariant.Status.SCHEDULED, due_at=at
+    )
+    return post
+
+
+def _drag(pg, source, target):
+    box = source.bounding_box()
+    goal = target.bounding_box()
+    pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    pg.mouse.down()
+    pg.mouse.move(box["x"] + box["width"] / 2 + 5, box["y"] + box["height"] / 2 + 5, steps=5)
+    pg.mouse.move(goal["x"] + goal["width"] / 2, goal["y"] + goal["height"] / 2, steps=15)
+    pg.mouse.up()
+
+
+def _cell(pg, day):
+    return pg.locator(f"td.fc-daygrid-day[data-date='{day.isoformat()}']")
+
+
+def test_month_view_shows_posts_and_drag_reschedules(page, live_server, org_a, alice, alice_m):
+    (channel,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"])
+    today = timezone.now().astimezone(UTC).date()
+    # stay inside this month's grid: the calendar opens on the month of today
+    day = today + timedelta(days=1)
+    target = today + timedelta(days=3)
+    post = _scheduled(org_a, alice, channel, day, text="Launch the sambal")
+    published = Post.objects.create(
+        organization=org_a, author=alice, text="Already out", status="published"
+    )
+    PostVariant.objects.create(
+        organization=org_a,
+        post=published,
+        channel=channel,
+        status="published",
+        due_at=timezone.now() - timedelta(hours=1),
+        published_at=timezone.now(),
+    )
+    csp_errors = []
+    page.on(
+        "console",
+        lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    _sign_in(page, live_server, "alice@alpha.test")
+    page.get_by_role("link", name="Calendar", exact=True).first.click()
+    page.wait_for_url("**/calendar/")
+    event = page.locator(
+        f"[data-event-id='v{PostVariant.objects.for_org(org_a).get(post=post).pk}']"
+    )
+    event.wait_for()
+    assert "Launch the sambal" in event.inner_text()
+    assert page.locator(".fc-dayGridMonth-view").is_visible()
+    assert page.locator(".fc-event", has_text="Already out").count() == 1
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SHOTS}/calendar-month.png", full_page=True)
+
+    if target.month != today.month and _cell(page, target).count() == 0:
+        pytest.skip("the target day is not in this month's grid")
+    _drag(page, event, _cell(page, target))
+    page.locator("#cal-message", has_text="Moved").wait_for()
+    post.refresh_from_db()
+    assert post.scheduled_at == datetime.combine(target, time(10), tzinfo=UTC)
+
+    # A refused drop (into the past) snaps back and says why.
+    event = page.locator(
+        f"[data-event-id='v{PostVariant.objects.for_org(org_a).get(post=post).pk}']"
+    )
+    page.reload()  # a fresh page: the moved post is drawn on its new day from the server
+    event.wait_for()
+    assert (
+        _cell(page, target)
+        .locator(f"[data-event-id='{event.get_attribute('data-event-id')}']")
+        .count()
+        == 1
+    )
+    yesterday = today - timedelta(days=1)
+    if _cell(page, yesterday).count():
+        _drag(page, event, _cell(page, yesterday))
+        page.locator("#cal-message", has_text="past").wait_for()
+        page.wait_for_timeout(300)
+        assert (
+            _cell(page, target)
+            .locator(f"[data-event-id='{event.get_attribute('data-event-id')}']")
+            .count()
+            == 1
+        )
+        post.refresh_from_db()
+        assert post.scheduled_at == datetime.combine(target, time(10), tzinfo=UTC)
+    assert not csp_errors, csp_errors
+
+
+def test_the_shared_link_shows_a_read_only_calendar(page, live_server, org_a, alice, alice_m):
+    (channel,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"])
+    day = timezone.now().astimezone(UTC).date() + timedelta(days=1)
+    _scheduled(org_a, alice, channel, day, text="Shared with the agency")
+    link, token = calendar_services.create_share_link(
+        org_a, by=alice_m, name="Agency view", filters={}
+    )
+    csp_errors = []
+    page.on(
+        "console",
+        lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.goto(f"{live_server.url}/calendar/shared/{token}/")
+    page.locator(".fc-event", has_text="Shared with the agency").wait_for()
+    assert page.locator(".fc-event-draggable").count() == 0
+    assert "feed.ics" in page.locator("#feed-url").inner_text()
+    assert not csp_errors, csp_errors
+    calendar_services.revoke_share_link(link, by=alice_m)
+    response = page.goto(f"{live_server.url}/calendar/shared/{token}/")
+    assert response.status == 410
+    assert page.locator("#share-gone").is_visible()
+    assert page.locator("#calendar").count() == 0
+
+
+def test_the_calendar_at_phone_width_opens_in_list_view(phone, live_server, org_a, alice, alice_m):
+    (channel,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"])
+    _scheduled(
+        org_a,
+        alice,
+        channel,
+        timezone.now().astimezone(UTC).date() + timedelta(days=1),
+        text="On the phone",
+    )
+    _sign_in(phone, live_server, "alice@alpha.test")
+    phone.goto(f"{live_server.url}/o/alpha/calendar/")
+    phone.locator(".fc-list").wait_for()
+    phone.locator(".fc-list-event", has_text="On the phone").wait_for()
+    assert no_horizontal_scroll(phone)
+    assert (
+        phone.evaluate("document.querySelector('.fc-list-table').getBoundingClientRect().right")
+        <= 375
+    )
+    if SHOTS:
+        phone.screenshot(path=f"{SHOTS}/calendar-phone.png", full_page=True)
+
+
+def test_clicking_an_empty_day_starts_a_post_there(page, live_server, org_a, alice_m):
+    connect_sandbox(org_a, alice_m, ["sbx-kitchen"])
+    _sign_in(page, live_server, "alice@alpha.test")
+    page.goto(f"{live_server.url}/o/alpha/calendar/")
+    page.locator("#calendar[data-ready='1'] .fc-daygrid-day").first.wait_for()
+    day = timezone.now().astimezone(UTC).date() + timedelta(days=2)
+    cell = _cell(page, day)
+    if cell.count() == 0:
+        pytest.skip("the day is not in this month's grid")
+    box = cell.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 8)
+    page.wait_for_url("**/compose/?at=*")
+    assert page.locator("input[name=schedule_date]").input_value() == day.isoformat()
+    assert page.locator("input[name=schedule_time]").input_value().startswith("09:00")
