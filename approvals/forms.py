@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +13,72 @@ from publishing.forms import ServiceFormMixin
 
 from .models import ApprovalDecision, Stage, Workflow
 
-MAX_STAGES = 4
+MAX_STAGES = 10  # also enforced by services.create_workflow / update_workflow
+STAGE_PARTS = ("name", "rule", "quorum", "sla_hours", "backup", "people", "teams", "roles")
+
+
+def _stage_indexes(data) -> list[int]:
+    """The stage rows posted (``stage_<n>_…``), in order; any number, the form caps them."""
+    found = set()
+    for key in data:
+        m = re.match(r"stage_(\d{1,4})_", key)
+        if m:
+            found.add(int(m.group(1)))
+    return sorted(found)
+
+
+def stage_fields(people, team_choices) -> dict:
+    """The fields of one stage row (new instances each call)."""
+    return {
+        "name": forms.CharField(label=_("Stage name"), max_length=120, required=False),
+        "rule": forms.ChoiceField(
+            label=_("Rule"), choices=Stage.Rule.choices, initial=Stage.Rule.ANY, required=False
+        ),
+        "quorum": forms.IntegerField(
+            label=_("How many must approve"),
+            min_value=1,
+            max_value=50,
+            initial=1,
+            required=False,
+            help_text=_("Only for the “quorum” rule."),
+        ),
+        "sla_hours": forms.IntegerField(
+            label=_("Decide within (hours)"),
+            min_value=0,
+            max_value=1440,
+            initial=24,
+            required=False,
+            help_text=_("0 = no deadline."),
+        ),
+        "backup": forms.TypedChoiceField(
+            label=_("Backup approver"),
+            coerce=int,
+            required=False,
+            empty_value=None,
+            choices=[("", _("— none —"))] + people,
+            help_text=_("Gets the post when the deadline passes."),
+        ),
+        "people": forms.TypedMultipleChoiceField(
+            label=_("Approvers: people"),
+            coerce=int,
+            required=False,
+            choices=people,
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        "teams": forms.TypedMultipleChoiceField(
+            label=_("…or everyone in these teams"),
+            coerce=int,
+            required=False,
+            choices=team_choices,
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        "roles": forms.MultipleChoiceField(
+            label=_("…or everyone with these roles"),
+            required=False,
+            choices=Role.choices,
+            widget=forms.CheckboxSelectMultiple,
+        ),
+    }
 
 
 def _member_choices(members) -> list[tuple[int, str]]:
@@ -90,50 +157,35 @@ class WorkflowForm(ServiceFormMixin, forms.Form):
         people = _member_choices(members)
         self.members = {m.pk: m for m in members}
         self.teams = {t.pk: t for t in teams}
-        for i in range(1, MAX_STAGES + 1):
-            self.fields[f"stage_{i}_name"] = forms.CharField(
-                label=_("Stage name"), max_length=120, required=False
+        self._people, self._team_choices = people, team_choices
+        self.too_many_stages = False
+        if self.is_bound:
+            found = _stage_indexes(self.data)
+            self.too_many_stages = len(found) > MAX_STAGES
+            # Rows keep the order of their numbers; a gap left by a removed row closes up.
+            self.row_indexes = found[:MAX_STAGES] or [1]
+        else:
+            filled = sum(1 for k in (self.initial or {}) if re.fullmatch(r"stage_\d+_name", k))
+            # Without JavaScript one blank row is the way to add a stage (saved when filled in).
+            self.row_indexes = list(range(1, min(filled + 1, MAX_STAGES) + 1))
+        for i in self.row_indexes:
+            for part, field in stage_fields(people, team_choices).items():
+                self.fields[f"stage_{i}_{part}"] = field
+
+    def clean(self):
+        d = super().clean()
+        if self.too_many_stages:
+            raise forms.ValidationError(
+                _("A workflow can have at most %(max)d stages.") % {"max": MAX_STAGES}
             )
-            self.fields[f"stage_{i}_rule"] = forms.ChoiceField(
-                label=_("Rule"), choices=Stage.Rule.choices, initial=Stage.Rule.ANY, required=False
-            )
-            self.fields[f"stage_{i}_quorum"] = forms.IntegerField(
-                label=_("Quorum (N)"), min_value=1, max_value=50, initial=1, required=False
-            )
-            self.fields[f"stage_{i}_sla_hours"] = forms.IntegerField(
-                label=_("SLA (hours, 0 = none)"),
-                min_value=0,
-                max_value=1440,
-                initial=24,
-                required=False,
-            )
-            self.fields[f"stage_{i}_backup"] = forms.TypedChoiceField(
-                label=_("Backup approver"),
-                coerce=int,
-                required=False,
-                empty_value=None,
-                choices=[("", _("— none —"))] + people,
-            )
-            self.fields[f"stage_{i}_people"] = forms.TypedMultipleChoiceField(
-                label=_("Approvers: people"),
-                coerce=int,
-                required=False,
-                choices=people,
-                widget=forms.SelectMultiple(attrs={"size": 4}),
-            )
-            self.fields[f"stage_{i}_teams"] = forms.TypedMultipleChoiceField(
-                label=_("Approvers: everyone in these teams"),
-                coerce=int,
-                required=False,
-                choices=team_choices,
-                widget=forms.SelectMultiple(attrs={"size": 3}),
-            )
-            self.fields[f"stage_{i}_roles"] = forms.MultipleChoiceField(
-                label=_("Approvers: everyone with these roles"),
-                required=False,
-                choices=Role.choices,
-                widget=forms.SelectMultiple(attrs={"size": 3}),
-            )
+        return d
+
+    def template_row(self) -> list:
+        """One blank stage numbered ``__N__``: the builder script copies it to add a stage."""
+        blank = forms.Form(auto_id="id_%s")
+        for part, field in stage_fields(self._people, self._team_choices).items():
+            blank.fields[f"stage___N___{part}"] = field
+        return [blank[f"stage___N___{part}"] for part in STAGE_PARTS]
 
     def condition_fields(self) -> list:
         return [
@@ -149,22 +201,7 @@ class WorkflowForm(ServiceFormMixin, forms.Form):
         ]
 
     def stage_rows(self) -> list[list]:
-        return [
-            [
-                self[f"stage_{i}_{part}"]
-                for part in (
-                    "name",
-                    "rule",
-                    "quorum",
-                    "sla_hours",
-                    "backup",
-                    "people",
-                    "teams",
-                    "roles",
-                )
-            ]
-            for i in range(1, MAX_STAGES + 1)
-        ]
+        return [[self[f"stage_{i}_{part}"] for part in STAGE_PARTS] for i in self.row_indexes]
 
     def workflow_fields(self) -> dict:
         d = self.cleaned_data
@@ -188,7 +225,8 @@ class WorkflowForm(ServiceFormMixin, forms.Form):
 
         d = self.cleaned_data
         out = []
-        for i in range(1, MAX_STAGES + 1):
+        self.spec_rows = []  # the row number of each spec, to put the services' messages on the right row
+        for i in self.row_indexes:
             approvers = (
                 [
                     ApproverSpec("person", membership=self.members[pk])
@@ -206,6 +244,7 @@ class WorkflowForm(ServiceFormMixin, forms.Form):
             if not name and not approvers:
                 continue
             backup = d.get(f"stage_{i}_backup")
+            self.spec_rows.append(i)
             out.append(
                 StageSpec(
                     name=name,
@@ -219,6 +258,19 @@ class WorkflowForm(ServiceFormMixin, forms.Form):
                 )
             )
         return out
+
+    def apply_error(self, exc):
+        """The services number stages 1..n after blank rows are skipped: move their messages to the rows."""
+        rows = getattr(self, "spec_rows", None) or []
+        moved = {}
+        for name, messages in exc.fields.items():
+            m = re.fullmatch(r"stage_(\d+)_(\w+)", name)
+            if m and 0 < int(m.group(1)) <= len(rows):
+                row, part = rows[int(m.group(1)) - 1], m.group(2)
+                name = f"stage_{row}_{'people' if part == 'approvers' else part}"
+            moved[name] = messages
+        exc.fields = moved
+        return super().apply_error(exc)
 
     @staticmethod
     def initial_for(workflow, specs) -> dict:
@@ -237,7 +289,7 @@ class WorkflowForm(ServiceFormMixin, forms.Form):
             "resubmit_to": workflow.resubmit_to,
             "reapprove_on_reschedule": workflow.reapprove_on_reschedule,
         }
-        for i, spec in enumerate(specs[:MAX_STAGES], start=1):
+        for i, spec in enumerate(specs, start=1):
             initial.update(
                 {
                     f"stage_{i}_name": spec.name,
@@ -277,17 +329,33 @@ class SubmitForm(ServiceFormMixin, forms.Form):
         return d
 
 
-class DecisionForm(forms.Form):
+class _MentionsMixin:
+    """``mentions_url``: where the comment box's script asks for people to @mention (none: no suggestions)."""
+
+    mention_field = ""
+
+    def _set_mentions_url(self, url: str) -> None:
+        if url:
+            self.fields[self.mention_field].widget.attrs["data-mentions-url"] = url
+
+
+class DecisionForm(_MentionsMixin, forms.Form):
+    mention_field = "comment"
     decision = forms.ChoiceField(choices=ApprovalDecision.Kind.choices)
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "data-mentions": ""}),
     )
 
+    def __init__(self, *args, mentions_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_mentions_url(mentions_url)
 
-class CommentForm(forms.Form):
+
+class CommentForm(_MentionsMixin, forms.Form):
+    mention_field = "body"
     body = forms.CharField(
         label=_("Internal comment"),
         max_length=5000,
@@ -295,15 +363,26 @@ class CommentForm(forms.Form):
         help_text=_("Mention someone with @name or @e-mail. Comments are never published."),
     )
 
+    def __init__(self, *args, mentions_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_mentions_url(mentions_url)
+
 
 class PolicyForm(ServiceFormMixin, forms.Form):
     require_login = forms.BooleanField(
-        label=_("Approvers must sign in to use an approval link"), required=False
+        label=_("Approvers must sign in to use an approval link"),
+        required=False,
+        help_text=_(
+            "Safer when e-mails get forwarded; approvers on a phone need their password at hand."
+        ),
     )
     reminder_hours = forms.IntegerField(
-        label=_("Remind approvers this many hours before the SLA runs out"),
+        label=_("Remind approvers this many hours before a stage's deadline"),
         min_value=0,
         max_value=336,
+        help_text=_(
+            "0 = no reminder. An overdue stage goes to its backup approver, if it has one."
+        ),
     )
 
 

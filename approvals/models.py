@@ -240,6 +240,14 @@ class ApprovalAssignment(TenantModel):
     created_at = models.DateTimeField(default=dj_timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status == self.Status.PENDING
+            and self.due_at is not None
+            and self.due_at <= dj_timezone.now()
+        )
+
     class Meta:
         ordering = ["request", "stage_index", "pk"]
         indexes = [

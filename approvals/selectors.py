@@ -31,6 +31,24 @@ def workflows_of(organization) -> QuerySet[Workflow]:
     return Workflow.objects.for_org(organization).order_by("priority", "name", "pk")
 
 
+def workflows_with_stages(organization) -> QuerySet[Workflow]:
+    """Workflows with their stages, approvers (people and teams) and backups: four queries in all."""
+    from django.db.models import Prefetch
+
+    from .models import Stage, StageApprover
+
+    approvers = StageApprover.objects.for_org(organization).select_related(
+        "membership__user", "team"
+    )
+    stages = (
+        Stage.objects.for_org(organization)
+        .select_related("backup_approver__user")
+        .order_by("position", "pk")
+        .prefetch_related(Prefetch("approvers", queryset=approvers))
+    )
+    return workflows_of(organization).prefetch_related(Prefetch("stages", queryset=stages))
+
+
 def get_workflow(organization, workflow_id) -> Workflow:
     try:
         workflow_id = int(workflow_id)
@@ -253,6 +271,16 @@ def active_out_of_office(membership, *, at=None):
         .select_related("delegate__user")
         .order_by("-starts_at")
         .first()
+    )
+
+
+def covering_for(membership) -> QuerySet[OutOfOffice]:
+    """Absences (now or planned) where ``membership`` is the delegate."""
+    return (
+        OutOfOffice.objects.for_org(membership.organization_id)
+        .filter(delegate=membership, ends_at__gt=timezone.now())
+        .select_related("membership__user")
+        .order_by("starts_at")
     )
 
 

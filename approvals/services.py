@@ -130,11 +130,17 @@ def _check_org(org, obj, field_name: str) -> None:
         )
 
 
+MAX_STAGES = 10
+
+
 def _clean_stages(org, stages: list[StageSpec]) -> list[StageSpec]:
     if not stages:
         raise ValidationFailed(
             _("A workflow needs at least one stage."), fields={"stages": [_("Add a stage.")]}
         )
+    if len(stages) > MAX_STAGES:
+        message = _("A workflow can have at most %(max)d stages.") % {"max": MAX_STAGES}
+        raise ValidationFailed(message, fields={"stages": [message]})
     for i, stage in enumerate(stages, start=1):
         label = stage.name or _("Stage %(number)d") % {"number": i}
         if not (stage.name or "").strip():
@@ -942,7 +948,7 @@ def decide(
     assignment.decided_at = now
     assignment.save(update_fields=["status", "decided_at"])
     stage = request.stage or {}
-    ApprovalDecision.objects.create(
+    decision_row = ApprovalDecision.objects.create(
         organization=request.organization,
         request=request,
         assignment=assignment,
@@ -968,6 +974,16 @@ def decide(
             "comment": comment[:500],
         },
     )
+    if (
+        comment
+    ):  # "@legal please double-check the price": mentioned people who may see the post are told
+        _notify_mentioned(
+            post,
+            _mentioned_who_see(post, comment, exclude=by),
+            by=by,
+            body=comment,
+            dedupe_key=f"decision:{decision_row.pk}",
+        )
     org = request.organization
     if decision != D.APPROVE:
         request.status = R.REJECTED if decision == D.REJECT else R.CHANGES_REQUESTED
@@ -1287,6 +1303,56 @@ def mentioned_members(org, body: str) -> list[Membership]:
     return list(out.values())
 
 
+MENTION_SUGGESTIONS = 8
+
+
+def mention_handle(member: Membership, local_counts: dict[str, int]) -> str:
+    """What to type after @ so that :func:`mentioned_members` finds this person (e-mail when the local part is shared)."""
+    email = member.user.email.lower()
+    local = email.split("@")[0]
+    return local if local_counts.get(local, 0) == 1 else email
+
+
+def mention_suggestions(org, prefix: str, *, post: Post | None = None) -> list[dict]:
+    """Active members whose name, e-mail or handle starts with ``prefix`` (who may see ``post``, when given)."""
+    prefix = (prefix or "").strip().lstrip("@").lower()[:100]
+    members = list(
+        Membership.objects.for_org(org)
+        .filter(is_active=True, user__is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    local_counts: dict[str, int] = {}
+    for m in members:
+        local = m.user.email.lower().split("@")[0]
+        local_counts[local] = local_counts.get(local, 0) + 1
+    out = []
+    for m in members:
+        full = (m.user.get_full_name() or "").lower()
+        email = m.user.email.lower()
+        words = [w for w in re.split(r"[\s.]+", full) if w]
+        if prefix and not (
+            email.startswith(prefix)
+            or full.startswith(prefix)
+            or any(w.startswith(prefix) for w in words)
+        ):
+            continue
+        if post is not None:
+            from publishing.selectors import visible_posts
+
+            if not visible_posts(m).filter(pk=post.pk).exists():
+                continue
+        out.append(
+            {
+                "handle": mention_handle(m, local_counts),
+                "name": m.user.get_full_name() or m.user.email,
+            }
+        )
+        if len(out) >= MENTION_SUGGESTIONS:
+            break
+    return out
+
+
 @transaction.atomic
 def add_comment(post: Post, *, by: Membership, body: str, via: str = "web") -> PostComment:
     """An internal comment (never published); mentioned members who may see the post are notified."""
@@ -1300,13 +1366,7 @@ def add_comment(post: Post, *, by: Membership, body: str, via: str = "web") -> P
         raise ValidationFailed(
             _("Keep comments under 5,000 characters."), fields={"body": [_("Too long.")]}
         )
-    from publishing.selectors import visible_posts
-
-    mentioned = [
-        m
-        for m in mentioned_members(post.organization, body)
-        if visible_posts(m).filter(pk=post.pk).exists()
-    ]
+    mentioned = _mentioned_who_see(post, body)
     comment = PostComment.objects.create(
         organization_id=post.organization_id,
         post=post,
@@ -1324,22 +1384,39 @@ def add_comment(post: Post, *, by: Membership, body: str, via: str = "web") -> P
         via=via,
         changes={"post": post.pk, "mentions": comment.mentions},
     )
+    _notify_mentioned(post, mentioned, by=by, body=body, dedupe_key=f"comment:{comment.pk}")
+    return comment
+
+
+def _mentioned_who_see(
+    post: Post, body: str, *, exclude: Membership | None = None
+) -> list[Membership]:
+    from publishing.selectors import visible_posts
+
+    return [
+        m
+        for m in mentioned_members(post.organization, body)
+        if (exclude is None or m.pk != exclude.pk) and visible_posts(m).filter(pk=post.pk).exists()
+    ]
+
+
+def _notify_mentioned(post: Post, mentioned, *, by: Membership, body: str, dedupe_key: str) -> None:
+    if not mentioned:
+        return
     url = (
         reverse("post_detail", kwargs={"org_slug": post.organization.slug, "post_id": post.pk})
         + "#comments"
     )
-    if mentioned:
-        _notify(
-            post.organization,
-            recipients=mentioned,
-            kind=NotificationKind.MENTION,
-            template="approvals_mention",
-            context={"post_title": str(post), "body": body, "author": by.user.get_short_name()},
-            url=url,
-            actor=by.user,
-            dedupe_key=f"comment:{comment.pk}",
-        )
-    return comment
+    _notify(
+        post.organization,
+        recipients=mentioned,
+        kind=NotificationKind.MENTION,
+        template="approvals_mention",
+        context={"post_title": str(post), "body": body, "author": by.user.get_short_name()},
+        url=url,
+        actor=by.user,
+        dedupe_key=dedupe_key,
+    )
 
 
 # --- Out of office ------------------------------------------------------------------------------------------------

@@ -21,6 +21,11 @@ org_urlpatterns = [
     ),
     path("approvals/posts/<int:post_id>/submit/", views.submit, name="approval_submit"),
     path("approvals/posts/<int:post_id>/comments/", views.comment_add, name="approval_comment_add"),
+    path(
+        "approvals/posts/<int:post_id>/mentions/",
+        views.mention_suggestions,
+        name="approval_mention_suggestions",
+    ),
     path("approvals/workflows/", views.workflow_list, name="workflow_list"),
     path("approvals/workflows/new/", views.workflow_create, name="workflow_create"),
     path("approvals/workflows/<int:workflow_id>/", views.workflow_edit, name="workflow_edit"),
@@ -37,4 +42,9 @@ org_urlpatterns = [
 # Public by design: a signed, single-use, expiring link bound to one approver and one post version.
 urlpatterns = [
     path("a/<str:link_token>/", views.approval_link, name="approval_link"),
+    path(
+        "a/<str:link_token>/mentions/",
+        views.approval_link_mentions,
+        name="approval_link_mentions",
+    ),
 ]

@@ -10,7 +10,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +24,16 @@ from publishing import selectors as post_selectors
 from publishing import services as publishing
 from socialops.errors import ApplicationError
 
-from . import selectors, services
-from .forms import CommentForm, DecisionForm, OutOfOfficeForm, PolicyForm, SubmitForm, WorkflowForm
+from . import presentation, selectors, services
+from .forms import (
+    MAX_STAGES,
+    CommentForm,
+    DecisionForm,
+    OutOfOfficeForm,
+    PolicyForm,
+    SubmitForm,
+    WorkflowForm,
+)
 from .models import ApprovalRequest
 
 PAGE_SIZE = 50
@@ -95,7 +103,21 @@ def _review_context(request_obj: ApprovalRequest) -> dict:
         "schedule": _schedule_of(post, request_obj),
         "decisions": list(selectors.decisions_of_post(post)),
         "comments": list(selectors.comments_of(post)),
-        "assignments": list(selectors.assignments_of(request_obj)),
+        "stage_list": presentation.describe_snapshot(
+            request_obj.organization_id, request_obj.stages
+        ),
+        "current_stage_number": request_obj.current_stage + 1
+        if request_obj.status == ApprovalRequest.Status.PENDING
+        else 0,
+        "waiting_on": [
+            a
+            for a in selectors.assignments_of(request_obj)
+            if a.status == "pending"
+            and a.round == request_obj.round
+            and a.stage_index == request_obj.current_stage
+        ]
+        if request_obj.status == ApprovalRequest.Status.PENDING
+        else [],
         "stage": request_obj.stage,
         "stage_number": request_obj.current_stage + 1,
         "stage_count": len(request_obj.stages),
@@ -126,22 +148,27 @@ def waiting_count(request, org_slug):
     return HttpResponse(body, content_type="text/html; charset=utf-8")
 
 
-@require_http_methods(["GET"])
-def request_detail(request, org_slug, request_id):
-    approval = selectors.get_request_for_member(request.membership, request_id)
+def _mentions_url(org_slug: str, post_id: int) -> str:
+    return reverse(
+        "approval_mention_suggestions", kwargs={"org_slug": org_slug, "post_id": post_id}
+    )
+
+
+def _request_page(request, org_slug, approval, *, form=None, error: str = "", status: int = 200):
     ctx = _review_context(approval)
     mine = (
         selectors.pending_assignment_for(approval, request.membership)
         if approval.status == "pending"
         else None
     )
-    stale = approval.post.version != approval.post_version
+    mentions = _mentions_url(org_slug, approval.post_id)
     ctx.update(
         {
             "mine": mine,
-            "form": DecisionForm(),
-            "comment_form": CommentForm(),
-            "stale": stale,
+            "form": form or DecisionForm(mentions_url=mentions),
+            "error": error,
+            "comment_form": CommentForm(mentions_url=mentions),
+            "stale": approval.post.version != approval.post_version,
             "may_withdraw": approval.status == "pending"
             and (
                 approval.submitted_by_id == request.user.pk
@@ -149,29 +176,38 @@ def request_detail(request, org_slug, request_id):
             ),
         }
     )
-    return render(request, "approvals/request_detail.html", ctx)
+    return render(request, "approvals/request_detail.html", ctx, status=status)
+
+
+@require_http_methods(["GET"])
+def request_detail(request, org_slug, request_id):
+    approval = selectors.get_request_for_member(request.membership, request_id)
+    return _request_page(request, org_slug, approval)
 
 
 @require_POST
 def request_decide(request, org_slug, request_id):
     approval = selectors.get_request_for_member(request.membership, request_id)
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, mentions_url=_mentions_url(org_slug, approval.post_id))
     if not form.is_valid():
-        messages.error(request, _("Choose approve, reject or request changes."))
-        return redirect("approval_request_detail", org_slug=org_slug, request_id=approval.pk)
-    try:
-        services.decide(
-            approval,
-            by=request.membership,
-            decision=form.cleaned_data["decision"],
-            comment=form.cleaned_data["comment"],
-            via="web",
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("approval_request_detail", org_slug=org_slug, request_id=approval.pk)
-    messages.success(request, _("Your decision was recorded."))
-    return redirect("approvals_waiting", org_slug=org_slug)
+        error = _("Choose approve, reject or request changes.")
+    else:
+        try:
+            services.decide(
+                approval,
+                by=request.membership,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+                via="web",
+            )
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Your decision was recorded."))
+            return redirect("approvals_waiting", org_slug=org_slug)
+    # Said next to the buttons (the page opens there), with what was typed kept.
+    approval.refresh_from_db()
+    return _request_page(request, org_slug, approval, form=form, error=error, status=400)
 
 
 @require_POST
@@ -202,9 +238,13 @@ def _requested_at(form) -> tuple[datetime | None, str]:
 @require_http_methods(["GET", "POST"])
 def submit(request, org_slug, post_id):
     post = post_selectors.get_post_for_member(request.membership, post_id, need=Capability.COMPOSE)
+    variants = list(post_selectors.variants_of(post))
+    zones = {v.channel.timezone for v in variants if v.channel.timezone}
     initial = {
+        # like the composer: the channel's zone when there is one, else the person's own
         "requested_timezone": request.GET.get("tz")
         or post.schedule_timezone
+        or (zones.pop() if len(zones) == 1 else "")
         or timezone.get_current_timezone_name(),
         "requested_date": request.GET.get("date") or None,
         "requested_time": request.GET.get("time") or None,
@@ -231,7 +271,10 @@ def submit(request, org_slug, post_id):
             "form": form,
             "post": post,
             "workflow": workflow,
-            "stages": services.stage_specs_of(workflow) if workflow else [],
+            "stage_list": presentation.describe_specs(services.stage_specs_of(workflow))
+            if workflow
+            else [],
+            "variants": variants,
         },
     )
 
@@ -259,6 +302,16 @@ def comment_add(request, org_slug, post_id):
     )
 
 
+@require_http_methods(["GET"])
+def mention_suggestions(request, org_slug, post_id):
+    """People to @mention in a comment on this post (the comment box's suggestions)."""
+    post = post_selectors.get_post_for_member(request.membership, post_id)
+    results = services.mention_suggestions(
+        request.organization, request.GET.get("q", ""), post=post
+    )
+    return JsonResponse({"results": results})
+
+
 # --- Workflows and the policy ---------------------------------------------------------------------------------
 
 
@@ -279,13 +332,58 @@ def _workflow_form(request, data=None, initial=None):
     )
 
 
+def _applies_to(workflow, names: dict) -> list[str]:
+    """What a workflow's conditions say, in words (every condition must match)."""
+
+    def listed(kind, ids):
+        return ", ".join(str(names[kind].get(i, "—")) for i in ids)
+
+    parts = []
+    if workflow.team_ids:
+        parts.append(_("Teams: %(list)s") % {"list": listed("teams", workflow.team_ids)})
+    if workflow.channel_ids:
+        parts.append(_("Channels: %(list)s") % {"list": listed("channels", workflow.channel_ids)})
+    if workflow.networks:
+        parts.append(_("Networks: %(list)s") % {"list": listed("networks", workflow.networks)})
+    if workflow.campaign_ids:
+        parts.append(
+            _("Campaigns: %(list)s") % {"list": listed("campaigns", workflow.campaign_ids)}
+        )
+    if workflow.tags:
+        parts.append(_("Tags: %(list)s") % {"list": ", ".join(workflow.tags)})
+    if workflow.default_for_team_ids:
+        parts.append(
+            _("Default for: %(list)s") % {"list": listed("teams", workflow.default_for_team_ids)}
+        )
+    if not parts:
+        parts.append(_("Every post (organization-wide)"))
+    return parts
+
+
 def workflow_list(request, org_slug):
+    from channels_registry.selectors import channels_of, provider_names
+
     _require(request, Capability.MANAGE_WORKFLOWS)
-    workflows = list(selectors.workflows_of(request.organization).prefetch_related("stages"))
+    org = request.organization
+    workflows = list(selectors.workflows_with_stages(org))
+    names = {
+        "teams": {t.pk: t.name for t in teams_of(org)},
+        "channels": {c.pk: c.name or c.handle for c in channels_of(org)},
+        "networks": provider_names(),
+        "campaigns": {c.pk: c.name for c in post_selectors.campaigns_of(org)},
+    }
+    rows = [
+        {
+            "workflow": w,
+            "stages": presentation.describe_stage_rows(w.stages.all()),
+            "applies": _applies_to(w, names),
+        }
+        for w in workflows
+    ]
     return render(
         request,
         "approvals/workflow_list.html",
-        {"workflows": workflows, "policy": selectors.policy_of(request.organization)},
+        {"rows": rows, "policy": selectors.policy_of(org)},
     )
 
 
@@ -307,7 +405,11 @@ def workflow_create(request, org_slug):
         else:
             messages.success(request, _("Workflow created."))
             return redirect("workflow_list", org_slug=org_slug)
-    return render(request, "approvals/workflow_form.html", {"form": form, "workflow": None})
+    return render(
+        request,
+        "approvals/workflow_form.html",
+        {"form": form, "workflow": None, "max_stages": MAX_STAGES},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -333,7 +435,11 @@ def workflow_edit(request, org_slug, workflow_id):
                 _("Workflow saved. Requests already running keep the version they started with."),
             )
             return redirect("workflow_list", org_slug=org_slug)
-    return render(request, "approvals/workflow_form.html", {"form": form, "workflow": workflow})
+    return render(
+        request,
+        "approvals/workflow_form.html",
+        {"form": form, "workflow": workflow, "max_stages": MAX_STAGES},
+    )
 
 
 @require_POST
@@ -398,7 +504,13 @@ def out_of_office(request, org_slug):
     return render(
         request,
         "approvals/out_of_office.html",
-        {"form": form, "absences": list(selectors.out_of_office_of(member))},
+        {
+            "form": form,
+            "absences": list(selectors.out_of_office_of(member)),
+            "covering": list(selectors.covering_for(member)),
+            "now": timezone.now(),
+            "zone": timezone.get_current_timezone_name(),
+        },
     )
 
 
@@ -413,8 +525,24 @@ def out_of_office_end(request, org_slug, ooo_id):
 # --- The public approval link (phone-first) --------------------------------------------------------------------
 
 
+def _link_zone(link) -> zoneinfo.ZoneInfo:
+    """The approver's zone (the organization's when they chose none): the page speaks in their time."""
+    name = link.membership.user.timezone or link.organization.timezone or "UTC"
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 def _refusal_page(request, check: services.LinkCheck):
-    ctx = {"reason": check.refusal}
+    ctx = {"reason": check.refusal, "signed_in": request.user.is_authenticated}
+    if check.refusal in ("used", "expired") and check.link is not None:
+        # When, not what: the person holding the link may not be the one it was for.
+        with timezone.override(_link_zone(check.link)):
+            when = check.link.used_at if check.refusal == "used" else check.link.expires_at
+            # naive wall-clock time: the date filter would shift an aware one into the server's zone
+            ctx["when"] = timezone.localtime(when).replace(tzinfo=None)
+            ctx["zone"] = timezone.get_current_timezone_name()
     if check.refusal == "stale" and check.link is not None:
         # Said plainly, without showing the post: the person may not be who the link was for.
         ctx.update(
@@ -445,6 +573,21 @@ def _no_referrer(view):
 
 @never_cache
 @_no_referrer
+@require_http_methods(["GET"])
+def approval_link_mentions(request, link_token):
+    """Suggestions for @mentions in the decision comment, for whoever holds a usable link (nothing is logged)."""
+    check = services.check_link(link_token, user=request.user)
+    if not check.ok:
+        return JsonResponse({"results": []}, status=404 if check.refusal else 403)
+    link = check.link
+    results = services.mention_suggestions(
+        link.organization, request.GET.get("q", ""), post=link.request.post
+    )
+    return JsonResponse({"results": results})
+
+
+@never_cache
+@_no_referrer
 @require_http_methods(["GET", "POST"])
 def approval_link(request, link_token):
     check = services.check_link(link_token, user=request.user)
@@ -457,7 +600,10 @@ def approval_link(request, link_token):
         return _refusal_page(request, check)
     link = check.link
     approval = link.request
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(
+        request.POST or None,
+        mentions_url=reverse("approval_link_mentions", kwargs={"link_token": link_token}),
+    )
     error = ""
     if request.method == "POST":
         if form.is_valid():
@@ -475,23 +621,25 @@ def approval_link(request, link_token):
                     return _refusal_page(request, recheck)
                 error = exc.message
             else:
+                stage_index = approval.current_stage
                 approval.refresh_from_db()
-                return render(
-                    request,
-                    "approvals/link_done.html",
-                    {
-                        "decision": form.cleaned_data["decision"],
-                        "approval": approval,
-                        "post": approval.post,
-                    },
-                )
+                approval.post.refresh_from_db()
+                with timezone.override(_link_zone(link)):
+                    return render(
+                        request,
+                        "approvals/link_done.html",
+                        {
+                            "decision": form.cleaned_data["decision"],
+                            "approval": approval,
+                            "post": approval.post,
+                            "stage_index": stage_index,
+                        },
+                    )
         else:
             error = _("Choose approve, reject or request changes.")
     else:
         services.record_link_opened(check, user=request.user)
-    with timezone.override(
-        zoneinfo.ZoneInfo(link.membership.user.timezone or link.organization.timezone or "UTC")
-    ):
+    with timezone.override(_link_zone(link)):
         ctx = _review_context(approval)
         ctx.update(
             {

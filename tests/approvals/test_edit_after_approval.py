@@ -115,3 +115,18 @@ def test_editing_an_approved_and_scheduled_post_unschedules_it_and_sends_it_back
     )  # approving the new version schedules it for the time asked
     services.decide(request, by=people.abe, decision="approve")
     assert reload(draft).status == Post.Status.SCHEDULED
+
+
+def test_editing_one_variant_of_an_approved_post_sends_it_back_for_approval(
+    org_a, people, workflow, draft
+):
+    request = submit(draft, people.author)
+    services.decide(request, by=people.amy, decision="approve")
+    assert reload(draft).status == Post.Status.APPROVED
+    variant = reload(draft).variants.first()
+    authoring.set_variant_text(
+        variant, by=people.author, text="Only on this network: fresh croissants"
+    )
+    request, post = reload(request), reload(draft)
+    assert post.status == Post.Status.IN_REVIEW and post.version == 2
+    assert request.status == ApprovalRequest.Status.PENDING and request.post_version == 2
