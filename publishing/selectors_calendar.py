@@ -28,7 +28,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -516,7 +518,7 @@ def _week_label(week: date, today: date) -> str:
         return _("this week")
     if week == this_monday + timedelta(days=7):
         return _("next week")
-    return _("the week of %(date)s") % {"date": week.strftime("%d %b")}
+    return _("the week of %(date)s") % {"date": date_format(week, "j M")}
 
 
 def cadence_report(
@@ -605,7 +607,11 @@ def cadence_report(
                 if target.min_per_week == target.max_per_week
                 else f"{target.min_per_week}–{target.max_per_week}"
             )
-            message = _("%(channel)s: %(count)d post(s) %(week)s, target %(target)s") % {
+            message = ngettext(
+                "%(channel)s: %(count)d post %(week)s, target %(target)s",
+                "%(channel)s: %(count)d posts %(week)s, target %(target)s",
+                n,
+            ) % {
                 "channel": label,
                 "count": n,
                 "week": _week_label(week, today),
@@ -806,10 +812,11 @@ def calendar_payload(
                 "start": first.isoformat(),
                 "end": (last + timedelta(days=1)).isoformat(),
                 "allDay": True,
-                "display": "background",
-                "backgroundColor": c.color,
+                # a labelled bar over the days of the campaign (calendar.css/js tint it with the
+                # campaign's colour), not a background shade that looks like a holiday
+                "editable": False,
                 "classNames": ["cal-campaign"],
-                "extendedProps": {"kind": "campaign", "campaign": c.pk},
+                "extendedProps": {"kind": "campaign", "campaign": c.pk, "color": c.color},
             }
         )
     for n in notes_in_range(organization, rng, filters, tree):
@@ -861,6 +868,7 @@ def calendar_payload(
                 "extendedProps": {"kind": "best_time"},
             }
         )
+    today = (now or timezone.now()).astimezone(zone).date()
     report = cadence_report(
         organization,
         membership=membership,
@@ -878,7 +886,9 @@ def calendar_payload(
                 "end": (week + timedelta(days=7)).isoformat(),
                 "allDay": True,
                 "editable": False,
-                "title": "⚠ " + _("%(count)d cadence warning(s)") % {"count": count},
+                "title": "⚠ "
+                + ngettext("%(count)d cadence warning", "%(count)d cadence warnings", count)
+                % {"count": count},
                 "classNames": ["cal-cadence-week"],
                 "extendedProps": {"kind": "cadence", "count": count},
             }
@@ -897,6 +907,19 @@ def calendar_payload(
                 "message": i.message,
             }
             for i in report.issues
+        ],
+        # the cadence list's headings: one a week, with its number of warnings
+        "cadenceWeeks": [
+            {
+                "week": week.isoformat(),
+                "title": ngettext(
+                    "%(week)s: %(count)d cadence warning",
+                    "%(week)s: %(count)d cadence warnings",
+                    count,
+                )
+                % {"week": capfirst(_week_label(week, today)), "count": count},
+            }
+            for week, count in sorted(report.per_week.items())
         ],
         "holidays": holidays_out,
         "bestTimes": [_local_iso(slot, zone) for slot in best],

@@ -82,14 +82,7 @@ def calendar_page(request, org_slug):
             t.pk == default_team and t.parent_id is not None for t, _d in tree
         ):
             data["team"] = str(default_team)
-    form = CalendarFilterForm(
-        data,
-        team_tree=tree,
-        channels=channels,
-        campaigns=[c for c in selectors.campaigns_of(org) if c.archived_at is None],
-        authors=list(selectors.authors_of(org)),
-        network_names=_network_names(),
-    )
+    form = _filter_form(data, org, tree, channels)
     form.is_valid()
     return render(
         request,
@@ -106,6 +99,37 @@ def calendar_page(request, org_slug):
             "may_manage_teams": can(member, Capability.MANAGE_TEAMS),
         },
     )
+
+
+def _filter_form(data, org, tree, channels) -> CalendarFilterForm:
+    return CalendarFilterForm(
+        data,
+        team_tree=tree,
+        channels=channels,
+        campaigns=[c for c in selectors.campaigns_of(org) if c.archived_at is None],
+        authors=list(selectors.authors_of(org)),
+        network_names=_network_names(),
+    )
+
+
+def _filter_labels(request, filters: dict) -> list[tuple[str, str]]:
+    """The chosen filters of a share link in words: [("Team", "Jakarta"), ("Status", "Draft")]."""
+    if not filters:
+        return []
+    from accounts.selectors import team_tree
+
+    member = request.membership
+    form = _filter_form(
+        None, request.organization, team_tree(request.organization), list(_visible_channels(member))
+    )
+    out = []
+    for key, value in filters.items():
+        field = form.fields.get(key)
+        if field is None:
+            continue
+        names = {str(k): str(v) for k, v in field.choices}
+        out.append((str(field.label), names.get(str(value), str(value)).lstrip("— ")))
+    return out
 
 
 def _visible_channels(member):
@@ -185,8 +209,16 @@ def calendar_best_times(request, org_slug):
     if request.headers.get("HX-Request"):
         for row, s in zip(rows, slots, strict=True):
             row["label"] = formats.date_format(s.at.replace(tzinfo=None), "D j M H:i")
+        shown = rows[:6]
         return render(
-            request, "publishing/calendar_best_times.html", {"channel": channel, "slots": rows[:6]}
+            request,
+            "publishing/calendar_best_times.html",
+            {
+                "channel": channel,
+                "slots": shown,
+                "from_engagement": bool(shown)
+                and all(r["source"] != "general_pattern" for r in shown),
+            },
         )
     return JsonResponse({"channel": channel.pk, "timezone": channel.timezone, "slots": rows})
 
@@ -437,6 +469,7 @@ def share_list(request, org_slug):
             "form": form,
             "links": list(cal.share_links_of(org)[:100]),
             "filters": filters.as_data(),
+            "filter_labels": _filter_labels(request, filters.as_data()),
             "new_url": new_url,
             "new_feed": new_feed,
             "now": timezone.now(),

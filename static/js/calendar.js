@@ -34,6 +34,12 @@
   var messageEl = document.getElementById("cal-message");
   var cadenceList = document.getElementById("cal-cadence");
   var narrow = window.matchMedia("(max-width: 599px)");
+  // On a phone the filters start folded (seven fields would push the calendar off the screen),
+  // unless some are set.
+  var filtersBox = document.getElementById("cal-filters-box");
+  if (filtersBox && narrow.matches && !/[?&](team|channel|network|campaign|status|author)=[^&]/.test(window.location.search)) {
+    filtersBox.open = false;
+  }
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   // The wall-clock time of a UTC-coerced Date, as "YYYY-MM-DDTHH:MM:SS" (no offset).
@@ -42,7 +48,13 @@
       pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
   }
 
+  // The message floats over the page (calendar.css): shown in the flow above the calendar it pushed
+  // the days down after a move, and FullCalendar, which measures the days when a drag starts, then
+  // dropped the next post into the wrong day (or the press missed the post); hiding it moved them back.
   var messageTimer = null;
+  if (messageEl) {
+    messageEl.addEventListener("click", function () { messageEl.hidden = true; });
+  }
   function say(text, kind) {
     if (!messageEl) { return; }
     messageEl.textContent = text;
@@ -61,7 +73,9 @@
     return params;
   }
 
-  function renderCadence(items) {
+  // The cadence problems of the range, one folding group a week (the first open): a month of
+  // weekly gaps on many channels is otherwise a wall of lines.
+  function renderCadence(items, weeks) {
     if (!cadenceList) { return; }
     cadenceList.textContent = "";
     if (!items.length) {
@@ -71,10 +85,27 @@
       cadenceList.appendChild(none);
       return;
     }
-    items.forEach(function (item) {
+    var byWeek = {};
+    items.forEach(function (item) { (byWeek[item.week] = byWeek[item.week] || []).push(item); });
+    (weeks.length ? weeks : [{ week: items[0].week, title: "" }]).forEach(function (week, index) {
+      var group = byWeek[week.week] || (weeks.length ? [] : items);
+      if (!group.length) { return; }
       var li = document.createElement("li");
-      li.className = "cal-cadence-" + item.kind;
-      li.textContent = item.message;
+      li.className = "cal-cadence-week-group";
+      var details = document.createElement("details");
+      details.open = index === 0;
+      var summary = document.createElement("summary");
+      summary.textContent = week.title;
+      details.appendChild(summary);
+      var ul = document.createElement("ul");
+      group.forEach(function (item) {
+        var row = document.createElement("li");
+        row.className = "cal-cadence-" + item.kind;
+        row.textContent = item.message;
+        ul.appendChild(row);
+      });
+      details.appendChild(ul);
+      li.appendChild(details);
       cadenceList.appendChild(li);
     });
   }
@@ -102,7 +133,7 @@
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json();
     }).then(function (data) {
-      renderCadence(data.cadence || []);
+      renderCadence(data.cadence || [], data.cadenceWeeks || []);
       renderBest(data.bestTimes || []);
       success(data.events);
     }).catch(function (error) {
@@ -111,8 +142,31 @@
     });
   }
 
+  // Campaign bars, holidays and notes carry their kind as a word, so they cannot be told apart
+  // only by a colour (a campaign may well be red or yellow).
+  var KIND_LABELS = {
+    campaign: el.getAttribute("data-label-campaign"),
+    holiday: el.getAttribute("data-label-holiday"),
+    note: el.getAttribute("data-label-note")
+  };
+
+  function labelledContent(arg, label) {
+    var wrap = document.createElement("div");
+    wrap.className = "cal-event cal-labelled";
+    var badge = document.createElement("span");
+    badge.className = "cal-kind";
+    badge.textContent = label;
+    wrap.appendChild(badge);
+    var title = document.createElement("span");
+    title.className = "cal-title";
+    title.textContent = arg.event.title;
+    wrap.appendChild(title);
+    return { domNodes: [wrap] };
+  }
+
   function eventContent(arg) {
     var props = arg.event.extendedProps || {};
+    if (KIND_LABELS[props.kind]) { return labelledContent(arg, KIND_LABELS[props.kind]); }
     if (props.kind !== "post") { return true; }  // FullCalendar's own rendering
     var wrap = document.createElement("div");
     wrap.className = "cal-event";
@@ -131,7 +185,10 @@
     }
     var title = document.createElement("span");
     title.className = "cal-title";
-    title.textContent = arg.event.title;
+    // the network is the mark: "Instagram · @kopi: text" reads "@kopi: text"
+    var prefix = props.mark && props.mark !== "•" && props.networkName ? props.networkName + " · " : "";
+    title.textContent = prefix && arg.event.title.indexOf(prefix) === 0
+      ? arg.event.title.slice(prefix.length) : arg.event.title;
     wrap.appendChild(title);
     var status = document.createElement("span");
     status.className = "cal-status";
@@ -140,15 +197,35 @@
     return { domNodes: [wrap] };
   }
 
+  // The day header row of a list-view row.
+  function listDayOf(row) {
+    var r = row.previousElementSibling;
+    while (r && !r.classList.contains("fc-list-day")) { r = r.previousElementSibling; }
+    return r;
+  }
+
   function eventDidMount(arg) {
     var props = arg.event.extendedProps || {};
     arg.el.setAttribute("data-event-id", arg.event.id);
+    arg.el.setAttribute("data-kind", props.kind || "");
+    if (props.kind === "campaign" && props.color) {
+      arg.el.style.setProperty("--cal-campaign", props.color);
+    }
+    // The list view repeats an event on every day it spans: say a campaign, a week's cadence
+    // warning or a long note once, on its first day in the list.
+    if (arg.view.type.indexOf("list") === 0 && !arg.isStart &&
+        (props.kind === "campaign" || props.kind === "cadence" || props.kind === "note")) {
+      var table = arg.el.closest("table");
+      if (listDayOf(arg.el) !== (table && table.querySelector(".fc-list-day"))) { arg.el.hidden = true; }
+    }
     if (props.kind === "post") {
       var bits = [props.statusLabel, props.networkName, props.channel, props.campaign].filter(Boolean);
       arg.el.title = arg.event.title + " — " + bits.join(" · ");
       arg.el.setAttribute("data-status", props.status);
     } else if (props.kind === "note" && props.body) {
-      arg.el.title = arg.event.title + " — " + props.body;
+      arg.el.title = KIND_LABELS.note + ": " + arg.event.title + " — " + props.body;
+    } else if (KIND_LABELS[props.kind]) {
+      arg.el.title = KIND_LABELS[props.kind] + ": " + arg.event.title;
     }
   }
 
@@ -191,7 +268,7 @@
       ? { left: "prev,next", center: "title", right: "today listWeek,dayGridMonth" }
       : { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,listMonth" },
     height: "auto",
-    dayMaxEvents: 4,
+    dayMaxEvents: 5,
     eventDisplay: "block",  // campaign colours as blocks, also for timed posts in the month grid
     nowIndicator: true,
     scrollTime: "08:00:00",

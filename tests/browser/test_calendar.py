@@ -191,3 +191,83 @@ def test_clicking_an_empty_day_starts_a_post_there(page, live_server, org_a, ali
     page.wait_for_url("**/compose/?at=*")
     assert page.locator("input[name=schedule_date]").input_value() == day.isoformat()
     assert page.locator("input[name=schedule_time]").input_value().startswith("09:00")
+
+
+_SLOW_NETWORK = """
+(() => {
+  // Delay the calendar's requests (window.calendarDelay ms) as on a slow connection, so that the
+  // answer to a move and the refetch after it arrive while the next post is being dragged.
+  const original = window.fetch;
+  window.fetch = function (url, options) {
+    return new Promise((resolve) => setTimeout(resolve, window.calendarDelay || 0))
+      .then(() => original(url, options));
+  };
+})();
+"""
+
+
+def _drag_holding(pg, source, target, *, press_ms=0, midway_ms=0):
+    """Press on ``source`` (for ``press_ms``), start dragging, pause ``midway_ms``, then drop it on
+    ``target`` where it is on the screen at that moment."""
+    box = source.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    pg.mouse.move(x, y)
+    pg.mouse.down()
+    pg.wait_for_timeout(press_ms)
+    pg.mouse.move(x + 6, y + 6, steps=5)
+    pg.wait_for_timeout(midway_ms)
+    goal = target.bounding_box()
+    pg.mouse.move(goal["x"] + goal["width"] / 2, goal["y"] + goal["height"] / 2, steps=15)
+    pg.mouse.up()
+
+
+def test_several_moves_in_a_row_without_reloading(page, live_server, org_a, alice, alice_m):
+    """Two moves in a row, the second while the refetch after the first is still on its way, then a
+    refused drop followed by a good one: every drag starts and lands where it was dropped."""
+    page.set_viewport_size({"width": 1280, "height": 1400})  # the whole month, no auto-scroll
+    page.add_init_script(_SLOW_NETWORK)
+    (channel,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"])
+    today = timezone.now().astimezone(UTC).date()
+    first = _scheduled(org_a, alice, channel, today + timedelta(days=1), text="First post")
+    second = _scheduled(org_a, alice, channel, today + timedelta(days=2), text="Second post")
+    days = [today + timedelta(days=n) for n in (-1, 1, 2, 3, 4, 5)]
+    _sign_in(page, live_server, "alice@alpha.test")
+    page.goto(f"{live_server.url}/o/alpha/calendar/")
+    if any(_cell(page, d).count() == 0 for d in days):
+        pytest.skip("the days are not all in this month's grid")
+
+    def event_of(post):
+        variant = PostVariant.objects.for_org(org_a).get(post=post)
+        return page.locator(f"[data-event-id='v{variant.pk}']:not(.fc-event-dragging)")
+
+    def at(day):
+        return datetime.combine(day, time(10), tzinfo=UTC)
+
+    event_of(first).wait_for()
+    page.evaluate("window.calendarDelay = 600")
+    _drag_holding(page, event_of(first), _cell(page, today + timedelta(days=3)))
+    # straight on to the next post: the answer to the first move (and its message) and the refetch
+    # arrive while it is held and dragged
+    _drag_holding(
+        page, event_of(second), _cell(page, today + timedelta(days=4)), press_ms=300, midway_ms=1500
+    )
+    page.locator("#cal-message:not([hidden])", has_text="Moved").wait_for()
+    page.wait_for_timeout(2500)  # the second move and its refetch
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.scheduled_at == at(today + timedelta(days=3))
+    assert second.scheduled_at == at(today + timedelta(days=4))
+    assert _cell(page, today + timedelta(days=4)).locator(event_of(second)).count() == 1
+
+    # a refused drop (into the past) snaps back; the next drag of the same post works
+    page.evaluate("window.calendarDelay = 0")
+    _drag_holding(page, event_of(first), _cell(page, today - timedelta(days=1)))
+    page.locator("#cal-message:not([hidden])", has_text="past").wait_for()
+    page.wait_for_timeout(700)  # FullCalendar's revert animation
+    assert _cell(page, today + timedelta(days=3)).locator(event_of(first)).count() == 1
+    _drag_holding(page, event_of(first), _cell(page, today + timedelta(days=5)))
+    page.locator("#cal-message:not([hidden])", has_text="Moved").wait_for()
+    first.refresh_from_db()
+    assert first.scheduled_at == at(today + timedelta(days=5))
+    page.wait_for_timeout(300)
+    assert _cell(page, today + timedelta(days=5)).locator(event_of(first)).count() == 1

@@ -36,6 +36,8 @@ def test_the_best_times_endpoint(alice_client, org_a, channels):
         url, {"channel": channels[0].pk}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "data-best-time" in partial
+    assert partial.count('type="button"') == min(len(data["slots"]), 6)  # one button per slot
+    assert "general engagement pattern" in partial  # no analytics data yet: says where they come from
     assert alice_client.get(url, {"channel": 999999}).status_code == 404
 
 

@@ -43,12 +43,32 @@ def test_gaps_and_overloads_are_listed_per_week(alice_client, org_a, alice, alic
     issues = {(i["channel"], i["kind"]): i for i in data["cadence"]}
     gap = issues[(kitchen.pk, "gap")]
     assert gap["count"] == 1 and gap["min"] == 3
-    assert gap["message"].endswith("1 post(s) next week, target 3–5")
+    assert gap["message"].endswith("1 post next week, target 3–5")
     assert "Sandbox" in gap["message"]
     assert issues[(kopi.pk, "overload")]["count"] == 3
+    assert "3 posts next week, target 0–1" in issues[(kopi.pk, "overload")]["message"]
     marks = [e for e in data["events"] if e["extendedProps"]["kind"] == "cadence"]
     assert len(marks) == 1 and marks[0]["start"] == monday.date().isoformat()
     assert marks[0]["extendedProps"]["count"] == 2
+    assert marks[0]["title"].endswith("2 cadence warnings")
+
+
+def test_one_warning_is_singular(alice_client, org_a, alice, alice_m, channels):
+    calendar_services.set_cadence_target(channels[0], by=alice_m, min_per_week=2, max_per_week=4)
+    monday = _next_monday_10()
+    rng = {
+        "start": monday.date().isoformat(),
+        "end": (monday + timedelta(days=7)).date().isoformat(),
+    }
+    data = alice_client.get(reverse("calendar_events", kwargs={"org_slug": org_a.slug}), rng).json()
+    (issue,) = data["cadence"]
+    assert issue["message"].endswith("0 posts next week, target 2–4")
+    (mark,) = [e for e in data["events"] if e["extendedProps"]["kind"] == "cadence"]
+    assert mark["title"].endswith("1 cadence warning")
+    # the list's heading for the week
+    assert data["cadenceWeeks"] == [
+        {"week": monday.date().isoformat(), "title": "Next week: 1 cadence warning"}
+    ]
 
 
 def test_a_week_on_target_is_not_listed(alice_client, org_a, alice, alice_m, channels):

@@ -54,10 +54,9 @@ def test_create_edit_and_archive_a_campaign_shown_as_a_band(alice_client, org_a)
             "start": today.isoformat(),
             "end": (today + timedelta(days=4)).isoformat(),
             "allDay": True,
-            "display": "background",
-            "backgroundColor": "#118844",
+            "editable": False,
             "classNames": ["cal-campaign"],
-            "extendedProps": {"kind": "campaign", "campaign": campaign.pk},
+            "extendedProps": {"kind": "campaign", "campaign": campaign.pk, "color": "#118844"},
         }
     ]
     edit = reverse("campaign_edit", kwargs={"org_slug": org_a.slug, "campaign_id": campaign.pk})

@@ -145,10 +145,12 @@ def test_a_link_dies_with_its_creators_access(client, org_a, alice_m):
 
 def test_the_share_page_creates_a_link_with_the_chosen_filters(alice_client, org_a, campaign):
     url = reverse("calendar_share", kwargs={"org_slug": org_a.slug})
-    assert (
-        f'value="{campaign.pk}"'
-        in alice_client.get(url, {"campaign": campaign.pk}).content.decode()
-    )
+    page = alice_client.get(url, {"campaign": campaign.pk, "status": "draft"}).content.decode()
+    assert f'value="{campaign.pk}"' in page
+    # the chosen filters in words, not ids
+    assert f"Campaign: {campaign.name}" in page and "Status: Draft" in page
+    assert '<span class="badge">campaign=' not in page
+    assert 'id="no-share-links"' in page
     response = alice_client.post(
         url, {"name": "Agency", "expires_in_days": 7, "campaign": campaign.pk}
     )
