@@ -170,6 +170,7 @@ def calendar_move(request, org_slug, post_id):
     at = cal.parse_instant(request.POST.get("at"), cal.zone_of(zone))
     if at is None:
         return _json_error(_("Enter a valid date and time."), 400)
+    was = post.status
     try:
         post = calendar_services.move_post(
             post, by=member, at=at, timezone_name=zone, variant=variant
@@ -178,13 +179,12 @@ def calendar_move(request, org_slug, post_id):
         return _json_error(exc.message, exc.http_status)
     slot = post.scheduled_at if post.status == post.Status.SCHEDULED else post.planned_at
     when = timezone.localtime(slot, cal.zone_of(zone))
-    return JsonResponse(
-        {
-            "ok": True,
-            "status": post.status,
-            "message": _("Moved to %(when)s.") % {"when": when.strftime("%Y-%m-%d %H:%M")},
-        }
-    )
+    message = _("Moved to %(when)s.") % {"when": formats.date_format(when, "D j M Y, H:i")}
+    if was != post.status and post.status == post.Status.IN_REVIEW:
+        message += " " + _("It needs approval again before it goes out.")
+    elif was != post.status and post.status != post.Status.SCHEDULED:
+        message += " " + _("It is no longer scheduled: schedule it again from the post page.")
+    return JsonResponse({"ok": True, "status": post.status, "message": message})
 
 
 @require_GET

@@ -204,6 +204,21 @@
     return r;
   }
 
+  // A list day whose only rows were hidden (above) loses its header too.
+  var tidyTimer = null;
+  function tidyList() {
+    window.clearTimeout(tidyTimer);
+    tidyTimer = window.setTimeout(function () {
+      el.querySelectorAll(".fc-list-day").forEach(function (header) {
+        var visible = false;
+        for (var r = header.nextElementSibling; r && !r.classList.contains("fc-list-day"); r = r.nextElementSibling) {
+          if (!r.hidden) { visible = true; break; }
+        }
+        header.hidden = !visible;
+      });
+    }, 0);
+  }
+
   function eventDidMount(arg) {
     var props = arg.event.extendedProps || {};
     arg.el.setAttribute("data-event-id", arg.event.id);
@@ -217,6 +232,7 @@
         (props.kind === "campaign" || props.kind === "cadence" || props.kind === "note")) {
       var table = arg.el.closest("table");
       if (listDayOf(arg.el) !== (table && table.querySelector(".fc-list-day"))) { arg.el.hidden = true; }
+      tidyList();
     }
     if (props.kind === "post") {
       var bits = [props.statusLabel, props.networkName, props.channel, props.campaign].filter(Boolean);
@@ -279,6 +295,7 @@
     events: fetchEvents,
     eventContent: eventContent,
     eventDidMount: eventDidMount,
+    eventsSet: tidyList,
     eventDrop: move,
     dateClick: (shared || !mayCompose) ? null : function (info) {
       var at = info.allDay ? wallClock(info.date).slice(0, 10) + "T09:00:00" : wallClock(info.date);

@@ -271,3 +271,54 @@ def test_several_moves_in_a_row_without_reloading(page, live_server, org_a, alic
     assert first.scheduled_at == at(today + timedelta(days=5))
     page.wait_for_timeout(300)
     assert _cell(page, today + timedelta(days=5)).locator(event_of(first)).count() == 1
+
+
+def test_campaigns_holidays_and_notes_are_labelled_bars(
+    page, phone, live_server, org_a, alice, alice_m
+):
+    """A campaign is a labelled bar in its colour (not a faded background like a holiday); the
+    list view names it once, and a day left with nothing to show has no header."""
+    from publishing.services import authoring
+
+    (channel,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"])
+    today = timezone.now().astimezone(UTC).date()
+    authoring.create_campaign(
+        org_a,
+        by=alice_m,
+        name="Year-end sale",
+        color="#aa3311",
+        starts_on=today,
+        ends_on=today + timedelta(days=5),
+    )
+    calendar_services.create_note(
+        org_a, by=alice_m, title="Stock take", starts_on=today + timedelta(days=1)
+    )
+    _scheduled(org_a, alice, channel, today + timedelta(days=1), text="In the sale")
+    _sign_in(page, live_server, "alice@alpha.test")
+    page.goto(f"{live_server.url}/o/alpha/calendar/")
+    band = page.locator(".fc-daygrid .cal-campaign").first
+    band.wait_for()
+    assert band.text_content().startswith("Campaign") and "Year-end sale" in band.text_content()
+    assert (
+        page.evaluate(
+            "getComputedStyle(document.querySelector('.fc-daygrid .cal-campaign')).borderLeftColor"
+        )
+        == "rgb(170, 51, 17)"
+    )
+    assert page.locator(".fc-bg-event.cal-campaign").count() == 0
+    assert page.locator("#cal-legend .cal-key-campaign").is_visible()
+    note = page.locator(".fc-daygrid .cal-note").first
+    assert note.text_content().startswith("Note") and "Stock take" in note.text_content()
+
+    _sign_in(phone, live_server, "alice@alpha.test")
+    phone.goto(f"{live_server.url}/o/alpha/calendar/")
+    phone.locator(".fc-list-event", has_text="In the sale").wait_for()
+    phone.wait_for_timeout(200)
+    assert phone.locator(".fc-list-event.cal-campaign:visible").count() == 1
+    empty_days = phone.evaluate(
+        """[...document.querySelectorAll('.fc-list-day')].filter(h => !h.hidden).filter(h => {
+             for (let r = h.nextElementSibling; r && !r.classList.contains('fc-list-day'); r = r.nextElementSibling)
+               if (!r.hidden) return false;
+             return true; }).length"""
+    )
+    assert empty_days == 0

@@ -37,7 +37,8 @@ def test_the_best_times_endpoint(alice_client, org_a, channels):
     ).content.decode()
     assert "data-best-time" in partial
     assert partial.count('type="button"') == min(len(data["slots"]), 6)  # one button per slot
-    assert "general engagement pattern" in partial  # no analytics data yet: says where they come from
+    # no analytics data yet: it says where the times come from
+    assert "general engagement pattern" in partial
     assert alice_client.get(url, {"channel": 999999}).status_code == 404
 
 
