@@ -289,3 +289,44 @@ class NotificationPreference(TenantModel):
     def default_for(kind: str) -> tuple[bool, bool]:
         """(in_app, email) when the person has not chosen."""
         return True, kind in EMAIL_BY_DEFAULT
+
+
+class NotificationEmail(TenantModel):
+    """One notification e-mail in the outbox (accounts/notifications.py: the sending side).
+
+    ``notify()`` writes it in the action's transaction, rendered for its recipient, so an e-mail
+    exists iff the action committed; a worker sends it. ``next_attempt_at`` is when it may next be
+    tried (also a claim's lease while a worker holds it); NULL with ``sent_at`` NULL = given up
+    after the last attempt (``last_error`` says why).
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    to_address = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)  # "" = a plain-text e-mail
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="notificationemail_org_created"),
+            # The sweep: unsent rows that are due (a small set: sent rows leave it).
+            models.Index(fields=["next_attempt_at"], name="notificationemail_unsent",
+                         condition=Q(sent_at__isnull=True)),
+            # The retention purge: sent rows older than N days.
+            models.Index(fields=["sent_at"], name="notificationemail_sent_at",
+                         condition=Q(sent_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to_address}: {self.subject}"
+
+    @property
+    def gave_up(self) -> bool:
+        return self.sent_at is None and self.next_attempt_at is None

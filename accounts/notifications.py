@@ -15,7 +15,17 @@ recipient's language (their own, else the organization's) and time zone, with ``
 ``recipient``, ``organization``, ``url`` (absolute) and ``in_app`` (True while rendering the copy
 kept for the bell: leave links — and never put secrets such as one-tap approval links — in
 ``{% if not in_app %}``). The .txt templates are plain text (not HTML-escaped); the .html one is
-escaped as usual. E-mails leave on commit, so a rolled-back action tells nobody.
+escaped as usual.
+
+E-mails leave through an outbox: ``notify()`` writes each rendered e-mail as a
+``NotificationEmail`` row in the caller's transaction (so an e-mail exists iff the action
+committed; a rolled-back action tells nobody) and, on commit, enqueues one task
+(``accounts.tasks.send_notification_emails``) with the new rows' ids. No SMTP call happens in
+the request. A worker claims each row with a conditional UPDATE, sends the batch over one
+connection and marks each row sent; a failure is retried with backoff (the wait is the row's
+``next_attempt_at``, never a countdown) and given up after ``EMAIL_MAX_ATTEMPTS``. A beat sweep
+every minute sends whatever is due and unsent (a lost message, a broker down at commit, a killed
+worker), so the broker is never needed for correctness, only for promptness.
 """
 
 from __future__ import annotations
@@ -24,11 +34,13 @@ import logging
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
@@ -37,6 +49,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from .models import (
     Membership,
     Notification,
+    NotificationEmail,
     NotificationKind,
     NotificationPreference,
     NotificationSent,
@@ -50,6 +63,8 @@ __all__ = [
     "notify",
     "preferences_for",
     "safe_local_url",
+    "send_emails",
+    "sweep_emails",
     "set_preferences",
     "unread_count",
     "mark_read",
@@ -246,12 +261,20 @@ def _claim_dedupe(organization: Organization, user: User, kind: str, dedupe_key:
     return True
 
 
-def _send_emails(messages: list[EmailMultiAlternatives]) -> None:
+def _enqueue_emails(ids: list[int]) -> None:
+    """On commit: one task for the action's e-mails. A broker that cannot be reached is logged and
+    left to the sweep (the rows are committed); it never fails the user's action."""
+    from . import tasks
+
     try:
-        connection = get_connection()
-        connection.send_messages(messages)
-    except Exception:  # noqa: BLE001 - a mail outage must not break the action that notified
-        log.warning("could not send %d notification e-mail(s)", len(messages), exc_info=True)
+        tasks.send_notification_emails.delay(ids)
+    except Exception:  # noqa: BLE001 - the beat sweep sends the rows within a minute or so
+        log.warning(
+            "could not enqueue %d notification e-mail(s) %s; the sweep will send them",
+            len(ids),
+            ids,
+            exc_info=True,
+        )
 
 
 def notify(
@@ -288,7 +311,7 @@ def notify(
     local_url = safe_local_url(url)
     link = absolute_url(url)
     created: list[Notification] = []
-    emails: list[EmailMultiAlternatives] = []
+    emails: list[NotificationEmail] = []
     actor_obj = actor if getattr(actor, "pk", None) else None
     for user in users:
         in_app, email = saved.get(user.pk, _defaults(kind))
@@ -320,12 +343,177 @@ def notify(
                 )
             )
         if email:
-            msg = EmailMultiAlternatives(
-                text.subject, text.email_body, settings.DEFAULT_FROM_EMAIL, [user.email]
+            emails.append(
+                NotificationEmail(
+                    organization=organization,
+                    recipient=user,
+                    kind=kind,
+                    to_address=user.email,
+                    subject=text.subject,
+                    body=text.email_body,
+                    html_body=text.html or "",
+                )
             )
-            if text.html:
-                msg.attach_alternative(text.html, "text/html")
-            emails.append(msg)
     if emails:
-        transaction.on_commit(lambda: _send_emails(emails))
+        # In the caller's transaction: the rows commit (or roll back) with the action.
+        ids = [row.pk for row in NotificationEmail.objects.bulk_create(emails)]
+        transaction.on_commit(lambda: _enqueue_emails(ids))
     return created
+
+
+# --- The outbox: sending ---------------------------------------------------------------------------
+#
+# Delivery is at least once, not exactly once: SMTP has no idempotency key, so a worker killed
+# (or stalled past its lease) between the server accepting a message and the row being marked
+# sent gets that row re-claimed and sent again once the lease lapses. The lease is long enough
+# that this only happens to a worker that died or hung (the connection's time-out is far below
+# it); a duplicate e-mail is preferred to a lost one. Every claim counts as an attempt, so even
+# a row that keeps killing its worker stops after EMAIL_MAX_ATTEMPTS.
+
+#: tries per e-mail; after the last failure the row is given up (logged, kept with last_error)
+EMAIL_MAX_ATTEMPTS = 5
+#: the wait after the 1st, 2nd, 3rd and 4th failure
+EMAIL_BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+#: a claimed row not marked sent (or failed) within this may be claimed again
+EMAIL_LEASE = timedelta(minutes=10)
+#: rows one sweep sends at most (the next sweep takes the rest)
+EMAIL_SWEEP_LIMIT = 500
+#: seconds an SMTP operation may block when EMAIL_TIMEOUT is not set (far below the lease)
+EMAIL_SOCKET_TIMEOUT = 60
+
+
+def _claim_email(pk: int) -> NotificationEmail | None:
+    """Take one due, unsent row for this worker (a conditional UPDATE: two workers never both
+    win), or None when it is sent, not due, leased to another worker, or given up."""
+    now = timezone.now()
+    taken = (
+        NotificationEmail.objects.unscoped()
+        .filter(
+            pk=pk,
+            sent_at__isnull=True,
+            next_attempt_at__lte=now,
+            attempts__lt=EMAIL_MAX_ATTEMPTS,
+        )
+        .update(next_attempt_at=now + EMAIL_LEASE, attempts=F("attempts") + 1)
+    )
+    if not taken:
+        return None
+    return NotificationEmail.objects.unscoped().get(pk=pk)
+
+
+def _message(row: NotificationEmail, connection) -> EmailMultiAlternatives:
+    msg = EmailMultiAlternatives(
+        row.subject,
+        row.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [row.to_address],
+        connection=connection,
+    )
+    if row.html_body:
+        msg.attach_alternative(row.html_body, "text/html")
+    return msg
+
+
+def _mark_sent(row: NotificationEmail) -> None:
+    NotificationEmail.objects.unscoped().filter(pk=row.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now(), next_attempt_at=None, last_error=""
+    )
+
+
+def _mark_failed(row: NotificationEmail, exc: BaseException) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:1000]
+    if row.attempts >= EMAIL_MAX_ATTEMPTS:
+        retry_at = None
+        log.error(
+            "gave up on notification e-mail %s (organization %s) after %d attempts: %s",
+            row.pk,
+            row.organization_id,
+            row.attempts,
+            error,
+        )
+    else:
+        wait = EMAIL_BACKOFF[min(row.attempts, len(EMAIL_BACKOFF)) - 1]
+        retry_at = timezone.now() + wait
+        log.warning(
+            "notification e-mail %s failed (attempt %d), retrying at %s: %s",
+            row.pk,
+            row.attempts,
+            retry_at.isoformat(),
+            error,
+        )
+    NotificationEmail.objects.unscoped().filter(pk=row.pk, sent_at__isnull=True).update(
+        last_error=error, next_attempt_at=retry_at
+    )
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - a broken connection is replaced by a new one
+        log.debug("closing the mail connection failed", exc_info=True)
+
+
+def send_emails(ids: Iterable[int]) -> int:
+    """Send these outbox rows (those that are due and not taken), over one reused connection.
+
+    Idempotent: each row is claimed right before it is sent, so a second run (or a redelivered
+    message, or the sweep racing the task) sends nothing twice. Returns how many were sent.
+    """
+    # A hung server must not hold a claim past its lease (Django's default is no time-out).
+    connection = get_connection(timeout=settings.EMAIL_TIMEOUT or EMAIL_SOCKET_TIMEOUT)
+    opened = False
+    sent = 0
+    try:
+        for pk in dict.fromkeys(ids):
+            row = _claim_email(pk)
+            if row is None:
+                continue
+            try:
+                if not opened:
+                    connection.open()
+                    opened = True
+                if not connection.send_messages([_message(row, connection)]):
+                    raise RuntimeError("the mail backend sent nothing")
+            except Exception as exc:  # noqa: BLE001 - SMTP/network errors: retried from the row
+                _mark_failed(row, exc)
+                if opened:  # the connection may be broken: the next row opens a fresh one
+                    _close_quietly(connection)
+                    opened = False
+            else:
+                _mark_sent(row)
+                sent += 1
+    finally:
+        if opened:
+            _close_quietly(connection)
+    return sent
+
+
+def sweep_emails(limit: int = EMAIL_SWEEP_LIMIT) -> int:
+    """Beat sweep (every organization: system work): send rows that are due and unsent — a retry
+    whose backoff has passed, a message that was lost or never enqueued, a lapsed claim."""
+    now = timezone.now()
+    # A row whose last attempt's worker died (its lease lapsed, no attempts left) is given up.
+    lost = (
+        NotificationEmail.objects.unscoped()
+        .filter(
+            sent_at__isnull=True,
+            next_attempt_at__lte=now,
+            attempts__gte=EMAIL_MAX_ATTEMPTS,
+        )
+        .update(next_attempt_at=None, last_error="the last attempt's worker was lost")
+    )
+    if lost:
+        log.error("gave up on %d notification e-mail(s) whose last attempt was lost", lost)
+    # Uses the partial index notificationemail_unsent (sent_at IS NULL).
+    due = list(
+        NotificationEmail.objects.unscoped()
+        .filter(sent_at__isnull=True, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return send_emails(due) if due else 0

@@ -242,6 +242,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # seconds; a hung SMTP server must not outlive the outbox lease
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SocialOps <no-reply@socialops.local>")
 
 # --- API ------------------------------------------------------------------------------------
@@ -378,4 +379,13 @@ CELERY_BEAT_SCHEDULE.update({
 # Every minute: remind approvers before a stage's SLA runs out, escalate to the backup when it has.
 CELERY_BEAT_SCHEDULE.update({
     "approvals-sla-sweep": {"task": "approvals.tasks.sweep_approval_slas", "schedule": 60.0, "options": {"expires": 50}},
+})
+
+# --- Notification e-mail outbox (accounts/notifications.py) ----------------------------------------
+# Every minute: send outbox e-mails that are due and unsent (retries after their backoff, a message
+# lost or never enqueued, a claim whose worker died). Waits are rows, never countdowns.
+CELERY_BEAT_SCHEDULE.update({
+    "notification-emails-sweep": {
+        "task": "accounts.tasks.sweep_notification_emails", "schedule": 60.0, "options": {"expires": 50},
+    },
 })
