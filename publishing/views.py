@@ -26,7 +26,7 @@ from .forms_calendar import CampaignEditForm
 from .models import Post, PostMedia, PostVariant
 from .services import authoring
 from .services import calendar as calendar_services
-from .views_calendar import compose_initial_at, viewer_zone
+from .views_calendar import best_times_for, compose_initial_at, viewer_zone
 
 PAGE_SIZE = 25
 LIBRARY_SIZE = 60
@@ -235,6 +235,7 @@ def _compose_page(request, post: Post | None):
         "group_channels": {g.pk: [c.pk for c in g.channels.all()] for g in groups},
         "groups": groups, "media_library_url": _media_library_url(org),
         "may_publish": can(member, Capability.PUBLISH),
+        "best_times": best_times_for([p.channel for p in panels if p.selected]),
     })
 
 
@@ -301,8 +302,11 @@ def compose_preview(request, org_slug):
             })
         at, zone_name = _schedule_at(form)
         schedule = _both_zones(at, zone_name)
+    picked = {int(i) for i in request.POST.getlist("channels") if i.isdigit()}  # also when the form is invalid
     return render(request, "publishing/compose_preview.html", {"previews": previews, "form": form,
-                                                               "schedule": schedule})
+                                                               "schedule": schedule,
+                                                               "best_times": best_times_for(
+                                                                   [c for c in channels if c.pk in picked])})
 
 
 # --- Posts ---------------------------------------------------------------------------------------

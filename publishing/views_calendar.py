@@ -187,39 +187,51 @@ def calendar_move(request, org_slug, post_id):
     return JsonResponse({"ok": True, "status": post.status, "message": message})
 
 
-@require_GET
-def calendar_best_times(request, org_slug):
-    """Suggested slots for one channel (analytics' best time): JSON, or a partial for htmx."""
+def _best_rows(channel, *, labels: bool = False) -> list[dict]:
     from analytics.selectors import best_time_slots
-    from channels_registry.selectors import get_channel_for_member
 
-    _require(request, Capability.VIEW)
-    channel = get_channel_for_member(request.membership, request.GET.get("channel"))
-    slots = best_time_slots(channel, days=7)
-    rows = [
-        {
+    rows = []
+    for s in best_time_slots(channel, days=7):
+        row = {
             "at": s.at.isoformat(),
             "date": s.at.date().isoformat(),
             "time": s.at.strftime("%H:%M"),
             "timezone": channel.timezone,
             "source": s.source,
         }
-        for s in slots
-    ]
-    if request.headers.get("HX-Request"):
-        for row, s in zip(rows, slots, strict=True):
+        if labels:
             row["label"] = formats.date_format(s.at.replace(tzinfo=None), "D j M H:i")
-        shown = rows[:6]
-        return render(
-            request,
-            "publishing/calendar_best_times.html",
+        rows.append(row)
+    return rows
+
+
+def best_times_for(channels, *, shown: int = 6) -> list[dict]:
+    """The composer's suggestions under "When": the next ``shown`` best times of each channel."""
+    out = []
+    for channel in channels:
+        rows = _best_rows(channel, labels=True)[:shown]
+        out.append(
             {
                 "channel": channel,
-                "slots": shown,
-                "from_engagement": bool(shown)
-                and all(r["source"] != "general_pattern" for r in shown),
-            },
+                "slots": rows,
+                "from_engagement": bool(rows)
+                and all(r["source"] != "general_pattern" for r in rows),
+            }
         )
+    return out
+
+
+@require_GET
+def calendar_best_times(request, org_slug):
+    """Suggested slots for one channel (analytics' best time): JSON, or a partial for htmx."""
+    from channels_registry.selectors import get_channel_for_member
+
+    _require(request, Capability.VIEW)
+    channel = get_channel_for_member(request.membership, request.GET.get("channel"))
+    if request.headers.get("HX-Request"):
+        (best,) = best_times_for([channel])
+        return render(request, "publishing/calendar_best_times.html", best)
+    rows = _best_rows(channel)
     return JsonResponse({"channel": channel.pk, "timezone": channel.timezone, "slots": rows})
 
 

@@ -136,6 +136,7 @@
       renderCadence(data.cadence || [], data.cadenceWeeks || []);
       renderBest(data.bestTimes || []);
       success(data.events);
+      window.setTimeout(scrollToEarliest, 0);
     }).catch(function (error) {
       say(el.getAttribute("data-msg-loading"), "error");
       failure(error);
@@ -275,19 +276,53 @@
 
   function viewFor(width) { return width ? "listWeek" : "dayGridMonth"; }
 
+  // The week view is a fixed-height scroller (24 hours at once made a very tall page). Each week
+  // opens on the working morning, or on the hour of the week's earliest post if that is earlier;
+  // once per week and earliest time (a refetch after a move must not pull the scroller away from
+  // where the person is working).
+  var WORK_START = "07:00";
+  var initialView = viewFor(narrow.matches);
+  // Month and list views are as tall as their content; the week's hours scroll inside about a screen.
+  function heightFor(viewType) {
+    return viewType.indexOf("timeGrid") === 0 ? "max(480px, calc(100vh - 120px))" : "auto";
+  }
+  var scrolledFor = "";
+  function scrollToEarliest() {
+    if (!calendar || calendar.view.type.indexOf("timeGrid") !== 0) { return; }
+    var view = calendar.view;
+    var earliest = WORK_START;
+    calendar.getEvents().forEach(function (e) {
+      if (e.allDay || e.display === "background" || !e.start) { return; }
+      if (e.start < view.activeStart || e.start >= view.activeEnd) { return; }
+      var hhmm = wallClock(e.start).slice(11, 16);
+      if (hhmm < earliest) { earliest = hhmm; }
+    });
+    var key = view.type + wallClock(view.activeStart) + earliest;
+    if (key === scrolledFor) { return; }
+    scrolledFor = key;
+    calendar.scrollToTime(earliest.slice(0, 2) + ":00:00");
+  }
+
   var calendar = new window.FullCalendar.Calendar(el, {
     timeZone: el.getAttribute("data-timezone") || "UTC",
     locale: el.getAttribute("data-locale") || "en",
     firstDay: 1,
-    initialView: viewFor(narrow.matches),
+    initialView: initialView,
     headerToolbar: narrow.matches
       ? { left: "prev,next", center: "title", right: "today listWeek,dayGridMonth" }
       : { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,listMonth" },
-    height: "auto",
+    height: heightFor(initialView),
     dayMaxEvents: 5,
     eventDisplay: "block",  // campaign colours as blocks, also for timed posts in the month grid
     nowIndicator: true,
-    scrollTime: "08:00:00",
+    scrollTime: WORK_START + ":00",
+    datesSet: function (info) {
+      // FullCalendar's height is a calendar option, not a view's: switch it with the view
+      var height = heightFor(info.view.type);
+      if (calendar && calendar.getOption("height") !== height) { calendar.setOption("height", height); }
+      scrolledFor = "";
+      window.setTimeout(scrollToEarliest, 0);
+    },
     navLinks: true,
     editable: !shared,
     eventDurationEditable: false,

@@ -322,3 +322,77 @@ def test_campaigns_holidays_and_notes_are_labelled_bars(
              return true; }).length"""
     )
     assert empty_days == 0
+
+
+def test_the_week_view_scrolls_inside_and_opens_on_the_morning(
+    page, live_server, org_a, alice, alice_m
+):
+    """The week view is a fixed-height scroller opened on the working morning: a 09:00 post is on
+    the screen without scrolling the page, and dragging it to another hour reschedules it."""
+    (channel,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"])
+    today = timezone.now().astimezone(UTC).date()
+    day = today + timedelta(days=1)
+    post = _scheduled(org_a, alice, channel, day, text="Morning coffee", hour=9)
+    variant = PostVariant.objects.for_org(org_a).get(post=post)
+    _sign_in(page, live_server, "alice@alpha.test")
+    page.goto(f"{live_server.url}/o/alpha/calendar/")
+    page.locator("#calendar[data-ready='1']").wait_for()
+    assert page.locator("#calendar").get_attribute("data-timezone") == "UTC"
+    page.locator(".fc-timeGridWeek-button").click()
+    page.locator(".fc-timeGridWeek-view").wait_for()
+    if page.locator(f"td.fc-timegrid-col[data-date='{day.isoformat()}']").count() == 0:
+        page.evaluate(f"window.socialopsCalendar.gotoDate('{day.isoformat()}')")
+    event = page.locator(f".fc-timegrid [data-event-id='v{variant.pk}']")
+    event.wait_for()
+    page.wait_for_timeout(200)
+
+    # the hours scroll inside the calendar, not the page
+    scroller = page.locator(".fc-timegrid-body").locator(
+        "xpath=ancestor::div[contains(@class,'fc-scroller')][1]"
+    )
+    sizes = scroller.evaluate("s => [s.scrollHeight, s.clientHeight, s.scrollTop]")
+    assert sizes[0] > sizes[1] and sizes[2] > 0, sizes  # a scroller, opened past midnight
+    assert page.evaluate("window.scrollY") == 0
+    box, port = event.bounding_box(), page.viewport_size
+    inner = scroller.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= port["height"], box
+    assert inner["y"] <= box["y"] and box["y"] + box["height"] <= inner["y"] + inner["height"]
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SHOTS}/calendar-week.png")
+
+    # drag it two hours later on the same day (grabbed at its top, dropped at the top of 11:00)
+    column = page.locator(f"td.fc-timegrid-col[data-date='{day.isoformat()}']").bounding_box()
+    lane = page.locator("td.fc-timegrid-slot-lane[data-time='11:00:00']").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + 4
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 4, y + 6, steps=5)
+    page.mouse.move(column["x"] + column["width"] / 2, lane["y"] + 4, steps=15)
+    page.mouse.up()
+    page.locator("#cal-message:not([hidden])", has_text="Moved").wait_for()
+    post.refresh_from_db()
+    assert post.scheduled_at == datetime.combine(day, time(11), tzinfo=UTC)
+    assert page.evaluate("window.scrollY") == 0
+
+
+def test_the_week_view_opens_on_an_earlier_post(page, live_server, org_a, alice, alice_m):
+    (channel,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"])
+    day = timezone.now().astimezone(UTC).date() + timedelta(days=1)
+    post = _scheduled(org_a, alice, channel, day, text="Dawn post", hour=4)
+    variant = PostVariant.objects.for_org(org_a).get(post=post)
+    _sign_in(page, live_server, "alice@alpha.test")
+    page.goto(f"{live_server.url}/o/alpha/calendar/")
+    page.locator("#calendar[data-ready='1']").wait_for()
+    page.locator(".fc-timeGridWeek-button").click()
+    page.evaluate(f"window.socialopsCalendar.gotoDate('{day.isoformat()}')")
+    event = page.locator(f".fc-timegrid [data-event-id='v{variant.pk}']")
+    event.wait_for()
+    page.wait_for_timeout(300)
+    scroller = page.locator(".fc-timegrid-body").locator(
+        "xpath=ancestor::div[contains(@class,'fc-scroller')][1]"
+    )
+    inner, box = scroller.bounding_box(), event.bounding_box()
+    # opened on 04:00, not on the working morning: the post is at the top of the scroller
+    assert inner["y"] - 4 <= box["y"] <= inner["y"] + 40, (inner, box)
+    assert scroller.evaluate("s => s.scrollTop") > 0

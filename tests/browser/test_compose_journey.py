@@ -32,7 +32,10 @@ def test_composing_for_two_networks_in_the_browser(page, live_server, org_a, ali
     (x,) = bulk_channels(org_a, 1, provider="x", handle="alpha_x", name="Alpha on X")
     channel_services.create_channel_group(org_a, by=alice_m, name="Both", channels=[sandbox, x])
     csp_errors = []
-    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console",
+        lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     _sign_in(page, live_server, "alice@alpha.test")
     page.get_by_role("link", name="Compose").click()
     page.wait_for_url("**/compose/")
@@ -40,8 +43,12 @@ def test_composing_for_two_networks_in_the_browser(page, live_server, org_a, ali
     x_panel = page.locator(f"[data-variant-panel='{x.pk}']")
     assert not x_panel.is_visible()
     page.get_by_label("Both").check()  # the group ticks both channels and shows both panels
-    assert x_panel.is_visible() and page.locator(f"[data-variant-panel='{sandbox.pk}']").is_visible()
-    assert page.locator("select[name=schedule_timezone]").input_value() == "Asia/Jakarta"  # the channel's zone
+    assert (
+        x_panel.is_visible() and page.locator(f"[data-variant-panel='{sandbox.pk}']").is_visible()
+    )
+    assert (
+        page.locator("select[name=schedule_timezone]").input_value() == "Asia/Jakarta"
+    )  # the channel's zone
 
     page.fill("textarea[name=text]", "Pagi! #kopi @alpha https://alpha.example/menu")
     x_text = x_panel.locator("textarea")
@@ -63,4 +70,41 @@ def test_composing_for_two_networks_in_the_browser(page, live_server, org_a, ali
     post = Post.objects.for_org(org_a).get()
     assert post.text == "Changed base"
     assert PostVariant.objects.for_org(org_a).filter(post=post, text_overridden=False).count() == 2
+    assert not csp_errors, csp_errors
+
+
+def test_a_suggested_time_under_when_fills_the_schedule(page, live_server, org_a, alice_m):
+    (sandbox,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"], timezone_name="Asia/Jakarta")
+    (x,) = bulk_channels(org_a, 1, provider="x", handle="alpha_x", name="Alpha on X")
+    csp_errors = []
+    page.on(
+        "console",
+        lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    _sign_in(page, live_server, "alice@alpha.test")
+    page.goto(f"{live_server.url}/o/alpha/compose/")
+    when = page.locator("section.card", has=page.locator("h2", has_text="When"))
+    assert when.locator("[data-best-time]").count() == 0  # no channel chosen yet
+
+    page.locator(f"input[name=channels][value='{sandbox.pk}']").check()
+    when.locator(f"[data-best-for='{sandbox.pk}'] [data-best-time]").first.wait_for()
+    page.locator(f"input[name=channels][value='{x.pk}']").check()  # one row per chosen channel
+    when.locator(f"[data-best-for='{x.pk}'] [data-best-time]").first.wait_for()
+    assert page.locator("#previews [data-best-time]").count() == 0  # not in the preview
+    page.locator(f"input[name=channels][value='{x.pk}']").uncheck()
+    when.locator(f"[data-best-for='{x.pk}']").wait_for(state="detached")
+
+    page.select_option("select[name=schedule_timezone]", "UTC")
+    slot = when.locator(f"[data-best-for='{sandbox.pk}'] [data-best-time]").nth(1)
+    date, at, zone = (slot.get_attribute(a) for a in ("data-date", "data-time", "data-timezone"))
+    assert zone == "Asia/Jakarta"
+    slot.click()
+    assert page.locator("input[name=schedule_date]").input_value() == date
+    assert page.locator("input[name=schedule_time]").input_value().startswith(at)
+    assert page.locator("select[name=schedule_timezone]").input_value() == "Asia/Jakarta"
+    page.fill("textarea[name=text]", "Pagi!")  # the preview shows the chosen time in both zones
+    page.locator("#previews", has_text="Goes out").wait_for()
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SHOTS}/compose-best-times.png", full_page=True)
     assert not csp_errors, csp_errors

@@ -10,7 +10,7 @@ from django.urls import reverse
 from analytics.selectors import GENERAL_PATTERNS, best_time_slots
 from publishing.models import Post
 
-from .conftest import in_days
+from .conftest import in_days, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +114,54 @@ def test_a_regional_member_opens_the_calendar_on_their_region(client, org_a):
     client.force_login(user)
     body = client.get(reverse("calendar", kwargs={"org_slug": org_a.slug})).content.decode()
     assert f'<option value="{region.pk}" selected>' in body
+
+
+def _when_section(body: str) -> str:
+    """The composer's "When" card (up to the Preview card)."""
+    start = body.index('<h2 class="card-title">When</h2>')
+    return body[start : body.index('<h2 class="card-title">Preview</h2>', start)]
+
+
+def test_the_when_section_suggests_times_for_the_chosen_channels(
+    alice_client, org_a, alice, channels
+):
+    chosen, other = channels
+    post = make_post(org_a, alice, [chosen], text="Pick a slot")
+    body = alice_client.get(
+        reverse("post_edit", kwargs={"org_slug": org_a.slug, "post_id": post.pk})
+    ).content.decode()
+    when = _when_section(body)
+    assert 'id="when-best-times"' in when
+    assert f'data-best-for="{chosen.pk}"' in when and f'data-best-for="{other.pk}"' not in when
+    assert "data-best-time" in when and 'data-timezone="Asia/Jakarta"' in when
+    assert "general engagement pattern" in when
+    # not in the channel panels any more, and nothing is fetched lazily per panel
+    assert body.count("data-best-time ") == when.count("data-best-time ")
+    assert "intersect once" not in body
+
+    # a new post: nothing chosen yet, nothing suggested
+    fresh = _when_section(
+        alice_client.get(reverse("compose", kwargs={"org_slug": org_a.slug})).content.decode()
+    )
+    assert 'id="when-best-times"' in fresh and "data-best-time" not in fresh
+
+
+def test_the_preview_refresh_updates_the_suggestions_as_channels_are_picked(
+    alice_client, org_a, channels
+):
+    url = reverse("compose_preview", kwargs={"org_slug": org_a.slug})
+    # no text yet (the form is invalid, no preview): the suggestions follow the channels anyway
+    partial = alice_client.post(
+        url, {"channels": [c.pk for c in channels]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'id="when-best-times"' in partial and 'hx-swap-oob="true"' in partial
+    assert all(f'data-best-for="{c.pk}"' in partial for c in channels)
+    partial = alice_client.post(
+        url, {"text": "Hi", "channels": [channels[1].pk]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert f'data-best-for="{channels[1].pk}"' in partial
+    assert f'data-best-for="{channels[0].pk}"' not in partial
+    none = alice_client.post(url, {"text": "Hi"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="when-best-times"' in none and "data-best-time" not in none
+    # a channel of another organization (or a made-up id) suggests nothing
+    assert "data-best-time" not in alice_client.post(url, {"channels": ["999999"]}).content.decode()
