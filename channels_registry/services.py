@@ -16,7 +16,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -361,14 +360,9 @@ def add_channels(attempt: ConnectAttempt, *, by, external_ids: list[str], team=N
     unknown = [x for x in wanted if x not in candidates]
     if unknown:
         raise ValidationFailed(_("Pick accounts from the list."), fields={"accounts": [_("Unknown account.")]})
-    # Account ids are unique per server only where the network is federated (Mastodon): the same
-    # id from another server is another account and must not take over the existing channel.
-    for known in Channel.objects.for_org(org).filter(provider=attempt.provider, external_id__in=wanted):
-        new_url = candidates[known.external_id]["url"] or ""
-        if known.url and new_url and urlsplit(known.url).hostname != urlsplit(new_url).hostname:
-            raise Conflict(_("%(handle)s has the same account id as the channel %(channel)s on another server; "
-                             "both cannot be connected.") % {"handle": candidates[known.external_id]["handle"],
-                                                             "channel": known.handle or known.name})
+    # Where account ids are unique per server only (Mastodon), the provider qualifies the external
+    # id with the server ("<id>@<host>"): the same id on another server is another channel, and
+    # the same account on the same server finds its channel again (a reconnect).
     created: list[Channel] = []
     with transaction.atomic():
         locked = ConnectAttempt.objects.for_org(org).filter(pk=attempt.pk, status=ConnectAttempt.Status.AUTHORIZED).update(

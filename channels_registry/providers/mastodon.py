@@ -19,6 +19,9 @@ Documented behaviour this module relies on:
   429 with ``X-RateLimit-Reset`` as an ISO 8601 time. Default budgets: 300 requests / 5 min per
   account, 30 media uploads and 30 deletions / 30 min.
 - No webhooks for ordinary accounts (admin-only) and no way to hide other people's replies.
+- Account ids are unique per server only: another server may give its own account the same id.
+  A channel's external id is therefore qualified with its server, ``<account id>@<host>``
+  (``qualified_account_id``); the API calls use the bare id (``split_account_id``).
 """
 
 from __future__ import annotations
@@ -151,6 +154,61 @@ def normalize_instance_url(value: str | None) -> str:
         raise BlockedDestination("A Mastodon server is reached over https only.")
     host_part = f"[{host}]" if ":" in host else host
     return f"{parts.scheme}://{host_part}{f':{port}' if port else ''}"
+
+
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def instance_host(instance_url: str) -> str:
+    """The server an account id belongs to, as written in a qualified id: ``host[:port]``.
+
+    The host is lowercased, an internationalized name is written in punycode (``xn--…``) and the
+    port is kept only when it is not the scheme's default, so every spelling of one server's
+    address gives the same string.
+    """
+    raw = (instance_url or "").strip()
+    parts = urlsplit(raw if "://" in raw else f"https://{raw}")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise ProviderError(
+            f"{instance_url!r} does not name a Mastodon server.",
+            permanent=True,
+            code="bad_instance",
+        )
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise ProviderError(
+                f"{instance_url!r} is not a valid server name.", permanent=True, code="bad_instance"
+            ) from exc
+    host = host.lower()
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ProviderError(
+            "The Mastodon server address has an invalid port.", permanent=True, code="bad_instance"
+        ) from exc
+    if port and port != _DEFAULT_PORTS.get(parts.scheme or "https"):
+        host = f"{host}:{port}"
+    return host
+
+
+def qualified_account_id(account_id: str, instance_url: str) -> str:
+    """A channel's external id: the account id and its server, ``109…@mastodon.social``.
+
+    The one place a Mastodon external id is made (accounts listed at connect and at the health
+    check, and the data migration that qualified the ids stored before).
+    """
+    return f"{account_id}@{instance_host(instance_url)}"
+
+
+def split_account_id(external_id: str) -> tuple[str, str]:
+    """``(account id, host)`` from a channel's external id; an unqualified (older) id gives host ``""``."""
+    account_id, _, host = str(external_id or "").partition("@")
+    return account_id, host.lower()
 
 
 class MastodonProvider(Provider):
@@ -288,8 +346,9 @@ class MastodonProvider(Provider):
         return credentials
 
     def verify_credentials(self, credentials: Credentials, account_id: str) -> Account:
+        account_id = self._account_id(credentials, account_id) if account_id else ""
         me = self._me(credentials)
-        if account_id and str(me.get("id")) != str(account_id):
+        if account_id and str(me.get("id")) != account_id:
             raise AuthExpired(
                 "This Mastodon authorization now belongs to a different account; connect the channel again."
             )
@@ -335,8 +394,10 @@ class MastodonProvider(Provider):
     def account_facts(self, credentials: Credentials, account_id: str) -> dict[str, Any]:
         """The instance's own limits, kept on the channel: the composer counts against them."""
         limits = self.instance_limits(self._base(credentials))
-        return {"max_characters": limits["max_characters"],
-                "max_media_attachments": limits["max_media_attachments"]}
+        return {
+            "max_characters": limits["max_characters"],
+            "max_media_attachments": limits["max_media_attachments"],
+        }
 
     def instance_capabilities(self, instance_url: str) -> Capabilities:
         """The class capabilities narrowed (or widened) to what this instance reports."""
@@ -362,6 +423,7 @@ class MastodonProvider(Provider):
             )
         self._check_media(request.media)
         base = self._base(credentials)
+        account_id = self._account_id(credentials, account_id)
         media_ids = [self._upload(credentials, account_id, item) for item in request.media]
         status = self._post_status(
             credentials,
@@ -403,6 +465,7 @@ class MastodonProvider(Provider):
         matching is by content: the status HTML turned back into text, compared with the text we
         would send (remote mentions shortened, whitespace collapsed).
         """
+        account_id = self._account_id(credentials, account_id)
         expected = _comparable(self._compose(request))
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
         oldest = since - timedelta(minutes=2)  # allow for clock skew between us and the instance
@@ -436,6 +499,7 @@ class MastodonProvider(Provider):
 
     def delete_post(self, credentials: Credentials, account_id: str, external_id: str) -> None:
         """``DELETE /api/v1/statuses/:id``; a status that is already gone counts as deleted."""
+        account_id = self._account_id(credentials, account_id)
         try:
             self._call(
                 "DELETE",
@@ -459,6 +523,7 @@ class MastodonProvider(Provider):
         asks for ``min_id`` = those, i.e. only what arrived since, oldest batch first (call again
         until a page comes back empty). The first call, without a cursor, returns the newest page.
         """
+        account_id = self._account_id(credentials, account_id)
         state = {k: v[0] for k, v in parse_qs(cursor or "").items() if k in ("n", "c") and v}
         limit = int(self.config.extra.get("inbox_page_size", 40))
 
@@ -520,6 +585,7 @@ class MastodonProvider(Provider):
         On Mastodon only mentioned accounts are notified, and a direct status reaches only the
         accounts it mentions, so the author's handle is put in front unless the text has it.
         """
+        account_id = self._account_id(credentials, account_id)
         status = item.raw or {}
         if item.kind == "dm" or status.get("visibility") == "direct":
             visibility = "direct"
@@ -563,6 +629,7 @@ class MastodonProvider(Provider):
 
     def delete_comment(self, credentials: Credentials, account_id: str, external_id: str) -> None:
         """Delete one of our own replies; Mastodon lets nobody delete other people's statuses."""
+        account_id = self._account_id(credentials, account_id)
         try:
             status = self._json(
                 self._get(credentials, account_id, f"/api/v1/statuses/{external_id}")
@@ -586,6 +653,7 @@ class MastodonProvider(Provider):
         self, credentials: Credentials, account_id: str, since: date, until: date
     ) -> list[DailyAccountMetrics]:
         """Mastodon has no history and no impressions: today's follower count, if today is asked for."""
+        account_id = self._account_id(credentials, account_id)
         today = datetime.now(UTC).date()
         if not since <= today <= until:
             return []
@@ -596,6 +664,7 @@ class MastodonProvider(Provider):
         self, credentials: Credentials, account_id: str, external_ids: list[str]
     ) -> list[PostMetrics]:
         """Favourites, boosts and replies per status (``GET /api/v1/statuses?id[]=``, 4.3+; else one by one)."""
+        account_id = self._account_id(credentials, account_id)
         statuses: list[dict[str, Any]] = []
         ids = [str(i) for i in external_ids]
         for start in range(0, len(ids), 20):
@@ -674,6 +743,21 @@ class MastodonProvider(Provider):
                 code="no_instance",
             )
         return self._base_from(instance)
+
+    def _account_id(self, credentials: Credentials, external_id: str) -> str:
+        """The bare account id the API wants, from a channel's external id (qualified or older).
+
+        A qualified id names its server: credentials for another server never act on it.
+        """
+        account_id, host = split_account_id(external_id)
+        if host:
+            ours = instance_host(self._base(credentials))
+            if host != ours:
+                raise AuthExpired(
+                    f"This Mastodon channel is on {host} but its authorization is for {ours}; "
+                    "connect the channel again."
+                )
+        return account_id
 
     def _budgets(
         self, credentials: Credentials, account_id: str, kind: str | None = None
@@ -808,7 +892,7 @@ class MastodonProvider(Provider):
         acct = str(me.get("acct") or me.get("username") or "")
         handle = f"@{acct}" if "@" in acct else f"@{acct}@{host}"
         return Account(
-            external_id=str(me["id"]),
+            external_id=qualified_account_id(str(me["id"]), self._base(credentials)),
             handle=handle,
             name=str(me.get("display_name") or me.get("username") or acct),
             credentials=credentials,

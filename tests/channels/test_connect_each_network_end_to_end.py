@@ -462,9 +462,10 @@ def test_a_user_connects_a_mastodon_account_on_their_instance(alice_client, org_
     chooser = come_back(alice_client, consent_on_fake(authorize))
     page = alice_client.get(chooser)
     assert b"Brand Team (@brand@127.0.0.1)" in page.content and b"@@" not in page.content
-    assert choose(alice_client, chooser, [mastodon_fake.owner_id]).status_code == 302
+    ours = f"{mastodon_fake.owner_id}@127.0.0.1:{urlsplit(mastodon_fake.url).port}"  # ids are unique per server
+    assert choose(alice_client, chooser, [ours]).status_code == 302
     channel = Channel.objects.for_org(org_a).get()
-    assert channel.provider == "mastodon" and channel.external_id == mastodon_fake.owner_id
+    assert channel.provider == "mastodon" and channel.external_id == ours
     assert channel.handle == "@brand@127.0.0.1"
     listing = alice_client.get(reverse("channel_list", args=[org_a.slug]))
     assert b"@brand@127.0.0.1" in listing.content and b"@@brand" not in listing.content
@@ -479,7 +480,7 @@ def test_the_same_account_id_on_another_instance_does_not_take_over_the_channel(
                                                                                  mastodon_fake):
     chooser = come_back(alice_client, consent_on_fake(start(alice_client, org_a, "mastodon",
                                                             instance_url=mastodon_fake.url)))
-    choose(alice_client, chooser, [mastodon_fake.owner_id])
+    choose(alice_client, chooser, [f"{mastodon_fake.owner_id}@127.0.0.1:{urlsplit(mastodon_fake.url).port}"])
     ours = Channel.objects.for_org(org_a).get()
     token = selectors.credentials_for(ours).access_token
     other = MastodonFake(domain="other.example").start()
@@ -487,11 +488,13 @@ def test_the_same_account_id_on_another_instance_does_not_take_over_the_channel(
         assert other.owner_id == mastodon_fake.owner_id  # ids are only unique per server
         chooser = come_back(alice_client, consent_on_fake(start(alice_client, org_a, "mastodon",
                                                                 instance_url=other.url)))
-        response = choose(alice_client, chooser, [other.owner_id])
+        response = choose(alice_client, chooser, [f"{other.owner_id}@127.0.0.1:{urlsplit(other.url).port}"])
     finally:
         other.stop()
-    assert response.status_code == 200 and b"another server" in response.content
-    [still] = Channel.objects.for_org(org_a)
+    assert response.status_code == 302  # another server's account is another channel
+    theirs = Channel.objects.for_org(org_a).exclude(pk=ours.pk).get()
+    assert theirs.url != ours.url and selectors.credentials_for(theirs).extra["instance_url"] == other.url
+    still = Channel.objects.for_org(org_a).get(pk=ours.pk)
     assert still.url == ours.url and selectors.credentials_for(still).access_token == token
 
 

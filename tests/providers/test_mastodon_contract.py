@@ -33,7 +33,10 @@ from channels_registry.providers.errors import (
 from channels_registry.providers.mastodon import (
     MastodonProvider,
     html_to_text,
+    instance_host,
     normalize_instance_url,
+    qualified_account_id,
+    split_account_id,
 )
 from tests.fakes.mastodon import MastodonFake
 
@@ -237,7 +240,8 @@ def test_exchanging_the_code_returns_the_account_with_its_instance(fake, provide
     assert form["redirect_uri"] == REDIRECT
     assert form["code"] == code
     assert form["code_verifier"] == "w" * 64
-    assert account.external_id == fake.owner_id
+    # Ids are unique per server only: the external id names the server (host and port).
+    assert account.external_id == f"{fake.owner_id}@127.0.0.1:{urlsplit(fake.url).port}"
     assert account.handle == "@brand@127.0.0.1"
     assert account.name == "Brand Team"
     assert account.credentials.extra["instance_url"] == fake.url
@@ -284,7 +288,7 @@ def test_refresh_keeps_the_non_expiring_token_after_checking_it(fake, provider, 
 
 def test_verify_credentials_names_the_account(fake, provider, creds):
     account = provider.verify_credentials(creds, fake.owner_id)
-    assert account.external_id == fake.owner_id
+    assert account.external_id == qualified_account_id(fake.owner_id, fake.url)
     assert account.extra["followers_count"] == 1234
 
 
@@ -788,3 +792,74 @@ def test_the_status_html_turns_back_into_text(fake):
         html_to_text(rendered)
         == "Hi @alice,\nsee https://brand.example/very/long/path/to/a/page & #tags\n\nBye"
     )
+
+
+# --- server-qualified account ids --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("instance", "host"),
+    [
+        ("https://Mastodon.Social", "mastodon.social"),
+        ("mastodon.social", "mastodon.social"),
+        ("https://mastodon.social:443", "mastodon.social"),  # the default port is not written
+        ("http://127.0.0.1:80", "127.0.0.1"),
+        ("https://social.example:8443/", "social.example:8443"),
+        ("https://Bücher.Example", "xn--bcher-kva.example"),  # IDN → punycode
+        ("https://xn--bcher-kva.example", "xn--bcher-kva.example"),
+        ("https://[::1]:8443", "[::1]:8443"),
+    ],
+)
+def test_an_instance_is_written_one_way_in_a_qualified_id(instance, host):
+    assert instance_host(instance) == host
+    assert qualified_account_id("109", instance) == f"109@{host}"
+    assert split_account_id(f"109@{host}") == ("109", host)
+
+
+def test_an_older_unqualified_id_splits_to_the_bare_id():
+    assert split_account_id("109") == ("109", "")
+
+
+def test_every_call_takes_the_qualified_id_and_sends_the_bare_one(fake, provider, creds, alice):
+    ours = qualified_account_id(fake.owner_id, fake.url)
+    assert provider.verify_credentials(creds, ours).external_id == ours
+
+    result = provider.publish(creds, ours, PublishRequest(text="qualified", first_comment="more"))
+    assert fake.statuses[result.external_id]["account_id"] == fake.owner_id
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    found = provider.find_existing(
+        creds, ours, PublishRequest(text="qualified", first_comment="more"), since
+    )
+    assert found.external_id == result.external_id
+    assert found.first_comment_id == result.first_comment_id
+    assert fake.requests_to("GET", rf"^/api/v1/accounts/{fake.owner_id}/statuses$")
+
+    # Our own first comment is not an inbox item; alice's mention is.
+    mention = fake.mention_owner(alice, "hello", in_reply_to_id=result.external_id)
+    page = provider.fetch_inbox(creds, ours)
+    assert [i.external_id for i in page.items] == [mention["id"]]
+    reply_id = provider.reply(creds, ours, page.items[0], "thanks")
+    provider.delete_comment(creds, ours, reply_id)
+    assert reply_id not in fake.statuses
+
+    today = datetime.now(UTC).date()
+    (day,) = provider.fetch_account_metrics(creds, ours, today, today)
+    assert day.followers == 1234
+    assert fake.requests_to("GET", rf"^/api/v1/accounts/{fake.owner_id}$")
+    (metrics,) = provider.fetch_post_metrics(creds, ours, [result.external_id])
+    assert metrics.external_id == result.external_id
+    provider.delete_post(creds, ours, result.external_id)
+    assert result.external_id not in fake.statuses
+    assert not [r for r in fake.requests if "@" in r.path]
+
+
+def test_a_qualified_id_of_another_server_is_never_sent_with_these_credentials(
+    fake, provider, creds
+):
+    elsewhere = f"{fake.owner_id}@mastodon.social"
+    fake.requests.clear()
+    with pytest.raises(AuthExpired, match="mastodon.social"):
+        provider.publish(creds, elsewhere, PublishRequest(text="not here"))
+    with pytest.raises(AuthExpired):
+        provider.verify_credentials(creds, elsewhere)
+    assert fake.requests == []
