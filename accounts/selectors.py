@@ -61,17 +61,33 @@ def team_tree(organization: Organization) -> list[tuple[Team, int]]:
     return out
 
 
+def subtree_of(parent_of: dict[int, int | None], roots) -> set[int]:
+    """``roots`` and every team below them, given the organization's ``{team id: parent id}`` map.
+
+    The one walk of the team tree: pages, freezes, visibility and the calendar all use it (pass
+    the map when a caller asks many times, e.g. ``TeamTree`` in the calendar).
+    """
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in parent_of.items():
+        children.setdefault(parent, []).append(pk)
+    out: set[int] = set()
+    stack = [r for r in roots if r is not None]
+    while stack:
+        node = stack.pop()
+        if node in out:
+            continue
+        out.add(node)
+        stack.extend(children.get(node, ()))
+    return out
+
+
+def team_parents(organization: Organization) -> dict[int, int | None]:
+    """``{team id: parent id}`` for the whole organization, in one query."""
+    return dict(Team.objects.for_org(organization).order_by().values_list("pk", "parent_id"))
+
+
 def team_subtree_ids(organization: Organization, team: Team) -> set[int]:
-    ids = {team.pk}
-    teams = list(Team.objects.for_org(organization).values_list("pk", "parent_id"))
-    changed = True
-    while changed:
-        changed = False
-        for pk, parent_id in teams:
-            if parent_id in ids and pk not in ids:
-                ids.add(pk)
-                changed = True
-    return ids
+    return subtree_of(team_parents(organization), [team.pk])
 
 
 def invitations_of(organization: Organization) -> QuerySet[Invitation]:

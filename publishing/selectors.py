@@ -33,22 +33,10 @@ def visible_variants(membership, qs: QuerySet[PostVariant] | None = None) -> Que
 
 def _composable_team_ids(membership) -> set[int]:
     """The member's teams and all teams below them (head office composes for its regions)."""
-    from accounts.selectors import teams_of
+    from accounts.selectors import subtree_of, team_parents
 
     mine = set(membership.teams.values_list("pk", flat=True))
-    if not mine:
-        return set()
-    parents = dict(teams_of(membership.organization).order_by().values_list("pk", "parent_id"))
-    out: set[int] = set()
-    for team_id in parents:
-        node, seen = team_id, set()
-        while node is not None and node not in seen:
-            if node in mine:
-                out.add(team_id)
-                break
-            seen.add(node)
-            node = parents.get(node)
-    return out
+    return subtree_of(team_parents(membership.organization), mine) if mine else set()
 
 
 def visible_posts(membership, qs: QuerySet[Post] | None = None) -> QuerySet[Post]:

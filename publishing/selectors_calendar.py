@@ -195,24 +195,18 @@ class TeamTree:
 
     @classmethod
     def of(cls, organization) -> TeamTree:
-        from accounts.selectors import teams_of
+        from accounts.selectors import team_parents
 
-        return cls(dict(teams_of(organization).order_by().values_list("pk", "parent_id")))
+        return cls(team_parents(organization))
 
     @property
     def root_ids(self) -> set[int]:
         return {pk for pk, parent in self.parent_of.items() if parent is None}
 
     def subtree(self, team_id: int) -> set[int]:
-        out = {team_id}
-        changed = True
-        while changed:
-            changed = False
-            for pk, parent in self.parent_of.items():
-                if parent in out and pk not in out:
-                    out.add(pk)
-                    changed = True
-        return out
+        from accounts.selectors import subtree_of
+
+        return subtree_of(self.parent_of, [team_id])
 
     def ancestors(self, team_id: int) -> list[int]:
         """``team_id`` and its parents, nearest first."""
