@@ -754,7 +754,7 @@ def _provider_and_credentials(channel, batch: _Batch | None = None):
     return provider, batch.credentials[channel.pk]
 
 
-def _publish(attempt: PublishAttempt, batch: _Batch | None = None) -> AttemptResult:
+def _publish(attempt: PublishAttempt, batch: _Batch) -> AttemptResult:
     from channels_registry.providers.errors import ProviderError
 
     variant = attempt.variant
@@ -763,8 +763,7 @@ def _publish(attempt: PublishAttempt, batch: _Batch | None = None) -> AttemptRes
                               % {"channel": variant.channel.handle or variant.channel.name})
     try:
         provider, credentials = _provider_and_credentials(variant.channel, batch)
-        request = build_request(variant, attempt, provider,
-                                media_items=None if batch is None else batch.media.get(variant.post_id, []))
+        request = build_request(variant, attempt, provider, media_items=batch.media.get(variant.post_id, []))
     except ApplicationError as exc:
         return _record_failed(attempt, exc.message)
     wait = seconds_until_due(variant)
@@ -781,13 +780,11 @@ def _publish(attempt: PublishAttempt, batch: _Batch | None = None) -> AttemptRes
         return _record_unconfirmed(attempt, f"{type(exc).__name__}: {exc}")
     if result.status == "pending":
         return _record_pending(attempt, result)
-    if batch is not None:
-        # Recorded with the rest of the batch; until then the attempt is "in flight"
-        # (unconfirmed, no finished_at) under its lease, so a worker killed before the record
-        # leaves it to be settled by asking the network, never sent again.
-        batch.published.append((attempt, result, timezone.now()))
-        return AttemptResult(A.PUBLISHED, V.PUBLISHED)
-    return _record_published(attempt, result)
+    # Recorded with the rest of the batch; until then the attempt is "in flight" (unconfirmed,
+    # no finished_at) under its lease, so a worker killed before the record leaves it to be
+    # settled by asking the network, never sent again.
+    batch.published.append((attempt, result, timezone.now()))
+    return AttemptResult(A.PUBLISHED, V.PUBLISHED)
 
 
 def _check_pending(attempt: PublishAttempt) -> AttemptResult:
@@ -841,7 +838,7 @@ def _settle(attempt: PublishAttempt) -> AttemptResult:
     if post is None or post.status not in _POST_MAY_PUBLISH or post.version != attempt.content_version:
         # Not out, and meanwhile cancelled, unapproved or edited: it must not go out in this form.
         with transaction.atomic():
-            _lock_posts(attempt.organization_id, [variant.post_id])
+            posts = _lock_posts(attempt.organization_id, [variant.post_id])
             _finish_attempt(attempt, A.ABANDONED, error="Not on the network; the post changed meanwhile.")
             new = V.CANCELLED if post is None or post.status == P.CANCELLED else (
                 V.SCHEDULED if post.status in _POST_MAY_PUBLISH else V.DRAFT)
@@ -849,7 +846,7 @@ def _settle(attempt: PublishAttempt) -> AttemptResult:
                 status=new, claimed_attempt=None, lease_expires_at=None, next_attempt_at=None,
                 updated_at=timezone.now())
             if post is not None:
-                _refresh_post_status(attempt.organization_id, post.pk)
+                _refresh_post_statuses(attempt.organization_id, posts)
         return AttemptResult(A.ABANDONED, new)
     # Not on the network: a new attempt (new idempotency key) at the next tick.
     return _record_retry(attempt, _("The network does not have this post: publishing it again."), wait=0,
@@ -857,14 +854,14 @@ def _settle(attempt: PublishAttempt) -> AttemptResult:
 
 
 def perform_attempt(attempt_id: int) -> AttemptResult:
-    """The worker's step for one claimed attempt: publish, poll a pending one, or settle an unconfirmed one."""
-    attempt = _load(attempt_id)
-    if attempt is None:
-        return AttemptResult(A.ABANDONED, detail="no such attempt (the post was deleted)")
-    return _perform(attempt)
+    """The worker's step for one claimed attempt: publish, poll a pending one, or settle an unconfirmed one.
+
+    A batch of one, so there is one path for workers, tests and the bench alike."""
+    results, _left = perform_attempts([attempt_id])
+    return results[0] if results else AttemptResult(A.ABANDONED, detail="no such attempt (the post was deleted)")
 
 
-def _perform(attempt: PublishAttempt, batch: _Batch | None = None) -> AttemptResult:
+def _perform(attempt: PublishAttempt, batch: _Batch) -> AttemptResult:
     variant = attempt.variant
     if variant.claimed_attempt_id != attempt.pk or variant.status != V.PUBLISHING:
         if attempt.outcome == A.RUNNING:
@@ -904,8 +901,9 @@ def perform_attempts(attempt_ids: list[int], *, budget_seconds: float | None = N
     batch = _Batch()
     to_publish = {a.variant.post_id for a in attempts if a.outcome == A.RUNNING}
     if to_publish:
+        # renditions prefetched: publish_file_for picks one per network for every image of every variant
         for pm in (PostMedia.objects.unscoped().filter(post_id__in=to_publish).select_related("asset")
-                   .order_by("position", "pk")):
+                   .prefetch_related("asset__renditions").order_by("position", "pk")):
             batch.media.setdefault(pm.post_id, []).append(pm)
     results: list[AttemptResult] = []
     left: list[int] = []
@@ -935,14 +933,6 @@ def new_attempts(variants: list[PostVariant]) -> dict[int, PublishAttempt]:
                            idempotency_key=uuid.uuid4().hex, content_version=v.post.version) for v in variants]
     created = PublishAttempt.objects.unscoped().bulk_create(rows)
     return {a.variant_id: a for a in created}
-
-
-def new_attempt(variant: PostVariant, *, content_version: int) -> PublishAttempt:
-    """The next attempt of ``variant`` (the caller holds the claim)."""
-    number = (PublishAttempt.objects.for_org(variant.organization_id).filter(variant=variant)
-              .order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    return PublishAttempt.objects.create(organization_id=variant.organization_id, variant=variant, number=number,
-                                         idempotency_key=uuid.uuid4().hex, content_version=content_version)
 
 
 def dispatch_lookahead() -> timedelta:

@@ -84,15 +84,18 @@ def test_concurrent_dispatchers_on_postgresql_skip_each_others_locked_rows(org_a
 
 
 def test_two_workers_that_both_read_the_attempt_as_new_send_it_once(org_a, alice, alice_m):
-    from publishing.services.scheduling import _load, _publish
+    from publishing.services.scheduling import _Batch, _load, _publish, _record_published_many
 
     (kitchen,) = sandbox_channels(org_a, alice_m)
     post = make_post(org_a, alice, [kitchen])
     scheduling.publish_now(post, by=alice_m)
     (claim,) = dispatch.claim_due()
     first, second = _load(claim.attempt_id), _load(claim.attempt_id)  # both saw "running"
-    assert _publish(first).outcome == "published"
-    assert _publish(second).outcome != "published"
+    batch_1, batch_2 = _Batch(), _Batch()
+    assert _publish(first, batch_1).outcome == "published"
+    assert _publish(second, batch_2).outcome != "published"
+    _record_published_many(batch_1.published)
+    _record_published_many(batch_2.published)
     assert len(network_posts(kitchen)) == 1
     assert PublishAttempt.objects.for_org(org_a).get().outcome == PublishAttempt.Outcome.PUBLISHED
     assert reload(variants_of(post)[0]).status == PostVariant.Status.PUBLISHED
