@@ -420,8 +420,10 @@ def _message(row: NotificationEmail, connection) -> EmailMultiAlternatives:
 
 
 def _mark_sent(row: NotificationEmail) -> None:
+    # The bodies go once sent: they may hold one-tap secrets (approval links) that must not sit in
+    # the database or its backups until the retention purge. Subject, recipient and time remain.
     NotificationEmail.objects.unscoped().filter(pk=row.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now(), next_attempt_at=None, last_error=""
+        sent_at=timezone.now(), next_attempt_at=None, last_error="", body="", html_body=""
     )
 
 

@@ -214,6 +214,7 @@ class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
             decision=payload.validated_data["decision"],
             comment=payload.validated_data.get("comment", ""),
             via="api",
+            expected_version=payload.validated_data.get("post_version"),
         )
         return Response(
             RequestOut(selectors.requests_of(self.organization).get(pk=approval.pk)).data

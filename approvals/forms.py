@@ -348,6 +348,8 @@ class DecisionForm(_MentionsMixin, forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3, "data-mentions": ""}),
     )
+    #: the post version the page showed; a decision on an outdated page is refused
+    post_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, mentions_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)

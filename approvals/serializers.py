@@ -111,6 +111,10 @@ class SubmitIn(serializers.Serializer):
 class DecisionIn(serializers.Serializer):
     decision = serializers.ChoiceField(choices=ApprovalDecision.Kind.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    post_version = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="The post version you reviewed (the request's post_version); a mismatch is refused with stale_version.",
+    )
 
 
 class RequestOut(serializers.ModelSerializer):

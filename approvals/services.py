@@ -892,8 +892,15 @@ def decide(
     comment: str = "",
     via: str = "web",
     assignment: ApprovalAssignment | None = None,
+    expected_version: int | None = None,
 ) -> ApprovalRequest:
-    """``by`` approves, rejects or asks for changes at the current stage (their pending assignment)."""
+    """``by`` approves, rejects or asks for changes at the current stage (their pending assignment).
+
+    ``expected_version``: the post version the approver was shown (the page's hidden field, the
+    API's ``post_version``, the link's version). After an edit the same approver has a new
+    assignment for the new version; without this check a decision made on the old page would
+    approve text they never saw.
+    """
     if decision not in D.values:
         raise ValidationFailed(
             _("Choose approve, reject or request changes."),
@@ -907,14 +914,26 @@ def decide(
         )
     if by is None or not by.is_active or not by.user.is_active:
         raise NotAllowed(_("You are no longer a member of this organization."))
+    # Lock order: the post, then the request — the order of an edit (update_post locks the post,
+    # then post_content_changed locks the request), so a decision and an edit never deadlock.
+    post = _lock_post(request.post)
     request = (
         ApprovalRequest.objects.for_org(request.organization_id)
         .select_for_update()
-        .select_related("post", "organization")
+        .select_related("organization")
         .get(pk=request.pk)
     )
-    post = _lock_post(request.post)
     request.post = post
+    if request.submitted_by_id is not None and by.user_id == request.submitted_by_id:
+        # Every path that assigns approvers skips the submitter; this is the last line, whatever
+        # delegation or escalation did.
+        raise NotAllowed(_("You submitted this post: someone else must decide on it."))
+    if expected_version is not None and expected_version != request.post_version:
+        raise Conflict(
+            _("The post has changed since you opened it (you saw version %(seen)s; it is now version %(now)s). "
+              "Read the new version before deciding.") % {"seen": expected_version, "now": request.post_version},
+            code="stale_version",
+        )
     if request.status != R.PENDING:
         raise Conflict(
             _("This request has already been decided (%(status)s).")
@@ -1169,6 +1188,7 @@ def decide_by_link(token: str, *, user, decision: str, comment: str = "") -> App
         comment=comment,
         via="link",
         assignment=link.assignment,
+        expected_version=link.post_version,
     )
 
 
@@ -1488,6 +1508,8 @@ def _reassign(
     assignment: ApprovalAssignment, *, to: Membership, on_behalf_of: Membership, actor=None
 ) -> None:
     request = assignment.request
+    if to.user_id == request.submitted_by_id:
+        return  # the author never approves their own post: the assignment stays with its approver
     exists = (
         ApprovalAssignment.objects.for_org(assignment.organization_id)
         .filter(

@@ -198,6 +198,7 @@ def request_decide(request, org_slug, request_id):
                 by=request.membership,
                 decision=form.cleaned_data["decision"],
                 comment=form.cleaned_data["comment"],
+                expected_version=form.cleaned_data["post_version"],
                 via="web",
             )
         except ApplicationError as exc:

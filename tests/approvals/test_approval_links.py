@@ -80,6 +80,15 @@ def test_only_a_hash_of_the_token_is_stored(submitted):
         .filter(token_hash__contains=token.split(":")[0])
         .exists()
     )
+    # nor, once the e-mail has gone, in the outbox (the bell's copy never had it)
+    from django.db.models import Q
+
+    from accounts.models import Notification, NotificationEmail
+
+    sent = NotificationEmail.objects.unscoped().filter(organization=_request.organization)
+    assert sent.exists() and not sent.filter(sent_at__isnull=True).exists()
+    assert not sent.filter(Q(body__contains=token) | Q(html_body__contains=token)).exists()
+    assert not Notification.objects.unscoped().filter(Q(body__contains=token) | Q(url__contains=token)).exists()
 
 
 def _assert_refused(client, url, request, reason, status, *, post=True):

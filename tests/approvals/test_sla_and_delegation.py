@@ -159,3 +159,22 @@ def test_the_demo_has_a_workflow(db):
     org = Organization.objects.get(slug="demo")
     workflow = Workflow.objects.for_org(org).get(name="Indonesia review")
     assert [s.name for s in services.stage_specs_of(workflow)] == ["Brand", "Legal"]
+
+
+def test_an_author_named_as_delegate_never_gets_to_approve_their_own_post(people, workflow, draft):
+    request = submit(draft, people.author)
+    now = timezone.now()
+    for away in (people.amy, people.abe):
+        services.set_out_of_office(
+            away, by=away, delegate=people.author, starts_at=now, ends_at=now + timedelta(days=1)
+        )
+    pending = set(
+        ApprovalAssignment.objects.for_org(people.org)
+        .filter(request=request, status="pending")
+        .values_list("membership", flat=True)
+    )
+    assert people.author.pk not in pending and pending == {people.amy.pk, people.abe.pk}
+    with pytest.raises(services.NotAllowed):
+        services.decide(reload(request), by=people.author, decision="approve")
+    assert reload(request).status == ApprovalRequest.Status.PENDING
+    assert reload(draft).status == Post.Status.IN_REVIEW
