@@ -52,24 +52,9 @@ def post_previews(post) -> list[dict]:
     items = list(post_selectors.media_of(post))
     out = []
     for variant in post_selectors.variants_of(post):
-        caps = publishing.network_capabilities(variant.channel.provider)
-        if caps is None:
-            continue
-        body = publishing.variant_publish_text(variant, post)
-        out.append(
-            {
-                "channel": variant.channel,
-                "network": publishing.network_name(variant.channel.provider),
-                "text": body,
-                "length": publishing.measure_text(body, caps.text_counting),
-                "limit": caps.text_limit,
-                "link": publishing.variant_link(variant, post),
-                "first_comment": variant.first_comment,
-                "format": variant.format,
-                "media": items,
-                "errors": [],
-            }
-        )
+        preview = publishing.variant_preview(variant, post, items, with_errors=False)
+        if preview is not None:
+            out.append(preview)
     return out
 
 

@@ -291,15 +291,7 @@ def compose_preview(request, org_slug):
             variant = PostVariant(organization=org, channel=channel, text=texts.get(channel.pk, ""),
                                   text_overridden=channel.pk in texts, format=formats.get(channel.pk, "post"),
                                   first_comment=d["first_comment"] if caps.first_comment else "")
-            body = authoring.variant_publish_text(variant, post)
-            previews.append({
-                "channel": channel, "network": authoring.network_name(channel.provider), "text": body,
-                "length": authoring.measure_text(body, caps.text_counting),
-                "limit": authoring.text_limit_for(channel, caps),
-                "link": authoring.variant_link(variant, post), "first_comment": variant.first_comment,
-                "format": variant.format, "media": items,
-                "errors": authoring.check_variant(variant, post, items, for_draft=False),
-            })
+            previews.append(authoring.variant_preview(variant, post, items))
         at, zone_name = _schedule_at(form)
         schedule = _both_zones(at, zone_name)
     picked = {int(i) for i in request.POST.getlist("channels") if i.isdigit()}  # also when the form is invalid

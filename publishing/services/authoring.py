@@ -45,6 +45,7 @@ __all__ = [
     "validate_post",
     "variant_link",
     "variant_publish_text",
+    "variant_preview",
 ]
 
 #: networks that carry the link inside the text (it counts against the limit there)
@@ -139,6 +140,24 @@ def variant_publish_text(variant: PostVariant, post: Post | None = None) -> str:
 
 
 # --- Validation ------------------------------------------------------------------------------------
+
+def variant_preview(variant: PostVariant, post: Post, items: list[PostMedia], *, with_errors: bool = True) -> dict | None:
+    """What ``publishing/compose_preview.html`` shows for one variant (the composer and the approval
+    pages): the text as published, its length against the channel's own limit, link, first
+    comment, format, media and, optionally, what would stop it from going out. None for a network
+    this server does not know."""
+    caps = network_capabilities(variant.channel.provider)
+    if caps is None:
+        return None
+    body = variant_publish_text(variant, post)
+    return {
+        "channel": variant.channel, "network": network_name(variant.channel.provider), "text": body,
+        "length": measure_text(body, caps.text_counting), "limit": text_limit_for(variant.channel, caps),
+        "link": variant_link(variant, post), "first_comment": variant.first_comment,
+        "format": variant.format, "media": items,
+        "errors": check_variant(variant, post, items, for_draft=False) if with_errors else [],
+    }
+
 
 def _media_rule_errors(variant: PostVariant, post: Post, caps, items: list[PostMedia]) -> list[str]:
     label = _variant_label(variant.channel)

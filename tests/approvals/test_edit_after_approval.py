@@ -10,7 +10,7 @@ from approvals.models import ApprovalAssignment, ApprovalRequest
 from publishing.models import Post
 from publishing.services import authoring
 
-from .conftest import make_workflow, person, reload, soon, stage, submit
+from .conftest import link_tokens, make_workflow, person, reload, soon, stage, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -82,14 +82,21 @@ def test_an_edit_before_any_approval_keeps_the_stage_and_sends_new_links(
     org_a, people, workflow, draft
 ):
     request = submit(draft, people.author)
+    (old_token,) = link_tokens(mail.outbox, "amy@alpha.test")
     mail.outbox.clear()
     authoring.update_post(reload(draft), by=people.author, text="Launch day: new text")
     request = reload(request)
     assert request.current_stage == 0 and request.post_version == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["abe@alpha.test", "amy@alpha.test"]
-    with pytest.raises(services.Conflict):
-        # a decision bound to the old version is refused
-        services.decide_by_link("whatever", user=None, decision="approve")
+    with pytest.raises(services.Conflict) as refused:
+        # amy's link for version 1 is refused, and says why
+        services.decide_by_link(old_token, user=None, decision="approve")
+    assert refused.value.code in ("stale", "stale_version")
+    request = reload(request)
+    assert request.status == ApprovalRequest.Status.PENDING and request.current_stage == 0
+    (new_token,) = link_tokens(mail.outbox, "amy@alpha.test")
+    services.decide_by_link(new_token, user=None, decision="approve")
+    assert reload(request).status == ApprovalRequest.Status.APPROVED
 
 
 def test_editing_an_approved_and_scheduled_post_unschedules_it_and_sends_it_back(
