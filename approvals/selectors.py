@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.capabilities import Capability, can
-from accounts.selectors import team_subtree_ids
+from accounts.selectors import subtree_of, team_parents
 
 from .models import (
     ApprovalAssignment,
@@ -73,23 +73,11 @@ def _post_facts(post) -> dict:
     }
 
 
-def _matches(workflow: Workflow, post, facts: dict, subtree_cache: dict) -> bool:
+def _matches(workflow: Workflow, post, facts: dict, parents: dict[int, int | None]) -> bool:
     if workflow.team_ids:
-        if facts["team_id"] is None:
-            return False
-        covered: set[int] = set()
-        from accounts.selectors import get_team
-
-        for team_id in workflow.team_ids:
-            if team_id not in subtree_cache:
-                try:
-                    subtree_cache[team_id] = team_subtree_ids(
-                        post.organization, get_team(post.organization, team_id)
-                    )
-                except Http404:
-                    subtree_cache[team_id] = set()
-            covered |= subtree_cache[team_id]
-        if facts["team_id"] not in covered:
+        # a team deleted since the workflow was saved covers nothing
+        roots = [t for t in workflow.team_ids if t in parents]
+        if facts["team_id"] is None or facts["team_id"] not in subtree_of(parents, roots):
             return False
     if workflow.channel_ids and not facts["channel_ids"] & set(workflow.channel_ids):
         return False
@@ -115,14 +103,11 @@ def applicable_workflow(post) -> Workflow | None:
     if not workflows:
         return None
     facts = _post_facts(post)
-    cache: dict = {}
+    parents = team_parents(post.organization_id)  # the team tree, read once for every condition below
     for workflow in workflows:
-        if workflow.has_conditions and _matches(workflow, post, facts, cache):
+        if workflow.has_conditions and _matches(workflow, post, facts, parents):
             return workflow
     if post.team_id is not None:
-        from accounts.models import Team
-
-        parents = dict(Team.objects.for_org(post.organization_id).values_list("pk", "parent_id"))
         team_id, seen = post.team_id, set()
         while team_id is not None and team_id not in seen:
             seen.add(team_id)
