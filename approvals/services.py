@@ -1346,7 +1346,7 @@ def mention_suggestions(org, prefix: str, *, post: Post | None = None) -> list[d
     for m in members:
         local = m.user.email.lower().split("@")[0]
         local_counts[local] = local_counts.get(local, 0) + 1
-    out = []
+    matching = []
     for m in members:
         full = (m.user.get_full_name() or "").lower()
         email = m.user.email.lower()
@@ -1357,11 +1357,14 @@ def mention_suggestions(org, prefix: str, *, post: Post | None = None) -> list[d
             or any(w.startswith(prefix) for w in words)
         ):
             continue
-        if post is not None:
-            from publishing.selectors import visible_posts
+        matching.append(m)
+    if post is not None:
+        from publishing.selectors import members_who_see
 
-            if not visible_posts(m).filter(pk=post.pk).exists():
-                continue
+        seeing = members_who_see(post, matching, enough=MENTION_SUGGESTIONS)
+        matching = [m for m in matching if m.pk in seeing]
+    out = []
+    for m in matching:
         out.append(
             {
                 "handle": mention_handle(m, local_counts),
@@ -1411,13 +1414,11 @@ def add_comment(post: Post, *, by: Membership, body: str, via: str = "web") -> P
 def _mentioned_who_see(
     post: Post, body: str, *, exclude: Membership | None = None
 ) -> list[Membership]:
-    from publishing.selectors import visible_posts
+    from publishing.selectors import members_who_see
 
-    return [
-        m
-        for m in mentioned_members(post.organization, body)
-        if (exclude is None or m.pk != exclude.pk) and visible_posts(m).filter(pk=post.pk).exists()
-    ]
+    mentioned = [m for m in mentioned_members(post.organization, body) if exclude is None or m.pk != exclude.pk]
+    seeing = members_who_see(post, mentioned)
+    return [m for m in mentioned if m.pk in seeing]
 
 
 def _notify_mentioned(post: Post, mentioned, *, by: Membership, body: str, dedupe_key: str) -> None:

@@ -68,6 +68,31 @@ def visible_posts(membership, qs: QuerySet[Post] | None = None) -> QuerySet[Post
     return qs.filter(Exists(seen_variant) | (~Exists(any_variant) & without_channels))
 
 
+def members_who_see(post: Post, memberships, *, enough: int | None = None) -> set[int]:
+    """Ids of ``memberships`` that may see ``post`` (the rule of :func:`visible_posts`), without a
+    query per member in the common case: owners and admins see every post, and a post with a
+    variant on a channel open to the organization is seen by every member. Only a post whose
+    channels are all restricted (or that has none yet) is checked member by member, stopping at
+    ``enough`` when given (then the set may leave out later members, never include a wrong one)."""
+    from channels_registry.models import Channel
+
+    members = list(memberships)
+    out = {m.pk for m in members if m.role in (Role.OWNER, Role.ADMIN)}
+    rest = [m for m in members if m.pk not in out]
+    if not rest:
+        return out
+    open_to_all = PostVariant.objects.for_org(post.organization_id).filter(
+        post=post, channel__access=Channel.Access.ORGANIZATION).exists()
+    if open_to_all:
+        return out | {m.pk for m in rest}
+    for m in rest:  # in order; ``enough``: stop once that many are found (suggestion lists)
+        if enough is not None and len(out) >= enough:
+            break
+        if visible_posts(m).filter(pk=post.pk).exists():
+            out.add(m.pk)
+    return out
+
+
 @dataclass
 class PostFilters:
     status: str = ""

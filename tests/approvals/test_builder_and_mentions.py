@@ -379,3 +379,27 @@ def test_on_the_link_page_a_missing_comment_is_said_by_the_buttons_and_the_link_
     page = response.content.decode()
     assert 'id="decide-error"' in page and 'action="#decide"' in page
     assert client.post(f"/a/{token}/", {"decision": "approve"}).status_code == 200
+
+
+def test_suggestions_cost_the_same_for_5_or_40_matching_members(people, draft):
+    """Visibility is decided for the post once (open channel, admins), not with a query per member."""
+    from accounts.capabilities import Role
+
+    from .. import factories as f
+
+    def count():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            got = services.mention_suggestions(people.org, "zed", post=draft)
+        return len(ctx.captured_queries), got
+
+    for i in range(5):
+        f.add_member(people.org, f.make_user(f"zed{i}@alpha.test", name=f"Zed {i}"), Role.VIEWER)
+    few, got_few = count()
+    for i in range(5, 40):
+        f.add_member(people.org, f.make_user(f"zed{i}@alpha.test", name=f"Zed {i}"), Role.VIEWER)
+    many, got_many = count()
+    assert len(got_few) == 5 and len(got_many) == services.MENTION_SUGGESTIONS
+    assert few == many
