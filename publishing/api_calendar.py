@@ -32,9 +32,9 @@ from .services import calendar as calendar_services
 
 
 def _zone(request) -> str:
-    user = request.user
-    org = request._request.organization
-    return getattr(user, "timezone", "") or org.timezone or "UTC"
+    from .views_calendar import viewer_zone
+
+    return viewer_zone(request._request)  # one rule for the pages and the API (DRF sets _request.user)
 
 
 def _team_or_error(org, team_id):
