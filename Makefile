@@ -25,11 +25,21 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 ## make run: install, migrate, seed the demo organization, start web + worker + beat.
+## The address is 127.0.0.1:8000 unless PORT (or SOCIALOPS_HOST) says otherwise. The Procfile reads
+## SOCIALOPS_HOST/SOCIALOPS_PORT, never PORT: honcho hands each process its own PORT (5000, …),
+## which would make the server listen somewhere else than the address printed here.
+RUN_HOST := $(or $(SOCIALOPS_HOST),127.0.0.1)
+RUN_PORT := $(or $(SOCIALOPS_PORT),$(PORT),8000)
+
 run: seed
+	@$(BIN)/python -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+	r=s.connect_ex(('$(RUN_HOST)', $(RUN_PORT))); s.close(); \
+	sys.exit('\n  Port $(RUN_PORT) on $(RUN_HOST) is already in use (another make run?). Stop it, or choose another port: PORT=8001 make run\n' if r == 0 else 0)"
 	@echo ""
-	@echo "  SocialOps is starting on http://$${HOST:-127.0.0.1}:$${PORT:-8000}/  (Ctrl-C stops web, worker and beat)"
+	@echo "  SocialOps is starting on http://$(RUN_HOST):$(RUN_PORT)/  (Ctrl-C stops web, worker and beat)"
 	@echo ""
-	$(BIN)/honcho start -f Procfile
+	SOCIALOPS_HOST=$(RUN_HOST) SOCIALOPS_PORT=$(RUN_PORT) SITE_URL=$${SITE_URL:-http://$(RUN_HOST):$(RUN_PORT)} \
+		$(BIN)/honcho start -f Procfile
 
 ## make test: lint, import contracts, migrations check, then the whole suite (SQLite, or DATABASE_URL).
 test: install messages

@@ -17,7 +17,15 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def env_str(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(name, default)
+    """The variable's value, or ``default`` when it is unset or blank.
+
+    A copied ``.env`` often holds ``DATABASE_URL=`` with nothing after it: empty means "use the
+    embedded default", never "configure with an empty value".
+    """
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip()
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -57,7 +65,7 @@ def env_secret(name: str, default: str | None = None) -> str | None:
             return Path(file_path).read_text().strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE points at {file_path!r}, which cannot be read: {exc}") from exc
-    return os.environ.get(name, default)
+    return env_str(name, default)
 
 
 def dev_secret(path: Path, nbytes: int = 50) -> str:

@@ -109,7 +109,13 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 _env = environ.Env()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": _env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+_database_url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+DATABASES = {"default": _env.db_url_config(_database_url)}
+if DATABASES["default"].get("ENGINE") not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be postgres://user:pass@host:5432/name or sqlite:////path/db.sqlite3 "
+        "(leave it unset or empty for the embedded SQLite database)."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # web + worker + beat share one file: WAL lets readers run beside the writer,
     # IMMEDIATE takes the write lock at BEGIN (no upgrade deadlocks), and the busy

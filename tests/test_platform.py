@@ -80,3 +80,14 @@ def test_pages_carry_a_content_security_policy(client):
     r = client.get("/accounts/login/")
     csp = r.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+
+
+def test_empty_database_and_redis_urls_mean_the_embedded_defaults(tmp_path):
+    # A copied .env often holds "DATABASE_URL=" with nothing after it.
+    result = _run({"DATABASE_URL": "", "REDIS_URL": "", "SOCIALOPS_VAR_DIR": str(tmp_path)}, "check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_database_url_of_an_unknown_kind_fails_with_a_clear_message(tmp_path):
+    result = _run({"DATABASE_URL": "mongodb://localhost/x", "SOCIALOPS_VAR_DIR": str(tmp_path)}, "check")
+    assert result.returncode != 0 and "DATABASE_URL must be postgres://" in result.stderr

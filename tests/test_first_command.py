@@ -1,0 +1,109 @@
+"""The README's first command, run as a newcomer runs it: `make run` in a clean environment.
+
+Nothing of the test session's environment reaches it (no PORT, DATABASE_URL, REDIS_URL,
+DJANGO_SETTINGS_MODULE…), only PATH/HOME/LANG and a fresh var directory, so the address the banner
+prints must be the address that answers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BANNER = re.compile(r"SocialOps is starting on (http://[^/\s]+/)")
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _clean_env(tmp_path, **extra) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "LANG": "C.UTF-8",
+        # A var directory of its own: a fresh SQLite database, broker folder and keys, as on a
+        # fresh clone (the repository's own var/ is left alone).
+        "SOCIALOPS_VAR_DIR": str(tmp_path / "var"),
+    }
+    env.update(extra)
+    return env
+
+
+def _run_until_healthy(env: dict[str, str]) -> tuple[str, dict]:
+    proc = subprocess.Popen(
+        ["make", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output: list[str] = []
+    try:
+        address = None
+        deadline = time.monotonic() + 300
+        while address is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            match = BANNER.search(line)
+            if match:
+                address = match.group(1)
+        assert address, "make run printed no address:\n" + "".join(output[-40:])
+        health = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                r = httpx.get(address + "healthz", timeout=2)
+                if r.status_code == 200:
+                    health = r.json()
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, "make run stopped:\n" + "".join(output[-40:])
+            time.sleep(0.5)
+        assert health is not None, f"nothing answered at {address}healthz"
+        return address, health
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CI") and _port_in_use(8000),
+    reason="port 8000 is in use on this machine (a make run of yours?)",
+)
+def test_make_run_in_a_clean_environment_answers_at_the_address_it_prints(tmp_path):
+    address, health = _run_until_healthy(_clean_env(tmp_path))
+    assert address == "http://127.0.0.1:8000/"
+    assert health["status"] == "ok"
+    assert health["database"]["vendor"] == "sqlite"
+    assert health["broker"]["transport"] == "filesystem"
+
+
+def test_make_run_serves_on_the_port_given_and_says_so(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # A copied .env often has these empty: empty means the embedded default, not a traceback.
+    address, health = _run_until_healthy(
+        _clean_env(tmp_path, PORT=str(port), DATABASE_URL="", REDIS_URL="")
+    )
+    assert address == f"http://127.0.0.1:{port}/"
+    assert health["database"]["vendor"] == "sqlite"
