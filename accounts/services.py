@@ -432,3 +432,18 @@ def authenticate_token(raw: str) -> ApiToken | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.unscoped().filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+# --- Secrets at rest -------------------------------------------------------------------------------
+
+def rotate_secret_keys() -> int:
+    """Re-encrypt accounts' secrets with the first key of the ring (and seal any still in clear):
+    TOTP secrets and recovery-code seeds. Part of ``manage.py rotate_channel_keys``.
+
+    Unscoped on purpose: key rotation is system work over every person's rows.
+    """
+    from allauth.mfa.models import Authenticator
+
+    from .adapters import seal_mfa_secrets
+
+    return seal_mfa_secrets(Authenticator, rotate=True)

@@ -187,6 +187,8 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "SocialOps"
+# TOTP secrets and recovery-code seeds are encrypted at rest with CHANNEL_CREDENTIALS_KEYS.
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 
 # Brute-force lockout: 5 failures for one account from one address locks it for 30 minutes.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
