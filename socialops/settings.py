@@ -7,6 +7,7 @@ to PostgreSQL and Redis, as production and CI use.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "socialops.middleware.ApiNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -257,6 +259,32 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "socialops.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+    # socialops/throttling.py: per token and per address (rates in API_THROTTLE_RATES below); failed
+    # token authentications are limited per address by the authentication class itself.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "socialops.throttling.TokenRateThrottle",
+        "socialops.throttling.AddressRateThrottle",
+    ],
+    # Proxies in front of us that append the client's address to X-Forwarded-For: the address
+    # throttle trusts only the entry they added (0: REMOTE_ADDR; never the whole client-sent header).
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_TLS_PROXY", False) else 0),
+}
+
+
+# --- API throttling (socialops/throttling.py) -------------------------------------------------------
+# Fixed windows counted in CACHES["default"] (Redis or the file cache in var/: shared by every web
+# process). A refused request gets 429 and Retry-After. Rates: "<number>/<second|minute|hour|day>".
+def _rate(name: str, default: str) -> str:
+    value = (env_str(name, default) or "").strip()
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must be a rate like 300/minute; got {value!r}")
+    return value
+
+
+API_THROTTLE_RATES = {
+    "token": _rate("API_RATE_PER_TOKEN", "300/minute"),
+    "address": _rate("API_RATE_PER_ADDRESS", "600/minute"),
+    "auth_failure": _rate("API_AUTH_FAILURES_PER_ADDRESS", "10/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SocialOps API",
