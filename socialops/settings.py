@@ -350,11 +350,26 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Request paths that are bearer secrets (approval, share, media, invitation links; OAuth codes)
+    # are logged as a hash on every handler (socialops/log_redaction.py; gunicorn: gunicorn.conf.py).
+    "filters": {"redact_secrets": {"()": "socialops.log_redaction.RedactSecretsFilter"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        # runserver's request log (Django's own handler, plus the filter)
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # httpx logs full URLs at INFO; OAuth token exchanges carry secrets in query strings.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
-                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"},
+                "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+                # Django's default adds an unfiltered console handler here; the root's is enough.
+                "django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
 
 # --- Networks ---------------------------------------------------------------------------------
