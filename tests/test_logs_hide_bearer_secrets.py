@@ -127,9 +127,10 @@ def _get(url: str, **headers) -> int:
 
 
 def _serve(command: list[str], port: int, tmp_path):
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    }
+    # The requests below need no database: the server runs on an empty SQLite file in tmp_path
+    # (never CI's PostgreSQL, whose database the test session does not create).
+    dropped = ("SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "REDIS_URL")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         {
             "DEBUG": "1",
