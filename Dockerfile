@@ -18,4 +18,4 @@ RUN python -m socialops.i18n && DEBUG=0 SECRET_KEY=build-only-not-secret \
 RUN useradd --create-home socialops && mkdir -p /app/var && chown -R socialops /app/var
 USER socialops
 EXPOSE 8000
-CMD ["gunicorn", "socialops.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "socialops.wsgi:application"]

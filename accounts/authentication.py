@@ -7,6 +7,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from governance.services import set_audit_actor
+from socialops.throttling import record_auth_failure, refuse_if_auth_failures_exceeded
 
 from .services import authenticate_token
 
@@ -18,11 +19,15 @@ class OrganizationTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
+        # An address that keeps failing is refused (429) before any token is looked at.
+        refuse_if_auth_failures_exceeded(request)
         parts = header.split()
         if len(parts) != 2 or parts[0] not in ("Bearer", "Token"):
+            record_auth_failure(request)
             raise exceptions.AuthenticationFailed(_("Send the token as: Authorization: Bearer <token>."))
         token = authenticate_token(parts[1])
         if token is None:
+            record_auth_failure(request)
             raise exceptions.AuthenticationFailed(_("This token is not valid, has expired or was revoked."))
         membership = token.membership
         request._request.organization = membership.organization

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
+from socialops.fields import SealedTextField
 from socialops.tenancy_models import TenantModel
 
 from .capabilities import Role
@@ -304,8 +305,9 @@ class NotificationEmail(TenantModel):
     kind = models.CharField(max_length=40)
     to_address = models.EmailField(max_length=254)
     subject = models.CharField(max_length=300)
-    body = models.TextField()
-    html_body = models.TextField(blank=True)  # "" = a plain-text e-mail
+    # Encrypted at rest until sent (then emptied): bodies may hold one-tap approval links.
+    body = SealedTextField()
+    html_body = SealedTextField(blank=True)  # "" = a plain-text e-mail
     created_at = models.DateTimeField(default=dj_timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

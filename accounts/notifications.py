@@ -46,6 +46,8 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from socialops.crypto import SecretUnreadable
+
 from .models import (
     Membership,
     Notification,
@@ -453,6 +455,17 @@ def _mark_failed(row: NotificationEmail, exc: BaseException) -> None:
     )
 
 
+def _give_up_unreadable(pk: int) -> None:
+    # The bodies are sealed with the key ring (NotificationEmail.body): a row none of the keys
+    # opens (a key dropped before ``rotate_channel_keys`` ran) will never be sendable. Give it up
+    # with the reason instead of failing the batch on every sweep.
+    error = "no key in CHANNEL_CREDENTIALS_KEYS can decrypt this e-mail's body"
+    log.error("gave up on notification e-mail %s: %s", pk, error)
+    NotificationEmail.objects.unscoped().filter(pk=pk, sent_at__isnull=True).update(
+        last_error=error, next_attempt_at=None
+    )
+
+
 def _close_quietly(connection) -> None:
     try:
         connection.close()
@@ -472,7 +485,11 @@ def send_emails(ids: Iterable[int]) -> int:
     sent = 0
     try:
         for pk in dict.fromkeys(ids):
-            row = _claim_email(pk)
+            try:
+                row = _claim_email(pk)
+            except SecretUnreadable:
+                _give_up_unreadable(pk)
+                continue
             if row is None:
                 continue
             try:

@@ -7,6 +7,7 @@ days ahead: posts as 15-minute events, campaigns and notes as all-day events.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
@@ -16,6 +17,14 @@ from . import selectors_calendar as cal
 PAST = timedelta(days=30)
 AHEAD = timedelta(days=180)
 POST_LENGTH = timedelta(minutes=15)
+#: control characters (CR and LF among them) and Unicode line/paragraph separators
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _one_line(text: str) -> str:
+    """``text`` as one line: a name typed before names were checked (or an organization's) must
+    not end the feed's header line early (icalendar refuses a raw line break: it was a 500)."""
+    return " ".join(_NOT_ONE_LINE.sub(" ", text or "").split())
 
 
 def _range(zone_name: str, now: datetime) -> cal.Range:
@@ -23,7 +32,7 @@ def _range(zone_name: str, now: datetime) -> cal.Range:
 
 
 def feed_for_link(link, creator, *, now: datetime | None = None) -> bytes:
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event, vText
 
     now = now or timezone.now()
     rng = _range(link.timezone, now)
@@ -49,7 +58,8 @@ def feed_for_link(link, creator, *, now: datetime | None = None) -> bytes:
     ical.add("prodid", "-//SocialOps//Editorial calendar//EN")
     ical.add("version", "2.0")
     ical.add("calscale", "GREGORIAN")
-    ical.add("x-wr-calname", f"{link.organization.name} · {link.name}")
+    # An X- property is not escaped by icalendar unless it is given as text.
+    ical.add("x-wr-calname", vText(_one_line(f"{link.organization.name} · {link.name}")))
     ical.add("x-wr-timezone", rng.zone.key)
     ical.add("refresh-interval;value=duration", "PT1H")
     seen: set[str] = set()

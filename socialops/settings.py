@@ -7,6 +7,7 @@ to PostgreSQL and Redis, as production and CI use.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "socialops.middleware.ApiNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -186,13 +188,18 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# "mandatory": a sign-in with an address that is not verified (one added under Settings → E-mail
+# addresses, say) sends a verification link instead of signing in; invited people's addresses are
+# verified by the invitation itself (accounts.services.register_invited_user).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "SocialOps"
+# TOTP secrets and recovery-code seeds are encrypted at rest with CHANNEL_CREDENTIALS_KEYS.
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 
 # Brute-force lockout: 5 failures for one account from one address locks it for 30 minutes.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
@@ -261,6 +268,32 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "socialops.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+    # socialops/throttling.py: per token and per address (rates in API_THROTTLE_RATES below); failed
+    # token authentications are limited per address by the authentication class itself.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "socialops.throttling.TokenRateThrottle",
+        "socialops.throttling.AddressRateThrottle",
+    ],
+    # Proxies in front of us that append the client's address to X-Forwarded-For: the address
+    # throttle trusts only the entry they added (0: REMOTE_ADDR; never the whole client-sent header).
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_TLS_PROXY", False) else 0),
+}
+
+
+# --- API throttling (socialops/throttling.py) -------------------------------------------------------
+# Fixed windows counted in CACHES["default"] (Redis or the file cache in var/: shared by every web
+# process). A refused request gets 429 and Retry-After. Rates: "<number>/<second|minute|hour|day>".
+def _rate(name: str, default: str) -> str:
+    value = (env_str(name, default) or "").strip()
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must be a rate like 300/minute; got {value!r}")
+    return value
+
+
+API_THROTTLE_RATES = {
+    "token": _rate("API_RATE_PER_TOKEN", "300/minute"),
+    "address": _rate("API_RATE_PER_ADDRESS", "600/minute"),
+    "auth_failure": _rate("API_AUTH_FAILURES_PER_ADDRESS", "10/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SocialOps API",
@@ -289,6 +322,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+# The __Host- prefix makes browsers accept these cookies only over HTTPS, with Path=/ and without
+# Domain: no sibling sub-domain and no plain-HTTP attacker can plant or overwrite them. Browsers
+# refuse such a cookie unless it is Secure, so plain-HTTP development keeps the usual names.
+if SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+if CSRF_COOKIE_SECURE:
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -316,11 +356,26 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Request paths that are bearer secrets (approval, share, media, invitation links; OAuth codes)
+    # are logged as a hash on every handler (socialops/log_redaction.py; gunicorn: gunicorn.conf.py).
+    "filters": {"redact_secrets": {"()": "socialops.log_redaction.RedactSecretsFilter"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        # runserver's request log (Django's own handler, plus the filter)
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # httpx logs full URLs at INFO; OAuth token exchanges carry secrets in query strings.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
-                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"},
+                "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+                # Django's default adds an unfiltered console handler here; the root's is enough.
+                "django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
 
 # --- Networks ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 
 from django.core import signing
@@ -437,6 +438,12 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _is_one_line(text: str) -> bool:
+    """No control characters (CR, LF, tab, NUL, …) and no Unicode line or paragraph separators:
+    a share link's name goes into the iCalendar feed's header and the page's title."""
+    return not any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+
+
 @transaction.atomic
 def create_share_link(
     org, *, by, name: str, filters: dict, timezone_name: str = "UTC", expires_in_days: int = 30
@@ -453,6 +460,8 @@ def create_share_link(
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = [_("This field is required.")]
+    elif not _is_one_line(name):
+        errors["name"] = [_("A name is one line: it cannot contain line breaks or control characters.")]
     if not isinstance(expires_in_days, int) or not 1 <= expires_in_days <= MAX_SHARE_DAYS:
         errors["expires_in_days"] = [
             _("Enter a number of days from 1 to %(max)d.") % {"max": MAX_SHARE_DAYS}
