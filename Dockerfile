@@ -14,7 +14,8 @@ COPY governance ./governance
 RUN pip install --no-cache-dir .
 COPY . .
 RUN python -m socialops.i18n && DEBUG=0 SECRET_KEY=build-only-not-secret \
-    CHANNEL_CREDENTIALS_KEYS=0ZMmKNFEkOUq6QQp0i6oNbOTaSvNS1QoXXmNAUXl3XU= python manage.py collectstatic --noinput
+    CHANNEL_CREDENTIALS_KEYS=0ZMmKNFEkOUq6QQp0i6oNbOTaSvNS1QoXXmNAUXl3XU= \
+    AUDIT_CHAIN_KEY=build-only-not-secret-audit-chain-key python manage.py collectstatic --noinput
 RUN useradd --create-home socialops && mkdir -p /app/var && chown -R socialops /app/var
 USER socialops
 EXPOSE 8000

@@ -36,6 +36,10 @@ class OrganizationSettingsForm(ServiceFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
     language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    sandbox_network = forms.BooleanField(
+        label=_("Offer the Sandbox network"), required=False,
+        help_text=_("Simulated channels and audience for trying SocialOps out. Off in production unless "
+                    "ticked here; outside production it is always offered."))
 
 
 class TeamForm(ServiceFormMixin, forms.Form):

@@ -80,6 +80,10 @@ class Organization(models.Model):
         _("default language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
     created_at = models.DateTimeField(default=dj_timezone.now)
+    #: The built-in Sandbox network (simulated channels and audience). Outside production every
+    #: organization has it; in production (SOCIALOPS_ENV=production) only those that opt in here
+    #: (the demo organization does): see channels_registry.providers.sandbox.sandbox_allowed.
+    sandbox_network = models.BooleanField(_("sandbox network"), default=False)
 
     class Meta:
         ordering = ["name"]

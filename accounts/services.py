@@ -56,14 +56,20 @@ def create_organization(*, name: str, slug: str | None = None, owner: User, time
 
 
 @transaction.atomic
-def update_organization(org: Organization, *, by: Membership, name: str, timezone_name: str, language: str) -> Organization:
+def update_organization(org: Organization, *, by: Membership, name: str, timezone_name: str, language: str,
+                        sandbox_network: bool | None = None) -> Organization:
+    """``sandbox_network``: offer the Sandbox network in production (None: leave it as it is)."""
     _require(by, Capability.MANAGE_ORGANIZATION)
     if not (name or "").strip():
         raise ValidationFailed(_("Give the organization a name."), fields={"name": [_("This field is required.")]})
-    before = {"name": org.name, "timezone": org.timezone, "default_language": org.default_language}
+    before = {"name": org.name, "timezone": org.timezone, "default_language": org.default_language,
+              "sandbox_network": org.sandbox_network}
     org.name, org.timezone, org.default_language = name.strip(), timezone_name, language
-    org.save(update_fields=["name", "timezone", "default_language"])
-    after = {"name": org.name, "timezone": org.timezone, "default_language": org.default_language}
+    if sandbox_network is not None:
+        org.sandbox_network = sandbox_network
+    org.save(update_fields=["name", "timezone", "default_language", "sandbox_network"])
+    after = {"name": org.name, "timezone": org.timezone, "default_language": org.default_language,
+             "sandbox_network": org.sandbox_network}
     record_event(org, "organization.updated", obj=org, changes=_diff(before, after))
     return org
 

@@ -83,12 +83,14 @@ def org_home(request, org_slug):
 def org_settings(request, org_slug):
     org = request.organization
     _require(request, Capability.MANAGE_ORGANIZATION)
-    initial = {"name": org.name, "timezone": org.timezone, "language": org.default_language}
+    initial = {"name": org.name, "timezone": org.timezone, "language": org.default_language,
+               "sandbox_network": org.sandbox_network}
     form = OrganizationSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organization(org, by=request.membership, name=form.cleaned_data["name"],
-                                         timezone_name=form.cleaned_data["timezone"], language=form.cleaned_data["language"])
+                                         timezone_name=form.cleaned_data["timezone"], language=form.cleaned_data["language"],
+                                         sandbox_network=form.cleaned_data["sandbox_network"])
         except ApplicationError as exc:
             form.apply_error(exc)
         else:

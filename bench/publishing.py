@@ -157,6 +157,7 @@ class Stack:
             "DEBUG": "false",
             "SECRET_KEY": settings.SECRET_KEY,
             "CHANNEL_CREDENTIALS_KEYS": ",".join(settings.CHANNEL_CREDENTIALS_KEYS),
+            "AUDIT_CHAIN_KEY": ",".join(settings.AUDIT_CHAIN_KEYS),
             "SITE_URL": getattr(settings, "SITE_URL", "http://127.0.0.1:8000"),
             "PUBLISHING_LEASE_SECONDS": str(lease_seconds or settings.PUBLISHING_LEASE_SECONDS),
         }

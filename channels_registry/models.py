@@ -261,6 +261,10 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", _("Failed")
 
     provider = models.CharField(max_length=30)
+    #: "id:<the network's delivery id>" when it sends one, else "sha256:<hash of the raw body>":
+    #: a replayed push has the same key and is not stored again (unique per network). Null only
+    #: for pushes stored before keys existed whose body repeated an earlier one.
+    delivery_key = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001 - see above
     headers = models.JSONField(default=dict)
     query = models.JSONField(default=dict)
     body = models.BinaryField()
@@ -273,6 +277,7 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["provider", "status", "received_at"], name="webhook_provider_status")]
+        constraints = [models.UniqueConstraint(fields=["provider", "delivery_key"], name="webhook_delivery_once")]
 
     def __str__(self) -> str:
         return f"{self.provider} push #{self.pk}"

@@ -134,6 +134,14 @@ def available_providers() -> list[tuple[str, type[Provider]]]:
     return out
 
 
+def networks_for(organization) -> list[tuple[str, type[Provider]]]:
+    """The networks ``organization`` may connect (the Sandbox only where it is allowed)."""
+    from .providers.sandbox import sandbox_allowed
+
+    allowed = sandbox_allowed(organization)
+    return [(key, cls) for key, cls in available_providers() if key != "sandbox" or allowed]
+
+
 def provider_is_configured(key: str) -> bool:
     """Networks whose OAuth app must be registered by the operator need its client id and secret."""
     cls = provider_class(key)

@@ -43,6 +43,7 @@ from .models import (
 from .providers import REGISTRY, get_provider
 from .providers.base import Account, Credentials, Provider, WebhookRequest
 from .providers.errors import AuthExpired, ProviderError
+from .providers.sandbox import sandbox_allowed
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,9 @@ def start_connect(org, *, by, provider_key: str, instance_url: str = "", handle:
                   channel: Channel | None = None) -> ConnectStart:
     """Begin an OAuth connection: a ConnectAttempt holding the hashed state, and the consent URL."""
     _require(by, Capability.MANAGE_CHANNELS, channel)
+    if provider_key == "sandbox" and not sandbox_allowed(org):
+        raise ValidationFailed(_("The Sandbox network is turned off for this organization. An administrator can "
+                                 "turn it on in Organization settings."))
     provider = _provider(provider_key)
     kind = provider.capabilities.auth_kind
     if kind == "app_password":
@@ -231,6 +235,15 @@ def find_attempt_by_state(state: str) -> ConnectAttempt | None:
         return None
     return (ConnectAttempt.objects.unscoped().select_related("membership__user", "organization", "channel")
             .filter(state_hash=_hash(state)).first())
+
+
+def sandbox_consent_allowed(state: str) -> bool:
+    """Whether the Sandbox network's own consent page may answer this ``state``: in production
+    only for a pending sandbox attempt of an organization that opted in (see sandbox_allowed)."""
+    if not getattr(settings, "PRODUCTION", False):
+        return True
+    attempt = find_attempt_by_state(state)
+    return attempt is not None and attempt.provider == "sandbox" and sandbox_allowed(attempt.organization)
 
 
 def _fail_attempt(attempt: ConnectAttempt, message: str) -> None:
@@ -708,17 +721,45 @@ def reconnect_channel(channel: Channel, *, by) -> ConnectStart:
 # --- Webhooks ------------------------------------------------------------------------------------
 
 _KEPT_HEADERS = ("content-type", "user-agent", "x-hub-signature-256", "x-twitter-webhooks-signature",
-                 "x-sandbox-signature", "x-li-signature")
+                 "x-sandbox-signature", "x-sandbox-delivery", "x-li-signature")
 
 
-def record_webhook_delivery(provider_key: str, request: WebhookRequest) -> WebhookDelivery:
-    """Store a push whose signature was already verified; processing happens in a task."""
+def webhook_delivery_key(provider: Provider, request: WebhookRequest) -> str:
+    """What makes a push the same push: the network's delivery id where it sends one, else the
+    raw body (a signed body cannot change without its signature, so a replay is byte-identical)."""
+    delivery_id = provider.webhook_delivery_id(request)
+    if delivery_id:
+        return "id:" + hashlib.sha256(delivery_id.encode()).hexdigest()  # bounded whatever was sent
+    return "sha256:" + hashlib.sha256(request.body).hexdigest()
+
+
+def webhook_accepted(provider_key: str) -> bool:
+    """Whether ``/webhooks/<network>/`` is open at all. The Sandbox network's is closed in
+    production unless some organization opted in to the Sandbox network."""
+    if provider_key != "sandbox" or not getattr(settings, "PRODUCTION", False):
+        return True
+    from accounts.selectors import all_organizations
+
+    return all_organizations().filter(sandbox_network=True).exists()
+
+
+@transaction.atomic
+def record_webhook_delivery(provider_key: str, request: WebhookRequest) -> tuple[WebhookDelivery, bool]:
+    """Store a push whose signature was already verified; processing happens in a task.
+
+    Returns ``(delivery, created)``. A replay (the same delivery key) stores nothing new and
+    queues nothing: the row already stored is returned with ``created=False``. Two copies racing
+    in are settled by the unique constraint (``webhook_delivery_once``).
+    """
     headers = {k: v for k, v in request.headers.items() if k in _KEPT_HEADERS}
-    delivery = WebhookDelivery.objects.create(provider=provider_key, headers=headers, query=request.query,
-                                              body=request.body)
-    delivery_id = delivery.pk
-    transaction.on_commit(lambda: _enqueue_webhook(delivery_id))
-    return delivery
+    key = webhook_delivery_key(_provider(provider_key), request)
+    delivery, created = WebhookDelivery.objects.get_or_create(
+        provider=provider_key, delivery_key=key,
+        defaults={"headers": headers, "query": request.query, "body": request.body})
+    if created:
+        delivery_id = delivery.pk
+        transaction.on_commit(lambda: _enqueue_webhook(delivery_id))
+    return delivery, created
 
 
 def _enqueue_webhook(delivery_id: int) -> None:
@@ -748,8 +789,10 @@ def process_webhook_delivery(delivery_id: int) -> WebhookDelivery | None:
         return delivery
     ids = {e.account_external_id for e in events}
     channels: dict[str, list[tuple[int, int]]] = {}
-    for pk, org_id, ext in Channel.objects.unscoped().filter(provider=delivery.provider, external_id__in=ids).values_list(
-            "pk", "organization_id", "external_id"):
+    matching = Channel.objects.unscoped().filter(provider=delivery.provider, external_id__in=ids)
+    if delivery.provider == "sandbox" and getattr(settings, "PRODUCTION", False):
+        matching = matching.filter(organization__sandbox_network=True)  # see sandbox_allowed
+    for pk, org_id, ext in matching.values_list("pk", "organization_id", "external_id"):
         channels.setdefault(ext, []).append((org_id, pk))
     out = []
     for e in events:

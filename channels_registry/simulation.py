@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -156,6 +157,9 @@ def simulate_channel(channel: Channel, *, now: datetime | None = None) -> int:
 
 
 def sandbox_channel_ids() -> list[int]:
-    """Every active sandbox channel, all organizations: the simulation is system work."""
-    return list(Channel.objects.unscoped().filter(provider="sandbox", status=Channel.Status.ACTIVE)
-                .values_list("pk", flat=True))
+    """Every active sandbox channel, all organizations: the simulation is system work. In
+    production only those of organizations that opted in to the Sandbox network."""
+    channels = Channel.objects.unscoped().filter(provider="sandbox", status=Channel.Status.ACTIVE)
+    if getattr(settings, "PRODUCTION", False):
+        channels = channels.filter(organization__sandbox_network=True)
+    return list(channels.values_list("pk", flat=True))

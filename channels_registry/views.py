@@ -106,7 +106,7 @@ def channel_export(request, org_slug):
 def connect(request, org_slug):
     _require(request, Capability.MANAGE_CHANNELS)
     org = request.organization
-    providers = selectors.available_providers()
+    providers = selectors.networks_for(org)
     kinds = {key: cls.capabilities.auth_kind for key, cls in providers}
     network = request.POST.get("network") or request.GET.get("network") or ""
     if network and network not in kinds:
@@ -358,6 +358,8 @@ def sandbox_authorize(request):
     """Plays the network's consent screen for the sandbox: pick which fake accounts to grant."""
     redirect_uri = request.GET.get("redirect_uri", "")
     state = request.GET.get("state", "")
+    if not services.sandbox_consent_allowed(state):  # production: only for an organization that opted in
+        raise Http404("No such network.")
     # Only our own callback: this page must not become an open redirect.
     if redirect_uri != services.callback_uri("sandbox") or not state:
         return render(request, "channels_registry/connect_error.html",
@@ -392,8 +394,9 @@ def bluesky_client_metadata(request):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def webhook(request, provider):
-    """One endpoint per network. Nothing is stored before the signature is verified."""
-    if provider not in REGISTRY:
+    """One endpoint per network. Nothing is stored before the signature is verified; a replayed
+    push is answered 200 like the first and stored once."""
+    if provider not in REGISTRY or not services.webhook_accepted(provider):
         raise Http404("No such network.")
     try:
         network = services.get_provider(provider)
@@ -409,5 +412,5 @@ def webhook(request, provider):
         return HttpResponse(body, status=status, content_type=content_type)
     if not network.verify_webhook(hook):
         return HttpResponse(status=403)
-    services.record_webhook_delivery(provider, hook)
-    return JsonResponse({"ok": True})
+    _delivery, created = services.record_webhook_delivery(provider, hook)
+    return JsonResponse({"ok": True, "duplicate": not created})

@@ -26,8 +26,11 @@ class AuditEventQuerySet(TenantQuerySet):
 class AuditEvent(TenantModel):
     """One state change or access decision, chained to the organization's previous event.
 
-    ``hash = sha256(prev_hash + canonical JSON of this event)``; ``seq`` counts from 1 per
-    organization. Written only by :func:`governance.services.record_event`.
+    ``hash = HMAC-SHA256(chain key, prev_hash + canonical JSON of this event)`` (see
+    ``governance/chain.py``; entries from before the chain was keyed have ``key_id == ""`` and a
+    plain sha256); ``seq`` counts from 1 per organization. Written only by
+    :func:`governance.services.record_events`, which also moves the organization's
+    :class:`AuditChainHead`.
     """
 
     class Via(models.TextChoices):
@@ -50,6 +53,8 @@ class AuditEvent(TenantModel):
     changes = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    #: id of the chain key this entry's hash was made with; "" for entries from before the key
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     objects = TenantManager.from_queryset(AuditEventQuerySet)()
 
@@ -72,3 +77,32 @@ class AuditEvent(TenantModel):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class AuditChainHead(TenantModel):
+    """The newest link of an organization's audit chain, kept apart from the entries, sealed with
+    the chain key, and the row every append locks.
+
+    Anchors the chain: deleting the newest entries (which leaves a chain that links up) no longer
+    matches ``seq`` and ``hash`` here, and the seal (``mac``, see ``governance/chain.py``) cannot be
+    recomputed without the key. ``legacy_seq``: entries 1…legacy_seq were written before the chain
+    was keyed and verify the old way; every later one must be keyed.
+
+    Appends lock this row with ``SELECT … FOR NO KEY UPDATE``: it serializes the appends of one
+    organization without locking the Organization row (``FOR UPDATE`` there would conflict with
+    the ``FOR KEY SHARE`` every foreign-key check takes, so every insert of a row referencing the
+    organization would wait for the appending transaction).
+    """
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+    legacy_seq = models.PositiveBigIntegerField(default=0)
+    key_id = models.CharField(max_length=16, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="audit_head_one_per_org")]
+
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,9 +14,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditEvent
+from . import chain
+from .chain import GENESIS_HASH
+from .models import AuditChainHead, AuditEvent
 
-GENESIS_HASH = "0" * 64
+
+class AuditChainBroken(RuntimeError):
+    """The chain cannot be extended safely (its head is missing while entries exist)."""
 
 
 @dataclass(frozen=True)
@@ -47,28 +51,6 @@ def set_audit_actor(actor: Any, *, via: str | None = None) -> None:
     _context.set(AuditContext(actor=actor, ip_address=current.ip_address, via=via or current.via))
 
 
-def _canonical(event: AuditEvent) -> str:
-    body = {
-        "organization": event.organization_id,
-        "seq": event.seq,
-        "created_at": event.created_at.isoformat(),
-        "actor": event.actor_id,
-        "actor_label": event.actor_label,
-        "ip_address": event.ip_address,
-        "via": event.via,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "object_repr": event.object_repr,
-        "changes": event.changes,
-    }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
-
-
-def compute_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + _canonical(event)).encode()).hexdigest()
-
-
 def record_event(
     organization,
     action: str,
@@ -80,10 +62,11 @@ def record_event(
 ) -> AuditEvent:
     """Append one event to ``organization``'s chain, inside the caller's transaction.
 
-    The organization row is locked for the append, so concurrent writers queue and the
-    chain stays linear (``seq`` is also unique per organization as a second guard). The lock
-    is held until the caller's transaction ends: callers that do more work after recording
-    should record last, so other writers of this organization wait as little as possible.
+    The organization's chain head row is locked for the append, so concurrent writers of the
+    same organization queue and the chain stays linear (``seq`` is also unique per organization
+    as a second guard). The lock is held until the caller's transaction ends: callers that do
+    more work after recording should record last. Nothing else waits for it: the Organization
+    row is not locked (see :class:`governance.models.AuditChainHead`).
     """
     (event,) = record_events(organization, [Entry(action, obj=obj, changes=changes, actor=actor, via=via)])
     return event
@@ -100,29 +83,44 @@ class Entry:
     via: str | None = None
 
 
+def _lock_head(organization) -> AuditChainHead:
+    """The organization's chain head, locked ``FOR NO KEY UPDATE`` until the transaction ends (one
+    statement once it exists). An organization's first append creates it; if entries exist but
+    the head does not, the chain is not extended (that is how deleting the newest entries and the
+    head together would otherwise go unnoticed): ``verify_audit_log --reanchor`` is the way out.
+    """
+    heads = AuditChainHead.objects.for_org(organization).select_for_update(no_key=True)
+    head = heads.first()
+    if head is None:
+        if AuditEvent.objects.for_org(organization).exists():
+            raise AuditChainBroken(
+                f"The audit chain of {organization} has entries but no head; run manage.py verify_audit_log."
+            )
+        # Two first appends racing: the loser's insert waits for the winner, then does nothing.
+        AuditChainHead.objects.bulk_create([AuditChainHead(organization=organization)], ignore_conflicts=True)
+        head = heads.get()
+    return head
+
+
 def record_events(organization, entries: list[Entry]) -> list[AuditEvent]:
     """Append ``entries`` to ``organization``'s chain, in order, inside the caller's transaction.
 
-    Three statements whatever the number of entries: lock the organization row, read the
-    chain's last ``seq`` and hash, insert every entry in one multi-row ``INSERT``. The chain is
-    the same as if each entry had been recorded by :func:`record_event` one after another, so
-    :func:`verify_chain` checks it the same way. Used by the scheduler to record a worker's
-    batch of publishes with one append instead of one per publish.
+    Three statements whatever the number of entries: lock (and read) the chain's head row, insert
+    every entry in one multi-row ``INSERT``, move the head. The chain is the same as if each entry
+    had been recorded by :func:`record_event` one after another, so :func:`verify_chain` checks it
+    the same way. Used by the scheduler to record a worker's batch of publishes with one append
+    instead of one per publish.
 
     No savepoint: an error here aborts the caller's transaction (an audit entry that cannot be
     written must take its change with it).
     """
-    from accounts.selectors import lock_organization  # the one door into accounts
-
     if not entries:
         return []
     ctx = _context.get()
+    key_id, key = chain.signing_key()
     with transaction.atomic(savepoint=False):
-        lock_organization(organization.pk)
-        last = (
-            AuditEvent.objects.for_org(organization).order_by("-seq").values_list("seq", "hash").first()
-        )
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        head = _lock_head(organization)
+        seq, prev_hash = head.seq + 1, head.hash
         now = timezone.now()
         events = []
         for entry in entries:
@@ -142,14 +140,19 @@ def record_events(organization, entries: list[Entry]) -> list[AuditEvent]:
                 object_repr=str(obj)[:200] if obj is not None else "",
                 changes=json.loads(json.dumps(entry.changes or {}, cls=DjangoJSONEncoder)),
                 prev_hash=prev_hash,
+                key_id=key_id,
             )
-            event.hash = compute_hash(prev_hash, event)
+            event.hash = chain.entry_hash(prev_hash, event, key)
             events.append(event)
             seq, prev_hash = seq + 1, event.hash
         if len(events) == 1:
             events[0].save()
         else:
             AuditEvent.objects.bulk_create(events)
+        last = events[-1]
+        AuditChainHead.objects.for_org(organization).filter(pk=head.pk).update(
+            seq=last.seq, hash=last.hash, key_id=key_id, updated_at=now,
+            mac=chain.seal_head(key, organization.pk, last.seq, last.hash, head.legacy_seq))
     return events
 
 
@@ -160,21 +163,104 @@ class ChainReport:
     ok: bool
     first_broken_seq: int | None = None
     reason: str = ""
+    head_seq: int = 0
+    head_hash: str = GENESIS_HASH
+
+
+def _broken(organization, checked: int, seq: int | None, reason: str, head=None) -> ChainReport:
+    return ChainReport(organization.pk, checked, False, seq, reason,
+                       head.seq if head else 0, head.hash if head else GENESIS_HASH)
+
+
+@dataclass
+class _Walk:
+    checked: int
+    last_seq: int
+    last_hash: str
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+def _walk(organization, legacy_seq: int) -> _Walk:
+    """Recompute every link; stop at the first entry that does not fit."""
+    ring = chain.key_ring()
+    prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
+    for event in AuditEvent.objects.for_org(organization).order_by("seq").iterator(chunk_size=2000):
+        checked += 1
+        broken = None
+        key = ring.get(event.key_id) if event.key_id else None
+        if event.seq != expected_seq:
+            broken = (expected_seq, f"entry #{expected_seq} is missing")
+        elif event.prev_hash != prev_hash:
+            broken = (event.seq, "its link to the previous entry does not match")
+        elif event.key_id and key is None:
+            broken = (event.seq, f"it is signed with a chain key this server does not have (id {event.key_id})")
+        elif not event.key_id and event.seq > legacy_seq:
+            broken = (event.seq, "it is not signed with the chain key")
+        elif chain.entry_hash(prev_hash, event, key) != event.hash:
+            broken = (event.seq, "its content does not match its hash")
+        if broken:
+            return _Walk(checked, expected_seq - 1, prev_hash, *broken)
+        prev_hash = event.hash
+        expected_seq += 1
+    return _Walk(checked, expected_seq - 1, prev_hash)
 
 
 def verify_chain(organization) -> ChainReport:
-    """Recompute every hash of ``organization``'s chain; name the first entry that does not fit."""
-    prev_hash = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    for event in AuditEvent.objects.for_org(organization).order_by("seq").iterator(chunk_size=2000):
-        checked += 1
-        if event.seq != expected_seq:
-            return ChainReport(organization.pk, checked, False, expected_seq, f"entry #{expected_seq} is missing")
-        if event.prev_hash != prev_hash:
-            return ChainReport(organization.pk, checked, False, event.seq, "its link to the previous entry does not match")
-        if compute_hash(prev_hash, event) != event.hash:
-            return ChainReport(organization.pk, checked, False, event.seq, "its content does not match its hash")
-        prev_hash = event.hash
-        expected_seq += 1
-    return ChainReport(organization.pk, checked, True)
+    """Recompute every link of ``organization``'s chain and compare its end with the sealed head;
+    name the first entry that does not fit, or say what is wrong with the head.
+
+    Entries up to the head's ``legacy_seq`` (written before the chain was keyed) verify with the
+    original sha256; every later entry must carry the id of a configured key and its HMAC.
+    """
+    head = AuditChainHead.objects.for_org(organization).first()
+    walk = _walk(organization, head.legacy_seq if head else 0)
+    if walk.broken_seq is not None:
+        return _broken(organization, walk.checked, walk.broken_seq, walk.reason, head)
+    if head is None:
+        if walk.checked:
+            return _broken(organization, walk.checked, None, "the chain's head is missing")
+        return ChainReport(organization.pk, 0, True)
+    head_key = chain.key_ring().get(head.key_id)
+    seal = chain.seal_head(head_key, organization.pk, head.seq, head.hash, head.legacy_seq) if head_key else ""
+    if not head_key or not hmac.compare_digest(seal.encode(), head.mac.encode()):
+        return _broken(organization, walk.checked, None, "the chain's head has been altered (its seal does not match)",
+                       head)
+    if head.seq > walk.last_seq:
+        return _broken(organization, walk.checked, walk.last_seq + 1,
+                       f"entries #{walk.last_seq + 1} to #{head.seq} are missing (the newest entries were deleted)",
+                       head)
+    if head.seq < walk.last_seq:
+        return _broken(organization, walk.checked, head.seq + 1, "entries after the chain's head are not anchored",
+                       head)
+    if head.hash != walk.last_hash:
+        return _broken(organization, walk.checked, head.seq, "the newest entry is not the one the head sealed", head)
+    return ChainReport(organization.pk, walk.checked, True, head_seq=head.seq, head_hash=head.hash)
+
+
+@transaction.atomic
+def reanchor_chain(organization) -> AuditChainHead:
+    """Give a chain whose head row is missing a new head at its newest entry, and record that.
+
+    For an operator, after ``verify_audit_log`` reported "the chain's head is missing": until
+    then the organization cannot record anything. Whether newest entries were deleted together
+    with the head cannot be known any more; the entry recording the re-anchoring says from where.
+    """
+    if AuditChainHead.objects.for_org(organization).exists():
+        raise AuditChainBroken("This chain has a head; only a missing head is re-anchored.")
+    # Entries from before the key keep verifying the old way, but only as the chain's beginning:
+    # an unkeyed entry after a keyed one (which anyone could compute) does not verify.
+    entries = AuditEvent.objects.for_org(organization)
+    first_keyed = entries.exclude(key_id="").order_by("seq").values_list("seq", flat=True).first()
+    legacy_seq = first_keyed - 1 if first_keyed else entries.count()
+    walk = _walk(organization, legacy_seq)
+    if walk.broken_seq is not None:
+        raise AuditChainBroken(f"Entry #{walk.broken_seq} does not verify: {walk.reason}.")
+    if not walk.checked:
+        raise AuditChainBroken("This chain has no entries; its first append creates its head.")
+    key_id, key = chain.signing_key()
+    AuditChainHead.objects.create(
+        organization=organization, seq=walk.last_seq, hash=walk.last_hash, legacy_seq=legacy_seq, key_id=key_id,
+        mac=chain.seal_head(key, organization.pk, walk.last_seq, walk.last_hash, legacy_seq))
+    record_event(organization, "audit.head_reanchored", changes={"at_seq": walk.last_seq})
+    return AuditChainHead.objects.for_org(organization).get()

@@ -450,3 +450,15 @@ CELERY_BEAT_SCHEDULE.update({
         "task": "accounts.tasks.sweep_notification_emails", "schedule": 60.0, "options": {"expires": 50},
     },
 })
+
+# --- Audit chain key (governance/chain.py) -------------------------------------------------------
+# The audit log's chain is an HMAC under a key kept outside the database. Comma-separated keys:
+# the first signs new entries, every one verifies (entries record their key's id); rotate by
+# putting a new key first and keeping the old ones. Each key: at least 32 characters.
+AUDIT_CHAIN_KEYS = [k.strip() for k in (env_secret("AUDIT_CHAIN_KEY", "") or "").split(",") if k.strip()]
+if not AUDIT_CHAIN_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("AUDIT_CHAIN_KEY (or AUDIT_CHAIN_KEY_FILE) is required when DEBUG is off.")
+    AUDIT_CHAIN_KEYS = [dev_secret(VAR_DIR / "audit_chain_key")]  # development only
+if any(len(k) < 32 for k in AUDIT_CHAIN_KEYS):
+    raise ImproperlyConfigured("Each AUDIT_CHAIN_KEY key must be at least 32 characters (e.g. secrets.token_urlsafe(48)).")

@@ -52,11 +52,25 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     result = _run(
         {"DEBUG": "0", "SOCIALOPS_ENV": "production", "SECRET_KEY": "x" * 60 + "-production-secret-value",
          "ALLOWED_HOSTS": "socialops.example.com", "SOCIALOPS_VAR_DIR": str(tmp_path),
-         "CHANNEL_CREDENTIALS_KEYS": "0ZMmKNFEkOUq6QQp0i6oNbOTaSvNS1QoXXmNAUXl3XU="},
+         "CHANNEL_CREDENTIALS_KEYS": "0ZMmKNFEkOUq6QQp0i6oNbOTaSvNS1QoXXmNAUXl3XU=",
+         "AUDIT_CHAIN_KEY": "an-audit-chain-key-kept-outside-the-database"},
         "check", "--deploy", "--fail-level", "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_an_audit_chain_key(tmp_path):
+    base = {"DEBUG": "0", "SOCIALOPS_ENV": "production", "SECRET_KEY": "x" * 60 + "-production-secret-value",
+            "ALLOWED_HOSTS": "socialops.example.com", "SOCIALOPS_VAR_DIR": str(tmp_path),
+            "CHANNEL_CREDENTIALS_KEYS": "0ZMmKNFEkOUq6QQp0i6oNbOTaSvNS1QoXXmNAUXl3XU="}
+    result = _run(base, "check")
+    assert result.returncode != 0 and "AUDIT_CHAIN_KEY" in result.stderr
+    result = _run({**base, "AUDIT_CHAIN_KEY": "too-short"}, "check")
+    assert result.returncode != 0 and "at least 32 characters" in result.stderr
+    key_file = tmp_path / "audit_chain_key"
+    key_file.write_text("an-audit-chain-key-read-from-a-docker-secret\n")
+    assert _run({**base, "AUDIT_CHAIN_KEY_FILE": str(key_file)}, "check").returncode == 0
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

@@ -305,6 +305,11 @@ class Provider:
     def verify_webhook(self, request: WebhookRequest) -> bool:
         return False
 
+    def webhook_delivery_id(self, request: WebhookRequest) -> str | None:
+        """The network's own name for this push (a delivery id header), if it sends one. Replays
+        are recognised by it; without one, by a hash of the raw body."""
+        return None
+
     def parse_webhook(self, request: WebhookRequest) -> list[WebhookEvent]:
         return []
 

@@ -42,7 +42,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from django.conf import settings
 
-from ..http import Budget, check_destination, json_or_error
+from ..http import Budget, check_destination, json_or_error, remote_message
 from .base import (
     Account,
     Capabilities,
@@ -821,12 +821,15 @@ class MastodonProvider(Provider):
         except ValueError:
             return f"HTTP {response.status_code}", None
         if isinstance(body, dict) and isinstance(body.get("error"), str):
-            error = body["error"]
+            # The instance is one a person typed: its words are bounded to one short line.
+            error = remote_message(body["error"])
             description = body.get("error_description")
             code = (
                 error if re.fullmatch(r"[a-z_]+", error) else None
             )  # OAuth codes: invalid_grant …
-            return (f"{error}: {description}" if isinstance(description, str) else error), code
+            return (
+                f"{error}: {remote_message(description)}" if isinstance(description, str) else error
+            ), code
         return f"HTTP {response.status_code}", None
 
     @staticmethod

@@ -50,14 +50,35 @@ SANDBOX_ACCOUNTS: list[tuple[str, str, str]] = [
 ACCESS_TTL = timedelta(days=7)
 REFRESH_TTL = timedelta(days=90)
 CODE_MAX_AGE = 600
+_DISABLED = "The Sandbox network is turned off for this organization (Organization settings)."
 _TOKEN_SALT = "channels_registry.sandbox.token"  # noqa: S105 - a signing salt, not a secret
 _CODE_SALT = "channels_registry.sandbox.code"
 SIGNATURE_HEADER = "x-sandbox-signature"
+#: the sandbox names each push; a replay carries the same name (see record_webhook_delivery)
+DELIVERY_HEADER = "x-sandbox-delivery"
+
+
+def sandbox_allowed(organization) -> bool:
+    """Whether ``organization`` may use the Sandbox network: always outside production; in
+    production (``SOCIALOPS_ENV=production``) only if it opted in (``Organization.sandbox_network``).
+    The connect page, the connect flow, the webhook, the simulated audience and every call the
+    sandbox answers (publishing included) ask this."""
+    return not getattr(settings, "PRODUCTION", False) or bool(organization.sandbox_network)
 
 
 def webhook_secret() -> str:
     """The shared secret the sandbox signs its pushes with (derived, never stored)."""
     return hmac.new(settings.SECRET_KEY.encode(), b"sandbox-webhook", hashlib.sha256).hexdigest()
+
+
+def _handshake_secret() -> str:
+    """A second derived secret, only for answering challenges.
+
+    With the push secret, the answer to ``?challenge=<anything>`` was exactly the signature a
+    push of that body needs, so anyone could have minted a valid push. Separate keys make the two
+    unrelated whatever the challenge is.
+    """
+    return hmac.new(settings.SECRET_KEY.encode(), b"sandbox-webhook-handshake", hashlib.sha256).hexdigest()
 
 
 def sign_webhook_body(body: bytes) -> str:
@@ -136,9 +157,12 @@ class SandboxProvider(Provider):
         data = self._read_token(credentials.access_token, "a")
         if data["acct"] != account_id:
             raise AuthExpired("This token belongs to another sandbox account.")
-        channel = (Channel.objects.for_org(data["org"]).filter(provider=self.key, external_id=account_id).first())
+        channel = (Channel.objects.for_org(data["org"]).filter(provider=self.key, external_id=account_id)
+                   .select_related("organization").first())
         if channel is None:
             raise AuthExpired("The sandbox account is not connected.")
+        if not sandbox_allowed(channel.organization):
+            raise ProviderError(_DISABLED, permanent=True, code="network_disabled")
         return channel
 
     # --- OAuth ----------------------------------------------------------------------------
@@ -158,6 +182,11 @@ class SandboxProvider(Provider):
             raise ProviderError("The redirect URI does not match the one authorized.", permanent=True,
                                 code="invalid_grant")
         org_id = int((extra or {})["organization_id"])
+        from accounts.selectors import all_organizations
+
+        organization = all_organizations().filter(pk=org_id).first()
+        if organization is None or not sandbox_allowed(organization):
+            raise ProviderError(_DISABLED, permanent=True, code="network_disabled")
         known = {ext for ext, _h, _n in SANDBOX_ACCOUNTS}
         return [account_for(ext, org_id) for ext in payload.get("accounts", []) if ext in known]
 
@@ -325,9 +354,12 @@ class SandboxProvider(Provider):
     def webhook_handshake(self, request: WebhookRequest) -> tuple[int, str, str] | None:
         challenge = request.query.get("challenge")
         if request.method == "GET" and challenge:
-            expected = hmac.new(webhook_secret().encode(), challenge.encode(), hashlib.sha256).hexdigest()
+            expected = hmac.new(_handshake_secret().encode(), challenge.encode(), hashlib.sha256).hexdigest()
             return 200, "application/json", json.dumps({"response_token": "sha256=" + expected})
         return None
+
+    def webhook_delivery_id(self, request: WebhookRequest) -> str | None:
+        return request.headers.get(DELIVERY_HEADER) or None
 
     def verify_webhook(self, request: WebhookRequest) -> bool:
         given = request.headers.get(SIGNATURE_HEADER, "")
@@ -354,4 +386,4 @@ class SandboxProvider(Provider):
 
 
 __all__ = ["SANDBOX_ACCOUNTS", "SandboxProvider", "account_for", "issue_credentials", "make_authorization_code",
-           "sign_webhook_body"]
+           "sandbox_allowed", "sign_webhook_body"]

@@ -1270,10 +1270,23 @@ class XProvider(Provider):
         digest = hmac.new(self._webhook_secret().encode(), payload, hashlib.sha256).digest()
         return "sha256=" + base64.b64encode(digest).decode()
 
+    # X's documented CRC answer is base64 HMAC-SHA256(consumer_secret, crc_token), and a delivery's
+    # x-twitter-webhooks-signature is the same HMAC over the body: answering any crc_token would
+    # sign any body an attacker picks (GET ?crc_token=<their JSON>, then POST that JSON with the
+    # answer). So the two inputs are kept apart on our side:
+    # - a CRC is answered only for a token of the shape X sends: a short run of base64 / url-safe
+    #   base64 characters (X's tokens are random base64 strings);
+    # - a delivery whose body has that shape is refused. Our deliveries are JSON objects ("{…}"),
+    #   which contain "{", '"' and ":"; no such body can have been signed by a CRC answer.
+    # The two sets are disjoint, so no CRC answer is ever a valid signature for a delivery we accept.
+    _CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{1,256}")
+
     def webhook_handshake(self, request: WebhookRequest) -> tuple[int, str, str] | None:
         crc_token = request.query.get("crc_token")
         if request.method.upper() != "GET" or not crc_token or not self._webhook_secret():
             return None
+        if not self._CRC_TOKEN.fullmatch(crc_token):
+            return None  # 400: not a token X would send, and signing it could mint a delivery
         body = json.dumps({"response_token": self._signature(crc_token.encode())})
         return 200, "application/json", body
 
@@ -1281,6 +1294,8 @@ class XProvider(Provider):
         given = request.headers.get("x-twitter-webhooks-signature", "")
         if not given or not self._webhook_secret():
             return False
+        if self._CRC_TOKEN.fullmatch(request.body.decode("latin-1")):
+            return False  # a body a CRC answer could have signed (see above)
         return hmac.compare_digest(given.encode(), self._signature(request.body).encode())
 
     def parse_webhook(self, request: WebhookRequest) -> list[WebhookEvent]:

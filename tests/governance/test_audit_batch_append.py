@@ -1,4 +1,8 @@
-"""Several events appended at once form the same chain as one at a time, in three statements."""
+"""Several events appended at once form the same chain as one at a time, in three statements.
+
+(Three before the head row too: lock the organization, read the newest entry, insert. The head
+row holds the newest seq and hash, so locking it replaces both the organization lock and the
+read; moving it is the third statement.)"""
 
 from __future__ import annotations
 
@@ -33,7 +37,8 @@ def test_a_batch_costs_three_statements_whatever_its_size(org_a):
         record_events(org_a, [Entry("test.batch")])
     with CaptureQueriesContext(connection) as fifty:
         record_events(org_a, [Entry("test.batch", changes={"n": i}) for i in range(50)])
-    assert len(one) == len(fifty) == 3  # lock the organization, read the chain's head, insert
+    # lock and read the chain's head row (it holds the last seq and hash), insert, move the head
+    assert len(one) == len(fifty) == 3
     assert verify_chain(org_a).ok
 
 

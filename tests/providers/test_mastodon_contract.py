@@ -759,6 +759,18 @@ def test_a_non_json_answer_raises_transient_error(fake, provider, creds):
         provider.verify_credentials(creds, fake.owner_id)
 
 
+def test_an_instance_error_text_is_bounded_to_one_short_line(fake, provider, creds):
+    # The instance is one a person typed: whatever it puts in "error" must not flood a page.
+    fake.fail_next(
+        r"^/api/v1/statuses$", 422, {"error": "Validation failed:\n" + "x" * 5000 + " TAIL-MARKER"}
+    )
+    with pytest.raises(ContentRejected) as info:
+        provider.publish(creds, fake.owner_id, PublishRequest(text="x"))
+    message = info.value.message
+    assert message.startswith("Validation failed: xxx") and len(message) <= 200
+    assert "\n" not in message and "TAIL-MARKER" not in message
+
+
 def test_a_garbled_answer_to_a_post_is_an_unknown_outcome(fake, provider, creds):
     fake.fail_next(r"^/api/v1/statuses$", 200, mode="garbage")
     with pytest.raises(UnknownOutcome, match="unreadable"):

@@ -71,7 +71,7 @@ def test_one_attempt_alone_costs_eleven_statements_of_ours(due):
     result, ours, network = _count(lambda: scheduling.perform_attempt(claim.attempt_id))
     assert result.outcome == "published" and network == NETWORK
     # load, credentials, media, take; then in one transaction: lock the post, the attempt, the
-    # variant, the post's variants, and the audit append (lock organization, chain head, insert)
+    # variant, the post's variants, and the audit append (lock the chain's head row, insert, move the head)
     # — 11, plus the savepoint pair standing for BEGIN/COMMIT (was 16 before the batching work)
     assert ours == 11 + 2
 
@@ -85,7 +85,7 @@ def test_a_worker_batch_costs_one_take_per_variant_plus_a_fixed_part(org_a, due)
     assert [r.outcome for r in results + results9] == ["published"] * 12 and left == []
     assert (net_3, net_9) == (3 * NETWORK, 9 * NETWORK)
     # fixed: load, media, one credentials read per channel (3), lock posts, UPDATE attempts,
-    # UPDATE variants, the posts' variants, UPDATE posts, audit append (3) + savepoint pair;
+    # UPDATE variants, the posts' variants, UPDATE posts, audit append (3: head, insert, head) + savepoint pair;
     # then one conditional take per variant
     fixed = 1 + 1 + 3 + 1 + 1 + 1 + 1 + 1 + 3 + 2
     assert ours_3 == fixed + 3

@@ -45,6 +45,9 @@ class Command(BaseCommand):
             org = services.create_organization(name="Nusantara Foods (demo)", slug="demo", owner=owner,
                                                timezone_name="Asia/Jakarta", language="en")
         owner_m = selectors.membership_for(owner, org)
+        if not org.sandbox_network:  # the demo runs on the Sandbox network, production included
+            services.update_organization(org, by=owner_m, name=org.name, timezone_name=org.timezone,
+                                         language=org.default_language, sandbox_network=True)
         teams: dict[str, Team] = {t.name: t for t in selectors.teams_of(org)}
         for name, parent in TEAMS:
             if name not in teams:
