@@ -170,7 +170,9 @@ def mark_all_read(organization: Organization, user: User) -> int:
 # --- Sending ---------------------------------------------------------------------------------------
 
 
-def _active_recipients(organization: Organization, recipients: Iterable[Any], actor) -> list[User]:
+def _active_recipients(
+    organization: Organization, recipients: Iterable[Any], actor, *, include_actor: bool = False
+) -> list[User]:
     user_ids: list[int] = []
     for r in recipients or ():
         if r is None:
@@ -184,7 +186,7 @@ def _active_recipients(organization: Organization, recipients: Iterable[Any], ac
         if uid is not None and uid not in user_ids:
             user_ids.append(uid)
     actor_id = getattr(actor, "pk", None) if actor is not None else None
-    if actor_id in user_ids:
+    if actor_id in user_ids and not include_actor:
         user_ids.remove(actor_id)
     if not user_ids:
         return []
@@ -286,20 +288,24 @@ def notify(
     context: dict | None = None,
     url: str = "",
     actor=None,
+    include_actor: bool = False,
     dedupe_key: str = "",
     email_required: bool = False,
 ) -> list[Notification]:
     """Tell ``recipients`` (Users or Memberships) about something, in-app and/or by e-mail.
 
-    Only active members of ``organization`` are told; the ``actor`` is never told about their own
-    action. Each person's preference for ``kind`` decides in-app and e-mail; ``email_required``
-    forces the e-mail (e.g. a link someone must act on). With ``dedupe_key`` a second call for the
+    Only active members of ``organization`` are told. The ``actor`` is not told about their own
+    action ("Amy commented" is news to everyone but Amy) unless ``include_actor``: a message that
+    asks the person for something ("your decision is needed") reaches them even when their own
+    action caused it (a backup who approves stage 1 and approves stage 2 too). Each person's
+    preference for ``kind`` decides in-app and e-mail; ``email_required`` forces the e-mail (e.g.
+    a link someone must act on). With ``dedupe_key`` a second call for the
     same (recipient, kind, key) does nothing. Returns the in-app rows created.
     """
     kind = str(kind)
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
-    users = _active_recipients(organization, recipients, actor)
+    users = _active_recipients(organization, recipients, actor, include_actor=include_actor)
     if not users:
         return []
     saved = {

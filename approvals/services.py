@@ -599,6 +599,10 @@ def _send_link(
         },
         url=_request_url(request),
         actor=actor,
+        # A link asks the approver to act: it reaches them even when their own action started the
+        # stage (the backup who approved stage 1 is the approver of stage 2), escalated it or
+        # delegated it to them.
+        include_actor=True,
         dedupe_key=dedupe_key,
         email_required=True,
     )

@@ -352,3 +352,15 @@ def test_times_are_rendered_in_each_recipients_time_zone(org_a, alice, vera, sam
     bodies = {n.recipient_id: n.body for n in rows}
     assert "2025-01-02 08:30" in bodies[vera.pk]  # her own zone
     assert "2025-01-02 06:30" in bodies[alice.pk]  # no zone of her own: the organization's
+
+
+def test_a_message_that_asks_the_actor_to_act_reaches_the_actor_too(org_a, alice, vera):
+    created = _failed(
+        org_a,
+        [vera, alice],
+        kind=NotificationKind.APPROVAL_REQUESTED,
+        actor=vera,
+        include_actor=True,
+    )
+    assert sorted(n.recipient.email for n in created) == ["alice@alpha.test", "vera@alpha.test"]
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@alpha.test", "vera@alpha.test"]
