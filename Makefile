@@ -25,9 +25,12 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 ## make run: install, migrate, seed the demo organization, start web + worker + beat.
+##   The mail catcher (/dev/mail/, DEBUG only) starts empty: it lists the e-mails of this run.
 run: seed
+	@rm -rf "$${EMAIL_FILE_PATH:-$${SOCIALOPS_VAR_DIR:-var}/mail}"
 	@echo ""
 	@echo "  SocialOps is starting on http://$${HOST:-127.0.0.1}:$${PORT:-8000}/  (Ctrl-C stops web, worker and beat)"
+	@echo "  E-mails it sends (approval links, invitations) are listed at http://$${HOST:-127.0.0.1}:$${PORT:-8000}/dev/mail/"
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
