@@ -2,9 +2,9 @@
 
 Under ``make run`` the worker, not the web process, sends the e-mails (approval links, invitations,
 password resets). ``MailCatcherBackend`` is Django's file-based backend (``EMAIL_FILE_PATH``,
-``var/mail/`` by default) writing one ``.eml`` file per message, plus one line on the console that
-says where to read it. The page ``/dev/mail/`` lists them, newest first, with their links
-clickable. With ``DEBUG`` off the page is a 404 and nothing links to it; the settings refuse this
+``var/mail/`` by default) writing one ``.eml`` file per message, plus one line in the log (the
+console under ``make run``) that says where to read it. The page ``/dev/mail/`` lists them,
+newest first, with their links clickable. With ``DEBUG`` off the page is a 404 and nothing links to it; the settings refuse this
 backend outside ``DEBUG`` (e-mails would stay on the server instead of being delivered).
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import os
-import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -28,6 +28,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.views.decorators.http import require_GET
+
+log = logging.getLogger(__name__)
 
 BACKEND = "socialops.devmail.MailCatcherBackend"
 #: the newest messages the page shows
@@ -65,7 +67,7 @@ class MailCatcherBackend(filebased.EmailBackend):
         os.replace(partial, final)
         page = settings.SITE_URL.rstrip("/") + reverse("dev_mail")
         to = ", ".join(message.recipients())
-        print(f"[mail catcher] to {to}: {message.subject}  →  {page}", file=sys.stdout, flush=True)
+        log.info("[mail catcher] to %s: %s  →  %s", to, message.subject, page)
 
 
 @dataclass(frozen=True)

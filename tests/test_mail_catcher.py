@@ -77,11 +77,12 @@ def test_production_settings_refuse_the_catcher():
 
 
 def test_each_message_of_a_batch_is_kept_in_its_own_file_and_announced_on_the_console(
-    catching, capsys
+    catching, caplog
 ):
+    caplog.set_level("INFO", logger="socialops.devmail")
     assert _send(("First", "one", "amy@alpha.test"), ("Second", "two", "bea@alpha.test")) == 2
     assert len(list(catching.glob("*.eml"))) == 2 and not list(catching.glob(".*"))
-    out = capsys.readouterr().out
+    out = caplog.text
     assert "to amy@alpha.test: First" in out and "http://testserver/dev/mail/" in out
     assert [m.subject for m in caught_mail()] == ["Second", "First"]  # newest first
 
