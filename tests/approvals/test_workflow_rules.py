@@ -35,7 +35,9 @@ def test_submitting_puts_the_post_in_review_and_emails_each_approver_their_own_l
     bell = Notification.objects.for_org(people.org).get(recipient=people.amy.user)
     (shown,) = render_for_reader([bell], organization=people.org, user=people.amy.user)
     assert "/a/" not in shown.body and bell.url == f"/o/alpha/approvals/requests/{request.pk}/"
-    assert "/a/" not in repr(Notification.objects.for_org(people.org).filter(pk=bell.pk).values()[0])
+    assert "/a/" not in repr(
+        Notification.objects.for_org(people.org).filter(pk=bell.pk).values()[0]
+    )
 
 
 def test_any_one_approver_is_enough(people, workflow, draft):
