@@ -31,12 +31,15 @@ seed: migrate
 RUN_HOST := $(or $(SOCIALOPS_HOST),127.0.0.1)
 RUN_PORT := $(or $(SOCIALOPS_PORT),$(PORT),8000)
 
+##   The mail catcher (/dev/mail/, DEBUG only) starts empty: it lists the e-mails of this run.
 run: seed
 	@$(BIN)/python -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
 	r=s.connect_ex(('$(RUN_HOST)', $(RUN_PORT))); s.close(); \
 	sys.exit('\n  Port $(RUN_PORT) on $(RUN_HOST) is already in use (another make run?). Stop it, or choose another port: PORT=8001 make run\n' if r == 0 else 0)"
+	@rm -rf "$${EMAIL_FILE_PATH:-$${SOCIALOPS_VAR_DIR:-var}/mail}"
 	@echo ""
 	@echo "  SocialOps is starting on http://$(RUN_HOST):$(RUN_PORT)/  (Ctrl-C stops web, worker and beat)"
+	@echo "  E-mails it sends (approval links, invitations) are listed at http://$(RUN_HOST):$(RUN_PORT)/dev/mail/"
 	@echo ""
 	SOCIALOPS_HOST=$(RUN_HOST) SOCIALOPS_PORT=$(RUN_PORT) SITE_URL=$${SITE_URL:-http://$(RUN_HOST):$(RUN_PORT)} \
 		$(BIN)/honcho start -f Procfile

@@ -16,6 +16,10 @@ from .models import Notification
 
 
 class NotificationOut(serializers.ModelSerializer):
+    # Rendered for the reader when read (accounts.notifications.render_for_reader), in their
+    # language (their saved one, else the request's Accept-Language) and time zone.
+    title = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
     actor = serializers.SerializerMethodField()
     unread = serializers.BooleanField(source="is_unread")
 
@@ -45,18 +49,27 @@ class NotificationViewSet(mixins.ListModelMixin, OrgScopedViewSet):
             qs = qs.filter(read_at__isnull=True)
         return qs
 
+    def _shown(self, rows):
+        return service.render_for_reader(
+            rows, organization=self.organization, user=self.membership.user
+        )
+
     @extend_schema(
         parameters=[
             OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only unread notifications")
         ]
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        if page is None:
+            return Response(self.get_serializer(self._shown(self.get_queryset()), many=True).data)
+        return self.get_paginated_response(self.get_serializer(self._shown(page), many=True).data)
 
     @extend_schema(request=None, responses=NotificationOut)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        return Response(NotificationOut(service.mark_read(self.get_object())).data)
+        (shown,) = self._shown([service.mark_read(self.get_object())])
+        return Response(NotificationOut(shown).data)
 
     @extend_schema(
         request=None,

@@ -227,12 +227,22 @@ EMAIL_BY_DEFAULT = frozenset({
 
 
 class Notification(TenantModel):
-    """One in-app notification for one person in one organization (the bell)."""
+    """One in-app notification for one person in one organization (the bell).
+
+    What is stored is what happened, not a sentence: ``template`` (``templates/notifications/
+    <template>_subject.txt`` and ``_body.txt``) and ``params``, plain data (names, ids, times; never
+    a secret such as a one-tap approval link). The title and body are rendered each time the row is
+    read, in the reader's language and time zone: ``accounts.notifications.render_for_reader`` sets
+    ``title`` and ``body`` on each row. Rows stored before that have no ``template``; their sentence,
+    rendered once when they were sent, is kept in ``legacy_title`` / ``legacy_body`` and shown as is.
+    """
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=40, choices=NotificationKind.choices)
-    title = models.CharField(_("title"), max_length=300)
-    body = models.TextField(_("body"), blank=True)
+    template = models.CharField(max_length=100, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    legacy_title = models.CharField(max_length=300, blank=True)
+    legacy_body = models.TextField(blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
@@ -255,7 +265,7 @@ class Notification(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.legacy_title or f"{self.kind} ({self.template})"
 
     @property
     def is_unread(self) -> bool:

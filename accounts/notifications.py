@@ -5,17 +5,21 @@ Every app tells people things through ``notify()``::
     from accounts.notifications import NotificationKind, notify
 
     notify(org, recipients=[post.author], kind=NotificationKind.PUBLISH_FAILED,
-           template="publish_failed", context={"post": post, "reason": reason},
+           template="publish_failed",
+           context={"post": str(post), "reason": reason,
+                    "channel": {"handle": ch.handle, "name": ch.name, "provider": ch.provider}},
            url=reverse("post_detail", args=[org.slug, post.pk]))
 
-For each recipient the templates ``templates/notifications/<template>_subject.txt`` (one line: the
-in-app title and the e-mail subject), ``<template>_body.txt`` (the in-app body and the plain-text
-e-mail) and optionally ``<template>_body.html`` (an HTML alternative) are rendered in the
-recipient's language (their own, else the organization's) and time zone, with ``context`` plus
-``recipient``, ``organization``, ``url`` (absolute) and ``in_app`` (True while rendering the copy
-kept for the bell: leave links — and never put secrets such as one-tap approval links — in
-``{% if not in_app %}``). The .txt templates are plain text (not HTML-escaped); the .html one is
-escaped as usual.
+The templates ``templates/notifications/<template>_subject.txt`` (one line: the in-app title and
+the e-mail subject), ``<template>_body.txt`` (the in-app body and the plain-text e-mail) and
+optionally ``<template>_body.html`` (an HTML alternative) see ``context`` plus ``recipient``,
+``organization``, ``url`` (absolute) and ``in_app``. The e-mail is rendered once, when it is
+sent, in the recipient's language (their own, else the organization's) and time zone, with
+``email_context`` too (``in_app`` False). The in-app notification stores only the template and
+``context`` (plain data) and is rendered whenever it is read (``render_for_reader``), in the
+reader's language and zone of that moment, with ``in_app`` True: leave links, and anything only
+``email_context`` holds, in ``{% if not in_app %}``. The .txt templates are plain text (not
+HTML-escaped); the .html one is escaped as usual.
 
 E-mails leave through an outbox: ``notify()`` writes each rendered e-mail as a
 ``NotificationEmail`` row in the caller's transaction (so an e-mail exists iff the action
@@ -34,7 +38,7 @@ import logging
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -64,6 +68,7 @@ __all__ = [
     "absolute_url",
     "notify",
     "preferences_for",
+    "render_for_reader",
     "safe_local_url",
     "send_emails",
     "sweep_emails",
@@ -169,10 +174,95 @@ def mark_all_read(organization: Organization, user: User) -> int:
     )
 
 
+# --- What is stored, and how it is shown ----------------------------------------------------------
+#
+# A notification keeps its template and its parameters, not a sentence: it is rendered whenever it
+# is read, in the reader's language and zone of that moment (a person who switches to Indonesian
+# reads yesterday's notifications in Indonesian). The parameters are plain JSON; times are tagged
+# so that they come back as datetimes and ``|date`` shows them in the reader's zone.
+
+_DATETIME = "__datetime__"
+_DATE = "__date__"
+
+
+def _plain(value: Any, path: str = "context") -> Any:
+    """``value`` as JSON for ``Notification.params``, or a TypeError naming what is not plain data."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, datetime):
+        if timezone.is_naive(value):
+            raise TypeError(f"{path}: a naive datetime cannot be shown in the reader's zone")
+        return {_DATETIME: value.astimezone(UTC).isoformat()}
+    if isinstance(value, date):
+        return {_DATE: value.isoformat()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        out = {}
+        for key, v in value.items():
+            if not isinstance(key, str) or key in (_DATETIME, _DATE):
+                raise TypeError(f"{path}: key {key!r} is not a plain name")
+            out[key] = _plain(v, f"{path}[{key!r}]")
+        return out
+    raise TypeError(
+        f"{path} is a {type(value).__name__}: a notification keeps plain data (names, ids, times) "
+        "that it renders again when read; pass what the template shows, or use email_context"
+    )
+
+
+def _revived(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_revived(v) for v in value]
+    if isinstance(value, dict):
+        if len(value) == 1 and _DATETIME in value:
+            return datetime.fromisoformat(value[_DATETIME])
+        if len(value) == 1 and _DATE in value:
+            return date.fromisoformat(value[_DATE])
+        return {k: _revived(v) for k, v in value.items()}
+    return value
+
+
+def _shown(n: Notification, organization: Organization, user: User) -> tuple[str, str]:
+    """(title, body) of one notification in the active language and zone; never raises."""
+    if not n.template:  # stored before notifications were rendered when read: as it was written
+        return n.legacy_title or str(n.get_kind_display()), n.legacy_body
+    base = f"notifications/{n.template}"
+    try:
+        context = {
+            **_revived(n.params or {}),
+            "recipient": user,
+            "organization": organization,
+            "url": absolute_url(n.url),
+            "in_app": True,  # never the e-mail's links: the notification itself is the link
+        }
+        title = _one_line(_text(f"{base}_subject.txt", context))
+        body = _text(f"{base}_body.txt", context).strip()
+    except Exception:  # noqa: BLE001 - one unreadable row (a template gone, odd params) must not break the page
+        log.warning("could not render notification %s (%s)", n.pk, n.template, exc_info=True)
+        return n.legacy_title or str(n.get_kind_display()), n.legacy_body
+    return title or n.legacy_title or str(n.get_kind_display()), body
+
+
+def render_for_reader(
+    notifications: Iterable[Notification], *, organization: Organization, user: User
+) -> list[Notification]:
+    """The rows with ``title`` and ``body`` set, rendered for ``user`` now: in their language (their
+    saved one, else the request's) and their zone (their own, else the organization's). No query:
+    everything a template shows is in the row (``select_related("actor")`` for the actor's name)."""
+    rows = list(notifications)
+    language = user.language or translation.get_language() or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(_zone_for(user, organization)):
+        for n in rows:
+            n.title, n.body = _shown(n, organization, user)
+    return rows
+
+
 # --- Sending ---------------------------------------------------------------------------------------
 
 
-def _active_recipients(organization: Organization, recipients: Iterable[Any], actor) -> list[User]:
+def _active_recipients(
+    organization: Organization, recipients: Iterable[Any], actor, *, include_actor: bool = False
+) -> list[User]:
     user_ids: list[int] = []
     for r in recipients or ():
         if r is None:
@@ -186,7 +276,7 @@ def _active_recipients(organization: Organization, recipients: Iterable[Any], ac
         if uid is not None and uid not in user_ids:
             user_ids.append(uid)
     actor_id = getattr(actor, "pk", None) if actor is not None else None
-    if actor_id in user_ids:
+    if actor_id in user_ids and not include_actor:
         user_ids.remove(actor_id)
     if not user_ids:
         return []
@@ -206,8 +296,7 @@ def _language_for(user: User, organization: Organization) -> str:
 @dataclass
 class _Rendered:
     subject: str
-    in_app_body: str
-    email_body: str
+    body: str
     html: str | None
 
 
@@ -227,27 +316,22 @@ def _zone_for(user: User, organization: Organization) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo("UTC")
 
 
-def _render(
-    template: str, context: dict, language: str, zone, *, in_app: bool, email: bool
-) -> _Rendered:
-    """Render in ``language`` with times in ``zone`` (the recipient's). The body is rendered with ``in_app`` True for the bell (leave the
-    link out there: the notification itself links to it; never put a secret link in it) and
-    False for the e-mail."""
-    in_app_body = email_body = ""
-    html = None
+def _one_line(subject: str) -> str:
+    return " ".join(subject.split())[:TITLE_MAX]  # one line, whatever the template's whitespace
+
+
+def _render_email(template: str, context: dict, language: str, zone) -> _Rendered:
+    """The e-mail, in ``language`` with times in ``zone`` (the recipient's), ``in_app`` False."""
     base = f"notifications/{template}"
+    context = {**context, "in_app": False}
     with translation.override(language), timezone.override(zone):
         subject = _text(f"{base}_subject.txt", context)
-        if in_app:
-            in_app_body = _text(f"{base}_body.txt", {**context, "in_app": True})
-        if email:
-            email_body = _text(f"{base}_body.txt", {**context, "in_app": False})
-            try:
-                html = render_to_string(f"{base}_body.html", {**context, "in_app": False})
-            except TemplateDoesNotExist:
-                html = None
-    subject = " ".join(subject.split())[:TITLE_MAX]  # one line, whatever the template's whitespace
-    return _Rendered(subject, in_app_body.strip(), email_body.strip(), html)
+        body = _text(f"{base}_body.txt", context)
+        try:
+            html = render_to_string(f"{base}_body.html", context)
+        except TemplateDoesNotExist:
+            html = None
+    return _Rendered(_one_line(subject), body.strip(), html)
 
 
 def _claim_dedupe(organization: Organization, user: User, kind: str, dedupe_key: str) -> bool:
@@ -286,22 +370,37 @@ def notify(
     kind: str,
     template: str,
     context: dict | None = None,
+    email_context: dict | None = None,
     url: str = "",
     actor=None,
+    include_actor: bool = False,
     dedupe_key: str = "",
     email_required: bool = False,
 ) -> list[Notification]:
     """Tell ``recipients`` (Users or Memberships) about something, in-app and/or by e-mail.
 
-    Only active members of ``organization`` are told; the ``actor`` is never told about their own
-    action. Each person's preference for ``kind`` decides in-app and e-mail; ``email_required``
-    forces the e-mail (e.g. a link someone must act on). With ``dedupe_key`` a second call for the
-    same (recipient, kind, key) does nothing. Returns the in-app rows created.
+    Only active members of ``organization`` are told. The ``actor`` is not told about their own
+    action ("Amy commented" is news to everyone but Amy) unless ``include_actor``: a message that
+    asks the person for something ("your decision is needed") reaches them even when their own
+    action caused it (a backup who approves stage 1 and approves stage 2 too). Each person's
+    preference for ``kind`` decides in-app and e-mail; ``email_required`` forces the e-mail (e.g.
+    a link someone must act on). With ``dedupe_key`` a second call for the same (recipient, kind,
+    key) does nothing. Returns the in-app rows created.
+
+    ``context`` is kept with the in-app notification and rendered again whenever it is read, so it
+    must be plain data (str, int, float, bool, None, aware datetimes, dates, lists and dicts of
+    these: names, ids, times), never a model object (a ``TypeError`` says so).
+    ``email_context`` is for the e-mail alone and never stored with the notification: one-tap
+    approval links and other secrets, long texts the bell does not show.
     """
     kind = str(kind)
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
-    users = _active_recipients(organization, recipients, actor)
+    params = _plain(context or {})
+    get_template(
+        f"notifications/{template}_subject.txt"
+    )  # a misspelt template fails the caller now
+    users = _active_recipients(organization, recipients, actor, include_actor=include_actor)
     if not users:
         return []
     saved = {
@@ -322,29 +421,30 @@ def notify(
             continue
         if dedupe_key and not _claim_dedupe(organization, user, kind, dedupe_key):
             continue
-        ctx = {**(context or {}), "recipient": user, "organization": organization, "url": link}
-        text = _render(
-            template,
-            ctx,
-            _language_for(user, organization),
-            _zone_for(user, organization),
-            in_app=in_app,
-            email=email,
-        )
         if in_app:
             created.append(
                 Notification.objects.create(
                     organization=organization,
                     recipient=user,
                     kind=kind,
-                    title=text.subject,
-                    body=text.in_app_body,
+                    template=template,
+                    params=params,
                     url=local_url,
                     actor=actor_obj,
                     dedupe_key=dedupe_key[:200],
                 )
             )
         if email:
+            ctx = {
+                **(context or {}),
+                **(email_context or {}),
+                "recipient": user,
+                "organization": organization,
+                "url": link,
+            }
+            text = _render_email(
+                template, ctx, _language_for(user, organization), _zone_for(user, organization)
+            )
             emails.append(
                 NotificationEmail(
                     organization=organization,
@@ -352,7 +452,7 @@ def notify(
                     kind=kind,
                     to_address=user.email,
                     subject=text.subject,
-                    body=text.email_body,
+                    body=text.body,
                     html_body=text.html or "",
                 )
             )

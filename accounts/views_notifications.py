@@ -37,6 +37,10 @@ def notification_list(request, org_slug):
     org = request.organization
     rows = service.notifications_for(org, request.user).select_related("actor")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Rendered now, in the reader's language and zone (not in those of the day it was sent).
+    page.object_list = service.render_for_reader(
+        page.object_list, organization=org, user=request.user
+    )
     return render(
         request,
         "accounts/notifications.html",

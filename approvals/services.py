@@ -583,22 +583,30 @@ def _send_link(
         recipients=[assignment.membership],
         kind=kind,
         template=template,
+        # kept with the bell's notification and rendered when read: plain data only
         context={
             "post_title": str(request.post),
-            "post_text": request.post.text[:500],
             "stage_name": stage.get("name", ""),
-            "approval_link": absolute_url(link_path(token)),
             "due_at": assignment.due_at,
-            "link_ttl_hours": _ttl(request),
             "on_behalf_of": assignment.on_behalf_of.user.get_short_name()
             if assignment.on_behalf_of
             else "",
             "submitted_by": request.submitted_by.get_short_name() if request.submitted_by else "",
-            "diff": request.diff,
+            "diff": bool(request.diff),
             **(extra or {}),
+        },
+        # the e-mail's alone, never stored with the notification: the one-tap link is a secret
+        email_context={
+            "approval_link": absolute_url(link_path(token)),
+            "link_ttl_hours": _ttl(request),
+            "post_text": request.post.text[:500],
         },
         url=_request_url(request),
         actor=actor,
+        # A link asks the approver to act: it reaches them even when their own action started the
+        # stage (the backup who approved stage 1 is the approver of stage 2), escalated it or
+        # delegated it to them.
+        include_actor=True,
         dedupe_key=dedupe_key,
         email_required=True,
     )
@@ -831,9 +839,13 @@ def _finish_approved(request: ApprovalRequest, *, by: Membership | None, via: st
         changes={"post": post.pk, "version": request.post_version},
     )
     outcome, reason = "approved", ""
+    # The notification names a known reason by code, so the template says it in the reader's
+    # language whenever it is read (a scheduler's refusal is shown as the scheduler worded it).
+    reason_code = ""
     if request.requested_at is not None:
         if request.requested_at <= timezone.now():
             outcome, reason = "not_scheduled", _("the requested time has passed")
+            reason_code = "time_passed"
         else:
             scheduler = _who_schedules(request, by)
             if scheduler is None:
@@ -841,6 +853,7 @@ def _finish_approved(request: ApprovalRequest, *, by: Membership | None, via: st
                     "not_scheduled",
                     _("nobody involved may publish to these channels"),
                 )
+                reason_code = "nobody_may_publish"
             else:
                 try:
                     with (
@@ -875,7 +888,8 @@ def _finish_approved(request: ApprovalRequest, *, by: Membership | None, via: st
         context={
             "post_title": str(post),
             "outcome": outcome,
-            "reason": reason,
+            "reason": "" if reason_code else reason,
+            "reason_code": reason_code,
             "comment": "",
             "requested_at": request.requested_at,
             "requested_timezone": request.requested_timezone,

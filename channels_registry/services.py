@@ -619,7 +619,9 @@ def _send_needs_reauth_email(channel_id: int) -> None:
         return
     with transaction.atomic():
         notify(org, recipients=recipients, kind=NotificationKind.CHANNEL_NEEDS_REAUTH,
-               template="channel_needs_reauth", context={"channel": channel, "reason": channel.last_error},
+               template="channel_needs_reauth",
+               context={"channel": {"handle": channel.handle, "name": channel.name, "provider": channel.provider},
+                        "reason": channel.last_error},
                url=reverse("channel_detail", args=[org.slug, channel.pk]))
 
 

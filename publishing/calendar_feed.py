@@ -51,6 +51,7 @@ def feed_for_link(link, creator, *, now: datetime | None = None) -> bytes:
             editable=False,
             post_url="",
             now=now,
+            cadence=False,  # internal to the team, as on the shared page
         )
         payload_events.extend(part["events"])
         start = end

@@ -44,10 +44,10 @@ def notify_publish_failure(variant_id: int) -> bool:
     post, org = variant.post, variant.organization
     if post.author is None:
         return False
-    context = {
-        "variant": variant,
-        "post": post,
-        "channel": variant.channel,
+    channel = variant.channel
+    context = {  # plain data: the bell keeps it and renders it in the reader's language when read
+        "post": str(post),
+        "channel": {"handle": channel.handle, "name": channel.name, "provider": channel.provider},
         "reason": variant.failure_reason,
     }
     try:

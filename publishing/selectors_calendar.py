@@ -696,13 +696,15 @@ def calendar_payload(
     editable: bool = True,
     post_url: str = "",
     now: datetime | None = None,
+    cadence: bool = True,
 ) -> dict:
     """Everything the calendar shows for one range: posts, campaign bands, notes, holidays, cadence.
 
     ``membership`` decides visibility (for a share link: its creator's); holidays are those of
     ``holiday_team_id``'s region, else (``holidays_of_viewer``) of the member's own team, else the
     organization's default; ``editable`` False makes
-    every event read-only; ``post_url`` is a post page URL with ``0`` for the id (empty: no links).
+    every event read-only; ``post_url`` is a post page URL with ``0`` for the id (empty: no links);
+    ``cadence`` False leaves out the team's cadence warnings (the shared calendar: they are internal).
     A fixed number of queries whatever the size of the range (no query per event).
     """
     from accounts.capabilities import Capability, can
@@ -863,14 +865,18 @@ def calendar_payload(
             }
         )
     today = (now or timezone.now()).astimezone(zone).date()
-    report = cadence_report(
-        organization,
-        membership=membership,
-        rng=rng,
-        filters=filters,
-        network_names=names,
-        tree=tree,
-        now=now,
+    report = (
+        cadence_report(
+            organization,
+            membership=membership,
+            rng=rng,
+            filters=filters,
+            network_names=names,
+            tree=tree,
+            now=now,
+        )
+        if cadence
+        else CadenceReport()
     )
     for week, count in sorted(report.per_week.items()):
         events.append(

@@ -570,6 +570,7 @@ def _shared_payload(link, creator, rng):
         holiday_team_id=filters.team_id,
         editable=False,
         post_url="",
+        cadence=False,  # the team's cadence warnings are internal: not for the link's outsiders
     )
     for event in payload["events"]:
         event.get("extendedProps", {}).pop("author", None)

@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.shell",
+                "socialops.devmail.mail_catcher_link",
             ],
         },
     },
@@ -246,10 +247,15 @@ STORAGES = {
 }
 
 # --- E-mail ---------------------------------------------------------------------------------
+# Development (DEBUG): the mail catcher keeps every e-mail in EMAIL_FILE_PATH and lists it at /dev/mail/
+# (socialops/devmail.py), printing one line per e-mail on the console of the process that sent it.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "socialops.devmail.MailCatcherBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+if EMAIL_BACKEND == "socialops.devmail.MailCatcherBackend" and not DEBUG:
+    raise ImproperlyConfigured("The mail catcher keeps e-mails on this machine: it is for DEBUG=1 only.")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

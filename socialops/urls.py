@@ -18,6 +18,7 @@ from publishing import api_media as publishing_media_api
 from publishing import api_scheduling as publishing_scheduling_api
 from publishing import urls as publishing_urls
 
+from .devmail import mail_catcher
 from .health import healthz
 
 router = DefaultRouter(trailing_slash=True)
@@ -63,6 +64,8 @@ org_urlpatterns = (accounts_urls.org_urlpatterns + governance_urls.org_urlpatter
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Development only: the e-mails this machine sent (a 404 unless DEBUG; socialops/devmail.py).
+    path("dev/mail/", mail_catcher, name="dev_mail"),
     # Public by design: networks pull media through signed, expiring links (channels_registry.media_urls).
     path("media/s/<str:signed>/", signed_media, name="signed_media"),
     *publishing_urls.public_urlpatterns,  # the read-only calendar share links and their iCal feed

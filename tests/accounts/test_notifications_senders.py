@@ -8,7 +8,7 @@ from django.test import TestCase
 
 from accounts.capabilities import Role
 from accounts.models import Notification, NotificationKind
-from accounts.notifications import set_preferences
+from accounts.notifications import render_for_reader, set_preferences
 from channels_registry import services as channel_services
 from channels_registry.providers import errors
 from channels_registry.providers.sandbox import SandboxProvider
@@ -51,7 +51,9 @@ def test_a_failed_post_rings_the_authors_bell_and_emails_them_in_their_language(
     _fail_next_publish(monkeypatch, "Too many hashtags.")
     with TestCase.captureOnCommitCallbacks(execute=True):
         tick()
-    (row,) = Notification.objects.for_org(org_a).filter(recipient=alice)
+    (row,) = render_for_reader(
+        Notification.objects.for_org(org_a).filter(recipient=alice), organization=org_a, user=alice
+    )
     assert row.kind == NotificationKind.PUBLISH_FAILED
     assert row.title.startswith("Sebuah postingan gagal diterbitkan ke")
     assert "Too many hashtags." in row.body
@@ -93,7 +95,10 @@ def test_a_channel_to_reconnect_tells_only_those_who_can_reconnect_it(org_a, ali
     (channel,) = connect_sandbox(org_a, alice_m)
     with TestCase.captureOnCommitCallbacks(execute=True):
         channel_services.mark_needs_reauth(channel, reason="The user revoked the app.")
-    rows = {n.recipient_id: n for n in Notification.objects.for_org(org_a)}
+    rows = {
+        n.recipient_id: render_for_reader([n], organization=org_a, user=n.recipient)[0]
+        for n in Notification.objects.for_org(org_a).select_related("recipient")
+    }
     assert set(rows) == {alice.pk, manager.user_id}
     assert viewer.user_id not in rows
     assert rows[alice.pk].kind == NotificationKind.CHANNEL_NEEDS_REAUTH

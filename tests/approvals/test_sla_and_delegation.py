@@ -158,7 +158,7 @@ def test_the_demo_has_a_workflow(db):
     call_command("seed_demo", stdout=__import__("io").StringIO())
     org = Organization.objects.get(slug="demo")
     workflow = Workflow.objects.for_org(org).get(name="Indonesia review")
-    assert [s.name for s in services.stage_specs_of(workflow)] == ["Brand", "Legal"]
+    assert [s.name for s in services.stage_specs_of(workflow)] == ["Legal", "Brand"]
 
 
 def test_an_author_named_as_delegate_never_gets_to_approve_their_own_post(people, workflow, draft):

@@ -70,7 +70,7 @@ def _journey(pg, live_server, org, alice, *, suffix):
     pg.wait_for_url("**/o/alpha/members/")
     expect(bell).to_have_attribute("aria-label", "1 unread notification")
     unread = Notification.objects.for_org(org).filter(recipient=alice, read_at__isnull=True)
-    assert [n.title for n in unread] == ["Budi commented on Rendang week 0"]
+    assert [n.params["title"] for n in unread] == ["Budi commented on Rendang week 0"]
 
     bell.click()
     pg.wait_for_url("**/o/alpha/notifications/")

@@ -15,22 +15,54 @@ from publishing.calendar_demo import seed_demo_calendar
 
 DEMO_PASSWORD = "socialops-demo"  # noqa: S105 - printed for the demo on purpose
 
+# (e-mail, name, role, team, what they do in the demo: approvals/demo.py sets up the review)
 PEOPLE = [
-    ("admin@demo.socialops.local", "Dewi Admin", Role.OWNER, "Head office"),
-    ("manager@demo.socialops.local", "Budi Manager", Role.MANAGER, "Head office"),
-    ("publisher@demo.socialops.local", "Sari Publisher", Role.PUBLISHER, "Indonesia"),
-    ("approver@demo.socialops.local", "Rina Legal", Role.ADMIN, "Head office"),
-    ("viewer@demo.socialops.local", "Eko Viewer", Role.VIEWER, "Jakarta"),
+    (
+        "admin@demo.socialops.local",
+        "Dewi Admin",
+        Role.OWNER,
+        "Head office",
+        "owner; approves stage 2 (Brand) of the Indonesia review; also owns a second organization",
+    ),
+    (
+        "manager@demo.socialops.local",
+        "Budi Manager",
+        Role.MANAGER,
+        "Head office",
+        "writes posts and submits them for approval",
+    ),
+    (
+        "publisher@demo.socialops.local",
+        "Sari Publisher",
+        Role.PUBLISHER,
+        "Indonesia",
+        "writes, submits and schedules posts",
+    ),
+    (
+        "approver@demo.socialops.local",
+        "Rina Legal",
+        Role.ADMIN,
+        "Head office",
+        "approves stage 1 (Legal) of the Indonesia review",
+    ),
+    ("viewer@demo.socialops.local", "Eko Viewer", Role.VIEWER, "Jakarta", "reads only"),
 ]
-TEAMS = [("Head office", None), ("Indonesia", "Head office"), ("Jakarta", "Indonesia"), ("Surabaya", "Indonesia"),
-         ("Singapore", "Head office")]
+TEAMS = [
+    ("Head office", None),
+    ("Indonesia", "Head office"),
+    ("Jakarta", "Indonesia"),
+    ("Surabaya", "Indonesia"),
+    ("Singapore", "Head office"),
+]
 
 
 def _user(email: str, name: str) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name)
-    EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
     return user
 
 
@@ -42,8 +74,13 @@ class Command(BaseCommand):
         owner = _user(PEOPLE[0][0], PEOPLE[0][1])
         org = Organization.objects.filter(slug="demo").first()
         if org is None:
-            org = services.create_organization(name="Nusantara Foods (demo)", slug="demo", owner=owner,
-                                               timezone_name="Asia/Jakarta", language="en")
+            org = services.create_organization(
+                name="Nusantara Foods (demo)",
+                slug="demo",
+                owner=owner,
+                timezone_name="Asia/Jakarta",
+                language="en",
+            )
         owner_m = selectors.membership_for(owner, org)
         if not org.sandbox_network:  # the demo runs on the Sandbox network, production included
             services.update_organization(org, by=owner_m, name=org.name, timezone_name=org.timezone,
@@ -51,8 +88,10 @@ class Command(BaseCommand):
         teams: dict[str, Team] = {t.name: t for t in selectors.teams_of(org)}
         for name, parent in TEAMS:
             if name not in teams:
-                teams[name] = services.create_team(org, by=owner_m, name=name, parent=teams.get(parent))
-        for email, name, role, team in PEOPLE:
+                teams[name] = services.create_team(
+                    org, by=owner_m, name=name, parent=teams.get(parent)
+                )
+        for email, name, role, team, _does in PEOPLE:
             user = _user(email, name)
             m = Membership.objects.for_org(org).filter(user=user).first()
             if m is None:
@@ -60,13 +99,26 @@ class Command(BaseCommand):
             m.teams.add(teams[team])
         seed_demo_channels(org, by=owner_m)
         seed_demo_approvals(org)
-        seed_demo_calendar(org)  # publishing/calendar_demo.py: notes, holidays, a campaign band, cadence, posts
+        seed_demo_calendar(
+            org
+        )  # publishing/calendar_demo.py: notes, holidays, a campaign band, cadence, posts
         # A second organization, so switching between tenants can be tried at once.
         other = Organization.objects.filter(slug="demo-agency").first()
         if other is None:
-            services.create_organization(name="Garuda Agency (demo)", slug="demo-agency", owner=owner,
-                                         timezone_name="Asia/Singapore")
+            services.create_organization(
+                name="Garuda Agency (demo)",
+                slug="demo-agency",
+                owner=owner,
+                timezone_name="Asia/Singapore",
+            )
         self.stdout.write(self.style.SUCCESS("Demo organization ready: /o/demo/"))
         self.stdout.write(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
-        for email, _name, role, _team in PEOPLE:
-            self.stdout.write(f"  {email:34} {role}")
+        for email, _name, role, _team, does in PEOPLE:
+            self.stdout.write(f"  {email:34} {role:10} {does}")
+        self.stdout.write(
+            "A post to an Indonesian channel (Nusantara Indonesia, Kopi Pagi Jakarta, Promo Harian"
+            " Surabaya) goes to approver@ (Legal), then admin@ (Brand)."
+        )
+        self.stdout.write(
+            "In development the e-mails sent (approval links) are listed at /dev/mail/."
+        )
