@@ -655,6 +655,40 @@ def refresh_channel_credentials(channel: Channel, *, force: bool = False) -> Cha
     raise failure
 
 
+def renew_channel_credentials(channel: Channel, *, stale: Credentials) -> Credentials:
+    """Renew the channel's session because the network said its access token ran out mid-call.
+
+    Called from inside a provider call (``Credentials.refresher``). The credential row is locked and
+    read again: when another worker renewed it meanwhile, its credentials are returned instead of
+    spending the refresh token a second time (atproto OAuth revokes the whole session when a used
+    refresh token comes back). Only a refused refresh flags the channel for re-authorization.
+    """
+    org_id = channel.organization_id
+    provider = _provider(channel.provider)
+    failure: ProviderError
+    with transaction.atomic():
+        row = ChannelCredential.objects.for_org(org_id).select_for_update().filter(channel=channel).first()
+        if row is None:
+            raise AuthExpired("This channel has no stored credentials any more; reconnect it.")
+        stored = credentials_from_dict(crypto.decrypt_json(row.blob))
+        if stored.access_token != stale.access_token:
+            return stored
+        try:
+            fresh = provider.refresh(stored)
+        except ProviderError as exc:
+            failure = exc
+        else:
+            _store_credentials(channel, fresh)
+            Channel.objects.for_org(org_id).filter(pk=channel.pk).update(token_expires_at=fresh.expires_at,
+                                                                         last_error="")
+            record_event(channel.organization, "channel.credentials_refreshed", obj=channel,
+                         changes={"expires_at": fresh.expires_at, "reason": "expired during a call"})
+            return fresh
+    if isinstance(failure, AuthExpired):
+        mark_needs_reauth(channel, reason=failure.message)
+    raise failure
+
+
 def check_channel_health(channel: Channel) -> Channel:
     """Ask the network who the token acts as; AuthExpired flags the channel for re-authorization."""
     from .selectors import credentials_for

@@ -48,7 +48,7 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any, NoReturn
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -93,6 +93,10 @@ OAUTH_SCOPE = "atproto transition:generic"
 AUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing", "AuthRequired",
                "BadJwt", "BadJwtSignature", "InvalidAuthorization"}
 ACCOUNT_ERRORS = {"AccountTakedown", "AccountDeactivated", "AccountSuspended"}
+# Errors meaning "this access token no longer works, but a refresh may" (see _session_ran_out).
+SESSION_ERRORS = {"ExpiredToken", "InvalidToken", "invalid_token"}
+#: renew a little before the token's own ``exp``, so it does not run out on the way
+EXPIRY_MARGIN = timedelta(seconds=60)
 
 
 # --- Graphemes ---------------------------------------------------------------------------------
@@ -1216,13 +1220,14 @@ class BlueskyProvider(Provider):
         self._check_text(text)
         did = self._did(credentials, account_id)
         parent_uri = item.external_id
-        cid = item.raw.get("cid")
-        record = item.raw.get("record") if isinstance(item.raw.get("record"), dict) else None
-        if not cid or record is None:
-            view = self._get_posts(credentials, [parent_uri]).get(parent_uri)
-            if view is None:
-                raise ContentRejected("That Bluesky post no longer exists.")
-            cid, record = view.get("cid"), view.get("record") or {}
+        # Always ask: the PDS writes a reply to a deleted post without complaint (it checks the
+        # record's shape, not that its parent exists: packages/pds/src/repo/prepare.ts), and
+        # nobody would ever see that answer.
+        view = self._get_posts(credentials, [parent_uri]).get(parent_uri)
+        if view is None:
+            raise ContentRejected("That Bluesky post no longer exists, so the reply was not sent.",
+                                  code="ParentDeleted")
+        cid, record = view.get("cid"), view.get("record") or {}
         parent = {"uri": parent_uri, "cid": cid}
         root = (record.get("reply") or {}).get("root") or parent
         created = self._post_reply(credentials, did, text, root={"uri": root["uri"], "cid": root["cid"]},
@@ -1360,10 +1365,38 @@ class BlueskyProvider(Provider):
     def _xrpc(self, credentials: Credentials, method: str, nsid: str, *, params: dict[str, Any] | None = None,
               json: Any = None, content: bytes | None = None, headers: dict[str, str] | None = None,
               write: bool = False) -> dict[str, Any]:
-        url = f"{self._pds(credentials)}/xrpc/{nsid}"
-        response = self._authorized(credentials, method, url, params=params, json=json, content=content,
-                                    headers=headers)
+        """Every call made as the account. An access token lives two hours; when it has run out (we
+        know from its ``exp``, or the PDS answers ``ExpiredToken``/``invalid_token``) the session is
+        renewed once and the call sent again: the PDS checks the token before it acts on anything, so
+        the retry cannot write twice. Only a refused refresh means the account must sign in again."""
+        if self._expired(credentials):
+            self._renew(credentials)
+        response = self._authorized(credentials, method, f"{self._pds(credentials)}/xrpc/{nsid}", params=params,
+                                    json=json, content=content, headers=headers)
+        if self._session_ran_out(response) and credentials.refresh_token:
+            self._renew(credentials)
+            response = self._authorized(credentials, method, f"{self._pds(credentials)}/xrpc/{nsid}",
+                                        params=params, json=json, content=content, headers=headers)
         return self._ok(response, write=write)
+
+    @staticmethod
+    def _expired(credentials: Credentials) -> bool:
+        return bool(credentials.refresh_token and credentials.expires_at is not None
+                    and credentials.expires_at <= datetime.now(UTC) + EXPIRY_MARGIN)
+
+    def _session_ran_out(self, response: httpx.Response) -> bool:
+        """The PDS refused the access token itself: 400 ``ExpiredToken``/``InvalidToken`` for a session
+        JWT (packages/pds/src/auth-verifier.ts, verifyBearerJwt), 401 ``invalid_token`` for a DPoP one
+        (the OAuth verifier's error, passed through by the same file)."""
+        if response.status_code not in (400, 401):
+            return False
+        return self._error_body(response).get("error") in SESSION_ERRORS
+
+    def _renew(self, credentials: Credentials) -> None:
+        """Refresh the session in place. With a ``refresher`` (a stored channel) the refresh happens under
+        the channel's lock and is saved; a second worker then gets the already-fresh credentials."""
+        fresh = credentials.refresher(credentials) if credentials.refresher else self.refresh(credentials)
+        credentials.replace_with(fresh)
 
     def _ok(self, response: httpx.Response, *, write: bool) -> dict[str, Any]:
         if 200 <= response.status_code < 300:

@@ -175,9 +175,24 @@ def test_refresh_sends_the_refresh_jwt_to_the_entryway_and_returns_new_tokens(pr
     assert fresh.expires_at is not None
     assert fresh.extra["pds_url"] == fake.pds_url
     assert fresh.extra["did"] == BRAND_DID
-    # the old refresh token was rotated away
-    with pytest.raises(AuthExpired):
+    # The used refresh token still works during the PDS's two-hour grace period and hands out a
+    # token with the same id (rotateRefreshToken), so two workers refreshing at once both go on ...
+    again = provider.refresh(creds)
+    assert claims(again.refresh_token)["jti"] == claims(fresh.refresh_token)["jti"]
+    # ... and past the grace period it is refused: the person must sign in again.
+    fake.refresh_grace = 0
+    with pytest.raises(AuthExpired) as info:
         provider.refresh(creds)
+    assert info.value.code == "ExpiredToken"
+    assert provider.refresh(fresh).access_token  # the rotated token is the one to keep
+
+
+def claims(jwt: str) -> dict:
+    import base64
+    import json
+
+    part = jwt.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
 def test_verify_credentials_asks_the_pds_who_the_session_is(provider, fake, creds):
@@ -189,23 +204,18 @@ def test_verify_credentials_asks_the_pds_who_the_session_is(provider, fake, cred
     assert account.handle == BRAND_HANDLE
 
 
-def test_an_expired_token_raises_auth_expired(provider, fake, creds):
-    fake.expire_access_tokens()
-    with pytest.raises(AuthExpired) as info:
-        provider.verify_credentials(creds, BRAND_DID)
-    assert info.value.code == "ExpiredToken"
-    assert info.value.status == 400
-    with pytest.raises(AuthExpired):
-        provider.publish(creds, BRAND_DID, PublishRequest(text="hello", idempotency_key="k-expired"))
-    assert not fake.posts_of()
-
-
-def test_an_unknown_token_raises_auth_expired(provider, fake, creds):
+def test_a_token_that_does_not_verify_and_a_refused_refresh_raise_auth_expired(provider, fake, creds):
+    # The PDS answers 400 InvalidToken for a token it cannot verify (auth-verifier.ts verifyBearerJwt);
+    # the connector then tries the refresh token once, and only its refusal is final.
     creds.access_token = "not-a-token"
+    creds.refresh_token = "not-a-refresh-token"
     with pytest.raises(AuthExpired) as info:
         provider.fetch_inbox(creds, BRAND_DID)
     assert info.value.code == "InvalidToken"
-    assert info.value.status == 401
+    assert info.value.status == 400
+    (inbox,) = xrpc(fake, "app.bsky.notification.listNotifications")
+    assert inbox.bearer == "not-a-token"
+    assert [r.bearer for r in xrpc(fake, "com.atproto.server.refreshSession")] == ["not-a-refresh-token"]
 
 
 # --- publishing ----------------------------------------------------------------------------------------------
@@ -645,13 +655,17 @@ def test_reply_looks_the_post_up_when_the_item_carries_no_cid(provider, fake, cr
     assert created(fake)[-1]["record"]["reply"]["root"] == {"uri": post["uri"], "cid": post["cid"]}
 
 
-def test_a_reply_to_a_vanished_post_is_rejected_with_bluesky_message(provider, fake, creds):
+def test_a_reply_to_a_deleted_post_is_refused_before_anything_is_written(provider, fake, creds):
+    # The PDS itself would write it (it checks the record's shape only), so the connector asks first.
     post = fake.seed_post(BRAND_DID, "Question time")
     comment = fake.add_reply(FAN_DID, post["uri"], "When?")
     item = InboxItem(external_id=comment["uri"], kind="comment", text="When?", author_id=FAN_DID,
-                     raw={"cid": "bafyreistalecid", "record": {"text": "When?"}})
-    with pytest.raises(ContentRejected, match="does not point at a record"):
+                     raw={"cid": comment["cid"], "record": comment["value"]})
+    fake.posts_of(FAN_DID).pop(comment["uri"].rsplit("/", 1)[1])  # the fan deleted it meanwhile
+    with pytest.raises(ContentRejected, match="no longer exists") as info:
         provider.reply(creds, BRAND_DID, item, "Tomorrow")
+    assert info.value.code == "ParentDeleted"
+    assert not created(fake)
 
 
 def test_hiding_a_reply_writes_it_into_the_root_posts_threadgate(provider, fake, creds):

@@ -222,7 +222,8 @@ def test_an_oauth_token_is_never_sent_as_a_bearer_token(provider, fake):
     creds = connect(provider).credentials
     response = httpx.get(f"{fake.pds_url}/xrpc/com.atproto.server.getSession",
                          headers={"Authorization": f"Bearer {creds.access_token}"})
-    assert response.status_code == 401  # the fake refuses it, and the connector never does it
+    # the PDS cannot verify it as a session JWT: 400 InvalidToken; the connector never does it
+    assert response.status_code == 400 and response.json()["error"] == "InvalidToken"
     assert not [r for r in fake.requests if r.headers.get("authorization", "").startswith("Bearer oauth-")][:-1]
 
 
