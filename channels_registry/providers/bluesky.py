@@ -883,8 +883,9 @@ class BlueskyProvider(Provider):
                     continue
                 if value.get("text", "").strip() == request.text.strip() and not value.get("reply"):
                     return self._result(credentials, rec["uri"], rec.get("cid", ""), raw=rec)
+            # The PDS hands out a cursor with every non-empty page (listRecords.ts), so a short page is the end.
             cursor = page.get("cursor")
-            if not cursor or not records or (oldest_seen and oldest_seen < since):
+            if not cursor or len(records) < params["limit"] or (oldest_seen and oldest_seen < since):
                 break
         return None
 

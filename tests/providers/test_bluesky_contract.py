@@ -557,6 +557,33 @@ def test_find_existing_without_a_key_scans_recent_posts_for_the_text(provider, f
     assert (call.q("repo"), call.q("collection")) == (BRAND_DID, "app.bsky.feed.post")
 
 
+def test_find_existing_stops_at_a_short_page_although_the_pds_always_sends_a_cursor(provider, fake, creds):
+    fake.seed_post(BRAND_DID, "Something else")
+    assert provider.find_existing(creds, BRAND_DID, PublishRequest(text="Never sent"),
+                                  since=datetime.now(UTC) - timedelta(days=30)) is None
+    (call,) = xrpc(fake, "com.atproto.repo.listRecords", "GET")
+    assert call.q("limit") == "100"
+
+
+def test_empty_media_is_refused_before_uploading_since_the_pds_would_store_it(provider, fake, creds):
+    with pytest.raises(ContentRejected, match="empty"):
+        provider.publish(creds, BRAND_DID, PublishRequest(text="Blank", idempotency_key="blank",
+                                                          media=[image(b"")]))
+    assert not xrpc(fake, "com.atproto.repo.uploadBlob") and not fake.posts_of()
+
+
+def test_an_image_the_pds_would_take_but_bluesky_would_not_show_is_fitted_under_one_megabyte(provider, fake, creds):
+    # The PDS validates image blobs against the lexicon only (2,000,000 bytes now, nothing in older
+    # versions): an image of 1.0-2.0 MB would be written; the connector keeps it under 1,000,000.
+    big = png(700, 700, noisy=True)
+    assert 1_000_000 < len(big) <= 2_000_000
+    provider.publish(creds, BRAND_DID, PublishRequest(text="Fits", idempotency_key="fits", media=[image(big)]))
+    (upload,) = xrpc(fake, "com.atproto.repo.uploadBlob", "POST")
+    assert len(upload.body) <= 1_000_000
+    blob = created(fake)[0]["record"]["embed"]["images"][0]["image"]
+    assert blob["size"] == len(upload.body) and blob["mimeType"] == "image/jpeg"
+
+
 def test_delete_post_deletes_the_record(provider, fake, creds):
     published = provider.publish(creds, BRAND_DID, PublishRequest(text="Short-lived", idempotency_key="del"))
     provider.delete_post(creds, BRAND_DID, published.external_id)
