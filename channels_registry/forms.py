@@ -45,6 +45,10 @@ class ConnectForm(ServiceFormMixin, forms.Form):
                                    help_text=_("For example mastodon.social or https://social.example.org"))
     handle = forms.CharField(label=_("Handle"), required=False, max_length=255,
                              help_text=_("For example yourname.bsky.social"))
+    service_url = forms.CharField(label=_("Server address (optional)"), required=False, max_length=300,
+                                  help_text=_("Only if the account is on its own or another provider's server, "
+                                              "for example https://pds.example.org. Leave empty otherwise: it is "
+                                              "found from the handle."))
     app_password = forms.CharField(label=_("App password"), required=False, max_length=100,
                                    widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
                                    help_text=_("Create one in the network's settings under App passwords; "

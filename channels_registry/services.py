@@ -42,7 +42,7 @@ from .models import (
 )
 from .providers import REGISTRY, get_provider
 from .providers.base import Account, Credentials, Provider, WebhookRequest
-from .providers.errors import AuthExpired, ProviderError
+from .providers.errors import AuthExpired, ProviderError, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -305,8 +305,27 @@ def _store_candidates(attempt: ConnectAttempt, accounts: list[Account]) -> Conne
     return attempt
 
 
-def connect_with_app_password(org, *, by, provider_key: str, handle: str, app_password: str) -> ConnectAttempt:
-    """Bluesky-style connection: handle + app password give a session; then pick as usual."""
+def _wait_in_words(seconds: float) -> dict[str, str]:
+    """"in about 4 minutes" and "10:42" (the person's zone) for a network's "try again later"."""
+    from django.utils.formats import time_format
+    from django.utils.timesince import timeuntil
+
+    at = _now() + timedelta(seconds=max(seconds, 1))
+    return {"wait": timeuntil(at + timedelta(seconds=59), _now(), depth=1),
+            "time": time_format(timezone.localtime(at), "H:i")}
+
+
+#: what a network's identity errors mean for the handle field of the connect form
+_HANDLE_ERRORS = {"HandleNotFound", "HandleMismatch", "InvalidHandle", "DidNotFound", "NoPds"}
+
+
+def connect_with_app_password(org, *, by, provider_key: str, handle: str, app_password: str,
+                              service_url: str = "") -> ConnectAttempt:
+    """Bluesky-style connection: handle + app password give a session; then pick as usual.
+
+    ``service_url`` is the account's server (a self-hosted PDS) when the person named it; else the
+    connector finds it from the handle.
+    """
     _require(by, Capability.MANAGE_CHANNELS)
     provider = _provider(provider_key)
     handle = (handle or "").strip().lstrip("@")
@@ -320,12 +339,26 @@ def connect_with_app_password(org, *, by, provider_key: str, handle: str, app_pa
     login = getattr(provider, "login_with_app_password", None)
     if login is None:
         raise ValidationFailed(_("This network does not connect with an app password."))
+    name = getattr(provider, "name", provider_key)
     try:
-        result = login(handle, app_password)
+        result = login(handle, app_password, **({"service_url": service_url.strip()} if service_url.strip() else {}))
     except AuthExpired:
         raise ValidationFailed(_("The handle or app password is wrong."),
                                fields={"app_password": [_("Check the app password (not your main password).")]}) from None
+    except RateLimited as exc:
+        raise ApplicationError(
+            _("%(network)s is not accepting more sign-ins for this account right now. Try again in %(wait)s "
+              "(after %(time)s).") % {"network": name, **_wait_in_words(exc.retry_after or 60)},
+            code="rate_limited") from None
     except ProviderError as exc:
+        if exc.code == "InvalidServiceUrl":
+            raise ValidationFailed(_("Enter the server's address, like https://pds.example.org."),
+                                   fields={"service_url": [_("Enter an https address without a path.")]}) from None
+        if exc.code in _HANDLE_ERRORS:
+            raise ValidationFailed(
+                _("%(network)s could not find the account %(handle)s.") % {"network": name, "handle": handle},
+                fields={"handle": [_("Check the handle, or give the address of the server that hosts the "
+                                     "account below.")]}) from None
         raise _network_error(provider, exc) from None
     except NotImplementedError:
         raise ValidationFailed(_("This network's connector cannot sign in with an app password yet.")) from None

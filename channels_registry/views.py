@@ -122,7 +122,7 @@ def connect(request, org_slug):
             if use_password:
                 attempt = services.connect_with_app_password(
                     org, by=request.membership, provider_key=key, handle=form.cleaned_data["handle"],
-                    app_password=form.cleaned_data["app_password"])
+                    app_password=form.cleaned_data["app_password"], service_url=form.cleaned_data["service_url"])
                 return redirect("channel_connect_choose", org_slug=org.slug, attempt_id=attempt.pk)
             started = services.start_connect(org, by=request.membership, provider_key=key,
                                              instance_url=form.cleaned_data["instance_url"],

@@ -27,12 +27,7 @@ def fake(settings):
     settings.OUTBOUND_ALLOW_LOOPBACK = True
     settings.SOCIALOPS_PROVIDERS = {
         **settings.SOCIALOPS_PROVIDERS,
-        "bluesky": {
-            "urls": {"api": server.url, "video": server.url, "plc": server.url},
-            "poll_interval": 0,
-            "handle_dns": False,
-            "handle_well_known": False,
-        },
+        "bluesky": {"urls": server.provider_urls(), "poll_interval": 0},
     }
     yield server
     server.stop()

@@ -63,6 +63,17 @@ FAN_HANDLE = "fan.bsky.social"
 OTHER_DID = "did:plc:other2b3c4d5e6f7g2h3j4k5"
 OTHER_HANDLE = "alice.example.com"
 
+# An account on a self-hosted PDS (a second fake started with ``self_hosted_accounts()``).
+SELF_DID = "did:plc:selfh2b3c4d5e6f7g2h3j4k5m"
+SELF_HANDLE = "social.brand.example"
+SELF_PASSWORD = "self-host-app-pass"
+
+
+def self_hosted_accounts() -> dict[str, dict[str, Any]]:
+    return {SELF_DID: {"handle": SELF_HANDLE, "password": SELF_PASSWORD, "displayName": "Brand (own server)",
+                       "followersCount": 42}}
+
+
 TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 S32 = "234567abcdefghijklmnopqrstuvwxyz"
 #: lexicons/app/bsky/embed/images.json: the PDS validates blob refs against it (strict mode)
@@ -214,6 +225,12 @@ class BlueskyFake(FakeServer):
     @property
     def pds_url(self) -> str:
         return self.url.replace("127.0.0.1", "localhost")
+
+    def provider_urls(self) -> dict[str, str]:
+        """``ProviderConfig.urls`` pointing every Bluesky service at this fake (nothing leaves 127.0.0.1)."""
+        return {"api": self.url, "video": self.url, "plc": self.url,
+                "handle_well_known": f"{self.url}/handle-wellknown/{{handle}}/.well-known/atproto-did",
+                "did_web": f"{self.url}/did-web/{{host}}/.well-known/did.json"}
 
     def tick(self) -> datetime:
         with self.lock:

@@ -55,7 +55,7 @@ def fake():
 
 
 def make_provider(fake: BlueskyFake, http=None, **extra) -> BlueskyProvider:
-    config = ProviderConfig(urls={"api": fake.url, "video": fake.url},
+    config = ProviderConfig(urls=fake.provider_urls(),
                             extra={"poll_interval": 0, "video_poll_timeout": 2, **extra})
     return BlueskyProvider(config, http=http)
 
@@ -123,9 +123,13 @@ def test_bluesky_connects_with_atproto_oauth_or_an_app_password(provider):
 def test_logging_in_with_an_app_password_returns_the_account_with_its_did_and_pds(provider, fake):
     account = provider.login_with_app_password("@" + BRAND_HANDLE, APP_PASSWORD)
 
+    # handle → DID → DID document → its PDS, where the session is opened
+    assert [r.path for r in fake.requests[:3]] == [
+        f"/handle-wellknown/{BRAND_HANDLE}/.well-known/atproto-did",
+        "/xrpc/com.atproto.identity.resolveHandle", f"/{BRAND_DID}"]
     (login,) = xrpc(fake, "com.atproto.server.createSession", "POST")
     assert login.json() == {"identifier": BRAND_HANDLE, "password": APP_PASSWORD}
-    assert login.headers["host"] == fake.url.split("://")[1]  # the entryway
+    assert login.headers["host"] == fake.pds_url.split("://")[1]  # the PDS the DID document names
     assert account.external_id == BRAND_DID
     assert account.handle == BRAND_HANDLE
     assert account.name == "Brand Co"
@@ -134,7 +138,7 @@ def test_logging_in_with_an_app_password_returns_the_account_with_its_did_and_pd
     creds = account.credentials
     assert creds.extra["did"] == BRAND_DID
     assert creds.extra["pds_url"] == fake.pds_url  # from the DID document's #atproto_pds service
-    assert creds.extra["service_url"] == fake.url
+    assert creds.extra["service_url"] == fake.pds_url
     assert creds.scopes == ("com.atproto.appPass",)
     assert account.extra["app_password"] is True
     # expiry read from the JWT's exp claim
@@ -164,12 +168,12 @@ def test_a_throttled_login_raises_rate_limited(provider, fake):
     assert 118 <= info.value.retry_after <= 120
 
 
-def test_refresh_sends_the_refresh_jwt_to_the_entryway_and_returns_new_tokens(provider, fake, creds):
+def test_refresh_sends_the_refresh_jwt_to_the_pds_and_returns_new_tokens(provider, fake, creds):
     fresh = provider.refresh(creds)
 
     (call,) = xrpc(fake, "com.atproto.server.refreshSession", "POST")
     assert call.bearer == creds.refresh_token
-    assert call.headers["host"] == fake.url.split("://")[1]
+    assert call.headers["host"] == fake.pds_url.split("://")[1]  # where the session was opened
     assert fresh.access_token != creds.access_token
     assert fresh.refresh_token != creds.refresh_token
     assert fresh.expires_at is not None
@@ -258,7 +262,8 @@ def test_links_mentions_and_hashtags_get_facets_with_utf8_byte_offsets(provider,
         ("#Launch2025", {"$type": "app.bsky.richtext.facet#tag", "tag": "Launch2025"}),
         ("https://example.org/x", {"$type": "app.bsky.richtext.facet#link", "uri": "https://example.org/x"}),
     ]
-    resolved = sorted(r.q("handle") for r in xrpc(fake, "com.atproto.identity.resolveHandle", "GET"))
+    mentions = [r for r in xrpc(fake, "com.atproto.identity.resolveHandle", "GET") if r.bearer]
+    resolved = sorted(r.q("handle") for r in mentions)
     assert resolved == [OTHER_HANDLE, "nobody.example.org"]  # the unknown one stays plain text
 
 

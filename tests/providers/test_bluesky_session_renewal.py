@@ -31,7 +31,6 @@ def fake():
 def provider(fake, settings):
     settings.OUTBOUND_ALLOW_LOOPBACK = True
     p = make_provider(fake)
-    p.urls["plc"] = fake.url
     yield p
     p.http.close()
 
@@ -153,7 +152,6 @@ def test_a_refresher_given_with_the_credentials_does_the_renewal(provider, fake,
 def test_an_expired_oauth_session_is_renewed_with_the_refresh_grant(fake, settings):
     settings.OUTBOUND_ALLOW_LOOPBACK = True
     p = make_provider(fake)
-    p.urls["plc"] = fake.url
     creds = connect_oauth(p).credentials
     old_refresh = creds.refresh_token
     fake.expire_access_tokens()
