@@ -108,6 +108,14 @@ def get_attempt_for_member(membership, attempt_id) -> ConnectAttempt:
     return attempt
 
 
+def channels_for_accounts(organization, provider: str, external_ids: list[str]) -> dict[str, Channel]:
+    """The organization's channels (any status) for these network accounts, by external id: what a
+    connection would reconnect rather than add."""
+    qs = Channel.objects.for_org(organization).select_related("team").filter(provider=provider,
+                                                                           external_id__in=external_ids)
+    return {c.external_id: c for c in qs}
+
+
 def provider_for(channel: Channel) -> Provider:
     return get_provider(channel.provider)
 

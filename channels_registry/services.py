@@ -167,9 +167,8 @@ def start_connect(org, *, by, provider_key: str, instance_url: str = "", handle:
 
     if not provider_is_configured(provider_key):
         raise ValidationFailed(
-            _("%(network)s is not set up on this SocialOps server yet: an administrator must register an app "
-              "with %(network)s and set %(env)s_CLIENT_ID and %(env)s_CLIENT_SECRET.")
-            % {"network": provider.name, "env": provider_key.upper()})
+            _("%(network)s has not been set up on this SocialOps server yet. Ask whoever runs your SocialOps "
+              "server to set it up.") % {"network": provider.name})
     redirect_uri = callback_uri(provider_key)
     context: dict[str, Any] = {}
     if getattr(provider, "needs_organization", False):
@@ -418,15 +417,19 @@ def add_channels(attempt: ConnectAttempt, *, by, external_ids: list[str], team=N
                              changes={"provider": channel.provider, "handle": channel.handle,
                                       "team": team.pk if team else None, "timezone": timezone_name})
             else:
-                before = channel.status
+                before = {"status": channel.status, "team": channel.team_id, "timezone": channel.timezone}
                 for k, v in fields.items():
                     setattr(channel, k, v)
                 channel.status = Channel.Status.ACTIVE
                 channel.last_error = ""
                 channel.connected_by = by.user
+                # the team and time zone picked on the chooser apply to a reconnected channel too
+                channel.team, channel.timezone = team, timezone_name
                 _store_credentials(channel, creds)
                 channel.save()
-                record_event(org, "channel.reconnected", obj=channel, changes={"status": [before, channel.status]})
+                after = {"status": channel.status, "team": channel.team_id, "timezone": channel.timezone}
+                record_event(org, "channel.reconnected", obj=channel,
+                             changes={k: [before[k], after[k]] for k in after if before[k] != after[k]})
             created.append(channel)
         attempt.refresh_from_db()
         # Ask the network about each account's server at once (e.g. a Mastodon instance's own
