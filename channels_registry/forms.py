@@ -45,6 +45,10 @@ class ConnectForm(ServiceFormMixin, forms.Form):
                                    help_text=_("For example mastodon.social or https://social.example.org"))
     handle = forms.CharField(label=_("Handle"), required=False, max_length=255,
                              help_text=_("For example yourname.bsky.social"))
+    service_url = forms.CharField(label=_("Server address (optional)"), required=False, max_length=300,
+                                  help_text=_("Only if the account is on its own or another provider's server, "
+                                              "for example https://pds.example.org. Leave empty otherwise: it is "
+                                              "found from the handle."))
     app_password = forms.CharField(label=_("App password"), required=False, max_length=100,
                                    widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
                                    help_text=_("Create one in the network's settings under App passwords; "
@@ -61,13 +65,31 @@ class ChooseAccountsForm(ServiceFormMixin, forms.Form):
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES,
                                  help_text=_("Used for scheduling and reports of these channels."))
 
-    def __init__(self, *args, organization, candidates, **kwargs):
+    def __init__(self, *args, organization, candidates, connected=None, **kwargs):
         super().__init__(*args, **kwargs)
+        connected = connected or {}
         self.fields["accounts"].choices = [
-            (c["external_id"], f"{c['name'] or c['handle']} ({at_handle(c['handle'])})" if c["handle"] else c["name"])
-            for c in candidates
+            (c["external_id"], self._label(c, connected.get(c["external_id"]))) for c in candidates
         ]
         self.fields["team"].queryset = teams_of(organization).order_by("name")
+        if connected:
+            self.fields["team"].help_text = _("Accounts already connected move to this team and time zone.")
+
+    @staticmethod
+    def _label(candidate, channel) -> str:
+        label = (f"{candidate['name'] or candidate['handle']} ({at_handle(candidate['handle'])})"
+                 if candidate["handle"] else candidate["name"])
+        if channel is None:
+            return label
+        if channel.status == Channel.Status.ACTIVE:
+            state = _("already connected")
+        elif channel.status == Channel.Status.NEEDS_REAUTH:
+            state = _("already connected, needs reconnecting")
+        else:
+            state = _("connected before (%(status)s)") % {"status": channel.get_status_display()}
+        team = channel.team.name if channel.team_id else _("no team")
+        return _("%(account)s — %(state)s: %(team)s, %(zone)s; choosing it reconnects that channel") % {
+            "account": label, "state": state, "team": team, "zone": channel.timezone}
 
 
 class ChannelSettingsForm(ServiceFormMixin, forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -107,6 +108,14 @@ def get_attempt_for_member(membership, attempt_id) -> ConnectAttempt:
     return attempt
 
 
+def channels_for_accounts(organization, provider: str, external_ids: list[str]) -> dict[str, Channel]:
+    """The organization's channels (any status) for these network accounts, by external id: what a
+    connection would reconnect rather than add."""
+    qs = Channel.objects.for_org(organization).select_related("team").filter(provider=provider,
+                                                                           external_id__in=external_ids)
+    return {c.external_id: c for c in qs}
+
+
 def provider_for(channel: Channel) -> Provider:
     return get_provider(channel.provider)
 
@@ -120,7 +129,17 @@ def credentials_for(channel: Channel) -> Credentials:
         from socialops.errors import ApplicationError
 
         raise ApplicationError("This channel has no credentials: reconnect it.", code="channel_disconnected")
-    return credentials_from_dict(crypto.decrypt_json(row.blob))
+    credentials = credentials_from_dict(crypto.decrypt_json(row.blob))
+    # A provider whose access token runs out mid-call renews it through the channel's stored, locked
+    # refresh (services.renew_channel_credentials), so every caller gets the same renewal for free.
+    credentials.refresher = partial(_renew, channel)
+    return credentials
+
+
+def _renew(channel: Channel, stale: Credentials) -> Credentials:
+    from .services import renew_channel_credentials
+
+    return renew_channel_credentials(channel, stale=stale)
 
 
 def available_providers() -> list[tuple[str, type[Provider]]]:

@@ -42,7 +42,7 @@ from .models import (
 )
 from .providers import REGISTRY, get_provider
 from .providers.base import Account, Credentials, Provider, WebhookRequest
-from .providers.errors import AuthExpired, ProviderError
+from .providers.errors import AuthExpired, ProviderError, RateLimited
 from .providers.sandbox import sandbox_allowed
 
 log = logging.getLogger(__name__)
@@ -171,9 +171,8 @@ def start_connect(org, *, by, provider_key: str, instance_url: str = "", handle:
 
     if not provider_is_configured(provider_key):
         raise ValidationFailed(
-            _("%(network)s is not set up on this SocialOps server yet: an administrator must register an app "
-              "with %(network)s and set %(env)s_CLIENT_ID and %(env)s_CLIENT_SECRET.")
-            % {"network": provider.name, "env": provider_key.upper()})
+            _("%(network)s has not been set up on this SocialOps server yet. Ask whoever runs your SocialOps "
+              "server to set it up.") % {"network": provider.name})
     redirect_uri = callback_uri(provider_key)
     context: dict[str, Any] = {}
     if getattr(provider, "needs_organization", False):
@@ -318,8 +317,27 @@ def _store_candidates(attempt: ConnectAttempt, accounts: list[Account]) -> Conne
     return attempt
 
 
-def connect_with_app_password(org, *, by, provider_key: str, handle: str, app_password: str) -> ConnectAttempt:
-    """Bluesky-style connection: handle + app password give a session; then pick as usual."""
+def _wait_in_words(seconds: float) -> dict[str, str]:
+    """"in about 4 minutes" and "10:42" (the person's zone) for a network's "try again later"."""
+    from django.utils.formats import time_format
+    from django.utils.timesince import timeuntil
+
+    at = _now() + timedelta(seconds=max(seconds, 1))
+    return {"wait": timeuntil(at + timedelta(seconds=59), _now(), depth=1),
+            "time": time_format(timezone.localtime(at), "H:i")}
+
+
+#: what a network's identity errors mean for the handle field of the connect form
+_HANDLE_ERRORS = {"HandleNotFound", "HandleMismatch", "InvalidHandle", "DidNotFound", "NoPds"}
+
+
+def connect_with_app_password(org, *, by, provider_key: str, handle: str, app_password: str,
+                              service_url: str = "") -> ConnectAttempt:
+    """Bluesky-style connection: handle + app password give a session; then pick as usual.
+
+    ``service_url`` is the account's server (a self-hosted PDS) when the person named it; else the
+    connector finds it from the handle.
+    """
     _require(by, Capability.MANAGE_CHANNELS)
     provider = _provider(provider_key)
     handle = (handle or "").strip().lstrip("@")
@@ -333,12 +351,26 @@ def connect_with_app_password(org, *, by, provider_key: str, handle: str, app_pa
     login = getattr(provider, "login_with_app_password", None)
     if login is None:
         raise ValidationFailed(_("This network does not connect with an app password."))
+    name = getattr(provider, "name", provider_key)
     try:
-        result = login(handle, app_password)
+        result = login(handle, app_password, **({"service_url": service_url.strip()} if service_url.strip() else {}))
     except AuthExpired:
         raise ValidationFailed(_("The handle or app password is wrong."),
                                fields={"app_password": [_("Check the app password (not your main password).")]}) from None
+    except RateLimited as exc:
+        raise ApplicationError(
+            _("%(network)s is not accepting more sign-ins for this account right now. Try again in %(wait)s "
+              "(after %(time)s).") % {"network": name, **_wait_in_words(exc.retry_after or 60)},
+            code="rate_limited") from None
     except ProviderError as exc:
+        if exc.code == "InvalidServiceUrl":
+            raise ValidationFailed(_("Enter the server's address, like https://pds.example.org."),
+                                   fields={"service_url": [_("Enter an https address without a path.")]}) from None
+        if exc.code in _HANDLE_ERRORS:
+            raise ValidationFailed(
+                _("%(network)s could not find the account %(handle)s.") % {"network": name, "handle": handle},
+                fields={"handle": [_("Check the handle, or give the address of the server that hosts the "
+                                     "account below.")]}) from None
         raise _network_error(provider, exc) from None
     except NotImplementedError:
         raise ValidationFailed(_("This network's connector cannot sign in with an app password yet.")) from None
@@ -398,15 +430,19 @@ def add_channels(attempt: ConnectAttempt, *, by, external_ids: list[str], team=N
                              changes={"provider": channel.provider, "handle": channel.handle,
                                       "team": team.pk if team else None, "timezone": timezone_name})
             else:
-                before = channel.status
+                before = {"status": channel.status, "team": channel.team_id, "timezone": channel.timezone}
                 for k, v in fields.items():
                     setattr(channel, k, v)
                 channel.status = Channel.Status.ACTIVE
                 channel.last_error = ""
                 channel.connected_by = by.user
+                # the team and time zone picked on the chooser apply to a reconnected channel too
+                channel.team, channel.timezone = team, timezone_name
                 _store_credentials(channel, creds)
                 channel.save()
-                record_event(org, "channel.reconnected", obj=channel, changes={"status": [before, channel.status]})
+                after = {"status": channel.status, "team": channel.team_id, "timezone": channel.timezone}
+                record_event(org, "channel.reconnected", obj=channel,
+                             changes={k: [before[k], after[k]] for k in after if before[k] != after[k]})
             created.append(channel)
         attempt.refresh_from_db()
         # Ask the network about each account's server at once (e.g. a Mastodon instance's own
@@ -667,6 +703,40 @@ def refresh_channel_credentials(channel: Channel, *, force: bool = False) -> Cha
     if isinstance(failure, AuthExpired):
         return mark_needs_reauth(channel, reason=failure.message)
     Channel.objects.for_org(org_id).filter(pk=channel.pk).update(last_error=failure.message[:1000])
+    raise failure
+
+
+def renew_channel_credentials(channel: Channel, *, stale: Credentials) -> Credentials:
+    """Renew the channel's session because the network said its access token ran out mid-call.
+
+    Called from inside a provider call (``Credentials.refresher``). The credential row is locked and
+    read again: when another worker renewed it meanwhile, its credentials are returned instead of
+    spending the refresh token a second time (atproto OAuth revokes the whole session when a used
+    refresh token comes back). Only a refused refresh flags the channel for re-authorization.
+    """
+    org_id = channel.organization_id
+    provider = _provider(channel.provider)
+    failure: ProviderError
+    with transaction.atomic():
+        row = ChannelCredential.objects.for_org(org_id).select_for_update().filter(channel=channel).first()
+        if row is None:
+            raise AuthExpired("This channel has no stored credentials any more; reconnect it.")
+        stored = credentials_from_dict(crypto.decrypt_json(row.blob))
+        if stored.access_token != stale.access_token:
+            return stored
+        try:
+            fresh = provider.refresh(stored)
+        except ProviderError as exc:
+            failure = exc
+        else:
+            _store_credentials(channel, fresh)
+            Channel.objects.for_org(org_id).filter(pk=channel.pk).update(token_expires_at=fresh.expires_at,
+                                                                         last_error="")
+            record_event(channel.organization, "channel.credentials_refreshed", obj=channel,
+                         changes={"expires_at": fresh.expires_at, "reason": "expired during a call"})
+            return fresh
+    if isinstance(failure, AuthExpired):
+        mark_needs_reauth(channel, reason=failure.message)
     raise failure
 
 

@@ -122,7 +122,7 @@ def connect(request, org_slug):
             if use_password:
                 attempt = services.connect_with_app_password(
                     org, by=request.membership, provider_key=key, handle=form.cleaned_data["handle"],
-                    app_password=form.cleaned_data["app_password"])
+                    app_password=form.cleaned_data["app_password"], service_url=form.cleaned_data["service_url"])
                 return redirect("channel_connect_choose", org_slug=org.slug, attempt_id=attempt.pk)
             started = services.start_connect(org, by=request.membership, provider_key=key,
                                              instance_url=form.cleaned_data["instance_url"],
@@ -134,6 +134,8 @@ def connect(request, org_slug):
     return render(request, "channels_registry/connect.html", {
         "form": form, "network": network, "kind": kinds.get(network, ""),
         "providers": [(key, cls.name, kinds[key], selectors.provider_is_configured(key)) for key, cls in providers],
+        # only the people who run the server see which settings to change
+        "server_admin": request.user.is_staff or request.user.is_superuser,
     })
 
 
@@ -164,9 +166,13 @@ def connect_choose(request, org_slug, attempt_id):
         return redirect("channel_list", org_slug=org.slug)
     preselect = [attempt.channel.external_id] if attempt.channel_id else (
         [attempt.candidates[0]["external_id"]] if len(attempt.candidates) == 1 else [])
-    initial = {"accounts": preselect, "timezone": attempt.channel.timezone if attempt.channel_id else org.timezone,
-               "team": attempt.channel.team_id if attempt.channel_id else None}
-    form = ChooseAccountsForm(request.POST or None, organization=org, candidates=attempt.candidates, initial=initial)
+    connected = selectors.channels_for_accounts(org, attempt.provider, [c["external_id"] for c in attempt.candidates])
+    # Reconnecting one known channel starts from its own team and time zone (what the person sees is what is saved).
+    known = attempt.channel if attempt.channel_id else (connected.get(preselect[0]) if len(preselect) == 1 else None)
+    initial = {"accounts": preselect, "timezone": known.timezone if known else org.timezone,
+               "team": known.team_id if known else None}
+    form = ChooseAccountsForm(request.POST or None, organization=org, candidates=attempt.candidates, initial=initial,
+                              connected=connected)
     if request.method == "POST" and form.is_valid():
         try:
             channels = services.add_channels(attempt, by=request.membership, external_ids=form.cleaned_data["accounts"],
@@ -180,7 +186,8 @@ def connect_choose(request, org_slug, attempt_id):
                 return redirect("channel_detail", org_slug=org.slug, channel_id=channels[0].pk)
             return redirect("channel_list", org_slug=org.slug)
     return render(request, "channels_registry/connect_choose.html", {
-        "form": form, "attempt": attempt, "network": selectors.provider_names().get(attempt.provider, attempt.provider)})
+        "form": form, "attempt": attempt, "network": selectors.provider_names().get(attempt.provider, attempt.provider),
+        "connected": connected})
 
 
 # --- One channel ---------------------------------------------------------------------------

@@ -81,6 +81,17 @@ class Credentials:
     extra: dict[str, Any] = field(default_factory=dict)
     #: the private JWK the tokens are bound to (DPoP, RFC 9449: atproto OAuth); secret like the tokens
     dpop_key: dict[str, str] | None = None
+    #: how to renew these credentials when the network says the access token expired in the middle
+    #: of a call: takes these (stale) credentials, returns fresh ones it has already stored.
+    #: ``channels_registry.selectors.credentials_for`` sets it (a locked, stored refresh, so a rotating
+    #: refresh token is never spent twice); without it a provider refreshes on its own.
+    refresher: Callable[[Credentials], Credentials] | None = field(default=None, repr=False, compare=False)
+
+    def replace_with(self, fresh: Credentials) -> None:
+        """Take over ``fresh``'s tokens in place, so every holder of this object uses the new session."""
+        self.access_token, self.refresh_token = fresh.access_token, fresh.refresh_token
+        self.expires_at, self.refresh_expires_at = fresh.expires_at, fresh.refresh_expires_at
+        self.scopes, self.extra, self.dpop_key = fresh.scopes, dict(fresh.extra), fresh.dpop_key
 
     def __repr__(self) -> str:  # never show tokens in logs or tracebacks
         return f"Credentials(expires_at={self.expires_at!r}, scopes={self.scopes!r}, extra_keys={sorted(self.extra)!r})"

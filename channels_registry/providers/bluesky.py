@@ -48,7 +48,7 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any, NoReturn
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -93,6 +93,10 @@ OAUTH_SCOPE = "atproto transition:generic"
 AUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing", "AuthRequired",
                "BadJwt", "BadJwtSignature", "InvalidAuthorization"}
 ACCOUNT_ERRORS = {"AccountTakedown", "AccountDeactivated", "AccountSuspended"}
+# Errors meaning "this access token no longer works, but a refresh may" (see _session_ran_out).
+SESSION_ERRORS = {"ExpiredToken", "InvalidToken", "invalid_token"}
+#: renew a little before the token's own ``exp``, so it does not run out on the way
+EXPIRY_MARGIN = timedelta(seconds=60)
 
 
 # --- Graphemes ---------------------------------------------------------------------------------
@@ -319,6 +323,20 @@ def _wants_dpop_nonce(response: httpx.Response) -> bool:
     return isinstance(body, dict) and body.get("error") == "use_dpop_nonce"
 
 
+def normalize_service_url(value: str) -> str:
+    """A PDS address as a person types it (``pds.example.org``) → ``https://pds.example.org``."""
+    value = value.strip().rstrip("/")
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parts.hostname or parts.query or parts.fragment or parts.path not in ("", "/") or not (
+            parts.scheme == "https" or (parts.scheme == "http" and loopback)):
+        raise ProviderError(f"{value!r} is not a server address like https://pds.example.org.", permanent=True,
+                            code="InvalidServiceUrl")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _check_issuer_url(issuer: str) -> None:
     """An atproto authorization server is an https origin (plain http only for loopback test servers)."""
     parts = urlsplit(issuer)
@@ -425,7 +443,9 @@ class BlueskyProvider(Provider):
         "api": "https://bsky.social",  # entryway: createSession / refreshSession
         "video": "https://video.bsky.app",  # video processing service
         "web": "https://bsky.app",  # permalinks
-        "plc": "https://plc.directory",  # did:plc documents (OAuth sign-in)
+        "plc": "https://plc.directory",  # did:plc documents
+        "did_web": "https://{host}/.well-known/did.json",  # did:web documents
+        "handle_well_known": "https://{handle}/.well-known/atproto-did",  # handle → DID over HTTPS
     }
     default_scopes = ()
 
@@ -473,15 +493,7 @@ class BlueskyProvider(Provider):
         if not handle or not client_id or not code_verifier:
             raise ProviderError("Signing in with Bluesky needs a handle, our client id and a PKCE verifier.",
                                 permanent=True)
-        did = self._resolve_identity_handle(handle)
-        did_doc = self._did_document(did)
-        if f"at://{handle}" not in [str(a).lower() for a in did_doc.get("alsoKnownAs") or []]:
-            raise ProviderError(f"The DID document of {did} does not claim the handle {handle}.", permanent=True,
-                                code="HandleMismatch")
-        pds = _pds_from_did_doc(did_doc)
-        if not pds:
-            raise ProviderError(f"The DID document of {did} names no PDS.", permanent=True)
-        pds = pds.rstrip("/")
+        did, pds = self.resolve_identity(handle)
         issuer = self._authorization_server_of(pds)
         meta = self._authorization_server_metadata(issuer)
         key = dpop.new_key()
@@ -543,11 +555,57 @@ class BlueskyProvider(Provider):
         return Credentials(access_token=access, refresh_token=tokens.get("refresh_token"), expires_at=expires_at,
                            scopes=scopes, extra=dict(context), dpop_key=key)
 
-    def _resolve_identity_handle(self, handle: str) -> str:
+    # --- Identity: handle → DID → DID document → PDS (atproto.com/specs/handle, /specs/did) ---------------
+
+    def resolve_identity(self, handle: str) -> tuple[str, str]:
+        """The account's DID and the URL of the PDS that hosts it, from its handle.
+
+        The handle names a DID (the handle's own ``/.well-known/atproto-did``, else
+        ``com.atproto.identity.resolveHandle`` at the entryway, which also follows the handle's DNS
+        record); the DID document (PLC directory for did:plc, the host's ``/.well-known/did.json`` for
+        did:web) must claim the handle back and names the PDS (service ``#atproto_pds``). Accounts on a
+        self-hosted PDS live there, not at the entryway: every session call goes to that PDS.
+        """
+        handle = handle.strip().lstrip("@").lower()
+        did = handle if handle.startswith("did:") else self._handle_to_did(handle)
+        did_doc = self._did_document(did)
+        if not handle.startswith("did:") and f"at://{handle}" not in [
+                str(a).lower() for a in did_doc.get("alsoKnownAs") or []]:
+            raise ProviderError(f"The DID document of {did} does not claim the handle {handle}.", permanent=True,
+                                code="HandleMismatch")
+        pds = _pds_from_did_doc(did_doc)
+        if not pds:
+            raise ProviderError(f"The DID document of {did} names no PDS.", permanent=True, code="NoPds")
+        return did, pds.rstrip("/")
+
+    def _handle_to_did(self, handle: str) -> str:
+        if not _HANDLE_RE.match(handle):
+            raise ProviderError(f"{handle!r} is not a Bluesky handle (it looks like yourname.bsky.social).",
+                                permanent=True, code="InvalidHandle")
+        did = self._did_from_well_known(handle)
+        return did or self._resolve_handle_at_entryway(handle)
+
+    def _did_from_well_known(self, handle: str) -> str | None:
+        """``https://<handle>/.well-known/atproto-did``: the DID as plain text; anything else means "not here"."""
+        template = self.urls.get("handle_well_known")
+        if not template or self.config.extra.get("handle_well_known") is False:
+            return None
+        try:
+            response = self.http.get(template.format(handle=handle), headers={"Accept": "text/plain"})
+        except ProviderError:
+            return None  # no such host, or one we may not call: the entryway is asked instead
+        if response.status_code != 200:
+            return None
+        did = response.text.strip().split("\n", 1)[0].strip()
+        return did if re.fullmatch(r"did:(plc|web):[a-zA-Z0-9.%:_-]+", did) else None
+
+    def _resolve_handle_at_entryway(self, handle: str) -> str:
         """handle → DID with ``com.atproto.identity.resolveHandle`` (no session needed)."""
         response = self.http.get(f"{self.urls['api'].rstrip('/')}/xrpc/com.atproto.identity.resolveHandle",
                                  params={"handle": handle})
         if response.status_code == 400:
+            # HandleNotFound for the entryway's own domains, InvalidRequest "Unable to resolve handle"
+            # for others (packages/pds/src/api/com/atproto/identity/resolveHandle.ts)
             raise ProviderError(f"No Bluesky account has the handle {handle}.", permanent=True,
                                 status=400, code="HandleNotFound")
         did = self._ok(response, write=False).get("did")
@@ -558,9 +616,14 @@ class BlueskyProvider(Provider):
     def _did_document(self, did: str) -> dict[str, Any]:
         if did.startswith("did:plc:"):
             url = f"{self.urls['plc'].rstrip('/')}/{did}"
+        elif did.startswith("did:web:"):
+            url = self.urls["did_web"].format(host=did.removeprefix("did:web:").replace("%3A", ":"))
         else:
-            url = f"https://{did.removeprefix('did:web:').replace('%3A', ':')}/.well-known/did.json"
-        doc = self._ok(self.http.get(url), write=False)
+            raise ProviderError(f"{did} is not a DID Bluesky uses.", permanent=True)
+        response = self.http.get(url)
+        if response.status_code == 404:
+            raise ProviderError(f"No DID document exists for {did}.", permanent=True, status=404, code="DidNotFound")
+        doc = self._ok(response, write=False)
         if doc.get("id") != did:
             raise ProviderError(f"The DID document fetched for {did} is about someone else.", permanent=True)
         return doc
@@ -655,14 +718,25 @@ class BlueskyProvider(Provider):
                                 service_url: str | None = None) -> Account:
         """Open a session with ``com.atproto.server.createSession`` and describe the account.
 
-        ``service_url`` is the entryway or PDS to log in at (default ``https://bsky.social``; a
-        self-hosted PDS for accounts living there). Sessions are rate limited (30 / 5 min, 100–300
-        a day per account): keep the credentials and refresh them rather than logging in again.
+        The session is opened at the PDS that hosts the account: ``service_url`` when the person
+        named it, else the one the handle resolves to (``resolve_identity``). Only an e-mail address,
+        or a handle whose lookup failed for a passing reason, goes to the entryway
+        (``https://bsky.social``), which knows the accounts it hosts. Sessions are rate limited
+        (30 / 5 min, 300 a day per account): keep the credentials and refresh them rather than
+        logging in again.
         """
-        service = (service_url or self.urls["api"]).rstrip("/")
         identifier = handle.strip().lstrip("@")
         if not identifier or not app_password:
             raise AuthExpired("Bluesky did not accept that handle and app password.", permanent=True)
+        if service_url:
+            service = normalize_service_url(service_url)
+        elif "@" in identifier:
+            service = self.urls["api"].rstrip("/")
+        else:
+            try:
+                _did, service = self.resolve_identity(identifier)
+            except TransientError:
+                service = self.urls["api"].rstrip("/")
         response = self.http.post(f"{service}/xrpc/com.atproto.server.createSession",
                                   json={"identifier": identifier, "password": app_password})
         if response.status_code in (400, 401):
@@ -706,6 +780,10 @@ class BlueskyProvider(Provider):
                                                known_pds=credentials.extra.get("pds_url"))
         fresh.extra = {**credentials.extra, **fresh.extra}
         return fresh
+
+    def account_facts(self, credentials: Credentials, account_id: str) -> dict[str, Any]:
+        """Where the account lives, shown on the channel page (the PDS is also in its credentials)."""
+        return {"pds_url": self._pds(credentials)}
 
     def verify_credentials(self, credentials: Credentials, account_id: str) -> Account:
         session = self._xrpc(credentials, "GET", "com.atproto.server.getSession")
@@ -879,8 +957,9 @@ class BlueskyProvider(Provider):
                     continue
                 if value.get("text", "").strip() == request.text.strip() and not value.get("reply"):
                     return self._result(credentials, rec["uri"], rec.get("cid", ""), raw=rec)
+            # The PDS hands out a cursor with every non-empty page (listRecords.ts), so a short page is the end.
             cursor = page.get("cursor")
-            if not cursor or not records or (oldest_seen and oldest_seen < since):
+            if not cursor or len(records) < params["limit"] or (oldest_seen and oldest_seen < since):
                 break
         return None
 
@@ -1216,13 +1295,14 @@ class BlueskyProvider(Provider):
         self._check_text(text)
         did = self._did(credentials, account_id)
         parent_uri = item.external_id
-        cid = item.raw.get("cid")
-        record = item.raw.get("record") if isinstance(item.raw.get("record"), dict) else None
-        if not cid or record is None:
-            view = self._get_posts(credentials, [parent_uri]).get(parent_uri)
-            if view is None:
-                raise ContentRejected("That Bluesky post no longer exists.")
-            cid, record = view.get("cid"), view.get("record") or {}
+        # Always ask: the PDS writes a reply to a deleted post without complaint (it checks the
+        # record's shape, not that its parent exists: packages/pds/src/repo/prepare.ts), and
+        # nobody would ever see that answer.
+        view = self._get_posts(credentials, [parent_uri]).get(parent_uri)
+        if view is None:
+            raise ContentRejected("That Bluesky post no longer exists, so the reply was not sent.",
+                                  code="ParentDeleted")
+        cid, record = view.get("cid"), view.get("record") or {}
         parent = {"uri": parent_uri, "cid": cid}
         root = (record.get("reply") or {}).get("root") or parent
         created = self._post_reply(credentials, did, text, root={"uri": root["uri"], "cid": root["cid"]},
@@ -1360,10 +1440,38 @@ class BlueskyProvider(Provider):
     def _xrpc(self, credentials: Credentials, method: str, nsid: str, *, params: dict[str, Any] | None = None,
               json: Any = None, content: bytes | None = None, headers: dict[str, str] | None = None,
               write: bool = False) -> dict[str, Any]:
-        url = f"{self._pds(credentials)}/xrpc/{nsid}"
-        response = self._authorized(credentials, method, url, params=params, json=json, content=content,
-                                    headers=headers)
+        """Every call made as the account. An access token lives two hours; when it has run out (we
+        know from its ``exp``, or the PDS answers ``ExpiredToken``/``invalid_token``) the session is
+        renewed once and the call sent again: the PDS checks the token before it acts on anything, so
+        the retry cannot write twice. Only a refused refresh means the account must sign in again."""
+        if self._expired(credentials):
+            self._renew(credentials)
+        response = self._authorized(credentials, method, f"{self._pds(credentials)}/xrpc/{nsid}", params=params,
+                                    json=json, content=content, headers=headers)
+        if self._session_ran_out(response) and credentials.refresh_token:
+            self._renew(credentials)
+            response = self._authorized(credentials, method, f"{self._pds(credentials)}/xrpc/{nsid}",
+                                        params=params, json=json, content=content, headers=headers)
         return self._ok(response, write=write)
+
+    @staticmethod
+    def _expired(credentials: Credentials) -> bool:
+        return bool(credentials.refresh_token and credentials.expires_at is not None
+                    and credentials.expires_at <= datetime.now(UTC) + EXPIRY_MARGIN)
+
+    def _session_ran_out(self, response: httpx.Response) -> bool:
+        """The PDS refused the access token itself: 400 ``ExpiredToken``/``InvalidToken`` for a session
+        JWT (packages/pds/src/auth-verifier.ts, verifyBearerJwt), 401 ``invalid_token`` for a DPoP one
+        (the OAuth verifier's error, passed through by the same file)."""
+        if response.status_code not in (400, 401):
+            return False
+        return self._error_body(response).get("error") in SESSION_ERRORS
+
+    def _renew(self, credentials: Credentials) -> None:
+        """Refresh the session in place. With a ``refresher`` (a stored channel) the refresh happens under
+        the channel's lock and is saved; a second worker then gets the already-fresh credentials."""
+        fresh = credentials.refresher(credentials) if credentials.refresher else self.refresh(credentials)
+        credentials.replace_with(fresh)
 
     def _ok(self, response: httpx.Response, *, write: bool) -> dict[str, Any]:
         if 200 <= response.status_code < 300:

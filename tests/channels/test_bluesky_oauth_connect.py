@@ -22,7 +22,7 @@ def fake(settings):
     server = BlueskyFake().start()
     settings.OUTBOUND_ALLOW_LOOPBACK = True
     settings.SOCIALOPS_PROVIDERS = {**settings.SOCIALOPS_PROVIDERS,
-                                    "bluesky": {"urls": {"api": server.url, "plc": server.url, "video": server.url}}}
+                                    "bluesky": {"urls": server.provider_urls()}}
     yield server
     server.stop()
 

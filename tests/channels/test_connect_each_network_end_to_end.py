@@ -128,7 +128,7 @@ def bluesky_fake(_bluesky, settings):
     with _bluesky.lock:
         _bluesky.requests.clear()
         _bluesky.failures.clear()
-    _configure(settings, "bluesky", {"urls": {"api": _bluesky.url, "video": _bluesky.url}, "poll_interval": 0})
+    _configure(settings, "bluesky", {"urls": _bluesky.provider_urls(), "poll_interval": 0})
     return _bluesky
 
 

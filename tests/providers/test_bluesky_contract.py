@@ -55,7 +55,7 @@ def fake():
 
 
 def make_provider(fake: BlueskyFake, http=None, **extra) -> BlueskyProvider:
-    config = ProviderConfig(urls={"api": fake.url, "video": fake.url},
+    config = ProviderConfig(urls=fake.provider_urls(),
                             extra={"poll_interval": 0, "video_poll_timeout": 2, **extra})
     return BlueskyProvider(config, http=http)
 
@@ -123,9 +123,13 @@ def test_bluesky_connects_with_atproto_oauth_or_an_app_password(provider):
 def test_logging_in_with_an_app_password_returns_the_account_with_its_did_and_pds(provider, fake):
     account = provider.login_with_app_password("@" + BRAND_HANDLE, APP_PASSWORD)
 
+    # handle → DID → DID document → its PDS, where the session is opened
+    assert [r.path for r in fake.requests[:3]] == [
+        f"/handle-wellknown/{BRAND_HANDLE}/.well-known/atproto-did",
+        "/xrpc/com.atproto.identity.resolveHandle", f"/{BRAND_DID}"]
     (login,) = xrpc(fake, "com.atproto.server.createSession", "POST")
     assert login.json() == {"identifier": BRAND_HANDLE, "password": APP_PASSWORD}
-    assert login.headers["host"] == fake.url.split("://")[1]  # the entryway
+    assert login.headers["host"] == fake.pds_url.split("://")[1]  # the PDS the DID document names
     assert account.external_id == BRAND_DID
     assert account.handle == BRAND_HANDLE
     assert account.name == "Brand Co"
@@ -134,7 +138,7 @@ def test_logging_in_with_an_app_password_returns_the_account_with_its_did_and_pd
     creds = account.credentials
     assert creds.extra["did"] == BRAND_DID
     assert creds.extra["pds_url"] == fake.pds_url  # from the DID document's #atproto_pds service
-    assert creds.extra["service_url"] == fake.url
+    assert creds.extra["service_url"] == fake.pds_url
     assert creds.scopes == ("com.atproto.appPass",)
     assert account.extra["app_password"] is True
     # expiry read from the JWT's exp claim
@@ -164,20 +168,35 @@ def test_a_throttled_login_raises_rate_limited(provider, fake):
     assert 118 <= info.value.retry_after <= 120
 
 
-def test_refresh_sends_the_refresh_jwt_to_the_entryway_and_returns_new_tokens(provider, fake, creds):
+def test_refresh_sends_the_refresh_jwt_to_the_pds_and_returns_new_tokens(provider, fake, creds):
     fresh = provider.refresh(creds)
 
     (call,) = xrpc(fake, "com.atproto.server.refreshSession", "POST")
     assert call.bearer == creds.refresh_token
-    assert call.headers["host"] == fake.url.split("://")[1]
+    assert call.headers["host"] == fake.pds_url.split("://")[1]  # where the session was opened
     assert fresh.access_token != creds.access_token
     assert fresh.refresh_token != creds.refresh_token
     assert fresh.expires_at is not None
     assert fresh.extra["pds_url"] == fake.pds_url
     assert fresh.extra["did"] == BRAND_DID
-    # the old refresh token was rotated away
-    with pytest.raises(AuthExpired):
+    # The used refresh token still works during the PDS's two-hour grace period and hands out a
+    # token with the same id (rotateRefreshToken), so two workers refreshing at once both go on ...
+    again = provider.refresh(creds)
+    assert claims(again.refresh_token)["jti"] == claims(fresh.refresh_token)["jti"]
+    # ... and past the grace period it is refused: the person must sign in again.
+    fake.refresh_grace = 0
+    with pytest.raises(AuthExpired) as info:
         provider.refresh(creds)
+    assert info.value.code == "ExpiredToken"
+    assert provider.refresh(fresh).access_token  # the rotated token is the one to keep
+
+
+def claims(jwt: str) -> dict:
+    import base64
+    import json
+
+    part = jwt.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
 def test_verify_credentials_asks_the_pds_who_the_session_is(provider, fake, creds):
@@ -189,23 +208,18 @@ def test_verify_credentials_asks_the_pds_who_the_session_is(provider, fake, cred
     assert account.handle == BRAND_HANDLE
 
 
-def test_an_expired_token_raises_auth_expired(provider, fake, creds):
-    fake.expire_access_tokens()
-    with pytest.raises(AuthExpired) as info:
-        provider.verify_credentials(creds, BRAND_DID)
-    assert info.value.code == "ExpiredToken"
-    assert info.value.status == 400
-    with pytest.raises(AuthExpired):
-        provider.publish(creds, BRAND_DID, PublishRequest(text="hello", idempotency_key="k-expired"))
-    assert not fake.posts_of()
-
-
-def test_an_unknown_token_raises_auth_expired(provider, fake, creds):
+def test_a_token_that_does_not_verify_and_a_refused_refresh_raise_auth_expired(provider, fake, creds):
+    # The PDS answers 400 InvalidToken for a token it cannot verify (auth-verifier.ts verifyBearerJwt);
+    # the connector then tries the refresh token once, and only its refusal is final.
     creds.access_token = "not-a-token"
+    creds.refresh_token = "not-a-refresh-token"
     with pytest.raises(AuthExpired) as info:
         provider.fetch_inbox(creds, BRAND_DID)
     assert info.value.code == "InvalidToken"
-    assert info.value.status == 401
+    assert info.value.status == 400
+    (inbox,) = xrpc(fake, "app.bsky.notification.listNotifications")
+    assert inbox.bearer == "not-a-token"
+    assert [r.bearer for r in xrpc(fake, "com.atproto.server.refreshSession")] == ["not-a-refresh-token"]
 
 
 # --- publishing ----------------------------------------------------------------------------------------------
@@ -248,7 +262,8 @@ def test_links_mentions_and_hashtags_get_facets_with_utf8_byte_offsets(provider,
         ("#Launch2025", {"$type": "app.bsky.richtext.facet#tag", "tag": "Launch2025"}),
         ("https://example.org/x", {"$type": "app.bsky.richtext.facet#link", "uri": "https://example.org/x"}),
     ]
-    resolved = sorted(r.q("handle") for r in xrpc(fake, "com.atproto.identity.resolveHandle", "GET"))
+    mentions = [r for r in xrpc(fake, "com.atproto.identity.resolveHandle", "GET") if r.bearer]
+    resolved = sorted(r.q("handle") for r in mentions)
     assert resolved == [OTHER_HANDLE, "nobody.example.org"]  # the unknown one stays plain text
 
 
@@ -547,6 +562,33 @@ def test_find_existing_without_a_key_scans_recent_posts_for_the_text(provider, f
     assert (call.q("repo"), call.q("collection")) == (BRAND_DID, "app.bsky.feed.post")
 
 
+def test_find_existing_stops_at_a_short_page_although_the_pds_always_sends_a_cursor(provider, fake, creds):
+    fake.seed_post(BRAND_DID, "Something else")
+    assert provider.find_existing(creds, BRAND_DID, PublishRequest(text="Never sent"),
+                                  since=datetime.now(UTC) - timedelta(days=30)) is None
+    (call,) = xrpc(fake, "com.atproto.repo.listRecords", "GET")
+    assert call.q("limit") == "100"
+
+
+def test_empty_media_is_refused_before_uploading_since_the_pds_would_store_it(provider, fake, creds):
+    with pytest.raises(ContentRejected, match="empty"):
+        provider.publish(creds, BRAND_DID, PublishRequest(text="Blank", idempotency_key="blank",
+                                                          media=[image(b"")]))
+    assert not xrpc(fake, "com.atproto.repo.uploadBlob") and not fake.posts_of()
+
+
+def test_an_image_the_pds_would_take_but_bluesky_would_not_show_is_fitted_under_one_megabyte(provider, fake, creds):
+    # The PDS validates image blobs against the lexicon only (2,000,000 bytes now, nothing in older
+    # versions): an image of 1.0-2.0 MB would be written; the connector keeps it under 1,000,000.
+    big = png(700, 700, noisy=True)
+    assert 1_000_000 < len(big) <= 2_000_000
+    provider.publish(creds, BRAND_DID, PublishRequest(text="Fits", idempotency_key="fits", media=[image(big)]))
+    (upload,) = xrpc(fake, "com.atproto.repo.uploadBlob", "POST")
+    assert len(upload.body) <= 1_000_000
+    blob = created(fake)[0]["record"]["embed"]["images"][0]["image"]
+    assert blob["size"] == len(upload.body) and blob["mimeType"] == "image/jpeg"
+
+
 def test_delete_post_deletes_the_record(provider, fake, creds):
     published = provider.publish(creds, BRAND_DID, PublishRequest(text="Short-lived", idempotency_key="del"))
     provider.delete_post(creds, BRAND_DID, published.external_id)
@@ -645,13 +687,17 @@ def test_reply_looks_the_post_up_when_the_item_carries_no_cid(provider, fake, cr
     assert created(fake)[-1]["record"]["reply"]["root"] == {"uri": post["uri"], "cid": post["cid"]}
 
 
-def test_a_reply_to_a_vanished_post_is_rejected_with_bluesky_message(provider, fake, creds):
+def test_a_reply_to_a_deleted_post_is_refused_before_anything_is_written(provider, fake, creds):
+    # The PDS itself would write it (it checks the record's shape only), so the connector asks first.
     post = fake.seed_post(BRAND_DID, "Question time")
     comment = fake.add_reply(FAN_DID, post["uri"], "When?")
     item = InboxItem(external_id=comment["uri"], kind="comment", text="When?", author_id=FAN_DID,
-                     raw={"cid": "bafyreistalecid", "record": {"text": "When?"}})
-    with pytest.raises(ContentRejected, match="does not point at a record"):
+                     raw={"cid": comment["cid"], "record": comment["value"]})
+    fake.posts_of(FAN_DID).pop(comment["uri"].rsplit("/", 1)[1])  # the fan deleted it meanwhile
+    with pytest.raises(ContentRejected, match="no longer exists") as info:
         provider.reply(creds, BRAND_DID, item, "Tomorrow")
+    assert info.value.code == "ParentDeleted"
+    assert not created(fake)
 
 
 def test_hiding_a_reply_writes_it_into_the_root_posts_threadgate(provider, fake, creds):

@@ -33,7 +33,7 @@ def fake():
 @pytest.fixture
 def provider(fake, settings):
     settings.OUTBOUND_ALLOW_LOOPBACK = True
-    p = BlueskyProvider(ProviderConfig(urls={"api": fake.url, "plc": fake.url, "video": fake.url}))
+    p = BlueskyProvider(ProviderConfig(urls=fake.provider_urls()))
     yield p
     p.http.close()
 
@@ -72,11 +72,13 @@ def connect(provider: BlueskyProvider):
 def test_the_full_flow_resolves_the_handle_pushes_the_request_with_dpop_and_gets_bound_tokens(provider, fake):
     url, context = start(provider)
 
-    # handle → DID → DID document → PDS → protected-resource metadata → authorization server metadata
-    assert [r.path for r in fake.requests[:4]] == [
+    # handle → DID (the handle's own well-known, then the entryway) → DID document → PDS →
+    # protected-resource metadata → authorization server metadata
+    assert [r.path for r in fake.requests[:5]] == [
+        f"/handle-wellknown/{BRAND_HANDLE}/.well-known/atproto-did",
         "/xrpc/com.atproto.identity.resolveHandle", f"/{BRAND_DID}",
         "/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server"]
-    assert fake.requests[2].headers["host"] == fake.pds_url.split("://")[1]  # asked the PDS
+    assert fake.requests[3].headers["host"] == fake.pds_url.split("://")[1]  # asked the PDS
     # PAR: refused once for want of the server's nonce, then accepted with it
     first, second = fake.requests_to("POST", r"^/oauth/par$")
     assert "nonce" not in claims_of(first.headers["dpop"])[1]
@@ -222,7 +224,8 @@ def test_an_oauth_token_is_never_sent_as_a_bearer_token(provider, fake):
     creds = connect(provider).credentials
     response = httpx.get(f"{fake.pds_url}/xrpc/com.atproto.server.getSession",
                          headers={"Authorization": f"Bearer {creds.access_token}"})
-    assert response.status_code == 401  # the fake refuses it, and the connector never does it
+    # the PDS cannot verify it as a session JWT: 400 InvalidToken; the connector never does it
+    assert response.status_code == 400 and response.json()["error"] == "InvalidToken"
     assert not [r for r in fake.requests if r.headers.get("authorization", "").startswith("Bearer oauth-")][:-1]
 
 
