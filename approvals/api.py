@@ -98,8 +98,21 @@ def _stage_specs(org, stages: list[dict]) -> list[services.StageSpec]:
     return out
 
 
-def _workflow_out(workflow: Workflow) -> dict:
-    return WorkflowOut(workflow, context={"stages": services.stage_specs_of(workflow)}).data
+def _workflow_out(workflow: Workflow, membership) -> dict:
+    """A workflow as ``membership`` may read it: a channel condition on a channel they may not see is
+    left out (and kept when they save: services.update_workflow)."""
+    from channels_registry.selectors import visible_channels
+
+    ids = workflow.channel_ids or []
+    visible = (
+        set(visible_channels(membership).filter(pk__in=ids).values_list("pk", flat=True))
+        if ids
+        else set()
+    )
+    return WorkflowOut(
+        workflow,
+        context={"stages": services.stage_specs_of(workflow), "visible_channel_ids": visible},
+    ).data
 
 
 class WorkflowViewSet(OrgScopedViewSet):
@@ -115,10 +128,10 @@ class WorkflowViewSet(OrgScopedViewSet):
 
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([_workflow_out(w) for w in page])
+        return self.get_paginated_response([_workflow_out(w, self.membership) for w in page])
 
     def retrieve(self, request, pk=None):
-        return Response(_workflow_out(self.get_object()))
+        return Response(_workflow_out(self.get_object(), self.membership))
 
     @extend_schema(request=WorkflowIn, responses={201: WorkflowOut})
     def create(self, request):
@@ -129,7 +142,7 @@ class WorkflowViewSet(OrgScopedViewSet):
         workflow = services.create_workflow(
             self.organization, by=self.membership, name=d.pop("name"), stages=stages, **d
         )
-        return Response(_workflow_out(workflow), status=status.HTTP_201_CREATED)
+        return Response(_workflow_out(workflow, self.membership), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WorkflowIn, responses=WorkflowOut)
     def update(self, request, pk=None):
@@ -141,7 +154,7 @@ class WorkflowViewSet(OrgScopedViewSet):
         workflow = services.update_workflow(
             workflow, by=self.membership, name=d.pop("name"), stages=stages, **d
         )
-        return Response(_workflow_out(workflow))
+        return Response(_workflow_out(workflow, self.membership))
 
     def destroy(self, request, pk=None):
         services.delete_workflow(self.get_object(), by=self.membership)
@@ -200,7 +213,10 @@ class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
         approval = services.submit_for_approval(
             post, by=self.membership, requested_at=at, requested_timezone=zone or "UTC", via="api"
         )
-        return Response(RequestOut(approval).data, status=status.HTTP_201_CREATED)
+        return Response(
+            RequestOut(approval, context={"membership": self.membership}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=DecisionIn, responses=RequestOut)
     @action(detail=True, methods=["post"])
@@ -217,7 +233,10 @@ class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
             expected_version=payload.validated_data.get("post_version"),
         )
         return Response(
-            RequestOut(selectors.requests_of(self.organization).get(pk=approval.pk)).data
+            RequestOut(
+                selectors.requests_of(self.organization).get(pk=approval.pk),
+                context={"membership": self.membership},
+            ).data
         )
 
 

@@ -165,6 +165,15 @@ def get_request_for_member(
     return found
 
 
+def _decidable_by(membership) -> QuerySet:
+    """Posts ``membership`` may decide on: those they may see every channel of (the approvers' rule,
+    ``publishing.selectors.wholly_visible_posts``). An assignment made before they lost a grant
+    stays in the database but is neither shown nor usable."""
+    from publishing.selectors import wholly_visible_posts
+
+    return wholly_visible_posts(membership).order_by().values("pk")
+
+
 def pending_assignment_for(request: ApprovalRequest, membership) -> ApprovalAssignment | None:
     return (
         ApprovalAssignment.objects.for_org(request.organization_id)
@@ -174,19 +183,22 @@ def pending_assignment_for(request: ApprovalRequest, membership) -> ApprovalAssi
             round=request.round,
             stage_index=request.current_stage,
             status=ApprovalAssignment.Status.PENDING,
+            request__post_id__in=_decidable_by(membership),
         )
         .first()
     )
 
 
 def waiting_for(membership) -> QuerySet[ApprovalAssignment]:
-    """The approvals this person must decide now (the "Waiting for me" queue)."""
+    """The approvals this person must decide now (the "Waiting for me" queue): never a post they
+    cannot see every channel of."""
     return (
         ApprovalAssignment.objects.for_org(membership.organization)
         .filter(
             membership=membership,
             status=ApprovalAssignment.Status.PENDING,
             request__status=ApprovalRequest.Status.PENDING,
+            request__post_id__in=_decidable_by(membership),
         )
         .select_related("request", "request__post", "request__submitted_by", "on_behalf_of__user")
         .order_by("due_at", "pk")
@@ -200,9 +212,45 @@ def waiting_count(membership) -> int:
             membership=membership,
             status=ApprovalAssignment.Status.PENDING,
             request__status=ApprovalRequest.Status.PENDING,
+            request__post_id__in=_decidable_by(membership),
         )
         .count()
     )
+
+
+def channel_label(channel) -> str:
+    """How a channel is named in a content snapshot and its diff ("Mastodon @news@example.social")."""
+    from publishing import services as publishing
+
+    return f"{publishing.network_name(channel.provider)} {channel.display_handle or channel.name}".strip()
+
+
+def diff_for(request: ApprovalRequest, membership) -> list[dict]:
+    """The request's diff as ``membership`` may read it: without the entries of channels they may not
+    see. An entry names its channel (``None`` for the post's own fields); entries written before
+    they did are matched by label against the channels hidden from the member."""
+    from channels_registry.models import Channel
+    from channels_registry.selectors import visible_channels
+
+    diff = list(request.diff or [])
+    channel_ids = {e["channel"] for e in diff if e.get("channel")}
+    legacy = any("channel" not in e for e in diff)
+    if not channel_ids and not legacy:
+        return diff
+    hidden = Channel.objects.for_org(request.organization_id).filter(
+        access=Channel.Access.RESTRICTED
+    ).exclude(pk__in=visible_channels(membership).order_by().values("pk"))
+    if not legacy:
+        hidden = hidden.filter(pk__in=channel_ids)
+    hidden = list(hidden)
+    hidden_ids = {c.pk for c in hidden}
+    hidden_labels = {channel_label(c) for c in hidden}
+    return [
+        e
+        for e in diff
+        if e.get("channel") not in hidden_ids
+        and not ("channel" not in e and e.get("field") in hidden_labels)
+    ]
 
 
 def requests_of(organization) -> QuerySet[ApprovalRequest]:
@@ -291,3 +339,128 @@ def get_out_of_office_for_member(membership, ooo_id) -> OutOfOffice:
     if found is None:
         raise Http404("No such absence.")
     return found
+
+
+# --- Routing: who approves when an approver cannot see the post (approvals.routing) ----------------
+
+
+def fallback_admin(organization, *, exclude_user_id: int | None = None):
+    """The admin a stage falls to when neither its approvers nor its backup may see the post: the
+    longest-standing active admin, else owner (both see every channel), never ``exclude_user_id``."""
+    from accounts.capabilities import Role
+    from accounts.models import Membership
+
+    found = list(
+        Membership.objects.for_org(organization)
+        .filter(role__in=[Role.ADMIN, Role.OWNER], is_active=True, user__is_active=True)
+        .exclude(user_id=exclude_user_id)
+        .select_related("user")
+        .order_by("pk")
+    )
+    return next((m for m in found if m.role == Role.ADMIN), found[0] if found else None)
+
+
+def _stage_members(organization, spec) -> list:
+    """The active members a stage's approvers (``services.StageSpec``) name today."""
+    from django.db.models import Q
+
+    from accounts.models import Membership
+
+    person_ids = {a.membership.pk for a in spec.approvers if a.kind == "person" and a.membership}
+    team_ids = {a.team.pk for a in spec.approvers if a.kind == "team" and a.team}
+    roles = {a.role for a in spec.approvers if a.kind == "role" and a.role}
+    q = Q(pk__in=person_ids) | Q(role__in=roles)
+    if team_ids:
+        q |= Q(teams__id__in=team_ids)
+    return list(
+        Membership.objects.for_org(organization)
+        .filter(q, is_active=True, user__is_active=True)
+        .select_related("user")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def routing_warnings(organization, specs, *, channel_ids, networks, viewer) -> list[str]:
+    """The workflow builder's flags: for each stage, who cannot see which restricted channel a post
+    of this workflow could go to, and where the stage falls then (approvals.routing decides, as at
+    submission). Channels ``viewer`` may not see are counted, never named.
+
+    The channels considered: the workflow's channel conditions (when it has some), else every
+    restricted channel of the organization (on the workflow's networks, when it names some).
+    """
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    from accounts.capabilities import Role
+    from channels_registry.models import Channel
+    from channels_registry.selectors import visible_channels
+
+    from .presentation import person_name
+    from .routing import route_stage
+
+    restricted = Channel.objects.for_org(organization).filter(access=Channel.Access.RESTRICTED).exclude(
+        status=Channel.Status.ARCHIVED
+    )
+    if channel_ids:
+        restricted = restricted.filter(pk__in=channel_ids)
+    elif networks:
+        restricted = restricted.filter(provider__in=networks)
+    channels = list(restricted.order_by("provider", "handle", "pk"))
+    if not channels or not specs:
+        return []
+    ids = [c.pk for c in channels]
+    seen: dict[int, set[int]] = {}
+
+    def sees(member, channel) -> bool:
+        if member.role in (Role.OWNER, Role.ADMIN):
+            return True
+        if member.pk not in seen:
+            seen[member.pk] = set(
+                visible_channels(member).filter(pk__in=ids).values_list("pk", flat=True)
+            )
+        return channel.pk in seen[member.pk]
+
+    shown = set(visible_channels(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    admin = fallback_admin(organization)
+    out: list[str] = []
+    for number, spec in enumerate(specs, start=1):
+        members = _stage_members(organization, spec)
+        backup = spec.backup_approver
+        if backup is not None and not (backup.is_active and backup.user.is_active):
+            backup = None
+        stage = {"rule": spec.rule, "quorum": spec.quorum}
+        groups: dict[tuple, list] = {}
+        for channel in channels:
+            routing = route_stage(stage, members, backup, sees=lambda m, c=channel: sees(m, c),
+                                  admin=lambda: admin)
+            if routing.left_out:
+                key = (tuple(m.pk for m in routing.left_out), routing.fell_to,
+                       routing.stand_in.pk if routing.stand_in is not None else None)
+                groups.setdefault(key, [routing, []])[1].append(channel)
+        for routing, on in groups.values():
+            names = [c.name or c.display_handle for c in on if c.pk in shown]
+            hidden = len(on) - len(names)
+            if hidden:
+                names.append(ngettext("%(n)d channel you cannot see", "%(n)d channels you cannot see",
+                                      hidden) % {"n": hidden})
+            people = [person_name(m) for m in routing.left_out]
+            who = ", ".join(people[:5]) + (
+                " " + _("and %(n)d more") % {"n": len(people) - 5} if len(people) > 5 else "")
+            parts = {"stage": spec.name or number, "who": who, "channels": ", ".join(names),
+                     "stand_in": person_name(routing.stand_in) if routing.stand_in is not None else ""}
+            if routing.fell_to == "backup":
+                text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there this stage "
+                         "would fall to its backup, %(stand_in)s.")
+            elif routing.fell_to == "admin":
+                text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there this stage "
+                         "would fall to an admin, %(stand_in)s (its backup cannot see them either, or it has "
+                         "none).")
+            elif routing.fell_to == "nobody":
+                text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s, and no backup or admin can stand "
+                         "in: posts going there could not be submitted.")
+            else:
+                text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there the "
+                         "other approvers of this stage decide without them.")
+            out.append(text % parts)
+    return out

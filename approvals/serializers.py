@@ -55,7 +55,10 @@ class WorkflowIn(serializers.Serializer):
 
 
 class WorkflowOut(serializers.ModelSerializer):
+    """``channel_ids`` lists only the channels in ``context["visible_channel_ids"]`` (the caller's)."""
+
     stages = serializers.SerializerMethodField()
+    channel_ids = serializers.SerializerMethodField()
 
     class Meta:
         model = Workflow
@@ -78,6 +81,10 @@ class WorkflowOut(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def get_channel_ids(self, obj) -> list[int]:
+        visible = self.context.get("visible_channel_ids", set())
+        return [i for i in obj.channel_ids or [] if i in visible]
 
     def get_stages(self, obj) -> list[dict]:
         return [
@@ -118,9 +125,12 @@ class DecisionIn(serializers.Serializer):
 
 
 class RequestOut(serializers.ModelSerializer):
+    """``diff`` holds only the channels the caller may see (``context["membership"]``)."""
+
     submitted_by = serializers.EmailField(source="submitted_by.email", read_only=True, default=None)
     workflow_name = serializers.CharField(source="snapshot.name", read_only=True, default="")
     stage_count = serializers.SerializerMethodField()
+    diff = serializers.SerializerMethodField()
 
     class Meta:
         model = ApprovalRequest
@@ -145,6 +155,15 @@ class RequestOut(serializers.ModelSerializer):
 
     def get_stage_count(self, obj) -> int:
         return len(obj.stages)
+
+    def get_diff(self, obj) -> list[dict]:
+        from .selectors import diff_for
+
+        membership = self.context.get("membership")
+        if membership is None:
+            view = self.context.get("view")
+            membership = getattr(view, "membership", None)
+        return diff_for(obj, membership) if membership is not None else []
 
 
 class CommentIn(serializers.Serializer):

@@ -293,11 +293,34 @@ def _check_ids(org, workflow: Workflow) -> None:
             )
 
 
+def _channel_conditions(by, workflow: Workflow, fields: dict) -> dict:
+    """``fields`` with the channel conditions ``by`` may set. A channel ``by`` may not see was never
+    offered to them: one already among the conditions stays; naming a new one is refused as if it did
+    not exist (its id tells nothing)."""
+    if "channel_ids" not in fields:
+        return fields
+    from channels_registry.selectors import visible_channels
+
+    try:
+        wanted = {int(v) for v in (fields["channel_ids"] or [])}
+    except (TypeError, ValueError):
+        return fields  # _apply_fields says what is wrong
+    current = set(workflow.channel_ids or [])
+    visible = set(
+        visible_channels(by).filter(pk__in=wanted | current).values_list("pk", flat=True)
+    )
+    if wanted - visible - current:
+        raise ValidationFailed(
+            _("That choice was not found."), fields={"channel_ids": [_("Choose valid options.")]}
+        )
+    return {**fields, "channel_ids": sorted(wanted | (current - visible))}
+
+
 @transaction.atomic
 def create_workflow(org, *, by, name: str, stages: list[StageSpec], **fields) -> Workflow:
     _require(by, Capability.MANAGE_WORKFLOWS)
     workflow = Workflow(organization=org)
-    _apply_fields(org, workflow, name, fields)
+    _apply_fields(org, workflow, name, _channel_conditions(by, workflow, fields))
     stages = _clean_stages(org, stages)
     workflow.save()
     _write_stages(workflow, stages)
@@ -318,7 +341,7 @@ def update_workflow(
     _require(by, Capability.MANAGE_WORKFLOWS, workflow)
     org = workflow.organization
     workflow = Workflow.objects.for_org(org).select_for_update().get(pk=workflow.pk)
-    _apply_fields(org, workflow, name, fields)
+    _apply_fields(org, workflow, name, _channel_conditions(by, workflow, fields))
     workflow.save()
     if stages is not None:
         _write_stages(workflow, _clean_stages(org, stages))
@@ -405,8 +428,11 @@ def content_of(post: Post) -> dict:
 
     variants = {}
     for v in variants_of(post):
-        label = f"{publishing.network_name(v.channel.provider)} {v.channel.display_handle or v.channel.name}".strip()
-        variants[label] = {"text": publishing.variant_publish_text(v, post), "format": v.format}
+        variants[selectors.channel_label(v.channel)] = {
+            "text": publishing.variant_publish_text(v, post),
+            "format": v.format,
+            "channel": v.channel_id,  # who may read this entry (selectors.diff_for)
+        }
     return {
         "title": post.title,
         "text": post.text,
@@ -454,24 +480,25 @@ def content_diff(before: dict, after: dict) -> list[dict]:
         if old != new:
             if key == "media":
                 old, new = "\n".join(old), "\n".join(new)
-            out.append({"field": str(label), "segments": _word_diff(old, new)})
+            out.append({"field": str(label), "channel": None, "segments": _word_diff(old, new)})
     old_v, new_v = before.get("variants", {}), after.get("variants", {})
     for name in sorted(set(old_v) | set(new_v)):
         o, n = old_v.get(name), new_v.get(name)
         if o == n:
             continue
+        entry = {"field": name, "channel": (n or o).get("channel")}  # the channel: who may read it
         if o is None:
-            out.append({"field": name, "segments": [["added", _("channel added")]]})
+            out.append({**entry, "segments": [["added", _("channel added")]]})
         elif n is None:
-            out.append({"field": name, "segments": [["removed", _("channel removed")]]})
+            out.append({**entry, "segments": [["removed", _("channel removed")]]})
         elif o.get("text") != n.get("text") and o.get("text") != before.get("text"):
             out.append(
-                {"field": name, "segments": _word_diff(o.get("text", ""), n.get("text", ""))}
+                {**entry, "segments": _word_diff(o.get("text", ""), n.get("text", ""))}
             )
         elif o.get("format") != n.get("format"):
             out.append(
                 {
-                    "field": name,
+                    **entry,
                     "segments": [["removed", o.get("format", "")], ["added", n.get("format", "")]],
                 }
             )
@@ -517,11 +544,60 @@ def _backup_of(org, stage: dict) -> Membership | None:
     )
 
 
-def _with_delegation(member: Membership, now: datetime) -> tuple[Membership, Membership | None]:
+def _with_delegation(
+    member: Membership, now: datetime, *, post: Post | None = None
+) -> tuple[Membership, Membership | None]:
+    """``member``, or their delegate while they are away (not a delegate who cannot see all of ``post``)."""
     away = selectors.active_out_of_office(member, at=now)
     if away is not None and away.delegate.is_active and away.delegate.user.is_active:
-        return away.delegate, member
+        if post is None or _sees_all_of(away.delegate, post):
+            return away.delegate, member
     return member, None
+
+
+def _sees_all_of(member: Membership, post: Post) -> bool:
+    """The approvers' rule: they must see every channel of the post (approvals.routing)."""
+    from publishing.selectors import sees_all_of
+
+    return sees_all_of(member, post)
+
+
+def _assignees(
+    request: ApprovalRequest, stage: dict, members: list[Membership]
+) -> list[Membership]:
+    """The assignee-selection step of a stage: of its approvers (``members``), those who may see every
+    channel of the post; when they cannot meet the stage's rule, its backup or an admin stands in
+    (approvals.routing). Who was left out, and why, goes to the audit log."""
+    from publishing.selectors import members_who_see_all_of
+
+    from .routing import route_stage
+
+    org, post = request.organization, request.post
+    backup = _backup_of(org, stage)
+    if backup is not None and backup.user_id == request.submitted_by_id:
+        backup = None
+    seeing = members_who_see_all_of(post, list(members) + ([backup] if backup is not None else []))
+    routing = route_stage(
+        stage,
+        members,
+        backup,
+        sees=lambda m: m.pk in seeing,
+        admin=lambda: selectors.fallback_admin(org, exclude_user_id=request.submitted_by_id),
+    )
+    if routing.left_out:
+        record_event(
+            org,
+            "approval.approvers_left_out",
+            obj=request,
+            changes={
+                "stage": stage.get("name", ""),
+                "reason": "cannot see every channel of the post",
+                "left_out": [m.pk for m in routing.left_out],
+                "fell_to": routing.fell_to,
+                "stand_in": routing.stand_in.pk if routing.stand_in is not None else None,
+            },
+        )
+    return routing.assignees
 
 
 def _hash(nonce: str) -> str:
@@ -619,12 +695,9 @@ def _start_stage(request: ApprovalRequest, *, actor=None) -> list[ApprovalAssign
     now = timezone.now()
     request.stage_started_at = now
     request.save(update_fields=["stage_started_at"])
-    members = _members_for_stage(org, stage, exclude_user_id=request.submitted_by_id)
-    if not members:
-        backup = _backup_of(org, stage)
-        members = (
-            [backup] if backup is not None and backup.user_id != request.submitted_by_id else []
-        )
+    members = _assignees(
+        request, stage, _members_for_stage(org, stage, exclude_user_id=request.submitted_by_id)
+    )
     if not members:
         raise ValidationFailed(
             _(
@@ -638,7 +711,7 @@ def _start_stage(request: ApprovalRequest, *, actor=None) -> list[ApprovalAssign
     created: list[ApprovalAssignment] = []
     seen: set[int] = set()
     for member in members:
-        who, on_behalf = _with_delegation(member, now)
+        who, on_behalf = _with_delegation(member, now, post=request.post)
         if who.pk in seen or who.user_id == request.submitted_by_id and on_behalf is not None:
             continue
         seen.add(who.pk)
@@ -719,7 +792,7 @@ def submit_for_approval(
                 _("The requested time is in the past: choose a time in the future."),
                 fields={"requested_at": [_("Choose a time in the future.")]},
             )
-    publishing.ensure_publishable(post)
+    publishing.ensure_publishable(post, by=by)
     snapshot = snapshot_of(workflow)
     # An older approval of this post no longer counts once it is submitted again.
     ApprovalRequest.objects.for_org(org).filter(post=post, status=R.APPROVED).update(
@@ -942,6 +1015,13 @@ def decide(
         # Every path that assigns approvers skips the submitter; this is the last line, whatever
         # delegation or escalation did.
         raise NotAllowed(_("You submitted this post: someone else must decide on it."))
+    if not _sees_all_of(by, post):
+        # Likewise for someone who cannot see every channel of the post (a grant revoked since
+        # they were assigned): they would approve variants they cannot read.
+        raise NotAllowed(
+            _("You cannot see every channel of this post: someone who can must decide on it."),
+            code="cannot_see_post",
+        )
     if expected_version is not None and expected_version != request.post_version:
         raise Conflict(
             _("The post has changed since you opened it (you saw version %(seen)s; it is now version %(now)s). "
@@ -1080,6 +1160,8 @@ REFUSALS = {
     "expired": 410,
     "stale": 409,
     "decided": 409,
+    # the approver can no longer see every channel of the post: as if the link were someone else's
+    "cannot_see": 404,
 }
 
 
@@ -1121,6 +1203,8 @@ def check_link(token: str, *, user) -> LinkCheck:
     authenticated = getattr(user, "is_authenticated", False)
     if authenticated and user.pk != member.user_id:
         return LinkCheck(link=link, refusal="other_person")
+    if not _sees_all_of(member, link.request.post):
+        return LinkCheck(link=link, refusal="cannot_see")
     if link.used_at is not None:
         return LinkCheck(link=link, refusal="used")
     if link.expires_at <= timezone.now():
@@ -1525,6 +1609,8 @@ def _reassign(
     request = assignment.request
     if to.user_id == request.submitted_by_id:
         return  # the author never approves their own post: the assignment stays with its approver
+    if not _sees_all_of(to, request.post):
+        return  # nor does a delegate who cannot see every channel of it: it stays, too
     exists = (
         ApprovalAssignment.objects.for_org(assignment.organization_id)
         .filter(
@@ -1680,6 +1766,10 @@ def remind_assignment(assignment_id: int, *, now: datetime | None = None) -> boo
     assignment = _load_assignment(assignment_id)
     if assignment is None:
         return False
+    if not _sees_all_of(assignment.membership, assignment.request.post):
+        # They lost access to a channel of the post since: no e-mail shows it to them (the SLA
+        # sweep escalates the stage to its backup, or an admin).
+        return False
     claimed = (
         ApprovalAssignment.objects.for_org(assignment.organization_id)
         .filter(
@@ -1742,6 +1832,13 @@ def escalate_assignment(assignment_id: int, *, now: datetime | None = None) -> b
     stage = request.stage or {}
     backup = _backup_of(request.organization, stage)
     org = request.organization
+    if (
+        backup is not None
+        and backup.user_id != request.submitted_by_id
+        and not _sees_all_of(backup, request.post)
+    ):
+        # A backup who cannot see every channel of the post: the stage falls to an admin.
+        backup = selectors.fallback_admin(org, exclude_user_id=request.submitted_by_id)
     if backup is None or backup.user_id == request.submitted_by_id:
         record_event(
             org,
@@ -1760,7 +1857,7 @@ def escalate_assignment(assignment_id: int, *, now: datetime | None = None) -> b
             dedupe_key=f"overdue:{request.pk}:{request.round}:{assignment.stage_index}",
         )
         return True
-    who, on_behalf = _with_delegation(backup, now)
+    who, on_behalf = _with_delegation(backup, now, post=request.post)
     existing = (
         ApprovalAssignment.objects.for_org(org)
         .filter(

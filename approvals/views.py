@@ -47,11 +47,12 @@ def _require(request, capability: str, obj=None) -> None:
 # --- What approvers see ------------------------------------------------------------------------------
 
 
-def post_previews(post) -> list[dict]:
-    """The post as it will look on each network: the composer's preview partial, fed from the saved post."""
+def post_previews(post, membership) -> list[dict]:
+    """The post as it will look on each network: the composer's preview partial, fed from the saved post.
+    Only the channels ``membership`` may see (a restricted channel without a grant stays hidden)."""
     items = list(post_selectors.media_of(post))
     out = []
-    for variant in post_selectors.variants_of(post):
+    for variant in post_selectors.variants_of(post, membership):
         preview = publishing.variant_preview(variant, post, items, with_errors=False)
         if preview is not None:
             out.append(preview)
@@ -79,12 +80,15 @@ def _schedule_of(post, request_obj: ApprovalRequest | None) -> dict | None:
     }
 
 
-def _review_context(request_obj: ApprovalRequest) -> dict:
+def _review_context(request_obj: ApprovalRequest, membership) -> dict:
+    """What the request page and the link page show ``membership``: previews and the diff of the
+    channels they may see only."""
     post = request_obj.post
     return {
         "approval": request_obj,
         "post": post,
-        "previews": post_previews(post),
+        "previews": post_previews(post, membership),
+        "diff": selectors.diff_for(request_obj, membership),
         "schedule": _schedule_of(post, request_obj),
         "decisions": list(selectors.decisions_of_post(post)),
         "comments": list(selectors.comments_of(post)),
@@ -140,7 +144,7 @@ def _mentions_url(org_slug: str, post_id: int) -> str:
 
 
 def _request_page(request, org_slug, approval, *, form=None, error: str = "", status: int = 200):
-    ctx = _review_context(approval)
+    ctx = _review_context(approval, request.membership)
     mine = (
         selectors.pending_assignment_for(approval, request.membership)
         if approval.status == "pending"
@@ -224,7 +228,9 @@ def _requested_at(form) -> tuple[datetime | None, str]:
 @require_http_methods(["GET", "POST"])
 def submit(request, org_slug, post_id):
     post = post_selectors.get_post_for_member(request.membership, post_id, need=Capability.COMPOSE)
-    variants = list(post_selectors.variants_of(post))
+    variants = list(
+        post_selectors.variants_of(post, request.membership)
+    )  # the channels they may see
     zones = {v.channel.timezone for v in variants if v.channel.timezone}
     initial = {
         # like the composer: the channel's zone when there is one, else the person's own
@@ -346,15 +352,47 @@ def _applies_to(workflow, names: dict) -> list[str]:
     return parts
 
 
+def _channel_names(membership) -> dict:
+    """Channel names for conditions: the member's visible channels by name, the others unnamed."""
+    from collections import defaultdict
+
+    from channels_registry.selectors import visible_channels
+
+    names = defaultdict(lambda: _("a channel you cannot see"))
+    names.update({c.pk: c.name or c.handle for c in visible_channels(membership)})
+    return names
+
+
+def _routing_warnings(request, form, workflow=None) -> list[str]:
+    """The builder's flags (selectors.routing_warnings) for what is on the form, or else what is saved."""
+    saved = set(workflow.channel_ids or []) if workflow is not None else set()
+    if form.is_bound and form.is_valid():
+        specs, fields = form.stage_specs(), form.workflow_fields()
+        offered = {int(k) for k, _label in form.fields["channel_ids"].choices}
+        # the saved conditions the form cannot show (channels this member may not see) stay
+        channel_ids, networks = set(fields["channel_ids"]) | (saved - offered), fields["networks"]
+    elif workflow is not None:
+        specs, channel_ids, networks = services.stage_specs_of(workflow), saved, workflow.networks
+    else:
+        return []
+    return selectors.routing_warnings(
+        request.organization,
+        specs,
+        channel_ids=sorted(channel_ids),
+        networks=networks,
+        viewer=request.membership,
+    )
+
+
 def workflow_list(request, org_slug):
-    from channels_registry.selectors import channels_of, provider_names
+    from channels_registry.selectors import provider_names
 
     _require(request, Capability.MANAGE_WORKFLOWS)
     org = request.organization
     workflows = list(selectors.workflows_with_stages(org))
     names = {
         "teams": {t.pk: t.name for t in teams_of(org)},
-        "channels": {c.pk: c.name or c.handle for c in channels_of(org)},
+        "channels": _channel_names(request.membership),
         "networks": provider_names(),
         "campaigns": {c.pk: c.name for c in post_selectors.campaigns_of(org)},
     }
@@ -394,7 +432,12 @@ def workflow_create(request, org_slug):
     return render(
         request,
         "approvals/workflow_form.html",
-        {"form": form, "workflow": None, "max_stages": MAX_STAGES},
+        {
+            "form": form,
+            "workflow": None,
+            "max_stages": MAX_STAGES,
+            "routing_warnings": _routing_warnings(request, form),
+        },
     )
 
 
@@ -424,7 +467,12 @@ def workflow_edit(request, org_slug, workflow_id):
     return render(
         request,
         "approvals/workflow_form.html",
-        {"form": form, "workflow": workflow, "max_stages": MAX_STAGES},
+        {
+            "form": form,
+            "workflow": workflow,
+            "max_stages": MAX_STAGES,
+            "routing_warnings": _routing_warnings(request, form, workflow),
+        },
     )
 
 
@@ -626,7 +674,7 @@ def approval_link(request, link_token):
     else:
         services.record_link_opened(check, user=request.user)
     with timezone.override(_link_zone(link)):
-        ctx = _review_context(approval)
+        ctx = _review_context(approval, link.membership)
         ctx.update(
             {
                 "form": form,

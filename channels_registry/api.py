@@ -101,12 +101,14 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
 
 
 class ChannelGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Channel groups; each lists only the channels the member may see (a restricted one stays hidden)."""
+
     model = ChannelGroup
     serializer_class = ChannelGroupOut
     write_capability = Capability.MANAGE_CHANNELS
 
     def scoped_queryset(self, organization):
-        return selectors.groups_of(organization)
+        return selectors.groups_of(organization, membership=self.membership)
 
     @extend_schema(request=ChannelGroupIn, responses={201: ChannelGroupOut})
     def create(self, request):
@@ -121,14 +123,15 @@ class ChannelGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
     @extend_schema(request=ChannelGroupIn, responses=ChannelGroupOut)
     def partial_update(self, request, pk=None):
         group = self.get_object()
+        # The channels the member sees; those they may not see stay in the group (the service keeps them).
         current = {"name": group.name, "description": group.description,
-                   "channels": list(group.channels.values_list("pk", flat=True))}
+                   "channels": [c.pk for c in group.channels.all()]}
         payload = ChannelGroupIn(data={**current, **request.data})
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
         group = services.update_channel_group(group, by=self.membership, name=d["name"], description=d["description"],
                                               channels=_channels_or_error(self.membership, d["channels"]))
-        return Response(ChannelGroupOut(group).data)
+        return Response(ChannelGroupOut(self.get_object()).data)
 
     def destroy(self, request, pk=None):
         services.delete_channel_group(self.get_object(), by=self.membership)
@@ -136,7 +139,10 @@ class ChannelGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
 
 
 class ChannelGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
-    """Per-channel grants. ``?channel=<id>`` narrows the list to one channel."""
+    """Per-channel grants. ``?channel=<id>`` narrows the list to one channel.
+
+    Only grants on channels the member may see: a grant on a restricted channel is a 404 (read,
+    revoke) to a manager without access to that channel, as the channel itself is."""
 
     model = ChannelGrant
     serializer_class = ChannelGrantOut
@@ -144,7 +150,9 @@ class ChannelGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
     write_capability = Capability.MANAGE_CHANNELS
 
     def scoped_queryset(self, organization):
-        qs = ChannelGrant.objects.for_org(organization).select_related("channel").order_by("channel_id", "pk")
+        visible = selectors.visible_channels(self.membership).order_by().values("pk")
+        qs = ChannelGrant.objects.for_org(organization).select_related("channel").filter(
+            channel_id__in=visible).order_by("channel_id", "pk")
         channel_id = self.request.query_params.get("channel")
         if channel_id:
             qs = qs.filter(channel_id=channel_id) if channel_id.isdigit() else qs.none()

@@ -122,7 +122,11 @@ class ChannelGroupForm(ServiceFormMixin, forms.Form):
     channels = forms.ModelMultipleChoiceField(label=_("Channels"), queryset=None, required=False,
                                               widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, membership, **kwargs):
+        from .selectors import visible_channels
+
         super().__init__(*args, **kwargs)
-        self.fields["channels"].queryset = Channel.objects.for_org(organization).exclude(
+        # Only channels this member may see: a restricted one is neither offered nor shown as chosen
+        # (services.update_channel_group keeps it in the group).
+        self.fields["channels"].queryset = visible_channels(membership).exclude(
             status=Channel.Status.ARCHIVED).order_by("provider", "handle")

@@ -7,7 +7,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.capabilities import Capability, Role, can
@@ -76,12 +76,21 @@ def get_channel_for_member(membership, channel_id, *, need: str = Capability.VIE
     return channel
 
 
-def groups_of(organization) -> QuerySet[ChannelGroup]:
-    return ChannelGroup.objects.for_org(organization).prefetch_related("channels")
+def groups_of(organization, *, membership=None) -> QuerySet[ChannelGroup]:
+    """The organization's groups with their channels; with ``membership``, ``group.channels.all()``
+    holds only the channels that member may see (:func:`visible_channels`)."""
+    channels = Channel.objects.for_org(organization) if membership is None else visible_channels(membership)
+    return ChannelGroup.objects.for_org(organization).prefetch_related(
+        Prefetch("channels", queryset=channels.order_by("provider", "handle", "pk")))
 
 
-def get_group(organization, group_id) -> ChannelGroup:
-    group = ChannelGroup.objects.for_org(organization).filter(pk=group_id).first()
+def get_group(organization, group_id, *, membership=None) -> ChannelGroup:
+    """One group (a 404 when missing); with ``membership``, its channels as that member sees them."""
+    try:
+        group_id = int(group_id)
+    except (TypeError, ValueError):
+        raise Http404("No such group.") from None
+    group = groups_of(organization, membership=membership).filter(pk=group_id).first()
     if group is None:
         raise Http404("No such group.")
     return group

@@ -571,11 +571,28 @@ def _check_group(org, name: str, channels: list[Channel], exclude: ChannelGroup 
     return name
 
 
+def _channels_hidden_from(by, channels) -> set[int]:
+    """Ids of ``channels`` that ``by`` may not see (restricted ones without a grant)."""
+    from .selectors import visible_channels
+
+    ids = {c.pk for c in channels}
+    if not ids:
+        return set()
+    return ids - set(visible_channels(by).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _refuse_hidden(by, channels) -> None:
+    """A channel ``by`` may not see is refused like one that does not exist."""
+    if _channels_hidden_from(by, channels):
+        raise ValidationFailed(_("Choose valid channels."), fields={"channels": [_("Choose valid channels.")]})
+
+
 @transaction.atomic
 def create_channel_group(org, *, by, name: str, description: str = "", channels: list[Channel] = ()) -> ChannelGroup:
     _require(by, Capability.MANAGE_CHANNELS)
     channels = list(channels)
     name = _check_group(org, name, channels)
+    _refuse_hidden(by, channels)
     group = ChannelGroup.objects.create(organization=org, name=name, description=description or "")
     group.channels.set(channels)
     record_event(org, "channel_group.created", obj=group, changes={"name": name, "channels": sorted(c.pk for c in channels)})
@@ -585,12 +602,17 @@ def create_channel_group(org, *, by, name: str, description: str = "", channels:
 @transaction.atomic
 def update_channel_group(group: ChannelGroup, *, by, name: str, description: str = "",
                          channels: list[Channel] = ()) -> ChannelGroup:
+    """Rename, describe and set the channels of ``group``. The group's channels that ``by`` may not see
+    were never shown to them, so their absence from ``channels`` means nothing: they stay."""
     org = group.organization
     _require(by, Capability.MANAGE_CHANNELS, group)
     channels = list(channels)
     name = _check_group(org, name, channels, exclude=group)
-    before = {"name": group.name, "description": group.description,
-              "channels": sorted(group.channels.values_list("pk", flat=True))}
+    _refuse_hidden(by, channels)
+    current = list(group.channels.all())
+    hidden = _channels_hidden_from(by, current)
+    channels = list({c.pk: c for c in channels + [c for c in current if c.pk in hidden]}.values())
+    before = {"name": group.name, "description": group.description, "channels": sorted(c.pk for c in current)}
     group.name, group.description = name, description or ""
     group.save(update_fields=["name", "description"])
     group.channels.set(channels)

@@ -313,7 +313,7 @@ def grant_revoke(request, org_slug, channel_id, grant_id):
 def group_list(request, org_slug):
     _require(request, Capability.VIEW)
     org = request.organization
-    form = ChannelGroupForm(request.POST or None, organization=org)
+    form = ChannelGroupForm(request.POST or None, organization=org, membership=request.membership)
     if request.method == "POST":
         _require(request, Capability.MANAGE_CHANNELS)
         if form.is_valid():
@@ -324,16 +324,17 @@ def group_list(request, org_slug):
             else:
                 messages.success(request, _("Group “%(name)s” created.") % {"name": group.name})
                 return redirect("channel_group_list", org_slug=org.slug)
-    return render(request, "channels_registry/group_list.html", {"form": form, "groups": selectors.groups_of(org)})
+    return render(request, "channels_registry/group_list.html",
+                  {"form": form, "groups": selectors.groups_of(org, membership=request.membership)})
 
 
 @require_http_methods(["GET", "POST"])
 def group_detail(request, org_slug, group_id):
     org = request.organization
-    group = selectors.get_group(org, group_id)
+    group = selectors.get_group(org, group_id, membership=request.membership)  # only the channels they may see
     _require(request, Capability.VIEW, group)
     initial = {"name": group.name, "description": group.description, "channels": list(group.channels.all())}
-    form = ChannelGroupForm(request.POST or None, organization=org, initial=initial)
+    form = ChannelGroupForm(request.POST or None, organization=org, membership=request.membership, initial=initial)
     if request.method == "POST":
         _require(request, Capability.MANAGE_CHANNELS, group)
         if form.is_valid():

@@ -168,7 +168,9 @@ class VariantSchedulingViewSet(OrgScopedViewSet):
 
 
 class PublishingFreezeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
-    """Publishing freezes (organization, team subtree or one channel). ``?active=1`` lists unlifted ones."""
+    """Publishing freezes (organization, team subtree or one channel). ``?active=1`` lists unlifted ones.
+
+    A freeze of a channel the member may not see (a restricted one without a grant) does not exist for them."""
 
     model = PublishingFreeze
     serializer_class = FreezeOut
@@ -176,7 +178,11 @@ class PublishingFreezeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     write_capability = Capability.PUBLISH  # the service asks for governance (or the channel's admin)
 
     def scoped_queryset(self, organization):
-        qs = PublishingFreeze.objects.for_org(organization).select_related("created_by", "lifted_by")
+        from .selectors import visible_freezes
+
+        # A freeze of a restricted channel is a 404 to whoever may not see the channel (list, detail, lift).
+        qs = visible_freezes(self.membership, PublishingFreeze.objects.for_org(organization).select_related(
+            "created_by", "lifted_by"))
         if self.request.query_params.get("active") in ("1", "true"):
             qs = qs.filter(lifted_at__isnull=True)
         return qs

@@ -62,10 +62,15 @@ def visible_posts(membership, qs: QuerySet[Post] | None = None) -> QuerySet[Post
     org = membership.organization
     any_variant = PostVariant.objects.for_org(org).filter(post=OuterRef("pk"))
     seen_variant = visible_variants(membership, PostVariant.objects.for_org(org).filter(post=OuterRef("pk")))
+    return qs.filter(Exists(seen_variant) | (~Exists(any_variant) & _channel_less_visible(membership)))
+
+
+def _channel_less_visible(membership) -> Q:
+    """Which posts without variants ``membership`` sees (the rule of :func:`visible_posts`)."""
     without_channels = Q(author_id=membership.user_id)
     if role_grants(membership.role, Capability.COMPOSE):
         without_channels |= Q(team__isnull=True) | Q(team_id__in=_composable_team_ids(membership))
-    return qs.filter(Exists(seen_variant) | (~Exists(any_variant) & without_channels))
+    return without_channels
 
 
 def members_who_see(post: Post, memberships, *, enough: int | None = None) -> set[int]:
@@ -91,6 +96,58 @@ def members_who_see(post: Post, memberships, *, enough: int | None = None) -> se
         if visible_posts(m).filter(pk=post.pk).exists():
             out.add(m.pk)
     return out
+
+
+def wholly_visible_posts(membership, qs: QuerySet[Post] | None = None) -> QuerySet[Post]:
+    """The posts ``membership`` may see every channel of (:func:`visible_variants` for each variant).
+
+    The rule for approvers: whoever approves a post approves every variant of it, so they must be
+    able to see all its channels. Approval routing, the "Waiting for me" queue, approval links and
+    decisions go through it. ``qs`` narrows an existing queryset of the organization's posts.
+    """
+    from channels_registry.selectors import visible_channels
+
+    if qs is None:
+        qs = Post.objects.for_org(membership.organization)
+    if membership.role in (Role.OWNER, Role.ADMIN):
+        return qs
+    variants = PostVariant.objects.for_org(membership.organization).filter(post=OuterRef("pk"))
+    unseen = variants.exclude(channel_id__in=visible_channels(membership).order_by().values("pk"))
+    # no variant it cannot see, and at least one (else the channel-less rule of visible_posts)
+    return qs.filter(~Exists(unseen) & (Exists(variants) | _channel_less_visible(membership)))
+
+
+def members_who_see_all_of(post: Post, memberships) -> set[int]:
+    """Ids of ``memberships`` that may see every channel of ``post`` (:func:`wholly_visible_posts`),
+    without a query per member in the common case: owners and admins see every channel, and a post
+    whose channels are all open to the organization is seen whole by everyone who sees it."""
+    from channels_registry.models import Channel
+
+    members = list(memberships)
+    out = {m.pk for m in members if m.role in (Role.OWNER, Role.ADMIN)}
+    rest = [m for m in members if m.pk not in out]
+    if not rest:
+        return out
+    accesses = set(PostVariant.objects.for_org(post.organization_id).filter(post=post)
+                   .values_list("channel__access", flat=True))
+    if accesses and Channel.Access.RESTRICTED not in accesses:
+        return out | {m.pk for m in rest}
+    return out | {m.pk for m in rest if wholly_visible_posts(m).filter(pk=post.pk).exists()}
+
+
+def sees_all_of(membership, post: Post) -> bool:
+    """May ``membership`` see every channel of ``post``? (:func:`wholly_visible_posts`)"""
+    return membership is not None and membership.pk in members_who_see_all_of(post, [membership])
+
+
+def visible_freezes(membership, qs):
+    """Publishing freezes ``membership`` may know of: a freeze of one channel only when the member
+    may see that channel (organization and team freezes name no channel)."""
+    from channels_registry.selectors import visible_channels
+
+    if membership.role in (Role.OWNER, Role.ADMIN):
+        return qs
+    return qs.filter(Q(channel__isnull=True) | Q(channel_id__in=visible_channels(membership).order_by().values("pk")))
 
 
 @dataclass
@@ -236,5 +293,6 @@ def authors_of(organization):
 __all__ = [
     "PostFilters", "assets_by_ids", "authors_of", "campaigns_of", "can_post_to", "composable_channels",
     "get_campaign", "get_post_for_member", "get_variant_for_member", "localizations_of", "media_library", "media_of",
-    "posts_of", "variants_of", "visible_posts", "visible_variants",
+    "members_who_see_all_of", "posts_of", "sees_all_of", "variants_of", "visible_freezes", "visible_posts",
+    "visible_variants", "wholly_visible_posts",
 ]

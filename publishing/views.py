@@ -150,7 +150,7 @@ def _save_composition(request, form, post: Post | None) -> Post:
         else:
             post = authoring.update_post(post, by=by, **common)
         if action in ("schedule", "publish"):
-            authoring.ensure_publishable(post)
+            authoring.ensure_publishable(post, by=by)
         if action == "schedule":
             at, zone_name = _schedule_at(form)
             if at is None:
@@ -176,11 +176,13 @@ def _compose_page(request, post: Post | None):
     channels = [c for c in channels if selectors.can_post_to(member, c)]
     from channels_registry.selectors import groups_of
 
-    groups = list(groups_of(org))
+    groups = list(groups_of(org, membership=member))  # each group's channels as this member sees them
     assets = list(selectors.media_library(org, limit=LIBRARY_SIZE))
     initial, selected_ids, texts, formats, chosen_media, alt_of = {}, set(), {}, {}, [], {}
     if post is not None:
-        variants = list(selectors.variants_of(post))
+        # Only the variants this member may see: one on a restricted channel they have no grant on is
+        # neither shown nor touched (update_post keeps it).
+        variants = list(selectors.variants_of(post, member))
         items = list(selectors.media_of(post))
         extra = [v.channel for v in variants if v.channel.pk not in {c.pk for c in channels}]
         channels += extra  # keep channels already on the post visible (e.g. now needing re-auth)
@@ -274,7 +276,8 @@ def compose_preview(request, org_slug):
     channels = [c for c in selectors.composable_channels(member) if selectors.can_post_to(member, c)]
     from channels_registry.selectors import groups_of
 
-    form = ComposeForm(request.POST, organization=org, channels=channels, groups=list(groups_of(org)),
+    groups = list(groups_of(org, membership=member))
+    form = ComposeForm(request.POST, organization=org, channels=channels, groups=groups,
                        assets=list(selectors.media_library(org, limit=LIBRARY_SIZE)))
     previews, schedule = [], None
     if form.is_valid():

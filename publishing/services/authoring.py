@@ -250,19 +250,32 @@ def check_variant(variant: PostVariant, post: Post, items: list[PostMedia], *, f
     return _variant_errors(variant, post, items, for_draft=for_draft)
 
 
-def ensure_publishable(post: Post) -> None:
-    """Raise ValidationFailed naming each variant that cannot go out (content, media, channel state)."""
-    _raise_if_invalid(post, for_draft=False)
+def ensure_publishable(post: Post, *, by=None) -> None:
+    """Raise ValidationFailed naming each variant that cannot go out (content, media, channel state);
+    with ``by``, a variant on a channel they may not see is mentioned without its name."""
+    _raise_if_invalid(post, for_draft=False, by=by)
 
 
-def _raise_if_invalid(post: Post, *, for_draft: bool = True) -> None:
+def _raise_if_invalid(post: Post, *, for_draft: bool = True, by=None) -> None:
     problems = validate_post(post, for_draft=for_draft)
     if not problems:
         return
     channel_of = dict(PostVariant.objects.for_org(post.organization_id).filter(pk__in=problems)
                       .values_list("pk", "channel_id"))
-    fields = {f"channel_{channel_of[vid]}": msgs for vid, msgs in problems.items()}
-    flat = [m for msgs in problems.values() for m in msgs]
+    hidden: set[int] = set()
+    if by is not None:  # a variant on a restricted channel ``by`` may not see: neither its name nor its id
+        from ..selectors import visible_variants
+
+        seen = set(visible_variants(by, PostVariant.objects.for_org(post.organization_id).filter(pk__in=problems))
+                   .values_list("pk", flat=True))
+        hidden = set(problems) - seen
+    fields = {f"channel_{channel_of[vid]}": msgs for vid, msgs in problems.items() if vid not in hidden}
+    flat = [m for vid, msgs in problems.items() if vid not in hidden for m in msgs]
+    if hidden:
+        message = _("A channel of this post that you cannot see is not ready: someone with access to it must "
+                    "fix it.")
+        fields["channels"] = [message]
+        flat.append(message)
     raise ValidationFailed(_("Nothing was saved. %(problems)s") % {"problems": " ".join(flat)}, fields=fields,
                            code="invalid_variants")
 
@@ -522,7 +535,7 @@ def update_post(post: Post, *, by, **fields) -> Post:
         post.save(update_fields=["version", "updated_at"])
         _send_back_to_draft(post, by=by)
         hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by, changes=changes)
-    _raise_if_invalid(post)
+    _raise_if_invalid(post, by=by)
     if changes:
         record_event(org, "post.updated", obj=post, changes={**changes, "version": post.version})
     return post
@@ -560,7 +573,7 @@ def _variant_change(variant: PostVariant, *, by, action: str, changes: dict, app
     _send_back_to_draft(post, by=by)
     hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by,
                                     changes={**changes, "variant": variant.pk})
-    _raise_if_invalid(post)
+    _raise_if_invalid(post, by=by)
     record_event(post.organization, action, obj=variant, changes={**changes, "version": post.version})
     variant.refresh_from_db()
     return variant

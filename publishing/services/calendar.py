@@ -89,7 +89,7 @@ def _aware_future(at: datetime | None) -> datetime:
 # --- Moving posts --------------------------------------------------------------------------------
 
 
-def _check_not_frozen(post: Post) -> None:
+def _check_not_frozen(post: Post, *, by) -> None:
     variants = list(
         PostVariant.objects.for_org(post.organization_id)
         .filter(post=post)
@@ -98,9 +98,18 @@ def _check_not_frozen(post: Post) -> None:
     )
     frozen = scheduling.frozen_channel_ids(post.organization_id, variants)
     if frozen:
-        names = ", ".join(
-            sorted({v.channel.handle or v.channel.name for v in variants if v.pk in frozen})
+        from ..selectors import visible_variants
+
+        seen = set(
+            visible_variants(
+                by, PostVariant.objects.for_org(post.organization_id).filter(pk__in=frozen)
+            ).values_list("pk", flat=True)
         )
+        # a channel ``by`` may not see (restricted, no grant) is not named
+        names = sorted({v.channel.handle or v.channel.name for v in variants if v.pk in seen})
+        if len(seen) < len(frozen):
+            names.append(_("a channel you cannot see"))
+        names = ", ".join(names)
         raise Conflict(
             _(
                 "Publishing is frozen on %(channels)s: the post stays where it was until the freeze is "
@@ -151,10 +160,10 @@ def move_post(
         raise Conflict(_("This post was cancelled; it cannot be moved."))
     if post.status in _DRAFT_POST:
         _require(by, Capability.COMPOSE, post, _("You do not have permission to edit this post."))
-        _check_not_frozen(post)
+        _check_not_frozen(post, by=by)
         return plan_post(post, by=by, at=at)
     _require(by, Capability.PUBLISH, post, _("You do not have permission to reschedule this post."))
-    _check_not_frozen(post)
+    _check_not_frozen(post, by=by)
     return scheduling.schedule_post(
         post, by=by, at=at, timezone_name=timezone_name, source="calendar"
     )

@@ -148,6 +148,11 @@ def _check_channels(variants, *, by) -> None:
     for v in variants:
         ch = v.channel
         label = ch.handle or ch.name
+        if not can(by, Capability.VIEW, ch):
+            # a restricted channel without a grant: said without its name (nor its state)
+            problems.append(_("This post also goes to a channel you cannot see: someone with access to it must "
+                              "schedule or publish it."))
+            continue
         if ch.status == ch.Status.NEEDS_REAUTH:
             problems.append(_("%(channel)s needs to be reconnected before anything can be published to it.")
                             % {"channel": label})
