@@ -9,6 +9,7 @@ org_urlpatterns = [
     path("posts/", views.post_list, name="post_list"),
     path("posts/import/", views.post_import, name="post_import"),
     path("posts/<int:post_id>/", views.post_detail, name="post_detail"),
+    path("posts/<int:post_id>/progress/", views.post_progress, name="post_progress"),
     path("posts/<int:post_id>/edit/", views.post_edit, name="post_edit"),
     path("posts/<int:post_id>/delete/", views.post_delete, name="post_delete"),
     path("posts/<int:post_id>/localize/", views.post_localize, name="post_localize"),

@@ -14,12 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.capabilities import Capability, can
 from socialops.errors import ApplicationError, ValidationFailed
 
-from . import selectors
+from . import presentation, selectors
 from . import services as publishing_services
 from .forms import ComposeForm, CsvImportForm, LocalizeForm, PostFilterForm
 from .forms_calendar import CampaignEditForm
@@ -330,25 +330,43 @@ def _network_names() -> dict[str, str]:
     return provider_names()
 
 
-def post_detail(request, org_slug, post_id):
-    post = selectors.get_post_for_member(request.membership, post_id)
+def _progress(request, post: Post) -> dict:
+    """The changing part of a post's page (publishing/post_progress.html): its state, when, each variant."""
     member = request.membership
+    now = timezone.now()
     variants = list(selectors.variants_of(post, member))
     names = _network_names()
     for v in variants:
         v.network_name = names.get(v.channel.provider, v.channel.provider)
         v.final_link = authoring.variant_link(v, post)
-    schedule = None
-    if post.scheduled_at:
-        schedule = _both_zones(post.scheduled_at, post.schedule_timezone or "UTC")
+        v.state = presentation.variant_state(v, now=now)
+    state = presentation.post_state(post, variants, now=now)
     editable = post.status not in (Post.Status.PUBLISHING, Post.Status.PUBLISHED, Post.Status.PARTIALLY_PUBLISHED,
                                    Post.Status.CANCELLED)
+    return {
+        "post": post, "variants": variants, "state": state, "editable": editable,
+        "when": presentation.post_when(post, variants, state),
+        "polling": any(presentation.is_in_flight(v, now=now) for v in variants),
+        "may_publish": can(member, Capability.PUBLISH, post),
+        "problems": authoring.validate_post(post) if editable else {},
+    }
+
+
+def post_detail(request, org_slug, post_id):
+    post = selectors.get_post_for_member(request.membership, post_id)
+    member = request.membership
     return render(request, "publishing/post_detail.html", {
-        "post": post, "variants": variants, "media": list(selectors.media_of(post)),
-        "localizations": list(selectors.localizations_of(post, member)), "schedule": schedule,
-        "may_compose": can(member, Capability.COMPOSE, post), "may_publish": can(member, Capability.PUBLISH, post),
-        "editable": editable, "problems": authoring.validate_post(post) if editable else {},
+        **_progress(request, post), "media": list(selectors.media_of(post)),
+        "localizations": list(selectors.localizations_of(post, member)),
+        "may_compose": can(member, Capability.COMPOSE, post),
     })
+
+
+@require_GET
+def post_progress(request, org_slug, post_id):
+    """The post page's state, when and variants, alone (htmx polls it while a publish is in flight)."""
+    post = selectors.get_post_for_member(request.membership, post_id)
+    return render(request, "publishing/post_progress.html", {**_progress(request, post), "oob": True})
 
 
 @require_POST

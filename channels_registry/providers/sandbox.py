@@ -90,6 +90,13 @@ def account_for(account_id: str, organization_id: int, *, handle: str | None = N
                    url=f"{settings.SITE_URL}/sandbox/@{handle or h}")
 
 
+def post_url(channel, external_id: str) -> str:
+    """Where a sandbox post lives: a page of this app (``channels_registry.views.sandbox_post``) that
+    shows the simulated post with its comments and figures, to members of its organization only."""
+    path = reverse("sandbox_post", kwargs={"org_slug": channel.organization.slug, "external_id": external_id})
+    return f"{settings.SITE_URL}{path}"
+
+
 def _iso(dt: datetime | None) -> str:
     return dt.isoformat() if dt else ""
 
@@ -136,7 +143,8 @@ class SandboxProvider(Provider):
         data = self._read_token(credentials.access_token, "a")
         if data["acct"] != account_id:
             raise AuthExpired("This token belongs to another sandbox account.")
-        channel = (Channel.objects.for_org(data["org"]).filter(provider=self.key, external_id=account_id).first())
+        channel = (Channel.objects.for_org(data["org"]).filter(provider=self.key, external_id=account_id)
+                   .select_related("organization").first())
         if channel is None:
             raise AuthExpired("The sandbox account is not connected.")
         return channel
@@ -173,9 +181,9 @@ class SandboxProvider(Provider):
                        url=channel.url)
 
     # --- publishing -----------------------------------------------------------------------
-    def _result(self, post) -> PublishResult:
-        return PublishResult(status="published", external_id=post.external_id,
-                             url=f"{settings.SITE_URL}/sandbox/posts/{post.external_id}")
+    @staticmethod
+    def _result(post, channel) -> PublishResult:
+        return PublishResult(status="published", external_id=post.external_id, url=post_url(channel, post.external_id))
 
     def publish(self, credentials: Credentials, account_id: str, request: PublishRequest) -> PublishResult:
         from ..models import SandboxInteraction, SandboxPost
@@ -191,12 +199,12 @@ class SandboxProvider(Provider):
         if request.idempotency_key:
             existing = posts.filter(channel=channel, idempotency_key=request.idempotency_key).first()
             if existing is not None:
-                return self._result(existing)
+                return self._result(existing, channel)
         post = posts.create(organization_id=channel.organization_id, channel=channel,
                             external_id="sbxp_" + secrets.token_hex(8), text=request.text, link=request.link or "",
                             media_count=len(request.media), format=request.format,
                             idempotency_key=request.idempotency_key or "")
-        result = self._result(post)
+        result = self._result(post, channel)
         if request.first_comment:
             comment = SandboxInteraction.objects.create(
                 organization_id=channel.organization_id, channel=channel, post=post,
@@ -213,7 +221,7 @@ class SandboxProvider(Provider):
         post = SandboxPost.objects.for_org(channel.organization_id).filter(channel=channel, external_id=pending_ref).first()
         if post is None:
             raise ProviderError("No such sandbox post.", permanent=True, status=404)
-        return self._result(post)
+        return self._result(post, channel)
 
     def find_existing(self, credentials: Credentials, account_id: str, request: PublishRequest,
                       since: datetime) -> PublishResult | None:
@@ -227,7 +235,7 @@ class SandboxProvider(Provider):
         else:
             posts = posts.filter(text=request.text)
         post = posts.first()
-        return self._result(post) if post else None
+        return self._result(post, channel) if post else None
 
     def delete_post(self, credentials: Credentials, account_id: str, external_id: str) -> None:
         from ..models import SandboxPost
@@ -354,4 +362,4 @@ class SandboxProvider(Provider):
 
 
 __all__ = ["SANDBOX_ACCOUNTS", "SandboxProvider", "account_for", "issue_credentials", "make_authorization_code",
-           "sign_webhook_body"]
+           "post_url", "sign_webhook_body"]
