@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.capabilities import Capability, Role, can, role_grants
@@ -100,6 +101,8 @@ class PostFilters:
     campaign_id: int | None = None
     author_id: int | None = None
     team_id: int | None = None
+    #: words in the post's internal title or its text (case-insensitive)
+    search: str = ""
 
 
 def posts_of(organization, filters: PostFilters | None = None, *, membership=None) -> QuerySet[Post]:
@@ -123,10 +126,50 @@ def posts_of(organization, filters: PostFilters | None = None, *, membership=Non
         qs = qs.filter(author_id=f.author_id)
     if f.team_id:
         qs = qs.filter(team_id=f.team_id)
+    if f.search.strip():
+        qs = qs.filter(Q(title__icontains=f.search.strip()) | Q(text__icontains=f.search.strip()))
     variants = PostVariant.objects.for_org(organization).select_related("channel").order_by("channel__provider", "pk")
     if membership is not None:
         variants = visible_variants(membership, variants)
     return qs.prefetch_related(Prefetch("variants", queryset=variants)).order_by("-created_at", "-pk")
+
+
+#: the post list's orders: by send time (first publish on a channel the member sees, else the scheduled
+#: time, else a draft's planned slot; posts without any time last), or by creation
+POST_ORDERS = ("send_desc", "send_asc", "created")
+
+
+def post_list(organization, filters: PostFilters | None = None, *, membership, order: str = "send_desc"):
+    """The posts page's rows: :func:`posts_of` (visible posts and variants) with ``send_at`` and each
+    post's media items (for the thumbnail), in ``order`` (:data:`POST_ORDERS`). A fixed number of
+    queries whatever the number of rows: the page, its variants, its media."""
+    first_publish = visible_variants(membership, PostVariant.objects.for_org(organization).filter(
+        post=OuterRef("pk"), status=PostVariant.Status.PUBLISHED, published_at__isnull=False))
+    qs = posts_of(organization, filters, membership=membership).annotate(
+        first_published_at=Subquery(first_publish.order_by("published_at").values("published_at")[:1]),
+        send_at=Coalesce("first_published_at", "scheduled_at", "planned_at"),
+    )
+    media = PostMedia.objects.for_org(organization).select_related("asset").order_by("position", "pk")
+    qs = qs.prefetch_related(Prefetch("media_items", queryset=media))
+    if order == "created":
+        return qs.order_by("-created_at", "-pk")
+    if order == "send_asc":
+        return qs.order_by(F("send_at").asc(nulls_last=True), "created_at", "pk")
+    return qs.order_by(F("send_at").desc(nulls_last=True), "-created_at", "-pk")
+
+
+def posts_by_ids(membership, ids, *, limit: int = 100) -> list[Post]:
+    """The posts among ``ids`` that the member may see (others are left out, as if missing), in the
+    order given; at most ``limit``."""
+    wanted = []
+    for raw in list(ids)[:limit]:
+        try:
+            wanted.append(int(raw))
+        except (TypeError, ValueError):
+            continue
+    qs = Post.objects.for_org(membership.organization).select_related("campaign", "author", "team")
+    found = {p.pk: p for p in visible_posts(membership, qs).filter(pk__in=wanted)}
+    return [found[i] for i in dict.fromkeys(wanted) if i in found]
 
 
 def get_post_for_member(membership, post_id, *, need: str = Capability.VIEW) -> Post:
@@ -236,5 +279,5 @@ def authors_of(organization):
 __all__ = [
     "PostFilters", "assets_by_ids", "authors_of", "campaigns_of", "can_post_to", "composable_channels",
     "get_campaign", "get_post_for_member", "get_variant_for_member", "localizations_of", "media_library", "media_of",
-    "posts_of", "variants_of", "visible_posts", "visible_variants",
+    "POST_ORDERS", "post_list", "posts_by_ids", "posts_of", "variants_of", "visible_posts", "visible_variants",
 ]

@@ -8,6 +8,7 @@ org_urlpatterns = [
     path("compose/preview/", views.compose_preview, name="compose_preview"),
     path("posts/", views.post_list, name="post_list"),
     path("posts/import/", views.post_import, name="post_import"),
+    path("posts/bulk/", views.post_bulk, name="post_bulk"),
     path("posts/<int:post_id>/", views.post_detail, name="post_detail"),
     path("posts/<int:post_id>/progress/", views.post_progress, name="post_progress"),
     path("posts/<int:post_id>/edit/", views.post_edit, name="post_edit"),
