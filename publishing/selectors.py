@@ -276,8 +276,71 @@ def authors_of(organization):
     return members_of(organization).filter(user_id__in=author_ids).select_related("user")
 
 
+# --- The start page (home/): what goes out today and this week, what failed -------------------------
+
+@dataclass
+class PlanRow:
+    """One post on the start page's plan: the variants the member sees in the window, its state."""
+
+    post: Post
+    variants: list
+    #: when it goes (or went) out: the earliest of those variants' publish or due time; a draft's planned slot
+    at: object
+    state: object  # publishing.presentation.State
+    #: a draft (or a post in review, or approved) that has a slot on the calendar but no schedule yet
+    planned_only: bool = False
+
+
+def send_plan(membership, *, start, end, limit: int = 60) -> tuple[list[PlanRow], bool]:
+    """The posts going out (or gone out) between ``start`` and ``end`` on channels the member may
+    see, with drafts planned in that window that are not scheduled yet, in time order; and whether
+    ``limit`` variants cut the list short. Three queries whatever the number of rows."""
+    from django.utils import timezone
+
+    from . import presentation
+
+    org = membership.organization
+    V, P = PostVariant.Status, Post.Status
+    variants = list(
+        visible_variants(membership, PostVariant.objects.for_org(org))
+        .annotate(when=Coalesce("published_at", "due_at"))
+        .filter(when__gte=start, when__lt=end)
+        .exclude(status__in=[V.DRAFT, V.CANCELLED])
+        .select_related("post", "post__campaign", "channel")
+        .order_by("when", "pk")[: limit + 1]
+    )
+    cut = len(variants) > limit
+    rows: dict[int, PlanRow] = {}
+    for v in variants[:limit]:
+        row = rows.get(v.post_id)
+        if row is None:
+            rows[v.post_id] = row = PlanRow(post=v.post, variants=[], at=v.when, state=None)
+        row.variants.append(v)
+    planned = visible_posts(membership, Post.objects.for_org(org).filter(
+        status__in=[P.DRAFT, P.IN_REVIEW, P.APPROVED], planned_at__gte=start, planned_at__lt=end,
+    )).select_related("campaign").prefetch_related(
+        Prefetch("variants", queryset=visible_variants(membership, PostVariant.objects.for_org(org))
+                 .select_related("channel").order_by("pk"))).order_by("planned_at", "pk")[:limit]
+    for post in planned:
+        if post.pk not in rows:
+            rows[post.pk] = PlanRow(post=post, variants=list(post.variants.all()), at=post.planned_at,
+                                    state=None, planned_only=True)
+    now = timezone.now()
+    for row in rows.values():
+        row.state = presentation.post_state(row.post, row.variants, now=now)
+    return sorted(rows.values(), key=lambda r: (r.at, r.post.pk)), cut
+
+
+def failed_variants(membership, *, limit: int = 8) -> tuple[list[PostVariant], int]:
+    """The variants that failed on channels the member may see, latest first, and how many there are."""
+    qs = visible_variants(membership, PostVariant.objects.for_org(membership.organization)
+                          .filter(status=PostVariant.Status.FAILED))
+    rows = list(qs.select_related("post", "channel").order_by("-updated_at", "-pk")[:limit])
+    return rows, qs.count() if rows else 0
+
+
 __all__ = [
     "PostFilters", "assets_by_ids", "authors_of", "campaigns_of", "can_post_to", "composable_channels",
     "get_campaign", "get_post_for_member", "get_variant_for_member", "localizations_of", "media_library", "media_of",
-    "POST_ORDERS", "post_list", "posts_by_ids", "posts_of", "variants_of", "visible_posts", "visible_variants",
+    "POST_ORDERS", "PlanRow", "failed_variants", "post_list", "send_plan", "posts_by_ids", "posts_of", "variants_of", "visible_posts", "visible_variants",
 ]

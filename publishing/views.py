@@ -367,7 +367,7 @@ def post_bulk(request, org_slug):
         done = ngettext("%(count)d post moved to %(day)s.", "%(count)d posts moved to %(day)s.", len(outcome.done))
     else:
         outcome = bulk.bulk_delete_drafts(posts, by=member)
-        done = ngettext("%(count)d draft deleted.", "%(count)d drafts deleted.", len(outcome.done))
+        done = ngettext("%(count)d post deleted.", "%(count)d posts deleted.", len(outcome.done))
     if outcome.done:
         messages.success(request, done % {"count": len(outcome.done),
                                           "day": date_format(day, "DATE_FORMAT") if day else ""})

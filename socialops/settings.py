@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "approvals",
     "inbox",
     "analytics",
+    "home",  # the start page: reads every app above, so it sits on top (home/__init__.py)
 ]
 
 MIDDLEWARE = [

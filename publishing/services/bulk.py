@@ -11,7 +11,8 @@ approval block a whole selection, with nothing to do but untick it and try again
   out, partly published, failed); published variants stay published.
 - move: :func:`calendar.move_post` to another day, keeping each post's time of day in its own zone
   (the schedule's zone; a draft's planned slot in the viewer's zone).
-- delete: :func:`authoring.delete_post` — drafts only (the service refuses anything else).
+- delete: :func:`authoring.delete_post` — drafts, and cancelled or failed posts that never went out
+  (the service refuses anything else).
 """
 
 from __future__ import annotations

@@ -266,7 +266,9 @@ def test_bulk_move_keeps_each_time_of_day_and_respects_freezes_and_approvals(
     assert reload(gated).scheduled_at == nine
 
 
-def test_bulk_delete_removes_drafts_only(alice_client, org_a, alice, alice_m, channel):
+def test_bulk_delete_removes_drafts_and_refuses_what_is_scheduled(
+    alice_client, org_a, alice, alice_m, channel
+):
     drafts = [
         make_post(org_a, alice, [channel], text=f"Draft {i}", status=Post.Status.DRAFT)
         for i in range(2)
@@ -280,7 +282,7 @@ def test_bulk_delete_removes_drafts_only(alice_client, org_a, alice, alice_m, ch
     said = _messages(_bulk(alice_client, "delete", [*drafts, scheduled]))
     assert not Post.objects.for_org(org_a).filter(pk__in=[d.pk for d in drafts]).exists()
     assert reload(scheduled).status == Post.Status.SCHEDULED
-    assert "2 drafts deleted." in said
+    assert "2 posts deleted." in said
     assert any("“Going out”" in m and "Only drafts can be deleted" in m for m in said)
 
 
