@@ -397,8 +397,9 @@ def _progress(request, post: Post) -> dict:
         v.final_link = authoring.variant_link(v, post)
         v.state = presentation.variant_state(v, now=now)
     state = presentation.post_state(post, variants, now=now)
-    editable = post.status not in (Post.Status.PUBLISHING, Post.Status.PUBLISHED, Post.Status.PARTIALLY_PUBLISHED,
-                                   Post.Status.CANCELLED)
+    # A post going out right now (just published "now": still "scheduled" in the row) is not edited under it.
+    editable = state.status != Post.Status.PUBLISHING and post.status not in (
+        Post.Status.PUBLISHING, Post.Status.PUBLISHED, Post.Status.PARTIALLY_PUBLISHED, Post.Status.CANCELLED)
     return {
         "post": post, "variants": variants, "state": state, "editable": editable,
         "when": presentation.post_when(post, variants, state),

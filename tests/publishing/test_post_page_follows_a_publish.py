@@ -55,6 +55,9 @@ def test_right_after_publish_now_the_post_reads_publishing_not_scheduled(
     assert _badge(html) == "Publishing"
     assert "Scheduled for" not in html
     assert "Publishing now" in html
+    assert (
+        reverse("post_edit", args=[org_a.slug, post.pk]) not in html
+    )  # not edited while it goes out
 
 
 def test_a_published_post_says_when_it_went_out(alice_client, org_a, alice, alice_m, no_worker):
