@@ -20,7 +20,8 @@ org_urlpatterns = [
     path("channels/<int:channel_id>/grants/", views.grant_create, name="channel_grant_create"),
     path("channels/<int:channel_id>/grants/<int:grant_id>/revoke/", views.grant_revoke, name="channel_grant_revoke"),
     # The sandbox network's page for one of its posts (the "live post" of a sandbox variant)
-    path("sandbox/posts/<str:external_id>/", views.sandbox_post, name="sandbox_post"),
+    # no trailing slash: like a network's post URL, it ends with the post's id
+    path("sandbox/posts/<str:external_id>", views.sandbox_post, name="sandbox_post"),
 ]
 
 # Public: networks call these without our organization in the URL.
