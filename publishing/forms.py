@@ -125,7 +125,7 @@ class PostBulkForm(forms.Form):
 
     action = forms.ChoiceField(label=_("With the selected posts"), choices=[
         ("", _("Choose an action…")), ("cancel", _("Cancel (stop publishing)")),
-        ("move", _("Move to another day (same time)")), ("delete", _("Delete (drafts, and posts that never went out)"))])
+        ("move", _("Move to another day (same time)")), ("delete", _("Delete (never published)"))])
     to = forms.DateField(label=_("Move to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     #: the list's filters, to come back to the same view
     back = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
