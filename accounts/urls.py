@@ -4,7 +4,6 @@ from . import views, views_notifications
 
 # Mounted under /o/<org_slug>/ — TenancyMiddleware resolves the organization for all of them.
 org_urlpatterns = [
-    path("", views.org_home, name="org_home"),
     path("settings/", views.org_settings, name="org_settings"),
     path("roles/", views.roles, name="roles"),
     path("teams/", views.team_list, name="team_list"),

@@ -13,7 +13,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from governance.selectors import audit_events_for_org
 from socialops.errors import ApplicationError
 
 from . import selectors, services
@@ -66,17 +65,6 @@ def org_list(request):
             messages.success(request, _("Organization “%(name)s” created.") % {"name": org.name})
             return redirect("org_home", org_slug=org.slug)
     return render(request, "accounts/org_list.html", {"form": form, "orgs": selectors.organizations_of(request.user)})
-
-
-def org_home(request, org_slug):
-    org = request.organization
-    context = {
-        "member_count": selectors.members_of(org, include_inactive=False).count(),
-        "team_tree": selectors.team_tree(org),
-        "pending_invitations": selectors.pending_invitations_of(org).count(),
-        "recent_events": audit_events_for_org(org)[:8] if can(request.membership, Capability.MANAGE_GOVERNANCE) else [],
-    }
-    return render(request, "accounts/org_home.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
@@ -464,3 +466,63 @@ def routing_warnings(organization, specs, *, channel_ids, networks, viewer) -> l
                          "other approvers of this stage decide without them.")
             out.append(text % parts)
     return out
+
+
+# --- The start page (home/) -------------------------------------------------------------------------
+
+
+@dataclass
+class ApprovalsOverview:
+    """What waits for approval, seen from one member: their own decisions to make, and the posts they
+    may see that wait for someone else's. Lists are oldest first (the most stuck on top)."""
+
+    mine: list
+    mine_count: int
+    others: list
+    others_count: int
+
+
+def approvals_overview(membership, *, limit: int = 6) -> ApprovalsOverview:
+    """At most six queries whatever the number of requests. Only posts the member may see
+    (``publishing.selectors.visible_posts``). ``others[i].waiting_on``: the people whose turn it is."""
+    from django.db.models import Prefetch
+
+    from publishing.selectors import visible_posts
+
+    org = membership.organization
+    seen = visible_posts(membership).values("pk")
+    mine = waiting_for(membership).filter(request__post__in=seen)
+    mine_rows = list(mine[:limit])
+    my_requests = (
+        ApprovalAssignment.objects.for_org(org)
+        .filter(membership=membership, status=ApprovalAssignment.Status.PENDING)
+        .values("request_id")
+    )
+    others = (
+        ApprovalRequest.objects.for_org(org)
+        .filter(status=ApprovalRequest.Status.PENDING, post__in=seen)
+        .exclude(pk__in=my_requests)
+    )
+    turns = (
+        ApprovalAssignment.objects.for_org(org)
+        .filter(status=ApprovalAssignment.Status.PENDING)
+        .select_related("membership__user")
+        .order_by("pk")
+    )
+    other_rows = list(
+        others.select_related("post", "submitted_by")
+        .prefetch_related(Prefetch("assignments", queryset=turns, to_attr="pending_turns"))
+        .order_by("stage_started_at", "pk")[:limit]
+    )
+    for r in other_rows:
+        r.waiting_on = [
+            a.membership
+            for a in r.pending_turns
+            if a.round == r.round and a.stage_index == r.current_stage
+        ]
+    return ApprovalsOverview(
+        mine_rows,
+        mine.count() if mine_rows else 0,
+        other_rows,
+        others.count() if other_rows else 0,
+    )

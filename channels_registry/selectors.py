@@ -185,3 +185,40 @@ def provider_is_configured(key: str) -> bool:
 def provider_names() -> dict[str, str]:
     names = {key: str(getattr(cls, "name", key)) for key, cls in available_providers()}
     return {key: names.get(key, key.title()) for key in REGISTRY}
+
+
+# --- The sandbox network's own pages ---------------------------------------------------------------
+
+def get_sandbox_post_for_member(membership, external_id: str):
+    """A sandbox post ("the network's page" for a published variant) of the member's organization,
+    on a channel the member may see. Another organization's, a deleted one, one on a restricted
+    channel the member has no grant on and a missing one are the same 404."""
+    from .models import SandboxPost
+
+    post = (SandboxPost.objects.for_org(membership.organization).select_related("channel")
+            .filter(external_id=str(external_id)[:64], deleted_at__isnull=True).order_by("pk").first())
+    if post is None or not can(membership, Capability.VIEW, post.channel):
+        raise Http404("No such sandbox post.")
+    return post
+
+
+def sandbox_conversation(post, *, limit: int = 200):
+    """The comments and replies under a sandbox post, oldest first (hidden ones included, marked)."""
+    from .models import SandboxInteraction
+
+    return (SandboxInteraction.objects.for_org(post.organization_id)
+            .filter(post=post, deleted_at__isnull=True,
+                    kind__in=[SandboxInteraction.Kind.COMMENT, SandboxInteraction.Kind.REPLY])
+            .order_by("created_at", "pk")[:limit])
+
+
+def sandbox_post_organization(user, external_id: str):
+    """The organization (among ``user``'s) whose sandbox post this is, or None: links published
+    before the sandbox named the organization in its post URLs (``/sandbox/posts/<id>``)."""
+    from accounts.selectors import organizations_of
+
+    from .models import SandboxPost
+
+    found = (SandboxPost.objects.filter(organization__in=organizations_of(user), external_id=str(external_id)[:64])
+             .select_related("organization").order_by("pk").first())
+    return found.organization if found else None

@@ -19,11 +19,15 @@ org_urlpatterns = [
     path("channels/<int:channel_id>/check/", views.channel_check, name="channel_check"),
     path("channels/<int:channel_id>/grants/", views.grant_create, name="channel_grant_create"),
     path("channels/<int:channel_id>/grants/<int:grant_id>/revoke/", views.grant_revoke, name="channel_grant_revoke"),
+    # The sandbox network's page for one of its posts (the "live post" of a sandbox variant)
+    # no trailing slash: like a network's post URL, it ends with the post's id
+    path("sandbox/posts/<str:external_id>", views.sandbox_post, name="sandbox_post"),
 ]
 
 # Public: networks call these without our organization in the URL.
 urlpatterns = [
     path("connect/sandbox/authorize", views.sandbox_authorize, name="sandbox_authorize"),
+    path("sandbox/posts/<str:external_id>", views.sandbox_post_legacy, name="sandbox_post_legacy"),
     path("connect/<str:provider>/callback", views.connect_callback, name="channel_connect_callback"),
     path("oauth/bluesky/client-metadata.json", views.bluesky_client_metadata, name="bluesky_client_metadata"),
     path("webhooks/<str:provider>/", views.webhook, name="channel_webhook"),

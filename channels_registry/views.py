@@ -384,6 +384,25 @@ def sandbox_authorize(request):
     return render(request, "channels_registry/sandbox_authorize.html", {"accounts": SANDBOX_ACCOUNTS})
 
 
+def sandbox_post(request, org_slug, external_id):
+    """The sandbox network's page for one of its posts: what "See the live post" opens for a sandbox
+    channel. Members of the organization who may see the channel only (a 404 for anyone else)."""
+    post = selectors.get_sandbox_post_for_member(request.membership, external_id)
+    return render(request, "channels_registry/sandbox_post.html", {
+        "post": post, "channel": post.channel, "conversation": list(selectors.sandbox_conversation(post))})
+
+
+@login_required
+@require_http_methods(["GET"])
+def sandbox_post_legacy(request, external_id):
+    """``/sandbox/posts/<id>``: the address sandbox posts had before it named the organization.
+    Sends a member of the post's organization to its page; anyone else gets a 404."""
+    org = selectors.sandbox_post_organization(request.user, external_id)
+    if org is None:
+        raise Http404("No such sandbox post.")
+    return redirect("sandbox_post", org_slug=org.slug, external_id=external_id)
+
+
 # --- atproto OAuth client metadata ----------------------------------------------------------
 
 @require_http_methods(["GET"])

@@ -97,11 +97,16 @@ class ComposeForm(ServiceFormMixin, forms.Form):
 
 
 class PostFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Title or text")}))
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any status"))] + list(Post.Status.choices))
     channel = forms.TypedChoiceField(label=_("Channel"), required=False, coerce=int, empty_value=None)
     campaign = forms.TypedChoiceField(label=_("Campaign"), required=False, coerce=int, empty_value=None)
     author = forms.TypedChoiceField(label=_("Author"), required=False, coerce=int, empty_value=None)
+    order = forms.ChoiceField(label=_("Sort"), required=False, choices=[
+        ("send_desc", _("Latest send time")), ("send_asc", _("Earliest send time")),
+        ("created", _("Recently created"))])
 
     def __init__(self, *args, channels, campaigns, authors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,6 +118,23 @@ class PostFilterForm(forms.Form):
         self.fields["campaign"].choices = [("", _("All campaigns"))] + [(c.pk, c.name) for c in campaigns]
         self.fields["author"].choices = [("", _("Everyone"))] + [
             (m.user_id, m.user.get_full_name() or m.user.email) for m in authors]
+
+
+class PostBulkForm(forms.Form):
+    """The posts list's bulk bar: an action for the ticked posts (``post`` values, read by the view)."""
+
+    action = forms.ChoiceField(label=_("With the selected posts"), choices=[
+        ("", _("Choose an action…")), ("cancel", _("Cancel (stop publishing)")),
+        ("move", _("Move to another day (same time)")), ("delete", _("Delete (never published)"))])
+    to = forms.DateField(label=_("Move to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    #: the list's filters, to come back to the same view
+    back = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "move" and not data.get("to"):
+            self.add_error("to", _("Pick the day to move the posts to."))
+        return data
 
 
 class CampaignForm(ServiceFormMixin, forms.Form):

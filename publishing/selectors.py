@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.capabilities import Capability, Role, can, role_grants
@@ -157,6 +158,8 @@ class PostFilters:
     campaign_id: int | None = None
     author_id: int | None = None
     team_id: int | None = None
+    #: words in the post's internal title or its text (case-insensitive)
+    search: str = ""
 
 
 def posts_of(organization, filters: PostFilters | None = None, *, membership=None) -> QuerySet[Post]:
@@ -180,10 +183,50 @@ def posts_of(organization, filters: PostFilters | None = None, *, membership=Non
         qs = qs.filter(author_id=f.author_id)
     if f.team_id:
         qs = qs.filter(team_id=f.team_id)
+    if f.search.strip():
+        qs = qs.filter(Q(title__icontains=f.search.strip()) | Q(text__icontains=f.search.strip()))
     variants = PostVariant.objects.for_org(organization).select_related("channel").order_by("channel__provider", "pk")
     if membership is not None:
         variants = visible_variants(membership, variants)
     return qs.prefetch_related(Prefetch("variants", queryset=variants)).order_by("-created_at", "-pk")
+
+
+#: the post list's orders: by send time (first publish on a channel the member sees, else the scheduled
+#: time, else a draft's planned slot; posts without any time last), or by creation
+POST_ORDERS = ("send_desc", "send_asc", "created")
+
+
+def post_list(organization, filters: PostFilters | None = None, *, membership, order: str = "send_desc"):
+    """The posts page's rows: :func:`posts_of` (visible posts and variants) with ``send_at`` and each
+    post's media items (for the thumbnail), in ``order`` (:data:`POST_ORDERS`). A fixed number of
+    queries whatever the number of rows: the page, its variants, its media."""
+    first_publish = visible_variants(membership, PostVariant.objects.for_org(organization).filter(
+        post=OuterRef("pk"), status=PostVariant.Status.PUBLISHED, published_at__isnull=False))
+    qs = posts_of(organization, filters, membership=membership).annotate(
+        first_published_at=Subquery(first_publish.order_by("published_at").values("published_at")[:1]),
+        send_at=Coalesce("first_published_at", "scheduled_at", "planned_at"),
+    )
+    media = PostMedia.objects.for_org(organization).select_related("asset").order_by("position", "pk")
+    qs = qs.prefetch_related(Prefetch("media_items", queryset=media))
+    if order == "created":
+        return qs.order_by("-created_at", "-pk")
+    if order == "send_asc":
+        return qs.order_by(F("send_at").asc(nulls_last=True), "created_at", "pk")
+    return qs.order_by(F("send_at").desc(nulls_last=True), "-created_at", "-pk")
+
+
+def posts_by_ids(membership, ids, *, limit: int = 100) -> list[Post]:
+    """The posts among ``ids`` that the member may see (others are left out, as if missing), in the
+    order given; at most ``limit``."""
+    wanted = []
+    for raw in list(ids)[:limit]:
+        try:
+            wanted.append(int(raw))
+        except (TypeError, ValueError):
+            continue
+    qs = Post.objects.for_org(membership.organization).select_related("campaign", "author", "team")
+    found = {p.pk: p for p in visible_posts(membership, qs).filter(pk__in=wanted)}
+    return [found[i] for i in dict.fromkeys(wanted) if i in found]
 
 
 def get_post_for_member(membership, post_id, *, need: str = Capability.VIEW) -> Post:
@@ -290,9 +333,73 @@ def authors_of(organization):
     return members_of(organization).filter(user_id__in=author_ids).select_related("user")
 
 
+# --- The start page (home/): what goes out today and this week, what failed -------------------------
+
+@dataclass
+class PlanRow:
+    """One post on the start page's plan: the variants the member sees in the window, its state."""
+
+    post: Post
+    variants: list
+    #: when it goes (or went) out: the earliest of those variants' publish or due time; a draft's planned slot
+    at: object
+    state: object  # publishing.presentation.State
+    #: a draft (or a post in review, or approved) that has a slot on the calendar but no schedule yet
+    planned_only: bool = False
+
+
+def send_plan(membership, *, start, end, limit: int = 60) -> tuple[list[PlanRow], bool]:
+    """The posts going out (or gone out) between ``start`` and ``end`` on channels the member may
+    see, with drafts planned in that window that are not scheduled yet, in time order; and whether
+    ``limit`` variants cut the list short. Three queries whatever the number of rows."""
+    from django.utils import timezone
+
+    from . import presentation
+
+    org = membership.organization
+    V, P = PostVariant.Status, Post.Status
+    variants = list(
+        visible_variants(membership, PostVariant.objects.for_org(org))
+        .annotate(when=Coalesce("published_at", "due_at"))
+        .filter(when__gte=start, when__lt=end)
+        .exclude(status__in=[V.DRAFT, V.CANCELLED])
+        .select_related("post", "post__campaign", "channel")
+        .order_by("when", "pk")[: limit + 1]
+    )
+    cut = len(variants) > limit
+    rows: dict[int, PlanRow] = {}
+    for v in variants[:limit]:
+        row = rows.get(v.post_id)
+        if row is None:
+            rows[v.post_id] = row = PlanRow(post=v.post, variants=[], at=v.when, state=None)
+        row.variants.append(v)
+    planned = visible_posts(membership, Post.objects.for_org(org).filter(
+        status__in=[P.DRAFT, P.IN_REVIEW, P.APPROVED], planned_at__gte=start, planned_at__lt=end,
+    )).select_related("campaign").prefetch_related(
+        Prefetch("variants", queryset=visible_variants(membership, PostVariant.objects.for_org(org))
+                 .select_related("channel").order_by("pk"))).order_by("planned_at", "pk")[:limit]
+    for post in planned:
+        if post.pk not in rows:
+            rows[post.pk] = PlanRow(post=post, variants=list(post.variants.all()), at=post.planned_at,
+                                    state=None, planned_only=True)
+    now = timezone.now()
+    for row in rows.values():
+        row.state = presentation.post_state(row.post, row.variants, now=now)
+    return sorted(rows.values(), key=lambda r: (r.at, r.post.pk)), cut
+
+
+def failed_variants(membership, *, limit: int = 8) -> tuple[list[PostVariant], int]:
+    """The variants that failed on channels the member may see, latest first, and how many there are."""
+    qs = visible_variants(membership, PostVariant.objects.for_org(membership.organization)
+                          .filter(status=PostVariant.Status.FAILED))
+    rows = list(qs.select_related("post", "channel").order_by("-updated_at", "-pk")[:limit])
+    return rows, qs.count() if rows else 0
+
+
 __all__ = [
     "PostFilters", "assets_by_ids", "authors_of", "campaigns_of", "can_post_to", "composable_channels",
     "get_campaign", "get_post_for_member", "get_variant_for_member", "localizations_of", "media_library", "media_of",
-    "members_who_see_all_of", "posts_of", "sees_all_of", "variants_of", "visible_freezes", "visible_posts",
-    "visible_variants", "wholly_visible_posts",
+    "POST_ORDERS", "PlanRow", "failed_variants", "members_who_see_all_of", "post_list", "posts_by_ids", "posts_of",
+    "sees_all_of", "send_plan", "variants_of", "visible_freezes", "visible_posts", "visible_variants",
+    "wholly_visible_posts",
 ]

@@ -10,25 +10,30 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.capabilities import Capability, can
 from socialops.errors import ApplicationError, ValidationFailed
 
-from . import selectors
+from . import presentation, selectors
 from . import services as publishing_services
-from .forms import ComposeForm, CsvImportForm, LocalizeForm, PostFilterForm
+from .forms import ComposeForm, CsvImportForm, LocalizeForm, PostBulkForm, PostFilterForm
 from .forms_calendar import CampaignEditForm
 from .models import Post, PostMedia, PostVariant
-from .services import authoring
+from .services import authoring, bulk
 from .services import calendar as calendar_services
 from .views_calendar import best_times_for, compose_initial_at, viewer_zone
 
 PAGE_SIZE = 25
+#: how many posts one bulk action takes (a page is 25)
+BULK_LIMIT = 100
 LIBRARY_SIZE = 60
 
 
@@ -313,18 +318,69 @@ def post_list(request, org_slug):
     campaigns = list(selectors.campaigns_of(org))
     authors = list(selectors.authors_of(org))
     form = PostFilterForm(request.GET or None, channels=channels, campaigns=campaigns, authors=authors)
-    filters = selectors.PostFilters()
+    filters, order = selectors.PostFilters(), "send_desc"
     if form.is_valid():
         d = form.cleaned_data
         filters = selectors.PostFilters(status=d.get("status") or "", channel_id=d.get("channel"),
-                                        campaign_id=d.get("campaign"), author_id=d.get("author"))
-    page = Paginator(selectors.posts_of(org, filters, membership=member), PAGE_SIZE).get_page(request.GET.get("page"))
+                                        campaign_id=d.get("campaign"), author_id=d.get("author"),
+                                        search=d.get("q") or "")
+        order = d.get("order") or order
+    page = Paginator(selectors.post_list(org, filters, membership=member, order=order),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for post in page.object_list:
+        variants = list(post.variants.all())
+        post.state = presentation.post_state(post, variants, now=now)
+        items = list(post.media_items.all())
+        post.thumb = next((m for m in items if m.asset.kind == "image"), items[0] if items else None)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "publishing/post_list.html", {
         "form": form, "page": page, "query": query.urlencode(), "may_compose": can(member, Capability.COMPOSE),
-        "network_names": _network_names(),
+        "network_names": _network_names(), "bulk_form": PostBulkForm(initial={"back": request.GET.urlencode()}),
+        "filtered": any(v for k, v in request.GET.items() if k not in ("page", "order")),
+        "narrowed": sum(1 for k in ("status", "channel", "campaign", "author") if request.GET.get(k)),
     })
+
+
+@require_POST
+def post_bulk(request, org_slug):
+    """One action on the ticked posts, post by post (publishing/services/bulk.py says why)."""
+    _require(request, Capability.VIEW)
+    member = request.membership
+    form = PostBulkForm(request.POST)
+    back = reverse("post_list", kwargs={"org_slug": org_slug})
+    query = QueryDict(request.POST.get("back", "")[:2000]).urlencode()  # re-encoded: a query, never a URL
+    back += f"?{query}" if query else ""
+    ids = request.POST.getlist("post")
+    if not ids:
+        messages.error(request, _("Tick at least one post first."))
+        return redirect(back)
+    if not form.is_valid() or not form.cleaned_data.get("action"):
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        messages.error(request, errors[0] if errors else _("Choose what to do with the selected posts."))
+        return redirect(back)
+    posts = selectors.posts_by_ids(member, ids, limit=BULK_LIMIT)
+    action, day = form.cleaned_data["action"], form.cleaned_data.get("to")
+    if action == "cancel":
+        outcome = bulk.bulk_cancel(posts, by=member)
+        done = ngettext("%(count)d post cancelled.", "%(count)d posts cancelled.", len(outcome.done))
+    elif action == "move":
+        outcome = bulk.bulk_move(posts, by=member, to=day, viewer_zone=_user_zone())
+        done = ngettext("%(count)d post moved to %(day)s.", "%(count)d posts moved to %(day)s.", len(outcome.done))
+    else:
+        outcome = bulk.bulk_delete_drafts(posts, by=member)
+        done = ngettext("%(count)d post deleted.", "%(count)d posts deleted.", len(outcome.done))
+    if outcome.done:
+        messages.success(request, done % {"count": len(outcome.done),
+                                          "day": date_format(day, "DATE_FORMAT") if day else ""})
+    for post, reason in outcome.refused:
+        messages.error(request, _("Not changed: “%(post)s”. %(reason)s") % {"post": post, "reason": reason})
+    gone = len(dict.fromkeys(ids)) - len(posts)
+    if gone > 0:
+        messages.warning(request, ngettext("%(count)d selected post no longer exists.",
+                                           "%(count)d selected posts no longer exist.", gone) % {"count": gone})
+    return redirect(back)
 
 
 def _network_names() -> dict[str, str]:
@@ -333,25 +389,44 @@ def _network_names() -> dict[str, str]:
     return provider_names()
 
 
-def post_detail(request, org_slug, post_id):
-    post = selectors.get_post_for_member(request.membership, post_id)
+def _progress(request, post: Post) -> dict:
+    """The changing part of a post's page (publishing/post_progress.html): its state, when, each variant."""
     member = request.membership
+    now = timezone.now()
     variants = list(selectors.variants_of(post, member))
     names = _network_names()
     for v in variants:
         v.network_name = names.get(v.channel.provider, v.channel.provider)
         v.final_link = authoring.variant_link(v, post)
-    schedule = None
-    if post.scheduled_at:
-        schedule = _both_zones(post.scheduled_at, post.schedule_timezone or "UTC")
-    editable = post.status not in (Post.Status.PUBLISHING, Post.Status.PUBLISHED, Post.Status.PARTIALLY_PUBLISHED,
-                                   Post.Status.CANCELLED)
+        v.state = presentation.variant_state(v, now=now)
+    state = presentation.post_state(post, variants, now=now)
+    # A post going out right now (just published "now": still "scheduled" in the row) is not edited under it.
+    editable = state.status != Post.Status.PUBLISHING and post.status not in (
+        Post.Status.PUBLISHING, Post.Status.PUBLISHED, Post.Status.PARTIALLY_PUBLISHED, Post.Status.CANCELLED)
+    return {
+        "post": post, "variants": variants, "state": state, "editable": editable,
+        "when": presentation.post_when(post, variants, state),
+        "polling": any(presentation.is_in_flight(v, now=now) for v in variants),
+        "may_publish": can(member, Capability.PUBLISH, post),
+        "problems": authoring.validate_post(post) if editable else {},
+    }
+
+
+def post_detail(request, org_slug, post_id):
+    post = selectors.get_post_for_member(request.membership, post_id)
+    member = request.membership
     return render(request, "publishing/post_detail.html", {
-        "post": post, "variants": variants, "media": list(selectors.media_of(post)),
-        "localizations": list(selectors.localizations_of(post, member)), "schedule": schedule,
-        "may_compose": can(member, Capability.COMPOSE, post), "may_publish": can(member, Capability.PUBLISH, post),
-        "editable": editable, "problems": authoring.validate_post(post) if editable else {},
+        **_progress(request, post), "media": list(selectors.media_of(post)),
+        "localizations": list(selectors.localizations_of(post, member)),
+        "may_compose": can(member, Capability.COMPOSE, post),
     })
+
+
+@require_GET
+def post_progress(request, org_slug, post_id):
+    """The post page's state, when and variants, alone (htmx polls it while a publish is in flight)."""
+    post = selectors.get_post_for_member(request.membership, post_id)
+    return render(request, "publishing/post_progress.html", {**_progress(request, post), "oob": True})
 
 
 @require_POST

@@ -34,7 +34,15 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address people and networks reach us at: links we hand out (sandbox posts, invitations, OAuth
+# callbacks, signed media) start with it. Unset, it is where `make run` serves (the Procfile's
+# SOCIALOPS_HOST and SOCIALOPS_PORT, default http://127.0.0.1:8000; never PORT, which honcho sets per
+# process); a server listening on every interface needs SITE_URL set.
+_RUN_HOST = env_str("SOCIALOPS_HOST", "127.0.0.1")
+SITE_URL = env_str(
+    "SITE_URL",
+    f"http://{'127.0.0.1' if _RUN_HOST in ('0.0.0.0', '::', '[::]') else _RUN_HOST}:{env_int('SOCIALOPS_PORT', 8000)}",  # noqa: S104
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -60,6 +68,7 @@ INSTALLED_APPS = [
     "approvals",
     "inbox",
     "analytics",
+    "home",  # the start page: reads every app above, so it sits on top (home/__init__.py)
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ from channels_registry import api as channels_api
 from channels_registry import urls as channels_urls
 from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
+from home import urls as home_urls
 from publishing import api as publishing_api
 from publishing import api_calendar as publishing_calendar_api
 from publishing import api_media as publishing_media_api
@@ -59,7 +60,7 @@ api_v1 = [
     *router.urls,
 ]
 
-org_urlpatterns = (accounts_urls.org_urlpatterns + governance_urls.org_urlpatterns + channels_urls.org_urlpatterns
+org_urlpatterns = (home_urls.org_urlpatterns + accounts_urls.org_urlpatterns + governance_urls.org_urlpatterns + channels_urls.org_urlpatterns
                    + publishing_urls.org_urlpatterns + approvals_urls.org_urlpatterns)
 
 urlpatterns = [

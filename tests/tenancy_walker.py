@@ -262,3 +262,24 @@ ROUTE_KWARGS.update({
     "approval-request-detail": {"pk": lambda w: w.b["approval_request"].pk},
     "approval-request-decide": {"pk": lambda w: w.b["approval_request"].pk},
 })
+
+
+# --- The sandbox network's post pages (issue 10) -----------------------------------------------------
+
+def _sandbox_posts(world: World) -> None:
+    """A post on B's sandbox channel (the "live post" a B variant links to), with a comment under it."""
+    from channels_registry.models import SandboxInteraction, SandboxPost
+
+    org_b, channel = world.org_b, world.b["channel"]
+    post = SandboxPost.objects.create(organization=org_b, channel=channel, external_id="sbxp_bravosecret01",
+                                      text="Bravo secret sandbox post")
+    SandboxInteraction.objects.create(organization=org_b, channel=channel, post=post, external_id="sbxc_bravo1",
+                                      kind=SandboxInteraction.Kind.COMMENT, author_id="u_x", author_handle="x",
+                                      text="Bravo secret sandbox comment")
+    world.b.update(sandbox_post=post)
+    world.b_markers += ["Bravo secret sandbox post", "Bravo secret sandbox comment"]
+
+
+WORLD_BUILDERS.append(_sandbox_posts)
+# B's sandbox post id, on A's slug and on the organization-less legacy address: a 404 for A's owner
+KWARGS["external_id"] = lambda w: w.b["sandbox_post"].external_id

@@ -111,6 +111,13 @@ def account_for(account_id: str, organization_id: int, *, handle: str | None = N
                    url=f"{settings.SITE_URL}/sandbox/@{handle or h}")
 
 
+def post_url(channel, external_id: str) -> str:
+    """Where a sandbox post lives: a page of this app (``channels_registry.views.sandbox_post``) that
+    shows the simulated post with its comments and figures, to members of its organization only."""
+    path = reverse("sandbox_post", kwargs={"org_slug": channel.organization.slug, "external_id": external_id})
+    return f"{settings.SITE_URL}{path}"
+
+
 def _iso(dt: datetime | None) -> str:
     return dt.isoformat() if dt else ""
 
@@ -202,9 +209,9 @@ class SandboxProvider(Provider):
                        url=channel.url)
 
     # --- publishing -----------------------------------------------------------------------
-    def _result(self, post) -> PublishResult:
-        return PublishResult(status="published", external_id=post.external_id,
-                             url=f"{settings.SITE_URL}/sandbox/posts/{post.external_id}")
+    @staticmethod
+    def _result(post, channel) -> PublishResult:
+        return PublishResult(status="published", external_id=post.external_id, url=post_url(channel, post.external_id))
 
     def publish(self, credentials: Credentials, account_id: str, request: PublishRequest) -> PublishResult:
         from ..models import SandboxInteraction, SandboxPost
@@ -220,12 +227,12 @@ class SandboxProvider(Provider):
         if request.idempotency_key:
             existing = posts.filter(channel=channel, idempotency_key=request.idempotency_key).first()
             if existing is not None:
-                return self._result(existing)
+                return self._result(existing, channel)
         post = posts.create(organization_id=channel.organization_id, channel=channel,
                             external_id="sbxp_" + secrets.token_hex(8), text=request.text, link=request.link or "",
                             media_count=len(request.media), format=request.format,
                             idempotency_key=request.idempotency_key or "")
-        result = self._result(post)
+        result = self._result(post, channel)
         if request.first_comment:
             comment = SandboxInteraction.objects.create(
                 organization_id=channel.organization_id, channel=channel, post=post,
@@ -242,7 +249,7 @@ class SandboxProvider(Provider):
         post = SandboxPost.objects.for_org(channel.organization_id).filter(channel=channel, external_id=pending_ref).first()
         if post is None:
             raise ProviderError("No such sandbox post.", permanent=True, status=404)
-        return self._result(post)
+        return self._result(post, channel)
 
     def find_existing(self, credentials: Credentials, account_id: str, request: PublishRequest,
                       since: datetime) -> PublishResult | None:
@@ -256,7 +263,7 @@ class SandboxProvider(Provider):
         else:
             posts = posts.filter(text=request.text)
         post = posts.first()
-        return self._result(post) if post else None
+        return self._result(post, channel) if post else None
 
     def delete_post(self, credentials: Credentials, account_id: str, external_id: str) -> None:
         from ..models import SandboxPost
@@ -386,4 +393,4 @@ class SandboxProvider(Provider):
 
 
 __all__ = ["SANDBOX_ACCOUNTS", "SandboxProvider", "account_for", "issue_credentials", "make_authorization_code",
-           "sandbox_allowed", "sign_webhook_body"]
+           "post_url", "sandbox_allowed", "sign_webhook_body"]
