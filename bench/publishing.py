@@ -439,6 +439,9 @@ def _burst(workers: int, real: bool, n: int) -> list[Row]:
     times = _published_times(ids)
     took = (max(p for p, _d in times) - at).total_seconds() if len(times) == n else float("nan")
     once, lost, doubled = _network_counts(worlds, "burst")
+    from publishing.models import PublishAttempt
+
+    attempts = PublishAttempt.objects.unscoped().filter(variant_id__in=ids).count()
     return [
         (f"scheduler: {n:,} due at once, all published after ({_how(workers, real)})", f"{took:.1f}", "s",
          "≤ 120 s (10,000)"),
@@ -447,6 +450,8 @@ def _burst(workers: int, real: bool, n: int) -> list[Row]:
         (f"scheduler: {n:,} due at once, published once / lost / doubled", f"{once}/{lost}/{doubled}", "variants",
          f"{n}/0/0"),
         (f"scheduler: {n:,} due at once, bench wall clock", f"{wall:.1f}", "s", ""),
+        (f"scheduler: {n:,} due at once, attempts made (claims taken back and made again)", f"{attempts:,}",
+         "attempts", f"{n:,}"),
     ]
 
 

@@ -249,7 +249,7 @@ def _by_org(variants: list[PostVariant]) -> dict[int, list[int]]:
 
 
 def max_waiting() -> int:
-    return max(1, int(getattr(settings, "PUBLISHING_MAX_WAITING", 1000)))
+    return max(1, int(getattr(settings, "PUBLISHING_MAX_WAITING", 500)))
 
 
 def waiting_claims() -> int:
@@ -262,10 +262,10 @@ def dispatch_due(*, now: datetime | None = None, limit: int = 500, budget_second
 
     A full batch is followed at once by another (a burst of thousands due at one instant is
     not paced by the beat interval), until a batch comes back short, ``budget_seconds`` pass, or
-    ``PUBLISHING_MAX_WAITING`` (1,000) claims wait for a worker. That cap keeps a backlog in the
+    ``PUBLISHING_MAX_WAITING`` (500) claims wait for a worker. That cap keeps a backlog in the
     database, not in the broker: a claim must be picked up within its short lease (30 s), and
     what a lost broker takes with it is at most that many claims, each taken back within one
-    lease. The workers drain 1,000 claims in about ten seconds (see the README's bench figures);
+    lease. The workers drain 500 claims in about five to ten seconds (see the README bench figures);
     lower the cap if they are much slower than that.
     """
     fixed_now = now

@@ -365,7 +365,7 @@ CELERY_BEAT_SCHEDULE.update({
 # again; maybe sent: settled by asking the network). At most PUBLISHING_MAX_WAITING claims wait
 # for a worker at once (the backlog stays in the database, not in the broker).
 PUBLISHING_LEASE_SECONDS = env_int("PUBLISHING_LEASE_SECONDS", 30)
-PUBLISHING_MAX_WAITING = env_int("PUBLISHING_MAX_WAITING", 1000)
+PUBLISHING_MAX_WAITING = env_int("PUBLISHING_MAX_WAITING", 500)
 PUBLISHING_DISPATCH_LOOKAHEAD_SECONDS = 2.0
 CELERY_BEAT_SCHEDULE.update({
     # a tick nobody ran within 10 s is dropped (the next one does the same work)
