@@ -8,8 +8,8 @@ The figures are for the real stack: PostgreSQL, Redis, ``celery worker`` and ``c
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/socialops_bench \\
     REDIS_URL=redis://127.0.0.1:6379/1 make bench
 
-Knobs (environment): ``BENCH_PUBLISHING_PARTS`` (default ``chaos,lateness,burst``; e.g.
-``burst`` alone), ``BENCH_PUBLISHING_BURST`` (10000; 2000 for a quick run),
+Knobs (environment): ``BENCH_PUBLISHING_PARTS`` (default ``chaos,brokerloss,lateness,burst``;
+e.g. ``burst`` alone), ``BENCH_PUBLISHING_BURST`` (10000; 2000 for a quick run),
 ``BENCH_PUBLISHING_WORKERS`` (4, the worker's ``-c``), ``BENCH_PUBLISHING_LOG`` (a file for the
 workers' and beat's output; by default it is discarded). Without ``DATABASE_URL`` and
 ``REDIS_URL`` (SQLite, no broker) the same scenarios run in-process at a small smoke size and
@@ -34,6 +34,13 @@ four, the whole worker (main process and children, so its reserved messages are 
 Redis for the broker's hour-long visibility timeout) and starts a new one. Only the database —
 leases, settling unconfirmed attempts by asking the network — can save those; the sandbox's
 rows say whether it did: 0 lost, 0 twice.
+
+The broker-loss part (issue 11) starts a Redis of its own on a free port (no persistence) with
+its own worker and beat, and while 1,200 variants due over 100 s publish, SIGKILLs that Redis for
+20 s and later for 5 s, starting it again empty each time: every message in it is gone, and so
+are those the worker had received but not started. The worker must stay up and reconnect by
+itself (one that exits is restarted, as a supervisor would, and counted); the lost claims' short
+leases lapse and they go out again: lateness p99 ≤ 30 s, max ≤ 60 s, 0 lost, 0 twice.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -142,17 +150,21 @@ def _children(pid: int) -> list[int]:
 class Stack:
     """``celery beat`` (dispatcher tick only) and a ``celery worker`` against the bench's database."""
 
-    def __init__(self, workers: int, *, lease_seconds: int | None = None):
+    def __init__(self, workers: int, *, lease_seconds: int | None = None, broker_url: str | None = None):
+        from celery import Celery
         from django.conf import settings
         from django.db import connection
 
         db = connection.settings_dict
+        self.broker_url = broker_url or settings.REDIS_URL
+        # the bench's own client of the stack's broker (ping, purge), whatever the settings say
+        self.control = Celery("bench-control", broker=self.broker_url, set_as_current=False)
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "socialops.settings",
             "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
                             f"{db['PORT'] or 5432}/{db['NAME']}",
-            "REDIS_URL": settings.REDIS_URL,
+            "REDIS_URL": self.broker_url,
             # production-like: no per-query SQL log in the workers
             "DEBUG": "false",
             "SECRET_KEY": settings.SECRET_KEY,
@@ -167,11 +179,15 @@ class Stack:
         self.out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed in stop()
         self.celery = str(Path(sys.executable).with_name("celery"))
         self.kills = {"child": 0, "worker": 0}
-        _purge()
+        _purge(self.control)
         self.worker = self._start_worker()
-        self.beat = self._spawn([self.celery, "-A", "bench.celery_app", "beat", "--loglevel=WARNING",
-                                 "-s", str(self.tmp / "beat-schedule"), "--pidfile", str(self.tmp / "beat.pid")])
+        self.beat = self._start_beat()
         self._wait_ready()
+
+    def _start_beat(self):
+        (self.tmp / "beat.pid").unlink(missing_ok=True)
+        return self._spawn([self.celery, "-A", "bench.celery_app", "beat", "--loglevel=WARNING",
+                            "-s", str(self.tmp / "beat-schedule"), "--pidfile", str(self.tmp / "beat.pid")])
 
     def _spawn(self, argv):
         # its own session: the whole worker (main process and pool) can be killed as a group
@@ -184,24 +200,25 @@ class Stack:
                             f"bench-{time.monotonic_ns()}@%h"])
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
-        from socialops.celery import app
-
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.worker.poll() is not None:
                 raise RuntimeError("the celery worker exited at start; set BENCH_PUBLISHING_LOG to see why")
-            if app.control.ping(timeout=1.0) and len(_children(self.worker.pid)) >= self.workers:
+            if self.control.control.ping(timeout=1.0) and len(_children(self.worker.pid)) >= self.workers:
                 return
         raise RuntimeError("the celery worker did not become ready")
 
     def keep_alive(self) -> None:
-        """Restart a worker that died (as a process supervisor would): a pool child killed while
-        the pool was still starting makes the whole worker give up."""
+        """Restart a worker or beat that died (as a process supervisor would): a pool child
+        killed while the pool was still starting makes the whole worker give up."""
         if self.worker.poll() is not None:
             if _group_alive(self.worker.pid):  # pool children left behind
                 os.killpg(self.worker.pid, signal.SIGKILL)
             self.worker = self._start_worker()
             self.kills["restarts"] = self.kills.get("restarts", 0) + 1
+        if self.beat.poll() is not None:
+            self.beat = self._start_beat()
+            self.kills["beat_restarts"] = self.kills.get("beat_restarts", 0) + 1
 
     def kill_something(self) -> None:
         """SIGKILL a random pool child (three times in four) or the whole worker, then carry on."""
@@ -227,7 +244,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(5)
-        _purge()
+        _purge(self.control)
+        self.control.close()
         if self.out is not subprocess.DEVNULL:
             self.out.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -241,10 +259,8 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _purge() -> None:
+def _purge(app) -> None:
     """Drop messages a previous (or killed) run left in the broker."""
-    from socialops.celery import app
-
     app.control.purge()
     with app.connection_for_write() as conn:
         # reserved-but-unacked messages of killed workers (kombu's Redis bookkeeping)
@@ -276,6 +292,103 @@ def _watch(ids: list[int], *, deadline: float, stack: Stack | None, chaos: bool 
             next_kill = time.monotonic() + random.uniform(1.0, 3.0)
         time.sleep(0.2 if stack is not None else 0.05)
     return float("nan")
+
+
+class RedisServer:
+    """A Redis of the bench's own on a free port, without persistence: SIGKILLed and started
+    again it comes back empty, as a crashed broker without AOF (or a failed-over replica) does."""
+
+    def __init__(self):
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            raise RuntimeError("the broker-loss part needs redis-server on PATH")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.tmp = Path(tempfile.mkdtemp(prefix="socialops-bench-redis-"))
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = None
+        self.start()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        self.kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+#: the broker-loss part: (seconds after the first due time, seconds down), as in issue 11
+BROKER_OUTAGES = ((20.0, 20.0), (65.0, 5.0))
+
+
+def _broker_loss(workers: int, n: int = 1200) -> list[Row]:
+    """Redis SIGKILLed (and started again empty) twice, for 20 s and 5 s, while ``n`` variants due
+    over 100 s publish through a celery worker + beat of their own on that Redis. The worker must
+    stay up and reconnect by itself (a worker that exits is restarted, as a supervisor would, and
+    counted); every variant goes out once, and the ones whose message the broker lost go out
+    within tens of seconds (their lease lapses, they are claimed again)."""
+    from django.utils import timezone
+
+    worlds = _orgs(4, "brokerloss")
+    redis = RedisServer()
+    stack = None
+    try:
+        stack = Stack(workers, broker_url=redis.url)
+        at = timezone.now() + timedelta(seconds=5)
+        ids = _make_due(worlds, n, lambda i: at + timedelta(seconds=100 * i / n), "brokerloss")
+        t0 = time.monotonic() + 5
+        events = sorted([(t0 + start, "kill") for start, _down in BROKER_OUTAGES]
+                        + [(t0 + start + down, "start") for start, down in BROKER_OUTAGES])
+        started = time.monotonic()
+        took = float("nan")
+        while time.monotonic() - started < 600:
+            while events and time.monotonic() >= events[0][0]:
+                _when, what = events.pop(0)
+                if what == "kill":
+                    redis.kill()
+                else:
+                    redis.start()
+            if not events and _remaining(ids) == 0:
+                took = time.monotonic() - started
+                break
+            stack.keep_alive()
+            time.sleep(0.2)
+        kills = dict(stack.kills)
+    finally:
+        if stack is not None:
+            stack.stop()
+        redis.stop()
+    late = sorted((p - d).total_seconds() for p, d in _published_times(ids))
+    once, lost, doubled = _network_counts(worlds, "brokerloss")
+    outages = " and ".join(f"{down:.0f} s" for _s, down in BROKER_OUTAGES)
+    return [
+        (f"scheduler: broker loss (Redis SIGKILLed for {outages}, back empty), {n:,} due over 100 s: "
+         f"worker exits / beat exits", f"{kills.get('restarts', 0)}/{kills.get('beat_restarts', 0)}", "", "0/0"),
+        (f"scheduler: broker loss, {n:,} variants: published once / lost / twice", f"{once}/{lost}/{doubled}",
+         "variants", f"{n}/0/0"),
+        ("scheduler: broker loss, lateness p50", f"{statistics.median(late):.2f}" if late else "-", "s", ""),
+        ("scheduler: broker loss, lateness p99", f"{_pct(late, 99):.2f}" if late else "-", "s", "≤ 30 s"),
+        ("scheduler: broker loss, lateness max", f"{late[-1]:.2f}" if late else "-", "s", "≤ 60 s"),
+        ("scheduler: broker loss, all out after", f"{took:.1f}", "s", ""),
+    ]
 
 
 def _how(stack_workers: int, real: bool) -> str:
@@ -327,6 +440,9 @@ def _burst(workers: int, real: bool, n: int) -> list[Row]:
     times = _published_times(ids)
     took = (max(p for p, _d in times) - at).total_seconds() if len(times) == n else float("nan")
     once, lost, doubled = _network_counts(worlds, "burst")
+    from publishing.models import PublishAttempt
+
+    attempts = PublishAttempt.objects.unscoped().filter(variant_id__in=ids).count()
     return [
         (f"scheduler: {n:,} due at once, all published after ({_how(workers, real)})", f"{took:.1f}", "s",
          "≤ 120 s (10,000)"),
@@ -335,6 +451,8 @@ def _burst(workers: int, real: bool, n: int) -> list[Row]:
         (f"scheduler: {n:,} due at once, published once / lost / doubled", f"{once}/{lost}/{doubled}", "variants",
          f"{n}/0/0"),
         (f"scheduler: {n:,} due at once, bench wall clock", f"{wall:.1f}", "s", ""),
+        (f"scheduler: {n:,} due at once, attempts made (claims taken back and made again)", f"{attempts:,}",
+         "attempts", f"{n:,}"),
     ]
 
 
@@ -352,10 +470,12 @@ def _chaos(workers: int, n: int = 1000) -> list[Row]:
     finally:
         stack.stop()
     once, lost, doubled = _network_counts(worlds, "chaos")
+    late = sorted((p - d).total_seconds() for p, d in _published_times(ids))
     return [
         (f"scheduler: chaos, {kills['child']} pool children + {kills['worker']} whole workers SIGKILLed "
          f"({kills.get('restarts', 0)} crashed and restarted), all out after",
          f"{took:.1f}", "s", f"(lease {CHAOS_LEASE_SECONDS} s)"),
+        ("scheduler: chaos, lateness p99 / max", f"{_pct(late, 99):.1f} / {late[-1]:.1f}" if late else "-", "s", ""),
         (f"scheduler: chaos, {n:,} variants: lost", str(lost), "variants", "0"),
         (f"scheduler: chaos, {n:,} variants: published twice", str(doubled), "variants", "0"),
         (f"scheduler: chaos, {n:,} variants: published once", str(once), "variants", str(n)),
@@ -369,7 +489,7 @@ def run() -> list[Row]:
     real = connection.vendor == "postgresql" and bool(settings.REDIS_URL)
     settings.PUBLISHING_DISPATCH_LOOKAHEAD_SECONDS = TICK
     workers = int(os.environ.get("BENCH_PUBLISHING_WORKERS", "4"))
-    parts = os.environ.get("BENCH_PUBLISHING_PARTS", "chaos,lateness,burst").split(",")
+    parts = os.environ.get("BENCH_PUBLISHING_PARTS", "chaos,brokerloss,lateness,burst").split(",")
     burst = int(os.environ.get("BENCH_PUBLISHING_BURST", "10000" if real else "1000"))
     rows: list[Row] = []
     for part in parts:
@@ -381,4 +501,8 @@ def run() -> list[Row]:
             rows += _lateness(workers, real, 1000 if real else 200)
         elif part == "burst":
             rows += _burst(workers, real, burst)
+        elif part == "brokerloss":
+            rows += _broker_loss(workers) if real else [
+                ("scheduler: broker loss (Redis killed and restarted empty)", "not run", "",
+                 "needs DATABASE_URL (PostgreSQL) and REDIS_URL")]
     return rows

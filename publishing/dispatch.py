@@ -20,9 +20,15 @@ Run by the beat task ``publishing.tasks.dispatch`` every few seconds (and kicked
   2 s) and its task gets that short countdown (the worker also waits out any rest), so it leaves
   on time instead of up to a tick late; every longer wait is a row, never a countdown.
 - a variant an active freeze covers becomes ``held`` instead (released by ``lift_freeze``).
-- a lapsed lease (status ``publishing``, ``lease_expires_at`` past: a killed worker, a lost
-  message, a restarted broker) turns the variant ``unconfirmed`` and its attempt too; the next
-  claim settles it by asking the network (``find_existing``), never by publishing blindly.
+- a claim's lease is short (``PUBLISHING_LEASE_SECONDS``, 30 s): the worker batch that picks it
+  up stamps its own token and renews it while it works (``scheduling.pick_up`` /
+  ``renew_leases``). A lapsed lease (status ``publishing``, ``lease_expires_at`` past: a killed
+  worker, a lost message, a broker restarted empty) is taken back at the next tick: an attempt
+  never taken for the network call is released and claimed again with a new attempt; one that
+  may have reached the network turns the variant ``unconfirmed``, settled by asking the network
+  (``find_existing``), never by publishing blindly (:func:`recover_lapsed_leases`).
+- at most ``PUBLISHING_MAX_WAITING`` claims wait for a worker at once: a backlog stays in the
+  database, where losing the broker cannot take it (:func:`dispatch_due`).
 """
 
 from __future__ import annotations
@@ -46,7 +52,8 @@ log = logging.getLogger(__name__)
 V = PostVariant.Status
 A = PublishAttempt.Outcome
 
-__all__ = ["Claim", "batches", "claim_due", "dispatch_due", "recover_lapsed_leases", "worker_batch_size"]
+__all__ = ["Claim", "batches", "claim_due", "dispatch_due", "max_waiting", "recover_lapsed_leases", "waiting_claims",
+           "worker_batch_size"]
 
 
 def worker_batch_size() -> int:
@@ -93,29 +100,46 @@ def _enqueue(pairs: list[Claim]) -> None:
 
 
 def recover_lapsed_leases(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Publishing variants whose lease lapsed become unconfirmed (settled by asking the network)."""
+    """Publishing variants whose lease lapsed (nobody picked the claim up in time, or the worker
+    holding it stopped renewing: it died) are taken back.
+
+    - The attempt is still ``running``: it was never taken for the network call (``_take`` is the
+      only way out of ``running`` and happens right before it), so the network cannot have it.
+      The claim is released: the attempt is abandoned and the variant scheduled again, claimed
+      with a new attempt at the next tick, without asking the network.
+    - Otherwise (in flight when its worker died, or a poll / settle that did not finish) nobody
+      knows whether the network has it: the variant becomes unconfirmed and is settled by asking
+      the network (``find_existing``), never by publishing blindly.
+
+    Each row is taken back in one transaction. The attempt row decides between the two cases
+    (``scheduling.release_untaken``: its conditional ``running`` → ``abandoned`` races the
+    worker's conditional take, and the row lock makes exactly one of them win). The variant's
+    UPDATE is conditional on the lapsed lease; a renewal (``scheduling.renew_leases``) is
+    conditional on the lease not having lapsed, so exactly one of those wins too.
+    """
     now = now or timezone.now()
     lapsed = list(PostVariant.objects.unscoped().filter(status=V.PUBLISHING, lease_expires_at__lt=now)
                   .values_list("pk", "organization_id", "claimed_attempt_id")[:limit])
     recovered = 0
     for pk, org_id, attempt_id in lapsed:
         with transaction.atomic():
-            won = PostVariant.objects.for_org(org_id).filter(
-                pk=pk, status=V.PUBLISHING, lease_expires_at__lt=now, claimed_attempt_id=attempt_id,
-            ).update(status=V.UNCONFIRMED, lease_expires_at=None, next_attempt_at=now, updated_at=now)
-            if not won:
-                continue
+            mine = PostVariant.objects.for_org(org_id).filter(
+                pk=pk, status=V.PUBLISHING, lease_expires_at__lt=now, claimed_attempt_id=attempt_id)
             if attempt_id is None:
-                PostVariant.objects.for_org(org_id).filter(pk=pk).update(status=V.SCHEDULED)
-            else:
-                # RUNNING (the task never ran) or UNCONFIRMED in flight (the worker died mid-call):
-                # either way nobody knows whether the network has it, so it is settled by asking.
-                PublishAttempt.objects.for_org(org_id).filter(
-                    pk=attempt_id, outcome__in=[A.RUNNING, A.UNCONFIRMED]).update(
-                    outcome=A.UNCONFIRMED, finished_at=now, error="The worker's lease lapsed.")
+                recovered += mine.update(status=V.SCHEDULED, lease_expires_at=None, lease_owner="", updated_at=now)
+                continue
+            if scheduling.release_untaken(org_id, pk, attempt_id, now=now, lapsed_by=now, reason=(
+                    "Not started within its lease (a lost message or a dead worker); never sent.")):
+                recovered += 1
+                continue
+            if not mine.update(status=V.UNCONFIRMED, lease_expires_at=None, lease_owner="", next_attempt_at=now,
+                               updated_at=now):
+                continue  # renewed meanwhile, or released just above
+            PublishAttempt.objects.for_org(org_id).filter(pk=attempt_id, outcome=A.UNCONFIRMED).update(
+                finished_at=now, error="The worker's lease lapsed.")
             recovered += 1
     if recovered:
-        log.info("recovered %s variants whose lease lapsed", recovered)
+        log.info("took back %s variants whose lease lapsed", recovered)
     return recovered
 
 
@@ -200,13 +224,14 @@ def claim_due(*, now: datetime | None = None, limit: int = 500) -> list[Claim]:
         # Two UPDATEs for the batch (the rows are ours: locked, or won above on SQLite). A fresh
         # claim points at the attempt just inserted for it: its highest number.
         newest = PublishAttempt.objects.unscoped().filter(variant_id=OuterRef("pk")).order_by("-number").values("pk")
+        # No owner yet: the worker batch that picks the claim up stamps its own (scheduling.pick_up).
         if fresh:
             PostVariant.objects.unscoped().filter(pk__in=[v.pk for v in fresh]).update(
-                status=V.PUBLISHING, lease_expires_at=lease_until, updated_at=now,
+                status=V.PUBLISHING, lease_expires_at=lease_until, lease_owner="", updated_at=now,
                 attempts_count=F("attempts_count") + 1, claimed_attempt_id=Subquery(newest[:1]))
         if resumed:  # unconfirmed (settle) or pending (poll): the same attempt, asked about again
             PostVariant.objects.unscoped().filter(pk__in=[v.pk for v in resumed]).update(
-                status=V.PUBLISHING, lease_expires_at=lease_until, updated_at=now)
+                status=V.PUBLISHING, lease_expires_at=lease_until, lease_owner="", updated_at=now)
     # The posts' "scheduled → publishing" is cosmetic (the worker derives the post's status from
     # its variants) and runs after the claim committed: inside the claim it would lock post rows
     # after variant rows, the opposite order of cancel / schedule, and could deadlock with them.
@@ -223,21 +248,38 @@ def _by_org(variants: list[PostVariant]) -> dict[int, list[int]]:
     return out
 
 
+def max_waiting() -> int:
+    return max(1, int(getattr(settings, "PUBLISHING_MAX_WAITING", 500)))
+
+
+def waiting_claims() -> int:
+    """Claims no worker has picked up yet: their messages wait in the broker (or are lost)."""
+    return PostVariant.objects.unscoped().filter(status=V.PUBLISHING, lease_owner="").count()
+
+
 def dispatch_due(*, now: datetime | None = None, limit: int = 500, budget_seconds: float = 2.0) -> int:
-    """One dispatcher tick: recover lapsed leases, claim due variants, enqueue their tasks on commit.
+    """One dispatcher tick: take back lapsed leases, claim due variants, enqueue their tasks on commit.
 
     A full batch is followed at once by another (a burst of thousands due at one instant is
-    not paced by the beat interval), until a batch comes back short or ``budget_seconds`` pass.
+    not paced by the beat interval), until a batch comes back short, ``budget_seconds`` pass, or
+    ``PUBLISHING_MAX_WAITING`` (500) claims wait for a worker. That cap keeps a backlog in the
+    database, not in the broker: a claim must be picked up within its short lease (30 s), and
+    what a lost broker takes with it is at most that many claims, each taken back within one
+    lease. The workers drain 500 claims in about five to ten seconds (see the README bench figures);
+    lower the cap if they are much slower than that.
     """
     fixed_now = now
     started = time.monotonic()
     recover_lapsed_leases(now=now or timezone.now(), limit=limit)
+    room = max_waiting() - waiting_claims()
     total = 0
-    while True:
-        pairs = claim_due(now=fixed_now or timezone.now(), limit=limit)
+    while room > 0:
+        pairs = claim_due(now=fixed_now or timezone.now(), limit=min(limit, room))
         if pairs:
             # claim_due committed (or, inside an outer transaction, this runs when that commits)
             transaction.on_commit(lambda pairs=pairs: _enqueue(pairs))
         total += len(pairs)
+        room -= len(pairs)
         if len(pairs) < limit or time.monotonic() - started > budget_seconds:
-            return total
+            break
+    return total

@@ -218,6 +218,9 @@ class PostVariant(TenantModel):
     claimed_attempt = models.ForeignKey("PublishAttempt", null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+")
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    #: the worker batch that picked the claim up (a random token; empty while the message waits in
+    #: the broker). Only that batch renews the lease and may send; see scheduling.pick_up
+    lease_owner = models.CharField(max_length=32, blank=True, default="")
     #: late when published after a freeze lifted with "mark late"
     is_late = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=dj_timezone.now)

@@ -41,19 +41,22 @@ BATCH_BUDGET_SECONDS = 10.0
 
 
 @shared_task(name="publishing.tasks.publish_attempts", ignore_result=True, acks_late=True,
-             reject_on_worker_lost=True)
-def publish_attempts(attempt_ids: list[int]) -> int:
+             reject_on_worker_lost=True, bind=True)
+def publish_attempts(self, attempt_ids: list[int]) -> int:
     """Publish (or poll, or settle) a batch of claimed attempts, as the dispatcher enqueues them.
 
     Same guarantees as :func:`publish_variant` for each attempt (the row decides; each attempt is
     re-read and taken right before its own network call). A redelivered batch finds its attempts
-    taken or settled and does nothing twice. Attempts not started within the time budget go to
-    a new task (they stay claimed; if that enqueue fails their leases recover them).
+    taken or settled and does nothing twice; one requeued because its worker process was killed
+    takes over the attempts that process had not started (``scheduling.pick_up``). Attempts not
+    started within the time budget go to a new task (they stay claimed, waiting for a worker; if
+    that enqueue fails their short leases lapse and they are claimed again).
     """
     from .services.scheduling import perform_attempts
 
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     with audit_context(via="task"):
-        results, left = perform_attempts(attempt_ids, budget_seconds=BATCH_BUDGET_SECONDS)
+        results, left = perform_attempts(attempt_ids, budget_seconds=BATCH_BUDGET_SECONDS, take_over=redelivered)
     if left:
         publish_attempts.delay(left)
     return len(results)

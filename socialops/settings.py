@@ -435,9 +435,13 @@ CELERY_BEAT_SCHEDULE.update({
 # --- Publishing scheduler (publishing/dispatch.py) ------------------------------------------------
 # Beat ticks the dispatcher every 2 s; every wait is a row (due_at / next_attempt_at). The only
 # countdown is the lookahead (a variant claimed up to one tick early waits ≤ 2 s), far below the
-# broker's visibility timeout. A claim's lease: after it lapses a killed worker's variant is
-# settled by asking the network (keep provider time-outs well under a third of it).
-PUBLISHING_LEASE_SECONDS = env_int("PUBLISHING_LEASE_SECONDS", 300)
+# broker's visibility timeout. A claim's lease is short: a worker must pick the claim up within
+# it, and renews it every third of it while it works, so a claim whose message was lost (a broker
+# restarted empty) or whose worker died is taken back within one lease (never sent: claimed
+# again; maybe sent: settled by asking the network). At most PUBLISHING_MAX_WAITING claims wait
+# for a worker at once (the backlog stays in the database, not in the broker).
+PUBLISHING_LEASE_SECONDS = env_int("PUBLISHING_LEASE_SECONDS", 30)
+PUBLISHING_MAX_WAITING = env_int("PUBLISHING_MAX_WAITING", 500)
 PUBLISHING_DISPATCH_LOOKAHEAD_SECONDS = 2.0
 CELERY_BEAT_SCHEDULE.update({
     # a tick nobody ran within 10 s is dropped (the next one does the same work)

@@ -23,12 +23,14 @@ def test_healthz_reports_database_and_broker(client):
 def test_healthz_is_503_when_the_broker_is_down(client, settings):
     from socialops.celery import app
 
-    old = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    # the app reads Django settings with the CELERY namespace: celery 5.6 looks the namespaced
+    # key up first, so both names point at the dead broker for this request
+    old = app.conf.broker_url, app.conf.get("CELERY_BROKER_URL")
+    app.conf.broker_url = app.conf["CELERY_BROKER_URL"] = "redis://127.0.0.1:1/0"
     try:
         r = client.get("/healthz")
     finally:
-        app.conf.broker_url = old
+        app.conf.broker_url, app.conf["CELERY_BROKER_URL"] = old
     assert r.status_code == 503 and r.json()["broker"]["ok"] is False
 
 

@@ -17,6 +17,13 @@ network call leaves the attempt ``unconfirmed`` and the variant ``publishing`` w
 dispatcher finds the lapsed lease and the variant is settled by ``find_existing`` (never by a
 blind retry).
 
+Leases: a claim's lease is short (30 s). The batch that picks a claim up stamps it with its own
+token (:func:`pick_up`), renews it every third of a lease while it works (:class:`_LeaseKeeper`,
+:func:`renew_leases`: only its own rows, only leases not yet lapsed), and takes an attempt only
+while it still owns it with a third of a lease left (:func:`_take`). So a dead worker's claims
+are taken back within one lease, a live one's never are, and a worker whose claim was taken
+over (it stalled past its lease) does not send it.
+
 Batches: the dispatcher hands a worker up to 20 claimed attempts of one organization at once
 (:func:`perform_attempts`). Every attempt still goes through the same re-read and conditional
 take right before its own network call; the batch shares the reads (one query for the attempts,
@@ -40,6 +47,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import uuid
 import zoneinfo
@@ -49,7 +57,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -105,7 +113,9 @@ def _setting(name: str, default):
 
 
 def lease_duration() -> timedelta:
-    return timedelta(seconds=_setting("PUBLISHING_LEASE_SECONDS", 300))
+    """A claim's lease: how long a claim may wait for a worker, and how long a worker's hold lasts
+    between two renewals (a live worker renews every third of it)."""
+    return timedelta(seconds=_setting("PUBLISHING_LEASE_SECONDS", 30))
 
 
 MAX_TRANSIENT_ATTEMPTS = 5
@@ -569,19 +579,21 @@ def _abandon(attempt: PublishAttempt, reason: str) -> AttemptResult:
     return AttemptResult(A.ABANDONED, detail=reason)
 
 
-def _take(attempt: PublishAttempt) -> bool:
+def _take(attempt: PublishAttempt, owner: str) -> bool:
     """Take the attempt for the network call, in one statement that re-checks everything.
 
     ``running`` → ``unconfirmed`` (in flight, ``finished_at`` empty) only while the attempt is
-    still the variant's claim with at least a third of its lease left, the variant is publishing,
-    and the post has the attempt's version
-    and a status that lets it go out. A duplicate delivery, an edit, an unapproval or a cancel
-    that happened before this statement makes it match nothing.
+    still the variant's claim, held by this batch (``owner``) with at least a third of its lease
+    left, the variant is publishing, and the post has the attempt's version and a status that
+    lets it go out. A duplicate delivery, a lease that lapsed and was taken over (released or
+    claimed again: the owner changed), an edit, an unapproval or a cancel that happened before
+    this statement makes it match nothing.
     """
     now = timezone.now()
     claimed = PostVariant.objects.for_org(attempt.organization_id).filter(
-        pk=attempt.variant_id, claimed_attempt_id=attempt.pk, status=V.PUBLISHING,
+        pk=attempt.variant_id, claimed_attempt_id=attempt.pk, status=V.PUBLISHING, lease_owner=owner,
         # enough lease left for the call: a lapsing lease would let the sweep settle it mid-call
+        # (the batch's lease keeper renews it every third of a lease while the call runs)
         lease_expires_at__gt=now + lease_duration() / 3,
         post__version=attempt.content_version, post__status__in=_POST_MAY_PUBLISH).values("pk")
     return bool(PublishAttempt.objects.for_org(attempt.organization_id).filter(
@@ -735,11 +747,135 @@ _providers: dict[tuple[str, str], object] = {}
 class _Batch:
     """What one worker batch reads once and shares: each channel's decrypted credentials (read
     when its first attempt of the batch starts, so never older than the batch), the posts'
-    media, and the publishes the network confirmed, recorded together at the end."""
+    media, and the publishes the network confirmed, recorded together at the end. ``owner`` is
+    the batch's lease token (:func:`pick_up`)."""
 
+    owner: str = ""
     credentials: dict = field(default_factory=dict)
     media: dict = field(default_factory=dict)
     published: list = field(default_factory=list)
+
+
+# --- Leases: picked up, renewed while the worker works, released when handed back -------------
+
+def pick_up(attempt_ids, owner: str, *, take_over: bool = False, now: datetime | None = None) -> int:
+    """The worker batch ``owner`` (a fresh random token) picks up the claims of ``attempt_ids``:
+    one conditional UPDATE that stamps the token and starts a full lease.
+
+    Only a claim still waiting for a worker is picked up: publishing, claimed by one of these
+    attempts, no owner yet, lease not lapsed. So a second delivery of a message, or one that
+    turns up after its lease lapsed and the claim was released or claimed again, finds the claim
+    owned or gone and does nothing; only the owner renews the lease and may take an attempt
+    (:func:`_take`).
+
+    ``take_over``: the broker redelivered the message (``reject_on_worker_lost`` requeues it when
+    the worker process running it was killed). The claims another batch holds whose attempt it
+    never took are released at once (:func:`release_untaken`) and the dispatcher kicked, so they
+    go out again within seconds instead of after the dead batch's lease.
+    """
+    now = now or timezone.now()
+    ids = list(attempt_ids)
+    if take_over:
+        held = list(PostVariant.objects.unscoped().filter(
+            claimed_attempt_id__in=ids, status=V.PUBLISHING, claimed_attempt__outcome=A.RUNNING,
+        ).exclude(lease_owner__in=["", owner]).values_list("organization_id", "pk", "claimed_attempt_id"))
+        reason = "Its worker process died before sending it (the message was redelivered); never sent."
+        if sum(release_untaken(org_id, pk, attempt_id, now=now, reason=reason) for org_id, pk, attempt_id in held):
+            transaction.on_commit(_kick_dispatcher)
+    return PostVariant.objects.unscoped().filter(
+        claimed_attempt_id__in=ids, status=V.PUBLISHING, lease_owner="", lease_expires_at__gt=now,
+    ).update(lease_owner=owner, lease_expires_at=now + lease_duration(), updated_at=now)
+
+
+def release_untaken(organization_id: int, variant_id: int, attempt_id: int, *, now: datetime, reason: str,
+                    lapsed_by: datetime | None = None) -> bool:
+    """Release a claim whose attempt was never taken for the network call: the attempt is
+    abandoned and the variant scheduled again (claimed with a new attempt at the next tick,
+    without asking the network: it cannot have it). ``lapsed_by``: only if the lease had lapsed
+    by then. Returns whether it was released.
+
+    The attempt row decides: its conditional ``running`` → ``abandoned`` races the worker's
+    take (``running`` → ``unconfirmed``, also conditional on the attempt row), and the row lock
+    makes exactly one of them win. If the variant's conditional UPDATE then matches nothing (its
+    lease was renewed meanwhile, or it moved on), the release is rolled back.
+    """
+    with transaction.atomic():
+        if not PublishAttempt.objects.for_org(organization_id).filter(pk=attempt_id, outcome=A.RUNNING).update(
+                outcome=A.ABANDONED, finished_at=now, error=reason[:2000]):
+            return False
+        variant = PostVariant.objects.for_org(organization_id).filter(
+            pk=variant_id, status=V.PUBLISHING, claimed_attempt_id=attempt_id)
+        if lapsed_by is not None:
+            variant = variant.filter(lease_expires_at__lt=lapsed_by)
+        if variant.update(status=V.SCHEDULED, claimed_attempt=None, lease_expires_at=None, lease_owner="",
+                          next_attempt_at=None, attempts_count=models.F("attempts_count") - 1, updated_at=now):
+            return True
+        transaction.set_rollback(True)
+        return False
+
+
+def renew_leases(owner: str, variant_ids, *, now: datetime | None = None) -> int:
+    """Extend the leases ``owner`` still holds (the variants it has not finished) by a full lease.
+
+    Conditional on the owner and on the lease not having lapsed: a lease that lapsed was (or is
+    about to be) taken over by the dispatcher, and a renewal must never revive it. What it does
+    not renew is no longer this worker's to send (:func:`_take` checks the owner). On PostgreSQL
+    the rows the worker itself is recording right now are skipped (``SKIP LOCKED``; they are
+    being finished), so the keeper never waits on, or deadlocks with, its own batch.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(PostVariant.objects.unscoped().filter(
+            pk__in=list(variant_ids), lease_owner=owner, status=V.PUBLISHING, lease_expires_at__gt=now,
+        ).select_for_update(skip_locked=True).values_list("pk", flat=True))
+        if not ids:
+            return 0
+        return PostVariant.objects.unscoped().filter(pk__in=ids).update(lease_expires_at=now + lease_duration())
+
+
+def _hand_back(owner: str, attempt_ids) -> None:
+    """Claims a batch did not start (over its time budget) go back to waiting for a worker, with a
+    fresh lease, so the task they are handed to can pick them up."""
+    now = timezone.now()
+    PostVariant.objects.unscoped().filter(
+        claimed_attempt_id__in=list(attempt_ids), lease_owner=owner, status=V.PUBLISHING,
+    ).update(lease_owner="", lease_expires_at=now + lease_duration(), updated_at=now)
+
+
+class _LeaseKeeper:
+    """Renews a batch's leases every third of a lease while the batch works (a thread).
+
+    A batch normally ends long before the first renewal is due (its time budget is 10 s; the
+    lease 30 s). It matters when a network call is slow: the lease stays alive exactly as long as
+    the worker process does, so a dead worker's claims are taken over within one lease, while a
+    live worker's are never taken over mid-call.
+    """
+
+    def __init__(self, owner: str, variant_ids):
+        self.owner, self.variant_ids = owner, list(variant_ids)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-keeper-{owner[:8]}", daemon=True)
+
+    def __enter__(self) -> _LeaseKeeper:
+        if self.variant_ids:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=lease_duration().total_seconds())
+
+    def _run(self) -> None:
+        interval = lease_duration().total_seconds() / 3
+        try:
+            while not self._stop.wait(interval):
+                try:
+                    renew_leases(self.owner, self.variant_ids)
+                except Exception:  # noqa: BLE001 - a failed renewal only lets the lease run down
+                    log.warning("could not renew the leases of batch %s", self.owner, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own database connection
 
 
 def _provider_and_credentials(channel, batch: _Batch | None = None):
@@ -774,7 +910,7 @@ def _publish(attempt: PublishAttempt, batch: _Batch) -> AttemptResult:
     wait = seconds_until_due(variant)
     if wait > 0:
         time.sleep(wait)  # claimed up to one beat interval early, so it leaves on time
-    if not _take(attempt):
+    if not _take(attempt, batch.owner):
         return _abandon(attempt, "The post changed, was cancelled or was taken by another worker after the claim.")
     try:
         result = provider.publish(credentials, variant.channel.external_id, request)
@@ -872,6 +1008,9 @@ def _perform(attempt: PublishAttempt, batch: _Batch) -> AttemptResult:
         if attempt.outcome == A.RUNNING:
             return _abandon(attempt, "The variant is no longer claimed by this attempt.")
         return AttemptResult(attempt.outcome, variant.status, "not claimed by this attempt: nothing to do")
+    if variant.lease_owner != batch.owner:
+        # another delivery of the message has it, or its lease lapsed before this one came
+        return AttemptResult(attempt.outcome, variant.status, "held by another worker: nothing to do")
     if attempt.outcome == A.RUNNING:
         return _publish(attempt, batch)
     if attempt.outcome == A.PENDING:
@@ -882,7 +1021,7 @@ def _perform(attempt: PublishAttempt, batch: _Batch) -> AttemptResult:
     return AttemptResult(attempt.outcome, variant.status, "in flight elsewhere")
 
 
-def perform_attempts(attempt_ids: list[int], *, budget_seconds: float | None = None
+def perform_attempts(attempt_ids: list[int], *, budget_seconds: float | None = None, take_over: bool = False
                      ) -> tuple[list[AttemptResult], list[int]]:
     """The worker's step for a batch of claimed attempts (one task from the dispatcher).
 
@@ -897,13 +1036,18 @@ def perform_attempts(attempt_ids: list[int], *, budget_seconds: float | None = N
     ``budget_seconds``: stop starting new attempts after this long and return the ids not
     started (the caller re-enqueues them; they stay claimed under their leases), so one slow
     network does not hold a whole batch back. Returns ``(results, ids not started)``.
+
+    The batch first picks its claims up (:func:`pick_up`; ``take_over`` for a redelivered
+    message) and works only on those it owns, renewing their leases while it works.
     """
     started = time.monotonic()
+    batch = _Batch(owner=uuid.uuid4().hex)
+    pick_up(attempt_ids, batch.owner, take_over=take_over)
     attempts = list(PublishAttempt.objects.unscoped().filter(pk__in=list(attempt_ids)).select_related(
         "variant__post__campaign", "variant__channel", "organization"))
     attempts.sort(key=lambda a: (max(d for d in (a.variant.due_at, a.variant.next_attempt_at, a.started_at)
                                      if d is not None), a.pk))
-    batch = _Batch()
+    mine = [a.variant_id for a in attempts if a.variant.lease_owner == batch.owner]
     to_publish = {a.variant.post_id for a in attempts if a.outcome == A.RUNNING}
     if to_publish:
         # renditions prefetched: publish_file_for picks one per network for every image of every variant
@@ -912,18 +1056,21 @@ def perform_attempts(attempt_ids: list[int], *, budget_seconds: float | None = N
             batch.media.setdefault(pm.post_id, []).append(pm)
     results: list[AttemptResult] = []
     left: list[int] = []
-    try:
-        for i, attempt in enumerate(attempts):
-            if budget_seconds is not None and time.monotonic() - started > budget_seconds:
-                left = [a.pk for a in attempts[i:]]
-                break
-            try:
-                results.append(_perform(attempt, batch))
-            except Exception:  # noqa: BLE001 - one attempt's bug must not stop the others; its lease recovers it
-                log.exception("attempt %s of variant %s raised", attempt.pk, attempt.variant_id)
-                results.append(AttemptResult(A.UNCONFIRMED, detail="raised; left to its lease"))
-    finally:
-        _record_published_many(batch.published)
+    with _LeaseKeeper(batch.owner, mine):
+        try:
+            for i, attempt in enumerate(attempts):
+                if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+                    left = [a.pk for a in attempts[i:]]
+                    break
+                try:
+                    results.append(_perform(attempt, batch))
+                except Exception:  # noqa: BLE001 - one attempt's bug must not stop the others; its lease recovers it
+                    log.exception("attempt %s of variant %s raised", attempt.pk, attempt.variant_id)
+                    results.append(AttemptResult(A.UNCONFIRMED, detail="raised; left to its lease"))
+        finally:
+            _record_published_many(batch.published)
+        if left:
+            _hand_back(batch.owner, left)
     return results, left
 
 

@@ -65,15 +65,17 @@ def test_a_claim_batch_costs_the_same_for_3_or_30_variants(due):
     assert large_q == 8 + (0 if POSTGRES else 30)
 
 
-def test_one_attempt_alone_costs_eleven_statements_of_ours(due):
+def test_one_attempt_alone_costs_twelve_statements_of_ours(due):
     due(1)
     (claim, *_rest) = dispatch.claim_due()
     result, ours, network = _count(lambda: scheduling.perform_attempt(claim.attempt_id))
     assert result.outcome == "published" and network == NETWORK
-    # load, credentials, media, take; then in one transaction: lock the post, the attempt, the
-    # variant, the post's variants, and the audit append (lock the chain's head row, insert, move the head)
-    # — 11, plus the savepoint pair standing for BEGIN/COMMIT (was 16 before the batching work)
-    assert ours == 11 + 2
+    # pick-up (the batch stamps its lease token: issue 11, a short lease only its live owner
+    # renews), load, credentials, media, take; then in one transaction: lock the post, the
+    # attempt, the variant, the post's variants, and the audit append (lock the chain's head row,
+    # insert, move the head) — 12, plus the savepoint pair standing for BEGIN/COMMIT (was 16
+    # before the batching work, 11 before the pick-up)
+    assert ours == 12 + 2
 
 
 def test_a_worker_batch_costs_one_take_per_variant_plus_a_fixed_part(org_a, due):
@@ -84,10 +86,11 @@ def test_a_worker_batch_costs_one_take_per_variant_plus_a_fixed_part(org_a, due)
     (results9, _), ours_9, net_9 = _count(lambda: scheduling.perform_attempts(second))
     assert [r.outcome for r in results + results9] == ["published"] * 12 and left == []
     assert (net_3, net_9) == (3 * NETWORK, 9 * NETWORK)
-    # fixed: load, media, one credentials read per channel (3), lock posts, UPDATE attempts,
-    # UPDATE variants, the posts' variants, UPDATE posts, audit append (3: head, insert, head) + savepoint pair;
-    # then one conditional take per variant
-    fixed = 1 + 1 + 3 + 1 + 1 + 1 + 1 + 1 + 3 + 2
+    # fixed: pick-up (one UPDATE stamping the batch's lease token, whatever the batch's size),
+    # load, media, one credentials read per channel (3), lock posts, UPDATE attempts, UPDATE
+    # variants, the posts' variants, UPDATE posts, audit append (3: head, insert, head) + savepoint
+    # pair; then one conditional take per variant. (The lease keeper renews nothing in a batch this short.)
+    fixed = 1 + 1 + 1 + 3 + 1 + 1 + 1 + 1 + 1 + 3 + 2
     assert ours_3 == fixed + 3
     assert ours_9 == fixed + 9
     assert all(len(network_posts(ch)) == 4 for ch in channels)
