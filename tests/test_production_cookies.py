@@ -26,6 +26,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 60 + "-production-secret-value",
     "ALLOWED_HOSTS": "socialops.example.com",
     "CHANNEL_CREDENTIALS_KEYS": "0ZMmKNFEkOUq6QQp0i6oNbOTaSvNS1QoXXmNAUXl3XU=",
+    "AUDIT_CHAIN_KEY": "a" * 40 + "-audit-chain-key",
 }
 
 SIGN_IN_PAGE = """
@@ -44,7 +45,8 @@ print("session", settings.SESSION_COOKIE_NAME)
 
 
 def test_production_cookies_have_host_prefixed_names(tmp_path):
-    _run({**PRODUCTION, "SOCIALOPS_VAR_DIR": str(tmp_path)}, "migrate", "--noinput")
+    migrated = _run({**PRODUCTION, "SOCIALOPS_VAR_DIR": str(tmp_path)}, "migrate", "--noinput")
+    assert migrated.returncode == 0, migrated.stderr
     result = _run(
         {**PRODUCTION, "SOCIALOPS_VAR_DIR": str(tmp_path)},
         "shell",
