@@ -55,16 +55,24 @@ def _json_type_problem(field: fields.Field, value: Any) -> str | None:
     DRF coerces (``0`` → ``"0"`` for a CharField, ``"0"`` → ``False`` for a BooleanField); a JSON
     API should not: the schema promises a type, and a value of another type is a mistake of the caller.
     """
-    if value is None or isinstance(field, serializers.BaseSerializer | fields.FileField | fields.JSONField):
+    if value is None or isinstance(
+        field, serializers.BaseSerializer | fields.FileField | fields.JSONField
+    ):
         return None  # null: the field's allow_null decides; nested serializers check themselves
     if isinstance(field, fields.ListField):
         if not isinstance(value, list):
-            return str(fields.ListField.default_error_messages["not_a_list"]).format(input_type=type(value).__name__)
+            return str(fields.ListField.default_error_messages["not_a_list"]).format(
+                input_type=type(value).__name__
+            )
         return next(filter(None, (_json_type_problem(field.child, item) for item in value)), None)
     if isinstance(field, fields.DictField):
         if not isinstance(value, dict):
-            return str(fields.DictField.default_error_messages["not_a_dict"]).format(input_type=type(value).__name__)
-        return next(filter(None, (_json_type_problem(field.child, item) for item in value.values())), None)
+            return str(fields.DictField.default_error_messages["not_a_dict"]).format(
+                input_type=type(value).__name__
+            )
+        return next(
+            filter(None, (_json_type_problem(field.child, item) for item in value.values())), None
+        )
     if isinstance(field, fields.BooleanField):
         ok = isinstance(value, bool)
         message = fields.BooleanField.default_error_messages["invalid"]
@@ -74,8 +82,15 @@ def _json_type_problem(field: fields.Field, value: Any) -> str | None:
     elif isinstance(field, fields.FloatField | fields.DecimalField):
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         message = fields.FloatField.default_error_messages["invalid"]
-    elif isinstance(field, fields.CharField | fields.ChoiceField | fields.DateField | fields.DateTimeField
-                    | fields.TimeField | fields.DurationField):
+    elif isinstance(
+        field,
+        fields.CharField
+        | fields.ChoiceField
+        | fields.DateField
+        | fields.DateTimeField
+        | fields.TimeField
+        | fields.DurationField,
+    ):
         ok = isinstance(value, str)
         message = fields.CharField.default_error_messages["invalid"]
     else:
@@ -184,7 +199,11 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
     def required_capability(self, request) -> str:
         if self.action in self.action_capabilities:
             return self.action_capabilities[self.action]
-        return self.read_capability if request.method in permissions.SAFE_METHODS else self.write_capability
+        return (
+            self.read_capability
+            if request.method in permissions.SAFE_METHODS
+            else self.write_capability
+        )
 
     def scoped_queryset(self, organization):  # pragma: no cover - subclasses define it
         raise NotImplementedError

@@ -37,20 +37,45 @@ EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
 
 #: path prefix → the seeded object whose id ``{id}`` takes (most of the time; otherwise a generated id)
 PATH_OBJECTS = {
-    "teams": "team", "members": "member", "invitations": "invitation", "notifications": "notification",
-    "channels": "channel", "channel-groups": "channel_group", "channel-grants": "channel_grant",
-    "media": "media_asset", "posts": "post", "variants": "variant", "publishing-freezes": "freeze",
-    "campaigns": "campaign", "calendar-notes": "note", "cadence-targets": "cadence_target",
-    "holiday-regions": "holiday_region", "calendar-share-links": "share_link",
-    "approval-workflows": "workflow", "approval-requests": "approval_request", "post-comments": "post_comment",
+    "teams": "team",
+    "members": "member",
+    "invitations": "invitation",
+    "notifications": "notification",
+    "channels": "channel",
+    "channel-groups": "channel_group",
+    "channel-grants": "channel_grant",
+    "media": "media_asset",
+    "posts": "post",
+    "variants": "variant",
+    "publishing-freezes": "freeze",
+    "campaigns": "campaign",
+    "calendar-notes": "note",
+    "cadence-targets": "cadence_target",
+    "holiday-regions": "holiday_region",
+    "calendar-share-links": "share_link",
+    "approval-workflows": "workflow",
+    "approval-requests": "approval_request",
+    "post-comments": "post_comment",
 }
 #: body and query fields → the seeded object they name
 FIELD_OBJECTS = {
-    "body.team": "team", "body.parent": "team", "body.channel": "channel", "body.channels[*]": "channel",
-    "body.post": "post", "body.campaign": "campaign", "body.media[*]": "media_asset", "body.variant": "variant",
-    "body.membership": "member", "body.teams[*]": "team", "body.team_ids[*]": "team",
-    "body.channel_ids[*]": "channel", "body.campaign_ids[*]": "campaign",
-    "query.post": "post", "query.channel": "channel", "query.team": "team", "query.campaign": "campaign",
+    "body.team": "team",
+    "body.parent": "team",
+    "body.channel": "channel",
+    "body.channels[*]": "channel",
+    "body.post": "post",
+    "body.campaign": "campaign",
+    "body.media[*]": "media_asset",
+    "body.variant": "variant",
+    "body.membership": "member",
+    "body.teams[*]": "team",
+    "body.team_ids[*]": "team",
+    "body.channel_ids[*]": "channel",
+    "body.campaign_ids[*]": "campaign",
+    "query.post": "post",
+    "query.channel": "channel",
+    "query.team": "team",
+    "query.campaign": "campaign",
 }
 
 
@@ -84,14 +109,23 @@ def _write_media_files(asset) -> None:
 
 def _seed(role: str) -> tuple[str, dict]:
     """Organization B with one of everything; the token of its owner or of a viewer, and B's ids by kind."""
-    alice, bob = f.make_user("alice@alpha.test", name="Alice Alpha"), f.make_user("bob@bravo.test", name="Bob Bravo")
+    alice, bob = (
+        f.make_user("alice@alpha.test", name="Alice Alpha"),
+        f.make_user("bob@bravo.test", name="Bob Bravo"),
+    )
     org_a = f.make_org("Alpha Foods", owner=alice, slug="alpha")
     org_b = f.make_org("Bravo Beverages", owner=bob, slug="bravo")
-    world = World(org_a=org_a, org_b=org_b, alice_m=f.membership(org_a, alice), bob_m=f.membership(org_b, bob))
+    world = World(
+        org_a=org_a, org_b=org_b, alice_m=f.membership(org_a, alice), bob_m=f.membership(org_b, bob)
+    )
     for build in WORLD_BUILDERS:
         build(world)
     _write_media_files(world.b["media_asset"])
-    member = world.bob_m if role == "owner" else f.add_member(org_b, f.make_user("vic@bravo.test"), Role.VIEWER)
+    member = (
+        world.bob_m
+        if role == "owner"
+        else f.add_member(org_b, f.make_user("vic@bravo.test"), Role.VIEWER)
+    )
     token = services.create_api_token(member, name=f"schemathesis-{role}").raw
     return token, {kind: obj.pk for kind, obj in world.b.items() if hasattr(obj, "pk")}
 
@@ -100,25 +134,36 @@ def _config(token: str, ids: dict) -> schemathesis.config.SchemathesisConfig:
     def bind(kind, probability):
         return {"dictionary": kind, "probability": probability}
 
-    return schemathesis.config.SchemathesisConfig.from_dict({
-        "seed": 20260101,
-        "headers": {"Authorization": f"Bearer {token}"},
-        "workers": 1,
-        "dictionaries": {kind: {"values": [pk]} for kind, pk in ids.items()},
-        "generation": {"mode": "all", "max-examples": EXAMPLES, "deterministic": True, "database": "none"},
-        "phases": {"stateful": {"enabled": False}},
-        "checks": {
-            "enabled": False,
-            "not_a_server_error": {"enabled": True},
-            "response_schema_conformance": {"enabled": True},
-            "negative_data_rejection": {"enabled": True},
-        },
-        "parameters": {key: bind(kind, 0.6) for key, kind in FIELD_OBJECTS.items()},
-        "operations": [
-            {"include-path-regex": f"^/api/v1/{prefix}/\\{{id\\}}/", "parameters": {"path.id": bind(kind, 0.9)}}
-            for prefix, kind in PATH_OBJECTS.items()
-        ],
-    })
+    return schemathesis.config.SchemathesisConfig.from_dict(
+        {
+            "seed": 20260101,
+            "cache": {"enabled": False},  # nothing carried between runs: each run is the same run
+            "headers": {"Authorization": f"Bearer {token}"},
+            "workers": 1,
+            "dictionaries": {kind: {"values": [pk]} for kind, pk in ids.items()},
+            "generation": {
+                "mode": "all",
+                "max-examples": EXAMPLES,
+                "deterministic": True,
+                "database": "none",
+            },
+            "phases": {"stateful": {"enabled": False}},
+            "checks": {
+                "enabled": False,
+                "not_a_server_error": {"enabled": True},
+                "response_schema_conformance": {"enabled": True},
+                "negative_data_rejection": {"enabled": True},
+            },
+            "parameters": {key: bind(kind, 0.6) for key, kind in FIELD_OBJECTS.items()},
+            "operations": [
+                {
+                    "include-path-regex": f"^/api/v1/{prefix}/\\{{id\\}}/",
+                    "parameters": {"path.id": bind(kind, 0.9)},
+                }
+                for prefix, kind in PATH_OBJECTS.items()
+            ],
+        }
+    )
 
 
 def _failures(stream) -> Iterator[str]:
@@ -128,8 +173,10 @@ def _failures(stream) -> Iterator[str]:
                 for check in checks:
                     if check.status == Status.FAILURE and check.failure_info is not None:
                         failure = check.failure_info.failure
-                        yield (f"{event.recorder.label} [{event.phase.value}] {check.name}: {failure.title}\n"
-                               f"{failure.message}\n{check.failure_info.code_sample}")
+                        yield (
+                            f"{event.recorder.label} [{event.phase.value}] {check.name}: {failure.title}\n"
+                            f"{failure.message}\n{check.failure_info.code_sample}"
+                        )
         elif isinstance(event, events.NonFatalError | events.FatalError):
             yield f"schemathesis error: {event.info.format()}"
 
@@ -138,7 +185,9 @@ def _failures(stream) -> Iterator[str]:
 def test_every_operation_keeps_to_the_schema_as(role, transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     token, ids = _seed(role)
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", RolledBackApp(), config=_config(token, ids))
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/", RolledBackApp(), config=_config(token, ids)
+    )
     try:
         found = list(_failures(schemathesis.engine.from_schema(schema).execute()))
     finally:
