@@ -138,6 +138,7 @@ ID_QUERY_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 
 _NOT_AN_ID = gettext_lazy("Give the id as a whole number.")
 _NOT_A_BOOLEAN = gettext_lazy("Give true or false.")
+_NUL_IN_QUERY = gettext_lazy("The query string may not contain NUL characters.")
 
 
 def query_id(params: Mapping[str, str], name: str) -> int | None:
@@ -204,6 +205,12 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
             if request.method in permissions.SAFE_METHODS
             else self.write_capability
         )
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL cannot hold a NUL in a string: a filter with one would fail in the database (a 500)
+        if any("\x00" in key + value for key, value in request.query_params.items()):
+            raise ValidationFailed(str(_NUL_IN_QUERY), fields={})
 
     def scoped_queryset(self, organization):  # pragma: no cover - subclasses define it
         raise NotImplementedError

@@ -197,6 +197,15 @@ def test_active_freezes_filter_must_be_true_or_false(alice_api):
     assert alice_api.get("/api/v1/publishing-freezes/", {"active": "true"}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [("/api/v1/channels/", "q"), ("/api/v1/posts/", "status"), ("/api/v1/media/", "q")],
+)
+def test_a_nul_character_in_a_filter_is_a_400(alice_api, url, name):
+    # on PostgreSQL the filter reached the database and failed there (a 500)
+    _error(alice_api.get(url, {name: "kopi\x00"}))
+
+
 # --- routes and methods --------------------------------------------------------------------------------
 
 
