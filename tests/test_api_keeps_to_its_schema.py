@@ -90,7 +90,8 @@ class RolledBackApp:
             response = self.handler(environ, start_response)
             body = b"".join(response)
             transaction.set_rollback(True)
-        response.close()  # request_finished: the engine's thread closes its connection as a server would
+        response.close()  # request_finished, as a server sends it
+        connections.close_all()  # this thread's own (the engine's); none stays open when the test DB is dropped
         return [body]
 
 
