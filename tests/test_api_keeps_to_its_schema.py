@@ -22,8 +22,9 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import connections, transaction
+from django.db import close_old_connections, connections, transaction
 from schemathesis.engine import Status, events
 
 from accounts import services
@@ -80,18 +81,28 @@ FIELD_OBJECTS = {
 
 
 class RolledBackApp:
-    """The project's WSGI handler, each request in a transaction that is rolled back after it is read."""
+    """The project's WSGI handler, each request in a transaction that is rolled back after it is read.
+
+    As Django's test client does, the request signals do not close the connection mid-transaction
+    (``close_old_connections`` would, on PostgreSQL); the connection is closed after the rollback.
+    """
 
     def __init__(self):
         self.handler = WSGIHandler()
 
     def __call__(self, environ, start_response):
-        with transaction.atomic():
-            response = self.handler(environ, start_response)
-            body = b"".join(response)
-            transaction.set_rollback(True)
-        response.close()  # request_finished, as a server sends it
-        connections.close_all()  # this thread's own (the engine's); none stays open when the test DB is dropped
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            with transaction.atomic():
+                response = self.handler(environ, start_response)
+                body = b"".join(response)
+                response.close()
+                transaction.set_rollback(True)
+        finally:
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
+        connections.close_all()  # this thread's own (the engine's): none stays open when the test DB is dropped
         return [body]
 
 
