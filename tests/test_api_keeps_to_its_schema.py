@@ -12,7 +12,8 @@ negative values) and fuzzing phases:
   ``?unread=null``, an array for an object body) is refused with a 4xx, never served.
 
 Deterministic: a fixed seed and derandomized generation, so a run finds the same things every
-time. ``API_FUZZ_EXAMPLES`` (default 12) sets the fuzzing phase's examples per operation.
+time. ``API_FUZZ_EXAMPLES`` (default 12) sets the fuzzing phase's examples per operation for the owner;
+the viewer, refused most writes, gets a quarter of them.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def _seed(role: str) -> tuple[str, dict]:
     return token, {kind: obj.pk for kind, obj in world.b.items() if hasattr(obj, "pk")}
 
 
-def _config(token: str, ids: dict) -> schemathesis.config.SchemathesisConfig:
+def _config(token: str, ids: dict, examples: int) -> schemathesis.config.SchemathesisConfig:
     def bind(kind, probability):
         return {"dictionary": kind, "probability": probability}
 
@@ -155,7 +156,7 @@ def _config(token: str, ids: dict) -> schemathesis.config.SchemathesisConfig:
             "dictionaries": {kind: {"values": [pk]} for kind, pk in ids.items()},
             "generation": {
                 "mode": "all",
-                "max-examples": EXAMPLES,
+                "max-examples": examples,
                 "deterministic": True,
                 "database": "none",
             },
@@ -198,7 +199,9 @@ def test_every_operation_keeps_to_the_schema_as(role, transactional_db, settings
     settings.MEDIA_ROOT = str(tmp_path)
     token, ids = _seed(role)
     schema = schemathesis.openapi.from_wsgi(
-        "/api/schema/", RolledBackApp(), config=_config(token, ids)
+        "/api/schema/",
+        RolledBackApp(),
+        config=_config(token, ids, EXAMPLES if role == "owner" else max(2, EXAMPLES // 4)),
     )
     try:
         found = list(_failures(schemathesis.engine.from_schema(schema).execute()))
