@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from socialops.api import OrgScopedViewSet
+from socialops.api import OrgScopedViewSet, query_bool
 
 from . import notifications as service
 from .capabilities import Capability
@@ -31,10 +31,6 @@ class NotificationOut(serializers.ModelSerializer):
         return obj.actor.get_full_name() if obj.actor_id else None
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true", "yes", "on")
-
-
 class NotificationViewSet(mixins.ListModelMixin, OrgScopedViewSet):
     """A person only ever sees and marks their own notifications, in the token's organization."""
 
@@ -45,7 +41,7 @@ class NotificationViewSet(mixins.ListModelMixin, OrgScopedViewSet):
 
     def scoped_queryset(self, organization):
         qs = service.notifications_for(organization, self.membership.user).select_related("actor")
-        if self.action == "list" and _truthy(self.request.query_params.get("unread")):
+        if self.action == "list" and query_bool(self.request.query_params, "unread"):
             qs = qs.filter(read_at__isnull=True)
         return qs
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
+from socialops.api import IdField, InputSerializer
+
 from .capabilities import Role, capabilities_of
 from .models import TIMEZONE_CHOICES, Invitation, Membership, Organization, Team
 
@@ -15,7 +17,7 @@ class OrganizationOut(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "timezone", "default_language", "created_at"]
 
 
-class OrganizationIn(serializers.Serializer):
+class OrganizationIn(InputSerializer):
     name = serializers.CharField(max_length=120)
     timezone = serializers.ChoiceField(choices=TIMEZONE_CHOICES)
     default_language = serializers.ChoiceField(choices=settings.LANGUAGES)
@@ -27,9 +29,9 @@ class TeamOut(serializers.ModelSerializer):
         fields = ["id", "name", "parent", "description", "created_at"]
 
 
-class TeamIn(serializers.Serializer):
+class TeamIn(InputSerializer):
     name = serializers.CharField(max_length=120)
-    parent = serializers.IntegerField(required=False, allow_null=True)
+    parent = IdField(required=False, allow_null=True)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
@@ -47,9 +49,9 @@ class MemberOut(serializers.ModelSerializer):
         return sorted(capabilities_of(obj))
 
 
-class MemberIn(serializers.Serializer):
+class MemberIn(InputSerializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
-    teams = serializers.ListField(child=serializers.IntegerField(), required=False)
+    teams = serializers.ListField(child=IdField(), required=False)
 
 
 class InvitationOut(serializers.ModelSerializer):
@@ -60,7 +62,7 @@ class InvitationOut(serializers.ModelSerializer):
         fields = ["id", "email", "role", "team", "status", "created_at", "expires_at", "accepted_at", "revoked_at"]
 
 
-class InvitationIn(serializers.Serializer):
+class InvitationIn(InputSerializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices)
-    team = serializers.IntegerField(required=False, allow_null=True)
+    team = IdField(required=False, allow_null=True)

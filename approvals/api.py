@@ -21,7 +21,7 @@ from accounts.capabilities import Capability
 from accounts.models import Membership, Team
 from publishing import selectors as post_selectors
 from publishing import services as publishing
-from socialops.api import OrgScopedViewSet
+from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id
 from socialops.errors import ValidationFailed
 
 from . import selectors, services
@@ -35,13 +35,6 @@ from .serializers import (
     WorkflowIn,
     WorkflowOut,
 )
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return -1
 
 
 def _post_or_error(membership, post_id, *, need=Capability.VIEW):
@@ -178,14 +171,15 @@ class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
         params = self.request.query_params
         if params.get("waiting") == "me":
             qs = qs.filter(pk__in=selectors.waiting_for(membership).values("request_id"))
-        if params.get("post"):
-            qs = qs.filter(post_id=_int(params["post"]))
+        post_id = query_id(params, "post")
+        if post_id is not None:
+            qs = qs.filter(post_id=post_id)
         return qs
 
     @extend_schema(
         parameters=[
             OpenApiParameter("waiting", str, description="me: only what waits for me"),
-            OpenApiParameter("post", int),
+            OpenApiParameter("post", ID_QUERY_SCHEMA),
         ]
     )
     def list(self, request, *args, **kwargs):
@@ -255,11 +249,12 @@ class PostCommentViewSet(mixins.ListModelMixin, OrgScopedViewSet):
             .order_by("created_at", "pk")
         )
         qs = qs.filter(post__in=post_selectors.visible_posts(self.membership))
-        if self.request.query_params.get("post"):
-            qs = qs.filter(post_id=_int(self.request.query_params["post"]))
+        post_id = query_id(self.request.query_params, "post")
+        if post_id is not None:
+            qs = qs.filter(post_id=post_id)
         return qs
 
-    @extend_schema(parameters=[OpenApiParameter("post", int)])
+    @extend_schema(parameters=[OpenApiParameter("post", ID_QUERY_SCHEMA)])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

@@ -4,48 +4,44 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from socialops.api import IdField, InputSerializer
+
 from .models import ApprovalDecision, ApprovalRequest, PostComment, Stage, StageApprover, Workflow
 
 
-class ApproverIn(serializers.Serializer):
+class ApproverIn(InputSerializer):
     kind = serializers.ChoiceField(choices=StageApprover.Kind.choices)
-    membership = serializers.IntegerField(required=False, allow_null=True)
-    team = serializers.IntegerField(required=False, allow_null=True)
+    membership = IdField(required=False, allow_null=True)
+    team = IdField(required=False, allow_null=True)
     role = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
 
-class StageIn(serializers.Serializer):
+class StageIn(InputSerializer):
     name = serializers.CharField(max_length=120)
     rule = serializers.ChoiceField(choices=Stage.Rule.choices, default=Stage.Rule.ANY)
     quorum = serializers.IntegerField(min_value=1, max_value=50, default=1)
     sla_hours = serializers.IntegerField(min_value=0, max_value=1440, default=24)
-    backup_approver = serializers.IntegerField(required=False, allow_null=True)
+    backup_approver = IdField(required=False, allow_null=True)
     approvers = ApproverIn(many=True)
 
 
-class WorkflowIn(serializers.Serializer):
+class WorkflowIn(InputSerializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default=""
     )
     is_active = serializers.BooleanField(default=True)
     priority = serializers.IntegerField(min_value=0, max_value=10000, default=100)
-    team_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    channel_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list
-    )
+    team_ids = serializers.ListField(child=IdField(), required=False, default=list)
+    channel_ids = serializers.ListField(child=IdField(), required=False, default=list)
     networks = serializers.ListField(
         child=serializers.CharField(max_length=30), required=False, default=list
     )
-    campaign_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list
-    )
+    campaign_ids = serializers.ListField(child=IdField(), required=False, default=list)
     tags = serializers.ListField(
         child=serializers.CharField(max_length=60), required=False, default=list
     )
-    default_for_team_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list
-    )
+    default_for_team_ids = serializers.ListField(child=IdField(), required=False, default=list)
     link_ttl_hours = serializers.IntegerField(min_value=1, max_value=720, default=72)
     resubmit_to = serializers.ChoiceField(
         choices=Workflow.Resubmit.choices, default=Workflow.Resubmit.FIRST_STAGE
@@ -108,18 +104,18 @@ class WorkflowOut(serializers.ModelSerializer):
         ]
 
 
-class SubmitIn(serializers.Serializer):
-    post = serializers.IntegerField()
+class SubmitIn(InputSerializer):
+    post = IdField()
     #: ISO 8601; without an offset it is wall-clock time in ``timezone``
     requested_at = serializers.CharField(required=False, allow_blank=True, max_length=40)
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
-class DecisionIn(serializers.Serializer):
+class DecisionIn(InputSerializer):
     decision = serializers.ChoiceField(choices=ApprovalDecision.Kind.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     post_version = serializers.IntegerField(
-        required=False, min_value=1,
+        required=False, min_value=1, max_value=2**31 - 1,
         help_text="The post version you reviewed (the request's post_version); a mismatch is refused with stale_version.",
     )
 
@@ -166,8 +162,8 @@ class RequestOut(serializers.ModelSerializer):
         return diff_for(obj, membership) if membership is not None else []
 
 
-class CommentIn(serializers.Serializer):
-    post = serializers.IntegerField()
+class CommentIn(InputSerializer):
+    post = IdField()
     body = serializers.CharField(max_length=5000)
 
 

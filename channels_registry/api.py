@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from accounts.capabilities import Capability, can
 from accounts.selectors import get_membership, get_team
-from socialops.api import OrgScopedViewSet
+from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id
 from socialops.errors import NotAllowed, ValidationFailed
 
 from . import selectors, services
@@ -52,20 +52,21 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
         params = self.request.query_params
         filters = selectors.ChannelFilters(provider=params.get("network", ""), status=params.get("status", ""),
                                            search=params.get("q", ""))
-        if params.get("team"):
+        team_id, group_id = query_id(params, "team"), query_id(params, "group")
+        if team_id is not None:
             try:
-                filters.team = get_team(organization, int(params["team"]))
-            except (ValueError, Http404):
+                filters.team = get_team(organization, team_id)
+            except Http404:
                 return Channel.objects.for_org(organization).none()
-        if params.get("group"):
+        if group_id is not None:
             try:
-                filters.group = selectors.get_group(organization, int(params["group"]))
-            except (ValueError, Http404):
+                filters.group = selectors.get_group(organization, group_id)
+            except Http404:
                 return Channel.objects.for_org(organization).none()
         return selectors.visible_channels(self.membership, filters)
 
-    @extend_schema(parameters=[OpenApiParameter("network", str), OpenApiParameter("team", int),
-                               OpenApiParameter("status", str), OpenApiParameter("group", int),
+    @extend_schema(parameters=[OpenApiParameter("network", str), OpenApiParameter("team", ID_QUERY_SCHEMA),
+                               OpenApiParameter("status", str), OpenApiParameter("group", ID_QUERY_SCHEMA),
                                OpenApiParameter("q", str)])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -153,9 +154,9 @@ class ChannelGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         visible = selectors.visible_channels(self.membership).order_by().values("pk")
         qs = ChannelGrant.objects.for_org(organization).select_related("channel").filter(
             channel_id__in=visible).order_by("channel_id", "pk")
-        channel_id = self.request.query_params.get("channel")
-        if channel_id:
-            qs = qs.filter(channel_id=channel_id) if channel_id.isdigit() else qs.none()
+        channel_id = query_id(self.request.query_params, "channel")
+        if channel_id is not None:
+            qs = qs.filter(channel_id=channel_id)
         return qs
 
     @extend_schema(request=ChannelGrantIn, responses={201: ChannelGrantOut})

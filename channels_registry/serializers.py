@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import TIMEZONE_CHOICES
+from socialops.api import IdField, InputSerializer
 
 from .models import Channel, ChannelGrant, ChannelGroup, GrantCapability
 
@@ -19,8 +20,8 @@ class ChannelOut(serializers.ModelSerializer):
                   "access", "token_expires_at", "last_synced_at", "last_error", "created_at"]
 
 
-class ChannelIn(serializers.Serializer):
-    team = serializers.IntegerField(required=False, allow_null=True)
+class ChannelIn(InputSerializer):
+    team = IdField(required=False, allow_null=True)
     timezone = serializers.ChoiceField(choices=TIMEZONE_CHOICES, required=False)
     access = serializers.ChoiceField(choices=Channel.Access.choices, required=False)
 
@@ -33,10 +34,10 @@ class ChannelGroupOut(serializers.ModelSerializer):
         fields = ["id", "name", "description", "channels", "created_at"]
 
 
-class ChannelGroupIn(serializers.Serializer):
+class ChannelGroupIn(InputSerializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    channels = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    channels = serializers.ListField(child=IdField(), required=False, default=list)
 
 
 class ChannelGrantOut(serializers.ModelSerializer):
@@ -45,8 +46,8 @@ class ChannelGrantOut(serializers.ModelSerializer):
         fields = ["id", "channel", "membership", "team", "capability", "created_at"]
 
 
-class ChannelGrantIn(serializers.Serializer):
-    channel = serializers.IntegerField()
+class ChannelGrantIn(InputSerializer):
+    channel = IdField()
     capability = serializers.ChoiceField(choices=GrantCapability.choices)
-    membership = serializers.IntegerField(required=False, allow_null=True)
-    team = serializers.IntegerField(required=False, allow_null=True)
+    membership = IdField(required=False, allow_null=True)
+    team = IdField(required=False, allow_null=True)

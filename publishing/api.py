@@ -10,20 +10,13 @@ from rest_framework.response import Response
 
 from accounts.capabilities import Capability
 from accounts.selectors import get_team
-from socialops.api import OrgScopedViewSet
+from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id
 from socialops.errors import ValidationFailed
 
 from . import selectors
 from .models import Post, PostMedia, PostVariant
 from .serializers import PostIn, PostOut, VariantIn, VariantOut
 from .services import authoring
-
-
-def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return -1  # matches nothing
 
 
 def _channels_or_error(membership, ids):
@@ -79,15 +72,15 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
 
     def scoped_queryset(self, organization):
         p = self.request.query_params
-        filters = selectors.PostFilters(status=p.get("status", ""), channel_id=_int_or_none(p.get("channel")),
-                                        campaign_id=_int_or_none(p.get("campaign")),
-                                        author_id=_int_or_none(p.get("author")))
+        filters = selectors.PostFilters(status=p.get("status", ""), channel_id=query_id(p, "channel"),
+                                        campaign_id=query_id(p, "campaign"), author_id=query_id(p, "author"))
         media = PostMedia.objects.for_org(organization).order_by("position", "pk")
         return selectors.posts_of(organization, filters, membership=self.membership).prefetch_related(
             Prefetch("media_items", queryset=media))
 
-    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("channel", int),
-                               OpenApiParameter("campaign", int), OpenApiParameter("author", int)])
+    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("channel", ID_QUERY_SCHEMA),
+                               OpenApiParameter("campaign", ID_QUERY_SCHEMA),
+                               OpenApiParameter("author", ID_QUERY_SCHEMA)])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -152,12 +145,12 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
     def scoped_queryset(self, organization):
         qs = selectors.visible_variants(self.membership, PostVariant.objects.for_org(organization).select_related(
             "channel", "post").order_by("post_id", "pk"))
-        post_id = self.request.query_params.get("post")
-        if post_id:
-            qs = qs.filter(post_id=post_id) if post_id.isdigit() else qs.none()
+        post_id = query_id(self.request.query_params, "post")
+        if post_id is not None:
+            qs = qs.filter(post_id=post_id)
         return qs
 
-    @extend_schema(parameters=[OpenApiParameter("post", int)])
+    @extend_schema(parameters=[OpenApiParameter("post", ID_QUERY_SCHEMA)])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

@@ -21,7 +21,14 @@ from rest_framework.response import Response
 
 from accounts.capabilities import Capability
 from accounts.selectors import get_team
-from socialops.api import OrgScopedViewSet
+from socialops.api import (
+    ID_QUERY_SCHEMA,
+    IdField,
+    InputModelSerializer,
+    InputSerializer,
+    OrgScopedViewSet,
+    query_id,
+)
 from socialops.errors import ValidationFailed
 
 from . import selectors
@@ -51,14 +58,22 @@ def _team_or_error(org, team_id):
 # --- Shapes (no logic) ---------------------------------------------------------------------------
 
 
-class MoveIn(serializers.Serializer):
+class MoveIn(InputSerializer):
     #: ISO 8601; without an offset it is wall-clock time in the caller's zone
     at = serializers.CharField(max_length=40)
-    variant = serializers.IntegerField(required=False, allow_null=True)
+    variant = IdField(required=False, allow_null=True)
 
 
-class CampaignIO(serializers.ModelSerializer):
-    team = serializers.IntegerField(required=False, allow_null=True, source="team_id")
+class MovedOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    planned_at = serializers.DateTimeField(allow_null=True)
+    schedule_timezone = serializers.CharField()
+
+
+class CampaignIO(InputModelSerializer):
+    team = IdField(required=False, allow_null=True, source="team_id")
 
     class Meta:
         model = Campaign
@@ -79,8 +94,8 @@ class CampaignIO(serializers.ModelSerializer):
         read_only_fields = ["id", "archived_at", "created_at"]
 
 
-class NoteIO(serializers.ModelSerializer):
-    team = serializers.IntegerField(required=False, allow_null=True, source="team_id")
+class NoteIO(InputModelSerializer):
+    team = IdField(required=False, allow_null=True, source="team_id")
 
     class Meta:
         model = CalendarNote
@@ -89,8 +104,8 @@ class NoteIO(serializers.ModelSerializer):
         extra_kwargs = {"ends_on": {"required": False}}
 
 
-class CadenceIO(serializers.ModelSerializer):
-    channel = serializers.IntegerField(source="channel_id")
+class CadenceIO(InputModelSerializer):
+    channel = IdField(source="channel_id")
 
     class Meta:
         model = CadenceTarget
@@ -98,8 +113,8 @@ class CadenceIO(serializers.ModelSerializer):
         read_only_fields = ["id", "updated_at"]
 
 
-class HolidayRegionIO(serializers.ModelSerializer):
-    team = serializers.IntegerField(required=False, allow_null=True, source="team_id")
+class HolidayRegionIO(InputModelSerializer):
+    team = IdField(required=False, allow_null=True, source="team_id")
     countries = serializers.ListField(child=serializers.CharField(max_length=2), allow_empty=True)
 
     class Meta:
@@ -108,10 +123,21 @@ class HolidayRegionIO(serializers.ModelSerializer):
         read_only_fields = ["id", "updated_at"]
 
 
-class ShareLinkIn(serializers.Serializer):
+class ShareLinkFiltersIn(InputSerializer):
+    """The calendar filters a share link freezes (each names an object of the organization)."""
+
+    team = IdField(required=False, allow_null=True)
+    channel = IdField(required=False, allow_null=True)
+    network = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    campaign = IdField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=cal.CALENDAR_STATUSES, required=False, allow_blank=True)
+    author = IdField(required=False, allow_null=True)
+
+
+class ShareLinkIn(InputSerializer):
     name = serializers.CharField(max_length=120)
     expires_in_days = serializers.IntegerField(min_value=1, max_value=366, default=30)
-    filters = serializers.DictField(required=False, default=dict)
+    filters = ShareLinkFiltersIn(required=False)
 
 
 class ShareLinkOut(serializers.ModelSerializer):
@@ -143,13 +169,13 @@ class ShareLinkCreated(ShareLinkOut):
 
 # --- Views --------------------------------------------------------------------------------------
 
+_ID_FILTERS = ("team", "channel", "campaign", "author", "holidays")
 _RANGE_PARAMS = [
     OpenApiParameter("start", str, required=True),
     OpenApiParameter("end", str, required=True),
-] + [
-    OpenApiParameter(name, str, required=False)
-    for name in ("team", "channel", "network", "campaign", "status", "author", "holidays")
-]
+    OpenApiParameter("network", str, required=False),
+    OpenApiParameter("status", str, required=False),
+] + [OpenApiParameter(name, ID_QUERY_SCHEMA, required=False) for name in _ID_FILTERS]
 
 
 class CalendarEventsViewSet(OrgScopedViewSet):
@@ -162,8 +188,9 @@ class CalendarEventsViewSet(OrgScopedViewSet):
         return Post.objects.for_org(organization).none()
 
     @extend_schema(parameters=_RANGE_PARAMS, responses={200: dict})
-    def list(self, request):
+    def list(self, request, *args, **kwargs):
         q = request.query_params
+        ids = {name: query_id(q, name) for name in _ID_FILTERS}  # a malformed id is a 400, not "no filter"
         rng = cal.parse_range(q.get("start"), q.get("end"), _zone(request))
         if rng is None:
             raise ValidationFailed(
@@ -176,7 +203,7 @@ class CalendarEventsViewSet(OrgScopedViewSet):
                 membership=self.membership,
                 rng=rng,
                 filters=cal.CalendarFilters.from_data(q),
-                holiday_team_id=cal._int(q.get("holidays")),
+                holiday_team_id=ids["holidays"],
                 holidays_of_viewer=True,
             )
         )
@@ -192,7 +219,7 @@ class PostCalendarViewSet(OrgScopedViewSet):
     def scoped_queryset(self, organization):
         return selectors.visible_posts(self.membership, Post.objects.for_org(organization))
 
-    @extend_schema(request=MoveIn, responses={200: dict})
+    @extend_schema(request=MoveIn, responses=MovedOut)
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         post = self.get_object()
@@ -338,7 +365,7 @@ class CadenceTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
         target = calendar_services.set_cadence_target(
             channel,
             by=self.membership,
-            min_per_week=d["min_per_week"],
+            min_per_week=d.get("min_per_week", 0),  # the model's default: no lower bound
             max_per_week=d["max_per_week"],
         )
         return Response(CadenceIO(target).data, status=status.HTTP_201_CREATED)
@@ -394,7 +421,7 @@ class CalendarShareLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             self.organization,
             by=self.membership,
             name=d["name"],
-            filters=d["filters"],
+            filters=d.get("filters") or {},
             timezone_name=_zone(request),
             expires_in_days=d["expires_in_days"],
         )

@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts.capabilities import Capability
-from socialops.api import OrgScopedViewSet
+from socialops.api import InputSerializer, ObjectJSONParser, OrgScopedViewSet
 
 from .models import MediaAsset, MediaRendition
 from .services import media as services
@@ -50,12 +50,12 @@ class MediaAssetOut(serializers.ModelSerializer):
         return reverse("media_original", kwargs={"org_slug": _org_slug(self, obj), "asset_id": obj.pk})
 
 
-class MediaUploadIn(serializers.Serializer):
+class MediaUploadIn(InputSerializer):
     file = serializers.FileField(allow_empty_file=True)
     alt_text = serializers.CharField(max_length=ALT_TEXT_MAX, required=False, allow_blank=True, default="")
 
 
-class MediaPatchIn(serializers.Serializer):
+class MediaPatchIn(InputSerializer):
     alt_text = serializers.CharField(max_length=ALT_TEXT_MAX, required=False, allow_blank=True)
     focal_x = serializers.FloatField(required=False, min_value=0, max_value=1)
     focal_y = serializers.FloatField(required=False, min_value=0, max_value=1)
@@ -72,7 +72,13 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
     model = MediaAsset
     serializer_class = MediaAssetOut
     write_capability = Capability.COMPOSE
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, ObjectJSONParser]
+
+    def initialize_request(self, request, *args, **kwargs):
+        request = super().initialize_request(request, *args, **kwargs)
+        if self.action != "create":
+            request.parsers = [ObjectJSONParser()]  # an upload is multipart; a change is JSON, like every endpoint
+        return request
 
     def scoped_queryset(self, organization):
         params = self.request.query_params
@@ -91,7 +97,7 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         asset = self.scoped_queryset(self.organization).get(pk=result.asset.pk)
         return Response(self.get_serializer(asset).data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
-    @extend_schema(request=MediaPatchIn, responses=MediaAssetOut)
+    @extend_schema(request={"application/json": MediaPatchIn}, responses=MediaAssetOut)
     def partial_update(self, request, pk=None):
         asset = self.get_object()
         payload = MediaPatchIn(data=request.data)

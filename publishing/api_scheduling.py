@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from accounts.capabilities import Capability
 from accounts.selectors import get_team
 from channels_registry.selectors import visible_channels
-from socialops.api import OrgScopedViewSet
+from socialops.api import IdField, InputSerializer, OrgScopedViewSet, query_bool
 from socialops.errors import ValidationFailed
 
 from .models import Post, PostVariant, PublishingFreeze
@@ -34,7 +34,7 @@ from .services import scheduling
 # --- Shapes (no logic) ---------------------------------------------------------------------------
 
 
-class ScheduleIn(serializers.Serializer):
+class ScheduleIn(InputSerializer):
     #: ISO 8601; without an offset it is wall-clock time in ``timezone`` (parsed by the view)
     at = serializers.CharField(max_length=40)
     timezone = serializers.CharField(max_length=64)
@@ -67,17 +67,17 @@ class ScheduledPostOut(serializers.ModelSerializer):
             return None
 
 
-class FreezeIn(serializers.Serializer):
+class FreezeIn(InputSerializer):
     scope = serializers.ChoiceField(choices=PublishingFreeze.Scope.choices)
-    team = serializers.IntegerField(required=False, allow_null=True)
-    channel = serializers.IntegerField(required=False, allow_null=True)
+    team = IdField(required=False, allow_null=True)
+    channel = IdField(required=False, allow_null=True)
     reason = serializers.CharField(max_length=300)
     on_lift = serializers.ChoiceField(choices=PublishingFreeze.OnLift.choices, default=PublishingFreeze.OnLift.PUBLISH)
 
 
 class FreezeOut(serializers.ModelSerializer):
-    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
-    lifted_by = serializers.EmailField(source="lifted_by.email", read_only=True, default=None)
+    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None, allow_null=True)
+    lifted_by = serializers.EmailField(source="lifted_by.email", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = PublishingFreeze
@@ -183,7 +183,7 @@ class PublishingFreezeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         # A freeze of a restricted channel is a 404 to whoever may not see the channel (list, detail, lift).
         qs = visible_freezes(self.membership, PublishingFreeze.objects.for_org(organization).select_related(
             "created_by", "lifted_by"))
-        if self.request.query_params.get("active") in ("1", "true"):
+        if query_bool(self.request.query_params, "active"):
             qs = qs.filter(lifted_at__isnull=True)
         return qs
 

@@ -87,11 +87,13 @@ MAX_RANGE = timedelta(days=100)
 
 
 def _int(value) -> int | None:
+    from socialops.api import ID_MAX
+
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return number if number > 0 else None
+    return number if 0 < number <= ID_MAX else None  # a larger number is no id (and would overflow a lookup)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from socialops.api import IdField, InputSerializer
+
 from .models import Post, PostMedia, PostVariant
 
 
@@ -39,15 +41,15 @@ class PostOut(serializers.ModelSerializer):
                   "updated_at"]
 
 
-class PostIn(serializers.Serializer):
+class PostIn(InputSerializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     text = serializers.CharField(required=False, allow_blank=True, max_length=70000)
-    channels = serializers.ListField(child=serializers.IntegerField(), required=False, allow_empty=False)
+    channels = serializers.ListField(child=IdField(), required=False, allow_empty=False)
     link_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
     first_comment = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    campaign = serializers.IntegerField(required=False, allow_null=True)
-    team = serializers.IntegerField(required=False, allow_null=True)
-    media = serializers.ListField(child=serializers.IntegerField(), required=False)
+    campaign = IdField(required=False, allow_null=True)
+    team = IdField(required=False, allow_null=True)
+    media = serializers.ListField(child=IdField(), required=False)
     alt_texts = serializers.ListField(child=serializers.CharField(max_length=1000, allow_blank=True), required=False)
     #: channel id (as a string key) → own text for that channel's variant
     variant_texts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
@@ -55,7 +57,7 @@ class PostIn(serializers.Serializer):
                                             required=False)
 
 
-class VariantIn(serializers.Serializer):
+class VariantIn(InputSerializer):
     text = serializers.CharField(required=False, allow_blank=True, max_length=70000)
     #: true: follow the post's text again (``text`` is ignored)
     reset_text = serializers.BooleanField(required=False, default=False)

@@ -141,6 +141,8 @@ KWARGS: dict[str, Callable[[World], Any]] = {
     "variant_id": lambda w: w.b["variant"].pk,
     "campaign_id": lambda w: w.b["campaign"].pk,
     "notification_id": lambda w: w.b["notification"].pk,
+    # DRF's format-suffix twins (``/api/v1/teams/1.json``) are walked like the routes they double
+    "format": lambda w: "json",
 }
 
 ROUTE_KWARGS: dict[str, dict[str, Callable[[World], Any]]] = {

@@ -443,6 +443,26 @@ _SHARE_SALT = "publishing.calendar-share"
 MAX_SHARE_DAYS = 366
 
 
+def _share_filter_errors(org, by, filters: dict) -> dict[str, list[str]]:
+    """Each id a share link's filters name must be the organization's (and the channel one ``by`` sees).
+
+    Another organization's id would show nothing, but it must not be stored as if it meant something.
+    """
+    from accounts.selectors import members_of, teams_of
+    from channels_registry.selectors import provider_names, visible_channels
+
+    from ..selectors import campaigns_of
+
+    checks = {
+        "team": (lambda pk: teams_of(org).filter(pk=pk).exists(), _("Choose a valid team.")),
+        "channel": (lambda pk: visible_channels(by).filter(pk=pk).exists(), _("Choose a valid channel.")),
+        "campaign": (lambda pk: campaigns_of(org).filter(pk=pk).exists(), _("Choose a valid campaign.")),
+        "author": (lambda pk: members_of(org).filter(user_id=pk).exists(), _("Choose a valid author.")),
+        "network": (lambda key: key in provider_names(), _("Choose a valid network.")),
+    }
+    return {key: [message] for key, (exists, message) in checks.items() if key in filters and not exists(filters[key])}
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -475,9 +495,10 @@ def create_share_link(
         errors["expires_in_days"] = [
             _("Enter a number of days from 1 to %(max)d.") % {"max": MAX_SHARE_DAYS}
         ]
+    frozen = CalendarFilters.from_data(filters or {}).as_data()
+    errors.update(_share_filter_errors(org, by, frozen))
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
-    frozen = CalendarFilters.from_data(filters or {}).as_data()
     secret = secrets.token_urlsafe(32)
     link = CalendarShareLink.objects.create(
         organization=org,

@@ -120,7 +120,9 @@ def test_a_link_never_shows_another_organizations_data(
     (bravo_channel,) = connect_sandbox(org_b, bob_m, ["sbx-promo"])
     make_post(org_b, bob, [bravo_channel], planned_at=in_days(2), text="Bravo confidential")
     make_post(org_a, alice, channels[:1], planned_at=in_days(2), text="Alpha shared")
-    _l, token = _link(org_a, alice_m, filters={"channel": bravo_channel.pk})
+    # A link saved before filters were checked against the organization names B's channel: it shows nothing.
+    old, token = _link(org_a, alice_m)
+    CalendarShareLink.objects.for_org(org_a).filter(pk=old.pk).update(filters={"channel": bravo_channel.pk})
     body = _events(client, token, in_days(2)).content.decode()
     assert (
         "Bravo confidential" not in body and "Alpha shared" not in body
@@ -160,3 +162,43 @@ def test_the_share_page_creates_a_link_with_the_chosen_filters(alice_client, org
     link = CalendarShareLink.objects.for_org(org_a).get()
     assert link.filters == {"campaign": campaign.pk}
     assert abs((link.expires_at - timezone.now()) - timedelta(days=7)) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("key", ["team", "channel", "campaign", "author"])
+def test_a_link_cannot_be_saved_with_another_organizations_ids_in_its_filters(org_a, org_b, alice_m, bob, bob_m,
+                                                                               key):
+    from publishing.services import authoring
+    from socialops.errors import ValidationFailed
+
+    from .. import factories as f
+    from ..channels.factories import connect_sandbox
+
+    (bravo_channel,) = connect_sandbox(org_b, bob_m, ["sbx-promo"])
+    bravo = {
+        "team": f.make_team(org_b, "Bravo Team", by=bob_m).pk,
+        "channel": bravo_channel.pk,
+        "campaign": authoring.create_campaign(org_b, by=bob_m, name="Bravo Campaign").pk,
+        "author": bob.pk,
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        _link(org_a, alice_m, filters={key: bravo[key]})
+    assert key in refused.value.fields
+    assert not CalendarShareLink.objects.for_org(org_a).exists()
+
+
+def test_a_link_cannot_be_saved_with_an_unknown_network(org_a, alice_m):
+    from socialops.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        _link(org_a, alice_m, filters={"network": "myspace"})
+    assert "network" in refused.value.fields
+
+
+def test_the_api_refuses_another_organizations_team_in_a_share_links_filters(alice_api, org_a, org_b, bob_m):
+    from .. import factories as f
+
+    bravo_team = f.make_team(org_b, "Bravo Team", by=bob_m)
+    response = alice_api.post("/api/v1/calendar-share-links/", {"name": "Agency", "filters": {"team": bravo_team.pk}},
+                              format="json")
+    assert response.status_code == 400 and "team" in response.json()["error"]["fields"]
+    assert not CalendarShareLink.objects.for_org(org_a).exists()
