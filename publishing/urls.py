@@ -6,6 +6,7 @@ from . import views, views_calendar, views_media
 org_urlpatterns = [
     path("compose/", views.compose, name="compose"),
     path("compose/preview/", views.compose_preview, name="compose_preview"),
+    path("compose/count/", views.compose_count, name="compose_count"),
     path("posts/", views.post_list, name="post_list"),
     path("posts/import/", views.post_import, name="post_import"),
     path("posts/bulk/", views.post_bulk, name="post_bulk"),

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import QueryDict
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -77,6 +77,7 @@ class Panel:
     network: str
     limit: int
     counting: str
+    link_length: int | None
     first_comment: bool
     formats: list
     selected: bool = False
@@ -101,7 +102,8 @@ def _panels(channels, *, selected_ids, texts, formats, errors, link_for) -> list
         out.append(Panel(
             channel=channel, network=authoring.network_name(channel.provider),
             limit=authoring.text_limit_for(channel, caps),
-            counting=caps.text_counting, first_comment=caps.first_comment, formats=fmts,
+            counting=caps.text_counting, link_length=caps.link_length, first_comment=caps.first_comment,
+            formats=fmts,
             selected=channel.pk in selected_ids, text=texts.get(channel.pk, ""),
             overridden=channel.pk in texts, format=formats.get(channel.pk, "post"),
             link=link_for(channel), errors=errors.get(f"channel_{channel.pk}", []),
@@ -273,10 +275,12 @@ def post_edit(request, org_slug, post_id):
     return _compose_page(request, post)
 
 
-@require_POST
-def compose_preview(request, org_slug):
-    """The per-network previews for what is in the composer now (htmx partial; nothing is saved)."""
-    _require(request, Capability.COMPOSE)
+def _unsaved_composition(request):
+    """What is in the composer now, as unsaved objects: (form, post, [(variant, caps)], media items).
+
+    Only the member's composable channels can be chosen (another organization's channel id is not
+    among the form's choices). An invalid form still gives what parsed (the counters keep counting
+    while a link is half typed)."""
     org, member = request.organization, request.membership
     channels = [c for c in selectors.composable_channels(member) if selectors.can_post_to(member, c)]
     from channels_registry.selectors import groups_of
@@ -284,22 +288,32 @@ def compose_preview(request, org_slug):
     groups = list(groups_of(org, membership=member))
     form = ComposeForm(request.POST, organization=org, channels=channels, groups=groups,
                        assets=list(selectors.media_library(org, limit=LIBRARY_SIZE)))
+    form.is_valid()
+    d = form.cleaned_data
+    post = Post(organization=org, text=d.get("text") or "", link_url=d.get("link_url") or "",
+                first_comment=d.get("first_comment") or "", campaign=d.get("campaign"))
+    texts, formats = _variant_input(request, form.selected_channels())
+    items = [PostMedia(organization=org, asset=a, alt_text=request.POST.get(f"alt_{a.pk}", ""))
+             for a in form.selected_assets()]
+    variants = []
+    for channel in form.selected_channels():
+        caps = authoring.network_capabilities(channel.provider)
+        if caps is None:
+            continue
+        variants.append(PostVariant(organization=org, channel=channel, text=texts.get(channel.pk, ""),
+                                    text_overridden=channel.pk in texts, format=formats.get(channel.pk, "post"),
+                                    first_comment=post.first_comment if caps.first_comment else ""))
+    return form, post, variants, items, channels
+
+
+@require_POST
+def compose_preview(request, org_slug):
+    """The per-network previews for what is in the composer now (htmx partial; nothing is saved)."""
+    _require(request, Capability.COMPOSE)
+    form, post, variants, items, channels = _unsaved_composition(request)
     previews, schedule = [], None
     if form.is_valid():
-        d = form.cleaned_data
-        post = Post(organization=org, text=d["text"], link_url=d["link_url"] or "", first_comment=d["first_comment"],
-                    campaign=d["campaign"])
-        texts, formats = _variant_input(request, form.selected_channels())
-        items = [PostMedia(organization=org, asset=a, alt_text=request.POST.get(f"alt_{a.pk}", ""))
-                 for a in form.selected_assets()]
-        for channel in form.selected_channels():
-            caps = authoring.network_capabilities(channel.provider)
-            if caps is None:
-                continue
-            variant = PostVariant(organization=org, channel=channel, text=texts.get(channel.pk, ""),
-                                  text_overridden=channel.pk in texts, format=formats.get(channel.pk, "post"),
-                                  first_comment=d["first_comment"] if caps.first_comment else "")
-            previews.append(authoring.variant_preview(variant, post, items))
+        previews = [authoring.variant_preview(variant, post, items) for variant in variants]
         at, zone_name = _schedule_at(form)
         schedule = _both_zones(at, zone_name)
     picked = {int(i) for i in request.POST.getlist("channels") if i.isdigit()}  # also when the form is invalid
@@ -307,6 +321,15 @@ def compose_preview(request, org_slug):
                                                                "schedule": schedule,
                                                                "best_times": best_times_for(
                                                                    [c for c in channels if c.pk in picked])})
+
+
+@require_POST
+def compose_count(request, org_slug):
+    """The composer's live counters: each chosen variant's length as its network counts it (the
+    provider's own rule, the one validation uses) and its limit. JSON, asked while typing."""
+    _require(request, Capability.COMPOSE)
+    _form, post, variants, _items, _channels = _unsaved_composition(request)
+    return JsonResponse({"variants": [authoring.variant_count(variant, post) for variant in variants]})
 
 
 # --- Posts ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,8 +41,15 @@ class MediaSpec:
 @dataclass(frozen=True)
 class Capabilities:
     text_limit: int
-    #: how text length is counted: "chars", "graphemes" (Bluesky), "weighted" (X: URLs 23, CJK 2)
+    #: how text length is counted, for people (``Provider.count_text`` counts): "chars",
+    #: "graphemes" (Bluesky, Mastodon), "weighted" (X: links 23, CJK and emoji 2)
     text_counting: str = "chars"
+    #: every link counts as this many characters (X, Mastodon); None: a link counts as typed
+    link_length: int | None = None
+    #: where the network's feed cuts a post's text behind "…more" / "See more": after this many
+    #: characters or this many lines, whichever comes first (None: the feed shows it all)
+    feed_cut_chars: int | None = None
+    feed_cut_lines: int | None = None
     image: MediaSpec | None = None
     video: MediaSpec | None = None
     max_images: int = 1
@@ -233,6 +241,15 @@ class Provider:
     #: documented production URLs; ``ProviderConfig.urls`` overrides any of them
     default_urls: ClassVar[dict[str, str]] = {}
     default_scopes: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def count_text(cls, text: str) -> int:
+        """The length of ``text`` as this network counts it against ``capabilities.text_limit``.
+
+        The default counts code points after NFC normalization (what Facebook, Instagram and
+        LinkedIn document as characters); networks with their own rule override it.
+        """
+        return len(unicodedata.normalize("NFC", text or ""))
 
     def __init__(self, config: ProviderConfig | None = None, *, http: HttpClient | None = None):
         self.config = config or ProviderConfig()

@@ -72,6 +72,7 @@ from .base import (
     PublishResult,
 )
 from .errors import AuthExpired, ContentRejected, ProviderError, RateLimited, TransientError
+from .text import count_graphemes
 
 POST = "app.bsky.feed.post"
 THREADGATE = "app.bsky.feed.threadgate"
@@ -97,136 +98,6 @@ ACCOUNT_ERRORS = {"AccountTakedown", "AccountDeactivated", "AccountSuspended"}
 SESSION_ERRORS = {"ExpiredToken", "InvalidToken", "invalid_token"}
 #: renew a little before the token's own ``exp``, so it does not run out on the way
 EXPIRY_MARGIN = timedelta(seconds=60)
-
-
-# --- Graphemes ---------------------------------------------------------------------------------
-# Bluesky counts text in extended grapheme clusters (UAX #29, what Intl.Segmenter / graphemer do).
-# Without the third-party ``regex`` module we segment with the rules that matter for real posts:
-# CR LF, controls, combining marks and spacing marks, emoji modifiers and ZWJ sequences, regional
-# indicator pairs (flags), tag sequences, Hangul syllables and Indic conjuncts (GB9c).
-
-def _is_pictographic(cp: int) -> bool:
-    return (
-        (0x1F000 <= cp <= 0x1FAFF and not 0x1F1E6 <= cp <= 0x1F1FF and not 0x1F3FB <= cp <= 0x1F3FF)
-        or 0x1FC00 <= cp <= 0x1FFFD
-        or 0x2190 <= cp <= 0x21FF
-        or 0x2300 <= cp <= 0x23FF
-        or 0x2460 <= cp <= 0x27BF
-        or 0x2900 <= cp <= 0x297F
-        or 0x2B00 <= cp <= 0x2BFF
-        or cp in (0x00A9, 0x00AE, 0x203C, 0x2049, 0x2122, 0x2139, 0x3030, 0x303D, 0x3297, 0x3299)
-    )
-
-
-_INDIC_LINKERS = {0x094D, 0x09CD, 0x0ACD, 0x0B4D, 0x0C4D, 0x0D4D}
-_INDIC_CONSONANTS = (
-    (0x0915, 0x0939), (0x0958, 0x095F), (0x0978, 0x097F),  # Devanagari
-    (0x0995, 0x09B9), (0x09DC, 0x09DF), (0x09F0, 0x09F1),  # Bengali
-    (0x0A95, 0x0AB9), (0x0AF9, 0x0AF9),  # Gujarati
-    (0x0B15, 0x0B39), (0x0B5C, 0x0B5F), (0x0B71, 0x0B71),  # Oriya
-    (0x0C15, 0x0C39), (0x0C58, 0x0C5A),  # Telugu
-    (0x0D15, 0x0D3A),  # Malayalam
-)
-
-
-def _is_indic_consonant(cp: int) -> bool:
-    return any(lo <= cp <= hi for lo, hi in _INDIC_CONSONANTS)
-
-
-def _gcb(ch: str) -> str:
-    """The Grapheme_Cluster_Break class of one code point (approximated from unicodedata)."""
-    cp = ord(ch)
-    if cp == 0x0D:
-        return "CR"
-    if cp == 0x0A:
-        return "LF"
-    if cp == 0x200D:
-        return "ZWJ"
-    if 0x1F1E6 <= cp <= 0x1F1FF:
-        return "RI"
-    if 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F or cp in (0x200C, 0xFF9E, 0xFF9F):
-        return "Extend"
-    if 0x1100 <= cp <= 0x115F or 0xA960 <= cp <= 0xA97C:
-        return "L"
-    if 0x1160 <= cp <= 0x11A7 or 0xD7B0 <= cp <= 0xD7C6:
-        return "V"
-    if 0x11A8 <= cp <= 0x11FF or 0xD7CB <= cp <= 0xD7FB:
-        return "T"
-    if 0xAC00 <= cp <= 0xD7A3:
-        return "LV" if (cp - 0xAC00) % 28 == 0 else "LVT"
-    cat = unicodedata.category(ch)
-    if cat in ("Mn", "Me"):
-        return "Extend"
-    if cat == "Mc" or cp in (0x0E33, 0x0EB3):
-        return "SpacingMark"
-    if cat in ("Cc", "Zl", "Zp") or (cat == "Cf" and cp not in (0x200C, 0x200D)):
-        return "Control"
-    return "Other"
-
-
-def grapheme_clusters(text: str) -> list[str]:
-    """Split ``text`` into user-perceived characters, as Bluesky counts them."""
-    clusters: list[str] = []
-    prev: str | None = None
-    ri_run = 0  # regional indicators in a row inside the current cluster run
-    pict = False  # ExtPict Extend* seen (GB11)
-    pict_zwj = False  # ... followed by ZWJ
-    indic = 0  # 0: nothing, 1: consonant [extend]*, 2: consonant ... linker (GB9c)
-    for ch in text:
-        cls = _gcb(ch)
-        cp = ord(ch)
-        if prev is None:
-            brk = True
-        elif prev == "CR" and cls == "LF":
-            brk = False
-        elif prev in ("CR", "LF", "Control") or cls in ("CR", "LF", "Control"):
-            brk = True
-        elif prev == "L" and cls in ("L", "V", "LV", "LVT"):
-            brk = False
-        elif prev in ("LV", "V") and cls in ("V", "T"):
-            brk = False
-        elif prev in ("LVT", "T") and cls == "T":
-            brk = False
-        elif cls in ("Extend", "ZWJ", "SpacingMark"):
-            brk = False
-        elif indic == 2 and _is_indic_consonant(cp):
-            brk = False
-        elif pict_zwj and _is_pictographic(cp):
-            brk = False
-        elif prev == "RI" and cls == "RI" and ri_run % 2 == 1:
-            brk = False
-        else:
-            brk = True
-
-        if brk:
-            clusters.append(ch)
-        else:
-            clusters[-1] += ch
-
-        # state for the next code point
-        ri_run = ri_run + 1 if cls == "RI" else 0
-        if _is_pictographic(cp) and cls == "Other":
-            pict, pict_zwj = True, False
-        elif pict and cls == "Extend":
-            pict_zwj = False
-        elif pict and cls == "ZWJ":
-            pict_zwj = True
-        else:
-            pict = pict_zwj = False
-        if _is_indic_consonant(cp):
-            indic = 1
-        elif indic and cp in _INDIC_LINKERS:
-            indic = 2
-        elif indic and cls in ("Extend", "ZWJ"):
-            pass
-        else:
-            indic = 0
-        prev = cls
-    return clusters
-
-
-def count_graphemes(text: str) -> int:
-    return len(grapheme_clusters(text))
 
 
 # --- Record keys ---------------------------------------------------------------------------------
@@ -419,6 +290,7 @@ class BlueskyProvider(Provider):
     capabilities = Capabilities(
         text_limit=TEXT_GRAPHEMES,
         text_counting="graphemes",
+        feed_cut_chars=None,  # the feed shows a post whole
         image=MediaSpec(max_bytes=IMAGE_MAX_BYTES,
                         mime_types=("image/jpeg", "image/png", "image/webp", "image/gif")),
         video=MediaSpec(max_bytes=VIDEO_MAX_BYTES, max_seconds=VIDEO_MAX_SECONDS, mime_types=("video/mp4",)),
@@ -451,6 +323,11 @@ class BlueskyProvider(Provider):
 
     # Settings (ProviderConfig.extra): poll_interval (s, default 1.0), video_poll_timeout (s, 300),
     # video_upload ("service" | "blob"), link_preview (bool, True), inbox_max_pages (5), langs (list).
+
+    @classmethod
+    def count_text(cls, text: str) -> int:
+        """Bluesky counts extended grapheme clusters (``maxGraphemes: 300`` in app.bsky.feed.post)."""
+        return count_graphemes(text)
 
     # ===== Connection ===============================================================================
 
@@ -1578,4 +1455,4 @@ def _fit_image(data: bytes, limit: int) -> tuple[bytes, str, tuple[int, int]]:
     raise ContentRejected("The image could not be made small enough for Bluesky (1 MB).")
 
 
-__all__ = ["BlueskyProvider", "count_graphemes", "grapheme_clusters", "tid_for_key"]
+__all__ = ["BlueskyProvider", "tid_for_key"]

@@ -71,6 +71,9 @@ class FacebookProvider(MetaGraphProvider):
     capabilities = Capabilities(
         text_limit=63206,
         text_counting="chars",
+        # the feed cuts a long post behind "See more" (about 480 characters or 5 lines)
+        feed_cut_chars=480,
+        feed_cut_lines=5,
         # Page photos: JPEG, PNG, GIF, BMP, TIFF up to 10 MB (Stories API / notes §12).
         image=MediaSpec(max_bytes=10 * MB, mime_types=("image/jpeg", "image/png", "image/gif", "image/bmp",
                                                        "image/tiff")),

@@ -83,6 +83,8 @@ class InstagramProvider(MetaGraphProvider):
     capabilities = Capabilities(
         text_limit=2200,
         text_counting="chars",
+        # the feed shows the first 125 characters of a caption, then "… more"
+        feed_cut_chars=125,
         # JPEG only, ≤ 8 MB, 4:5 … 1.91:1, 320–1440 px wide (content publishing guide).
         image=MediaSpec(max_bytes=8 * MB, min_width=320, max_width=1440, min_aspect=4 / 5, max_aspect=1.91,
                         mime_types=("image/jpeg",)),

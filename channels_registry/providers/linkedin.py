@@ -137,6 +137,9 @@ class LinkedInProvider(Provider):
     capabilities = Capabilities(
         text_limit=TEXT_LIMIT,
         text_counting="chars",
+        # the feed cuts a post behind "…see more" (about 210 characters or 3 lines)
+        feed_cut_chars=210,
+        feed_cut_lines=3,
         # Images API: JPG, PNG, GIF (≤ 250 frames), under 36,152,320 pixels; no byte limit documented.
         image=MediaSpec(mime_types=("image/jpeg", "image/png", "image/gif")),
         # Videos API: MP4, 75 KB – 500 MB, 3 s – 30 min, aspect 1:2.4 – 2.4:1.

@@ -66,6 +66,7 @@ from .errors import (
     TransientError,
     UnknownOutcome,
 )
+from .text import count_graphemes, find_links
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,27 @@ def html_to_text(content: str | None) -> str:
     text = _PARAGRAPH_BREAK.sub("\n\n", content or "")
     text = _BR.sub("\n", text)
     return html.unescape(_TAG.sub("", text)).strip()
+
+
+def status_length(text: str, chars_per_url: int = DEFAULT_CHARS_PER_URL) -> int:
+    """The length Mastodon counts against ``max_characters`` (its ``StatusLengthValidator``).
+
+    Grapheme clusters of the text in which every link written with ``http(s)://`` (found the
+    twitter-text way, as Mastodon finds them) counts as ``chars_per_url`` and a remote mention
+    ``@user@domain`` as ``@user``; where a link and a mention overlap, the first one wins.
+    """
+    text = text or ""
+    links = find_links(text, without_protocol=False)
+    entities = [(start, end, "x" * chars_per_url) for start, end in links]
+    entities += [(m.start(), m.end(), f"@{m.group(1)}") for m in _REMOTE_MENTION.finditer(text)]
+    out, pos = [], 0
+    for start, end, replacement in sorted(entities):
+        if start < pos:
+            continue  # overlaps the entity before it
+        out += [text[pos:start], replacement]
+        pos = end
+    out.append(text[pos:])
+    return count_graphemes("".join(out))
 
 
 def _comparable(text: str) -> str:
@@ -216,8 +238,10 @@ class MastodonProvider(Provider):
     name = "Mastodon"
     capabilities = Capabilities(
         text_limit=DEFAULT_MAX_CHARACTERS,  # per instance: see instance_limits()
-        # Mastodon counts grapheme clusters, but every URL as 23 and "@user@domain" as "@user".
+        # Mastodon counts grapheme clusters, but every link as 23 and "@user@domain" as "@user".
         text_counting="graphemes",
+        link_length=DEFAULT_CHARS_PER_URL,
+        feed_cut_chars=None,  # the web and the apps show a post whole (long ones scroll)
         image=MediaSpec(
             max_bytes=DEFAULT_IMAGE_BYTES,
             mime_types=(
@@ -262,6 +286,11 @@ class MastodonProvider(Provider):
         "write:statuses",
         "write:media",
     )
+
+    @classmethod
+    def count_text(cls, text: str) -> int:
+        """Mastodon's own count (``status_length``): graphemes, links 23, remote mentions without domain."""
+        return status_length(text)
 
     # --- Connection ------------------------------------------------------------------------
 

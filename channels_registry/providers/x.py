@@ -5,7 +5,8 @@
   ``offline.access`` scope brings a refresh token, and refresh tokens ROTATE: every refresh
   returns a new one and the old one stops working, so callers must store what we return.
 - Publish: ``POST /2/tweets`` → 201 ``{"data": {"id", "text"}}``. Text is counted the
-  twitter-text way (weighted: URLs 23, CJK and emoji 2, see :func:`weighted_length`).
+  twitter-text way (weighted: links 23, CJK and emoji 2; ``XProvider.count_text``, from the
+  packaged twitter-text in ``text.py``).
   Images go through ``POST /2/media/upload`` (multipart); videos and GIFs through the chunked
   initialize / append / finalize endpoints, then ``STATUS`` polling until ``succeeded``.
   A first comment is a self-reply. X has no idempotency key, so ``find_existing`` scans the
@@ -56,6 +57,7 @@ from .errors import (
     TransientError,
     UnknownOutcome,
 )
+from .text import find_links, x_weighted_length
 
 log = logging.getLogger(__name__)
 
@@ -74,144 +76,6 @@ SEARCH_QUERY_MAX = 512
 
 TWEET_FIELDS = "created_at,conversation_id,author_id,in_reply_to_user_id,referenced_tweets"
 USER_FIELDS = "username,name,profile_image_url"
-
-
-# --- twitter-text weighted counting ----------------------------------------------------------
-# After twitter-text's config/v3.json: scale 100, default weight 200, code points in these
-# ranges weigh 100, every URL weighs transformedURLLength (23) and every emoji (a whole
-# sequence, however many code points) weighs the default 200. Text is NFC-normalized first.
-
-_SCALE = 100
-_DEFAULT_WEIGHT = 200
-_URL_LENGTH = 23
-_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-
-# Common generic TLDs (bare domains with these are links); two-letter ccTLDs follow
-# twitter-text's rule: "example.jp" alone is not a link, "www.example.jp" or "example.jp/x" is.
-_GTLDS = frozenset(
-    """
-com net org edu gov mil int info biz name pro aero coop museum mobi asia tel travel jobs cat
-app dev page blog news shop store online site tech xyz club live cloud link art design media
-agency email social world today life news video studio network digital solutions company global
-""".split()
-)
-
-_URL_CANDIDATE = re.compile(
-    r"(?<![@$#\w/.\-])"
-    r"(?:(?P<proto>https?://)[^\s<>\"]+"
-    r"|(?:www\.)?(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+(?P<tld>[a-z]{2,})(?::\d+)?(?P<path>/[^\s<>\"]*)?)",
-    re.IGNORECASE,
-)
-_TRAILING_PUNCT = ".,;:!?'\""
-
-
-def _trim_url(url: str) -> str:
-    while url:
-        if url[-1] in _TRAILING_PUNCT:
-            url = url[:-1]
-        elif url[-1] == ")" and url.count("(") < url.count(")"):
-            url = url[:-1]
-        else:
-            break
-    return url
-
-
-def find_urls(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every substring X would turn into a t.co link (a close approximation)."""
-    spans = []
-    for m in _URL_CANDIDATE.finditer(text):
-        url = _trim_url(m.group(0))
-        if not m.group("proto"):
-            tld = m.group("tld").lower()
-            host = url.split("/", 1)[0].split(":", 1)[0].lower()
-            if tld in _GTLDS:
-                pass
-            elif len(tld) == 2:
-                labels = host.split(".")
-                if len(labels) == 2 and not m.group("path") and not host.startswith("www."):
-                    continue
-            else:
-                continue
-        if url:
-            spans.append((m.start(), m.start() + len(url)))
-    return spans
-
-
-def _is_emoji_base(cp: int) -> bool:
-    return (
-        0x1F000 <= cp <= 0x1FAFF
-        or 0x2600 <= cp <= 0x27BF
-        or 0x2300 <= cp <= 0x23FF
-        or 0x2B00 <= cp <= 0x2BFF
-        or 0x2190 <= cp <= 0x21FF
-    )
-
-
-# characters that are emoji only in their emoji presentation (followed by U+FE0F)
-_PRESENTATION_EMOJI = frozenset(
-    {0xA9, 0xAE, 0x203C, 0x2049, 0x2122, 0x2139, 0x3030, 0x303D, 0x3297, 0x3299}
-)
-
-
-def _is_modifier(cp: int) -> bool:
-    return cp == 0xFE0F or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F or cp == 0x20E3
-
-
-def _code_point_weight(cp: int) -> int:
-    for start, end in _LIGHT_RANGES:
-        if start <= cp <= end:
-            return 100
-    return _DEFAULT_WEIGHT
-
-
-def _weigh_plain(segment: str) -> int:
-    cps = [ord(c) for c in segment]
-    n, i, total = len(cps), 0, 0
-    while i < n:
-        cp = cps[i]
-        nxt = cps[i + 1] if i + 1 < n else None
-        if 0x1F1E6 <= cp <= 0x1F1FF and nxt is not None and 0x1F1E6 <= nxt <= 0x1F1FF:  # flag
-            total += _DEFAULT_WEIGHT
-            i += 2
-            continue
-        if chr(cp) in "0123456789#*" and nxt is not None and nxt in (0xFE0F, 0x20E3):  # keycap
-            j = i + 1
-            while j < n and cps[j] in (0xFE0F, 0x20E3):
-                j += 1
-            if 0x20E3 in cps[i + 1 : j]:
-                total += _DEFAULT_WEIGHT
-                i = j
-                continue
-        if _is_emoji_base(cp) or (cp in _PRESENTATION_EMOJI and nxt == 0xFE0F):
-            j = i + 1
-            while j < n and _is_modifier(cps[j]):
-                j += 1
-            # zero-width-joiner sequences (👩‍👩‍👧) are one emoji
-            while (
-                j + 1 < n
-                and cps[j] == 0x200D
-                and (_is_emoji_base(cps[j + 1]) or cps[j + 1] in _PRESENTATION_EMOJI)
-            ):
-                j += 2
-                while j < n and _is_modifier(cps[j]):
-                    j += 1
-            total += _DEFAULT_WEIGHT
-            i = j
-            continue
-        total += _code_point_weight(cp)
-        i += 1
-    return total
-
-
-def weighted_length(text: str) -> int:
-    """The length X counts against the 280 limit (twitter-text v3 weighting)."""
-    text = unicodedata.normalize("NFC", text or "")
-    total, pos = 0, 0
-    for start, end in find_urls(text):
-        total += _weigh_plain(text[pos:start]) + _URL_LENGTH * _SCALE
-        pos = end
-    total += _weigh_plain(text[pos:])
-    return total // _SCALE
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -257,7 +121,7 @@ def _comparable(text: str, *, has_media: bool = False) -> str:
     pointing at the media; ``has_media`` drops that trailing link.
     """
     text = unicodedata.normalize("NFC", html.unescape(text or ""))
-    spans = find_urls(text)
+    spans = find_links(text)
     out, pos = [], 0
     for start, end in spans:
         out.append(text[pos:start])
@@ -309,6 +173,9 @@ class XProvider(Provider):
     capabilities = Capabilities(
         text_limit=MAX_WEIGHTED_LENGTH,
         text_counting="weighted",
+        link_length=23,
+        # the feed shows a post whole (longer posts of paying accounts are cut, "Show more")
+        feed_cut_chars=None,
         image=MediaSpec(
             max_bytes=IMAGE_MAX_BYTES,
             mime_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
@@ -359,7 +226,10 @@ class XProvider(Provider):
     )
 
     # --- small helpers -----------------------------------------------------------------------
-    weighted_length = staticmethod(weighted_length)
+    @classmethod
+    def count_text(cls, text: str) -> int:
+        """X's weighted length (twitter-text v3): links 23, CJK and emoji 2, the rest 1."""
+        return x_weighted_length(text)
 
     @staticmethod
     def pkce_challenge(verifier: str) -> str:
@@ -383,7 +253,7 @@ class XProvider(Provider):
         return int(self._extra("max_weighted_length", MAX_WEIGHTED_LENGTH))
 
     def _check_text(self, text: str, *, what: str = "The post") -> None:
-        length = weighted_length(text)
+        length = self.count_text(text)
         limit = self._max_length()
         if length > limit:
             raise ContentRejected(

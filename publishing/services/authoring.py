@@ -29,12 +29,13 @@ __all__ = [
     "check_variant",
     "delete_post",
     "ensure_publishable",
+    "feed_cut",
     "final_link",
     "localize_post",
     "mark_approved",
     "mark_in_review",
-    "measure_text",
     "network_capabilities",
+    "text_length",
     "text_limit_for",
     "network_name",
     "reset_variant_text",
@@ -45,6 +46,7 @@ __all__ = [
     "validate_post",
     "variant_link",
     "variant_publish_text",
+    "variant_count",
     "variant_preview",
 ]
 
@@ -59,13 +61,18 @@ _CONTENT_FIELDS = ("text", "link_url", "first_comment")
 
 # --- Networks: names, capabilities, counting --------------------------------------------------
 
-def network_capabilities(provider_key: str):
+def _provider(provider_key: str):
     from channels_registry.providers import provider_class
 
     try:
-        return provider_class(provider_key).capabilities
+        return provider_class(provider_key)
     except (KeyError, ImportError, AttributeError):
         return None
+
+
+def network_capabilities(provider_key: str):
+    provider = _provider(provider_key)
+    return getattr(provider, "capabilities", None)
 
 
 def text_limit_for(channel, caps) -> int:
@@ -81,18 +88,24 @@ def network_name(provider_key: str) -> str:
     return provider_names().get(provider_key, provider_key.title())
 
 
-def measure_text(text: str, counting: str) -> int:
-    """Length of ``text`` as the network counts it (X weighted, Bluesky/Mastodon graphemes, else characters)."""
-    text = unicodedata.normalize("NFC", text or "")
-    if counting == "weighted":
-        from channels_registry.providers.x import weighted_length
+def text_length(provider_key: str, text: str) -> int:
+    """Length of ``text`` as the network of ``provider_key`` counts it: its provider's own rule
+    (``Provider.count_text``: X weighted, Bluesky graphemes, Mastodon graphemes with links 23…).
+    The composer's live counter, its preview and the validation before saving all ask here."""
+    provider = _provider(provider_key)
+    if provider is None:
+        return len(unicodedata.normalize("NFC", text or ""))
+    return provider.count_text(text or "")
 
-        return weighted_length(text)
-    if counting == "graphemes":
-        from channels_registry.providers.bluesky import count_graphemes
 
-        return count_graphemes(text)
-    return len(text)
+def variant_count(variant: PostVariant, post: Post) -> dict:
+    """The composer's counter for one (possibly unsaved) variant: the length of the text it will
+    publish (with the link where the network carries it in the text) and the channel's limit."""
+    caps = network_capabilities(variant.channel.provider)
+    length = text_length(variant.channel.provider, variant_publish_text(variant, post))
+    limit = text_limit_for(variant.channel, caps) if caps is not None else None
+    return {"channel": variant.channel_id, "count": length, "limit": limit,
+            "over": limit is not None and length > limit}
 
 
 def _variant_label(channel) -> str:
@@ -141,20 +154,71 @@ def variant_publish_text(variant: PostVariant, post: Post | None = None) -> str:
 
 # --- Validation ------------------------------------------------------------------------------------
 
+def feed_cut(text: str, caps) -> tuple[str, str]:
+    """``text`` split where the network's feed cuts it behind "…more": (what the feed shows, the
+    rest). The cut comes after ``caps.feed_cut_chars`` characters or ``caps.feed_cut_lines`` lines,
+    whichever is first, moved back to a space so no word or link is split; ("text", "") when the
+    feed shows it all."""
+    text = text or ""
+    cut = len(text)
+    if caps.feed_cut_chars and len(text) > caps.feed_cut_chars:
+        cut = caps.feed_cut_chars
+    if caps.feed_cut_lines:
+        breaks = [i for i, ch in enumerate(text) if ch == "\n"]
+        if len(breaks) >= caps.feed_cut_lines:
+            cut = min(cut, breaks[caps.feed_cut_lines - 1])
+    if cut >= len(text.rstrip()):
+        return text, ""
+    space = max(text.rfind(" ", 0, cut + 1), text.rfind("\n", 0, cut + 1))
+    if space > cut // 2:
+        cut = space
+    return text[:cut].rstrip(), text[cut:].strip()
+
+
+def _preview_media(items: list[PostMedia], caps, fmt: str) -> list[dict]:
+    """Each attached file as the preview shows it: the rendition the network will get (an image
+    with renditions), else the library's thumbnail (a video's first frame). Only ids and preset
+    names: the template builds the organization's media URLs (membership-checked views)."""
+    from . import media as media_services
+
+    out = []
+    for item in items:
+        asset = item.asset
+        preset = ""
+        if asset.kind == MediaAsset.Kind.IMAGE and asset.renditions.all():  # never made here
+            rendition = media_services.best_rendition_for(asset, caps, fmt)
+            preset = rendition.preset if rendition is not None else ""
+        out.append({"asset_id": asset.pk, "kind": asset.kind, "preset": preset,
+                    "alt": item.alt_text or asset.alt_text, "video": asset.kind == MediaAsset.Kind.VIDEO})
+    return out
+
+
 def variant_preview(variant: PostVariant, post: Post, items: list[PostMedia], *, with_errors: bool = True) -> dict | None:
     """What ``publishing/compose_preview.html`` shows for one variant (the composer and the approval
-    pages): the text as published, its length against the channel's own limit, link, first
-    comment, format, media and, optionally, what would stop it from going out. None for a network
-    this server does not know."""
-    caps = network_capabilities(variant.channel.provider)
+    pages): who posts it, the text as published and where the network's feed cuts it, its length
+    against the channel's own limit, the media as the network gets them, the link card, first
+    comment, format and, optionally, what would stop it from going out. None for a network this
+    server does not know."""
+    channel = variant.channel
+    caps = network_capabilities(channel.provider)
     if caps is None:
         return None
     body = variant_publish_text(variant, post)
+    shown, more = feed_cut(body, caps)
+    link = variant_link(variant, post)
+    media = _preview_media(items, caps, variant.format)
+    name = channel.name or channel.handle or channel.external_id
     return {
-        "channel": variant.channel, "network": network_name(variant.channel.provider), "text": body,
-        "length": measure_text(body, caps.text_counting), "limit": text_limit_for(variant.channel, caps),
-        "link": variant_link(variant, post), "first_comment": variant.first_comment,
-        "format": variant.format, "media": items,
+        "channel": channel, "provider": channel.provider, "network": network_name(channel.provider),
+        "name": name, "handle": channel.display_handle, "initial": (name or "?")[:1].upper(),
+        "text": body, "text_shown": shown, "text_more": more,
+        "length": text_length(channel.provider, body), "limit": text_limit_for(channel, caps),
+        "link": link,
+        "link_card": urlsplit(link).netloc if link and channel.provider not in _LINK_IN_TEXT else "",
+        "first_comment": variant.first_comment,
+        "format": variant.format, "format_label": variant.get_format_display(),
+        "media": media, "media_shown": media[:1] if caps.carousel else media[:4],
+        "carousel_dots": range(len(media)) if caps.carousel and len(media) > 1 else range(0),
         "errors": check_variant(variant, post, items, for_draft=False) if with_errors else [],
     }
 
@@ -203,7 +267,7 @@ def _variant_errors(variant: PostVariant, post: Post, items: list[PostMedia], *,
         return [_("%(variant)s: this network is not available.") % {"variant": label}]
     errors: list[str] = []
     text = variant_publish_text(variant, post)
-    length = measure_text(text, caps.text_counting)
+    length = text_length(channel.provider, text)
     limit = text_limit_for(channel, caps)
     if length > limit:
         how = {"weighted": _(" as X counts them (links 23, CJK and emoji 2)"),
@@ -215,7 +279,7 @@ def _variant_errors(variant: PostVariant, post: Post, items: list[PostMedia], *,
     if variant.first_comment:
         if not caps.first_comment:
             errors.append(_("%(variant)s: this network has no first comment.") % {"variant": label})
-        elif measure_text(variant.first_comment, caps.text_counting) > limit:
+        elif text_length(channel.provider, variant.first_comment) > limit:
             errors.append(_("%(variant)s: the first comment is over the limit of %(limit)d.")
                           % {"variant": label, "limit": limit})
     if variant.format == PostVariant.Format.STORY and not caps.stories:

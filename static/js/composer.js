@@ -1,42 +1,53 @@
 // The composer's live behaviour (CSP-safe, no framework): variants follow the base text until
-// edited, "reset to base text", a character counter per network, and channel groups that tick
-// their channels. The server re-checks everything on save; these counts are a guide.
+// edited, "reset to base text", a counter per network (the server's count, see countNow), channel
+// groups that tick their channels, and on narrow screens the Edit / Preview tabs.
 (function () {
   "use strict";
   var form = document.getElementById("composer");
   if (!form) { return; }
   var base = form.querySelector("textarea[name=text]");
 
-  function isWide(cp) {
-    return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
-      (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-      (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd);
-  }
-  function weighted(text) {  // X: URLs count 23, CJK and emoji 2, the rest 1 (approximate; the server decides)
-    var total = 0;
-    text = text.replace(/https?:\/\/\S+/g, function () { total += 23; return ""; });
-    Array.from(text).forEach(function (ch) { total += isWide(ch.codePointAt(0)) ? 2 : 1; });
-    return total;
-  }
-  function graphemes(text) {
-    if (window.Intl && Intl.Segmenter) { return Array.from(new Intl.Segmenter().segment(text)).length; }
-    return Array.from(text).length;
-  }
-  function measure(text, counting) {
-    text = text.normalize ? text.normalize("NFC") : text;
-    if (counting === "weighted") { return weighted(text); }
-    if (counting === "graphemes") { return graphemes(text); }
-    return Array.from(text).length;
-  }
+  // The counters show the server's count: one rule, the network provider's (the one the save
+  // checks). Typing asks the composer's count endpoint 300 ms after the last key; until the answer
+  // comes, the counter keeps its last number, marked as being updated.
+  var countUrl = form.getAttribute("data-count-url");
+  var countTimer = null;
+  var countSeq = 0;
   function panels() { return form.querySelectorAll("[data-variant-panel]"); }
-  function updateCounter(panel) {
-    var area = panel.querySelector("[data-variant-text]");
-    var out = panel.querySelector("[data-counter]");
-    var limit = parseInt(panel.getAttribute("data-limit"), 10);
-    var n = measure(area.value, panel.getAttribute("data-counting"));
-    out.textContent = String(n);
-    out.classList.toggle("error", n > limit);
+  function markCounting() {
+    panels().forEach(function (panel) {
+      if (!panel.hidden) { panel.querySelector("[data-counter]").setAttribute("aria-busy", "true"); }
+    });
   }
+  function showCounts(answer) {
+    (answer.variants || []).forEach(function (v) {
+      var panel = form.querySelector("[data-variant-panel='" + v.channel + "']");
+      if (!panel) { return; }
+      var out = panel.querySelector("[data-counter]");
+      out.textContent = String(v.count);
+      out.removeAttribute("aria-busy");
+      out.classList.toggle("error", !!v.over);
+      if (v.limit !== null && v.limit !== undefined) {
+        panel.setAttribute("data-limit", String(v.limit));
+        panel.querySelector("[data-limit-shown]").textContent = String(v.limit);
+      }
+    });
+  }
+  function countNow() {
+    if (!countUrl || !window.fetch) { return; }
+    var seq = ++countSeq;
+    fetch(countUrl, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                      headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) { if (answer && seq === countSeq) { showCounts(answer); } })
+      .catch(function () { /* the counters keep their last number; the save checks again */ });
+  }
+  function countSoon() {
+    markCounting();
+    if (countTimer) { clearTimeout(countTimer); }
+    countTimer = setTimeout(countNow, 300);
+  }
+  function updateCounter() { countSoon(); }
   function setOverride(panel, on) {
     panel.querySelector("[data-variant-override]").value = on ? "1" : "0";
     var state = panel.querySelector("[data-inherit-state]");
@@ -66,6 +77,10 @@
   }
   if (base) { base.addEventListener("input", followBase); }
   form.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("input[name=link_url], textarea[name=first_comment]")) {
+      countSoon();  // X and Mastodon carry the link in the text
+      return;
+    }
     var area = event.target.closest && event.target.closest("[data-variant-text]");
     if (!area) { return; }
     var panel = area.closest("[data-variant-panel]");
@@ -89,7 +104,38 @@
       });
     }
     if (el.matches && el.matches("input[name=channels], input[data-group-channels]")) { showSelected(); }
+    if (el.matches && el.matches("input[name=channels], input[data-group-channels], select[name=campaign], input[name=link_url]")) {
+      countSoon();
+    }
   });
+
+  // Narrow screens: the editor and the previews are two tabs (wide screens show both side by side).
+  var tabs = form.querySelector("[data-composer-tabs]");
+  if (tabs) {
+    tabs.hidden = false;
+    form.classList.add("composer-tabbed");
+    var showTab = function (name) {
+      form.setAttribute("data-tab", name);
+      tabs.querySelectorAll("[data-composer-tab]").forEach(function (tab) {
+        var on = tab.getAttribute("data-composer-tab") === name;
+        tab.setAttribute("aria-selected", on ? "true" : "false");
+        tab.tabIndex = on ? 0 : -1;
+      });
+    };
+    tabs.addEventListener("click", function (event) {
+      var tab = event.target.closest && event.target.closest("[data-composer-tab]");
+      if (tab) { showTab(tab.getAttribute("data-composer-tab")); }
+    });
+    tabs.addEventListener("keydown", function (event) {
+      if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") { return; }
+      var next = form.getAttribute("data-tab") === "edit" ? "preview" : "edit";
+      showTab(next);
+      tabs.querySelector("[data-composer-tab='" + next + "']").focus();
+      event.preventDefault();
+    });
+    showTab("edit");
+  }
+
   showSelected();
-  panels().forEach(updateCounter);
+  countNow();
 })();

@@ -22,7 +22,7 @@ from channels_registry.providers.base import (
     PublishRequest,
     WebhookRequest,
 )
-from channels_registry.providers.bluesky import BlueskyProvider, count_graphemes, tid_for_key
+from channels_registry.providers.bluesky import BlueskyProvider, tid_for_key
 from channels_registry.providers.errors import (
     AuthExpired,
     ContentRejected,
@@ -471,7 +471,7 @@ def test_text_is_counted_in_graphemes_and_over_300_is_refused_before_anything_is
     ("❤️", 1),  # variation selector
 ])
 def test_graphemes_are_counted_like_bluesky_counts_them(text, graphemes):
-    assert count_graphemes(text) == graphemes
+    assert BlueskyProvider.count_text(text) == graphemes
 
 
 def test_the_network_message_is_kept_when_bluesky_rejects_the_content(provider, fake, creds):

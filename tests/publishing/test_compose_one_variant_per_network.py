@@ -80,7 +80,7 @@ def test_picking_a_channel_group_adds_its_channels(alice_client, org_a, alice_m,
 def test_the_preview_shows_each_network_with_its_count(alice_client, org_a, channels):
     sandbox, x = channels
     response = alice_client.post(reverse("compose_preview", args=[org_a.slug]), {
-        "text": "Hello https://alpha.example", "channels": [sandbox.pk, x.pk]}, HTTP_HX_REQUEST="true")
+        "text": "Hello https://alpha.com", "channels": [sandbox.pk, x.pk]}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert response.status_code == 200
     assert f'data-preview="{x.pk}"' in body and f'data-preview="{sandbox.pk}"' in body
