@@ -97,3 +97,22 @@ def capabilities_of(membership: Membership | None) -> frozenset[str]:
 def matrix() -> list[tuple[str, list[bool]]]:
     """Capability rows × role columns, for the README and the roles page."""
     return [(cap, [role_grants(role, cap) for role in Role.values]) for cap in Capability.values]
+
+
+def require(membership: Membership | None, capability: str, obj: Any = None, message: str | None = None) -> None:
+    """Raise :class:`socialops.errors.NotAllowed` (403 in the API) unless :func:`can` says yes.
+
+    Services call this; pages use :func:`require_page`, which answers Django's 403 page instead.
+    """
+    from socialops.errors import NotAllowed
+
+    if not can(membership, capability, obj):
+        raise NotAllowed(message or _("You do not have permission to do that."))
+
+
+def require_page(request, capability: str, obj: Any = None) -> None:
+    """For views: Django's ``PermissionDenied`` (the 403 page) unless the request's member may."""
+    from django.core.exceptions import PermissionDenied
+
+    if not can(getattr(request, "membership", None), capability, obj):
+        raise PermissionDenied

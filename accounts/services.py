@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from governance.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
-from .capabilities import Capability, Role, can
+from .capabilities import Capability, Role, can, require
 from .models import ApiToken, Invitation, Membership, Organization, Team, User
 
 TOKEN_PREFIX = "sop"  # noqa: S105 - a public prefix, not a secret
@@ -26,11 +26,6 @@ TOKEN_PREFIX = "sop"  # noqa: S105 - a public prefix, not a secret
 
 def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _require(membership: Membership, capability: str, obj=None) -> None:
-    if not can(membership, capability, obj):
-        raise NotAllowed(_("You do not have permission to do that."))
 
 
 # --- Organizations ---------------------------------------------------------------------------
@@ -59,7 +54,7 @@ def create_organization(*, name: str, slug: str | None = None, owner: User, time
 def update_organization(org: Organization, *, by: Membership, name: str, timezone_name: str, language: str,
                         sandbox_network: bool | None = None) -> Organization:
     """``sandbox_network``: offer the Sandbox network in production (None: leave it as it is)."""
-    _require(by, Capability.MANAGE_ORGANIZATION)
+    require(by, Capability.MANAGE_ORGANIZATION)
     if not (name or "").strip():
         raise ValidationFailed(_("Give the organization a name."), fields={"name": [_("This field is required.")]})
     before = {"name": org.name, "timezone": org.timezone, "default_language": org.default_language,
@@ -117,7 +112,7 @@ def _check_name(org: Organization, name: str, exclude: Team | None = None) -> st
 @transaction.atomic
 def create_team(org: Organization, *, by: Membership, name: str, parent: Team | None = None,
                 description: str = "") -> Team:
-    _require(by, Capability.MANAGE_TEAMS)
+    require(by, Capability.MANAGE_TEAMS)
     name = _check_name(org, name)
     _check_parent(org, None, parent)
     team = Team.objects.create(organization=org, name=name, parent=parent, description=description or "")
@@ -128,7 +123,7 @@ def create_team(org: Organization, *, by: Membership, name: str, parent: Team | 
 @transaction.atomic
 def update_team(team: Team, *, by: Membership, name: str, parent: Team | None, description: str = "") -> Team:
     org = by.organization
-    _require(by, Capability.MANAGE_TEAMS, team)
+    require(by, Capability.MANAGE_TEAMS, team)
     name = _check_name(org, name, exclude=team)
     _check_parent(org, team, parent)
     before = {"name": team.name, "parent": team.parent_id, "description": team.description}
@@ -142,7 +137,7 @@ def update_team(team: Team, *, by: Membership, name: str, parent: Team | None, d
 @transaction.atomic
 def delete_team(team: Team, *, by: Membership) -> None:
     org = by.organization
-    _require(by, Capability.MANAGE_TEAMS, team)
+    require(by, Capability.MANAGE_TEAMS, team)
     if Team.objects.for_org(org).filter(parent=team).exists():
         raise Conflict(_("Move or delete this team's sub-teams first."))
     record_event(org, "team.deleted", obj=team, changes={"name": team.name})
@@ -159,7 +154,7 @@ def _owners_left(org: Organization, excluding: Membership) -> int:
 @transaction.atomic
 def change_role(membership: Membership, *, by: Membership, role: str) -> Membership:
     org = by.organization
-    _require(by, Capability.MANAGE_MEMBERS, membership)
+    require(by, Capability.MANAGE_MEMBERS, membership)
     if role not in Role.values:
         raise ValidationFailed(_("Choose a valid role."), fields={"role": [_("Choose a valid role.")]})
     if Role.OWNER in (role, membership.role) and not can(by, Capability.MANAGE_OWNERS):
@@ -178,7 +173,7 @@ def change_role(membership: Membership, *, by: Membership, role: str) -> Members
 @transaction.atomic
 def set_member_teams(membership: Membership, *, by: Membership, teams: list[Team]) -> Membership:
     org = by.organization
-    _require(by, Capability.MANAGE_MEMBERS, membership)
+    require(by, Capability.MANAGE_MEMBERS, membership)
     if any(t.organization_id != org.pk for t in teams):
         raise ValidationFailed(_("Choose valid teams."), fields={"teams": [_("Choose valid teams.")]})
     before = sorted(membership.teams.values_list("pk", flat=True))
@@ -192,7 +187,7 @@ def set_member_teams(membership: Membership, *, by: Membership, teams: list[Team
 @transaction.atomic
 def deactivate_member(membership: Membership, *, by: Membership) -> Membership:
     org = by.organization
-    _require(by, Capability.MANAGE_MEMBERS, membership)
+    require(by, Capability.MANAGE_MEMBERS, membership)
     if membership.pk == by.pk:
         raise Conflict(_("You cannot deactivate yourself."))
     if membership.role == Role.OWNER and not can(by, Capability.MANAGE_OWNERS):
@@ -212,7 +207,7 @@ def deactivate_member(membership: Membership, *, by: Membership) -> Membership:
 @transaction.atomic
 def reactivate_member(membership: Membership, *, by: Membership) -> Membership:
     org = by.organization
-    _require(by, Capability.MANAGE_MEMBERS, membership)
+    require(by, Capability.MANAGE_MEMBERS, membership)
     if membership.is_active:
         raise Conflict(_("This member is already active."))
     membership.is_active = True
@@ -247,7 +242,7 @@ def _send_invitation_email(invitation_id: int, token: str, language: str) -> Non
 
 @transaction.atomic
 def invite_member(org: Organization, *, by: Membership, email: str, role: str, team: Team | None = None) -> IssuedInvitation:
-    _require(by, Capability.MANAGE_MEMBERS)
+    require(by, Capability.MANAGE_MEMBERS)
     email = User.objects.normalize_email((email or "").strip()).lower()
     if not email or "@" not in email:
         raise ValidationFailed(_("Enter a valid e-mail address."), fields={"email": [_("Enter a valid e-mail address.")]})
@@ -288,7 +283,7 @@ def invite_member(org: Organization, *, by: Membership, email: str, role: str, t
 
 @transaction.atomic
 def revoke_invitation(invitation: Invitation, *, by: Membership) -> Invitation:
-    _require(by, Capability.MANAGE_MEMBERS, invitation)
+    require(by, Capability.MANAGE_MEMBERS, invitation)
     if invitation.status != Invitation.Status.PENDING:
         raise Conflict(_("Only a pending invitation can be revoked."))
     invitation.revoked_at = timezone.now()

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from socialops.errors import ApplicationError
 
 from . import selectors, services
-from .capabilities import Capability, Role, can, matrix
+from .capabilities import Capability, Role, matrix, require_page
 from .forms import (
     ApiTokenForm,
     InvitationForm,
@@ -28,13 +28,6 @@ from .forms import (
     TeamForm,
 )
 from .models import Invitation
-
-
-def _require(request, capability: str, obj=None) -> None:
-    if not can(request.membership, capability, obj):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
 
 
 @login_required
@@ -70,7 +63,7 @@ def org_list(request):
 @require_http_methods(["GET", "POST"])
 def org_settings(request, org_slug):
     org = request.organization
-    _require(request, Capability.MANAGE_ORGANIZATION)
+    require_page(request, Capability.MANAGE_ORGANIZATION)
     initial = {"name": org.name, "timezone": org.timezone, "language": org.default_language,
                "sandbox_network": org.sandbox_network}
     form = OrganizationSettingsForm(request.POST or None, initial=initial)
@@ -92,10 +85,10 @@ def org_settings(request, org_slug):
 @require_http_methods(["GET", "POST"])
 def team_list(request, org_slug):
     org = request.organization
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     form = TeamForm(request.POST or None, organization=org)
     if request.method == "POST":
-        _require(request, Capability.MANAGE_TEAMS)
+        require_page(request, Capability.MANAGE_TEAMS)
         if form.is_valid():
             try:
                 team = services.create_team(org, by=request.membership, **form.cleaned_data)
@@ -111,11 +104,11 @@ def team_list(request, org_slug):
 def team_detail(request, org_slug, team_id):
     org = request.organization
     team = selectors.get_team(org, team_id)
-    _require(request, Capability.VIEW, team)
+    require_page(request, Capability.VIEW, team)
     initial = {"name": team.name, "parent": team.parent_id, "description": team.description}
     form = TeamForm(request.POST or None, organization=org, exclude=team, initial=initial)
     if request.method == "POST":
-        _require(request, Capability.MANAGE_TEAMS, team)
+        require_page(request, Capability.MANAGE_TEAMS, team)
         if form.is_valid():
             try:
                 services.update_team(team, by=request.membership, **form.cleaned_data)
@@ -132,7 +125,7 @@ def team_detail(request, org_slug, team_id):
 def team_delete(request, org_slug, team_id):
     org = request.organization
     team = selectors.get_team(org, team_id)
-    _require(request, Capability.MANAGE_TEAMS, team)
+    require_page(request, Capability.MANAGE_TEAMS, team)
     try:
         services.delete_team(team, by=request.membership)
     except ApplicationError as exc:
@@ -148,7 +141,7 @@ def member_list(request, org_slug):
     from django.core.paginator import Paginator
 
     org = request.organization
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     members = selectors.members_of(org)
     query = request.GET.get("q", "").strip()
     if query:
@@ -161,11 +154,11 @@ def member_list(request, org_slug):
 def member_detail(request, org_slug, member_id):
     org = request.organization
     member = selectors.get_membership(org, member_id)
-    _require(request, Capability.VIEW, member)
+    require_page(request, Capability.VIEW, member)
     initial = {"role": member.role, "teams": list(member.teams.all())}
     form = MemberForm(request.POST or None, organization=org, initial=initial)
     if request.method == "POST":
-        _require(request, Capability.MANAGE_MEMBERS, member)
+        require_page(request, Capability.MANAGE_MEMBERS, member)
         if form.is_valid():
             try:
                 services.change_role(member, by=request.membership, role=form.cleaned_data["role"])
@@ -182,7 +175,7 @@ def member_detail(request, org_slug, member_id):
 def member_deactivate(request, org_slug, member_id):
     org = request.organization
     member = selectors.get_membership(org, member_id)
-    _require(request, Capability.MANAGE_MEMBERS, member)
+    require_page(request, Capability.MANAGE_MEMBERS, member)
     try:
         services.deactivate_member(member, by=request.membership)
     except ApplicationError as exc:
@@ -196,7 +189,7 @@ def member_deactivate(request, org_slug, member_id):
 def member_reactivate(request, org_slug, member_id):
     org = request.organization
     member = selectors.get_membership(org, member_id)
-    _require(request, Capability.MANAGE_MEMBERS, member)
+    require_page(request, Capability.MANAGE_MEMBERS, member)
     try:
         services.reactivate_member(member, by=request.membership)
     except ApplicationError as exc:
@@ -211,7 +204,7 @@ def member_reactivate(request, org_slug, member_id):
 @require_http_methods(["GET", "POST"])
 def invitation_list(request, org_slug):
     org = request.organization
-    _require(request, Capability.MANAGE_MEMBERS)
+    require_page(request, Capability.MANAGE_MEMBERS)
     form = InvitationForm(request.POST or None, organization=org)
     if request.method == "POST" and form.is_valid():
         try:
@@ -228,7 +221,7 @@ def invitation_list(request, org_slug):
 def invitation_revoke(request, org_slug, invitation_id):
     org = request.organization
     invitation = selectors.get_invitation(org, invitation_id)
-    _require(request, Capability.MANAGE_MEMBERS, invitation)
+    require_page(request, Capability.MANAGE_MEMBERS, invitation)
     try:
         services.revoke_invitation(invitation, by=request.membership)
     except ApplicationError as exc:
@@ -322,7 +315,7 @@ def set_language(request):
 
 @require_http_methods(["GET", "POST"])
 def token_list(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     form = ApiTokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
@@ -350,7 +343,7 @@ def token_revoke(request, org_slug, token_id):
 
 
 def roles(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     from .capabilities import Capability as Cap
 
     rows = [(Cap(cap).label, cap, grants) for cap, grants in matrix()]

@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.capabilities import Capability, Role, can
+from accounts.capabilities import Capability, Role, can, require
 from accounts.models import Membership, NotificationKind
 from governance.services import record_event
 from publishing import services as publishing
@@ -63,11 +63,6 @@ _DECISION_STATUS = {
 }
 
 
-def _require(membership, capability: str, obj=None) -> None:
-    if not can(membership, capability, obj):
-        raise NotAllowed(_("You do not have permission to do that."))
-
-
 def _user(by):
     return getattr(by, "user", None)
 
@@ -83,7 +78,7 @@ def _notify(org, **kwargs) -> None:
 
 @transaction.atomic
 def set_policy(org, *, by, require_login: bool, reminder_hours: int = 4) -> ApprovalPolicy:
-    _require(by, Capability.MANAGE_WORKFLOWS)
+    require(by, Capability.MANAGE_WORKFLOWS)
     if reminder_hours < 0 or reminder_hours > 24 * 14:
         raise ValidationFailed(
             _("Choose between 0 and 336 hours."),
@@ -318,7 +313,7 @@ def _channel_conditions(by, workflow: Workflow, fields: dict) -> dict:
 
 @transaction.atomic
 def create_workflow(org, *, by, name: str, stages: list[StageSpec], **fields) -> Workflow:
-    _require(by, Capability.MANAGE_WORKFLOWS)
+    require(by, Capability.MANAGE_WORKFLOWS)
     workflow = Workflow(organization=org)
     _apply_fields(org, workflow, name, _channel_conditions(by, workflow, fields))
     stages = _clean_stages(org, stages)
@@ -338,7 +333,7 @@ def update_workflow(
     workflow: Workflow, *, by, name: str, stages: list[StageSpec] | None = None, **fields
 ) -> Workflow:
     """Change a workflow. Running requests keep the snapshot they were submitted with."""
-    _require(by, Capability.MANAGE_WORKFLOWS, workflow)
+    require(by, Capability.MANAGE_WORKFLOWS, workflow)
     org = workflow.organization
     workflow = Workflow.objects.for_org(org).select_for_update().get(pk=workflow.pk)
     _apply_fields(org, workflow, name, _channel_conditions(by, workflow, fields))
@@ -356,7 +351,7 @@ def update_workflow(
 
 @transaction.atomic
 def delete_workflow(workflow: Workflow, *, by) -> None:
-    _require(by, Capability.MANAGE_WORKFLOWS, workflow)
+    require(by, Capability.MANAGE_WORKFLOWS, workflow)
     record_event(
         workflow.organization, "workflow.deleted", obj=workflow, changes={"name": workflow.name}
     )
@@ -768,7 +763,7 @@ def submit_for_approval(
     via: str = "web",
 ) -> ApprovalRequest:
     """Send ``post`` (a draft) into its workflow: in review at stage 1, each approver e-mailed a link."""
-    _require(by, Capability.COMPOSE, post)
+    require(by, Capability.COMPOSE, post)
     post = _lock_post(post)
     org = post.organization
     if post.status != Post.Status.DRAFT:
@@ -839,7 +834,7 @@ def withdraw_request(request: ApprovalRequest, *, by, via: str = "web") -> Appro
     )
     post = request.post
     if not (request.submitted_by_id == _user(by).pk or can(by, Capability.MANAGE_WORKFLOWS, post)):
-        _require(by, Capability.PUBLISH, post)
+        require(by, Capability.PUBLISH, post)
     if request.status != R.PENDING:
         raise Conflict(_("This request is no longer waiting for approval."))
     request.status = R.CANCELLED
@@ -1477,7 +1472,7 @@ def mention_suggestions(org, prefix: str, *, post: Post | None = None) -> list[d
 @transaction.atomic
 def add_comment(post: Post, *, by: Membership, body: str, via: str = "web") -> PostComment:
     """An internal comment (never published); mentioned members who may see the post are notified."""
-    _require(by, Capability.VIEW, post)
+    require(by, Capability.VIEW, post)
     body = (body or "").strip()
     if not body:
         raise ValidationFailed(
@@ -1553,7 +1548,7 @@ def set_out_of_office(
 ) -> OutOfOffice:
     """While ``membership`` is away, approvals that would go to them go to ``delegate``."""
     if by.pk != membership.pk:
-        _require(by, Capability.MANAGE_WORKFLOWS)
+        require(by, Capability.MANAGE_WORKFLOWS)
     if (
         delegate is None
         or delegate.organization_id != membership.organization_id
@@ -1652,7 +1647,7 @@ def _reassign(
 @transaction.atomic
 def end_out_of_office(ooo: OutOfOffice, *, by: Membership) -> None:
     if by.pk != ooo.membership_id:
-        _require(by, Capability.MANAGE_WORKFLOWS)
+        require(by, Capability.MANAGE_WORKFLOWS)
     now = timezone.now()
     record_event(
         by.organization,

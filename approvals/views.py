@@ -9,7 +9,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.capabilities import Capability, can
+from accounts.capabilities import Capability, can, require_page
 from accounts.selectors import members_of, teams_of
 from publishing import selectors as post_selectors
 from publishing import services as publishing
@@ -37,11 +36,6 @@ from .forms import (
 from .models import ApprovalRequest
 
 PAGE_SIZE = 50
-
-
-def _require(request, capability: str, obj=None) -> None:
-    if not can(request.membership, capability, obj):
-        raise PermissionDenied
 
 
 # --- What approvers see ------------------------------------------------------------------------------
@@ -117,7 +111,7 @@ def _review_context(request_obj: ApprovalRequest, membership) -> dict:
 
 
 def waiting_for_me(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     rows = list(selectors.waiting_for(request.membership)[:PAGE_SIZE])
     return render(
         request,
@@ -387,7 +381,7 @@ def _routing_warnings(request, form, workflow=None) -> list[str]:
 def workflow_list(request, org_slug):
     from channels_registry.selectors import provider_names
 
-    _require(request, Capability.MANAGE_WORKFLOWS)
+    require_page(request, Capability.MANAGE_WORKFLOWS)
     org = request.organization
     workflows = list(selectors.workflows_with_stages(org))
     names = {
@@ -413,7 +407,7 @@ def workflow_list(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 def workflow_create(request, org_slug):
-    _require(request, Capability.MANAGE_WORKFLOWS)
+    require_page(request, Capability.MANAGE_WORKFLOWS)
     form = _workflow_form(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -443,7 +437,7 @@ def workflow_create(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 def workflow_edit(request, org_slug, workflow_id):
-    _require(request, Capability.MANAGE_WORKFLOWS)
+    require_page(request, Capability.MANAGE_WORKFLOWS)
     workflow = selectors.get_workflow(request.organization, workflow_id)
     initial = WorkflowForm.initial_for(workflow, services.stage_specs_of(workflow))
     form = _workflow_form(request, request.POST or None, initial=initial)
@@ -478,7 +472,7 @@ def workflow_edit(request, org_slug, workflow_id):
 
 @require_POST
 def workflow_delete(request, org_slug, workflow_id):
-    _require(request, Capability.MANAGE_WORKFLOWS)
+    require_page(request, Capability.MANAGE_WORKFLOWS)
     workflow = selectors.get_workflow(request.organization, workflow_id)
     services.delete_workflow(workflow, by=request.membership)
     messages.success(
@@ -489,7 +483,7 @@ def workflow_delete(request, org_slug, workflow_id):
 
 @require_http_methods(["GET", "POST"])
 def policy(request, org_slug):
-    _require(request, Capability.MANAGE_WORKFLOWS)
+    require_page(request, Capability.MANAGE_WORKFLOWS)
     current = selectors.policy_of(request.organization)
     form = PolicyForm(
         request.POST or None,
@@ -511,7 +505,7 @@ def policy(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 def out_of_office(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     member = request.membership
     others = [
         m for m in members_of(request.organization, include_inactive=False) if m.pk != member.pk

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.capabilities import Capability, can
+from accounts.capabilities import Capability, can, require
 from accounts.notifications import NotificationKind, notify
 from accounts.selectors import members_of
 from governance.services import record_event
@@ -51,11 +51,6 @@ STATE_TTL = timedelta(minutes=10)
 #: how long a person has to pick accounts after the network's consent
 CHOOSE_TTL = timedelta(minutes=30)
 REFRESH_AHEAD = timedelta(hours=24)
-
-
-def _require(membership, capability: str, obj=None) -> None:
-    if not can(membership, capability, obj):
-        raise NotAllowed(_("You do not have permission to do that."))
 
 
 def _hash(raw: str) -> str:
@@ -158,7 +153,7 @@ class ConnectStart:
 def start_connect(org, *, by, provider_key: str, instance_url: str = "", handle: str = "",
                   channel: Channel | None = None) -> ConnectStart:
     """Begin an OAuth connection: a ConnectAttempt holding the hashed state, and the consent URL."""
-    _require(by, Capability.MANAGE_CHANNELS, channel)
+    require(by, Capability.MANAGE_CHANNELS, channel)
     if provider_key == "sandbox" and not sandbox_allowed(org):
         raise ValidationFailed(_("The Sandbox network is turned off for this organization. An administrator can "
                                  "turn it on in Organization settings."))
@@ -338,7 +333,7 @@ def connect_with_app_password(org, *, by, provider_key: str, handle: str, app_pa
     ``service_url`` is the account's server (a self-hosted PDS) when the person named it; else the
     connector finds it from the handle.
     """
-    _require(by, Capability.MANAGE_CHANNELS)
+    require(by, Capability.MANAGE_CHANNELS)
     provider = _provider(provider_key)
     handle = (handle or "").strip().lstrip("@")
     if not handle or not app_password:
@@ -388,7 +383,7 @@ def add_channels(attempt: ConnectAttempt, *, by, external_ids: list[str], team=N
                  timezone_name: str = "UTC") -> list[Channel]:
     """Create (or reconnect) the chosen accounts as channels, with their credentials, atomically."""
     org = attempt.organization
-    _require(by, Capability.MANAGE_CHANNELS)
+    require(by, Capability.MANAGE_CHANNELS)
     if attempt.membership_id != by.pk:
         raise NotAllowed(_("This connection was started by someone else."))
     if attempt.status != ConnectAttempt.Status.AUTHORIZED or not attempt.candidates_blob:
@@ -484,7 +479,7 @@ def _set_status(channel: Channel, status: str, action: str, **extra_changes) -> 
 @transaction.atomic
 def disconnect_channel(channel: Channel, *, by) -> Channel:
     """Stop using the channel: its credentials are wiped; the channel and its history stay."""
-    _require(by, Capability.MANAGE_CHANNELS, channel)
+    require(by, Capability.MANAGE_CHANNELS, channel)
     if channel.status == Channel.Status.DISCONNECTED:
         raise Conflict(_("This channel is already disconnected."))
     ChannelCredential.objects.for_org(channel.organization_id).filter(channel=channel).delete()
@@ -495,7 +490,7 @@ def disconnect_channel(channel: Channel, *, by) -> Channel:
 @transaction.atomic
 def archive_channel(channel: Channel, *, by) -> Channel:
     """Hide the channel from pickers and sweeps; credentials are wiped, history kept."""
-    _require(by, Capability.MANAGE_CHANNELS, channel)
+    require(by, Capability.MANAGE_CHANNELS, channel)
     if channel.status == Channel.Status.ARCHIVED:
         raise Conflict(_("This channel is already archived."))
     ChannelCredential.objects.for_org(channel.organization_id).filter(channel=channel).delete()
@@ -506,7 +501,7 @@ def archive_channel(channel: Channel, *, by) -> Channel:
 @transaction.atomic
 def unarchive_channel(channel: Channel, *, by) -> Channel:
     """Back to the list as disconnected: reconnect it to use it again."""
-    _require(by, Capability.MANAGE_CHANNELS, channel)
+    require(by, Capability.MANAGE_CHANNELS, channel)
     if channel.status != Channel.Status.ARCHIVED:
         raise Conflict(_("This channel is not archived."))
     return _set_status(channel, Channel.Status.DISCONNECTED, "channel.unarchived")
@@ -514,7 +509,7 @@ def unarchive_channel(channel: Channel, *, by) -> Channel:
 
 @transaction.atomic
 def set_channel_team(channel: Channel, *, by, team) -> Channel:
-    _require(by, Capability.MANAGE_CHANNELS, channel)
+    require(by, Capability.MANAGE_CHANNELS, channel)
     if team is not None and team.organization_id != channel.organization_id:
         raise ValidationFailed(_("Choose a valid team."), fields={"team": [_("Choose a valid team.")]})
     before = channel.team_id
@@ -528,7 +523,7 @@ def set_channel_team(channel: Channel, *, by, team) -> Channel:
 
 @transaction.atomic
 def set_channel_timezone(channel: Channel, *, by, timezone_name: str) -> Channel:
-    _require(by, Capability.MANAGE_CHANNELS, channel)
+    require(by, Capability.MANAGE_CHANNELS, channel)
     _check_timezone(timezone_name)
     if channel.timezone == timezone_name:
         return channel
@@ -542,7 +537,7 @@ def set_channel_timezone(channel: Channel, *, by, timezone_name: str) -> Channel
 
 @transaction.atomic
 def set_channel_access(channel: Channel, *, by, access: str) -> Channel:
-    _require(by, Capability.MANAGE_CHANNELS, channel)
+    require(by, Capability.MANAGE_CHANNELS, channel)
     if access not in Channel.Access.values:
         raise ValidationFailed(_("Choose a valid access level."), fields={"access": [_("Choose a valid access level.")]})
     if channel.access == access:
@@ -589,7 +584,7 @@ def _refuse_hidden(by, channels) -> None:
 
 @transaction.atomic
 def create_channel_group(org, *, by, name: str, description: str = "", channels: list[Channel] = ()) -> ChannelGroup:
-    _require(by, Capability.MANAGE_CHANNELS)
+    require(by, Capability.MANAGE_CHANNELS)
     channels = list(channels)
     name = _check_group(org, name, channels)
     _refuse_hidden(by, channels)
@@ -605,7 +600,7 @@ def update_channel_group(group: ChannelGroup, *, by, name: str, description: str
     """Rename, describe and set the channels of ``group``. The group's channels that ``by`` may not see
     were never shown to them, so their absence from ``channels`` means nothing: they stay."""
     org = group.organization
-    _require(by, Capability.MANAGE_CHANNELS, group)
+    require(by, Capability.MANAGE_CHANNELS, group)
     channels = list(channels)
     name = _check_group(org, name, channels, exclude=group)
     _refuse_hidden(by, channels)
@@ -624,7 +619,7 @@ def update_channel_group(group: ChannelGroup, *, by, name: str, description: str
 
 @transaction.atomic
 def delete_channel_group(group: ChannelGroup, *, by) -> None:
-    _require(by, Capability.MANAGE_CHANNELS, group)
+    require(by, Capability.MANAGE_CHANNELS, group)
     record_event(group.organization, "channel_group.deleted", obj=group, changes={"name": group.name})
     group.channels.clear()
     ChannelGroup.objects.for_org(group.organization_id).filter(pk=group.pk).delete()
@@ -634,7 +629,7 @@ def delete_channel_group(group: ChannelGroup, *, by) -> None:
 
 @transaction.atomic
 def grant_channel_access(channel: Channel, *, by, capability: str, membership=None, team=None) -> ChannelGrant:
-    _require(by, Capability.MANAGE_CHANNELS, channel)
+    require(by, Capability.MANAGE_CHANNELS, channel)
     if capability not in GrantCapability.values:
         raise ValidationFailed(_("Choose a valid capability."), fields={"capability": [_("Choose a valid capability.")]})
     if (membership is None) == (team is None):
@@ -659,7 +654,7 @@ def grant_channel_access(channel: Channel, *, by, capability: str, membership=No
 @transaction.atomic
 def revoke_channel_access(grant: ChannelGrant, *, by) -> None:
     channel = grant.channel
-    _require(by, Capability.MANAGE_CHANNELS, channel)
+    require(by, Capability.MANAGE_CHANNELS, channel)
     record_event(channel.organization, "channel.access_revoked", obj=channel,
                  changes={"capability": grant.capability, "membership": grant.membership_id, "team": grant.team_id})
     ChannelGrant.objects.for_org(channel.organization_id).filter(pk=grant.pk).delete()
@@ -806,7 +801,7 @@ def check_channel_health(channel: Channel) -> Channel:
 
 def reconnect_channel(channel: Channel, *, by) -> ConnectStart:
     """Start a new consent for a known channel (its external id is pre-selected on the chooser)."""
-    _require(by, Capability.MANAGE_CHANNELS, channel)
+    require(by, Capability.MANAGE_CHANNELS, channel)
     if channel.status == Channel.Status.ARCHIVED:
         raise Conflict(_("Unarchive the channel before reconnecting it."))
     return start_connect(channel.organization, by=by, provider_key=channel.provider, channel=channel)
@@ -941,7 +936,7 @@ def seed_demo_channels(org, *, by) -> list[Channel]:
     from .providers.base import PublishRequest
     from .providers.sandbox import account_for
 
-    _require(by, Capability.MANAGE_CHANNELS)
+    require(by, Capability.MANAGE_CHANNELS)
     teams = {t.name: t for t in teams_of(org)}
     provider = get_provider("sandbox")
     out = []

@@ -6,7 +6,6 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.capabilities import Capability, can
+from accounts.capabilities import Capability, can, require_page
 from socialops.errors import ApplicationError, NotAllowed
 
 from . import selectors, services
@@ -38,11 +37,6 @@ from .providers.sandbox import SANDBOX_ACCOUNTS, make_authorization_code
 PAGE_SIZE = 50
 
 
-def _require(request, capability: str, obj=None) -> None:
-    if not can(request.membership, capability, obj):
-        raise PermissionDenied
-
-
 def _filters(request) -> tuple[ChannelFilterForm, selectors.ChannelFilters]:
     form = ChannelFilterForm(request.GET or None, organization=request.organization)
     filters = selectors.ChannelFilters()
@@ -56,7 +50,7 @@ def _filters(request) -> tuple[ChannelFilterForm, selectors.ChannelFilters]:
 # --- Inventory -----------------------------------------------------------------------------
 
 def channel_list(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     form, filters = _filters(request)
     qs = selectors.visible_channels(request.membership, filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -85,7 +79,7 @@ def _csv_cell(value) -> str:
 
 
 def channel_export(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     _form, filters = _filters(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d")
@@ -104,7 +98,7 @@ def channel_export(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 def connect(request, org_slug):
-    _require(request, Capability.MANAGE_CHANNELS)
+    require_page(request, Capability.MANAGE_CHANNELS)
     org = request.organization
     providers = selectors.networks_for(org)
     kinds = {key: cls.capabilities.auth_kind for key, cls in providers}
@@ -159,7 +153,7 @@ def connect_callback(request, provider):
 @require_http_methods(["GET", "POST"])
 def connect_choose(request, org_slug, attempt_id):
     attempt = selectors.get_attempt_for_member(request.membership, attempt_id)
-    _require(request, Capability.MANAGE_CHANNELS)
+    require_page(request, Capability.MANAGE_CHANNELS)
     org = request.organization
     if attempt.status != ConnectAttempt.Status.AUTHORIZED:
         messages.error(request, _("This connection is finished or failed. Start again if a channel is missing."))
@@ -200,7 +194,7 @@ def channel_detail(request, org_slug, channel_id):
     initial = {"team": channel.team_id, "timezone": channel.timezone, "access": channel.access}
     form = ChannelSettingsForm(request.POST or None, organization=org, initial=initial)
     if request.method == "POST":
-        _require(request, Capability.MANAGE_CHANNELS, channel)
+        require_page(request, Capability.MANAGE_CHANNELS, channel)
         if form.is_valid():
             try:
                 by = request.membership
@@ -311,11 +305,11 @@ def grant_revoke(request, org_slug, channel_id, grant_id):
 
 @require_http_methods(["GET", "POST"])
 def group_list(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     org = request.organization
     form = ChannelGroupForm(request.POST or None, organization=org, membership=request.membership)
     if request.method == "POST":
-        _require(request, Capability.MANAGE_CHANNELS)
+        require_page(request, Capability.MANAGE_CHANNELS)
         if form.is_valid():
             try:
                 group = services.create_channel_group(org, by=request.membership, **form.cleaned_data)
@@ -332,11 +326,11 @@ def group_list(request, org_slug):
 def group_detail(request, org_slug, group_id):
     org = request.organization
     group = selectors.get_group(org, group_id, membership=request.membership)  # only the channels they may see
-    _require(request, Capability.VIEW, group)
+    require_page(request, Capability.VIEW, group)
     initial = {"name": group.name, "description": group.description, "channels": list(group.channels.all())}
     form = ChannelGroupForm(request.POST or None, organization=org, membership=request.membership, initial=initial)
     if request.method == "POST":
-        _require(request, Capability.MANAGE_CHANNELS, group)
+        require_page(request, Capability.MANAGE_CHANNELS, group)
         if form.is_valid():
             try:
                 services.update_channel_group(group, by=request.membership, **form.cleaned_data)
@@ -352,7 +346,7 @@ def group_detail(request, org_slug, group_id):
 def group_delete(request, org_slug, group_id):
     org = request.organization
     group = selectors.get_group(org, group_id)
-    _require(request, Capability.MANAGE_CHANNELS, group)
+    require_page(request, Capability.MANAGE_CHANNELS, group)
     services.delete_channel_group(group, by=request.membership)
     messages.success(request, _("Group deleted."))
     return redirect("channel_group_list", org_slug=org.slug)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import JsonResponse, QueryDict
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.capabilities import Capability, can
+from accounts.capabilities import Capability, can, require_page
 from socialops.errors import ApplicationError, ValidationFailed
 
 from . import presentation, selectors
@@ -35,11 +34,6 @@ PAGE_SIZE = 25
 #: how many posts one bulk action takes (a page is 25)
 BULK_LIMIT = 100
 LIBRARY_SIZE = 60
-
-
-def _require(request, capability: str, obj=None) -> None:
-    if not can(request.membership, capability, obj):
-        raise PermissionDenied
 
 
 def _scheduling(name: str):
@@ -214,7 +208,7 @@ def _compose_page(request, post: Post | None):
                        assets=assets)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        _require(request, Capability.COMPOSE)
+        require_page(request, Capability.COMPOSE)
         if form.is_valid():
             selected_ids = {c.pk for c in form.selected_channels()}
             texts, formats = _variant_input(request, form.selected_channels())
@@ -264,14 +258,14 @@ def _to_approval_submit(org, post: Post, form):
 
 @require_http_methods(["GET", "POST"])
 def compose(request, org_slug):
-    _require(request, Capability.COMPOSE)
+    require_page(request, Capability.COMPOSE)
     return _compose_page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 def post_edit(request, org_slug, post_id):
     post = selectors.get_post_for_member(request.membership, post_id)
-    _require(request, Capability.COMPOSE, post)
+    require_page(request, Capability.COMPOSE, post)
     return _compose_page(request, post)
 
 
@@ -309,7 +303,7 @@ def _unsaved_composition(request):
 @require_POST
 def compose_preview(request, org_slug):
     """The per-network previews for what is in the composer now (htmx partial; nothing is saved)."""
-    _require(request, Capability.COMPOSE)
+    require_page(request, Capability.COMPOSE)
     form, post, variants, items, channels = _unsaved_composition(request)
     previews, schedule = [], None
     if form.is_valid():
@@ -327,7 +321,7 @@ def compose_preview(request, org_slug):
 def compose_count(request, org_slug):
     """The composer's live counters: each chosen variant's length as its network counts it (the
     provider's own rule, the one validation uses) and its limit. JSON, asked while typing."""
-    _require(request, Capability.COMPOSE)
+    require_page(request, Capability.COMPOSE)
     _form, post, variants, _items, _channels = _unsaved_composition(request)
     return JsonResponse({"variants": [authoring.variant_count(variant, post) for variant in variants]})
 
@@ -335,7 +329,7 @@ def compose_count(request, org_slug):
 # --- Posts ---------------------------------------------------------------------------------------
 
 def post_list(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     org, member = request.organization, request.membership
     channels = list(selectors.composable_channels(member))
     campaigns = list(selectors.campaigns_of(org))
@@ -369,7 +363,7 @@ def post_list(request, org_slug):
 @require_POST
 def post_bulk(request, org_slug):
     """One action on the ticked posts, post by post (publishing/services/bulk.py says why)."""
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     member = request.membership
     form = PostBulkForm(request.POST)
     back = reverse("post_list", kwargs={"org_slug": org_slug})
@@ -483,7 +477,7 @@ def variant_retry(request, org_slug, post_id, variant_id):
 @require_http_methods(["GET", "POST"])
 def post_localize(request, org_slug, post_id):
     parent = selectors.get_post_for_member(request.membership, post_id)
-    _require(request, Capability.COMPOSE, parent)
+    require_page(request, Capability.COMPOSE, parent)
     member = request.membership
     channels = [c for c in selectors.composable_channels(member) if selectors.can_post_to(member, c)]
     form = LocalizeForm(request.POST or None, organization=request.organization, channels=channels)
@@ -503,12 +497,12 @@ def post_localize(request, org_slug, post_id):
 
 @require_http_methods(["GET", "POST"])
 def campaign_list(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     org = request.organization
     may_manage = can(request.membership, Capability.PUBLISH)
     form = CampaignEditForm(request.POST or None, organization=org)
     if request.method == "POST":
-        _require(request, Capability.PUBLISH)
+        require_page(request, Capability.PUBLISH)
         if form.is_valid():
             try:
                 authoring.create_campaign(org, by=request.membership, **form.cleaned_data)
@@ -525,7 +519,7 @@ def campaign_list(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 def post_import(request, org_slug):
-    _require(request, Capability.PUBLISH)
+    require_page(request, Capability.PUBLISH)
     from .csv_import import EXPECTED_COLUMNS, import_posts_csv
 
     form = CsvImportForm(request.POST or None, request.FILES or None)

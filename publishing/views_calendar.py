@@ -10,7 +10,6 @@ from __future__ import annotations
 from csp.constants import NONCE
 from csp.decorators import csp_update
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.capabilities import Capability, can
+from accounts.capabilities import Capability, can, require_page
 from socialops.errors import ApplicationError
 
 from . import selectors
@@ -36,11 +35,6 @@ from .services import calendar as calendar_services
 
 #: FullCalendar injects its stylesheet (allowed by a per-request nonce) with its icon font as a data: URL
 _calendar_styles = csp_update({"style-src": [NONCE], "font-src": ["data:"]})
-
-
-def _require(request, capability: str, obj=None) -> None:
-    if not can(request.membership, capability, obj):
-        raise PermissionDenied
 
 
 def viewer_zone(request) -> str:
@@ -67,7 +61,7 @@ def _json_error(message: str, status: int) -> JsonResponse:
 @_calendar_styles
 @require_GET
 def calendar_page(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     org, member = request.organization, request.membership
     from accounts.selectors import team_tree
 
@@ -141,7 +135,7 @@ def _visible_channels(member):
 @require_GET
 def calendar_events(request, org_slug):
     """The calendar's JSON for one visible range: ``?start=…&end=…`` (ISO) plus the filter bar's fields."""
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     rng = cal.parse_range(request.GET.get("start"), request.GET.get("end"), viewer_zone(request))
     if rng is None:
         return _json_error(_("Give a start and an end of at most 100 days."), 400)
@@ -226,7 +220,7 @@ def calendar_best_times(request, org_slug):
     """Suggested slots for one channel (analytics' best time): JSON, or a partial for htmx."""
     from channels_registry.selectors import get_channel_for_member
 
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     channel = get_channel_for_member(request.membership, request.GET.get("channel"))
     if request.headers.get("HX-Request"):
         (best,) = best_times_for([channel])
@@ -240,7 +234,7 @@ def calendar_best_times(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request, org_slug, campaign_id):
-    _require(request, Capability.PUBLISH)
+    require_page(request, Capability.PUBLISH)
     org = request.organization
     campaign = selectors.get_campaign(org, campaign_id)
     initial = {
@@ -271,7 +265,7 @@ def campaign_edit(request, org_slug, campaign_id):
 
 @require_POST
 def campaign_archive(request, org_slug, campaign_id):
-    _require(request, Capability.PUBLISH)
+    require_page(request, Capability.PUBLISH)
     campaign = selectors.get_campaign(request.organization, campaign_id)
     if request.POST.get("restore"):
         calendar_services.restore_campaign(campaign, by=request.membership)
@@ -287,13 +281,13 @@ def campaign_archive(request, org_slug, campaign_id):
 
 @require_http_methods(["GET", "POST"])
 def note_list(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     org = request.organization
     form = NoteForm(
         request.POST or None, organization=org, initial={"starts_on": request.GET.get("on")}
     )
     if request.method == "POST":
-        _require(request, Capability.COMPOSE)
+        require_page(request, Capability.COMPOSE)
         if form.is_valid():
             try:
                 calendar_services.create_note(org, by=request.membership, **form.cleaned_data)
@@ -315,7 +309,7 @@ def note_list(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 def note_edit(request, org_slug, note_id):
-    _require(request, Capability.COMPOSE)
+    require_page(request, Capability.COMPOSE)
     org = request.organization
     note = cal.get_note(org, note_id)
     form = NoteForm(
@@ -342,7 +336,7 @@ def note_edit(request, org_slug, note_id):
 
 @require_POST
 def note_delete(request, org_slug, note_id):
-    _require(request, Capability.COMPOSE)
+    require_page(request, Capability.COMPOSE)
     note = cal.get_note(request.organization, note_id)
     calendar_services.delete_note(note, by=request.membership)
     messages.success(request, _("Note deleted."))
@@ -354,11 +348,11 @@ def note_delete(request, org_slug, note_id):
 
 @require_http_methods(["GET", "POST"])
 def holiday_settings(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     org = request.organization
     form = HolidayForm(request.POST or None, organization=org)
     if request.method == "POST":
-        _require(request, Capability.MANAGE_TEAMS)
+        require_page(request, Capability.MANAGE_TEAMS)
         if form.is_valid():
             try:
                 calendar_services.set_holiday_countries(
@@ -392,13 +386,13 @@ def holiday_settings(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 def cadence_list(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     org, member = request.organization, request.membership
     names = _network_names()
     channels = list(_visible_channels(member))
     form = CadenceForm(request.POST or None, channels=channels, network_names=names)
     if request.method == "POST":
-        _require(request, Capability.PUBLISH)
+        require_page(request, Capability.PUBLISH)
         if form.is_valid():
             d = form.cleaned_data
             channel = form.channel_map.get(d["channel"])
@@ -429,7 +423,7 @@ def cadence_list(request, org_slug):
 
 @require_POST
 def cadence_delete(request, org_slug, target_id):
-    _require(request, Capability.PUBLISH)
+    require_page(request, Capability.PUBLISH)
     target = cal.get_cadence_target(request.organization, target_id)
     from channels_registry.selectors import get_channel_for_member
 
@@ -446,7 +440,7 @@ def cadence_delete(request, org_slug, target_id):
 
 @require_http_methods(["GET", "POST"])
 def share_list(request, org_slug):
-    _require(request, Capability.PUBLISH)
+    require_page(request, Capability.PUBLISH)
     org, member = request.organization, request.membership
     filters = cal.CalendarFilters.from_data(
         request.POST if request.method == "POST" else request.GET
@@ -491,7 +485,7 @@ def share_list(request, org_slug):
 
 @require_POST
 def share_revoke(request, org_slug, link_id):
-    _require(request, Capability.PUBLISH)
+    require_page(request, Capability.PUBLISH)
     link = cal.get_share_link(request.organization, link_id)
     calendar_services.revoke_share_link(link, by=request.membership)
     messages.success(request, _("Share link revoked: it no longer opens the calendar."))

@@ -8,14 +8,13 @@ asset is a 404) before reading storage.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.capabilities import Capability, can
+from accounts.capabilities import Capability, can, require_page
 from socialops.errors import ApplicationError
 
 from . import media as processing
@@ -24,11 +23,6 @@ from .models import MediaAsset
 from .services import media as services
 
 PAGE_SIZE = 48
-
-
-def _require(request, capability: str, obj=None) -> None:
-    if not can(request.membership, capability, obj):
-        raise PermissionDenied
 
 
 def _with_presets(asset: MediaAsset) -> list[dict]:
@@ -41,11 +35,11 @@ def _with_presets(asset: MediaAsset) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 def media_list(request, org_slug):
-    _require(request, Capability.VIEW)
+    require_page(request, Capability.VIEW)
     can_upload = can(request.membership, Capability.COMPOSE)
     upload_form = MediaUploadForm()
     if request.method == "POST":
-        _require(request, Capability.COMPOSE)
+        require_page(request, Capability.COMPOSE)
         upload_form = MediaUploadForm(request.POST, request.FILES)
         if upload_form.is_valid():
             try:
@@ -82,7 +76,7 @@ def media_detail(request, org_slug, asset_id):
     alt_form = AltTextForm(initial={"alt_text": asset.alt_text})
     status = 200
     if request.method == "POST":
-        _require(request, Capability.COMPOSE, asset)
+        require_page(request, Capability.COMPOSE, asset)
         alt_form = AltTextForm(request.POST)
         if alt_form.is_valid():
             try:

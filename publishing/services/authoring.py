@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.capabilities import Capability, can
+from accounts.capabilities import Capability, can, require
 from governance.services import record_event
 from socialops.errors import Conflict, NotAllowed, ValidationFailed
 
@@ -346,11 +346,6 @@ def _raise_if_invalid(post: Post, *, for_draft: bool = True, by=None) -> None:
 
 # --- Access ------------------------------------------------------------------------------------------
 
-def _require(membership, capability: str, obj=None) -> None:
-    if not can(membership, capability, obj):
-        raise NotAllowed(_("You do not have permission to do that."))
-
-
 def _check_channels(org, by, channels: Iterable) -> list:
     channels = list(dict.fromkeys(channels))
     if not channels:
@@ -433,7 +428,7 @@ def create_post(org, *, by, text: str, channels, link_url: str = "", first_comme
                 alt_texts: Sequence[str] = (), variant_texts: dict[int, str] | None = None,
                 variant_formats: dict[int, str] | None = None) -> Post:
     """A draft with one variant per channel. ``variant_texts``/``variant_formats`` are keyed by channel id."""
-    _require(by, Capability.COMPOSE)
+    require(by, Capability.COMPOSE)
     channels = _check_channels(org, by, channels)
     _check_same_org(org, campaign, "campaign")
     _check_same_org(org, team, "team")
@@ -507,7 +502,7 @@ def update_post(post: Post, *, by, **fields) -> Post:
         raise TypeError(f"update_post() got unexpected fields: {sorted(unknown)}")
     post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
     org = post.organization
-    _require(by, Capability.COMPOSE, post)
+    require(by, Capability.COMPOSE, post)
     _check_editable(post)
     changes: dict[str, list] = {}
     content_changed = False
@@ -608,7 +603,7 @@ def update_post(post: Post, *, by, **fields) -> Post:
 @transaction.atomic
 def delete_post(post: Post, *, by) -> None:
     """Delete a draft (or a cancelled or failed post that never went out)."""
-    _require(by, Capability.COMPOSE, post)
+    require(by, Capability.COMPOSE, post)
     post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
     gone_out = PostVariant.objects.for_org(post.organization_id).filter(post=post).exclude(
         status__in=[PostVariant.Status.DRAFT, PostVariant.Status.CANCELLED, PostVariant.Status.FAILED]).exists()
@@ -623,7 +618,7 @@ def delete_post(post: Post, *, by) -> None:
 
 def _variant_change(variant: PostVariant, *, by, action: str, changes: dict, apply) -> PostVariant:
     post = Post.objects.for_org(variant.organization_id).select_for_update().get(pk=variant.post_id)
-    _require(by, Capability.COMPOSE, post)
+    require(by, Capability.COMPOSE, post)
     _check_editable(post)
     variant = PostVariant.objects.for_org(variant.organization_id).select_related("channel").get(pk=variant.pk)
     if not (can(by, Capability.COMPOSE, variant.channel) or can(by, Capability.PUBLISH, variant.channel)):
@@ -698,7 +693,7 @@ def localize_post(parent: Post, *, by, team, channels) -> Post:
     The child keeps the link to its parent; the region then edits its own text, time and channels.
     """
     org = parent.organization
-    _require(by, Capability.COMPOSE, parent)
+    require(by, Capability.COMPOSE, parent)
     if team is None:
         raise ValidationFailed(_("Choose the region's team."), fields={"team": [_("This field is required.")]})
     _check_same_org(org, team, "team")
@@ -721,7 +716,7 @@ def localize_post(parent: Post, *, by, team, channels) -> Post:
 def create_campaign(org, *, by, name: str, utm_source: str = "", utm_medium: str = "social",
                     utm_campaign: str = "", starts_on=None, ends_on=None, team=None, color: str = "#2f5bd3",
                     description: str = "") -> Campaign:
-    _require(by, Capability.PUBLISH)
+    require(by, Capability.PUBLISH)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("Give the campaign a name."), fields={"name": [_("This field is required.")]})

@@ -24,9 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.capabilities import Capability, can
+from accounts.capabilities import Capability, require
 from governance.services import record_event
-from socialops.errors import Conflict, NotAllowed, ValidationFailed
+from socialops.errors import Conflict, ValidationFailed
 
 from ..models import (
     CadenceTarget,
@@ -64,11 +64,6 @@ _DRAFT_POST = (P.DRAFT, P.IN_REVIEW, P.APPROVED)
 _GONE_OUT = (P.PUBLISHED, P.PARTIALLY_PUBLISHED, P.PUBLISHING)
 _IN_FLIGHT = (V.PUBLISHED, V.PUBLISHING, V.UNCONFIRMED, V.PENDING)
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def _require(membership, capability: str, obj=None, message: str | None = None) -> None:
-    if not can(membership, capability, obj):
-        raise NotAllowed(message or _("You do not have permission to do that."))
 
 
 def _aware_future(at: datetime | None) -> datetime:
@@ -123,7 +118,7 @@ def _check_not_frozen(post: Post, *, by) -> None:
 def plan_post(post: Post, *, by, at: datetime | None) -> Post:
     """Set (or clear, with ``None``) the calendar slot of a post that is not scheduled yet."""
     post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
-    _require(by, Capability.COMPOSE, post, _("You do not have permission to plan this post."))
+    require(by, Capability.COMPOSE, post, _("You do not have permission to plan this post."))
     if post.status not in _DRAFT_POST:
         raise Conflict(
             _("Only a post that is not scheduled yet can be planned (this one is %(status)s).")
@@ -159,10 +154,10 @@ def move_post(
     if post.status == P.CANCELLED:
         raise Conflict(_("This post was cancelled; it cannot be moved."))
     if post.status in _DRAFT_POST:
-        _require(by, Capability.COMPOSE, post, _("You do not have permission to edit this post."))
+        require(by, Capability.COMPOSE, post, _("You do not have permission to edit this post."))
         _check_not_frozen(post, by=by)
         return plan_post(post, by=by, at=at)
-    _require(by, Capability.PUBLISH, post, _("You do not have permission to reschedule this post."))
+    require(by, Capability.PUBLISH, post, _("You do not have permission to reschedule this post."))
     _check_not_frozen(post, by=by)
     return scheduling.schedule_post(
         post, by=by, at=at, timezone_name=timezone_name, source="calendar"
@@ -211,7 +206,7 @@ def update_campaign(
     utm_campaign: str = "",
     description: str = "",
 ) -> Campaign:
-    _require(by, Capability.PUBLISH)
+    require(by, Capability.PUBLISH)
     campaign = (
         Campaign.objects.for_org(campaign.organization_id).select_for_update().get(pk=campaign.pk)
     )
@@ -250,7 +245,7 @@ def update_campaign(
 
 @transaction.atomic
 def archive_campaign(campaign: Campaign, *, by) -> Campaign:
-    _require(by, Capability.PUBLISH)
+    require(by, Capability.PUBLISH)
     if campaign.archived_at is None:
         campaign.archived_at = timezone.now()
         campaign.save(update_fields=["archived_at"])
@@ -260,7 +255,7 @@ def archive_campaign(campaign: Campaign, *, by) -> Campaign:
 
 @transaction.atomic
 def restore_campaign(campaign: Campaign, *, by) -> Campaign:
-    _require(by, Capability.PUBLISH)
+    require(by, Capability.PUBLISH)
     if campaign.archived_at is not None:
         campaign.archived_at = None
         campaign.save(update_fields=["archived_at"])
@@ -291,7 +286,7 @@ def _clean_note(org, *, title: str, starts_on, ends_on, team) -> str:
 def create_note(
     org, *, by, title: str, starts_on: date, ends_on: date | None = None, body: str = "", team=None
 ) -> CalendarNote:
-    _require(by, Capability.COMPOSE)
+    require(by, Capability.COMPOSE)
     title = _clean_note(org, title=title, starts_on=starts_on, ends_on=ends_on, team=team)
     note = CalendarNote.objects.create(
         organization=org,
@@ -317,7 +312,7 @@ def update_note(
     body: str = "",
     team=None,
 ) -> CalendarNote:
-    _require(by, Capability.COMPOSE)
+    require(by, Capability.COMPOSE)
     title = _clean_note(
         note.organization, title=title, starts_on=starts_on, ends_on=ends_on, team=team
     )
@@ -341,7 +336,7 @@ def update_note(
 
 @transaction.atomic
 def delete_note(note: CalendarNote, *, by) -> None:
-    _require(by, Capability.COMPOSE)
+    require(by, Capability.COMPOSE)
     record_event(
         note.organization,
         "calendar_note.deleted",
@@ -360,7 +355,7 @@ def set_holiday_countries(org, *, by, team, countries) -> HolidayRegion | None:
     """The public-holiday countries of ``team`` (None: the organization's default); empty removes the set."""
     from ..selectors_calendar import HOLIDAY_COUNTRY_CODES
 
-    _require(by, Capability.MANAGE_TEAMS)
+    require(by, Capability.MANAGE_TEAMS)
     if team is not None and team.organization_id != org.pk:
         raise ValidationFailed(
             _("That choice was not found."), fields={"team": [_("Choose a valid option.")]}
@@ -399,7 +394,7 @@ def set_holiday_countries(org, *, by, team, countries) -> HolidayRegion | None:
 
 @transaction.atomic
 def set_cadence_target(channel, *, by, min_per_week: int, max_per_week: int) -> CadenceTarget:
-    _require(by, Capability.PUBLISH, channel)
+    require(by, Capability.PUBLISH, channel)
     errors: dict[str, list[str]] = {}
     if min_per_week is None or min_per_week < 0:
         errors["min_per_week"] = [_("Enter 0 or more.")]
@@ -426,7 +421,7 @@ def set_cadence_target(channel, *, by, min_per_week: int, max_per_week: int) -> 
 
 @transaction.atomic
 def delete_cadence_target(target: CadenceTarget, *, by) -> None:
-    _require(by, Capability.PUBLISH, target.channel)
+    require(by, Capability.PUBLISH, target.channel)
     record_event(
         target.organization,
         "cadence_target.deleted",
@@ -484,7 +479,7 @@ def create_share_link(
     """
     from ..selectors_calendar import CalendarFilters
 
-    _require(by, Capability.PUBLISH)
+    require(by, Capability.PUBLISH)
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name:
@@ -521,7 +516,7 @@ def create_share_link(
 
 @transaction.atomic
 def revoke_share_link(link: CalendarShareLink, *, by) -> CalendarShareLink:
-    _require(by, Capability.PUBLISH)
+    require(by, Capability.PUBLISH)
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])

@@ -32,9 +32,9 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.capabilities import Capability, can
+from accounts.capabilities import Capability, can, require
 from governance.services import record_event
-from socialops.errors import Conflict, NotAllowed, ValidationFailed
+from socialops.errors import Conflict, ValidationFailed
 
 from .. import media as processing
 from ..models import MediaAsset, MediaRendition, Post, PostMedia, PostVariant
@@ -76,11 +76,6 @@ _LOCKING_VARIANT_STATUSES = (
     PostVariant.Status.SCHEDULED, PostVariant.Status.PUBLISHING, PostVariant.Status.UNCONFIRMED,
     PostVariant.Status.PENDING, PostVariant.Status.HELD, PostVariant.Status.FAILED,
 )
-
-
-def _require(membership, capability: str, obj=None) -> None:
-    if not can(membership, capability, obj):
-        raise NotAllowed(_("You do not have permission to do that."))
 
 
 def media_limits() -> processing.Limits:
@@ -174,7 +169,7 @@ def upload_media(organization, *, by, file, alt_text: str = "") -> UploadResult:
     image or video we can read, too big, or too many pixels. The same bytes uploaded again give
     back the existing asset.
     """
-    _require(by, Capability.COMPOSE)
+    require(by, Capability.COMPOSE)
     name = _clean_name(getattr(file, "name", ""))
     alt_text = (alt_text or "").strip()
     if len(alt_text) > ALT_TEXT_MAX:
@@ -324,7 +319,7 @@ def _check_focal(x: Any, y: Any) -> tuple[float, float]:
 
 def set_media_focal_point(asset: MediaAsset, *, by, x: float, y: float) -> MediaAsset:
     """Move the subject's point and regenerate every rendition around it."""
-    _require(by, Capability.COMPOSE, asset)
+    require(by, Capability.COMPOSE, asset)
     fx, fy = _check_focal(x, y)
     if asset.kind != MediaAsset.Kind.IMAGE:
         raise ValidationFailed(_("Only images have a focal point."))
@@ -335,7 +330,7 @@ def set_media_focal_point(asset: MediaAsset, *, by, x: float, y: float) -> Media
 
 def regenerate_renditions(asset: MediaAsset, *, by) -> MediaAsset:
     """Make every preset again from the original (after a preset change, or to repair missing files)."""
-    _require(by, Capability.COMPOSE, asset)
+    require(by, Capability.COMPOSE, asset)
     if asset.kind != MediaAsset.Kind.IMAGE:
         return asset
     return _rerender(asset, by=by, focal=(asset.focal_x, asset.focal_y), action="media.renditions_regenerated")
@@ -369,7 +364,7 @@ def _rerender(asset: MediaAsset, *, by, focal: tuple[float, float], action: str)
 @transaction.atomic
 def set_media_alt_text(asset: MediaAsset, *, by, alt_text: str) -> MediaAsset:
     """The asset's default alt text (a post can override it per use: PostMedia.alt_text)."""
-    _require(by, Capability.COMPOSE, asset)
+    require(by, Capability.COMPOSE, asset)
     alt_text = (alt_text or "").strip()
     if len(alt_text) > ALT_TEXT_MAX:
         message = _("Alt text can be at most %(n)d characters.") % {"n": ALT_TEXT_MAX}
@@ -390,7 +385,7 @@ def delete_media(asset: MediaAsset, *, by) -> None:
     Refused while a post that uses it is in review, approved, scheduled, publishing or failed
     (a retry would go out without it). Drafts, cancelled and published posts lose the attachment.
     """
-    _require(by, Capability.COMPOSE, asset)
+    require(by, Capability.COMPOSE, asset)
     with transaction.atomic():
         locked = MediaAsset.objects.for_org(asset.organization_id).select_for_update().filter(pk=asset.pk).first()
         if locked is None:
