@@ -35,6 +35,7 @@ from publishing.services import calendar as calendar_services
 from tests.publishing.media_factories import image_bytes, upload
 
 from .axe import describe, run_axe, serious
+from .conftest import no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("BROWSER_SHOTS", "")
@@ -282,6 +283,15 @@ class Findings:
         self.checked.append(name)
         if found:
             self.problems.append(describe(found, where=f"[{self.label}] {name}: "))
+        # WCAG 1.4.10 (reflow): at 320-375 px nothing makes the page scroll sideways
+        if not no_horizontal_scroll(pg):
+            wide = pg.evaluate(
+                """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+                             && !e.closest('.table-wrap, .fc-scroller'))
+                .slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + e.className)"""
+            )
+            self.problems.append(f"[{self.label}] {name}: the page scrolls sideways: {wide}")
         if SHOTS:
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
             slug = re.sub(r"[^a-z0-9]+", "-", f"{self.label}-{name}".lower()).strip("-")
