@@ -316,6 +316,7 @@ def _calendar_views(pg, base, w: World, findings: Findings, *, phone: bool):
     findings.check(pg, "calendar month (with +N more)")
     pg.locator(f"td[data-date='{w.more_day}'] .fc-more-link").click()
     pg.locator(".fc-more-popover").wait_for()
+    _until(pg, "document.activeElement.closest('.fc-more-popover') !== null")
     findings.check(pg, "calendar month, +N more popover open")
     pg.keyboard.press("Escape")
     if not phone:
@@ -558,6 +559,7 @@ def test_the_calendar_arrows_and_more_link_have_names(browser, live_server, worl
         _until(pg, "document.activeElement.matches('.fc-more-link')")
         pg.keyboard.press("Enter")
         pg.locator(".fc-more-popover").wait_for()
+        _until(pg, "document.activeElement.closest('.fc-more-popover') !== null")
         close = _ax(pg, ".fc-popover-close")
         assert close["role"] == "button" and close["name"] == _hint(language, "Close"), close
         pg.locator(".fc-popover-close").focus()
