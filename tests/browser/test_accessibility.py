@@ -608,6 +608,23 @@ def test_calendar_chips_read_at_wcag_aa_in_every_view(browser, live_server, worl
             )
             assert {"published", "scheduled"} <= statuses, statuses
             check(view)
+        # axe leaves out text of one or two characters: the day numbers, measured here (their
+        # colour and every ancestor's opacity, on the white calendar)
+        pg.locator(".fc-dayGridMonth-button").first.click()
+        pg.locator(".fc-dayGridMonth-view").wait_for()
+        faint = pg.evaluate(
+            """() => [...document.querySelectorAll('#calendar .fc-daygrid-day-number')].map(el => {
+            let alpha = 1;
+            for (let n = el; n; n = n.parentElement) { alpha *= parseFloat(getComputedStyle(n).opacity); }
+            const [r, g, b] = getComputedStyle(el).color.match(/\\d+/g).map(Number)
+                .map(c => (c * alpha + 255 * (1 - alpha)) / 255)
+                .map(c => c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+            const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+            return [el.textContent, 1.05 / (lum + 0.05)];
+        }).filter(([, ratio]) => ratio < 4.5)"""
+        )
+        if faint:
+            problems.append(f"day numbers under 4.5:1 on white: {faint[:5]}")
     finally:
         ctx.close()
     assert not problems, "\n".join(problems)
