@@ -670,13 +670,79 @@ NETWORK_MARKS = {
 }
 
 
+#: a published post is drawn as its colour faded this far toward white (it is history)
+PUBLISHED_FADE = 0.65
+#: text colours a chip may take, in order of preference: the first that reads at WCAG AA
+#: (4.5:1) on the chip's colour wins; black is the fallback that always does better than white
+#: where white fails
+_INKS = ("#ffffff", "#111827", "#000000")
+
+
+def _luminance(hex_color: str) -> float:
+    """WCAG 2 relative luminance of ``#rrggbb``."""
+
+    def linear(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
 @functools.lru_cache(maxsize=512)
 def _text_color(hex_color: str) -> str:
+    """The text colour for a chip of ``hex_color``: white if it reads at 4.5:1, else a dark ink."""
     try:
-        r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    except (ValueError, TypeError):
+        ratios = [(contrast_ratio(ink, hex_color), ink) for ink in _INKS]
+    except (ValueError, TypeError, IndexError):
         return "#ffffff"
-    return "#111827" if (0.299 * r + 0.587 * g + 0.114 * b) > 160 else "#ffffff"
+    for ratio, ink in ratios[:2]:
+        if ratio >= 4.5:
+            return ink
+    return max(ratios)[1]
+
+
+@functools.lru_cache(maxsize=512)
+def chip_colors(hex_color: str, status: str) -> dict:
+    """backgroundColor, borderColor and textColor of a post's chip, readable at WCAG AA.
+
+    A published post is its colour faded toward white (it used to be the whole chip at 65 %
+    opacity, which faded the words with it, down to 2.5:1); its text colour is chosen on the
+    faded colour. ``cal-ink-light``/``-dark`` tell the stylesheet which way to hatch a plan so that
+    the stripes keep the words readable.
+    """
+    color = hex_color
+    if status == "published":
+        try:
+            channels = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+            color = "#" + "".join(
+                f"{round(c * PUBLISHED_FADE + 255 * (1 - PUBLISHED_FADE)):02x}" for c in channels
+            )
+        except (ValueError, TypeError):
+            color = hex_color
+    text = _text_color(color)
+    return {
+        "backgroundColor": color,
+        "borderColor": color,
+        "textColor": text,
+        "ink": "cal-ink-light" if text == "#ffffff" else "cal-ink-dark",
+    }
+
+
+def _chip(color: str, status: str, *class_names: str) -> dict:
+    """The colour fields and class names of a post's event."""
+    colors = chip_colors(color, status)
+    return {
+        "backgroundColor": colors["backgroundColor"],
+        "borderColor": colors["borderColor"],
+        "textColor": colors["textColor"],
+        "classNames": ["cal-post", f"cal-status-{status}", *class_names, colors["ink"]],
+    }
 
 
 def _local_iso(value: datetime, zone) -> str:
@@ -742,10 +808,7 @@ def calendar_payload(
                 "start": _local_iso(v["slot"], zone),
                 "allDay": False,
                 "editable": movable,
-                "backgroundColor": color,
-                "borderColor": color,
-                "textColor": _text_color(color),
-                "classNames": ["cal-post", f"cal-status-{status}", f"cal-net-{provider}"],
+                **_chip(color, status, f"cal-net-{provider}"),
                 **({"url": post_url.replace("/0/", f"/{v['post_id']}/")} if post_url else {}),
                 "extendedProps": {
                     "kind": "post",
@@ -778,10 +841,7 @@ def calendar_payload(
                 "start": _local_iso(post.planned_at, zone),
                 "allDay": False,
                 "editable": may_compose,
-                "backgroundColor": color,
-                "borderColor": color,
-                "textColor": _text_color(color),
-                "classNames": ["cal-post", f"cal-status-{status}"],
+                **_chip(color, status),
                 **({"url": post_url.replace("/0/", f"/{post.pk}/")} if post_url else {}),
                 "extendedProps": {
                     "kind": "post",

@@ -116,9 +116,10 @@
     list.setAttribute("role", "listbox");
     list.hidden = true;
     box.insertAdjacentElement("afterend", list);
+    // A <textarea> is a textbox: aria-autocomplete, aria-controls and aria-activedescendant belong
+    // to it, aria-expanded does not (that is a combobox's, which a multi-line box cannot be).
     box.setAttribute("aria-autocomplete", "list");
     box.setAttribute("aria-controls", listId);
-    box.setAttribute("aria-expanded", "false");
 
     var results = [];
     var active = -1;
@@ -130,7 +131,6 @@
       list.textContent = "";
       results = [];
       active = -1;
-      box.setAttribute("aria-expanded", "false");
       box.removeAttribute("aria-activedescendant");
     }
 
@@ -184,7 +184,6 @@
         list.appendChild(li);
       });
       list.hidden = false;
-      box.setAttribute("aria-expanded", "true");
       highlight(0);
     }
 

@@ -303,7 +303,75 @@
     calendar.scrollToTime(earliest.slice(0, 2) + ":00:00");
   }
 
-  var calendar = new window.FullCalendar.Calendar(el, {
+  // Names for FullCalendar's buttons and links, from the page (translated): its Indonesian locale
+  // has none, so the arrows and view buttons were named in English or not at all.
+  function hint(name) { return el.getAttribute("data-hint-" + name) || ""; }
+  function unitHint(kind) {
+    return function (text, unit) { return hint(kind + "-" + unit) || text; };
+  }
+  var VIEW_KIND = { dayGridMonth: "month", timeGridWeek: "week", listMonth: "list", listWeek: "list" };
+  var hints = {
+    buttonHints: { prev: unitHint("prev"), next: unitHint("next"), today: unitHint("today") },
+    viewHint: function (text, viewName) { return hint("view-" + VIEW_KIND[viewName]) || text; }
+  };
+  [["navLinkHint", "navlink"], ["moreLinkHint", "more"], ["closeHint", "close"],
+   ["timeHint", "time"], ["eventHint", "event"]].forEach(function (pair) {
+    if (hint(pair[1])) { hints[pair[0]] = hint(pair[1]); }
+  });
+
+  // FullCalendar 6 draws the arrows as <span role="img"> without a text alternative (an image
+  // with no name inside the button); the button is named by its hint, so the icon is decoration.
+  function quietIcons() {
+    el.querySelectorAll(".fc-toolbar .fc-icon[role='img']").forEach(function (icon) {
+      icon.setAttribute("aria-hidden", "true");
+    });
+  }
+
+  // "+N more" from the keyboard: FullCalendar opens the day's popover at the end of the calendar
+  // and leaves the focus on the link (Tab then goes on to the next day, not into the popover),
+  // and its close icon takes no focus. Move the focus into the popover (a dialog named by its
+  // date), make the close icon a button, and bring the focus back to the link when it closes.
+  var moreOpener = null;
+  function openedPopover() {
+    var pop = el.querySelector(".fc-more-popover") || document.querySelector(".fc-more-popover");
+    if (!pop) { return; }
+    pop.setAttribute("role", "dialog");
+    var close = pop.querySelector(".fc-popover-close");
+    if (close && !close.hasAttribute("tabindex")) {
+      close.setAttribute("tabindex", "0");
+      close.setAttribute("role", "button");
+      close.setAttribute("aria-label", close.getAttribute("title") || "");
+      close.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); close.click(); }
+      });
+    }
+    var first = pop.querySelector(".fc-event") || close;
+    if (first) { first.focus(); }
+  }
+  // FullCalendar draws the popover on its next render: look for it a few frames running.
+  function waitForPopover(tries) {
+    window.requestAnimationFrame(function () {
+      if (el.querySelector(".fc-more-popover") || document.querySelector(".fc-more-popover")) { openedPopover(); }
+      else if (tries < 30) { waitForPopover(tries + 1); }
+    });
+  }
+  function popoverClosed() {
+    window.setTimeout(function () {
+      if (el.querySelector(".fc-more-popover") || !moreOpener) { return; }
+      var back = document.contains(moreOpener) ? moreOpener : null;
+      moreOpener = null;
+      if (back && (document.activeElement === document.body || !document.activeElement ||
+                   !document.contains(document.activeElement))) { back.focus(); }
+    }, 0);
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && moreOpener) { popoverClosed(); }
+  });
+  el.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest(".fc-popover-close")) { popoverClosed(); }
+  });
+
+  var calendar = new window.FullCalendar.Calendar(el, Object.assign(hints, {
     timeZone: el.getAttribute("data-timezone") || "UTC",
     locale: el.getAttribute("data-locale") || "en",
     firstDay: 1,
@@ -313,6 +381,14 @@
       : { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,listMonth" },
     height: heightFor(initialView),
     dayMaxEvents: 5,
+    // "+N more" is an <a> without href that opens a popover: a button, so that its
+    // aria-expanded means something (FullCalendar gives it no role).
+    moreLinkDidMount: function (arg) { arg.el.setAttribute("role", "button"); },
+    moreLinkClick: function (info) {
+      moreOpener = info.jsEvent && info.jsEvent.target.closest ? info.jsEvent.target.closest(".fc-more-link") : null;
+      waitForPopover(0);
+      return "popover";
+    },
     eventDisplay: "block",  // campaign colours as blocks, also for timed posts in the month grid
     nowIndicator: true,
     scrollTime: WORK_START + ":00",
@@ -322,6 +398,7 @@
       if (calendar && calendar.getOption("height") !== height) { calendar.setOption("height", height); }
       scrolledFor = "";
       window.setTimeout(scrollToEarliest, 0);
+      window.setTimeout(quietIcons, 0);
     },
     navLinks: true,
     editable: !shared,
@@ -339,8 +416,9 @@
     eventClick: function (info) {
       if (!info.event.url) { info.jsEvent.preventDefault(); }
     }
-  });
+  }));
   calendar.render();
+  quietIcons();
   el.setAttribute("data-ready", "1");
   window.socialopsCalendar = calendar;  // for the browser tests and the console
 
