@@ -44,14 +44,6 @@ OWNER = "admin@demo.socialops.local"
 VIEWER = "viewer@demo.socialops.local"
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 375, "height": 812}
-COMPOSER_PENDING = (
-    "the composer (templates/publishing/compose*.html, static/js/composer.js) is being rebuilt "
-    "by the 'composer' helper; its axe findings are listed in the a11y report"
-)
-LINK_PAGE_PENDING = (
-    "the approval link page (templates/approvals/link_page.html) is being rebuilt by the "
-    "'composer' helper; its axe findings are listed in the a11y report"
-)
 
 
 @dataclass
@@ -386,7 +378,6 @@ def test_every_main_page_passes_axe(browser, live_server, world, viewport, langu
     findings.assert_clean()
 
 
-@pytest.mark.xfail(reason=COMPOSER_PENDING, strict=False)
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366px", "375px"])
 def test_the_composer_passes_axe(browser, live_server, world, viewport):
     findings = Findings(f"{viewport['width']}px en")
@@ -418,7 +409,6 @@ def test_the_composer_passes_axe(browser, live_server, world, viewport):
     findings.assert_clean()
 
 
-@pytest.mark.xfail(reason=LINK_PAGE_PENDING, strict=False)
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366px", "375px"])
 def test_the_approval_link_page_passes_axe(browser, live_server, world, viewport):
     findings = Findings(f"{viewport['width']}px en")
