@@ -44,12 +44,15 @@ run: seed
 	SOCIALOPS_HOST=$(RUN_HOST) SOCIALOPS_PORT=$(RUN_PORT) SITE_URL=$${SITE_URL:-http://$(RUN_HOST):$(RUN_PORT)} \
 		$(BIN)/honcho start -f Procfile
 
+## TEST_WORKERS: pytest-xdist processes (one per core on the 2-core CI machine; 0 runs in this process).
+TEST_WORKERS ?= 2
+
 ## make test: lint, import contracts, migrations check, then the whole suite (SQLite, or DATABASE_URL).
 test: install messages
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest -p no:randomly $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:randomly -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

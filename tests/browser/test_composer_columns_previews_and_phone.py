@@ -106,7 +106,8 @@ def test_at_1366_the_editor_is_left_and_the_previews_stay_in_view_on_the_right(
         expect(img).to_have_attribute(
             "alt", re.compile("A bowl of red sambal|Red chillies on a plate")
         )
-        assert pg.evaluate("(el) => el.complete && el.naturalWidth > 0", img.element_handle())
+        # the picture really loads (lazily, and a loaded machine takes its time): wait for it
+        pg.wait_for_function("(el) => el.complete && el.naturalWidth > 0", arg=img.element_handle())
         assert "IMG_204" not in ig_card.inner_html()
         expect(ig_card.locator(".pv-dots span")).to_have_count(2)
         expect(ig_card.locator("summary", has_text="…more")).to_be_visible()
