@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from governance.services import set_audit_actor
+from socialops.audit.services import set_audit_actor
 from socialops.throttling import record_auth_failure, refuse_if_auth_failures_exceeded
 
 from .services import authenticate_token

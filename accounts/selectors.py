@@ -13,11 +13,6 @@ def all_organizations() -> QuerySet[Organization]:
     return Organization.objects.all()
 
 
-def lock_organization(org_id: int) -> Organization:
-    """Row lock on the organization (serializes audit-chain appends; a no-op outside PostgreSQL)."""
-    return Organization.objects.select_for_update().get(pk=org_id)
-
-
 def organizations_of(user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(
         pk__in=Membership.objects.unscoped().filter(user=user, is_active=True).values("organization_id")

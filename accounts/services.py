@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from governance.services import record_event
+from socialops.audit.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
 from .capabilities import Capability, Role, can, require

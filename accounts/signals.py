@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from governance.services import audit_context, record_event
+from socialops.audit.services import audit_context, record_event
 
 from .models import User
 from .selectors import organizations_of

@@ -30,9 +30,9 @@ from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, Role, can, require
 from accounts.models import Membership, NotificationKind
-from governance.services import record_event
 from publishing import services as publishing
 from publishing.models import Post
+from socialops.audit.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
 from . import selectors

@@ -11,7 +11,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from governance.services import audit_context
+from socialops.audit.services import audit_context
 
 from . import services
 

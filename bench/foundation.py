@@ -19,7 +19,7 @@ def run() -> list[Row]:
     from accounts import services
     from accounts.capabilities import Role
     from accounts.models import Membership, User
-    from governance.services import record_event, verify_chain
+    from socialops.audit.services import record_event, verify_chain
 
     owner = User.objects.create_user("bench-owner@example.test", "bench-password-123")
     org = services.create_organization(name="Bench Org", slug="bench", owner=owner)

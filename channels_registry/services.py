@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.capabilities import Capability, can, require
 from accounts.notifications import NotificationKind, notify
 from accounts.selectors import members_of
-from governance.services import record_event
+from socialops.audit.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
 from . import crypto

@@ -5,18 +5,17 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from accounts.capabilities import Capability, can
-
-from .selectors import audit_events_for_org
-from .services import verify_chain
+from socialops.audit import selectors as audit_selectors
+from socialops.audit.services import verify_chain
 
 
 def audit_log(request, org_slug):
     if not can(request.membership, Capability.MANAGE_GOVERNANCE):
         raise PermissionDenied
-    events = audit_events_for_org(request.organization)
     action = request.GET.get("action", "").strip()
-    if action:
-        events = events.filter(action__startswith=action)
+    events = audit_selectors.events_for_org(request.organization, action_prefix=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     report = verify_chain(request.organization) if request.GET.get("verify") else None
-    return render(request, "governance/audit_log.html", {"page": page, "action": action, "report": report})
+    return render(
+        request, "governance/audit_log.html", {"page": page, "action": action, "report": report}
+    )

@@ -30,8 +30,8 @@ from accounts import selectors as accounts_selectors
 from accounts.capabilities import Capability, can
 from approvals import selectors as approvals_selectors
 from channels_registry import selectors as channels_selectors
-from governance.selectors import audit_events_for_org
 from publishing import selectors as publishing_selectors
+from socialops.audit import selectors as audit_selectors
 
 TODAY_LIMIT = 40
 WEEK_LIMIT = 80
@@ -176,12 +176,13 @@ def _admin_panel(membership) -> AdminPanel | None:
     if not can(membership, Capability.MANAGE_MEMBERS):
         return None
     org = membership.organization
-    events = audit_events_for_org(org)[:8] if can(membership, Capability.MANAGE_GOVERNANCE) else []
+    sees_audit = can(membership, Capability.MANAGE_GOVERNANCE)
+    events = audit_selectors.recent_events(org, limit=8) if sees_audit else []
     return AdminPanel(
         member_count=accounts_selectors.members_of(org, include_inactive=False).count(),
         team_tree=accounts_selectors.team_tree(org),
         pending_invitations=accounts_selectors.pending_invitations_of(org).count(),
-        recent_events=list(events),
+        recent_events=events,
     )
 
 

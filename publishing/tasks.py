@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from governance.services import audit_context
+from socialops.audit.services import audit_context
 
 
 @shared_task(name="publishing.tasks.dispatch", ignore_result=True)

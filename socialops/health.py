@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
+from .heartbeat import HEARTBEAT_KEY
 
 
 def _check_database() -> dict:
@@ -38,8 +39,6 @@ def _check_broker() -> dict:
 @never_cache
 @require_GET
 def healthz(request):
-    from governance.tasks import HEARTBEAT_KEY
-
     database = _check_database()
     broker = _check_broker()
     healthy = database["ok"] and broker["ok"]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "axes",
     # SocialOps apps: each owns its models and exposes services.py / selectors.py.
+    "socialops.audit",  # the kernel's audit log, below every app (socialops/audit/__init__.py)
     "accounts",
     "governance",
     "channels_registry",
@@ -86,7 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
-    "governance.middleware.AuditContextMiddleware",
+    "socialops.audit.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -175,8 +176,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The kernel's own task (apps' tasks.py are found by autodiscovery; socialops is not an app).
+CELERY_IMPORTS = ["socialops.heartbeat"]
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "governance.tasks.record_heartbeat", "schedule": 30.0},
+    "heartbeat": {"task": "socialops.heartbeat.record_heartbeat", "schedule": 30.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -470,7 +473,7 @@ CELERY_BEAT_SCHEDULE.update({
     },
 })
 
-# --- Audit chain key (governance/chain.py) -------------------------------------------------------
+# --- Audit chain key (socialops/audit/chain.py) ---------------------------------------------------
 # The audit log's chain is an HMAC under a key kept outside the database. Comma-separated keys:
 # the first signs new entries, every one verifies (entries record their key's id); rotate by
 # putting a new key first and keeping the old ones. Each key: at least 32 characters.

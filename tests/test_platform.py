@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from governance.tasks import HEARTBEAT_KEY, record_heartbeat
+from socialops.heartbeat import HEARTBEAT_KEY, record_heartbeat
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,9 +37,27 @@ def test_healthz_is_503_when_the_broker_is_down(client, settings):
 def test_the_demo_periodic_task_is_scheduled_and_records_a_heartbeat(settings):
     from django.core.cache import cache
 
-    assert settings.CELERY_BEAT_SCHEDULE["heartbeat"]["task"] == "governance.tasks.record_heartbeat"
+    assert settings.CELERY_BEAT_SCHEDULE["heartbeat"]["task"] == "socialops.heartbeat.record_heartbeat"
     stamp = record_heartbeat.delay().get()
     assert cache.get(HEARTBEAT_KEY) == stamp
+
+
+def test_a_fresh_worker_knows_every_task_the_beat_schedule_names():
+    """What a worker process registers at start (its configured imports and every app's tasks.py),
+    in a process of its own: a task moved out of an app (the heartbeat, now the kernel's) must
+    still be found, or beat's messages for it are dropped as unregistered."""
+    script = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from socialops.celery import app\n"
+        "app.loader.import_default_modules()\n"
+        "named = {entry['task'] for entry in settings.CELERY_BEAT_SCHEDULE.values()}\n"
+        "print(sorted(named - set(app.tasks)))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "socialops.settings"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def _run(env_extra, *args):

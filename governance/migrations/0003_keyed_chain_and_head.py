@@ -41,7 +41,9 @@ DROP FUNCTION IF EXISTS governance_audit_head_forward_only();
 
 
 def anchor_existing_chains(apps, schema_editor):
-    from governance.chain import seal_head, signing_key
+    # The chain's arithmetic moved to the kernel with the models (governance.0004); the seal's
+    # format is versioned there and unchanged.
+    from socialops.audit.chain import seal_head, signing_key
 
     AuditEvent = apps.get_model("governance", "AuditEvent")
     AuditChainHead = apps.get_model("governance", "AuditChainHead")

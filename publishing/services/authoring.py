@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, can, require
-from governance.services import record_event
+from socialops.audit.services import record_event
 from socialops.errors import Conflict, NotAllowed, ValidationFailed
 
 from .. import hooks

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, require
-from governance.services import record_event
+from socialops.audit.services import record_event
 from socialops.errors import Conflict, ValidationFailed
 
 from ..models import (

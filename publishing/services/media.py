@@ -33,7 +33,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, can, require
-from governance.services import record_event
+from socialops.audit.services import record_event
 from socialops.errors import Conflict, ValidationFailed
 
 from .. import media as processing

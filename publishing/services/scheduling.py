@@ -64,7 +64,7 @@ from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, can
 from accounts.selectors import team_subtree_ids
-from governance.services import Entry, record_event, record_events
+from socialops.audit.services import Entry, record_event, record_events
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
 from .. import hooks

@@ -4,7 +4,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.test import override_settings
 
-from governance.models import AuditEvent
+from socialops.audit.models import AuditEvent
 
 from ..factories import PASSWORD
 

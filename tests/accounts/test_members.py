@@ -3,7 +3,7 @@ import pytest
 from accounts import services
 from accounts.capabilities import Capability, Role, can
 from accounts.models import Membership
-from governance.models import AuditEvent
+from socialops.audit.models import AuditEvent
 from socialops.errors import ApplicationError
 
 from .. import factories as f

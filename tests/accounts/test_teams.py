@@ -3,7 +3,7 @@ import pytest
 from accounts import selectors, services
 from accounts.capabilities import Role
 from accounts.models import Team
-from governance.models import AuditEvent
+from socialops.audit.models import AuditEvent
 from socialops.errors import ApplicationError, NotAllowed
 
 from .. import factories as f

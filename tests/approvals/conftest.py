@@ -115,7 +115,7 @@ def link_tokens(mailbox, email) -> list[str]:
 
 
 def audit_actions(org):
-    from governance.models import AuditEvent
+    from socialops.audit.models import AuditEvent
 
     return list(AuditEvent.objects.for_org(org).order_by("seq").values_list("action", flat=True))
 

@@ -17,9 +17,9 @@ from approvals.models import (
     ApprovalPolicy,
     ApprovalRequest,
 )
-from governance.models import AuditEvent
 from publishing.models import Post
 from publishing.services import authoring
+from socialops.audit.models import AuditEvent
 
 from .conftest import link_tokens, reload, submit
 

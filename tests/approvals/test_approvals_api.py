@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from approvals.models import ApprovalRequest, Workflow
-from governance.models import AuditEvent
 from publishing.models import Post
+from socialops.audit.models import AuditEvent
 
 from ..conftest import api_client_for
 from .conftest import reload

@@ -21,8 +21,8 @@ from approvals.models import ApprovalAssignment
 from channels_registry import services as channel_services
 from channels_registry.models import Channel
 from channels_registry.selectors import grants_of
-from governance.models import AuditEvent
 from publishing.services import authoring
+from socialops.audit.models import AuditEvent
 from socialops.errors import NotAllowed
 
 from ..channels.factories import connect_sandbox

@@ -100,7 +100,7 @@ def test_an_approver_decides_on_the_web(client, people, workflow, draft):
         f"/o/{people.org.slug}/approvals/requests/{request.pk}/decide/", {"decision": "approve"}
     )
     assert reload(request).status == "approved"
-    from governance.models import AuditEvent
+    from socialops.audit.models import AuditEvent
 
     assert AuditEvent.objects.for_org(people.org).get(action="approval.approve").via == "web"
 

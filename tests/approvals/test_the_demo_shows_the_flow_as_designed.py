@@ -97,7 +97,7 @@ def test_a_demo_seeded_with_the_old_shape_is_brought_to_the_new_one_once():
         ("Legal", [people["approver"]]),
         ("Brand", [people["admin"]]),
     ]
-    from governance.models import AuditEvent
+    from socialops.audit.models import AuditEvent
 
     updates = AuditEvent.objects.for_org(org).filter(action="workflow.updated").count()
     _demo()  # again: nothing to change

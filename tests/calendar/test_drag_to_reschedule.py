@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.capabilities import Role
-from governance.models import AuditEvent
 from publishing import hooks
 from publishing.models import Post, PostVariant
 from publishing.services import scheduling
+from socialops.audit.models import AuditEvent
 from socialops.errors import Conflict
 
 from .. import factories as f

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from channels_registry import selectors, services
 from channels_registry.models import Channel, ChannelCredential, ConnectAttempt, WebhookDelivery
-from governance.models import AuditEvent
+from socialops.audit.models import AuditEvent
 from tests import factories as f
 from tests.fakes.bluesky import APP_PASSWORD, BRAND_DID, BRAND_HANDLE, BlueskyFake
 from tests.fakes.linkedin import FakeLinkedIn

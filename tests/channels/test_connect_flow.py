@@ -13,7 +13,7 @@ from accounts.capabilities import Role
 from channels_registry import selectors, services
 from channels_registry.models import Channel, ChannelCredential, ConnectAttempt
 from channels_registry.providers.sandbox import make_authorization_code
-from governance.models import AuditEvent
+from socialops.audit.models import AuditEvent
 from socialops.errors import ApplicationError, NotAllowed
 from tests import factories as f
 

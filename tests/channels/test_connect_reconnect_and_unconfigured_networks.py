@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from channels_registry.models import Channel
-from governance.models import AuditEvent
+from socialops.audit.models import AuditEvent
 from tests import factories as f
 
 from .factories import authorize_sandbox, connect_sandbox

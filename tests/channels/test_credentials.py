@@ -15,7 +15,7 @@ from channels_registry import crypto, selectors, services, tasks
 from channels_registry.models import Channel, ChannelCredential
 from channels_registry.providers.errors import AuthExpired, TransientError
 from channels_registry.providers.sandbox import SandboxProvider
-from governance.models import AuditEvent
+from socialops.audit.models import AuditEvent
 from tests import factories as f
 
 from .factories import bulk_channels, connect_sandbox

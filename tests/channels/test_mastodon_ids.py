@@ -19,9 +19,9 @@ from channels_registry import selectors, services
 from channels_registry.models import Channel, ChannelCredential
 from channels_registry.providers.base import Credentials
 from channels_registry.providers.mastodon import MastodonProvider, qualified_account_id
-from governance.models import AuditEvent
 from publishing.models import PostVariant
 from publishing.services import scheduling
+from socialops.audit.models import AuditEvent
 from tests.fakes.mastodon import MastodonFake
 from tests.publishing.scheduler_factories import make_post, tick
 

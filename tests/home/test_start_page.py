@@ -301,3 +301,14 @@ def test_the_query_count_does_not_grow_with_the_rows(
     few = count()
     more(12, "many")
     assert count() == few
+
+
+def test_the_admin_panel_shows_the_eight_newest_audit_entries_newest_first(
+    alice_client, org_a, alice_m
+):
+    for i in range(10):
+        f.make_team(org_a, f"Region {i:02}", by=alice_m)
+    activity = _section(_home(alice_client), "admin-panel").split("Recent activity", 1)[1]
+    shown = [f"Region {i:02}" for i in range(10) if f"Region {i:02}" in activity]
+    assert shown == [f"Region {i:02}" for i in range(2, 10)]
+    assert activity.index("Region 09") < activity.index("Region 02")

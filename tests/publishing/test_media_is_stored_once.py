@@ -42,7 +42,7 @@ def test_another_organization_uploading_the_same_bytes_gets_its_own_asset(org_a,
 
 
 def test_an_upload_is_recorded_in_the_audit_log(org_a, alice_m):
-    from governance.models import AuditEvent
+    from socialops.audit.models import AuditEvent
 
     asset = upload(org_a, alice_m, image_bytes(300, 300), "audit.jpg").asset
     event = AuditEvent.objects.for_org(org_a).filter(action="media.uploaded").get()

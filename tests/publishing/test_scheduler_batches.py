@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from governance.models import AuditEvent
-from governance.services import verify_chain
 from publishing import dispatch
 from publishing.models import Post, PostVariant, PublishAttempt
 from publishing.services import scheduling
+from socialops.audit.models import AuditEvent
+from socialops.audit.services import verify_chain
 
 from .scheduler_factories import (
     make_post,

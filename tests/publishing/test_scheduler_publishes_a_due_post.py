@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from governance.models import AuditEvent
 from publishing.models import Post, PostVariant, PublishAttempt
 from publishing.services import scheduling
+from socialops.audit.models import AuditEvent
 
 from .scheduler_factories import (
     make_post,

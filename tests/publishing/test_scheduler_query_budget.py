@@ -13,10 +13,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from governance.services import verify_chain
 from publishing import dispatch
 from publishing.models import PostVariant
 from publishing.services import scheduling
+from socialops.audit.services import verify_chain
 
 from .scheduler_factories import make_post, network_posts, no_lookahead, sandbox_channels
 

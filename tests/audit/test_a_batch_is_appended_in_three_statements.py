@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from governance.models import AuditEvent
-from governance.services import Entry, record_event, record_events, verify_chain
+from socialops.audit.models import AuditEvent
+from socialops.audit.services import Entry, record_event, record_events, verify_chain
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,10 @@
-"""The audit log's only writer and its verifier."""
+"""The audit log's only writer and its verifier: the API every app records through.
+
+``record_event`` / ``record_events`` + ``Entry`` append, ``audit_context`` / ``set_audit_actor``
+say who is acting and how, ``verify_chain`` (and, for an operator, ``reanchor_chain``) check the
+chain. Human and API actions are audited; ingested network items are not (see the package
+docstring, :mod:`socialops.audit`).
+"""
 
 from __future__ import annotations
 
@@ -32,11 +38,16 @@ class AuditContext:
 
 
 _EMPTY = AuditContext()
-_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("audit_context", default=_EMPTY)  # noqa: B039 - frozen
+_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
+    "audit_context",
+    default=_EMPTY,  # noqa: B039 - frozen
+)
 
 
 @contextlib.contextmanager
-def audit_context(*, actor: Any = None, ip_address: str | None = None, via: str = AuditEvent.Via.SYSTEM) -> Iterator[None]:
+def audit_context(
+    *, actor: Any = None, ip_address: str | None = None, via: str = AuditEvent.Via.SYSTEM
+) -> Iterator[None]:
     """Who is acting, from where and how; set by middleware, API auth and tasks."""
     token = _context.set(AuditContext(actor=actor, ip_address=ip_address, via=via))
     try:
@@ -66,9 +77,11 @@ def record_event(
     same organization queue and the chain stays linear (``seq`` is also unique per organization
     as a second guard). The lock is held until the caller's transaction ends: callers that do
     more work after recording should record last. Nothing else waits for it: the Organization
-    row is not locked (see :class:`governance.models.AuditChainHead`).
+    row is not locked (see :class:`socialops.audit.models.AuditChainHead`).
     """
-    (event,) = record_events(organization, [Entry(action, obj=obj, changes=changes, actor=actor, via=via)])
+    (event,) = record_events(
+        organization, [Entry(action, obj=obj, changes=changes, actor=actor, via=via)]
+    )
     return event
 
 
@@ -97,7 +110,9 @@ def _lock_head(organization) -> AuditChainHead:
                 f"The audit chain of {organization} has entries but no head; run manage.py verify_audit_log."
             )
         # Two first appends racing: the loser's insert waits for the winner, then does nothing.
-        AuditChainHead.objects.bulk_create([AuditChainHead(organization=organization)], ignore_conflicts=True)
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(organization=organization)], ignore_conflicts=True
+        )
         head = heads.get()
     return head
 
@@ -151,8 +166,12 @@ def record_events(organization, entries: list[Entry]) -> list[AuditEvent]:
             AuditEvent.objects.bulk_create(events)
         last = events[-1]
         AuditChainHead.objects.for_org(organization).filter(pk=head.pk).update(
-            seq=last.seq, hash=last.hash, key_id=key_id, updated_at=now,
-            mac=chain.seal_head(key, organization.pk, last.seq, last.hash, head.legacy_seq))
+            seq=last.seq,
+            hash=last.hash,
+            key_id=key_id,
+            updated_at=now,
+            mac=chain.seal_head(key, organization.pk, last.seq, last.hash, head.legacy_seq),
+        )
     return events
 
 
@@ -168,8 +187,15 @@ class ChainReport:
 
 
 def _broken(organization, checked: int, seq: int | None, reason: str, head=None) -> ChainReport:
-    return ChainReport(organization.pk, checked, False, seq, reason,
-                       head.seq if head else 0, head.hash if head else GENESIS_HASH)
+    return ChainReport(
+        organization.pk,
+        checked,
+        False,
+        seq,
+        reason,
+        head.seq if head else 0,
+        head.hash if head else GENESIS_HASH,
+    )
 
 
 @dataclass
@@ -194,7 +220,10 @@ def _walk(organization, legacy_seq: int) -> _Walk:
         elif event.prev_hash != prev_hash:
             broken = (event.seq, "its link to the previous entry does not match")
         elif event.key_id and key is None:
-            broken = (event.seq, f"it is signed with a chain key this server does not have (id {event.key_id})")
+            broken = (
+                event.seq,
+                f"it is signed with a chain key this server does not have (id {event.key_id})",
+            )
         elif not event.key_id and event.seq > legacy_seq:
             broken = (event.seq, "it is not signed with the chain key")
         elif chain.entry_hash(prev_hash, event, key) != event.hash:
@@ -222,19 +251,43 @@ def verify_chain(organization) -> ChainReport:
             return _broken(organization, walk.checked, None, "the chain's head is missing")
         return ChainReport(organization.pk, 0, True)
     head_key = chain.key_ring().get(head.key_id)
-    seal = chain.seal_head(head_key, organization.pk, head.seq, head.hash, head.legacy_seq) if head_key else ""
+    seal = (
+        chain.seal_head(head_key, organization.pk, head.seq, head.hash, head.legacy_seq)
+        if head_key
+        else ""
+    )
     if not head_key or not hmac.compare_digest(seal.encode(), head.mac.encode()):
-        return _broken(organization, walk.checked, None, "the chain's head has been altered (its seal does not match)",
-                       head)
+        return _broken(
+            organization,
+            walk.checked,
+            None,
+            "the chain's head has been altered (its seal does not match)",
+            head,
+        )
     if head.seq > walk.last_seq:
-        return _broken(organization, walk.checked, walk.last_seq + 1,
-                       f"entries #{walk.last_seq + 1} to #{head.seq} are missing (the newest entries were deleted)",
-                       head)
+        return _broken(
+            organization,
+            walk.checked,
+            walk.last_seq + 1,
+            f"entries #{walk.last_seq + 1} to #{head.seq} are missing (the newest entries were deleted)",
+            head,
+        )
     if head.seq < walk.last_seq:
-        return _broken(organization, walk.checked, head.seq + 1, "entries after the chain's head are not anchored",
-                       head)
+        return _broken(
+            organization,
+            walk.checked,
+            head.seq + 1,
+            "entries after the chain's head are not anchored",
+            head,
+        )
     if head.hash != walk.last_hash:
-        return _broken(organization, walk.checked, head.seq, "the newest entry is not the one the head sealed", head)
+        return _broken(
+            organization,
+            walk.checked,
+            head.seq,
+            "the newest entry is not the one the head sealed",
+            head,
+        )
     return ChainReport(organization.pk, walk.checked, True, head_seq=head.seq, head_hash=head.hash)
 
 
@@ -260,7 +313,12 @@ def reanchor_chain(organization) -> AuditChainHead:
         raise AuditChainBroken("This chain has no entries; its first append creates its head.")
     key_id, key = chain.signing_key()
     AuditChainHead.objects.create(
-        organization=organization, seq=walk.last_seq, hash=walk.last_hash, legacy_seq=legacy_seq, key_id=key_id,
-        mac=chain.seal_head(key, organization.pk, walk.last_seq, walk.last_hash, legacy_seq))
+        organization=organization,
+        seq=walk.last_seq,
+        hash=walk.last_hash,
+        legacy_seq=legacy_seq,
+        key_id=key_id,
+        mac=chain.seal_head(key, organization.pk, walk.last_seq, walk.last_hash, legacy_seq),
+    )
     record_event(organization, "audit.head_reanchored", changes={"at_seq": walk.last_seq})
     return AuditChainHead.objects.for_org(organization).get()

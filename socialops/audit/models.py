@@ -1,3 +1,12 @@
+"""The audit log's two tables: the entries and, per organization, the chain's head.
+
+Both were governance's (tables ``governance_auditevent`` and ``governance_auditchainhead``, made by
+its migrations 0001–0003); migration ``audit.0001`` adopted them as they were and ``audit.0002``
+renamed them, with their PostgreSQL triggers, to ``audit_auditevent`` and
+``audit_auditchainhead``. The organization and the actor are foreign keys by string (through
+:class:`~socialops.tenancy_models.TenantModel` and ``AUTH_USER_MODEL``): the kernel imports no app.
+"""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -27,10 +36,10 @@ class AuditEvent(TenantModel):
     """One state change or access decision, chained to the organization's previous event.
 
     ``hash = HMAC-SHA256(chain key, prev_hash + canonical JSON of this event)`` (see
-    ``governance/chain.py``; entries from before the chain was keyed have ``key_id == ""`` and a
-    plain sha256); ``seq`` counts from 1 per organization. Written only by
-    :func:`governance.services.record_events`, which also moves the organization's
-    :class:`AuditChainHead`.
+    :mod:`socialops.audit.chain`; entries from before the chain was keyed have ``key_id == ""`` and
+    a plain sha256); ``seq`` counts from 1 per organization. Written only by
+    :func:`socialops.audit.services.record_events`, which also moves the organization's
+    :class:`AuditChainHead`. On PostgreSQL a trigger refuses UPDATE and DELETE of its rows.
     """
 
     class Via(models.TextChoices):
@@ -42,7 +51,9 @@ class AuditEvent(TenantModel):
 
     seq = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=254, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     via = models.CharField(max_length=10, choices=Via.choices, default=Via.SYSTEM)
@@ -60,7 +71,9 @@ class AuditEvent(TenantModel):
 
     class Meta:
         ordering = ["organization", "seq"]
-        constraints = [models.UniqueConstraint(fields=["organization", "seq"], name="audit_seq_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "seq"], name="audit_seq_unique")
+        ]
         indexes = [
             models.Index(fields=["organization", "-created_at"], name="audit_org_created"),
             models.Index(fields=["organization", "action"], name="audit_org_action"),
@@ -84,14 +97,15 @@ class AuditChainHead(TenantModel):
     the chain key, and the row every append locks.
 
     Anchors the chain: deleting the newest entries (which leaves a chain that links up) no longer
-    matches ``seq`` and ``hash`` here, and the seal (``mac``, see ``governance/chain.py``) cannot be
-    recomputed without the key. ``legacy_seq``: entries 1…legacy_seq were written before the chain
+    matches ``seq`` and ``hash`` here, and the seal (``mac``, see :mod:`socialops.audit.chain`) cannot
+    be recomputed without the key. ``legacy_seq``: entries 1…legacy_seq were written before the chain
     was keyed and verify the old way; every later one must be keyed.
 
     Appends lock this row with ``SELECT … FOR NO KEY UPDATE``: it serializes the appends of one
     organization without locking the Organization row (``FOR UPDATE`` there would conflict with
     the ``FOR KEY SHARE`` every foreign-key check takes, so every insert of a row referencing the
-    organization would wait for the appending transaction).
+    organization would wait for the appending transaction). On PostgreSQL a trigger refuses
+    deleting a head and moving one backwards.
     """
 
     seq = models.PositiveBigIntegerField(default=0)
@@ -102,7 +116,9 @@ class AuditChainHead(TenantModel):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization"], name="audit_head_one_per_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="audit_head_one_per_org")
+        ]
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"

@@ -1,4 +1,6 @@
-"""Binds who and where (actor, IP, channel of access) to the request, for the audit log."""
+"""Binds who and where (actor, IP, channel of access: web or API) to the request, for the audit
+log. API token authentication runs later, in the view, and names its user with
+``set_audit_actor``."""
 
 from __future__ import annotations
 

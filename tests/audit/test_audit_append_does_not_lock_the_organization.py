@@ -16,8 +16,8 @@ import pytest
 from django.db import OperationalError, connection, connections, transaction
 
 from accounts.models import Organization, Team
-from governance.models import AuditEvent
-from governance.services import record_event, verify_chain
+from socialops.audit.models import AuditEvent
+from socialops.audit.services import record_event, verify_chain
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks exist on PostgreSQL"),

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.selectors import all_organizations
-from governance.services import AuditChainBroken, reanchor_chain, verify_chain
+from socialops.audit.selectors import organizations
+from socialops.audit.services import AuditChainBroken, reanchor_chain, verify_chain
 
 
 class Command(BaseCommand):
@@ -21,11 +21,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, org=None, reanchor=False, **options):
-        orgs = all_organizations()
-        if org:
-            orgs = orgs.filter(slug=org)
-            if not orgs.exists():
-                raise CommandError(f"No organization with slug {org!r}.")
+        orgs = organizations(slug=org or None)
+        if org and not orgs.exists():
+            raise CommandError(f"No organization with slug {org!r}.")
         if reanchor:
             if not org:
                 raise CommandError("--reanchor needs --org.")
