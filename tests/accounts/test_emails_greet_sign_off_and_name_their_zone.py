@@ -128,3 +128,26 @@ def test_the_invitation_shows_its_expiry_with_the_zone_it_is_in(
         assert "(UTC)" not in part
     assert message.body.startswith("Halo,\n\n" if language == "id" else "Hello,\n\n")
     assert ("Salam," if language == "id" else "Regards,") in message.body
+
+
+def test_a_decision_e_mail_labels_the_reviewers_comment(org_a, vera):
+    vera.language = "id"
+    vera.save()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        notify(
+            org_a,
+            recipients=[vera],
+            kind=NotificationKind.APPROVAL_DECIDED,
+            template="approvals_decided",
+            context={
+                "outcome": "changes",
+                "post_title": "Promo Ramadan",
+                "decided_by": "Budi Manager",
+                "comment": "Ganti fotonya.",
+            },
+            url=f"/o/{org_a.slug}/",
+            email_required=True,
+        )
+    (message,) = mail.outbox
+    assert "Budi Manager meminta revisi pada “Promo Ramadan”." in message.body
+    assert "\nKomentar: Ganti fotonya.\n" in message.body
