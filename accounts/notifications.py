@@ -321,7 +321,8 @@ def _one_line(subject: str) -> str:
 
 
 def _render_email(template: str, context: dict, language: str, zone) -> _Rendered:
-    """The e-mail, in ``language`` with times in ``zone`` (the recipient's), ``in_app`` False."""
+    """The e-mail, in ``language`` with times in ``zone`` (the recipient's), ``in_app`` False; the
+    notification's body between the one greeting and sign-off of every e-mail (templates/emails/)."""
     base = f"notifications/{template}"
     context = {**context, "in_app": False}
     with translation.override(language), timezone.override(zone):
@@ -331,6 +332,10 @@ def _render_email(template: str, context: dict, language: str, zone) -> _Rendere
             html = render_to_string(f"{base}_body.html", context)
         except TemplateDoesNotExist:
             html = None
+        frame = {"user_to_greet": context.get("recipient")}
+        body = _text("emails/notification.txt", {**frame, "body": body.strip()})
+        if html is not None:
+            html = render_to_string("emails/notification.html", {**frame, "body": html})
     return _Rendered(_one_line(subject), body.strip(), html)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -229,10 +230,19 @@ class IssuedInvitation:
         return settings.SITE_URL + reverse("invitation_accept", args=[self.token])
 
 
+def _zone_named(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 def _send_invitation_email(invitation_id: int, token: str, language: str) -> None:
     invitation = Invitation.objects.unscoped().select_related("organization", "invited_by").get(pk=invitation_id)
     url = settings.SITE_URL + reverse("invitation_accept", args=[token])
-    with translation.override(language):
+    # The expiry is shown on the organization's clock, with its zone ("… 14:17 WIB"): the invitee has
+    # no zone of their own yet, and the inviter's (active in this request) means nothing to them.
+    with translation.override(language), timezone.override(_zone_named(invitation.organization.timezone)):
         context = {"invitation": invitation, "url": url, "organization": invitation.organization}
         subject = _("You are invited to %(org)s on SocialOps") % {"org": invitation.organization.name}
         body = render_to_string("accounts/email/invitation.txt", context)

@@ -314,12 +314,13 @@ def _store_candidates(attempt: ConnectAttempt, accounts: list[Account]) -> Conne
 
 def _wait_in_words(seconds: float) -> dict[str, str]:
     """"in about 4 minutes" and "10:42" (the person's zone) for a network's "try again later"."""
-    from django.utils.formats import time_format
     from django.utils.timesince import timeuntil
+
+    from socialops.dates import local_time
 
     at = _now() + timedelta(seconds=max(seconds, 1))
     return {"wait": timeuntil(at + timedelta(seconds=59), _now(), depth=1),
-            "time": time_format(timezone.localtime(at), "H:i")}
+            "time": local_time(at)}
 
 
 #: what a network's identity errors mean for the handle field of the connect form

@@ -28,10 +28,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+
+from socialops.dates import local_date
 
 from .models import (
     CadenceTarget,
@@ -514,7 +515,7 @@ def _week_label(week: date, today: date) -> str:
         return _("this week")
     if week == this_monday + timedelta(days=7):
         return _("next week")
-    return _("the week of %(date)s") % {"date": date_format(week, "j M")}
+    return _("the week of %(date)s") % {"date": local_date(week)}
 
 
 def cadence_report(

@@ -13,12 +13,12 @@ from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.capabilities import Capability, can, require_page
+from socialops.dates import local_date
 from socialops.errors import ApplicationError, ValidationFailed
 
 from . import presentation, selectors
@@ -390,7 +390,7 @@ def post_bulk(request, org_slug):
         done = ngettext("%(count)d post deleted.", "%(count)d posts deleted.", len(outcome.done))
     if outcome.done:
         messages.success(request, done % {"count": len(outcome.done),
-                                          "day": date_format(day, "DATE_FORMAT") if day else ""})
+                                          "day": local_date(day)})
     for post, reason in outcome.refused:
         messages.error(request, _("Not changed: “%(post)s”. %(reason)s") % {"post": post, "reason": reason})
     gone = len(dict.fromkeys(ids)) - len(posts)

@@ -13,12 +13,13 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.capabilities import Capability, can, require_page
+from socialops.dates import local_datetime
 from socialops.errors import ApplicationError
 
 from . import selectors
@@ -173,7 +174,7 @@ def calendar_move(request, org_slug, post_id):
         return _json_error(exc.message, exc.http_status)
     slot = post.scheduled_at if post.status == post.Status.SCHEDULED else post.planned_at
     when = timezone.localtime(slot, cal.zone_of(zone))
-    message = _("Moved to %(when)s.") % {"when": formats.date_format(when, "D j M Y, H:i")}
+    message = _("Moved to %(when)s.") % {"when": local_datetime(when)}
     if was != post.status and post.status == post.Status.IN_REVIEW:
         message += " " + _("It needs approval again before it goes out.")
     elif was != post.status and post.status != post.Status.SCHEDULED:
@@ -194,7 +195,7 @@ def _best_rows(channel, *, labels: bool = False) -> list[dict]:
             "source": s.source,
         }
         if labels:
-            row["label"] = formats.date_format(s.at.replace(tzinfo=None), "D j M H:i")
+            row["label"] = local_datetime(s.at, channel.timezone)
         rows.append(row)
     return rows
 

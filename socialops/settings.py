@@ -115,6 +115,8 @@ TEMPLATES = [
                 "accounts.context_processors.shell",
                 "socialops.devmail.mail_catcher_link",
             ],
+            # {{ at|local_datetime }} and its kin in every template: the one date rule (socialops/dates.py)
+            "builtins": ["socialops.templatetags.dates"],
         },
     },
 ]
@@ -237,6 +239,8 @@ INVITATION_TTL = timedelta(days=env_int("INVITATION_TTL_DAYS", 7))
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("id", _("Bahasa Indonesia"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language (socialops/formats/<lang>/formats.py), shown through socialops/dates.py.
+FORMAT_MODULE_PATH = ["socialops.formats"]
 LANGUAGE_COOKIE_NAME = "socialops_language"
 USE_I18N = True
 USE_TZ = True

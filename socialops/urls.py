@@ -90,3 +90,6 @@ urlpatterns = [
     *accounts_urls.urlpatterns,
     *approvals_urls.urlpatterns,
 ]
+
+# The 500 page in the request's language, never failing itself (socialops/errorpages.py).
+handler500 = "socialops.errorpages.server_error"

@@ -41,6 +41,31 @@
     filtersBox.open = false;
   }
 
+  // The page's date formats, one set per language (socialops/formats/<lang>/formats.py, written into
+  // the page by {% intl_date_formats %}): the same day and time the server writes, for the calendar
+  // and for the times this file shows itself.
+  var DATES = (function () {
+    var node = document.getElementById("date-formats");
+    try { return node ? JSON.parse(node.textContent) : null; } catch (e) { return null; }
+  }()) || {
+    locale: "en-GB", join: ", ",
+    formats: {
+      day: { weekday: "short", day: "numeric", month: "short" },
+      date: { day: "numeric", month: "short", year: "numeric" },
+      weekday: { weekday: "short" },
+      month: { month: "long", year: "numeric" },
+      time: { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
+    }
+  };
+  // A wall-clock "YYYY-MM-DDTHH:MM[:SS]" (no offset) as "Sun 6 Dec, 14:00" / "Min, 6 Des 14.00".
+  function dayAndTime(iso) {
+    var d = new Date(iso.slice(0, 16) + ":00Z");
+    var show = function (options) {
+      return new Intl.DateTimeFormat(DATES.locale, Object.assign({ timeZone: "UTC" }, options)).format(d);
+    };
+    return show(DATES.formats.day) + DATES.join + show(DATES.formats.time);
+  }
+
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   // The wall-clock time of a UTC-coerced Date, as "YYYY-MM-DDTHH:MM:SS" (no offset).
   function wallClock(d) {
@@ -118,7 +143,7 @@
     section.hidden = !slots.length;
     slots.slice(0, 14).forEach(function (slot) {
       var li = document.createElement("li");
-      li.textContent = slot.replace("T", " ").slice(0, 16);
+      li.textContent = dayAndTime(slot);
       list.appendChild(li);
     });
   }
@@ -373,8 +398,20 @@
 
   var calendar = new window.FullCalendar.Calendar(el, Object.assign(hints, {
     timeZone: el.getAttribute("data-timezone") || "UTC",
-    locale: el.getAttribute("data-locale") || "en",
+    // The language's texts (buttons) and, through Intl, its dates: "en-GB" and "id-ID", 24-hour
+    locale: DATES.locale || el.getAttribute("data-locale") || "en",
     firstDay: 1,
+    eventTimeFormat: DATES.formats.time,
+    slotLabelFormat: DATES.formats.time,
+    dayPopoverFormat: DATES.formats.date,
+    listDayFormat: DATES.formats.day,
+    listDaySideFormat: false,
+    views: {
+      dayGridMonth: { titleFormat: DATES.formats.month, dayHeaderFormat: DATES.formats.weekday },
+      listMonth: { titleFormat: DATES.formats.month },
+      timeGridWeek: { titleFormat: DATES.formats.date, dayHeaderFormat: DATES.formats.day },
+      listWeek: { titleFormat: DATES.formats.date }
+    },
     initialView: initialView,
     headerToolbar: narrow.matches
       ? { left: "prev,next", center: "title", right: "today listWeek,dayGridMonth" }

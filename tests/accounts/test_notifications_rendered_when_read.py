@@ -88,7 +88,7 @@ def test_the_api_reads_it_in_the_readers_current_language(org_a, alice, alice_m)
     alice.save(update_fields=["language"])
     (row,) = api.get("/api/v1/notifications/").json()["results"]
     assert row["title"] == "Persetujuan diperlukan: Rendang week"
-    assert "Mohon putuskan sebelum" in row["body"]
+    assert "Mohon beri keputusan paling lambat" in row["body"]
 
 
 def test_a_reader_without_a_saved_language_reads_in_the_language_of_the_request(org_a, alice_m):
@@ -103,11 +103,11 @@ def test_times_are_shown_in_the_zone_the_reader_has_when_reading(client, org_a, 
     org_a.save(update_fields=["timezone"])
     _approval_needed(org_a, alice)
     client.force_login(alice)
-    assert "Sun 2 Mar 06:30" in _list(client, org_a)  # the organization's zone: she chose none
+    assert "Sun 2 Mar 2025, 06:30 WIB" in _list(client, org_a)  # the organization's zone: she chose none
     alice.timezone = "Asia/Tokyo"
     alice.save(update_fields=["timezone"])
     page = _list(client, org_a)
-    assert "Sun 2 Mar 08:30" in page and "06:30" not in page
+    assert "Sun 2 Mar 2025, 08:30 JST" in page and "06:30" not in page
 
 
 def test_what_is_stored_is_plain_data_without_the_emails_secrets(org_a, alice):

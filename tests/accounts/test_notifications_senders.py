@@ -55,7 +55,7 @@ def test_a_failed_post_rings_the_authors_bell_and_emails_them_in_their_language(
         Notification.objects.for_org(org_a).filter(recipient=alice), organization=org_a, user=alice
     )
     assert row.kind == NotificationKind.PUBLISH_FAILED
-    assert row.title.startswith("Sebuah postingan gagal diterbitkan ke")
+    assert row.title.startswith("Postingan gagal terbit di")
     assert "Too many hashtags." in row.body
     assert row.url == f"/o/alpha/posts/{post.pk}/"
     assert not Notification.objects.for_org(org_a).filter(recipient=vera).exists()

@@ -81,10 +81,10 @@ def test_an_indonesian_member_is_told_in_indonesian_and_an_english_one_in_englis
     vera.language = "id"
     vera.save(update_fields=["language"])
     _failed(org_a, [vera, alice])
-    assert _rows(org_a, vera)[0].title == "Sebuah postingan gagal diterbitkan ke @nusantara.kitchen"
+    assert _rows(org_a, vera)[0].title == "Postingan gagal terbit di @nusantara.kitchen"
     assert _rows(org_a, alice)[0].title == "A post could not be published to @nusantara.kitchen"
     subjects = {m.to[0]: m.subject for m in mail.outbox}
-    assert subjects["vera@alpha.test"].startswith("Sebuah postingan")
+    assert subjects["vera@alpha.test"].startswith("Postingan gagal terbit di")
     assert subjects["alice@alpha.test"].startswith("A post")
 
 
@@ -94,12 +94,12 @@ def test_without_a_language_of_their_own_a_member_is_emailed_in_the_organization
     org_a.default_language = "id"
     org_a.save(update_fields=["default_language"])
     _failed(org_a, [vera])
-    assert mail.outbox[0].subject.startswith("Sebuah postingan")
+    assert mail.outbox[0].subject.startswith("Postingan gagal terbit di")
     # the bell renders when read, in the language the reader's page is in
     (row,) = Notification.objects.for_org(org_a).filter(recipient=vera)
     with translation.override("id"):
         assert render_for_reader([row], organization=org_a, user=vera)[0].title.startswith(
-            "Sebuah postingan"
+            "Postingan gagal terbit di"
         )
     with translation.override("en"):
         assert render_for_reader([row], organization=org_a, user=vera)[0].title.startswith("A post")

@@ -46,7 +46,9 @@ def test_the_decision_deadline_follows_the_zone_she_has_when_she_reads(
 ):
     from zoneinfo import ZoneInfo
 
-    from django.utils import dateformat, timezone, translation
+    from django.utils import translation
+
+    from socialops.dates import local_datetime
 
     request = submit(draft, people.author)
     due = request.assignments.get(membership=people.amy).due_at
@@ -57,5 +59,5 @@ def test_the_decision_deadline_follows_the_zone_she_has_when_she_reads(
         user.timezone = zone
         user.save(update_fields=["timezone"])
         with translation.override("en"):
-            local = dateformat.format(timezone.localtime(due, ZoneInfo(zone)), "D j M H:i e")
+            local = local_datetime(due, ZoneInfo(zone))  # "Sun 6 Dec 2026, 19:31 WIB"
         assert f"Please decide by {local}." in client.get(url).content.decode()

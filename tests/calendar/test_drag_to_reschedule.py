@@ -60,9 +60,9 @@ def test_a_draft_gets_a_new_planned_slot(alice_client, org_a, alice, channels):
     post = make_post(org_a, alice, channels[:1], planned_at=in_days(2))
     response = _move(alice_client, org_a, post, in_days(3, hour=14))
     assert response.status_code == 200, response.content
-    # said in words in the viewer's zone ("Moved to Thu 26 Nov 2026, 21:00."), not an ISO stamp
+    # said in words in the viewer's zone ("Moved to Thu 26 Nov 2026, 21:00 WIB."), not an ISO stamp
     assert re.fullmatch(
-        r"Moved to \w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d\.", response.json()["message"]
+        r"Moved to \w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d [\w+:-]+\.", response.json()["message"]
     ), response.json()["message"]
     post = _reload(post)
     assert (

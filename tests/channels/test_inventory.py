@@ -53,8 +53,8 @@ def test_times_are_shown_in_the_viewers_time_zone(alice_client, alice, org_a, al
     Channel.objects.for_org(org_a).filter(pk=channel.pk).update(
         token_expires_at=datetime(2030, 1, 1, 23, 30, tzinfo=UTC), last_synced_at=datetime(2030, 1, 1, 1, 0, tzinfo=UTC))
     response = alice_client.get(reverse("channel_list", args=[org_a.slug]))
-    assert b"2 Jan 2030 06:30" in response.content  # 23:30 UTC is 06:30 the next day in Jakarta
-    assert b"1 Jan 2030 08:00" in response.content
+    assert b"Wed 2 Jan 2030, 06:30 WIB" in response.content  # 23:30 UTC is 06:30 the next day in Jakarta
+    assert b"Tue 1 Jan 2030, 08:00 WIB" in response.content
 
 
 def test_the_list_of_300_channels_is_paginated_with_a_fixed_number_of_queries(
