@@ -78,11 +78,54 @@ def _run_until_healthy(env: dict[str, str]) -> tuple[str, dict]:
         assert health is not None, f"nothing answered at {address}healthz"
         return address, health
     finally:
+        _stop_tree(proc)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (honcho puts web, worker and beat in process groups of their own,
+    so signalling make's group alone would leave them running)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _stop_tree(proc: subprocess.Popen) -> None:
+    tree = _descendants(proc.pid)
+    for pid in [proc.pid, *tree]:
         try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(pid) for pid in tree):
+        time.sleep(0.2)
+    for pid in [proc.pid, *tree]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(timeout=10)
+    left = [pid for pid in tree if _alive(pid)]
+    assert not left, f"make run left processes behind: {left}"
 
 
 @pytest.mark.skipif(
