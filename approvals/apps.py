@@ -8,8 +8,10 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self) -> None:
         from publishing import hooks
+        from socialops.demo import register_seeder
 
         from . import services
+        from .demo import seed_demo_approvals
 
         # Publishing never imports approvals: it calls back through these (inside its transaction).
         hooks.register_schedule_gate(services.schedule_gate)
@@ -19,3 +21,4 @@ class ApprovalsConfig(AppConfig):
         hooks.post_scheduled.connect(
             services.on_post_scheduled, dispatch_uid="approvals.post_scheduled"
         )
+        register_seeder("approvals", lambda org, *, by: seed_demo_approvals(org), order=20)

@@ -9,9 +9,7 @@ from django.db import transaction
 from accounts import selectors, services
 from accounts.capabilities import Role
 from accounts.models import Membership, Organization, Team, User
-from approvals.demo import seed_demo_approvals
-from channels_registry.services import seed_demo_channels
-from publishing.calendar_demo import seed_demo_calendar
+from socialops.demo import run_seeders
 
 DEMO_PASSWORD = "socialops-demo"  # noqa: S105 - printed for the demo on purpose
 
@@ -97,11 +95,9 @@ class Command(BaseCommand):
             if m is None:
                 m = Membership.objects.create(organization=org, user=user, role=role)
             m.teams.add(teams[team])
-        seed_demo_channels(org, by=owner_m)
-        seed_demo_approvals(org)
-        seed_demo_calendar(
-            org
-        )  # publishing/calendar_demo.py: notes, holidays, a campaign band, cadence, posts
+        # Each app's own part (socialops/demo.py): sandbox channels, the approval workflow, then the
+        # calendar's notes, holidays, campaign band, cadence targets and posts.
+        run_seeders(org, by=owner_m)
         # A second organization, so switching between tenants can be tried at once.
         other = Organization.objects.filter(slug="demo-agency").first()
         if other is None:
