@@ -4,7 +4,11 @@ Services raise :class:`ApplicationError` (or a subclass) with a message for the 
 optionally, per-field messages. Views turn it into form errors; the DRF handler below turns it
 (and DRF's own errors) into one body shape::
 
-    {"error": {"code": "validation_error", "message": "...", "fields": {"name": ["..."]}}}
+    {"error": {"code": "validation_error", "message": "...", "fields": {"name": ["..."]},
+               "request_id": "..."}}
+
+A nested field's messages are keyed by its path (``variant_texts.12``, ``stages.0.approvers``), so a
+client reads plain strings at every level, never a Python representation.
 """
 
 from __future__ import annotations
@@ -43,10 +47,30 @@ class NotAllowed(ApplicationError):
     http_status = 403
 
 
-def _flatten(detail: Any) -> dict[str, list[str]]:
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's error detail (dicts and lists nested as deep as the input) as ``{"a.b.0": [messages]}``."""
+    out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
-        return {k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
-    return {}
+        for key, value in detail.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(detail, list):
+        messages = [str(x) for x in detail if not isinstance(x, dict | list)]
+        if messages:
+            out.setdefault(prefix, []).extend(messages)
+        for index, item in enumerate(detail):
+            if isinstance(item, dict | list) and item:
+                out.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+    elif detail is not None:
+        out.setdefault(prefix, []).append(str(detail))
+    return out
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
+    """The one error shape of the API (see the module's docstring)."""
+    from .request_id import current_request_id
+
+    return {"error": {"code": code, "message": message, "fields": fields or {},
+                      "request_id": current_request_id()}}
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -55,9 +79,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     )
 
     if isinstance(exc, ApplicationError):
-        return Response(
-            {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}, status=exc.http_status
-        )
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.http_status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -71,11 +93,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         message = non_field[0] if non_field else "Some fields are not valid."
         if isinstance(exc.detail, list):
             message = str(exc.detail[0]) if exc.detail else message
-        body = {"code": "validation_error", "message": message, "fields": fields}
+        response.data = error_body("validation_error", message, fields)
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         detail = getattr(exc, "detail", str(exc))
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        body = {"code": str(code), "message": str(detail), "fields": {}}
-    response.data = {"error": body}
+        response.data = error_body(str(code), str(detail))
     return response

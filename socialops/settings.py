@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "socialops.request_id.RequestIdMiddleware",  # first: every response names its request
     "django.middleware.security.SecurityMiddleware",
     "socialops.middleware.ApiNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -380,13 +381,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Request paths that are bearer secrets (approval, share, media, invitation links; OAuth codes)
     # are logged as a hash on every handler (socialops/log_redaction.py; gunicorn: gunicorn.conf.py).
-    "filters": {"redact_secrets": {"()": "socialops.log_redaction.RedactSecretsFilter"}},
+    "filters": {"redact_secrets": {"()": "socialops.log_redaction.RedactSecretsFilter"},
+                "request_id": {"()": "socialops.request_id.RequestIdLogFilter"}},
     "formatters": {
+        # every line names the request it belongs to (the X-Request-ID header; "-" outside one)
+        "app": {"format": "%(levelname)s %(name)s [request %(request_id)s] %(message)s"},
         "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
                           "style": "{"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "console": {"class": "logging.StreamHandler", "formatter": "app",
+                    "filters": ["redact_secrets", "request_id"]},
         # runserver's request log (Django's own handler, plus the filter)
         "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
                           "filters": ["redact_secrets"]},

@@ -92,4 +92,5 @@ urlpatterns = [
 ]
 
 # The 500 page in the request's language, never failing itself (socialops/errorpages.py).
+handler404 = "socialops.errorpages.page_not_found"
 handler500 = "socialops.errorpages.server_error"
