@@ -100,3 +100,61 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = error_body(str(code), str(detail))
     return response
+
+
+#: Every ``code`` an API error may carry, with what it means. Stable: clients branch on these, so a
+#: code is added here (and in the schema, which is built from this table) before any service raises
+#: it; tests/test_api_error_codes_are_documented.py checks that every code the code raises is here.
+ERROR_CODES: dict[str, str] = {
+    # the request itself
+    "parse_error": "The body is not JSON, or not a JSON object.",
+    "validation_error": "One or more fields are not valid; `fields` names each with its messages "
+    "(a nested field by its path, e.g. `variant_texts.12`).",
+    "invalid": "The request cannot be carried out as asked; `message` says why.",
+    "unsupported_media_type": "The body's Content-Type is not one the endpoint takes (JSON; multipart for uploads).",
+    "method_not_allowed": "The endpoint does not take this HTTP method.",
+    "not_acceptable": "The Accept header asks for a format the API does not give (JSON only).",
+    # who is asking
+    "not_authenticated": "No token was given (Authorization: Token <token>).",
+    "authentication_failed": "The token is unknown, revoked or expired.",
+    "permission_denied": "The token's member (or service account) may not do this.",
+    "throttled": "Too many requests: wait the seconds in Retry-After.",
+    # what is asked for
+    "not_found": "No such object in this organization (another organization's objects are not found either), "
+    "or no such route.",
+    "conflict": "The object is not in a state that allows this (e.g. already published).",
+    "stale_version": "The object changed since the version you sent: read it again.",
+    "server_error": "Something failed on our side; quote the request id to support.",
+    # publishing
+    "time_passed": "The time asked for is in the past.",
+    "nobody_may_publish": "Nobody who approved or submitted the post may schedule it.",
+    "approval_required": "The post needs approval before it can be scheduled.",
+    "reapproval_required": "Moving an approved post's time needs approval again.",
+    "invalid_variants": "A channel's text or media does not fit the network's rules; `fields` says which.",
+    "too_long": "A text is longer than the network allows.",
+    "bad_media": "A media file is not a usable image or video.",
+    "mixed_media": "The network does not take images and a video in one post.",
+    "media_failed": "The media's renditions could not be made.",
+    "unsupported_format": "The file's format is not one the network takes.",
+    "channel_disconnected": "The channel has no working credentials: reconnect it.",
+    # approvals
+    "already_decided": "This approval request (or your part of it) is already decided.",
+    "not_your_turn": "You are not an approver of the request's current stage.",
+    "cannot_see_post": "The approver cannot see every channel of the post.",
+    "used": "The link or invitation was already used.",
+    "expired": "The link or invitation has expired.",
+    "revoked": "The link or invitation was revoked.",
+    # members and channels
+    "invalid_invitation": "The invitation link is not valid.",
+    "wrong_recipient": "The invitation was sent to another e-mail address.",
+    "invalid_state": "The connection's state does not match: start connecting again.",
+    "expired_state": "The connection attempt expired: start again.",
+    "no_code": "The network did not authorize the connection.",
+    "no_accounts": "The network returned no page or profile you administer.",
+    "no_client": "The network's app credentials are not configured on this server.",
+    "no_instance": "No server was given for a network that needs one (Mastodon, Bluesky PDS).",
+    "bad_instance": "The server given is not reachable or not of that network.",
+    "network_disabled": "This network is not enabled for the organization.",
+    "network_error": "The network answered something we could not use; try again later.",
+    "rate_limited": "The network is rate-limiting this account; try again later.",
+}

@@ -330,6 +330,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # every operation documents the one error shape (socialops/schema.py, codes in socialops/errors.py)
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "socialops.schema.add_error_responses",
+    ],
     # Several models have a "status"; name each enum so the schema is unambiguous (and warning-free).
     "ENUM_NAME_OVERRIDES": {
         "ChannelStatusEnum": "channels_registry.models.Channel.Status",

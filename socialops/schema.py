@@ -1,0 +1,86 @@
+"""The OpenAPI schema's shared parts: the one error shape, documented on every operation.
+
+drf-spectacular describes each view's success responses; the errors every endpoint can answer are
+the same everywhere (socialops/errors.py), so this post-processing hook adds them once: the
+``Error`` component (its ``code`` lists :data:`socialops.errors.ERROR_CODES`) and, per operation,
+the statuses it can return. A generated client thereby has a typed error on every call.
+"""
+
+from __future__ import annotations
+
+from .errors import ERROR_CODES
+
+_STATUSES = {
+    "400": "The request is not valid: `code` is `validation_error` (see `fields`), `parse_error` or another "
+    "code from the list.",
+    "401": "No token, or the token is unknown, revoked or expired.",
+    "403": "The token may not do this.",
+    "404": "No such object in this organization.",
+    "409": "The object's state does not allow this (`conflict`, `stale_version`, …).",
+    "429": "Too many requests: wait the seconds in `Retry-After`.",
+}
+_WRITES = {"post", "put", "patch", "delete"}
+
+
+def _error_component() -> dict:
+    codes = "\n".join(f"- `{code}`: {meaning}" for code, meaning in ERROR_CODES.items())
+    return {
+        "type": "object",
+        "description": "Every error the API answers has this shape.",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "fields", "request_id"],
+                "properties": {
+                    "code": {
+                        "type": "string",
+                        "description": "A stable, machine-readable code. Codes:\n" + codes,
+                        "example": "validation_error",
+                    },
+                    "message": {
+                        "type": "string",
+                        "description": "What went wrong, in the token owner's language, for a person to read.",
+                    },
+                    "fields": {
+                        "type": "object",
+                        "description": "Per-field messages, keyed by the field's path (`variant_texts.12`); "
+                        "empty when the error is not about a field.",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "request_id": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "The request's id, also in the `X-Request-ID` header: quote it to support.",
+                    },
+                },
+            }
+        },
+    }
+
+
+def _statuses_for(path: str, method: str) -> list[str]:
+    statuses = ["400", "401", "403", "429"]
+    if "{" in path:
+        statuses.append("404")
+    if method in _WRITES:
+        statuses.append("409")
+    return sorted(statuses)
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook (``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = _error_component()
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in operations.items():
+            if method not in _WRITES | {"get", "head", "options"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in _statuses_for(path, method):
+                responses.setdefault(
+                    status, {"description": _STATUSES[status], "content": {"application/json": {"schema": ref}}}
+                )
+    return result
