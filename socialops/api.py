@@ -20,16 +20,19 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.db import transaction
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, fields, permissions, serializers, viewsets
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
 
 from accounts.capabilities import Capability
 
 from .errors import ValidationFailed
+from .idempotency import services as idempotency
 
 #: the largest id a primary key holds (a signed 64-bit integer on PostgreSQL and SQLite alike)
 ID_MAX = 2**63 - 1
@@ -206,11 +209,42 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
             else self.write_capability
         )
 
+    _idempotency_record = None
+
+    def dispatch(self, request, *args, **kwargs):
+        # A keyed write runs in one transaction with its Idempotency-Key row (socialops/idempotency):
+        # the work and the stored answer commit together, or neither does.
+        if request.method in idempotency.METHODS and idempotency.HEADER in request.headers:
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # PostgreSQL cannot hold a NUL in a string: a filter with one would fail in the database (a 500)
         if any("\x00" in key + value for key, value in request.query_params.items()):
             raise ValidationFailed(str(_NUL_IN_QUERY), fields={})
+        self._idempotency_record = idempotency.begin(request, self.organization)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            record = exc.record
+            response = Response(record.response_body, status=record.status_code)
+            for header, value in record.response_headers.items():
+                response[header] = value
+            response["Idempotent-Replayed"] = "true"
+            return response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (response.status_code == 201 and self.action == "create" and isinstance(response.data, dict)
+                and "id" in response.data and not response.has_header("Location")):
+            response["Location"] = request.build_absolute_uri(f"{request.path}{response.data['id']}/")
+        if self._idempotency_record is not None:
+            idempotency.finish(self._idempotency_record, response)
+            self._idempotency_record = None
+        return response
 
     def scoped_queryset(self, organization):  # pragma: no cover - subclasses define it
         raise NotImplementedError

@@ -124,6 +124,8 @@ ERROR_CODES: dict[str, str] = {
     "or no such route.",
     "conflict": "The object is not in a state that allows this (e.g. already published).",
     "stale_version": "The object changed since the version you sent: read it again.",
+    "idempotency_key_reused": "The Idempotency-Key was already used (within 24 h, by this token) for another request.",
+    "idempotency_key_in_use": "A request with this Idempotency-Key is still running: retry in a moment.",
     "server_error": "Something failed on our side; quote the request id to support.",
     # publishing
     "time_passed": "The time asked for is in the past.",

@@ -1,4 +1,4 @@
-"""The OpenAPI schema's shared parts: the one error shape, documented on every operation.
+"""The OpenAPI schema's shared parts: the one error shape on every operation, Idempotency-Key on writes.
 
 drf-spectacular describes each view's success responses; the errors every endpoint can answer are
 the same everywhere (socialops/errors.py), so this post-processing hook adds them once: the
@@ -17,6 +17,7 @@ _STATUSES = {
     "403": "The token may not do this.",
     "404": "No such object in this organization.",
     "409": "The object's state does not allow this (`conflict`, `stale_version`, …).",
+    "422": "The `Idempotency-Key` was already used for another request (`idempotency_key_reused`).",
     "429": "Too many requests: wait the seconds in `Retry-After`.",
 }
 _WRITES = {"post", "put", "patch", "delete"}
@@ -59,12 +60,27 @@ def _error_component() -> dict:
     }
 
 
+_IDEMPOTENT = {"post", "patch"}
+_IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Makes a retry safe: the same key with the same request within 24 hours returns the first "
+    "answer again (with `Idempotent-Replayed: true`) and changes nothing; the same key with another request is a "
+    "422. Keys are per token. A request that fails frees its key.",
+    "example": "3f1c9a52-7b0e-4d5f-9a51-2c7d1b8e6f00",
+}
+
+
 def _statuses_for(path: str, method: str) -> list[str]:
     statuses = ["400", "401", "403", "429"]
     if "{" in path:
         statuses.append("404")
     if method in _WRITES:
         statuses.append("409")
+    if method in _IDEMPOTENT:
+        statuses.append("422")
     return sorted(statuses)
 
 
@@ -78,6 +94,8 @@ def add_error_responses(result, generator, request, public):
         for method, operation in operations.items():
             if method not in _WRITES | {"get", "head", "options"}:
                 continue
+            if method in _IDEMPOTENT:
+                operation.setdefault("parameters", []).append(dict(_IDEMPOTENCY_HEADER))
             responses = operation.setdefault("responses", {})
             for status in _statuses_for(path, method):
                 responses.setdefault(

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "axes",
     # SocialOps apps: each owns its models and exposes services.py / selectors.py.
     "socialops.audit",  # the kernel's audit log, below every app (socialops/audit/__init__.py)
+    "socialops.idempotency",  # Idempotency-Key for API writes (socialops/idempotency/services.py)
     "accounts",
     "governance",
     "channels_registry",
@@ -469,6 +470,7 @@ CELERY_BEAT_SCHEDULE.update({
 # Read notifications (and the dedupe markers of reminders) older than this are deleted nightly.
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 90)
 CELERY_BEAT_SCHEDULE.update({
+    "idempotency-keys-purge": {"task": "socialops.idempotency.tasks.purge_expired_keys", "schedule": 3600.0},
     "notifications-purge-read": {"task": "accounts.tasks.purge_old_notifications", "schedule": 24 * 3600.0},
 })
 
