@@ -83,17 +83,20 @@ def begin(request, organization) -> IdempotencyKey | None:
         message = _("The Idempotency-Key header must be 1 to 255 visible ASCII characters.")
         raise ValidationFailed(message, fields={HEADER: [message]})
     credential, fp, now = credential_of(request.auth), fingerprint(request), timezone.now()
-    IdempotencyKey.objects.unscoped().filter(credential=credential, key=key, created_at__lt=now - KEEP).delete()
+    fields = {"fingerprint": fp, "method": request.method, "path": request.path[:500], "created_at": now}
     try:
         with transaction.atomic():
-            return IdempotencyKey.objects.create(
-                organization=organization, credential=credential, key=key, fingerprint=fp,
-                method=request.method, path=request.path[:500], created_at=now,
-            )
+            return IdempotencyKey.objects.create(organization=organization, credential=credential, key=key, **fields)
     except IntegrityError:
         pass
     # Taken: on PostgreSQL the insert above waited for the first request to commit, so its row is final.
-    record = IdempotencyKey.objects.for_org(organization).filter(credential=credential, key=key).first()
+    record = (IdempotencyKey.objects.for_org(organization).select_for_update()
+              .filter(credential=credential, key=key).first())
+    if record is not None and record.created_at < now - KEEP:  # expired, not purged yet: the key is free again
+        for name, value in {**fields, "status_code": None, "response_body": None, "response_headers": {}}.items():
+            setattr(record, name, value)
+        record.save()
+        return record
     if record is None or record.fingerprint != fp:
         raise KeyReused(_("This Idempotency-Key was already used for another request: use a new key."))
     if record.status_code is None:  # pragma: no cover - only while another request holds the key (SQLite)
