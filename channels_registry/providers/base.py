@@ -46,6 +46,9 @@ class Capabilities:
     text_counting: str = "chars"
     #: every link counts as this many characters (X, Mastodon); None: a link counts as typed
     link_length: int | None = None
+    #: the post's link goes out inside its text (X, Mastodon), so it counts against the limit there;
+    #: otherwise the network attaches it as a card or a field of its own
+    link_in_text: bool = False
     #: where the network's feed cuts a post's text behind "…more" / "See more": after this many
     #: characters or this many lines, whichever comes first (None: the feed shows it all)
     feed_cut_chars: int | None = None
@@ -72,6 +75,17 @@ class Capabilities:
     #: "oauth2", "oauth2_pkce", "app_password", "instance_oauth2" (Mastodon: register app per instance),
     #: "atproto" (Bluesky: a handle, then atproto OAuth with PAR + PKCE + DPoP, or handle + app password)
     auth_kind: str = "oauth2"
+    #: what people read when a post carries no image or video on a network that publishes none
+    #: without (Instagram), with ``%(variant)s`` for the channel; empty: media is optional
+    media_required_message: str = ""
+    #: the short mark that stands in for the network's logo (calendar chips; no logos are bundled)
+    mark: str = "•"
+    #: the request headers a webhook push is verified and recognised by (signature, delivery id),
+    #: kept with the stored delivery
+    webhook_headers: tuple[str, ...] = ()
+    #: the network's general engagement pattern: (weekday 0 = Monday, local hours best first) pairs,
+    #: summarised from published industry studies (Sprout Social, Hootsuite, 2024); empty: none known
+    best_hours: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
 
 # --- Values passed in and out --------------------------------------------------------------

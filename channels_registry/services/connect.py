@@ -21,6 +21,7 @@ from ..models import (
     Channel,
     ConnectAttempt,
 )
+from ..providers import SANDBOX
 from ..providers.base import Account
 from ..providers.errors import AuthExpired, ProviderError, RateLimited
 from ..providers.sandbox import sandbox_allowed
@@ -58,7 +59,7 @@ def start_connect(org, *, by, provider_key: str, instance_url: str = "", handle:
                   channel: Channel | None = None) -> ConnectStart:
     """Begin an OAuth connection: a ConnectAttempt holding the hashed state, and the consent URL."""
     require(by, Capability.MANAGE_CHANNELS, channel)
-    if provider_key == "sandbox" and not sandbox_allowed(org):
+    if provider_key == SANDBOX and not sandbox_allowed(org):
         raise ValidationFailed(_("The Sandbox network is turned off for this organization. An administrator can "
                                  "turn it on in Organization settings."))
     provider = _provider(provider_key)
@@ -141,7 +142,7 @@ def sandbox_consent_allowed(state: str) -> bool:
     if not getattr(settings, "PRODUCTION", False):
         return True
     attempt = find_attempt_by_state(state)
-    return attempt is not None and attempt.provider == "sandbox" and sandbox_allowed(attempt.organization)
+    return attempt is not None and attempt.provider == SANDBOX and sandbox_allowed(attempt.organization)
 
 
 def _fail_attempt(attempt: ConnectAttempt, message: str) -> None:

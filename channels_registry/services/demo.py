@@ -12,7 +12,7 @@ from socialops.audit.services import record_event
 from ..models import (
     Channel,
 )
-from ..providers import get_provider
+from ..providers import SANDBOX, get_provider
 from .credentials import _store_credentials
 
 log = logging.getLogger(__name__)
@@ -38,17 +38,17 @@ def seed_demo_channels(org, *, by) -> list[Channel]:
 
     require(by, Capability.MANAGE_CHANNELS)
     teams = {t.name: t for t in teams_of(org)}
-    provider = get_provider("sandbox")
+    provider = get_provider(SANDBOX)
     out = []
     for ext, handle, name, team_name, tz in DEMO_CHANNELS:
-        channel = Channel.objects.for_org(org).filter(provider="sandbox", external_id=ext).first()
+        channel = Channel.objects.for_org(org).filter(provider=SANDBOX, external_id=ext).first()
         if channel is None:
             account = account_for(ext, org.pk, handle=handle, name=name)
-            channel = Channel.objects.create(organization=org, provider="sandbox", external_id=ext, handle=handle,
+            channel = Channel.objects.create(organization=org, provider=SANDBOX, external_id=ext, handle=handle,
                                              name=name, url=account.url, team=teams.get(team_name), timezone=tz,
                                              connected_by=by.user, token_expires_at=account.credentials.expires_at)
             _store_credentials(channel, account.credentials)
-            record_event(org, "channel.connected", obj=channel, changes={"provider": "sandbox", "demo": True})
+            record_event(org, "channel.connected", obj=channel, changes={"provider": SANDBOX, "demo": True})
             provider.publish(account.credentials, ext, PublishRequest(
                 text=f"Selamat datang di {name}! Welcome to {name}.", idempotency_key=f"demo-{ext}"))
         out.append(channel)

@@ -15,6 +15,7 @@ from ..models import (
     Channel,
     WebhookDelivery,
 )
+from ..providers import SANDBOX, webhook_headers
 from ..providers.base import Provider, WebhookRequest
 from ..providers.errors import ProviderError
 from .credentials import _now, _provider
@@ -23,8 +24,8 @@ log = logging.getLogger(__name__)
 
 # --- Webhooks ------------------------------------------------------------------------------------
 
-_KEPT_HEADERS = ("content-type", "user-agent", "x-hub-signature-256", "x-twitter-webhooks-signature",
-                 "x-sandbox-signature", "x-sandbox-delivery", "x-li-signature")
+#: kept with a stored push besides the headers networks sign or number it by (``Capabilities.webhook_headers``)
+_KEPT_HEADERS = ("content-type", "user-agent")
 
 
 def webhook_delivery_key(provider: Provider, request: WebhookRequest) -> str:
@@ -39,7 +40,7 @@ def webhook_delivery_key(provider: Provider, request: WebhookRequest) -> str:
 def webhook_accepted(provider_key: str) -> bool:
     """Whether ``/webhooks/<network>/`` is open at all. The Sandbox network's is closed in
     production unless some organization opted in to the Sandbox network."""
-    if provider_key != "sandbox" or not getattr(settings, "PRODUCTION", False):
+    if provider_key != SANDBOX or not getattr(settings, "PRODUCTION", False):
         return True
     from accounts.selectors import all_organizations
 
@@ -54,7 +55,7 @@ def record_webhook_delivery(provider_key: str, request: WebhookRequest) -> tuple
     queues nothing: the row already stored is returned with ``created=False``. Two copies racing
     in are settled by the unique constraint (``webhook_delivery_once``).
     """
-    headers = {k: v for k, v in request.headers.items() if k in _KEPT_HEADERS}
+    headers = {k: v for k, v in request.headers.items() if k in _KEPT_HEADERS or k in webhook_headers()}
     key = webhook_delivery_key(_provider(provider_key), request)
     delivery, created = WebhookDelivery.objects.get_or_create(
         provider=provider_key, delivery_key=key,
@@ -93,7 +94,7 @@ def process_webhook_delivery(delivery_id: int) -> WebhookDelivery | None:
     ids = {e.account_external_id for e in events}
     channels: dict[str, list[tuple[int, int]]] = {}
     matching = Channel.objects.unscoped().filter(provider=delivery.provider, external_id__in=ids)
-    if delivery.provider == "sandbox" and getattr(settings, "PRODUCTION", False):
+    if delivery.provider == SANDBOX and getattr(settings, "PRODUCTION", False):
         matching = matching.filter(organization__sandbox_network=True)  # see sandbox_allowed
     for pk, org_id, ext in matching.values_list("pk", "organization_id", "external_id"):
         channels.setdefault(ext, []).append((org_id, pk))

@@ -265,6 +265,9 @@ class BlueskyClient(Provider):
         delete_comments=False,  # only one's own records can be deleted
         webhooks=False,
         auth_kind="atproto",
+        mark="BS",
+        # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
+        best_hours=((0, (9, 13)), (1, (9, 13, 18)), (2, (9, 13, 18)), (3, (9, 13)), (4, (10,)), (5, (11,)), (6, (11,))),
     )
     default_urls = {
         "api": "https://bsky.social",  # entryway: createSession / refreshSession

@@ -57,6 +57,10 @@ class FacebookClient(MetaGraphProvider):
         delete_comments=True,
         webhooks=True,
         auth_kind="oauth2",
+        mark="FB",
+        webhook_headers=("x-hub-signature-256",),
+        # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
+        best_hours=((0, (9, 13)), (1, (9, 13)), (2, (9, 13)), (3, (9, 13)), (4, (9, 11)), (5, (10,)), (6, (12,))),
     )
     default_urls = {
         "api": "https://graph.facebook.com",

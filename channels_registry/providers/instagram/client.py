@@ -6,6 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from ..base import (
     Capabilities,
     Credentials,
@@ -79,6 +81,11 @@ class InstagramClient(MetaGraphProvider):
         delete_comments=True,
         webhooks=True,
         auth_kind="oauth2",
+        mark="IG",
+        webhook_headers=("x-hub-signature-256",),
+        # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
+        best_hours=((0, (11, 19)), (1, (11, 13, 19)), (2, (11, 13, 19)), (3, (11, 13)), (4, (10, 13)), (5, (10,)), (6, (19,))),
+        media_required_message=gettext_lazy("%(variant)s: an Instagram post needs an image or a video."),
     )
     default_urls = {
         # Facebook Login

@@ -138,6 +138,9 @@ class LinkedInClient(Provider):
         delete_comments=True,  # only the organization's own comments
         webhooks=False,  # organization social action notifications are for approved partners only
         auth_kind="oauth2",
+        mark="in",
+        # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
+        best_hours=((0, (10,)), (1, (8, 10, 12)), (2, (8, 10, 12)), (3, (8, 10)), (4, (9,))),
     )
     default_urls = {
         "api": "https://api.linkedin.com",

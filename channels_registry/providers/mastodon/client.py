@@ -240,6 +240,10 @@ class MastodonClient(Provider):
         delete_comments=False,
         webhooks=False,  # instance webhooks are admin-only; accounts get streaming / Web Push
         auth_kind="instance_oauth2",
+        mark="M",
+        link_in_text=True,
+        # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
+        best_hours=((0, (9, 13)), (1, (9, 13, 18)), (2, (9, 13, 18)), (3, (9, 13)), (4, (10,)), (5, (11,)), (6, (11,))),
     )
     #: No global production server: the instance comes with each channel's credentials. Set
     #: ``ProviderConfig.urls["api"]`` only for a single-instance deployment (or a test fake).

@@ -127,6 +127,8 @@ class SandboxClient(Provider):
         hide_comments=True,
         webhooks=True,
         auth_kind="oauth2",
+        mark="SB",
+        webhook_headers=("x-sandbox-signature", "x-sandbox-delivery",),
     )
 
     # --- tokens ---------------------------------------------------------------------------

@@ -178,6 +178,11 @@ class XClient(Provider):
         delete_comments=False,
         webhooks=True,
         auth_kind="oauth2_pkce",
+        mark="X",
+        link_in_text=True,
+        webhook_headers=("x-twitter-webhooks-signature",),
+        # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
+        best_hours=((0, (9, 12)), (1, (9, 12, 17)), (2, (9, 12, 17)), (3, (9, 12)), (4, (9,)), (5, (10,))),
     )
     default_urls = {
         "api": "https://api.x.com",
