@@ -14,13 +14,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
 
 from ..http import HttpClient
-from .errors import ProviderError
+from .errors import ProviderError, StatusRule, error_for_status
 
 # --- Capabilities --------------------------------------------------------------------------
 
@@ -255,6 +255,8 @@ class Provider:
     #: documented production URLs; ``ProviderConfig.urls`` overrides any of them
     default_urls: ClassVar[dict[str, str]] = {}
     default_scopes: ClassVar[tuple[str, ...]] = ()
+    #: this network's rows of the HTTP status → typed error table (``errors.STATUS_ERRORS``)
+    status_errors: ClassVar[Mapping[int | str, StatusRule]] = {}
 
     @classmethod
     def count_text(cls, text: str) -> int:
@@ -356,6 +358,17 @@ class Provider:
         return []
 
     # Helpers shared by providers ---------------------------------------------------------------
+    def status_error(self, status: int, *, detail: str = "", code: str | None = None,
+                     retry_after: Callable[[], float | None] | None = None, creating: bool = False,
+                     row: int | str | None = None, extra_rows: Mapping[int | str, StatusRule] | None = None,
+                     **fields: Any) -> ProviderError:
+        """The typed error HTTP ``status`` means on this network (the shared table with this
+        network's ``status_errors``, and ``extra_rows`` for this call); the caller raises it. See
+        ``errors.error_for_status``."""
+        table = {**self.status_errors, **(extra_rows or {})}
+        return error_for_status(status, network=self.name, detail=detail, code=code, table=table,
+                                retry_after=retry_after, creating=creating, row=row, **fields)
+
     @staticmethod
     def hmac_sha256_hex(secret: str, body: bytes) -> str:
         return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

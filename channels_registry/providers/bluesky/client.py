@@ -23,7 +23,15 @@ from ..base import (
     MediaSpec,
     Provider,
 )
-from ..errors import AuthExpired, ContentRejected, ProviderError, RateLimited, TransientError
+from ..errors import (
+    AuthExpired,
+    ContentRejected,
+    ProviderError,
+    RateLimited,
+    StatusRule,
+    TransientError,
+    retry_after_header,
+)
 from ..text import count_graphemes
 
 POST = "app.bsky.feed.post"
@@ -234,6 +242,13 @@ def _trim_url(url: str) -> str:
     return url
 
 
+#: a write (a record, a blob) the PDS refuses as invalid is content the network rejected
+WRITE_STATUS_ERRORS = {
+    **dict.fromkeys((400, 409, 422), StatusRule(ContentRejected, "{detail}")),
+    413: StatusRule(ContentRejected, "{detail}", fallback="Bluesky refused the upload as too large."),
+}
+
+
 # --- The provider -----------------------------------------------------------------------------------------
 
 
@@ -242,6 +257,17 @@ class BlueskyClient(Provider):
 
     key = "bluesky"
     name = "Bluesky"
+    #: XRPC errors by status (``_raise_for`` reads the error name first); 429 waits for
+    #: ``ratelimit-reset`` (unix seconds), else ``Retry-After``
+    status_errors = {
+        401: StatusRule(AuthExpired, "Bluesky no longer accepts this session ({reason}); "
+                                     "refresh it or log in again with an app password."),
+        403: StatusRule(ProviderError, "Bluesky: {detail}"),
+        429: StatusRule(RateLimited, "Bluesky rate limit: {detail}", fallback="Rate Limit Exceeded",
+                        code="RateLimitExceeded"),
+        "4xx": StatusRule(ProviderError, "Bluesky: {detail}"),
+        "5xx": StatusRule(TransientError, "Bluesky answered HTTP {status}{error_note}: {detail}", fallback="server error"),
+    }
     capabilities = Capabilities(
         text_limit=TEXT_GRAPHEMES,
         text_counting="graphemes",
@@ -374,44 +400,39 @@ class BlueskyClient(Provider):
         body = self._error_body(response)
         error = body.get("error") if isinstance(body.get("error"), str) else None
         message = body.get("message") if isinstance(body.get("message"), str) else ""
+
+        def typed(row: int | str | None = None, detail: str = message) -> ProviderError:
+            return self.status_error(status, row=row, detail=detail, code=error,
+                                     extra_rows=WRITE_STATUS_ERRORS if write else None,
+                                     retry_after=lambda: self._retry_after(response),
+                                     reason=error or status, error_note=f" ({error})" if error else "")
+
+        # an XRPC error name says more than the status it came with
         if status == 429 or error == "RateLimitExceeded":
-            raise RateLimited(f"Bluesky rate limit: {message or 'Rate Limit Exceeded'}",
-                              retry_after=self._retry_after(response), status=status, code=error or "RateLimitExceeded")
+            raise typed(429)
         if status == 401 or error in AUTH_ERRORS:
-            raise AuthExpired(f"Bluesky no longer accepts this session ({error or status}); "
-                              "refresh it or log in again with an app password.", status=status, code=error)
+            raise typed(401)
         if error in ACCOUNT_ERRORS:
-            raise ProviderError(f"Bluesky: {message or error}", permanent=True, status=status, code=error)
-        if status >= 500:
-            raise TransientError(f"Bluesky answered HTTP {status}{f' ({error})' if error else ''}: "
-                                 f"{message or 'server error'}", status=status, code=error)
-        if status == 413 and write:
-            raise ContentRejected(message or "Bluesky refused the upload as too large.", status=status, code=error)
+            raise typed("4xx", detail=message or error or "")
+        if status >= 500 or (status == 413 and write):
+            raise typed()
         if not body:
             json_or_error(response)  # non-JSON error page → TransientError naming what came back
             raise TransientError(f"Bluesky answered HTTP {status} without an error body.", status=status)
         text = message or error or f"HTTP {status}"
         if error in ("InvalidSwap", "ConcurrentWrites"):
             raise TransientError(f"Bluesky: {text}", status=status, code=error)
-        if write and status in (400, 409, 413, 422):
-            raise ContentRejected(text, status=status, code=error)
-        raise ProviderError(f"Bluesky: {text}", permanent=True, status=status, code=error)
+        raise typed(detail=text)
 
     @staticmethod
-    def _retry_after(response: httpx.Response) -> float:
+    def _retry_after(response: httpx.Response) -> float | None:
         reset = response.headers.get("ratelimit-reset")
         if reset:
             try:
                 return max(1.0, float(reset) - time.time())
             except ValueError:
                 pass
-        retry = response.headers.get("retry-after")
-        if retry:
-            try:
-                return max(1.0, float(retry))
-            except ValueError:
-                pass
-        return 60.0
+        return retry_after_header(response.headers)
 
 
 # --- Images ------------------------------------------------------------------------------------------------

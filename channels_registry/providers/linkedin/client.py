@@ -22,6 +22,7 @@ from ..errors import (
     ContentRejected,
     ProviderError,
     RateLimited,
+    StatusRule,
     TransientError,
 )
 
@@ -111,6 +112,19 @@ class LinkedInClient(Provider):
 
     key = "linkedin"
     name = "LinkedIn"
+    #: LinkedIn's errors as our typed errors; its 429 is a daily quota that resets at 00:00 UTC
+    status_errors = {
+        401: StatusRule(AuthExpired, "LinkedIn no longer accepts this channel's token: {detail}"),
+        403: StatusRule(AuthExpired, "LinkedIn refused access ({detail}). The grant lacks a permission or the "
+                                     "member is no longer an administrator of the page; reconnect the channel."),
+        **dict.fromkeys((400, 409, 413, 415, 422), StatusRule(ContentRejected, "LinkedIn rejected the request: {detail}")),
+        426: StatusRule(ProviderError, "LinkedIn no longer serves API version {version} (HTTP 426: {detail}). "
+                                       "Set a newer LinkedIn-Version in the provider settings (extra['version'])."),
+        429: StatusRule(RateLimited, "LinkedIn's daily quota for this app or member is spent ({detail}); "
+                                     "it resets at 00:00 UTC."),
+        "4xx": StatusRule(ProviderError, "LinkedIn answered HTTP {status}: {detail}"),
+        "5xx": StatusRule(TransientError, "LinkedIn had a server error (HTTP {status}): {detail}"),
+    }
     capabilities = Capabilities(
         text_limit=TEXT_LIMIT,
         text_counting="chars",
@@ -206,7 +220,10 @@ class LinkedInClient(Provider):
         return max(60.0, round((midnight - now).total_seconds()))
 
     def _raise_for(self, response: httpx.Response, *, on_403: type[ProviderError] = AuthExpired) -> None:
-        """Map LinkedIn's ``{"status","serviceErrorCode","code","message"}`` errors onto our types."""
+        """Map LinkedIn's ``{"status","serviceErrorCode","code","message"}`` errors onto our types.
+
+        ``on_403``: where a 403 is about the action rather than the grant (commenting as a page that
+        does not allow it), the caller names the error it means instead of "reconnect"."""
         status = response.status_code
         body: Any = None
         try:
@@ -222,25 +239,7 @@ class LinkedInClient(Provider):
         code = body.get("code") or body.get("error")
         service_code = body.get("serviceErrorCode")
         code_s = str(code) if code else (str(service_code) if service_code is not None else None)
-        if status == 401:
-            raise AuthExpired(f"LinkedIn no longer accepts this channel's token: {message}", status=status, code=code_s)
-        if status == 403:
-            if on_403 is AuthExpired:
-                raise AuthExpired(
-                    f"LinkedIn refused access ({message}). The grant lacks a permission or the member is no "
-                    "longer an administrator of the page; reconnect the channel.", status=status, code=code_s)
+        if status == 403 and on_403 is not AuthExpired:
             raise on_403(f"LinkedIn refused the action: {message}", permanent=True, status=status, code=code_s)
-        if status == 426:
-            raise ProviderError(
-                f"LinkedIn no longer serves API version {self.version} (HTTP 426: {message}). "
-                "Set a newer LinkedIn-Version in the provider settings (extra['version']).",
-                permanent=True, status=status, code=code_s)
-        if status == 429:
-            raise RateLimited(
-                f"LinkedIn's daily quota for this app or member is spent ({message}); it resets at 00:00 UTC.",
-                retry_after=self._seconds_to_utc_midnight(), status=status, code=code_s)
-        if status in (400, 409, 413, 415, 422):
-            raise ContentRejected(f"LinkedIn rejected the request: {message}", status=status, code=code_s)
-        if status >= 500:
-            raise TransientError(f"LinkedIn had a server error (HTTP {status}): {message}", status=status, code=code_s)
-        raise ProviderError(f"LinkedIn answered HTTP {status}: {message}", permanent=True, status=status, code=code_s)
+        raise self.status_error(status, detail=message, code=code_s, version=self.version,
+                                retry_after=self._seconds_to_utc_midnight)

@@ -26,8 +26,10 @@ from ..errors import (
     ContentRejected,
     ProviderError,
     RateLimited,
+    StatusRule,
     TransientError,
     UnknownOutcome,
+    retry_after_header,
 )
 from ..text import count_graphemes, find_links
 
@@ -201,6 +203,18 @@ class MastodonClient(Provider):
 
     key = "mastodon"
     name = "Mastodon"
+    #: Mastodon's ``{"error", "error_description"}`` as our typed errors; every message names the
+    #: instance (a person typed it). 429 waits for ``X-RateLimit-Reset``, else ``Retry-After``.
+    status_errors = {
+        401: StatusRule(AuthExpired, "{network} ({host}) no longer accepts this authorization: {detail}"),
+        # a 403 that names the token, a scope, the login or the account is an AuthExpired (_raise_for)
+        403: StatusRule(ProviderError, "{network} ({host}) answered HTTP {status}: {detail}"),
+        404: StatusRule(ProviderError, "{network} ({host}) answered HTTP {status}: {detail}", code="not_found"),
+        422: StatusRule(ContentRejected, "{detail}", code="validation_failed"),
+        429: StatusRule(RateLimited, "{network} ({host}) asks us to slow down: {detail}"),
+        "4xx": StatusRule(ProviderError, "{network} ({host}) answered HTTP {status}: {detail}"),
+        "5xx": StatusRule(TransientError, "{network} ({host}) had a server error (HTTP {status}): {detail}"),
+    }
     capabilities = Capabilities(
         text_limit=DEFAULT_MAX_CHARACTERS,  # per instance: see instance_limits()
         # Mastodon counts grapheme clusters, but every link as 23 and "@user@domain" as "@user".
@@ -391,44 +405,20 @@ class MastodonClient(Provider):
         return f"HTTP {response.status_code}", None
 
     @staticmethod
-    def _retry_after(response: httpx.Response) -> float:
+    def _retry_after(response: httpx.Response) -> float | None:
         reset = _parse_time(response.headers.get("X-RateLimit-Reset"))
         if reset is not None:
             return float(max(1, math.ceil((reset - datetime.now(UTC)).total_seconds())))
-        retry_after = response.headers.get("Retry-After", "")
-        if retry_after.isdigit():
-            return float(max(1, int(retry_after)))
-        return 60.0
+        return retry_after_header(response.headers)
 
     def _raise_for(self, response: httpx.Response, host: str, unknown_on_failure: bool) -> None:
         status = response.status_code
         message, code = self._error_message(response)
-        if status == 429:
-            raise RateLimited(
-                f"Mastodon ({host}) asks us to slow down: {message}",
-                retry_after=self._retry_after(response),
-                status=status,
-            )
-        if status == 401:
-            raise AuthExpired(
-                f"Mastodon ({host}) no longer accepts this authorization: {message}",
-                status=status,
-                code=code,
-            )
         if status == 403 and re.search(r"scope|token|login|account", message, re.IGNORECASE):
             raise AuthExpired(
                 f"Mastodon ({host}) refused this authorization: {message}", status=status, code=code
             )
-        if status == 422:
-            raise ContentRejected(message, status=status, code=code or "validation_failed")
-        if status >= 500:
-            cls = UnknownOutcome if unknown_on_failure else TransientError
-            raise cls(
-                f"Mastodon ({host}) had a server error (HTTP {status}): {message}", status=status
-            )
-        raise ProviderError(
-            f"Mastodon ({host}) answered HTTP {status}: {message}",
-            permanent=True,
-            status=status,
-            code=code or ("not_found" if status == 404 else None),
+        raise self.status_error(
+            status, detail=message, code=None if status == 429 or status >= 500 else code,
+            retry_after=lambda: self._retry_after(response), creating=unknown_on_failure, host=host,
         )

@@ -28,6 +28,7 @@ from .errors import (
     CONTENT_CODES,
     CONTENT_SUBCODES,
     DEFAULT_THROTTLE_SECONDS,
+    GRAPH_STATUS_ERRORS,
     NOT_READY_SUBCODE,
     QUOTA_SUBCODE,
     THROTTLE_CODES,
@@ -49,7 +50,7 @@ from .paging import (
 )
 
 __all__ = [
-    "AUTH_CODES", "CONTENT_CODES", "CONTENT_SUBCODES", "DEFAULT_GRAPH_VERSION", "DEFAULT_THROTTLE_SECONDS",
+    "AUTH_CODES", "CONTENT_CODES", "CONTENT_SUBCODES", "DEFAULT_GRAPH_VERSION", "DEFAULT_THROTTLE_SECONDS", "GRAPH_STATUS_ERRORS",
     "NOT_READY_SUBCODE", "QUOTA_SUBCODE", "THROTTLE_CODES", "TRANSIENT_CODES", "CursorTracker",
     "MetaGraphProvider", "absolute_facebook_url", "day_start", "decode_cursor", "encode_cursor",
     "graph_version", "insight_day", "make_pending_ref", "max_usage_percent", "parse_time",

@@ -13,7 +13,7 @@ from django.conf import settings
 
 from ..base import Provider, ProviderConfig, WebhookRequest
 from ..errors import TransientError
-from .errors import max_usage_percent, parse_usage, raise_for_graph_error
+from .errors import GRAPH_STATUS_ERRORS, max_usage_percent, parse_usage, raise_for_graph_error
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ class MetaGraphProvider(Provider):
 
     #: name used in error messages
     network_label = "Meta"
+    #: Graph answers without an error object by HTTP status (error objects go by their code)
+    status_errors = GRAPH_STATUS_ERRORS
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -8,7 +8,15 @@ from typing import Any
 import httpx
 
 from ...http import json_or_error
-from ..errors import AuthExpired, ContentRejected, ProviderError, RateLimited, TransientError
+from ..errors import (
+    AuthExpired,
+    ContentRejected,
+    ProviderError,
+    RateLimited,
+    StatusRule,
+    TransientError,
+    error_for_status,
+)
 
 #: when a throttle error carries no usable ``estimated_time_to_regain_access``
 DEFAULT_THROTTLE_SECONDS = 300.0
@@ -113,6 +121,16 @@ def _error_text(error: dict[str, Any], network: str) -> tuple[str, str]:
     return f"{network}: {message}", f" ({', '.join(parts)})"
 
 
+#: A Graph answer without an error object (a proxy's page, an upload host's), and a 5xx, by HTTP
+#: status. An error object is read by its code instead (below): codes say more than statuses.
+GRAPH_STATUS_ERRORS: dict[int | str, StatusRule] = {
+    **dict.fromkeys((401, 403), StatusRule(AuthExpired, "{network} refused the token (HTTP {status}).")),
+    429: StatusRule(RateLimited, "{network} asked us to slow down."),
+    "4xx": StatusRule(ProviderError, "{network} answered HTTP {status} without an error object."),
+    "5xx": StatusRule(TransientError, "{network} answered HTTP {status}{detail}", fallback="."),
+}
+
+
 def raise_for_graph_error(response: httpx.Response, *, network: str, publishing: bool = False) -> Any:
     """Return the JSON body of a successful Graph answer, or raise the matching typed error.
 
@@ -121,6 +139,10 @@ def raise_for_graph_error(response: httpx.Response, *, network: str, publishing:
     permanent :class:`ProviderError` (a wrong id, an unknown field or metric).
     """
     status = response.status_code
+
+    def wait() -> float:
+        return regain_seconds(response.headers) or DEFAULT_THROTTLE_SECONDS
+
     if status >= 500:
         try:
             body = response.json()
@@ -128,8 +150,8 @@ def raise_for_graph_error(response: httpx.Response, *, network: str, publishing:
             body = None
         error = body.get("error") if isinstance(body, dict) else None
         message = (error or {}).get("message") if isinstance(error, dict) else None
-        raise TransientError(f"{network} answered HTTP {status}" + (f": {message}" if message else "."),
-                             status=status)
+        raise error_for_status(status, network=network, detail=f": {message}" if message else "",
+                               table=GRAPH_STATUS_ERRORS)
     body = json_or_error(response)  # malformed → TransientError
     error = body.get("error") if isinstance(body, dict) else None
     if status < 400 and not error:
@@ -141,13 +163,7 @@ def raise_for_graph_error(response: httpx.Response, *, network: str, publishing:
             if debug.get("retriable"):
                 raise TransientError(text, status=status)
             raise ContentRejected(text, status=status, code=str(debug.get("type") or ""))
-        if status == 429:
-            raise RateLimited(f"{network} asked us to slow down.", status=status,
-                              retry_after=regain_seconds(response.headers) or DEFAULT_THROTTLE_SECONDS)
-        if status in (401, 403):
-            raise AuthExpired(f"{network} refused the token (HTTP {status}).", status=status)
-        raise ProviderError(f"{network} answered HTTP {status} without an error object.",
-                            status=status, permanent=400 <= status < 500)
+        raise error_for_status(status, network=network, table=GRAPH_STATUS_ERRORS, retry_after=wait)
 
     try:
         code = int(error.get("code") or 0)
@@ -177,6 +193,5 @@ def raise_for_graph_error(response: httpx.Response, *, network: str, publishing:
     if code == 100 and publishing:
         raise ContentRejected(text, status=status, code=code_str)
     if status == 429:
-        raise RateLimited(text + diag, retry_after=regain_seconds(response.headers) or DEFAULT_THROTTLE_SECONDS,
-                          status=status, code=code_str)
+        raise RateLimited(text + diag, retry_after=wait(), status=status, code=code_str)
     raise ProviderError(text + diag, status=status, code=code_str, permanent=400 <= status < 500)

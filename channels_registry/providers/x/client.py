@@ -24,6 +24,7 @@ from ..errors import (
     ContentRejected,
     ProviderError,
     RateLimited,
+    StatusRule,
     TransientError,
     UnknownOutcome,
 )
@@ -184,6 +185,17 @@ class XClient(Provider):
         # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
         best_hours=((0, (9, 12)), (1, (9, 12, 17)), (2, (9, 12, 17)), (3, (9, 12)), (4, (9,)), (5, (10,))),
     )
+    #: X's problem JSON as our typed errors; 429 waits for ``x-rate-limit-reset`` (see ``_retry_after``)
+    status_errors = {
+        400: StatusRule(ContentRejected, "{detail}", fallback="X refused the request as invalid.", code="invalid_request"),
+        401: StatusRule(AuthExpired, "X refused the token: {detail}.", fallback="Unauthorized"),
+        # a 403 is about the request (a duplicate, a reply not allowed), not the token
+        403: StatusRule(ContentRejected, "{detail}", fallback="X refused the request (403).", code="forbidden"),
+        404: StatusRule(ProviderError, "{detail}", fallback="Not found on X.", code="not_found"),
+        429: StatusRule(RateLimited, "X rate limit reached."),
+        "4xx": StatusRule(ProviderError, "{detail}", fallback="X answered HTTP {status}."),
+        "5xx": StatusRule(TransientError, "X answered HTTP {status}; it may be over capacity."),
+    }
     default_urls = {
         "api": "https://api.x.com",
         "auth": "https://x.com/i/oauth2/authorize",
@@ -265,13 +277,9 @@ class XClient(Provider):
     def _handle(self, response: Any, *, creating: bool = False) -> dict[str, Any]:
         """Map X's answer onto a dict or the typed errors (never include tokens in messages)."""
         status = response.status_code
-        if status == 429:
-            raise RateLimited(
-                "X rate limit reached.", retry_after=self._retry_after(response.headers), status=429
-            )
-        if status >= 500:
-            cls = UnknownOutcome if creating else TransientError
-            raise cls(f"X answered HTTP {status}; it may be over capacity.", status=status)
+        if status == 429 or status >= 500:
+            raise self.status_error(status, creating=creating,
+                                    retry_after=lambda: self._retry_after(response.headers))
         if not response.content:
             if 200 <= status < 300:
                 return {}
@@ -292,28 +300,14 @@ class XClient(Provider):
             return body
         message = _problem_message(body, prefer_errors=status == 400)
         problem_type = str(body.get("type", "")) if isinstance(body, dict) else ""
-        if status == 401:
-            raise AuthExpired(f"X refused the token: {message or 'Unauthorized'}.", status=401)
-        if status == 403:
-            if "client-forbidden" in problem_type or "unsupported-authentication" in problem_type:
-                raise ProviderError(
-                    f"X refused this app's access level for the endpoint: {message}",
-                    permanent=True,
-                    status=403,
-                    code="client_forbidden",
-                )
-            raise ContentRejected(
-                message or "X refused the request (403).", status=403, code="forbidden"
-            )
-        if status == 400:
-            raise ContentRejected(
-                message or "X refused the request as invalid.", status=400, code="invalid_request"
-            )
-        if status == 404:
+        if status == 403 and ("client-forbidden" in problem_type or "unsupported-authentication" in problem_type):
             raise ProviderError(
-                message or "Not found on X.", permanent=True, status=404, code="not_found"
+                f"X refused this app's access level for the endpoint: {message}",
+                permanent=True,
+                status=403,
+                code="client_forbidden",
             )
-        raise ProviderError(message or f"X answered HTTP {status}.", permanent=True, status=status)
+        raise self.status_error(status, detail=message)
 
     def _call(
         self,
