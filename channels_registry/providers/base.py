@@ -5,8 +5,11 @@ our database. Callers hand it decrypted :class:`Credentials` and the account's e
 get dataclasses back; failures are the typed errors in ``errors.py``. Capabilities and limits
 are class attributes so the composer, validators and the scheduler can ask without calling out.
 
-A new network = one module here + its fake in ``tests/fakes/`` + its contract tests + one line
-in ``providers/__init__.py``.
+A new network = one package here (``providers/<network>/``: client, connect, publish, inbox,
+metrics, webhooks as it needs, composed into one class by its ``__init__``) + its fake in
+``tests/fakes/`` + its contract tests + one line in ``providers/__init__.py``. An unsuccessful
+HTTP answer becomes a typed error through the shared table (``errors.STATUS_ERRORS``) with the
+network's own rows (``Provider.status_errors``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import re
 import time
 import unicodedata
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from ...http import Budget, json_or_error
 from ..base import (
@@ -298,6 +298,10 @@ class XClient(Provider):
             if not isinstance(body, dict):
                 raise TransientError("X answered with JSON that is not an object.", status=status)
             return body
+        self._raise_for(status, body)
+
+    def _raise_for(self, status: int, body: Any) -> NoReturn:
+        """X's problem JSON → the shared status table with X's rows (``status_errors``)."""
         message = _problem_message(body, prefer_errors=status == 400)
         problem_type = str(body.get("type", "")) if isinstance(body, dict) else ""
         if status == 403 and ("client-forbidden" in problem_type or "unsupported-authentication" in problem_type):
