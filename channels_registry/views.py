@@ -130,7 +130,7 @@ def connect(request, org_slug):
         "providers": [(key, cls.name, kinds[key], selectors.provider_is_configured(key)) for key, cls in providers],
         # only the people who run the server see which settings to change
         "server_admin": request.user.is_staff or request.user.is_superuser,
-        "sandbox": SANDBOX,
+        "simulated_network": SANDBOX,
     })
 
 

@@ -47,8 +47,17 @@ from .metrics import BlueskyMetrics
 from .publish import BlueskyPublishing
 
 
-class BlueskyProvider(BlueskyConnection, BlueskyPublishing, BlueskyInbox, BlueskyMetrics, BlueskyClient):
+class BlueskyProvider(
+    BlueskyConnection, BlueskyPublishing, BlueskyInbox, BlueskyMetrics, BlueskyClient
+):
     """Bluesky: the parts of the package as one provider (the registry names this class)."""
 
 
-__all__ = ["AtUri", "AtUri", "BlueskyClient", "BlueskyProvider", "normalize_service_url", "tid_for_key"]
+__all__ = [
+    "AtUri",
+    "AtUri",
+    "BlueskyClient",
+    "BlueskyProvider",
+    "normalize_service_url",
+    "tid_for_key",
+]

@@ -33,7 +33,14 @@ from .publish import FacebookPublishing
 from .webhooks import FacebookWebhooks
 
 
-class FacebookProvider(FacebookConnection, FacebookPublishing, FacebookInbox, FacebookMetrics, FacebookWebhooks, FacebookClient):
+class FacebookProvider(
+    FacebookConnection,
+    FacebookPublishing,
+    FacebookInbox,
+    FacebookMetrics,
+    FacebookWebhooks,
+    FacebookClient,
+):
     """Facebook: the parts of the package as one provider (the registry names this class)."""
 
 

@@ -27,7 +27,14 @@ from .publish import InstagramPublishing
 from .webhooks import InstagramWebhooks
 
 
-class InstagramProvider(InstagramConnection, InstagramPublishing, InstagramInbox, InstagramMetrics, InstagramWebhooks, InstagramClient):
+class InstagramProvider(
+    InstagramConnection,
+    InstagramPublishing,
+    InstagramInbox,
+    InstagramMetrics,
+    InstagramWebhooks,
+    InstagramClient,
+):
     """Instagram: the parts of the package as one provider (the registry names this class)."""
 
 

@@ -24,7 +24,9 @@ from .metrics import LinkedInMetrics
 from .publish import LinkedInPublishing
 
 
-class LinkedInProvider(LinkedInConnection, LinkedInPublishing, LinkedInInbox, LinkedInMetrics, LinkedInClient):
+class LinkedInProvider(
+    LinkedInConnection, LinkedInPublishing, LinkedInInbox, LinkedInMetrics, LinkedInClient
+):
     """LinkedIn: the parts of the package as one provider (the registry names this class)."""
 
 

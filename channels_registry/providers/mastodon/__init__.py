@@ -42,8 +42,20 @@ from .metrics import MastodonMetrics
 from .publish import MastodonPublishing
 
 
-class MastodonProvider(MastodonConnection, MastodonPublishing, MastodonInbox, MastodonMetrics, MastodonClient):
+class MastodonProvider(
+    MastodonConnection, MastodonPublishing, MastodonInbox, MastodonMetrics, MastodonClient
+):
     """Mastodon: the parts of the package as one provider (the registry names this class)."""
 
 
-__all__ = ["DEFAULT_CHARS_PER_URL", "MastodonClient", "MastodonProvider", "html_to_text", "instance_host", "normalize_instance_url", "qualified_account_id", "split_account_id", "status_length"]
+__all__ = [
+    "DEFAULT_CHARS_PER_URL",
+    "MastodonClient",
+    "MastodonProvider",
+    "html_to_text",
+    "instance_host",
+    "normalize_instance_url",
+    "qualified_account_id",
+    "split_account_id",
+    "status_length",
+]

@@ -28,8 +28,26 @@ from .publish import SandboxPublishing
 from .webhooks import SandboxWebhooks
 
 
-class SandboxProvider(SandboxConnection, SandboxPublishing, SandboxInbox, SandboxMetrics, SandboxWebhooks, SandboxClient):
+class SandboxProvider(
+    SandboxConnection,
+    SandboxPublishing,
+    SandboxInbox,
+    SandboxMetrics,
+    SandboxWebhooks,
+    SandboxClient,
+):
     """Sandbox: the parts of the package as one provider (the registry names this class)."""
 
 
-__all__ = ["SANDBOX_ACCOUNTS", "SandboxClient", "SandboxProvider", "account_for", "issue_credentials", "make_authorization_code", "post_url", "sandbox_allowed", "sign_webhook_body", "webhook_secret"]
+__all__ = [
+    "SANDBOX_ACCOUNTS",
+    "SandboxClient",
+    "SandboxProvider",
+    "account_for",
+    "issue_credentials",
+    "make_authorization_code",
+    "post_url",
+    "sandbox_allowed",
+    "sign_webhook_body",
+    "webhook_secret",
+]
