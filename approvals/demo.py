@@ -56,6 +56,7 @@ def seed_demo_approvals(org) -> Workflow | None:
     A demo database seeded before this shape (the manager approving stage 1, which sent his own
     posts straight to the backup) is brought to it; running again changes nothing.
     """
+    from channels_registry.providers import SANDBOX
     from channels_registry.selectors import channels_of
 
     members = {
@@ -69,7 +70,7 @@ def seed_demo_approvals(org) -> Workflow | None:
         return None
     channel_ids = list(
         channels_of(org)
-        .filter(provider="sandbox", external_id__in=INDONESIAN_CHANNELS)
+        .filter(provider=SANDBOX, external_id__in=INDONESIAN_CHANNELS)
         .values_list("pk", flat=True)
     )
     stages = _stages(legal, brand)

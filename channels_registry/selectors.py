@@ -22,7 +22,7 @@ from .models import (
     ConnectAttempt,
     covering_team_ids,
 )
-from .providers import REGISTRY, get_provider, provider_class
+from .providers import REGISTRY, SANDBOX, get_provider, provider_class
 from .providers.base import Credentials, Provider
 
 
@@ -167,7 +167,7 @@ def networks_for(organization) -> list[tuple[str, type[Provider]]]:
     from .providers.sandbox import sandbox_allowed
 
     allowed = sandbox_allowed(organization)
-    return [(key, cls) for key, cls in available_providers() if key != "sandbox" or allowed]
+    return [(key, cls) for key, cls in available_providers() if key != SANDBOX or allowed]
 
 
 def provider_is_configured(key: str) -> bool:
@@ -185,6 +185,11 @@ def provider_is_configured(key: str) -> bool:
 def provider_names() -> dict[str, str]:
     names = {key: str(getattr(cls, "name", key)) for key, cls in available_providers()}
     return {key: names.get(key, key.title()) for key in REGISTRY}
+
+
+def network_marks() -> dict[str, str]:
+    """Each installed network's short mark (``Capabilities.mark``), standing in for its logo."""
+    return {key: cls.capabilities.mark for key, cls in available_providers()}
 
 
 # --- The sandbox network's own pages ---------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import Channel, SandboxFollowerSnapshot, SandboxInteraction, SandboxPost
+from .providers import SANDBOX
 
 #: a post stops gaining attention after this many ticks (minutes)
 MAX_TICKS = 24 * 60
@@ -159,7 +160,7 @@ def simulate_channel(channel: Channel, *, now: datetime | None = None) -> int:
 def sandbox_channel_ids() -> list[int]:
     """Every active sandbox channel, all organizations: the simulation is system work. In
     production only those of organizations that opted in to the Sandbox network."""
-    channels = Channel.objects.unscoped().filter(provider="sandbox", status=Channel.Status.ACTIVE)
+    channels = Channel.objects.unscoped().filter(provider=SANDBOX, status=Channel.Status.ACTIVE)
     if getattr(settings, "PRODUCTION", False):
         channels = channels.filter(organization__sandbox_network=True)
     return list(channels.values_list("pk", flat=True))

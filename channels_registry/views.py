@@ -30,7 +30,7 @@ from .forms import (
     GrantForm,
 )
 from .models import Channel, ConnectAttempt
-from .providers import REGISTRY
+from .providers import REGISTRY, SANDBOX, network_with_auth
 from .providers.base import WebhookRequest
 from .providers.sandbox import SANDBOX_ACCOUNTS, make_authorization_code
 
@@ -130,6 +130,7 @@ def connect(request, org_slug):
         "providers": [(key, cls.name, kinds[key], selectors.provider_is_configured(key)) for key, cls in providers],
         # only the people who run the server see which settings to change
         "server_admin": request.user.is_staff or request.user.is_superuser,
+        "simulated_network": SANDBOX,
     })
 
 
@@ -363,7 +364,7 @@ def sandbox_authorize(request):
     if not services.sandbox_consent_allowed(state):  # production: only for an organization that opted in
         raise Http404("No such network.")
     # Only our own callback: this page must not become an open redirect.
-    if redirect_uri != services.callback_uri("sandbox") or not state:
+    if redirect_uri != services.callback_uri(SANDBOX) or not state:
         return render(request, "channels_registry/connect_error.html",
                       {"message": _("This authorization request is not valid.")}, status=400)
     if request.method == "POST":
@@ -402,9 +403,10 @@ def sandbox_post_legacy(request, external_id):
 @require_http_methods(["GET"])
 def bluesky_client_metadata(request):
     """Our atproto OAuth client metadata; its URL is our client_id (atproto.com/specs/oauth)."""
-    network = services.get_provider("bluesky")
+    key = network_with_auth("atproto")
+    network = services.get_provider(key)
     body = network.client_metadata(client_id=services.atproto_client_id(),  # type: ignore[attr-defined]
-                                   redirect_uri=services.callback_uri("bluesky"))
+                                   redirect_uri=services.callback_uri(key))
     response = JsonResponse(body)
     response["Cache-Control"] = "public, max-age=600"
     return response

@@ -659,16 +659,6 @@ def best_times_in_range(
 # --- The payload of one range (events endpoint, API, shared page) ---------------------------------------
 
 DEFAULT_COLOR = "#64748b"
-#: short marks standing in for each network's logo (no third-party logos are bundled)
-NETWORK_MARKS = {
-    "instagram": "IG",
-    "facebook": "FB",
-    "linkedin": "in",
-    "x": "X",
-    "mastodon": "M",
-    "bluesky": "BS",
-    "sandbox": "SB",
-}
 
 
 #: a published post is drawn as its colour faded this far toward white (it is history)
@@ -777,9 +767,9 @@ def calendar_payload(
     A fixed number of queries whatever the size of the range (no query per event).
     """
     from accounts.capabilities import Capability, can
-    from channels_registry.selectors import provider_names
+    from channels_registry.selectors import network_marks, provider_names
 
-    names = provider_names()
+    names, marks = provider_names(), network_marks()  # marks: Capabilities.mark
     tree = TeamTree.of(organization)
     zone = rng.zone
     events: list[dict] = []
@@ -821,7 +811,7 @@ def calendar_payload(
                     else str(labels.get(v["status"], v["status"])),
                     "network": provider,
                     "networkName": network,
-                    "mark": NETWORK_MARKS.get(provider, "•"),
+                    "mark": marks.get(provider, "•"),
                     "channel": channel,
                     "channelId": v["channel_id"],
                     "campaign": v["post__campaign__name"] or "",

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 if TYPE_CHECKING:  # imported lazily: channels_registry.http imports .errors from this package
-    from .base import Provider
+    from .base import Capabilities, Provider
+
+#: the built-in simulated network (no network calls): demo organizations and the consent page we play
+SANDBOX = "sandbox"
 
 REGISTRY: dict[str, str] = {
-    "sandbox": "channels_registry.providers.sandbox.SandboxProvider",
+    SANDBOX: "channels_registry.providers.sandbox.SandboxProvider",
     "mastodon": "channels_registry.providers.mastodon.MastodonProvider",
     "bluesky": "channels_registry.providers.bluesky.BlueskyProvider",
     "x": "channels_registry.providers.x.XProvider",
@@ -40,3 +43,25 @@ def get_provider(key: str, **kwargs) -> Provider:
         urls=conf.pop("urls", {}), extra=conf,
     )
     return provider_class(key)(config, **kwargs)
+
+
+def capabilities_of(key: str) -> Capabilities | None:
+    """What ``key``'s network can do and how it counts (None: no such network installed)."""
+    try:
+        return provider_class(key).capabilities
+    except (KeyError, ImportError, AttributeError):
+        return None
+
+
+def network_with_auth(auth_kind: str) -> str:
+    """The key of the (first) network that connects with ``auth_kind`` (e.g. "atproto")."""
+    for key in REGISTRY:
+        caps = capabilities_of(key)
+        if caps is not None and caps.auth_kind == auth_kind:
+            return key
+    raise KeyError(f"No network connects with {auth_kind!r}")
+
+
+def webhook_headers() -> frozenset[str]:
+    """Every header some network verifies or recognises its pushes by (lower-case names)."""
+    return frozenset(h for key in REGISTRY if (caps := capabilities_of(key)) for h in caps.webhook_headers)

@@ -5,8 +5,11 @@ our database. Callers hand it decrypted :class:`Credentials` and the account's e
 get dataclasses back; failures are the typed errors in ``errors.py``. Capabilities and limits
 are class attributes so the composer, validators and the scheduler can ask without calling out.
 
-A new network = one module here + its fake in ``tests/fakes/`` + its contract tests + one line
-in ``providers/__init__.py``.
+A new network = one package here (``providers/<network>/``: client, connect, publish, inbox,
+metrics, webhooks as it needs, composed into one class by its ``__init__``) + its fake in
+``tests/fakes/`` + its contract tests + one line in ``providers/__init__.py``. An unsuccessful
+HTTP answer becomes a typed error through the shared table (``errors.STATUS_ERRORS``) with the
+network's own rows (``Provider.status_errors``).
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
 
 from ..http import HttpClient
-from .errors import ProviderError
+from .errors import ProviderError, StatusRule, error_for_status
 
 # --- Capabilities --------------------------------------------------------------------------
 
@@ -46,6 +49,9 @@ class Capabilities:
     text_counting: str = "chars"
     #: every link counts as this many characters (X, Mastodon); None: a link counts as typed
     link_length: int | None = None
+    #: the post's link goes out inside its text (X, Mastodon), so it counts against the limit there;
+    #: otherwise the network attaches it as a card or a field of its own
+    link_in_text: bool = False
     #: where the network's feed cuts a post's text behind "…more" / "See more": after this many
     #: characters or this many lines, whichever comes first (None: the feed shows it all)
     feed_cut_chars: int | None = None
@@ -72,6 +78,17 @@ class Capabilities:
     #: "oauth2", "oauth2_pkce", "app_password", "instance_oauth2" (Mastodon: register app per instance),
     #: "atproto" (Bluesky: a handle, then atproto OAuth with PAR + PKCE + DPoP, or handle + app password)
     auth_kind: str = "oauth2"
+    #: what people read when a post carries no image or video on a network that publishes none
+    #: without (Instagram), with ``%(variant)s`` for the channel; empty: media is optional
+    media_required_message: str = ""
+    #: the short mark that stands in for the network's logo (calendar chips; no logos are bundled)
+    mark: str = "•"
+    #: the request headers a webhook push is verified and recognised by (signature, delivery id),
+    #: kept with the stored delivery
+    webhook_headers: tuple[str, ...] = ()
+    #: the network's general engagement pattern: (weekday 0 = Monday, local hours best first) pairs,
+    #: summarised from published industry studies (Sprout Social, Hootsuite, 2024); empty: none known
+    best_hours: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
 
 # --- Values passed in and out --------------------------------------------------------------
@@ -241,6 +258,8 @@ class Provider:
     #: documented production URLs; ``ProviderConfig.urls`` overrides any of them
     default_urls: ClassVar[dict[str, str]] = {}
     default_scopes: ClassVar[tuple[str, ...]] = ()
+    #: this network's rows of the HTTP status → typed error table (``errors.STATUS_ERRORS``)
+    status_errors: ClassVar[Mapping[int | str, StatusRule]] = {}
 
     @classmethod
     def count_text(cls, text: str) -> int:
@@ -342,6 +361,17 @@ class Provider:
         return []
 
     # Helpers shared by providers ---------------------------------------------------------------
+    def status_error(self, status: int, *, detail: str = "", code: str | None = None,
+                     retry_after: Callable[[], float | None] | None = None, creating: bool = False,
+                     row: int | str | None = None, extra_rows: Mapping[int | str, StatusRule] | None = None,
+                     **fields: Any) -> ProviderError:
+        """The typed error HTTP ``status`` means on this network (the shared table with this
+        network's ``status_errors``, and ``extra_rows`` for this call); the caller raises it. See
+        ``errors.error_for_status``."""
+        table = {**self.status_errors, **(extra_rows or {})}
+        return error_for_status(status, network=self.name, detail=detail, code=code, table=table,
+                                retry_after=retry_after, creating=creating, row=row, **fields)
+
     @staticmethod
     def hmac_sha256_hex(secret: str, body: bytes) -> str:
         return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -50,8 +50,6 @@ __all__ = [
     "variant_preview",
 ]
 
-#: networks that carry the link inside the text (it counts against the limit there)
-_LINK_IN_TEXT = {"x", "mastodon"}
 #: post states in which the content may no longer change
 _FROZEN = {Post.Status.PUBLISHING, Post.Status.PUBLISHED, Post.Status.PARTIALLY_PUBLISHED, Post.Status.CANCELLED}
 #: post states an edit sends back to draft (an approval or a schedule bound to the old content)
@@ -73,6 +71,12 @@ def _provider(provider_key: str):
 def network_capabilities(provider_key: str):
     provider = _provider(provider_key)
     return getattr(provider, "capabilities", None)
+
+
+def _link_in_text(provider_key: str) -> bool:
+    """Whether the network carries the link inside the text (it counts against the limit there)."""
+    caps = network_capabilities(provider_key)
+    return bool(caps and caps.link_in_text)
 
 
 def text_limit_for(channel, caps) -> int:
@@ -147,7 +151,7 @@ def variant_publish_text(variant: PostVariant, post: Post | None = None) -> str:
     post = post or variant.post
     text = variant.effective_text(post)
     link = variant_link(variant, post)
-    if link and variant.channel.provider in _LINK_IN_TEXT and link not in text:
+    if link and _link_in_text(variant.channel.provider) and link not in text:
         text = f"{text.rstrip()}\n\n{link}" if text.strip() else link
     return text
 
@@ -214,7 +218,7 @@ def variant_preview(variant: PostVariant, post: Post, items: list[PostMedia], *,
         "text": body, "text_shown": shown, "text_more": more,
         "length": text_length(channel.provider, body), "limit": text_limit_for(channel, caps),
         "link": link,
-        "link_card": urlsplit(link).netloc if link and channel.provider not in _LINK_IN_TEXT else "",
+        "link_card": urlsplit(link).netloc if link and not caps.link_in_text else "",
         "first_comment": variant.first_comment,
         "format": variant.format, "format_label": variant.get_format_display(),
         "media": media, "media_shown": media[:1] if caps.carousel else media[:4],
@@ -228,8 +232,8 @@ def _media_rule_errors(variant: PostVariant, post: Post, caps, items: list[PostM
     errors: list[str] = []
     if variant.format in (PostVariant.Format.STORY, PostVariant.Format.REEL) and not items:
         errors.append(_("%(variant)s: a story or reel needs an image or a video.") % {"variant": label})
-    elif variant.channel.provider == "instagram" and not items:
-        errors.append(_("%(variant)s: an Instagram post needs an image or a video.") % {"variant": label})
+    elif caps.media_required_message and not items:
+        errors.append(str(caps.media_required_message) % {"variant": label})
     if post.link_url and not caps.link_posts:
         errors.append(_("%(variant)s: links are not clickable on this network; put the link in the text or "
                         "remove it.") % {"variant": label})

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from analytics.selectors import GENERAL_PATTERNS, best_time_slots
+from analytics.selectors import best_time_slots, general_pattern
 from publishing.models import Post
 
 from .conftest import in_days, make_post
@@ -23,7 +23,7 @@ def test_slots_follow_the_networks_pattern_in_the_channels_zone(channels):
     assert slots and all(s.source == "general_pattern" for s in slots)
     first = slots[0].at
     assert str(first.tzinfo) == "Asia/Jakarta"
-    assert first.hour in GENERAL_PATTERNS["instagram"][first.weekday()]
+    assert first.hour in general_pattern("instagram")[first.weekday()]
     assert all(now < s.at.astimezone(UTC) for s in slots)
     assert slots == sorted(slots, key=lambda s: s.at)
 

@@ -27,7 +27,7 @@ def test_mastodon_registers_the_app_on_the_instance_then_sends_to_its_consent(al
         return {"client_id": "cid", "client_secret": "very-secret-client"}
 
     monkeypatch.setattr(mastodon, "register_app", register_app)
-    monkeypatch.setattr("channels_registry.providers.mastodon.check_destination", lambda url: None)
+    monkeypatch.setattr("channels_registry.providers.mastodon.connect.check_destination", lambda url: None)
     response = alice_client.post(reverse("channel_connect", args=[org_a.slug]),
                                  {"network": "mastodon", "instance_url": "social.example.org"})
     assert response.status_code == 302, response.content

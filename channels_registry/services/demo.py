@@ -1,0 +1,55 @@
+"""The demo organization's channels."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from accounts.capabilities import Capability, require
+from socialops.audit.services import record_event
+
+from ..models import (
+    Channel,
+)
+from ..providers import SANDBOX, get_provider
+from .credentials import _store_credentials
+
+log = logging.getLogger(__name__)
+
+# --- Demo ----------------------------------------------------------------------------------------
+
+DEMO_CHANNELS = [
+    ("sbx-kitchen", "nusantara.kitchen", "Nusantara Kitchen", "Head office", "Asia/Jakarta"),
+    ("sbx-id", "nusantara.id", "Nusantara Indonesia", "Indonesia", "Asia/Jakarta"),
+    ("sbx-kopi", "kopi.pagi", "Kopi Pagi Jakarta", "Jakarta", "Asia/Jakarta"),
+    ("sbx-promo", "promo.harian", "Promo Harian Surabaya", "Surabaya", "Asia/Jakarta"),
+    ("sbx-sg", "nusantara.sg", "Nusantara Singapore", "Singapore", "Asia/Singapore"),
+]
+
+
+@transaction.atomic
+def seed_demo_channels(org, *, by) -> list[Channel]:
+    """Sandbox channels in several teams for the demo organization (safe to run again)."""
+    from accounts.selectors import teams_of
+
+    from ..providers.base import PublishRequest
+    from ..providers.sandbox import account_for
+
+    require(by, Capability.MANAGE_CHANNELS)
+    teams = {t.name: t for t in teams_of(org)}
+    provider = get_provider(SANDBOX)
+    out = []
+    for ext, handle, name, team_name, tz in DEMO_CHANNELS:
+        channel = Channel.objects.for_org(org).filter(provider=SANDBOX, external_id=ext).first()
+        if channel is None:
+            account = account_for(ext, org.pk, handle=handle, name=name)
+            channel = Channel.objects.create(organization=org, provider=SANDBOX, external_id=ext, handle=handle,
+                                             name=name, url=account.url, team=teams.get(team_name), timezone=tz,
+                                             connected_by=by.user, token_expires_at=account.credentials.expires_at)
+            _store_credentials(channel, account.credentials)
+            record_event(org, "channel.connected", obj=channel, changes={"provider": SANDBOX, "demo": True})
+            provider.publish(account.credentials, ext, PublishRequest(
+                text=f"Selamat datang di {name}! Welcome to {name}.", idempotency_key=f"demo-{ext}"))
+        out.append(channel)
+    return out
