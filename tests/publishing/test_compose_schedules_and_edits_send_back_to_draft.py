@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from publishing.models import Post, PostVariant
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.channels.factories import connect_sandbox
 
 

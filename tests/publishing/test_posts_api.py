@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from publishing.models import Post, PostVariant
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.channels.factories import bulk_channels, connect_sandbox
 from tests.conftest import api_client_for
 

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.capabilities import Capability, can, require_page
 from socialops.errors import ApplicationError
 
-from . import media as processing
-from .forms_media import AltTextForm, FocalPointForm, MediaFilterForm, MediaUploadForm
-from .models import MediaAsset
-from .services import media as services
+from . import processing
+from .forms import AltTextForm, FocalPointForm, MediaFilterForm, MediaUploadForm
+from ..models import MediaAsset
+from . import services
 
 PAGE_SIZE = 48
 

@@ -24,9 +24,10 @@ def seed_demo_calendar(org) -> None:
     from accounts.selectors import teams_of
     from channels_registry.selectors import channels_of
 
-    from .models import CalendarNote, Post, PostVariant
-    from .services import authoring, scheduling
-    from .services import calendar as calendar_services
+    from ..models import CalendarNote, Post, PostVariant
+    from ..posts import services as authoring
+    from ..scheduler import services as scheduling
+    from . import services as calendar_services
 
     if CalendarNote.objects.for_org(org).filter(title__endswith=DEMO_MARK).exists():
         return  # already seeded

@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.notifications import NotificationKind, notify
 
-from .models import PostVariant
+from ..models import PostVariant
 
 log = logging.getLogger(__name__)
 

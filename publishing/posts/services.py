@@ -1,4 +1,4 @@
-"""publishing.services.authoring: posts, variants, localization, campaigns, content validation.
+"""publishing.posts.services (authoring): posts, variants, localization, campaigns, content validation.
 
 Every function here is one state change (verb first, keyword-only arguments after the object),
 runs in one transaction and writes its audit entry there. Content is validated against each
@@ -123,7 +123,7 @@ def final_link(url: str, campaign: Campaign | None) -> str:
     """
     if not url or campaign is None:
         return url or ""
-    from . import scheduling
+    from ..scheduler import services as scheduling
 
     add_utm = getattr(scheduling, "add_utm", None)
     if add_utm is not None:
@@ -179,7 +179,7 @@ def _preview_media(items: list[PostMedia], caps, fmt: str) -> list[dict]:
     """Each attached file as the preview shows it: the rendition the network will get (an image
     with renditions), else the library's thumbnail (a video's first frame). Only ids and preset
     names: the template builds the organization's media URLs (membership-checked views)."""
-    from . import media as media_services
+    from ..media import services as media_services
 
     out = []
     for item in items:
@@ -236,7 +236,7 @@ def _media_rule_errors(variant: PostVariant, post: Post, caps, items: list[PostM
     if not items:
         return errors
     # The media helper's per-network checks (counts, types, sizes, dimensions, durations) when installed.
-    from . import media as media_services
+    from ..media import services as media_services
 
     check = getattr(media_services, "validate_media_for_channel", None)
     if check is not None:
@@ -328,7 +328,7 @@ def _raise_if_invalid(post: Post, *, for_draft: bool = True, by=None) -> None:
                       .values_list("pk", "channel_id"))
     hidden: set[int] = set()
     if by is not None:  # a variant on a restricted channel ``by`` may not see: neither its name nor its id
-        from ..selectors import visible_variants
+        from .selectors import visible_variants
 
         seen = set(visible_variants(by, PostVariant.objects.for_org(post.organization_id).filter(pk__in=problems))
                    .values_list("pk", flat=True))
@@ -449,7 +449,7 @@ def _send_back_to_draft(post: Post, *, by) -> None:
     if post.status not in _BACK_TO_DRAFT:
         return
     if post.status == Post.Status.SCHEDULED:
-        from . import scheduling
+        from ..scheduler import services as scheduling
 
         unschedule = getattr(scheduling, "unschedule_post", None)
         # The scheduler's own call (it writes its audit entry) when this person may unschedule;

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from accounts.capabilities import Capability, Role, can, role_grants
 
-from .models import Campaign, MediaAsset, Post, PostMedia, PostVariant
+from ..models import Campaign, MediaAsset, Post, PostMedia, PostVariant
 
 
 def visible_variants(membership, qs: QuerySet[PostVariant] | None = None) -> QuerySet[PostVariant]:
@@ -343,7 +343,7 @@ class PlanRow:
     variants: list
     #: when it goes (or went) out: the earliest of those variants' publish or due time; a draft's planned slot
     at: object
-    state: object  # publishing.presentation.State
+    state: object  # publishing.posts.presentation.State
     #: a draft (or a post in review, or approved) that has a slot on the calendar but no schedule yet
     planned_only: bool = False
 

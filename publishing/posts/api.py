@@ -13,10 +13,10 @@ from accounts.selectors import get_team
 from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id
 from socialops.errors import ValidationFailed
 
+from ..models import Post, PostMedia, PostVariant
 from . import selectors
-from .models import Post, PostMedia, PostVariant
+from . import services as authoring
 from .serializers import PostIn, PostOut, VariantIn, VariantOut
-from .services import authoring
 
 
 def _channels_or_error(membership, ids):

@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from accounts.capabilities import Capability, can
 from socialops.errors import ApplicationError, NotAllowed
 
+from ..models import Post, PostVariant
 from . import selectors
-from .models import Post, PostVariant
-from .services import authoring
+from . import services as authoring
 
 EXPECTED_COLUMNS = ["channel", "text", "scheduled_at", "timezone", "link", "first_comment", "campaign"]
 REQUIRED_COLUMNS = ["channel", "text", "scheduled_at"]
@@ -92,7 +92,7 @@ def _parse_time(raw: str, zone_name: str) -> datetime | None:
 
 
 def authoring_scheduling():
-    from .services import scheduling
+    from ..scheduler import services as scheduling
 
     return scheduling
 

@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from accounts.capabilities import Capability
 from socialops.api import InputSerializer, ObjectJSONParser, OrgScopedViewSet
 
-from .models import MediaAsset, MediaRendition
-from .services import media as services
-from .services.media import ALT_TEXT_MAX
+from ..models import MediaAsset, MediaRendition
+from . import services
+from .services import ALT_TEXT_MAX
 
 
 def _org_slug(serializer, obj) -> str:

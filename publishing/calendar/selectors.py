@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from socialops.dates import local_date
 
-from .models import (
+from ..models import (
     CadenceTarget,
     CalendarNote,
     Campaign,
@@ -232,7 +232,7 @@ def _team_q(tree: TeamTree, team_id: int, *, post: str = "post__", channel: str 
 
 
 def _visible(membership, qs):
-    from . import selectors
+    from ..posts import selectors
 
     return selectors.visible_variants(membership, qs)
 
@@ -353,7 +353,7 @@ def channelless_plans(
     organization, *, membership, rng: Range, filters: CalendarFilters, tree: TeamTree | None = None
 ) -> list[Post]:
     """Planned drafts with no channel chosen yet (they have no variant to show), one query."""
-    from . import selectors
+    from ..posts import selectors
 
     f = filters
     if f.channel_id or f.network or f.status not in ("", "draft", "in_review", "approved"):
@@ -1015,7 +1015,7 @@ def cadence_targets_of(organization) -> QuerySet[CadenceTarget]:
 
 
 def share_links_of(organization):
-    from .models import CalendarShareLink
+    from ..models import CalendarShareLink
 
     return (
         CalendarShareLink.objects.for_org(organization)
@@ -1047,7 +1047,7 @@ def get_holiday_region(organization, region_id) -> HolidayRegion:
 
 
 def get_share_link(organization, link_id):
-    from .models import CalendarShareLink
+    from ..models import CalendarShareLink
 
     return _get(CalendarShareLink, organization, link_id, "share link")
 

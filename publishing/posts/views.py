@@ -21,14 +21,14 @@ from accounts.capabilities import Capability, can, require_page
 from socialops.dates import local_date
 from socialops.errors import ApplicationError, ValidationFailed
 
-from . import presentation, selectors
-from . import services as publishing_services
+from .. import services as publishing_services
+from ..calendar import services as calendar_services
+from ..calendar.forms import CampaignEditForm
+from ..calendar.views import best_times_for, compose_initial_at, viewer_zone
+from ..models import Post, PostMedia, PostVariant
+from . import bulk, presentation, selectors
+from . import services as authoring
 from .forms import ComposeForm, CsvImportForm, LocalizeForm, PostBulkForm, PostFilterForm
-from .forms_calendar import CampaignEditForm
-from .models import Post, PostMedia, PostVariant
-from .services import authoring, bulk
-from .services import calendar as calendar_services
-from .views_calendar import best_times_for, compose_initial_at, viewer_zone
 
 PAGE_SIZE = 25
 #: how many posts one bulk action takes (a page is 25)
@@ -166,7 +166,7 @@ def _save_composition(request, form, post: Post | None) -> Post:
             if publish is None:
                 raise ValidationFailed(_("Publishing is not available on this server yet; save a draft."))
             post = publish(post, by=by)
-        else:  # a draft's date and time plan it on the calendar (publishing/services/calendar.py)
+        else:  # a draft's date and time plan it on the calendar (publishing/calendar/services.py)
             post = calendar_services.plan_from_composer(post, by=by, at=_schedule_at(form)[0])
     return post
 
@@ -362,7 +362,7 @@ def post_list(request, org_slug):
 
 @require_POST
 def post_bulk(request, org_slug):
-    """One action on the ticked posts, post by post (publishing/services/bulk.py says why)."""
+    """One action on the ticked posts, post by post (publishing/posts/bulk.py says why)."""
     require_page(request, Capability.VIEW)
     member = request.membership
     form = PostBulkForm(request.POST)

@@ -1,4 +1,4 @@
-"""publishing.services.media: uploads validated by content, renditions with a focal point, the library.
+"""publishing.media.services: uploads validated by content, renditions with a focal point, the library.
 
 State changes (one function each, verb first, audited in a short transaction):
 ``upload_media``, ``set_media_focal_point``, ``set_media_alt_text``, ``regenerate_renditions``,
@@ -36,7 +36,7 @@ from accounts.capabilities import Capability, can, require
 from socialops.audit.services import record_event
 from socialops.errors import Conflict, ValidationFailed
 
-from .. import media as processing
+from . import processing
 from ..models import MediaAsset, MediaRendition, Post, PostMedia, PostVariant
 
 if TYPE_CHECKING:
@@ -221,7 +221,7 @@ def upload_media(organization, *, by, file, alt_text: str = "") -> UploadResult:
 
 
 def _enqueue_renditions(asset_id: int) -> None:
-    from publishing import tasks
+    from . import tasks
 
     try:
         tasks.make_renditions.delay(asset_id)
