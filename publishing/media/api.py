@@ -103,10 +103,8 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         payload = MediaPatchIn(data=request.data)
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
-        if "alt_text" in d:
-            services.set_media_alt_text(asset, by=self.membership, alt_text=d["alt_text"])
-        if "focal_x" in d:
-            services.set_media_focal_point(asset, by=self.membership, x=d["focal_x"], y=d["focal_y"])
+        focal = (d["focal_x"], d["focal_y"]) if "focal_x" in d else None
+        services.edit_media(asset, by=self.membership, alt_text=d.get("alt_text"), focal=focal)
         return Response(self.get_serializer(self.scoped_queryset(self.organization).get(pk=asset.pk)).data)
 
     def destroy(self, request, pk=None):

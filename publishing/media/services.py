@@ -36,8 +36,8 @@ from accounts.capabilities import Capability, can, require
 from socialops.audit.services import record_event
 from socialops.errors import Conflict, ValidationFailed
 
-from . import processing
 from ..models import MediaAsset, MediaRendition, Post, PostMedia, PostVariant
+from . import processing
 
 if TYPE_CHECKING:
     from channels_registry.providers.base import Capabilities, MediaSpec
@@ -51,6 +51,7 @@ __all__ = [
     "assets_of",
     "best_rendition_for",
     "delete_media",
+    "edit_media",
     "ensure_renditions",
     "ensure_renditions_by_id",
     "get_asset_for_member",
@@ -358,6 +359,18 @@ def _rerender(asset: MediaAsset, *, by, focal: tuple[float, float], action: str)
     asset.focal_x, asset.focal_y = focal
     if hasattr(asset, "_prefetched_objects_cache"):
         asset._prefetched_objects_cache.pop("renditions", None)
+    return asset
+
+
+@transaction.atomic
+def edit_media(asset: MediaAsset, *, by, alt_text: str | None = None,
+               focal: tuple[float, float] | None = None) -> MediaAsset:
+    """One edit of a library file (the API's PATCH): its alt text and its focal point, all or
+    nothing (a focal point refused, say on a video, leaves the alt text as it was)."""
+    if alt_text is not None:
+        asset = set_media_alt_text(asset, by=by, alt_text=alt_text)
+    if focal is not None:
+        asset = set_media_focal_point(asset, by=by, x=focal[0], y=focal[1])
     return asset
 
 

@@ -17,10 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.capabilities import Capability, can, require_page
 from socialops.errors import ApplicationError
 
-from . import processing
-from .forms import AltTextForm, FocalPointForm, MediaFilterForm, MediaUploadForm
 from ..models import MediaAsset
-from . import services
+from . import processing, services
+from .forms import AltTextForm, FocalPointForm, MediaFilterForm, MediaUploadForm
 
 PAGE_SIZE = 48
 

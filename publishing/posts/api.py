@@ -160,11 +160,6 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
         payload = VariantIn(data=request.data)
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
-        by = self.membership
-        if d.get("reset_text"):
-            variant = authoring.reset_variant_text(variant, by=by)
-        elif "text" in d:
-            variant = authoring.set_variant_text(variant, by=by, text=d["text"])
-        if "format" in d:
-            variant = authoring.set_variant_format(variant, by=by, format=d["format"])
+        variant = authoring.edit_variant(variant, by=self.membership, text=d.get("text"),
+                                         reset_text=bool(d.get("reset_text")), format=d.get("format"))
         return Response(VariantOut(self.get_queryset().get(pk=variant.pk)).data)

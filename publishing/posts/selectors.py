@@ -399,6 +399,7 @@ def failed_variants(membership, *, limit: int = 8) -> tuple[list[PostVariant], i
 __all__ = [
     "PostFilters", "assets_by_ids", "authors_of", "campaigns_of", "can_post_to", "composable_channels",
     "get_campaign", "get_post_for_member", "get_variant_for_member", "localizations_of", "media_library", "media_of",
+    "members_who_see",
     "POST_ORDERS", "PlanRow", "failed_variants", "members_who_see_all_of", "post_list", "posts_by_ids", "posts_of",
     "sees_all_of", "send_plan", "variants_of", "visible_freezes", "visible_posts", "visible_variants",
     "wholly_visible_posts",

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ __all__ = [
     "create_post",
     "check_variant",
     "delete_post",
+    "edit_variant",
     "ensure_publishable",
     "feed_cut",
     "final_link",
@@ -40,6 +42,7 @@ __all__ = [
     "network_name",
     "reset_variant_text",
     "return_to_draft",
+    "save_composition",
     "set_variant_format",
     "set_variant_text",
     "update_post",
@@ -116,24 +119,13 @@ def _variant_label(channel) -> str:
 # --- Links and UTM -------------------------------------------------------------------------------
 
 def final_link(url: str, campaign: Campaign | None) -> str:
-    """``url`` with the campaign's UTM parameters added: exactly what the scheduler sends.
-
-    The scheduler's ``add_utm`` is the one rule when it is installed; this fallback applies the same
-    rule (existing parameters kept, the campaign's win).
-    """
+    """``url`` with the campaign's UTM parameters added: exactly what the scheduler sends (its
+    ``add_utm`` is the one rule: existing parameters kept, the campaign's win)."""
     if not url or campaign is None:
         return url or ""
-    from ..scheduler import services as scheduling
+    from ..scheduler.services import add_utm
 
-    add_utm = getattr(scheduling, "add_utm", None)
-    if add_utm is not None:
-        return add_utm(url, campaign)
-    ours = {k: v for k, v in (("utm_source", campaign.utm_source), ("utm_medium", campaign.utm_medium),
-                               ("utm_campaign", campaign.utm_campaign or campaign.name)) if v}
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
-    query += list(ours.items())
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+    return add_utm(url, campaign)
 
 
 def variant_link(variant: PostVariant, post: Post | None = None) -> str:
@@ -235,28 +227,12 @@ def _media_rule_errors(variant: PostVariant, post: Post, caps, items: list[PostM
                         "remove it.") % {"variant": label})
     if not items:
         return errors
-    # The media helper's per-network checks (counts, types, sizes, dimensions, durations) when installed.
+    # The media library's per-network checks: counts, types, sizes, dimensions, durations.
     from ..media import services as media_services
 
-    check = getattr(media_services, "validate_media_for_channel", None)
-    if check is not None:
-        found = check(items, caps, variant.format, network=network_name(variant.channel.provider))
-        return errors + [f"{label}: {message}" for message in found]
-    images = [m for m in items if m.asset.kind == MediaAsset.Kind.IMAGE]
-    videos = [m for m in items if m.asset.kind == MediaAsset.Kind.VIDEO]
-    if images and caps.image is None:
-        errors.append(_("%(variant)s: this network does not take images.") % {"variant": label})
-    if videos and caps.video is None:
-        errors.append(_("%(variant)s: this network does not take videos.") % {"variant": label})
-    if len(images) > caps.max_images:
-        errors.append(_("%(variant)s: at most %(max)d images per post (%(count)d attached).")
-                      % {"variant": label, "max": caps.max_images, "count": len(images)})
-    if len(videos) > caps.max_videos:
-        errors.append(_("%(variant)s: at most %(max)d videos per post (%(count)d attached).")
-                      % {"variant": label, "max": caps.max_videos, "count": len(videos)})
-    if images and videos and not caps.mixed_media:
-        errors.append(_("%(variant)s: this network cannot mix images and videos in one post.") % {"variant": label})
-    return errors
+    found = media_services.validate_media_for_channel(items, caps, variant.format,
+                                                      network=network_name(variant.channel.provider))
+    return errors + [f"{label}: {message}" for message in found]
 
 
 def _variant_errors(variant: PostVariant, post: Post, items: list[PostMedia], *, for_draft: bool) -> list[str]:
@@ -679,6 +655,20 @@ def set_variant_format(variant: PostVariant, *, by, format: str) -> PostVariant:
 
 
 @transaction.atomic
+def edit_variant(variant: PostVariant, *, by, text: str | None = None, reset_text: bool = False,
+                 format: str | None = None) -> PostVariant:  # noqa: A002 - the field's name
+    """One edit of a variant (the API's PATCH): its own text or back to the post's, and its format.
+    All or nothing: a format the network refuses leaves the text as it was."""
+    if reset_text:
+        variant = reset_variant_text(variant, by=by)
+    elif text is not None:
+        variant = set_variant_text(variant, by=by, text=text)
+    if format is not None:
+        variant = set_variant_format(variant, by=by, format=format)
+    return variant
+
+
+@transaction.atomic
 def attach_media(post: Post, *, by, assets: Sequence[MediaAsset], alt_texts: Sequence[str] = ()) -> Post:
     """Replace the post's media with ``assets`` (in order), each with the alt text for this use."""
     return update_post(post, by=by, media=list(assets), alt_texts=list(alt_texts))
@@ -770,3 +760,31 @@ def return_to_draft(post: Post, *, by, reason: str = "") -> Post:
     """In review or approved → draft (rejected, changes requested, or the request withdrawn)."""
     return _review_move(post, by=by, allowed={Post.Status.IN_REVIEW, Post.Status.APPROVED}, to=Post.Status.DRAFT,
                         action="post.returned_to_draft", changes={"reason": reason[:500]})
+
+
+# --- The composer -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def save_composition(org, post: Post | None, *, by, action: str = "save", at: datetime | None = None,
+                     timezone_name: str = "", **content) -> Post:
+    """The composer's one step: create ``post`` (None) or update it with ``content``, then, by
+    ``action``, check it and schedule it at ``at`` in ``timezone_name`` ("schedule"), publish it
+    now ("publish"), or plan the draft on the calendar at ``at`` (otherwise). One transaction:
+    a post that cannot go out is not kept half-way."""
+    from ..calendar import services as calendar_services
+    from ..scheduler import services as scheduling
+
+    if post is None:
+        post = create_post(org, by=by, **content)
+    else:
+        post = update_post(post, by=by, **content)
+    if action == "schedule":
+        ensure_publishable(post, by=by)
+        if at is None:
+            raise ValidationFailed(_("Pick the date and time to publish."),
+                                   fields={"schedule_date": [_("Pick a date and a time.")]})
+        return scheduling.schedule_post(post, by=by, at=at, timezone_name=timezone_name)
+    if action == "publish":
+        ensure_publishable(post, by=by)
+        return scheduling.publish_now(post, by=by)
+    return calendar_services.plan_from_composer(post, by=by, at=at)

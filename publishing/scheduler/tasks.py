@@ -25,20 +25,6 @@ def dispatch(limit: int = 500) -> int:
         return dispatch_due(limit=limit)
 
 
-@shared_task(name="publishing.tasks.publish_variant", ignore_result=True, acks_late=True,
-             reject_on_worker_lost=True)
-def publish_variant(variant_id: int, attempt_id: int) -> str:
-    """Publish (or poll, or settle) one claimed attempt. Idempotent: the row decides, not the message.
-
-    ``acks_late`` + ``reject_on_worker_lost``: a worker killed mid-task gets its message
-    redelivered; the redelivery finds the attempt taken (or settled) and does nothing twice.
-    """
-    from .services import perform_attempt
-
-    with audit_context(via="task"):
-        return perform_attempt(attempt_id).outcome
-
-
 #: a batch stops starting new attempts after this long and hands the rest to a new task
 BATCH_BUDGET_SECONDS = 10.0
 
@@ -48,8 +34,9 @@ BATCH_BUDGET_SECONDS = 10.0
 def publish_attempts(self, attempt_ids: list[int]) -> int:
     """Publish (or poll, or settle) a batch of claimed attempts, as the dispatcher enqueues them.
 
-    Same guarantees as :func:`publish_variant` for each attempt (the row decides; each attempt is
-    re-read and taken right before its own network call). A redelivered batch finds its attempts
+    The row decides, not the message: each attempt is re-read and taken right before its own network
+    call. ``acks_late`` + ``reject_on_worker_lost``: a worker killed mid-task gets its message
+    redelivered; the redelivery finds the attempts taken (or settled) and does nothing twice. A redelivered batch finds its attempts
     taken or settled and does nothing twice; one requeued because its worker process was killed
     takes over the attempts that process had not started (``scheduling.pick_up``). Attempts not
     started within the time budget go to a new task (they stay claimed, waiting for a worker; if

@@ -178,7 +178,7 @@ def test_the_celery_tasks_are_late_acked_and_the_beat_tick_publishes(one_post, s
     from publishing.scheduler import tasks
 
     post, kitchen = one_post
-    assert tasks.publish_variant.acks_late and tasks.publish_variant.reject_on_worker_lost
+    assert tasks.publish_attempts.acks_late and tasks.publish_attempts.reject_on_worker_lost
     assert settings.CELERY_BEAT_SCHEDULE["publishing-dispatch"]["schedule"] <= 5
     settings.PUBLISHING_DISPATCH_LOOKAHEAD_SECONDS = 0
     with django_capture_on_commit_callbacks(execute=True):
