@@ -427,16 +427,15 @@ def _send_back_to_draft(post: Post, *, by) -> None:
     if post.status == Post.Status.SCHEDULED:
         from ..scheduler import services as scheduling
 
-        unschedule = getattr(scheduling, "unschedule_post", None)
         # The scheduler's own call (it writes its audit entry) when this person may unschedule;
         # an editor without the publish capability still sends the post back, below.
-        if unschedule is not None and can(by, Capability.PUBLISH, post):
-            unschedule(post, by=by)
+        if can(by, Capability.PUBLISH, post):
+            scheduling.unschedule_post(post, by=by)
             post.refresh_from_db()
             if post.status == Post.Status.DRAFT:
                 return
-    # No scheduler call available (or it left the post approved): move the rows back ourselves,
-    # in this transaction; the dispatcher only claims variants in "scheduled".
+    # An editor who may not unschedule (or an unschedule that left the post approved): move the
+    # rows back ourselves, in this transaction; the dispatcher only claims variants in "scheduled".
     PostVariant.objects.for_org(post.organization_id).filter(
         post=post, status__in=[PostVariant.Status.SCHEDULED, PostVariant.Status.HELD]
     ).update(status=PostVariant.Status.DRAFT)
@@ -461,28 +460,21 @@ def _bump_version(post: Post) -> None:
 
 
 _UNSET = object()
+_UPDATABLE = {"title", "text", "link_url", "first_comment", "campaign", "team", "channels", "media", "alt_texts",
+              "variant_texts", "variant_formats"}
+#: variant states a channel can still be taken off the post in (the others have gone out)
+_REMOVABLE = (PostVariant.Status.DRAFT, PostVariant.Status.SCHEDULED, PostVariant.Status.HELD,
+              PostVariant.Status.CANCELLED, PostVariant.Status.FAILED)
 
 
-@transaction.atomic
-def update_post(post: Post, *, by, **fields) -> Post:
-    """Change a post: any of title, text, link_url, first_comment, campaign, team, channels, media
-    (with alt_texts), variant_texts and variant_formats (keyed by channel id).
+def _variants_by_channel(post: Post) -> dict[int, PostVariant]:
+    return {v.channel_id: v for v in PostVariant.objects.for_org(post.organization_id).filter(post=post)
+            .select_related("channel")}
 
-    A content change bumps ``version``; variants that inherit the text follow it; an approved or
-    scheduled post goes back to draft. Nothing is kept when any variant ends up invalid.
-    """
-    allowed = {"title", "text", "link_url", "first_comment", "campaign", "team", "channels", "media", "alt_texts",
-               "variant_texts", "variant_formats"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"update_post() got unexpected fields: {sorted(unknown)}")
-    post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
-    org = post.organization
-    require(by, Capability.COMPOSE, post)
-    _check_editable(post)
-    changes: dict[str, list] = {}
+
+def _apply_post_fields(post: Post, fields: dict, changes: dict) -> bool:
+    """Title, text, link, first comment, campaign and team onto the (locked) post; True when content changed."""
     content_changed = False
-
     for name in ("title", "text", "link_url", "first_comment"):
         value = fields.get(name, _UNSET)
         if value is _UNSET:
@@ -496,43 +488,42 @@ def update_post(post: Post, *, by, **fields) -> Post:
         value = fields.get(name, _UNSET)
         if value is _UNSET:
             continue
-        _check_same_org(org, value, name)
+        _check_same_org(post.organization, value, name)
         if getattr(post, f"{name}_id") != (value.pk if value else None):
             changes[name] = [getattr(post, f"{name}_id"), value.pk if value else None]
             setattr(post, name, value)
             content_changed |= name == "campaign"  # the campaign changes the link's UTM
-    post.save()
+    return content_changed
 
-    variants = {v.channel_id: v for v in PostVariant.objects.for_org(org).filter(post=post).select_related("channel")}
-    if "first_comment" in changes:
-        for variant in variants.values():
-            variant.first_comment = _first_comment_for(variant.channel, post.first_comment)
-            variant.save(update_fields=["first_comment", "updated_at"])
 
-    channels = fields.get("channels", _UNSET)
-    if channels is not _UNSET:
-        wanted = _check_channels(org, by, channels)
-        wanted_ids = {c.pk for c in wanted}
-        # A variant on a channel this person cannot see is not theirs to remove: the composer never
-        # showed it to them, so its absence from their channel list means nothing. It stays.
-        hidden = {cid for cid, v in variants.items() if not can(by, Capability.VIEW, v.channel)}
-        wanted_ids |= hidden
-        removed = [v for cid, v in variants.items() if cid not in wanted_ids]
-        for variant in removed:
-            if variant.status not in (PostVariant.Status.DRAFT, PostVariant.Status.SCHEDULED,
-                                      PostVariant.Status.HELD, PostVariant.Status.CANCELLED,
-                                      PostVariant.Status.FAILED):
-                raise Conflict(_("%(variant)s has already gone out; it cannot be removed.")
-                               % {"variant": _variant_label(variant.channel)})
-        PostVariant.objects.for_org(org).filter(pk__in=[v.pk for v in removed]).delete()
-        added = [c for c in wanted if c.pk not in variants]
-        _add_variants(post, added, variant_texts=fields.get("variant_texts"),
-                      variant_formats=fields.get("variant_formats"))
-        if removed or added:
-            changes["channels"] = [sorted(variants), sorted(wanted_ids)]
-            content_changed = True
-        variants = {v.channel_id: v for v in PostVariant.objects.for_org(org).filter(post=post).select_related("channel")}
+def _apply_channels(post: Post, *, by, channels, variants: dict[int, PostVariant], fields: dict,
+                    changes: dict) -> bool:
+    """Add and remove variants so the post goes to ``channels``; True when any was added or removed."""
+    org = post.organization
+    wanted = _check_channels(org, by, channels)
+    wanted_ids = {c.pk for c in wanted}
+    # A variant on a channel this person cannot see is not theirs to remove: the composer never
+    # showed it to them, so its absence from their channel list means nothing. It stays.
+    hidden = {cid for cid, v in variants.items() if not can(by, Capability.VIEW, v.channel)}
+    wanted_ids |= hidden
+    removed = [v for cid, v in variants.items() if cid not in wanted_ids]
+    for variant in removed:
+        if variant.status not in _REMOVABLE:
+            raise Conflict(_("%(variant)s has already gone out; it cannot be removed.")
+                           % {"variant": _variant_label(variant.channel)})
+    PostVariant.objects.for_org(org).filter(pk__in=[v.pk for v in removed]).delete()
+    added = [c for c in wanted if c.pk not in variants]
+    _add_variants(post, added, variant_texts=fields.get("variant_texts"),
+                  variant_formats=fields.get("variant_formats"))
+    if removed or added:
+        changes["channels"] = [sorted(variants), sorted(wanted_ids)]
+        return True
+    return False
 
+
+def _apply_variant_overrides(post: Post, variants: dict[int, PostVariant], fields: dict, changes: dict) -> bool:
+    """Each variant's own text and format (keyed by channel id); True when any changed."""
+    content_changed = False
     for channel_id, text in (fields.get("variant_texts") or {}).items():
         variant = variants.get(channel_id)
         if variant is None:
@@ -554,25 +545,68 @@ def update_post(post: Post, *, by, **fields) -> Post:
             variant.save(update_fields=["format", "updated_at"])
             changes.setdefault("variant_formats", []).append(channel_id)
             content_changed = True
+    return content_changed
 
-    media = fields.get("media", _UNSET)
-    if media is not _UNSET:
-        before = list(PostMedia.objects.for_org(org).filter(post=post).values_list("asset_id", "alt_text"))
-        _set_media(post, media or (), fields.get("alt_texts") or ())
-        after = list(PostMedia.objects.for_org(org).filter(post=post).values_list("asset_id", "alt_text"))
-        if before != after:
-            changes["media"] = [[a for a, _t in before], [a for a, _t in after]]
+
+def _apply_media(post: Post, media, alt_texts, changes: dict) -> bool:
+    """Replace the post's media (in order, with their alt texts); True when anything changed."""
+    items = PostMedia.objects.for_org(post.organization_id).filter(post=post)
+    before = list(items.values_list("asset_id", "alt_text"))
+    _set_media(post, media or (), alt_texts or ())
+    after = list(items.values_list("asset_id", "alt_text"))
+    if before == after:
+        return False
+    changes["media"] = [[a for a, _t in before], [a for a, _t in after]]
+    return True
+
+
+def _content_changed(post: Post, *, by, changes: dict) -> None:
+    """A new version: bumped on the post and its variants, the post back to draft if it was
+    approved or scheduled, and the change announced (approvals withdraws a pending request)."""
+    old_version = post.version
+    _bump_version(post)
+    post.save(update_fields=["version", "updated_at"])
+    _send_back_to_draft(post, by=by)
+    hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by, changes=changes)
+
+
+@transaction.atomic
+def update_post(post: Post, *, by, **fields) -> Post:
+    """Change a post: any of title, text, link_url, first_comment, campaign, team, channels, media
+    (with alt_texts), variant_texts and variant_formats (keyed by channel id).
+
+    A content change bumps ``version``; variants that inherit the text follow it; an approved or
+    scheduled post goes back to draft. Nothing is kept when any variant ends up invalid.
+    """
+    unknown = set(fields) - _UPDATABLE
+    if unknown:
+        raise TypeError(f"update_post() got unexpected fields: {sorted(unknown)}")
+    post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
+    require(by, Capability.COMPOSE, post)
+    _check_editable(post)
+    changes: dict[str, list] = {}
+    content_changed = _apply_post_fields(post, fields, changes)
+    post.save()
+
+    variants = _variants_by_channel(post)
+    if "first_comment" in changes:
+        for variant in variants.values():
+            variant.first_comment = _first_comment_for(variant.channel, post.first_comment)
+            variant.save(update_fields=["first_comment", "updated_at"])
+    if "channels" in fields:
+        if _apply_channels(post, by=by, channels=fields["channels"], variants=variants, fields=fields,
+                           changes=changes):
             content_changed = True
+        variants = _variants_by_channel(post)
+    content_changed |= _apply_variant_overrides(post, variants, fields, changes)
+    if "media" in fields:
+        content_changed |= _apply_media(post, fields["media"], fields.get("alt_texts"), changes)
 
     if content_changed:
-        old_version = post.version
-        _bump_version(post)
-        post.save(update_fields=["version", "updated_at"])
-        _send_back_to_draft(post, by=by)
-        hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by, changes=changes)
+        _content_changed(post, by=by, changes=changes)
     _raise_if_invalid(post, by=by)
     if changes:
-        record_event(org, "post.updated", obj=post, changes={**changes, "version": post.version})
+        record_event(post.organization, "post.updated", obj=post, changes={**changes, "version": post.version})
     return post
 
 
