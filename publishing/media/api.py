@@ -16,7 +16,7 @@ from accounts.capabilities import Capability
 from socialops.api import InputSerializer, ObjectJSONParser, OrgScopedViewSet
 
 from ..models import MediaAsset, MediaRendition
-from . import services
+from . import selectors, services
 from .services import ALT_TEXT_MAX
 
 
@@ -82,7 +82,7 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
 
     def scoped_queryset(self, organization):
         params = self.request.query_params
-        return services.assets_of(organization, kind=params.get("kind", ""), search=params.get("q", "").strip())
+        return selectors.assets_of(organization, kind=params.get("kind", ""), search=params.get("q", "").strip())
 
     @extend_schema(parameters=[OpenApiParameter("kind", str), OpenApiParameter("q", str)])
     def list(self, request, *args, **kwargs):

@@ -13,6 +13,7 @@ from accounts.selectors import get_team
 from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id
 from socialops.errors import ValidationFailed
 
+from ..media import selectors as media_selectors
 from ..models import Post, PostMedia, PostVariant
 from . import selectors
 from . import services as authoring
@@ -46,7 +47,7 @@ def _team_or_error(org, team_id):
 
 
 def _media_or_error(org, ids):
-    assets = selectors.assets_by_ids(org, ids)
+    assets = media_selectors.assets_by_ids(org, ids)
     if len(assets) != len(set(ids)):
         raise ValidationFailed("Some media were not found.", fields={"media": ["Choose media from the library."]})
     return assets

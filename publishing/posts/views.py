@@ -22,6 +22,7 @@ from socialops.errors import ApplicationError
 
 from ..calendar.forms import CampaignEditForm
 from ..calendar.views import best_times_for, compose_initial_at, viewer_zone
+from ..media import selectors as media_selectors
 from ..models import Post, PostMedia, PostVariant
 from ..scheduler import services as scheduling
 from . import bulk, presentation, selectors
@@ -131,7 +132,7 @@ def _compose_page(request, post: Post | None):
     from channels_registry.selectors import groups_of
 
     groups = list(groups_of(org, membership=member))  # each group's channels as this member sees them
-    assets = list(selectors.media_library(org, limit=LIBRARY_SIZE))
+    assets = list(media_selectors.media_library(org, limit=LIBRARY_SIZE))
     initial, selected_ids, texts, formats, chosen_media, alt_of = {}, set(), {}, {}, [], {}
     if post is not None:
         # Only the variants this member may see: one on a restricted channel they have no grant on is
@@ -231,7 +232,7 @@ def _unsaved_composition(request):
 
     groups = list(groups_of(org, membership=member))
     form = ComposeForm(request.POST, organization=org, channels=channels, groups=groups,
-                       assets=list(selectors.media_library(org, limit=LIBRARY_SIZE)))
+                       assets=list(media_selectors.media_library(org, limit=LIBRARY_SIZE)))
     form.is_valid()
     d = form.cleaned_data
     post = Post(organization=org, text=d.get("text") or "", link_url=d.get("link_url") or "",

@@ -4,4 +4,5 @@ Other apps import ``publishing.selectors`` only; inside publishing a sub-domain 
 module directly.
 """
 
+from publishing.media.selectors import *  # noqa: F403
 from publishing.posts.selectors import *  # noqa: F403
