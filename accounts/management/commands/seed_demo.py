@@ -11,7 +11,7 @@ from accounts.capabilities import Role
 from accounts.models import Membership, Organization, Team, User
 from approvals.demo import seed_demo_approvals
 from channels_registry.services import seed_demo_channels
-from publishing.calendar.demo import seed_demo_calendar
+from publishing.services import seed_demo_calendar
 
 DEMO_PASSWORD = "socialops-demo"  # noqa: S105 - printed for the demo on purpose
 
