@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        from publishing import hooks
+
+        from .selectors import best_time_slots
+
+        # publishing (below) shows the suggestions; analytics owns where they come from
+        hooks.register_best_time_source(best_time_slots)

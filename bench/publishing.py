@@ -271,8 +271,8 @@ def _purge(app) -> None:
 def _watch(ids: list[int], *, deadline: float, stack: Stack | None, chaos: bool = False) -> float:
     """Wait until every variant is published (or the deadline passes); in-process, be the dispatcher
     and the worker. Returns the wall-clock seconds it took (NaN past the deadline)."""
-    from publishing import dispatch
-    from publishing.services.scheduling import perform_attempts
+    from publishing.scheduler import dispatch
+    from publishing.scheduler.services import perform_attempts
 
     started = time.monotonic()
     next_kill = started + 1.0

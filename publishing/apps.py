@@ -6,9 +6,12 @@ class PublishingConfig(AppConfig):
     name = "publishing"
     verbose_name = _("Publishing")
 
-    def ready(self) -> None:
+    def ready(self):
+        # Celery's autodiscovery looks for ``publishing.tasks`` only: the sub-domains keep their own.
         from socialops.demo import register_seeder
 
-        from .calendar_demo import seed_demo_calendar
+        from .calendar.demo import seed_demo_calendar
+        from .media import tasks as media_tasks  # noqa: F401
+        from .scheduler import tasks as scheduler_tasks  # noqa: F401
 
         register_seeder("calendar", lambda org, *, by: seed_demo_calendar(org), order=30)

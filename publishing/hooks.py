@@ -37,3 +37,18 @@ def register_schedule_gate(gate: ScheduleGate) -> ScheduleGate:
 def check_schedule_gates(post, by) -> None:
     for gate in list(_schedule_gates):
         gate(post, by)
+
+
+#: Where suggested publishing times come from: analytics (above publishing) registers its
+#: ``best_time_slots(channel, *, days, now=None) -> list[Slot]`` here in its ``AppConfig.ready``;
+#: the composer and the calendar ask :func:`best_time_slots`. Without a source there are none.
+_best_time_source: Callable[..., list] | None = None
+
+
+def register_best_time_source(source: Callable[..., list]) -> None:
+    global _best_time_source
+    _best_time_source = source
+
+
+def best_time_slots(channel, *, days: int = 7, now=None) -> list:
+    return [] if _best_time_source is None else _best_time_source(channel, days=days, now=now)

@@ -450,7 +450,7 @@ CELERY_BEAT_SCHEDULE.update({
     "sandbox-audience": {"task": "channels_registry.tasks.simulate_sandbox_audience", "schedule": 60.0},
 })
 
-# --- Publishing scheduler (publishing/dispatch.py) ------------------------------------------------
+# --- Publishing scheduler (publishing/scheduler/dispatch.py) --------------------------------------
 # Beat ticks the dispatcher every 2 s; every wait is a row (due_at / next_attempt_at). The only
 # countdown is the lookahead (a variant claimed up to one tick early waits ≤ 2 s), far below the
 # broker's visibility timeout. A claim's lease is short: a worker must pick the claim up within

@@ -13,11 +13,11 @@ from channels_registry import urls as channels_urls
 from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
 from home import urls as home_urls
-from publishing import api as publishing_api
-from publishing import api_calendar as publishing_calendar_api
-from publishing import api_media as publishing_media_api
-from publishing import api_scheduling as publishing_scheduling_api
 from publishing import urls as publishing_urls
+from publishing.calendar import api as publishing_calendar_api
+from publishing.media import api as publishing_media_api
+from publishing.posts import api as publishing_api
+from publishing.scheduler import api as publishing_scheduling_api
 
 from .devmail import mail_catcher
 from .health import healthz
@@ -41,7 +41,7 @@ router.register("variants", publishing_api.VariantViewSet, basename="variant")
 router.register("posts", publishing_scheduling_api.PostSchedulingViewSet, basename="post-scheduling")
 router.register("variants", publishing_scheduling_api.VariantSchedulingViewSet, basename="variant-scheduling")
 router.register("publishing-freezes", publishing_scheduling_api.PublishingFreezeViewSet, basename="publishing-freeze")
-# The editorial calendar (publishing/api_calendar.py): /posts/{id}/move/ shares the posts prefix.
+# The editorial calendar (publishing/calendar/api.py): /posts/{id}/move/ shares the posts prefix.
 router.register("calendar/events", publishing_calendar_api.CalendarEventsViewSet, basename="calendar-events")
 router.register("posts", publishing_calendar_api.PostCalendarViewSet, basename="post-calendar")
 router.register("campaigns", publishing_calendar_api.CampaignViewSet, basename="campaign")

@@ -84,7 +84,7 @@ def _media(world: World) -> None:
 def _posts(world: World) -> None:
     """B's campaign, a post with a variant on B's sandbox channel, and a regional child of it."""
     from publishing.models import PostVariant
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
 
     org_b, bob_m = world.org_b, world.bob_m
     campaign = authoring.create_campaign(org_b, by=bob_m, name="Bravo Secret Campaign", utm_source="bravo-secret-utm")
@@ -97,7 +97,7 @@ def _posts(world: World) -> None:
 
 def _freezes(world: World) -> None:
     """B's publishing freeze (the scheduler's routes reuse B's post and variant)."""
-    from publishing.services import scheduling
+    from publishing.scheduler import services as scheduling
 
     freeze = scheduling.create_freeze(world.org_b, by=world.bob_m, scope="channel", channel=world.b["channel"],
                                       reason="Bravo Secret Freeze")
@@ -184,7 +184,7 @@ NOT_TENANT_DATA: dict[str, str] = {
 
 def _calendar(world: World) -> None:
     """B's calendar note, cadence target, holiday set and share link (B's campaign and post come from _posts)."""
-    from publishing.services import calendar as calendar_services
+    from publishing.calendar import services as calendar_services
 
     org_b, bob_m = world.org_b, world.bob_m
     note = calendar_services.create_note(org_b, by=bob_m, title="Bravo Secret Note", body="Bravo secret note body",

@@ -43,7 +43,7 @@ def channel(org_a, alice_m):
 
 @pytest.fixture
 def post(org_a, alice_m, channel):
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
 
     return authoring.create_post(org_a, by=alice_m, text="Kopi pagi", channels=[channel])
 

@@ -100,8 +100,10 @@ def _restricted(world: World) -> dict[str, Any]:
     from approvals.models import ApprovalAssignment
     from channels_registry import services as channel_services
     from channels_registry.models import Channel
+    from publishing.calendar import services as calendar
     from publishing.models import Post, PostVariant
-    from publishing.services import authoring, calendar, scheduling
+    from publishing.posts import services as authoring
+    from publishing.scheduler import services as scheduling
 
     org, bob_m = world.org_b, world.bob_m
     open_channel = world.b["channel"]

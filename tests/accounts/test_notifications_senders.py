@@ -13,8 +13,8 @@ from channels_registry import services as channel_services
 from channels_registry.providers import errors
 from channels_registry.providers.sandbox import SandboxProvider
 from publishing.models import PostVariant
-from publishing.notifications import notify_publish_failure
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
+from publishing.scheduler.notifications import notify_publish_failure
 from tests import factories as f
 from tests.channels.factories import connect_sandbox
 from tests.publishing.scheduler_factories import make_post, sandbox_channels, tick

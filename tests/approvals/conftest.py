@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.capabilities import Role
 from approvals import services
 from approvals.models import ApprovalRequest
-from publishing.services import authoring
+from publishing.posts import services as authoring
 
 from .. import factories as f
 from ..channels.factories import connect_sandbox

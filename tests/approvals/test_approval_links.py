@@ -18,7 +18,7 @@ from approvals.models import (
     ApprovalRequest,
 )
 from publishing.models import Post
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from socialops.audit.models import AuditEvent
 
 from .conftest import link_tokens, reload, submit

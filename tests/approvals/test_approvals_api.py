@@ -121,7 +121,7 @@ def test_comments_through_the_api(people, draft):
 def test_another_organizations_post_cannot_be_submitted_or_commented(
     people, workflow, org_b, bob_m
 ):
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
 
     from ..channels.factories import connect_sandbox
 

@@ -21,7 +21,7 @@ from approvals.models import ApprovalAssignment
 from channels_registry import services as channel_services
 from channels_registry.models import Channel
 from channels_registry.selectors import grants_of
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from socialops.audit.models import AuditEvent
 from socialops.errors import NotAllowed
 

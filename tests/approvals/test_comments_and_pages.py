@@ -77,7 +77,7 @@ def test_the_queue_lists_what_waits_for_me_with_a_count(client, people, workflow
 def test_the_queue_query_count_does_not_grow_with_requests(
     client, people, workflow, channel, django_assert_max_num_queries
 ):
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
 
     for i in range(5):
         submit(

@@ -8,7 +8,7 @@ from django.core import mail
 from approvals import services
 from approvals.models import ApprovalAssignment, ApprovalRequest
 from publishing.models import Post
-from publishing.services import authoring
+from publishing.posts import services as authoring
 
 from .conftest import link_tokens, make_workflow, person, reload, soon, stage, submit
 
@@ -57,7 +57,7 @@ def test_the_workflow_may_send_it_back_to_the_current_stage(org_a, people, draft
 def test_editing_an_approved_post_sends_it_back_for_approval_and_blocks_scheduling(
     org_a, people, workflow, draft
 ):
-    from publishing.services import scheduling
+    from publishing.scheduler import services as scheduling
     from socialops.errors import Conflict
 
     request = submit(draft, people.author)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from approvals import services
 from approvals.models import ApprovalAssignment, ApprovalRequest
-from publishing.services import authoring
+from publishing.posts import services as authoring
 
 from .conftest import link_tokens, make_workflow, person, reload, stage, submit
 

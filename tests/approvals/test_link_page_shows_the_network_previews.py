@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.publishing.media_factories import image_bytes, media_root, upload  # noqa: F401
 
 from .conftest import link_tokens, submit

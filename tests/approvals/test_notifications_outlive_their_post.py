@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from approvals import services
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.conftest import api_client_for
 
 from .conftest import submit

@@ -8,7 +8,8 @@ from django.core import mail
 from approvals import services
 from approvals.models import ApprovalRequest
 from publishing.models import Post
-from publishing.services import authoring, scheduling
+from publishing.posts import services as authoring
+from publishing.scheduler import services as scheduling
 from socialops.errors import Conflict
 
 from .conftest import make_workflow, person, reload, soon, stage, submit

@@ -18,7 +18,7 @@ from approvals import services
 from approvals.models import ApprovalRequest, Workflow
 from channels_registry.selectors import channels_of
 from publishing.models import Post
-from publishing.services import authoring
+from publishing.posts import services as authoring
 
 from .conftest import link_tokens, reload
 

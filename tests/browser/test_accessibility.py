@@ -29,9 +29,10 @@ from accounts.models import Membership, Organization, Team
 from approvals import services as approval_services
 from approvals.models import ApprovalRequest, Workflow
 from channels_registry.models import Channel
+from publishing.calendar import services as calendar_services
 from publishing.models import CalendarNote, Campaign, Post
-from publishing.services import authoring, scheduling
-from publishing.services import calendar as calendar_services
+from publishing.posts import services as authoring
+from publishing.scheduler import services as scheduling
 from tests.publishing.media_factories import image_bytes, upload
 
 from .axe import describe, run_axe, serious

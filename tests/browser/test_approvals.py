@@ -98,7 +98,7 @@ def test_author_submits_approver_approves_on_a_phone_and_the_post_is_scheduled(
 
 def test_a_rejected_post_is_back_in_draft_with_the_comment(page, phone, live_server, setup, org_a):
     channel, author, _amy = setup
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
 
     post = authoring.create_post(
         org_a, by=author, text="Half-price coffee all week", channels=[channel]
@@ -120,7 +120,7 @@ def test_a_rejected_post_is_back_in_draft_with_the_comment(page, phone, live_ser
 
 def test_the_waiting_for_me_queue_on_a_phone(phone, live_server, setup, org_a):
     channel, author, _amy = setup
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
 
     post = authoring.create_post(org_a, by=author, text="Weekend brunch menu", channels=[channel])
     services.submit_for_approval(post, by=author)

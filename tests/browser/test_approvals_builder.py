@@ -7,7 +7,7 @@ import pytest
 from accounts.capabilities import Role
 from approvals import services
 from approvals.models import Workflow
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.channels.factories import connect_sandbox
 from tests.factories import PASSWORD, add_member, make_user
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from publishing.calendar import services as calendar_services
 from publishing.models import Post, PostVariant
-from publishing.services import calendar as calendar_services
 from tests.channels.factories import connect_sandbox
 from tests.factories import PASSWORD
 
@@ -278,7 +278,7 @@ def test_campaigns_holidays_and_notes_are_labelled_bars(
 ):
     """A campaign is a labelled bar in its colour (not a faded background like a holiday); the
     list view names it once, and a day left with nothing to show has no header."""
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
 
     (channel,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"])
     today = timezone.now().astimezone(UTC).date()

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from accounts.capabilities import Role
 from approvals import services as approval_services
 from channels_registry.providers.x import XProvider
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.channels.factories import bulk_channels, connect_sandbox
 from tests.factories import PASSWORD, add_member, make_user
 from tests.publishing.media_factories import image_bytes, media_root, upload  # noqa: F401

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from publishing.models import Post, PostVariant
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from tests.channels.factories import connect_sandbox
 from tests.factories import PASSWORD
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from publishing.models import Post, PostVariant
-from publishing.services import authoring
+from publishing.posts import services as authoring
 
 from ..channels.factories import connect_sandbox
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from publishing.services import calendar as calendar_services
+from publishing.calendar import services as calendar_services
 from socialops.errors import ValidationFailed
 
 from .conftest import P, V, make_post

@@ -94,7 +94,7 @@ def test_create_edit_and_archive_a_campaign_shown_as_a_band(alice_client, org_a)
 
 
 def test_a_viewer_cannot_change_campaigns(client, org_a, alice_m):
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
 
     campaign = authoring.create_campaign(org_a, by=alice_m, name="Promo")
     viewer = f.make_user("viewer@alpha.test")
@@ -145,7 +145,7 @@ def test_notes_are_added_edited_deleted_and_shown(alice_client, org_a):
 
 
 def test_a_team_note_shows_for_its_region_and_head_office_only(alice_client, org_a, alice_m):
-    from publishing.services import calendar as calendar_services
+    from publishing.calendar import services as calendar_services
 
     hq = f.make_team(org_a, "HQ")
     indonesia = f.make_team(org_a, "Indonesia", parent=hq)
@@ -169,8 +169,8 @@ def test_a_team_note_shows_for_its_region_and_head_office_only(alice_client, org
 
 
 def test_an_archived_campaign_leaves_the_composers_picker(alice_client, org_a, alice_m):
-    from publishing.services import authoring
-    from publishing.services import calendar as calendar_services
+    from publishing.calendar import services as calendar_services
+    from publishing.posts import services as authoring
 
     kept = authoring.create_campaign(org_a, by=alice_m, name="Kept")
     gone = authoring.create_campaign(org_a, by=alice_m, name="Gone")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from publishing.selectors_calendar import DEFAULT_COLOR, chip_colors, contrast_ratio
+from publishing.calendar.selectors import DEFAULT_COLOR, chip_colors, contrast_ratio
 
 # the default, the demo's, the form's default and colours people pick, light to dark
 PALETTE = [

@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.capabilities import Role
 from publishing import hooks
 from publishing.models import Post, PostVariant
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from socialops.audit.models import AuditEvent
 from socialops.errors import Conflict
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.capabilities import Role
-from publishing.services import calendar as calendar_services
+from publishing.calendar import services as calendar_services
 
 from .. import factories as f
 from .conftest import P, V, events_of, in_days, make_post, month_range

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.capabilities import Role
-from publishing.services import calendar as calendar_services
+from publishing.calendar import services as calendar_services
 from socialops.errors import NotAllowed, ValidationFailed
 
 from .. import factories as f

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
+from publishing.calendar import services as calendar_services
 from publishing.models import Post
-from publishing.services import calendar as calendar_services
 
 from .conftest import P, V, in_days, make_post
 

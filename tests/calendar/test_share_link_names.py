@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
+from publishing.calendar import services as calendar_services
 from publishing.models import CalendarShareLink
-from publishing.services import calendar as calendar_services
 from socialops.errors import ValidationFailed
 
 from ..conftest import api_client_for

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from publishing.calendar import services as calendar_services
 from publishing.models import CalendarShareLink
-from publishing.services import calendar as calendar_services
 
 from .conftest import P, V, in_days, make_post, month_range, posts_in
 
@@ -167,7 +167,7 @@ def test_the_share_page_creates_a_link_with_the_chosen_filters(alice_client, org
 @pytest.mark.parametrize("key", ["team", "channel", "campaign", "author"])
 def test_a_link_cannot_be_saved_with_another_organizations_ids_in_its_filters(org_a, org_b, alice_m, bob, bob_m,
                                                                                key):
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
     from socialops.errors import ValidationFailed
 
     from .. import factories as f

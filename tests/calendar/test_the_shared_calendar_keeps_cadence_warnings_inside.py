@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from publishing.services import calendar as calendar_services
+from publishing.calendar import services as calendar_services
 
 from .conftest import P, V, make_post
 

@@ -76,7 +76,7 @@ def test_an_account_on_a_self_hosted_pds_connects_with_its_handle_and_publishes_
     assert creds.extra["pds_url"] == own.pds_url and creds.extra["service_url"] == own.pds_url
 
     post = make_post(org_a, alice, [channel], text="Hello from our own PDS")
-    from publishing.services import scheduling
+    from publishing.scheduler import services as scheduling
 
     at = timezone.now() + timedelta(seconds=5)
     scheduling.schedule_post(post, by=alice_m, at=at, timezone_name="UTC")

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from channels_registry import crypto, selectors, services
 from channels_registry.models import Channel, ChannelCredential
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from socialops.audit.models import AuditEvent
 from tests.fakes.bluesky import APP_PASSWORD, BRAND_DID, BRAND_HANDLE, BlueskyFake
 from tests.publishing.scheduler_factories import make_post, reload, tick, variants_of

@@ -20,7 +20,7 @@ from channels_registry.models import Channel, ChannelCredential
 from channels_registry.providers.base import Credentials
 from channels_registry.providers.mastodon import MastodonProvider, qualified_account_id
 from publishing.models import PostVariant
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from socialops.audit.models import AuditEvent
 from tests.fakes.mastodon import MastodonFake
 from tests.publishing.scheduler_factories import make_post, tick

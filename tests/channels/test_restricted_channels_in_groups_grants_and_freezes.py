@@ -10,7 +10,7 @@ from accounts.capabilities import Role
 from channels_registry import services
 from channels_registry.models import Channel
 from channels_registry.selectors import get_group
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from tests import factories as f
 from tests.conftest import api_client_for
 

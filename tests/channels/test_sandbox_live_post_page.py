@@ -18,7 +18,7 @@ from accounts.capabilities import Role
 from channels_registry import services as channel_services
 from channels_registry.models import Channel, SandboxInteraction, SandboxPost
 from channels_registry.simulation import advance_post
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from tests import factories as f
 
 from ..publishing.scheduler_factories import make_post, tick, variants_of

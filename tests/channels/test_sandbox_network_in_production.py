@@ -18,7 +18,7 @@ from channels_registry.models import ConnectAttempt, WebhookDelivery
 from channels_registry.providers.sandbox import sign_webhook_body
 from channels_registry.simulation import sandbox_channel_ids
 from publishing.models import PostVariant
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from socialops.audit.models import AuditEvent
 from socialops.errors import ApplicationError, ValidationFailed
 from tests.publishing.scheduler_factories import make_post, network_posts, reload, tick, variants_of

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
-from publishing.services import media as media_services
+from publishing.media import services as media_services
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from channels_registry.models import SandboxPost
-from publishing.dispatch import claim_due, recover_lapsed_leases
 from publishing.models import Post, PostVariant
-from publishing.services.scheduling import perform_attempt
+from publishing.scheduler.dispatch import claim_due, recover_lapsed_leases
+from publishing.scheduler.services import perform_attempt
 
 from ..channels.factories import connect_sandbox
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from publishing.models import PostVariant
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.channels.factories import connect_sandbox
 
 

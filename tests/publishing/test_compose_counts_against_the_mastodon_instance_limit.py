@@ -9,7 +9,7 @@ from channels_registry.models import Channel
 from channels_registry.providers.base import Credentials
 from channels_registry.providers.mastodon import MastodonProvider
 from publishing.models import PostVariant
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.fakes.mastodon import MastodonFake
 
 from .scheduler_factories import make_post

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from publishing.models import Post, PostVariant
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.channels.factories import bulk_channels, connect_sandbox
 
 

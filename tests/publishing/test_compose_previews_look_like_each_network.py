@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from channels_registry.providers import provider_class
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.channels.factories import bulk_channels, connect_sandbox
 
 from .media_factories import image_bytes, media_root, upload  # noqa: F401 - media_root isolates MEDIA_ROOT

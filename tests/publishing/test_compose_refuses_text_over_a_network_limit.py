@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from publishing.models import Post, PostVariant
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from socialops.errors import ValidationFailed
 from tests.channels.factories import bulk_channels, connect_sandbox
 

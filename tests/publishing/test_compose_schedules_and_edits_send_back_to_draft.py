@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from publishing.models import Post, PostVariant
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.channels.factories import connect_sandbox
 
 
@@ -74,3 +74,18 @@ def test_editing_an_approved_post_sends_it_back_to_draft_but_a_title_change_does
     assert post.status == Post.Status.APPROVED and post.version == 1
     post = authoring.update_post(post, by=alice_m, text="Edited after approval")
     assert post.status == Post.Status.DRAFT and post.version == 2
+
+
+@pytest.mark.django_db
+def test_the_composer_service_owns_its_transaction(org_a, alice_m, sandbox):
+    """Called alone (no view around it), a schedule without a time keeps no half-made post."""
+    from socialops.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        authoring.save_composition(org_a, None, by=alice_m, action="schedule", at=None,
+                                   timezone_name="Asia/Jakarta", text="When?", channels=[sandbox])
+    assert Post.objects.for_org(org_a).count() == 0
+    day = timezone.now() + timedelta(days=2)
+    post = authoring.save_composition(org_a, None, by=alice_m, action="schedule", at=day,
+                                      timezone_name="Asia/Jakarta", text="Then", channels=[sandbox])
+    assert post.status == Post.Status.SCHEDULED and post.scheduled_at == day

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from publishing.csv_import import import_posts_csv
 from publishing.models import Post, PostVariant
-from publishing.services import authoring
+from publishing.posts import services as authoring
+from publishing.posts.csv_import import import_posts_csv
 from tests.channels.factories import bulk_channels, connect_sandbox
 
 HEADER = "channel,text,scheduled_at,timezone,link,first_comment,campaign\n"

@@ -10,7 +10,7 @@ from accounts.capabilities import Role
 from channels_registry import services as channel_services
 from channels_registry.models import Channel
 from publishing.models import PostVariant
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests import factories as f
 
 from .scheduler_factories import sandbox_channels

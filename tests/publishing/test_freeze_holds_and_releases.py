@@ -6,7 +6,7 @@ import pytest
 
 from accounts.capabilities import Role
 from publishing.models import PostVariant, PublishingFreeze
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from socialops.errors import NotAllowed
 
 from ..factories import add_member, make_team, make_user

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from publishing.models import Post
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests import factories as f
 from tests.channels.factories import connect_sandbox
 

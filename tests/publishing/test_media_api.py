@@ -77,3 +77,14 @@ def test_the_list_costs_the_same_few_queries_however_many_assets(alice_api, org_
     assert response.json()["count"] == 4
     assert all(len(row["renditions"]) == 5 for row in response.json()["results"])
     assert response.json()["results"][0]["renditions"][0]["url"].startswith("/o/alpha/media/")
+
+
+def test_a_media_patch_is_all_or_nothing(alice_api, org_a, alice_m):
+    """Alt text and focal point in one PATCH are one service call: a video has no focal point, so
+    its alt text is not changed either."""
+    video = upload(org_a, alice_m, video_bytes(), "v.mp4").asset
+    refused = alice_api.patch(f"/api/v1/media/{video.pk}/", {"alt_text": "Steam rising", "focal_x": 0.2,
+                                                             "focal_y": 0.3}, format="json")
+    assert refused.status_code == 400
+    video.refresh_from_db()
+    assert video.alt_text == ""

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from channels_registry.providers import provider_class
-from publishing import tasks
+from publishing.media import services as media_services
+from publishing.media import tasks
 from publishing.models import MediaRendition
-from publishing.services import media as media_services
 
 from .media_factories import image_bytes, media_root, upload_file, video_bytes  # noqa: F401 - media_root isolates MEDIA_ROOT
 

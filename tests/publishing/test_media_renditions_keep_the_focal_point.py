@@ -6,8 +6,8 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from publishing.media import PRESETS_BY_KEY, crop_box
-from publishing.services import media as media_services
+from publishing.media import services as media_services
+from publishing.media.processing import PRESETS_BY_KEY, crop_box
 from socialops.errors import ValidationFailed
 
 from .media_factories import image_bytes, media_root, red_centre, upload  # noqa: F401

@@ -6,8 +6,8 @@ from channels_registry.providers.base import Capabilities, MediaSpec
 from channels_registry.providers.instagram import InstagramProvider
 from channels_registry.providers.linkedin import LinkedInProvider
 from channels_registry.providers.x import XProvider
+from publishing.media import services as media_services
 from publishing.models import MediaAsset, MediaRendition
-from publishing.services import media as media_services
 
 from .media_factories import image_bytes, media_root, upload, video_bytes  # noqa: F401
 

@@ -18,7 +18,8 @@ from accounts.capabilities import Role
 from channels_registry import services as channel_services
 from channels_registry.models import Channel
 from publishing.models import Post, PostVariant
-from publishing.services import authoring, scheduling
+from publishing.posts import services as authoring
+from publishing.scheduler import services as scheduling
 from tests import factories as f
 
 from .media_factories import image_bytes, media_root, upload  # noqa: F401 - media_root: autouse

@@ -16,7 +16,7 @@ from accounts.capabilities import Role
 from channels_registry import services as channel_services
 from channels_registry.models import Channel
 from publishing.models import PostVariant
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from tests import factories as f
 
 from .scheduler_factories import make_post, sandbox_channels, tick, variants_of

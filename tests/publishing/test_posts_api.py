@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from publishing.models import Post, PostVariant
-from publishing.services import authoring
+from publishing.posts import services as authoring
 from tests.channels.factories import bulk_channels, connect_sandbox
 from tests.conftest import api_client_for
 
@@ -93,3 +93,17 @@ def test_a_published_post_cannot_be_edited_or_deleted(alice_api, org_a, alice_m,
     Post.objects.for_org(org_a).filter(pk=post.pk).update(status=Post.Status.PUBLISHED)
     assert alice_api.patch(f"/api/v1/posts/{post.pk}/", {"text": "x"}, format="json").status_code == 409
     assert alice_api.delete(f"/api/v1/posts/{post.pk}/").status_code == 409
+
+
+@pytest.mark.django_db
+def test_a_variant_patch_is_all_or_nothing(alice_api, org_a, channels):
+    """Text and format in one PATCH are one service call: a format refused keeps the old text."""
+    sandbox, _x = channels
+    created = alice_api.post("/api/v1/posts/", {"text": "Kopi", "channels": [sandbox.pk]}, format="json").json()
+    variant_id = created["variants"][0]["id"]
+    refused = alice_api.patch(f"/api/v1/variants/{variant_id}/", {"text": "Its own text", "format": "story"},
+                              format="json")
+    assert refused.status_code == 400  # a story needs media
+    variant = PostVariant.objects.for_org(org_a).get(pk=variant_id)
+    assert (variant.text, variant.text_overridden, variant.format) == ("", False, "post")
+    assert Post.objects.for_org(org_a).get().version == 1

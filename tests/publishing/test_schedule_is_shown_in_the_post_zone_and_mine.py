@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from publishing.services import authoring, scheduling
+from publishing.posts import services as authoring
+from publishing.scheduler import services as scheduling
 
 from ..channels.factories import connect_sandbox
 

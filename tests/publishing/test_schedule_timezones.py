@@ -1,6 +1,6 @@
 """A post scheduled for 09:00 local on any date in any zone goes out at 09:00 local.
 
-DST rule (publishing.services.scheduling.local_to_utc): a wall-clock time inside a spring-forward
+DST rule (publishing.scheduler.services.local_to_utc): a wall-clock time inside a spring-forward
 gap is moved forward by the gap's length (02:30 in a one-hour gap → 03:30); an ambiguous time in
 the fall-back hour means its first occurrence.
 """
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from publishing.services.scheduling import local_to_utc
+from publishing.scheduler.services import local_to_utc
 
 ZONES = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 

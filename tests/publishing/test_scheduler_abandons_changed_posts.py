@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from publishing.dispatch import claim_due
 from publishing.models import Post, PostVariant, PublishAttempt
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
+from publishing.scheduler.dispatch import claim_due
 
 from .scheduler_factories import (
     make_post,

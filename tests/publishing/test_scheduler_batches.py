@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from publishing import dispatch
 from publishing.models import Post, PostVariant, PublishAttempt
-from publishing.services import scheduling
+from publishing.scheduler import dispatch
+from publishing.scheduler import services as scheduling
 from socialops.audit.models import AuditEvent
 from socialops.audit.services import verify_chain
 

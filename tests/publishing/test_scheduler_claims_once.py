@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
-from publishing import dispatch
 from publishing.models import PostVariant, PublishAttempt
-from publishing.services import scheduling
+from publishing.scheduler import dispatch
+from publishing.scheduler import services as scheduling
 
 from .scheduler_factories import (
     make_post,
@@ -84,7 +84,7 @@ def test_concurrent_dispatchers_on_postgresql_skip_each_others_locked_rows(org_a
 
 
 def test_two_workers_that_both_read_the_attempt_as_new_send_it_once(org_a, alice, alice_m):
-    from publishing.services.scheduling import _Batch, _load, _publish, _record_published_many
+    from publishing.scheduler.services import _Batch, _load, _publish, _record_published_many
 
     (kitchen,) = sandbox_channels(org_a, alice_m)
     post = make_post(org_a, alice, [kitchen])

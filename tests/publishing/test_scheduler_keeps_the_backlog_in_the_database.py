@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from publishing import dispatch
 from publishing.models import PostVariant
-from publishing.services import scheduling
+from publishing.scheduler import dispatch
+from publishing.scheduler import services as scheduling
 
 from .scheduler_factories import make_post, network_posts, no_lookahead, sandbox_channels
 

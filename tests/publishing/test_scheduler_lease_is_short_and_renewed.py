@@ -16,9 +16,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from channels_registry.providers.sandbox import SandboxProvider
-from publishing.dispatch import claim_due, recover_lapsed_leases
 from publishing.models import PostVariant, PublishAttempt
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
+from publishing.scheduler.dispatch import claim_due, recover_lapsed_leases
 
 from .scheduler_factories import (
     make_post,
@@ -199,7 +199,7 @@ def test_a_batch_redelivered_after_its_worker_process_died_releases_what_it_had_
 
 
 def test_the_batch_task_takes_over_only_when_the_broker_redelivered_its_message(monkeypatch):
-    from publishing import tasks
+    from publishing.scheduler import tasks
 
     seen = []
     monkeypatch.setattr(

@@ -12,7 +12,7 @@ from channels_registry.models import Channel
 from channels_registry.providers import errors
 from channels_registry.providers.sandbox import SandboxProvider
 from publishing.models import Post, PostVariant, PublishAttempt
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 
 from .scheduler_factories import (
     make_post,
@@ -175,10 +175,10 @@ def test_a_pending_publish_is_polled_until_the_network_has_finished(one_post, mo
 
 def test_the_celery_tasks_are_late_acked_and_the_beat_tick_publishes(one_post, settings,
                                                                       django_capture_on_commit_callbacks):
-    from publishing import tasks
+    from publishing.scheduler import tasks
 
     post, kitchen = one_post
-    assert tasks.publish_variant.acks_late and tasks.publish_variant.reject_on_worker_lost
+    assert tasks.publish_attempts.acks_late and tasks.publish_attempts.reject_on_worker_lost
     assert settings.CELERY_BEAT_SCHEDULE["publishing-dispatch"]["schedule"] <= 5
     settings.PUBLISHING_DISPATCH_LOOKAHEAD_SECONDS = 0
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from publishing.models import Post, PostVariant, PublishAttempt
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from socialops.audit.models import AuditEvent
 
 from .scheduler_factories import (
@@ -104,8 +104,8 @@ def test_a_member_without_publish_may_not_schedule(org_a, alice, vera):
 
 
 def test_a_variant_is_claimed_one_tick_early_and_leaves_on_time(org_a, alice, alice_m, settings):
-    from publishing.dispatch import claim_due
-    from publishing.services.scheduling import perform_attempt
+    from publishing.scheduler.dispatch import claim_due
+    from publishing.scheduler.services import perform_attempt
 
     settings.PUBLISHING_DISPATCH_LOOKAHEAD_SECONDS = 2.0
     (kitchen,) = sandbox_channels(org_a, alice_m)

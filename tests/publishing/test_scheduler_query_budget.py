@@ -13,9 +13,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from publishing import dispatch
 from publishing.models import PostVariant
-from publishing.services import scheduling
+from publishing.scheduler import dispatch
+from publishing.scheduler import services as scheduling
 from socialops.audit.services import verify_chain
 
 from .scheduler_factories import make_post, network_posts, no_lookahead, sandbox_channels

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from channels_registry.providers.sandbox import SandboxProvider
-from publishing.dispatch import claim_due, recover_lapsed_leases
 from publishing.models import PostVariant, PublishAttempt
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
+from publishing.scheduler.dispatch import claim_due, recover_lapsed_leases
 
 from .scheduler_factories import (
     make_post,

@@ -7,7 +7,7 @@ import pytest
 from channels_registry.providers import errors
 from channels_registry.providers.sandbox import SandboxProvider
 from publishing.models import Post, PostVariant
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from socialops.errors import Conflict
 
 from .scheduler_factories import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from channels_registry.providers.sandbox import SandboxProvider
+from publishing.media import services as media_services
 from publishing.models import PostMedia, PublishAttempt
-from publishing.services import media as media_services
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 
 from .media_factories import image_bytes, media_root, upload_file  # noqa: F401 - media_root is a fixture
 from .scheduler_factories import make_post, network_posts, sandbox_channels, tick

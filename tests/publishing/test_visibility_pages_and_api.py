@@ -91,7 +91,7 @@ def test_a_team_grant_shows_the_post_in_the_api(world, pat, org_a, alice_m):
 
 def test_editing_a_mixed_post_keeps_the_variant_the_editor_cannot_see(world, pat):
     from publishing.models import PostVariant
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
 
     post = world["mixed"]
     visible = [v.channel for v in post.variants.select_related("channel") if v.channel_id != world["secret"].pk]

@@ -1,4 +1,4 @@
-"""publishing.services.scheduling: schedule, publish now, cancel, retry, freezes, and the worker's step.
+"""publishing.scheduler.services: schedule, publish now, cancel, retry, freezes, and the worker's step.
 
 The database row is the source of truth. A variant moves::
 
@@ -227,7 +227,7 @@ def schedule_post(post: Post, *, by, at: datetime, timezone_name: str, source: s
 
 
 def _kick_dispatcher() -> None:
-    from publishing import tasks
+    from . import tasks
 
     try:
         tasks.dispatch.delay()
@@ -498,7 +498,7 @@ def build_request(variant: PostVariant, attempt: PublishAttempt, provider, *, me
     from channels_registry.media_urls import signed_media_url
     from channels_registry.providers.base import MediaItem, PublishRequest
 
-    from .media import publish_file_for
+    from ..media.services import publish_file_for
 
     post = variant.post
     caps = provider.capabilities
@@ -663,7 +663,7 @@ def _record_failed(attempt: PublishAttempt, message: str, *, notify: bool = True
                      changes={"post": variant.post_id, "channel": variant.channel_id, "attempt": attempt.number,
                               "reason": message[:500]})
         if changed and notify:
-            from publishing.notifications import notify_publish_failure
+            from .notifications import notify_publish_failure
 
             variant_id = variant.pk
             transaction.on_commit(lambda: notify_publish_failure(variant_id))

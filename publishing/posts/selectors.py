@@ -11,7 +11,7 @@ from django.http import Http404
 
 from accounts.capabilities import Capability, Role, can, role_grants
 
-from .models import Campaign, MediaAsset, Post, PostMedia, PostVariant
+from ..models import Campaign, Post, PostMedia, PostVariant
 
 
 def visible_variants(membership, qs: QuerySet[PostVariant] | None = None) -> QuerySet[PostVariant]:
@@ -308,23 +308,6 @@ def can_post_to(membership, channel) -> bool:
     return can(membership, Capability.COMPOSE, channel) or can(membership, Capability.PUBLISH, channel)
 
 
-def media_library(organization, *, limit: int | None = None) -> QuerySet[MediaAsset]:
-    qs = MediaAsset.objects.for_org(organization).order_by("-created_at", "-pk")
-    return qs[:limit] if limit else qs
-
-
-def assets_by_ids(organization, ids) -> list[MediaAsset]:
-    """The organization's assets among ``ids``, in the order given; unknown ids are left out."""
-    wanted = []
-    for raw in ids:
-        try:
-            wanted.append(int(raw))
-        except (TypeError, ValueError):
-            continue
-    found = {a.pk: a for a in MediaAsset.objects.for_org(organization).filter(pk__in=wanted)}
-    return [found[i] for i in dict.fromkeys(wanted) if i in found]
-
-
 def authors_of(organization):
     """People who wrote posts here (for the list's author filter)."""
     from accounts.selectors import members_of
@@ -343,7 +326,7 @@ class PlanRow:
     variants: list
     #: when it goes (or went) out: the earliest of those variants' publish or due time; a draft's planned slot
     at: object
-    state: object  # publishing.presentation.State
+    state: object  # publishing.posts.presentation.State
     #: a draft (or a post in review, or approved) that has a slot on the calendar but no schedule yet
     planned_only: bool = False
 
@@ -397,8 +380,9 @@ def failed_variants(membership, *, limit: int = 8) -> tuple[list[PostVariant], i
 
 
 __all__ = [
-    "PostFilters", "assets_by_ids", "authors_of", "campaigns_of", "can_post_to", "composable_channels",
-    "get_campaign", "get_post_for_member", "get_variant_for_member", "localizations_of", "media_library", "media_of",
+    "PostFilters", "authors_of", "campaigns_of", "can_post_to", "composable_channels",
+    "get_campaign", "get_post_for_member", "get_variant_for_member", "localizations_of", "media_of",
+    "members_who_see",
     "POST_ORDERS", "PlanRow", "failed_variants", "members_who_see_all_of", "post_list", "posts_by_ids", "posts_of",
     "sees_all_of", "send_plan", "variants_of", "visible_freezes", "visible_posts", "visible_variants",
     "wholly_visible_posts",

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import teams_of
 
-from .forms import ServiceFormMixin
-from .selectors_calendar import CALENDAR_STATUSES, HOLIDAY_COUNTRIES
+from ..forms import ServiceFormMixin
+from .selectors import CALENDAR_STATUSES, HOLIDAY_COUNTRIES
 
 
 class _TeamChoice(forms.ModelChoiceField):

@@ -44,8 +44,8 @@ from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from .models import Post, PostVariant, PublishAttempt
-from .services import scheduling
+from ..models import Post, PostVariant, PublishAttempt
+from . import services as scheduling
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""publishing.services.calendar: moving posts on the calendar, campaigns, notes, holidays, cadence, share links.
+"""publishing.calendar.services: moving posts on the calendar, campaigns, notes, holidays, cadence, share links.
 
 Moving a post (:func:`move_post`) follows the same rules as editing and scheduling it:
 
@@ -37,7 +37,7 @@ from ..models import (
     Post,
     PostVariant,
 )
-from . import scheduling
+from ..scheduler import services as scheduling
 
 __all__ = [
     "archive_campaign",
@@ -93,7 +93,7 @@ def _check_not_frozen(post: Post, *, by) -> None:
     )
     frozen = scheduling.frozen_channel_ids(post.organization_id, variants)
     if frozen:
-        from ..selectors import visible_variants
+        from ..posts.selectors import visible_variants
 
         seen = set(
             visible_variants(
@@ -353,7 +353,7 @@ def delete_note(note: CalendarNote, *, by) -> None:
 @transaction.atomic
 def set_holiday_countries(org, *, by, team, countries) -> HolidayRegion | None:
     """The public-holiday countries of ``team`` (None: the organization's default); empty removes the set."""
-    from ..selectors_calendar import HOLIDAY_COUNTRY_CODES
+    from .selectors import HOLIDAY_COUNTRY_CODES
 
     require(by, Capability.MANAGE_TEAMS)
     if team is not None and team.organization_id != org.pk:
@@ -446,7 +446,7 @@ def _share_filter_errors(org, by, filters: dict) -> dict[str, list[str]]:
     from accounts.selectors import members_of, teams_of
     from channels_registry.selectors import provider_names, visible_channels
 
-    from ..selectors import campaigns_of
+    from ..posts.selectors import campaigns_of
 
     checks = {
         "team": (lambda pk: teams_of(org).filter(pk=pk).exists(), _("Choose a valid team.")),
@@ -477,7 +477,7 @@ def create_share_link(
     The token is ``<random>:<signature>``: the signature (Django's signing, salted) rejects a
     tampered token before the database is asked; only a SHA-256 of the random part is stored.
     """
-    from ..selectors_calendar import CalendarFilters
+    from .selectors import CalendarFilters
 
     require(by, Capability.PUBLISH)
     name = (name or "").strip()

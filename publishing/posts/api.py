@@ -13,10 +13,11 @@ from accounts.selectors import get_team
 from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id
 from socialops.errors import ValidationFailed
 
+from ..media import selectors as media_selectors
+from ..models import Post, PostMedia, PostVariant
 from . import selectors
-from .models import Post, PostMedia, PostVariant
+from . import services as authoring
 from .serializers import PostIn, PostOut, VariantIn, VariantOut
-from .services import authoring
 
 
 def _channels_or_error(membership, ids):
@@ -46,7 +47,7 @@ def _team_or_error(org, team_id):
 
 
 def _media_or_error(org, ids):
-    assets = selectors.assets_by_ids(org, ids)
+    assets = media_selectors.assets_by_ids(org, ids)
     if len(assets) != len(set(ids)):
         raise ValidationFailed("Some media were not found.", fields={"media": ["Choose media from the library."]})
     return assets
@@ -160,11 +161,6 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
         payload = VariantIn(data=request.data)
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
-        by = self.membership
-        if d.get("reset_text"):
-            variant = authoring.reset_variant_text(variant, by=by)
-        elif "text" in d:
-            variant = authoring.set_variant_text(variant, by=by, text=d["text"])
-        if "format" in d:
-            variant = authoring.set_variant_format(variant, by=by, format=d["format"])
+        variant = authoring.edit_variant(variant, by=self.membership, text=d.get("text"),
+                                         reset_text=bool(d.get("reset_text")), format=d.get("format"))
         return Response(VariantOut(self.get_queryset().get(pk=variant.pk)).data)

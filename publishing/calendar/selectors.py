@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from socialops.dates import local_date
 
-from .models import (
+from ..models import (
     CadenceTarget,
     CalendarNote,
     Campaign,
@@ -232,7 +232,7 @@ def _team_q(tree: TeamTree, team_id: int, *, post: str = "post__", channel: str 
 
 
 def _visible(membership, qs):
-    from . import selectors
+    from ..posts import selectors
 
     return selectors.visible_variants(membership, qs)
 
@@ -353,7 +353,7 @@ def channelless_plans(
     organization, *, membership, rng: Range, filters: CalendarFilters, tree: TeamTree | None = None
 ) -> list[Post]:
     """Planned drafts with no channel chosen yet (they have no variant to show), one query."""
-    from . import selectors
+    from ..posts import selectors
 
     f = filters
     if f.channel_id or f.network or f.status not in ("", "draft", "in_review", "approved"):
@@ -518,30 +518,23 @@ def _week_label(week: date, today: date) -> str:
     return _("the week of %(date)s") % {"date": local_date(week)}
 
 
-def cadence_report(
-    organization,
-    *,
-    membership,
-    rng: Range,
-    filters: CalendarFilters,
-    network_names: dict[str, str],
-    tree: TeamTree | None = None,
-    now: datetime | None = None,
-) -> CadenceReport:
-    """Weeks (Monday–Sunday, in the viewer's zone) from this week on in which a channel is under or over target.
-
-    Counts every planned, scheduled and published variant of the channel (not the failed or
-    cancelled ones), whatever the other filters say: the target is the channel's. Two queries.
-    """
-    now = now or timezone.now()
-    zone = rng.zone
-    today = now.astimezone(zone).date()
-    first_week = max(
+def _cadence_weeks(rng: Range, today: date) -> list[date]:
+    """The Mondays of the range's weeks from this week on (a past week has no warning)."""
+    week = max(
         rng.first_day - timedelta(days=rng.first_day.weekday()),
         today - timedelta(days=today.weekday()),
     )
-    if first_week > rng.last_day:
-        return CadenceReport()
+    weeks = []
+    while week <= rng.last_day:
+        weeks.append(week)
+        week += timedelta(days=7)
+    return weeks
+
+
+def _cadence_targets(
+    organization, *, membership, filters: CalendarFilters, tree: TeamTree | None
+) -> dict[int, CadenceTarget]:
+    """The targets of the channels this member sees and the filters keep, by channel id (one query)."""
     targets_qs = CadenceTarget.objects.for_org(organization).select_related("channel")
     if filters.channel_id:
         targets_qs = targets_qs.filter(channel_id=filters.channel_id)
@@ -555,19 +548,18 @@ def cadence_report(
     targets_qs = targets_qs.filter(
         channel_id__in=visible_channels(membership).order_by().values("pk")
     )
-    targets = {t.channel_id: t for t in targets_qs}
-    if not targets:
-        return CadenceReport()
-    weeks = []
-    week = first_week
-    while week <= rng.last_day:
-        weeks.append(week)
-        week += timedelta(days=7)
+    return {t.channel_id: t for t in targets_qs}
+
+
+def _posts_per_channel_week(
+    organization, *, channel_ids: list[int], weeks: list[date], zone
+) -> dict[tuple[int, date], int]:
+    """How many variants each channel has in each week, by (channel id, Monday) (one query)."""
     start = datetime.combine(weeks[0], time.min, tzinfo=zone).astimezone(UTC)
     end = datetime.combine(weeks[-1] + timedelta(days=7), time.min, tzinfo=zone).astimezone(UTC)
     rows = (
         PostVariant.objects.for_org(organization)
-        .filter(channel_id__in=list(targets))
+        .filter(channel_id__in=channel_ids)
         .exclude(status__in=[V.CANCELLED, V.FAILED])
         .exclude(post__status=P.CANCELLED)
         .filter(_in_range_q(start, end))
@@ -586,47 +578,79 @@ def cadence_report(
             continue
         day = slot.astimezone(zone).date()
         counts[(channel_id, day - timedelta(days=day.weekday()))] += 1
+    return counts
+
+
+def _cadence_issue(
+    target: CadenceTarget, *, week: date, n: int, network_names: dict[str, str], today: date
+) -> CadenceIssue | None:
+    """The warning for ``n`` posts on ``target``'s channel in ``week``, or None when on target."""
+    kind = "gap" if n < target.min_per_week else "overload" if n > target.max_per_week else ""
+    if not kind:
+        return None
+    ch = target.channel
+    label = f"{network_names.get(ch.provider, ch.provider)} {ch.name or ch.handle}".strip()
+    wanted = (
+        f"{target.min_per_week}"
+        if target.min_per_week == target.max_per_week
+        else f"{target.min_per_week}–{target.max_per_week}"
+    )
+    message = ngettext(
+        "%(channel)s: %(count)d post %(week)s, target %(target)s",
+        "%(channel)s: %(count)d posts %(week)s, target %(target)s",
+        n,
+    ) % {
+        "channel": label,
+        "count": n,
+        "week": _week_label(week, today),
+        "target": wanted,
+    }
+    return CadenceIssue(
+        target.channel_id,
+        label,
+        week,
+        n,
+        target.min_per_week,
+        target.max_per_week,
+        kind,
+        message,
+    )
+
+
+def cadence_report(
+    organization,
+    *,
+    membership,
+    rng: Range,
+    filters: CalendarFilters,
+    network_names: dict[str, str],
+    tree: TeamTree | None = None,
+    now: datetime | None = None,
+) -> CadenceReport:
+    """Weeks (Monday–Sunday, in the viewer's zone) from this week on in which a channel is under or over target.
+
+    Counts every planned, scheduled and published variant of the channel (not the failed or
+    cancelled ones), whatever the other filters say: the target is the channel's. Two queries.
+    """
+    now = now or timezone.now()
+    zone = rng.zone
+    today = now.astimezone(zone).date()
+    weeks = _cadence_weeks(rng, today)
+    if not weeks:
+        return CadenceReport()
+    targets = _cadence_targets(organization, membership=membership, filters=filters, tree=tree)
+    if not targets:
+        return CadenceReport()
+    counts = _posts_per_channel_week(organization, channel_ids=list(targets), weeks=weeks, zone=zone)
     report = CadenceReport()
+    in_order = sorted(targets.values(), key=lambda t: (t.channel.provider, t.channel.handle))
     for week in weeks:
-        for channel_id, target in sorted(
-            targets.items(), key=lambda kv: (kv[1].channel.provider, kv[1].channel.handle)
-        ):
-            n = counts.get((channel_id, week), 0)
-            kind = (
-                "gap" if n < target.min_per_week else "overload" if n > target.max_per_week else ""
-            )
-            if not kind:
-                continue
-            ch = target.channel
-            label = f"{network_names.get(ch.provider, ch.provider)} {ch.name or ch.handle}".strip()
-            wanted = (
-                f"{target.min_per_week}"
-                if target.min_per_week == target.max_per_week
-                else f"{target.min_per_week}–{target.max_per_week}"
-            )
-            message = ngettext(
-                "%(channel)s: %(count)d post %(week)s, target %(target)s",
-                "%(channel)s: %(count)d posts %(week)s, target %(target)s",
-                n,
-            ) % {
-                "channel": label,
-                "count": n,
-                "week": _week_label(week, today),
-                "target": wanted,
-            }
-            report.issues.append(
-                CadenceIssue(
-                    channel_id,
-                    label,
-                    week,
-                    n,
-                    target.min_per_week,
-                    target.max_per_week,
-                    kind,
-                    message,
-                )
-            )
-            report.per_week[week] = report.per_week.get(week, 0) + 1
+        for target in in_order:
+            issue = _cadence_issue(target, week=week, n=counts.get((target.channel_id, week), 0),
+                                   network_names=network_names, today=today)
+            if issue is not None:
+                report.issues.append(issue)
+                report.per_week[week] = report.per_week.get(week, 0) + 1
     return report
 
 
@@ -642,8 +666,9 @@ def best_times_in_range(
     """
     if not filters.channel_id or membership is None:
         return []
-    from analytics.selectors import best_time_slots
     from channels_registry.selectors import visible_channels
+
+    from ..hooks import best_time_slots
 
     channel = visible_channels(membership).filter(pk=filters.channel_id).first()
     if channel is None:
@@ -744,33 +769,23 @@ def _post_label(post: Post) -> str:
     return str(post)[:80]
 
 
-def calendar_payload(
+def _variant_events(
     organization,
     *,
     membership,
     rng: Range,
     filters: CalendarFilters,
-    holiday_team_id: int | None = None,
-    holidays_of_viewer: bool = False,
-    editable: bool = True,
-    post_url: str = "",
-    now: datetime | None = None,
-    cadence: bool = True,
-) -> dict:
-    """Everything the calendar shows for one range: posts, campaign bands, notes, holidays, cadence.
-
-    ``membership`` decides visibility (for a share link: its creator's); holidays are those of
-    ``holiday_team_id``'s region, else (``holidays_of_viewer``) of the member's own team, else the
-    organization's default; ``editable`` False makes
-    every event read-only; ``post_url`` is a post page URL with ``0`` for the id (empty: no links);
-    ``cadence`` False leaves out the team's cadence warnings (the shared calendar: they are internal).
-    A fixed number of queries whatever the size of the range (no query per event).
-    """
+    tree: TeamTree,
+    names: dict[str, str],
+    editable: bool,
+    post_url: str,
+) -> list[dict]:
+    """One event per variant in the range: its network, channel and label, its chip's colours and
+    whether this member may drag it (``editable`` False: nobody may)."""
     from accounts.capabilities import Capability, can
-    from channels_registry.selectors import network_marks, provider_names
+    from channels_registry.selectors import network_marks
 
-    names, marks = provider_names(), network_marks()  # marks: Capabilities.mark
-    tree = TeamTree.of(organization)
+    marks = network_marks()  # Capabilities.mark, one lookup per range
     zone = rng.zone
     events: list[dict] = []
     may_compose = editable and can(membership, Capability.COMPOSE)
@@ -820,6 +835,19 @@ def calendar_payload(
                 },
             }
         )
+    return events
+
+
+def _plan_events(
+    organization, *, membership, rng: Range, filters: CalendarFilters, tree: TeamTree, editable: bool,
+    post_url: str,
+) -> list[dict]:
+    """One event per draft planned on a day before it has a channel."""
+    from accounts.capabilities import Capability, can
+
+    zone = rng.zone
+    events: list[dict] = []
+    may_compose = editable and can(membership, Capability.COMPOSE)
     for post in channelless_plans(
         organization, membership=membership, rng=rng, filters=filters, tree=tree
     ):
@@ -851,6 +879,12 @@ def calendar_payload(
                 },
             }
         )
+    return events
+
+
+def _band_events(organization, *, rng: Range, filters: CalendarFilters, tree: TeamTree) -> list[dict]:
+    """The all-day bars: campaigns over their days, and notes."""
+    events: list[dict] = []
     for c in campaigns_in_range(organization, rng, filters, tree):
         first = c.starts_on or rng.first_day
         last = c.ends_on or rng.last_day
@@ -886,6 +920,15 @@ def calendar_payload(
                 },
             }
         )
+    return events
+
+
+def _holiday_events(
+    organization, *, membership, rng: Range, tree: TeamTree, holiday_team_id: int | None,
+    holidays_of_viewer: bool,
+) -> tuple[list[dict], list[dict], HolidayRegion | None]:
+    """The region's holidays in the range: (events, the holidays as a list, the region)."""
+    events: list[dict] = []
     if holiday_team_id is None and holidays_of_viewer:
         holiday_team_id = viewer_team_id(membership, tree)
     region = holiday_region_for(organization, team_id=holiday_team_id, tree=tree)
@@ -904,6 +947,14 @@ def calendar_payload(
                     "extendedProps": {"kind": "holiday", "country": code},
                 }
             )
+    return events, holidays_out, region
+
+
+def _best_time_events(membership, *, rng: Range, filters: CalendarFilters, editable: bool,
+                      now: datetime | None) -> tuple[list[dict], list[datetime]]:
+    """The suggested times as background events, and the times themselves (not on a share link)."""
+    zone = rng.zone
+    events: list[dict] = []
     best = best_times_in_range(membership, rng, filters, now=now) if editable else []
     for slot in best:
         events.append(
@@ -917,20 +968,12 @@ def calendar_payload(
                 "extendedProps": {"kind": "best_time"},
             }
         )
-    today = (now or timezone.now()).astimezone(zone).date()
-    report = (
-        cadence_report(
-            organization,
-            membership=membership,
-            rng=rng,
-            filters=filters,
-            network_names=names,
-            tree=tree,
-            now=now,
-        )
-        if cadence
-        else CadenceReport()
-    )
+    return events, best
+
+
+def _cadence_week_events(report: CadenceReport) -> list[dict]:
+    """One all-day warning a week that has cadence issues."""
+    events: list[dict] = []
     for week, count in sorted(report.per_week.items()):
         events.append(
             {
@@ -946,8 +989,12 @@ def calendar_payload(
                 "extendedProps": {"kind": "cadence", "count": count},
             }
         )
+    return events
+
+
+def _cadence_out(report: CadenceReport, *, today: date) -> dict:
+    """The cadence issues and the cadence list's week headings, as the payload carries them."""
     return {
-        "events": events,
         "cadence": [
             {
                 "channel": i.channel_id,
@@ -974,6 +1021,65 @@ def calendar_payload(
             }
             for week, count in sorted(report.per_week.items())
         ],
+    }
+
+
+def calendar_payload(
+    organization,
+    *,
+    membership,
+    rng: Range,
+    filters: CalendarFilters,
+    holiday_team_id: int | None = None,
+    holidays_of_viewer: bool = False,
+    editable: bool = True,
+    post_url: str = "",
+    now: datetime | None = None,
+    cadence: bool = True,
+) -> dict:
+    """Everything the calendar shows for one range: posts, campaign bands, notes, holidays, cadence.
+
+    ``membership`` decides visibility (for a share link: its creator's); holidays are those of
+    ``holiday_team_id``'s region, else (``holidays_of_viewer``) of the member's own team, else the
+    organization's default; ``editable`` False makes
+    every event read-only; ``post_url`` is a post page URL with ``0`` for the id (empty: no links);
+    ``cadence`` False leaves out the team's cadence warnings (the shared calendar: they are internal).
+    A fixed number of queries whatever the size of the range (no query per event).
+    """
+    from channels_registry.selectors import provider_names
+
+    names = provider_names()
+    tree = TeamTree.of(organization)
+    zone = rng.zone
+    scope = {"rng": rng, "filters": filters, "tree": tree}
+    events = [
+        *_variant_events(organization, membership=membership, names=names, editable=editable,
+                         post_url=post_url, **scope),
+        *_plan_events(organization, membership=membership, editable=editable, post_url=post_url, **scope),
+        *_band_events(organization, **scope),
+    ]
+    holiday_events, holidays_out, region = _holiday_events(
+        organization, membership=membership, rng=rng, tree=tree, holiday_team_id=holiday_team_id,
+        holidays_of_viewer=holidays_of_viewer)
+    best_events, best = _best_time_events(membership, rng=rng, filters=filters, editable=editable, now=now)
+    today = (now or timezone.now()).astimezone(zone).date()
+    report = (
+        cadence_report(
+            organization,
+            membership=membership,
+            rng=rng,
+            filters=filters,
+            network_names=names,
+            tree=tree,
+            now=now,
+        )
+        if cadence
+        else CadenceReport()
+    )
+    events += [*holiday_events, *best_events, *_cadence_week_events(report)]
+    return {
+        "events": events,
+        **_cadence_out(report, today=today),
         "holidays": holidays_out,
         "bestTimes": [_local_iso(slot, zone) for slot in best],
         "holidayCountries": list(region.countries) if region is not None else [],
@@ -1005,7 +1111,7 @@ def cadence_targets_of(organization) -> QuerySet[CadenceTarget]:
 
 
 def share_links_of(organization):
-    from .models import CalendarShareLink
+    from ..models import CalendarShareLink
 
     return (
         CalendarShareLink.objects.for_org(organization)
@@ -1037,7 +1143,7 @@ def get_holiday_region(organization, region_id) -> HolidayRegion:
 
 
 def get_share_link(organization, link_id):
-    from .models import CalendarShareLink
+    from ..models import CalendarShareLink
 
     return _get(CalendarShareLink, organization, link_id, "share link")
 

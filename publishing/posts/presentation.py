@@ -20,7 +20,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .models import Post, PostVariant
+from ..models import Post, PostVariant
 
 V = PostVariant.Status
 P = Post.Status

@@ -1,4 +1,4 @@
-"""publishing.services.authoring: posts, variants, localization, campaigns, content validation.
+"""publishing.posts.services (authoring): posts, variants, localization, campaigns, content validation.
 
 Every function here is one state change (verb first, keyword-only arguments after the object),
 runs in one transaction and writes its audit entry there. Content is validated against each
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ __all__ = [
     "create_post",
     "check_variant",
     "delete_post",
+    "edit_variant",
     "ensure_publishable",
     "feed_cut",
     "final_link",
@@ -40,6 +42,7 @@ __all__ = [
     "network_name",
     "reset_variant_text",
     "return_to_draft",
+    "save_composition",
     "set_variant_format",
     "set_variant_text",
     "update_post",
@@ -120,24 +123,13 @@ def _variant_label(channel) -> str:
 # --- Links and UTM -------------------------------------------------------------------------------
 
 def final_link(url: str, campaign: Campaign | None) -> str:
-    """``url`` with the campaign's UTM parameters added: exactly what the scheduler sends.
-
-    The scheduler's ``add_utm`` is the one rule when it is installed; this fallback applies the same
-    rule (existing parameters kept, the campaign's win).
-    """
+    """``url`` with the campaign's UTM parameters added: exactly what the scheduler sends (its
+    ``add_utm`` is the one rule: existing parameters kept, the campaign's win)."""
     if not url or campaign is None:
         return url or ""
-    from . import scheduling
+    from ..scheduler.services import add_utm
 
-    add_utm = getattr(scheduling, "add_utm", None)
-    if add_utm is not None:
-        return add_utm(url, campaign)
-    ours = {k: v for k, v in (("utm_source", campaign.utm_source), ("utm_medium", campaign.utm_medium),
-                               ("utm_campaign", campaign.utm_campaign or campaign.name)) if v}
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
-    query += list(ours.items())
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+    return add_utm(url, campaign)
 
 
 def variant_link(variant: PostVariant, post: Post | None = None) -> str:
@@ -183,7 +175,7 @@ def _preview_media(items: list[PostMedia], caps, fmt: str) -> list[dict]:
     """Each attached file as the preview shows it: the rendition the network will get (an image
     with renditions), else the library's thumbnail (a video's first frame). Only ids and preset
     names: the template builds the organization's media URLs (membership-checked views)."""
-    from . import media as media_services
+    from ..media import services as media_services
 
     out = []
     for item in items:
@@ -239,28 +231,12 @@ def _media_rule_errors(variant: PostVariant, post: Post, caps, items: list[PostM
                         "remove it.") % {"variant": label})
     if not items:
         return errors
-    # The media helper's per-network checks (counts, types, sizes, dimensions, durations) when installed.
-    from . import media as media_services
+    # The media library's per-network checks: counts, types, sizes, dimensions, durations.
+    from ..media import services as media_services
 
-    check = getattr(media_services, "validate_media_for_channel", None)
-    if check is not None:
-        found = check(items, caps, variant.format, network=network_name(variant.channel.provider))
-        return errors + [f"{label}: {message}" for message in found]
-    images = [m for m in items if m.asset.kind == MediaAsset.Kind.IMAGE]
-    videos = [m for m in items if m.asset.kind == MediaAsset.Kind.VIDEO]
-    if images and caps.image is None:
-        errors.append(_("%(variant)s: this network does not take images.") % {"variant": label})
-    if videos and caps.video is None:
-        errors.append(_("%(variant)s: this network does not take videos.") % {"variant": label})
-    if len(images) > caps.max_images:
-        errors.append(_("%(variant)s: at most %(max)d images per post (%(count)d attached).")
-                      % {"variant": label, "max": caps.max_images, "count": len(images)})
-    if len(videos) > caps.max_videos:
-        errors.append(_("%(variant)s: at most %(max)d videos per post (%(count)d attached).")
-                      % {"variant": label, "max": caps.max_videos, "count": len(videos)})
-    if images and videos and not caps.mixed_media:
-        errors.append(_("%(variant)s: this network cannot mix images and videos in one post.") % {"variant": label})
-    return errors
+    found = media_services.validate_media_for_channel(items, caps, variant.format,
+                                                      network=network_name(variant.channel.provider))
+    return errors + [f"{label}: {message}" for message in found]
 
 
 def _variant_errors(variant: PostVariant, post: Post, items: list[PostMedia], *, for_draft: bool) -> list[str]:
@@ -332,7 +308,7 @@ def _raise_if_invalid(post: Post, *, for_draft: bool = True, by=None) -> None:
                       .values_list("pk", "channel_id"))
     hidden: set[int] = set()
     if by is not None:  # a variant on a restricted channel ``by`` may not see: neither its name nor its id
-        from ..selectors import visible_variants
+        from .selectors import visible_variants
 
         seen = set(visible_variants(by, PostVariant.objects.for_org(post.organization_id).filter(pk__in=problems))
                    .values_list("pk", flat=True))
@@ -453,18 +429,17 @@ def _send_back_to_draft(post: Post, *, by) -> None:
     if post.status not in _BACK_TO_DRAFT:
         return
     if post.status == Post.Status.SCHEDULED:
-        from . import scheduling
+        from ..scheduler import services as scheduling
 
-        unschedule = getattr(scheduling, "unschedule_post", None)
         # The scheduler's own call (it writes its audit entry) when this person may unschedule;
         # an editor without the publish capability still sends the post back, below.
-        if unschedule is not None and can(by, Capability.PUBLISH, post):
-            unschedule(post, by=by)
+        if can(by, Capability.PUBLISH, post):
+            scheduling.unschedule_post(post, by=by)
             post.refresh_from_db()
             if post.status == Post.Status.DRAFT:
                 return
-    # No scheduler call available (or it left the post approved): move the rows back ourselves,
-    # in this transaction; the dispatcher only claims variants in "scheduled".
+    # An editor who may not unschedule (or an unschedule that left the post approved): move the
+    # rows back ourselves, in this transaction; the dispatcher only claims variants in "scheduled".
     PostVariant.objects.for_org(post.organization_id).filter(
         post=post, status__in=[PostVariant.Status.SCHEDULED, PostVariant.Status.HELD]
     ).update(status=PostVariant.Status.DRAFT)
@@ -489,28 +464,21 @@ def _bump_version(post: Post) -> None:
 
 
 _UNSET = object()
+_UPDATABLE = {"title", "text", "link_url", "first_comment", "campaign", "team", "channels", "media", "alt_texts",
+              "variant_texts", "variant_formats"}
+#: variant states a channel can still be taken off the post in (the others have gone out)
+_REMOVABLE = (PostVariant.Status.DRAFT, PostVariant.Status.SCHEDULED, PostVariant.Status.HELD,
+              PostVariant.Status.CANCELLED, PostVariant.Status.FAILED)
 
 
-@transaction.atomic
-def update_post(post: Post, *, by, **fields) -> Post:
-    """Change a post: any of title, text, link_url, first_comment, campaign, team, channels, media
-    (with alt_texts), variant_texts and variant_formats (keyed by channel id).
+def _variants_by_channel(post: Post) -> dict[int, PostVariant]:
+    return {v.channel_id: v for v in PostVariant.objects.for_org(post.organization_id).filter(post=post)
+            .select_related("channel")}
 
-    A content change bumps ``version``; variants that inherit the text follow it; an approved or
-    scheduled post goes back to draft. Nothing is kept when any variant ends up invalid.
-    """
-    allowed = {"title", "text", "link_url", "first_comment", "campaign", "team", "channels", "media", "alt_texts",
-               "variant_texts", "variant_formats"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"update_post() got unexpected fields: {sorted(unknown)}")
-    post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
-    org = post.organization
-    require(by, Capability.COMPOSE, post)
-    _check_editable(post)
-    changes: dict[str, list] = {}
+
+def _apply_post_fields(post: Post, fields: dict, changes: dict) -> bool:
+    """Title, text, link, first comment, campaign and team onto the (locked) post; True when content changed."""
     content_changed = False
-
     for name in ("title", "text", "link_url", "first_comment"):
         value = fields.get(name, _UNSET)
         if value is _UNSET:
@@ -524,43 +492,42 @@ def update_post(post: Post, *, by, **fields) -> Post:
         value = fields.get(name, _UNSET)
         if value is _UNSET:
             continue
-        _check_same_org(org, value, name)
+        _check_same_org(post.organization, value, name)
         if getattr(post, f"{name}_id") != (value.pk if value else None):
             changes[name] = [getattr(post, f"{name}_id"), value.pk if value else None]
             setattr(post, name, value)
             content_changed |= name == "campaign"  # the campaign changes the link's UTM
-    post.save()
+    return content_changed
 
-    variants = {v.channel_id: v for v in PostVariant.objects.for_org(org).filter(post=post).select_related("channel")}
-    if "first_comment" in changes:
-        for variant in variants.values():
-            variant.first_comment = _first_comment_for(variant.channel, post.first_comment)
-            variant.save(update_fields=["first_comment", "updated_at"])
 
-    channels = fields.get("channels", _UNSET)
-    if channels is not _UNSET:
-        wanted = _check_channels(org, by, channels)
-        wanted_ids = {c.pk for c in wanted}
-        # A variant on a channel this person cannot see is not theirs to remove: the composer never
-        # showed it to them, so its absence from their channel list means nothing. It stays.
-        hidden = {cid for cid, v in variants.items() if not can(by, Capability.VIEW, v.channel)}
-        wanted_ids |= hidden
-        removed = [v for cid, v in variants.items() if cid not in wanted_ids]
-        for variant in removed:
-            if variant.status not in (PostVariant.Status.DRAFT, PostVariant.Status.SCHEDULED,
-                                      PostVariant.Status.HELD, PostVariant.Status.CANCELLED,
-                                      PostVariant.Status.FAILED):
-                raise Conflict(_("%(variant)s has already gone out; it cannot be removed.")
-                               % {"variant": _variant_label(variant.channel)})
-        PostVariant.objects.for_org(org).filter(pk__in=[v.pk for v in removed]).delete()
-        added = [c for c in wanted if c.pk not in variants]
-        _add_variants(post, added, variant_texts=fields.get("variant_texts"),
-                      variant_formats=fields.get("variant_formats"))
-        if removed or added:
-            changes["channels"] = [sorted(variants), sorted(wanted_ids)]
-            content_changed = True
-        variants = {v.channel_id: v for v in PostVariant.objects.for_org(org).filter(post=post).select_related("channel")}
+def _apply_channels(post: Post, *, by, channels, variants: dict[int, PostVariant], fields: dict,
+                    changes: dict) -> bool:
+    """Add and remove variants so the post goes to ``channels``; True when any was added or removed."""
+    org = post.organization
+    wanted = _check_channels(org, by, channels)
+    wanted_ids = {c.pk for c in wanted}
+    # A variant on a channel this person cannot see is not theirs to remove: the composer never
+    # showed it to them, so its absence from their channel list means nothing. It stays.
+    hidden = {cid for cid, v in variants.items() if not can(by, Capability.VIEW, v.channel)}
+    wanted_ids |= hidden
+    removed = [v for cid, v in variants.items() if cid not in wanted_ids]
+    for variant in removed:
+        if variant.status not in _REMOVABLE:
+            raise Conflict(_("%(variant)s has already gone out; it cannot be removed.")
+                           % {"variant": _variant_label(variant.channel)})
+    PostVariant.objects.for_org(org).filter(pk__in=[v.pk for v in removed]).delete()
+    added = [c for c in wanted if c.pk not in variants]
+    _add_variants(post, added, variant_texts=fields.get("variant_texts"),
+                  variant_formats=fields.get("variant_formats"))
+    if removed or added:
+        changes["channels"] = [sorted(variants), sorted(wanted_ids)]
+        return True
+    return False
 
+
+def _apply_variant_overrides(post: Post, variants: dict[int, PostVariant], fields: dict, changes: dict) -> bool:
+    """Each variant's own text and format (keyed by channel id); True when any changed."""
+    content_changed = False
     for channel_id, text in (fields.get("variant_texts") or {}).items():
         variant = variants.get(channel_id)
         if variant is None:
@@ -582,25 +549,68 @@ def update_post(post: Post, *, by, **fields) -> Post:
             variant.save(update_fields=["format", "updated_at"])
             changes.setdefault("variant_formats", []).append(channel_id)
             content_changed = True
+    return content_changed
 
-    media = fields.get("media", _UNSET)
-    if media is not _UNSET:
-        before = list(PostMedia.objects.for_org(org).filter(post=post).values_list("asset_id", "alt_text"))
-        _set_media(post, media or (), fields.get("alt_texts") or ())
-        after = list(PostMedia.objects.for_org(org).filter(post=post).values_list("asset_id", "alt_text"))
-        if before != after:
-            changes["media"] = [[a for a, _t in before], [a for a, _t in after]]
+
+def _apply_media(post: Post, media, alt_texts, changes: dict) -> bool:
+    """Replace the post's media (in order, with their alt texts); True when anything changed."""
+    items = PostMedia.objects.for_org(post.organization_id).filter(post=post)
+    before = list(items.values_list("asset_id", "alt_text"))
+    _set_media(post, media or (), alt_texts or ())
+    after = list(items.values_list("asset_id", "alt_text"))
+    if before == after:
+        return False
+    changes["media"] = [[a for a, _t in before], [a for a, _t in after]]
+    return True
+
+
+def _content_changed(post: Post, *, by, changes: dict) -> None:
+    """A new version: bumped on the post and its variants, the post back to draft if it was
+    approved or scheduled, and the change announced (approvals withdraws a pending request)."""
+    old_version = post.version
+    _bump_version(post)
+    post.save(update_fields=["version", "updated_at"])
+    _send_back_to_draft(post, by=by)
+    hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by, changes=changes)
+
+
+@transaction.atomic
+def update_post(post: Post, *, by, **fields) -> Post:
+    """Change a post: any of title, text, link_url, first_comment, campaign, team, channels, media
+    (with alt_texts), variant_texts and variant_formats (keyed by channel id).
+
+    A content change bumps ``version``; variants that inherit the text follow it; an approved or
+    scheduled post goes back to draft. Nothing is kept when any variant ends up invalid.
+    """
+    unknown = set(fields) - _UPDATABLE
+    if unknown:
+        raise TypeError(f"update_post() got unexpected fields: {sorted(unknown)}")
+    post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
+    require(by, Capability.COMPOSE, post)
+    _check_editable(post)
+    changes: dict[str, list] = {}
+    content_changed = _apply_post_fields(post, fields, changes)
+    post.save()
+
+    variants = _variants_by_channel(post)
+    if "first_comment" in changes:
+        for variant in variants.values():
+            variant.first_comment = _first_comment_for(variant.channel, post.first_comment)
+            variant.save(update_fields=["first_comment", "updated_at"])
+    if "channels" in fields:
+        if _apply_channels(post, by=by, channels=fields["channels"], variants=variants, fields=fields,
+                           changes=changes):
             content_changed = True
+        variants = _variants_by_channel(post)
+    content_changed |= _apply_variant_overrides(post, variants, fields, changes)
+    if "media" in fields:
+        content_changed |= _apply_media(post, fields["media"], fields.get("alt_texts"), changes)
 
     if content_changed:
-        old_version = post.version
-        _bump_version(post)
-        post.save(update_fields=["version", "updated_at"])
-        _send_back_to_draft(post, by=by)
-        hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by, changes=changes)
+        _content_changed(post, by=by, changes=changes)
     _raise_if_invalid(post, by=by)
     if changes:
-        record_event(org, "post.updated", obj=post, changes={**changes, "version": post.version})
+        record_event(post.organization, "post.updated", obj=post, changes={**changes, "version": post.version})
     return post
 
 
@@ -680,6 +690,20 @@ def set_variant_format(variant: PostVariant, *, by, format: str) -> PostVariant:
 
     return _variant_change(variant, by=by, action="post_variant.format_set",
                            changes={"channel": variant.channel_id, "format": fmt}, apply=apply)
+
+
+@transaction.atomic
+def edit_variant(variant: PostVariant, *, by, text: str | None = None, reset_text: bool = False,
+                 format: str | None = None) -> PostVariant:  # noqa: A002 - the field's name
+    """One edit of a variant (the API's PATCH): its own text or back to the post's, and its format.
+    All or nothing: a format the network refuses leaves the text as it was."""
+    if reset_text:
+        variant = reset_variant_text(variant, by=by)
+    elif text is not None:
+        variant = set_variant_text(variant, by=by, text=text)
+    if format is not None:
+        variant = set_variant_format(variant, by=by, format=format)
+    return variant
 
 
 @transaction.atomic
@@ -774,3 +798,31 @@ def return_to_draft(post: Post, *, by, reason: str = "") -> Post:
     """In review or approved → draft (rejected, changes requested, or the request withdrawn)."""
     return _review_move(post, by=by, allowed={Post.Status.IN_REVIEW, Post.Status.APPROVED}, to=Post.Status.DRAFT,
                         action="post.returned_to_draft", changes={"reason": reason[:500]})
+
+
+# --- The composer -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def save_composition(org, post: Post | None, *, by, action: str = "save", at: datetime | None = None,
+                     timezone_name: str = "", **content) -> Post:
+    """The composer's one step: create ``post`` (None) or update it with ``content``, then, by
+    ``action``, check it and schedule it at ``at`` in ``timezone_name`` ("schedule"), publish it
+    now ("publish"), or plan the draft on the calendar at ``at`` (otherwise). One transaction:
+    a post that cannot go out is not kept half-way."""
+    from ..calendar import services as calendar_services
+    from ..scheduler import services as scheduling
+
+    if post is None:
+        post = create_post(org, by=by, **content)
+    else:
+        post = update_post(post, by=by, **content)
+    if action == "schedule":
+        ensure_publishable(post, by=by)
+        if at is None:
+            raise ValidationFailed(_("Pick the date and time to publish."),
+                                   fields={"schedule_date": [_("Pick a date and a time.")]})
+        return scheduling.schedule_post(post, by=by, at=at, timezone_name=timezone_name)
+    if action == "publish":
+        ensure_publishable(post, by=by)
+        return scheduling.publish_now(post, by=by)
+    return calendar_services.plan_from_composer(post, by=by, at=at)

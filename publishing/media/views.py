@@ -17,10 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.capabilities import Capability, can, require_page
 from socialops.errors import ApplicationError
 
-from . import media as processing
-from .forms_media import AltTextForm, FocalPointForm, MediaFilterForm, MediaUploadForm
-from .models import MediaAsset
-from .services import media as services
+from ..models import MediaAsset
+from . import processing, selectors, services
+from .forms import AltTextForm, FocalPointForm, MediaFilterForm, MediaUploadForm
 
 PAGE_SIZE = 48
 
@@ -59,7 +58,7 @@ def media_list(request, org_slug):
     kind, search = "", ""
     if filters.is_valid():
         kind, search = filters.cleaned_data["kind"] or "", (filters.cleaned_data["q"] or "").strip()
-    page = Paginator(services.assets_of(request.organization, kind=kind, search=search), PAGE_SIZE).get_page(
+    page = Paginator(selectors.assets_of(request.organization, kind=kind, search=search), PAGE_SIZE).get_page(
         request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -71,7 +70,7 @@ def media_list(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 def media_detail(request, org_slug, asset_id):
-    asset = services.get_asset_for_member(request.membership, asset_id)
+    asset = selectors.get_asset_for_member(request.membership, asset_id)
     can_edit = can(request.membership, Capability.COMPOSE, asset)
     alt_form = AltTextForm(initial={"alt_text": asset.alt_text})
     status = 200
@@ -94,7 +93,7 @@ def _render_detail(request, asset, *, can_edit, alt_form=None, focal_form=None, 
     return render(request, "publishing/media_detail.html", {
         "asset": asset,
         "presets": _with_presets(asset) if asset.kind == MediaAsset.Kind.IMAGE else [],
-        "uses": services.asset_uses(asset),
+        "uses": selectors.asset_uses(asset),
         "can_edit": can_edit,
         "alt_form": alt_form or AltTextForm(initial={"alt_text": asset.alt_text}),
         "focal_form": focal_form or FocalPointForm(initial={"focal_x": round(asset.focal_x, 3),
@@ -105,7 +104,7 @@ def _render_detail(request, asset, *, can_edit, alt_form=None, focal_form=None, 
 
 @require_POST
 def media_focal(request, org_slug, asset_id):
-    asset = services.get_asset_for_member(request.membership, asset_id, need=Capability.COMPOSE)
+    asset = selectors.get_asset_for_member(request.membership, asset_id, need=Capability.COMPOSE)
     form = FocalPointForm(request.POST)
     if form.is_valid():
         try:
@@ -121,7 +120,7 @@ def media_focal(request, org_slug, asset_id):
 
 @require_POST
 def media_delete(request, org_slug, asset_id):
-    asset = services.get_asset_for_member(request.membership, asset_id, need=Capability.COMPOSE)
+    asset = selectors.get_asset_for_member(request.membership, asset_id, need=Capability.COMPOSE)
     try:
         services.delete_media(asset, by=request.membership)
     except ApplicationError as exc:
@@ -155,7 +154,7 @@ def media_thumbnail(request, org_slug, asset_id):
 
     ``?full=1`` gives the whole (uncropped, upright) image, larger: the focal-point picker clicks on it.
     """
-    asset = services.get_asset_for_member(request.membership, asset_id)
+    asset = selectors.get_asset_for_member(request.membership, asset_id)
     full = request.GET.get("full") == "1"
     square = None if full else next((r for r in asset.renditions.all() if r.preset == "square"), None)
     source = square.file if square is not None else asset.file
@@ -174,13 +173,13 @@ def media_thumbnail(request, org_slug, asset_id):
 
 @require_GET
 def media_original(request, org_slug, asset_id):
-    asset = services.get_asset_for_member(request.membership, asset_id)
+    asset = selectors.get_asset_for_member(request.membership, asset_id)
     return _private(request, FileResponse(_open(asset.file), content_type=asset.mime_type))
 
 
 @require_GET
 def media_rendition(request, org_slug, asset_id, preset):
-    asset = services.get_asset_for_member(request.membership, asset_id)
+    asset = selectors.get_asset_for_member(request.membership, asset_id)
     rendition = next((r for r in asset.renditions.all() if r.preset == preset), None)
     if rendition is None:
         raise Http404("No such rendition.")

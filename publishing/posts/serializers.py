@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from socialops.api import IdField, InputSerializer
 
-from .models import Post, PostMedia, PostVariant
+from ..models import Post, PostMedia, PostVariant
 
 
 class VariantOut(serializers.ModelSerializer):

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
 
-from . import selectors_calendar as cal
+from . import selectors as cal
 
 PAST = timedelta(days=30)
 AHEAD = timedelta(days=180)

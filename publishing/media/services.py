@@ -1,12 +1,11 @@
-"""publishing.services.media: uploads validated by content, renditions with a focal point, the library.
+"""publishing.media.services: uploads validated by content, renditions with a focal point, the library.
 
 State changes (one function each, verb first, audited in a short transaction):
 ``upload_media``, ``set_media_focal_point``, ``set_media_alt_text``, ``regenerate_renditions``,
 ``delete_media``.
 
-Reads used by the pages, the API, the composer and the scheduler: ``get_asset_for_member``,
-``assets_of``, ``asset_uses``, ``validate_media_for_channel``, ``best_rendition_for``,
-``publish_file_for``.
+Checks and lookups the composer and the scheduler use: ``validate_media_for_channel``,
+``best_rendition_for``, ``publish_file_for`` (the library's reads are in ``publishing.media.selectors``).
 
 Slow work (decoding, cropping, writing files) happens *before* the transaction that records it,
 so the audit chain's organization lock is never held while Pillow works; files written for a
@@ -23,21 +22,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from accounts.capabilities import Capability, can, require
+from accounts.capabilities import Capability, require
 from socialops.audit.services import record_event
 from socialops.errors import Conflict, ValidationFailed
 
-from .. import media as processing
 from ..models import MediaAsset, MediaRendition, Post, PostMedia, PostVariant
+from . import processing
 
 if TYPE_CHECKING:
     from channels_registry.providers.base import Capabilities, MediaSpec
@@ -47,13 +43,11 @@ log = logging.getLogger(__name__)
 __all__ = [
     "PublishFile",
     "UploadResult",
-    "asset_uses",
-    "assets_of",
     "best_rendition_for",
     "delete_media",
+    "edit_media",
     "ensure_renditions",
     "ensure_renditions_by_id",
-    "get_asset_for_member",
     "media_limits",
     "publish_file_for",
     "regenerate_renditions",
@@ -86,43 +80,6 @@ def media_limits() -> processing.Limits:
         max_video_bytes=int(getattr(settings, "MEDIA_MAX_VIDEO_BYTES", default.max_video_bytes)),
         max_image_pixels=int(getattr(settings, "MEDIA_MAX_IMAGE_PIXELS", default.max_image_pixels)),
     )
-
-
-# --- Reads ---------------------------------------------------------------------------------
-
-def assets_of(organization, *, kind: str = "", search: str = ""):
-    """The organization's media library, newest first, with renditions and use counts prefetched."""
-    # PostMedia.asset has no reverse accessor (related_name="+"): count uses with a subquery.
-    uses = (PostMedia.objects.for_org(organization).filter(asset=OuterRef("pk")).order_by()
-            .values("asset").annotate(n=Count("pk")).values("n"))
-    qs = (MediaAsset.objects.for_org(organization).select_related("uploaded_by")
-          .prefetch_related("renditions")
-          .annotate(use_count=Coalesce(Subquery(uses, output_field=IntegerField()), 0)))
-    if kind in MediaAsset.Kind.values:
-        qs = qs.filter(kind=kind)
-    if search:
-        qs = qs.filter(Q(original_name__icontains=search) | Q(alt_text__icontains=search))
-    return qs
-
-
-def get_asset_for_member(membership, asset_id: Any, *, need: str = Capability.VIEW) -> MediaAsset:
-    """One asset of the member's organization: another organization's and a missing one are the same 404."""
-    try:
-        asset_id = int(asset_id)
-    except (TypeError, ValueError):
-        raise Http404("No such media.") from None
-    asset = MediaAsset.objects.for_org(membership.organization).filter(pk=asset_id).first()
-    if asset is None:
-        raise Http404("No such media.")
-    if not can(membership, need, asset):
-        raise PermissionDenied
-    return asset
-
-
-def asset_uses(asset: MediaAsset) -> list[PostMedia]:
-    """Where the asset is used: its PostMedia rows with their posts (same organization only)."""
-    return list(PostMedia.objects.for_org(asset.organization_id).filter(asset=asset)
-                .select_related("post").order_by("-post__created_at"))
 
 
 def _locking_posts(asset: MediaAsset) -> list[Post]:
@@ -221,7 +178,7 @@ def upload_media(organization, *, by, file, alt_text: str = "") -> UploadResult:
 
 
 def _enqueue_renditions(asset_id: int) -> None:
-    from publishing import tasks
+    from . import tasks
 
     try:
         tasks.make_renditions.delay(asset_id)
@@ -358,6 +315,18 @@ def _rerender(asset: MediaAsset, *, by, focal: tuple[float, float], action: str)
     asset.focal_x, asset.focal_y = focal
     if hasattr(asset, "_prefetched_objects_cache"):
         asset._prefetched_objects_cache.pop("renditions", None)
+    return asset
+
+
+@transaction.atomic
+def edit_media(asset: MediaAsset, *, by, alt_text: str | None = None,
+               focal: tuple[float, float] | None = None) -> MediaAsset:
+    """One edit of a library file (the API's PATCH): its alt text and its focal point, all or
+    nothing (a focal point refused, say on a video, leaves the alt text as it was)."""
+    if alt_text is not None:
+        asset = set_media_alt_text(asset, by=by, alt_text=alt_text)
+    if focal is not None:
+        asset = set_media_focal_point(asset, by=by, x=focal[0], y=focal[1])
     return asset
 
 

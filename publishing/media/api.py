@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from accounts.capabilities import Capability
 from socialops.api import InputSerializer, ObjectJSONParser, OrgScopedViewSet
 
-from .models import MediaAsset, MediaRendition
-from .services import media as services
-from .services.media import ALT_TEXT_MAX
+from ..models import MediaAsset, MediaRendition
+from . import selectors, services
+from .services import ALT_TEXT_MAX
 
 
 def _org_slug(serializer, obj) -> str:
@@ -82,7 +82,7 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
 
     def scoped_queryset(self, organization):
         params = self.request.query_params
-        return services.assets_of(organization, kind=params.get("kind", ""), search=params.get("q", "").strip())
+        return selectors.assets_of(organization, kind=params.get("kind", ""), search=params.get("q", "").strip())
 
     @extend_schema(parameters=[OpenApiParameter("kind", str), OpenApiParameter("q", str)])
     def list(self, request, *args, **kwargs):
@@ -103,10 +103,8 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         payload = MediaPatchIn(data=request.data)
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
-        if "alt_text" in d:
-            services.set_media_alt_text(asset, by=self.membership, alt_text=d["alt_text"])
-        if "focal_x" in d:
-            services.set_media_focal_point(asset, by=self.membership, x=d["focal_x"], y=d["focal_y"])
+        focal = (d["focal_x"], d["focal_y"]) if "focal_x" in d else None
+        services.edit_media(asset, by=self.membership, alt_text=d.get("alt_text"), focal=focal)
         return Response(self.get_serializer(self.scoped_queryset(self.organization).get(pk=asset.pk)).data)
 
     def destroy(self, request, pk=None):

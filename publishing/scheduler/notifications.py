@@ -10,22 +10,13 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from accounts.notifications import NotificationKind, notify
 
-from .models import PostVariant
+from ..models import PostVariant
 
 log = logging.getLogger(__name__)
-
-
-def _post_url(org, post) -> str:
-    for name, args in (("post_detail", [org.slug, post.pk]), ("org_home", [org.slug])):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return "/"
 
 
 def notify_publish_failure(variant_id: int) -> bool:
@@ -58,7 +49,7 @@ def notify_publish_failure(variant_id: int) -> bool:
                 kind=NotificationKind.PUBLISH_FAILED,
                 template="publish_failed",
                 context=context,
-                url=_post_url(org, post),
+                url=reverse("post_detail", args=[org.slug, post.pk]),
             )
     except Exception:  # noqa: BLE001 - telling people must not undo the recorded failure
         log.warning("could not notify the failure of variant %s", variant_id, exc_info=True)

@@ -1,4 +1,7 @@
-"""Background work of publishing: the dispatcher tick and the worker's publish step.
+"""Background work of the scheduler: the dispatcher tick and the worker's publish step.
+
+The task names keep their first module (``publishing.tasks.*``): beat's schedule and messages
+already queued name them.
 
 No task here is ever scheduled with a countdown or ETA: a wait (a future schedule, a backoff, a
 rate limit, a pending poll) is a row with ``due_at`` / ``next_attempt_at`` that the dispatcher,
@@ -22,20 +25,6 @@ def dispatch(limit: int = 500) -> int:
         return dispatch_due(limit=limit)
 
 
-@shared_task(name="publishing.tasks.publish_variant", ignore_result=True, acks_late=True,
-             reject_on_worker_lost=True)
-def publish_variant(variant_id: int, attempt_id: int) -> str:
-    """Publish (or poll, or settle) one claimed attempt. Idempotent: the row decides, not the message.
-
-    ``acks_late`` + ``reject_on_worker_lost``: a worker killed mid-task gets its message
-    redelivered; the redelivery finds the attempt taken (or settled) and does nothing twice.
-    """
-    from .services.scheduling import perform_attempt
-
-    with audit_context(via="task"):
-        return perform_attempt(attempt_id).outcome
-
-
 #: a batch stops starting new attempts after this long and hands the rest to a new task
 BATCH_BUDGET_SECONDS = 10.0
 
@@ -45,14 +34,15 @@ BATCH_BUDGET_SECONDS = 10.0
 def publish_attempts(self, attempt_ids: list[int]) -> int:
     """Publish (or poll, or settle) a batch of claimed attempts, as the dispatcher enqueues them.
 
-    Same guarantees as :func:`publish_variant` for each attempt (the row decides; each attempt is
-    re-read and taken right before its own network call). A redelivered batch finds its attempts
+    The row decides, not the message: each attempt is re-read and taken right before its own network
+    call. ``acks_late`` + ``reject_on_worker_lost``: a worker killed mid-task gets its message
+    redelivered; the redelivery finds the attempts taken (or settled) and does nothing twice. A redelivered batch finds its attempts
     taken or settled and does nothing twice; one requeued because its worker process was killed
     takes over the attempts that process had not started (``scheduling.pick_up``). Attempts not
     started within the time budget go to a new task (they stay claimed, waiting for a worker; if
     that enqueue fails their short leases lapse and they are claimed again).
     """
-    from .services.scheduling import perform_attempts
+    from .services import perform_attempts
 
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     with audit_context(via="task"):
@@ -60,14 +50,3 @@ def publish_attempts(self, attempt_ids: list[int]) -> int:
     if left:
         publish_attempts.delay(left)
     return len(results)
-
-
-@shared_task(name="publishing.tasks.make_renditions", ignore_result=True, acks_late=True,
-             reject_on_worker_lost=True)
-def make_renditions(asset_id: int) -> bool:
-    """Make an uploaded image's renditions (enqueued when the upload commits). Idempotent: an asset
-    that already has them (made on demand meanwhile, or by a redelivery) is left alone."""
-    from .services.media import ensure_renditions_by_id
-
-    with audit_context(via="task"):
-        return ensure_renditions_by_id(asset_id)

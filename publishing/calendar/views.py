@@ -22,9 +22,10 @@ from accounts.capabilities import Capability, can, require_page
 from socialops.dates import local_datetime
 from socialops.errors import ApplicationError
 
-from . import selectors
-from . import selectors_calendar as cal
-from .forms_calendar import (
+from ..posts import selectors
+from . import selectors as cal
+from . import services as calendar_services
+from .forms import (
     CadenceForm,
     CalendarFilterForm,
     CampaignEditForm,
@@ -32,7 +33,6 @@ from .forms_calendar import (
     NoteForm,
     ShareLinkForm,
 )
-from .services import calendar as calendar_services
 
 #: FullCalendar injects its stylesheet (allowed by a per-request nonce) with its icon font as a data: URL
 _calendar_styles = csp_update({"style-src": [NONCE], "font-src": ["data:"]})
@@ -183,7 +183,7 @@ def calendar_move(request, org_slug, post_id):
 
 
 def _best_rows(channel, *, labels: bool = False) -> list[dict]:
-    from analytics.selectors import best_time_slots
+    from ..hooks import best_time_slots
 
     rows = []
     for s in best_time_slots(channel, days=7):
@@ -585,7 +585,7 @@ def shared_events(request, share_token):
 
 @require_GET
 def shared_feed(request, share_token):
-    from .calendar_feed import feed_for_link
+    from .feed import feed_for_link
 
     link, creator, error = _shared_link(request, share_token)
     if error is not None:

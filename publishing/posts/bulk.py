@@ -1,4 +1,4 @@
-"""publishing.services.bulk: one action on a selection of posts (the posts list's bulk bar).
+"""publishing.posts.bulk: one action on a selection of posts (the posts list's bulk bar).
 
 **Per-item outcome, not all-or-nothing.** Each selected post goes through the same service as on its
 own page, in that service's own transaction, with that service's checks: the permission on that
@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 
 from socialops.errors import ApplicationError, Conflict, ValidationFailed
 
+from ..calendar import services as calendar_services
 from ..models import Post
-from . import authoring, scheduling
-from . import calendar as calendar_services
+from ..scheduler import services as scheduling
+from . import services as authoring
 
 __all__ = ["BULK_ACTIONS", "BulkOutcome", "bulk_cancel", "bulk_delete_drafts", "bulk_move"]
 

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from socialops.errors import ApplicationError
 
-from .models import MediaAsset
-from .services.media import ALT_TEXT_MAX, media_limits
+from ..models import MediaAsset
+from .services import ALT_TEXT_MAX, media_limits
 
 
 class _ServiceErrors:

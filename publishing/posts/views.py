@@ -8,10 +8,9 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,16 +18,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.capabilities import Capability, can, require_page
 from socialops.dates import local_date
-from socialops.errors import ApplicationError, ValidationFailed
+from socialops.errors import ApplicationError
 
-from . import presentation, selectors
-from . import services as publishing_services
+from ..calendar.forms import CampaignEditForm
+from ..calendar.views import best_times_for, compose_initial_at, viewer_zone
+from ..media import selectors as media_selectors
+from ..models import Post, PostMedia, PostVariant
+from ..scheduler import services as scheduling
+from . import bulk, presentation, selectors
+from . import services as authoring
 from .forms import ComposeForm, CsvImportForm, LocalizeForm, PostBulkForm, PostFilterForm
-from .forms_calendar import CampaignEditForm
-from .models import Post, PostMedia, PostVariant
-from .services import authoring, bulk
-from .services import calendar as calendar_services
-from .views_calendar import best_times_for, compose_initial_at, viewer_zone
 
 PAGE_SIZE = 25
 #: how many posts one bulk action takes (a page is 25)
@@ -36,29 +35,8 @@ BULK_LIMIT = 100
 LIBRARY_SIZE = 60
 
 
-def _scheduling(name: str):
-    """The scheduler's service ``name`` (another module of publishing.services), or None."""
-    return getattr(publishing_services, name, None)
-
-
 def _user_zone() -> str:
     return timezone.get_current_timezone_name()
-
-
-def _local_to_utc(local: datetime, zone_name: str) -> datetime:
-    convert = _scheduling("local_to_utc")
-    if convert is not None:
-        return convert(local, zone_name)
-    return local.replace(tzinfo=zoneinfo.ZoneInfo(zone_name), fold=0).astimezone(zoneinfo.ZoneInfo("UTC"))
-
-
-def _media_library_url(org) -> str:
-    for name in ("media_library", "media_list"):
-        try:
-            return reverse(name, kwargs={"org_slug": org.slug})
-        except NoReverseMatch:
-            continue
-    return ""
 
 
 # --- The composer --------------------------------------------------------------------------------
@@ -121,7 +99,7 @@ def _schedule_at(form) -> tuple[datetime | None, str]:
     zone_name = d.get("schedule_timezone") or _user_zone()
     if not d.get("schedule_date") or not d.get("schedule_time"):
         return None, zone_name
-    return _local_to_utc(datetime.combine(d["schedule_date"], d["schedule_time"]), zone_name), zone_name
+    return scheduling.local_to_utc(datetime.combine(d["schedule_date"], d["schedule_time"]), zone_name), zone_name
 
 
 def _both_zones(at: datetime | None, zone_name: str) -> dict | None:
@@ -133,42 +111,18 @@ def _both_zones(at: datetime | None, zone_name: str) -> dict | None:
 
 
 def _save_composition(request, form, post: Post | None) -> Post:
-    """Save (and maybe schedule or publish) in one transaction: nothing is kept half-way."""
-    org, by = request.organization, request.membership
+    """Parse the composer's form and hand it to its one service (which owns the transaction)."""
     d = form.cleaned_data
     channels = form.selected_channels()
     texts, formats = _variant_input(request, channels)
     assets = form.selected_assets()
-    alt_texts = [request.POST.get(f"alt_{a.pk}", "")[:1000] for a in assets]
-    action = d.get("action") or "save"
-    with transaction.atomic():
-        common = {"text": d["text"], "channels": channels, "link_url": d["link_url"],
-                  "first_comment": d["first_comment"], "campaign": d["campaign"], "team": d["team"],
-                  "title": d["title"], "media": assets, "alt_texts": alt_texts, "variant_texts": texts,
-                  "variant_formats": formats}
-        if post is None:
-            post = authoring.create_post(org, by=by, **common)
-        else:
-            post = authoring.update_post(post, by=by, **common)
-        if action in ("schedule", "publish"):
-            authoring.ensure_publishable(post, by=by)
-        if action == "schedule":
-            at, zone_name = _schedule_at(form)
-            if at is None:
-                raise ValidationFailed(_("Pick the date and time to publish."),
-                                       fields={"schedule_date": [_("Pick a date and a time.")]})
-            schedule = _scheduling("schedule_post")
-            if schedule is None:
-                raise ValidationFailed(_("Scheduling is not available on this server yet; save a draft."))
-            post = schedule(post, by=by, at=at, timezone_name=zone_name)
-        elif action == "publish":
-            publish = _scheduling("publish_now")
-            if publish is None:
-                raise ValidationFailed(_("Publishing is not available on this server yet; save a draft."))
-            post = publish(post, by=by)
-        else:  # a draft's date and time plan it on the calendar (publishing/services/calendar.py)
-            post = calendar_services.plan_from_composer(post, by=by, at=_schedule_at(form)[0])
-    return post
+    at, zone_name = _schedule_at(form)
+    return authoring.save_composition(
+        request.organization, post, by=request.membership, action=d.get("action") or "save", at=at,
+        timezone_name=zone_name, text=d["text"], channels=channels, link_url=d["link_url"],
+        first_comment=d["first_comment"], campaign=d["campaign"], team=d["team"], title=d["title"],
+        media=assets, alt_texts=[request.POST.get(f"alt_{a.pk}", "")[:1000] for a in assets],
+        variant_texts=texts, variant_formats=formats)
 
 
 def _compose_page(request, post: Post | None):
@@ -178,7 +132,7 @@ def _compose_page(request, post: Post | None):
     from channels_registry.selectors import groups_of
 
     groups = list(groups_of(org, membership=member))  # each group's channels as this member sees them
-    assets = list(selectors.media_library(org, limit=LIBRARY_SIZE))
+    assets = list(media_selectors.media_library(org, limit=LIBRARY_SIZE))
     initial, selected_ids, texts, formats, chosen_media, alt_of = {}, set(), {}, {}, [], {}
     if post is not None:
         # Only the variants this member may see: one on a restricted channel they have no grant on is
@@ -236,7 +190,7 @@ def _compose_page(request, post: Post | None):
         "form": form, "post": post, "panels": panels, "assets": assets, "chosen_media": set(chosen_media),
         "alt_of": alt_of, "final_link": final, "errors": errors,
         "group_channels": {g.pk: [c.pk for c in g.channels.all()] for g in groups},
-        "groups": groups, "media_library_url": _media_library_url(org),
+        "groups": groups, "media_library_url": reverse("media_list", kwargs={"org_slug": org.slug}),
         "may_publish": can(member, Capability.PUBLISH),
         "best_times": best_times_for([p.channel for p in panels if p.selected]),
     })
@@ -249,10 +203,7 @@ def _to_approval_submit(org, post: Post, form):
     d = form.cleaned_data
     query = {"date": d.get("schedule_date") or "", "time": (d.get("schedule_time") or "") and d["schedule_time"].strftime("%H:%M"),
              "tz": d.get("schedule_timezone") or ""}
-    try:
-        url = reverse("approval_submit", kwargs={"org_slug": org.slug, "post_id": post.pk})
-    except NoReverseMatch:
-        return redirect("post_detail", org_slug=org.slug, post_id=post.pk)
+    url = reverse("approval_submit", kwargs={"org_slug": org.slug, "post_id": post.pk})
     return redirect(url + "?" + urlencode({k: v for k, v in query.items() if v}))
 
 
@@ -281,7 +232,7 @@ def _unsaved_composition(request):
 
     groups = list(groups_of(org, membership=member))
     form = ComposeForm(request.POST, organization=org, channels=channels, groups=groups,
-                       assets=list(selectors.media_library(org, limit=LIBRARY_SIZE)))
+                       assets=list(media_selectors.media_library(org, limit=LIBRARY_SIZE)))
     form.is_valid()
     d = form.cleaned_data
     post = Post(organization=org, text=d.get("text") or "", link_url=d.get("link_url") or "",
@@ -362,7 +313,7 @@ def post_list(request, org_slug):
 
 @require_POST
 def post_bulk(request, org_slug):
-    """One action on the ticked posts, post by post (publishing/services/bulk.py says why)."""
+    """One action on the ticked posts, post by post (publishing/posts/bulk.py says why)."""
     require_page(request, Capability.VIEW)
     member = request.membership
     form = PostBulkForm(request.POST)
@@ -462,11 +413,8 @@ def post_delete(request, org_slug, post_id):
 def variant_retry(request, org_slug, post_id, variant_id):
     post = selectors.get_post_for_member(request.membership, post_id)
     variant = selectors.get_variant_for_member(request.membership, variant_id, post=post, need=Capability.PUBLISH)
-    retry = _scheduling("retry_variant")
     try:
-        if retry is None:
-            raise ValidationFailed(_("Retrying is not available on this server yet."))
-        retry(variant, by=request.membership)
+        scheduling.retry_variant(variant, by=request.membership)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from accounts.capabilities import Capability, can
 from socialops.errors import ApplicationError, NotAllowed
 
+from ..models import Post, PostVariant
+from ..scheduler import services as scheduling
 from . import selectors
-from .models import Post, PostVariant
-from .services import authoring
+from . import services as authoring
 
 EXPECTED_COLUMNS = ["channel", "text", "scheduled_at", "timezone", "link", "first_comment", "campaign"]
 REQUIRED_COLUMNS = ["channel", "text", "scheduled_at"]
@@ -85,16 +86,7 @@ def _parse_time(raw: str, zone_name: str) -> datetime | None:
         return None
     if timezone.is_aware(value):
         return value
-    convert = getattr(authoring_scheduling(), "local_to_utc", None)
-    if convert is not None:
-        return convert(value, zone_name)
-    return value.replace(tzinfo=zoneinfo.ZoneInfo(zone_name), fold=0)
-
-
-def authoring_scheduling():
-    from .services import scheduling
-
-    return scheduling
+    return scheduling.local_to_utc(value, zone_name)
 
 
 def _channel_index(channels) -> tuple[dict[int, object], dict[str, list]]:
@@ -223,9 +215,6 @@ def import_posts_csv(organization, *, by, data: bytes, default_timezone: str = "
         return CsvReport(False, _("%(count)d rows have problems.") % {"count": len(bad)}, rows=bad)
     if not good:
         return CsvReport(False, _("The file has no rows to import."))
-    schedule = getattr(authoring_scheduling(), "schedule_post", None)
-    if schedule is None:
-        return CsvReport(False, _("Scheduling is not available on this server yet."))
     ids = []
     try:
         with transaction.atomic():
@@ -233,7 +222,7 @@ def import_posts_csv(organization, *, by, data: bytes, default_timezone: str = "
                 post = authoring.create_post(organization, by=by, text=row.text, channels=[row.channel],
                                              link_url=row.link, first_comment=row.first_comment,
                                              campaign=row.campaign)
-                schedule(post, by=by, at=row.at, timezone_name=row.zone)
+                scheduling.schedule_post(post, by=by, at=row.at, timezone_name=row.zone)
                 ids.append(post.pk)
     except ApplicationError as exc:
         return CsvReport(False, _("Nothing was imported: %(error)s") % {"error": exc.message},

@@ -28,8 +28,8 @@ from channels_registry.selectors import visible_channels
 from socialops.api import IdField, InputSerializer, OrgScopedViewSet, query_bool
 from socialops.errors import ValidationFailed
 
-from .models import Post, PostVariant, PublishingFreeze
-from .services import scheduling
+from ..models import Post, PostVariant, PublishingFreeze
+from . import services as scheduling
 
 # --- Shapes (no logic) ---------------------------------------------------------------------------
 
@@ -92,7 +92,7 @@ def _post_out(post: Post, membership) -> dict:
     """The post with the variants ``membership`` may see (a restricted channel stays hidden)."""
     from django.db.models import Prefetch
 
-    from .selectors import visible_variants
+    from ..posts.selectors import visible_variants
 
     variants = visible_variants(membership, PostVariant.objects.for_org(post.organization_id).select_related(
         "channel").order_by("pk"))
@@ -110,7 +110,7 @@ class PostSchedulingViewSet(OrgScopedViewSet):
     write_capability = Capability.PUBLISH
 
     def scoped_queryset(self, organization):
-        from .selectors import visible_posts
+        from ..posts.selectors import visible_posts
 
         return visible_posts(self.membership, Post.objects.for_org(organization))
 
@@ -178,7 +178,7 @@ class PublishingFreezeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     write_capability = Capability.PUBLISH  # the service asks for governance (or the channel's admin)
 
     def scoped_queryset(self, organization):
-        from .selectors import visible_freezes
+        from ..posts.selectors import visible_freezes
 
         # A freeze of a restricted channel is a 404 to whoever may not see the channel (list, detail, lift).
         qs = visible_freezes(self.membership, PublishingFreeze.objects.for_org(organization).select_related(

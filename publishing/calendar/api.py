@@ -31,15 +31,15 @@ from socialops.api import (
 )
 from socialops.errors import ValidationFailed
 
-from . import selectors
-from . import selectors_calendar as cal
-from .models import CadenceTarget, CalendarNote, CalendarShareLink, Campaign, HolidayRegion, Post
-from .services import authoring
-from .services import calendar as calendar_services
+from ..models import CadenceTarget, CalendarNote, CalendarShareLink, Campaign, HolidayRegion, Post
+from ..posts import selectors
+from ..posts import services as authoring
+from . import selectors as cal
+from . import services as calendar_services
 
 
 def _zone(request) -> str:
-    from .views_calendar import viewer_zone
+    from .views import viewer_zone
 
     return viewer_zone(request._request)  # one rule for the pages and the API (DRF sets _request.user)
 

@@ -1,0 +1,1 @@
+"""The editorial calendar: month / week / list, drag to reschedule, notes, holidays, cadence, share links."""

@@ -1,0 +1,1 @@
+"""Posts: the composer, variants, localization, campaigns, the posts list, bulk actions, CSV import."""
