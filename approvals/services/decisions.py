@@ -35,8 +35,8 @@ from publishing.models import Post
 from socialops.audit.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
-from . import selectors
-from .models import (
+from .. import selectors
+from ..models import (
     DEFAULT_LINK_TTL_HOURS,
     ApprovalAssignment,
     ApprovalDecision,
@@ -565,7 +565,7 @@ def _assignees(
     (approvals.routing). Who was left out, and why, goes to the audit log."""
     from publishing.selectors import members_who_see_all_of
 
-    from .routing import route_stage
+    from ..routing import route_stage
 
     org, post = request.organization, request.post
     backup = _backup_of(org, stage)
