@@ -21,8 +21,9 @@ services (``mark_in_review``, ``mark_approved``, ``return_to_draft``, ``schedule
 never imports approvals; it asks approvals only through the extension points it owns in
 ``publishing.hooks`` (registered in ``ApprovalsConfig.ready``): the schedule gate
 (:func:`schedule_gate`), which refuses a schedule publishing starts itself (composer, calendar,
-API) when the post's version is not approved or its approved time would move, and the content-changed
-hook (:func:`on_post_content_changed`), which starts a new round after an edit.
+API) when the post's version is not approved or its approved time would move, and the new-version
+handler (:func:`resubmit_new_version`), which starts a new round after an edit. publishing's
+signals (``post_scheduled``, ``post_content_changed``) only announce; approvals listens to neither.
 """
 
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
@@ -35,7 +36,7 @@ from .comments import (
     mention_suggestions,
     mentioned_members,
 )
-from .decisions import decide, decide_by_link, on_post_scheduled, schedule_gate
+from .decisions import decide, decide_by_link, schedule_gate
 from .links import (
     LINK_SALT,
     REFUSALS,
@@ -49,7 +50,7 @@ from .links import (
 from .requests import (
     content_diff,
     content_of,
-    on_post_content_changed,
+    resubmit_new_version,
     submit_for_approval,
     withdraw_request,
 )
@@ -106,11 +107,10 @@ __all__ = [
     "mention_handle",
     "mention_suggestions",
     "mentioned_members",
-    "on_post_content_changed",
-    "on_post_scheduled",
     "record_link_opened",
     "record_link_refusal",
     "remind_assignment",
+    "resubmit_new_version",
     "schedule_gate",
     "selectors",
     "set_out_of_office",

@@ -368,11 +368,14 @@ def withdraw_request(request: ApprovalRequest, *, by, via: str = "web") -> Appro
     return request
 
 
-# --- Edits after submission ---------------------------------------------
+# --- Edits after submission ---------------------------------------------------------------------------
 
 
-def on_post_content_changed(sender, *, post, old_version, by, changes, **kwargs) -> None:
+def resubmit_new_version(post: Post, *, old_version: int, by, changes: dict) -> None:
     """An edit made a new version: a running or approved request starts a new round on it.
+
+    publishing's new-version handler (``publishing.hooks``, registered in ``ApprovalsConfig.ready``),
+    called inside the edit's transaction with the post row locked.
 
     After any approval, it goes back to the stage the workflow says (the first, or the one reached);
     before any, it stays at its stage. Approvers get new links and the diff; old links say "changed".

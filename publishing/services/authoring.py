@@ -593,7 +593,7 @@ def update_post(post: Post, *, by, **fields) -> Post:
         _bump_version(post)
         post.save(update_fields=["version", "updated_at"])
         _send_back_to_draft(post, by=by)
-        hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by, changes=changes)
+        hooks.new_version(post, old_version=old_version, by=by, changes=changes)
     _raise_if_invalid(post, by=by)
     if changes:
         record_event(org, "post.updated", obj=post, changes={**changes, "version": post.version})
@@ -630,8 +630,7 @@ def _variant_change(variant: PostVariant, *, by, action: str, changes: dict, app
     _bump_version(post)
     post.save(update_fields=["version", "updated_at"])
     _send_back_to_draft(post, by=by)
-    hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by,
-                                    changes={**changes, "variant": variant.pk})
+    hooks.new_version(post, old_version=old_version, by=by, changes={**changes, "variant": variant.pk})
     _raise_if_invalid(post, by=by)
     record_event(post.organization, action, obj=variant, changes={**changes, "version": post.version})
     variant.refresh_from_db()
