@@ -17,6 +17,7 @@ from .. import selectors
 from ..models import (
     ApprovalAssignment,
     ApprovalPolicy,
+    ApprovalRequest,
     OutOfOffice,
 )
 from ._shared import (
@@ -300,91 +301,18 @@ def escalate_assignment(assignment_id: int, *, now: datetime | None = None) -> b
     """The SLA ran out: the stage's backup approver is added (their approval completes the stage)."""
     now = now or timezone.now()
     assignment = _load_assignment(assignment_id)
-    if assignment is None:
+    if assignment is None or not _claim_escalation(assignment, now=now):
         return False
     request = assignment.request
-    claimed = (
-        ApprovalAssignment.objects.for_org(assignment.organization_id)
-        .filter(
-            pk=assignment.pk,
-            status=AS.PENDING,
-            escalated_at__isnull=True,
-            request__status=R.PENDING,
-            request__round=assignment.round,
-            request__current_stage=assignment.stage_index,
-        )
-        .update(escalated_at=now)
-    )
-    if not claimed:
-        return False
-    # One escalation per stage and round: the other overdue approvers of the stage are marked too.
-    ApprovalAssignment.objects.for_org(assignment.organization_id).filter(
-        request=request,
-        round=assignment.round,
-        stage_index=assignment.stage_index,
-        status=AS.PENDING,
-        escalated_at__isnull=True,
-    ).update(escalated_at=now)
-    stage = request.stage or {}
-    backup = _backup_of(request.organization, stage)
-    org = request.organization
-    if (
-        backup is not None
-        and backup.user_id != request.submitted_by_id
-        and not _sees_all_of(backup, request.post)
-    ):
-        # A backup who cannot see every channel of the post: the stage falls to an admin.
-        backup = selectors.fallback_admin(org, exclude_user_id=request.submitted_by_id)
-    if backup is None or backup.user_id == request.submitted_by_id:
-        record_event(
-            org,
-            "approval.escalation_failed",
-            obj=request,
-            via="task",
-            changes={"stage": stage.get("name", ""), "reason": "no backup approver"},
-        )
-        _notify(
-            org,
-            recipients=[assignment.membership],
-            kind=NotificationKind.APPROVAL_ESCALATED,
-            template="approvals_overdue",
-            url=_request_url(request),
-            context={"post_title": str(request.post), "stage_name": stage.get("name", "")},
-            dedupe_key=f"overdue:{request.pk}:{request.round}:{assignment.stage_index}",
-        )
+    backup = _stand_in_for(request)
+    if backup is None:
+        _tell_nobody_stands_in(request, assignment)
         return True
     who, on_behalf = _with_delegation(backup, now, post=request.post)
-    existing = (
-        ApprovalAssignment.objects.for_org(org)
-        .filter(
-            request=request,
-            round=assignment.round,
-            stage_index=assignment.stage_index,
-            membership=who,
-        )
-        .first()
-    )
-    if existing is not None:
-        ApprovalAssignment.objects.for_org(org).filter(pk=existing.pk).update(
-            is_escalation=True, escalated_at=now
-        )
-        new = existing
-        new.is_escalation = True
-    else:
-        new = ApprovalAssignment.objects.create(
-            organization=org,
-            request=request,
-            stage_index=assignment.stage_index,
-            round=assignment.round,
-            membership=who,
-            on_behalf_of=on_behalf,
-            is_escalation=True,
-            escalated_at=now,
-            due_at=None,
-        )
-    new.request = request
+    new = _escalation_assignment(request, assignment, who=who, on_behalf=on_behalf, now=now)
+    stage = request.stage or {}
     record_event(
-        org,
+        request.organization,
         "approval.escalated",
         obj=request,
         via="task",
@@ -401,3 +329,109 @@ def escalate_assignment(assignment_id: int, *, now: datetime | None = None) -> b
         dedupe_key=f"escalated:{request.pk}:{request.round}:{assignment.stage_index}:{who.pk}",
     )
     return True
+
+
+def _claim_escalation(assignment: ApprovalAssignment, *, now: datetime) -> bool:
+    """One escalation per stage and round: a conditional update claims it (False when already
+    escalated, decided or moved on); the other overdue approvers of the stage are marked too."""
+    claimed = (
+        ApprovalAssignment.objects.for_org(assignment.organization_id)
+        .filter(
+            pk=assignment.pk,
+            status=AS.PENDING,
+            escalated_at__isnull=True,
+            request__status=R.PENDING,
+            request__round=assignment.round,
+            request__current_stage=assignment.stage_index,
+        )
+        .update(escalated_at=now)
+    )
+    if not claimed:
+        return False
+    ApprovalAssignment.objects.for_org(assignment.organization_id).filter(
+        request=assignment.request,
+        round=assignment.round,
+        stage_index=assignment.stage_index,
+        status=AS.PENDING,
+        escalated_at__isnull=True,
+    ).update(escalated_at=now)
+    return True
+
+
+def _stand_in_for(request: ApprovalRequest) -> Membership | None:
+    """The stage's backup; an admin when the backup cannot see every channel; never the submitter."""
+    org = request.organization
+    backup = _backup_of(org, request.stage or {})
+    if (
+        backup is not None
+        and backup.user_id != request.submitted_by_id
+        and not _sees_all_of(backup, request.post)
+    ):
+        # A backup who cannot see every channel of the post: the stage falls to an admin.
+        backup = selectors.fallback_admin(org, exclude_user_id=request.submitted_by_id)
+    if backup is None or backup.user_id == request.submitted_by_id:
+        return None
+    return backup
+
+
+def _tell_nobody_stands_in(request: ApprovalRequest, assignment: ApprovalAssignment) -> None:
+    org = request.organization
+    stage = request.stage or {}
+    record_event(
+        org,
+        "approval.escalation_failed",
+        obj=request,
+        via="task",
+        changes={"stage": stage.get("name", ""), "reason": "no backup approver"},
+    )
+    _notify(
+        org,
+        recipients=[assignment.membership],
+        kind=NotificationKind.APPROVAL_ESCALATED,
+        template="approvals_overdue",
+        url=_request_url(request),
+        context={"post_title": str(request.post), "stage_name": stage.get("name", "")},
+        dedupe_key=f"overdue:{request.pk}:{request.round}:{assignment.stage_index}",
+    )
+
+
+def _escalation_assignment(
+    request: ApprovalRequest,
+    overdue: ApprovalAssignment,
+    *,
+    who: Membership,
+    on_behalf: Membership | None,
+    now: datetime,
+) -> ApprovalAssignment:
+    """``who``'s assignment at the overdue stage, marked as the escalation (an existing one is reused)."""
+    org = request.organization
+    existing = (
+        ApprovalAssignment.objects.for_org(org)
+        .filter(
+            request=request,
+            round=overdue.round,
+            stage_index=overdue.stage_index,
+            membership=who,
+        )
+        .first()
+    )
+    if existing is not None:
+        ApprovalAssignment.objects.for_org(org).filter(pk=existing.pk).update(
+            is_escalation=True, escalated_at=now
+        )
+        existing.is_escalation = True
+        new = existing
+    else:
+        new = ApprovalAssignment.objects.create(
+            organization=org,
+            request=request,
+            stage_index=overdue.stage_index,
+            round=overdue.round,
+            membership=who,
+            on_behalf_of=on_behalf,
+            is_escalation=True,
+            escalated_at=now,
+            due_at=None,
+        )
+    new.request = request
+    return new
