@@ -7,27 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIMEZONE_CHOICES
 from accounts.selectors import teams_of
-from socialops.errors import ApplicationError
+from socialops.forms import ServiceFormMixin
 
 from .models import Post, PostVariant
-
-
-class ServiceFormMixin:
-    """Copies an ApplicationError's messages onto the form; per-variant messages stay for the panels."""
-
-    def apply_error(self, exc: ApplicationError) -> dict[str, list[str]]:
-        """Field messages go on their fields; the rest (per-variant ``channel_<id>``) is returned."""
-        aliases = {"at": "schedule_date"}
-        rest: dict[str, list[str]] = {}
-        for field, messages in exc.fields.items():
-            field = aliases.get(field, field)
-            if field in self.fields:
-                for message in messages:
-                    self.add_error(field, message)
-            else:
-                rest[field] = list(messages)
-        self.add_error(None, exc.message)
-        return rest
 
 
 def _channel_label(channel, names: dict[str, str]) -> str:
@@ -37,6 +19,7 @@ def _channel_label(channel, names: dict[str, str]) -> str:
 
 
 class ComposeForm(ServiceFormMixin, forms.Form):
+    field_aliases = {"at": "schedule_date"}  # the scheduler's field is the form's date (and time)
     ACTIONS = [("save", _("Save draft")), ("schedule", _("Schedule")), ("publish", _("Publish now")),
                ("submit", _("Submit for approval"))]
 

@@ -163,22 +163,6 @@ def _write_stages(workflow: Workflow, stages: list[StageSpec]) -> None:
         )
 
 
-_WORKFLOW_FIELDS = (
-    "description",
-    "is_active",
-    "priority",
-    "team_ids",
-    "channel_ids",
-    "networks",
-    "campaign_ids",
-    "tags",
-    "default_for_team_ids",
-    "link_ttl_hours",
-    "resubmit_to",
-    "reapprove_on_reschedule",
-)
-
-
 def _apply_fields(org, workflow: Workflow, name: str, fields: dict) -> None:
     name = (name or "").strip()
     if not name:
@@ -194,7 +178,7 @@ def _apply_fields(org, workflow: Workflow, name: str, fields: dict) -> None:
             fields={"name": [_("Workflow names must be unique.")]},
         )
     workflow.name = name[:120]
-    unknown = set(fields) - set(_WORKFLOW_FIELDS)
+    unknown = set(fields) - set(Workflow.SETTINGS)
     if unknown:
         raise TypeError(f"unexpected workflow fields: {sorted(unknown)}")
     for key, value in fields.items():
@@ -218,17 +202,17 @@ def _apply_fields(org, workflow: Workflow, name: str, fields: dict) -> None:
 
 
 def _check_ids(org, workflow: Workflow) -> None:
-    from accounts.models import Team
-    from channels_registry.models import Channel
-    from publishing.models import Campaign
+    from accounts.selectors import teams_of
+    from channels_registry.selectors import channels_of
+    from publishing.selectors import campaigns_of
 
-    for model, ids, name in (
-        (Team, workflow.team_ids, "team_ids"),
-        (Team, workflow.default_for_team_ids, "default_for_team_ids"),
-        (Channel, workflow.channel_ids, "channel_ids"),
-        (Campaign, workflow.campaign_ids, "campaign_ids"),
+    for rows, ids, name in (
+        (teams_of(org), workflow.team_ids, "team_ids"),
+        (teams_of(org), workflow.default_for_team_ids, "default_for_team_ids"),
+        (channels_of(org), workflow.channel_ids, "channel_ids"),
+        (campaigns_of(org), workflow.campaign_ids, "campaign_ids"),
     ):
-        if ids and model.objects.for_org(org).filter(pk__in=ids).count() != len(set(ids)):
+        if ids and rows.filter(pk__in=ids).count() != len(set(ids)):
             raise ValidationFailed(
                 _("That choice was not found."), fields={name: [_("Choose valid options.")]}
             )
