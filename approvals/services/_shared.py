@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.urls import reverse
 
 from accounts.models import Membership
@@ -14,9 +12,6 @@ from ..models import (
     ApprovalDecision,
     ApprovalRequest,
 )
-
-log = logging.getLogger(__name__)
-
 
 R = ApprovalRequest.Status
 AS = ApprovalAssignment.Status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,8 +28,9 @@ from ._shared import (
     _notify,
     _request_url,
     _sees_all_of,
-    log,
 )
+
+log = logging.getLogger(__name__)
 
 LINK_SALT = "approvals.link"
 
