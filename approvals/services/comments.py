@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, require
-from accounts.models import Membership, NotificationKind
+from accounts.models import Membership
+from accounts.notifications import NotificationKind
 from publishing.models import Post
 from socialops.audit.services import record_event
 from socialops.errors import ValidationFailed

@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, can
-from accounts.models import Membership, NotificationKind
+from accounts.models import Membership
+from accounts.notifications import NotificationKind
 from publishing import services as publishing
 from publishing.models import Post
 from socialops.audit.services import record_event
