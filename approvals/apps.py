@@ -13,12 +13,9 @@ class ApprovalsConfig(AppConfig):
         from . import services
         from .demo import seed_demo_approvals
 
-        # Publishing never imports approvals: it calls back through these (inside its transaction).
+        # Publishing never imports approvals: it asks approvals through the extension points it
+        # owns (inside its transaction). Approvals' own schedules (an approved post at its
+        # requested time) clear this gate themselves and record the approved time directly.
         hooks.register_schedule_gate(services.schedule_gate)
-        hooks.post_content_changed.connect(
-            services.on_post_content_changed, dispatch_uid="approvals.content_changed"
-        )
-        hooks.post_scheduled.connect(
-            services.on_post_scheduled, dispatch_uid="approvals.post_scheduled"
-        )
+        hooks.register_new_version_handler(services.resubmit_new_version)
         register_seeder("approvals", lambda org, *, by: seed_demo_approvals(org), order=20)

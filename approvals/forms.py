@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.capabilities import Role
 from accounts.models import TIMEZONE_CHOICES
-from publishing.forms import ServiceFormMixin
+from socialops.forms import ServiceFormMixin
 
 from .models import ApprovalDecision, Stage, Workflow
 
@@ -206,18 +206,8 @@ class WorkflowForm(ServiceFormMixin, forms.Form):
     def workflow_fields(self) -> dict:
         d = self.cleaned_data
         return {
-            "description": d["description"],
-            "is_active": d["is_active"],
-            "priority": d["priority"],
-            "team_ids": d["team_ids"],
-            "channel_ids": d["channel_ids"],
-            "networks": d["networks"],
-            "campaign_ids": d["campaign_ids"],
-            "default_for_team_ids": d["default_for_team_ids"],
+            **{name: d[name] for name in Workflow.SETTINGS},
             "tags": [t.strip() for t in (d["tags"] or "").split(",") if t.strip()],
-            "link_ttl_hours": d["link_ttl_hours"],
-            "resubmit_to": d["resubmit_to"],
-            "reapprove_on_reschedule": d["reapprove_on_reschedule"],
         }
 
     def stage_specs(self) -> list:
@@ -276,18 +266,8 @@ class WorkflowForm(ServiceFormMixin, forms.Form):
     def initial_for(workflow, specs) -> dict:
         initial = {
             "name": workflow.name,
-            "description": workflow.description,
-            "is_active": workflow.is_active,
-            "priority": workflow.priority,
-            "team_ids": workflow.team_ids,
-            "channel_ids": workflow.channel_ids,
-            "networks": workflow.networks,
-            "campaign_ids": workflow.campaign_ids,
+            **{name: getattr(workflow, name) for name in Workflow.SETTINGS},
             "tags": ", ".join(workflow.tags),
-            "default_for_team_ids": workflow.default_for_team_ids,
-            "link_ttl_hours": workflow.link_ttl_hours,
-            "resubmit_to": workflow.resubmit_to,
-            "reapprove_on_reschedule": workflow.reapprove_on_reschedule,
         }
         for i, spec in enumerate(specs, start=1):
             initial.update(

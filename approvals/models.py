@@ -45,6 +45,23 @@ class Workflow(TenantModel):
         FIRST_STAGE = "first_stage", _("Back to the first stage")
         CURRENT_STAGE = "current_stage", _("Back to the stage it had reached")
 
+    #: What a workflow's builder sets besides its name and stages, listed once: the services accept
+    #: exactly these, the API reads and writes them, the builder's form fills and reads them.
+    SETTINGS = (
+        "description",
+        "is_active",
+        "priority",
+        "team_ids",
+        "channel_ids",
+        "networks",
+        "campaign_ids",
+        "tags",
+        "default_for_team_ids",
+        "link_ttl_hours",
+        "resubmit_to",
+        "reapprove_on_reschedule",
+    )
+
     name = models.CharField(_("name"), max_length=120)
     description = models.CharField(_("description"), max_length=300, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

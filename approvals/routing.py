@@ -7,7 +7,7 @@ missing approval; a quorum), they decide. Otherwise the stage falls to its backu
 organization admin when the backup cannot see the post either (or there is none).
 
 ``route_stage`` is pure: it is given who sees the post (``sees``) and how to find an admin, so
-``services._start_stage`` (a real post) and the workflow builder's warning (a channel a post could
+``services.requests._start_stage`` (a real post) and the workflow builder's warning (a channel a post could
 go to) decide the same way.
 """
 

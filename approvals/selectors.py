@@ -231,17 +231,16 @@ def diff_for(request: ApprovalRequest, membership) -> list[dict]:
     """The request's diff as ``membership`` may read it: without the entries of channels they may not
     see. An entry names its channel (``None`` for the post's own fields); entries written before
     they did are matched by label against the channels hidden from the member."""
-    from channels_registry.models import Channel
-    from channels_registry.selectors import visible_channels
+    from channels_registry.selectors import restricted_channels, visible_channels
 
     diff = list(request.diff or [])
     channel_ids = {e["channel"] for e in diff if e.get("channel")}
     legacy = any("channel" not in e for e in diff)
     if not channel_ids and not legacy:
         return diff
-    hidden = Channel.objects.for_org(request.organization_id).filter(
-        access=Channel.Access.RESTRICTED
-    ).exclude(pk__in=visible_channels(membership).order_by().values("pk"))
+    hidden = restricted_channels(request.organization_id).exclude(
+        pk__in=visible_channels(membership).order_by().values("pk")
+    )
     if not legacy:
         hidden = hidden.filter(pk__in=channel_ids)
     hidden = list(hidden)
@@ -391,19 +390,9 @@ def routing_warnings(organization, specs, *, channel_ids, networks, viewer) -> l
     The channels considered: the workflow's channel conditions (when it has some), else every
     restricted channel of the organization (on the workflow's networks, when it names some).
     """
-    from django.utils.translation import gettext as _
-    from django.utils.translation import ngettext
+    from channels_registry.selectors import restricted_channels, visible_channels
 
-    from accounts.capabilities import Role
-    from channels_registry.models import Channel
-    from channels_registry.selectors import visible_channels
-
-    from .presentation import person_name
-    from .routing import route_stage
-
-    restricted = Channel.objects.for_org(organization).filter(access=Channel.Access.RESTRICTED).exclude(
-        status=Channel.Status.ARCHIVED
-    )
+    restricted = restricted_channels(organization, with_archived=False)
     if channel_ids:
         restricted = restricted.filter(pk__in=channel_ids)
     elif networks:
@@ -412,6 +401,21 @@ def routing_warnings(organization, specs, *, channel_ids, networks, viewer) -> l
     if not channels or not specs:
         return []
     ids = [c.pk for c in channels]
+    sees = _channel_sight(ids)
+    shown = set(visible_channels(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    admin = fallback_admin(organization)
+    out: list[str] = []
+    for number, spec in enumerate(specs, start=1):
+        for routing, on in _stage_routings(organization, spec, channels, sees=sees, admin=admin):
+            out.append(_routing_warning(spec.name or number, routing, on, shown=shown))
+    return out
+
+
+def _channel_sight(ids: list[int]):
+    """``sees(member, channel)`` for the channels ``ids``, each member's visible channels read once."""
+    from accounts.capabilities import Role
+    from channels_registry.selectors import visible_channels
+
     seen: dict[int, set[int]] = {}
 
     def sees(member, channel) -> bool:
@@ -423,49 +427,62 @@ def routing_warnings(organization, specs, *, channel_ids, networks, viewer) -> l
             )
         return channel.pk in seen[member.pk]
 
-    shown = set(visible_channels(viewer).filter(pk__in=ids).values_list("pk", flat=True))
-    admin = fallback_admin(organization)
-    out: list[str] = []
-    for number, spec in enumerate(specs, start=1):
-        members = _stage_members(organization, spec)
-        backup = spec.backup_approver
-        if backup is not None and not (backup.is_active and backup.user.is_active):
-            backup = None
-        stage = {"rule": spec.rule, "quorum": spec.quorum}
-        groups: dict[tuple, list] = {}
-        for channel in channels:
-            routing = route_stage(stage, members, backup, sees=lambda m, c=channel: sees(m, c),
-                                  admin=lambda: admin)
-            if routing.left_out:
-                key = (tuple(m.pk for m in routing.left_out), routing.fell_to,
-                       routing.stand_in.pk if routing.stand_in is not None else None)
-                groups.setdefault(key, [routing, []])[1].append(channel)
-        for routing, on in groups.values():
-            names = [c.name or c.display_handle for c in on if c.pk in shown]
-            hidden = len(on) - len(names)
-            if hidden:
-                names.append(ngettext("%(n)d channel you cannot see", "%(n)d channels you cannot see",
-                                      hidden) % {"n": hidden})
-            people = [person_name(m) for m in routing.left_out]
-            who = ", ".join(people[:5]) + (
-                " " + _("and %(n)d more") % {"n": len(people) - 5} if len(people) > 5 else "")
-            parts = {"stage": spec.name or number, "who": who, "channels": ", ".join(names),
-                     "stand_in": person_name(routing.stand_in) if routing.stand_in is not None else ""}
-            if routing.fell_to == "backup":
-                text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there this stage "
-                         "would fall to its backup, %(stand_in)s.")
-            elif routing.fell_to == "admin":
-                text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there this stage "
-                         "would fall to an admin, %(stand_in)s (its backup cannot see them either, or it has "
-                         "none).")
-            elif routing.fell_to == "nobody":
-                text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s, and no backup or admin can stand "
-                         "in: posts going there could not be submitted.")
-            else:
-                text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there the "
-                         "other approvers of this stage decide without them.")
-            out.append(text % parts)
-    return out
+    return sees
+
+
+def _stage_routings(organization, spec, channels, *, sees, admin) -> list[tuple]:
+    """``[(routing, channels)]``: the channels on which the stage leaves someone out, grouped by the
+    same outcome (who is left out, where the stage falls, who stands in)."""
+    from .routing import route_stage
+
+    members = _stage_members(organization, spec)
+    backup = spec.backup_approver
+    if backup is not None and not (backup.is_active and backup.user.is_active):
+        backup = None
+    stage = {"rule": spec.rule, "quorum": spec.quorum}
+    groups: dict[tuple, list] = {}
+    for channel in channels:
+        routing = route_stage(stage, members, backup, sees=lambda m, c=channel: sees(m, c),
+                              admin=lambda: admin)
+        if routing.left_out:
+            key = (tuple(m.pk for m in routing.left_out), routing.fell_to,
+                   routing.stand_in.pk if routing.stand_in is not None else None)
+            groups.setdefault(key, [routing, []])[1].append(channel)
+    return [tuple(group) for group in groups.values()]
+
+
+def _routing_warning(stage_name, routing, on, *, shown: set[int]) -> str:
+    """One flag: who cannot see which channels (those ``shown`` named, the others counted) and where
+    the stage falls."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    from .presentation import person_name
+
+    names = [c.name or c.display_handle for c in on if c.pk in shown]
+    hidden = len(on) - len(names)
+    if hidden:
+        names.append(ngettext("%(n)d channel you cannot see", "%(n)d channels you cannot see",
+                              hidden) % {"n": hidden})
+    people = [person_name(m) for m in routing.left_out]
+    who = ", ".join(people[:5]) + (
+        " " + _("and %(n)d more") % {"n": len(people) - 5} if len(people) > 5 else "")
+    parts = {"stage": stage_name, "who": who, "channels": ", ".join(names),
+             "stand_in": person_name(routing.stand_in) if routing.stand_in is not None else ""}
+    if routing.fell_to == "backup":
+        text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there this stage "
+                 "would fall to its backup, %(stand_in)s.")
+    elif routing.fell_to == "admin":
+        text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there this stage "
+                 "would fall to an admin, %(stand_in)s (its backup cannot see them either, or it has "
+                 "none).")
+    elif routing.fell_to == "nobody":
+        text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s, and no backup or admin can stand "
+                 "in: posts going there could not be submitted.")
+    else:
+        text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there the "
+                 "other approvers of this stage decide without them.")
+    return text % parts
 
 
 # --- The start page (home/) -------------------------------------------------------------------------

@@ -58,25 +58,7 @@ class WorkflowOut(serializers.ModelSerializer):
 
     class Meta:
         model = Workflow
-        fields = [
-            "id",
-            "name",
-            "description",
-            "is_active",
-            "priority",
-            "team_ids",
-            "channel_ids",
-            "networks",
-            "campaign_ids",
-            "tags",
-            "default_for_team_ids",
-            "link_ttl_hours",
-            "resubmit_to",
-            "reapprove_on_reschedule",
-            "stages",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "name", *Workflow.SETTINGS, "stages", "created_at", "updated_at"]
 
     def get_channel_ids(self, obj) -> list[int]:
         visible = self.context.get("visible_channel_ids", set())

@@ -227,3 +227,9 @@ def sandbox_post_organization(user, external_id: str):
     found = (SandboxPost.objects.filter(organization__in=organizations_of(user), external_id=str(external_id)[:64])
              .select_related("organization").order_by("pk").first())
     return found.organization if found else None
+
+
+def restricted_channels(organization, *, with_archived: bool = True) -> QuerySet[Channel]:
+    """The organization's restricted channels: only owners, admins and grantees see them."""
+    qs = Channel.objects.for_org(organization).filter(access=Channel.Access.RESTRICTED)
+    return qs if with_archived else qs.exclude(status=Channel.Status.ARCHIVED)

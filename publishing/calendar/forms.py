@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import teams_of
+from socialops.forms import ServiceFormMixin
 
-from ..forms import ServiceFormMixin
 from .selectors import CALENDAR_STATUSES, HOLIDAY_COUNTRIES
 
 

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIMEZONE_CHOICES
 from accounts.selectors import teams_of
+from socialops.forms import ServiceFormMixin
 
-from ..forms import ServiceFormMixin
 from ..models import Post, PostVariant
 
 
@@ -19,6 +19,7 @@ def _channel_label(channel, names: dict[str, str]) -> str:
 
 
 class ComposeForm(ServiceFormMixin, forms.Form):
+    field_aliases = {"at": "schedule_date"}  # the scheduler's field is the form's date (and time)
     ACTIONS = [("save", _("Save draft")), ("schedule", _("Schedule")), ("publish", _("Publish now")),
                ("submit", _("Submit for approval"))]
 

@@ -566,12 +566,12 @@ def _apply_media(post: Post, media, alt_texts, changes: dict) -> bool:
 
 def _content_changed(post: Post, *, by, changes: dict) -> None:
     """A new version: bumped on the post and its variants, the post back to draft if it was
-    approved or scheduled, and the change announced (approvals withdraws a pending request)."""
+    approved or scheduled, and the registered handlers told (approvals starts a new round), then announced."""
     old_version = post.version
     _bump_version(post)
     post.save(update_fields=["version", "updated_at"])
     _send_back_to_draft(post, by=by)
-    hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by, changes=changes)
+    hooks.new_version(post, old_version=old_version, by=by, changes=changes)
 
 
 @transaction.atomic
@@ -644,8 +644,7 @@ def _variant_change(variant: PostVariant, *, by, action: str, changes: dict, app
     _bump_version(post)
     post.save(update_fields=["version", "updated_at"])
     _send_back_to_draft(post, by=by)
-    hooks.post_content_changed.send(sender=Post, post=post, old_version=old_version, by=by,
-                                    changes={**changes, "variant": variant.pk})
+    hooks.new_version(post, old_version=old_version, by=by, changes={**changes, "variant": variant.pk})
     _raise_if_invalid(post, by=by)
     record_event(post.organization, action, obj=variant, changes={**changes, "version": post.version})
     variant.refresh_from_db()

@@ -51,6 +51,7 @@ import threading
 import time
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -184,12 +185,15 @@ def _require_publish(by, post: Post) -> None:
         raise NotAllowed(_("You do not have permission to schedule or publish posts."))
 
 
-def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str, source: str = "web") -> Post:
+def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str, source: str = "web",
+              cleared_gates=()) -> Post:
     _require_publish(by, post)
     post = _lock_post(post)
     if post.status == P.IN_REVIEW:
         raise Conflict(_("This post is waiting for approval; it can be scheduled once it is approved."))
-    hooks.check_schedule_gates(post, by)
+    previous_at = post.scheduled_at
+    post.scheduled_at, post.schedule_timezone = due, timezone_name  # what the gates are asked about
+    hooks.check_schedule_gates(post, by, cleared_gates=cleared_gates)
     if post.status not in _SCHEDULABLE_POST:
         raise Conflict(_("This post cannot be scheduled now (it is %(status)s).")
                        % {"status": post.get_status_display()})
@@ -198,9 +202,6 @@ def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str,
         raise ValidationFailed(_("Choose at least one channel that has not published this post yet."),
                                fields={"channels": [_("Choose at least one channel.")]})
     _check_channels(variants, by=by)
-    previous_at = post.scheduled_at
-    post.scheduled_at = due
-    post.schedule_timezone = timezone_name
     post.status = P.SCHEDULED
     post.save(update_fields=["scheduled_at", "schedule_timezone", "status", "updated_at"])
     ids = [v.pk for v in variants]
@@ -214,8 +215,13 @@ def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str,
 
 
 @transaction.atomic
-def schedule_post(post: Post, *, by, at: datetime, timezone_name: str, source: str = "web") -> Post:
-    """Schedule every not-yet-published variant of ``post`` for ``at`` (aware), meant in ``timezone_name``."""
+def schedule_post(post: Post, *, by, at: datetime, timezone_name: str, source: str = "web",
+                  cleared_gates: Iterable[hooks.ScheduleGate] = ()) -> Post:
+    """Schedule every not-yet-published variant of ``post`` for ``at`` (aware), meant in ``timezone_name``.
+
+    ``cleared_gates``: the schedule gates (``publishing.hooks``) the caller has itself satisfied in
+    this transaction (approvals scheduling the post it has just approved); they are not asked again.
+    """
     _zone(timezone_name)
     if at is None or timezone.is_naive(at):
         raise ValidationFailed(_("Give the time with its time zone."), fields={"at": [_("Enter a valid date and time.")]})
@@ -223,7 +229,8 @@ def schedule_post(post: Post, *, by, at: datetime, timezone_name: str, source: s
     if at <= timezone.now():
         raise ValidationFailed(_("The scheduled time is in the past: choose a time in the future."),
                                fields={"at": [_("Choose a time in the future.")]})
-    return _schedule(post, by=by, due=at, timezone_name=timezone_name, action="post.scheduled", source=source)
+    return _schedule(post, by=by, due=at, timezone_name=timezone_name, action="post.scheduled", source=source,
+                     cleared_gates=cleared_gates)
 
 
 def _kick_dispatcher() -> None:
