@@ -21,7 +21,7 @@ APPS = ("socialops", "accounts", "channels_registry", "publishing", "approvals",
         "governance", "home")
 CODE = re.compile(r"""\bcode\s*=\s*["']([a-z_]+)["']""")
 #: codes of ProviderError and its kin: what a network said, read by our own services, never an API answer
-PROVIDER_CODES = {"unsupported", "client_forbidden", "forbidden", "invalid_request", "invalid_grant", "not_own_status"}
+PROVIDER_CODES = {"unsupported", "validation_failed", "client_forbidden", "forbidden", "invalid_request", "invalid_grant", "not_own_status"}
 
 
 def _raised_codes() -> dict[str, str]:

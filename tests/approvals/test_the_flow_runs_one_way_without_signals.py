@@ -10,7 +10,8 @@ from approvals import services
 from approvals.models import ApprovalRequest
 from publishing import hooks
 from publishing.models import Post
-from publishing.services import authoring, scheduling
+from publishing.posts import services as authoring
+from publishing.scheduler import services as scheduling
 from socialops.errors import Conflict
 
 from .conftest import make_workflow, person, reload, soon, stage, submit
