@@ -397,6 +397,8 @@ class IssuedToken:
 DEFAULT_ROTATION_OVERLAP = timedelta(hours=24)
 #: the longest overlap a rotation may choose
 MAX_ROTATION_OVERLAP = timedelta(days=30)
+#: how far in the past a chosen end of the overlap may lie and still mean "now" (clocks differ a little)
+ROTATION_CLOCK_SLACK = timedelta(minutes=1)
 
 
 def clean_scopes(scopes, *, required: bool) -> list[str]:
@@ -481,9 +483,11 @@ def rotate_api_token(token: ApiToken, *, by: Membership, old_token_expires_at=No
         raise Conflict(_("This service account is disabled."))
     now = timezone.now()
     until = now + DEFAULT_ROTATION_OVERLAP if old_token_expires_at is None else old_token_expires_at
-    if until < now or until > now + MAX_ROTATION_OVERLAP:
+    # A time a moment ago (the caller's "now", computed before this transaction) means now.
+    if until < now - ROTATION_CLOCK_SLACK or until > now + MAX_ROTATION_OVERLAP:
         message = _("Choose a time between now and 30 days from now.")
         raise ValidationFailed(message, fields={"old_token_expires_at": [message]})
+    until = max(until, now)
     if token.expires_at is not None:
         until = min(until, token.expires_at)
     issued = issue_token(token.organization_id, membership=token.membership, service_account=token.service_account,
