@@ -43,6 +43,8 @@ class ServiceAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
     serializer_class = ServiceAccountOut
     read_capability = Capability.MANAGE_ORGANIZATION
     write_capability = Capability.MANAGE_ORGANIZATION
+    #: an organization has a handful of service accounts (and each a few tokens): lists are whole arrays
+    pagination_class = None
 
     def scoped_queryset(self, organization):
         return selectors.service_accounts_of(organization)

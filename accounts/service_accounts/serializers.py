@@ -11,7 +11,7 @@ from ..models import ApiToken, ServiceAccount
 
 
 class ServiceAccountOut(serializers.ModelSerializer):
-    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None,
+    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None, allow_null=True,
                                         help_text="Who created it (null once that person's account is gone).")
 
     class Meta:
@@ -33,7 +33,7 @@ class ServiceAccountPatchIn(InputSerializer):
 
 class TokenOut(serializers.ModelSerializer):
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=all_scopes()), read_only=True)
-    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
+    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None, allow_null=True)
     replaced_by = serializers.IntegerField(source="replaced_by_id", read_only=True, allow_null=True,
                                            help_text="The token that replaced this one in a rotation.")
     is_usable = serializers.BooleanField(read_only=True)
