@@ -1,4 +1,8 @@
-"""API authentication: ``Authorization: Bearer sop_…`` names a member of one organization."""
+"""API authentication: ``Authorization: Bearer sop_…`` names a member, or a service account, of one organization.
+
+A service account's request acts as :class:`accounts.service_accounts.services.ServiceAccountActor`
+(``request.membership`` for the views and services), its own user is the audit log's actor.
+"""
 
 from __future__ import annotations
 
@@ -29,11 +33,16 @@ class OrganizationTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             record_auth_failure(request)
             raise exceptions.AuthenticationFailed(_("This token is not valid, has expired or was revoked."))
-        membership = token.membership
-        request._request.organization = membership.organization
-        request._request.membership = membership
-        set_audit_actor(membership.user, via="api")
-        return (membership.user, token)
+        if token.service_account_id is not None:
+            from .service_accounts.services import ServiceAccountActor
+
+            acting = ServiceAccountActor(token)
+        else:
+            acting = token.membership
+        request._request.organization = acting.organization
+        request._request.membership = acting
+        set_audit_actor(acting.user, via="api")
+        return (acting.user, token)
 
     def authenticate_header(self, request):
         return self.keyword
@@ -44,4 +53,4 @@ class OrganizationTokenScheme(OpenApiAuthenticationExtension):
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "A personal token, scoped to one organization."}
+        return {"type": "http", "scheme": "bearer", "description": "A personal or service-account token of one organization. A token with scopes may call only the endpoints its scopes cover (403 `insufficient_scope` otherwise)."}

@@ -60,6 +60,35 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+#: what each API token scope lets a service account do (socialops.scopes names the scopes). A service
+#: account acts with the union over its token's scopes, never more than the admin role grants.
+SCOPE_CAPABILITIES: dict[str, frozenset[str]] = {
+    "posts:read": frozenset({C.VIEW}),
+    "posts:write": frozenset({C.VIEW, C.COMPOSE, C.PUBLISH}),
+    "media:read": frozenset({C.VIEW}),
+    "media:write": frozenset({C.VIEW, C.COMPOSE}),
+    "calendar:read": frozenset({C.VIEW}),
+    "calendar:write": frozenset({C.VIEW, C.COMPOSE, C.PUBLISH}),
+    "approvals:read": frozenset({C.VIEW}),
+    "approvals:write": frozenset({C.VIEW, C.COMPOSE, C.APPROVE, C.MANAGE_WORKFLOWS}),
+    "channels:read": frozenset({C.VIEW}),
+    "channels:write": frozenset({C.VIEW, C.MANAGE_CHANNELS}),
+    "notifications:read": frozenset({C.VIEW}),
+    "notifications:write": frozenset({C.VIEW}),
+    "members:read": frozenset({C.VIEW}),
+    "members:write": frozenset({C.VIEW, C.MANAGE_MEMBERS, C.MANAGE_TEAMS, C.MANAGE_ORGANIZATION}),
+    "admin": ROLE_CAPABILITIES[Role.ADMIN],
+}
+
+
+def capabilities_of_scopes(scopes) -> frozenset[str]:
+    """The capabilities a service account's token with ``scopes`` acts with."""
+    out: set[str] = set()
+    for scope in scopes:
+        out |= SCOPE_CAPABILITIES.get(scope, frozenset())
+    return frozenset(out) & ROLE_CAPABILITIES[Role.ADMIN]
+
+
 def role_grants(role: str, capability: str) -> bool:
     return capability in ROLE_CAPABILITIES.get(role, frozenset())
 
@@ -74,6 +103,10 @@ def can(membership: Membership | None, capability: str, obj: Any = None) -> bool
         return False
     if capability not in Capability.values:
         raise ValueError(f"Unknown capability {capability!r}")
+    # A service account (accounts.service_accounts.ServiceAccountActor) acts within its token's scopes.
+    ceiling = getattr(membership, "capability_ceiling", None)
+    if ceiling is not None and capability not in ceiling:
+        return False
     if obj is not None:
         obj_org_id = getattr(obj, "organization_id", None)
         if obj_org_id is not None and obj_org_id != membership.organization_id:
@@ -91,7 +124,9 @@ def can(membership: Membership | None, capability: str, obj: Any = None) -> bool
 def capabilities_of(membership: Membership | None) -> frozenset[str]:
     if membership is None or not membership.is_active:
         return frozenset()
-    return ROLE_CAPABILITIES.get(membership.role, frozenset())
+    granted = ROLE_CAPABILITIES.get(membership.role, frozenset())
+    ceiling = getattr(membership, "capability_ceiling", None)
+    return granted if ceiling is None else granted & ceiling
 
 
 def matrix() -> list[tuple[str, list[bool]]]:

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from socialops.errors import ApplicationError
+from socialops.scopes import scope_choices
 
 from .capabilities import Role
 from .models import TIMEZONE_CHOICES, Team
@@ -103,3 +104,6 @@ class ApiTokenForm(ServiceFormMixin, forms.Form):
     expires_at = forms.DateTimeField(label=_("Expires"), required=False,
                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                      help_text=_("Leave empty for a token that lasts until revoked."))
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"), choices=scope_choices, widget=forms.CheckboxSelectMultiple, required=False,
+        help_text=_("Limit what the token may call. None ticked: everything your role allows."))

@@ -179,21 +179,69 @@ class Invitation(TenantModel):
         return str(self.Status(self.status).label)
 
 
-class ApiToken(TenantModel):
-    """A personal API token, scoped to one organization. Only its SHA-256 is stored."""
+class ServiceAccount(TenantModel):
+    """A machine that calls the API for one organization: not a person, not a member, not a seat.
 
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    It holds tokens (``ApiToken.service_account``) whose scopes say what it may do; offboarding a
+    person never touches it. ``user`` is its own account row, which no one can sign in with (no
+    usable password, an address under ``.invalid``): it is what the rows it writes name as their
+    author and what the audit log names as the actor, so every existing service works for it.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_account")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    is_active = models.BooleanField(_("active"), default=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        # The unique constraint is also the organization-first index the list reads.
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="serviceaccount_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(TenantModel):
+    """An API token of one organization: a person's (``membership``) or a service account's.
+
+    Only its SHA-256 is stored. ``scopes`` empty = an unscoped personal token (it may call what its
+    person may); a service account's token always has scopes (socialops/scopes.py checks them).
+    A rotated token points at its successor (``replaced_by``) and stays valid until its ``expires_at``.
+    """
+
+    membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    service_account = models.ForeignKey(ServiceAccount, null=True, blank=True, on_delete=models.CASCADE,
+                                        related_name="tokens")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
     created_at = models.DateTimeField(default=dj_timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "membership"], name="apitoken_org_member")]
+        indexes = [
+            models.Index(fields=["organization", "membership"], name="apitoken_org_member"),
+            models.Index(fields=["organization", "service_account"], name="apitoken_org_service_account"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(membership__isnull=False) & Q(service_account__isnull=True))
+                | (Q(membership__isnull=True) & Q(service_account__isnull=False)),
+                name="apitoken_one_holder",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -201,6 +249,11 @@ class ApiToken(TenantModel):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > dj_timezone.now())
+
+    @property
+    def is_scoped(self) -> bool:
+        """Checked against socialops.scopes: a service account's token always, a person's when it has scopes."""
+        return bool(self.scopes) or self.service_account_id is not None
 
 
 class NotificationKind(models.TextChoices):

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import zoneinfo
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -392,30 +393,117 @@ class IssuedToken:
     raw: str  # shown once
 
 
-@transaction.atomic
-def create_api_token(membership: Membership, *, name: str, expires_at=None) -> IssuedToken:
-    if not membership.is_active:
-        raise NotAllowed(_("Only active members can create API tokens."))
+#: how long a rotated token stays valid beside its successor unless the caller chooses
+DEFAULT_ROTATION_OVERLAP = timedelta(hours=24)
+#: the longest overlap a rotation may choose
+MAX_ROTATION_OVERLAP = timedelta(days=30)
+#: how far in the past a chosen end of the overlap may lie and still mean "now" (clocks differ a little)
+ROTATION_CLOCK_SLACK = timedelta(minutes=1)
+
+
+def clean_scopes(scopes, *, required: bool) -> list[str]:
+    """The scopes as stored: known names only, each once, in the vocabulary's order."""
+    from socialops.scopes import all_scopes
+
+    known = all_scopes()
+    given = list(scopes or [])
+    unknown = [s for s in given if s not in known]
+    if unknown:
+        message = _("Unknown scope: %(scopes)s.") % {"scopes": ", ".join(map(str, unknown))}
+        raise ValidationFailed(message, fields={"scopes": [message]})
+    if required and not given:
+        message = _("Choose at least one scope.")
+        raise ValidationFailed(message, fields={"scopes": [message]})
+    return [s for s in known if s in given]
+
+
+def check_expiry(expires_at, field: str = "expires_at") -> None:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed(_("The expiry must be in the future."), fields={field: [_("Must be in the future.")]})
+
+
+def issue_token(organization_id: int, *, name: str, scopes: list[str], expires_at, created_by: User | None,
+                 membership: Membership | None = None, service_account=None) -> IssuedToken:
+    """The one place a token's secret is made: ``sop_<prefix>_<secret>``, only its SHA-256 stored."""
+    prefix = secrets.token_hex(4)
+    raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        organization_id=organization_id, membership=membership, service_account=service_account, name=name,
+        prefix=prefix, key_hash=_hash(raw), scopes=scopes, expires_at=expires_at, created_by=created_by,
+    )
+    return IssuedToken(token, raw)
+
+
+def clean_token_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("Give the token a name."), fields={"name": [_("This field is required.")]})
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationFailed(_("The expiry must be in the future."), fields={"expires_at": [_("Must be in the future.")]})
-    prefix = secrets.token_hex(4)
-    secret = secrets.token_urlsafe(32)
-    raw = f"{TOKEN_PREFIX}_{prefix}_{secret}"
-    token = ApiToken.objects.create(
-        organization_id=membership.organization_id, membership=membership, name=name, prefix=prefix,
-        key_hash=_hash(raw), expires_at=expires_at,
-    )
-    record_event(membership.organization, "api_token.created", obj=token, actor=membership.user, changes={"name": name})
-    return IssuedToken(token, raw)
+    return name
+
+
+@transaction.atomic
+def create_api_token(membership: Membership, *, name: str, expires_at=None, scopes=()) -> IssuedToken:
+    """A personal token. Without ``scopes`` it may call what its person may; with them, only those."""
+    if not membership.is_active:
+        raise NotAllowed(_("Only active members can create API tokens."))
+    name = clean_token_name(name)
+    check_expiry(expires_at)
+    scopes = clean_scopes(scopes, required=False)
+    issued = issue_token(membership.organization_id, membership=membership, name=name, scopes=scopes,
+                          expires_at=expires_at, created_by=membership.user)
+    record_event(membership.organization, "api_token.created", obj=issued.token, actor=membership.user,
+                 changes={"name": name, "scopes": scopes})
+    return issued
+
+
+def _require_token_manager(token: ApiToken, by: Membership, *, others_need: str | None) -> None:
+    """A service account's tokens are managed by who may manage the organization; a person's by its person
+    (and, for ``others_need``, by who holds that capability)."""
+    if token.service_account_id is not None:
+        require(by, Capability.MANAGE_ORGANIZATION, token,
+                message=_("Only an organization admin can manage a service account's tokens."))
+    elif token.membership_id != by.pk and not (others_need and can(by, others_need, token)):
+        raise NotAllowed(_("You can only manage your own tokens."))
+
+
+@transaction.atomic
+def rotate_api_token(token: ApiToken, *, by: Membership, old_token_expires_at=None) -> IssuedToken:
+    """A new secret for ``token``: a successor with the same holder, name, scopes and expiry.
+
+    The old token keeps working until ``old_token_expires_at`` (default: 24 hours from now; now = at
+    once; at most 30 days), so a deployment can switch over without an outage.
+    """
+    _require_token_manager(token, by, others_need=None)
+    token = ApiToken.objects.for_org(token.organization_id).select_for_update().get(pk=token.pk)
+    if not token.is_usable:
+        raise Conflict(_("This token is revoked or expired: create a new one instead."))
+    if token.replaced_by_id is not None:
+        raise Conflict(_("This token was already rotated: rotate its successor instead."))
+    if token.service_account_id is not None and not token.service_account.is_active:
+        raise Conflict(_("This service account is disabled."))
+    now = timezone.now()
+    until = now + DEFAULT_ROTATION_OVERLAP if old_token_expires_at is None else old_token_expires_at
+    # A time a moment ago (the caller's "now", computed before this transaction) means now.
+    if until < now - ROTATION_CLOCK_SLACK or until > now + MAX_ROTATION_OVERLAP:
+        message = _("Choose a time between now and 30 days from now.")
+        raise ValidationFailed(message, fields={"old_token_expires_at": [message]})
+    until = max(until, now)
+    if token.expires_at is not None:
+        until = min(until, token.expires_at)
+    issued = issue_token(token.organization_id, membership=token.membership, service_account=token.service_account,
+                          name=token.name, scopes=token.scopes, expires_at=token.expires_at,
+                          created_by=by.user)
+    token.expires_at = until
+    token.replaced_by = issued.token
+    token.save(update_fields=["expires_at", "replaced_by"])
+    record_event(token.organization, "api_token.rotated", obj=token,
+                 changes={"name": token.name, "successor": issued.token.prefix, "old_token_expires_at": until})
+    return issued
 
 
 @transaction.atomic
 def revoke_api_token(token: ApiToken, *, by: Membership) -> ApiToken:
-    if token.membership_id != by.pk and not can(by, Capability.MANAGE_MEMBERS, token):
-        raise NotAllowed(_("You can only revoke your own tokens."))
+    _require_token_manager(token, by, others_need=Capability.MANAGE_MEMBERS)
     if token.revoked_at is not None:
         raise Conflict(_("This token is already revoked."))
     token.revoked_at = timezone.now()
@@ -424,23 +512,36 @@ def revoke_api_token(token: ApiToken, *, by: Membership) -> ApiToken:
     return token
 
 
+#: ``last_used_at`` is written at most once per this many seconds per token (a read path must stay cheap)
+LAST_USED_PRECISION = 60
+
+
 def authenticate_token(raw: str) -> ApiToken | None:
-    """The usable token ``raw`` names, or None. Constant-time comparison of the hash."""
+    """The usable token ``raw`` names, or None. Constant-time comparison of the hash.
+
+    A person's token dies with their membership (or account); a service account's lives until it is
+    revoked, expires or its service account is disabled.
+    """
     parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     token = (
         ApiToken.objects.unscoped()
-        .select_related("membership__user", "membership__organization", "organization")
+        .select_related("membership__user", "membership__organization", "organization", "service_account__user")
         .filter(prefix=parts[1])
         .first()
     )
     if token is None or not secrets.compare_digest(token.key_hash, _hash(raw)):
         return None
-    if not token.is_usable or not token.membership.is_active or not token.membership.user.is_active:
+    if not token.is_usable:
+        return None
+    if token.service_account_id is not None:
+        if not token.service_account.is_active:
+            return None
+    elif not token.membership.is_active or not token.membership.user.is_active:
         return None
     now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_PRECISION:
         ApiToken.objects.unscoped().filter(pk=token.pk).update(last_used_at=now)
     return token
 

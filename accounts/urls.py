@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views, views_notifications
+from .service_accounts import views as service_account_views
 
 # Mounted under /o/<org_slug>/ — TenancyMiddleware resolves the organization for all of them.
 org_urlpatterns = [
@@ -17,6 +18,17 @@ org_urlpatterns = [
     path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("service-accounts/", service_account_views.service_account_list, name="service_account_list"),
+    path("service-accounts/<int:service_account_id>/", service_account_views.service_account_detail,
+         name="service_account_detail"),
+    path("service-accounts/<int:service_account_id>/disable/", service_account_views.service_account_disable,
+         name="service_account_disable"),
+    path("service-accounts/<int:service_account_id>/enable/", service_account_views.service_account_enable,
+         name="service_account_enable"),
+    path("service-accounts/<int:service_account_id>/tokens/<int:token_id>/rotate/",
+         service_account_views.service_account_token_rotate, name="service_account_token_rotate"),
+    path("service-accounts/<int:service_account_id>/tokens/<int:token_id>/revoke/",
+         service_account_views.service_account_token_revoke, name="service_account_token_revoke"),
     path("notifications/", views_notifications.notification_list, name="notification_list"),
     path("notifications/bell/", views_notifications.notification_bell, name="notification_bell"),
     path("notifications/read-all/", views_notifications.notification_read_all, name="notification_read_all"),

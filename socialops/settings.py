@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "socialops.request_id.RequestIdMiddleware",  # first: every response names its request
     "django.middleware.security.SecurityMiddleware",
     "socialops.middleware.ApiNoStoreMiddleware",
+    "socialops.throttling.RateLimitHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

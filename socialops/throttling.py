@@ -9,6 +9,11 @@ A refused request answers 429 with ``Retry-After`` = the seconds left in the win
 
 Rates come from ``settings.API_THROTTLE_RATES`` (``{"token": "300/minute", ...}``), read on every
 request so tests and operators can change them.
+
+Every ``/api/v1/`` response tells the caller where it stands (``RateLimit-Limit``,
+``RateLimit-Remaining``, ``RateLimit-Reset`` in seconds, as the IETF httpapi draft names them; see
+:class:`RateLimitHeadersMiddleware`): the token's window when the request names a token, else the
+address's, or whichever of the two is nearer its limit when both were counted.
 """
 
 from __future__ import annotations
@@ -57,6 +62,11 @@ class FixedWindow:
 
     def hit(self, ident: str) -> tuple[bool, float]:
         """Count one request; (allowed, seconds until the window ends)."""
+        count, left = self.count(ident)
+        return count <= self.limit, left
+
+    def count(self, ident: str) -> tuple[int, float]:
+        """Count one request; (requests in this window so far, seconds until the window ends)."""
         cache = caches["default"]
         window, left = self._window(_now())
         key = self._key(ident, window)
@@ -66,7 +76,12 @@ class FixedWindow:
         except ValueError:  # expired between add and incr: this request starts the window
             cache.set(key, 1, timeout=self.duration + 1)
             count = 1
-        return count <= self.limit, left
+        return count, left
+
+    def peek(self, ident: str) -> tuple[int, float]:
+        """Without counting: (requests in this window so far, seconds until the window ends)."""
+        window, left = self._window(_now())
+        return caches["default"].get(self._key(ident, window)) or 0, left
 
     def blocked(self, ident: str) -> float | None:
         """Without counting: the seconds to wait when the limit is already used up, else None."""
@@ -88,11 +103,27 @@ class _WindowThrottle(BaseThrottle):
         ident = self.ident(request, view)
         if ident is None:
             return True
-        allowed, self._wait = FixedWindow(self.scope).hit(ident)
-        return allowed
+        window = FixedWindow(self.scope)
+        count, self._wait = window.count(ident)
+        _remember(request, self.scope, window.limit, count, self._wait)
+        return count <= window.limit
 
     def wait(self) -> float | None:
         return self._wait
+
+
+def _remember(request, scope: str, limit: int, count: int, left: float) -> None:
+    """Keep a counted window on the Django request, for the rate-limit headers of its response."""
+    django_request = getattr(request, "_request", request)
+    windows = getattr(django_request, "rate_limit_windows", None)
+    if windows is None:
+        windows = django_request.rate_limit_windows = {}
+    windows[scope] = (limit, count, left)
+
+
+def _token_ident(token) -> str | None:
+    pk = getattr(token, "pk", None)
+    return None if pk is None else str(pk)
 
 
 class TokenRateThrottle(_WindowThrottle):
@@ -101,9 +132,7 @@ class TokenRateThrottle(_WindowThrottle):
     scope = "token"
 
     def ident(self, request, view) -> str | None:
-        token = getattr(request, "auth", None)
-        pk = getattr(token, "pk", None)
-        return None if pk is None else str(pk)
+        return _token_ident(getattr(request, "auth", None))
 
 
 class AddressRateThrottle(_WindowThrottle):
@@ -136,3 +165,39 @@ def refuse_if_auth_failures_exceeded(request) -> None:
 
 def record_auth_failure(request) -> None:
     FixedWindow("auth_failure").hit(client_address(request))
+
+
+def rate_limit_headers(request) -> dict[str, str]:
+    """``RateLimit-Limit`` / ``-Remaining`` / ``-Reset`` for the response to ``request``.
+
+    The windows the throttles counted for this request; when none ran (the call was refused before
+    throttling: a 401, a 403, an unknown route), the token's (else the address's) window as it
+    stands, read without counting. Of several, the one nearest its limit.
+    """
+    windows = dict(getattr(request, "rate_limit_windows", None) or {})
+    if not windows:
+        token_ident = _token_ident(getattr(request, "auth", None))
+        scope, ident = ("token", token_ident) if token_ident is not None else ("address", client_address(request))
+        window = FixedWindow(scope)
+        count, left = window.peek(ident)
+        windows[scope] = (window.limit, count, left)
+    limit, count, left = min(windows.values(), key=lambda w: (w[0] - w[1], -w[0]))
+    return {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(max(0, limit - count)),
+        "RateLimit-Reset": str(max(1, math.ceil(left))),
+    }
+
+
+class RateLimitHeadersMiddleware:
+    """Every ``/api/v1/`` response carries the rate-limit headers (a 429 also DRF's ``Retry-After``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1/"):
+            for name, value in rate_limit_headers(request).items():
+                response[name] = value
+        return response

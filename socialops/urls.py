@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from accounts import api_notifications as accounts_notifications_api
 from accounts import urls as accounts_urls
+from accounts.service_accounts import api as service_accounts_api
 from approvals import api as approvals_api
 from approvals import urls as approvals_urls
 from channels_registry import api as channels_api
@@ -30,6 +31,7 @@ router.include_format_suffixes = False
 router.register("teams", accounts_api.TeamViewSet, basename="team")
 router.register("members", accounts_api.MemberViewSet, basename="member")
 router.register("invitations", accounts_api.InvitationViewSet, basename="invitation")
+router.register("service-accounts", service_accounts_api.ServiceAccountViewSet, basename="service-account")
 router.register("notifications", accounts_notifications_api.NotificationViewSet, basename="notification")
 router.register("channels", channels_api.ChannelViewSet, basename="channel")
 router.register("channel-groups", channels_api.ChannelGroupViewSet, basename="channel-group")

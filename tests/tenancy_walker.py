@@ -285,3 +285,31 @@ def _sandbox_posts(world: World) -> None:
 WORLD_BUILDERS.append(_sandbox_posts)
 # B's sandbox post id, on A's slug and on the organization-less legacy address: a 404 for A's owner
 KWARGS["external_id"] = lambda w: w.b["sandbox_post"].external_id
+
+
+# --- Service accounts (issue 13: 8) -------------------------------------------------------------------
+
+def _service_accounts(world: World) -> None:
+    """B's service account and its token (A's owner must get a 404 for both, by page and by API)."""
+    from accounts.service_accounts import services as sa_services
+
+    account = sa_services.create_service_account(world.org_b, by=world.bob_m, name="Bravo Secret Robot",
+                                                 description="Bravo secret robot description")
+    issued = sa_services.create_service_account_token(account, by=world.bob_m, name="bravo-robot-token",
+                                                      scopes=["posts:read"])
+    world.b.update(service_account=account, service_account_token=issued.token)
+    world.b_markers += ["Bravo Secret Robot", "Bravo secret robot description", "bravo-robot-token"]
+
+
+WORLD_BUILDERS.append(_service_accounts)
+KWARGS["service_account_id"] = lambda w: w.b["service_account"].pk
+_SA = {"pk": lambda w: w.b["service_account"].pk}
+_SA_TOKEN = {**_SA, "token_id": lambda w: w.b["service_account_token"].pk}
+ROUTE_KWARGS.update({
+    "service_account_token_rotate": {"token_id": _SA_TOKEN["token_id"]},
+    "service_account_token_revoke": {"token_id": _SA_TOKEN["token_id"]},
+    "service-account-detail": _SA,
+    "service-account-tokens": _SA,
+    "service-account-token-rotate": _SA_TOKEN,
+    "service-account-token-revoke": _SA_TOKEN,
+})

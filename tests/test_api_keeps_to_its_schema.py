@@ -58,6 +58,7 @@ PATH_OBJECTS = {
     "approval-workflows": "workflow",
     "approval-requests": "approval_request",
     "post-comments": "post_comment",
+    "service-accounts": "service_account",
 }
 #: body and query fields → the seeded object they name
 FIELD_OBJECTS = {
