@@ -118,6 +118,7 @@ ERROR_CODES: dict[str, str] = {
     "not_authenticated": "No token was given (Authorization: Token <token>).",
     "authentication_failed": "The token is unknown, revoked or expired.",
     "permission_denied": "The token's member (or service account) may not do this.",
+    "insufficient_scope": "The token's scopes do not cover this call (e.g. a `posts:read` token writing a post).",
     "throttled": "Too many requests: wait the seconds in Retry-After.",
     # what is asked for
     "not_found": "No such object in this organization (another organization's objects are not found either), "

@@ -19,7 +19,7 @@ from socialops.errors import ERROR_CODES
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("socialops", "accounts", "channels_registry", "publishing", "approvals", "inbox", "analytics",
         "governance", "home")
-CODE = re.compile(r"""\bcode\s*=\s*["']([a-z_]+)["']""")
+CODE = re.compile(r"""\b(?:default_)?code\s*=\s*["']([a-z_]+)["']""")
 #: codes of ProviderError and its kin: what a network said, read by our own services, never an API answer
 PROVIDER_CODES = {"unsupported", "validation_failed", "client_forbidden", "forbidden", "invalid_request", "invalid_grant", "not_own_status"}
 
