@@ -115,3 +115,42 @@ def test_another_organizations_key_is_another_key(org_a, org_b, alice_api, bob_m
     response = _create(bob_api, bob_channel, "same")
     assert response.status_code == 201 and not response.has_header("Idempotent-Replayed")
     assert response.json()["id"] != _create(alice_api, channel, "same").json()["id"]
+
+
+@pytest.mark.skipif(__import__("django.db").db.connection.vendor != "postgresql",
+                    reason="concurrent writers need row locks (SQLite serializes whole-database writes)")
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_retries_create_one_post(org_a, alice_m, channel):
+    """Two requests with one key at the same moment: the second waits on the key's row, then replays."""
+    import threading
+
+    from django.db import connections
+    from rest_framework.test import APIClient
+
+    from accounts import services
+
+    raw = services.create_api_token(alice_m, name="concurrent").raw
+    clients = [APIClient(), APIClient()]  # one token, two callers (a retry racing its original)
+    for client in clients:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    start, answers, errors = threading.Barrier(2), [], []
+
+    def send(client):
+        try:
+            start.wait(10)
+            answers.append(_create(client, channel, "race-1"))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    assert sorted(r.status_code for r in answers) == [201, 201]
+    assert {r.json()["id"] for r in answers} == {answers[0].json()["id"]}
+    assert sum(r.has_header("Idempotent-Replayed") for r in answers) == 1
+    assert _posts(org_a) == 1
