@@ -63,30 +63,28 @@ def service_account_detail(request, org_slug, service_account_id):
     return _detail(request, account, token_form=form)
 
 
-@require_POST
-def service_account_disable(request, org_slug, service_account_id):
+def _switch(request, org_slug, service_account_id, *, service, done: str):
     account = selectors.get_service_account(request.organization, service_account_id)
     require_page(request, Capability.MANAGE_ORGANIZATION, account)
     try:
-        services.disable_service_account(account, by=request.membership)
+        service(account, by=request.membership)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("“%(name)s” is disabled: its tokens no longer work.") % {"name": account})
+        messages.success(request, done % {"name": account})
     return redirect("service_account_detail", org_slug=org_slug, service_account_id=account.pk)
+
+
+@require_POST
+def service_account_disable(request, org_slug, service_account_id):
+    return _switch(request, org_slug, service_account_id, service=services.disable_service_account,
+                   done=_("“%(name)s” is disabled: its tokens no longer work."))
 
 
 @require_POST
 def service_account_enable(request, org_slug, service_account_id):
-    account = selectors.get_service_account(request.organization, service_account_id)
-    require_page(request, Capability.MANAGE_ORGANIZATION, account)
-    try:
-        services.enable_service_account(account, by=request.membership)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("“%(name)s” is active again.") % {"name": account})
-    return redirect("service_account_detail", org_slug=org_slug, service_account_id=account.pk)
+    return _switch(request, org_slug, service_account_id, service=services.enable_service_account,
+                   done=_("“%(name)s” is active again."))
 
 
 @require_POST
