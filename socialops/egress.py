@@ -25,11 +25,13 @@ outgoing webhooks in socialops.webhooks, a media fetch by URL) leaves through th
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import socket
 import time
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -327,16 +329,19 @@ class HttpClient:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def request(
-        self, method: str, url: str, *, budgets: list[Budget] | tuple = (), **kwargs: Any
-    ) -> httpx.Response:
+    def _before(self, url: str, budgets) -> str:
         _scheme, host, _port = _split(url)
         if not self._checked_at_connect:
             check_destination(url)
         for budget in budgets:
             budget.take()
+        return host
+
+    @contextlib.contextmanager
+    def _typed_errors(self, method: str, host: str) -> Iterator[None]:
+        """httpx's failures as the typed errors above, never quoting what the remote sent."""
         try:
-            return self._client.request(method, url, **kwargs)
+            yield
         except httpx.ConnectTimeout as exc:
             raise TransientError(f"Connecting to {host} timed out.") from exc
         except httpx.ConnectError as exc:  # nothing was sent
@@ -355,6 +360,35 @@ class HttpClient:
             ) from exc
         except httpx.HTTPError as exc:  # its text may quote the remote's bytes: name the kind only
             raise TransientError(f"HTTP error talking to {host} ({type(exc).__name__}).") from exc
+
+    def request(
+        self, method: str, url: str, *, budgets: list[Budget] | tuple = (), **kwargs: Any
+    ) -> httpx.Response:
+        host = self._before(url, budgets)
+        with self._typed_errors(method, host):
+            return self._client.request(method, url, **kwargs)
+
+    def request_capped(
+        self,
+        method: str,
+        url: str,
+        *,
+        max_body: int,
+        budgets: list[Budget] | tuple = (),
+        **kwargs: Any,
+    ) -> tuple[httpx.Response, bytes]:
+        """The response and at most ``max_body`` bytes of its body (the rest is never read): for
+        a remote that may answer anything, such as a customer's webhook endpoint."""
+        host = self._before(url, budgets)
+        with self._typed_errors(method, host), self._client.stream(method, url, **kwargs) as response:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= max_body:
+                    break
+            return response, b"".join(chunks)[:max_body]
 
     def get(self, url: str, **kw: Any) -> httpx.Response:
         return self.request("GET", url, **kw)
