@@ -58,6 +58,7 @@ PATH_OBJECTS = {
     "approval-workflows": "workflow",
     "approval-requests": "approval_request",
     "post-comments": "post_comment",
+    "webhook-endpoints": "webhook_endpoint",
 }
 #: body and query fields → the seeded object they name
 FIELD_OBJECTS = {
@@ -78,6 +79,7 @@ FIELD_OBJECTS = {
     "query.channel": "channel",
     "query.team": "team",
     "query.campaign": "campaign",
+    "path.delivery_id": "webhook_delivery",
 }
 
 
