@@ -35,7 +35,7 @@ from publishing.models import Post
 from socialops.audit.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
-from . import selectors
+from . import selectors, webhook_events
 from .models import (
     DEFAULT_LINK_TTL_HOURS,
     ApprovalAssignment,
@@ -821,6 +821,7 @@ def submit_for_approval(
         },
     )
     _start_stage(request, actor=_user(by))
+    webhook_events.approval_requested(request)  # outgoing webhook, in this transaction
     return request
 
 
@@ -906,6 +907,7 @@ def _finish_approved(request: ApprovalRequest, *, by: Membership | None, via: st
         via=via,
         changes={"post": post.pk, "version": request.post_version},
     )
+    webhook_events.approval_decided(request)  # outgoing webhook, in this transaction
     outcome, reason = "approved", ""
     # The notification names a known reason by code, so the template says it in the reader's
     # language whenever it is read (a scheduler's refusal is shown as the scheduler worded it).
@@ -1098,6 +1100,7 @@ def decide(
         request.decided_at = now
         request.outcome_comment = comment
         request.save(update_fields=["status", "decided_at", "outcome_comment"])
+        webhook_events.approval_decided(request)  # outgoing webhook, in this transaction
         _supersede_pending(request)
         publishing.return_to_draft(post, by=by, reason=comment)
         _notify(

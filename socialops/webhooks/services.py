@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,6 +47,7 @@ __all__ = [
     "create_endpoint",
     "disable_endpoint",
     "emit",
+    "emit_many",
     "enable_endpoint",
     "replay_delivery",
     "rotate_secret",
@@ -93,6 +95,14 @@ def emit(organization, event_type: str, obj_id: Any, payload: dict) -> list[Webh
     that chose it, inside the caller's transaction. ``payload`` is the full object as plain JSON
     data (datetimes are written in ISO 8601 with their offset). Returns the rows written (none
     when no endpoint listens: one query)."""
+    return emit_many(organization, event_type, [(obj_id, payload)])
+
+
+def emit_many(organization, event_type: str,
+              items: list[tuple[Any, dict]] | Callable[[], list[tuple[Any, dict]]]) -> list[WebhookDelivery]:
+    """:func:`emit` for several objects at once (a worker's batch of publishes): one query for the
+    endpoints and one multi-row insert, whatever the number of items. ``items`` may be a function
+    that builds them: it is called only when an endpoint listens (no payload query otherwise)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {event_type!r}; list it in socialops/webhooks/events.py")
     endpoints = [
@@ -101,16 +111,22 @@ def emit(organization, event_type: str, obj_id: Any, payload: dict) -> list[Webh
     ]
     if not endpoints:
         return []
-    body = envelope(organization, event_type, payload)
-    object_key = f"{object_kind(event_type)}:{obj_id}"
+    if callable(items):
+        items = items()
     now = timezone.now()
-    rows = WebhookDelivery.objects.bulk_create([
-        WebhookDelivery(
-            organization_id=organization.pk, endpoint=endpoint, msg_id=f"msg_{uuid.uuid4().hex}",
-            event_type=event_type, object_key=object_key, body=body, created_at=now, next_attempt_at=now,
+    kind = object_kind(event_type)
+    rows = []
+    for obj_id, payload in items:
+        body = envelope(organization, event_type, payload, at=now)
+        rows.extend(
+            WebhookDelivery(
+                organization_id=organization.pk, endpoint=endpoint, msg_id=f"msg_{uuid.uuid4().hex}",
+                event_type=event_type, object_key=f"{kind}:{obj_id}", body=body, created_at=now,
+                next_attempt_at=now,
+            )
+            for endpoint in endpoints
         )
-        for endpoint in endpoints
-    ])
+    rows = WebhookDelivery.objects.bulk_create(rows)
     ids = [row.pk for row in rows]
     transaction.on_commit(lambda: _enqueue(ids))
     return rows
@@ -292,3 +308,8 @@ def replay_delivery(delivery: WebhookDelivery, *, by=None) -> WebhookDelivery:
                  changes={"replay_of": delivery.pk, "msg_id": delivery.msg_id})
     transaction.on_commit(lambda: _enqueue([row.pk]))
     return row
+
+
+def absolute_url(path: str) -> str:
+    """A page of this site as an absolute URL, for payloads (``SITE_URL`` + path)."""
+    return settings.SITE_URL.rstrip("/") + path
