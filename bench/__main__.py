@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark against a throwaway test database and print one table.
 
 Uses whatever DATABASE_URL / REDIS_URL point at (SQLite by default). Each benchmark module in
-``bench/`` exposes ``run() -> list[Row]``; later issues add theirs to BENCHMARKS.
+``bench/`` exposes ``run() -> list[Row]``; later issues add theirs to BENCHMARKS. ``BENCH_ONLY``
+(comma-separated module names, e.g. ``webhooks``) runs some of them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ def main() -> int:
     BENCHMARKS = [foundation]
     BENCHMARKS.append(__import__("bench.publishing", fromlist=["run"]))  # issue 4: the scheduler
     BENCHMARKS.append(__import__("bench.calendar", fromlist=["run"]))  # issue 5: the editorial calendar
+    BENCHMARKS.append(__import__("bench.webhooks", fromlist=["run"]))  # issue 13: outgoing webhooks
+    only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]  # e.g. BENCH_ONLY=webhooks
+    if only:
+        BENCHMARKS = [m for m in BENCHMARKS if m.__name__.rsplit(".", 1)[-1] in only]
     setup_test_environment()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
