@@ -432,7 +432,12 @@ WEBHOOK_RESPONSE_SNIPPET = 1000
 WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 32)
 WEBHOOK_SWEEP_LIMIT = 1000
 WEBHOOK_SWEEP_SECONDS = 20.0
+# Days the delivery log keeps delivered and given-up deliveries (pending ones stay).
+WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 30)
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {"task": "socialops.webhooks.tasks.sweep_webhooks", "schedule": 5.0}
+CELERY_BEAT_SCHEDULE["webhooks-purge"] = {
+    "task": "socialops.webhooks.tasks.purge_old_webhook_deliveries", "schedule": 24 * 3600.0,
+}
 
 # --- Channel credentials ------------------------------------------------------------------------
 # Comma-separated Fernet keys: the first encrypts, every one decrypts (rotate by putting a new key

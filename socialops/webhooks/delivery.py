@@ -232,6 +232,19 @@ def deliver(ids) -> int:
     return delivered
 
 
+def purge_old(*, batch: int = 5000) -> int:
+    """Delete settled deliveries (delivered or given up) older than ``WEBHOOK_LOG_RETENTION_DAYS``,
+    in batches so one purge never holds a long lock. Pending ones stay, however old."""
+    cutoff = timezone.now() - timedelta(days=settings.WEBHOOK_LOG_RETENTION_DAYS)
+    old = WebhookDelivery.objects.unscoped().filter(created_at__lt=cutoff).exclude(status=Status.PENDING)
+    deleted = 0
+    while True:
+        ids = list(old.values_list("pk", flat=True)[:batch])
+        if not ids:
+            return deleted
+        deleted += WebhookDelivery.objects.unscoped().filter(pk__in=ids).delete()[0]
+
+
 def sweep(*, limit: int | None = None, budget_seconds: float | None = None) -> int:
     """Beat sweep (every organization: system work): send what is due — retries whose wait is
     over, rows never enqueued or lost by the broker, lapsed claims — until none is left or

@@ -15,6 +15,14 @@ def deliver_webhooks(ids: list[int]) -> int:
     return deliver(ids)
 
 
+@shared_task(name="socialops.webhooks.tasks.purge_old_webhook_deliveries", ignore_result=True)
+def purge_old_webhook_deliveries() -> int:
+    """Daily: the delivery log keeps WEBHOOK_LOG_RETENTION_DAYS of settled deliveries."""
+    from .delivery import purge_old
+
+    return purge_old()
+
+
 @shared_task(name="socialops.webhooks.tasks.sweep_webhooks", ignore_result=True)
 def sweep_webhooks() -> int:
     """Beat, every few seconds: send deliveries that are due (retries after their backoff,

@@ -302,3 +302,17 @@ def test_events_of_one_organization_never_reach_another_organizations_endpoints(
     assert receiver.seen == []
     _emit(django_capture_on_commit_callbacks, org_b, "post.published", 1)
     assert json.loads(receiver.seen[0]["body"])["organization"] == "bravo"
+
+
+def test_the_log_keeps_settled_deliveries_for_the_retention_period_and_pending_ones_always(
+        org_a, receiver, settings, django_capture_on_commit_callbacks):
+    settings.WEBHOOK_LOG_RETENTION_DAYS = 30
+    _endpoint(org_a, receiver.url)
+    receiver.answers.append(500)
+    (pending,) = _emit(django_capture_on_commit_callbacks, org_a, "post.published", 1)
+    (done,) = _emit(django_capture_on_commit_callbacks, org_a, "post.published", 2)
+    (recent,) = _emit(django_capture_on_commit_callbacks, org_a, "post.published", 3)
+    old = timezone.now() - timedelta(days=31)
+    WebhookDelivery.objects.for_org(org_a).filter(pk__in=[pending.pk, done.pk]).update(created_at=old)
+    assert delivery.purge_old() == 1
+    assert set(WebhookDelivery.objects.for_org(org_a).values_list("pk", flat=True)) == {pending.pk, recent.pk}
