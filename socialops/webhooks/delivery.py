@@ -40,7 +40,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, Min, OuterRef
 from django.utils import timezone
 
 from socialops import egress
@@ -90,9 +90,12 @@ def _claim(ids: list[int]) -> list[WebhookDelivery]:
     )
     if not taken:
         return []
-    return list(
+    rows = list(
         WebhookDelivery.objects.unscoped().filter(claim=token).select_related("endpoint").order_by("pk")
     )
+    for row in rows:
+        row.claim_token = token
+    return rows
 
 
 def _snippet(data: bytes) -> str:
@@ -142,37 +145,69 @@ def _client() -> egress.HttpClient:
         return client
 
 
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One thread pool per process for the HTTP calls (rebuilt after a fork)."""
+    pid = os.getpid()
+    with _client_lock:
+        pool = _pools.get(pid)
+        if pool is None:
+            _pools.clear()
+            pool = _pools[pid] = ThreadPoolExecutor(max_workers=settings.WEBHOOK_CONCURRENCY,
+                                                    thread_name_prefix="webhook")
+        return pool
+
+
 def _send_all(rows: list[WebhookDelivery]) -> list[Outcome]:
     client = _client()
     if len(rows) == 1:
         return [_send(client, rows[0])]
-    workers = min(settings.WEBHOOK_CONCURRENCY, len(rows))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook") as pool:
-        return list(pool.map(lambda row: _send(client, row), rows))
+    return list(_pool().map(lambda row: _send(client, row), rows))
 
 
-def _record(rows: list[WebhookDelivery], outcomes: list[Outcome]) -> None:
+_RECORDED = ["claim", "status", "next_attempt_at", "delivered_at", "response_status", "response_body",
+             "duration_ms", "last_error"]
+
+
+def _record(rows: list[WebhookDelivery], outcomes: list[Outcome]) -> list[WebhookDelivery]:
+    """Write each attempt's outcome (one UPDATE for the batch) and the endpoints' health; returns
+    the rows settled (delivered or given up)."""
     now = timezone.now()
     backoff = settings.WEBHOOK_BACKOFF
     health: dict[int, list[bool]] = defaultdict(list)
+    settled = []
+    for row, outcome in zip(rows, outcomes, strict=True):
+        row.claim = None
+        row.response_status, row.response_body = outcome.status, outcome.body
+        row.duration_ms, row.last_error = outcome.duration_ms, outcome.error
+        if outcome.ok:
+            row.status, row.delivered_at, row.next_attempt_at = Status.SUCCEEDED, now, None
+            settled.append(row)
+        elif row.attempts > len(backoff):
+            row.status, row.next_attempt_at = Status.FAILED, None
+            settled.append(row)
+            log.warning("gave up on webhook delivery %s (endpoint %s) after %d attempts: %s",
+                        row.pk, row.endpoint_id, row.attempts, outcome.error)
+        else:
+            row.next_attempt_at = now + timedelta(seconds=backoff[row.attempts - 1])
+        health[row.endpoint_id].append(outcome.ok)
     with transaction.atomic():
-        for row, outcome in zip(rows, outcomes, strict=True):
-            fields = {
-                "claim": None, "response_status": outcome.status, "response_body": outcome.body,
-                "duration_ms": outcome.duration_ms, "last_error": outcome.error,
-            }
-            if outcome.ok:
-                fields.update(status=Status.SUCCEEDED, delivered_at=now, next_attempt_at=None)
-            elif row.attempts > len(backoff):
-                fields.update(status=Status.FAILED, next_attempt_at=None)
-                log.warning("gave up on webhook delivery %s (endpoint %s) after %d attempts: %s",
-                            row.pk, row.endpoint_id, row.attempts, outcome.error)
-            else:
-                fields.update(next_attempt_at=now + timedelta(seconds=backoff[row.attempts - 1]))
-            WebhookDelivery.objects.unscoped().filter(pk=row.pk, claim=row.claim).update(**fields)
-            health[row.endpoint_id].append(outcome.ok)
+        # Only rows still under this worker's claim: one whose lease lapsed (a stalled worker)
+        # belongs to whoever claimed it since. The claim is a lease, so this check and the
+        # UPDATE below are close enough (the lease is minutes, this is one transaction).
+        claims = {row.pk: row.claim_token for row in rows}
+        ours = set(
+            WebhookDelivery.objects.unscoped().filter(pk__in=list(claims))
+            .values_list("pk", "claim")
+        )
+        mine = [row for row in rows if (row.pk, claims[row.pk]) in ours]
+        if mine:
+            WebhookDelivery.objects.unscoped().bulk_update(mine, _RECORDED)
         for endpoint_id, results in health.items():
             _update_health(endpoint_id, results, now)
+    return [row for row in settled if row in mine]
 
 
 def _update_health(endpoint_id: int, results: list[bool], now) -> None:
@@ -197,22 +232,18 @@ def _update_health(endpoint_id: int, results: list[bool], now) -> None:
         endpoint_disabled.send(sender=WebhookEndpoint, endpoint=endpoint)
 
 
-def _successors(rows: list[WebhookDelivery]) -> list[int]:
-    """The next pending delivery of each object whose delivery was just settled."""
-    settled = WebhookDelivery.objects.unscoped().filter(
-        pk__in=[row.pk for row in rows]).exclude(status=Status.PENDING).values_list("pk", flat=True)
-    done = set(settled)
-    keys = {(row.endpoint_id, row.object_key) for row in rows if row.pk in done}
-    nxt: list[int] = []
-    for endpoint_id, object_key in keys:
-        pk = (
-            WebhookDelivery.objects.unscoped()
-            .filter(endpoint_id=endpoint_id, object_key=object_key, status=Status.PENDING)
-            .order_by("pk").values_list("pk", flat=True).first()
-        )
-        if pk is not None:
-            nxt.append(pk)
-    return nxt
+def _successors(settled: list[WebhookDelivery]) -> list[int]:
+    """The next pending delivery of each object whose delivery was just settled (one query)."""
+    if not settled:
+        return []
+    keys = {(row.endpoint_id, row.object_key) for row in settled}
+    firsts = (
+        WebhookDelivery.objects.unscoped()
+        .filter(status=Status.PENDING, endpoint_id__in={e for e, _k in keys},
+                object_key__in={k for _e, k in keys})
+        .values("endpoint_id", "object_key").annotate(first=Min("pk"))
+    )
+    return [f["first"] for f in firsts if (f["endpoint_id"], f["object_key"]) in keys]
 
 
 def deliver(ids) -> int:
@@ -226,9 +257,9 @@ def deliver(ids) -> int:
         if not rows:
             continue
         outcomes = _send_all(rows)
-        _record(rows, outcomes)
+        settled = _record(rows, outcomes)
         delivered += sum(o.ok for o in outcomes)
-        pending.extend(_successors(rows))
+        pending.extend(_successors(settled))
     return delivered
 
 
