@@ -8,3 +8,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (login/logout audit hooks)
+        from .webhooks import listeners  # noqa: F401  (tells admins when the kernel disables an endpoint)

@@ -269,13 +269,14 @@ class NotificationKind(models.TextChoices):
     CHANNEL_NEEDS_REAUTH = "channel_needs_reauth", _("Channels to reconnect")
     SLA_BREACH = "sla_breach", _("Inbox SLA breaches")
     CRISIS_ALERT = "crisis_alert", _("Crisis alerts")
+    WEBHOOK_DISABLED = "webhook_disabled", _("Webhook endpoints disabled after failing")
 
 
 # Kinds that also send an e-mail when the person has not chosen otherwise (in-app is always on by default).
 EMAIL_BY_DEFAULT = frozenset({
     NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_DECIDED, NotificationKind.APPROVAL_REMINDER,
     NotificationKind.APPROVAL_ESCALATED, NotificationKind.MENTION, NotificationKind.PUBLISH_FAILED,
-    NotificationKind.CHANNEL_NEEDS_REAUTH, NotificationKind.CRISIS_ALERT,
+    NotificationKind.CHANNEL_NEEDS_REAUTH, NotificationKind.CRISIS_ALERT, NotificationKind.WEBHOOK_DISABLED,
 })
 
 

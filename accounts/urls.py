@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views, views_notifications
 from .service_accounts import views as service_account_views
+from .webhooks import views as webhook_views
 
 # Mounted under /o/<org_slug>/ — TenancyMiddleware resolves the organization for all of them.
 org_urlpatterns = [
@@ -34,6 +35,18 @@ org_urlpatterns = [
     path("notifications/read-all/", views_notifications.notification_read_all, name="notification_read_all"),
     path("notifications/settings/", views_notifications.notification_settings, name="notification_settings"),
     path("notifications/<int:notification_id>/open/", views_notifications.notification_open, name="notification_open"),
+    path("settings/webhooks/", webhook_views.webhook_endpoint_list, name="webhook_endpoint_list"),
+    path("settings/webhooks/<int:endpoint_id>/", webhook_views.webhook_endpoint_detail, name="webhook_endpoint_detail"),
+    path("settings/webhooks/<int:endpoint_id>/rotate/", webhook_views.webhook_endpoint_rotate,
+         name="webhook_endpoint_rotate"),
+    path("settings/webhooks/<int:endpoint_id>/toggle/", webhook_views.webhook_endpoint_toggle,
+         name="webhook_endpoint_toggle"),
+    path("settings/webhooks/<int:endpoint_id>/delete/", webhook_views.webhook_endpoint_delete,
+         name="webhook_endpoint_delete"),
+    path("settings/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/", webhook_views.webhook_delivery_detail,
+         name="webhook_delivery_detail"),
+    path("settings/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/replay/",
+         webhook_views.webhook_delivery_replay, name="webhook_delivery_replay"),
 ]
 
 urlpatterns = [

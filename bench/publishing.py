@@ -150,7 +150,8 @@ def _children(pid: int) -> list[int]:
 class Stack:
     """``celery beat`` (dispatcher tick only) and a ``celery worker`` against the bench's database."""
 
-    def __init__(self, workers: int, *, lease_seconds: int | None = None, broker_url: str | None = None):
+    def __init__(self, workers: int, *, lease_seconds: int | None = None, broker_url: str | None = None,
+                 extra_env: dict[str, str] | None = None):
         from celery import Celery
         from django.conf import settings
         from django.db import connection
@@ -172,6 +173,7 @@ class Stack:
             "AUDIT_CHAIN_KEY": ",".join(settings.AUDIT_CHAIN_KEYS),
             "SITE_URL": getattr(settings, "SITE_URL", "http://127.0.0.1:8000"),
             "PUBLISHING_LEASE_SECONDS": str(lease_seconds or settings.PUBLISHING_LEASE_SECONDS),
+            **(extra_env or {}),
         }
         self.workers = workers
         self.tmp = Path(tempfile.mkdtemp(prefix="socialops-bench-"))

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     # SocialOps apps: each owns its models and exposes services.py / selectors.py.
     "socialops.audit",  # the kernel's audit log, below every app (socialops/audit/__init__.py)
     "socialops.idempotency",  # Idempotency-Key for API writes (socialops/idempotency/services.py)
+    "socialops.webhooks",  # the kernel's outgoing webhooks, below every app (socialops/webhooks/__init__.py)
     "accounts",
     "governance",
     "channels_registry",
@@ -424,6 +425,31 @@ SOCIALOPS_PROVIDERS: dict[str, dict] = {
     for key in ("x", "facebook", "instagram", "linkedin", "bluesky", "mastodon")
 }
 META_GRAPH_VERSION = env_str("META_GRAPH_VERSION", "v23.0")
+
+# --- Outgoing webhooks (socialops/webhooks/delivery.py) --------------------------------------------
+# Seconds one delivery may take (connect, send, answer); slower is a failed attempt.
+WEBHOOK_TIMEOUT = float(env_int("WEBHOOK_TIMEOUT_SECONDS", 10))
+# Waits (seconds) after the 1st, 2nd, … failed attempt; after the last one the delivery is given
+# up. They add up to about a day (23.7 h), as the Standard Webhooks retry advice has it.
+WEBHOOK_BACKOFF = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800]
+# An endpoint is disabled (and its organization's admins told) once it has failed this many
+# times in a row and not once succeeded for this long.
+WEBHOOK_DISABLE_MIN_FAILURES = env_int("WEBHOOK_DISABLE_MIN_FAILURES", 10)
+WEBHOOK_DISABLE_AFTER = timedelta(hours=env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24))
+# After a secret rotation the previous secret signs too, for this long.
+WEBHOOK_SECRET_OVERLAP = timedelta(hours=env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24))
+# Characters of an endpoint's answer kept in the delivery log.
+WEBHOOK_RESPONSE_SNIPPET = 1000
+# Deliveries one worker sends at once (threads), and the beat sweep's batch and time budget.
+WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 32)
+WEBHOOK_SWEEP_LIMIT = 1000
+WEBHOOK_SWEEP_SECONDS = 20.0
+# Days the delivery log keeps delivered and given-up deliveries (pending ones stay).
+WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 30)
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {"task": "socialops.webhooks.tasks.sweep_webhooks", "schedule": 5.0}
+CELERY_BEAT_SCHEDULE["webhooks-purge"] = {
+    "task": "socialops.webhooks.tasks.purge_old_webhook_deliveries", "schedule": 24 * 3600.0,
+}
 
 # --- Channel credentials ------------------------------------------------------------------------
 # Comma-separated Fernet keys: the first encrypts, every one decrypts (rotate by putting a new key

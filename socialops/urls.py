@@ -7,6 +7,7 @@ from accounts import api as accounts_api
 from accounts import api_notifications as accounts_notifications_api
 from accounts import urls as accounts_urls
 from accounts.service_accounts import api as service_accounts_api
+from accounts.webhooks import api as webhooks_api
 from approvals import api as approvals_api
 from approvals import urls as approvals_urls
 from channels_registry import api as channels_api
@@ -55,6 +56,7 @@ router.register("calendar-share-links", publishing_calendar_api.CalendarShareLin
 router.register("approval-workflows", approvals_api.WorkflowViewSet, basename="approval-workflow")
 router.register("approval-requests", approvals_api.ApprovalRequestViewSet, basename="approval-request")
 router.register("post-comments", approvals_api.PostCommentViewSet, basename="post-comment")
+router.register("webhook-endpoints", webhooks_api.WebhookEndpointViewSet, basename="webhook-endpoint")
 
 api_v1 = [
     path(

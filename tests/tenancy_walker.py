@@ -313,3 +313,33 @@ ROUTE_KWARGS.update({
     "service-account-token-rotate": _SA_TOKEN,
     "service-account-token-revoke": _SA_TOKEN,
 })
+
+
+# --- Outgoing webhooks (issue 13: 10) ---------------------------------------------------------------
+
+def _webhooks(world: World) -> None:
+    """B's webhook endpoint and one delivery in its log (rows only: nothing is sent)."""
+    from socialops.webhooks.models import WebhookDelivery, WebhookEndpoint
+    from socialops.webhooks.signing import new_secret
+
+    org_b = world.org_b
+    endpoint = WebhookEndpoint.objects.create(organization=org_b, url="https://bravo-secret-hooks.example/in",
+                                              description="Bravo secret endpoint", events=["post.published"],
+                                              secret=new_secret())
+    row = WebhookDelivery.objects.create(organization=org_b, endpoint=endpoint, msg_id="msg_bravosecret",
+                                         event_type="post.published", object_key="post:1",
+                                         body='{"type":"post.published","data":{"text":"Bravo secret payload"}}')
+    world.b.update(webhook_endpoint=endpoint, webhook_delivery=row)
+    world.b_markers += ["bravo-secret-hooks", "Bravo secret endpoint", "msg_bravosecret", "Bravo secret payload"]
+
+
+WORLD_BUILDERS.append(_webhooks)
+KWARGS.update({
+    "endpoint_id": lambda w: w.b["webhook_endpoint"].pk,
+    "delivery_id": lambda w: w.b["webhook_delivery"].pk,
+})
+ROUTE_KWARGS.update({
+    name: {"pk": lambda w: w.b["webhook_endpoint"].pk}
+    for name in ("webhook-endpoint-detail", "webhook-endpoint-rotate-secret", "webhook-endpoint-disable",
+                 "webhook-endpoint-enable", "webhook-endpoint-deliveries", "webhook-endpoint-replay")
+})

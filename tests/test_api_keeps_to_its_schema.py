@@ -59,6 +59,7 @@ PATH_OBJECTS = {
     "approval-requests": "approval_request",
     "post-comments": "post_comment",
     "service-accounts": "service_account",
+    "webhook-endpoints": "webhook_endpoint",
 }
 #: body and query fields → the seeded object they name
 FIELD_OBJECTS = {
@@ -79,6 +80,7 @@ FIELD_OBJECTS = {
     "query.channel": "channel",
     "query.team": "team",
     "query.campaign": "campaign",
+    "path.delivery_id": "webhook_delivery",
 }
 
 

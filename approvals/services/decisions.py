@@ -14,7 +14,7 @@ from publishing.models import Post
 from socialops.audit.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
-from .. import selectors
+from .. import selectors, webhook_events
 from ..models import (
     ApprovalAssignment,
     ApprovalDecision,
@@ -259,6 +259,7 @@ def _send_back(
     request.decided_at = timezone.now()
     request.outcome_comment = comment
     request.save(update_fields=["status", "decided_at", "outcome_comment"])
+    webhook_events.approval_decided(request)  # outgoing webhook, in this transaction
     _supersede_pending(request)
     publishing.return_to_draft(post, by=by, reason=comment)
     _notify(
@@ -311,6 +312,7 @@ def _finish_approved(request: ApprovalRequest, *, by: Membership | None, via: st
         via=via,
         changes={"post": post.pk, "version": request.post_version},
     )
+    webhook_events.approval_decided(request)  # outgoing webhook, in this transaction
     outcome, reason, reason_code = _schedule_approved(request, post, by=by)
     if outcome == "not_scheduled":
         record_event(

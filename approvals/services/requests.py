@@ -18,7 +18,7 @@ from publishing.models import Post
 from socialops.audit.services import record_event
 from socialops.errors import Conflict, ValidationFailed
 
-from .. import selectors
+from .. import selectors, webhook_events
 from ..models import (
     ApprovalAssignment,
     ApprovalRequest,
@@ -337,6 +337,7 @@ def submit_for_approval(
         },
     )
     _start_stage(request, actor=_user(by))
+    webhook_events.approval_requested(request)  # outgoing webhook, in this transaction
     return request
 
 

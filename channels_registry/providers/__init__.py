@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-if TYPE_CHECKING:  # imported lazily: channels_registry.http imports .errors from this package
+if TYPE_CHECKING:  # imported lazily: the providers import the whole egress client (socialops.egress)
     from .base import Capabilities, Provider
 
 #: the built-in simulated network (no network calls): demo organizations and the consent page we play

@@ -2,6 +2,10 @@
 
 One table maps an HTTP status onto them (:data:`STATUS_ERRORS`, :func:`error_for_status`); each
 network overrides the rows its documentation gives another meaning, in ``Provider.status_errors``.
+
+The transport's kinds (rate limited, transient, unknown outcome, blocked destination) are the
+egress guard's own (``socialops.egress``, in the kernel); ``ProviderError`` is its base,
+``OutboundError``. The networks' own kinds (an expired authorization, rejected content) are here.
 """
 
 from __future__ import annotations
@@ -10,18 +14,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from socialops.egress import (
+    BlockedDestination,
+    OutboundError,
+    RateLimited,
+    TransientError,
+    UnknownOutcome,
+)
 
-class ProviderError(Exception):
-    """A network call failed. ``permanent`` means retrying the same request cannot succeed."""
+#: every provider error; the same class as the egress guard's ``OutboundError``
+ProviderError = OutboundError
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None,
-                 status: int | None = None, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
-        self.retry_after = retry_after
-        self.status = status
-        self.code = code
+__all__ = [
+    "AuthExpired",
+    "BlockedDestination",
+    "ContentRejected",
+    "ProviderError",
+    "RateLimited",
+    "TransientError",
+    "UnknownOutcome",
+]
 
 
 class AuthExpired(ProviderError):
@@ -32,34 +44,8 @@ class AuthExpired(ProviderError):
         super().__init__(message, **kw)
 
 
-class RateLimited(ProviderError):
-    """The network (or our own budget) says wait: retry after ``retry_after`` seconds."""
-
-    def __init__(self, message: str = "Rate limited by the network.", *, retry_after: float = 60.0, **kw):
-        super().__init__(message, retry_after=retry_after, **kw)
-
-
 class ContentRejected(ProviderError):
     """The network refused this content (too long, bad media, duplicate, policy): do not retry."""
-
-    def __init__(self, message: str, **kw):
-        kw.setdefault("permanent", True)
-        super().__init__(message, **kw)
-
-
-class TransientError(ProviderError):
-    """A 5xx, a refused connection or a malformed answer: safe to retry with backoff."""
-
-
-class UnknownOutcome(TransientError):
-    """The request may have reached the network (time-out after sending, connection cut).
-
-    The caller must settle it by asking the network (``find_existing``), never by blind retry.
-    """
-
-
-class BlockedDestination(ProviderError):
-    """The URL points at a private, loopback or otherwise forbidden address."""
 
     def __init__(self, message: str, **kw):
         kw.setdefault("permanent", True)

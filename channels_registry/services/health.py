@@ -14,7 +14,7 @@ from accounts.selectors import members_of
 from socialops.audit.services import record_event
 from socialops.errors import ApplicationError
 
-from .. import crypto
+from .. import crypto, webhook_events
 from ..models import (
     Channel,
     ChannelCredential,
@@ -55,6 +55,7 @@ def mark_needs_reauth(channel: Channel, *, reason: str) -> Channel:
         return channel  # already flagged (or out of use): tell people once
     channel.last_error = (reason or "")[:1000]
     _set_status(channel, Channel.Status.NEEDS_REAUTH, "channel.needs_reauth", reason=channel.last_error[:300])
+    webhook_events.channel_needs_reauth(channel)  # outgoing webhook, in this transaction
     channel_id = channel.pk
     transaction.on_commit(lambda: _send_needs_reauth_email(channel_id))
     return channel

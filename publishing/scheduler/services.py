@@ -68,7 +68,7 @@ from accounts.selectors import team_subtree_ids
 from socialops.audit.services import Entry, record_event, record_events
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
-from .. import hooks
+from .. import hooks, webhook_events
 from ..models import (
     Post,
     PostMedia,
@@ -210,6 +210,7 @@ def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str,
         lease_expires_at=None, is_late=False, content_version=post.version, updated_at=timezone.now())
     record_event(post.organization, action, obj=post, actor=by.user,
                  changes={"scheduled_at": due, "timezone": timezone_name, "variants": ids})
+    webhook_events.post_scheduled(post)  # outgoing webhook, in this transaction
     hooks.post_scheduled.send(sender=Post, post=post, by=by, previous_at=previous_at, source=source, action=action)
     return post
 
@@ -647,6 +648,7 @@ def _record_published_many(items: list[tuple[PublishAttempt, object, datetime]],
                 external_url=_by_pk({a.variant_id: (r.url or "")[:1000] for a, r, _t in group}, models.CharField()),
                 published_at=_by_pk({a.variant_id: t for a, _r, t in group}, models.DateTimeField()))
             _refresh_post_statuses(org_id, posts)
+            webhook_events.variants_published(group[0][0].organization, variant_ids)  # outgoing webhooks
             record_events(group[0][0].organization, entries)
 
 
@@ -669,6 +671,8 @@ def _record_failed(attempt: PublishAttempt, message: str, *, notify: bool = True
         record_event(attempt.organization, "post.variant_failed", obj=variant,
                      changes={"post": variant.post_id, "channel": variant.channel_id, "attempt": attempt.number,
                               "reason": message[:500]})
+        if changed:
+            webhook_events.variant_failed(variant)  # outgoing webhook, in this transaction
         if changed and notify:
             from .notifications import notify_publish_failure
 

@@ -1,0 +1,138 @@
+"""Each app emits its events where the change happens, with the full object: times in ISO 8601
+with their offset, the organization's slug, links to the pages. (The rows are read from the
+outbox: sending is tests/webhooks/test_deliveries.py's subject.)"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from approvals import services as approval_services
+from channels_registry.providers import errors
+from channels_registry.providers.sandbox import SandboxProvider
+from channels_registry.services import mark_needs_reauth
+from publishing.services import scheduling
+from socialops.webhooks import services
+from socialops.webhooks.models import WebhookDelivery
+
+from ..approvals.conftest import make_workflow, person, stage
+from ..factories import add_member, make_user
+from ..publishing.scheduler_factories import make_post, sandbox_channels, tick
+
+pytestmark = pytest.mark.django_db
+
+ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+@pytest.fixture
+def listening(org_a, settings):
+    settings.OUTBOUND_ALLOW_LOOPBACK = True
+    settings.SITE_URL = "https://socialops.example"
+    # Port 9 (discard): nothing listens, so an attempt fails fast; the rows are what is checked.
+    return services.create_endpoint(org_a, url="http://127.0.0.1:9/hooks",
+                                    events=["post.scheduled", "post.published", "post.failed",
+                                            "approval.requested", "approval.decided", "channel.needs_reauth"])
+
+
+def _events(org, event_type):
+    rows = WebhookDelivery.objects.for_org(org).filter(event_type=event_type).order_by("pk")
+    return [(row.object_key, json.loads(row.body)) for row in rows]
+
+
+def _iso(value):
+    assert ISO_WITH_OFFSET.match(value), value
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def test_scheduling_and_publishing_a_post_emit_the_post(org_a, alice, alice_m, listening):
+    (kitchen,) = sandbox_channels(org_a, alice_m)
+    post = make_post(org_a, alice, [kitchen], text="Fresh bread at 7")
+    at = timezone.now() + timedelta(hours=1)
+    scheduling.schedule_post(post, by=alice_m, at=at, timezone_name="Asia/Jakarta")
+
+    ((key, body),) = _events(org_a, "post.scheduled")
+    assert key == f"post:{post.pk}" and body["type"] == "post.scheduled" and body["organization"] == "alpha"
+    data = body["data"]
+    assert data["id"] == post.pk and data["status"] == "scheduled" and data["text"] == "Fresh bread at 7"
+    assert _iso(data["scheduled_at"]) == at.replace(microsecond=at.microsecond // 1000 * 1000)
+    assert data["schedule_timezone"] == "Asia/Jakarta"
+    assert data["url"] == f"https://socialops.example/o/alpha/posts/{post.pk}/"
+    (variant,) = data["variants"]
+    assert variant["channel"]["handle"] == kitchen.handle and variant["status"] == "scheduled"
+
+    tick(at + timedelta(seconds=1))
+    ((key, body),) = _events(org_a, "post.published")
+    assert key == f"post:{post.pk}"  # ordered with the post's other events
+    data = body["data"]
+    assert data["post"] == post.pk and data["status"] == "published" and data["post_status"] == "published"
+    assert data["external_url"] and _iso(data["published_at"])
+
+
+def test_a_failed_publish_emits_post_failed(org_a, alice, alice_m, listening, monkeypatch):
+    (kitchen,) = sandbox_channels(org_a, alice_m)
+    post = make_post(org_a, alice, [kitchen])
+    at = timezone.now() + timedelta(hours=1)
+    scheduling.schedule_post(post, by=alice_m, at=at, timezone_name="UTC")
+
+    def publish(self, credentials, account_id, request):
+        raise errors.ContentRejected("Too many hashtags.")
+
+    monkeypatch.setattr(SandboxProvider, "publish", publish)
+    tick(at + timedelta(seconds=1))
+    ((key, body),) = _events(org_a, "post.failed")
+    assert key == f"post:{post.pk}"
+    assert body["data"]["status"] == "failed" and "hashtags" in body["data"]["failure_reason"]
+
+
+def test_a_channel_that_needs_reconnecting_is_emitted(org_a, alice_m, listening):
+    (kitchen,) = sandbox_channels(org_a, alice_m)
+    mark_needs_reauth(kitchen, reason="The token was revoked.")
+    ((key, body),) = _events(org_a, "channel.needs_reauth")
+    assert key == f"channel:{kitchen.pk}"
+    assert body["data"]["status"] == "needs_reauth" and body["data"]["reason"] == "The token was revoked."
+    assert body["data"]["url"] == f"https://socialops.example/o/alpha/channels/{kitchen.pk}/"
+    mark_needs_reauth(kitchen, reason="again")  # already flagged: not emitted twice
+    assert len(_events(org_a, "channel.needs_reauth")) == 1
+
+
+def test_approval_requested_and_decided_are_emitted(org_a, alice_m, listening):
+    from publishing.services import authoring
+
+    amy = add_member(org_a, make_user("amy@alpha.test", name="Amy Approver"), "manager")
+    (kitchen,) = sandbox_channels(org_a, alice_m)
+    make_workflow(org_a, alice_m, stage("Brand", person(amy)))
+    post = authoring.create_post(org_a, by=alice_m, text="Launch day", channels=[kitchen])
+    request = approval_services.submit_for_approval(post, by=alice_m)
+    ((key, body),) = _events(org_a, "approval.requested")
+    assert key == f"approval:{request.pk}"
+    assert body["data"]["status"] == "pending" and body["data"]["post"] == post.pk
+    assert body["data"]["stages"] == ["Brand"] and _iso(body["data"]["submitted_at"])
+
+    approval_services.decide(request, by=amy, decision="approve")
+    ((key, body),) = _events(org_a, "approval.decided")
+    assert key == f"approval:{request.pk}"
+    assert body["data"]["status"] == "approved" and _iso(body["data"]["decided_at"])
+
+
+def test_a_rejection_is_emitted_as_decided(org_a, alice_m, listening):
+    from publishing.services import authoring
+
+    amy = add_member(org_a, make_user("amy@alpha.test", name="Amy Approver"), "manager")
+    (kitchen,) = sandbox_channels(org_a, alice_m)
+    make_workflow(org_a, alice_m, stage("Brand", person(amy)))
+    post = authoring.create_post(org_a, by=alice_m, text="Launch day", channels=[kitchen])
+    request = approval_services.submit_for_approval(post, by=alice_m)
+    approval_services.decide(request, by=amy, decision="reject", comment="Wrong price")
+    ((_key, body),) = _events(org_a, "approval.decided")
+    assert body["data"]["status"] == "rejected" and body["data"]["outcome_comment"] == "Wrong price"
+
+
+def test_nothing_is_written_when_no_endpoint_listens(org_a, alice, alice_m):
+    (kitchen,) = sandbox_channels(org_a, alice_m)
+    post = make_post(org_a, alice, [kitchen])
+    scheduling.schedule_post(post, by=alice_m, at=timezone.now() + timedelta(hours=1), timezone_name="UTC")
+    assert not WebhookDelivery.objects.for_org(org_a).exists()
