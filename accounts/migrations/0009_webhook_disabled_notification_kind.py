@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_notification_rendered_when_read'),
+        ('accounts', '0008_service_accounts'),
     ]
 
     operations = [
