@@ -15,7 +15,7 @@ from approvals import services as approval_services
 from channels_registry.providers import errors
 from channels_registry.providers.sandbox import SandboxProvider
 from channels_registry.services import mark_needs_reauth
-from publishing.services import scheduling
+from publishing.scheduler import services as scheduling
 from socialops.webhooks import services
 from socialops.webhooks.models import WebhookDelivery
 
@@ -100,7 +100,7 @@ def test_a_channel_that_needs_reconnecting_is_emitted(org_a, alice_m, listening)
 
 
 def test_approval_requested_and_decided_are_emitted(org_a, alice_m, listening):
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
 
     amy = add_member(org_a, make_user("amy@alpha.test", name="Amy Approver"), "manager")
     (kitchen,) = sandbox_channels(org_a, alice_m)
@@ -119,7 +119,7 @@ def test_approval_requested_and_decided_are_emitted(org_a, alice_m, listening):
 
 
 def test_a_rejection_is_emitted_as_decided(org_a, alice_m, listening):
-    from publishing.services import authoring
+    from publishing.posts import services as authoring
 
     amy = add_member(org_a, make_user("amy@alpha.test", name="Amy Approver"), "manager")
     (kitchen,) = sandbox_channels(org_a, alice_m)
