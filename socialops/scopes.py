@@ -44,6 +44,7 @@ VIEW_FAMILIES: dict[str, str] = {
     "accounts.api.InvitationViewSet": "members",
     "accounts.api_notifications.NotificationViewSet": "notifications",
     "accounts.service_accounts.api.ServiceAccountViewSet": ADMIN,
+    "accounts.webhooks.api.WebhookEndpointViewSet": ADMIN,  # endpoints and their secrets: admins only
     "channels_registry.api.ChannelViewSet": "channels",
     "channels_registry.api.ChannelGroupViewSet": "channels",
     "channels_registry.api.ChannelGrantViewSet": "channels",
