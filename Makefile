@@ -50,6 +50,7 @@ TEST_WORKERS ?= 2
 ## make test: lint, import contracts, migrations check, then the whole suite (SQLite, or DATABASE_URL).
 test: install messages
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest -p no:randomly -n $(TEST_WORKERS) $(PYTEST_ARGS)

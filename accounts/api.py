@@ -30,7 +30,9 @@ def _team_or_error(org, team_id, field):
         return None
     team = Team.objects.for_org(org).filter(pk=team_id).first()
     if team is None:
-        raise ValidationFailed("That team does not exist.", fields={field: ["Choose a valid team."]})
+        raise ValidationFailed(
+            "That team does not exist.", fields={field: ["Choose a valid team."]}
+        )
     return team
 
 
@@ -49,8 +51,11 @@ class OrganizationViewSet(OrgScopedViewSet):
         payload = OrganizationIn(data=data)
         payload.is_valid(raise_exception=True)
         org = services.update_organization(
-            self.organization, by=self.membership, name=payload.validated_data["name"],
-            timezone_name=payload.validated_data["timezone"], language=payload.validated_data["default_language"],
+            self.organization,
+            by=self.membership,
+            name=payload.validated_data["name"],
+            timezone_name=payload.validated_data["timezone"],
+            language=payload.validated_data["default_language"],
         )
         return Response(OrganizationOut(org).data)
 
@@ -69,8 +74,11 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
         team = services.create_team(
-            self.organization, by=self.membership, name=d["name"],
-            parent=_team_or_error(self.organization, d.get("parent"), "parent"), description=d.get("description", ""),
+            self.organization,
+            by=self.membership,
+            name=d["name"],
+            parent=_team_or_error(self.organization, d.get("parent"), "parent"),
+            description=d.get("description", ""),
         )
         return Response(TeamOut(team).data, status=status.HTTP_201_CREATED)
 
@@ -82,8 +90,11 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
         team = services.update_team(
-            team, by=self.membership, name=d["name"],
-            parent=_team_or_error(self.organization, d.get("parent"), "parent"), description=d.get("description", ""),
+            team,
+            by=self.membership,
+            name=d["name"],
+            parent=_team_or_error(self.organization, d.get("parent"), "parent"),
+            description=d.get("description", ""),
         )
         return Response(TeamOut(team).data)
 
@@ -111,7 +122,9 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedV
         if "teams" in d:
             teams = list(Team.objects.for_org(self.organization).filter(pk__in=d["teams"]))
             if len(teams) != len(set(d["teams"])):
-                raise ValidationFailed("Some teams do not exist.", fields={"teams": ["Choose valid teams."]})
+                raise ValidationFailed(
+                    "Some teams do not exist.", fields={"teams": ["Choose valid teams."]}
+                )
             services.set_member_teams(member, by=self.membership, teams=teams)
         member.refresh_from_db()
         return Response(MemberOut(member).data)
@@ -144,7 +157,10 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
         issued = services.invite_member(
-            self.organization, by=self.membership, email=d["email"], role=d["role"],
+            self.organization,
+            by=self.membership,
+            email=d["email"],
+            role=d["role"],
             team=_team_or_error(self.organization, d.get("team"), "team"),
         )
         return Response(InvitationOut(issued.invitation).data, status=status.HTTP_201_CREATED)

@@ -28,11 +28,15 @@ class OrganizationTokenAuthentication(authentication.BaseAuthentication):
         parts = header.split()
         if len(parts) != 2 or parts[0] not in ("Bearer", "Token"):
             record_auth_failure(request)
-            raise exceptions.AuthenticationFailed(_("Send the token as: Authorization: Bearer <token>."))
+            raise exceptions.AuthenticationFailed(
+                _("Send the token as: Authorization: Bearer <token>.")
+            )
         token = authenticate_token(parts[1])
         if token is None:
             record_auth_failure(request)
-            raise exceptions.AuthenticationFailed(_("This token is not valid, has expired or was revoked."))
+            raise exceptions.AuthenticationFailed(
+                _("This token is not valid, has expired or was revoked.")
+            )
         if token.service_account_id is not None:
             from .service_accounts.services import ServiceAccountActor
 
@@ -53,4 +57,8 @@ class OrganizationTokenScheme(OpenApiAuthenticationExtension):
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "A personal or service-account token of one organization. A token with scopes may call only the endpoints its scopes cover (403 `insufficient_scope` otherwise)."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal or service-account token of one organization. A token with scopes may call only the endpoints its scopes cover (403 `insufficient_scope` otherwise).",
+        }

@@ -37,7 +37,10 @@ class Capability(models.TextChoices):
     MANAGE_WORKFLOWS = "manage_workflows", _("Edit approval workflows")
     MANAGE_TEAMS = "manage_teams", _("Create, rename and move teams")
     MANAGE_MEMBERS = "manage_members", _("Invite people, change roles, deactivate members")
-    MANAGE_GOVERNANCE = "manage_governance", _("Audit log, offboarding, security policies, incidents")
+    MANAGE_GOVERNANCE = (
+        "manage_governance",
+        _("Audit log, offboarding, security policies, incidents"),
+    )
     MANAGE_ORGANIZATION = "manage_organization", _("Organization settings")
     MANAGE_OWNERS = "manage_owners", _("Make or remove owners")
 
@@ -49,8 +52,17 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.OWNER: _ALL,
     Role.ADMIN: _ALL - {C.MANAGE_OWNERS},
     Role.MANAGER: frozenset(
-        {C.VIEW, C.COMPOSE, C.PUBLISH, C.APPROVE, C.MODERATE, C.VIEW_ANALYTICS, C.MANAGE_CHANNELS,
-         C.MANAGE_WORKFLOWS, C.MANAGE_TEAMS}
+        {
+            C.VIEW,
+            C.COMPOSE,
+            C.PUBLISH,
+            C.APPROVE,
+            C.MODERATE,
+            C.VIEW_ANALYTICS,
+            C.MANAGE_CHANNELS,
+            C.MANAGE_WORKFLOWS,
+            C.MANAGE_TEAMS,
+        }
     ),
     Role.PUBLISHER: frozenset({C.VIEW, C.COMPOSE, C.PUBLISH, C.MODERATE, C.VIEW_ANALYTICS}),
     Role.CONTRIBUTOR: frozenset({C.VIEW, C.COMPOSE}),
@@ -134,7 +146,9 @@ def matrix() -> list[tuple[str, list[bool]]]:
     return [(cap, [role_grants(role, cap) for role in Role.values]) for cap in Capability.values]
 
 
-def require(membership: Membership | None, capability: str, obj: Any = None, message: str | None = None) -> None:
+def require(
+    membership: Membership | None, capability: str, obj: Any = None, message: str | None = None
+) -> None:
     """Raise :class:`socialops.errors.NotAllowed` (403 in the API) unless :func:`can` says yes.
 
     Services call this; pages use :func:`require_page`, which answers Django's 403 page instead.

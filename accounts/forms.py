@@ -27,10 +27,16 @@ class ServiceFormMixin:
 
 class OrganizationCreateForm(ServiceFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    slug = forms.SlugField(label=_("Address"), max_length=60, required=False,
-                           help_text=_("Used in links: /o/<address>/. Letters, digits and hyphens."))
+    slug = forms.SlugField(
+        label=_("Address"),
+        max_length=60,
+        required=False,
+        help_text=_("Used in links: /o/<address>/. Letters, digits and hyphens."),
+    )
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES, initial="UTC")
-    language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES, initial="en")
+    language = forms.ChoiceField(
+        label=_("Default language"), choices=settings.LANGUAGES, initial="en"
+    )
 
 
 class OrganizationSettingsForm(ServiceFormMixin, forms.Form):
@@ -38,15 +44,23 @@ class OrganizationSettingsForm(ServiceFormMixin, forms.Form):
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
     language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
     sandbox_network = forms.BooleanField(
-        label=_("Offer the Sandbox network"), required=False,
-        help_text=_("Simulated channels and audience for trying SocialOps out. Off in production unless "
-                    "ticked here; outside production it is always offered."))
+        label=_("Offer the Sandbox network"),
+        required=False,
+        help_text=_(
+            "Simulated channels and audience for trying SocialOps out. Off in production unless "
+            "ticked here; outside production it is always offered."
+        ),
+    )
 
 
 class TeamForm(ServiceFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    parent = forms.ModelChoiceField(label=_("Parent team"), queryset=Team.objects.none(), required=False,
-                                    empty_label=_("— none (top level) —"))
+    parent = forms.ModelChoiceField(
+        label=_("Parent team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("— none (top level) —"),
+    )
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
 
     def __init__(self, *args, organization, exclude: Team | None = None, **kwargs):
@@ -60,8 +74,9 @@ class TeamForm(ServiceFormMixin, forms.Form):
 class InvitationForm(ServiceFormMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.CONTRIBUTOR)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False,
-                                  empty_label=_("— no team —"))
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("— no team —")
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,8 +85,12 @@ class InvitationForm(ServiceFormMixin, forms.Form):
 
 class MemberForm(ServiceFormMixin, forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    teams = forms.ModelMultipleChoiceField(label=_("Teams"), queryset=Team.objects.none(), required=False,
-                                           widget=forms.CheckboxSelectMultiple)
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,16 +100,24 @@ class MemberForm(ServiceFormMixin, forms.Form):
 class ProfileForm(ServiceFormMixin, forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES,
-                                 help_text=_("Every time in SocialOps is shown in this zone."))
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=TIMEZONE_CHOICES,
+        help_text=_("Every time in SocialOps is shown in this zone."),
+    )
 
 
 class InvitationSignupForm(ServiceFormMixin, forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               help_text=_("At least 10 characters; not a common password."))
-    password_again = forms.CharField(label=_("Password again"),
-                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters; not a common password."),
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self):
         data = super().clean()
@@ -100,10 +127,19 @@ class InvitationSignupForm(ServiceFormMixin, forms.Form):
 
 
 class ApiTokenForm(ServiceFormMixin, forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “BI export”."))
-    expires_at = forms.DateTimeField(label=_("Expires"), required=False,
-                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                                     help_text=_("Leave empty for a token that lasts until revoked."))
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “BI export”.")
+    )
+    expires_at = forms.DateTimeField(
+        label=_("Expires"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Leave empty for a token that lasts until revoked."),
+    )
     scopes = forms.MultipleChoiceField(
-        label=_("Scopes"), choices=scope_choices, widget=forms.CheckboxSelectMultiple, required=False,
-        help_text=_("Limit what the token may call. None ticked: everything your role allows."))
+        label=_("Scopes"),
+        choices=scope_choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Limit what the token may call. None ticked: everything your role allows."),
+    )

@@ -50,7 +50,10 @@ class SessionTimeoutMiddleware:
 
     @classmethod
     def is_background_poll(cls, request) -> bool:
-        return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Trigger") in cls.BACKGROUND_POLLS
+        return (
+            request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-Trigger") in cls.BACKGROUND_POLLS
+        )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -63,11 +66,16 @@ class SessionTimeoutMiddleware:
             if started is None:
                 request.session[self.STARTED] = now
                 request.session[self.SEEN] = now
-            elif now - started > settings.SESSION_ABSOLUTE_TIMEOUT or now - seen > settings.SESSION_IDLE_TIMEOUT:
+            elif (
+                now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+                or now - seen > settings.SESSION_IDLE_TIMEOUT
+            ):
                 logout(request)
                 if not request.path.startswith("/api/"):
                     messages.info(request, _("Your session ended. Please sign in again."))
                     return redirect_to_login(request.get_full_path())
-            elif now - seen > 60 and not self.is_background_poll(request):  # write at most once a minute
+            elif now - seen > 60 and not self.is_background_poll(
+                request
+            ):  # write at most once a minute
                 request.session[self.SEEN] = now
         return self.get_response(request)

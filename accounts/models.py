@@ -15,7 +15,9 @@ from socialops.tenancy_models import TenantModel
 
 from .capabilities import Role
 
-TIMEZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz or tz == "UTC")
+TIMEZONE_CHOICES = sorted(
+    (tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz or tz == "UTC"
+)
 
 
 class UserManager(BaseUserManager):
@@ -44,7 +46,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
-    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
     timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(default=False)
@@ -67,7 +71,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return (self.full_name.split(" ")[0] if self.full_name else self.email.split("@")[0])
+        return self.full_name.split(" ")[0] if self.full_name else self.email.split("@")[0]
 
 
 class Organization(models.Model):
@@ -75,7 +79,9 @@ class Organization(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+    timezone = models.CharField(
+        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="UTC"
+    )
     default_language = models.CharField(
         _("default language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
@@ -97,7 +103,12 @@ class Team(TenantModel):
 
     name = models.CharField(_("name"), max_length=120)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent team"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        verbose_name=_("parent team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     description = models.CharField(_("description"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
@@ -105,7 +116,9 @@ class Team(TenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="team_unique_name_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="team_unique_name_per_org"
+            ),
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="team_not_own_parent"),
         ]
         indexes = [models.Index(fields=["organization", "parent"], name="team_org_parent")]
@@ -117,7 +130,9 @@ class Team(TenantModel):
 class Membership(TenantModel):
     """A person's place in one organization: their role, teams and whether it is active."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
     teams = models.ManyToManyField(Team, verbose_name=_("teams"), blank=True, related_name="+")
     is_active = models.BooleanField(_("active"), default=True)
@@ -126,7 +141,9 @@ class Membership(TenantModel):
 
     class Meta:
         ordering = ["user__email"]
-        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="membership_unique")
+        ]
         indexes = [models.Index(fields=["organization", "is_active"], name="membership_org_active")]
 
     def __str__(self) -> str:
@@ -143,14 +160,27 @@ class Invitation(TenantModel):
         EXPIRED = "expired", _("Expired")
 
     email = models.EmailField(_("e-mail address"))
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR)
-    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -190,9 +220,12 @@ class ServiceAccount(TenantModel):
 
     name = models.CharField(_("name"), max_length=100)
     description = models.CharField(_("description"), max_length=300, blank=True)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_account")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_account"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
     is_active = models.BooleanField(_("active"), default=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
@@ -200,7 +233,11 @@ class ServiceAccount(TenantModel):
     class Meta:
         ordering = ["name"]
         # The unique constraint is also the organization-first index the list reads.
-        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="serviceaccount_unique_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="serviceaccount_unique_name"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -214,26 +251,34 @@ class ApiToken(TenantModel):
     A rotated token points at its successor (``replaced_by``) and stays valid until its ``expires_at``.
     """
 
-    membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    service_account = models.ForeignKey(ServiceAccount, null=True, blank=True, on_delete=models.CASCADE,
-                                        related_name="tokens")
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    service_account = models.ForeignKey(
+        ServiceAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
     scopes = models.JSONField(_("scopes"), default=list, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["organization", "membership"], name="apitoken_org_member"),
-            models.Index(fields=["organization", "service_account"], name="apitoken_org_service_account"),
+            models.Index(
+                fields=["organization", "service_account"], name="apitoken_org_service_account"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -248,7 +293,9 @@ class ApiToken(TenantModel):
 
     @property
     def is_usable(self) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > dj_timezone.now())
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > dj_timezone.now()
+        )
 
     @property
     def is_scoped(self) -> bool:
@@ -273,11 +320,19 @@ class NotificationKind(models.TextChoices):
 
 
 # Kinds that also send an e-mail when the person has not chosen otherwise (in-app is always on by default).
-EMAIL_BY_DEFAULT = frozenset({
-    NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_DECIDED, NotificationKind.APPROVAL_REMINDER,
-    NotificationKind.APPROVAL_ESCALATED, NotificationKind.MENTION, NotificationKind.PUBLISH_FAILED,
-    NotificationKind.CHANNEL_NEEDS_REAUTH, NotificationKind.CRISIS_ALERT, NotificationKind.WEBHOOK_DISABLED,
-})
+EMAIL_BY_DEFAULT = frozenset(
+    {
+        NotificationKind.APPROVAL_REQUESTED,
+        NotificationKind.APPROVAL_DECIDED,
+        NotificationKind.APPROVAL_REMINDER,
+        NotificationKind.APPROVAL_ESCALATED,
+        NotificationKind.MENTION,
+        NotificationKind.PUBLISH_FAILED,
+        NotificationKind.CHANNEL_NEEDS_REAUTH,
+        NotificationKind.CRISIS_ALERT,
+        NotificationKind.WEBHOOK_DISABLED,
+    }
+)
 
 
 class Notification(TenantModel):
@@ -291,15 +346,18 @@ class Notification(TenantModel):
     rendered once when they were sent, is kept in ``legacy_title`` / ``legacy_body`` and shown as is.
     """
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("kind"), max_length=40, choices=NotificationKind.choices)
     template = models.CharField(max_length=100, blank=True)
     params = models.JSONField(default=dict, blank=True)
     legacy_title = models.CharField(max_length=300, blank=True)
     legacy_body = models.TextField(blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True)
@@ -308,14 +366,20 @@ class Notification(TenantModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             # The bell's unread count and the list: organization + recipient, unread first.
-            models.Index(fields=["organization", "recipient", "read_at"], name="notification_org_rcpt_read"),
+            models.Index(
+                fields=["organization", "recipient", "read_at"], name="notification_org_rcpt_read"
+            ),
             # The retention sweep: read rows older than N days.
-            models.Index(fields=["read_at"], name="notification_read_at",
-                         condition=Q(read_at__isnull=False)),
+            models.Index(
+                fields=["read_at"], name="notification_read_at", condition=Q(read_at__isnull=False)
+            ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "recipient", "kind", "dedupe_key"],
-                                    condition=~Q(dedupe_key=""), name="notification_dedupe"),
+            models.UniqueConstraint(
+                fields=["organization", "recipient", "kind", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="notification_dedupe",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -329,14 +393,20 @@ class Notification(TenantModel):
 class NotificationSent(TenantModel):
     """Marks a (recipient, kind, dedupe_key) as delivered even when no in-app row was kept (e-mail only)."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(max_length=40)
     dedupe_key = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "recipient", "kind", "dedupe_key"],
-                                               name="notificationsent_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "recipient", "kind", "dedupe_key"],
+                name="notificationsent_unique",
+            )
+        ]
         # The unique constraint is the organization-first index; this one serves the retention sweep.
         indexes = [models.Index(fields=["created_at"], name="notificationsent_created")]
 
@@ -350,8 +420,11 @@ class NotificationPreference(TenantModel):
     email = models.BooleanField(_("by e-mail"), default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "user", "kind"],
-                                               name="notificationpreference_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user", "kind"], name="notificationpreference_unique"
+            )
+        ]
         indexes = [models.Index(fields=["organization", "user"], name="notificationpref_org_user")]
 
     @staticmethod
@@ -369,7 +442,9 @@ class NotificationEmail(TenantModel):
     after the last attempt (``last_error`` says why).
     """
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(max_length=40)
     to_address = models.EmailField(max_length=254)
     subject = models.CharField(max_length=300)
@@ -385,13 +460,21 @@ class NotificationEmail(TenantModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["organization", "created_at"], name="notificationemail_org_created"),
+            models.Index(
+                fields=["organization", "created_at"], name="notificationemail_org_created"
+            ),
             # The sweep: unsent rows that are due (a small set: sent rows leave it).
-            models.Index(fields=["next_attempt_at"], name="notificationemail_unsent",
-                         condition=Q(sent_at__isnull=True)),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notificationemail_unsent",
+                condition=Q(sent_at__isnull=True),
+            ),
             # The retention purge: sent rows older than N days.
-            models.Index(fields=["sent_at"], name="notificationemail_sent_at",
-                         condition=Q(sent_at__isnull=False)),
+            models.Index(
+                fields=["sent_at"],
+                name="notificationemail_sent_at",
+                condition=Q(sent_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

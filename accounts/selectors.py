@@ -15,7 +15,9 @@ def all_organizations() -> QuerySet[Organization]:
 
 def organizations_of(user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(
-        pk__in=Membership.objects.unscoped().filter(user=user, is_active=True).values("organization_id")
+        pk__in=Membership.objects.unscoped()
+        .filter(user=user, is_active=True)
+        .values("organization_id")
     ).order_by("name")
 
 
@@ -30,7 +32,9 @@ def membership_for(user: User, organization: Organization) -> Membership | None:
     )
 
 
-def members_of(organization: Organization, *, include_inactive: bool = True) -> QuerySet[Membership]:
+def members_of(
+    organization: Organization, *, include_inactive: bool = True
+) -> QuerySet[Membership]:
     qs = Membership.objects.for_org(organization).select_related("user").prefetch_related("teams")
     return qs if include_inactive else qs.filter(is_active=True)
 
@@ -91,8 +95,9 @@ def invitations_of(organization: Organization) -> QuerySet[Invitation]:
 
 def pending_invitations_of(organization: Organization) -> QuerySet[Invitation]:
     """Open and unexpired (the same rule as ``Invitation.status == PENDING``, in the database)."""
-    return invitations_of(organization).filter(accepted_at__isnull=True, revoked_at__isnull=True,
-                                               expires_at__gt=timezone.now())
+    return invitations_of(organization).filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
 
 
 def tokens_of(membership: Membership) -> QuerySet[ApiToken]:
@@ -100,6 +105,7 @@ def tokens_of(membership: Membership) -> QuerySet[ApiToken]:
 
 
 # --- Per-object accessors: another organization's object and a missing one are the same 404.
+
 
 def get_team(organization: Organization, team_id: int) -> Team:
     team = Team.objects.for_org(organization).filter(pk=team_id).first()
@@ -109,7 +115,12 @@ def get_team(organization: Organization, team_id: int) -> Team:
 
 
 def get_membership(organization: Organization, membership_id: int) -> Membership:
-    m = Membership.objects.for_org(organization).select_related("user").filter(pk=membership_id).first()
+    m = (
+        Membership.objects.for_org(organization)
+        .select_related("user")
+        .filter(pk=membership_id)
+        .first()
+    )
     if m is None:
         raise Http404("No such member.")
     return m

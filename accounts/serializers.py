@@ -32,7 +32,9 @@ class TeamOut(serializers.ModelSerializer):
 class TeamIn(InputSerializer):
     name = serializers.CharField(max_length=120)
     parent = IdField(required=False, allow_null=True)
-    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
 
 
 class MemberOut(serializers.ModelSerializer):
@@ -43,7 +45,17 @@ class MemberOut(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["id", "email", "full_name", "role", "teams", "is_active", "joined_at", "deactivated_at", "capabilities"]
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "role",
+            "teams",
+            "is_active",
+            "joined_at",
+            "deactivated_at",
+            "capabilities",
+        ]
 
     def get_capabilities(self, obj) -> list[str]:
         return sorted(capabilities_of(obj))
@@ -59,7 +71,17 @@ class InvitationOut(serializers.ModelSerializer):
 
     class Meta:
         model = Invitation
-        fields = ["id", "email", "role", "team", "status", "created_at", "expires_at", "accepted_at", "revoked_at"]
+        fields = [
+            "id",
+            "email",
+            "role",
+            "team",
+            "status",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "revoked_at",
+        ]
 
 
 class InvitationIn(InputSerializer):

@@ -32,41 +32,74 @@ def _hash(raw: str) -> str:
 
 # --- Organizations ---------------------------------------------------------------------------
 
+
 @transaction.atomic
-def create_organization(*, name: str, slug: str | None = None, owner: User, timezone_name: str = "UTC",
-                        language: str = "en") -> Organization:
+def create_organization(
+    *,
+    name: str,
+    slug: str | None = None,
+    owner: User,
+    timezone_name: str = "UTC",
+    language: str = "en",
+) -> Organization:
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed(_("Give the organization a name."), fields={"name": [_("This field is required.")]})
+        raise ValidationFailed(
+            _("Give the organization a name."), fields={"name": [_("This field is required.")]}
+        )
     slug = slugify(slug or name)[:60]
     if not slug:
-        raise ValidationFailed(_("The slug must contain letters or digits."), fields={"slug": [_("Enter a valid slug.")]})
+        raise ValidationFailed(
+            _("The slug must contain letters or digits."),
+            fields={"slug": [_("Enter a valid slug.")]},
+        )
     if Organization.objects.filter(slug=slug).exists():
         raise ValidationFailed(
             _("An organization with the address “%(slug)s” already exists.") % {"slug": slug},
             fields={"slug": [_("This slug is taken.")]},
         )
-    org = Organization.objects.create(name=name, slug=slug, timezone=timezone_name, default_language=language)
+    org = Organization.objects.create(
+        name=name, slug=slug, timezone=timezone_name, default_language=language
+    )
     Membership.objects.create(organization=org, user=owner, role=Role.OWNER)
-    record_event(org, "organization.created", obj=org, actor=owner, changes={"name": name, "slug": slug})
+    record_event(
+        org, "organization.created", obj=org, actor=owner, changes={"name": name, "slug": slug}
+    )
     return org
 
 
 @transaction.atomic
-def update_organization(org: Organization, *, by: Membership, name: str, timezone_name: str, language: str,
-                        sandbox_network: bool | None = None) -> Organization:
+def update_organization(
+    org: Organization,
+    *,
+    by: Membership,
+    name: str,
+    timezone_name: str,
+    language: str,
+    sandbox_network: bool | None = None,
+) -> Organization:
     """``sandbox_network``: offer the Sandbox network in production (None: leave it as it is)."""
     require(by, Capability.MANAGE_ORGANIZATION)
     if not (name or "").strip():
-        raise ValidationFailed(_("Give the organization a name."), fields={"name": [_("This field is required.")]})
-    before = {"name": org.name, "timezone": org.timezone, "default_language": org.default_language,
-              "sandbox_network": org.sandbox_network}
+        raise ValidationFailed(
+            _("Give the organization a name."), fields={"name": [_("This field is required.")]}
+        )
+    before = {
+        "name": org.name,
+        "timezone": org.timezone,
+        "default_language": org.default_language,
+        "sandbox_network": org.sandbox_network,
+    }
     org.name, org.timezone, org.default_language = name.strip(), timezone_name, language
     if sandbox_network is not None:
         org.sandbox_network = sandbox_network
     org.save(update_fields=["name", "timezone", "default_language", "sandbox_network"])
-    after = {"name": org.name, "timezone": org.timezone, "default_language": org.default_language,
-             "sandbox_network": org.sandbox_network}
+    after = {
+        "name": org.name,
+        "timezone": org.timezone,
+        "default_language": org.default_language,
+        "sandbox_network": org.sandbox_network,
+    }
     record_event(org, "organization.updated", obj=org, changes=_diff(before, after))
     return org
 
@@ -77,11 +110,14 @@ def _diff(before: dict, after: dict) -> dict:
 
 # --- Teams -----------------------------------------------------------------------------------
 
+
 def _check_parent(org: Organization, team: Team | None, parent: Team | None) -> None:
     if parent is None:
         return
     if parent.organization_id != org.pk:
-        raise ValidationFailed(_("That parent team does not exist."), fields={"parent": [_("Choose a valid team.")]})
+        raise ValidationFailed(
+            _("That parent team does not exist."), fields={"parent": [_("Choose a valid team.")]}
+        )
     if team is None:
         return
     # Walk up from the new parent: meeting the team itself means the move would make a cycle.
@@ -99,7 +135,9 @@ def _check_parent(org: Organization, team: Team | None, parent: Team | None) -> 
 def _check_name(org: Organization, name: str, exclude: Team | None = None) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed(_("Give the team a name."), fields={"name": [_("This field is required.")]})
+        raise ValidationFailed(
+            _("Give the team a name."), fields={"name": [_("This field is required.")]}
+        )
     qs = Team.objects.for_org(org).filter(name__iexact=name)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
@@ -112,18 +150,33 @@ def _check_name(org: Organization, name: str, exclude: Team | None = None) -> st
 
 
 @transaction.atomic
-def create_team(org: Organization, *, by: Membership, name: str, parent: Team | None = None,
-                description: str = "") -> Team:
+def create_team(
+    org: Organization,
+    *,
+    by: Membership,
+    name: str,
+    parent: Team | None = None,
+    description: str = "",
+) -> Team:
     require(by, Capability.MANAGE_TEAMS)
     name = _check_name(org, name)
     _check_parent(org, None, parent)
-    team = Team.objects.create(organization=org, name=name, parent=parent, description=description or "")
-    record_event(org, "team.created", obj=team, changes={"name": name, "parent": parent.pk if parent else None})
+    team = Team.objects.create(
+        organization=org, name=name, parent=parent, description=description or ""
+    )
+    record_event(
+        org,
+        "team.created",
+        obj=team,
+        changes={"name": name, "parent": parent.pk if parent else None},
+    )
     return team
 
 
 @transaction.atomic
-def update_team(team: Team, *, by: Membership, name: str, parent: Team | None, description: str = "") -> Team:
+def update_team(
+    team: Team, *, by: Membership, name: str, parent: Team | None, description: str = ""
+) -> Team:
     org = by.organization
     require(by, Capability.MANAGE_TEAMS, team)
     name = _check_name(org, name, exclude=team)
@@ -149,8 +202,14 @@ def delete_team(team: Team, *, by: Membership) -> None:
 
 # --- Members ---------------------------------------------------------------------------------
 
+
 def _owners_left(org: Organization, excluding: Membership) -> int:
-    return Membership.objects.for_org(org).filter(role=Role.OWNER, is_active=True).exclude(pk=excluding.pk).count()
+    return (
+        Membership.objects.for_org(org)
+        .filter(role=Role.OWNER, is_active=True)
+        .exclude(pk=excluding.pk)
+        .count()
+    )
 
 
 @transaction.atomic
@@ -158,7 +217,9 @@ def change_role(membership: Membership, *, by: Membership, role: str) -> Members
     org = by.organization
     require(by, Capability.MANAGE_MEMBERS, membership)
     if role not in Role.values:
-        raise ValidationFailed(_("Choose a valid role."), fields={"role": [_("Choose a valid role.")]})
+        raise ValidationFailed(
+            _("Choose a valid role."), fields={"role": [_("Choose a valid role.")]}
+        )
     if Role.OWNER in (role, membership.role) and not can(by, Capability.MANAGE_OWNERS):
         raise NotAllowed(_("Only an owner can make or remove owners."))
     if membership.role == Role.OWNER and role != Role.OWNER and _owners_left(org, membership) == 0:
@@ -168,7 +229,12 @@ def change_role(membership: Membership, *, by: Membership, role: str) -> Members
     before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    record_event(org, "member.role_changed", obj=membership, changes={"role": [before, role], "user": membership.user.email})
+    record_event(
+        org,
+        "member.role_changed",
+        obj=membership,
+        changes={"role": [before, role], "user": membership.user.email},
+    )
     return membership
 
 
@@ -177,12 +243,16 @@ def set_member_teams(membership: Membership, *, by: Membership, teams: list[Team
     org = by.organization
     require(by, Capability.MANAGE_MEMBERS, membership)
     if any(t.organization_id != org.pk for t in teams):
-        raise ValidationFailed(_("Choose valid teams."), fields={"teams": [_("Choose valid teams.")]})
+        raise ValidationFailed(
+            _("Choose valid teams."), fields={"teams": [_("Choose valid teams.")]}
+        )
     before = sorted(membership.teams.values_list("pk", flat=True))
     membership.teams.set(teams)
     after = sorted(t.pk for t in teams)
     if before != after:
-        record_event(org, "member.teams_changed", obj=membership, changes={"teams": [before, after]})
+        record_event(
+            org, "member.teams_changed", obj=membership, changes={"teams": [before, after]}
+        )
     return membership
 
 
@@ -199,10 +269,17 @@ def deactivate_member(membership: Membership, *, by: Membership) -> Membership:
     membership.is_active = False
     membership.deactivated_at = timezone.now()
     membership.save(update_fields=["is_active", "deactivated_at"])
-    revoked = ApiToken.objects.for_org(org).filter(membership=membership, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
+    revoked = (
+        ApiToken.objects.for_org(org)
+        .filter(membership=membership, revoked_at__isnull=True)
+        .update(revoked_at=timezone.now())
     )
-    record_event(org, "member.deactivated", obj=membership, changes={"user": membership.user.email, "tokens_revoked": revoked})
+    record_event(
+        org,
+        "member.deactivated",
+        obj=membership,
+        changes={"user": membership.user.email, "tokens_revoked": revoked},
+    )
     return membership
 
 
@@ -220,6 +297,7 @@ def reactivate_member(membership: Membership, *, by: Membership) -> Membership:
 
 
 # --- Invitations -----------------------------------------------------------------------------
+
 
 @dataclass
 class IssuedInvitation:
@@ -239,30 +317,48 @@ def _zone_named(name: str) -> zoneinfo.ZoneInfo:
 
 
 def _send_invitation_email(invitation_id: int, token: str, language: str) -> None:
-    invitation = Invitation.objects.unscoped().select_related("organization", "invited_by").get(pk=invitation_id)
+    invitation = (
+        Invitation.objects.unscoped()
+        .select_related("organization", "invited_by")
+        .get(pk=invitation_id)
+    )
     url = settings.SITE_URL + reverse("invitation_accept", args=[token])
     # The expiry is shown on the organization's clock, with its zone ("… 14:17 WIB"): the invitee has
     # no zone of their own yet, and the inviter's (active in this request) means nothing to them.
-    with translation.override(language), timezone.override(_zone_named(invitation.organization.timezone)):
+    with (
+        translation.override(language),
+        timezone.override(_zone_named(invitation.organization.timezone)),
+    ):
         context = {"invitation": invitation, "url": url, "organization": invitation.organization}
-        subject = _("You are invited to %(org)s on SocialOps") % {"org": invitation.organization.name}
+        subject = _("You are invited to %(org)s on SocialOps") % {
+            "org": invitation.organization.name
+        }
         body = render_to_string("accounts/email/invitation.txt", context)
         html = render_to_string("accounts/email/invitation.html", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email], html_message=html)
 
 
 @transaction.atomic
-def invite_member(org: Organization, *, by: Membership, email: str, role: str, team: Team | None = None) -> IssuedInvitation:
+def invite_member(
+    org: Organization, *, by: Membership, email: str, role: str, team: Team | None = None
+) -> IssuedInvitation:
     require(by, Capability.MANAGE_MEMBERS)
     email = User.objects.normalize_email((email or "").strip()).lower()
     if not email or "@" not in email:
-        raise ValidationFailed(_("Enter a valid e-mail address."), fields={"email": [_("Enter a valid e-mail address.")]})
+        raise ValidationFailed(
+            _("Enter a valid e-mail address."),
+            fields={"email": [_("Enter a valid e-mail address.")]},
+        )
     if role not in Role.values:
-        raise ValidationFailed(_("Choose a valid role."), fields={"role": [_("Choose a valid role.")]})
+        raise ValidationFailed(
+            _("Choose a valid role."), fields={"role": [_("Choose a valid role.")]}
+        )
     if role == Role.OWNER and not can(by, Capability.MANAGE_OWNERS):
         raise NotAllowed(_("Only an owner can invite another owner."))
     if team is not None and team.organization_id != org.pk:
-        raise ValidationFailed(_("Choose a valid team."), fields={"team": [_("Choose a valid team.")]})
+        raise ValidationFailed(
+            _("Choose a valid team."), fields={"team": [_("Choose a valid team.")]}
+        )
     if Membership.objects.for_org(org).filter(user__email__iexact=email).exists():
         raise Conflict(
             _("%(email)s is already a member of this organization.") % {"email": email},
@@ -270,23 +366,41 @@ def invite_member(org: Organization, *, by: Membership, email: str, role: str, t
         )
     # An expired open invitation is closed so that a fresh one can take its place.
     Invitation.objects.for_org(org).filter(
-        email=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=timezone.now()
+        email=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__lte=timezone.now(),
     ).update(revoked_at=timezone.now())
-    if Invitation.objects.for_org(org).filter(email=email, accepted_at__isnull=True, revoked_at__isnull=True).exists():
+    if (
+        Invitation.objects.for_org(org)
+        .filter(email=email, accepted_at__isnull=True, revoked_at__isnull=True)
+        .exists()
+    ):
         raise Conflict(
-            _("%(email)s already has a pending invitation. Revoke it to send a new one.") % {"email": email},
+            _("%(email)s already has a pending invitation. Revoke it to send a new one.")
+            % {"email": email},
             fields={"email": [_("Already invited.")]},
         )
     token = secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(
-                organization=org, email=email, role=role, team=team, token_hash=_hash(token),
-                invited_by=by.user, expires_at=timezone.now() + settings.INVITATION_TTL,
+                organization=org,
+                email=email,
+                role=role,
+                team=team,
+                token_hash=_hash(token),
+                invited_by=by.user,
+                expires_at=timezone.now() + settings.INVITATION_TTL,
             )
     except IntegrityError as exc:  # a concurrent invitation to the same address won the race
         raise Conflict(_("%(email)s already has a pending invitation.") % {"email": email}) from exc
-    record_event(org, "invitation.created", obj=invitation, changes={"email": email, "role": role, "team": team.pk if team else None})
+    record_event(
+        org,
+        "invitation.created",
+        obj=invitation,
+        changes={"email": email, "role": role, "team": team.pk if team else None},
+    )
     language = org.default_language
     transaction.on_commit(lambda: _send_invitation_email(invitation.pk, token, language))
     return IssuedInvitation(invitation, token)
@@ -299,7 +413,9 @@ def revoke_invitation(invitation: Invitation, *, by: Membership) -> Invitation:
         raise Conflict(_("Only a pending invitation can be revoked."))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    record_event(by.organization, "invitation.revoked", obj=invitation, changes={"email": invitation.email})
+    record_event(
+        by.organization, "invitation.revoked", obj=invitation, changes={"email": invitation.email}
+    )
     return invitation
 
 
@@ -307,21 +423,34 @@ def find_invitation(token: str) -> Invitation | None:
     """The invitation a raw token names, whatever its state (the view explains the state)."""
     if not token or len(token) > 100:
         return None
-    return Invitation.objects.unscoped().select_related("organization", "team").filter(token_hash=_hash(token)).first()
+    return (
+        Invitation.objects.unscoped()
+        .select_related("organization", "team")
+        .filter(token_hash=_hash(token))
+        .first()
+    )
 
 
 @transaction.atomic
 def accept_invitation(token: str, *, user: User) -> Membership:
     invitation = (
-        Invitation.objects.unscoped().select_for_update().select_related("organization").filter(token_hash=_hash(token)).first()
+        Invitation.objects.unscoped()
+        .select_for_update()
+        .select_related("organization")
+        .filter(token_hash=_hash(token))
+        .first()
     )
     if invitation is None:
         raise ApplicationError(_("This invitation link is not valid."), code="invalid_invitation")
     if invitation.email.lower() != user.email.lower():
-        raise ApplicationError(_("This invitation was sent to another e-mail address."), code="wrong_recipient")
+        raise ApplicationError(
+            _("This invitation was sent to another e-mail address."), code="wrong_recipient"
+        )
     status = invitation.status
     if status == Invitation.Status.EXPIRED:
-        raise ApplicationError(_("This invitation has expired. Ask an admin to send a new one."), code="expired")
+        raise ApplicationError(
+            _("This invitation has expired. Ask an admin to send a new one."), code="expired"
+        )
     if status == Invitation.Status.REVOKED:
         raise ApplicationError(_("This invitation was revoked."), code="revoked")
     if status == Invitation.Status.ACCEPTED:
@@ -341,7 +470,13 @@ def accept_invitation(token: str, *, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    record_event(org, "invitation.accepted", obj=invitation, actor=user, changes={"email": user.email, "role": invitation.role})
+    record_event(
+        org,
+        "invitation.accepted",
+        obj=invitation,
+        actor=user,
+        changes={"email": user.email, "role": invitation.role},
+    )
     return membership
 
 
@@ -357,11 +492,17 @@ def register_invited_user(token: str, *, full_name: str, password: str) -> User:
         raise ApplicationError(_("This invitation link is not valid any more."))
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise Conflict(_("An account for this address already exists: sign in to accept."))
-    user = User(email=invitation.email, full_name=(full_name or "").strip(), language=invitation.organization.default_language)
+    user = User(
+        email=invitation.email,
+        full_name=(full_name or "").strip(),
+        language=invitation.organization.default_language,
+    )
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ValidationFailed(_("Choose a stronger password."), fields={"password": list(exc.messages)}) from exc
+        raise ValidationFailed(
+            _("Choose a stronger password."), fields={"password": list(exc.messages)}
+        ) from exc
     user.set_password(password)
     user.save()
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
@@ -370,6 +511,7 @@ def register_invited_user(token: str, *, full_name: str, password: str) -> User:
 
 
 # --- Personal settings and API tokens --------------------------------------------------------
+
 
 def update_preferences(user: User, *, full_name: str, language: str, timezone_name: str) -> User:
     user.full_name = (full_name or "").strip()
@@ -419,17 +561,34 @@ def clean_scopes(scopes, *, required: bool) -> list[str]:
 
 def check_expiry(expires_at, field: str = "expires_at") -> None:
     if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationFailed(_("The expiry must be in the future."), fields={field: [_("Must be in the future.")]})
+        raise ValidationFailed(
+            _("The expiry must be in the future."), fields={field: [_("Must be in the future.")]}
+        )
 
 
-def issue_token(organization_id: int, *, name: str, scopes: list[str], expires_at, created_by: User | None,
-                 membership: Membership | None = None, service_account=None) -> IssuedToken:
+def issue_token(
+    organization_id: int,
+    *,
+    name: str,
+    scopes: list[str],
+    expires_at,
+    created_by: User | None,
+    membership: Membership | None = None,
+    service_account=None,
+) -> IssuedToken:
     """The one place a token's secret is made: ``sop_<prefix>_<secret>``, only its SHA-256 stored."""
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        organization_id=organization_id, membership=membership, service_account=service_account, name=name,
-        prefix=prefix, key_hash=_hash(raw), scopes=scopes, expires_at=expires_at, created_by=created_by,
+        organization_id=organization_id,
+        membership=membership,
+        service_account=service_account,
+        name=name,
+        prefix=prefix,
+        key_hash=_hash(raw),
+        scopes=scopes,
+        expires_at=expires_at,
+        created_by=created_by,
     )
     return IssuedToken(token, raw)
 
@@ -437,22 +596,37 @@ def issue_token(organization_id: int, *, name: str, scopes: list[str], expires_a
 def clean_token_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed(_("Give the token a name."), fields={"name": [_("This field is required.")]})
+        raise ValidationFailed(
+            _("Give the token a name."), fields={"name": [_("This field is required.")]}
+        )
     return name
 
 
 @transaction.atomic
-def create_api_token(membership: Membership, *, name: str, expires_at=None, scopes=()) -> IssuedToken:
+def create_api_token(
+    membership: Membership, *, name: str, expires_at=None, scopes=()
+) -> IssuedToken:
     """A personal token. Without ``scopes`` it may call what its person may; with them, only those."""
     if not membership.is_active:
         raise NotAllowed(_("Only active members can create API tokens."))
     name = clean_token_name(name)
     check_expiry(expires_at)
     scopes = clean_scopes(scopes, required=False)
-    issued = issue_token(membership.organization_id, membership=membership, name=name, scopes=scopes,
-                          expires_at=expires_at, created_by=membership.user)
-    record_event(membership.organization, "api_token.created", obj=issued.token, actor=membership.user,
-                 changes={"name": name, "scopes": scopes})
+    issued = issue_token(
+        membership.organization_id,
+        membership=membership,
+        name=name,
+        scopes=scopes,
+        expires_at=expires_at,
+        created_by=membership.user,
+    )
+    record_event(
+        membership.organization,
+        "api_token.created",
+        obj=issued.token,
+        actor=membership.user,
+        changes={"name": name, "scopes": scopes},
+    )
     return issued
 
 
@@ -460,8 +634,12 @@ def _require_token_manager(token: ApiToken, by: Membership, *, others_need: str 
     """A service account's tokens are managed by who may manage the organization; a person's by its person
     (and, for ``others_need``, by who holds that capability)."""
     if token.service_account_id is not None:
-        require(by, Capability.MANAGE_ORGANIZATION, token,
-                message=_("Only an organization admin can manage a service account's tokens."))
+        require(
+            by,
+            Capability.MANAGE_ORGANIZATION,
+            token,
+            message=_("Only an organization admin can manage a service account's tokens."),
+        )
     elif token.membership_id != by.pk and not (others_need and can(by, others_need, token)):
         raise NotAllowed(_("You can only manage your own tokens."))
 
@@ -490,14 +668,28 @@ def rotate_api_token(token: ApiToken, *, by: Membership, old_token_expires_at=No
     until = max(until, now)
     if token.expires_at is not None:
         until = min(until, token.expires_at)
-    issued = issue_token(token.organization_id, membership=token.membership, service_account=token.service_account,
-                          name=token.name, scopes=token.scopes, expires_at=token.expires_at,
-                          created_by=by.user)
+    issued = issue_token(
+        token.organization_id,
+        membership=token.membership,
+        service_account=token.service_account,
+        name=token.name,
+        scopes=token.scopes,
+        expires_at=token.expires_at,
+        created_by=by.user,
+    )
     token.expires_at = until
     token.replaced_by = issued.token
     token.save(update_fields=["expires_at", "replaced_by"])
-    record_event(token.organization, "api_token.rotated", obj=token,
-                 changes={"name": token.name, "successor": issued.token.prefix, "old_token_expires_at": until})
+    record_event(
+        token.organization,
+        "api_token.rotated",
+        obj=token,
+        changes={
+            "name": token.name,
+            "successor": issued.token.prefix,
+            "old_token_expires_at": until,
+        },
+    )
     return issued
 
 
@@ -527,7 +719,9 @@ def authenticate_token(raw: str) -> ApiToken | None:
         return None
     token = (
         ApiToken.objects.unscoped()
-        .select_related("membership__user", "membership__organization", "organization", "service_account__user")
+        .select_related(
+            "membership__user", "membership__organization", "organization", "service_account__user"
+        )
         .filter(prefix=parts[1])
         .first()
     )
@@ -541,12 +735,16 @@ def authenticate_token(raw: str) -> ApiToken | None:
     elif not token.membership.is_active or not token.membership.user.is_active:
         return None
     now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_PRECISION:
+    if (
+        token.last_used_at is None
+        or (now - token.last_used_at).total_seconds() > LAST_USED_PRECISION
+    ):
         ApiToken.objects.unscoped().filter(pk=token.pk).update(last_used_at=now)
     return token
 
 
 # --- Secrets at rest -------------------------------------------------------------------------------
+
 
 def rotate_secret_keys() -> int:
     """Re-encrypt accounts' secrets with the first key of the ring (and seal any still in clear):
@@ -561,11 +759,17 @@ def rotate_secret_keys() -> int:
     from .models import NotificationEmail
 
     count = seal_mfa_secrets(Authenticator, rotate=True)
-    unsent = NotificationEmail.objects.unscoped().filter(sent_at__isnull=True).exclude(body="", html_body="")
+    unsent = (
+        NotificationEmail.objects.unscoped()
+        .filter(sent_at__isnull=True)
+        .exclude(body="", html_body="")
+    )
     for row in unsent.only("pk", "body", "html_body").iterator():
         # Read in clear, written back sealed with the first key; a row sent meanwhile (its bodies
         # emptied) is left alone by the condition on sent_at.
-        count += NotificationEmail.objects.unscoped().filter(pk=row.pk, sent_at__isnull=True).update(
-            body=row.body, html_body=row.html_body
+        count += (
+            NotificationEmail.objects.unscoped()
+            .filter(pk=row.pk, sent_at__isnull=True)
+            .update(body=row.body, html_body=row.html_body)
         )
     return count

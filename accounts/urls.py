@@ -16,37 +16,87 @@ org_urlpatterns = [
     path("members/<int:member_id>/deactivate/", views.member_deactivate, name="member_deactivate"),
     path("members/<int:member_id>/reactivate/", views.member_reactivate, name="member_reactivate"),
     path("invitations/", views.invitation_list, name="invitation_list"),
-    path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path(
+        "invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"
+    ),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
-    path("service-accounts/", service_account_views.service_account_list, name="service_account_list"),
-    path("service-accounts/<int:service_account_id>/", service_account_views.service_account_detail,
-         name="service_account_detail"),
-    path("service-accounts/<int:service_account_id>/disable/", service_account_views.service_account_disable,
-         name="service_account_disable"),
-    path("service-accounts/<int:service_account_id>/enable/", service_account_views.service_account_enable,
-         name="service_account_enable"),
-    path("service-accounts/<int:service_account_id>/tokens/<int:token_id>/rotate/",
-         service_account_views.service_account_token_rotate, name="service_account_token_rotate"),
-    path("service-accounts/<int:service_account_id>/tokens/<int:token_id>/revoke/",
-         service_account_views.service_account_token_revoke, name="service_account_token_revoke"),
+    path(
+        "service-accounts/", service_account_views.service_account_list, name="service_account_list"
+    ),
+    path(
+        "service-accounts/<int:service_account_id>/",
+        service_account_views.service_account_detail,
+        name="service_account_detail",
+    ),
+    path(
+        "service-accounts/<int:service_account_id>/disable/",
+        service_account_views.service_account_disable,
+        name="service_account_disable",
+    ),
+    path(
+        "service-accounts/<int:service_account_id>/enable/",
+        service_account_views.service_account_enable,
+        name="service_account_enable",
+    ),
+    path(
+        "service-accounts/<int:service_account_id>/tokens/<int:token_id>/rotate/",
+        service_account_views.service_account_token_rotate,
+        name="service_account_token_rotate",
+    ),
+    path(
+        "service-accounts/<int:service_account_id>/tokens/<int:token_id>/revoke/",
+        service_account_views.service_account_token_revoke,
+        name="service_account_token_revoke",
+    ),
     path("notifications/", views_notifications.notification_list, name="notification_list"),
     path("notifications/bell/", views_notifications.notification_bell, name="notification_bell"),
-    path("notifications/read-all/", views_notifications.notification_read_all, name="notification_read_all"),
-    path("notifications/settings/", views_notifications.notification_settings, name="notification_settings"),
-    path("notifications/<int:notification_id>/open/", views_notifications.notification_open, name="notification_open"),
+    path(
+        "notifications/read-all/",
+        views_notifications.notification_read_all,
+        name="notification_read_all",
+    ),
+    path(
+        "notifications/settings/",
+        views_notifications.notification_settings,
+        name="notification_settings",
+    ),
+    path(
+        "notifications/<int:notification_id>/open/",
+        views_notifications.notification_open,
+        name="notification_open",
+    ),
     path("settings/webhooks/", webhook_views.webhook_endpoint_list, name="webhook_endpoint_list"),
-    path("settings/webhooks/<int:endpoint_id>/", webhook_views.webhook_endpoint_detail, name="webhook_endpoint_detail"),
-    path("settings/webhooks/<int:endpoint_id>/rotate/", webhook_views.webhook_endpoint_rotate,
-         name="webhook_endpoint_rotate"),
-    path("settings/webhooks/<int:endpoint_id>/toggle/", webhook_views.webhook_endpoint_toggle,
-         name="webhook_endpoint_toggle"),
-    path("settings/webhooks/<int:endpoint_id>/delete/", webhook_views.webhook_endpoint_delete,
-         name="webhook_endpoint_delete"),
-    path("settings/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/", webhook_views.webhook_delivery_detail,
-         name="webhook_delivery_detail"),
-    path("settings/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/replay/",
-         webhook_views.webhook_delivery_replay, name="webhook_delivery_replay"),
+    path(
+        "settings/webhooks/<int:endpoint_id>/",
+        webhook_views.webhook_endpoint_detail,
+        name="webhook_endpoint_detail",
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/rotate/",
+        webhook_views.webhook_endpoint_rotate,
+        name="webhook_endpoint_rotate",
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/toggle/",
+        webhook_views.webhook_endpoint_toggle,
+        name="webhook_endpoint_toggle",
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/delete/",
+        webhook_views.webhook_endpoint_delete,
+        name="webhook_endpoint_delete",
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/",
+        webhook_views.webhook_delivery_detail,
+        name="webhook_delivery_detail",
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/replay/",
+        webhook_views.webhook_delivery_replay,
+        name="webhook_delivery_replay",
+    ),
 ]
 
 urlpatterns = [

@@ -49,29 +49,45 @@ def org_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             org = services.create_organization(
-                name=form.cleaned_data["name"], slug=form.cleaned_data["slug"] or None, owner=request.user,
-                timezone_name=form.cleaned_data["timezone"], language=form.cleaned_data["language"],
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"] or None,
+                owner=request.user,
+                timezone_name=form.cleaned_data["timezone"],
+                language=form.cleaned_data["language"],
             )
         except ApplicationError as exc:
             form.apply_error(exc)
         else:
             messages.success(request, _("Organization “%(name)s” created.") % {"name": org.name})
             return redirect("org_home", org_slug=org.slug)
-    return render(request, "accounts/org_list.html", {"form": form, "orgs": selectors.organizations_of(request.user)})
+    return render(
+        request,
+        "accounts/org_list.html",
+        {"form": form, "orgs": selectors.organizations_of(request.user)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def org_settings(request, org_slug):
     org = request.organization
     require_page(request, Capability.MANAGE_ORGANIZATION)
-    initial = {"name": org.name, "timezone": org.timezone, "language": org.default_language,
-               "sandbox_network": org.sandbox_network}
+    initial = {
+        "name": org.name,
+        "timezone": org.timezone,
+        "language": org.default_language,
+        "sandbox_network": org.sandbox_network,
+    }
     form = OrganizationSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_organization(org, by=request.membership, name=form.cleaned_data["name"],
-                                         timezone_name=form.cleaned_data["timezone"], language=form.cleaned_data["language"],
-                                         sandbox_network=form.cleaned_data["sandbox_network"])
+            services.update_organization(
+                org,
+                by=request.membership,
+                name=form.cleaned_data["name"],
+                timezone_name=form.cleaned_data["timezone"],
+                language=form.cleaned_data["language"],
+                sandbox_network=form.cleaned_data["sandbox_network"],
+            )
         except ApplicationError as exc:
             form.apply_error(exc)
         else:
@@ -81,6 +97,7 @@ def org_settings(request, org_slug):
 
 
 # --- Teams -----------------------------------------------------------------------------------
+
 
 @require_http_methods(["GET", "POST"])
 def team_list(request, org_slug):
@@ -97,7 +114,9 @@ def team_list(request, org_slug):
             else:
                 messages.success(request, _("Team “%(name)s” created.") % {"name": team.name})
                 return redirect("team_list", org_slug=org.slug)
-    return render(request, "accounts/team_list.html", {"form": form, "tree": selectors.team_tree(org)})
+    return render(
+        request, "accounts/team_list.html", {"form": form, "tree": selectors.team_tree(org)}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,7 +137,9 @@ def team_detail(request, org_slug, team_id):
                 messages.success(request, _("Team saved."))
                 return redirect("team_list", org_slug=org.slug)
     members = selectors.members_of(org).filter(teams=team)
-    return render(request, "accounts/team_detail.html", {"form": form, "team": team, "members": members})
+    return render(
+        request, "accounts/team_detail.html", {"form": form, "team": team, "members": members}
+    )
 
 
 @require_POST
@@ -137,6 +158,7 @@ def team_delete(request, org_slug, team_id):
 
 # --- Members ---------------------------------------------------------------------------------
 
+
 def member_list(request, org_slug):
     from django.core.paginator import Paginator
 
@@ -145,9 +167,15 @@ def member_list(request, org_slug):
     members = selectors.members_of(org)
     query = request.GET.get("q", "").strip()
     if query:
-        members = members.filter(user__email__icontains=query) | members.filter(user__full_name__icontains=query)
+        members = members.filter(user__email__icontains=query) | members.filter(
+            user__full_name__icontains=query
+        )
     page = Paginator(members, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/member_list.html", {"members": page, "page": page, "q": query, "roles": Role})
+    return render(
+        request,
+        "accounts/member_list.html",
+        {"members": page, "page": page, "q": query, "roles": Role},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -162,7 +190,9 @@ def member_detail(request, org_slug, member_id):
         if form.is_valid():
             try:
                 services.change_role(member, by=request.membership, role=form.cleaned_data["role"])
-                services.set_member_teams(member, by=request.membership, teams=list(form.cleaned_data["teams"]))
+                services.set_member_teams(
+                    member, by=request.membership, teams=list(form.cleaned_data["teams"])
+                )
             except ApplicationError as exc:
                 form.apply_error(exc)
             else:
@@ -181,7 +211,10 @@ def member_deactivate(request, org_slug, member_id):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(person)s was deactivated and their API tokens revoked.") % {"person": member.user})
+        messages.success(
+            request,
+            _("%(person)s was deactivated and their API tokens revoked.") % {"person": member.user},
+        )
     return redirect("member_detail", org_slug=org.slug, member_id=member.pk)
 
 
@@ -201,6 +234,7 @@ def member_reactivate(request, org_slug, member_id):
 
 # --- Invitations -----------------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "POST"])
 def invitation_list(request, org_slug):
     org = request.organization
@@ -212,9 +246,15 @@ def invitation_list(request, org_slug):
         except ApplicationError as exc:
             form.apply_error(exc)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email}
+            )
             return redirect("invitation_list", org_slug=org.slug)
-    return render(request, "accounts/invitation_list.html", {"form": form, "invitations": selectors.invitations_of(org)})
+    return render(
+        request,
+        "accounts/invitation_list.html",
+        {"form": form, "invitations": selectors.invitations_of(org)},
+    )
 
 
 @require_POST
@@ -251,7 +291,9 @@ def invitation_accept(request, token):
             except ApplicationError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organization.name})
+                messages.success(
+                    request, _("Welcome to %(org)s.") % {"org": membership.organization.name}
+                )
                 return redirect("org_home", org_slug=membership.organization.slug)
         return render(request, "accounts/invitation_accept.html", context)
     from .models import User
@@ -263,13 +305,18 @@ def invitation_accept(request, token):
     form = InvitationSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            new_user = services.register_invited_user(token, full_name=form.cleaned_data["full_name"],
-                                                      password=form.cleaned_data["password"])
+            new_user = services.register_invited_user(
+                token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password"],
+            )
         except ApplicationError as exc:
             form.apply_error(exc)
         else:
             login(request, new_user, backend="allauth.account.auth_backends.AuthenticationBackend")
-            messages.success(request, _("Welcome to %(org)s.") % {"org": invitation.organization.name})
+            messages.success(
+                request, _("Welcome to %(org)s.") % {"org": invitation.organization.name}
+            )
             return redirect("org_home", org_slug=invitation.organization.slug)
     context["form"] = form
     return render(request, "accounts/invitation_accept.html", context)
@@ -277,19 +324,32 @@ def invitation_accept(request, token):
 
 # --- Personal settings -----------------------------------------------------------------------
 
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
     user = request.user
-    initial = {"full_name": user.full_name, "language": user.language or request.LANGUAGE_CODE,
-               "timezone": user.timezone or "UTC"}
+    initial = {
+        "full_name": user.full_name,
+        "language": user.language or request.LANGUAGE_CODE,
+        "timezone": user.timezone or "UTC",
+    }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.update_preferences(user, full_name=form.cleaned_data["full_name"],
-                                    language=form.cleaned_data["language"], timezone_name=form.cleaned_data["timezone"])
+        services.update_preferences(
+            user,
+            full_name=form.cleaned_data["full_name"],
+            language=form.cleaned_data["language"],
+            timezone_name=form.cleaned_data["timezone"],
+        )
         response = redirect("profile")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax",
-                            secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+        )
         messages.success(request, _("Your preferences were saved."))
         return response
     return render(request, "accounts/profile.html", {"form": form})
@@ -300,7 +360,9 @@ def set_language(request):
     """Switch the interface language; saved on the profile when signed in, else in a cookie."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if language not in dict(settings.LANGUAGES):
@@ -308,8 +370,13 @@ def set_language(request):
         return response
     if request.user.is_authenticated:
         services.set_language(request.user, language)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
-                        secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
     return response
 
 
@@ -327,7 +394,11 @@ def token_list(request, org_slug):
             new_token = issued.raw
             form = ApiTokenForm()
     tokens = selectors.tokens_of(request.membership)
-    return render(request, "accounts/token_list.html", {"form": form, "tokens": tokens, "new_token": new_token})
+    return render(
+        request,
+        "accounts/token_list.html",
+        {"form": form, "tokens": tokens, "new_token": new_token},
+    )
 
 
 @require_POST

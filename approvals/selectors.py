@@ -105,7 +105,9 @@ def applicable_workflow(post) -> Workflow | None:
     if not workflows:
         return None
     facts = _post_facts(post)
-    parents = team_parents(post.organization_id)  # the team tree, read once for every condition below
+    parents = team_parents(
+        post.organization_id
+    )  # the team tree, read once for every condition below
     for workflow in workflows:
         if workflow.has_conditions and _matches(workflow, post, facts, parents):
             return workflow
@@ -442,11 +444,15 @@ def _stage_routings(organization, spec, channels, *, sees, admin) -> list[tuple]
     stage = {"rule": spec.rule, "quorum": spec.quorum}
     groups: dict[tuple, list] = {}
     for channel in channels:
-        routing = route_stage(stage, members, backup, sees=lambda m, c=channel: sees(m, c),
-                              admin=lambda: admin)
+        routing = route_stage(
+            stage, members, backup, sees=lambda m, c=channel: sees(m, c), admin=lambda: admin
+        )
         if routing.left_out:
-            key = (tuple(m.pk for m in routing.left_out), routing.fell_to,
-                   routing.stand_in.pk if routing.stand_in is not None else None)
+            key = (
+                tuple(m.pk for m in routing.left_out),
+                routing.fell_to,
+                routing.stand_in.pk if routing.stand_in is not None else None,
+            )
             groups.setdefault(key, [routing, []])[1].append(channel)
     return [tuple(group) for group in groups.values()]
 
@@ -462,26 +468,41 @@ def _routing_warning(stage_name, routing, on, *, shown: set[int]) -> str:
     names = [c.name or c.display_handle for c in on if c.pk in shown]
     hidden = len(on) - len(names)
     if hidden:
-        names.append(ngettext("%(n)d channel you cannot see", "%(n)d channels you cannot see",
-                              hidden) % {"n": hidden})
+        names.append(
+            ngettext("%(n)d channel you cannot see", "%(n)d channels you cannot see", hidden)
+            % {"n": hidden}
+        )
     people = [person_name(m) for m in routing.left_out]
     who = ", ".join(people[:5]) + (
-        " " + _("and %(n)d more") % {"n": len(people) - 5} if len(people) > 5 else "")
-    parts = {"stage": stage_name, "who": who, "channels": ", ".join(names),
-             "stand_in": person_name(routing.stand_in) if routing.stand_in is not None else ""}
+        " " + _("and %(n)d more") % {"n": len(people) - 5} if len(people) > 5 else ""
+    )
+    parts = {
+        "stage": stage_name,
+        "who": who,
+        "channels": ", ".join(names),
+        "stand_in": person_name(routing.stand_in) if routing.stand_in is not None else "",
+    }
     if routing.fell_to == "backup":
-        text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there this stage "
-                 "would fall to its backup, %(stand_in)s.")
+        text = _(
+            "Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there this stage "
+            "would fall to its backup, %(stand_in)s."
+        )
     elif routing.fell_to == "admin":
-        text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there this stage "
-                 "would fall to an admin, %(stand_in)s (its backup cannot see them either, or it has "
-                 "none).")
+        text = _(
+            "Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there this stage "
+            "would fall to an admin, %(stand_in)s (its backup cannot see them either, or it has "
+            "none)."
+        )
     elif routing.fell_to == "nobody":
-        text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s, and no backup or admin can stand "
-                 "in: posts going there could not be submitted.")
+        text = _(
+            "Stage “%(stage)s”: %(who)s cannot see %(channels)s, and no backup or admin can stand "
+            "in: posts going there could not be submitted."
+        )
     else:
-        text = _("Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there the "
-                 "other approvers of this stage decide without them.")
+        text = _(
+            "Stage “%(stage)s”: %(who)s cannot see %(channels)s. For posts going there the "
+            "other approvers of this stage decide without them."
+        )
     return text % parts
 
 

@@ -97,7 +97,9 @@ class DecisionIn(InputSerializer):
     decision = serializers.ChoiceField(choices=ApprovalDecision.Kind.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     post_version = serializers.IntegerField(
-        required=False, min_value=1, max_value=2**31 - 1,
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
         help_text="The post version you reviewed (the request's post_version); a mismatch is refused with stale_version.",
     )
 

@@ -25,10 +25,14 @@ def main() -> int:
 
     BENCHMARKS = [foundation]
     BENCHMARKS.append(__import__("bench.publishing", fromlist=["run"]))  # issue 4: the scheduler
-    BENCHMARKS.append(__import__("bench.calendar", fromlist=["run"]))  # issue 5: the editorial calendar
+    BENCHMARKS.append(
+        __import__("bench.calendar", fromlist=["run"])
+    )  # issue 5: the editorial calendar
     BENCHMARKS.append(__import__("bench.api", fromlist=["run"]))  # issue 13: the API's conventions
     BENCHMARKS.append(__import__("bench.webhooks", fromlist=["run"]))  # issue 13: outgoing webhooks
-    only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]  # e.g. BENCH_ONLY=api,webhooks
+    only = [
+        name for name in os.environ.get("BENCH_ONLY", "").split(",") if name
+    ]  # e.g. BENCH_ONLY=api,webhooks
     if only:
         BENCHMARKS = [m for m in BENCHMARKS if m.__name__.rsplit(".", 1)[-1] in only]
     setup_test_environment()

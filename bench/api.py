@@ -33,8 +33,12 @@ def run() -> list[Row]:
     def create(i: int, key: str | None) -> float:
         headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
         t0 = time.monotonic()
-        response = api.post("/api/v1/teams/", json.dumps({"name": f"Team {i}"}), content_type="application/json",
-                            **headers)
+        response = api.post(
+            "/api/v1/teams/",
+            json.dumps({"name": f"Team {i}"}),
+            content_type="application/json",
+            **headers,
+        )
         elapsed = (time.monotonic() - t0) * 1000
         assert response.status_code == 201, response.content
         return elapsed
@@ -47,17 +51,33 @@ def run() -> list[Row]:
         key = uuid.uuid4().hex
         keyed.append(create(2 * i + 1, key))
         t0 = time.monotonic()
-        response = api.post("/api/v1/teams/", json.dumps({"name": f"Team {2 * i + 1}"}),
-                            content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+        response = api.post(
+            "/api/v1/teams/",
+            json.dumps({"name": f"Team {2 * i + 1}"}),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
         replayed.append((time.monotonic() - t0) * 1000)
         assert response.status_code == 201 and response["Idempotent-Replayed"] == "true"
     added = _pct(keyed, 95) - _pct(plain, 95)
     return [
-        ("API POST /api/v1/teams/ p50 / p95, no Idempotency-Key",
-         f"{statistics.median(plain):.1f} / {_pct(plain, 95):.1f}", "ms", ""),
-        ("API POST /api/v1/teams/ p50 / p95, with Idempotency-Key",
-         f"{statistics.median(keyed):.1f} / {_pct(keyed, 95):.1f}", "ms", ""),
+        (
+            "API POST /api/v1/teams/ p50 / p95, no Idempotency-Key",
+            f"{statistics.median(plain):.1f} / {_pct(plain, 95):.1f}",
+            "ms",
+            "",
+        ),
+        (
+            "API POST /api/v1/teams/ p50 / p95, with Idempotency-Key",
+            f"{statistics.median(keyed):.1f} / {_pct(keyed, 95):.1f}",
+            "ms",
+            "",
+        ),
         ("API idempotency check: added to a create's p95", f"{added:.1f}", "ms", "≤ 2 ms"),
-        ("API replay of a keyed create p50 / p95", f"{statistics.median(replayed):.1f} / {_pct(replayed, 95):.1f}",
-         "ms", ""),
+        (
+            "API replay of a keyed create p50 / p95",
+            f"{statistics.median(replayed):.1f} / {_pct(replayed, 95):.1f}",
+            "ms",
+            "",
+        ),
     ]

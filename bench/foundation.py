@@ -38,7 +38,9 @@ def run() -> list[Row]:
 
     parent = None
     for i in range(200):
-        team = services.create_team(org, by=by, name=f"Team {i:03}", parent=parent if i % 10 else None)
+        team = services.create_team(
+            org, by=by, name=f"Team {i:03}", parent=parent if i % 10 else None
+        )
         parent = team
     for i in range(300):
         u = User.objects.create_user(f"m{i}@example.test", "bench-password-123")
@@ -70,13 +72,25 @@ def run() -> list[Row]:
 
     teams = list(Team.objects.for_org(org).values_list("pk", flat=True))
     networks = ["sandbox", "mastodon", "bluesky", "x", "facebook", "instagram", "linkedin"]
-    Channel.objects.bulk_create([
-        Channel(organization=org, provider=networks[i % 7], external_id=f"acct-{i}", handle=f"@brand{i:03}",
-                name=f"Brand {i:03}", team_id=teams[i % len(teams)])
-        for i in range(300)
-    ])
+    Channel.objects.bulk_create(
+        [
+            Channel(
+                organization=org,
+                provider=networks[i % 7],
+                external_id=f"acct-{i}",
+                handle=f"@brand{i:03}",
+                name=f"Brand {i:03}",
+                team_id=teams[i % len(teams)],
+            )
+            for i in range(300)
+        ]
+    )
     channel_pages = {}
-    for url in ("/o/bench/channels/", "/o/bench/channels/?provider=instagram", "/o/bench/channels/export.csv"):
+    for url in (
+        "/o/bench/channels/",
+        "/o/bench/channels/?provider=instagram",
+        "/o/bench/channels/export.csv",
+    ):
         client.get(url)
         samples = []
         for _ in range(15):
@@ -90,11 +104,32 @@ def run() -> list[Row]:
         ("audit log: verify chain", f"{verify_rate:,.0f}", "events/s", ">= 5,000"),
     ]
     for url, samples in pages.items():
-        rows.append((f"page {url} p50 (200 teams, 300 members)", f"{statistics.median(samples):.1f}", "ms", "< 150"))
+        rows.append(
+            (
+                f"page {url} p50 (200 teams, 300 members)",
+                f"{statistics.median(samples):.1f}",
+                "ms",
+                "< 150",
+            )
+        )
         rows.append((f"page {url} p95", f"{_pct(samples, 95):.1f}", "ms", "< 300"))
     for url, samples in channel_pages.items():
-        rows.append((f"channels {url} p50 (300 channels)", f"{statistics.median(samples):.1f}", "ms", "< 150"))
+        rows.append(
+            (
+                f"channels {url} p50 (300 channels)",
+                f"{statistics.median(samples):.1f}",
+                "ms",
+                "< 150",
+            )
+        )
         rows.append((f"channels {url} p95", f"{_pct(samples, 95):.1f}", "ms", "< 300"))
-    rows.append(("API GET /api/v1/teams/ p50 (token auth)", f"{statistics.median(api_samples):.1f}", "ms", "< 100"))
+    rows.append(
+        (
+            "API GET /api/v1/teams/ p50 (token auth)",
+            f"{statistics.median(api_samples):.1f}",
+            "ms",
+            "< 100",
+        )
+    )
     rows.append(("API GET /api/v1/teams/ p95", f"{_pct(api_samples, 95):.1f}", "ms", "< 200"))
     return rows

@@ -74,11 +74,14 @@ def _orgs(count: int, prefix: str):
     from accounts.models import Membership, User
     from tests.channels.factories import connect_sandbox
 
-    owner = User.objects.filter(email="bench-publisher@example.test").first() or User.objects.create_user(
-        "bench-publisher@example.test", "bench-password-123")
+    owner = User.objects.filter(
+        email="bench-publisher@example.test"
+    ).first() or User.objects.create_user("bench-publisher@example.test", "bench-password-123")
     out = []
     for i in range(count):
-        org = services.create_organization(name=f"Bench {prefix} {i}", slug=f"bench-{prefix}-{i}", owner=owner)
+        org = services.create_organization(
+            name=f"Bench {prefix} {i}", slug=f"bench-{prefix}-{i}", owner=owner
+        )
         by = Membership.objects.for_org(org).get(user=owner)
         channels = connect_sandbox(org, by, ["sbx-kitchen", "sbx-kopi", "sbx-promo"])
         out.append((org, owner, channels))
@@ -95,14 +98,30 @@ def _make_due(worlds, n: int, due_for, tag: str) -> list[int]:
         org, owner, channels = worlds[k % len(worlds)]
         k += 1
         due = due_for(i)
-        posts.append(Post(organization=org, author=owner, text=f"{tag} post {k}", status=Post.Status.SCHEDULED,
-                          scheduled_at=due, schedule_timezone="UTC"))
-        for ch in channels[:n - i]:
+        posts.append(
+            Post(
+                organization=org,
+                author=owner,
+                text=f"{tag} post {k}",
+                status=Post.Status.SCHEDULED,
+                scheduled_at=due,
+                schedule_timezone="UTC",
+            )
+        )
+        for ch in channels[: n - i]:
             plan.append((len(posts) - 1, org, ch, due_for(i)))
             i += 1
     posts = Post.objects.bulk_create(posts, batch_size=1000)
-    variants = [PostVariant(organization=org, post=posts[p], channel=ch, status=PostVariant.Status.SCHEDULED,
-                            due_at=due) for p, org, ch, due in plan]
+    variants = [
+        PostVariant(
+            organization=org,
+            post=posts[p],
+            channel=ch,
+            status=PostVariant.Status.SCHEDULED,
+            due_at=due,
+        )
+        for p, org, ch, due in plan
+    ]
     created = PostVariant.objects.bulk_create(variants, batch_size=1000)
     return [v.pk for v in created]
 
@@ -114,10 +133,16 @@ def _network_counts(worlds, tag: str) -> tuple[int, int, int]:
 
     lost = doubled = once = 0
     for org, _owner, _channels in worlds:
-        seen = Counter(SandboxPost.objects.for_org(org).filter(text__startswith=f"{tag} ")
-                       .values_list("channel_id", "text"))
-        for channel_id, text in (PostVariant.objects.for_org(org).filter(post__text__startswith=f"{tag} ")
-                                 .values_list("channel_id", "post__text")):
+        seen = Counter(
+            SandboxPost.objects.for_org(org)
+            .filter(text__startswith=f"{tag} ")
+            .values_list("channel_id", "text")
+        )
+        for channel_id, text in (
+            PostVariant.objects.for_org(org)
+            .filter(post__text__startswith=f"{tag} ")
+            .values_list("channel_id", "post__text")
+        ):
             c = seen.get((channel_id, text), 0)
             once += c == 1
             lost += c == 0
@@ -128,17 +153,26 @@ def _network_counts(worlds, tag: str) -> tuple[int, int, int]:
 def _remaining(ids: list[int]) -> int:
     from publishing.models import PostVariant
 
-    return PostVariant.objects.unscoped().filter(pk__in=ids).exclude(status=PostVariant.Status.PUBLISHED).count()
+    return (
+        PostVariant.objects.unscoped()
+        .filter(pk__in=ids)
+        .exclude(status=PostVariant.Status.PUBLISHED)
+        .count()
+    )
 
 
 def _published_times(ids: list[int]):
     from publishing.models import PostVariant
 
-    return list(PostVariant.objects.unscoped().filter(pk__in=ids, published_at__isnull=False)
-                .values_list("published_at", "due_at"))
+    return list(
+        PostVariant.objects.unscoped()
+        .filter(pk__in=ids, published_at__isnull=False)
+        .values_list("published_at", "due_at")
+    )
 
 
 # --- The real stack: celery worker + beat in subprocesses ------------------------------------------
+
 
 def _children(pid: int) -> list[int]:
     try:
@@ -150,8 +184,14 @@ def _children(pid: int) -> list[int]:
 class Stack:
     """``celery beat`` (dispatcher tick only) and a ``celery worker`` against the bench's database."""
 
-    def __init__(self, workers: int, *, lease_seconds: int | None = None, broker_url: str | None = None,
-                 extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        workers: int,
+        *,
+        lease_seconds: int | None = None,
+        broker_url: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ):
         from celery import Celery
         from django.conf import settings
         from django.db import connection
@@ -164,7 +204,7 @@ class Stack:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "socialops.settings",
             "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-                            f"{db['PORT'] or 5432}/{db['NAME']}",
+            f"{db['PORT'] or 5432}/{db['NAME']}",
             "REDIS_URL": self.broker_url,
             # production-like: no per-query SQL log in the workers
             "DEBUG": "false",
@@ -188,25 +228,61 @@ class Stack:
 
     def _start_beat(self):
         (self.tmp / "beat.pid").unlink(missing_ok=True)
-        return self._spawn([self.celery, "-A", "bench.celery_app", "beat", "--loglevel=WARNING",
-                            "-s", str(self.tmp / "beat-schedule"), "--pidfile", str(self.tmp / "beat.pid")])
+        return self._spawn(
+            [
+                self.celery,
+                "-A",
+                "bench.celery_app",
+                "beat",
+                "--loglevel=WARNING",
+                "-s",
+                str(self.tmp / "beat-schedule"),
+                "--pidfile",
+                str(self.tmp / "beat.pid"),
+            ]
+        )
 
     def _spawn(self, argv):
         # its own session: the whole worker (main process and pool) can be killed as a group
-        return subprocess.Popen(argv, env=self.env, stdout=self.out, stderr=self.out, start_new_session=True,
-                                cwd=str(Path(__file__).resolve().parent.parent))
+        return subprocess.Popen(
+            argv,
+            env=self.env,
+            stdout=self.out,
+            stderr=self.out,
+            start_new_session=True,
+            cwd=str(Path(__file__).resolve().parent.parent),
+        )
 
     def _start_worker(self):
-        return self._spawn([self.celery, "-A", "socialops", "worker", "--pool", "prefork", "-c", str(self.workers),
-                            "--loglevel=WARNING", "--without-gossip", "--without-mingle", "-n",
-                            f"bench-{time.monotonic_ns()}@%h"])
+        return self._spawn(
+            [
+                self.celery,
+                "-A",
+                "socialops",
+                "worker",
+                "--pool",
+                "prefork",
+                "-c",
+                str(self.workers),
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"bench-{time.monotonic_ns()}@%h",
+            ]
+        )
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.worker.poll() is not None:
-                raise RuntimeError("the celery worker exited at start; set BENCH_PUBLISHING_LOG to see why")
-            if self.control.control.ping(timeout=1.0) and len(_children(self.worker.pid)) >= self.workers:
+                raise RuntimeError(
+                    "the celery worker exited at start; set BENCH_PUBLISHING_LOG to see why"
+                )
+            if (
+                self.control.control.ping(timeout=1.0)
+                and len(_children(self.worker.pid)) >= self.workers
+            ):
                 return
         raise RuntimeError("the celery worker did not become ready")
 
@@ -283,7 +359,9 @@ def _watch(ids: list[int], *, deadline: float, stack: Stack | None, chaos: bool 
         if stack is None and time.monotonic() >= next_tick:
             next_tick = time.monotonic() + TICK
             dispatch.recover_lapsed_leases()
-            for batch in dispatch.batches(dispatch.claim_due(limit=500), dispatch.worker_batch_size()):
+            for batch in dispatch.batches(
+                dispatch.claim_due(limit=500), dispatch.worker_batch_size()
+            ):
                 perform_attempts([c.attempt_id for c in batch])
         if _remaining(ids) == 0:
             return time.monotonic() - started
@@ -314,8 +392,22 @@ class RedisServer:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -357,8 +449,10 @@ def _broker_loss(workers: int, n: int = 1200) -> list[Row]:
         at = timezone.now() + timedelta(seconds=5)
         ids = _make_due(worlds, n, lambda i: at + timedelta(seconds=100 * i / n), "brokerloss")
         t0 = time.monotonic() + 5
-        events = sorted([(t0 + start, "kill") for start, _down in BROKER_OUTAGES]
-                        + [(t0 + start + down, "start") for start, down in BROKER_OUTAGES])
+        events = sorted(
+            [(t0 + start, "kill") for start, _down in BROKER_OUTAGES]
+            + [(t0 + start + down, "start") for start, down in BROKER_OUTAGES]
+        )
         started = time.monotonic()
         took = float("nan")
         while time.monotonic() - started < 600:
@@ -382,12 +476,31 @@ def _broker_loss(workers: int, n: int = 1200) -> list[Row]:
     once, lost, doubled = _network_counts(worlds, "brokerloss")
     outages = " and ".join(f"{down:.0f} s" for _s, down in BROKER_OUTAGES)
     return [
-        (f"scheduler: broker loss (Redis SIGKILLed for {outages}, back empty), {n:,} due over 100 s: "
-         f"worker exits / beat exits", f"{kills.get('restarts', 0)}/{kills.get('beat_restarts', 0)}", "", "0/0"),
-        (f"scheduler: broker loss, {n:,} variants: published once / lost / twice", f"{once}/{lost}/{doubled}",
-         "variants", f"{n}/0/0"),
-        ("scheduler: broker loss, lateness p50", f"{statistics.median(late):.2f}" if late else "-", "s", ""),
-        ("scheduler: broker loss, lateness p99", f"{_pct(late, 99):.2f}" if late else "-", "s", "≤ 30 s"),
+        (
+            f"scheduler: broker loss (Redis SIGKILLed for {outages}, back empty), {n:,} due over 100 s: "
+            f"worker exits / beat exits",
+            f"{kills.get('restarts', 0)}/{kills.get('beat_restarts', 0)}",
+            "",
+            "0/0",
+        ),
+        (
+            f"scheduler: broker loss, {n:,} variants: published once / lost / twice",
+            f"{once}/{lost}/{doubled}",
+            "variants",
+            f"{n}/0/0",
+        ),
+        (
+            "scheduler: broker loss, lateness p50",
+            f"{statistics.median(late):.2f}" if late else "-",
+            "s",
+            "",
+        ),
+        (
+            "scheduler: broker loss, lateness p99",
+            f"{_pct(late, 99):.2f}" if late else "-",
+            "s",
+            "≤ 30 s",
+        ),
         ("scheduler: broker loss, lateness max", f"{late[-1]:.2f}" if late else "-", "s", "≤ 60 s"),
         ("scheduler: broker loss, all out after", f"{took:.1f}", "s", ""),
     ]
@@ -413,11 +526,24 @@ def _lateness(workers: int, real: bool, n: int) -> list[Row]:
     late = [(p - d).total_seconds() for p, d in _published_times(ids)]
     once, lost, doubled = _network_counts(worlds, "spread")
     return [
-        (f"scheduler: {n:,} due over 60 s, lateness p50 ({_how(workers, real)})",
-         f"{statistics.median(late):.2f}" if late else "-", "s", ""),
-        (f"scheduler: {n:,} due over 60 s, lateness p99", f"{_pct(late, 99):.2f}" if late else "-", "s", "≤ 2 s"),
-        (f"scheduler: {n:,} due over 60 s, published once / lost / doubled", f"{once}/{lost}/{doubled}",
-         "variants", f"{n}/0/0"),
+        (
+            f"scheduler: {n:,} due over 60 s, lateness p50 ({_how(workers, real)})",
+            f"{statistics.median(late):.2f}" if late else "-",
+            "s",
+            "",
+        ),
+        (
+            f"scheduler: {n:,} due over 60 s, lateness p99",
+            f"{_pct(late, 99):.2f}" if late else "-",
+            "s",
+            "≤ 2 s",
+        ),
+        (
+            f"scheduler: {n:,} due over 60 s, published once / lost / doubled",
+            f"{once}/{lost}/{doubled}",
+            "variants",
+            f"{n}/0/0",
+        ),
     ]
 
 
@@ -446,15 +572,31 @@ def _burst(workers: int, real: bool, n: int) -> list[Row]:
 
     attempts = PublishAttempt.objects.unscoped().filter(variant_id__in=ids).count()
     return [
-        (f"scheduler: {n:,} due at once, all published after ({_how(workers, real)})", f"{took:.1f}", "s",
-         "≤ 120 s (10,000)"),
-        (f"scheduler: {n:,} due at once, throughput", f"{n / took:.0f}" if took == took else "-", "publishes/s",
-         "≥ 84 (10,000 in 120 s)"),
-        (f"scheduler: {n:,} due at once, published once / lost / doubled", f"{once}/{lost}/{doubled}", "variants",
-         f"{n}/0/0"),
+        (
+            f"scheduler: {n:,} due at once, all published after ({_how(workers, real)})",
+            f"{took:.1f}",
+            "s",
+            "≤ 120 s (10,000)",
+        ),
+        (
+            f"scheduler: {n:,} due at once, throughput",
+            f"{n / took:.0f}" if took == took else "-",
+            "publishes/s",
+            "≥ 84 (10,000 in 120 s)",
+        ),
+        (
+            f"scheduler: {n:,} due at once, published once / lost / doubled",
+            f"{once}/{lost}/{doubled}",
+            "variants",
+            f"{n}/0/0",
+        ),
         (f"scheduler: {n:,} due at once, bench wall clock", f"{wall:.1f}", "s", ""),
-        (f"scheduler: {n:,} due at once, attempts made (claims taken back and made again)", f"{attempts:,}",
-         "attempts", f"{n:,}"),
+        (
+            f"scheduler: {n:,} due at once, attempts made (claims taken back and made again)",
+            f"{attempts:,}",
+            "attempts",
+            f"{n:,}",
+        ),
     ]
 
 
@@ -474,10 +616,19 @@ def _chaos(workers: int, n: int = 1000) -> list[Row]:
     once, lost, doubled = _network_counts(worlds, "chaos")
     late = sorted((p - d).total_seconds() for p, d in _published_times(ids))
     return [
-        (f"scheduler: chaos, {kills['child']} pool children + {kills['worker']} whole workers SIGKILLed "
-         f"({kills.get('restarts', 0)} crashed and restarted), all out after",
-         f"{took:.1f}", "s", f"(lease {CHAOS_LEASE_SECONDS} s)"),
-        ("scheduler: chaos, lateness p99 / max", f"{_pct(late, 99):.1f} / {late[-1]:.1f}" if late else "-", "s", ""),
+        (
+            f"scheduler: chaos, {kills['child']} pool children + {kills['worker']} whole workers SIGKILLed "
+            f"({kills.get('restarts', 0)} crashed and restarted), all out after",
+            f"{took:.1f}",
+            "s",
+            f"(lease {CHAOS_LEASE_SECONDS} s)",
+        ),
+        (
+            "scheduler: chaos, lateness p99 / max",
+            f"{_pct(late, 99):.1f} / {late[-1]:.1f}" if late else "-",
+            "s",
+            "",
+        ),
         (f"scheduler: chaos, {n:,} variants: lost", str(lost), "variants", "0"),
         (f"scheduler: chaos, {n:,} variants: published twice", str(doubled), "variants", "0"),
         (f"scheduler: chaos, {n:,} variants: published once", str(once), "variants", str(n)),
@@ -496,15 +647,33 @@ def run() -> list[Row]:
     rows: list[Row] = []
     for part in parts:
         if part == "chaos":
-            rows += _chaos(workers) if real else [
-                ("scheduler: chaos (SIGKILLed celery workers)", "not run", "",
-                 "needs DATABASE_URL (PostgreSQL) and REDIS_URL")]
+            rows += (
+                _chaos(workers)
+                if real
+                else [
+                    (
+                        "scheduler: chaos (SIGKILLed celery workers)",
+                        "not run",
+                        "",
+                        "needs DATABASE_URL (PostgreSQL) and REDIS_URL",
+                    )
+                ]
+            )
         elif part == "lateness":
             rows += _lateness(workers, real, 1000 if real else 200)
         elif part == "burst":
             rows += _burst(workers, real, burst)
         elif part == "brokerloss":
-            rows += _broker_loss(workers) if real else [
-                ("scheduler: broker loss (Redis killed and restarted empty)", "not run", "",
-                 "needs DATABASE_URL (PostgreSQL) and REDIS_URL")]
+            rows += (
+                _broker_loss(workers)
+                if real
+                else [
+                    (
+                        "scheduler: broker loss (Redis killed and restarted empty)",
+                        "not run",
+                        "",
+                        "needs DATABASE_URL (PostgreSQL) and REDIS_URL",
+                    )
+                ]
+            )
     return rows

@@ -157,8 +157,9 @@ def _org(tag: str, url: str):
     return org
 
 
-def _emit(org, *, rate: int, seconds: float, per_commit: int, first_seq: int, inline: bool,
-          during=None) -> tuple[int, float]:
+def _emit(
+    org, *, rate: int, seconds: float, per_commit: int, first_seq: int, inline: bool, during=None
+) -> tuple[int, float]:
     """Emit ``rate`` events/s for ``seconds``; returns (events, achieved rate)."""
     from django.db import transaction
 
@@ -179,9 +180,14 @@ def _emit(org, *, rate: int, seconds: float, per_commit: int, first_seq: int, in
         n = min(per_commit, total - sent)
         with transaction.atomic():
             now = time.time()
-            rows = services.emit_many(org, "post.published", [
-                (seq + i, {"seq": seq + i, "committed_at": now}) for i in range(n)])
-        if inline:  # the smoke run's worker: deliver what was just committed, and sweep now and then
+            rows = services.emit_many(
+                org,
+                "post.published",
+                [(seq + i, {"seq": seq + i, "committed_at": now}) for i in range(n)],
+            )
+        if (
+            inline
+        ):  # the smoke run's worker: deliver what was just committed, and sweep now and then
             delivery.deliver([r.pk for r in rows])
             if time.monotonic() >= next_sweep:
                 delivery.sweep(budget_seconds=0.5)
@@ -213,7 +219,10 @@ def _pct(samples: list[float], p: float) -> float:
 def _stack(workers: int):
     from .publishing import Stack
 
-    return Stack(workers, extra_env={"BENCH_BEAT_ENTRIES": "webhooks-sweep", "OUTBOUND_ALLOW_LOOPBACK": "true"})
+    return Stack(
+        workers,
+        extra_env={"BENCH_BEAT_ENTRIES": "webhooks-sweep", "OUTBOUND_ALLOW_LOOPBACK": "true"},
+    )
 
 
 def _steady(real: bool, *, rate: int, seconds: float, per_commit: int, workers: int) -> list[Row]:
@@ -221,7 +230,9 @@ def _steady(real: bool, *, rate: int, seconds: float, per_commit: int, workers: 
     stack = _stack(workers) if real else None
     try:
         org = _org("steady", receiver.url)
-        n, achieved = _emit(org, rate=rate, seconds=seconds, per_commit=per_commit, first_seq=0, inline=not real)
+        n, achieved = _emit(
+            org, rate=rate, seconds=seconds, per_commit=per_commit, first_seq=0, inline=not real
+        )
         _wait_all(receiver, range(n), deadline=120, inline=not real)
     finally:
         if stack:
@@ -232,17 +243,38 @@ def _steady(real: bool, *, rate: int, seconds: float, per_commit: int, workers: 
     lost = sum(1 for s in range(n) if s not in arrived)
     how = f"celery prefork -c {workers}" if real else "in-process smoke"
     return [
-        (f"webhooks: {n:,} events at {rate:,}/s ({per_commit} per commit), emitted at ({how})",
-         f"{achieved:.0f}", "events/s", f"{rate:,}"),
-        ("webhooks: delay commit → receiver, p50", f"{statistics.median(delays):.3f}" if delays else "-", "s", ""),
-        ("webhooks: delay commit → receiver, p99", f"{_pct(delays, 99):.3f}" if delays else "-", "s", "≤ 2 s"),
-        ("webhooks: delay commit → receiver, max", f"{max(delays):.3f}" if delays else "-", "s", ""),
+        (
+            f"webhooks: {n:,} events at {rate:,}/s ({per_commit} per commit), emitted at ({how})",
+            f"{achieved:.0f}",
+            "events/s",
+            f"{rate:,}",
+        ),
+        (
+            "webhooks: delay commit → receiver, p50",
+            f"{statistics.median(delays):.3f}" if delays else "-",
+            "s",
+            "",
+        ),
+        (
+            "webhooks: delay commit → receiver, p99",
+            f"{_pct(delays, 99):.3f}" if delays else "-",
+            "s",
+            "≤ 2 s",
+        ),
+        (
+            "webhooks: delay commit → receiver, max",
+            f"{max(delays):.3f}" if delays else "-",
+            "s",
+            "",
+        ),
         ("webhooks: steady, lost", str(lost), "events", "0"),
     ]
 
 
 def _down(real: bool, *, rate: int, per_commit: int, down: float, workers: int) -> list[Row]:
-    logging.getLogger("socialops.egress").setLevel(logging.WARNING)  # one line per refused connection
+    logging.getLogger("socialops.egress").setLevel(
+        logging.WARNING
+    )  # one line per refused connection
     receiver = Receiver()
     stack = _stack(workers) if real else None
     state = {"stopped_at": None, "restart": None}
@@ -251,16 +283,26 @@ def _down(real: bool, *, rate: int, per_commit: int, down: float, workers: int) 
         if state["stopped_at"] is None and elapsed >= 2.0:
             receiver.stop()
             state["stopped_at"] = time.monotonic()
-        elif (state["stopped_at"] is not None and state["restart"] is None
-              and time.monotonic() - state["stopped_at"] >= down):
+        elif (
+            state["stopped_at"] is not None
+            and state["restart"] is None
+            and time.monotonic() - state["stopped_at"] >= down
+        ):
             # back up while events are still being emitted (a thread: the emitter keeps its pace)
             state["restart"] = threading.Thread(target=receiver.start, daemon=True)
             state["restart"].start()
 
     try:
         org = _org("down", receiver.url)
-        n, _achieved = _emit(org, rate=rate, seconds=min(10.0, 2.0 + down), per_commit=per_commit,
-                             first_seq=0, inline=not real, during=during)
+        n, _achieved = _emit(
+            org,
+            rate=rate,
+            seconds=min(10.0, 2.0 + down),
+            per_commit=per_commit,
+            first_seq=0,
+            inline=not real,
+            during=during,
+        )
         remaining = down - (time.monotonic() - state["stopped_at"])
         if state["restart"] is None and remaining > 0:
             # stay down for the whole period; the worker keeps failing and scheduling retries
@@ -287,8 +329,12 @@ def _down(real: bool, *, rate: int, per_commit: int, down: float, workers: int) 
     twice = sum(1 for times in arrived.values() if len(times) > 1)
     failed = WebhookDelivery.objects.for_org(org).filter(attempts__gt=1).count()
     return [
-        (f"webhooks: receiver down {down:.0f} s while {n:,} events are emitted: all arrived after restart in",
-         f"{took:.1f}", "s", "(backoff 5 s, 30 s, 2 min …)"),
+        (
+            f"webhooks: receiver down {down:.0f} s while {n:,} events are emitted: all arrived after restart in",
+            f"{took:.1f}",
+            "s",
+            "(backoff 5 s, 30 s, 2 min …)",
+        ),
         ("webhooks: receiver down, deliveries retried", f"{failed:,}", "events", ""),
         ("webhooks: receiver down, lost / delivered twice", f"{lost}/{twice}", "events", "0/0"),
     ]
@@ -307,7 +353,9 @@ def run() -> list[Row]:
     rows: list[Row] = []
     for part in os.environ.get("BENCH_WEBHOOKS_PARTS", "steady,down").split(","):
         if part == "steady":
-            rows += _steady(real, rate=rate, seconds=seconds, per_commit=per_commit, workers=workers)
+            rows += _steady(
+                real, rate=rate, seconds=seconds, per_commit=per_commit, workers=workers
+            )
         elif part == "down":
             rows += _down(real, rate=rate, per_commit=per_commit, down=down, workers=workers)
     return rows

@@ -31,13 +31,17 @@ def _team_or_error(org, team_id, field="team"):
     try:
         return get_team(org, team_id)
     except Http404:
-        raise ValidationFailed("That team does not exist.", fields={field: ["Choose a valid team."]}) from None
+        raise ValidationFailed(
+            "That team does not exist.", fields={field: ["Choose a valid team."]}
+        ) from None
 
 
 def _channels_or_error(membership, ids):
     channels = list(selectors.visible_channels(membership).filter(pk__in=ids))
     if len(channels) != len(set(ids)):
-        raise ValidationFailed("Some channels do not exist.", fields={"channels": ["Choose valid channels."]})
+        raise ValidationFailed(
+            "Some channels do not exist.", fields={"channels": ["Choose valid channels."]}
+        )
     return channels
 
 
@@ -50,8 +54,11 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
 
     def scoped_queryset(self, organization):
         params = self.request.query_params
-        filters = selectors.ChannelFilters(provider=params.get("network", ""), status=params.get("status", ""),
-                                           search=params.get("q", ""))
+        filters = selectors.ChannelFilters(
+            provider=params.get("network", ""),
+            status=params.get("status", ""),
+            search=params.get("q", ""),
+        )
         team_id, group_id = query_id(params, "team"), query_id(params, "group")
         if team_id is not None:
             try:
@@ -65,9 +72,15 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
                 return Channel.objects.for_org(organization).none()
         return selectors.visible_channels(self.membership, filters)
 
-    @extend_schema(parameters=[OpenApiParameter("network", str), OpenApiParameter("team", ID_QUERY_SCHEMA),
-                               OpenApiParameter("status", str), OpenApiParameter("group", ID_QUERY_SCHEMA),
-                               OpenApiParameter("q", str)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("network", str),
+            OpenApiParameter("team", ID_QUERY_SCHEMA),
+            OpenApiParameter("status", str),
+            OpenApiParameter("group", ID_QUERY_SCHEMA),
+            OpenApiParameter("q", str),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -78,7 +91,9 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
         if "team" in d:
-            services.set_channel_team(channel, by=self.membership, team=_team_or_error(self.organization, d["team"]))
+            services.set_channel_team(
+                channel, by=self.membership, team=_team_or_error(self.organization, d["team"])
+            )
         if "timezone" in d:
             services.set_channel_timezone(channel, by=self.membership, timezone_name=d["timezone"])
         if "access" in d:
@@ -88,17 +103,23 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
     @extend_schema(request=None, responses=ChannelOut)
     @action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
-        return Response(ChannelOut(services.archive_channel(self.get_object(), by=self.membership)).data)
+        return Response(
+            ChannelOut(services.archive_channel(self.get_object(), by=self.membership)).data
+        )
 
     @extend_schema(request=None, responses=ChannelOut)
     @action(detail=True, methods=["post"])
     def unarchive(self, request, pk=None):
-        return Response(ChannelOut(services.unarchive_channel(self.get_object(), by=self.membership)).data)
+        return Response(
+            ChannelOut(services.unarchive_channel(self.get_object(), by=self.membership)).data
+        )
 
     @extend_schema(request=None, responses=ChannelOut)
     @action(detail=True, methods=["post"])
     def disconnect(self, request, pk=None):
-        return Response(ChannelOut(services.disconnect_channel(self.get_object(), by=self.membership)).data)
+        return Response(
+            ChannelOut(services.disconnect_channel(self.get_object(), by=self.membership)).data
+        )
 
 
 class ChannelGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
@@ -116,22 +137,34 @@ class ChannelGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         payload = ChannelGroupIn(data=request.data)
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
-        group = services.create_channel_group(self.organization, by=self.membership, name=d["name"],
-                                              description=d["description"],
-                                              channels=_channels_or_error(self.membership, d["channels"]))
+        group = services.create_channel_group(
+            self.organization,
+            by=self.membership,
+            name=d["name"],
+            description=d["description"],
+            channels=_channels_or_error(self.membership, d["channels"]),
+        )
         return Response(ChannelGroupOut(group).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ChannelGroupIn, responses=ChannelGroupOut)
     def partial_update(self, request, pk=None):
         group = self.get_object()
         # The channels the member sees; those they may not see stay in the group (the service keeps them).
-        current = {"name": group.name, "description": group.description,
-                   "channels": [c.pk for c in group.channels.all()]}
+        current = {
+            "name": group.name,
+            "description": group.description,
+            "channels": [c.pk for c in group.channels.all()],
+        }
         payload = ChannelGroupIn(data={**current, **request.data})
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
-        group = services.update_channel_group(group, by=self.membership, name=d["name"], description=d["description"],
-                                              channels=_channels_or_error(self.membership, d["channels"]))
+        group = services.update_channel_group(
+            group,
+            by=self.membership,
+            name=d["name"],
+            description=d["description"],
+            channels=_channels_or_error(self.membership, d["channels"]),
+        )
         return Response(ChannelGroupOut(self.get_object()).data)
 
     def destroy(self, request, pk=None):
@@ -152,8 +185,12 @@ class ChannelGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
 
     def scoped_queryset(self, organization):
         visible = selectors.visible_channels(self.membership).order_by().values("pk")
-        qs = ChannelGrant.objects.for_org(organization).select_related("channel").filter(
-            channel_id__in=visible).order_by("channel_id", "pk")
+        qs = (
+            ChannelGrant.objects.for_org(organization)
+            .select_related("channel")
+            .filter(channel_id__in=visible)
+            .order_by("channel_id", "pk")
+        )
         channel_id = query_id(self.request.query_params, "channel")
         if channel_id is not None:
             qs = qs.filter(channel_id=channel_id)
@@ -165,19 +202,28 @@ class ChannelGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
         try:
-            channel = selectors.get_channel_for_member(self.membership, d["channel"], need=Capability.MANAGE_CHANNELS)
+            channel = selectors.get_channel_for_member(
+                self.membership, d["channel"], need=Capability.MANAGE_CHANNELS
+            )
         except Http404:
-            raise ValidationFailed("That channel does not exist.", fields={"channel": ["Choose a valid channel."]}) from None
+            raise ValidationFailed(
+                "That channel does not exist.", fields={"channel": ["Choose a valid channel."]}
+            ) from None
         membership = None
         if d.get("membership") is not None:
             try:
                 membership = get_membership(self.organization, d["membership"])
             except Http404:
-                raise ValidationFailed("That member does not exist.",
-                                       fields={"membership": ["Choose a valid member."]}) from None
-        grant = services.grant_channel_access(channel, by=self.membership, capability=d["capability"],
-                                              membership=membership,
-                                              team=_team_or_error(self.organization, d.get("team")))
+                raise ValidationFailed(
+                    "That member does not exist.", fields={"membership": ["Choose a valid member."]}
+                ) from None
+        grant = services.grant_channel_access(
+            channel,
+            by=self.membership,
+            capability=d["capability"],
+            membership=membership,
+            team=_team_or_error(self.organization, d.get("team")),
+        )
         return Response(ChannelGrantOut(grant).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, pk=None):

@@ -27,32 +27,60 @@ class ServiceFormMixin:
 
 class ChannelFilterForm(forms.Form):
     network = forms.ChoiceField(label=_("Network"), required=False)
-    team = forms.ModelChoiceField(label=_("Team (and its sub-teams)"), queryset=None, required=False,
-                                  empty_label=_("All teams"))
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Any status"))] + list(Channel.Status.choices))
+    team = forms.ModelChoiceField(
+        label=_("Team (and its sub-teams)"),
+        queryset=None,
+        required=False,
+        empty_label=_("All teams"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status"))] + list(Channel.Status.choices),
+    )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["network"].choices = [("", _("All networks"))] + sorted(provider_names().items())
+        self.fields["network"].choices = [("", _("All networks"))] + sorted(
+            provider_names().items()
+        )
         self.fields["team"].queryset = teams_of(organization).order_by("name")
 
 
 class ConnectForm(ServiceFormMixin, forms.Form):
     network = forms.ChoiceField(label=_("Network"), widget=forms.HiddenInput)
-    instance_url = forms.CharField(label=_("Instance address"), required=False, max_length=300,
-                                   help_text=_("For example mastodon.social or https://social.example.org"))
-    handle = forms.CharField(label=_("Handle"), required=False, max_length=255,
-                             help_text=_("For example yourname.bsky.social"))
-    service_url = forms.CharField(label=_("Server address (optional)"), required=False, max_length=300,
-                                  help_text=_("Only if the account is on its own or another provider's server, "
-                                              "for example https://pds.example.org. Leave empty otherwise: it is "
-                                              "found from the handle."))
-    app_password = forms.CharField(label=_("App password"), required=False, max_length=100,
-                                   widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-                                   help_text=_("Create one in the network's settings under App passwords; "
-                                               "never your main password."))
+    instance_url = forms.CharField(
+        label=_("Instance address"),
+        required=False,
+        max_length=300,
+        help_text=_("For example mastodon.social or https://social.example.org"),
+    )
+    handle = forms.CharField(
+        label=_("Handle"),
+        required=False,
+        max_length=255,
+        help_text=_("For example yourname.bsky.social"),
+    )
+    service_url = forms.CharField(
+        label=_("Server address (optional)"),
+        required=False,
+        max_length=300,
+        help_text=_(
+            "Only if the account is on its own or another provider's server, "
+            "for example https://pds.example.org. Leave empty otherwise: it is "
+            "found from the handle."
+        ),
+    )
+    app_password = forms.CharField(
+        label=_("App password"),
+        required=False,
+        max_length=100,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Create one in the network's settings under App passwords; never your main password."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,10 +88,17 @@ class ConnectForm(ServiceFormMixin, forms.Form):
 
 
 class ChooseAccountsForm(ServiceFormMixin, forms.Form):
-    accounts = forms.MultipleChoiceField(label=_("Accounts to add"), widget=forms.CheckboxSelectMultiple)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("— no team —"))
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES,
-                                 help_text=_("Used for scheduling and reports of these channels."))
+    accounts = forms.MultipleChoiceField(
+        label=_("Accounts to add"), widget=forms.CheckboxSelectMultiple
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=None, required=False, empty_label=_("— no team —")
+    )
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=TIMEZONE_CHOICES,
+        help_text=_("Used for scheduling and reports of these channels."),
+    )
 
     def __init__(self, *args, organization, candidates, connected=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,12 +108,17 @@ class ChooseAccountsForm(ServiceFormMixin, forms.Form):
         ]
         self.fields["team"].queryset = teams_of(organization).order_by("name")
         if connected:
-            self.fields["team"].help_text = _("Accounts already connected move to this team and time zone.")
+            self.fields["team"].help_text = _(
+                "Accounts already connected move to this team and time zone."
+            )
 
     @staticmethod
     def _label(candidate, channel) -> str:
-        label = (f"{candidate['name'] or candidate['handle']} ({at_handle(candidate['handle'])})"
-                 if candidate["handle"] else candidate["name"])
+        label = (
+            f"{candidate['name'] or candidate['handle']} ({at_handle(candidate['handle'])})"
+            if candidate["handle"]
+            else candidate["name"]
+        )
         if channel is None:
             return label
         if channel.status == Channel.Status.ACTIVE:
@@ -88,12 +128,15 @@ class ChooseAccountsForm(ServiceFormMixin, forms.Form):
         else:
             state = _("connected before (%(status)s)") % {"status": channel.get_status_display()}
         team = channel.team.name if channel.team_id else _("no team")
-        return _("%(account)s — %(state)s: %(team)s, %(zone)s; choosing it reconnects that channel") % {
-            "account": label, "state": state, "team": team, "zone": channel.timezone}
+        return _(
+            "%(account)s — %(state)s: %(team)s, %(zone)s; choosing it reconnects that channel"
+        ) % {"account": label, "state": state, "team": team, "zone": channel.timezone}
 
 
 class ChannelSettingsForm(ServiceFormMixin, forms.Form):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("— no team —"))
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=None, required=False, empty_label=_("— no team —")
+    )
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
     access = forms.ChoiceField(label=_("Who can use it"), choices=Channel.Access.choices)
 
@@ -104,10 +147,15 @@ class ChannelSettingsForm(ServiceFormMixin, forms.Form):
 
 class GrantForm(ServiceFormMixin, forms.Form):
     capability = forms.ChoiceField(label=_("May"), choices=GrantCapability.choices)
-    membership = forms.ModelChoiceField(label=_("Person"), queryset=None, required=False,
-                                        empty_label=_("— choose a person —"))
-    team = forms.ModelChoiceField(label=_("or team (and its sub-teams)"), queryset=None, required=False,
-                                  empty_label=_("— choose a team —"))
+    membership = forms.ModelChoiceField(
+        label=_("Person"), queryset=None, required=False, empty_label=_("— choose a person —")
+    )
+    team = forms.ModelChoiceField(
+        label=_("or team (and its sub-teams)"),
+        queryset=None,
+        required=False,
+        empty_label=_("— choose a team —"),
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,8 +167,9 @@ class GrantForm(ServiceFormMixin, forms.Form):
 class ChannelGroupForm(ServiceFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
-    channels = forms.ModelMultipleChoiceField(label=_("Channels"), queryset=None, required=False,
-                                              widget=forms.CheckboxSelectMultiple)
+    channels = forms.ModelMultipleChoiceField(
+        label=_("Channels"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, organization, membership, **kwargs):
         from .selectors import visible_channels
@@ -128,5 +177,8 @@ class ChannelGroupForm(ServiceFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         # Only channels this member may see: a restricted one is neither offered nor shown as chosen
         # (services.update_channel_group keeps it in the group).
-        self.fields["channels"].queryset = visible_channels(membership).exclude(
-            status=Channel.Status.ARCHIVED).order_by("provider", "handle")
+        self.fields["channels"].queryset = (
+            visible_channels(membership)
+            .exclude(status=Channel.Status.ARCHIVED)
+            .order_by("provider", "handle")
+        )

@@ -26,10 +26,18 @@ def org_media_path(organization_id: int, name: str) -> str:
     return f"org/{organization_id}/{name.lstrip('/')}"
 
 
-def signed_media_url(storage_path: str, *, organization_id: int, ttl: timedelta = DEFAULT_TTL) -> str:
+def signed_media_url(
+    storage_path: str, *, organization_id: int, ttl: timedelta = DEFAULT_TTL
+) -> str:
     if not storage_path.startswith(f"org/{organization_id}/") or ".." in storage_path.split("/"):
-        raise ValueError("A signed media URL can only name a file inside its organization's folder.")
-    token = signing.dumps({"p": storage_path, "o": organization_id, "t": int(ttl.total_seconds())}, salt=SALT, compress=True)
+        raise ValueError(
+            "A signed media URL can only name a file inside its organization's folder."
+        )
+    token = signing.dumps(
+        {"p": storage_path, "o": organization_id, "t": int(ttl.total_seconds())},
+        salt=SALT,
+        compress=True,
+    )
     return settings.SITE_URL + reverse("signed_media", args=[token])
 
 

@@ -34,33 +34,49 @@ class Channel(TenantModel):
     name = models.CharField(_("name"), max_length=255, blank=True)
     avatar_url = models.URLField(max_length=1000, blank=True)
     url = models.URLField(max_length=1000, blank=True)
-    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    access = models.CharField(_("access"), max_length=20, choices=Access.choices, default=Access.ORGANIZATION)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    access = models.CharField(
+        _("access"), max_length=20, choices=Access.choices, default=Access.ORGANIZATION
+    )
     token_expires_at = models.DateTimeField(_("token expires"), null=True, blank=True)
     last_synced_at = models.DateTimeField(_("last sync"), null=True, blank=True)
     last_error = models.TextField(blank=True)
     #: what the network reports about this account's server, refreshed by the health check (and
     #: right after connecting): e.g. a Mastodon instance's ``max_characters``. Never secret.
     metadata = models.JSONField(default=dict, blank=True)
-    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
         ordering = ["provider", "handle", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "provider", "external_id"], name="channel_unique_account"),
+            models.UniqueConstraint(
+                fields=["organization", "provider", "external_id"], name="channel_unique_account"
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "status"], name="channel_org_status"),
             models.Index(fields=["organization", "provider"], name="channel_org_provider"),
             models.Index(fields=["organization", "team"], name="channel_org_team"),
             # The refresh sweep looks for active channels whose token expires soon.
-            models.Index(fields=["organization", "token_expires_at"], name="channel_org_expiry",
-                         condition=Q(status="active")),
+            models.Index(
+                fields=["organization", "token_expires_at"],
+                name="channel_org_expiry",
+                condition=Q(status="active"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -99,9 +115,11 @@ class Channel(TenantModel):
         cache = self.__dict__.setdefault("_grant_cache", {})
         if membership.pk not in cache:
             covering = covering_team_ids(membership)
-            caps = ChannelGrant.objects.for_org(self.organization_id).filter(
-                Q(membership=membership) | Q(team_id__in=covering), channel=self
-            ).values_list("capability", flat=True)
+            caps = (
+                ChannelGrant.objects.for_org(self.organization_id)
+                .filter(Q(membership=membership) | Q(team_id__in=covering), channel=self)
+                .values_list("capability", flat=True)
+            )
             cache[membership.pk] = set(caps)
         return set(cache[membership.pk])
 
@@ -143,12 +161,18 @@ class ChannelGroup(TenantModel):
 
     name = models.CharField(_("name"), max_length=120)
     description = models.CharField(_("description"), max_length=300, blank=True)
-    channels = models.ManyToManyField(Channel, verbose_name=_("channels"), blank=True, related_name="groups")
+    channels = models.ManyToManyField(
+        Channel, verbose_name=_("channels"), blank=True, related_name="groups"
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="channelgroup_unique_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="channelgroup_unique_name"
+            )
+        ]
         indexes = [models.Index(fields=["organization", "name"], name="channelgroup_org_name")]
 
     def __str__(self) -> str:
@@ -170,25 +194,38 @@ class ChannelGrant(TenantModel):
     """A capability on one channel for one person or one team (and the team's whole subtree)."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="grants")
-    membership = models.ForeignKey("accounts.Membership", null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="+")
-    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     capability = models.CharField(_("capability"), max_length=30, choices=GrantCapability.choices)
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
         ordering = ["channel", "capability", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(membership__isnull=False, team__isnull=True) | Q(membership__isnull=True, team__isnull=False)),
+                condition=(
+                    Q(membership__isnull=False, team__isnull=True)
+                    | Q(membership__isnull=True, team__isnull=False)
+                ),
                 name="channelgrant_member_xor_team",
             ),
-            models.UniqueConstraint(fields=["channel", "membership", "capability"], condition=Q(membership__isnull=False),
-                                    name="channelgrant_unique_member"),
-            models.UniqueConstraint(fields=["channel", "team", "capability"], condition=Q(team__isnull=False),
-                                    name="channelgrant_unique_team"),
+            models.UniqueConstraint(
+                fields=["channel", "membership", "capability"],
+                condition=Q(membership__isnull=False),
+                name="channelgrant_unique_member",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "team", "capability"],
+                condition=Q(team__isnull=False),
+                name="channelgrant_unique_team",
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "channel"], name="channelgrant_org_channel"),
@@ -219,7 +256,9 @@ class ConnectAttempt(TenantModel):
         COMPLETED = "completed", _("Completed")
         FAILED = "failed", _("Failed")
 
-    membership = models.ForeignKey("accounts.Membership", on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="+"
+    )
     provider = models.CharField(max_length=30)
     state_hash = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.STARTED)
@@ -231,7 +270,9 @@ class ConnectAttempt(TenantModel):
     #: what the chooser shows: external id, handle, name, avatar, url (no secrets)
     candidates = models.JSONField(default=list, blank=True)
     #: set when the person is reconnecting a known channel
-    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
     expires_at = models.DateTimeField()
@@ -240,7 +281,11 @@ class ConnectAttempt(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "membership", "created_at"], name="connect_org_member")]
+        indexes = [
+            models.Index(
+                fields=["organization", "membership", "created_at"], name="connect_org_member"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"connect {self.provider} #{self.pk}"
@@ -276,14 +321,23 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["provider", "status", "received_at"], name="webhook_provider_status")]
-        constraints = [models.UniqueConstraint(fields=["provider", "delivery_key"], name="webhook_delivery_once")]
+        indexes = [
+            models.Index(
+                fields=["provider", "status", "received_at"], name="webhook_provider_status"
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "delivery_key"], name="webhook_delivery_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} push #{self.pk}"
 
 
 # --- The sandbox network's own state ------------------------------------------------------------
+
 
 class SandboxPost(TenantModel):
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
@@ -303,8 +357,14 @@ class SandboxPost(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="sandboxpost_unique")]
-        indexes = [models.Index(fields=["organization", "channel", "created_at"], name="sandboxpost_org_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="sandboxpost_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "channel", "created_at"], name="sandboxpost_org_channel"
+            )
+        ]
 
 
 class SandboxInteraction(TenantModel):
@@ -315,7 +375,9 @@ class SandboxInteraction(TenantModel):
         DM = "dm", _("Direct message")
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
-    post = models.ForeignKey(SandboxPost, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(
+        SandboxPost, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     external_id = models.CharField(max_length=64)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     parent_external_id = models.CharField(max_length=64, blank=True)
@@ -334,8 +396,16 @@ class SandboxInteraction(TenantModel):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="sandboxinteraction_unique")]
-        indexes = [models.Index(fields=["organization", "channel", "created_at"], name="sandboxint_org_channel")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="sandboxinteraction_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "channel", "created_at"], name="sandboxint_org_channel"
+            )
+        ]
 
 
 class SandboxFollowerSnapshot(TenantModel):
@@ -348,5 +418,11 @@ class SandboxFollowerSnapshot(TenantModel):
 
     class Meta:
         ordering = ["day"]
-        constraints = [models.UniqueConstraint(fields=["channel", "day"], name="sandboxfollowers_unique")]
-        indexes = [models.Index(fields=["organization", "channel", "day"], name="sandboxfollowers_org_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "day"], name="sandboxfollowers_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "channel", "day"], name="sandboxfollowers_org_channel"
+            )
+        ]

@@ -56,9 +56,11 @@ def visible_channels(membership, filters: ChannelFilters | None = None) -> Query
     qs = channels_of(membership.organization, filters)
     if membership.role in (Role.OWNER, Role.ADMIN):
         return qs
-    granted = ChannelGrant.objects.for_org(membership.organization).filter(
-        Q(membership=membership) | Q(team_id__in=covering_team_ids(membership))
-    ).values("channel_id")
+    granted = (
+        ChannelGrant.objects.for_org(membership.organization)
+        .filter(Q(membership=membership) | Q(team_id__in=covering_team_ids(membership)))
+        .values("channel_id")
+    )
     return qs.filter(Q(access=Channel.Access.ORGANIZATION) | Q(pk__in=granted))
 
 
@@ -68,7 +70,12 @@ def get_channel_for_member(membership, channel_id, *, need: str = Capability.VIE
         channel_id = int(channel_id)
     except (TypeError, ValueError):
         raise Http404("No such channel.") from None
-    channel = Channel.objects.for_org(membership.organization).select_related("team").filter(pk=channel_id).first()
+    channel = (
+        Channel.objects.for_org(membership.organization)
+        .select_related("team")
+        .filter(pk=channel_id)
+        .first()
+    )
     if channel is None or not can(membership, Capability.VIEW, channel):
         raise Http404("No such channel.")
     if not can(membership, need, channel):
@@ -79,9 +86,14 @@ def get_channel_for_member(membership, channel_id, *, need: str = Capability.VIE
 def groups_of(organization, *, membership=None) -> QuerySet[ChannelGroup]:
     """The organization's groups with their channels; with ``membership``, ``group.channels.all()``
     holds only the channels that member may see (:func:`visible_channels`)."""
-    channels = Channel.objects.for_org(organization) if membership is None else visible_channels(membership)
+    channels = (
+        Channel.objects.for_org(organization)
+        if membership is None
+        else visible_channels(membership)
+    )
     return ChannelGroup.objects.for_org(organization).prefetch_related(
-        Prefetch("channels", queryset=channels.order_by("provider", "handle", "pk")))
+        Prefetch("channels", queryset=channels.order_by("provider", "handle", "pk"))
+    )
 
 
 def get_group(organization, group_id, *, membership=None) -> ChannelGroup:
@@ -97,8 +109,11 @@ def get_group(organization, group_id, *, membership=None) -> ChannelGroup:
 
 
 def grants_of(channel: Channel) -> QuerySet[ChannelGrant]:
-    return ChannelGrant.objects.for_org(channel.organization_id).filter(channel=channel).select_related(
-        "membership__user", "team")
+    return (
+        ChannelGrant.objects.for_org(channel.organization_id)
+        .filter(channel=channel)
+        .select_related("membership__user", "team")
+    )
 
 
 def get_grant(channel: Channel, grant_id) -> ChannelGrant:
@@ -110,18 +125,26 @@ def get_grant(channel: Channel, grant_id) -> ChannelGrant:
 
 def get_attempt_for_member(membership, attempt_id) -> ConnectAttempt:
     """A connect attempt is private to the person who started it."""
-    attempt = ConnectAttempt.objects.for_org(membership.organization).filter(pk=attempt_id,
-                                                                             membership=membership).first()
+    attempt = (
+        ConnectAttempt.objects.for_org(membership.organization)
+        .filter(pk=attempt_id, membership=membership)
+        .first()
+    )
     if attempt is None:
         raise Http404("No such connection attempt.")
     return attempt
 
 
-def channels_for_accounts(organization, provider: str, external_ids: list[str]) -> dict[str, Channel]:
+def channels_for_accounts(
+    organization, provider: str, external_ids: list[str]
+) -> dict[str, Channel]:
     """The organization's channels (any status) for these network accounts, by external id: what a
     connection would reconnect rather than add."""
-    qs = Channel.objects.for_org(organization).select_related("team").filter(provider=provider,
-                                                                           external_id__in=external_ids)
+    qs = (
+        Channel.objects.for_org(organization)
+        .select_related("team")
+        .filter(provider=provider, external_id__in=external_ids)
+    )
     return {c.external_id: c for c in qs}
 
 
@@ -137,7 +160,9 @@ def credentials_for(channel: Channel) -> Credentials:
     if row is None:
         from socialops.errors import ApplicationError
 
-        raise ApplicationError("This channel has no credentials: reconnect it.", code="channel_disconnected")
+        raise ApplicationError(
+            "This channel has no credentials: reconnect it.", code="channel_disconnected"
+        )
     credentials = credentials_from_dict(crypto.decrypt_json(row.blob))
     # A provider whose access token runs out mid-call renews it through the channel's stored, locked
     # refresh (services.renew_channel_credentials), so every caller gets the same renewal for free.
@@ -173,7 +198,9 @@ def networks_for(organization) -> list[tuple[str, type[Provider]]]:
 def provider_is_configured(key: str) -> bool:
     """Networks whose OAuth app must be registered by the operator need its client id and secret."""
     cls = provider_class(key)
-    needs = getattr(cls, "needs_app_credentials", cls.capabilities.auth_kind in ("oauth2", "oauth2_pkce"))
+    needs = getattr(
+        cls, "needs_app_credentials", cls.capabilities.auth_kind in ("oauth2", "oauth2_pkce")
+    )
     if not needs:
         return True
     conf = getattr(settings, "SOCIALOPS_PROVIDERS", {}).get(key, {})
@@ -194,14 +221,20 @@ def network_marks() -> dict[str, str]:
 
 # --- The sandbox network's own pages ---------------------------------------------------------------
 
+
 def get_sandbox_post_for_member(membership, external_id: str):
     """A sandbox post ("the network's page" for a published variant) of the member's organization,
     on a channel the member may see. Another organization's, a deleted one, one on a restricted
     channel the member has no grant on and a missing one are the same 404."""
     from .models import SandboxPost
 
-    post = (SandboxPost.objects.for_org(membership.organization).select_related("channel")
-            .filter(external_id=str(external_id)[:64], deleted_at__isnull=True).order_by("pk").first())
+    post = (
+        SandboxPost.objects.for_org(membership.organization)
+        .select_related("channel")
+        .filter(external_id=str(external_id)[:64], deleted_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
     if post is None or not can(membership, Capability.VIEW, post.channel):
         raise Http404("No such sandbox post.")
     return post
@@ -211,10 +244,15 @@ def sandbox_conversation(post, *, limit: int = 200):
     """The comments and replies under a sandbox post, oldest first (hidden ones included, marked)."""
     from .models import SandboxInteraction
 
-    return (SandboxInteraction.objects.for_org(post.organization_id)
-            .filter(post=post, deleted_at__isnull=True,
-                    kind__in=[SandboxInteraction.Kind.COMMENT, SandboxInteraction.Kind.REPLY])
-            .order_by("created_at", "pk")[:limit])
+    return (
+        SandboxInteraction.objects.for_org(post.organization_id)
+        .filter(
+            post=post,
+            deleted_at__isnull=True,
+            kind__in=[SandboxInteraction.Kind.COMMENT, SandboxInteraction.Kind.REPLY],
+        )
+        .order_by("created_at", "pk")[:limit]
+    )
 
 
 def sandbox_post_organization(user, external_id: str):
@@ -224,8 +262,14 @@ def sandbox_post_organization(user, external_id: str):
 
     from .models import SandboxPost
 
-    found = (SandboxPost.objects.filter(organization__in=organizations_of(user), external_id=str(external_id)[:64])
-             .select_related("organization").order_by("pk").first())
+    found = (
+        SandboxPost.objects.filter(
+            organization__in=organizations_of(user), external_id=str(external_id)[:64]
+        )
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )
     return found.organization if found else None
 
 

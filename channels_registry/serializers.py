@@ -16,8 +16,23 @@ class ChannelOut(serializers.ModelSerializer):
     class Meta:
         model = Channel
         # An explicit list: credentials live in another table and are never serialized.
-        fields = ["id", "network", "external_id", "handle", "name", "avatar_url", "url", "team", "timezone", "status",
-                  "access", "token_expires_at", "last_synced_at", "last_error", "created_at"]
+        fields = [
+            "id",
+            "network",
+            "external_id",
+            "handle",
+            "name",
+            "avatar_url",
+            "url",
+            "team",
+            "timezone",
+            "status",
+            "access",
+            "token_expires_at",
+            "last_synced_at",
+            "last_error",
+            "created_at",
+        ]
 
 
 class ChannelIn(InputSerializer):
@@ -36,7 +51,9 @@ class ChannelGroupOut(serializers.ModelSerializer):
 
 class ChannelGroupIn(InputSerializer):
     name = serializers.CharField(max_length=120)
-    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
     channels = serializers.ListField(child=IdField(), required=False, default=list)
 
 

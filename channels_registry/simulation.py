@@ -25,9 +25,18 @@ from .providers import SANDBOX
 MAX_TICKS = 24 * 60
 
 AUTHORS = [
-    ("aulia.r", "Aulia Rahma"), ("budi_s", "Budi Santoso"), ("chen.wei", "Chen Wei"), ("dian.p", "Dian Pratiwi"),
-    ("emma.j", "Emma Jones"), ("fajar88", "Fajar Nugroho"), ("grace.t", "Grace Tan"), ("hendra.w", "Hendra Wijaya"),
-    ("intan_k", "Intan Kusuma"), ("james.o", "James O'Brien"), ("kartika", "Kartika Sari"), ("liam.n", "Liam Nguyen"),
+    ("aulia.r", "Aulia Rahma"),
+    ("budi_s", "Budi Santoso"),
+    ("chen.wei", "Chen Wei"),
+    ("dian.p", "Dian Pratiwi"),
+    ("emma.j", "Emma Jones"),
+    ("fajar88", "Fajar Nugroho"),
+    ("grace.t", "Grace Tan"),
+    ("hendra.w", "Hendra Wijaya"),
+    ("intan_k", "Intan Kusuma"),
+    ("james.o", "James O'Brien"),
+    ("kartika", "Kartika Sari"),
+    ("liam.n", "Liam Nguyen"),
 ]
 
 #: (kind, language, text)
@@ -95,17 +104,30 @@ def advance_post(post: SandboxPost, *, now: datetime) -> TickPlan | None:
     posts = SandboxPost.objects.for_org(post.organization_id)
     with transaction.atomic():
         claimed = posts.filter(pk=post.pk, ticks=post.ticks).update(
-            ticks=F("ticks") + 1, impressions=F("impressions") + plan.impressions, likes=F("likes") + plan.likes,
-            shares=F("shares") + plan.shares, comments=F("comments") + (1 if plan.comment else 0))
+            ticks=F("ticks") + 1,
+            impressions=F("impressions") + plan.impressions,
+            likes=F("likes") + plan.likes,
+            shares=F("shares") + plan.shares,
+            comments=F("comments") + (1 if plan.comment else 0),
+        )
         if not claimed:
             return None
         if plan.comment:
             kind, lang, text, handle, name = plan.comment
             SandboxInteraction.objects.create(
-                organization_id=post.organization_id, channel_id=post.channel_id, post=post,
-                external_id=f"sbxc_{post.external_id}_{post.ticks}", kind=SandboxInteraction.Kind.COMMENT,
-                author_id=f"u_{handle}", author_handle=handle, author_name=name, text=text, language=lang,
-                sentiment_hint=kind, created_at=now)
+                organization_id=post.organization_id,
+                channel_id=post.channel_id,
+                post=post,
+                external_id=f"sbxc_{post.external_id}_{post.ticks}",
+                kind=SandboxInteraction.Kind.COMMENT,
+                author_id=f"u_{handle}",
+                author_handle=handle,
+                author_name=name,
+                text=text,
+                language=lang,
+                sentiment_hint=kind,
+                created_at=now,
+            )
     post.ticks += 1
     return plan
 
@@ -120,29 +142,58 @@ def advance_channel(channel: Channel, *, now: datetime) -> None:
             kind, lang, text = rng.choice(DMS)
             handle, name = rng.choice(AUTHORS)
             SandboxInteraction.objects.for_org(org_id).get_or_create(
-                channel=channel, external_id=f"sbxd_{minute}",
-                defaults={"organization_id": org_id, "kind": SandboxInteraction.Kind.DM, "author_id": f"u_{handle}",
-                          "author_handle": handle, "author_name": name, "text": text, "language": lang,
-                          "sentiment_hint": kind, "thread_id": f"dm_{handle}", "created_at": now})
+                channel=channel,
+                external_id=f"sbxd_{minute}",
+                defaults={
+                    "organization_id": org_id,
+                    "kind": SandboxInteraction.Kind.DM,
+                    "author_id": f"u_{handle}",
+                    "author_handle": handle,
+                    "author_name": name,
+                    "text": text,
+                    "language": lang,
+                    "sentiment_hint": kind,
+                    "thread_id": f"dm_{handle}",
+                    "created_at": now,
+                },
+            )
         elif rng.random() < 0.03:
             handle, name = rng.choice(AUTHORS)
             SandboxInteraction.objects.for_org(org_id).get_or_create(
-                channel=channel, external_id=f"sbxm_{minute}",
-                defaults={"organization_id": org_id, "kind": SandboxInteraction.Kind.MENTION,
-                          "author_id": f"u_{handle}", "author_handle": handle, "author_name": name,
-                          "text": f"Shout-out to @{channel.handle}!", "language": "en", "sentiment_hint": "praise",
-                          "created_at": now})
+                channel=channel,
+                external_id=f"sbxm_{minute}",
+                defaults={
+                    "organization_id": org_id,
+                    "kind": SandboxInteraction.Kind.MENTION,
+                    "author_id": f"u_{handle}",
+                    "author_handle": handle,
+                    "author_name": name,
+                    "text": f"Shout-out to @{channel.handle}!",
+                    "language": "en",
+                    "sentiment_hint": "praise",
+                    "created_at": now,
+                },
+            )
         today = now.date()
         snapshots = SandboxFollowerSnapshot.objects.for_org(org_id)
         snap = snapshots.filter(channel=channel, day=today).first()
         if snap is None:
             previous = snapshots.filter(channel=channel, day__lt=today).order_by("-day").first()
-            base = previous.followers if previous else 500 + random.Random(channel.external_id).randint(0, 4500)  # noqa: S311
-            snap = snapshots.create(organization_id=org_id, channel=channel, day=today, followers=base)
+            base = (
+                previous.followers
+                if previous
+                else 500 + random.Random(channel.external_id).randint(0, 4500)  # noqa: S311
+            )
+            snap = snapshots.create(
+                organization_id=org_id, channel=channel, day=today, followers=base
+            )
         delta = rng.choice([-1, 0, 0, 1, 1, 2])
         snapshots.filter(pk=snap.pk).update(
-            followers=max(0, snap.followers + delta), impressions=F("impressions") + rng.randint(0, 40),
-            engagements=F("engagements") + rng.randint(0, 5), profile_views=F("profile_views") + rng.randint(0, 3))
+            followers=max(0, snap.followers + delta),
+            impressions=F("impressions") + rng.randint(0, 40),
+            engagements=F("engagements") + rng.randint(0, 5),
+            profile_views=F("profile_views") + rng.randint(0, 3),
+        )
 
 
 def simulate_channel(channel: Channel, *, now: datetime | None = None) -> int:
@@ -150,7 +201,8 @@ def simulate_channel(channel: Channel, *, now: datetime | None = None) -> int:
     advanced = 0
     since = now - timedelta(minutes=MAX_TICKS + 60)
     for post in SandboxPost.objects.for_org(channel.organization_id).filter(
-            channel=channel, deleted_at__isnull=True, ticks__lt=MAX_TICKS, created_at__gte=since):
+        channel=channel, deleted_at__isnull=True, ticks__lt=MAX_TICKS, created_at__gte=since
+    ):
         if advance_post(post, now=now):
             advanced += 1
     advance_channel(channel, now=now)

@@ -23,9 +23,15 @@ def expiring_channel_ids(*, now=None) -> list[int]:
     from .services import REFRESH_AHEAD
 
     now = now or timezone.now()
-    return list(Channel.objects.unscoped().filter(status=Channel.Status.ACTIVE, token_expires_at__isnull=False,
-                                                 token_expires_at__lte=now + REFRESH_AHEAD)
-                .values_list("pk", flat=True))
+    return list(
+        Channel.objects.unscoped()
+        .filter(
+            status=Channel.Status.ACTIVE,
+            token_expires_at__isnull=False,
+            token_expires_at__lte=now + REFRESH_AHEAD,
+        )
+        .values_list("pk", flat=True)
+    )
 
 
 MAX_COUNTDOWN = 300  # seconds; far below the broker's visibility timeout
@@ -39,8 +45,13 @@ def refresh_expiring_credentials() -> int:
     return len(ids)
 
 
-@shared_task(name="channels_registry.tasks.refresh_channel_credentials", bind=True, ignore_result=True,
-             acks_late=True, max_retries=5)
+@shared_task(
+    name="channels_registry.tasks.refresh_channel_credentials",
+    bind=True,
+    ignore_result=True,
+    acks_late=True,
+    max_retries=5,
+)
 def refresh_channel_credentials(self, channel_id: int) -> None:
     from . import services
 
@@ -53,24 +64,32 @@ def refresh_channel_credentials(self, channel_id: int) -> None:
         if exc.permanent:
             log.warning("Refreshing channel %s failed permanently: %s", channel_id, exc.message)
             return
-        countdown = exc.retry_after or 60 * (2 ** self.request.retries)
+        countdown = exc.retry_after or 60 * (2**self.request.retries)
         if countdown > MAX_COUNTDOWN:
             # Never park a task in the broker longer than its visibility timeout: the beat sweep
             # (every 10 minutes) picks the channel up again once the network lets us.
-            log.info("Channel %s: network asks to wait %ss; the next sweep retries.", channel_id, countdown)
+            log.info(
+                "Channel %s: network asks to wait %ss; the next sweep retries.",
+                channel_id,
+                countdown,
+            )
             return
         raise self.retry(countdown=countdown) from None
 
 
 @shared_task(name="channels_registry.tasks.check_channels_health", ignore_result=True)
 def check_channels_health() -> int:
-    ids = list(Channel.objects.unscoped().filter(status=Channel.Status.ACTIVE).values_list("pk", flat=True))
+    ids = list(
+        Channel.objects.unscoped().filter(status=Channel.Status.ACTIVE).values_list("pk", flat=True)
+    )
     for channel_id in ids:
         check_channel_health.delay(channel_id)
     return len(ids)
 
 
-@shared_task(name="channels_registry.tasks.check_channel_health", ignore_result=True, acks_late=True)
+@shared_task(
+    name="channels_registry.tasks.check_channel_health", ignore_result=True, acks_late=True
+)
 def check_channel_health(channel_id: int) -> None:
     from . import services
 
@@ -79,7 +98,9 @@ def check_channel_health(channel_id: int) -> None:
         services.check_channel_health(channel)
 
 
-@shared_task(name="channels_registry.tasks.process_webhook_delivery", ignore_result=True, acks_late=True)
+@shared_task(
+    name="channels_registry.tasks.process_webhook_delivery", ignore_result=True, acks_late=True
+)
 def process_webhook_delivery(delivery_id: int) -> None:
     from . import services
 

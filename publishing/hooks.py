@@ -70,7 +70,9 @@ def new_version(post, *, old_version: int, by, changes: dict) -> None:
     """The edit made a new version of ``post``: the registered handlers act on it, then it is announced."""
     for handler in list(_new_version_handlers):
         handler(post, old_version=old_version, by=by, changes=changes)
-    post_content_changed.send(sender=type(post), post=post, old_version=old_version, by=by, changes=changes)
+    post_content_changed.send(
+        sender=type(post), post=post, old_version=old_version, by=by, changes=changes
+    )
 
 
 #: Where suggested publishing times come from: analytics (above publishing) registers its

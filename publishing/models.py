@@ -34,8 +34,14 @@ class Campaign(TenantModel):
     color = models.CharField(_("colour"), max_length=7, default="#2f5bd3")
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
-    team = models.ForeignKey("accounts.Team", verbose_name=_("owning team"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("owning team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     utm_source = models.CharField(_("UTM source"), max_length=100, blank=True)
     utm_medium = models.CharField(_("UTM medium"), max_length=100, blank=True, default="social")
     utm_campaign = models.CharField(_("UTM campaign"), max_length=100, blank=True)
@@ -46,7 +52,9 @@ class Campaign(TenantModel):
 
     class Meta:
         ordering = ["-starts_on", "name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="campaign_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="campaign_unique_name")
+        ]
         indexes = [models.Index(fields=["organization", "starts_on"], name="campaign_org_starts")]
 
     def __str__(self) -> str:
@@ -73,12 +81,16 @@ class MediaAsset(TenantModel):
     focal_x = models.FloatField(default=0.5)
     focal_y = models.FloatField(default=0.5)
     alt_text = models.CharField(_("alt text"), max_length=1000, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["organization", "sha256"], name="media_unique_content")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "sha256"], name="media_unique_content")
+        ]
         indexes = [models.Index(fields=["organization", "-created_at"], name="media_org_created")]
 
     def __str__(self) -> str:
@@ -106,7 +118,9 @@ class MediaRendition(TenantModel):
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["asset", "preset"], name="rendition_unique_preset")]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "preset"], name="rendition_unique_preset")
+        ]
         indexes = [models.Index(fields=["organization", "asset"], name="rendition_org_asset")]
 
 
@@ -128,13 +142,29 @@ class Post(TenantModel):
     text = models.TextField(_("text"), blank=True)
     link_url = models.URLField(_("link"), max_length=2000, blank=True)
     first_comment = models.TextField(_("first comment"), blank=True)
-    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
-    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     #: head office's post that this regional post localizes (the link stays)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     #: bumped by every content edit; attempts and approvals bind to a version
     version = models.PositiveIntegerField(default=1)
@@ -157,7 +187,11 @@ class Post(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return self.title or (self.text[:60] + ("…" if len(self.text) > 60 else "")) or f"Post {self.pk}"
+        return (
+            self.title
+            or (self.text[:60] + ("…" if len(self.text) > 60 else ""))
+            or f"Post {self.pk}"
+        )
 
 
 class PostMedia(TenantModel):
@@ -196,7 +230,9 @@ class PostVariant(TenantModel):
         REEL = "reel", _("Reel")
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="variants")
-    channel = models.ForeignKey("channels_registry.Channel", on_delete=models.PROTECT, related_name="+")
+    channel = models.ForeignKey(
+        "channels_registry.Channel", on_delete=models.PROTECT, related_name="+"
+    )
     #: empty with ``text_overridden`` False = inherits the post's text
     text = models.TextField(blank=True)
     text_overridden = models.BooleanField(default=False)
@@ -215,8 +251,9 @@ class PostVariant(TenantModel):
     #: when the next try may happen (backoff / rate limit / pending poll); None = as soon as due
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     #: the attempt holding the claim and until when (a lapsed lease is found and resumed)
-    claimed_attempt = models.ForeignKey("PublishAttempt", null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+")
+    claimed_attempt = models.ForeignKey(
+        "PublishAttempt", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     #: the worker batch that picked the claim up (a random token; empty while the message waits in
     #: the broker). Only that batch renews the lease and may send; see scheduling.pick_up
@@ -228,15 +265,24 @@ class PostVariant(TenantModel):
 
     class Meta:
         ordering = ["due_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["post", "channel"], name="variant_unique_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "channel"], name="variant_unique_channel")
+        ]
         indexes = [
             models.Index(fields=["organization", "status"], name="variant_org_status"),
             models.Index(fields=["organization", "due_at"], name="variant_org_due"),
-            models.Index(fields=["organization", "channel", "due_at"], name="variant_org_channel_due"),
+            models.Index(
+                fields=["organization", "channel", "due_at"], name="variant_org_channel_due"
+            ),
             # The dispatcher's scan: only due-able rows are in this index.
-            models.Index(fields=["due_at"], name="variant_dispatch_due",
-                         condition=Q(status__in=["scheduled", "unconfirmed", "pending"])),
-            models.Index(fields=["lease_expires_at"], name="variant_lease", condition=Q(status="publishing")),
+            models.Index(
+                fields=["due_at"],
+                name="variant_dispatch_due",
+                condition=Q(status__in=["scheduled", "unconfirmed", "pending"]),
+            ),
+            models.Index(
+                fields=["lease_expires_at"], name="variant_lease", condition=Q(status="publishing")
+            ),
         ]
 
     def effective_text(self, post: Post | None = None) -> str:
@@ -269,7 +315,9 @@ class PublishAttempt(TenantModel):
 
     class Meta:
         ordering = ["variant", "number"]
-        constraints = [models.UniqueConstraint(fields=["variant", "number"], name="attempt_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "number"], name="attempt_unique_number")
+        ]
         indexes = [models.Index(fields=["organization", "variant"], name="attempt_org_variant")]
 
 
@@ -287,25 +335,37 @@ class PublishingFreeze(TenantModel):
         CANCEL = "cancel", _("Cancel held posts when lifted")
 
     scope = models.CharField(max_length=20, choices=Scope.choices)
-    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    channel = models.ForeignKey("channels_registry.Channel", null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.ForeignKey(
+        "channels_registry.Channel",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     reason = models.CharField(_("reason"), max_length=300)
     on_lift = models.CharField(max_length=20, choices=OnLift.choices, default=OnLift.PUBLISH)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
     lifted_at = models.DateTimeField(null=True, blank=True)
-    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "lifted_at"], name="freeze_org_active")]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(scope="organization", team__isnull=True, channel__isnull=True)
-                           | Q(scope="team", team__isnull=False, channel__isnull=True)
-                           | Q(scope="channel", channel__isnull=False, team__isnull=True)),
+                condition=(
+                    Q(scope="organization", team__isnull=True, channel__isnull=True)
+                    | Q(scope="team", team__isnull=False, channel__isnull=True)
+                    | Q(scope="channel", channel__isnull=False, team__isnull=True)
+                ),
                 name="freeze_scope_target",
             )
         ]
@@ -322,16 +382,29 @@ class CalendarNote(TenantModel):
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to"))
     #: empty = the whole organization; else the team (and its sub-teams) it concerns
-    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
         ordering = ["starts_on", "pk"]
-        indexes = [models.Index(fields=["organization", "starts_on", "ends_on"], name="calnote_org_dates")]
-        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
-                                              name="calnote_ends_after_start")]
+        indexes = [
+            models.Index(fields=["organization", "starts_on", "ends_on"], name="calnote_org_dates")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="calnote_ends_after_start"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -340,17 +413,28 @@ class CalendarNote(TenantModel):
 class HolidayRegion(TenantModel):
     """The public-holiday countries a team (a region) follows; ``team`` empty = the organization's default."""
 
-    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), null=True, blank=True,
-                             on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     #: ISO 3166-1 alpha-2 codes understood by the ``holidays`` package ("ID", "SG", …)
     countries = models.JSONField(_("holiday countries"), default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "team"], name="holidayregion_unique_team"),
-            models.UniqueConstraint(fields=["organization"], condition=Q(team__isnull=True),
-                                    name="holidayregion_unique_default"),
+            models.UniqueConstraint(
+                fields=["organization", "team"], name="holidayregion_unique_team"
+            ),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(team__isnull=True),
+                name="holidayregion_unique_default",
+            ),
         ]
         indexes = [models.Index(fields=["organization", "team"], name="holidayregion_org_team")]
 
@@ -358,7 +442,9 @@ class HolidayRegion(TenantModel):
 class CadenceTarget(TenantModel):
     """How many posts a week a channel should get (min–max); the calendar marks gaps and overloads."""
 
-    channel = models.ForeignKey("channels_registry.Channel", on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey(
+        "channels_registry.Channel", on_delete=models.CASCADE, related_name="+"
+    )
     min_per_week = models.PositiveSmallIntegerField(_("at least (posts a week)"), default=0)
     max_per_week = models.PositiveSmallIntegerField(_("at most (posts a week)"))
     updated_at = models.DateTimeField(auto_now=True)
@@ -366,9 +452,13 @@ class CadenceTarget(TenantModel):
     class Meta:
         ordering = ["channel_id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "channel"], name="cadence_unique_channel"),
-            models.CheckConstraint(condition=Q(max_per_week__gte=models.F("min_per_week")),
-                                   name="cadence_max_at_least_min"),
+            models.UniqueConstraint(
+                fields=["organization", "channel"], name="cadence_unique_channel"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_per_week__gte=models.F("min_per_week")),
+                name="cadence_max_at_least_min",
+            ),
         ]
         indexes = [models.Index(fields=["organization", "channel"], name="cadence_org_channel")]
 
@@ -385,7 +475,9 @@ class CalendarShareLink(TenantModel):
     filters = models.JSONField(default=dict, blank=True)
     #: the zone the shared calendar and its feed are shown in
     timezone = models.CharField(max_length=64, default="UTC")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -393,7 +485,9 @@ class CalendarShareLink(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "-created_at"], name="calshare_org_created")]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="calshare_org_created")
+        ]
 
     def __str__(self) -> str:
         return self.name

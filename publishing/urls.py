@@ -17,23 +17,43 @@ org_urlpatterns = [
     path("posts/<int:post_id>/edit/", post_views.post_edit, name="post_edit"),
     path("posts/<int:post_id>/delete/", post_views.post_delete, name="post_delete"),
     path("posts/<int:post_id>/localize/", post_views.post_localize, name="post_localize"),
-    path("posts/<int:post_id>/variants/<int:variant_id>/retry/", post_views.variant_retry, name="variant_retry"),
+    path(
+        "posts/<int:post_id>/variants/<int:variant_id>/retry/",
+        post_views.variant_retry,
+        name="variant_retry",
+    ),
     path("campaigns/", post_views.campaign_list, name="campaign_list"),
     # The editorial calendar (publishing/calendar/views.py)
     path("campaigns/<int:campaign_id>/edit/", calendar_views.campaign_edit, name="campaign_edit"),
-    path("campaigns/<int:campaign_id>/archive/", calendar_views.campaign_archive, name="campaign_archive"),
+    path(
+        "campaigns/<int:campaign_id>/archive/",
+        calendar_views.campaign_archive,
+        name="campaign_archive",
+    ),
     path("calendar/", calendar_views.calendar_page, name="calendar"),
     path("calendar/events/", calendar_views.calendar_events, name="calendar_events"),
     path("calendar/posts/<int:post_id>/move/", calendar_views.calendar_move, name="calendar_move"),
     path("calendar/best-times/", calendar_views.calendar_best_times, name="calendar_best_times"),
     path("calendar/notes/", calendar_views.note_list, name="calendar_notes"),
     path("calendar/notes/<int:note_id>/", calendar_views.note_edit, name="calendar_note_edit"),
-    path("calendar/notes/<int:note_id>/delete/", calendar_views.note_delete, name="calendar_note_delete"),
+    path(
+        "calendar/notes/<int:note_id>/delete/",
+        calendar_views.note_delete,
+        name="calendar_note_delete",
+    ),
     path("calendar/holidays/", calendar_views.holiday_settings, name="calendar_holidays"),
     path("calendar/cadence/", calendar_views.cadence_list, name="calendar_cadence"),
-    path("calendar/cadence/<int:target_id>/delete/", calendar_views.cadence_delete, name="calendar_cadence_delete"),
+    path(
+        "calendar/cadence/<int:target_id>/delete/",
+        calendar_views.cadence_delete,
+        name="calendar_cadence_delete",
+    ),
     path("calendar/share/", calendar_views.share_list, name="calendar_share"),
-    path("calendar/share/<int:link_id>/revoke/", calendar_views.share_revoke, name="calendar_share_revoke"),
+    path(
+        "calendar/share/<int:link_id>/revoke/",
+        calendar_views.share_revoke,
+        name="calendar_share_revoke",
+    ),
     # The media library (publishing/media/views.py): files only through these org-scoped views.
     path("media/", media_views.media_list, name="media_list"),
     path("media/<int:asset_id>/", media_views.media_detail, name="media_detail"),
@@ -41,12 +61,26 @@ org_urlpatterns = [
     path("media/<int:asset_id>/delete/", media_views.media_delete, name="media_delete"),
     path("media/<int:asset_id>/thumbnail/", media_views.media_thumbnail, name="media_thumbnail"),
     path("media/<int:asset_id>/original/", media_views.media_original, name="media_original"),
-    path("media/<int:asset_id>/renditions/<slug:preset>/", media_views.media_rendition, name="media_rendition"),
+    path(
+        "media/<int:asset_id>/renditions/<slug:preset>/",
+        media_views.media_rendition,
+        name="media_rendition",
+    ),
 ]
 
 # Public: a calendar share link is its own credential (signed, expiring, revocable; publishing/calendar/views.py).
 public_urlpatterns = [
-    path("calendar/shared/<str:share_token>/", calendar_views.shared_calendar, name="calendar_shared"),
-    path("calendar/shared/<str:share_token>/events/", calendar_views.shared_events, name="calendar_shared_events"),
-    path("calendar/shared/<str:share_token>/feed.ics", calendar_views.shared_feed, name="calendar_shared_feed"),
+    path(
+        "calendar/shared/<str:share_token>/", calendar_views.shared_calendar, name="calendar_shared"
+    ),
+    path(
+        "calendar/shared/<str:share_token>/events/",
+        calendar_views.shared_events,
+        name="calendar_shared_events",
+    ),
+    path(
+        "calendar/shared/<str:share_token>/feed.ics",
+        calendar_views.shared_feed,
+        name="calendar_shared_feed",
+    ),
 ]

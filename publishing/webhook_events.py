@@ -17,8 +17,12 @@ def variant_payload(variant: PostVariant) -> dict:
     return {
         "id": variant.pk,
         "post": variant.post_id,
-        "channel": {"id": channel.pk, "provider": channel.provider, "handle": channel.handle,
-                    "name": channel.name},
+        "channel": {
+            "id": channel.pk,
+            "provider": channel.provider,
+            "handle": channel.handle,
+            "name": channel.name,
+        },
         "status": variant.status,
         "text": variant.text,
         "first_comment": variant.first_comment,
@@ -36,8 +40,12 @@ def variant_payload(variant: PostVariant) -> dict:
 def post_payload(post: Post, variants=None) -> dict:
     org = post.organization
     if variants is None:
-        variants = PostVariant.objects.for_org(post.organization_id).filter(post=post).select_related(
-            "channel").order_by("pk")
+        variants = (
+            PostVariant.objects.for_org(post.organization_id)
+            .filter(post=post)
+            .select_related("channel")
+            .order_by("pk")
+        )
     return {
         "id": post.pk,
         "organization": org.slug,
@@ -66,22 +74,34 @@ def post_scheduled(post: Post) -> None:
 def _variant_event(variant: PostVariant) -> dict:
     post = variant.post
     org = post.organization
-    return {**variant_payload(variant), "organization": org.slug,
-            "post_status": post.status, "post_title": post.title,
-            "url": absolute_url(reverse("post_detail", args=[org.slug, post.pk]))}
+    return {
+        **variant_payload(variant),
+        "organization": org.slug,
+        "post_status": post.status,
+        "post_title": post.title,
+        "url": absolute_url(reverse("post_detail", args=[org.slug, post.pk])),
+    }
 
 
 def variants_published(organization, variant_ids) -> None:
     """One ``post.published`` per variant now on its network (one query, one insert)."""
+
     def items():
-        variants = (PostVariant.objects.for_org(organization).filter(pk__in=list(variant_ids))
-                    .select_related("channel", "post", "post__organization").order_by("pk"))
+        variants = (
+            PostVariant.objects.for_org(organization)
+            .filter(pk__in=list(variant_ids))
+            .select_related("channel", "post", "post__organization")
+            .order_by("pk")
+        )
         return [(v.post_id, _variant_event(v)) for v in variants]
 
     emit_many(organization, "post.published", items)
 
 
 def variant_failed(variant: PostVariant) -> None:
-    variant = (PostVariant.objects.for_org(variant.organization_id)
-               .select_related("channel", "post", "post__organization").get(pk=variant.pk))
+    variant = (
+        PostVariant.objects.for_org(variant.organization_id)
+        .select_related("channel", "post", "post__organization")
+        .get(pk=variant.pk)
+    )
     emit(variant.post.organization, "post.failed", variant.post_id, _variant_event(variant))

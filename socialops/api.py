@@ -238,9 +238,16 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if (response.status_code == 201 and self.action == "create" and isinstance(response.data, dict)
-                and "id" in response.data and not response.has_header("Location")):
-            response["Location"] = request.build_absolute_uri(f"{request.path}{response.data['id']}/")
+        if (
+            response.status_code == 201
+            and self.action == "create"
+            and isinstance(response.data, dict)
+            and "id" in response.data
+            and not response.has_header("Location")
+        ):
+            response["Location"] = request.build_absolute_uri(
+                f"{request.path}{response.data['id']}/"
+            )
         if self._idempotency_record is not None:
             idempotency.finish(self._idempotency_record, response)
             self._idempotency_record = None

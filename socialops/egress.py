@@ -380,7 +380,10 @@ class HttpClient:
         """The response and at most ``max_body`` bytes of its body (the rest is never read): for
         a remote that may answer anything, such as a customer's webhook endpoint."""
         host = self._before(url, budgets)
-        with self._typed_errors(method, host), self._client.stream(method, url, **kwargs) as response:
+        with (
+            self._typed_errors(method, host),
+            self._client.stream(method, url, **kwargs) as response,
+        ):
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():

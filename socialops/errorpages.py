@@ -38,7 +38,9 @@ def page_not_found(request, exception, template_name: str = "404.html"):
     """An unknown ``/api/…`` route answers the API's JSON 404; a page, the 404 page."""
     if _is_api(request):
         return JsonResponse(
-            error_body("not_found", _("There is no such resource: check the address against /api/docs/.")),
+            error_body(
+                "not_found", _("There is no such resource: check the address against /api/docs/.")
+            ),
             status=404,
         )
     return defaults.page_not_found(request, exception, template_name)
@@ -47,7 +49,10 @@ def page_not_found(request, exception, template_name: str = "404.html"):
 def server_error(request, template_name: str = "500.html"):
     if _is_api(request):
         return JsonResponse(
-            error_body("server_error", _("Something went wrong on our side. We have been told; quote the request id.")),
+            error_body(
+                "server_error",
+                _("Something went wrong on our side. We have been told; quote the request id."),
+            ),
             status=500,
         )
     try:

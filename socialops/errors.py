@@ -25,7 +25,9 @@ class ApplicationError(Exception):
     code = "invalid"
     http_status = 400
 
-    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None, code: str | None = None):
+    def __init__(
+        self, message: str, *, fields: dict[str, list[str]] | None = None, code: str | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
@@ -69,8 +71,14 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     """The one error shape of the API (see the module's docstring)."""
     from .request_id import current_request_id
 
-    return {"error": {"code": code, "message": message, "fields": fields or {},
-                      "request_id": current_request_id()}}
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "fields": fields or {},
+            "request_id": current_request_id(),
+        }
+    }
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:

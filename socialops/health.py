@@ -22,7 +22,11 @@ def _check_database() -> dict:
             cursor.fetchone()
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         return {"ok": False, "error": exc.__class__.__name__}
-    return {"ok": True, "ms": round((time.monotonic() - started) * 1000, 1), "vendor": connection.vendor}
+    return {
+        "ok": True,
+        "ms": round((time.monotonic() - started) * 1000, 1),
+        "vendor": connection.vendor,
+    }
 
 
 def _check_broker() -> dict:
@@ -33,7 +37,11 @@ def _check_broker() -> dict:
             transport = conn.transport_cls
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "error": exc.__class__.__name__}
-    return {"ok": True, "ms": round((time.monotonic() - started) * 1000, 1), "transport": str(transport)}
+    return {
+        "ok": True,
+        "ms": round((time.monotonic() - started) * 1000, 1),
+        "transport": str(transport),
+    }
 
 
 @never_cache

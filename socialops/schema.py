@@ -99,6 +99,10 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for status in _statuses_for(path, method):
                 responses.setdefault(
-                    status, {"description": _STATUSES[status], "content": {"application/json": {"schema": ref}}}
+                    status,
+                    {
+                        "description": _STATUSES[status],
+                        "content": {"application/json": {"schema": ref}},
+                    },
                 )
     return result

@@ -88,7 +88,9 @@ def scope_choices() -> list[tuple[str, str]]:
     for family, covers in FAMILIES.items():
         choices.append((read_scope(family), _("Read %(what)s") % {"what": covers}))
         choices.append((write_scope(family), _("Read and change %(what)s") % {"what": covers}))
-    choices.append((ADMIN, _("Administer: everything above, plus service accounts and their tokens")))
+    choices.append(
+        (ADMIN, _("Administer: everything above, plus service accounts and their tokens"))
+    )
     return choices
 
 
@@ -132,7 +134,7 @@ def check_token_scopes(request, view) -> None:
     if needed is None:
         message = _("This endpoint is not open to scoped tokens.")
     else:
-        message = _("This token's scopes do not cover this call: it needs the “%(scope)s” scope.") % {
-            "scope": needed
-        }
+        message = _(
+            "This token's scopes do not cover this call: it needs the “%(scope)s” scope."
+        ) % {"scope": needed}
     raise InsufficientScope(message)

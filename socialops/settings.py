@@ -130,7 +130,10 @@ _env = environ.Env()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 _database_url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 DATABASES = {"default": _env.db_url_config(_database_url)}
-if DATABASES["default"].get("ENGINE") not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+if DATABASES["default"].get("ENGINE") not in (
+    "django.db.backends.sqlite3",
+    "django.db.backends.postgresql",
+):
     raise ImproperlyConfigured(
         "DATABASE_URL must be postgres://user:pass@host:5432/name or sqlite:////path/db.sqlite3 "
         "(leave it unset or empty for the embedded SQLite database)."
@@ -152,7 +155,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and broker -----------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "") or ""
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     # Shared by web, worker and beat (unlike the per-process local-memory cache).
     CACHES = {
@@ -196,7 +201,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -258,7 +266,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": env_str("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "default": {
+        "BACKEND": env_str("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -271,17 +281,23 @@ STORAGES = {
 # (socialops/devmail.py), printing one line per e-mail on the console of the process that sent it.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "socialops.devmail.MailCatcherBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "socialops.devmail.MailCatcherBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 if EMAIL_BACKEND == "socialops.devmail.MailCatcherBackend" and not DEBUG:
-    raise ImproperlyConfigured("The mail catcher keeps e-mails on this machine: it is for DEBUG=1 only.")
+    raise ImproperlyConfigured(
+        "The mail catcher keeps e-mails on this machine: it is for DEBUG=1 only."
+    )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # seconds; a hung SMTP server must not outlive the outbox lease
+EMAIL_TIMEOUT = env_int(
+    "EMAIL_TIMEOUT", 30
+)  # seconds; a hung SMTP server must not outlive the outbox lease
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SocialOps <no-reply@socialops.local>")
 
 # --- API ------------------------------------------------------------------------------------
@@ -389,28 +405,43 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Request paths that are bearer secrets (approval, share, media, invitation links; OAuth codes)
     # are logged as a hash on every handler (socialops/log_redaction.py; gunicorn: gunicorn.conf.py).
-    "filters": {"redact_secrets": {"()": "socialops.log_redaction.RedactSecretsFilter"},
-                "request_id": {"()": "socialops.request_id.RequestIdLogFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "socialops.log_redaction.RedactSecretsFilter"},
+        "request_id": {"()": "socialops.request_id.RequestIdLogFilter"},
+    },
     "formatters": {
         # every line names the request it belongs to (the X-Request-ID header; "-" outside one)
         "app": {"format": "%(levelname)s %(name)s [request %(request_id)s] %(message)s"},
-        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
-                          "style": "{"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "app",
-                    "filters": ["redact_secrets", "request_id"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "app",
+            "filters": ["redact_secrets", "request_id"],
+        },
         # runserver's request log (Django's own handler, plus the filter)
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
-                          "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # httpx logs full URLs at INFO; OAuth token exchanges carry secrets in query strings.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
-                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"},
-                "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
-                # Django's default adds an unfiltered console handler here; the root's is enough.
-                "django": {"handlers": [], "level": "INFO", "propagate": True}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # Django's default adds an unfiltered console handler here; the root's is enough.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 # --- Networks ---------------------------------------------------------------------------------
@@ -446,9 +477,13 @@ WEBHOOK_SWEEP_LIMIT = 1000
 WEBHOOK_SWEEP_SECONDS = 20.0
 # Days the delivery log keeps delivered and given-up deliveries (pending ones stay).
 WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 30)
-CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {"task": "socialops.webhooks.tasks.sweep_webhooks", "schedule": 5.0}
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
+    "task": "socialops.webhooks.tasks.sweep_webhooks",
+    "schedule": 5.0,
+}
 CELERY_BEAT_SCHEDULE["webhooks-purge"] = {
-    "task": "socialops.webhooks.tasks.purge_old_webhook_deliveries", "schedule": 24 * 3600.0,
+    "task": "socialops.webhooks.tasks.purge_old_webhook_deliveries",
+    "schedule": 24 * 3600.0,
 }
 
 # --- Channel credentials ------------------------------------------------------------------------
@@ -459,7 +494,9 @@ CHANNEL_CREDENTIALS_KEYS = [
 ]
 if not CHANNEL_CREDENTIALS_KEYS:
     if not DEBUG:
-        raise ImproperlyConfigured("CHANNEL_CREDENTIALS_KEYS (or CHANNEL_CREDENTIALS_KEYS_FILE) is required when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "CHANNEL_CREDENTIALS_KEYS (or CHANNEL_CREDENTIALS_KEYS_FILE) is required when DEBUG is off."
+        )
     import base64 as _b64
     import hashlib as _hashlib
 
@@ -469,13 +506,22 @@ if not CHANNEL_CREDENTIALS_KEYS:
             _hashlib.sha256(dev_secret(VAR_DIR / "channel_credentials_key").encode()).digest()
         ).decode()
     ]
-CELERY_BEAT_SCHEDULE.update({
-    "channels-refresh-expiring": {
-        "task": "channels_registry.tasks.refresh_expiring_credentials", "schedule": 600.0,
-    },
-    "channels-health-check": {"task": "channels_registry.tasks.check_channels_health", "schedule": 6 * 3600.0},
-    "sandbox-audience": {"task": "channels_registry.tasks.simulate_sandbox_audience", "schedule": 60.0},
-})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "channels-refresh-expiring": {
+            "task": "channels_registry.tasks.refresh_expiring_credentials",
+            "schedule": 600.0,
+        },
+        "channels-health-check": {
+            "task": "channels_registry.tasks.check_channels_health",
+            "schedule": 6 * 3600.0,
+        },
+        "sandbox-audience": {
+            "task": "channels_registry.tasks.simulate_sandbox_audience",
+            "schedule": 60.0,
+        },
+    }
+)
 
 # --- Publishing scheduler (publishing/scheduler/dispatch.py) --------------------------------------
 # Beat ticks the dispatcher every 2 s; every wait is a row (due_at / next_attempt_at). The only
@@ -488,42 +534,72 @@ CELERY_BEAT_SCHEDULE.update({
 PUBLISHING_LEASE_SECONDS = env_int("PUBLISHING_LEASE_SECONDS", 30)
 PUBLISHING_MAX_WAITING = env_int("PUBLISHING_MAX_WAITING", 500)
 PUBLISHING_DISPATCH_LOOKAHEAD_SECONDS = 2.0
-CELERY_BEAT_SCHEDULE.update({
-    # a tick nobody ran within 10 s is dropped (the next one does the same work)
-    "publishing-dispatch": {"task": "publishing.tasks.dispatch", "schedule": 2.0, "options": {"expires": 10}},
-})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # a tick nobody ran within 10 s is dropped (the next one does the same work)
+        "publishing-dispatch": {
+            "task": "publishing.tasks.dispatch",
+            "schedule": 2.0,
+            "options": {"expires": 10},
+        },
+    }
+)
 
 # --- Notifications (accounts/notifications.py) ----------------------------------------------------
 # Read notifications (and the dedupe markers of reminders) older than this are deleted nightly.
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 90)
-CELERY_BEAT_SCHEDULE.update({
-    "idempotency-keys-purge": {"task": "socialops.idempotency.tasks.purge_expired_keys", "schedule": 3600.0},
-    "notifications-purge-read": {"task": "accounts.tasks.purge_old_notifications", "schedule": 24 * 3600.0},
-})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "idempotency-keys-purge": {
+            "task": "socialops.idempotency.tasks.purge_expired_keys",
+            "schedule": 3600.0,
+        },
+        "notifications-purge-read": {
+            "task": "accounts.tasks.purge_old_notifications",
+            "schedule": 24 * 3600.0,
+        },
+    }
+)
 
 # --- Approvals SLA sweep (approvals/tasks.py) ------------------------------------------------------
 # Every minute: remind approvers before a stage's SLA runs out, escalate to the backup when it has.
-CELERY_BEAT_SCHEDULE.update({
-    "approvals-sla-sweep": {"task": "approvals.tasks.sweep_approval_slas", "schedule": 60.0, "options": {"expires": 50}},
-})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "approvals-sla-sweep": {
+            "task": "approvals.tasks.sweep_approval_slas",
+            "schedule": 60.0,
+            "options": {"expires": 50},
+        },
+    }
+)
 
 # --- Notification e-mail outbox (accounts/notifications.py) ----------------------------------------
 # Every minute: send outbox e-mails that are due and unsent (retries after their backoff, a message
 # lost or never enqueued, a claim whose worker died). Waits are rows, never countdowns.
-CELERY_BEAT_SCHEDULE.update({
-    "notification-emails-sweep": {
-        "task": "accounts.tasks.sweep_notification_emails", "schedule": 60.0, "options": {"expires": 50},
-    },
-})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "notification-emails-sweep": {
+            "task": "accounts.tasks.sweep_notification_emails",
+            "schedule": 60.0,
+            "options": {"expires": 50},
+        },
+    }
+)
 
 # --- Audit chain key (socialops/audit/chain.py) ---------------------------------------------------
 # The audit log's chain is an HMAC under a key kept outside the database. Comma-separated keys:
 # the first signs new entries, every one verifies (entries record their key's id); rotate by
 # putting a new key first and keeping the old ones. Each key: at least 32 characters.
-AUDIT_CHAIN_KEYS = [k.strip() for k in (env_secret("AUDIT_CHAIN_KEY", "") or "").split(",") if k.strip()]
+AUDIT_CHAIN_KEYS = [
+    k.strip() for k in (env_secret("AUDIT_CHAIN_KEY", "") or "").split(",") if k.strip()
+]
 if not AUDIT_CHAIN_KEYS:
     if not DEBUG:
-        raise ImproperlyConfigured("AUDIT_CHAIN_KEY (or AUDIT_CHAIN_KEY_FILE) is required when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "AUDIT_CHAIN_KEY (or AUDIT_CHAIN_KEY_FILE) is required when DEBUG is off."
+        )
     AUDIT_CHAIN_KEYS = [dev_secret(VAR_DIR / "audit_chain_key")]  # development only
 if any(len(k) < 32 for k in AUDIT_CHAIN_KEYS):
-    raise ImproperlyConfigured("Each AUDIT_CHAIN_KEY key must be at least 32 characters (e.g. secrets.token_urlsafe(48)).")
+    raise ImproperlyConfigured(
+        "Each AUDIT_CHAIN_KEY key must be at least 32 characters (e.g. secrets.token_urlsafe(48))."
+    )

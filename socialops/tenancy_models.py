@@ -22,7 +22,11 @@ def _where_names_org(node: Any) -> bool:
     for child in getattr(node, "children", []):
         if isinstance(child, Lookup):
             target = getattr(child.lhs, "target", None)
-            if target is not None and target.name == "organization" and child.lookup_name in ("exact", "in"):
+            if (
+                target is not None
+                and target.name == "organization"
+                and child.lookup_name in ("exact", "in")
+            ):
                 return True
         elif _where_names_org(child) and getattr(node, "connector", "AND") == "AND":
             return True
@@ -96,7 +100,9 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
 class TenantModel(models.Model):
     """Base for every tenant-owned row: a non-null organization and a scoped default manager."""
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
 
     objects = TenantManager()
 

@@ -177,7 +177,11 @@ def rate_limit_headers(request) -> dict[str, str]:
     windows = dict(getattr(request, "rate_limit_windows", None) or {})
     if not windows:
         token_ident = _token_ident(getattr(request, "auth", None))
-        scope, ident = ("token", token_ident) if token_ident is not None else ("address", client_address(request))
+        scope, ident = (
+            ("token", token_ident)
+            if token_ident is not None
+            else ("address", client_address(request))
+        )
         window = FixedWindow(scope)
         count, left = window.peek(ident)
         windows[scope] = (window.limit, count, left)

@@ -32,8 +32,12 @@ router.include_format_suffixes = False
 router.register("teams", accounts_api.TeamViewSet, basename="team")
 router.register("members", accounts_api.MemberViewSet, basename="member")
 router.register("invitations", accounts_api.InvitationViewSet, basename="invitation")
-router.register("service-accounts", service_accounts_api.ServiceAccountViewSet, basename="service-account")
-router.register("notifications", accounts_notifications_api.NotificationViewSet, basename="notification")
+router.register(
+    "service-accounts", service_accounts_api.ServiceAccountViewSet, basename="service-account"
+)
+router.register(
+    "notifications", accounts_notifications_api.NotificationViewSet, basename="notification"
+)
 router.register("channels", channels_api.ChannelViewSet, basename="channel")
 router.register("channel-groups", channels_api.ChannelGroupViewSet, basename="channel-group")
 router.register("channel-grants", channels_api.ChannelGrantViewSet, basename="channel-grant")
@@ -41,22 +45,45 @@ router.register("media", publishing_media_api.MediaAssetViewSet, basename="media
 router.register("posts", publishing_api.PostViewSet, basename="post")
 router.register("variants", publishing_api.VariantViewSet, basename="variant")
 # Scheduling actions share the posts/variants prefixes: /posts/{id}/schedule/, /variants/{id}/retry/ …
-router.register("posts", publishing_scheduling_api.PostSchedulingViewSet, basename="post-scheduling")
-router.register("variants", publishing_scheduling_api.VariantSchedulingViewSet, basename="variant-scheduling")
-router.register("publishing-freezes", publishing_scheduling_api.PublishingFreezeViewSet, basename="publishing-freeze")
+router.register(
+    "posts", publishing_scheduling_api.PostSchedulingViewSet, basename="post-scheduling"
+)
+router.register(
+    "variants", publishing_scheduling_api.VariantSchedulingViewSet, basename="variant-scheduling"
+)
+router.register(
+    "publishing-freezes",
+    publishing_scheduling_api.PublishingFreezeViewSet,
+    basename="publishing-freeze",
+)
 # The editorial calendar (publishing/calendar/api.py): /posts/{id}/move/ shares the posts prefix.
-router.register("calendar/events", publishing_calendar_api.CalendarEventsViewSet, basename="calendar-events")
+router.register(
+    "calendar/events", publishing_calendar_api.CalendarEventsViewSet, basename="calendar-events"
+)
 router.register("posts", publishing_calendar_api.PostCalendarViewSet, basename="post-calendar")
 router.register("campaigns", publishing_calendar_api.CampaignViewSet, basename="campaign")
-router.register("calendar-notes", publishing_calendar_api.CalendarNoteViewSet, basename="calendar-note")
-router.register("cadence-targets", publishing_calendar_api.CadenceTargetViewSet, basename="cadence-target")
-router.register("holiday-regions", publishing_calendar_api.HolidayRegionViewSet, basename="holiday-region")
-router.register("calendar-share-links", publishing_calendar_api.CalendarShareLinkViewSet,
-                basename="calendar-share-link")
+router.register(
+    "calendar-notes", publishing_calendar_api.CalendarNoteViewSet, basename="calendar-note"
+)
+router.register(
+    "cadence-targets", publishing_calendar_api.CadenceTargetViewSet, basename="cadence-target"
+)
+router.register(
+    "holiday-regions", publishing_calendar_api.HolidayRegionViewSet, basename="holiday-region"
+)
+router.register(
+    "calendar-share-links",
+    publishing_calendar_api.CalendarShareLinkViewSet,
+    basename="calendar-share-link",
+)
 router.register("approval-workflows", approvals_api.WorkflowViewSet, basename="approval-workflow")
-router.register("approval-requests", approvals_api.ApprovalRequestViewSet, basename="approval-request")
+router.register(
+    "approval-requests", approvals_api.ApprovalRequestViewSet, basename="approval-request"
+)
 router.register("post-comments", approvals_api.PostCommentViewSet, basename="post-comment")
-router.register("webhook-endpoints", webhooks_api.WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register(
+    "webhook-endpoints", webhooks_api.WebhookEndpointViewSet, basename="webhook-endpoint"
+)
 
 api_v1 = [
     path(
@@ -67,8 +94,14 @@ api_v1 = [
     *router.urls,
 ]
 
-org_urlpatterns = (home_urls.org_urlpatterns + accounts_urls.org_urlpatterns + governance_urls.org_urlpatterns + channels_urls.org_urlpatterns
-                   + publishing_urls.org_urlpatterns + approvals_urls.org_urlpatterns)
+org_urlpatterns = (
+    home_urls.org_urlpatterns
+    + accounts_urls.org_urlpatterns
+    + governance_urls.org_urlpatterns
+    + channels_urls.org_urlpatterns
+    + publishing_urls.org_urlpatterns
+    + approvals_urls.org_urlpatterns
+)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -22,8 +22,11 @@ def _fast_and_quiet(settings):
     settings.SITE_URL = "http://testserver"
     settings.SECURE_SSL_REDIRECT = False
     # The suite makes many API calls from one address; tests/test_api_throttling.py proves the limits.
-    settings.API_THROTTLE_RATES = {"token": "100000/minute", "address": "100000/minute",
-                                   "auth_failure": "100000/minute"}
+    settings.API_THROTTLE_RATES = {
+        "token": "100000/minute",
+        "address": "100000/minute",
+        "auth_failure": "100000/minute",
+    }
     from django.core.cache import cache
 
     cache.clear()

@@ -14,7 +14,9 @@ PASSWORD = "correct-horse-battery-staple"
 _seq = itertools.count(1)
 
 
-def make_user(email: str | None = None, *, name: str = "", password: str = PASSWORD, **extra) -> User:
+def make_user(
+    email: str | None = None, *, name: str = "", password: str = PASSWORD, **extra
+) -> User:
     email = email or f"person{next(_seq)}@example.test"
     user = User.objects.create_user(email, password, full_name=name, **extra)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
@@ -33,6 +35,8 @@ def membership(org: Organization, user: User) -> Membership:
     return Membership.objects.for_org(org).get(user=user)
 
 
-def make_team(org: Organization, name: str, *, parent: Team | None = None, by: Membership | None = None) -> Team:
+def make_team(
+    org: Organization, name: str, *, parent: Team | None = None, by: Membership | None = None
+) -> Team:
     by = by or Membership.objects.for_org(org).filter(role=Role.OWNER).first()
     return services.create_team(org, by=by, name=name, parent=parent)

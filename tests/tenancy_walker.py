@@ -45,9 +45,20 @@ def _accounts(world: World) -> None:
     carol_m = f.add_member(org_b, carol, Role.PUBLISHER)
     issued = services.invite_member(org_b, by=bob_m, email="dave@bravo.test", role=Role.VIEWER)
     token = services.create_api_token(bob_m, name="bravo-token")
-    world.b.update(team=team, member=carol_m, invitation=issued.invitation, invitation_token=issued.token,
-                   api_token=token.token)
-    world.b_markers += ["Bravo Secret Team", "carol@bravo.test", "dave@bravo.test", "Bravo Beverages", "bravo-token"]
+    world.b.update(
+        team=team,
+        member=carol_m,
+        invitation=issued.invitation,
+        invitation_token=issued.token,
+        api_token=token.token,
+    )
+    world.b_markers += [
+        "Bravo Secret Team",
+        "carol@bravo.test",
+        "dave@bravo.test",
+        "Bravo Beverages",
+        "bravo-token",
+    ]
 
 
 def _channels(world: World) -> None:
@@ -58,10 +69,16 @@ def _channels(world: World) -> None:
     org_b, bob_m = world.org_b, world.bob_m
     (channel,) = connect_sandbox(org_b, bob_m, ["sbx-kopi"], team=world.b["team"])
     (secret,) = bulk_channels(org_b, 1, handle="bravo.secret.channel", name="Bravo Secret Channel")
-    group = channel_services.create_channel_group(org_b, by=bob_m, name="Bravo Secret Group", channels=[channel, secret])
-    grant = channel_services.grant_channel_access(channel, by=bob_m, capability="publish", membership=world.b["member"])
+    group = channel_services.create_channel_group(
+        org_b, by=bob_m, name="Bravo Secret Group", channels=[channel, secret]
+    )
+    grant = channel_services.grant_channel_access(
+        channel, by=bob_m, capability="publish", membership=world.b["member"]
+    )
     attempt = authorize_sandbox(org_b, bob_m, ["sbx-promo"])
-    world.b.update(channel=channel, channel_group=group, channel_grant=grant, connect_attempt=attempt)
+    world.b.update(
+        channel=channel, channel_group=group, channel_grant=grant, connect_attempt=attempt
+    )
     world.b_markers += ["Bravo Secret Group", "bravo.secret.channel", "Bravo Secret Channel"]
 
 
@@ -71,12 +88,29 @@ def _media(world: World) -> None:
 
     org_b = world.org_b
     asset = MediaAsset.objects.create(
-        organization=org_b, kind="image", file=f"org/{org_b.pk}/media/bravo-secret.jpg",
-        original_name="bravo-secret-photo.jpg", mime_type="image/jpeg", size_bytes=1234, width=1200, height=900,
-        sha256="b" * 64, alt_text="Bravo secret alt text", uploaded_by=world.bob_m.user)
-    MediaRendition.objects.create(organization=org_b, asset=asset, preset="square",
-                                  file=f"org/{org_b.pk}/renditions/{asset.pk}/square.jpg", width=900, height=900,
-                                  size_bytes=100, focal_x=0.5, focal_y=0.5)
+        organization=org_b,
+        kind="image",
+        file=f"org/{org_b.pk}/media/bravo-secret.jpg",
+        original_name="bravo-secret-photo.jpg",
+        mime_type="image/jpeg",
+        size_bytes=1234,
+        width=1200,
+        height=900,
+        sha256="b" * 64,
+        alt_text="Bravo secret alt text",
+        uploaded_by=world.bob_m.user,
+    )
+    MediaRendition.objects.create(
+        organization=org_b,
+        asset=asset,
+        preset="square",
+        file=f"org/{org_b.pk}/renditions/{asset.pk}/square.jpg",
+        width=900,
+        height=900,
+        size_bytes=100,
+        focal_x=0.5,
+        focal_y=0.5,
+    )
     world.b.update(media_asset=asset)
     world.b_markers += ["bravo-secret-photo", "Bravo secret alt text"]
 
@@ -87,11 +121,26 @@ def _posts(world: World) -> None:
     from publishing.posts import services as authoring
 
     org_b, bob_m = world.org_b, world.bob_m
-    campaign = authoring.create_campaign(org_b, by=bob_m, name="Bravo Secret Campaign", utm_source="bravo-secret-utm")
-    post = authoring.create_post(org_b, by=bob_m, text="Bravo Secret Post text", channels=[world.b["channel"]],
-                                 campaign=campaign, link_url="https://bravo.example/secret")
-    child = authoring.localize_post(post, by=bob_m, team=world.b["team"], channels=[world.b["channel"]])
-    world.b.update(campaign=campaign, post=post, variant=PostVariant.objects.for_org(org_b).get(post=post), child_post=child)
+    campaign = authoring.create_campaign(
+        org_b, by=bob_m, name="Bravo Secret Campaign", utm_source="bravo-secret-utm"
+    )
+    post = authoring.create_post(
+        org_b,
+        by=bob_m,
+        text="Bravo Secret Post text",
+        channels=[world.b["channel"]],
+        campaign=campaign,
+        link_url="https://bravo.example/secret",
+    )
+    child = authoring.localize_post(
+        post, by=bob_m, team=world.b["team"], channels=[world.b["channel"]]
+    )
+    world.b.update(
+        campaign=campaign,
+        post=post,
+        variant=PostVariant.objects.for_org(org_b).get(post=post),
+        child_post=child,
+    )
     world.b_markers += ["Bravo Secret Post text", "Bravo Secret Campaign", "bravo-secret-utm"]
 
 
@@ -99,8 +148,13 @@ def _freezes(world: World) -> None:
     """B's publishing freeze (the scheduler's routes reuse B's post and variant)."""
     from publishing.scheduler import services as scheduling
 
-    freeze = scheduling.create_freeze(world.org_b, by=world.bob_m, scope="channel", channel=world.b["channel"],
-                                      reason="Bravo Secret Freeze")
+    freeze = scheduling.create_freeze(
+        world.org_b,
+        by=world.bob_m,
+        scope="channel",
+        channel=world.b["channel"],
+        reason="Bravo Secret Freeze",
+    )
     world.b.update(freeze=freeze)
     world.b_markers += ["Bravo Secret Freeze"]
 
@@ -112,16 +166,34 @@ def _notifications(world: World) -> None:
     from accounts.notifications import NotificationKind, notify
 
     with TestCase.captureOnCommitCallbacks(execute=False):  # no e-mail needed
-        (note,) = notify(world.org_b, recipients=[world.bob_m], kind=NotificationKind.COMMENT, template="generic",
-                         context={"title": "Bravo Secret Notification", "message": "Bravo secret notice body"},
-                         url="/o/bravo/")
-        notify(world.org_a, recipients=[world.alice_m], kind=NotificationKind.COMMENT, template="generic",
-               context={"title": "Alpha notice", "message": "Alpha body"}, url="/o/alpha/")
+        (note,) = notify(
+            world.org_b,
+            recipients=[world.bob_m],
+            kind=NotificationKind.COMMENT,
+            template="generic",
+            context={"title": "Bravo Secret Notification", "message": "Bravo secret notice body"},
+            url="/o/bravo/",
+        )
+        notify(
+            world.org_a,
+            recipients=[world.alice_m],
+            kind=NotificationKind.COMMENT,
+            template="generic",
+            context={"title": "Alpha notice", "message": "Alpha body"},
+            url="/o/alpha/",
+        )
     world.b.update(notification=note)
     world.b_markers += ["Bravo Secret Notification", "Bravo secret notice body"]
 
 
-WORLD_BUILDERS: list[Callable[[World], None]] = [_accounts, _channels, _media, _posts, _freezes, _notifications]
+WORLD_BUILDERS: list[Callable[[World], None]] = [
+    _accounts,
+    _channels,
+    _media,
+    _posts,
+    _freezes,
+    _notifications,
+]
 
 KWARGS: dict[str, Callable[[World], Any]] = {
     "team_id": lambda w: w.b["team"].pk,
@@ -182,47 +254,70 @@ NOT_TENANT_DATA: dict[str, str] = {
 
 # --- The editorial calendar (issue 5) ----------------------------------------------------------------
 
+
 def _calendar(world: World) -> None:
     """B's calendar note, cadence target, holiday set and share link (B's campaign and post come from _posts)."""
     from publishing.calendar import services as calendar_services
 
     org_b, bob_m = world.org_b, world.bob_m
-    note = calendar_services.create_note(org_b, by=bob_m, title="Bravo Secret Note", body="Bravo secret note body",
-                                         starts_on=__import__("datetime").date(2026, 1, 5))
-    target = calendar_services.set_cadence_target(world.b["channel"], by=bob_m, min_per_week=2, max_per_week=4)
-    region = calendar_services.set_holiday_countries(org_b, by=bob_m, team=world.b["team"], countries=["SG"])
-    link, token = calendar_services.create_share_link(org_b, by=bob_m, name="Bravo Secret Share", filters={})
-    world.b.update(note=note, cadence_target=target, holiday_region=region, share_link=link, share_token=token)
+    note = calendar_services.create_note(
+        org_b,
+        by=bob_m,
+        title="Bravo Secret Note",
+        body="Bravo secret note body",
+        starts_on=__import__("datetime").date(2026, 1, 5),
+    )
+    target = calendar_services.set_cadence_target(
+        world.b["channel"], by=bob_m, min_per_week=2, max_per_week=4
+    )
+    region = calendar_services.set_holiday_countries(
+        org_b, by=bob_m, team=world.b["team"], countries=["SG"]
+    )
+    link, token = calendar_services.create_share_link(
+        org_b, by=bob_m, name="Bravo Secret Share", filters={}
+    )
+    world.b.update(
+        note=note, cadence_target=target, holiday_region=region, share_link=link, share_token=token
+    )
     world.b_markers += ["Bravo Secret Note", "Bravo secret note body", "Bravo Secret Share"]
 
 
 WORLD_BUILDERS.append(_calendar)
-KWARGS.update({
-    "note_id": lambda w: w.b["note"].pk,
-    "target_id": lambda w: w.b["cadence_target"].pk,
-    "link_id": lambda w: w.b["share_link"].pk,
-})
-ROUTE_KWARGS.update({
-    "post-calendar-move": {"pk": lambda w: w.b["post"].pk},
-    "campaign-detail": {"pk": lambda w: w.b["campaign"].pk},
-    "campaign-archive": {"pk": lambda w: w.b["campaign"].pk},
-    "campaign-restore": {"pk": lambda w: w.b["campaign"].pk},
-    "calendar-note-detail": {"pk": lambda w: w.b["note"].pk},
-    "cadence-target-detail": {"pk": lambda w: w.b["cadence_target"].pk},
-    "holiday-region-detail": {"pk": lambda w: w.b["holiday_region"].pk},
-    "calendar-share-link-detail": {"pk": lambda w: w.b["share_link"].pk},
-    "calendar-share-link-revoke": {"pk": lambda w: w.b["share_link"].pk},
-})
-_SHARED = ("public: a calendar share link is its own credential (signed, expiring, revocable); valid, expired, "
-           "revoked, tampered and other-organization tokens are proven in tests/calendar/test_share_links.py")
-NOT_TENANT_DATA.update({
-    "calendar_shared": _SHARED,
-    "calendar_shared_events": _SHARED,
-    "calendar_shared_feed": _SHARED,
-})
+KWARGS.update(
+    {
+        "note_id": lambda w: w.b["note"].pk,
+        "target_id": lambda w: w.b["cadence_target"].pk,
+        "link_id": lambda w: w.b["share_link"].pk,
+    }
+)
+ROUTE_KWARGS.update(
+    {
+        "post-calendar-move": {"pk": lambda w: w.b["post"].pk},
+        "campaign-detail": {"pk": lambda w: w.b["campaign"].pk},
+        "campaign-archive": {"pk": lambda w: w.b["campaign"].pk},
+        "campaign-restore": {"pk": lambda w: w.b["campaign"].pk},
+        "calendar-note-detail": {"pk": lambda w: w.b["note"].pk},
+        "cadence-target-detail": {"pk": lambda w: w.b["cadence_target"].pk},
+        "holiday-region-detail": {"pk": lambda w: w.b["holiday_region"].pk},
+        "calendar-share-link-detail": {"pk": lambda w: w.b["share_link"].pk},
+        "calendar-share-link-revoke": {"pk": lambda w: w.b["share_link"].pk},
+    }
+)
+_SHARED = (
+    "public: a calendar share link is its own credential (signed, expiring, revocable); valid, expired, "
+    "revoked, tampered and other-organization tokens are proven in tests/calendar/test_share_links.py"
+)
+NOT_TENANT_DATA.update(
+    {
+        "calendar_shared": _SHARED,
+        "calendar_shared_events": _SHARED,
+        "calendar_shared_feed": _SHARED,
+    }
+)
 
 
 # --- Approvals (issue 6) ------------------------------------------------------------------------------
+
 
 def _approvals(world: World) -> None:
     """B's workflow, a request on B's post with an approval link for B's member, a comment and an absence."""
@@ -235,49 +330,87 @@ def _approvals(world: World) -> None:
 
     org_b, bob_m, carol_m = world.org_b, world.bob_m, world.b["member"]
     workflow = approval_services.create_workflow(
-        org_b, by=bob_m, name="Bravo Secret Workflow",
-        stages=[approval_services.StageSpec(name="Bravo Secret Stage", approvers=[
-            approval_services.ApproverSpec("person", membership=carol_m)])])
+        org_b,
+        by=bob_m,
+        name="Bravo Secret Workflow",
+        stages=[
+            approval_services.StageSpec(
+                name="Bravo Secret Stage",
+                approvers=[approval_services.ApproverSpec("person", membership=carol_m)],
+            )
+        ],
+    )
     request = approval_services.submit_for_approval(world.b["post"], by=bob_m)
     assignment = ApprovalAssignment.objects.for_org(org_b).get(request=request, membership=carol_m)
     token = approval_services.issue_link(assignment, ttl_hours=72)
     comment = approval_services.add_comment(world.b["post"], by=bob_m, body="Bravo secret comment")
     now = timezone.now()
-    ooo = approval_services.set_out_of_office(bob_m, by=bob_m, delegate=carol_m, starts_at=now + timedelta(days=1),
-                                              ends_at=now + timedelta(days=2), note="Bravo secret absence")
-    world.b.update(workflow=workflow, approval_request=request, approval_link_token=token, post_comment=comment,
-                   out_of_office=ooo)
-    world.b_markers += ["Bravo Secret Workflow", "Bravo Secret Stage", "Bravo secret comment",
-                        "Bravo secret absence"]
+    ooo = approval_services.set_out_of_office(
+        bob_m,
+        by=bob_m,
+        delegate=carol_m,
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=2),
+        note="Bravo secret absence",
+    )
+    world.b.update(
+        workflow=workflow,
+        approval_request=request,
+        approval_link_token=token,
+        post_comment=comment,
+        out_of_office=ooo,
+    )
+    world.b_markers += [
+        "Bravo Secret Workflow",
+        "Bravo Secret Stage",
+        "Bravo secret comment",
+        "Bravo secret absence",
+    ]
 
 
 WORLD_BUILDERS.append(_approvals)
-KWARGS.update({
-    "workflow_id": lambda w: w.b["workflow"].pk,
-    "request_id": lambda w: w.b["approval_request"].pk,
-    "ooo_id": lambda w: w.b["out_of_office"].pk,
-    # B's approval link (bound to B's member), opened by A's owner: refused as "someone else's link", a 404
-    "link_token": lambda w: w.b["approval_link_token"],
-})
-ROUTE_KWARGS.update({
-    "approval-workflow-detail": {"pk": lambda w: w.b["workflow"].pk},
-    "approval-request-detail": {"pk": lambda w: w.b["approval_request"].pk},
-    "approval-request-decide": {"pk": lambda w: w.b["approval_request"].pk},
-})
+KWARGS.update(
+    {
+        "workflow_id": lambda w: w.b["workflow"].pk,
+        "request_id": lambda w: w.b["approval_request"].pk,
+        "ooo_id": lambda w: w.b["out_of_office"].pk,
+        # B's approval link (bound to B's member), opened by A's owner: refused as "someone else's link", a 404
+        "link_token": lambda w: w.b["approval_link_token"],
+    }
+)
+ROUTE_KWARGS.update(
+    {
+        "approval-workflow-detail": {"pk": lambda w: w.b["workflow"].pk},
+        "approval-request-detail": {"pk": lambda w: w.b["approval_request"].pk},
+        "approval-request-decide": {"pk": lambda w: w.b["approval_request"].pk},
+    }
+)
 
 
 # --- The sandbox network's post pages (issue 10) -----------------------------------------------------
+
 
 def _sandbox_posts(world: World) -> None:
     """A post on B's sandbox channel (the "live post" a B variant links to), with a comment under it."""
     from channels_registry.models import SandboxInteraction, SandboxPost
 
     org_b, channel = world.org_b, world.b["channel"]
-    post = SandboxPost.objects.create(organization=org_b, channel=channel, external_id="sbxp_bravosecret01",
-                                      text="Bravo secret sandbox post")
-    SandboxInteraction.objects.create(organization=org_b, channel=channel, post=post, external_id="sbxc_bravo1",
-                                      kind=SandboxInteraction.Kind.COMMENT, author_id="u_x", author_handle="x",
-                                      text="Bravo secret sandbox comment")
+    post = SandboxPost.objects.create(
+        organization=org_b,
+        channel=channel,
+        external_id="sbxp_bravosecret01",
+        text="Bravo secret sandbox post",
+    )
+    SandboxInteraction.objects.create(
+        organization=org_b,
+        channel=channel,
+        post=post,
+        external_id="sbxc_bravo1",
+        kind=SandboxInteraction.Kind.COMMENT,
+        author_id="u_x",
+        author_handle="x",
+        text="Bravo secret sandbox comment",
+    )
     world.b.update(sandbox_post=post)
     world.b_markers += ["Bravo secret sandbox post", "Bravo secret sandbox comment"]
 
@@ -289,14 +422,20 @@ KWARGS["external_id"] = lambda w: w.b["sandbox_post"].external_id
 
 # --- Service accounts (issue 13: 8) -------------------------------------------------------------------
 
+
 def _service_accounts(world: World) -> None:
     """B's service account and its token (A's owner must get a 404 for both, by page and by API)."""
     from accounts.service_accounts import services as sa_services
 
-    account = sa_services.create_service_account(world.org_b, by=world.bob_m, name="Bravo Secret Robot",
-                                                 description="Bravo secret robot description")
-    issued = sa_services.create_service_account_token(account, by=world.bob_m, name="bravo-robot-token",
-                                                      scopes=["posts:read"])
+    account = sa_services.create_service_account(
+        world.org_b,
+        by=world.bob_m,
+        name="Bravo Secret Robot",
+        description="Bravo secret robot description",
+    )
+    issued = sa_services.create_service_account_token(
+        account, by=world.bob_m, name="bravo-robot-token", scopes=["posts:read"]
+    )
     world.b.update(service_account=account, service_account_token=issued.token)
     world.b_markers += ["Bravo Secret Robot", "Bravo secret robot description", "bravo-robot-token"]
 
@@ -305,17 +444,20 @@ WORLD_BUILDERS.append(_service_accounts)
 KWARGS["service_account_id"] = lambda w: w.b["service_account"].pk
 _SA = {"pk": lambda w: w.b["service_account"].pk}
 _SA_TOKEN = {**_SA, "token_id": lambda w: w.b["service_account_token"].pk}
-ROUTE_KWARGS.update({
-    "service_account_token_rotate": {"token_id": _SA_TOKEN["token_id"]},
-    "service_account_token_revoke": {"token_id": _SA_TOKEN["token_id"]},
-    "service-account-detail": _SA,
-    "service-account-tokens": _SA,
-    "service-account-token-rotate": _SA_TOKEN,
-    "service-account-token-revoke": _SA_TOKEN,
-})
+ROUTE_KWARGS.update(
+    {
+        "service_account_token_rotate": {"token_id": _SA_TOKEN["token_id"]},
+        "service_account_token_revoke": {"token_id": _SA_TOKEN["token_id"]},
+        "service-account-detail": _SA,
+        "service-account-tokens": _SA,
+        "service-account-token-rotate": _SA_TOKEN,
+        "service-account-token-revoke": _SA_TOKEN,
+    }
+)
 
 
 # --- Outgoing webhooks (issue 13: 10) ---------------------------------------------------------------
+
 
 def _webhooks(world: World) -> None:
     """B's webhook endpoint and one delivery in its log (rows only: nothing is sent)."""
@@ -323,23 +465,47 @@ def _webhooks(world: World) -> None:
     from socialops.webhooks.signing import new_secret
 
     org_b = world.org_b
-    endpoint = WebhookEndpoint.objects.create(organization=org_b, url="https://bravo-secret-hooks.example/in",
-                                              description="Bravo secret endpoint", events=["post.published"],
-                                              secret=new_secret())
-    row = WebhookDelivery.objects.create(organization=org_b, endpoint=endpoint, msg_id="msg_bravosecret",
-                                         event_type="post.published", object_key="post:1",
-                                         body='{"type":"post.published","data":{"text":"Bravo secret payload"}}')
+    endpoint = WebhookEndpoint.objects.create(
+        organization=org_b,
+        url="https://bravo-secret-hooks.example/in",
+        description="Bravo secret endpoint",
+        events=["post.published"],
+        secret=new_secret(),
+    )
+    row = WebhookDelivery.objects.create(
+        organization=org_b,
+        endpoint=endpoint,
+        msg_id="msg_bravosecret",
+        event_type="post.published",
+        object_key="post:1",
+        body='{"type":"post.published","data":{"text":"Bravo secret payload"}}',
+    )
     world.b.update(webhook_endpoint=endpoint, webhook_delivery=row)
-    world.b_markers += ["bravo-secret-hooks", "Bravo secret endpoint", "msg_bravosecret", "Bravo secret payload"]
+    world.b_markers += [
+        "bravo-secret-hooks",
+        "Bravo secret endpoint",
+        "msg_bravosecret",
+        "Bravo secret payload",
+    ]
 
 
 WORLD_BUILDERS.append(_webhooks)
-KWARGS.update({
-    "endpoint_id": lambda w: w.b["webhook_endpoint"].pk,
-    "delivery_id": lambda w: w.b["webhook_delivery"].pk,
-})
-ROUTE_KWARGS.update({
-    name: {"pk": lambda w: w.b["webhook_endpoint"].pk}
-    for name in ("webhook-endpoint-detail", "webhook-endpoint-rotate-secret", "webhook-endpoint-disable",
-                 "webhook-endpoint-enable", "webhook-endpoint-deliveries", "webhook-endpoint-replay")
-})
+KWARGS.update(
+    {
+        "endpoint_id": lambda w: w.b["webhook_endpoint"].pk,
+        "delivery_id": lambda w: w.b["webhook_delivery"].pk,
+    }
+)
+ROUTE_KWARGS.update(
+    {
+        name: {"pk": lambda w: w.b["webhook_endpoint"].pk}
+        for name in (
+            "webhook-endpoint-detail",
+            "webhook-endpoint-rotate-secret",
+            "webhook-endpoint-disable",
+            "webhook-endpoint-enable",
+            "webhook-endpoint-deliveries",
+            "webhook-endpoint-replay",
+        )
+    }
+)

@@ -17,11 +17,28 @@ from django.core.management import call_command
 from socialops.errors import ERROR_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("socialops", "accounts", "channels_registry", "publishing", "approvals", "inbox", "analytics",
-        "governance", "home")
+APPS = (
+    "socialops",
+    "accounts",
+    "channels_registry",
+    "publishing",
+    "approvals",
+    "inbox",
+    "analytics",
+    "governance",
+    "home",
+)
 CODE = re.compile(r"""\b(?:default_)?code\s*=\s*["']([a-z_]+)["']""")
 #: codes of ProviderError and its kin: what a network said, read by our own services, never an API answer
-PROVIDER_CODES = {"unsupported", "validation_failed", "client_forbidden", "forbidden", "invalid_request", "invalid_grant", "not_own_status"}
+PROVIDER_CODES = {
+    "unsupported",
+    "validation_failed",
+    "client_forbidden",
+    "forbidden",
+    "invalid_request",
+    "invalid_grant",
+    "not_own_status",
+}
 
 
 def _raised_codes() -> dict[str, str]:
@@ -38,7 +55,11 @@ def _raised_codes() -> dict[str, str]:
 def test_every_code_raised_is_documented():
     raised = _raised_codes()
     assert "validation_error" in raised and "stale_version" in raised  # the scan sees the code
-    missing = {code: where for code, where in raised.items() if code not in ERROR_CODES.keys() | PROVIDER_CODES}
+    missing = {
+        code: where
+        for code, where in raised.items()
+        if code not in ERROR_CODES.keys() | PROVIDER_CODES
+    }
     assert not missing, f"document these in socialops.errors.ERROR_CODES: {missing}"
 
 
@@ -61,7 +82,11 @@ def test_every_operation_documents_its_errors(schema):
         for method, operation in operations.items():
             responses = operation["responses"]
             for status in ("400", "401", "403", "429"):
-                assert responses[status]["content"]["application/json"]["schema"] == ref, (method, path, status)
+                assert responses[status]["content"]["application/json"]["schema"] == ref, (
+                    method,
+                    path,
+                    status,
+                )
             if "{" in path:
                 assert "404" in responses, (method, path)
             if method in ("post", "put", "patch", "delete"):

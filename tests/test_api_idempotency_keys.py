@@ -29,8 +29,12 @@ def channel(org_a, alice_m):
 
 
 def _create(api, channel, key, text="Launch day"):
-    return api.post("/api/v1/posts/", {"text": text, "channels": [channel.pk]}, format="json",
-                    HTTP_IDEMPOTENCY_KEY=key)
+    return api.post(
+        "/api/v1/posts/",
+        {"text": text, "channels": [channel.pk]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
 
 
 def _posts(org):
@@ -47,8 +51,13 @@ def test_a_retry_with_the_same_key_creates_nothing_more(org_a, alice_api, channe
     assert again["Idempotent-Replayed"] == "true" and again["Location"] == first["Location"]
     assert _posts(org_a) == 1
     # key order and spacing do not make another request
-    same = alice_api.generic("POST", "/api/v1/posts/", f'{{ "channels": [{channel.pk}], "text": "Launch day" }}',
-                             content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    same = alice_api.generic(
+        "POST",
+        "/api/v1/posts/",
+        f'{{ "channels": [{channel.pk}], "text": "Launch day" }}',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
     assert same.status_code == 201 and same["Idempotent-Replayed"] == "true"
     assert _posts(org_a) == 1
 
@@ -63,7 +72,12 @@ def test_the_same_key_with_another_body_is_a_422(org_a, alice_api, channel):
 
 def test_without_a_key_each_post_is_new(org_a, alice_api, channel):
     for _ in range(2):
-        assert alice_api.post("/api/v1/posts/", {"text": "x", "channels": [channel.pk]}, format="json").status_code == 201
+        assert (
+            alice_api.post(
+                "/api/v1/posts/", {"text": "x", "channels": [channel.pk]}, format="json"
+            ).status_code
+            == 201
+        )
     assert _posts(org_a) == 2
 
 
@@ -76,7 +90,9 @@ def test_keys_are_per_token(org_a, alice_m, alice_api, channel):
 
 
 def test_a_failed_request_frees_its_key(org_a, alice_api, channel):
-    bad = alice_api.post("/api/v1/posts/", {"text": "x", "channels": []}, format="json", HTTP_IDEMPOTENCY_KEY="k-3")
+    bad = alice_api.post(
+        "/api/v1/posts/", {"text": "x", "channels": []}, format="json", HTTP_IDEMPOTENCY_KEY="k-3"
+    )
     assert bad.status_code == 400
     assert not IdempotencyKey.objects.for_org(org_a).filter(key="k-3").exists()
     fixed = _create(alice_api, channel, "k-3")
@@ -92,8 +108,12 @@ def test_a_bad_key_is_a_400(alice_api, channel):
 def test_patches_honour_the_key(org_a, alice_api, channel):
     post_id = _create(alice_api, channel, "k-4").json()["id"]
     for _ in range(2):
-        response = alice_api.patch(f"/api/v1/posts/{post_id}/", {"text": "Edited once"}, format="json",
-                                   HTTP_IDEMPOTENCY_KEY="k-5")
+        response = alice_api.patch(
+            f"/api/v1/posts/{post_id}/",
+            {"text": "Edited once"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="k-5",
+        )
         assert response.status_code == 200, response.content
     post = Post.objects.for_org(org_a).get(pk=post_id)
     assert post.version == 2, "the replayed PATCH must not edit (and version) the post again"
@@ -117,8 +137,10 @@ def test_another_organizations_key_is_another_key(org_a, org_b, alice_api, bob_m
     assert response.json()["id"] != _create(alice_api, channel, "same").json()["id"]
 
 
-@pytest.mark.skipif(__import__("django.db").db.connection.vendor != "postgresql",
-                    reason="concurrent writers need row locks (SQLite serializes whole-database writes)")
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="concurrent writers need row locks (SQLite serializes whole-database writes)",
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_retries_create_one_post(org_a, alice_m, channel):
     """Two requests with one key at the same moment: the second waits on the key's row, then replays."""

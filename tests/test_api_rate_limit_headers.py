@@ -15,16 +15,26 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rates(settings):
     def set_rates(each_key="5/minute", address="1000/minute"):
-        settings.API_THROTTLE_RATES = {"token": each_key, "address": address, "auth_failure": "1000/minute"}
+        settings.API_THROTTLE_RATES = {
+            "token": each_key,
+            "address": address,
+            "auth_failure": "1000/minute",
+        }
 
     return set_rates
 
 
 def _headers(response) -> tuple[int, int, int]:
-    return int(response["RateLimit-Limit"]), int(response["RateLimit-Remaining"]), int(response["RateLimit-Reset"])
+    return (
+        int(response["RateLimit-Limit"]),
+        int(response["RateLimit-Remaining"]),
+        int(response["RateLimit-Reset"]),
+    )
 
 
-def test_headers_are_present_and_decrease_per_token_until_429_with_retry_after(rates, alice_m, monkeypatch):
+def test_headers_are_present_and_decrease_per_token_until_429_with_retry_after(
+    rates, alice_m, monkeypatch
+):
     rates(each_key="3/minute")
     clock = [60 * 20_000 + 15.0]  # 15 s into a minute: 45 s left in the window
     monkeypatch.setattr("socialops.throttling._now", lambda: clock[0])
@@ -46,7 +56,9 @@ def test_headers_are_present_and_decrease_per_token_until_429_with_retry_after(r
 def test_a_service_account_token_has_its_own_budget(rates, org_a, alice_m):
     rates(each_key="10/minute")
     account = sa_services.create_service_account(org_a, by=alice_m, name="Robot")
-    raw = sa_services.create_service_account_token(account, by=alice_m, name="t", scopes=["posts:read"]).raw
+    raw = sa_services.create_service_account_token(
+        account, by=alice_m, name="t", scopes=["posts:read"]
+    ).raw
     robot = APIClient()
     robot.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     first, second = robot.get("/api/v1/posts/"), robot.get("/api/v1/posts/")
@@ -59,7 +71,9 @@ def test_refused_calls_carry_the_headers_too(rates, org_a, alice_m):
     """A 403 (scope), a 401 and an unknown route: the headers say where the caller stands, uncounted."""
     rates(each_key="5/minute", address="50/minute")
     account = sa_services.create_service_account(org_a, by=alice_m, name="Robot")
-    raw = sa_services.create_service_account_token(account, by=alice_m, name="t", scopes=["posts:read"]).raw
+    raw = sa_services.create_service_account_token(
+        account, by=alice_m, name="t", scopes=["posts:read"]
+    ).raw
     robot = APIClient()
     robot.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert _headers(robot.get("/api/v1/posts/"))[:2] == (5, 4)

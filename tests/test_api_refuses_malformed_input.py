@@ -25,7 +25,12 @@ BEYOND_BIGINT = 2**64
 def _error(response, status=400):
     assert response.status_code == status, (response.status_code, response.content)
     body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields", "request_id"}, body
+    assert set(body) == {"error"} and set(body["error"]) == {
+        "code",
+        "message",
+        "fields",
+        "request_id",
+    }, body
     assert body["error"]["request_id"] == response["X-Request-ID"], body
     return body["error"]
 

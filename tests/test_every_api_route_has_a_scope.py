@@ -13,12 +13,21 @@ from socialops import scopes
 
 from .test_every_url_is_tenant_safe import ALL_ROUTES
 
-API_ROUTES = [(name, route, callback) for name, route, _kwargs, callback in ALL_ROUTES if route.startswith("api/v1/")]
+API_ROUTES = [
+    (name, route, callback)
+    for name, route, _kwargs, callback in ALL_ROUTES
+    if route.startswith("api/v1/")
+]
 
 
 def test_the_walker_sees_the_api_routes():
     names = {name for name, _route, _cb in API_ROUTES}
-    assert {"api_organization", "post-list", "approval-request-list", "service-account-list"} <= names
+    assert {
+        "api_organization",
+        "post-list",
+        "approval-request-list",
+        "service-account-list",
+    } <= names
     assert len(API_ROUTES) > 40
 
 

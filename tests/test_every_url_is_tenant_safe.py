@@ -50,17 +50,23 @@ def _join_route(route1: str, route2: str) -> str:
     return route2 if not route1 else route1 + route2.removeprefix("^")
 
 
-def _routes(resolver: URLResolver | None = None, prefix: str = "", regex: str = "", matched: str = ""):
+def _routes(
+    resolver: URLResolver | None = None, prefix: str = "", regex: str = "", matched: str = ""
+):
     resolver = resolver or get_resolver()
     for p in resolver.url_patterns:
         p_regex = p.pattern.regex.pattern
         full_regex = regex + (p_regex[1:] if regex and p_regex.startswith("^") else p_regex)
         if isinstance(p, URLResolver):
-            yield from _routes(p, prefix + str(p.pattern), full_regex, _join_route(matched, str(p.pattern)))
+            yield from _routes(
+                p, prefix + str(p.pattern), full_regex, _join_route(matched, str(p.pattern))
+            )
         elif isinstance(p, URLPattern):
             route = prefix + str(p.pattern)
             names = [a or b for a, b in _KW.findall(route)]
-            PATTERNS.setdefault(route, _Pattern(full_regex, _join_route(matched, str(p.pattern)), p.callback))
+            PATTERNS.setdefault(
+                route, _Pattern(full_regex, _join_route(matched, str(p.pattern)), p.callback)
+            )
             yield p.name, route, names, p.callback
 
 
@@ -76,7 +82,9 @@ def build_url(route: str, values: dict, urlconf=None) -> str:
     pattern = PATTERNS[route]
     for template, params in normalize(pattern.regex):
         if set(params) == set(values):
-            url = "/" + quote(template % {k: str(v) for k, v in values.items()}, safe="!$&'()*+,;=/~:@")
+            url = "/" + quote(
+                template % {k: str(v) for k, v in values.items()}, safe="!$&'()*+,;=/~:@"
+            )
             break
     else:
         raise UnbuildableRoute(f"{route}: no form of the pattern takes exactly {sorted(values)}")
@@ -91,7 +99,9 @@ def build_url(route: str, values: dict, urlconf=None) -> str:
 
 def test_every_route_has_a_name_the_walker_can_reverse():
     unnamed = [route for name, route, _, _ in ALL_ROUTES if not name]
-    assert not unnamed, f"Give these routes a name so the tenancy walker can exercise them: {unnamed}"
+    assert not unnamed, (
+        f"Give these routes a name so the tenancy walker can exercise them: {unnamed}"
+    )
 
 
 def test_the_walker_knows_every_keyword_argument():
@@ -123,7 +133,10 @@ def test_a_pattern_that_no_url_resolves_to_fails_the_walker():
         raise AssertionError
 
     class ShadowingConf:
-        urlpatterns = [path("x/<int:pk>/", first, name="x"), re_path(r"^x/(?P<pk>[0-9]+)/$", second, name="x")]
+        urlpatterns = [
+            path("x/<int:pk>/", first, name="x"),
+            re_path(r"^x/(?P<pk>[0-9]+)/$", second, name="x"),
+        ]
 
     routes = list(_routes(get_resolver(ShadowingConf)))
     assert [route for _n, route, _k, _c in routes] == ["x/<int:pk>/", "^x/(?P<pk>[0-9]+)/$"]
@@ -201,7 +214,9 @@ def test_no_route_lets_organization_a_reach_organization_b(client, world):
                 if expectation == "404":
                     if response.status_code == 405:
                         allow = response.headers.get("Allow", "")
-                        assert method.upper() not in allow, f"{method.upper()} {url}: 405 but Allow says {allow}"
+                        assert method.upper() not in allow, (
+                            f"{method.upper()} {url}: 405 but Allow says {allow}"
+                        )
                         continue
                     assert response.status_code == 404, (
                         f"{method.upper()} {url} answered {response.status_code} to another organization's member; expected 404"
@@ -218,7 +233,10 @@ def test_organization_pages_send_anonymous_visitors_to_sign_in(client, world):
             continue
         for url, _exp in _urls_for(world, name, kwargs, route):
             response = client.get(url)
-            assert response.status_code == 302 and "/accounts/login/" in response["Location"], (name, url)
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], (
+                name,
+                url,
+            )
 
 
 @pytest.mark.django_db

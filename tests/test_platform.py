@@ -37,7 +37,9 @@ def test_healthz_is_503_when_the_broker_is_down(client, settings):
 def test_the_demo_periodic_task_is_scheduled_and_records_a_heartbeat(settings):
     from django.core.cache import cache
 
-    assert settings.CELERY_BEAT_SCHEDULE["heartbeat"]["task"] == "socialops.heartbeat.record_heartbeat"
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["heartbeat"]["task"] == "socialops.heartbeat.record_heartbeat"
+    )
     stamp = record_heartbeat.delay().get()
     assert cache.get(HEARTBEAT_KEY) == stamp
 
@@ -55,7 +57,14 @@ def test_a_fresh_worker_knows_every_task_the_beat_schedule_names():
         "print(sorted(named - set(app.tasks)))\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "socialops.settings"}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
@@ -63,27 +72,51 @@ def test_a_fresh_worker_knows_every_task_the_beat_schedule_names():
 def _run(env_extra, *args):
     # A clean process environment: nothing from the test session (e.g. the browser tests'
     # DJANGO_ALLOW_ASYNC_UNSAFE) may leak into what a production start would see.
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env.update(env_extra)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
     result = _run(
-        {"DEBUG": "0", "SOCIALOPS_ENV": "production", "SECRET_KEY": "x" * 60 + "-production-secret-value",
-         "ALLOWED_HOSTS": "socialops.example.com", "SOCIALOPS_VAR_DIR": str(tmp_path),
-         "CHANNEL_CREDENTIALS_KEYS": "0ZMmKNFEkOUq6QQp0i6oNbOTaSvNS1QoXXmNAUXl3XU=",
-         "AUDIT_CHAIN_KEY": "an-audit-chain-key-kept-outside-the-database"},
-        "check", "--deploy", "--fail-level", "WARNING",
+        {
+            "DEBUG": "0",
+            "SOCIALOPS_ENV": "production",
+            "SECRET_KEY": "x" * 60 + "-production-secret-value",
+            "ALLOWED_HOSTS": "socialops.example.com",
+            "SOCIALOPS_VAR_DIR": str(tmp_path),
+            "CHANNEL_CREDENTIALS_KEYS": "0ZMmKNFEkOUq6QQp0i6oNbOTaSvNS1QoXXmNAUXl3XU=",
+            "AUDIT_CHAIN_KEY": "an-audit-chain-key-kept-outside-the-database",
+        },
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_production_refuses_to_start_without_an_audit_chain_key(tmp_path):
-    base = {"DEBUG": "0", "SOCIALOPS_ENV": "production", "SECRET_KEY": "x" * 60 + "-production-secret-value",
-            "ALLOWED_HOSTS": "socialops.example.com", "SOCIALOPS_VAR_DIR": str(tmp_path),
-            "CHANNEL_CREDENTIALS_KEYS": "0ZMmKNFEkOUq6QQp0i6oNbOTaSvNS1QoXXmNAUXl3XU="}
+    base = {
+        "DEBUG": "0",
+        "SOCIALOPS_ENV": "production",
+        "SECRET_KEY": "x" * 60 + "-production-secret-value",
+        "ALLOWED_HOSTS": "socialops.example.com",
+        "SOCIALOPS_VAR_DIR": str(tmp_path),
+        "CHANNEL_CREDENTIALS_KEYS": "0ZMmKNFEkOUq6QQp0i6oNbOTaSvNS1QoXXmNAUXl3XU=",
+    }
     result = _run(base, "check")
     assert result.returncode != 0 and "AUDIT_CHAIN_KEY" in result.stderr
     result = _run({**base, "AUDIT_CHAIN_KEY": "too-short"}, "check")
@@ -99,7 +132,9 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 
 def test_production_refuses_debug(tmp_path):
-    result = _run({"DEBUG": "1", "SOCIALOPS_ENV": "production", "SOCIALOPS_VAR_DIR": str(tmp_path)}, "check")
+    result = _run(
+        {"DEBUG": "1", "SOCIALOPS_ENV": "production", "SOCIALOPS_VAR_DIR": str(tmp_path)}, "check"
+    )
     assert result.returncode != 0 and "DEBUG must be off" in result.stderr
 
 
@@ -118,10 +153,14 @@ def test_pages_carry_a_content_security_policy(client):
 
 def test_empty_database_and_redis_urls_mean_the_embedded_defaults(tmp_path):
     # A copied .env often holds "DATABASE_URL=" with nothing after it.
-    result = _run({"DATABASE_URL": "", "REDIS_URL": "", "SOCIALOPS_VAR_DIR": str(tmp_path)}, "check")
+    result = _run(
+        {"DATABASE_URL": "", "REDIS_URL": "", "SOCIALOPS_VAR_DIR": str(tmp_path)}, "check"
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_a_database_url_of_an_unknown_kind_fails_with_a_clear_message(tmp_path):
-    result = _run({"DATABASE_URL": "mongodb://localhost/x", "SOCIALOPS_VAR_DIR": str(tmp_path)}, "check")
+    result = _run(
+        {"DATABASE_URL": "mongodb://localhost/x", "SOCIALOPS_VAR_DIR": str(tmp_path)}, "check"
+    )
     assert result.returncode != 0 and "DATABASE_URL must be postgres://" in result.stderr

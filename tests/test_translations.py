@@ -30,7 +30,9 @@ def test_placeholders_survive_translation():
     for entry in polib.pofile(str(PO)).translated_entries():
         translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
         for translated in translations:
-            assert sorted(set(rx.findall(entry.msgid))) == sorted(set(rx.findall(translated))), entry.msgid
+            assert sorted(set(rx.findall(entry.msgid))) == sorted(set(rx.findall(translated))), (
+                entry.msgid
+            )
 
 
 @pytest.mark.skipif(not shutil.which("xgettext"), reason="GNU gettext is needed to extract strings")
@@ -42,13 +44,27 @@ def test_the_catalogue_covers_every_string_in_the_code(tmp_path):
     """
     copy = tmp_path / "project"
     copy.mkdir()
-    packages = [p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name not in ("tests", "bench")]
+    packages = [
+        p.name
+        for p in ROOT.iterdir()
+        if (p / "__init__.py").exists() and p.name not in ("tests", "bench")
+    ]
     for name in [*packages, "templates", "locale"]:
-        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+        shutil.copytree(
+            ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "*.mo")
+        )
     shutil.copy(ROOT / "manage.py", copy / "manage.py")
     env = {**os.environ, "SOCIALOPS_VAR_DIR": str(tmp_path / "var")}
-    subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "id", "--no-obsolete", "-v", "0"],
-                   cwd=copy, env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "id", "--no-obsolete", "-v", "0"],
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     fresh = polib.pofile(str(copy / "locale" / "id" / "LC_MESSAGES" / "django.po"))
-    missing = [e.msgid for e in fresh if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)]
+    missing = [
+        e.msgid for e in fresh if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)
+    ]
     assert not missing, f"run `manage.py makemessages -l id` and translate: {missing[:8]}"

@@ -53,7 +53,9 @@ class ServiceAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
     def create(self, request):
         payload = ServiceAccountIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        account = services.create_service_account(self.organization, by=self.membership, **payload.validated_data)
+        account = services.create_service_account(
+            self.organization, by=self.membership, **payload.validated_data
+        )
         return Response(ServiceAccountOut(account).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ServiceAccountPatchIn, responses=ServiceAccountOut)
@@ -63,8 +65,9 @@ class ServiceAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
         if "name" in d or "description" in d:
-            account = services.update_service_account(account, by=self.membership, name=d.get("name"),
-                                                      description=d.get("description"))
+            account = services.update_service_account(
+                account, by=self.membership, name=d.get("name"), description=d.get("description")
+            )
         if d.get("is_active") is False and account.is_active:
             account = services.disable_service_account(account, by=self.membership)
         elif d.get("is_active") is True and not account.is_active:
@@ -83,21 +86,36 @@ class ServiceAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
         account = self.get_object()
         payload = TokenIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        issued = services.create_service_account_token(account, by=self.membership, **payload.validated_data)
+        issued = services.create_service_account_token(
+            account, by=self.membership, **payload.validated_data
+        )
         return Response(_created(issued), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RotateIn, responses={201: TokenCreated}, parameters=[_TOKEN_ID])
-    @action(detail=True, methods=["post"], url_path=r"tokens/(?P<token_id>[0-9]+)/rotate", url_name="token-rotate")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"tokens/(?P<token_id>[0-9]+)/rotate",
+        url_name="token-rotate",
+    )
     def rotate_token(self, request, pk=None, token_id=None):
         token = _token(self.get_object(), token_id)
         payload = RotateIn(data=request.data)
         payload.is_valid(raise_exception=True)
         issued = account_services.rotate_api_token(
-            token, by=self.membership, old_token_expires_at=payload.validated_data.get("old_token_expires_at"))
+            token,
+            by=self.membership,
+            old_token_expires_at=payload.validated_data.get("old_token_expires_at"),
+        )
         return Response(_created(issued), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=TokenOut, parameters=[_TOKEN_ID])
-    @action(detail=True, methods=["post"], url_path=r"tokens/(?P<token_id>[0-9]+)/revoke", url_name="token-revoke")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"tokens/(?P<token_id>[0-9]+)/revoke",
+        url_name="token-revoke",
+    )
     def revoke_token(self, request, pk=None, token_id=None):
         token = _token(self.get_object(), token_id)
         return Response(TokenOut(account_services.revoke_api_token(token, by=self.membership)).data)

@@ -21,8 +21,10 @@ def get_service_account(organization: Organization, service_account_id: int) -> 
 
 
 def tokens_of_service_account(account: ServiceAccount) -> QuerySet[ApiToken]:
-    return ApiToken.objects.for_org(account.organization_id).filter(service_account=account).select_related(
-        "created_by", "replaced_by"
+    return (
+        ApiToken.objects.for_org(account.organization_id)
+        .filter(service_account=account)
+        .select_related("created_by", "replaced_by")
     )
 
 

@@ -61,12 +61,18 @@ class ServiceAccountActor:
         return f"{self.service_account} (service account)"
 
 
-def _clean_name(organization: Organization, name: str, *, exclude: ServiceAccount | None = None) -> str:
+def _clean_name(
+    organization: Organization, name: str, *, exclude: ServiceAccount | None = None
+) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed(_("Give the service account a name."), fields={"name": [_("This field is required.")]})
+        raise ValidationFailed(
+            _("Give the service account a name."), fields={"name": [_("This field is required.")]}
+        )
     if len(name) > 100:
-        raise ValidationFailed(_("Keep the name under 100 characters."), fields={"name": [_("Too long.")]})
+        raise ValidationFailed(
+            _("Keep the name under 100 characters."), fields={"name": [_("Too long.")]}
+        )
     taken = ServiceAccount.objects.for_org(organization).filter(name__iexact=name)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
@@ -79,35 +85,58 @@ def _clean_name(organization: Organization, name: str, *, exclude: ServiceAccoun
 def _clean_description(description: str | None) -> str:
     description = (description or "").strip()
     if len(description) > 300:
-        raise ValidationFailed(_("Keep the description under 300 characters."),
-                               fields={"description": [_("Too long.")]})
+        raise ValidationFailed(
+            _("Keep the description under 300 characters."),
+            fields={"description": [_("Too long.")]},
+        )
     return description
 
 
 @transaction.atomic
-def create_service_account(organization: Organization, *, by: Membership, name: str,
-                           description: str = "") -> ServiceAccount:
-    require(by, Capability.MANAGE_ORGANIZATION, message=_("Only an organization admin can create service accounts."))
+def create_service_account(
+    organization: Organization, *, by: Membership, name: str, description: str = ""
+) -> ServiceAccount:
+    require(
+        by,
+        Capability.MANAGE_ORGANIZATION,
+        message=_("Only an organization admin can create service accounts."),
+    )
     name = _clean_name(organization, name)
     description = _clean_description(description)
-    email = f"{slugify(name)[:40] or 'service-account'}-{secrets.token_hex(4)}@{SERVICE_ACCOUNT_DOMAIN}"
+    email = (
+        f"{slugify(name)[:40] or 'service-account'}-{secrets.token_hex(4)}@{SERVICE_ACCOUNT_DOMAIN}"
+    )
     # No usable password and an undeliverable address: nobody can sign in as it.
     user = User.objects.create_user(email, password=None, full_name=name[:150])
     try:
         with transaction.atomic():
-            account = ServiceAccount.objects.create(organization=organization, name=name, description=description,
-                                                    user=user, created_by=by.user)
+            account = ServiceAccount.objects.create(
+                organization=organization,
+                name=name,
+                description=description,
+                user=user,
+                created_by=by.user,
+            )
     except IntegrityError as exc:  # a concurrent creation took the name
         message = _("A service account called “%(name)s” already exists.") % {"name": name}
         raise ValidationFailed(message, fields={"name": [message]}) from exc
-    record_event(organization, "service_account.created", obj=account,
-                 changes={"name": name, "description": description})
+    record_event(
+        organization,
+        "service_account.created",
+        obj=account,
+        changes={"name": name, "description": description},
+    )
     return account
 
 
 @transaction.atomic
-def update_service_account(account: ServiceAccount, *, by: Membership, name: str | None = None,
-                           description: str | None = None) -> ServiceAccount:
+def update_service_account(
+    account: ServiceAccount,
+    *,
+    by: Membership,
+    name: str | None = None,
+    description: str | None = None,
+) -> ServiceAccount:
     require(by, Capability.MANAGE_ORGANIZATION, account)
     before = {"name": account.name, "description": account.description}
     if name is not None:
@@ -134,7 +163,12 @@ def disable_service_account(account: ServiceAccount, *, by: Membership) -> Servi
         raise Conflict(_("A service account cannot disable itself."))
     account.is_active, account.disabled_at = False, timezone.now()
     account.save(update_fields=["is_active", "disabled_at"])
-    record_event(account.organization, "service_account.disabled", obj=account, changes={"name": account.name})
+    record_event(
+        account.organization,
+        "service_account.disabled",
+        obj=account,
+        changes={"name": account.name},
+    )
     return account
 
 
@@ -145,16 +179,23 @@ def enable_service_account(account: ServiceAccount, *, by: Membership) -> Servic
         raise Conflict(_("This service account is already active."))
     account.is_active, account.disabled_at = True, None
     account.save(update_fields=["is_active", "disabled_at"])
-    record_event(account.organization, "service_account.enabled", obj=account, changes={"name": account.name})
+    record_event(
+        account.organization, "service_account.enabled", obj=account, changes={"name": account.name}
+    )
     return account
 
 
 @transaction.atomic
-def create_service_account_token(account: ServiceAccount, *, by: Membership, name: str, scopes,
-                                 expires_at=None) -> account_services.IssuedToken:
+def create_service_account_token(
+    account: ServiceAccount, *, by: Membership, name: str, scopes, expires_at=None
+) -> account_services.IssuedToken:
     """A token for ``account`` with ``scopes`` (at least one), each within what ``by`` may do."""
-    require(by, Capability.MANAGE_ORGANIZATION, account,
-            message=_("Only an organization admin can create a service account's tokens."))
+    require(
+        by,
+        Capability.MANAGE_ORGANIZATION,
+        account,
+        message=_("Only an organization admin can create a service account's tokens."),
+    )
     if not account.is_active:
         raise Conflict(_("This service account is disabled: enable it first."))
     name = account_services.clean_token_name(name)
@@ -162,12 +203,22 @@ def create_service_account_token(account: ServiceAccount, *, by: Membership, nam
     scopes = account_services.clean_scopes(scopes, required=True)
     for scope in scopes:
         if not all(can(by, capability) for capability in SCOPE_CAPABILITIES[scope]):
-            message = _("You cannot give a token the “%(scope)s” scope: it allows more than you may do.") % {
-                "scope": scope
-            }
+            message = _(
+                "You cannot give a token the “%(scope)s” scope: it allows more than you may do."
+            ) % {"scope": scope}
             raise NotAllowed(message, fields={"scopes": [message]})
-    issued = account_services.issue_token(account.organization_id, service_account=account, name=name,
-                                           scopes=scopes, expires_at=expires_at, created_by=by.user)
-    record_event(account.organization, "api_token.created", obj=issued.token,
-                 changes={"name": name, "scopes": scopes, "service_account": account.name})
+    issued = account_services.issue_token(
+        account.organization_id,
+        service_account=account,
+        name=name,
+        scopes=scopes,
+        expires_at=expires_at,
+        created_by=by.user,
+    )
+    record_event(
+        account.organization,
+        "api_token.created",
+        obj=issued.token,
+        changes={"name": name, "scopes": scopes, "service_account": account.name},
+    )
     return issued

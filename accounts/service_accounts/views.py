@@ -24,14 +24,24 @@ def service_account_list(request, org_slug):
     form = ServiceAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            account = services.create_service_account(org, by=request.membership, **form.cleaned_data)
+            account = services.create_service_account(
+                org, by=request.membership, **form.cleaned_data
+            )
         except ApplicationError as exc:
             form.apply_error(exc)
         else:
-            messages.success(request, _("Service account “%(name)s” created. Give it a token.") % {"name": account})
-            return redirect("service_account_detail", org_slug=org.slug, service_account_id=account.pk)
-    return render(request, "accounts/service_account_list.html",
-                  {"form": form, "service_accounts": selectors.service_accounts_of(org)})
+            messages.success(
+                request,
+                _("Service account “%(name)s” created. Give it a token.") % {"name": account},
+            )
+            return redirect(
+                "service_account_detail", org_slug=org.slug, service_account_id=account.pk
+            )
+    return render(
+        request,
+        "accounts/service_account_list.html",
+        {"form": form, "service_accounts": selectors.service_accounts_of(org)},
+    )
 
 
 def _detail(request, account, *, token_form=None, new_token=None, status=200):
@@ -55,7 +65,9 @@ def service_account_detail(request, org_slug, service_account_id):
     form = ServiceAccountTokenForm(request.POST)
     if form.is_valid():
         try:
-            issued = services.create_service_account_token(account, by=request.membership, **form.cleaned_data)
+            issued = services.create_service_account_token(
+                account, by=request.membership, **form.cleaned_data
+            )
         except ApplicationError as exc:
             form.apply_error(exc)
         else:
@@ -77,14 +89,24 @@ def _switch(request, org_slug, service_account_id, *, service, done: str):
 
 @require_POST
 def service_account_disable(request, org_slug, service_account_id):
-    return _switch(request, org_slug, service_account_id, service=services.disable_service_account,
-                   done=_("“%(name)s” is disabled: its tokens no longer work."))
+    return _switch(
+        request,
+        org_slug,
+        service_account_id,
+        service=services.disable_service_account,
+        done=_("“%(name)s” is disabled: its tokens no longer work."),
+    )
 
 
 @require_POST
 def service_account_enable(request, org_slug, service_account_id):
-    return _switch(request, org_slug, service_account_id, service=services.enable_service_account,
-                   done=_("“%(name)s” is active again."))
+    return _switch(
+        request,
+        org_slug,
+        service_account_id,
+        service=services.enable_service_account,
+        done=_("“%(name)s” is active again."),
+    )
 
 
 @require_POST
@@ -98,7 +120,8 @@ def service_account_token_rotate(request, org_slug, service_account_id, token_id
         return redirect("service_account_detail", org_slug=org_slug, service_account_id=account.pk)
     try:
         issued = account_services.rotate_api_token(
-            token, by=request.membership, old_token_expires_at=timezone.now() + form.overlap_delta())
+            token, by=request.membership, old_token_expires_at=timezone.now() + form.overlap_delta()
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("service_account_detail", org_slug=org_slug, service_account_id=account.pk)

@@ -37,7 +37,9 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
     def create(self, request):
         payload = WebhookEndpointIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        endpoint = services.create_endpoint(self.organization, by=self.membership, **payload.validated_data)
+        endpoint = services.create_endpoint(
+            self.organization, by=self.membership, **payload.validated_data
+        )
         return Response(WebhookEndpointCreated(endpoint).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WebhookEndpointPatch, responses=WebhookEndpointOut)
@@ -58,18 +60,27 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
         endpoint = self.get_object()
         secret = services.rotate_secret(endpoint, by=self.membership)
         endpoint.refresh_from_db()
-        return Response(RotatedSecretOut({"secret": secret,
-                                          "previous_secret_until": endpoint.previous_secret_until}).data)
+        return Response(
+            RotatedSecretOut(
+                {"secret": secret, "previous_secret_until": endpoint.previous_secret_until}
+            ).data
+        )
 
     @extend_schema(request=None, responses=WebhookEndpointOut)
     @action(detail=True, methods=["post"])
     def disable(self, request, pk=None):
-        return Response(WebhookEndpointOut(services.disable_endpoint(self.get_object(), by=self.membership)).data)
+        return Response(
+            WebhookEndpointOut(
+                services.disable_endpoint(self.get_object(), by=self.membership)
+            ).data
+        )
 
     @extend_schema(request=None, responses=WebhookEndpointOut)
     @action(detail=True, methods=["post"])
     def enable(self, request, pk=None):
-        return Response(WebhookEndpointOut(services.enable_endpoint(self.get_object(), by=self.membership)).data)
+        return Response(
+            WebhookEndpointOut(services.enable_endpoint(self.get_object(), by=self.membership)).data
+        )
 
     @extend_schema(request=None, responses=WebhookDeliveryOut(many=True))
     @action(detail=True, methods=["get"])
@@ -78,11 +89,16 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
         rows = self.paginate_queryset(selectors.deliveries_of(self.get_object()))
         return self.get_paginated_response(WebhookDeliveryOut(rows, many=True).data)
 
-    @extend_schema(request=None, responses={202: WebhookDeliveryOut},
-                   parameters=[OpenApiParameter("delivery_id", int, OpenApiParameter.PATH)])
+    @extend_schema(
+        request=None,
+        responses={202: WebhookDeliveryOut},
+        parameters=[OpenApiParameter("delivery_id", int, OpenApiParameter.PATH)],
+    )
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[0-9]+)/replay")
     def replay(self, request, pk=None, delivery_id=None):
         """Send a delivery's message again (same webhook-id and body), behind any pending one for its object."""
         row = selectors.get_delivery(self.get_object(), delivery_id)
-        return Response(WebhookDeliveryOut(services.replay_delivery(row, by=self.membership)).data,
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(
+            WebhookDeliveryOut(services.replay_delivery(row, by=self.membership)).data,
+            status=status.HTTP_202_ACCEPTED,
+        )

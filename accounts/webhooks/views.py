@@ -41,8 +41,11 @@ def webhook_endpoint_list(request, org_slug):
             request.session["webhook_new_secret"] = [endpoint.pk, endpoint.secret]
             messages.success(request, _("Endpoint added."))
             return redirect("webhook_endpoint_detail", org_slug=org.slug, endpoint_id=endpoint.pk)
-    return render(request, "accounts/webhooks/endpoint_list.html",
-                  {"form": form, "endpoints": selectors.endpoints_of(org)})
+    return render(
+        request,
+        "accounts/webhooks/endpoint_list.html",
+        {"form": form, "endpoints": selectors.endpoints_of(org)},
+    )
 
 
 def _new_secret(request, endpoint) -> str | None:
@@ -66,10 +69,17 @@ def webhook_endpoint_detail(request, org_slug, endpoint_id):
             messages.success(request, _("Endpoint saved."))
             return redirect("webhook_endpoint_detail", org_slug=org_slug, endpoint_id=endpoint.pk)
     page = Paginator(selectors.deliveries_of(endpoint), LOG_PAGE).get_page(request.GET.get("page"))
-    return render(request, "accounts/webhooks/endpoint_detail.html", {
-        "endpoint": endpoint, "form": form, "deliveries": page, "new_secret": _new_secret(request, endpoint),
-        "event_labels": EVENT_TYPES,
-    })
+    return render(
+        request,
+        "accounts/webhooks/endpoint_detail.html",
+        {
+            "endpoint": endpoint,
+            "form": form,
+            "deliveries": page,
+            "new_secret": _new_secret(request, endpoint),
+            "event_labels": EVENT_TYPES,
+        },
+    )
 
 
 @require_POST
@@ -77,7 +87,9 @@ def webhook_endpoint_rotate(request, org_slug, endpoint_id):
     endpoint = _endpoint(request, endpoint_id)
     secret = services.rotate_secret(endpoint, by=request.membership)
     request.session["webhook_new_secret"] = [endpoint.pk, secret]
-    messages.success(request, _("New secret made. The old one keeps signing beside it for 24 hours."))
+    messages.success(
+        request, _("New secret made. The old one keeps signing beside it for 24 hours.")
+    )
     return redirect("webhook_endpoint_detail", org_slug=org_slug, endpoint_id=endpoint.pk)
 
 
@@ -108,7 +120,9 @@ def webhook_endpoint_delete(request, org_slug, endpoint_id):
 def webhook_delivery_detail(request, org_slug, endpoint_id, delivery_id):
     endpoint = _endpoint(request, endpoint_id)
     row = selectors.get_delivery(endpoint, delivery_id)
-    return render(request, "accounts/webhooks/delivery_detail.html", {"endpoint": endpoint, "delivery": row})
+    return render(
+        request, "accounts/webhooks/delivery_detail.html", {"endpoint": endpoint, "delivery": row}
+    )
 
 
 @require_POST

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-if TYPE_CHECKING:  # imported lazily: the providers import the whole egress client (socialops.egress)
+if (
+    TYPE_CHECKING
+):  # imported lazily: the providers import the whole egress client (socialops.egress)
     from .base import Capabilities, Provider
 
 #: the built-in simulated network (no network calls): demo organizations and the consent page we play
@@ -39,8 +41,10 @@ def get_provider(key: str, **kwargs) -> Provider:
 
     conf = dict(getattr(settings, "SOCIALOPS_PROVIDERS", {}).get(key, {}))
     config = ProviderConfig(
-        client_id=conf.pop("client_id", ""), client_secret=conf.pop("client_secret", ""),
-        urls=conf.pop("urls", {}), extra=conf,
+        client_id=conf.pop("client_id", ""),
+        client_secret=conf.pop("client_secret", ""),
+        urls=conf.pop("urls", {}),
+        extra=conf,
     )
     return provider_class(key)(config, **kwargs)
 
@@ -64,4 +68,6 @@ def network_with_auth(auth_kind: str) -> str:
 
 def webhook_headers() -> frozenset[str]:
     """Every header some network verifies or recognises its pushes by (lower-case names)."""
-    return frozenset(h for key in REGISTRY if (caps := capabilities_of(key)) for h in caps.webhook_headers)
+    return frozenset(
+        h for key in REGISTRY if (caps := capabilities_of(key)) for h in caps.webhook_headers
+    )

@@ -27,6 +27,7 @@ from .errors import ProviderError, StatusRule, error_for_status
 
 # --- Capabilities --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class MediaSpec:
     """Limits for one kind of media on one network (``None`` = no documented limit)."""
@@ -93,6 +94,7 @@ class Capabilities:
 
 # --- Values passed in and out --------------------------------------------------------------
 
+
 @dataclass
 class Credentials:
     """Decrypted secrets for one channel. Lives in memory only; never logged or rendered."""
@@ -110,7 +112,9 @@ class Credentials:
     #: of a call: takes these (stale) credentials, returns fresh ones it has already stored.
     #: ``channels_registry.selectors.credentials_for`` sets it (a locked, stored refresh, so a rotating
     #: refresh token is never spent twice); without it a provider refreshes on its own.
-    refresher: Callable[[Credentials], Credentials] | None = field(default=None, repr=False, compare=False)
+    refresher: Callable[[Credentials], Credentials] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def replace_with(self, fresh: Credentials) -> None:
         """Take over ``fresh``'s tokens in place, so every holder of this object uses the new session."""
@@ -251,6 +255,7 @@ class ProviderConfig:
 
 # --- The interface ------------------------------------------------------------------------
 
+
 class Provider:
     key: ClassVar[str]
     name: ClassVar[str]
@@ -276,14 +281,26 @@ class Provider:
         self.urls = {**self.default_urls, **self.config.urls}
 
     # OAuth / connection ---------------------------------------------------------------------
-    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str | None = None,
-                          extra: dict[str, Any] | None = None) -> str:
+    def authorization_url(
+        self,
+        *,
+        redirect_uri: str,
+        state: str,
+        code_verifier: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
         """The consent URL. A provider may add to ``extra`` what its ``exchange_code`` needs again
         (atproto: the DPoP key and the servers it resolved); the caller keeps it encrypted."""
         raise NotImplementedError
 
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None = None,
-                      extra: dict[str, Any] | None = None) -> list[Account]:
+    def exchange_code(
+        self,
+        *,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> list[Account]:
         """Trade the callback's code for tokens and list the accounts the grant covers.
 
         ``extra`` is the attempt's secret context: what ``authorization_url`` added to its own
@@ -306,15 +323,20 @@ class Provider:
         return {}
 
     # Publishing -----------------------------------------------------------------------------
-    def publish(self, credentials: Credentials, account_id: str, request: PublishRequest) -> PublishResult:
+    def publish(
+        self, credentials: Credentials, account_id: str, request: PublishRequest
+    ) -> PublishResult:
         raise NotImplementedError
 
-    def check_publish(self, credentials: Credentials, account_id: str, pending_ref: str) -> PublishResult:
+    def check_publish(
+        self, credentials: Credentials, account_id: str, pending_ref: str
+    ) -> PublishResult:
         """For async networks: poll a pending publish until published (or an error)."""
         raise NotImplementedError
 
-    def find_existing(self, credentials: Credentials, account_id: str, request: PublishRequest,
-                      since: datetime) -> PublishResult | None:
+    def find_existing(
+        self, credentials: Credentials, account_id: str, request: PublishRequest, since: datetime
+    ) -> PublishResult | None:
         """Did an earlier, unconfirmed attempt of ``request`` go out? Look it up, don't guess."""
         raise NotImplementedError
 
@@ -322,26 +344,32 @@ class Provider:
         raise NotImplementedError
 
     # Engagement -----------------------------------------------------------------------------
-    def fetch_inbox(self, credentials: Credentials, account_id: str, cursor: str | None = None) -> InboxPage:
+    def fetch_inbox(
+        self, credentials: Credentials, account_id: str, cursor: str | None = None
+    ) -> InboxPage:
         raise NotImplementedError
 
     def reply(self, credentials: Credentials, account_id: str, item: InboxItem, text: str) -> str:
         """Answer a comment, mention or DM; returns the reply's external id."""
         raise NotImplementedError
 
-    def hide_comment(self, credentials: Credentials, account_id: str, external_id: str, hidden: bool = True) -> None:
+    def hide_comment(
+        self, credentials: Credentials, account_id: str, external_id: str, hidden: bool = True
+    ) -> None:
         raise NotImplementedError
 
     def delete_comment(self, credentials: Credentials, account_id: str, external_id: str) -> None:
         raise NotImplementedError
 
     # Metrics --------------------------------------------------------------------------------
-    def fetch_account_metrics(self, credentials: Credentials, account_id: str, since: date,
-                              until: date) -> list[DailyAccountMetrics]:
+    def fetch_account_metrics(
+        self, credentials: Credentials, account_id: str, since: date, until: date
+    ) -> list[DailyAccountMetrics]:
         raise NotImplementedError
 
-    def fetch_post_metrics(self, credentials: Credentials, account_id: str,
-                           external_ids: list[str]) -> list[PostMetrics]:
+    def fetch_post_metrics(
+        self, credentials: Credentials, account_id: str, external_ids: list[str]
+    ) -> list[PostMetrics]:
         raise NotImplementedError
 
     # Webhooks -------------------------------------------------------------------------------
@@ -361,16 +389,33 @@ class Provider:
         return []
 
     # Helpers shared by providers ---------------------------------------------------------------
-    def status_error(self, status: int, *, detail: str = "", code: str | None = None,
-                     retry_after: Callable[[], float | None] | None = None, creating: bool = False,
-                     row: int | str | None = None, extra_rows: Mapping[int | str, StatusRule] | None = None,
-                     **fields: Any) -> ProviderError:
+    def status_error(
+        self,
+        status: int,
+        *,
+        detail: str = "",
+        code: str | None = None,
+        retry_after: Callable[[], float | None] | None = None,
+        creating: bool = False,
+        row: int | str | None = None,
+        extra_rows: Mapping[int | str, StatusRule] | None = None,
+        **fields: Any,
+    ) -> ProviderError:
         """The typed error HTTP ``status`` means on this network (the shared table with this
         network's ``status_errors``, and ``extra_rows`` for this call); the caller raises it. See
         ``errors.error_for_status``."""
         table = {**self.status_errors, **(extra_rows or {})}
-        return error_for_status(status, network=self.name, detail=detail, code=code, table=table,
-                                retry_after=retry_after, creating=creating, row=row, **fields)
+        return error_for_status(
+            status,
+            network=self.name,
+            detail=detail,
+            code=code,
+            table=table,
+            retry_after=retry_after,
+            creating=creating,
+            row=row,
+            **fields,
+        )
 
     @staticmethod
     def hmac_sha256_hex(secret: str, body: bytes) -> str:
@@ -381,7 +426,20 @@ class Provider:
 
 
 __all__ = [
-    "Account", "Capabilities", "Credentials", "DailyAccountMetrics", "InboxItem", "InboxPage", "MediaItem",
-    "MediaSpec", "PostMetrics", "Provider", "ProviderConfig", "ProviderError", "PublishRequest", "PublishResult",
-    "WebhookEvent", "WebhookRequest",
+    "Account",
+    "Capabilities",
+    "Credentials",
+    "DailyAccountMetrics",
+    "InboxItem",
+    "InboxPage",
+    "MediaItem",
+    "MediaSpec",
+    "PostMetrics",
+    "Provider",
+    "ProviderConfig",
+    "ProviderError",
+    "PublishRequest",
+    "PublishResult",
+    "WebhookEvent",
+    "WebhookRequest",
 ]

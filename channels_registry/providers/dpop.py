@@ -45,8 +45,13 @@ def new_key() -> PrivateJwk:
     key = ec.generate_private_key(ec.SECP256R1())
     numbers = key.private_numbers()
     pub = numbers.public_numbers
-    return {"kty": "EC", "crv": "P-256", "x": b64url(pub.x.to_bytes(32, "big")),
-            "y": b64url(pub.y.to_bytes(32, "big")), "d": b64url(numbers.private_value.to_bytes(32, "big"))}
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url(pub.x.to_bytes(32, "big")),
+        "y": b64url(pub.y.to_bytes(32, "big")),
+        "d": b64url(numbers.private_value.to_bytes(32, "big")),
+    }
 
 
 def public_jwk(key: PrivateJwk) -> dict[str, str]:
@@ -56,7 +61,9 @@ def public_jwk(key: PrivateJwk) -> dict[str, str]:
 def thumbprint(key: dict[str, str]) -> str:
     """The RFC 7638 JWK thumbprint (``jkt``) tokens are bound to."""
     members = {k: key[k] for k in ("crv", "kty", "x", "y")}
-    return b64url(hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode()).digest())
+    return b64url(
+        hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode()).digest()
+    )
 
 
 def htu(url: str) -> str:
@@ -65,17 +72,29 @@ def htu(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
-def proof(key: PrivateJwk, *, method: str, url: str, nonce: str | None = None,
-          access_token: str | None = None) -> str:
+def proof(
+    key: PrivateJwk,
+    *,
+    method: str,
+    url: str,
+    nonce: str | None = None,
+    access_token: str | None = None,
+) -> str:
     """A signed DPoP proof JWT for one request."""
     header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": public_jwk(key)}
-    claims: dict[str, Any] = {"jti": secrets.token_urlsafe(16), "htm": method.upper(), "htu": htu(url),
-                              "iat": int(time.time())}
+    claims: dict[str, Any] = {
+        "jti": secrets.token_urlsafe(16),
+        "htm": method.upper(),
+        "htu": htu(url),
+        "iat": int(time.time()),
+    }
     if nonce:
         claims["nonce"] = nonce
     if access_token:
         claims["ath"] = s256(access_token)
-    signing_input = ".".join(b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims))
+    signing_input = ".".join(
+        b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
+    )
     private = ec.derive_private_key(_b64url_int(key["d"]), ec.SECP256R1())
     r, s = decode_dss_signature(private.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
     # JWS ES256 signatures are r || s, 32 bytes each (RFC 7518 §3.4), not DER.

@@ -39,7 +39,9 @@ __all__ = [
 class AuthExpired(ProviderError):
     """The token is expired, revoked or lacks a permission: the channel needs re-authorization."""
 
-    def __init__(self, message: str = "The network no longer accepts this channel's authorization.", **kw):
+    def __init__(
+        self, message: str = "The network no longer accepts this channel's authorization.", **kw
+    ):
         kw.setdefault("permanent", True)
         super().__init__(message, **kw)
 
@@ -53,6 +55,7 @@ class ContentRejected(ProviderError):
 
 
 # --- HTTP status → typed error -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StatusRule:
@@ -71,7 +74,9 @@ class StatusRule:
 #: The table every network starts from; a provider overrides rows in its ``status_errors``.
 #: Statuses without a row of their own take the "4xx" or "5xx" row.
 STATUS_ERRORS: Mapping[int | str, StatusRule] = {
-    401: StatusRule(AuthExpired, "{network} no longer accepts this channel's authorization: {detail}"),
+    401: StatusRule(
+        AuthExpired, "{network} no longer accepts this channel's authorization: {detail}"
+    ),
     # OAuth's insufficient_scope: only a new consent with the missing permission helps
     403: StatusRule(AuthExpired, "{network} refused access: {detail}"),
     429: StatusRule(RateLimited, "{network} asks us to slow down: {detail}"),
@@ -80,10 +85,18 @@ STATUS_ERRORS: Mapping[int | str, StatusRule] = {
 }
 
 
-def error_for_status(status: int, *, network: str, detail: str = "", code: str | None = None,
-                     table: Mapping[int | str, StatusRule] | None = None,
-                     retry_after: Callable[[], float | None] | None = None,
-                     creating: bool = False, row: int | str | None = None, **fields: Any) -> ProviderError:
+def error_for_status(
+    status: int,
+    *,
+    network: str,
+    detail: str = "",
+    code: str | None = None,
+    table: Mapping[int | str, StatusRule] | None = None,
+    retry_after: Callable[[], float | None] | None = None,
+    creating: bool = False,
+    row: int | str | None = None,
+    **fields: Any,
+) -> ProviderError:
     """The typed error an unsuccessful HTTP answer means (the caller raises it).
 
     ``table`` is the network's overrides of :data:`STATUS_ERRORS`. ``retry_after`` is asked only

@@ -19,8 +19,8 @@ from ..models import (
 log = logging.getLogger(__name__)
 
 
-
 # --- Channel lifecycle ---------------------------------------------------------------------------
+
 
 def _check_timezone(name: str) -> None:
     import zoneinfo
@@ -28,14 +28,21 @@ def _check_timezone(name: str) -> None:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed(_("Choose a valid time zone."), fields={"timezone": [_("Choose a valid time zone.")]}) from None
+        raise ValidationFailed(
+            _("Choose a valid time zone."), fields={"timezone": [_("Choose a valid time zone.")]}
+        ) from None
 
 
 def _set_status(channel: Channel, status: str, action: str, **extra_changes) -> Channel:
     before = channel.status
     channel.status = status
     channel.save(update_fields=["status", "token_expires_at", "last_error"])
-    record_event(channel.organization, action, obj=channel, changes={"status": [before, status], **extra_changes})
+    record_event(
+        channel.organization,
+        action,
+        obj=channel,
+        changes={"status": [before, status], **extra_changes},
+    )
     return channel
 
 
@@ -74,13 +81,20 @@ def unarchive_channel(channel: Channel, *, by) -> Channel:
 def set_channel_team(channel: Channel, *, by, team) -> Channel:
     require(by, Capability.MANAGE_CHANNELS, channel)
     if team is not None and team.organization_id != channel.organization_id:
-        raise ValidationFailed(_("Choose a valid team."), fields={"team": [_("Choose a valid team.")]})
+        raise ValidationFailed(
+            _("Choose a valid team."), fields={"team": [_("Choose a valid team.")]}
+        )
     before = channel.team_id
     if before == (team.pk if team else None):
         return channel
     channel.team = team
     channel.save(update_fields=["team"])
-    record_event(channel.organization, "channel.team_changed", obj=channel, changes={"team": [before, channel.team_id]})
+    record_event(
+        channel.organization,
+        "channel.team_changed",
+        obj=channel,
+        changes={"team": [before, channel.team_id]},
+    )
     return channel
 
 
@@ -93,8 +107,12 @@ def set_channel_timezone(channel: Channel, *, by, timezone_name: str) -> Channel
     before = channel.timezone
     channel.timezone = timezone_name
     channel.save(update_fields=["timezone"])
-    record_event(channel.organization, "channel.timezone_changed", obj=channel,
-                 changes={"timezone": [before, timezone_name]})
+    record_event(
+        channel.organization,
+        "channel.timezone_changed",
+        obj=channel,
+        changes={"timezone": [before, timezone_name]},
+    )
     return channel
 
 
@@ -102,11 +120,19 @@ def set_channel_timezone(channel: Channel, *, by, timezone_name: str) -> Channel
 def set_channel_access(channel: Channel, *, by, access: str) -> Channel:
     require(by, Capability.MANAGE_CHANNELS, channel)
     if access not in Channel.Access.values:
-        raise ValidationFailed(_("Choose a valid access level."), fields={"access": [_("Choose a valid access level.")]})
+        raise ValidationFailed(
+            _("Choose a valid access level."),
+            fields={"access": [_("Choose a valid access level.")]},
+        )
     if channel.access == access:
         return channel
     before = channel.access
     channel.access = access
     channel.save(update_fields=["access"])
-    record_event(channel.organization, "channel.access_changed", obj=channel, changes={"access": [before, access]})
+    record_event(
+        channel.organization,
+        "channel.access_changed",
+        obj=channel,
+        changes={"access": [before, access]},
+    )
     return channel

@@ -44,12 +44,29 @@ def seed_demo_channels(org, *, by) -> list[Channel]:
         channel = Channel.objects.for_org(org).filter(provider=SANDBOX, external_id=ext).first()
         if channel is None:
             account = account_for(ext, org.pk, handle=handle, name=name)
-            channel = Channel.objects.create(organization=org, provider=SANDBOX, external_id=ext, handle=handle,
-                                             name=name, url=account.url, team=teams.get(team_name), timezone=tz,
-                                             connected_by=by.user, token_expires_at=account.credentials.expires_at)
+            channel = Channel.objects.create(
+                organization=org,
+                provider=SANDBOX,
+                external_id=ext,
+                handle=handle,
+                name=name,
+                url=account.url,
+                team=teams.get(team_name),
+                timezone=tz,
+                connected_by=by.user,
+                token_expires_at=account.credentials.expires_at,
+            )
             _store_credentials(channel, account.credentials)
-            record_event(org, "channel.connected", obj=channel, changes={"provider": SANDBOX, "demo": True})
-            provider.publish(account.credentials, ext, PublishRequest(
-                text=f"Selamat datang di {name}! Welcome to {name}.", idempotency_key=f"demo-{ext}"))
+            record_event(
+                org, "channel.connected", obj=channel, changes={"provider": SANDBOX, "demo": True}
+            )
+            provider.publish(
+                account.credentials,
+                ext,
+                PublishRequest(
+                    text=f"Selamat datang di {name}! Welcome to {name}.",
+                    idempotency_key=f"demo-{ext}",
+                ),
+            )
         out.append(channel)
     return out

@@ -20,30 +20,51 @@ from ..models import (
 log = logging.getLogger(__name__)
 
 
-
 # --- Grants --------------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def grant_channel_access(channel: Channel, *, by, capability: str, membership=None, team=None) -> ChannelGrant:
+def grant_channel_access(
+    channel: Channel, *, by, capability: str, membership=None, team=None
+) -> ChannelGrant:
     require(by, Capability.MANAGE_CHANNELS, channel)
     if capability not in GrantCapability.values:
-        raise ValidationFailed(_("Choose a valid capability."), fields={"capability": [_("Choose a valid capability.")]})
+        raise ValidationFailed(
+            _("Choose a valid capability."),
+            fields={"capability": [_("Choose a valid capability.")]},
+        )
     if (membership is None) == (team is None):
-        raise ValidationFailed(_("Grant access to one person or one team."),
-                               fields={"membership": [_("Choose a person or a team, not both.")]})
+        raise ValidationFailed(
+            _("Grant access to one person or one team."),
+            fields={"membership": [_("Choose a person or a team, not both.")]},
+        )
     target = membership if membership is not None else team
     if target.organization_id != channel.organization_id:
-        raise ValidationFailed(_("Choose someone in this organization."), fields={"membership": [_("Not found.")]})
+        raise ValidationFailed(
+            _("Choose someone in this organization."), fields={"membership": [_("Not found.")]}
+        )
     try:
         with transaction.atomic():
-            grant = ChannelGrant.objects.create(organization_id=channel.organization_id, channel=channel,
-                                                membership=membership, team=team, capability=capability,
-                                                granted_by=by.user)
+            grant = ChannelGrant.objects.create(
+                organization_id=channel.organization_id,
+                channel=channel,
+                membership=membership,
+                team=team,
+                capability=capability,
+                granted_by=by.user,
+            )
     except IntegrityError:
         raise Conflict(_("That access is already granted.")) from None
-    record_event(channel.organization, "channel.access_granted", obj=channel,
-                 changes={"capability": capability, "membership": membership.pk if membership else None,
-                          "team": team.pk if team else None})
+    record_event(
+        channel.organization,
+        "channel.access_granted",
+        obj=channel,
+        changes={
+            "capability": capability,
+            "membership": membership.pk if membership else None,
+            "team": team.pk if team else None,
+        },
+    )
     return grant
 
 
@@ -51,6 +72,14 @@ def grant_channel_access(channel: Channel, *, by, capability: str, membership=No
 def revoke_channel_access(grant: ChannelGrant, *, by) -> None:
     channel = grant.channel
     require(by, Capability.MANAGE_CHANNELS, channel)
-    record_event(channel.organization, "channel.access_revoked", obj=channel,
-                 changes={"capability": grant.capability, "membership": grant.membership_id, "team": grant.team_id})
+    record_event(
+        channel.organization,
+        "channel.access_revoked",
+        obj=channel,
+        changes={
+            "capability": grant.capability,
+            "membership": grant.membership_id,
+            "team": grant.team_id,
+        },
+    )
     ChannelGrant.objects.for_org(channel.organization_id).filter(pk=grant.pk).delete()

@@ -31,30 +31,51 @@ REFRESH_AHEAD = timedelta(hours=24)
 
 # --- Health, refresh, re-authorization -----------------------------------------------------------
 
+
 def _send_needs_reauth_email(channel_id: int) -> None:
     """Tell whoever can reconnect the channel (bell and e-mail, each in their own language)."""
     channel = Channel.objects.unscoped().select_related("organization").get(pk=channel_id)
     org = channel.organization
-    recipients = [m for m in members_of(org, include_inactive=False)
-                  if m.user.is_active and can(m, Capability.MANAGE_CHANNELS, channel)]
+    recipients = [
+        m
+        for m in members_of(org, include_inactive=False)
+        if m.user.is_active and can(m, Capability.MANAGE_CHANNELS, channel)
+    ]
     if not recipients:
         return
     with transaction.atomic():
-        notify(org, recipients=recipients, kind=NotificationKind.CHANNEL_NEEDS_REAUTH,
-               template="channel_needs_reauth",
-               context={"channel": {"handle": channel.handle, "name": channel.name, "provider": channel.provider},
-                        "reason": channel.last_error},
-               url=reverse("channel_detail", args=[org.slug, channel.pk]))
+        notify(
+            org,
+            recipients=recipients,
+            kind=NotificationKind.CHANNEL_NEEDS_REAUTH,
+            template="channel_needs_reauth",
+            context={
+                "channel": {
+                    "handle": channel.handle,
+                    "name": channel.name,
+                    "provider": channel.provider,
+                },
+                "reason": channel.last_error,
+            },
+            url=reverse("channel_detail", args=[org.slug, channel.pk]),
+        )
 
 
 @transaction.atomic
 def mark_needs_reauth(channel: Channel, *, reason: str) -> Channel:
     """The network refuses the channel's authorization: flag it and tell whoever can reconnect it."""
-    channel = Channel.objects.for_org(channel.organization_id).select_for_update().get(pk=channel.pk)
+    channel = (
+        Channel.objects.for_org(channel.organization_id).select_for_update().get(pk=channel.pk)
+    )
     if channel.status != Channel.Status.ACTIVE:
         return channel  # already flagged (or out of use): tell people once
     channel.last_error = (reason or "")[:1000]
-    _set_status(channel, Channel.Status.NEEDS_REAUTH, "channel.needs_reauth", reason=channel.last_error[:300])
+    _set_status(
+        channel,
+        Channel.Status.NEEDS_REAUTH,
+        "channel.needs_reauth",
+        reason=channel.last_error[:300],
+    )
     webhook_events.channel_needs_reauth(channel)  # outgoing webhook, in this transaction
     channel_id = channel.pk
     transaction.on_commit(lambda: _send_needs_reauth_email(channel_id))
@@ -69,7 +90,12 @@ def refresh_channel_credentials(channel: Channel, *, force: bool = False) -> Cha
     provider = _provider(channel.provider)
     with transaction.atomic():
         # Lock the credential row: two refreshes racing would burn a rotating refresh token.
-        row = ChannelCredential.objects.for_org(org_id).select_for_update().filter(channel=channel).first()
+        row = (
+            ChannelCredential.objects.for_org(org_id)
+            .select_for_update()
+            .filter(channel=channel)
+            .first()
+        )
         if row is None:
             return channel
         creds = credentials_from_dict(crypto.decrypt_json(row.blob))
@@ -84,8 +110,12 @@ def refresh_channel_credentials(channel: Channel, *, force: bool = False) -> Cha
             _store_credentials(channel, new)
             channel.last_error = ""
             channel.save(update_fields=["token_expires_at", "last_error"])
-            record_event(channel.organization, "channel.credentials_refreshed", obj=channel,
-                         changes={"expires_at": new.expires_at})
+            record_event(
+                channel.organization,
+                "channel.credentials_refreshed",
+                obj=channel,
+                changes={"expires_at": new.expires_at},
+            )
             return channel
     if isinstance(failure, AuthExpired):
         return mark_needs_reauth(channel, reason=failure.message)
@@ -105,7 +135,12 @@ def renew_channel_credentials(channel: Channel, *, stale: Credentials) -> Creden
     provider = _provider(channel.provider)
     failure: ProviderError
     with transaction.atomic():
-        row = ChannelCredential.objects.for_org(org_id).select_for_update().filter(channel=channel).first()
+        row = (
+            ChannelCredential.objects.for_org(org_id)
+            .select_for_update()
+            .filter(channel=channel)
+            .first()
+        )
         if row is None:
             raise AuthExpired("This channel has no stored credentials any more; reconnect it.")
         stored = credentials_from_dict(crypto.decrypt_json(row.blob))
@@ -117,10 +152,15 @@ def renew_channel_credentials(channel: Channel, *, stale: Credentials) -> Creden
             failure = exc
         else:
             _store_credentials(channel, fresh)
-            Channel.objects.for_org(org_id).filter(pk=channel.pk).update(token_expires_at=fresh.expires_at,
-                                                                         last_error="")
-            record_event(channel.organization, "channel.credentials_refreshed", obj=channel,
-                         changes={"expires_at": fresh.expires_at, "reason": "expired during a call"})
+            Channel.objects.for_org(org_id).filter(pk=channel.pk).update(
+                token_expires_at=fresh.expires_at, last_error=""
+            )
+            record_event(
+                channel.organization,
+                "channel.credentials_refreshed",
+                obj=channel,
+                changes={"expires_at": fresh.expires_at, "reason": "expired during a call"},
+            )
             return fresh
     if isinstance(failure, AuthExpired):
         mark_needs_reauth(channel, reason=failure.message)
@@ -137,13 +177,17 @@ def check_channel_health(channel: Channel) -> Channel:
     try:
         credentials = credentials_for(channel)
     except (ApplicationError, crypto.CredentialsUnreadable):
-        return mark_needs_reauth(channel, reason="The stored credentials are missing or cannot be decrypted.")
+        return mark_needs_reauth(
+            channel, reason="The stored credentials are missing or cannot be decrypted."
+        )
     try:
         account = provider.verify_credentials(credentials, channel.external_id)
     except AuthExpired as exc:
         return mark_needs_reauth(channel, reason=exc.message)
     except ProviderError as exc:
-        Channel.objects.for_org(channel.organization_id).filter(pk=channel.pk).update(last_error=exc.message[:1000])
+        Channel.objects.for_org(channel.organization_id).filter(pk=channel.pk).update(
+            last_error=exc.message[:1000]
+        )
         channel.last_error = exc.message
         return channel
     changes = {}
@@ -162,8 +206,19 @@ def check_channel_health(channel: Channel) -> Channel:
     channel.last_synced_at = _now()
     channel.last_error = ""
     with transaction.atomic():
-        channel.save(update_fields=["handle", "name", "avatar_url", "url", "metadata", "last_synced_at",
-                                    "last_error"])
+        channel.save(
+            update_fields=[
+                "handle",
+                "name",
+                "avatar_url",
+                "url",
+                "metadata",
+                "last_synced_at",
+                "last_error",
+            ]
+        )
         if changes:
-            record_event(channel.organization, "channel.profile_updated", obj=channel, changes=changes)
+            record_event(
+                channel.organization, "channel.profile_updated", obj=channel, changes=changes
+            )
     return channel

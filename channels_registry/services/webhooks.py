@@ -48,18 +48,24 @@ def webhook_accepted(provider_key: str) -> bool:
 
 
 @transaction.atomic
-def record_webhook_delivery(provider_key: str, request: WebhookRequest) -> tuple[WebhookDelivery, bool]:
+def record_webhook_delivery(
+    provider_key: str, request: WebhookRequest
+) -> tuple[WebhookDelivery, bool]:
     """Store a push whose signature was already verified; processing happens in a task.
 
     Returns ``(delivery, created)``. A replay (the same delivery key) stores nothing new and
     queues nothing: the row already stored is returned with ``created=False``. Two copies racing
     in are settled by the unique constraint (``webhook_delivery_once``).
     """
-    headers = {k: v for k, v in request.headers.items() if k in _KEPT_HEADERS or k in webhook_headers()}
+    headers = {
+        k: v for k, v in request.headers.items() if k in _KEPT_HEADERS or k in webhook_headers()
+    }
     key = webhook_delivery_key(_provider(provider_key), request)
     delivery, created = WebhookDelivery.objects.get_or_create(
-        provider=provider_key, delivery_key=key,
-        defaults={"headers": headers, "query": request.query, "body": request.body})
+        provider=provider_key,
+        delivery_key=key,
+        defaults={"headers": headers, "query": request.query, "body": request.body},
+    )
     if created:
         delivery_id = delivery.pk
         transaction.on_commit(lambda: _enqueue_webhook(delivery_id))
@@ -82,13 +88,18 @@ def process_webhook_delivery(delivery_id: int) -> WebhookDelivery | None:
     if delivery is None or delivery.status == WebhookDelivery.Status.PROCESSED:
         return delivery
     provider = _provider(delivery.provider)
-    request = WebhookRequest(method="POST", headers=dict(delivery.headers), query=dict(delivery.query),
-                             body=bytes(delivery.body))
+    request = WebhookRequest(
+        method="POST",
+        headers=dict(delivery.headers),
+        query=dict(delivery.query),
+        body=bytes(delivery.body),
+    )
     try:
         events = provider.parse_webhook(request)
     except ProviderError as exc:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED,
-                                                              error=exc.message[:1000], processed_at=_now())
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=WebhookDelivery.Status.FAILED, error=exc.message[:1000], processed_at=_now()
+        )
         delivery.refresh_from_db()
         return delivery
     ids = {e.account_external_id for e in events}
@@ -101,8 +112,17 @@ def process_webhook_delivery(delivery_id: int) -> WebhookDelivery | None:
     out = []
     for e in events:
         item = dataclasses.asdict(e.item) if e.item else None
-        out.append({"account_external_id": e.account_external_id, "kind": e.kind, "item": item,
-                    "channels": [{"organization_id": o, "channel_id": c} for o, c in channels.get(e.account_external_id, [])]})
+        out.append(
+            {
+                "account_external_id": e.account_external_id,
+                "kind": e.kind,
+                "item": item,
+                "channels": [
+                    {"organization_id": o, "channel_id": c}
+                    for o, c in channels.get(e.account_external_id, [])
+                ],
+            }
+        )
     delivery.events = json.loads(json.dumps(out, cls=DjangoJSONEncoder))
     delivery.status = WebhookDelivery.Status.PROCESSED
     delivery.processed_at = _now()

@@ -41,7 +41,9 @@ from . import services as calendar_services
 def _zone(request) -> str:
     from .views import viewer_zone
 
-    return viewer_zone(request._request)  # one rule for the pages and the API (DRF sets _request.user)
+    return viewer_zone(
+        request._request
+    )  # one rule for the pages and the API (DRF sets _request.user)
 
 
 def _team_or_error(org, team_id):
@@ -130,7 +132,9 @@ class ShareLinkFiltersIn(InputSerializer):
     channel = IdField(required=False, allow_null=True)
     network = serializers.CharField(required=False, allow_blank=True, max_length=30)
     campaign = IdField(required=False, allow_null=True)
-    status = serializers.ChoiceField(choices=cal.CALENDAR_STATUSES, required=False, allow_blank=True)
+    status = serializers.ChoiceField(
+        choices=cal.CALENDAR_STATUSES, required=False, allow_blank=True
+    )
     author = IdField(required=False, allow_null=True)
 
 
@@ -190,7 +194,9 @@ class CalendarEventsViewSet(OrgScopedViewSet):
     @extend_schema(parameters=_RANGE_PARAMS, responses={200: dict})
     def list(self, request, *args, **kwargs):
         q = request.query_params
-        ids = {name: query_id(q, name) for name in _ID_FILTERS}  # a malformed id is a 400, not "no filter"
+        ids = {
+            name: query_id(q, name) for name in _ID_FILTERS
+        }  # a malformed id is a 400, not "no filter"
         rng = cal.parse_range(q.get("start"), q.get("end"), _zone(request))
         if rng is None:
             raise ValidationFailed(

@@ -87,7 +87,9 @@ def _seed_plan(org, *, owner, teams: dict, channels: list, today: date):
     return campaign
 
 
-def _seed_history(org, *, owner, channel, text: str, when: datetime, campaign, failed: bool) -> None:
+def _seed_history(
+    org, *, owner, channel, text: str, when: datetime, campaign, failed: bool
+) -> None:
     """A post already out (or one that failed): history, written as rows."""
     from ..models import Post, PostVariant
 
@@ -111,7 +113,9 @@ def _seed_history(org, *, owner, channel, text: str, when: datetime, campaign, f
     )
 
 
-def _seed_upcoming(org, *, owner, channel, text: str, when: datetime, campaign, planned: bool) -> None:
+def _seed_upcoming(
+    org, *, owner, channel, text: str, when: datetime, campaign, planned: bool
+) -> None:
     """A post ahead: a planned draft, or scheduled (planned when a workflow wants approval first)."""
     from ..posts import services as authoring
     from ..scheduler import services as scheduling
@@ -145,19 +149,36 @@ def seed_demo_calendar(org) -> None:
         return
     zone = zoneinfo.ZoneInfo(org.timezone or "UTC")
     today = timezone.now().astimezone(zone).date()
-    campaign = _seed_plan(org, owner=owner, teams={t.name: t for t in teams_of(org)}, channels=channels,
-                          today=today)
+    campaign = _seed_plan(
+        org, owner=owner, teams={t.name: t for t in teams_of(org)}, channels=channels, today=today
+    )
     now = timezone.now()
     for i in range(_DEMO_POSTS):
         channel = channels[i % len(channels)]
         text = f"{_DEMO_TEXTS[i % len(_DEMO_TEXTS)]} {DEMO_MARK}"
         offset = -10 + i  # from ten days ago to two weeks ahead
-        local = datetime.combine(today + timedelta(days=offset), time((9, 12, 16, 19)[i % 4]), tzinfo=zone)
+        local = datetime.combine(
+            today + timedelta(days=offset), time((9, 12, 16, 19)[i % 4]), tzinfo=zone
+        )
         when = local.astimezone(UTC)
         chosen = campaign if 3 <= offset <= 12 and i % 2 else None
         if when <= now:  # history: published (one failed) rows
-            _seed_history(org, owner=owner, channel=channel, text=text, when=when, campaign=chosen,
-                          failed=i == 4)
+            _seed_history(
+                org,
+                owner=owner,
+                channel=channel,
+                text=text,
+                when=when,
+                campaign=chosen,
+                failed=i == 4,
+            )
         else:
-            _seed_upcoming(org, owner=owner, channel=channel, text=text, when=when, campaign=chosen,
-                           planned=i % 3 == 0)
+            _seed_upcoming(
+                org,
+                owner=owner,
+                channel=channel,
+                text=text,
+                when=when,
+                campaign=chosen,
+                planned=i % 3 == 0,
+            )

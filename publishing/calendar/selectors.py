@@ -94,7 +94,9 @@ def _int(value) -> int | None:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
         return None
-    return number if 0 < number <= ID_MAX else None  # a larger number is no id (and would overflow a lookup)
+    return (
+        number if 0 < number <= ID_MAX else None
+    )  # a larger number is no id (and would overflow a lookup)
 
 
 @dataclass(frozen=True)
@@ -641,13 +643,20 @@ def cadence_report(
     targets = _cadence_targets(organization, membership=membership, filters=filters, tree=tree)
     if not targets:
         return CadenceReport()
-    counts = _posts_per_channel_week(organization, channel_ids=list(targets), weeks=weeks, zone=zone)
+    counts = _posts_per_channel_week(
+        organization, channel_ids=list(targets), weeks=weeks, zone=zone
+    )
     report = CadenceReport()
     in_order = sorted(targets.values(), key=lambda t: (t.channel.provider, t.channel.handle))
     for week in weeks:
         for target in in_order:
-            issue = _cadence_issue(target, week=week, n=counts.get((target.channel_id, week), 0),
-                                   network_names=network_names, today=today)
+            issue = _cadence_issue(
+                target,
+                week=week,
+                n=counts.get((target.channel_id, week), 0),
+                network_names=network_names,
+                today=today,
+            )
             if issue is not None:
                 report.issues.append(issue)
                 report.per_week[week] = report.per_week.get(week, 0) + 1
@@ -839,7 +848,13 @@ def _variant_events(
 
 
 def _plan_events(
-    organization, *, membership, rng: Range, filters: CalendarFilters, tree: TeamTree, editable: bool,
+    organization,
+    *,
+    membership,
+    rng: Range,
+    filters: CalendarFilters,
+    tree: TeamTree,
+    editable: bool,
     post_url: str,
 ) -> list[dict]:
     """One event per draft planned on a day before it has a channel."""
@@ -882,7 +897,9 @@ def _plan_events(
     return events
 
 
-def _band_events(organization, *, rng: Range, filters: CalendarFilters, tree: TeamTree) -> list[dict]:
+def _band_events(
+    organization, *, rng: Range, filters: CalendarFilters, tree: TeamTree
+) -> list[dict]:
     """The all-day bars: campaigns over their days, and notes."""
     events: list[dict] = []
     for c in campaigns_in_range(organization, rng, filters, tree):
@@ -924,7 +941,12 @@ def _band_events(organization, *, rng: Range, filters: CalendarFilters, tree: Te
 
 
 def _holiday_events(
-    organization, *, membership, rng: Range, tree: TeamTree, holiday_team_id: int | None,
+    organization,
+    *,
+    membership,
+    rng: Range,
+    tree: TeamTree,
+    holiday_team_id: int | None,
     holidays_of_viewer: bool,
 ) -> tuple[list[dict], list[dict], HolidayRegion | None]:
     """The region's holidays in the range: (events, the holidays as a list, the region)."""
@@ -950,8 +972,9 @@ def _holiday_events(
     return events, holidays_out, region
 
 
-def _best_time_events(membership, *, rng: Range, filters: CalendarFilters, editable: bool,
-                      now: datetime | None) -> tuple[list[dict], list[datetime]]:
+def _best_time_events(
+    membership, *, rng: Range, filters: CalendarFilters, editable: bool, now: datetime | None
+) -> tuple[list[dict], list[datetime]]:
     """The suggested times as background events, and the times themselves (not on a share link)."""
     zone = rng.zone
     events: list[dict] = []
@@ -1053,15 +1076,30 @@ def calendar_payload(
     zone = rng.zone
     scope = {"rng": rng, "filters": filters, "tree": tree}
     events = [
-        *_variant_events(organization, membership=membership, names=names, editable=editable,
-                         post_url=post_url, **scope),
-        *_plan_events(organization, membership=membership, editable=editable, post_url=post_url, **scope),
+        *_variant_events(
+            organization,
+            membership=membership,
+            names=names,
+            editable=editable,
+            post_url=post_url,
+            **scope,
+        ),
+        *_plan_events(
+            organization, membership=membership, editable=editable, post_url=post_url, **scope
+        ),
         *_band_events(organization, **scope),
     ]
     holiday_events, holidays_out, region = _holiday_events(
-        organization, membership=membership, rng=rng, tree=tree, holiday_team_id=holiday_team_id,
-        holidays_of_viewer=holidays_of_viewer)
-    best_events, best = _best_time_events(membership, rng=rng, filters=filters, editable=editable, now=now)
+        organization,
+        membership=membership,
+        rng=rng,
+        tree=tree,
+        holiday_team_id=holiday_team_id,
+        holidays_of_viewer=holidays_of_viewer,
+    )
+    best_events, best = _best_time_events(
+        membership, rng=rng, filters=filters, editable=editable, now=now
+    )
     today = (now or timezone.now()).astimezone(zone).date()
     report = (
         cadence_report(

@@ -450,12 +450,25 @@ def _share_filter_errors(org, by, filters: dict) -> dict[str, list[str]]:
 
     checks = {
         "team": (lambda pk: teams_of(org).filter(pk=pk).exists(), _("Choose a valid team.")),
-        "channel": (lambda pk: visible_channels(by).filter(pk=pk).exists(), _("Choose a valid channel.")),
-        "campaign": (lambda pk: campaigns_of(org).filter(pk=pk).exists(), _("Choose a valid campaign.")),
-        "author": (lambda pk: members_of(org).filter(user_id=pk).exists(), _("Choose a valid author.")),
+        "channel": (
+            lambda pk: visible_channels(by).filter(pk=pk).exists(),
+            _("Choose a valid channel."),
+        ),
+        "campaign": (
+            lambda pk: campaigns_of(org).filter(pk=pk).exists(),
+            _("Choose a valid campaign."),
+        ),
+        "author": (
+            lambda pk: members_of(org).filter(user_id=pk).exists(),
+            _("Choose a valid author."),
+        ),
         "network": (lambda key: key in provider_names(), _("Choose a valid network.")),
     }
-    return {key: [message] for key, (exists, message) in checks.items() if key in filters and not exists(filters[key])}
+    return {
+        key: [message]
+        for key, (exists, message) in checks.items()
+        if key in filters and not exists(filters[key])
+    }
 
 
 def _hash(secret: str) -> str:
@@ -485,7 +498,9 @@ def create_share_link(
     if not name:
         errors["name"] = [_("This field is required.")]
     elif not _is_one_line(name):
-        errors["name"] = [_("A name is one line: it cannot contain line breaks or control characters.")]
+        errors["name"] = [
+            _("A name is one line: it cannot contain line breaks or control characters.")
+        ]
     if not isinstance(expires_in_days, int) or not 1 <= expires_in_days <= MAX_SHARE_DAYS:
         errors["expires_in_days"] = [
             _("Enter a number of days from 1 to %(max)d.") % {"max": MAX_SHARE_DAYS}

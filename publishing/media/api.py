@@ -30,11 +30,26 @@ class MediaRenditionOut(serializers.ModelSerializer):
 
     class Meta:
         model = MediaRendition
-        fields = ["preset", "width", "height", "size_bytes", "focal_x", "focal_y", "url", "created_at"]
+        fields = [
+            "preset",
+            "width",
+            "height",
+            "size_bytes",
+            "focal_x",
+            "focal_y",
+            "url",
+            "created_at",
+        ]
 
     def get_url(self, obj) -> str:
-        return reverse("media_rendition", kwargs={"org_slug": _org_slug(self, obj), "asset_id": obj.asset_id,
-                                                  "preset": obj.preset})
+        return reverse(
+            "media_rendition",
+            kwargs={
+                "org_slug": _org_slug(self, obj),
+                "asset_id": obj.asset_id,
+                "preset": obj.preset,
+            },
+        )
 
 
 class MediaAssetOut(serializers.ModelSerializer):
@@ -43,16 +58,35 @@ class MediaAssetOut(serializers.ModelSerializer):
 
     class Meta:
         model = MediaAsset
-        fields = ["id", "kind", "original_name", "mime_type", "size_bytes", "width", "height", "duration_seconds",
-                  "sha256", "focal_x", "focal_y", "alt_text", "file_url", "renditions", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "original_name",
+            "mime_type",
+            "size_bytes",
+            "width",
+            "height",
+            "duration_seconds",
+            "sha256",
+            "focal_x",
+            "focal_y",
+            "alt_text",
+            "file_url",
+            "renditions",
+            "created_at",
+        ]
 
     def get_file_url(self, obj) -> str:
-        return reverse("media_original", kwargs={"org_slug": _org_slug(self, obj), "asset_id": obj.pk})
+        return reverse(
+            "media_original", kwargs={"org_slug": _org_slug(self, obj), "asset_id": obj.pk}
+        )
 
 
 class MediaUploadIn(InputSerializer):
     file = serializers.FileField(allow_empty_file=True)
-    alt_text = serializers.CharField(max_length=ALT_TEXT_MAX, required=False, allow_blank=True, default="")
+    alt_text = serializers.CharField(
+        max_length=ALT_TEXT_MAX, required=False, allow_blank=True, default=""
+    )
 
 
 class MediaPatchIn(InputSerializer):
@@ -62,7 +96,9 @@ class MediaPatchIn(InputSerializer):
 
     def validate(self, attrs):
         if ("focal_x" in attrs) != ("focal_y" in attrs):
-            raise serializers.ValidationError({"focal_x": [_("Give focal_x and focal_y together.")]})
+            raise serializers.ValidationError(
+                {"focal_x": [_("Give focal_x and focal_y together.")]}
+            )
         return attrs
 
 
@@ -77,25 +113,39 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
     def initialize_request(self, request, *args, **kwargs):
         request = super().initialize_request(request, *args, **kwargs)
         if self.action != "create":
-            request.parsers = [ObjectJSONParser()]  # an upload is multipart; a change is JSON, like every endpoint
+            request.parsers = [
+                ObjectJSONParser()
+            ]  # an upload is multipart; a change is JSON, like every endpoint
         return request
 
     def scoped_queryset(self, organization):
         params = self.request.query_params
-        return selectors.assets_of(organization, kind=params.get("kind", ""), search=params.get("q", "").strip())
+        return selectors.assets_of(
+            organization, kind=params.get("kind", ""), search=params.get("q", "").strip()
+        )
 
     @extend_schema(parameters=[OpenApiParameter("kind", str), OpenApiParameter("q", str)])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request={"multipart/form-data": MediaUploadIn}, responses={201: MediaAssetOut, 200: MediaAssetOut})
+    @extend_schema(
+        request={"multipart/form-data": MediaUploadIn},
+        responses={201: MediaAssetOut, 200: MediaAssetOut},
+    )
     def create(self, request):
         payload = MediaUploadIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        result = services.upload_media(self.organization, by=self.membership, file=payload.validated_data["file"],
-                                       alt_text=payload.validated_data["alt_text"])
+        result = services.upload_media(
+            self.organization,
+            by=self.membership,
+            file=payload.validated_data["file"],
+            alt_text=payload.validated_data["alt_text"],
+        )
         asset = self.scoped_queryset(self.organization).get(pk=result.asset.pk)
-        return Response(self.get_serializer(asset).data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        return Response(
+            self.get_serializer(asset).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
 
     @extend_schema(request={"application/json": MediaPatchIn}, responses=MediaAssetOut)
     def partial_update(self, request, pk=None):
@@ -105,7 +155,9 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         d = payload.validated_data
         focal = (d["focal_x"], d["focal_y"]) if "focal_x" in d else None
         services.edit_media(asset, by=self.membership, alt_text=d.get("alt_text"), focal=focal)
-        return Response(self.get_serializer(self.scoped_queryset(self.organization).get(pk=asset.pk)).data)
+        return Response(
+            self.get_serializer(self.scoped_queryset(self.organization).get(pk=asset.pk)).data
+        )
 
     def destroy(self, request, pk=None):
         services.delete_media(self.get_object(), by=self.membership)

@@ -35,9 +35,33 @@ IMAGE_FORMATS: dict[str, tuple[str, str]] = {
 }
 
 #: ISO-BMFF brands of still images (HEIC, HEIF, AVIF): FFmpeg would open them as one-frame "videos"
-_IMAGE_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"}
+_IMAGE_BRANDS = {
+    b"heic",
+    b"heix",
+    b"heim",
+    b"heis",
+    b"hevc",
+    b"hevx",
+    b"mif1",
+    b"msf1",
+    b"avif",
+    b"avis",
+}
 
-IMAGE_EXTENSIONS = {"jpg", "jpeg", "jpe", "png", "webp", "gif", "heic", "heif", "avif", "bmp", "tif", "tiff"}
+IMAGE_EXTENSIONS = {
+    "jpg",
+    "jpeg",
+    "jpe",
+    "png",
+    "webp",
+    "gif",
+    "heic",
+    "heif",
+    "avif",
+    "bmp",
+    "tif",
+    "tiff",
+}
 VIDEO_EXTENSIONS = {"mp4", "m4v", "mov", "qt", "webm", "mkv", "avi", "ogv", "3gp"}
 
 RENDITION_QUALITY = 85
@@ -124,7 +148,7 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
 def describe_content(head: bytes) -> str:
     """A short human description of what the first bytes of a file look like."""
     for signature, offset, label in _SIGNATURES:
-        if head[offset:offset + len(signature)] == signature:
+        if head[offset : offset + len(signature)] == signature:
             return _(label)
     if head[:4] == b"RIFF":
         return _("a WebP image") if head[8:12] == b"WEBP" else _("a RIFF file (WAV or AVI)")
@@ -154,8 +178,14 @@ def _size_text(n: int) -> str:
     return f"{n / MB:.1f} MB" if n >= MB / 10 else f"{max(1, round(n / 1024))} KB"
 
 
-def inspect_upload(fileobj: IO[bytes], *, name: str, size: int, limits: Limits | None = None,
-                   path: str | None = None) -> Probe:
+def inspect_upload(
+    fileobj: IO[bytes],
+    *,
+    name: str,
+    size: int,
+    limits: Limits | None = None,
+    path: str | None = None,
+) -> Probe:
     """What ``fileobj`` really is, or :class:`MediaRejected` with a message naming ``name``.
 
     ``path`` (a local file path, e.g. a temporary upload) lets FFmpeg seek without copying.
@@ -168,31 +198,52 @@ def inspect_upload(fileobj: IO[bytes], *, name: str, size: int, limits: Limits |
     if size == 0:
         raise MediaRejected(_("%(name)s is empty.") % {"name": name})
     if size > max(limits.max_image_bytes, limits.max_video_bytes):
-        raise MediaRejected(_("%(name)s is %(size)s; files can be at most %(limit)s.") % {
-            "name": name, "size": _size_text(size), "limit": _size_text(max(limits.max_image_bytes,
-                                                                          limits.max_video_bytes))})
+        raise MediaRejected(
+            _("%(name)s is %(size)s; files can be at most %(limit)s.")
+            % {
+                "name": name,
+                "size": _size_text(size),
+                "limit": _size_text(max(limits.max_image_bytes, limits.max_video_bytes)),
+            }
+        )
     image = _probe_image(fileobj, name=name, limits=limits)
     if image is not None:
         if ext in VIDEO_EXTENSIONS:
-            raise MediaRejected(_("%(name)s is not a video: it is %(what)s.") % {
-                "name": name, "what": describe_content(head)})
+            raise MediaRejected(
+                _("%(name)s is not a video: it is %(what)s.")
+                % {"name": name, "what": describe_content(head)}
+            )
         if size > limits.max_image_bytes:
-            raise MediaRejected(_("%(name)s is %(size)s; images can be at most %(limit)s.") % {
-                "name": name, "size": _size_text(size), "limit": _size_text(limits.max_image_bytes)})
+            raise MediaRejected(
+                _("%(name)s is %(size)s; images can be at most %(limit)s.")
+                % {
+                    "name": name,
+                    "size": _size_text(size),
+                    "limit": _size_text(limits.max_image_bytes),
+                }
+            )
         return image
     if ext in IMAGE_EXTENSIONS:
-        raise MediaRejected(_("%(name)s is not an image: it is %(what)s.") % {
-            "name": name, "what": describe_content(head)})
+        raise MediaRejected(
+            _("%(name)s is not an image: it is %(what)s.")
+            % {"name": name, "what": describe_content(head)}
+        )
     video = _probe_video(fileobj, name=name, path=path)
     if video is None:
         if ext in VIDEO_EXTENSIONS:
-            raise MediaRejected(_("%(name)s is not a video we can read (it looks like %(what)s).") % {
-                "name": name, "what": describe_content(head)})
-        raise MediaRejected(_("%(name)s is not an image or a video we can read: it is %(what)s.") % {
-            "name": name, "what": describe_content(head)})
+            raise MediaRejected(
+                _("%(name)s is not a video we can read (it looks like %(what)s).")
+                % {"name": name, "what": describe_content(head)}
+            )
+        raise MediaRejected(
+            _("%(name)s is not an image or a video we can read: it is %(what)s.")
+            % {"name": name, "what": describe_content(head)}
+        )
     if size > limits.max_video_bytes:
-        raise MediaRejected(_("%(name)s is %(size)s; videos can be at most %(limit)s.") % {
-            "name": name, "size": _size_text(size), "limit": _size_text(limits.max_video_bytes)})
+        raise MediaRejected(
+            _("%(name)s is %(size)s; videos can be at most %(limit)s.")
+            % {"name": name, "size": _size_text(size), "limit": _size_text(limits.max_video_bytes)}
+        )
     return video
 
 
@@ -206,12 +257,25 @@ def _probe_image(fileobj: IO[bytes], *, name: str, limits: Limits) -> Probe | No
                 fmt = im.format or ""
                 width, height = im.size
                 if fmt not in IMAGE_FORMATS:
-                    raise MediaRejected(_("%(name)s is in %(format)s format; we take JPEG, PNG, WebP and GIF images.") % {
-                        "name": name, "format": fmt or _("unknown")})
+                    raise MediaRejected(
+                        _(
+                            "%(name)s is in %(format)s format; we take JPEG, PNG, WebP and GIF images."
+                        )
+                        % {"name": name, "format": fmt or _("unknown")}
+                    )
                 if width * height > limits.max_image_pixels:
-                    raise MediaRejected(_("%(name)s is %(w)d × %(h)d pixels; images can have at most %(mp)d "
-                                          "megapixels.") % {"name": name, "w": width, "h": height,
-                                                            "mp": limits.max_image_pixels // 1_000_000})
+                    raise MediaRejected(
+                        _(
+                            "%(name)s is %(w)d × %(h)d pixels; images can have at most %(mp)d "
+                            "megapixels."
+                        )
+                        % {
+                            "name": name,
+                            "w": width,
+                            "h": height,
+                            "mp": limits.max_image_pixels // 1_000_000,
+                        }
+                    )
                 im.verify()
             fileobj.seek(0)
             with Image.open(fileobj) as im:
@@ -222,16 +286,27 @@ def _probe_image(fileobj: IO[bytes], *, name: str, limits: Limits) -> Probe | No
         except MediaRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise MediaRejected(_("%(name)s is far too large in pixels to be a safe image.") % {"name": name}) from None
+            raise MediaRejected(
+                _("%(name)s is far too large in pixels to be a safe image.") % {"name": name}
+            ) from None
         except UnidentifiedImageError:
             return None
         except (OSError, SyntaxError, ValueError, EOFError):
-            raise MediaRejected(_("%(name)s looks like an image but is damaged or cut short.") % {"name": name}) from None
+            raise MediaRejected(
+                _("%(name)s looks like an image but is damaged or cut short.") % {"name": name}
+            ) from None
         finally:
             fileobj.seek(0)
     mime, ext = IMAGE_FORMATS[fmt]
-    return Probe(kind="image", mime_type=mime, extension=ext, width=width, height=height, container=fmt,
-                 frames=frames)
+    return Probe(
+        kind="image",
+        mime_type=mime,
+        extension=ext,
+        width=width,
+        height=height,
+        container=fmt,
+        frames=frames,
+    )
 
 
 _VIDEO_CONTAINERS = {
@@ -275,8 +350,13 @@ def _probe_video(fileobj: IO[bytes], *, name: str, path: str | None = None) -> P
     if demuxer is None:
         return None
     try:
-        container = av.open(path if path else fileobj, mode="r", format=demuxer, metadata_errors="ignore",
-                            options={"protocol_whitelist": "file,pipe"})
+        container = av.open(
+            path if path else fileobj,
+            mode="r",
+            format=demuxer,
+            metadata_errors="ignore",
+            options={"protocol_whitelist": "file,pipe"},
+        )
     except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError):
         fileobj.seek(0)
         return None
@@ -306,9 +386,17 @@ def _probe_video(fileobj: IO[bytes], *, name: str, path: str | None = None) -> P
         codec = stream.codec_context.name or ""
         if fmt == "matroska" and codec not in ("vp8", "vp9", "av1"):
             mime, ext = "video/x-matroska", "mkv"
-        return Probe(kind="video", mime_type=mime, extension=ext, width=width, height=height,
-                     duration_seconds=round(duration, 3) if duration else None, container=fmt,
-                     codec=codec, frames=stream.frames or None)
+        return Probe(
+            kind="video",
+            mime_type=mime,
+            extension=ext,
+            width=width,
+            height=height,
+            duration_seconds=round(duration, 3) if duration else None,
+            container=fmt,
+            codec=codec,
+            frames=stream.frames or None,
+        )
     finally:
         container.close()
         fileobj.seek(0)
@@ -341,6 +429,7 @@ def video_poster(fileobj: IO[bytes], *, box: int = 480) -> bytes | None:
 
 # --- Renditions ----------------------------------------------------------------------------
 
+
 @dataclass
 class RenderedImage:
     preset: str
@@ -366,8 +455,9 @@ def _to_srgb_rgb(im: Image.Image) -> Image.Image:
             if _SRGB is None:
                 _SRGB = ImageCms.createProfile("sRGB")
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            return ImageCms.profileToProfile(im.convert("RGB") if im.mode == "RGBA" else im, source, _SRGB,
-                                             outputMode="RGB")
+            return ImageCms.profileToProfile(
+                im.convert("RGB") if im.mode == "RGBA" else im, source, _SRGB, outputMode="RGB"
+            )
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken profile: fall back to a plain conversion
     return im.convert("RGB")
@@ -394,7 +484,9 @@ def load_upright(fileobj: IO[bytes], *, longest_needed: int = 1920) -> Image.Ima
     return _to_srgb_rgb(upright)
 
 
-def crop_box(size: tuple[int, int], aspect: float, focal: tuple[float, float]) -> tuple[int, int, int, int]:
+def crop_box(
+    size: tuple[int, int], aspect: float, focal: tuple[float, float]
+) -> tuple[int, int, int, int]:
     """The largest box of ``aspect`` inside ``size``, centred on the focal point as far as the edges allow."""
     w, h = size
     fx, fy = (min(1.0, max(0.0, focal[0])), min(1.0, max(0.0, focal[1])))
@@ -412,10 +504,14 @@ def render_preset(im: Image.Image, preset: Preset, focal: tuple[float, float]) -
     box = crop_box(im.size, preset.aspect, focal)
     crop = im.crop(box)
     if crop.width > preset.width:  # never upscale: a small source keeps its own resolution
-        crop = crop.resize((preset.width, preset.height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        crop = crop.resize(
+            (preset.width, preset.height), Image.Resampling.LANCZOS, reducing_gap=3.0
+        )
     out = io.BytesIO()
     crop.save(out, "JPEG", quality=RENDITION_QUALITY, optimize=True, progressive=True)
-    return RenderedImage(preset=preset.key, content=out.getvalue(), width=crop.width, height=crop.height)
+    return RenderedImage(
+        preset=preset.key, content=out.getvalue(), width=crop.width, height=crop.height
+    )
 
 
 def render_all(fileobj: IO[bytes], focal: tuple[float, float]) -> list[RenderedImage]:

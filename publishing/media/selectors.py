@@ -36,11 +36,20 @@ def assets_by_ids(organization, ids) -> list[MediaAsset]:
 def assets_of(organization, *, kind: str = "", search: str = ""):
     """The organization's media library, newest first, with renditions and use counts prefetched."""
     # PostMedia.asset has no reverse accessor (related_name="+"): count uses with a subquery.
-    uses = (PostMedia.objects.for_org(organization).filter(asset=OuterRef("pk")).order_by()
-            .values("asset").annotate(n=Count("pk")).values("n"))
-    qs = (MediaAsset.objects.for_org(organization).select_related("uploaded_by")
-          .prefetch_related("renditions")
-          .annotate(use_count=Coalesce(Subquery(uses, output_field=IntegerField()), 0)))
+    uses = (
+        PostMedia.objects.for_org(organization)
+        .filter(asset=OuterRef("pk"))
+        .order_by()
+        .values("asset")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    qs = (
+        MediaAsset.objects.for_org(organization)
+        .select_related("uploaded_by")
+        .prefetch_related("renditions")
+        .annotate(use_count=Coalesce(Subquery(uses, output_field=IntegerField()), 0))
+    )
     if kind in MediaAsset.Kind.values:
         qs = qs.filter(kind=kind)
     if search:
@@ -64,5 +73,9 @@ def get_asset_for_member(membership, asset_id: Any, *, need: str = Capability.VI
 
 def asset_uses(asset: MediaAsset) -> list[PostMedia]:
     """Where the asset is used: its PostMedia rows with their posts (same organization only)."""
-    return list(PostMedia.objects.for_org(asset.organization_id).filter(asset=asset)
-                .select_related("post").order_by("-post__created_at"))
+    return list(
+        PostMedia.objects.for_org(asset.organization_id)
+        .filter(asset=asset)
+        .select_related("post")
+        .order_by("-post__created_at")
+    )

@@ -63,12 +63,20 @@ ALT_TEXT_MAX = 1000
 #: posts in these states are on their way out (or waiting for a decision on this exact content):
 #: their media cannot be deleted underneath them
 _LOCKING_POST_STATUSES = (
-    Post.Status.IN_REVIEW, Post.Status.APPROVED, Post.Status.SCHEDULED, Post.Status.PUBLISHING,
-    Post.Status.PARTIALLY_PUBLISHED, Post.Status.FAILED,
+    Post.Status.IN_REVIEW,
+    Post.Status.APPROVED,
+    Post.Status.SCHEDULED,
+    Post.Status.PUBLISHING,
+    Post.Status.PARTIALLY_PUBLISHED,
+    Post.Status.FAILED,
 )
 _LOCKING_VARIANT_STATUSES = (
-    PostVariant.Status.SCHEDULED, PostVariant.Status.PUBLISHING, PostVariant.Status.UNCONFIRMED,
-    PostVariant.Status.PENDING, PostVariant.Status.HELD, PostVariant.Status.FAILED,
+    PostVariant.Status.SCHEDULED,
+    PostVariant.Status.PUBLISHING,
+    PostVariant.Status.UNCONFIRMED,
+    PostVariant.Status.PENDING,
+    PostVariant.Status.HELD,
+    PostVariant.Status.FAILED,
 )
 
 
@@ -83,14 +91,25 @@ def media_limits() -> processing.Limits:
 
 
 def _locking_posts(asset: MediaAsset) -> list[Post]:
-    post_ids = PostMedia.objects.for_org(asset.organization_id).filter(asset=asset).values("post_id")
-    live_variants = PostVariant.objects.for_org(asset.organization_id).filter(
-        post_id__in=post_ids, status__in=_LOCKING_VARIANT_STATUSES).values("post_id")
-    return list(Post.objects.for_org(asset.organization_id).filter(
-        Q(pk__in=post_ids) & (Q(status__in=_LOCKING_POST_STATUSES) | Q(pk__in=live_variants))).order_by("pk"))
+    post_ids = (
+        PostMedia.objects.for_org(asset.organization_id).filter(asset=asset).values("post_id")
+    )
+    live_variants = (
+        PostVariant.objects.for_org(asset.organization_id)
+        .filter(post_id__in=post_ids, status__in=_LOCKING_VARIANT_STATUSES)
+        .values("post_id")
+    )
+    return list(
+        Post.objects.for_org(asset.organization_id)
+        .filter(
+            Q(pk__in=post_ids) & (Q(status__in=_LOCKING_POST_STATUSES) | Q(pk__in=live_variants))
+        )
+        .order_by("pk")
+    )
 
 
 # --- Upload --------------------------------------------------------------------------------
+
 
 @dataclass
 class UploadResult:
@@ -130,15 +149,21 @@ def upload_media(organization, *, by, file, alt_text: str = "") -> UploadResult:
     name = _clean_name(getattr(file, "name", ""))
     alt_text = (alt_text or "").strip()
     if len(alt_text) > ALT_TEXT_MAX:
-        raise ValidationFailed(_("Alt text can be at most %(n)d characters.") % {"n": ALT_TEXT_MAX},
-                               fields={"alt_text": [_("Alt text can be at most %(n)d characters.") % {"n": ALT_TEXT_MAX}]})
+        raise ValidationFailed(
+            _("Alt text can be at most %(n)d characters.") % {"n": ALT_TEXT_MAX},
+            fields={
+                "alt_text": [_("Alt text can be at most %(n)d characters.") % {"n": ALT_TEXT_MAX}]
+            },
+        )
     size = getattr(file, "size", None)
     if size is None:
         file.seek(0, 2)
         size = file.tell()
         file.seek(0)
     try:
-        probe = processing.inspect_upload(file, name=name, size=size, limits=media_limits(), path=_local_path(file))
+        probe = processing.inspect_upload(
+            file, name=name, size=size, limits=media_limits(), path=_local_path(file)
+        )
     except processing.MediaRejected as exc:
         raise ValidationFailed(exc.message, fields={"file": [exc.message]}) from None
     sha = _sha256(file)
@@ -146,20 +171,42 @@ def upload_media(organization, *, by, file, alt_text: str = "") -> UploadResult:
     if existing is not None:
         return UploadResult(existing, False)
 
-    asset = MediaAsset(organization=organization, kind=probe.kind, original_name=name, mime_type=probe.mime_type,
-                       size_bytes=size, width=probe.width, height=probe.height,
-                       duration_seconds=probe.duration_seconds, sha256=sha, alt_text=alt_text,
-                       uploaded_by=by.user)
+    asset = MediaAsset(
+        organization=organization,
+        kind=probe.kind,
+        original_name=name,
+        mime_type=probe.mime_type,
+        size_bytes=size,
+        width=probe.width,
+        height=probe.height,
+        duration_seconds=probe.duration_seconds,
+        sha256=sha,
+        alt_text=alt_text,
+        uploaded_by=by.user,
+    )
     file.seek(0)
     asset.file.save(f"upload.{probe.extension}", file, save=False)
     written = [asset.file.name]
     try:
         with transaction.atomic():
             asset.save()
-            record_event(organization, "media.uploaded", obj=asset, actor=by.user, changes={
-                "name": name, "kind": probe.kind, "mime_type": probe.mime_type, "size_bytes": size,
-                "width": probe.width, "height": probe.height, "duration_seconds": probe.duration_seconds,
-                "codec": probe.codec, "sha256": sha})
+            record_event(
+                organization,
+                "media.uploaded",
+                obj=asset,
+                actor=by.user,
+                changes={
+                    "name": name,
+                    "kind": probe.kind,
+                    "mime_type": probe.mime_type,
+                    "size_bytes": size,
+                    "width": probe.width,
+                    "height": probe.height,
+                    "duration_seconds": probe.duration_seconds,
+                    "codec": probe.codec,
+                    "sha256": sha,
+                },
+            )
             if probe.kind == MediaAsset.Kind.IMAGE:
                 # Renditions are made by a worker after the commit (the upload request stays short).
                 asset_id = asset.pk
@@ -183,8 +230,11 @@ def _enqueue_renditions(asset_id: int) -> None:
     try:
         tasks.make_renditions.delay(asset_id)
     except Exception:  # noqa: BLE001 - made on demand by the first composer check or publish instead
-        log.warning("Could not enqueue renditions of asset %s; they will be made on demand.", asset_id,
-                    exc_info=True)
+        log.warning(
+            "Could not enqueue renditions of asset %s; they will be made on demand.",
+            asset_id,
+            exc_info=True,
+        )
 
 
 def renditions_pending(asset: MediaAsset) -> bool:
@@ -213,8 +263,13 @@ def ensure_renditions(asset: MediaAsset) -> bool:
     made = False
     try:
         with transaction.atomic():
-            locked = MediaAsset.objects.for_org(org_id).select_for_update().filter(pk=asset.pk).first()
-            if locked is not None and not MediaRendition.objects.for_org(org_id).filter(asset=locked).exists():
+            locked = (
+                MediaAsset.objects.for_org(org_id).select_for_update().filter(pk=asset.pk).first()
+            )
+            if (
+                locked is not None
+                and not MediaRendition.objects.for_org(org_id).filter(asset=locked).exists()
+            ):
                 written = _save_renditions(locked, rendered)
                 made = True
     except BaseException:
@@ -234,10 +289,14 @@ def ensure_renditions_by_id(asset_id: int) -> bool:
 def _save_renditions(asset: MediaAsset, rendered: Sequence[processing.RenderedImage]) -> list[str]:
     """Write and upsert one rendition row per preset; returns the new file names (for cleanup)."""
     names = []
-    current = {r.preset: r for r in MediaRendition.objects.for_org(asset.organization_id).filter(asset=asset)}
+    current = {
+        r.preset: r
+        for r in MediaRendition.objects.for_org(asset.organization_id).filter(asset=asset)
+    }
     for image in rendered:
-        row = current.get(image.preset) or MediaRendition(organization_id=asset.organization_id, asset=asset,
-                                                           preset=image.preset)
+        row = current.get(image.preset) or MediaRendition(
+            organization_id=asset.organization_id, asset=asset, preset=image.preset
+        )
         row.file.save("r.jpg", ContentFile(image.content), save=False)
         names.append(row.file.name)
         row.width, row.height, row.size_bytes = image.width, image.height, len(image.content)
@@ -258,6 +317,7 @@ def _delete_files(names: Iterable[str]) -> None:
 
 # --- Focal point, renditions, alt text -----------------------------------------------------
 
+
 def _check_focal(x: Any, y: Any) -> tuple[float, float]:
     errors: dict[str, list[str]] = {}
     values = []
@@ -270,7 +330,9 @@ def _check_focal(x: Any, y: Any) -> tuple[float, float]:
             errors[field] = [_("Enter a number from 0 to 1.")]
         values.append(number)
     if errors:
-        raise ValidationFailed(_("The focal point must be inside the image (0 to 1 across and down)."), fields=errors)
+        raise ValidationFailed(
+            _("The focal point must be inside the image (0 to 1 across and down)."), fields=errors
+        )
     return values[0], values[1]
 
 
@@ -280,9 +342,14 @@ def set_media_focal_point(asset: MediaAsset, *, by, x: float, y: float) -> Media
     fx, fy = _check_focal(x, y)
     if asset.kind != MediaAsset.Kind.IMAGE:
         raise ValidationFailed(_("Only images have a focal point."))
-    if (round(fx, 4), round(fy, 4)) == (round(asset.focal_x, 4), round(asset.focal_y, 4)) and asset.renditions.exists():
+    if (round(fx, 4), round(fy, 4)) == (
+        round(asset.focal_x, 4),
+        round(asset.focal_y, 4),
+    ) and asset.renditions.exists():
         return asset
-    return _rerender(asset, by=by, focal=(round(fx, 4), round(fy, 4)), action="media.focal_point_moved")
+    return _rerender(
+        asset, by=by, focal=(round(fx, 4), round(fy, 4)), action="media.focal_point_moved"
+    )
 
 
 def regenerate_renditions(asset: MediaAsset, *, by) -> MediaAsset:
@@ -290,7 +357,9 @@ def regenerate_renditions(asset: MediaAsset, *, by) -> MediaAsset:
     require(by, Capability.COMPOSE, asset)
     if asset.kind != MediaAsset.Kind.IMAGE:
         return asset
-    return _rerender(asset, by=by, focal=(asset.focal_x, asset.focal_y), action="media.renditions_regenerated")
+    return _rerender(
+        asset, by=by, focal=(asset.focal_x, asset.focal_y), action="media.renditions_regenerated"
+    )
 
 
 def _rerender(asset: MediaAsset, *, by, focal: tuple[float, float], action: str) -> MediaAsset:
@@ -300,14 +369,26 @@ def _rerender(asset: MediaAsset, *, by, focal: tuple[float, float], action: str)
     written: list[str] = []
     try:
         with transaction.atomic():
-            locked = MediaAsset.objects.for_org(asset.organization_id).select_for_update().get(pk=asset.pk)
-            old_files = list(MediaRendition.objects.for_org(asset.organization_id).filter(asset=locked)
-                             .values_list("file", flat=True))
+            locked = (
+                MediaAsset.objects.for_org(asset.organization_id)
+                .select_for_update()
+                .get(pk=asset.pk)
+            )
+            old_files = list(
+                MediaRendition.objects.for_org(asset.organization_id)
+                .filter(asset=locked)
+                .values_list("file", flat=True)
+            )
             locked.focal_x, locked.focal_y = focal
             locked.save(update_fields=["focal_x", "focal_y"])
             written = _save_renditions(locked, rendered)
-            record_event(locked.organization, action, obj=locked, actor=by.user,
-                         changes={"focal_point": [list(before), list(focal)]})
+            record_event(
+                locked.organization,
+                action,
+                obj=locked,
+                actor=by.user,
+                changes={"focal_point": [list(before), list(focal)]},
+            )
             transaction.on_commit(lambda: _delete_files(old_files))
     except BaseException:
         _delete_files(written)
@@ -319,8 +400,9 @@ def _rerender(asset: MediaAsset, *, by, focal: tuple[float, float], action: str)
 
 
 @transaction.atomic
-def edit_media(asset: MediaAsset, *, by, alt_text: str | None = None,
-               focal: tuple[float, float] | None = None) -> MediaAsset:
+def edit_media(
+    asset: MediaAsset, *, by, alt_text: str | None = None, focal: tuple[float, float] | None = None
+) -> MediaAsset:
     """One edit of a library file (the API's PATCH): its alt text and its focal point, all or
     nothing (a focal point refused, say on a video, leaves the alt text as it was)."""
     if alt_text is not None:
@@ -343,8 +425,13 @@ def set_media_alt_text(asset: MediaAsset, *, by, alt_text: str) -> MediaAsset:
     before = asset.alt_text
     asset.alt_text = alt_text
     asset.save(update_fields=["alt_text"])
-    record_event(asset.organization, "media.alt_text_changed", obj=asset, actor=by.user,
-                 changes={"alt_text": [before, alt_text]})
+    record_event(
+        asset.organization,
+        "media.alt_text_changed",
+        obj=asset,
+        actor=by.user,
+        changes={"alt_text": [before, alt_text]},
+    )
     return asset
 
 
@@ -356,26 +443,50 @@ def delete_media(asset: MediaAsset, *, by) -> None:
     """
     require(by, Capability.COMPOSE, asset)
     with transaction.atomic():
-        locked = MediaAsset.objects.for_org(asset.organization_id).select_for_update().filter(pk=asset.pk).first()
+        locked = (
+            MediaAsset.objects.for_org(asset.organization_id)
+            .select_for_update()
+            .filter(pk=asset.pk)
+            .first()
+        )
         if locked is None:
             return
         blocking = _locking_posts(locked)
         if blocking:
             titles = ", ".join(f"“{p}”" for p in blocking[:3]) + ("…" if len(blocking) > 3 else "")
-            raise Conflict(_("%(name)s is used by a post that is scheduled or on its way: %(posts)s. Remove it "
-                             "from the post first.") % {"name": locked.original_name, "posts": titles})
+            raise Conflict(
+                _(
+                    "%(name)s is used by a post that is scheduled or on its way: %(posts)s. Remove it "
+                    "from the post first."
+                )
+                % {"name": locked.original_name, "posts": titles}
+            )
         uses = PostMedia.objects.for_org(locked.organization_id).filter(asset=locked)
         detached = list(uses.values_list("post_id", flat=True))
-        files = [locked.file.name, *MediaRendition.objects.for_org(locked.organization_id)
-                 .filter(asset=locked).values_list("file", flat=True)]
+        files = [
+            locked.file.name,
+            *MediaRendition.objects.for_org(locked.organization_id)
+            .filter(asset=locked)
+            .values_list("file", flat=True),
+        ]
         uses.delete()
-        record_event(locked.organization, "media.deleted", obj=locked, actor=by.user,
-                     changes={"name": locked.original_name, "sha256": locked.sha256, "detached_from_posts": detached})
+        record_event(
+            locked.organization,
+            "media.deleted",
+            obj=locked,
+            actor=by.user,
+            changes={
+                "name": locked.original_name,
+                "sha256": locked.sha256,
+                "detached_from_posts": detached,
+            },
+        )
         locked.delete()
         transaction.on_commit(lambda: _delete_files(files))
 
 
 # --- Fitting media to a network ------------------------------------------------------------
+
 
 def _network_name(capabilities: Capabilities) -> str:
     from channels_registry.selectors import available_providers
@@ -409,7 +520,9 @@ def _renditions(asset: MediaAsset) -> dict[str, MediaRendition]:
     return {r.preset: r for r in asset.renditions.all()}
 
 
-def best_rendition_for(asset: MediaAsset, capabilities: Capabilities, format: str = "post") -> MediaRendition | None:
+def best_rendition_for(
+    asset: MediaAsset, capabilities: Capabilities, format: str = "post"
+) -> MediaRendition | None:
     """The rendition to send to a network, or None to send the original (videos; animated GIFs
     where the network takes GIFs; an asset without renditions).
 
@@ -419,7 +532,12 @@ def best_rendition_for(asset: MediaAsset, capabilities: Capabilities, format: st
     if asset.kind != MediaAsset.Kind.IMAGE:
         return None
     spec = capabilities.image
-    if asset.mime_type == "image/gif" and spec is not None and "image/gif" in spec.mime_types and format == "post":
+    if (
+        asset.mime_type == "image/gif"
+        and spec is not None
+        and "image/gif" in spec.mime_types
+        and format == "post"
+    ):
         return None  # keep the animation
     renditions = _renditions(asset)
     if not renditions and ensure_renditions(asset):
@@ -430,7 +548,7 @@ def best_rendition_for(asset: MediaAsset, capabilities: Capabilities, format: st
     if format in (PostVariant.Format.STORY, PostVariant.Format.REEL):
         return renditions.get("story_9_16")
     ranged = spec is not None and (spec.min_aspect is not None or spec.max_aspect is not None)
-    for key in (_RANGED_PREFERENCE if ranged else _OPEN_PREFERENCE):
+    for key in _RANGED_PREFERENCE if ranged else _OPEN_PREFERENCE:
         rendition = renditions.get(key)
         if rendition is not None and _fits(rendition.width / rendition.height, spec):
             return rendition
@@ -451,17 +569,33 @@ class PublishFile:
     rendition: MediaRendition | None = None
 
 
-def publish_file_for(asset: MediaAsset, capabilities: Capabilities, format: str = "post", *,
-                     alt_text: str = "") -> PublishFile:
+def publish_file_for(
+    asset: MediaAsset, capabilities: Capabilities, format: str = "post", *, alt_text: str = ""
+) -> PublishFile:
     """What the scheduler sends for ``asset`` on a network: build ``MediaItem`` from it
     (``signed_media_url(storage_path, organization_id=...)`` for networks that pull media)."""
     rendition = best_rendition_for(asset, capabilities, format)
     alt = alt_text or asset.alt_text
     if rendition is not None:
-        return PublishFile(rendition.file.name, "image/jpeg", rendition.width, rendition.height,
-                           rendition.size_bytes, None, alt, rendition)
-    return PublishFile(asset.file.name, asset.mime_type, asset.width, asset.height, asset.size_bytes,
-                       asset.duration_seconds, alt)
+        return PublishFile(
+            rendition.file.name,
+            "image/jpeg",
+            rendition.width,
+            rendition.height,
+            rendition.size_bytes,
+            None,
+            alt,
+            rendition,
+        )
+    return PublishFile(
+        asset.file.name,
+        asset.mime_type,
+        asset.width,
+        asset.height,
+        asset.size_bytes,
+        asset.duration_seconds,
+        alt,
+    )
 
 
 def _mb(n: int) -> str:
@@ -472,8 +606,9 @@ def _ratio(aspect: float) -> str:
     return f"{aspect:.2f}:1"
 
 
-def validate_media_for_channel(assets: Sequence[Any], capabilities: Capabilities, format: str = "post", *,
-                               network: str = "") -> list[str]:
+def validate_media_for_channel(
+    assets: Sequence[Any], capabilities: Capabilities, format: str = "post", *, network: str = ""
+) -> list[str]:
     """Every reason ``assets`` (MediaAssets, or PostMedia rows) cannot go to a network, as messages
     naming the file and the network. Empty when they can. Used by the composer and the scheduler."""
     assets = [getattr(item, "asset", item) for item in assets]
@@ -492,22 +627,32 @@ def validate_media_for_channel(assets: Sequence[Any], capabilities: Capabilities
         elif not videos:
             errors.append(_("A reel on %(network)s needs a video.") % {"network": net})
     if format in (PostVariant.Format.STORY, PostVariant.Format.REEL) and len(assets) > 1:
-        errors.append(_("A story or reel on %(network)s takes one image or video; this one has %(n)d.") % {
-            "network": net, "n": len(assets)})
+        errors.append(
+            _("A story or reel on %(network)s takes one image or video; this one has %(n)d.")
+            % {"network": net, "n": len(assets)}
+        )
     if images and videos and not capabilities.mixed_media:
         errors.append(_("%(network)s cannot mix images and videos in one post.") % {"network": net})
     if images and capabilities.image is None:
-        errors.append(_("%(network)s does not take images (%(names)s).") % {
-            "network": net, "names": ", ".join(a.original_name for a in images)})
+        errors.append(
+            _("%(network)s does not take images (%(names)s).")
+            % {"network": net, "names": ", ".join(a.original_name for a in images)}
+        )
     if videos and capabilities.video is None:
-        errors.append(_("%(network)s does not take videos (%(names)s).") % {
-            "network": net, "names": ", ".join(a.original_name for a in videos)})
+        errors.append(
+            _("%(network)s does not take videos (%(names)s).")
+            % {"network": net, "names": ", ".join(a.original_name for a in videos)}
+        )
     if capabilities.image is not None and len(images) > capabilities.max_images:
-        errors.append(_("%(network)s takes at most %(max)d images per post; this one has %(n)d.") % {
-            "network": net, "max": capabilities.max_images, "n": len(images)})
+        errors.append(
+            _("%(network)s takes at most %(max)d images per post; this one has %(n)d.")
+            % {"network": net, "max": capabilities.max_images, "n": len(images)}
+        )
     if capabilities.video is not None and len(videos) > capabilities.max_videos:
-        errors.append(_("%(network)s takes at most %(max)d videos per post; this one has %(n)d.") % {
-            "network": net, "max": capabilities.max_videos, "n": len(videos)})
+        errors.append(
+            _("%(network)s takes at most %(max)d videos per post; this one has %(n)d.")
+            % {"network": net, "max": capabilities.max_videos, "n": len(videos)}
+        )
 
     if capabilities.image is not None:
         for asset in images:
@@ -518,27 +663,53 @@ def validate_media_for_channel(assets: Sequence[Any], capabilities: Capabilities
     return errors
 
 
-def _image_problems(asset: MediaAsset, capabilities: Capabilities, format: str, net: str) -> list[str]:
+def _image_problems(
+    asset: MediaAsset, capabilities: Capabilities, format: str, net: str
+) -> list[str]:
     spec = capabilities.image
     out: list[str] = []
     chosen = publish_file_for(asset, capabilities, format)
     name = asset.original_name
     if spec.mime_types and chosen.mime_type not in spec.mime_types:
-        out.append(_("%(name)s is %(type)s, which %(network)s does not take.") % {
-            "name": name, "type": chosen.mime_type, "network": net})
+        out.append(
+            _("%(name)s is %(type)s, which %(network)s does not take.")
+            % {"name": name, "type": chosen.mime_type, "network": net}
+        )
     if spec.max_bytes and chosen.size_bytes > spec.max_bytes:
-        out.append(_("%(name)s is %(size)s; %(network)s takes images up to %(max)s.") % {
-            "name": name, "size": _mb(chosen.size_bytes), "network": net, "max": _mb(spec.max_bytes)})
+        out.append(
+            _("%(name)s is %(size)s; %(network)s takes images up to %(max)s.")
+            % {
+                "name": name,
+                "size": _mb(chosen.size_bytes),
+                "network": net,
+                "max": _mb(spec.max_bytes),
+            }
+        )
     if spec.min_width and chosen.width and chosen.width < spec.min_width:
-        out.append(_("%(name)s is too small for %(network)s: %(w)d px wide, at least %(min)d px needed.") % {
-            "name": name, "network": net, "w": chosen.width, "min": spec.min_width})
+        out.append(
+            _("%(name)s is too small for %(network)s: %(w)d px wide, at least %(min)d px needed.")
+            % {"name": name, "network": net, "w": chosen.width, "min": spec.min_width}
+        )
     story = format in (PostVariant.Format.STORY, PostVariant.Format.REEL)
-    if not story and chosen.width and chosen.height and not _fits(chosen.width / chosen.height, spec):
-        out.append(_("%(name)s has an aspect ratio of %(ratio)s, outside what %(network)s takes "
-                     "(%(min)s to %(max)s), and no rendition fits.") % {
-            "name": name, "ratio": _ratio(chosen.width / chosen.height), "network": net,
-            "min": _ratio(spec.min_aspect) if spec.min_aspect else "—",
-            "max": _ratio(spec.max_aspect) if spec.max_aspect else "—"})
+    if (
+        not story
+        and chosen.width
+        and chosen.height
+        and not _fits(chosen.width / chosen.height, spec)
+    ):
+        out.append(
+            _(
+                "%(name)s has an aspect ratio of %(ratio)s, outside what %(network)s takes "
+                "(%(min)s to %(max)s), and no rendition fits."
+            )
+            % {
+                "name": name,
+                "ratio": _ratio(chosen.width / chosen.height),
+                "network": net,
+                "min": _ratio(spec.min_aspect) if spec.min_aspect else "—",
+                "max": _ratio(spec.max_aspect) if spec.max_aspect else "—",
+            }
+        )
     return out
 
 
@@ -546,25 +717,48 @@ def _video_problems(asset: MediaAsset, spec: MediaSpec, format: str, net: str) -
     out: list[str] = []
     name = asset.original_name
     if spec.mime_types and asset.mime_type not in spec.mime_types:
-        out.append(_("%(name)s is %(type)s, which %(network)s does not take.") % {
-            "name": name, "type": asset.mime_type, "network": net})
+        out.append(
+            _("%(name)s is %(type)s, which %(network)s does not take.")
+            % {"name": name, "type": asset.mime_type, "network": net}
+        )
     if spec.max_bytes and asset.size_bytes > spec.max_bytes:
-        out.append(_("%(name)s is %(size)s; %(network)s takes videos up to %(max)s.") % {
-            "name": name, "size": _mb(asset.size_bytes), "network": net, "max": _mb(spec.max_bytes)})
+        out.append(
+            _("%(name)s is %(size)s; %(network)s takes videos up to %(max)s.")
+            % {
+                "name": name,
+                "size": _mb(asset.size_bytes),
+                "network": net,
+                "max": _mb(spec.max_bytes),
+            }
+        )
     seconds = asset.duration_seconds
     if seconds is not None and spec.max_seconds is not None and seconds > spec.max_seconds:
-        out.append(_("%(name)s is too long for %(network)s: %(s).0f s, at most %(max).0f s.") % {
-            "name": name, "network": net, "s": seconds, "max": spec.max_seconds})
+        out.append(
+            _("%(name)s is too long for %(network)s: %(s).0f s, at most %(max).0f s.")
+            % {"name": name, "network": net, "s": seconds, "max": spec.max_seconds}
+        )
     if seconds is not None and spec.min_seconds is not None and seconds < spec.min_seconds:
-        out.append(_("%(name)s is too short for %(network)s: %(s).1f s, at least %(min).1f s.") % {
-            "name": name, "network": net, "s": seconds, "min": spec.min_seconds})
+        out.append(
+            _("%(name)s is too short for %(network)s: %(s).1f s, at least %(min).1f s.")
+            % {"name": name, "network": net, "s": seconds, "min": spec.min_seconds}
+        )
     if asset.width and asset.height and not _fits(asset.width / asset.height, spec):
-        out.append(_("%(name)s has an aspect ratio of %(ratio)s, outside what %(network)s takes "
-                     "(%(min)s to %(max)s).") % {
-            "name": name, "ratio": _ratio(asset.width / asset.height), "network": net,
-            "min": _ratio(spec.min_aspect) if spec.min_aspect else "—",
-            "max": _ratio(spec.max_aspect) if spec.max_aspect else "—"})
+        out.append(
+            _(
+                "%(name)s has an aspect ratio of %(ratio)s, outside what %(network)s takes "
+                "(%(min)s to %(max)s)."
+            )
+            % {
+                "name": name,
+                "ratio": _ratio(asset.width / asset.height),
+                "network": net,
+                "min": _ratio(spec.min_aspect) if spec.min_aspect else "—",
+                "max": _ratio(spec.max_aspect) if spec.max_aspect else "—",
+            }
+        )
     if spec.min_width and asset.width and asset.width < spec.min_width:
-        out.append(_("%(name)s is too small for %(network)s: %(w)d px wide, at least %(min)d px needed.") % {
-            "name": name, "network": net, "w": asset.width, "min": spec.min_width})
+        out.append(
+            _("%(name)s is too small for %(network)s: %(w)d px wide, at least %(min)d px needed.")
+            % {"name": name, "network": net, "w": asset.width, "min": spec.min_width}
+        )
     return out

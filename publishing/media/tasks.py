@@ -11,8 +11,12 @@ from celery import shared_task
 from socialops.audit.services import audit_context
 
 
-@shared_task(name="publishing.tasks.make_renditions", ignore_result=True, acks_late=True,
-             reject_on_worker_lost=True)
+@shared_task(
+    name="publishing.tasks.make_renditions",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def make_renditions(asset_id: int) -> bool:
     """Make an uploaded image's renditions (enqueued when the upload commits). Idempotent: an asset
     that already has them (made on demand meanwhile, or by a redelivery) is left alone."""

@@ -27,9 +27,16 @@ PAGE_SIZE = 48
 def _with_presets(asset: MediaAsset) -> list[dict]:
     by_key = {r.preset: r for r in asset.renditions.all()}
     labels = dict(asset.renditions.model.Preset.choices)
-    return [{"key": p.key, "label": labels.get(p.key, p.key), "target": f"{p.width} × {p.height}",
-             "rendition": by_key.get(p.key), "small": by_key.get(p.key) is not None and by_key[p.key].width < p.width}
-            for p in processing.PRESETS]
+    return [
+        {
+            "key": p.key,
+            "label": labels.get(p.key, p.key),
+            "target": f"{p.width} × {p.height}",
+            "rendition": by_key.get(p.key),
+            "small": by_key.get(p.key) is not None and by_key[p.key].width < p.width,
+        }
+        for p in processing.PRESETS
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -42,30 +49,52 @@ def media_list(request, org_slug):
         upload_form = MediaUploadForm(request.POST, request.FILES)
         if upload_form.is_valid():
             try:
-                result = services.upload_media(request.organization, by=request.membership,
-                                               file=upload_form.cleaned_data["file"],
-                                               alt_text=upload_form.cleaned_data["alt_text"])
+                result = services.upload_media(
+                    request.organization,
+                    by=request.membership,
+                    file=upload_form.cleaned_data["file"],
+                    alt_text=upload_form.cleaned_data["alt_text"],
+                )
             except ApplicationError as exc:
                 upload_form.apply_error(exc)
             else:
                 if result.created:
-                    messages.success(request, _("%(name)s was added to the library.") % {"name": result.asset.original_name})
+                    messages.success(
+                        request,
+                        _("%(name)s was added to the library.")
+                        % {"name": result.asset.original_name},
+                    )
                 else:
-                    messages.info(request, _("This file is already in the library as %(name)s.") % {
-                        "name": result.asset.original_name})
-                return redirect("media_detail", org_slug=request.organization.slug, asset_id=result.asset.pk)
+                    messages.info(
+                        request,
+                        _("This file is already in the library as %(name)s.")
+                        % {"name": result.asset.original_name},
+                    )
+                return redirect(
+                    "media_detail", org_slug=request.organization.slug, asset_id=result.asset.pk
+                )
     filters = MediaFilterForm(request.GET or None)
     kind, search = "", ""
     if filters.is_valid():
         kind, search = filters.cleaned_data["kind"] or "", (filters.cleaned_data["q"] or "").strip()
-    page = Paginator(selectors.assets_of(request.organization, kind=kind, search=search), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = Paginator(
+        selectors.assets_of(request.organization, kind=kind, search=search), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     status = 400 if request.method == "POST" else 200
-    return render(request, "publishing/media_list.html", {
-        "page": page, "filters": filters, "form": upload_form, "can_upload": can_upload, "query": query.urlencode(),
-    }, status=status)
+    return render(
+        request,
+        "publishing/media_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "form": upload_form,
+            "can_upload": can_upload,
+            "query": query.urlencode(),
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,7 +108,9 @@ def media_detail(request, org_slug, asset_id):
         alt_form = AltTextForm(request.POST)
         if alt_form.is_valid():
             try:
-                services.set_media_alt_text(asset, by=request.membership, alt_text=alt_form.cleaned_data["alt_text"])
+                services.set_media_alt_text(
+                    asset, by=request.membership, alt_text=alt_form.cleaned_data["alt_text"]
+                )
             except ApplicationError as exc:
                 alt_form.apply_error(exc)
             else:
@@ -90,16 +121,24 @@ def media_detail(request, org_slug, asset_id):
 
 
 def _render_detail(request, asset, *, can_edit, alt_form=None, focal_form=None, status=200):
-    return render(request, "publishing/media_detail.html", {
-        "asset": asset,
-        "presets": _with_presets(asset) if asset.kind == MediaAsset.Kind.IMAGE else [],
-        "uses": selectors.asset_uses(asset),
-        "can_edit": can_edit,
-        "alt_form": alt_form or AltTextForm(initial={"alt_text": asset.alt_text}),
-        "focal_form": focal_form or FocalPointForm(initial={"focal_x": round(asset.focal_x, 3),
-                                                            "focal_y": round(asset.focal_y, 3)}),
-        "focal_x_pct": f"{asset.focal_x * 100:.2f}%", "focal_y_pct": f"{asset.focal_y * 100:.2f}%",
-    }, status=status)
+    return render(
+        request,
+        "publishing/media_detail.html",
+        {
+            "asset": asset,
+            "presets": _with_presets(asset) if asset.kind == MediaAsset.Kind.IMAGE else [],
+            "uses": selectors.asset_uses(asset),
+            "can_edit": can_edit,
+            "alt_form": alt_form or AltTextForm(initial={"alt_text": asset.alt_text}),
+            "focal_form": focal_form
+            or FocalPointForm(
+                initial={"focal_x": round(asset.focal_x, 3), "focal_y": round(asset.focal_y, 3)}
+            ),
+            "focal_x_pct": f"{asset.focal_x * 100:.2f}%",
+            "focal_y_pct": f"{asset.focal_y * 100:.2f}%",
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -108,12 +147,18 @@ def media_focal(request, org_slug, asset_id):
     form = FocalPointForm(request.POST)
     if form.is_valid():
         try:
-            services.set_media_focal_point(asset, by=request.membership, x=form.cleaned_data["focal_x"],
-                                           y=form.cleaned_data["focal_y"])
+            services.set_media_focal_point(
+                asset,
+                by=request.membership,
+                x=form.cleaned_data["focal_x"],
+                y=form.cleaned_data["focal_y"],
+            )
         except ApplicationError as exc:
             form.apply_error(exc)
         else:
-            messages.success(request, _("Focal point moved; the renditions were made again around it."))
+            messages.success(
+                request, _("Focal point moved; the renditions were made again around it.")
+            )
             return redirect("media_detail", org_slug=org_slug, asset_id=asset.pk)
     return _render_detail(request, asset, can_edit=True, focal_form=form, status=400)
 
@@ -156,7 +201,9 @@ def media_thumbnail(request, org_slug, asset_id):
     """
     asset = selectors.get_asset_for_member(request.membership, asset_id)
     full = request.GET.get("full") == "1"
-    square = None if full else next((r for r in asset.renditions.all() if r.preset == "square"), None)
+    square = (
+        None if full else next((r for r in asset.renditions.all() if r.preset == "square"), None)
+    )
     source = square.file if square is not None else asset.file
     with _open(source) as fh:
         if asset.kind == MediaAsset.Kind.VIDEO:

@@ -24,7 +24,9 @@ def _channels_or_error(membership, ids):
     ids = list(dict.fromkeys(ids))
     channels = {c.pk: c for c in selectors.composable_channels(membership).filter(pk__in=ids)}
     if len(channels) != len(ids):
-        raise ValidationFailed("Some channels were not found.", fields={"channels": ["Choose valid channels."]})
+        raise ValidationFailed(
+            "Some channels were not found.", fields={"channels": ["Choose valid channels."]}
+        )
     return [channels[i] for i in ids]
 
 
@@ -34,7 +36,9 @@ def _campaign_or_error(org, campaign_id):
     try:
         return selectors.get_campaign(org, campaign_id)
     except Http404:
-        raise ValidationFailed("That campaign does not exist.", fields={"campaign": ["Choose a valid campaign."]}) from None
+        raise ValidationFailed(
+            "That campaign does not exist.", fields={"campaign": ["Choose a valid campaign."]}
+        ) from None
 
 
 def _team_or_error(org, team_id):
@@ -43,13 +47,17 @@ def _team_or_error(org, team_id):
     try:
         return get_team(org, team_id)
     except Http404:
-        raise ValidationFailed("That team does not exist.", fields={"team": ["Choose a valid team."]}) from None
+        raise ValidationFailed(
+            "That team does not exist.", fields={"team": ["Choose a valid team."]}
+        ) from None
 
 
 def _media_or_error(org, ids):
     assets = media_selectors.assets_by_ids(org, ids)
     if len(assets) != len(set(ids)):
-        raise ValidationFailed("Some media were not found.", fields={"media": ["Choose media from the library."]})
+        raise ValidationFailed(
+            "Some media were not found.", fields={"media": ["Choose media from the library."]}
+        )
     return assets
 
 
@@ -59,7 +67,10 @@ def _keyed_by_channel(values: dict) -> dict[int, str]:
         try:
             out[int(key)] = value
         except (TypeError, ValueError):
-            raise ValidationFailed("Variant keys are channel ids.", fields={"variant_texts": ["Use channel ids as keys."]}) from None
+            raise ValidationFailed(
+                "Variant keys are channel ids.",
+                fields={"variant_texts": ["Use channel ids as keys."]},
+            ) from None
     return out
 
 
@@ -73,15 +84,25 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
 
     def scoped_queryset(self, organization):
         p = self.request.query_params
-        filters = selectors.PostFilters(status=p.get("status", ""), channel_id=query_id(p, "channel"),
-                                        campaign_id=query_id(p, "campaign"), author_id=query_id(p, "author"))
+        filters = selectors.PostFilters(
+            status=p.get("status", ""),
+            channel_id=query_id(p, "channel"),
+            campaign_id=query_id(p, "campaign"),
+            author_id=query_id(p, "author"),
+        )
         media = PostMedia.objects.for_org(organization).order_by("position", "pk")
-        return selectors.posts_of(organization, filters, membership=self.membership).prefetch_related(
-            Prefetch("media_items", queryset=media))
+        return selectors.posts_of(
+            organization, filters, membership=self.membership
+        ).prefetch_related(Prefetch("media_items", queryset=media))
 
-    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("channel", ID_QUERY_SCHEMA),
-                               OpenApiParameter("campaign", ID_QUERY_SCHEMA),
-                               OpenApiParameter("author", ID_QUERY_SCHEMA)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str),
+            OpenApiParameter("channel", ID_QUERY_SCHEMA),
+            OpenApiParameter("campaign", ID_QUERY_SCHEMA),
+            OpenApiParameter("author", ID_QUERY_SCHEMA),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -95,13 +116,22 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
         d = payload.validated_data
         org, by = self.organization, self.membership
         if not d.get("channels"):
-            raise ValidationFailed("Pick at least one channel.", fields={"channels": ["This field is required."]})
+            raise ValidationFailed(
+                "Pick at least one channel.", fields={"channels": ["This field is required."]}
+            )
         post = authoring.create_post(
-            org, by=by, text=d.get("text", ""), channels=_channels_or_error(by, d["channels"]),
-            link_url=d.get("link_url", ""), first_comment=d.get("first_comment", ""),
-            campaign=_campaign_or_error(org, d.get("campaign")), team=_team_or_error(org, d.get("team")),
-            title=d.get("title", ""), media=_media_or_error(org, d.get("media") or []),
-            alt_texts=d.get("alt_texts") or [], variant_texts=_keyed_by_channel(d.get("variant_texts")),
+            org,
+            by=by,
+            text=d.get("text", ""),
+            channels=_channels_or_error(by, d["channels"]),
+            link_url=d.get("link_url", ""),
+            first_comment=d.get("first_comment", ""),
+            campaign=_campaign_or_error(org, d.get("campaign")),
+            team=_team_or_error(org, d.get("team")),
+            title=d.get("title", ""),
+            media=_media_or_error(org, d.get("media") or []),
+            alt_texts=d.get("alt_texts") or [],
+            variant_texts=_keyed_by_channel(d.get("variant_texts")),
             variant_formats=_keyed_by_channel(d.get("variant_formats")),
         )
         return Response(PostOut(self._fresh(post)).data, status=status.HTTP_201_CREATED)
@@ -144,8 +174,12 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
     write_capability = Capability.COMPOSE
 
     def scoped_queryset(self, organization):
-        qs = selectors.visible_variants(self.membership, PostVariant.objects.for_org(organization).select_related(
-            "channel", "post").order_by("post_id", "pk"))
+        qs = selectors.visible_variants(
+            self.membership,
+            PostVariant.objects.for_org(organization)
+            .select_related("channel", "post")
+            .order_by("post_id", "pk"),
+        )
         post_id = query_id(self.request.query_params, "post")
         if post_id is not None:
             qs = qs.filter(post_id=post_id)
@@ -161,6 +195,11 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
         payload = VariantIn(data=request.data)
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
-        variant = authoring.edit_variant(variant, by=self.membership, text=d.get("text"),
-                                         reset_text=bool(d.get("reset_text")), format=d.get("format"))
+        variant = authoring.edit_variant(
+            variant,
+            by=self.membership,
+            text=d.get("text"),
+            reset_text=bool(d.get("reset_text")),
+            format=d.get("format"),
+        )
         return Response(VariantOut(self.get_queryset().get(pk=variant.pk)).data)

@@ -28,7 +28,15 @@ from ..scheduler import services as scheduling
 from . import selectors
 from . import services as authoring
 
-EXPECTED_COLUMNS = ["channel", "text", "scheduled_at", "timezone", "link", "first_comment", "campaign"]
+EXPECTED_COLUMNS = [
+    "channel",
+    "text",
+    "scheduled_at",
+    "timezone",
+    "link",
+    "first_comment",
+    "campaign",
+]
 REQUIRED_COLUMNS = ["channel", "text", "scheduled_at"]
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
@@ -99,8 +107,9 @@ def _channel_index(channels) -> tuple[dict[int, object], dict[str, list]]:
     return by_id, by_handle
 
 
-def _check_row(line: int, raw: dict, *, by, by_id, by_handle, campaigns, default_timezone: str,
-               now: datetime) -> tuple[_Row | None, list[str]]:
+def _check_row(
+    line: int, raw: dict, *, by, by_id, by_handle, campaigns, default_timezone: str, now: datetime
+) -> tuple[_Row | None, list[str]]:
     errors: list[str] = []
     get = lambda name: (raw.get(name) or "").strip()  # noqa: E731
     channel = None
@@ -114,19 +123,28 @@ def _check_row(line: int, raw: dict, *, by, by_id, by_handle, campaigns, default
         if len(found) == 1:
             channel = found[0]
         elif len(found) > 1:
-            errors.append(_("channel “%(ref)s” matches several channels; use the channel's id.") % {"ref": ref})
+            errors.append(
+                _("channel “%(ref)s” matches several channels; use the channel's id.")
+                % {"ref": ref}
+            )
         else:
-            errors.append(_("channel “%(ref)s” was not found (or you may not post to it).") % {"ref": ref})
+            errors.append(
+                _("channel “%(ref)s” was not found (or you may not post to it).") % {"ref": ref}
+            )
     if channel is not None and not can(by, Capability.PUBLISH, channel):
         errors.append(_("you may not publish to %(ref)s.") % {"ref": ref})
         channel = None
     if channel is not None and channel.status != channel.Status.ACTIVE:
-        errors.append(_("%(ref)s needs to be reconnected (re-auth) or is not active.") % {"ref": ref})
+        errors.append(
+            _("%(ref)s needs to be reconnected (re-auth) or is not active.") % {"ref": ref}
+        )
     zone = get("timezone") or (channel.timezone if channel is not None else default_timezone)
     try:
         zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        errors.append(_("timezone “%(zone)s” is not a time zone (e.g. Asia/Jakarta).") % {"zone": zone})
+        errors.append(
+            _("timezone “%(zone)s” is not a time zone (e.g. Asia/Jakarta).") % {"zone": zone}
+        )
         zone = ""
     at = None
     if not get("scheduled_at"):
@@ -134,10 +152,16 @@ def _check_row(line: int, raw: dict, *, by, by_id, by_handle, campaigns, default
     elif zone:
         at = _parse_time(get("scheduled_at"), zone)
         if at is None:
-            errors.append(_("scheduled_at “%(value)s” is not a date and time (use 2025-03-01 09:00 or ISO 8601).")
-                          % {"value": get("scheduled_at")})
+            errors.append(
+                _(
+                    "scheduled_at “%(value)s” is not a date and time (use 2025-03-01 09:00 or ISO 8601)."
+                )
+                % {"value": get("scheduled_at")}
+            )
         elif at <= now:
-            errors.append(_("scheduled_at %(value)s is in the past.") % {"value": get("scheduled_at")})
+            errors.append(
+                _("scheduled_at %(value)s is in the past.") % {"value": get("scheduled_at")}
+            )
     link = get("link")
     if link:
         try:
@@ -148,15 +172,26 @@ def _check_row(line: int, raw: dict, *, by, by_id, by_handle, campaigns, default
     if get("campaign"):
         campaign = campaigns.get(get("campaign").lower())
         if campaign is None:
-            errors.append(_("campaign “%(name)s” does not exist; create it first.") % {"name": get("campaign")})
+            errors.append(
+                _("campaign “%(name)s” does not exist; create it first.")
+                % {"name": get("campaign")}
+            )
     text = raw.get("text") or ""
     if channel is not None and not errors:
-        post = Post(organization_id=channel.organization_id, text=text, link_url=link, campaign=campaign)
+        post = Post(
+            organization_id=channel.organization_id, text=text, link_url=link, campaign=campaign
+        )
         caps = authoring.network_capabilities(channel.provider)
-        variant = PostVariant(organization_id=channel.organization_id, channel=channel,
-                              first_comment=get("first_comment") if caps and caps.first_comment else "")
+        variant = PostVariant(
+            organization_id=channel.organization_id,
+            channel=channel,
+            first_comment=get("first_comment") if caps and caps.first_comment else "",
+        )
         if get("first_comment") and caps is not None and not caps.first_comment:
-            errors.append(_("%(network)s has no first comment.") % {"network": authoring.network_name(channel.provider)})
+            errors.append(
+                _("%(network)s has no first comment.")
+                % {"network": authoring.network_name(channel.provider)}
+            )
         errors += authoring.check_variant(variant, post, [], for_draft=False)
     if errors:
         return None, errors
@@ -171,7 +206,9 @@ def import_posts_csv(organization, *, by, data: bytes, default_timezone: str = "
         return CsvReport(False, _("The file is larger than 2 MB; split it."))
     text = _decode(data)
     if text is None:
-        return CsvReport(False, _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."))
+        return CsvReport(
+            False, _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
+        )
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     expected = ", ".join(EXPECTED_COLUMNS)
@@ -182,9 +219,14 @@ def import_posts_csv(organization, *, by, data: bytes, default_timezone: str = "
         if missing:
             detail.append(_("missing: %(cols)s") % {"cols": ", ".join(missing)})
         if unknown:
-            detail.append(_("unknown: %(cols)s") % {"cols": ", ".join(h or "(empty)" for h in unknown)})
-        return CsvReport(False, _("The header row is wrong (%(detail)s). Expected columns: %(expected)s.")
-                         % {"detail": "; ".join(detail) or _("duplicate columns"), "expected": expected})
+            detail.append(
+                _("unknown: %(cols)s") % {"cols": ", ".join(h or "(empty)" for h in unknown)}
+            )
+        return CsvReport(
+            False,
+            _("The header row is wrong (%(detail)s). Expected columns: %(expected)s.")
+            % {"detail": "; ".join(detail) or _("duplicate columns"), "expected": expected},
+        )
     reader.fieldnames = header
     channels = [c for c in selectors.composable_channels(by) if selectors.can_post_to(by, c)]
     by_id, by_handle = _channel_index(channels)
@@ -196,21 +238,34 @@ def import_posts_csv(organization, *, by, data: bytes, default_timezone: str = "
         for count, raw in enumerate(reader, start=1):
             line = reader.line_num
             if count > MAX_ROWS:
-                return CsvReport(False, _("The file has more than %(max)d rows; split it.") % {"max": MAX_ROWS})
+                return CsvReport(
+                    False, _("The file has more than %(max)d rows; split it.") % {"max": MAX_ROWS}
+                )
             if None in raw:
                 bad.append(RowReport(line, [_("this row has more cells than the header.")]))
                 continue
             if not any((v or "").strip() for v in raw.values()):
                 continue
-            row, errors = _check_row(line, raw, by=by, by_id=by_id, by_handle=by_handle, campaigns=campaigns,
-                                     default_timezone=default_timezone, now=now)
+            row, errors = _check_row(
+                line,
+                raw,
+                by=by,
+                by_id=by_id,
+                by_handle=by_handle,
+                campaigns=campaigns,
+                default_timezone=default_timezone,
+                now=now,
+            )
             if errors:
                 bad.append(RowReport(line, errors))
             else:
                 good.append(row)
     except csv.Error as exc:
-        return CsvReport(False, _("The file is not valid CSV (line %(line)d: %(error)s).")
-                         % {"line": reader.line_num, "error": exc})
+        return CsvReport(
+            False,
+            _("The file is not valid CSV (line %(line)d: %(error)s).")
+            % {"line": reader.line_num, "error": exc},
+        )
     if bad:
         return CsvReport(False, _("%(count)d rows have problems.") % {"count": len(bad)}, rows=bad)
     if not good:
@@ -219,12 +274,21 @@ def import_posts_csv(organization, *, by, data: bytes, default_timezone: str = "
     try:
         with transaction.atomic():
             for row in good:
-                post = authoring.create_post(organization, by=by, text=row.text, channels=[row.channel],
-                                             link_url=row.link, first_comment=row.first_comment,
-                                             campaign=row.campaign)
+                post = authoring.create_post(
+                    organization,
+                    by=by,
+                    text=row.text,
+                    channels=[row.channel],
+                    link_url=row.link,
+                    first_comment=row.first_comment,
+                    campaign=row.campaign,
+                )
                 scheduling.schedule_post(post, by=by, at=row.at, timezone_name=row.zone)
                 ids.append(post.pk)
     except ApplicationError as exc:
-        return CsvReport(False, _("Nothing was imported: %(error)s") % {"error": exc.message},
-                         rows=[RowReport(row.line, [exc.message])])
+        return CsvReport(
+            False,
+            _("Nothing was imported: %(error)s") % {"error": exc.message},
+            rows=[RowReport(row.line, [exc.message])],
+        )
     return CsvReport(True, post_ids=ids)

@@ -62,8 +62,12 @@ def visible_posts(membership, qs: QuerySet[Post] | None = None) -> QuerySet[Post
         return qs
     org = membership.organization
     any_variant = PostVariant.objects.for_org(org).filter(post=OuterRef("pk"))
-    seen_variant = visible_variants(membership, PostVariant.objects.for_org(org).filter(post=OuterRef("pk")))
-    return qs.filter(Exists(seen_variant) | (~Exists(any_variant) & _channel_less_visible(membership)))
+    seen_variant = visible_variants(
+        membership, PostVariant.objects.for_org(org).filter(post=OuterRef("pk"))
+    )
+    return qs.filter(
+        Exists(seen_variant) | (~Exists(any_variant) & _channel_less_visible(membership))
+    )
 
 
 def _channel_less_visible(membership) -> Q:
@@ -87,8 +91,11 @@ def members_who_see(post: Post, memberships, *, enough: int | None = None) -> se
     rest = [m for m in members if m.pk not in out]
     if not rest:
         return out
-    open_to_all = PostVariant.objects.for_org(post.organization_id).filter(
-        post=post, channel__access=Channel.Access.ORGANIZATION).exists()
+    open_to_all = (
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(post=post, channel__access=Channel.Access.ORGANIZATION)
+        .exists()
+    )
     if open_to_all:
         return out | {m.pk for m in rest}
     for m in rest:  # in order; ``enough``: stop once that many are found (suggestion lists)
@@ -129,8 +136,11 @@ def members_who_see_all_of(post: Post, memberships) -> set[int]:
     rest = [m for m in members if m.pk not in out]
     if not rest:
         return out
-    accesses = set(PostVariant.objects.for_org(post.organization_id).filter(post=post)
-                   .values_list("channel__access", flat=True))
+    accesses = set(
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .values_list("channel__access", flat=True)
+    )
     if accesses and Channel.Access.RESTRICTED not in accesses:
         return out | {m.pk for m in rest}
     return out | {m.pk for m in rest if wholly_visible_posts(m).filter(pk=post.pk).exists()}
@@ -148,7 +158,10 @@ def visible_freezes(membership, qs):
 
     if membership.role in (Role.OWNER, Role.ADMIN):
         return qs
-    return qs.filter(Q(channel__isnull=True) | Q(channel_id__in=visible_channels(membership).order_by().values("pk")))
+    return qs.filter(
+        Q(channel__isnull=True)
+        | Q(channel_id__in=visible_channels(membership).order_by().values("pk"))
+    )
 
 
 @dataclass
@@ -162,7 +175,9 @@ class PostFilters:
     search: str = ""
 
 
-def posts_of(organization, filters: PostFilters | None = None, *, membership=None) -> QuerySet[Post]:
+def posts_of(
+    organization, filters: PostFilters | None = None, *, membership=None
+) -> QuerySet[Post]:
     """Posts with their variants (and channels), campaign and author: a fixed number of queries.
 
     With ``membership`` (every page and API list passes it), only the posts and variants that
@@ -175,8 +190,11 @@ def posts_of(organization, filters: PostFilters | None = None, *, membership=Non
     if f.status:
         qs = qs.filter(status=f.status)
     if f.channel_id:
-        qs = qs.filter(pk__in=PostVariant.objects.for_org(organization).filter(channel_id=f.channel_id)
-                       .values("post_id"))
+        qs = qs.filter(
+            pk__in=PostVariant.objects.for_org(organization)
+            .filter(channel_id=f.channel_id)
+            .values("post_id")
+        )
     if f.campaign_id:
         qs = qs.filter(campaign_id=f.campaign_id)
     if f.author_id:
@@ -185,10 +203,16 @@ def posts_of(organization, filters: PostFilters | None = None, *, membership=Non
         qs = qs.filter(team_id=f.team_id)
     if f.search.strip():
         qs = qs.filter(Q(title__icontains=f.search.strip()) | Q(text__icontains=f.search.strip()))
-    variants = PostVariant.objects.for_org(organization).select_related("channel").order_by("channel__provider", "pk")
+    variants = (
+        PostVariant.objects.for_org(organization)
+        .select_related("channel")
+        .order_by("channel__provider", "pk")
+    )
     if membership is not None:
         variants = visible_variants(membership, variants)
-    return qs.prefetch_related(Prefetch("variants", queryset=variants)).order_by("-created_at", "-pk")
+    return qs.prefetch_related(Prefetch("variants", queryset=variants)).order_by(
+        "-created_at", "-pk"
+    )
 
 
 #: the post list's orders: by send time (first publish on a channel the member sees, else the scheduled
@@ -196,17 +220,27 @@ def posts_of(organization, filters: PostFilters | None = None, *, membership=Non
 POST_ORDERS = ("send_desc", "send_asc", "created")
 
 
-def post_list(organization, filters: PostFilters | None = None, *, membership, order: str = "send_desc"):
+def post_list(
+    organization, filters: PostFilters | None = None, *, membership, order: str = "send_desc"
+):
     """The posts page's rows: :func:`posts_of` (visible posts and variants) with ``send_at`` and each
     post's media items (for the thumbnail), in ``order`` (:data:`POST_ORDERS`). A fixed number of
     queries whatever the number of rows: the page, its variants, its media."""
-    first_publish = visible_variants(membership, PostVariant.objects.for_org(organization).filter(
-        post=OuterRef("pk"), status=PostVariant.Status.PUBLISHED, published_at__isnull=False))
+    first_publish = visible_variants(
+        membership,
+        PostVariant.objects.for_org(organization).filter(
+            post=OuterRef("pk"), status=PostVariant.Status.PUBLISHED, published_at__isnull=False
+        ),
+    )
     qs = posts_of(organization, filters, membership=membership).annotate(
-        first_published_at=Subquery(first_publish.order_by("published_at").values("published_at")[:1]),
+        first_published_at=Subquery(
+            first_publish.order_by("published_at").values("published_at")[:1]
+        ),
         send_at=Coalesce("first_published_at", "scheduled_at", "planned_at"),
     )
-    media = PostMedia.objects.for_org(organization).select_related("asset").order_by("position", "pk")
+    media = (
+        PostMedia.objects.for_org(organization).select_related("asset").order_by("position", "pk")
+    )
     qs = qs.prefetch_related(Prefetch("media_items", queryset=media))
     if order == "created":
         return qs.order_by("-created_at", "-pk")
@@ -236,7 +270,9 @@ def get_post_for_member(membership, post_id, *, need: str = Capability.VIEW) -> 
         post_id = int(post_id)
     except (TypeError, ValueError):
         raise Http404("No such post.") from None
-    qs = Post.objects.for_org(membership.organization).select_related("campaign", "author", "team", "parent")
+    qs = Post.objects.for_org(membership.organization).select_related(
+        "campaign", "author", "team", "parent"
+    )
     post = visible_posts(membership, qs).filter(pk=post_id).first()
     if post is None:
         raise Http404("No such post.")
@@ -245,13 +281,18 @@ def get_post_for_member(membership, post_id, *, need: str = Capability.VIEW) -> 
     return post
 
 
-def get_variant_for_member(membership, variant_id, *, post: Post | None = None,
-                           need: str = Capability.VIEW) -> PostVariant:
+def get_variant_for_member(
+    membership, variant_id, *, post: Post | None = None, need: str = Capability.VIEW
+) -> PostVariant:
     try:
         variant_id = int(variant_id)
     except (TypeError, ValueError):
         raise Http404("No such variant.") from None
-    qs = PostVariant.objects.for_org(membership.organization).select_related("channel", "post").filter(pk=variant_id)
+    qs = (
+        PostVariant.objects.for_org(membership.organization)
+        .select_related("channel", "post")
+        .filter(pk=variant_id)
+    )
     if post is not None:
         qs = qs.filter(post=post)
     variant = qs.first()
@@ -264,8 +305,12 @@ def get_variant_for_member(membership, variant_id, *, post: Post | None = None,
 
 def variants_of(post: Post, membership=None) -> QuerySet[PostVariant]:
     """``post``'s variants; with ``membership``, only those on channels the member may see."""
-    qs = PostVariant.objects.for_org(post.organization_id).filter(post=post).select_related("channel").order_by(
-        "channel__provider", "pk")
+    qs = (
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .select_related("channel")
+        .order_by("channel__provider", "pk")
+    )
     return qs if membership is None else visible_variants(membership, qs)
 
 
@@ -276,12 +321,19 @@ def media_of(post: Post) -> QuerySet[PostMedia]:
 def localizations_of(post: Post, membership=None) -> QuerySet[Post]:
     """The regional children of a head-office post (each keeps its link to the parent); with
     ``membership``, only those the member may see."""
-    qs = Post.objects.for_org(post.organization_id).filter(parent=post).select_related("team").order_by("pk")
+    qs = (
+        Post.objects.for_org(post.organization_id)
+        .filter(parent=post)
+        .select_related("team")
+        .order_by("pk")
+    )
     return qs if membership is None else visible_posts(membership, qs)
 
 
 def campaigns_of(organization) -> QuerySet[Campaign]:
-    return Campaign.objects.for_org(organization).select_related("team").order_by("-starts_on", "name")
+    return (
+        Campaign.objects.for_org(organization).select_related("team").order_by("-starts_on", "name")
+    )
 
 
 def get_campaign(organization, campaign_id) -> Campaign:
@@ -300,12 +352,16 @@ def composable_channels(membership) -> QuerySet:
     from channels_registry.models import Channel
     from channels_registry.selectors import visible_channels
 
-    qs = visible_channels(membership).filter(status__in=[Channel.Status.ACTIVE, Channel.Status.NEEDS_REAUTH])
+    qs = visible_channels(membership).filter(
+        status__in=[Channel.Status.ACTIVE, Channel.Status.NEEDS_REAUTH]
+    )
     return qs
 
 
 def can_post_to(membership, channel) -> bool:
-    return can(membership, Capability.COMPOSE, channel) or can(membership, Capability.PUBLISH, channel)
+    return can(membership, Capability.COMPOSE, channel) or can(
+        membership, Capability.PUBLISH, channel
+    )
 
 
 def authors_of(organization):
@@ -317,6 +373,7 @@ def authors_of(organization):
 
 
 # --- The start page (home/): what goes out today and this week, what failed -------------------------
+
 
 @dataclass
 class PlanRow:
@@ -356,15 +413,35 @@ def send_plan(membership, *, start, end, limit: int = 60) -> tuple[list[PlanRow]
         if row is None:
             rows[v.post_id] = row = PlanRow(post=v.post, variants=[], at=v.when, state=None)
         row.variants.append(v)
-    planned = visible_posts(membership, Post.objects.for_org(org).filter(
-        status__in=[P.DRAFT, P.IN_REVIEW, P.APPROVED], planned_at__gte=start, planned_at__lt=end,
-    )).select_related("campaign").prefetch_related(
-        Prefetch("variants", queryset=visible_variants(membership, PostVariant.objects.for_org(org))
-                 .select_related("channel").order_by("pk"))).order_by("planned_at", "pk")[:limit]
+    planned = (
+        visible_posts(
+            membership,
+            Post.objects.for_org(org).filter(
+                status__in=[P.DRAFT, P.IN_REVIEW, P.APPROVED],
+                planned_at__gte=start,
+                planned_at__lt=end,
+            ),
+        )
+        .select_related("campaign")
+        .prefetch_related(
+            Prefetch(
+                "variants",
+                queryset=visible_variants(membership, PostVariant.objects.for_org(org))
+                .select_related("channel")
+                .order_by("pk"),
+            )
+        )
+        .order_by("planned_at", "pk")[:limit]
+    )
     for post in planned:
         if post.pk not in rows:
-            rows[post.pk] = PlanRow(post=post, variants=list(post.variants.all()), at=post.planned_at,
-                                    state=None, planned_only=True)
+            rows[post.pk] = PlanRow(
+                post=post,
+                variants=list(post.variants.all()),
+                at=post.planned_at,
+                state=None,
+                planned_only=True,
+            )
     now = timezone.now()
     for row in rows.values():
         row.state = presentation.post_state(row.post, row.variants, now=now)
@@ -373,17 +450,40 @@ def send_plan(membership, *, start, end, limit: int = 60) -> tuple[list[PlanRow]
 
 def failed_variants(membership, *, limit: int = 8) -> tuple[list[PostVariant], int]:
     """The variants that failed on channels the member may see, latest first, and how many there are."""
-    qs = visible_variants(membership, PostVariant.objects.for_org(membership.organization)
-                          .filter(status=PostVariant.Status.FAILED))
+    qs = visible_variants(
+        membership,
+        PostVariant.objects.for_org(membership.organization).filter(
+            status=PostVariant.Status.FAILED
+        ),
+    )
     rows = list(qs.select_related("post", "channel").order_by("-updated_at", "-pk")[:limit])
     return rows, qs.count() if rows else 0
 
 
 __all__ = [
-    "PostFilters", "authors_of", "campaigns_of", "can_post_to", "composable_channels",
-    "get_campaign", "get_post_for_member", "get_variant_for_member", "localizations_of", "media_of",
+    "PostFilters",
+    "authors_of",
+    "campaigns_of",
+    "can_post_to",
+    "composable_channels",
+    "get_campaign",
+    "get_post_for_member",
+    "get_variant_for_member",
+    "localizations_of",
+    "media_of",
     "members_who_see",
-    "POST_ORDERS", "PlanRow", "failed_variants", "members_who_see_all_of", "post_list", "posts_by_ids", "posts_of",
-    "sees_all_of", "send_plan", "variants_of", "visible_freezes", "visible_posts", "visible_variants",
+    "POST_ORDERS",
+    "PlanRow",
+    "failed_variants",
+    "members_who_see_all_of",
+    "post_list",
+    "posts_by_ids",
+    "posts_of",
+    "sees_all_of",
+    "send_plan",
+    "variants_of",
+    "visible_freezes",
+    "visible_posts",
+    "visible_variants",
     "wholly_visible_posts",
 ]

@@ -15,9 +15,28 @@ class VariantOut(serializers.ModelSerializer):
 
     class Meta:
         model = PostVariant
-        fields = ["id", "post", "channel", "network", "text", "text_overridden", "effective_text", "first_comment",
-                  "format", "status", "due_at", "content_version", "external_id", "external_url", "published_at",
-                  "failure_reason", "attempts_count", "is_late", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "post",
+            "channel",
+            "network",
+            "text",
+            "text_overridden",
+            "effective_text",
+            "first_comment",
+            "format",
+            "status",
+            "due_at",
+            "content_version",
+            "external_id",
+            "external_url",
+            "published_at",
+            "failure_reason",
+            "attempts_count",
+            "is_late",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_effective_text(self, obj) -> str:
         return obj.effective_text()
@@ -36,9 +55,26 @@ class PostOut(serializers.ModelSerializer):
 
     class Meta:
         model = Post
-        fields = ["id", "title", "text", "link_url", "first_comment", "campaign", "team", "parent", "author", "status",
-                  "version", "scheduled_at", "schedule_timezone", "tags", "variants", "media", "created_at",
-                  "updated_at"]
+        fields = [
+            "id",
+            "title",
+            "text",
+            "link_url",
+            "first_comment",
+            "campaign",
+            "team",
+            "parent",
+            "author",
+            "status",
+            "version",
+            "scheduled_at",
+            "schedule_timezone",
+            "tags",
+            "variants",
+            "media",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class PostIn(InputSerializer):
@@ -50,11 +86,16 @@ class PostIn(InputSerializer):
     campaign = IdField(required=False, allow_null=True)
     team = IdField(required=False, allow_null=True)
     media = serializers.ListField(child=IdField(), required=False)
-    alt_texts = serializers.ListField(child=serializers.CharField(max_length=1000, allow_blank=True), required=False)
+    alt_texts = serializers.ListField(
+        child=serializers.CharField(max_length=1000, allow_blank=True), required=False
+    )
     #: channel id (as a string key) → own text for that channel's variant
-    variant_texts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
-    variant_formats = serializers.DictField(child=serializers.ChoiceField(choices=PostVariant.Format.choices),
-                                            required=False)
+    variant_texts = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False
+    )
+    variant_formats = serializers.DictField(
+        child=serializers.ChoiceField(choices=PostVariant.Format.choices), required=False
+    )
 
 
 class VariantIn(InputSerializer):

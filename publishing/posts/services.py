@@ -54,13 +54,19 @@ __all__ = [
 ]
 
 #: post states in which the content may no longer change
-_FROZEN = {Post.Status.PUBLISHING, Post.Status.PUBLISHED, Post.Status.PARTIALLY_PUBLISHED, Post.Status.CANCELLED}
+_FROZEN = {
+    Post.Status.PUBLISHING,
+    Post.Status.PUBLISHED,
+    Post.Status.PARTIALLY_PUBLISHED,
+    Post.Status.CANCELLED,
+}
 #: post states an edit sends back to draft (an approval or a schedule bound to the old content)
 _BACK_TO_DRAFT = {Post.Status.APPROVED, Post.Status.SCHEDULED}
 _CONTENT_FIELDS = ("text", "link_url", "first_comment")
 
 
 # --- Networks: names, capabilities, counting --------------------------------------------------
+
 
 def _provider(provider_key: str):
     from channels_registry.providers import provider_class
@@ -111,8 +117,12 @@ def variant_count(variant: PostVariant, post: Post) -> dict:
     caps = network_capabilities(variant.channel.provider)
     length = text_length(variant.channel.provider, variant_publish_text(variant, post))
     limit = text_limit_for(variant.channel, caps) if caps is not None else None
-    return {"channel": variant.channel_id, "count": length, "limit": limit,
-            "over": limit is not None and length > limit}
+    return {
+        "channel": variant.channel_id,
+        "count": length,
+        "limit": limit,
+        "over": limit is not None and length > limit,
+    }
 
 
 def _variant_label(channel) -> str:
@@ -121,6 +131,7 @@ def _variant_label(channel) -> str:
 
 
 # --- Links and UTM -------------------------------------------------------------------------------
+
 
 def final_link(url: str, campaign: Campaign | None) -> str:
     """``url`` with the campaign's UTM parameters added: exactly what the scheduler sends (its
@@ -149,6 +160,7 @@ def variant_publish_text(variant: PostVariant, post: Post | None = None) -> str:
 
 
 # --- Validation ------------------------------------------------------------------------------------
+
 
 def feed_cut(text: str, caps) -> tuple[str, str]:
     """``text`` split where the network's feed cuts it behind "…more": (what the feed shows, the
@@ -184,12 +196,21 @@ def _preview_media(items: list[PostMedia], caps, fmt: str) -> list[dict]:
         if asset.kind == MediaAsset.Kind.IMAGE and asset.renditions.all():  # never made here
             rendition = media_services.best_rendition_for(asset, caps, fmt)
             preset = rendition.preset if rendition is not None else ""
-        out.append({"asset_id": asset.pk, "kind": asset.kind, "preset": preset,
-                    "alt": item.alt_text or asset.alt_text, "video": asset.kind == MediaAsset.Kind.VIDEO})
+        out.append(
+            {
+                "asset_id": asset.pk,
+                "kind": asset.kind,
+                "preset": preset,
+                "alt": item.alt_text or asset.alt_text,
+                "video": asset.kind == MediaAsset.Kind.VIDEO,
+            }
+        )
     return out
 
 
-def variant_preview(variant: PostVariant, post: Post, items: list[PostMedia], *, with_errors: bool = True) -> dict | None:
+def variant_preview(
+    variant: PostVariant, post: Post, items: list[PostMedia], *, with_errors: bool = True
+) -> dict | None:
     """What ``publishing/compose_preview.html`` shows for one variant (the composer and the approval
     pages): who posts it, the text as published and where the network's feed cuts it, its length
     against the channel's own limit, the media as the network gets them, the link card, first
@@ -205,15 +226,24 @@ def variant_preview(variant: PostVariant, post: Post, items: list[PostMedia], *,
     media = _preview_media(items, caps, variant.format)
     name = channel.name or channel.handle or channel.external_id
     return {
-        "channel": channel, "provider": channel.provider, "network": network_name(channel.provider),
-        "name": name, "handle": channel.display_handle, "initial": (name or "?")[:1].upper(),
-        "text": body, "text_shown": shown, "text_more": more,
-        "length": text_length(channel.provider, body), "limit": text_limit_for(channel, caps),
+        "channel": channel,
+        "provider": channel.provider,
+        "network": network_name(channel.provider),
+        "name": name,
+        "handle": channel.display_handle,
+        "initial": (name or "?")[:1].upper(),
+        "text": body,
+        "text_shown": shown,
+        "text_more": more,
+        "length": text_length(channel.provider, body),
+        "limit": text_limit_for(channel, caps),
         "link": link,
         "link_card": urlsplit(link).netloc if link and not caps.link_in_text else "",
         "first_comment": variant.first_comment,
-        "format": variant.format, "format_label": variant.get_format_display(),
-        "media": media, "media_shown": media[:1] if caps.carousel else media[:4],
+        "format": variant.format,
+        "format_label": variant.get_format_display(),
+        "media": media,
+        "media_shown": media[:1] if caps.carousel else media[:4],
         "carousel_dots": range(len(media)) if caps.carousel and len(media) > 1 else range(0),
         "errors": check_variant(variant, post, items, for_draft=False) if with_errors else [],
     }
@@ -223,23 +253,33 @@ def _media_rule_errors(variant: PostVariant, post: Post, caps, items: list[PostM
     label = _variant_label(variant.channel)
     errors: list[str] = []
     if variant.format in (PostVariant.Format.STORY, PostVariant.Format.REEL) and not items:
-        errors.append(_("%(variant)s: a story or reel needs an image or a video.") % {"variant": label})
+        errors.append(
+            _("%(variant)s: a story or reel needs an image or a video.") % {"variant": label}
+        )
     elif caps.media_required_message and not items:
         errors.append(str(caps.media_required_message) % {"variant": label})
     if post.link_url and not caps.link_posts:
-        errors.append(_("%(variant)s: links are not clickable on this network; put the link in the text or "
-                        "remove it.") % {"variant": label})
+        errors.append(
+            _(
+                "%(variant)s: links are not clickable on this network; put the link in the text or "
+                "remove it."
+            )
+            % {"variant": label}
+        )
     if not items:
         return errors
     # The media library's per-network checks: counts, types, sizes, dimensions, durations.
     from ..media import services as media_services
 
-    found = media_services.validate_media_for_channel(items, caps, variant.format,
-                                                      network=network_name(variant.channel.provider))
+    found = media_services.validate_media_for_channel(
+        items, caps, variant.format, network=network_name(variant.channel.provider)
+    )
     return errors + [f"{label}: {message}" for message in found]
 
 
-def _variant_errors(variant: PostVariant, post: Post, items: list[PostMedia], *, for_draft: bool) -> list[str]:
+def _variant_errors(
+    variant: PostVariant, post: Post, items: list[PostMedia], *, for_draft: bool
+) -> list[str]:
     channel = variant.channel
     label = _variant_label(channel)
     caps = network_capabilities(channel.provider)
@@ -250,18 +290,24 @@ def _variant_errors(variant: PostVariant, post: Post, items: list[PostMedia], *,
     length = text_length(channel.provider, text)
     limit = text_limit_for(channel, caps)
     if length > limit:
-        how = {"weighted": _(" as X counts them (links 23, CJK and emoji 2)"),
-               "graphemes": _(" (as the network counts them)")}.get(caps.text_counting, "")
-        errors.append(_("%(variant)s: the text is %(length)d characters%(how)s; the limit is %(limit)d.")
-                      % {"variant": label, "length": length, "how": how, "limit": limit})
+        how = {
+            "weighted": _(" as X counts them (links 23, CJK and emoji 2)"),
+            "graphemes": _(" (as the network counts them)"),
+        }.get(caps.text_counting, "")
+        errors.append(
+            _("%(variant)s: the text is %(length)d characters%(how)s; the limit is %(limit)d.")
+            % {"variant": label, "length": length, "how": how, "limit": limit}
+        )
     if not text.strip() and not items:
         errors.append(_("%(variant)s: write some text or attach media.") % {"variant": label})
     if variant.first_comment:
         if not caps.first_comment:
             errors.append(_("%(variant)s: this network has no first comment.") % {"variant": label})
         elif text_length(channel.provider, variant.first_comment) > limit:
-            errors.append(_("%(variant)s: the first comment is over the limit of %(limit)d.")
-                          % {"variant": label, "limit": limit})
+            errors.append(
+                _("%(variant)s: the first comment is over the limit of %(limit)d.")
+                % {"variant": label, "limit": limit}
+            )
     if variant.format == PostVariant.Format.STORY and not caps.stories:
         errors.append(_("%(variant)s: this network has no stories.") % {"variant": label})
     if variant.format == PostVariant.Format.REEL and not caps.reels:
@@ -269,18 +315,30 @@ def _variant_errors(variant: PostVariant, post: Post, items: list[PostMedia], *,
     errors += _media_rule_errors(variant, post, caps, items)
     if not for_draft:
         if channel.status == channel.Status.NEEDS_REAUTH:
-            errors.append(_("%(variant)s: the channel needs to be reconnected (re-auth) before it can publish.")
-                          % {"variant": label})
+            errors.append(
+                _(
+                    "%(variant)s: the channel needs to be reconnected (re-auth) before it can publish."
+                )
+                % {"variant": label}
+            )
         elif channel.status != channel.Status.ACTIVE:
-            errors.append(_("%(variant)s: the channel is %(status)s.")
-                          % {"variant": label, "status": channel.get_status_display().lower()})
+            errors.append(
+                _("%(variant)s: the channel is %(status)s.")
+                % {"variant": label, "status": channel.get_status_display().lower()}
+            )
     return errors
 
 
 def validate_post(post: Post, *, for_draft: bool = False) -> dict[int, list[str]]:
     """Problems per variant id (empty when the post can go out). ``for_draft`` skips channel state."""
-    items = list(PostMedia.objects.for_org(post.organization_id).filter(post=post).select_related("asset"))
-    variants = PostVariant.objects.for_org(post.organization_id).filter(post=post).select_related("channel")
+    items = list(
+        PostMedia.objects.for_org(post.organization_id).filter(post=post).select_related("asset")
+    )
+    variants = (
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .select_related("channel")
+    )
     out: dict[int, list[str]] = {}
     for variant in variants:
         errors = _variant_errors(variant, post, items, for_draft=for_draft)
@@ -289,7 +347,9 @@ def validate_post(post: Post, *, for_draft: bool = False) -> dict[int, list[str]
     return out
 
 
-def check_variant(variant: PostVariant, post: Post, items: list[PostMedia], *, for_draft: bool = True) -> list[str]:
+def check_variant(
+    variant: PostVariant, post: Post, items: list[PostMedia], *, for_draft: bool = True
+) -> list[str]:
     """Problems of one (possibly unsaved) variant: what the composer's preview shows."""
     return _variant_errors(variant, post, items, for_draft=for_draft)
 
@@ -304,61 +364,94 @@ def _raise_if_invalid(post: Post, *, for_draft: bool = True, by=None) -> None:
     problems = validate_post(post, for_draft=for_draft)
     if not problems:
         return
-    channel_of = dict(PostVariant.objects.for_org(post.organization_id).filter(pk__in=problems)
-                      .values_list("pk", "channel_id"))
+    channel_of = dict(
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(pk__in=problems)
+        .values_list("pk", "channel_id")
+    )
     hidden: set[int] = set()
-    if by is not None:  # a variant on a restricted channel ``by`` may not see: neither its name nor its id
+    if (
+        by is not None
+    ):  # a variant on a restricted channel ``by`` may not see: neither its name nor its id
         from .selectors import visible_variants
 
-        seen = set(visible_variants(by, PostVariant.objects.for_org(post.organization_id).filter(pk__in=problems))
-                   .values_list("pk", flat=True))
+        seen = set(
+            visible_variants(
+                by, PostVariant.objects.for_org(post.organization_id).filter(pk__in=problems)
+            ).values_list("pk", flat=True)
+        )
         hidden = set(problems) - seen
-    fields = {f"channel_{channel_of[vid]}": msgs for vid, msgs in problems.items() if vid not in hidden}
+    fields = {
+        f"channel_{channel_of[vid]}": msgs for vid, msgs in problems.items() if vid not in hidden
+    }
     flat = [m for vid, msgs in problems.items() if vid not in hidden for m in msgs]
     if hidden:
-        message = _("A channel of this post that you cannot see is not ready: someone with access to it must "
-                    "fix it.")
+        message = _(
+            "A channel of this post that you cannot see is not ready: someone with access to it must "
+            "fix it."
+        )
         fields["channels"] = [message]
         flat.append(message)
-    raise ValidationFailed(_("Nothing was saved. %(problems)s") % {"problems": " ".join(flat)}, fields=fields,
-                           code="invalid_variants")
+    raise ValidationFailed(
+        _("Nothing was saved. %(problems)s") % {"problems": " ".join(flat)},
+        fields=fields,
+        code="invalid_variants",
+    )
 
 
 # --- Access ------------------------------------------------------------------------------------------
 
+
 def _check_channels(org, by, channels: Iterable) -> list:
     channels = list(dict.fromkeys(channels))
     if not channels:
-        raise ValidationFailed(_("Pick at least one channel."), fields={"channels": [_("Pick at least one channel.")]})
+        raise ValidationFailed(
+            _("Pick at least one channel."), fields={"channels": [_("Pick at least one channel.")]}
+        )
     for channel in channels:
         # A restricted channel the person cannot see is "not found", like another organization's.
         if channel.organization_id != org.pk or not can(by, Capability.VIEW, channel):
-            raise ValidationFailed(_("That channel was not found."), fields={"channels": [_("Choose valid channels.")]})
+            raise ValidationFailed(
+                _("That channel was not found."), fields={"channels": [_("Choose valid channels.")]}
+            )
         if not (can(by, Capability.COMPOSE, channel) or can(by, Capability.PUBLISH, channel)):
-            raise NotAllowed(_("You may not post to %(channel)s.") % {"channel": _variant_label(channel)})
+            raise NotAllowed(
+                _("You may not post to %(channel)s.") % {"channel": _variant_label(channel)}
+            )
         if channel.status in (channel.Status.ARCHIVED, channel.Status.DISCONNECTED):
-            raise ValidationFailed(_("%(channel)s is %(status)s: reconnect or unarchive it first.")
-                                   % {"channel": _variant_label(channel),
-                                      "status": channel.get_status_display().lower()},
-                                   fields={"channels": [_("Choose connected channels.")]})
+            raise ValidationFailed(
+                _("%(channel)s is %(status)s: reconnect or unarchive it first.")
+                % {
+                    "channel": _variant_label(channel),
+                    "status": channel.get_status_display().lower(),
+                },
+                fields={"channels": [_("Choose connected channels.")]},
+            )
     return channels
 
 
 def _check_same_org(org, obj, field: str) -> None:
     if obj is not None and obj.organization_id != org.pk:
-        raise ValidationFailed(_("That choice was not found."), fields={field: [_("Choose a valid option.")]})
+        raise ValidationFailed(
+            _("That choice was not found."), fields={field: [_("Choose a valid option.")]}
+        )
 
 
 def _check_format(channel, fmt: str) -> str:
     fmt = fmt or PostVariant.Format.POST
     if fmt not in PostVariant.Format.values:
-        raise ValidationFailed(_("Choose post, story or reel."), fields={"format": [_("Choose a valid format.")]})
+        raise ValidationFailed(
+            _("Choose post, story or reel."), fields={"format": [_("Choose a valid format.")]}
+        )
     caps = network_capabilities(channel.provider)
     if (fmt == PostVariant.Format.STORY and not (caps and caps.stories)) or (
-            fmt == PostVariant.Format.REEL and not (caps and caps.reels)):
-        raise ValidationFailed(_("%(variant)s has no %(format)s format.")
-                               % {"variant": _variant_label(channel), "format": fmt},
-                               fields={f"channel_{channel.pk}": [_("This network has no such format.")]})
+        fmt == PostVariant.Format.REEL and not (caps and caps.reels)
+    ):
+        raise ValidationFailed(
+            _("%(variant)s has no %(format)s format.")
+            % {"variant": _variant_label(channel), "format": fmt},
+            fields={f"channel_{channel.pk}": [_("This network has no such format.")]},
+        )
     return fmt
 
 
@@ -369,58 +462,103 @@ def _first_comment_for(channel, first_comment: str) -> str:
 
 # --- Posts ---------------------------------------------------------------------------------------------
 
+
 def _set_media(post: Post, assets: Sequence[MediaAsset], alt_texts: Sequence[str]) -> list[int]:
     org_id = post.organization_id
     assets = list(dict.fromkeys(assets))
     for asset in assets:
         if asset.organization_id != org_id:
-            raise ValidationFailed(_("That media was not found."), fields={"media": [_("Choose media from the library.")]})
+            raise ValidationFailed(
+                _("That media was not found."),
+                fields={"media": [_("Choose media from the library.")]},
+            )
     alt_texts = list(alt_texts) + [""] * (len(assets) - len(alt_texts))
     PostMedia.objects.for_org(org_id).filter(post=post).delete()
-    PostMedia.objects.bulk_create([
-        PostMedia(organization_id=org_id, post=post, asset=asset, position=i,
-                  alt_text=(alt_texts[i] or asset.alt_text or "")[:1000])
-        for i, asset in enumerate(assets)
-    ])
+    PostMedia.objects.bulk_create(
+        [
+            PostMedia(
+                organization_id=org_id,
+                post=post,
+                asset=asset,
+                position=i,
+                alt_text=(alt_texts[i] or asset.alt_text or "")[:1000],
+            )
+            for i, asset in enumerate(assets)
+        ]
+    )
     return [a.pk for a in assets]
 
 
-def _add_variants(post: Post, channels, *, variant_texts: dict | None, variant_formats: dict | None) -> None:
+def _add_variants(
+    post: Post, channels, *, variant_texts: dict | None, variant_formats: dict | None
+) -> None:
     variant_texts = variant_texts or {}
     variant_formats = variant_formats or {}
     rows = []
     for channel in channels:
         text = variant_texts.get(channel.pk)
         overridden = text is not None and text != post.text
-        rows.append(PostVariant(
-            organization_id=post.organization_id, post=post, channel=channel,
-            text=text if overridden else "", text_overridden=overridden,
-            first_comment=_first_comment_for(channel, post.first_comment),
-            format=_check_format(channel, variant_formats.get(channel.pk, "")),
-            content_version=post.version,
-        ))
+        rows.append(
+            PostVariant(
+                organization_id=post.organization_id,
+                post=post,
+                channel=channel,
+                text=text if overridden else "",
+                text_overridden=overridden,
+                first_comment=_first_comment_for(channel, post.first_comment),
+                format=_check_format(channel, variant_formats.get(channel.pk, "")),
+                content_version=post.version,
+            )
+        )
     PostVariant.objects.bulk_create(rows)
 
 
 @transaction.atomic
-def create_post(org, *, by, text: str, channels, link_url: str = "", first_comment: str = "",
-                campaign: Campaign | None = None, team=None, title: str = "", media: Sequence[MediaAsset] = (),
-                alt_texts: Sequence[str] = (), variant_texts: dict[int, str] | None = None,
-                variant_formats: dict[int, str] | None = None) -> Post:
+def create_post(
+    org,
+    *,
+    by,
+    text: str,
+    channels,
+    link_url: str = "",
+    first_comment: str = "",
+    campaign: Campaign | None = None,
+    team=None,
+    title: str = "",
+    media: Sequence[MediaAsset] = (),
+    alt_texts: Sequence[str] = (),
+    variant_texts: dict[int, str] | None = None,
+    variant_formats: dict[int, str] | None = None,
+) -> Post:
     """A draft with one variant per channel. ``variant_texts``/``variant_formats`` are keyed by channel id."""
     require(by, Capability.COMPOSE)
     channels = _check_channels(org, by, channels)
     _check_same_org(org, campaign, "campaign")
     _check_same_org(org, team, "team")
     post = Post.objects.create(
-        organization=org, author=by.user, title=(title or "")[:200], text=text or "", link_url=link_url or "",
-        first_comment=first_comment or "", campaign=campaign, team=team, status=Post.Status.DRAFT,
+        organization=org,
+        author=by.user,
+        title=(title or "")[:200],
+        text=text or "",
+        link_url=link_url or "",
+        first_comment=first_comment or "",
+        campaign=campaign,
+        team=team,
+        status=Post.Status.DRAFT,
     )
     _add_variants(post, channels, variant_texts=variant_texts, variant_formats=variant_formats)
     media_ids = _set_media(post, media, alt_texts) if media else []
     _raise_if_invalid(post)
-    record_event(org, "post.created", obj=post, changes={
-        "channels": [c.pk for c in channels], "campaign": campaign.pk if campaign else None, "media": media_ids})
+    record_event(
+        org,
+        "post.created",
+        obj=post,
+        changes={
+            "channels": [c.pk for c in channels],
+            "campaign": campaign.pk if campaign else None,
+            "media": media_ids,
+        },
+    )
     return post
 
 
@@ -449,31 +587,64 @@ def _send_back_to_draft(post: Post, *, by) -> None:
 
 def _check_editable(post: Post) -> None:
     if post.status in _FROZEN:
-        raise Conflict(_("This post is %(status)s; it can no longer be edited.")
-                       % {"status": post.get_status_display().lower()})
-    busy = PostVariant.objects.for_org(post.organization_id).filter(
-        post=post, status__in=[PostVariant.Status.PUBLISHING, PostVariant.Status.UNCONFIRMED,
-                               PostVariant.Status.PENDING]).exists()
+        raise Conflict(
+            _("This post is %(status)s; it can no longer be edited.")
+            % {"status": post.get_status_display().lower()}
+        )
+    busy = (
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(
+            post=post,
+            status__in=[
+                PostVariant.Status.PUBLISHING,
+                PostVariant.Status.UNCONFIRMED,
+                PostVariant.Status.PENDING,
+            ],
+        )
+        .exists()
+    )
     if busy:
         raise Conflict(_("This post is being published right now; wait until it finishes."))
 
 
 def _bump_version(post: Post) -> None:
     post.version += 1
-    PostVariant.objects.for_org(post.organization_id).filter(post=post).update(content_version=post.version)
+    PostVariant.objects.for_org(post.organization_id).filter(post=post).update(
+        content_version=post.version
+    )
 
 
 _UNSET = object()
-_UPDATABLE = {"title", "text", "link_url", "first_comment", "campaign", "team", "channels", "media", "alt_texts",
-              "variant_texts", "variant_formats"}
+_UPDATABLE = {
+    "title",
+    "text",
+    "link_url",
+    "first_comment",
+    "campaign",
+    "team",
+    "channels",
+    "media",
+    "alt_texts",
+    "variant_texts",
+    "variant_formats",
+}
 #: variant states a channel can still be taken off the post in (the others have gone out)
-_REMOVABLE = (PostVariant.Status.DRAFT, PostVariant.Status.SCHEDULED, PostVariant.Status.HELD,
-              PostVariant.Status.CANCELLED, PostVariant.Status.FAILED)
+_REMOVABLE = (
+    PostVariant.Status.DRAFT,
+    PostVariant.Status.SCHEDULED,
+    PostVariant.Status.HELD,
+    PostVariant.Status.CANCELLED,
+    PostVariant.Status.FAILED,
+)
 
 
 def _variants_by_channel(post: Post) -> dict[int, PostVariant]:
-    return {v.channel_id: v for v in PostVariant.objects.for_org(post.organization_id).filter(post=post)
-            .select_related("channel")}
+    return {
+        v.channel_id: v
+        for v in PostVariant.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .select_related("channel")
+    }
 
 
 def _apply_post_fields(post: Post, fields: dict, changes: dict) -> bool:
@@ -500,8 +671,9 @@ def _apply_post_fields(post: Post, fields: dict, changes: dict) -> bool:
     return content_changed
 
 
-def _apply_channels(post: Post, *, by, channels, variants: dict[int, PostVariant], fields: dict,
-                    changes: dict) -> bool:
+def _apply_channels(
+    post: Post, *, by, channels, variants: dict[int, PostVariant], fields: dict, changes: dict
+) -> bool:
     """Add and remove variants so the post goes to ``channels``; True when any was added or removed."""
     org = post.organization
     wanted = _check_channels(org, by, channels)
@@ -513,19 +685,27 @@ def _apply_channels(post: Post, *, by, channels, variants: dict[int, PostVariant
     removed = [v for cid, v in variants.items() if cid not in wanted_ids]
     for variant in removed:
         if variant.status not in _REMOVABLE:
-            raise Conflict(_("%(variant)s has already gone out; it cannot be removed.")
-                           % {"variant": _variant_label(variant.channel)})
+            raise Conflict(
+                _("%(variant)s has already gone out; it cannot be removed.")
+                % {"variant": _variant_label(variant.channel)}
+            )
     PostVariant.objects.for_org(org).filter(pk__in=[v.pk for v in removed]).delete()
     added = [c for c in wanted if c.pk not in variants]
-    _add_variants(post, added, variant_texts=fields.get("variant_texts"),
-                  variant_formats=fields.get("variant_formats"))
+    _add_variants(
+        post,
+        added,
+        variant_texts=fields.get("variant_texts"),
+        variant_formats=fields.get("variant_formats"),
+    )
     if removed or added:
         changes["channels"] = [sorted(variants), sorted(wanted_ids)]
         return True
     return False
 
 
-def _apply_variant_overrides(post: Post, variants: dict[int, PostVariant], fields: dict, changes: dict) -> bool:
+def _apply_variant_overrides(
+    post: Post, variants: dict[int, PostVariant], fields: dict, changes: dict
+) -> bool:
     """Each variant's own text and format (keyed by channel id); True when any changed."""
     content_changed = False
     for channel_id, text in (fields.get("variant_texts") or {}).items():
@@ -598,8 +778,14 @@ def update_post(post: Post, *, by, **fields) -> Post:
             variant.first_comment = _first_comment_for(variant.channel, post.first_comment)
             variant.save(update_fields=["first_comment", "updated_at"])
     if "channels" in fields:
-        if _apply_channels(post, by=by, channels=fields["channels"], variants=variants, fields=fields,
-                           changes=changes):
+        if _apply_channels(
+            post,
+            by=by,
+            channels=fields["channels"],
+            variants=variants,
+            fields=fields,
+            changes=changes,
+        ):
             content_changed = True
         variants = _variants_by_channel(post)
     content_changed |= _apply_variant_overrides(post, variants, fields, changes)
@@ -610,7 +796,12 @@ def update_post(post: Post, *, by, **fields) -> Post:
         _content_changed(post, by=by, changes=changes)
     _raise_if_invalid(post, by=by)
     if changes:
-        record_event(post.organization, "post.updated", obj=post, changes={**changes, "version": post.version})
+        record_event(
+            post.organization,
+            "post.updated",
+            obj=post,
+            changes={**changes, "version": post.version},
+        )
     return post
 
 
@@ -619,9 +810,22 @@ def delete_post(post: Post, *, by) -> None:
     """Delete a draft (or a cancelled or failed post that never went out)."""
     require(by, Capability.COMPOSE, post)
     post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
-    gone_out = PostVariant.objects.for_org(post.organization_id).filter(post=post).exclude(
-        status__in=[PostVariant.Status.DRAFT, PostVariant.Status.CANCELLED, PostVariant.Status.FAILED]).exists()
-    if post.status not in (Post.Status.DRAFT, Post.Status.CANCELLED, Post.Status.FAILED) or gone_out:
+    gone_out = (
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .exclude(
+            status__in=[
+                PostVariant.Status.DRAFT,
+                PostVariant.Status.CANCELLED,
+                PostVariant.Status.FAILED,
+            ]
+        )
+        .exists()
+    )
+    if (
+        post.status not in (Post.Status.DRAFT, Post.Status.CANCELLED, Post.Status.FAILED)
+        or gone_out
+    ):
         raise Conflict(_("Only drafts can be deleted; cancel a scheduled post first."))
     record_event(post.organization, "post.deleted", obj=post, changes={"title": str(post)})
     Post.objects.for_org(post.organization_id).filter(parent=post).update(parent=None)
@@ -630,13 +834,22 @@ def delete_post(post: Post, *, by) -> None:
 
 # --- Variants ----------------------------------------------------------------------------------------
 
+
 def _variant_change(variant: PostVariant, *, by, action: str, changes: dict, apply) -> PostVariant:
     post = Post.objects.for_org(variant.organization_id).select_for_update().get(pk=variant.post_id)
     require(by, Capability.COMPOSE, post)
     _check_editable(post)
-    variant = PostVariant.objects.for_org(variant.organization_id).select_related("channel").get(pk=variant.pk)
-    if not (can(by, Capability.COMPOSE, variant.channel) or can(by, Capability.PUBLISH, variant.channel)):
-        raise NotAllowed(_("You may not post to %(channel)s.") % {"channel": _variant_label(variant.channel)})
+    variant = (
+        PostVariant.objects.for_org(variant.organization_id)
+        .select_related("channel")
+        .get(pk=variant.pk)
+    )
+    if not (
+        can(by, Capability.COMPOSE, variant.channel) or can(by, Capability.PUBLISH, variant.channel)
+    ):
+        raise NotAllowed(
+            _("You may not post to %(channel)s.") % {"channel": _variant_label(variant.channel)}
+        )
     if not apply(variant, post):
         return variant
     variant.save()
@@ -644,9 +857,13 @@ def _variant_change(variant: PostVariant, *, by, action: str, changes: dict, app
     _bump_version(post)
     post.save(update_fields=["version", "updated_at"])
     _send_back_to_draft(post, by=by)
-    hooks.new_version(post, old_version=old_version, by=by, changes={**changes, "variant": variant.pk})
+    hooks.new_version(
+        post, old_version=old_version, by=by, changes={**changes, "variant": variant.pk}
+    )
     _raise_if_invalid(post, by=by)
-    record_event(post.organization, action, obj=variant, changes={**changes, "version": post.version})
+    record_event(
+        post.organization, action, obj=variant, changes={**changes, "version": post.version}
+    )
     variant.refresh_from_db()
     return variant
 
@@ -654,27 +871,39 @@ def _variant_change(variant: PostVariant, *, by, action: str, changes: dict, app
 @transaction.atomic
 def set_variant_text(variant: PostVariant, *, by, text: str) -> PostVariant:
     """Give one variant its own text (it stops following the post's text)."""
+
     def apply(v, post):
         if v.text_overridden and v.text == text:
             return False
         v.text, v.text_overridden = text or "", True
         return True
 
-    return _variant_change(variant, by=by, action="post_variant.text_set", changes={"channel": variant.channel_id},
-                           apply=apply)
+    return _variant_change(
+        variant,
+        by=by,
+        action="post_variant.text_set",
+        changes={"channel": variant.channel_id},
+        apply=apply,
+    )
 
 
 @transaction.atomic
 def reset_variant_text(variant: PostVariant, *, by) -> PostVariant:
     """The variant follows the post's text again."""
+
     def apply(v, post):
         if not v.text_overridden:
             return False
         v.text, v.text_overridden = "", False
         return True
 
-    return _variant_change(variant, by=by, action="post_variant.text_reset", changes={"channel": variant.channel_id},
-                           apply=apply)
+    return _variant_change(
+        variant,
+        by=by,
+        action="post_variant.text_reset",
+        changes={"channel": variant.channel_id},
+        apply=apply,
+    )
 
 
 @transaction.atomic
@@ -687,13 +916,24 @@ def set_variant_format(variant: PostVariant, *, by, format: str) -> PostVariant:
         v.format = fmt
         return True
 
-    return _variant_change(variant, by=by, action="post_variant.format_set",
-                           changes={"channel": variant.channel_id, "format": fmt}, apply=apply)
+    return _variant_change(
+        variant,
+        by=by,
+        action="post_variant.format_set",
+        changes={"channel": variant.channel_id, "format": fmt},
+        apply=apply,
+    )
 
 
 @transaction.atomic
-def edit_variant(variant: PostVariant, *, by, text: str | None = None, reset_text: bool = False,
-                 format: str | None = None) -> PostVariant:  # noqa: A002 - the field's name
+def edit_variant(
+    variant: PostVariant,
+    *,
+    by,
+    text: str | None = None,
+    reset_text: bool = False,
+    format: str | None = None,
+) -> PostVariant:  # noqa: A002 - the field's name
     """One edit of a variant (the API's PATCH): its own text or back to the post's, and its format.
     All or nothing: a format the network refuses leaves the text as it was."""
     if reset_text:
@@ -706,12 +946,15 @@ def edit_variant(variant: PostVariant, *, by, text: str | None = None, reset_tex
 
 
 @transaction.atomic
-def attach_media(post: Post, *, by, assets: Sequence[MediaAsset], alt_texts: Sequence[str] = ()) -> Post:
+def attach_media(
+    post: Post, *, by, assets: Sequence[MediaAsset], alt_texts: Sequence[str] = ()
+) -> Post:
     """Replace the post's media with ``assets`` (in order), each with the alt text for this use."""
     return update_post(post, by=by, media=list(assets), alt_texts=list(alt_texts))
 
 
 # --- Localization ------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def localize_post(parent: Post, *, by, team, channels) -> Post:
@@ -722,13 +965,23 @@ def localize_post(parent: Post, *, by, team, channels) -> Post:
     org = parent.organization
     require(by, Capability.COMPOSE, parent)
     if team is None:
-        raise ValidationFailed(_("Choose the region's team."), fields={"team": [_("This field is required.")]})
+        raise ValidationFailed(
+            _("Choose the region's team."), fields={"team": [_("This field is required.")]}
+        )
     _check_same_org(org, team, "team")
     items = list(PostMedia.objects.for_org(org).filter(post=parent).select_related("asset"))
     child = create_post(
-        org, by=by, text=parent.text, channels=channels, link_url=parent.link_url,
-        first_comment=parent.first_comment, campaign=parent.campaign, team=team,
-        title=parent.title, media=[m.asset for m in items], alt_texts=[m.alt_text for m in items],
+        org,
+        by=by,
+        text=parent.text,
+        channels=channels,
+        link_url=parent.link_url,
+        first_comment=parent.first_comment,
+        campaign=parent.campaign,
+        team=team,
+        title=parent.title,
+        media=[m.asset for m in items],
+        alt_texts=[m.alt_text for m in items],
     )
     child.parent = parent
     child.tags = list(parent.tags or [])
@@ -739,71 +992,133 @@ def localize_post(parent: Post, *, by, team, channels) -> Post:
 
 # --- Campaigns ------------------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def create_campaign(org, *, by, name: str, utm_source: str = "", utm_medium: str = "social",
-                    utm_campaign: str = "", starts_on=None, ends_on=None, team=None, color: str = "#2f5bd3",
-                    description: str = "") -> Campaign:
+def create_campaign(
+    org,
+    *,
+    by,
+    name: str,
+    utm_source: str = "",
+    utm_medium: str = "social",
+    utm_campaign: str = "",
+    starts_on=None,
+    ends_on=None,
+    team=None,
+    color: str = "#2f5bd3",
+    description: str = "",
+) -> Campaign:
     require(by, Capability.PUBLISH)
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed(_("Give the campaign a name."), fields={"name": [_("This field is required.")]})
+        raise ValidationFailed(
+            _("Give the campaign a name."), fields={"name": [_("This field is required.")]}
+        )
     if Campaign.objects.for_org(org).filter(name__iexact=name).exists():
-        raise ValidationFailed(_("A campaign called “%(name)s” already exists.") % {"name": name},
-                               fields={"name": [_("Campaign names must be unique.")]})
+        raise ValidationFailed(
+            _("A campaign called “%(name)s” already exists.") % {"name": name},
+            fields={"name": [_("Campaign names must be unique.")]},
+        )
     if starts_on and ends_on and ends_on < starts_on:
-        raise ValidationFailed(_("The campaign ends before it starts."), fields={"ends_on": [_("Pick a later date.")]})
+        raise ValidationFailed(
+            _("The campaign ends before it starts."), fields={"ends_on": [_("Pick a later date.")]}
+        )
     _check_same_org(org, team, "team")
     campaign = Campaign.objects.create(
-        organization=org, name=name, utm_source=utm_source or "", utm_medium=utm_medium or "",
-        utm_campaign=utm_campaign or "", starts_on=starts_on, ends_on=ends_on, team=team, color=color or "#2f5bd3",
-        description=description or "")
+        organization=org,
+        name=name,
+        utm_source=utm_source or "",
+        utm_medium=utm_medium or "",
+        utm_campaign=utm_campaign or "",
+        starts_on=starts_on,
+        ends_on=ends_on,
+        team=team,
+        color=color or "#2f5bd3",
+        description=description or "",
+    )
     record_event(org, "campaign.created", obj=campaign, changes={"name": name})
     return campaign
 
 
 # --- Review states (called by approvals; publishing stays the only writer of Post.status) ---------
 
-def _review_move(post: Post, *, by, allowed: set, to: str, action: str, changes: dict | None = None) -> Post:
+
+def _review_move(
+    post: Post, *, by, allowed: set, to: str, action: str, changes: dict | None = None
+) -> Post:
     post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
     if post.status == to:
         return post
     if post.status not in allowed:
-        raise Conflict(_("This post is %(status)s; it cannot move to %(target)s.")
-                       % {"status": post.get_status_display().lower(), "target": Post.Status(to).label.lower()})
+        raise Conflict(
+            _("This post is %(status)s; it cannot move to %(target)s.")
+            % {"status": post.get_status_display().lower(), "target": Post.Status(to).label.lower()}
+        )
     before = post.status
     post.status = to
     post.save(update_fields=["status", "updated_at"])
-    record_event(post.organization, action, obj=post, actor=getattr(by, "user", None),
-                 changes={"status": [before, to], **(changes or {})})
+    record_event(
+        post.organization,
+        action,
+        obj=post,
+        actor=getattr(by, "user", None),
+        changes={"status": [before, to], **(changes or {})},
+    )
     return post
 
 
 @transaction.atomic
 def mark_in_review(post: Post, *, by) -> Post:
     """Draft (or approved, when re-submitted) → in review. ``by`` is a Membership or None (system)."""
-    return _review_move(post, by=by, allowed={Post.Status.DRAFT, Post.Status.APPROVED}, to=Post.Status.IN_REVIEW,
-                        action="post.in_review")
+    return _review_move(
+        post,
+        by=by,
+        allowed={Post.Status.DRAFT, Post.Status.APPROVED},
+        to=Post.Status.IN_REVIEW,
+        action="post.in_review",
+    )
 
 
 @transaction.atomic
 def mark_approved(post: Post, *, by) -> Post:
     """In review → approved (the final stage of its workflow approved this version)."""
-    return _review_move(post, by=by, allowed={Post.Status.IN_REVIEW}, to=Post.Status.APPROVED,
-                        action="post.approved", changes={"version": post.version})
+    return _review_move(
+        post,
+        by=by,
+        allowed={Post.Status.IN_REVIEW},
+        to=Post.Status.APPROVED,
+        action="post.approved",
+        changes={"version": post.version},
+    )
 
 
 @transaction.atomic
 def return_to_draft(post: Post, *, by, reason: str = "") -> Post:
     """In review or approved → draft (rejected, changes requested, or the request withdrawn)."""
-    return _review_move(post, by=by, allowed={Post.Status.IN_REVIEW, Post.Status.APPROVED}, to=Post.Status.DRAFT,
-                        action="post.returned_to_draft", changes={"reason": reason[:500]})
+    return _review_move(
+        post,
+        by=by,
+        allowed={Post.Status.IN_REVIEW, Post.Status.APPROVED},
+        to=Post.Status.DRAFT,
+        action="post.returned_to_draft",
+        changes={"reason": reason[:500]},
+    )
 
 
 # --- The composer -----------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def save_composition(org, post: Post | None, *, by, action: str = "save", at: datetime | None = None,
-                     timezone_name: str = "", **content) -> Post:
+def save_composition(
+    org,
+    post: Post | None,
+    *,
+    by,
+    action: str = "save",
+    at: datetime | None = None,
+    timezone_name: str = "",
+    **content,
+) -> Post:
     """The composer's one step: create ``post`` (None) or update it with ``content``, then, by
     ``action``, check it and schedule it at ``at`` in ``timezone_name`` ("schedule"), publish it
     now ("publish"), or plan the draft on the calendar at ``at`` (otherwise). One transaction:
@@ -818,8 +1133,10 @@ def save_composition(org, post: Post | None, *, by, action: str = "save", at: da
     if action == "schedule":
         ensure_publishable(post, by=by)
         if at is None:
-            raise ValidationFailed(_("Pick the date and time to publish."),
-                                   fields={"schedule_date": [_("Pick a date and a time.")]})
+            raise ValidationFailed(
+                _("Pick the date and time to publish."),
+                fields={"schedule_date": [_("Pick a date and a time.")]},
+            )
         return scheduling.schedule_post(post, by=by, at=at, timezone_name=timezone_name)
     if action == "publish":
         ensure_publishable(post, by=by)

@@ -45,8 +45,18 @@ class ScheduledVariantOut(serializers.ModelSerializer):
 
     class Meta:
         model = PostVariant
-        fields = ["id", "channel", "network", "status", "due_at", "published_at", "external_url", "failure_reason",
-                  "attempts_count", "is_late"]
+        fields = [
+            "id",
+            "channel",
+            "network",
+            "status",
+            "due_at",
+            "published_at",
+            "external_url",
+            "failure_reason",
+            "attempts_count",
+            "is_late",
+        ]
 
 
 class ScheduledPostOut(serializers.ModelSerializer):
@@ -55,7 +65,15 @@ class ScheduledPostOut(serializers.ModelSerializer):
 
     class Meta:
         model = Post
-        fields = ["id", "status", "version", "scheduled_at", "schedule_timezone", "scheduled_local", "variants"]
+        fields = [
+            "id",
+            "status",
+            "version",
+            "scheduled_at",
+            "schedule_timezone",
+            "scheduled_local",
+            "variants",
+        ]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_scheduled_local(self, obj) -> str | None:
@@ -72,17 +90,33 @@ class FreezeIn(InputSerializer):
     team = IdField(required=False, allow_null=True)
     channel = IdField(required=False, allow_null=True)
     reason = serializers.CharField(max_length=300)
-    on_lift = serializers.ChoiceField(choices=PublishingFreeze.OnLift.choices, default=PublishingFreeze.OnLift.PUBLISH)
+    on_lift = serializers.ChoiceField(
+        choices=PublishingFreeze.OnLift.choices, default=PublishingFreeze.OnLift.PUBLISH
+    )
 
 
 class FreezeOut(serializers.ModelSerializer):
-    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None, allow_null=True)
-    lifted_by = serializers.EmailField(source="lifted_by.email", read_only=True, default=None, allow_null=True)
+    created_by = serializers.EmailField(
+        source="created_by.email", read_only=True, default=None, allow_null=True
+    )
+    lifted_by = serializers.EmailField(
+        source="lifted_by.email", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = PublishingFreeze
-        fields = ["id", "scope", "team", "channel", "reason", "on_lift", "created_by", "created_at", "lifted_at",
-                  "lifted_by"]
+        fields = [
+            "id",
+            "scope",
+            "team",
+            "channel",
+            "reason",
+            "on_lift",
+            "created_by",
+            "created_at",
+            "lifted_at",
+            "lifted_by",
+        ]
 
 
 # --- Views --------------------------------------------------------------------------------------
@@ -94,10 +128,15 @@ def _post_out(post: Post, membership) -> dict:
 
     from ..posts.selectors import visible_variants
 
-    variants = visible_variants(membership, PostVariant.objects.for_org(post.organization_id).select_related(
-        "channel").order_by("pk"))
-    post = (Post.objects.for_org(post.organization_id).prefetch_related(Prefetch("variants", queryset=variants))
-            .get(pk=post.pk))
+    variants = visible_variants(
+        membership,
+        PostVariant.objects.for_org(post.organization_id).select_related("channel").order_by("pk"),
+    )
+    post = (
+        Post.objects.for_org(post.organization_id)
+        .prefetch_related(Prefetch("variants", queryset=variants))
+        .get(pk=post.pk)
+    )
     return ScheduledPostOut(post).data
 
 
@@ -126,26 +165,43 @@ class PostSchedulingViewSet(OrgScopedViewSet):
         except ValueError:
             at = None
         if at is None:
-            raise ValidationFailed(_("Enter a valid date and time."), fields={"at": [_("Enter a valid date and time.")]})
+            raise ValidationFailed(
+                _("Enter a valid date and time."),
+                fields={"at": [_("Enter a valid date and time.")]},
+            )
         if at.tzinfo is None:
             at = scheduling.local_to_utc(at, d["timezone"])
-        post = scheduling.schedule_post(post, by=self.membership, at=at, timezone_name=d["timezone"])
+        post = scheduling.schedule_post(
+            post, by=self.membership, at=at, timezone_name=d["timezone"]
+        )
         return Response(_post_out(post, self.membership))
 
     @extend_schema(request=None, responses=ScheduledPostOut)
     @action(detail=True, methods=["post"], url_path="publish-now", url_name="publish-now")
     def publish_now(self, request, pk=None):
-        return Response(_post_out(scheduling.publish_now(self.get_object(), by=self.membership), self.membership))
+        return Response(
+            _post_out(
+                scheduling.publish_now(self.get_object(), by=self.membership), self.membership
+            )
+        )
 
     @extend_schema(request=None, responses=ScheduledPostOut)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return Response(_post_out(scheduling.cancel_post(self.get_object(), by=self.membership), self.membership))
+        return Response(
+            _post_out(
+                scheduling.cancel_post(self.get_object(), by=self.membership), self.membership
+            )
+        )
 
     @extend_schema(request=None, responses=ScheduledPostOut)
     @action(detail=True, methods=["post"])
     def unschedule(self, request, pk=None):
-        return Response(_post_out(scheduling.unschedule_post(self.get_object(), by=self.membership), self.membership))
+        return Response(
+            _post_out(
+                scheduling.unschedule_post(self.get_object(), by=self.membership), self.membership
+            )
+        )
 
 
 class VariantSchedulingViewSet(OrgScopedViewSet):
@@ -157,8 +213,11 @@ class VariantSchedulingViewSet(OrgScopedViewSet):
 
     def scoped_queryset(self, organization):
         visible = visible_channels(self.membership).values("pk")
-        return PostVariant.objects.for_org(organization).select_related("channel", "post").filter(
-            channel_id__in=visible)
+        return (
+            PostVariant.objects.for_org(organization)
+            .select_related("channel", "post")
+            .filter(channel_id__in=visible)
+        )
 
     @extend_schema(request=None, responses=ScheduledVariantOut)
     @action(detail=True, methods=["post"])
@@ -175,14 +234,20 @@ class PublishingFreezeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     model = PublishingFreeze
     serializer_class = FreezeOut
     read_capability = Capability.VIEW
-    write_capability = Capability.PUBLISH  # the service asks for governance (or the channel's admin)
+    write_capability = (
+        Capability.PUBLISH
+    )  # the service asks for governance (or the channel's admin)
 
     def scoped_queryset(self, organization):
         from ..posts.selectors import visible_freezes
 
         # A freeze of a restricted channel is a 404 to whoever may not see the channel (list, detail, lift).
-        qs = visible_freezes(self.membership, PublishingFreeze.objects.for_org(organization).select_related(
-            "created_by", "lifted_by"))
+        qs = visible_freezes(
+            self.membership,
+            PublishingFreeze.objects.for_org(organization).select_related(
+                "created_by", "lifted_by"
+            ),
+        )
         if query_bool(self.request.query_params, "active"):
             qs = qs.filter(lifted_at__isnull=True)
         return qs
@@ -198,17 +263,29 @@ class PublishingFreezeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             try:
                 team = get_team(org, d["team"])
             except Http404:
-                raise ValidationFailed("That team does not exist.", fields={"team": ["Choose a valid team."]}) from None
+                raise ValidationFailed(
+                    "That team does not exist.", fields={"team": ["Choose a valid team."]}
+                ) from None
         if d.get("channel") is not None:
             channel = visible_channels(by).filter(pk=d["channel"]).first()
             if channel is None:
-                raise ValidationFailed("That channel does not exist.",
-                                       fields={"channel": ["Choose a valid channel."]})
-        freeze = scheduling.create_freeze(org, by=by, scope=d["scope"], team=team, channel=channel,
-                                          reason=d["reason"], on_lift=d["on_lift"])
+                raise ValidationFailed(
+                    "That channel does not exist.", fields={"channel": ["Choose a valid channel."]}
+                )
+        freeze = scheduling.create_freeze(
+            org,
+            by=by,
+            scope=d["scope"],
+            team=team,
+            channel=channel,
+            reason=d["reason"],
+            on_lift=d["on_lift"],
+        )
         return Response(FreezeOut(freeze).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=FreezeOut)
     @action(detail=True, methods=["post"])
     def lift(self, request, pk=None):
-        return Response(FreezeOut(scheduling.lift_freeze(self.get_object(), by=self.membership)).data)
+        return Response(
+            FreezeOut(scheduling.lift_freeze(self.get_object(), by=self.membership)).data
+        )

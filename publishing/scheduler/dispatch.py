@@ -52,8 +52,16 @@ log = logging.getLogger(__name__)
 V = PostVariant.Status
 A = PublishAttempt.Outcome
 
-__all__ = ["Claim", "batches", "claim_due", "dispatch_due", "max_waiting", "recover_lapsed_leases", "waiting_claims",
-           "worker_batch_size"]
+__all__ = [
+    "Claim",
+    "batches",
+    "claim_due",
+    "dispatch_due",
+    "max_waiting",
+    "recover_lapsed_leases",
+    "waiting_claims",
+    "worker_batch_size",
+]
 
 
 def worker_batch_size() -> int:
@@ -92,11 +100,15 @@ def _enqueue(pairs: list[Claim]) -> None:
             # A short countdown (at most the lookahead, a couple of seconds, far below the
             # broker's visibility timeout) so a batch claimed early leaves on time; the worker
             # waits out the rest for each variant.
-            tasks.publish_attempts.apply_async(([c.attempt_id for c in batch],),
-                                               countdown=wait if wait > 0.05 else None)
+            tasks.publish_attempts.apply_async(
+                ([c.attempt_id for c in batch],), countdown=wait if wait > 0.05 else None
+            )
         except Exception:  # noqa: BLE001 - the leases lapse and the rows are resumed: nothing is lost
-            log.warning("Could not enqueue attempts %s; their leases will recover them.",
-                        [c.attempt_id for c in batch], exc_info=True)
+            log.warning(
+                "Could not enqueue attempts %s; their leases will recover them.",
+                [c.attempt_id for c in batch],
+                exc_info=True,
+            )
 
 
 def recover_lapsed_leases(*, now: datetime | None = None, limit: int = 500) -> int:
@@ -118,25 +130,45 @@ def recover_lapsed_leases(*, now: datetime | None = None, limit: int = 500) -> i
     conditional on the lease not having lapsed, so exactly one of those wins too.
     """
     now = now or timezone.now()
-    lapsed = list(PostVariant.objects.unscoped().filter(status=V.PUBLISHING, lease_expires_at__lt=now)
-                  .values_list("pk", "organization_id", "claimed_attempt_id")[:limit])
+    lapsed = list(
+        PostVariant.objects.unscoped()
+        .filter(status=V.PUBLISHING, lease_expires_at__lt=now)
+        .values_list("pk", "organization_id", "claimed_attempt_id")[:limit]
+    )
     recovered = 0
     for pk, org_id, attempt_id in lapsed:
         with transaction.atomic():
             mine = PostVariant.objects.for_org(org_id).filter(
-                pk=pk, status=V.PUBLISHING, lease_expires_at__lt=now, claimed_attempt_id=attempt_id)
+                pk=pk, status=V.PUBLISHING, lease_expires_at__lt=now, claimed_attempt_id=attempt_id
+            )
             if attempt_id is None:
-                recovered += mine.update(status=V.SCHEDULED, lease_expires_at=None, lease_owner="", updated_at=now)
+                recovered += mine.update(
+                    status=V.SCHEDULED, lease_expires_at=None, lease_owner="", updated_at=now
+                )
                 continue
-            if scheduling.release_untaken(org_id, pk, attempt_id, now=now, lapsed_by=now, reason=(
-                    "Not started within its lease (a lost message or a dead worker); never sent.")):
+            if scheduling.release_untaken(
+                org_id,
+                pk,
+                attempt_id,
+                now=now,
+                lapsed_by=now,
+                reason=(
+                    "Not started within its lease (a lost message or a dead worker); never sent."
+                ),
+            ):
                 recovered += 1
                 continue
-            if not mine.update(status=V.UNCONFIRMED, lease_expires_at=None, lease_owner="", next_attempt_at=now,
-                               updated_at=now):
+            if not mine.update(
+                status=V.UNCONFIRMED,
+                lease_expires_at=None,
+                lease_owner="",
+                next_attempt_at=now,
+                updated_at=now,
+            ):
                 continue  # renewed meanwhile, or released just above
-            PublishAttempt.objects.for_org(org_id).filter(pk=attempt_id, outcome=A.UNCONFIRMED).update(
-                finished_at=now, error="The worker's lease lapsed.")
+            PublishAttempt.objects.for_org(org_id).filter(
+                pk=attempt_id, outcome=A.UNCONFIRMED
+            ).update(finished_at=now, error="The worker's lease lapsed.")
             recovered += 1
     if recovered:
         log.info("took back %s variants whose lease lapsed", recovered)
@@ -144,8 +176,12 @@ def recover_lapsed_leases(*, now: datetime | None = None, limit: int = 500) -> i
 
 
 def _candidates(now: datetime, limit: int):
-    return (PostVariant.objects.unscoped().filter(scheduling.due_filter(now))
-            .select_related("channel", "post").order_by("due_at", "pk"))
+    return (
+        PostVariant.objects.unscoped()
+        .filter(scheduling.due_filter(now))
+        .select_related("channel", "post")
+        .order_by("due_at", "pk")
+    )
 
 
 def _hold_frozen(variants: list[PostVariant], now: datetime) -> set[int]:
@@ -158,7 +194,8 @@ def _hold_frozen(variants: list[PostVariant], now: datetime) -> set[int]:
         ids = scheduling.frozen_channel_ids(org_id, [v for v in vs if v.status == V.SCHEDULED])
         if ids:
             PostVariant.objects.for_org(org_id).filter(pk__in=ids, status=V.SCHEDULED).update(
-                status=V.HELD, updated_at=now)
+                status=V.HELD, updated_at=now
+            )
             held |= ids
     return held
 
@@ -177,8 +214,11 @@ class Claim(NamedTuple):
 def _won_on_sqlite(v: PostVariant) -> bool:
     """SQLite: the claim of one row is this conditional UPDATE; a competitor that claimed first
     changed the status (or the claimed attempt), so it matches nothing."""
-    return bool(PostVariant.objects.for_org(v.organization_id).filter(
-        pk=v.pk, status=v.status, claimed_attempt_id=v.claimed_attempt_id).update(status=V.PUBLISHING))
+    return bool(
+        PostVariant.objects.for_org(v.organization_id)
+        .filter(pk=v.pk, status=v.status, claimed_attempt_id=v.claimed_attempt_id)
+        .update(status=V.PUBLISHING)
+    )
 
 
 def claim_due(*, now: datetime | None = None, limit: int = 500) -> list[Claim]:
@@ -213,31 +253,51 @@ def claim_due(*, now: datetime | None = None, limit: int = 500) -> list[Claim]:
         if orphans:
             for org_id, ids in _by_org(orphans).items():
                 PostVariant.objects.for_org(org_id).filter(pk__in=ids).update(
-                    status=V.SCHEDULED, next_attempt_at=None, updated_at=now)
+                    status=V.SCHEDULED, next_attempt_at=None, updated_at=now
+                )
         attempts = scheduling.new_attempts(fresh)
         resumed = [v for v in won if v.status != V.SCHEDULED and v.claimed_attempt_id is not None]
         for v in fresh + resumed:
             attempt_id = attempts[v.pk].pk if v.status == V.SCHEDULED else v.claimed_attempt_id
-            claimed.append(Claim(v.pk, attempt_id, scheduling.seconds_until_due(v, now=now), v.post_id,
-                                 v.organization_id))
+            claimed.append(
+                Claim(
+                    v.pk,
+                    attempt_id,
+                    scheduling.seconds_until_due(v, now=now),
+                    v.post_id,
+                    v.organization_id,
+                )
+            )
             started[v.organization_id].add(v.post_id)
         # Two UPDATEs for the batch (the rows are ours: locked, or won above on SQLite). A fresh
         # claim points at the attempt just inserted for it: its highest number.
-        newest = PublishAttempt.objects.unscoped().filter(variant_id=OuterRef("pk")).order_by("-number").values("pk")
+        newest = (
+            PublishAttempt.objects.unscoped()
+            .filter(variant_id=OuterRef("pk"))
+            .order_by("-number")
+            .values("pk")
+        )
         # No owner yet: the worker batch that picks the claim up stamps its own (scheduling.pick_up).
         if fresh:
             PostVariant.objects.unscoped().filter(pk__in=[v.pk for v in fresh]).update(
-                status=V.PUBLISHING, lease_expires_at=lease_until, lease_owner="", updated_at=now,
-                attempts_count=F("attempts_count") + 1, claimed_attempt_id=Subquery(newest[:1]))
+                status=V.PUBLISHING,
+                lease_expires_at=lease_until,
+                lease_owner="",
+                updated_at=now,
+                attempts_count=F("attempts_count") + 1,
+                claimed_attempt_id=Subquery(newest[:1]),
+            )
         if resumed:  # unconfirmed (settle) or pending (poll): the same attempt, asked about again
             PostVariant.objects.unscoped().filter(pk__in=[v.pk for v in resumed]).update(
-                status=V.PUBLISHING, lease_expires_at=lease_until, lease_owner="", updated_at=now)
+                status=V.PUBLISHING, lease_expires_at=lease_until, lease_owner="", updated_at=now
+            )
     # The posts' "scheduled → publishing" is cosmetic (the worker derives the post's status from
     # its variants) and runs after the claim committed: inside the claim it would lock post rows
     # after variant rows, the opposite order of cancel / schedule, and could deadlock with them.
     for org_id, post_ids in started.items():
         Post.objects.for_org(org_id).filter(pk__in=post_ids, status=Post.Status.SCHEDULED).update(
-            status=Post.Status.PUBLISHING, updated_at=now)
+            status=Post.Status.PUBLISHING, updated_at=now
+        )
     return claimed
 
 
@@ -257,7 +317,9 @@ def waiting_claims() -> int:
     return PostVariant.objects.unscoped().filter(status=V.PUBLISHING, lease_owner="").count()
 
 
-def dispatch_due(*, now: datetime | None = None, limit: int = 500, budget_seconds: float = 2.0) -> int:
+def dispatch_due(
+    *, now: datetime | None = None, limit: int = 500, budget_seconds: float = 2.0
+) -> int:
     """One dispatcher tick: take back lapsed leases, claim due variants, enqueue their tasks on commit.
 
     A full batch is followed at once by another (a burst of thousands due at one instant is

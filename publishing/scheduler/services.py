@@ -102,7 +102,15 @@ A = PublishAttempt.Outcome
 #: variants the scheduler is still working on (not a final state)
 ACTIVE_VARIANT_STATUSES = (V.SCHEDULED, V.PUBLISHING, V.UNCONFIRMED, V.PENDING, V.HELD)
 #: a post in one of these may be (re)scheduled
-_SCHEDULABLE_POST = (P.DRAFT, P.APPROVED, P.SCHEDULED, P.CANCELLED, P.FAILED, P.PARTIALLY_PUBLISHED, P.PUBLISHING)
+_SCHEDULABLE_POST = (
+    P.DRAFT,
+    P.APPROVED,
+    P.SCHEDULED,
+    P.CANCELLED,
+    P.FAILED,
+    P.PARTIALLY_PUBLISHED,
+    P.PUBLISHING,
+)
 #: variants that have (or may have) reached the network: scheduling and cancelling leave them alone
 _OUT_OR_IN_FLIGHT = (V.PUBLISHED, V.PUBLISHING, V.UNCONFIRMED, V.PENDING)
 #: the post states in which a claimed variant may still go out
@@ -129,12 +137,15 @@ FIND_EXISTING_MARGIN = timedelta(minutes=5)
 
 # --- Time zones --------------------------------------------------------------------------------
 
+
 def _zone(timezone_name: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(timezone_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ValidationFailed(_("Unknown time zone “%(zone)s”.") % {"zone": timezone_name},
-                               fields={"timezone": [_("Choose a valid time zone.")]}) from None
+        raise ValidationFailed(
+            _("Unknown time zone “%(zone)s”.") % {"zone": timezone_name},
+            fields={"timezone": [_("Choose a valid time zone.")]},
+        ) from None
 
 
 def local_to_utc(local: datetime, timezone_name: str) -> datetime:
@@ -149,9 +160,14 @@ def local_to_utc(local: datetime, timezone_name: str) -> datetime:
 
 # --- Checks shared by schedule / publish now / retry -------------------------------------------
 
+
 def _variants_of(post: Post):
-    return (PostVariant.objects.for_org(post.organization_id).filter(post=post)
-            .select_related("channel").order_by("pk"))
+    return (
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .select_related("channel")
+        .order_by("pk")
+    )
 
 
 def _check_channels(variants, *, by) -> None:
@@ -161,15 +177,23 @@ def _check_channels(variants, *, by) -> None:
         label = ch.handle or ch.name
         if not can(by, Capability.VIEW, ch):
             # a restricted channel without a grant: said without its name (nor its state)
-            problems.append(_("This post also goes to a channel you cannot see: someone with access to it must "
-                              "schedule or publish it."))
+            problems.append(
+                _(
+                    "This post also goes to a channel you cannot see: someone with access to it must "
+                    "schedule or publish it."
+                )
+            )
             continue
         if ch.status == ch.Status.NEEDS_REAUTH:
-            problems.append(_("%(channel)s needs to be reconnected before anything can be published to it.")
-                            % {"channel": label})
+            problems.append(
+                _("%(channel)s needs to be reconnected before anything can be published to it.")
+                % {"channel": label}
+            )
         elif ch.status != ch.Status.ACTIVE:
-            problems.append(_("%(channel)s is not active (%(status)s).") % {"channel": label,
-                                                                            "status": ch.get_status_display()})
+            problems.append(
+                _("%(channel)s is not active (%(status)s).")
+                % {"channel": label, "status": ch.get_status_display()}
+            )
         elif not can(by, Capability.PUBLISH, ch):
             problems.append(_("You may not publish to %(channel)s.") % {"channel": label})
     if problems:
@@ -185,39 +209,75 @@ def _require_publish(by, post: Post) -> None:
         raise NotAllowed(_("You do not have permission to schedule or publish posts."))
 
 
-def _schedule(post: Post, *, by, due: datetime, timezone_name: str, action: str, source: str = "web",
-              cleared_gates=()) -> Post:
+def _schedule(
+    post: Post,
+    *,
+    by,
+    due: datetime,
+    timezone_name: str,
+    action: str,
+    source: str = "web",
+    cleared_gates=(),
+) -> Post:
     _require_publish(by, post)
     post = _lock_post(post)
     if post.status == P.IN_REVIEW:
-        raise Conflict(_("This post is waiting for approval; it can be scheduled once it is approved."))
+        raise Conflict(
+            _("This post is waiting for approval; it can be scheduled once it is approved.")
+        )
     previous_at = post.scheduled_at
     post.scheduled_at, post.schedule_timezone = due, timezone_name  # what the gates are asked about
     hooks.check_schedule_gates(post, by, cleared_gates=cleared_gates)
     if post.status not in _SCHEDULABLE_POST:
-        raise Conflict(_("This post cannot be scheduled now (it is %(status)s).")
-                       % {"status": post.get_status_display()})
+        raise Conflict(
+            _("This post cannot be scheduled now (it is %(status)s).")
+            % {"status": post.get_status_display()}
+        )
     variants = [v for v in _variants_of(post) if v.status not in _OUT_OR_IN_FLIGHT]
     if not variants:
-        raise ValidationFailed(_("Choose at least one channel that has not published this post yet."),
-                               fields={"channels": [_("Choose at least one channel.")]})
+        raise ValidationFailed(
+            _("Choose at least one channel that has not published this post yet."),
+            fields={"channels": [_("Choose at least one channel.")]},
+        )
     _check_channels(variants, by=by)
     post.status = P.SCHEDULED
     post.save(update_fields=["scheduled_at", "schedule_timezone", "status", "updated_at"])
     ids = [v.pk for v in variants]
     PostVariant.objects.for_org(post.organization_id).filter(pk__in=ids).update(
-        status=V.SCHEDULED, due_at=due, next_attempt_at=None, failure_reason="", claimed_attempt=None,
-        lease_expires_at=None, is_late=False, content_version=post.version, updated_at=timezone.now())
-    record_event(post.organization, action, obj=post, actor=by.user,
-                 changes={"scheduled_at": due, "timezone": timezone_name, "variants": ids})
+        status=V.SCHEDULED,
+        due_at=due,
+        next_attempt_at=None,
+        failure_reason="",
+        claimed_attempt=None,
+        lease_expires_at=None,
+        is_late=False,
+        content_version=post.version,
+        updated_at=timezone.now(),
+    )
+    record_event(
+        post.organization,
+        action,
+        obj=post,
+        actor=by.user,
+        changes={"scheduled_at": due, "timezone": timezone_name, "variants": ids},
+    )
     webhook_events.post_scheduled(post)  # outgoing webhook, in this transaction
-    hooks.post_scheduled.send(sender=Post, post=post, by=by, previous_at=previous_at, source=source, action=action)
+    hooks.post_scheduled.send(
+        sender=Post, post=post, by=by, previous_at=previous_at, source=source, action=action
+    )
     return post
 
 
 @transaction.atomic
-def schedule_post(post: Post, *, by, at: datetime, timezone_name: str, source: str = "web",
-                  cleared_gates: Iterable[hooks.ScheduleGate] = ()) -> Post:
+def schedule_post(
+    post: Post,
+    *,
+    by,
+    at: datetime,
+    timezone_name: str,
+    source: str = "web",
+    cleared_gates: Iterable[hooks.ScheduleGate] = (),
+) -> Post:
     """Schedule every not-yet-published variant of ``post`` for ``at`` (aware), meant in ``timezone_name``.
 
     ``cleared_gates``: the schedule gates (``publishing.hooks``) the caller has itself satisfied in
@@ -225,13 +285,25 @@ def schedule_post(post: Post, *, by, at: datetime, timezone_name: str, source: s
     """
     _zone(timezone_name)
     if at is None or timezone.is_naive(at):
-        raise ValidationFailed(_("Give the time with its time zone."), fields={"at": [_("Enter a valid date and time.")]})
+        raise ValidationFailed(
+            _("Give the time with its time zone."),
+            fields={"at": [_("Enter a valid date and time.")]},
+        )
     at = at.astimezone(UTC)
     if at <= timezone.now():
-        raise ValidationFailed(_("The scheduled time is in the past: choose a time in the future."),
-                               fields={"at": [_("Choose a time in the future.")]})
-    return _schedule(post, by=by, due=at, timezone_name=timezone_name, action="post.scheduled", source=source,
-                     cleared_gates=cleared_gates)
+        raise ValidationFailed(
+            _("The scheduled time is in the past: choose a time in the future."),
+            fields={"at": [_("Choose a time in the future.")]},
+        )
+    return _schedule(
+        post,
+        by=by,
+        due=at,
+        timezone_name=timezone_name,
+        action="post.scheduled",
+        source=source,
+        cleared_gates=cleared_gates,
+    )
 
 
 def _kick_dispatcher() -> None:
@@ -240,15 +312,23 @@ def _kick_dispatcher() -> None:
     try:
         tasks.dispatch.delay()
     except Exception:  # noqa: BLE001 - the beat tick picks it up anyway
-        log.warning("Could not enqueue the dispatcher; the next beat tick will publish.", exc_info=True)
+        log.warning(
+            "Could not enqueue the dispatcher; the next beat tick will publish.", exc_info=True
+        )
 
 
 @transaction.atomic
 def publish_now(post: Post, *, by, source: str = "web") -> Post:
     """Due now: the dispatcher picks it up at once (kicked on commit) or at the next beat tick."""
     now = timezone.now()
-    post = _schedule(post, by=by, due=now, timezone_name=post.schedule_timezone or "UTC",
-                     action="post.publish_now", source=source)
+    post = _schedule(
+        post,
+        by=by,
+        due=now,
+        timezone_name=post.schedule_timezone or "UTC",
+        action="post.publish_now",
+        source=source,
+    )
     transaction.on_commit(_kick_dispatcher)
     return post
 
@@ -260,10 +340,17 @@ def _stop(post: Post, *, by, variant_status: str, post_status: str, action: str)
     # A claimed (publishing) variant is stopped too: the worker re-reads the row before the
     # network call and abandons the attempt. Pending / unconfirmed ones may already be out: the
     # scheduler settles them with the network and records the truth.
-    stopped = list(variants.filter(status__in=[V.DRAFT, V.SCHEDULED, V.HELD, V.PUBLISHING, V.FAILED])
-                   .values_list("pk", flat=True))
-    variants.filter(pk__in=stopped).update(status=variant_status, next_attempt_at=None, lease_expires_at=None,
-                                           updated_at=timezone.now())
+    stopped = list(
+        variants.filter(
+            status__in=[V.DRAFT, V.SCHEDULED, V.HELD, V.PUBLISHING, V.FAILED]
+        ).values_list("pk", flat=True)
+    )
+    variants.filter(pk__in=stopped).update(
+        status=variant_status,
+        next_attempt_at=None,
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+    )
     if post_status == P.DRAFT:
         post.scheduled_at = None
     post.status = post_status
@@ -279,7 +366,9 @@ def cancel_post(post: Post, *, by) -> Post:
     """Nothing more of ``post`` goes out; already published variants stay published."""
     if post.status in (P.PUBLISHED,):
         raise Conflict(_("This post is already published."))
-    return _stop(post, by=by, variant_status=V.CANCELLED, post_status=P.CANCELLED, action="post.cancelled")
+    return _stop(
+        post, by=by, variant_status=V.CANCELLED, post_status=P.CANCELLED, action="post.cancelled"
+    )
 
 
 @transaction.atomic
@@ -287,7 +376,9 @@ def unschedule_post(post: Post, *, by) -> Post:
     """Back to draft: the schedule is dropped, the content kept."""
     if post.status in (P.PUBLISHED,):
         raise Conflict(_("This post is already published."))
-    return _stop(post, by=by, variant_status=V.DRAFT, post_status=P.DRAFT, action="post.unscheduled")
+    return _stop(
+        post, by=by, variant_status=V.DRAFT, post_status=P.DRAFT, action="post.unscheduled"
+    )
 
 
 @transaction.atomic
@@ -295,11 +386,17 @@ def retry_variant(variant: PostVariant, *, by) -> PostVariant:
     """Retry one failed channel (only that one), due now."""
     post = _lock_post(variant.post)
     _require_publish(by, post)
-    variant = PostVariant.objects.for_org(post.organization_id).select_for_update().select_related("channel").get(
-        pk=variant.pk)
+    variant = (
+        PostVariant.objects.for_org(post.organization_id)
+        .select_for_update()
+        .select_related("channel")
+        .get(pk=variant.pk)
+    )
     if variant.status != V.FAILED:
-        raise Conflict(_("Only a failed variant can be retried (this one is %(status)s).")
-                       % {"status": variant.get_status_display()})
+        raise Conflict(
+            _("Only a failed variant can be retried (this one is %(status)s).")
+            % {"status": variant.get_status_display()}
+        )
     _check_channels([variant], by=by)
     now = timezone.now()
     variant.status = V.SCHEDULED
@@ -310,20 +407,41 @@ def retry_variant(variant: PostVariant, *, by) -> PostVariant:
     variant.lease_expires_at = None
     variant.attempts_count = 0
     variant.content_version = post.version
-    variant.save(update_fields=["status", "due_at", "next_attempt_at", "failure_reason", "claimed_attempt",
-                                "lease_expires_at", "attempts_count", "content_version", "updated_at"])
+    variant.save(
+        update_fields=[
+            "status",
+            "due_at",
+            "next_attempt_at",
+            "failure_reason",
+            "claimed_attempt",
+            "lease_expires_at",
+            "attempts_count",
+            "content_version",
+            "updated_at",
+        ]
+    )
     post.status = P.PUBLISHING
     post.save(update_fields=["status", "updated_at"])
-    record_event(post.organization, "post.variant_retried", obj=variant, actor=by.user,
-                 changes={"post": post.pk, "channel": variant.channel_id})
+    record_event(
+        post.organization,
+        "post.variant_retried",
+        obj=variant,
+        actor=by.user,
+        changes={"post": post.pk, "channel": variant.channel_id},
+    )
     transaction.on_commit(_kick_dispatcher)
     return variant
 
 
 # --- Freezes -------------------------------------------------------------------------------------
 
+
 def active_freezes(organization_id: int):
-    return PublishingFreeze.objects.for_org(organization_id).filter(lifted_at__isnull=True).select_related("team")
+    return (
+        PublishingFreeze.objects.for_org(organization_id)
+        .filter(lifted_at__isnull=True)
+        .select_related("team")
+    )
 
 
 def _covered(freeze: PublishingFreeze, variant: PostVariant, subtree_cache: dict) -> bool:
@@ -347,8 +465,16 @@ def frozen_channel_ids(organization_id: int, variants, freezes=None) -> set[int]
 
 
 @transaction.atomic
-def create_freeze(organization, *, by, scope: str, team=None, channel=None, reason: str,
-                  on_lift: str = PublishingFreeze.OnLift.PUBLISH) -> PublishingFreeze:
+def create_freeze(
+    organization,
+    *,
+    by,
+    scope: str,
+    team=None,
+    channel=None,
+    reason: str,
+    on_lift: str = PublishingFreeze.OnLift.PUBLISH,
+) -> PublishingFreeze:
     """Hold every due post of the organization, a team subtree or one channel until lifted."""
     _require_freeze(by, scope, channel)
     reason = (reason or "").strip()
@@ -369,20 +495,38 @@ def create_freeze(organization, *, by, scope: str, team=None, channel=None, reas
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
     freeze = PublishingFreeze.objects.create(
-        organization=organization, scope=scope, reason=reason[:300], on_lift=on_lift, created_by=by.user,
+        organization=organization,
+        scope=scope,
+        reason=reason[:300],
+        on_lift=on_lift,
+        created_by=by.user,
         team=team if scope == PublishingFreeze.Scope.TEAM else None,
-        channel=channel if scope == PublishingFreeze.Scope.CHANNEL else None)
-    record_event(organization, "publishing.freeze_created", obj=freeze, actor=by.user,
-                 changes={"scope": scope, "team": freeze.team_id, "channel": freeze.channel_id, "reason": reason,
-                          "on_lift": on_lift})
+        channel=channel if scope == PublishingFreeze.Scope.CHANNEL else None,
+    )
+    record_event(
+        organization,
+        "publishing.freeze_created",
+        obj=freeze,
+        actor=by.user,
+        changes={
+            "scope": scope,
+            "team": freeze.team_id,
+            "channel": freeze.channel_id,
+            "reason": reason,
+            "on_lift": on_lift,
+        },
+    )
     return freeze
 
 
 def _require_freeze(by, scope, channel) -> None:
     if can(by, Capability.MANAGE_GOVERNANCE):
         return
-    if scope == PublishingFreeze.Scope.CHANNEL and channel is not None and can(by, Capability.MANAGE_CHANNELS,
-                                                                                 channel):
+    if (
+        scope == PublishingFreeze.Scope.CHANNEL
+        and channel is not None
+        and can(by, Capability.MANAGE_CHANNELS, channel)
+    ):
         return
     raise NotAllowed(_("You do not have permission to freeze or unfreeze publishing."))
 
@@ -391,15 +535,22 @@ def _require_freeze(by, scope, channel) -> None:
 def lift_freeze(freeze: PublishingFreeze, *, by) -> PublishingFreeze:
     """Lift ``freeze``; the posts it held go out (marked late, or cancelled, per its choice)."""
     _require_freeze(by, freeze.scope, freeze.channel)
-    freeze = PublishingFreeze.objects.for_org(freeze.organization_id).select_for_update().get(pk=freeze.pk)
+    freeze = (
+        PublishingFreeze.objects.for_org(freeze.organization_id)
+        .select_for_update()
+        .get(pk=freeze.pk)
+    )
     if freeze.lifted_at is not None:
         raise Conflict(_("This freeze was already lifted."))
     now = timezone.now()
     freeze.lifted_at = now
     freeze.lifted_by = by.user
     freeze.save(update_fields=["lifted_at", "lifted_by"])
-    held = list(PostVariant.objects.for_org(freeze.organization_id).filter(status=V.HELD)
-                .select_related("channel", "post"))
+    held = list(
+        PostVariant.objects.for_org(freeze.organization_id)
+        .filter(status=V.HELD)
+        .select_related("channel", "post")
+    )
     cache: dict = {}
     mine = [v for v in held if _covered(freeze, v, cache)]
     still = frozen_channel_ids(freeze.organization_id, mine)
@@ -408,18 +559,31 @@ def lift_freeze(freeze: PublishingFreeze, *, by) -> PublishingFreeze:
     if freeze.on_lift == PublishingFreeze.OnLift.CANCEL:
         qs.update(status=V.CANCELLED, updated_at=now)
     else:
-        qs.update(status=V.SCHEDULED, next_attempt_at=None,
-                  is_late=freeze.on_lift == PublishingFreeze.OnLift.MARK_LATE, updated_at=now)
-    record_event(freeze.organization, "publishing.freeze_lifted", obj=freeze, actor=by.user,
-                 changes={"released": released, "on_lift": freeze.on_lift})
-    for post_id in set(PostVariant.objects.for_org(freeze.organization_id).filter(pk__in=released)
-                       .values_list("post_id", flat=True)):
+        qs.update(
+            status=V.SCHEDULED,
+            next_attempt_at=None,
+            is_late=freeze.on_lift == PublishingFreeze.OnLift.MARK_LATE,
+            updated_at=now,
+        )
+    record_event(
+        freeze.organization,
+        "publishing.freeze_lifted",
+        obj=freeze,
+        actor=by.user,
+        changes={"released": released, "on_lift": freeze.on_lift},
+    )
+    for post_id in set(
+        PostVariant.objects.for_org(freeze.organization_id)
+        .filter(pk__in=released)
+        .values_list("post_id", flat=True)
+    ):
         _refresh_post_status(freeze.organization_id, post_id)
     transaction.on_commit(_kick_dispatcher)
     return freeze
 
 
 # --- Post status from its variants ---------------------------------------------------------------
+
 
 def derive_post_status(statuses: list[str], current: str) -> str:
     """published / partially_published / failed / publishing / scheduled, from the variants' states."""
@@ -446,22 +610,36 @@ def _lock_posts(organization_id: int, post_ids) -> dict[int, str]:
     the first's committed status before deriving the post's, so a post whose variants all went
     out never stays "publishing".
     """
-    return dict(Post.objects.for_org(organization_id).filter(pk__in=list(post_ids)).select_for_update()
-                .order_by("pk").values_list("pk", "status"))
+    return dict(
+        Post.objects.for_org(organization_id)
+        .filter(pk__in=list(post_ids))
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
 
 
-def _refresh_post_statuses(organization_id: int, current: dict[int, str], *, keep_cancelled: bool = False) -> None:
+def _refresh_post_statuses(
+    organization_id: int, current: dict[int, str], *, keep_cancelled: bool = False
+) -> None:
     """Derive each post's status from its variants (``current``: the posts' locked statuses).
 
     One query for every post's variants and one UPDATE per distinct new status.
     """
-    wanted = {pk: st for pk, st in current.items()
-              if st not in (P.DRAFT, P.IN_REVIEW, P.APPROVED) and (st != P.CANCELLED or keep_cancelled)}
+    wanted = {
+        pk: st
+        for pk, st in current.items()
+        if st not in (P.DRAFT, P.IN_REVIEW, P.APPROVED) and (st != P.CANCELLED or keep_cancelled)
+    }
     if not wanted:
         return
     statuses: dict[int, list[str]] = {pk: [] for pk in wanted}
-    for post_id, status in (PostVariant.objects.for_org(organization_id).filter(post_id__in=list(wanted))
-                            .order_by().values_list("post_id", "status")):
+    for post_id, status in (
+        PostVariant.objects.for_org(organization_id)
+        .filter(post_id__in=list(wanted))
+        .order_by()
+        .values_list("post_id", "status")
+    ):
         statuses[post_id].append(status)
     changes: dict[str, list[int]] = {}
     for post_id, old in wanted.items():
@@ -475,18 +653,30 @@ def _refresh_post_statuses(organization_id: int, current: dict[int, str], *, kee
         Post.objects.for_org(organization_id).filter(pk__in=ids).update(status=new, updated_at=now)
 
 
-def _refresh_post_status(organization_id: int, post_id: int, *, keep_cancelled: bool = False) -> None:
-    _refresh_post_statuses(organization_id, _lock_posts(organization_id, [post_id]), keep_cancelled=keep_cancelled)
+def _refresh_post_status(
+    organization_id: int, post_id: int, *, keep_cancelled: bool = False
+) -> None:
+    _refresh_post_statuses(
+        organization_id, _lock_posts(organization_id, [post_id]), keep_cancelled=keep_cancelled
+    )
 
 
 # --- Building the request ------------------------------------------------------------------------
+
 
 def add_utm(url: str, campaign) -> str:
     """``url`` with the campaign's UTM parameters (existing query parameters kept, ours win)."""
     if not url or campaign is None:
         return url
-    ours = {k: v for k, v in (("utm_source", campaign.utm_source), ("utm_medium", campaign.utm_medium),
-                               ("utm_campaign", campaign.utm_campaign or campaign.name)) if v}
+    ours = {
+        k: v
+        for k, v in (
+            ("utm_source", campaign.utm_source),
+            ("utm_medium", campaign.utm_medium),
+            ("utm_campaign", campaign.utm_campaign or campaign.name),
+        )
+        if v
+    }
     if not ours:
         return url
     parts = urlsplit(url)
@@ -499,10 +689,13 @@ def _reader(path: str):
     def read() -> bytes:
         with default_storage.open(path, "rb") as fh:
             return fh.read()
+
     return read
 
 
-def build_request(variant: PostVariant, attempt: PublishAttempt, provider, *, media_items=None) -> object:
+def build_request(
+    variant: PostVariant, attempt: PublishAttempt, provider, *, media_items=None
+) -> object:
     from channels_registry.media_urls import signed_media_url
     from channels_registry.providers.base import MediaItem, PublishRequest
 
@@ -511,24 +704,44 @@ def build_request(variant: PostVariant, attempt: PublishAttempt, provider, *, me
     post = variant.post
     caps = provider.capabilities
     media = []
-    items = media_items if media_items is not None else PostMedia.objects.for_org(post.organization_id).filter(
-        post=post).select_related("asset").order_by("position", "pk")
+    items = (
+        media_items
+        if media_items is not None
+        else PostMedia.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .select_related("asset")
+        .order_by("position", "pk")
+    )
     for pm in items:
         # The same choice the composer validated: one rule for what is checked and what is sent.
         chosen = publish_file_for(pm.asset, caps, variant.format, alt_text=pm.alt_text)
         path = chosen.storage_path
-        media.append(MediaItem(
-            kind=pm.asset.kind, url=signed_media_url(path, organization_id=post.organization_id), read=_reader(path),
-            mime_type=chosen.mime_type, width=chosen.width, height=chosen.height, size_bytes=chosen.size_bytes,
-            duration_seconds=chosen.duration_seconds, alt_text=chosen.alt_text))
+        media.append(
+            MediaItem(
+                kind=pm.asset.kind,
+                url=signed_media_url(path, organization_id=post.organization_id),
+                read=_reader(path),
+                mime_type=chosen.mime_type,
+                width=chosen.width,
+                height=chosen.height,
+                size_bytes=chosen.size_bytes,
+                duration_seconds=chosen.duration_seconds,
+                alt_text=chosen.alt_text,
+            )
+        )
     first_comment = variant.first_comment or post.first_comment
     return PublishRequest(
-        text=variant.effective_text(post), media=media, link=add_utm(post.link_url, post.campaign) or None,
-        format=variant.format, first_comment=(first_comment or None) if caps.first_comment else None,
-        idempotency_key=attempt.idempotency_key)
+        text=variant.effective_text(post),
+        media=media,
+        link=add_utm(post.link_url, post.campaign) or None,
+        format=variant.format,
+        first_comment=(first_comment or None) if caps.first_comment else None,
+        idempotency_key=attempt.idempotency_key,
+    )
 
 
 # --- The worker step -----------------------------------------------------------------------------
+
 
 @dataclass
 class AttemptResult:
@@ -538,13 +751,23 @@ class AttemptResult:
 
 
 def _load(attempt_id: int):
-    attempt = PublishAttempt.objects.unscoped().filter(pk=attempt_id).select_related(
-        "variant__post__campaign", "variant__channel", "organization").first()
+    attempt = (
+        PublishAttempt.objects.unscoped()
+        .filter(pk=attempt_id)
+        .select_related("variant__post__campaign", "variant__channel", "organization")
+        .first()
+    )
     return attempt
 
 
-def _finish_attempt(attempt: PublishAttempt, outcome: str, *, error: str = "", external_id: str = "",
-                    pending_ref: str = "") -> None:
+def _finish_attempt(
+    attempt: PublishAttempt,
+    outcome: str,
+    *,
+    error: str = "",
+    external_id: str = "",
+    pending_ref: str = "",
+) -> None:
     fields = {"outcome": outcome, "finished_at": timezone.now(), "error": error[:2000]}
     if external_id:
         fields["external_id"] = external_id
@@ -554,8 +777,9 @@ def _finish_attempt(attempt: PublishAttempt, outcome: str, *, error: str = "", e
 
 
 def _variant_qs(attempt: PublishAttempt):
-    return PostVariant.objects.for_org(attempt.organization_id).filter(pk=attempt.variant_id,
-                                                                        claimed_attempt_id=attempt.pk)
+    return PostVariant.objects.for_org(attempt.organization_id).filter(
+        pk=attempt.variant_id, claimed_attempt_id=attempt.pk
+    )
 
 
 def _abandon(attempt: PublishAttempt, reason: str) -> AttemptResult:
@@ -566,23 +790,40 @@ def _abandon(attempt: PublishAttempt, reason: str) -> AttemptResult:
     """
     with transaction.atomic():
         posts = _lock_posts(attempt.organization_id, [attempt.variant.post_id])
-        if not PublishAttempt.objects.for_org(attempt.organization_id).filter(
-                pk=attempt.pk, outcome=A.RUNNING).update(outcome=A.ABANDONED, finished_at=timezone.now(),
-                                                          error=reason[:2000]):
+        if (
+            not PublishAttempt.objects.for_org(attempt.organization_id)
+            .filter(pk=attempt.pk, outcome=A.RUNNING)
+            .update(outcome=A.ABANDONED, finished_at=timezone.now(), error=reason[:2000])
+        ):
             return AttemptResult(A.UNCONFIRMED, detail="in flight elsewhere")
-        variant = PostVariant.objects.for_org(attempt.organization_id).filter(pk=attempt.variant_id).select_related(
-            "post").first()
-        if variant is not None and variant.claimed_attempt_id == attempt.pk and variant.status == V.PUBLISHING:
+        variant = (
+            PostVariant.objects.for_org(attempt.organization_id)
+            .filter(pk=attempt.variant_id)
+            .select_related("post")
+            .first()
+        )
+        if (
+            variant is not None
+            and variant.claimed_attempt_id == attempt.pk
+            and variant.status == V.PUBLISHING
+        ):
             post = variant.post
             if post.status in _POST_MAY_PUBLISH:
-                new = V.SCHEDULED  # edited while claimed (or the lease ran short): a new attempt goes out
+                new = (
+                    V.SCHEDULED
+                )  # edited while claimed (or the lease ran short): a new attempt goes out
             elif post.status == P.CANCELLED:
                 new = V.CANCELLED
             else:
                 new = V.DRAFT  # unapproved / back to draft
             _variant_qs(attempt).filter(status=V.PUBLISHING).update(
-                status=new, claimed_attempt=None, lease_expires_at=None, next_attempt_at=None,
-                content_version=post.version, updated_at=timezone.now())
+                status=new,
+                claimed_attempt=None,
+                lease_expires_at=None,
+                next_attempt_at=None,
+                content_version=post.version,
+                updated_at=timezone.now(),
+            )
             _refresh_post_statuses(attempt.organization_id, posts)
     return AttemptResult(A.ABANDONED, detail=reason)
 
@@ -598,15 +839,30 @@ def _take(attempt: PublishAttempt, owner: str) -> bool:
     this statement makes it match nothing.
     """
     now = timezone.now()
-    claimed = PostVariant.objects.for_org(attempt.organization_id).filter(
-        pk=attempt.variant_id, claimed_attempt_id=attempt.pk, status=V.PUBLISHING, lease_owner=owner,
-        # enough lease left for the call: a lapsing lease would let the sweep settle it mid-call
-        # (the batch's lease keeper renews it every third of a lease while the call runs)
-        lease_expires_at__gt=now + lease_duration() / 3,
-        post__version=attempt.content_version, post__status__in=_POST_MAY_PUBLISH).values("pk")
-    return bool(PublishAttempt.objects.for_org(attempt.organization_id).filter(
-        pk=attempt.pk, outcome=A.RUNNING, variant_id__in=claimed,
-    ).update(outcome=A.UNCONFIRMED, started_at=now, finished_at=None))
+    claimed = (
+        PostVariant.objects.for_org(attempt.organization_id)
+        .filter(
+            pk=attempt.variant_id,
+            claimed_attempt_id=attempt.pk,
+            status=V.PUBLISHING,
+            lease_owner=owner,
+            # enough lease left for the call: a lapsing lease would let the sweep settle it mid-call
+            # (the batch's lease keeper renews it every third of a lease while the call runs)
+            lease_expires_at__gt=now + lease_duration() / 3,
+            post__version=attempt.content_version,
+            post__status__in=_POST_MAY_PUBLISH,
+        )
+        .values("pk")
+    )
+    return bool(
+        PublishAttempt.objects.for_org(attempt.organization_id)
+        .filter(
+            pk=attempt.pk,
+            outcome=A.RUNNING,
+            variant_id__in=claimed,
+        )
+        .update(outcome=A.UNCONFIRMED, started_at=now, finished_at=None)
+    )
 
 
 def _record_published(attempt: PublishAttempt, result, *, late_reason: str = "") -> AttemptResult:
@@ -614,7 +870,9 @@ def _record_published(attempt: PublishAttempt, result, *, late_reason: str = "")
     return AttemptResult(A.PUBLISHED, V.PUBLISHED)
 
 
-def _record_published_many(items: list[tuple[PublishAttempt, object, datetime]], *, late_reason: str = "") -> None:
+def _record_published_many(
+    items: list[tuple[PublishAttempt, object, datetime]], *, late_reason: str = ""
+) -> None:
     """Record that the network has each ``(attempt, result, answered_at)``: one transaction per
     organization and a fixed number of statements whatever the number of items.
 
@@ -632,30 +890,61 @@ def _record_published_many(items: list[tuple[PublishAttempt, object, datetime]],
             entries = []
             for attempt, result, _at in group:
                 variant = attempt.variant
-                entries.append(Entry("post.variant_published", obj=variant, changes={
-                    "post": variant.post_id, "channel": variant.channel_id, "attempt": attempt.number,
-                    "external_id": result.external_id}))
+                entries.append(
+                    Entry(
+                        "post.variant_published",
+                        obj=variant,
+                        changes={
+                            "post": variant.post_id,
+                            "channel": variant.channel_id,
+                            "attempt": attempt.number,
+                            "external_id": result.external_id,
+                        },
+                    )
+                )
             now = timezone.now()
             attempt_ids = [a.pk for a, _r, _t in group]
             variant_ids = [a.variant_id for a, _r, _t in group]
             PublishAttempt.objects.for_org(org_id).filter(pk__in=attempt_ids).update(
-                outcome=A.PUBLISHED, error=late_reason[:2000], finished_at=now,
-                external_id=_by_pk({a.pk: r.external_id[:255] for a, r, _t in group}, models.CharField()))
+                outcome=A.PUBLISHED,
+                error=late_reason[:2000],
+                finished_at=now,
+                external_id=_by_pk(
+                    {a.pk: r.external_id[:255] for a, r, _t in group}, models.CharField()
+                ),
+            )
             # The network has it: record the truth even if someone cancelled meanwhile.
-            PostVariant.objects.for_org(org_id).filter(pk__in=variant_ids).exclude(status=V.PUBLISHED).update(
-                status=V.PUBLISHED, failure_reason="", lease_expires_at=None, next_attempt_at=None, updated_at=now,
-                external_id=_by_pk({a.variant_id: r.external_id[:255] for a, r, _t in group}, models.CharField()),
-                external_url=_by_pk({a.variant_id: (r.url or "")[:1000] for a, r, _t in group}, models.CharField()),
-                published_at=_by_pk({a.variant_id: t for a, _r, t in group}, models.DateTimeField()))
+            PostVariant.objects.for_org(org_id).filter(pk__in=variant_ids).exclude(
+                status=V.PUBLISHED
+            ).update(
+                status=V.PUBLISHED,
+                failure_reason="",
+                lease_expires_at=None,
+                next_attempt_at=None,
+                updated_at=now,
+                external_id=_by_pk(
+                    {a.variant_id: r.external_id[:255] for a, r, _t in group}, models.CharField()
+                ),
+                external_url=_by_pk(
+                    {a.variant_id: (r.url or "")[:1000] for a, r, _t in group}, models.CharField()
+                ),
+                published_at=_by_pk(
+                    {a.variant_id: t for a, _r, t in group}, models.DateTimeField()
+                ),
+            )
             _refresh_post_statuses(org_id, posts)
-            webhook_events.variants_published(group[0][0].organization, variant_ids)  # outgoing webhooks
+            webhook_events.variants_published(
+                group[0][0].organization, variant_ids
+            )  # outgoing webhooks
             record_events(group[0][0].organization, entries)
 
 
 def _by_pk(values: dict, output_field):
     """``CASE id WHEN … THEN …``: one column set per row in a single UPDATE."""
-    return Case(*[When(pk=pk, then=Value(v, output_field=output_field)) for pk, v in values.items()],
-                output_field=output_field)
+    return Case(
+        *[When(pk=pk, then=Value(v, output_field=output_field)) for pk, v in values.items()],
+        output_field=output_field,
+    )
 
 
 def _record_failed(attempt: PublishAttempt, message: str, *, notify: bool = True) -> AttemptResult:
@@ -663,14 +952,30 @@ def _record_failed(attempt: PublishAttempt, message: str, *, notify: bool = True
     with transaction.atomic():
         posts = _lock_posts(attempt.organization_id, [attempt.variant.post_id])
         _finish_attempt(attempt, A.FAILED, error=message)
-        changed = _variant_qs(attempt).exclude(status__in=[V.PUBLISHED, V.CANCELLED]).update(
-            status=V.FAILED, failure_reason=message[:2000], lease_expires_at=None, next_attempt_at=None,
-            updated_at=now)
+        changed = (
+            _variant_qs(attempt)
+            .exclude(status__in=[V.PUBLISHED, V.CANCELLED])
+            .update(
+                status=V.FAILED,
+                failure_reason=message[:2000],
+                lease_expires_at=None,
+                next_attempt_at=None,
+                updated_at=now,
+            )
+        )
         variant = attempt.variant
         _refresh_post_statuses(attempt.organization_id, posts)
-        record_event(attempt.organization, "post.variant_failed", obj=variant,
-                     changes={"post": variant.post_id, "channel": variant.channel_id, "attempt": attempt.number,
-                              "reason": message[:500]})
+        record_event(
+            attempt.organization,
+            "post.variant_failed",
+            obj=variant,
+            changes={
+                "post": variant.post_id,
+                "channel": variant.channel_id,
+                "attempt": attempt.number,
+                "reason": message[:500],
+            },
+        )
         if changed:
             webhook_events.variant_failed(variant)  # outgoing webhook, in this transaction
         if changed and notify:
@@ -681,15 +986,21 @@ def _record_failed(attempt: PublishAttempt, message: str, *, notify: bool = True
     return AttemptResult(A.FAILED, V.FAILED, message)
 
 
-def _record_retry(attempt: PublishAttempt, message: str, *, wait: float, outcome: str = A.RETRY) -> AttemptResult:
+def _record_retry(
+    attempt: PublishAttempt, message: str, *, wait: float, outcome: str = A.RETRY
+) -> AttemptResult:
     now = timezone.now()
     with transaction.atomic():
         posts = _lock_posts(attempt.organization_id, [attempt.variant.post_id])
         _finish_attempt(attempt, outcome, error=message)
         _variant_qs(attempt).exclude(status__in=[V.PUBLISHED, V.CANCELLED, V.DRAFT]).update(
-            status=V.SCHEDULED, claimed_attempt=None, lease_expires_at=None,
-            next_attempt_at=now + timedelta(seconds=max(0.0, wait)), failure_reason=message[:2000],
-            updated_at=now)
+            status=V.SCHEDULED,
+            claimed_attempt=None,
+            lease_expires_at=None,
+            next_attempt_at=now + timedelta(seconds=max(0.0, wait)),
+            failure_reason=message[:2000],
+            updated_at=now,
+        )
         _refresh_post_statuses(attempt.organization_id, posts)
     return AttemptResult(outcome, V.SCHEDULED, message)
 
@@ -700,7 +1011,8 @@ def _record_unconfirmed(attempt: PublishAttempt, message: str) -> AttemptResult:
         _finish_attempt(attempt, A.UNCONFIRMED, error=message)
         # Keep the claim on this attempt: the settle step asks the network about *this* attempt.
         _variant_qs(attempt).exclude(status=V.PUBLISHED).update(
-            status=V.UNCONFIRMED, lease_expires_at=None, next_attempt_at=now, updated_at=now)
+            status=V.UNCONFIRMED, lease_expires_at=None, next_attempt_at=now, updated_at=now
+        )
     return AttemptResult(A.UNCONFIRMED, V.UNCONFIRMED, message)
 
 
@@ -708,10 +1020,16 @@ def _record_pending(attempt: PublishAttempt, result) -> AttemptResult:
     now = timezone.now()
     with transaction.atomic():
         PublishAttempt.objects.for_org(attempt.organization_id).filter(pk=attempt.pk).update(
-            outcome=A.PENDING, pending_ref=result.pending_ref[:1000], external_id=result.external_id[:255])
+            outcome=A.PENDING,
+            pending_ref=result.pending_ref[:1000],
+            external_id=result.external_id[:255],
+        )
         _variant_qs(attempt).exclude(status=V.PUBLISHED).update(
-            status=V.PENDING, lease_expires_at=None, next_attempt_at=now + timedelta(seconds=PENDING_POLL_SECONDS),
-            updated_at=now)
+            status=V.PENDING,
+            lease_expires_at=None,
+            next_attempt_at=now + timedelta(seconds=PENDING_POLL_SECONDS),
+            updated_at=now,
+        )
     return AttemptResult(A.PENDING, V.PENDING)
 
 
@@ -733,8 +1051,14 @@ def _handle_error(attempt: PublishAttempt, exc) -> AttemptResult:
     if isinstance(exc, AuthExpired):
         from channels_registry.services import mark_needs_reauth
 
-        result = _record_failed(attempt, _("The network no longer accepts this channel's authorization: "
-                                           "reconnect it, then retry. (%(reason)s)") % {"reason": message})
+        result = _record_failed(
+            attempt,
+            _(
+                "The network no longer accepts this channel's authorization: "
+                "reconnect it, then retry. (%(reason)s)"
+            )
+            % {"reason": message},
+        )
         mark_needs_reauth(attempt.variant.channel, reason=message)
         return result
     if isinstance(exc, RateLimited):
@@ -746,8 +1070,9 @@ def _handle_error(attempt: PublishAttempt, exc) -> AttemptResult:
     # Transient (5xx, refused connection, malformed answer): back off, then give up.
     tries = max(attempt.variant.attempts_count, 1)
     if tries >= MAX_TRANSIENT_ATTEMPTS:
-        return _record_failed(attempt, _("Gave up after %(n)s attempts: %(reason)s") % {
-            "n": tries, "reason": message})
+        return _record_failed(
+            attempt, _("Gave up after %(n)s attempts: %(reason)s") % {"n": tries, "reason": message}
+        )
     return _record_retry(attempt, message, wait=backoff_seconds(tries))
 
 
@@ -769,7 +1094,10 @@ class _Batch:
 
 # --- Leases: picked up, renewed while the worker works, released when handed back -------------
 
-def pick_up(attempt_ids, owner: str, *, take_over: bool = False, now: datetime | None = None) -> int:
+
+def pick_up(
+    attempt_ids, owner: str, *, take_over: bool = False, now: datetime | None = None
+) -> int:
     """The worker batch ``owner`` (a fresh random token) picks up the claims of ``attempt_ids``:
     one conditional UPDATE that stamps the token and starts a full lease.
 
@@ -787,19 +1115,45 @@ def pick_up(attempt_ids, owner: str, *, take_over: bool = False, now: datetime |
     now = now or timezone.now()
     ids = list(attempt_ids)
     if take_over:
-        held = list(PostVariant.objects.unscoped().filter(
-            claimed_attempt_id__in=ids, status=V.PUBLISHING, claimed_attempt__outcome=A.RUNNING,
-        ).exclude(lease_owner__in=["", owner]).values_list("organization_id", "pk", "claimed_attempt_id"))
-        reason = "Its worker process died before sending it (the message was redelivered); never sent."
-        if sum(release_untaken(org_id, pk, attempt_id, now=now, reason=reason) for org_id, pk, attempt_id in held):
+        held = list(
+            PostVariant.objects.unscoped()
+            .filter(
+                claimed_attempt_id__in=ids,
+                status=V.PUBLISHING,
+                claimed_attempt__outcome=A.RUNNING,
+            )
+            .exclude(lease_owner__in=["", owner])
+            .values_list("organization_id", "pk", "claimed_attempt_id")
+        )
+        reason = (
+            "Its worker process died before sending it (the message was redelivered); never sent."
+        )
+        if sum(
+            release_untaken(org_id, pk, attempt_id, now=now, reason=reason)
+            for org_id, pk, attempt_id in held
+        ):
             transaction.on_commit(_kick_dispatcher)
-    return PostVariant.objects.unscoped().filter(
-        claimed_attempt_id__in=ids, status=V.PUBLISHING, lease_owner="", lease_expires_at__gt=now,
-    ).update(lease_owner=owner, lease_expires_at=now + lease_duration(), updated_at=now)
+    return (
+        PostVariant.objects.unscoped()
+        .filter(
+            claimed_attempt_id__in=ids,
+            status=V.PUBLISHING,
+            lease_owner="",
+            lease_expires_at__gt=now,
+        )
+        .update(lease_owner=owner, lease_expires_at=now + lease_duration(), updated_at=now)
+    )
 
 
-def release_untaken(organization_id: int, variant_id: int, attempt_id: int, *, now: datetime, reason: str,
-                    lapsed_by: datetime | None = None) -> bool:
+def release_untaken(
+    organization_id: int,
+    variant_id: int,
+    attempt_id: int,
+    *,
+    now: datetime,
+    reason: str,
+    lapsed_by: datetime | None = None,
+) -> bool:
     """Release a claim whose attempt was never taken for the network call: the attempt is
     abandoned and the variant scheduled again (claimed with a new attempt at the next tick,
     without asking the network: it cannot have it). ``lapsed_by``: only if the lease had lapsed
@@ -811,15 +1165,26 @@ def release_untaken(organization_id: int, variant_id: int, attempt_id: int, *, n
     lease was renewed meanwhile, or it moved on), the release is rolled back.
     """
     with transaction.atomic():
-        if not PublishAttempt.objects.for_org(organization_id).filter(pk=attempt_id, outcome=A.RUNNING).update(
-                outcome=A.ABANDONED, finished_at=now, error=reason[:2000]):
+        if (
+            not PublishAttempt.objects.for_org(organization_id)
+            .filter(pk=attempt_id, outcome=A.RUNNING)
+            .update(outcome=A.ABANDONED, finished_at=now, error=reason[:2000])
+        ):
             return False
         variant = PostVariant.objects.for_org(organization_id).filter(
-            pk=variant_id, status=V.PUBLISHING, claimed_attempt_id=attempt_id)
+            pk=variant_id, status=V.PUBLISHING, claimed_attempt_id=attempt_id
+        )
         if lapsed_by is not None:
             variant = variant.filter(lease_expires_at__lt=lapsed_by)
-        if variant.update(status=V.SCHEDULED, claimed_attempt=None, lease_expires_at=None, lease_owner="",
-                          next_attempt_at=None, attempts_count=models.F("attempts_count") - 1, updated_at=now):
+        if variant.update(
+            status=V.SCHEDULED,
+            claimed_attempt=None,
+            lease_expires_at=None,
+            lease_owner="",
+            next_attempt_at=None,
+            attempts_count=models.F("attempts_count") - 1,
+            updated_at=now,
+        ):
             return True
         transaction.set_rollback(True)
         return False
@@ -836,12 +1201,24 @@ def renew_leases(owner: str, variant_ids, *, now: datetime | None = None) -> int
     """
     now = now or timezone.now()
     with transaction.atomic():
-        ids = list(PostVariant.objects.unscoped().filter(
-            pk__in=list(variant_ids), lease_owner=owner, status=V.PUBLISHING, lease_expires_at__gt=now,
-        ).select_for_update(skip_locked=True).values_list("pk", flat=True))
+        ids = list(
+            PostVariant.objects.unscoped()
+            .filter(
+                pk__in=list(variant_ids),
+                lease_owner=owner,
+                status=V.PUBLISHING,
+                lease_expires_at__gt=now,
+            )
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
         if not ids:
             return 0
-        return PostVariant.objects.unscoped().filter(pk__in=ids).update(lease_expires_at=now + lease_duration())
+        return (
+            PostVariant.objects.unscoped()
+            .filter(pk__in=ids)
+            .update(lease_expires_at=now + lease_duration())
+        )
 
 
 def _hand_back(owner: str, attempt_ids) -> None:
@@ -849,7 +1226,9 @@ def _hand_back(owner: str, attempt_ids) -> None:
     fresh lease, so the task they are handed to can pick them up."""
     now = timezone.now()
     PostVariant.objects.unscoped().filter(
-        claimed_attempt_id__in=list(attempt_ids), lease_owner=owner, status=V.PUBLISHING,
+        claimed_attempt_id__in=list(attempt_ids),
+        lease_owner=owner,
+        status=V.PUBLISHING,
     ).update(lease_owner="", lease_expires_at=now + lease_duration(), updated_at=now)
 
 
@@ -865,7 +1244,9 @@ class _LeaseKeeper:
     def __init__(self, owner: str, variant_ids):
         self.owner, self.variant_ids = owner, list(variant_ids)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"lease-keeper-{owner[:8]}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"lease-keeper-{owner[:8]}", daemon=True
+        )
 
     def __enter__(self) -> _LeaseKeeper:
         if self.variant_ids:
@@ -895,7 +1276,10 @@ def _provider_and_credentials(channel, batch: _Batch | None = None):
     its decrypted credentials."""
     from channels_registry.selectors import credentials_for, provider_for
 
-    key = (channel.provider, repr(getattr(settings, "SOCIALOPS_PROVIDERS", {}).get(channel.provider)))
+    key = (
+        channel.provider,
+        repr(getattr(settings, "SOCIALOPS_PROVIDERS", {}).get(channel.provider)),
+    )
     provider = _providers.get(key)
     if provider is None:
         provider = _providers[key] = provider_for(channel)
@@ -911,18 +1295,26 @@ def _publish(attempt: PublishAttempt, batch: _Batch) -> AttemptResult:
 
     variant = attempt.variant
     if variant.channel.status != variant.channel.Status.ACTIVE:
-        return _record_failed(attempt, _("The channel %(channel)s is not active: reconnect it, then retry.")
-                              % {"channel": variant.channel.handle or variant.channel.name})
+        return _record_failed(
+            attempt,
+            _("The channel %(channel)s is not active: reconnect it, then retry.")
+            % {"channel": variant.channel.handle or variant.channel.name},
+        )
     try:
         provider, credentials = _provider_and_credentials(variant.channel, batch)
-        request = build_request(variant, attempt, provider, media_items=batch.media.get(variant.post_id, []))
+        request = build_request(
+            variant, attempt, provider, media_items=batch.media.get(variant.post_id, [])
+        )
     except ApplicationError as exc:
         return _record_failed(attempt, exc.message)
     wait = seconds_until_due(variant)
     if wait > 0:
         time.sleep(wait)  # claimed up to one beat interval early, so it leaves on time
     if not _take(attempt, batch.owner):
-        return _abandon(attempt, "The post changed, was cancelled or was taken by another worker after the claim.")
+        return _abandon(
+            attempt,
+            "The post changed, was cancelled or was taken by another worker after the claim.",
+        )
     try:
         result = provider.publish(credentials, variant.channel.external_id, request)
     except ProviderError as exc:
@@ -945,14 +1337,19 @@ def _check_pending(attempt: PublishAttempt) -> AttemptResult:
     variant = attempt.variant
     try:
         provider, credentials = _provider_and_credentials(variant.channel)
-        result = provider.check_publish(credentials, variant.channel.external_id, attempt.pending_ref)
+        result = provider.check_publish(
+            credentials, variant.channel.external_id, attempt.pending_ref
+        )
     except ProviderError as exc:
         if exc.permanent:  # AuthExpired, ContentRejected, a 404 for the container …
             return _handle_error(attempt, exc)
         # still unknown: poll again later, keep the attempt pending
         with transaction.atomic():
-            _variant_qs(attempt).update(status=V.PENDING, lease_expires_at=None,
-                                        next_attempt_at=timezone.now() + timedelta(seconds=PENDING_POLL_SECONDS))
+            _variant_qs(attempt).update(
+                status=V.PENDING,
+                lease_expires_at=None,
+                next_attempt_at=timezone.now() + timedelta(seconds=PENDING_POLL_SECONDS),
+            )
         return AttemptResult(A.PENDING, V.PENDING, getattr(exc, "message", str(exc)))
     except ApplicationError as exc:
         return _record_failed(attempt, exc.message)
@@ -969,8 +1366,12 @@ def _settle(attempt: PublishAttempt) -> AttemptResult:
     try:
         provider, credentials = _provider_and_credentials(variant.channel)
         request = build_request(variant, attempt, provider)
-        found = provider.find_existing(credentials, variant.channel.external_id, request,
-                                       since=attempt.started_at - FIND_EXISTING_MARGIN)
+        found = provider.find_existing(
+            credentials,
+            variant.channel.external_id,
+            request,
+            since=attempt.started_at - FIND_EXISTING_MARGIN,
+        )
     except ProviderError as exc:
         from channels_registry.providers.errors import AuthExpired
 
@@ -979,30 +1380,55 @@ def _settle(attempt: PublishAttempt) -> AttemptResult:
         # Could not ask: stay unconfirmed and ask again later (never publish blindly).
         now = timezone.now()
         _variant_qs(attempt).filter(status=V.PUBLISHING).update(
-            status=V.UNCONFIRMED, lease_expires_at=None,
-            next_attempt_at=now + timedelta(seconds=backoff_seconds(1)), updated_at=now)
+            status=V.UNCONFIRMED,
+            lease_expires_at=None,
+            next_attempt_at=now + timedelta(seconds=backoff_seconds(1)),
+            updated_at=now,
+        )
         return AttemptResult(A.UNCONFIRMED, V.UNCONFIRMED, getattr(exc, "message", str(exc)))
     except ApplicationError as exc:
         return _record_failed(attempt, exc.message)
     if found is not None:
         return _record_published(attempt, found)
-    post = Post.objects.for_org(attempt.organization_id).filter(pk=variant.post_id).only("status", "version").first()
-    if post is None or post.status not in _POST_MAY_PUBLISH or post.version != attempt.content_version:
+    post = (
+        Post.objects.for_org(attempt.organization_id)
+        .filter(pk=variant.post_id)
+        .only("status", "version")
+        .first()
+    )
+    if (
+        post is None
+        or post.status not in _POST_MAY_PUBLISH
+        or post.version != attempt.content_version
+    ):
         # Not out, and meanwhile cancelled, unapproved or edited: it must not go out in this form.
         with transaction.atomic():
             posts = _lock_posts(attempt.organization_id, [variant.post_id])
-            _finish_attempt(attempt, A.ABANDONED, error="Not on the network; the post changed meanwhile.")
-            new = V.CANCELLED if post is None or post.status == P.CANCELLED else (
-                V.SCHEDULED if post.status in _POST_MAY_PUBLISH else V.DRAFT)
+            _finish_attempt(
+                attempt, A.ABANDONED, error="Not on the network; the post changed meanwhile."
+            )
+            new = (
+                V.CANCELLED
+                if post is None or post.status == P.CANCELLED
+                else (V.SCHEDULED if post.status in _POST_MAY_PUBLISH else V.DRAFT)
+            )
             _variant_qs(attempt).exclude(status=V.PUBLISHED).update(
-                status=new, claimed_attempt=None, lease_expires_at=None, next_attempt_at=None,
-                updated_at=timezone.now())
+                status=new,
+                claimed_attempt=None,
+                lease_expires_at=None,
+                next_attempt_at=None,
+                updated_at=timezone.now(),
+            )
             if post is not None:
                 _refresh_post_statuses(attempt.organization_id, posts)
         return AttemptResult(A.ABANDONED, new)
     # Not on the network: a new attempt (new idempotency key) at the next tick.
-    return _record_retry(attempt, _("The network does not have this post: publishing it again."), wait=0,
-                         outcome=A.FAILED)
+    return _record_retry(
+        attempt,
+        _("The network does not have this post: publishing it again."),
+        wait=0,
+        outcome=A.FAILED,
+    )
 
 
 def perform_attempt(attempt_id: int) -> AttemptResult:
@@ -1010,7 +1436,11 @@ def perform_attempt(attempt_id: int) -> AttemptResult:
 
     A batch of one, so there is one path for workers, tests and the bench alike."""
     results, _left = perform_attempts([attempt_id])
-    return results[0] if results else AttemptResult(A.ABANDONED, detail="no such attempt (the post was deleted)")
+    return (
+        results[0]
+        if results
+        else AttemptResult(A.ABANDONED, detail="no such attempt (the post was deleted)")
+    )
 
 
 def _perform(attempt: PublishAttempt, batch: _Batch) -> AttemptResult:
@@ -1018,10 +1448,14 @@ def _perform(attempt: PublishAttempt, batch: _Batch) -> AttemptResult:
     if variant.claimed_attempt_id != attempt.pk or variant.status != V.PUBLISHING:
         if attempt.outcome == A.RUNNING:
             return _abandon(attempt, "The variant is no longer claimed by this attempt.")
-        return AttemptResult(attempt.outcome, variant.status, "not claimed by this attempt: nothing to do")
+        return AttemptResult(
+            attempt.outcome, variant.status, "not claimed by this attempt: nothing to do"
+        )
     if variant.lease_owner != batch.owner:
         # another delivery of the message has it, or its lease lapsed before this one came
-        return AttemptResult(attempt.outcome, variant.status, "held by another worker: nothing to do")
+        return AttemptResult(
+            attempt.outcome, variant.status, "held by another worker: nothing to do"
+        )
     if attempt.outcome == A.RUNNING:
         return _publish(attempt, batch)
     if attempt.outcome == A.PENDING:
@@ -1032,8 +1466,9 @@ def _perform(attempt: PublishAttempt, batch: _Batch) -> AttemptResult:
     return AttemptResult(attempt.outcome, variant.status, "in flight elsewhere")
 
 
-def perform_attempts(attempt_ids: list[int], *, budget_seconds: float | None = None, take_over: bool = False
-                     ) -> tuple[list[AttemptResult], list[int]]:
+def perform_attempts(
+    attempt_ids: list[int], *, budget_seconds: float | None = None, take_over: bool = False
+) -> tuple[list[AttemptResult], list[int]]:
     """The worker's step for a batch of claimed attempts (one task from the dispatcher).
 
     Each attempt goes through exactly the checks of :func:`perform_attempt` — the conditional
@@ -1054,16 +1489,32 @@ def perform_attempts(attempt_ids: list[int], *, budget_seconds: float | None = N
     started = time.monotonic()
     batch = _Batch(owner=uuid.uuid4().hex)
     pick_up(attempt_ids, batch.owner, take_over=take_over)
-    attempts = list(PublishAttempt.objects.unscoped().filter(pk__in=list(attempt_ids)).select_related(
-        "variant__post__campaign", "variant__channel", "organization"))
-    attempts.sort(key=lambda a: (max(d for d in (a.variant.due_at, a.variant.next_attempt_at, a.started_at)
-                                     if d is not None), a.pk))
+    attempts = list(
+        PublishAttempt.objects.unscoped()
+        .filter(pk__in=list(attempt_ids))
+        .select_related("variant__post__campaign", "variant__channel", "organization")
+    )
+    attempts.sort(
+        key=lambda a: (
+            max(
+                d
+                for d in (a.variant.due_at, a.variant.next_attempt_at, a.started_at)
+                if d is not None
+            ),
+            a.pk,
+        )
+    )
     mine = [a.variant_id for a in attempts if a.variant.lease_owner == batch.owner]
     to_publish = {a.variant.post_id for a in attempts if a.outcome == A.RUNNING}
     if to_publish:
         # renditions prefetched: publish_file_for picks one per network for every image of every variant
-        for pm in (PostMedia.objects.unscoped().filter(post_id__in=to_publish).select_related("asset")
-                   .prefetch_related("asset__renditions").order_by("position", "pk")):
+        for pm in (
+            PostMedia.objects.unscoped()
+            .filter(post_id__in=to_publish)
+            .select_related("asset")
+            .prefetch_related("asset__renditions")
+            .order_by("position", "pk")
+        ):
             batch.media.setdefault(pm.post_id, []).append(pm)
     results: list[AttemptResult] = []
     left: list[int] = []
@@ -1090,10 +1541,23 @@ def new_attempts(variants: list[PostVariant]) -> dict[int, PublishAttempt]:
     claims), bound to its post's current version: two statements for the whole batch."""
     if not variants:
         return {}
-    last = dict(PublishAttempt.objects.unscoped().filter(variant_id__in=[v.pk for v in variants])
-                .values("variant_id").annotate(last=Max("number")).values_list("variant_id", "last"))
-    rows = [PublishAttempt(organization_id=v.organization_id, variant_id=v.pk, number=(last.get(v.pk) or 0) + 1,
-                           idempotency_key=uuid.uuid4().hex, content_version=v.post.version) for v in variants]
+    last = dict(
+        PublishAttempt.objects.unscoped()
+        .filter(variant_id__in=[v.pk for v in variants])
+        .values("variant_id")
+        .annotate(last=Max("number"))
+        .values_list("variant_id", "last")
+    )
+    rows = [
+        PublishAttempt(
+            organization_id=v.organization_id,
+            variant_id=v.pk,
+            number=(last.get(v.pk) or 0) + 1,
+            idempotency_key=uuid.uuid4().hex,
+            content_version=v.post.version,
+        )
+        for v in variants
+    ]
     created = PublishAttempt.objects.unscoped().bulk_create(rows)
     return {a.variant_id: a for a in created}
 
@@ -1105,8 +1569,9 @@ def dispatch_lookahead() -> timedelta:
 
 def due_filter(now: datetime) -> Q:
     horizon = now + dispatch_lookahead()
-    return (Q(status__in=[V.SCHEDULED, V.UNCONFIRMED, V.PENDING], due_at__lte=horizon)
-            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=horizon)))
+    return Q(status__in=[V.SCHEDULED, V.UNCONFIRMED, V.PENDING], due_at__lte=horizon) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=horizon)
+    )
 
 
 def seconds_until_due(variant: PostVariant, *, now: datetime | None = None) -> float:

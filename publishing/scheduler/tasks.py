@@ -29,8 +29,13 @@ def dispatch(limit: int = 500) -> int:
 BATCH_BUDGET_SECONDS = 10.0
 
 
-@shared_task(name="publishing.tasks.publish_attempts", ignore_result=True, acks_late=True,
-             reject_on_worker_lost=True, bind=True)
+@shared_task(
+    name="publishing.tasks.publish_attempts",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    bind=True,
+)
 def publish_attempts(self, attempt_ids: list[int]) -> int:
     """Publish (or poll, or settle) a batch of claimed attempts, as the dispatcher enqueues them.
 
@@ -46,7 +51,9 @@ def publish_attempts(self, attempt_ids: list[int]) -> int:
 
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     with audit_context(via="task"):
-        results, left = perform_attempts(attempt_ids, budget_seconds=BATCH_BUDGET_SECONDS, take_over=redelivered)
+        results, left = perform_attempts(
+            attempt_ids, budget_seconds=BATCH_BUDGET_SECONDS, take_over=redelivered
+        )
     if left:
         publish_attempts.delay(left)
     return len(results)

@@ -23,7 +23,9 @@ class IdempotencyKey(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["credential", "key"], name="idempotency_key_once_per_credential"),
+            models.UniqueConstraint(
+                fields=["credential", "key"], name="idempotency_key_once_per_credential"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -59,7 +59,11 @@ def fingerprint(request) -> str:
         digest.update(json.dumps(request.data, sort_keys=True, separators=(",", ":")).encode())
     else:  # multipart: the fields, then each file's bytes
         for name in sorted(request.data.keys()):
-            for value in request.data.getlist(name) if hasattr(request.data, "getlist") else [request.data[name]]:
+            for value in (
+                request.data.getlist(name)
+                if hasattr(request.data, "getlist")
+                else [request.data[name]]
+            ):
                 if hasattr(value, "chunks"):
                     digest.update(f"{name}=file:".encode())
                     for chunk in value.chunks():
@@ -83,23 +87,45 @@ def begin(request, organization) -> IdempotencyKey | None:
         message = _("The Idempotency-Key header must be 1 to 255 visible ASCII characters.")
         raise ValidationFailed(message, fields={HEADER: [message]})
     credential, fp, now = credential_of(request.auth), fingerprint(request), timezone.now()
-    fields = {"fingerprint": fp, "method": request.method, "path": request.path[:500], "created_at": now}
+    fields = {
+        "fingerprint": fp,
+        "method": request.method,
+        "path": request.path[:500],
+        "created_at": now,
+    }
     try:
         with transaction.atomic():
-            return IdempotencyKey.objects.create(organization=organization, credential=credential, key=key, **fields)
+            return IdempotencyKey.objects.create(
+                organization=organization, credential=credential, key=key, **fields
+            )
     except IntegrityError:
         pass
     # Taken: on PostgreSQL the insert above waited for the first request to commit, so its row is final.
-    record = (IdempotencyKey.objects.for_org(organization).select_for_update()
-              .filter(credential=credential, key=key).first())
-    if record is not None and record.created_at < now - KEEP:  # expired, not purged yet: the key is free again
-        for name, value in {**fields, "status_code": None, "response_body": None, "response_headers": {}}.items():
+    record = (
+        IdempotencyKey.objects.for_org(organization)
+        .select_for_update()
+        .filter(credential=credential, key=key)
+        .first()
+    )
+    if (
+        record is not None and record.created_at < now - KEEP
+    ):  # expired, not purged yet: the key is free again
+        for name, value in {
+            **fields,
+            "status_code": None,
+            "response_body": None,
+            "response_headers": {},
+        }.items():
             setattr(record, name, value)
         record.save()
         return record
     if record is None or record.fingerprint != fp:
-        raise KeyReused(_("This Idempotency-Key was already used for another request: use a new key."))
-    if record.status_code is None:  # pragma: no cover - only while another request holds the key (SQLite)
+        raise KeyReused(
+            _("This Idempotency-Key was already used for another request: use a new key.")
+        )
+    if (
+        record.status_code is None
+    ):  # pragma: no cover - only while another request holds the key (SQLite)
         raise ApplicationError(
             _("A request with this Idempotency-Key is still running: retry in a moment."),
             code="idempotency_key_in_use",
@@ -111,8 +137,14 @@ def finish(record: IdempotencyKey, response) -> None:
     """Store a 2xx answer for replays; anything else frees the key (the request changed nothing)."""
     if 200 <= response.status_code < 300:
         record.status_code = response.status_code
-        record.response_body = json.loads(json.dumps(response.data, default=str)) if response.data is not None else None
-        record.response_headers = {h: response[h] for h in _REPLAYED_HEADERS if response.has_header(h)}
+        record.response_body = (
+            json.loads(json.dumps(response.data, default=str))
+            if response.data is not None
+            else None
+        )
+        record.response_headers = {
+            h: response[h] for h in _REPLAYED_HEADERS if response.has_header(h)
+        }
         record.save(update_fields=["status_code", "response_body", "response_headers"])
     else:
         IdempotencyKey.objects.for_org(record.organization_id).filter(pk=record.pk).delete()

@@ -71,13 +71,19 @@ class Outcome:
 def _claimable():
     """Pending, due rows of enabled endpoints with no earlier pending row for their object."""
     earlier = WebhookDelivery.objects.unscoped().filter(
-        endpoint=OuterRef("endpoint"), object_key=OuterRef("object_key"),
-        status=Status.PENDING, pk__lt=OuterRef("pk"),
+        endpoint=OuterRef("endpoint"),
+        object_key=OuterRef("object_key"),
+        status=Status.PENDING,
+        pk__lt=OuterRef("pk"),
     )
     return (
         WebhookDelivery.objects.unscoped()
-        .filter(status=Status.PENDING, next_attempt_at__lte=timezone.now(),
-                attempts__lte=len(settings.WEBHOOK_BACKOFF), endpoint__disabled_at__isnull=True)
+        .filter(
+            status=Status.PENDING,
+            next_attempt_at__lte=timezone.now(),
+            attempts__lte=len(settings.WEBHOOK_BACKOFF),
+            endpoint__disabled_at__isnull=True,
+        )
         .exclude(Exists(earlier))
     )
 
@@ -85,13 +91,23 @@ def _claimable():
 def _claim(ids: list[int]) -> list[WebhookDelivery]:
     now = timezone.now()
     token = uuid.uuid4()
-    taken = _claimable().filter(pk__in=ids).update(
-        claim=token, next_attempt_at=now + LEASE, attempts=F("attempts") + 1, last_attempt_at=now,
+    taken = (
+        _claimable()
+        .filter(pk__in=ids)
+        .update(
+            claim=token,
+            next_attempt_at=now + LEASE,
+            attempts=F("attempts") + 1,
+            last_attempt_at=now,
+        )
     )
     if not taken:
         return []
     rows = list(
-        WebhookDelivery.objects.unscoped().filter(claim=token).select_related("endpoint").order_by("pk")
+        WebhookDelivery.objects.unscoped()
+        .filter(claim=token)
+        .select_related("endpoint")
+        .order_by("pk")
     )
     for row in rows:
         row.claim_token = token
@@ -109,7 +125,11 @@ def _send(client: egress.HttpClient, row: WebhookDelivery) -> Outcome:
     started = time.monotonic()
     try:
         response, data = client.request_capped(
-            "POST", endpoint.url, content=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT,
+            "POST",
+            endpoint.url,
+            content=body,
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT,
             max_body=settings.WEBHOOK_RESPONSE_SNIPPET * 4,
         )
     except egress.OutboundError as exc:
@@ -117,7 +137,9 @@ def _send(client: egress.HttpClient, row: WebhookDelivery) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - one bad endpoint must not fail the batch
         log.warning("webhook delivery %s: unexpected error", row.pk, exc_info=True)
         return Outcome(False, duration_ms=_ms(started), error=type(exc).__name__)
-    outcome = Outcome(200 <= response.status_code < 300, response.status_code, _snippet(data), _ms(started))
+    outcome = Outcome(
+        200 <= response.status_code < 300, response.status_code, _snippet(data), _ms(started)
+    )
     if 300 <= response.status_code < 400:
         outcome.error = "The endpoint answered with a redirect; redirects are not followed."
     elif not outcome.ok:
@@ -155,8 +177,9 @@ def _pool() -> ThreadPoolExecutor:
         pool = _pools.get(pid)
         if pool is None:
             _pools.clear()
-            pool = _pools[pid] = ThreadPoolExecutor(max_workers=settings.WEBHOOK_CONCURRENCY,
-                                                    thread_name_prefix="webhook")
+            pool = _pools[pid] = ThreadPoolExecutor(
+                max_workers=settings.WEBHOOK_CONCURRENCY, thread_name_prefix="webhook"
+            )
         return pool
 
 
@@ -167,8 +190,16 @@ def _send_all(rows: list[WebhookDelivery]) -> list[Outcome]:
     return list(_pool().map(lambda row: _send(client, row), rows))
 
 
-_RECORDED = ["claim", "status", "next_attempt_at", "delivered_at", "response_status", "response_body",
-             "duration_ms", "last_error"]
+_RECORDED = [
+    "claim",
+    "status",
+    "next_attempt_at",
+    "delivered_at",
+    "response_status",
+    "response_body",
+    "duration_ms",
+    "last_error",
+]
 
 
 def _record(rows: list[WebhookDelivery], outcomes: list[Outcome]) -> list[WebhookDelivery]:
@@ -188,8 +219,13 @@ def _record(rows: list[WebhookDelivery], outcomes: list[Outcome]) -> list[Webhoo
         elif row.attempts > len(backoff):
             row.status, row.next_attempt_at = Status.FAILED, None
             settled.append(row)
-            log.warning("gave up on webhook delivery %s (endpoint %s) after %d attempts: %s",
-                        row.pk, row.endpoint_id, row.attempts, outcome.error)
+            log.warning(
+                "gave up on webhook delivery %s (endpoint %s) after %d attempts: %s",
+                row.pk,
+                row.endpoint_id,
+                row.attempts,
+                outcome.error,
+            )
         else:
             row.next_attempt_at = now + timedelta(seconds=backoff[row.attempts - 1])
         health[row.endpoint_id].append(outcome.ok)
@@ -199,7 +235,8 @@ def _record(rows: list[WebhookDelivery], outcomes: list[Outcome]) -> list[Webhoo
         # UPDATE below are close enough (the lease is minutes, this is one transaction).
         claims = {row.pk: row.claim_token for row in rows}
         ours = set(
-            WebhookDelivery.objects.unscoped().filter(pk__in=list(claims))
+            WebhookDelivery.objects.unscoped()
+            .filter(pk__in=list(claims))
             .values_list("pk", "claim")
         )
         mine = [row for row in rows if (row.pk, claims[row.pk]) in ours]
@@ -215,20 +252,30 @@ def _update_health(endpoint_id: int, results: list[bool], now) -> None:
     if any(results):
         # A success ends the run of failures (failures after it in the same batch start a new one).
         trailing = len(results) - 1 - max(i for i, ok in enumerate(results) if ok)
-        endpoints.update(consecutive_failures=trailing, failing_since=now if trailing else None,
-                         last_success_at=now)
+        endpoints.update(
+            consecutive_failures=trailing,
+            failing_since=now if trailing else None,
+            last_success_at=now,
+        )
         return
     endpoints.update(consecutive_failures=F("consecutive_failures") + len(results))
     endpoints.filter(failing_since__isnull=True).update(failing_since=now)
     cutoff = now - settings.WEBHOOK_DISABLE_AFTER
     disabled = endpoints.filter(
-        disabled_at__isnull=True, consecutive_failures__gte=settings.WEBHOOK_DISABLE_MIN_FAILURES,
+        disabled_at__isnull=True,
+        consecutive_failures__gte=settings.WEBHOOK_DISABLE_MIN_FAILURES,
         failing_since__lte=cutoff,
     ).update(disabled_at=now, disabled_reason=WebhookEndpoint.DisabledReason.FAILING)
     if disabled:
-        endpoint = WebhookEndpoint.objects.unscoped().select_related("organization").get(pk=endpoint_id)
-        log.warning("disabled webhook endpoint %s (organization %s): failing since %s",
-                    endpoint.pk, endpoint.organization_id, endpoint.failing_since)
+        endpoint = (
+            WebhookEndpoint.objects.unscoped().select_related("organization").get(pk=endpoint_id)
+        )
+        log.warning(
+            "disabled webhook endpoint %s (organization %s): failing since %s",
+            endpoint.pk,
+            endpoint.organization_id,
+            endpoint.failing_since,
+        )
         endpoint_disabled.send(sender=WebhookEndpoint, endpoint=endpoint)
 
 
@@ -239,9 +286,13 @@ def _successors(settled: list[WebhookDelivery]) -> list[int]:
     keys = {(row.endpoint_id, row.object_key) for row in settled}
     firsts = (
         WebhookDelivery.objects.unscoped()
-        .filter(status=Status.PENDING, endpoint_id__in={e for e, _k in keys},
-                object_key__in={k for _e, k in keys})
-        .values("endpoint_id", "object_key").annotate(first=Min("pk"))
+        .filter(
+            status=Status.PENDING,
+            endpoint_id__in={e for e, _k in keys},
+            object_key__in={k for _e, k in keys},
+        )
+        .values("endpoint_id", "object_key")
+        .annotate(first=Min("pk"))
     )
     return [f["first"] for f in firsts if (f["endpoint_id"], f["object_key"]) in keys]
 
@@ -267,7 +318,11 @@ def purge_old(*, batch: int = 5000) -> int:
     """Delete settled deliveries (delivered or given up) older than ``WEBHOOK_LOG_RETENTION_DAYS``,
     in batches so one purge never holds a long lock. Pending ones stay, however old."""
     cutoff = timezone.now() - timedelta(days=settings.WEBHOOK_LOG_RETENTION_DAYS)
-    old = WebhookDelivery.objects.unscoped().filter(created_at__lt=cutoff).exclude(status=Status.PENDING)
+    old = (
+        WebhookDelivery.objects.unscoped()
+        .filter(created_at__lt=cutoff)
+        .exclude(status=Status.PENDING)
+    )
     deleted = 0
     while True:
         ids = list(old.values_list("pk", flat=True)[:batch])
@@ -284,17 +339,28 @@ def sweep(*, limit: int | None = None, budget_seconds: float | None = None) -> i
     budget = settings.WEBHOOK_SWEEP_SECONDS if budget_seconds is None else budget_seconds
     started = time.monotonic()
     # A row whose last attempt's worker died (its lease lapsed, no attempts left) is given up.
-    lost = WebhookDelivery.objects.unscoped().filter(
-        status=Status.PENDING, next_attempt_at__lte=timezone.now(),
-        attempts__gt=len(settings.WEBHOOK_BACKOFF),
-    ).update(status=Status.FAILED, next_attempt_at=None, claim=None,
-             last_error="The last attempt's worker was lost.")
+    lost = (
+        WebhookDelivery.objects.unscoped()
+        .filter(
+            status=Status.PENDING,
+            next_attempt_at__lte=timezone.now(),
+            attempts__gt=len(settings.WEBHOOK_BACKOFF),
+        )
+        .update(
+            status=Status.FAILED,
+            next_attempt_at=None,
+            claim=None,
+            last_error="The last attempt's worker was lost.",
+        )
+    )
     if lost:
         log.error("gave up on %d webhook deliveries whose last attempt was lost", lost)
     delivered = 0
     while True:
         # Uses the partial index webhookdelivery_due (status = pending).
-        due = list(_claimable().order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+        due = list(
+            _claimable().order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+        )
         if not due:
             break
         delivered += deliver(due)

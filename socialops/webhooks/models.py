@@ -81,7 +81,9 @@ class WebhookDelivery(TenantModel):
         SUCCEEDED = "succeeded", _("Delivered")
         FAILED = "failed", _("Failed")
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
     msg_id = models.CharField(max_length=64)
     event_type = models.CharField(max_length=60)
     object_key = models.CharField(max_length=120)
@@ -105,14 +107,24 @@ class WebhookDelivery(TenantModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             # The delivery log of one endpoint, newest first.
-            models.Index(fields=["organization", "endpoint", "-created_at"], name="webhookdelivery_log"),
+            models.Index(
+                fields=["organization", "endpoint", "-created_at"], name="webhookdelivery_log"
+            ),
             # The sweep: pending rows that are due (a small set: delivered rows leave it).
-            models.Index(fields=["next_attempt_at"], name="webhookdelivery_due",
-                         condition=Q(status="pending")),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhookdelivery_due",
+                condition=Q(status="pending"),
+            ),
             # Per-object order: "is an earlier delivery for this object still pending?"
-            models.Index(fields=["endpoint", "object_key", "id"], name="webhookdelivery_order",
-                         condition=Q(status="pending")),
-            models.Index(fields=["claim"], name="webhookdelivery_claim", condition=Q(claim__isnull=False)),
+            models.Index(
+                fields=["endpoint", "object_key", "id"],
+                name="webhookdelivery_order",
+                condition=Q(status="pending"),
+            ),
+            models.Index(
+                fields=["claim"], name="webhookdelivery_claim", condition=Q(claim__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

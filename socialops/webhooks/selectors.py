@@ -21,8 +21,11 @@ def get_endpoint(organization, endpoint_id) -> WebhookEndpoint:
 
 def deliveries_of(endpoint: WebhookEndpoint):
     """The delivery log, newest first (index webhookdelivery_log)."""
-    return WebhookDelivery.objects.for_org(endpoint.organization_id).filter(endpoint=endpoint).order_by(
-        "-created_at", "-pk")
+    return (
+        WebhookDelivery.objects.for_org(endpoint.organization_id)
+        .filter(endpoint=endpoint)
+        .order_by("-created_at", "-pk")
+    )
 
 
 def get_delivery(endpoint: WebhookEndpoint, delivery_id) -> WebhookDelivery:

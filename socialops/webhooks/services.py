@@ -69,8 +69,11 @@ def _enqueue(ids: list[int]) -> None:
     try:
         tasks.deliver_webhooks.delay(ids)
     except Exception:  # noqa: BLE001 - the beat sweep sends the rows within seconds
-        log.warning("could not enqueue %d webhook deliveries; the sweep will send them", len(ids),
-                    exc_info=True)
+        log.warning(
+            "could not enqueue %d webhook deliveries; the sweep will send them",
+            len(ids),
+            exc_info=True,
+        )
 
 
 def envelope(organization, event_type: str, payload: dict, *, at=None) -> str:
@@ -98,15 +101,21 @@ def emit(organization, event_type: str, obj_id: Any, payload: dict) -> list[Webh
     return emit_many(organization, event_type, [(obj_id, payload)])
 
 
-def emit_many(organization, event_type: str,
-              items: list[tuple[Any, dict]] | Callable[[], list[tuple[Any, dict]]]) -> list[WebhookDelivery]:
+def emit_many(
+    organization,
+    event_type: str,
+    items: list[tuple[Any, dict]] | Callable[[], list[tuple[Any, dict]]],
+) -> list[WebhookDelivery]:
     """:func:`emit` for several objects at once (a worker's batch of publishes): one query for the
     endpoints and one multi-row insert, whatever the number of items. ``items`` may be a function
     that builds them: it is called only when an endpoint listens (no payload query otherwise)."""
     if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown webhook event type {event_type!r}; list it in socialops/webhooks/events.py")
+        raise ValueError(
+            f"unknown webhook event type {event_type!r}; list it in socialops/webhooks/events.py"
+        )
     endpoints = [
-        e for e in WebhookEndpoint.objects.for_org(organization).filter(disabled_at__isnull=True)
+        e
+        for e in WebhookEndpoint.objects.for_org(organization).filter(disabled_at__isnull=True)
         if event_type in e.events
     ]
     if not endpoints:
@@ -120,8 +129,13 @@ def emit_many(organization, event_type: str,
         body = envelope(organization, event_type, payload, at=now)
         rows.extend(
             WebhookDelivery(
-                organization_id=organization.pk, endpoint=endpoint, msg_id=f"msg_{uuid.uuid4().hex}",
-                event_type=event_type, object_key=f"{kind}:{obj_id}", body=body, created_at=now,
+                organization_id=organization.pk,
+                endpoint=endpoint,
+                msg_id=f"msg_{uuid.uuid4().hex}",
+                event_type=event_type,
+                object_key=f"{kind}:{obj_id}",
+                body=body,
+                created_at=now,
                 next_attempt_at=now,
             )
             for endpoint in endpoints
@@ -167,7 +181,9 @@ def clean_url(url: str) -> str:
     try:
         egress.check_destination(url)
     except egress.BlockedDestination:
-        raise refuse(_("The URL points at a private or local address; it must be reachable on the internet.")) from None
+        raise refuse(
+            _("The URL points at a private or local address; it must be reachable on the internet.")
+        ) from None
     except egress.OutboundError:
         raise refuse(_("The URL's host name does not resolve.")) from None
     return url
@@ -194,23 +210,41 @@ def _clean_description(description: str) -> str:
 
 
 @transaction.atomic
-def create_endpoint(organization, *, url: str, events, description: str = "", by=None) -> WebhookEndpoint:
+def create_endpoint(
+    organization, *, url: str, events, description: str = "", by=None
+) -> WebhookEndpoint:
     """A new, enabled endpoint with a fresh secret (read it once from ``endpoint.secret``)."""
     url, events, description = clean_url(url), clean_events(events), _clean_description(description)
     if WebhookEndpoint.objects.for_org(organization).count() >= MAX_ENDPOINTS:
-        raise Conflict(_("An organization keeps at most %(n)d webhook endpoints.") % {"n": MAX_ENDPOINTS})
+        raise Conflict(
+            _("An organization keeps at most %(n)d webhook endpoints.") % {"n": MAX_ENDPOINTS}
+        )
     endpoint = WebhookEndpoint.objects.create(
-        organization=organization, url=url, events=events, description=description,
-        secret=signing.new_secret(), created_by=getattr(by, "user", by),
+        organization=organization,
+        url=url,
+        events=events,
+        description=description,
+        secret=signing.new_secret(),
+        created_by=getattr(by, "user", by),
     )
-    record_event(organization, "webhook_endpoint.created", obj=endpoint,
-                 changes={"url": url, "events": events, "description": description})
+    record_event(
+        organization,
+        "webhook_endpoint.created",
+        obj=endpoint,
+        changes={"url": url, "events": events, "description": description},
+    )
     return endpoint
 
 
 @transaction.atomic
-def update_endpoint(endpoint: WebhookEndpoint, *, url: str | None = None, events=None,
-                    description: str | None = None, by=None) -> WebhookEndpoint:
+def update_endpoint(
+    endpoint: WebhookEndpoint,
+    *,
+    url: str | None = None,
+    events=None,
+    description: str | None = None,
+    by=None,
+) -> WebhookEndpoint:
     changes: dict[str, Any] = {}
     if url is not None and url.strip() != endpoint.url:
         changes["url"] = endpoint.url = clean_url(url)
@@ -225,7 +259,9 @@ def update_endpoint(endpoint: WebhookEndpoint, *, url: str | None = None, events
     if changes:
         endpoint.updated_at = timezone.now()
         endpoint.save(update_fields=[*changes, "updated_at"])
-        record_event(endpoint.organization, "webhook_endpoint.updated", obj=endpoint, changes=changes)
+        record_event(
+            endpoint.organization, "webhook_endpoint.updated", obj=endpoint, changes=changes
+        )
     return endpoint
 
 
@@ -234,15 +270,25 @@ def rotate_secret(endpoint: WebhookEndpoint, *, overlap: timedelta | None = None
     """A new secret for ``endpoint``, returned (shown once). The old one keeps signing beside it
     for ``overlap`` (``WEBHOOK_SECRET_OVERLAP`` by default) so the receiver can switch over."""
     overlap = settings.WEBHOOK_SECRET_OVERLAP if overlap is None else overlap
-    endpoint = WebhookEndpoint.objects.for_org(endpoint.organization_id).select_for_update().get(pk=endpoint.pk)
+    endpoint = (
+        WebhookEndpoint.objects.for_org(endpoint.organization_id)
+        .select_for_update()
+        .get(pk=endpoint.pk)
+    )
     now = timezone.now()
     endpoint.previous_secret = endpoint.secret if overlap > timedelta(0) else ""
     endpoint.previous_secret_until = now + overlap if overlap > timedelta(0) else None
     endpoint.secret = signing.new_secret()
     endpoint.updated_at = now
-    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until", "updated_at"])
-    record_event(endpoint.organization, "webhook_endpoint.secret_rotated", obj=endpoint,
-                 changes={"overlap_until": endpoint.previous_secret_until})
+    endpoint.save(
+        update_fields=["secret", "previous_secret", "previous_secret_until", "updated_at"]
+    )
+    record_event(
+        endpoint.organization,
+        "webhook_endpoint.secret_rotated",
+        obj=endpoint,
+        changes={"overlap_until": endpoint.previous_secret_until},
+    )
     return endpoint.secret
 
 
@@ -270,7 +316,9 @@ def enable_endpoint(endpoint: WebhookEndpoint, *, by=None) -> WebhookEndpoint:
     endpoint.disabled_reason = WebhookEndpoint.DisabledReason.NONE
     endpoint.consecutive_failures = 0
     endpoint.failing_since = None
-    endpoint.save(update_fields=["disabled_at", "disabled_reason", "consecutive_failures", "failing_since"])
+    endpoint.save(
+        update_fields=["disabled_at", "disabled_reason", "consecutive_failures", "failing_since"]
+    )
     waiting = list(
         WebhookDelivery.objects.for_org(endpoint.organization_id)
         .filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING)
@@ -278,7 +326,8 @@ def enable_endpoint(endpoint: WebhookEndpoint, *, by=None) -> WebhookEndpoint:
     )
     if waiting:
         WebhookDelivery.objects.for_org(endpoint.organization_id).filter(pk__in=waiting).update(
-            next_attempt_at=now, claim=None)
+            next_attempt_at=now, claim=None
+        )
         transaction.on_commit(lambda: _enqueue(waiting))
     record_event(endpoint.organization, "webhook_endpoint.enabled", obj=endpoint)
     return endpoint
@@ -286,7 +335,12 @@ def enable_endpoint(endpoint: WebhookEndpoint, *, by=None) -> WebhookEndpoint:
 
 @transaction.atomic
 def delete_endpoint(endpoint: WebhookEndpoint, *, by=None) -> None:
-    record_event(endpoint.organization, "webhook_endpoint.deleted", obj=endpoint, changes={"url": endpoint.url})
+    record_event(
+        endpoint.organization,
+        "webhook_endpoint.deleted",
+        obj=endpoint,
+        changes={"url": endpoint.url},
+    )
     endpoint.delete()
 
 
@@ -300,12 +354,22 @@ def replay_delivery(delivery: WebhookDelivery, *, by=None) -> WebhookDelivery:
         raise Conflict(_("Enable the endpoint before replaying a delivery to it."))
     now = timezone.now()
     row = WebhookDelivery.objects.create(
-        organization_id=delivery.organization_id, endpoint=endpoint, msg_id=delivery.msg_id,
-        event_type=delivery.event_type, object_key=delivery.object_key, body=delivery.body,
-        created_at=now, next_attempt_at=now, replay_of=delivery,
+        organization_id=delivery.organization_id,
+        endpoint=endpoint,
+        msg_id=delivery.msg_id,
+        event_type=delivery.event_type,
+        object_key=delivery.object_key,
+        body=delivery.body,
+        created_at=now,
+        next_attempt_at=now,
+        replay_of=delivery,
     )
-    record_event(endpoint.organization, "webhook_delivery.replayed", obj=row,
-                 changes={"replay_of": delivery.pk, "msg_id": delivery.msg_id})
+    record_event(
+        endpoint.organization,
+        "webhook_delivery.replayed",
+        obj=row,
+        changes={"replay_of": delivery.pk, "msg_id": delivery.msg_id},
+    )
     transaction.on_commit(lambda: _enqueue([row.pk]))
     return row
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="socialops.webhooks.tasks.deliver_webhooks", ignore_result=True, acks_late=True,
-             reject_on_worker_lost=True)
+@shared_task(
+    name="socialops.webhooks.tasks.deliver_webhooks",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def deliver_webhooks(ids: list[int]) -> int:
     """Send the deliveries one action wrote (enqueued on its commit). Each row is claimed before
     it is sent, so a redelivered message finds them taken or sent."""

@@ -50,11 +50,17 @@ def test_members_and_invitations_through_the_api(alice_api, org_a, vera):
     assert "view" in vera_row["capabilities"]
     r = alice_api.patch(f"/api/v1/members/{vera_row['id']}/", {"role": "analyst"}, format="json")
     assert r.json()["role"] == "analyst"
-    r = alice_api.post("/api/v1/invitations/", {"email": "new@example.test", "role": "viewer"}, format="json")
+    r = alice_api.post(
+        "/api/v1/invitations/", {"email": "new@example.test", "role": "viewer"}, format="json"
+    )
     assert r.status_code == 201 and r.json()["status"] == "pending"
-    r = alice_api.post("/api/v1/invitations/", {"email": vera.email, "role": "viewer"}, format="json")
+    r = alice_api.post(
+        "/api/v1/invitations/", {"email": vera.email, "role": "viewer"}, format="json"
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"
-    assert alice_api.post(f"/api/v1/members/{vera_row['id']}/deactivate/").json()["is_active"] is False
+    assert (
+        alice_api.post(f"/api/v1/members/{vera_row['id']}/deactivate/").json()["is_active"] is False
+    )
 
 
 def test_a_viewer_token_cannot_write(org_a, vera):
@@ -74,7 +80,9 @@ def test_revoked_and_expired_tokens_are_refused(alice_m):
     services.revoke_api_token(issued.token, by=alice_m)
     assert c.get("/api/v1/organization/").status_code == 401
     other = services.create_api_token(alice_m, name="t2")
-    ApiToken.objects.for_org(alice_m.organization).filter(pk=other.token.pk).update(expires_at=timezone.now())
+    ApiToken.objects.for_org(alice_m.organization).filter(pk=other.token.pk).update(
+        expires_at=timezone.now()
+    )
     c.credentials(HTTP_AUTHORIZATION=f"Bearer {other.raw}")
     assert c.get("/api/v1/organization/").status_code == 401
 
@@ -105,5 +113,7 @@ def test_api_pagination(alice_api, org_a, alice_m):
 def test_owner_role_on_invitation_requires_owner(org_a):
     admin = f.add_member(org_a, f.make_user(), Role.ADMIN)
     api = api_client_for(admin)
-    r = api.post("/api/v1/invitations/", {"email": "o@example.test", "role": "owner"}, format="json")
+    r = api.post(
+        "/api/v1/invitations/", {"email": "o@example.test", "role": "owner"}, format="json"
+    )
     assert r.status_code == 403

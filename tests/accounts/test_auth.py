@@ -15,7 +15,9 @@ def _login(client, email, password=PASSWORD, **extra):
     return client.post("/accounts/login/", {"login": email, "password": password}, **extra)
 
 
-def test_login_with_email_and_password_lands_in_the_organization_and_is_audited(client, org_a, alice):
+def test_login_with_email_and_password_lands_in_the_organization_and_is_audited(
+    client, org_a, alice
+):
     r = _login(client, alice.email)
     assert r.status_code == 302
     assert client.get("/").headers["Location"] == "/o/alpha/"
@@ -28,12 +30,20 @@ def test_public_signup_is_closed(client):
 
 
 def test_repeated_failures_lock_the_account_for_that_address(client, org_a, alice, settings):
-    responses = [_login(client, alice.email, "wrong-password") for _ in range(settings.AXES_FAILURE_LIMIT)]
-    assert responses[-1].status_code == 429 and "Too many failed sign-ins" in responses[-1].content.decode()
+    responses = [
+        _login(client, alice.email, "wrong-password") for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    assert (
+        responses[-1].status_code == 429
+        and "Too many failed sign-ins" in responses[-1].content.decode()
+    )
     r = _login(client, alice.email)  # even the right password is refused now
     assert r.status_code in (200, 429) and "Too many failed" in r.content.decode()
     assert "_auth_user_id" not in client.session
-    assert AuditEvent.objects.for_org(org_a).filter(action="auth.login_failed").count() >= settings.AXES_FAILURE_LIMIT
+    assert (
+        AuditEvent.objects.for_org(org_a).filter(action="auth.login_failed").count()
+        >= settings.AXES_FAILURE_LIMIT
+    )
 
 
 def test_turning_on_totp_gives_recovery_codes_and_then_login_asks_for_a_code(client, alice):
@@ -41,7 +51,9 @@ def test_turning_on_totp_gives_recovery_codes_and_then_login_asks_for_a_code(cli
 
     _login(client, alice.email)
     r = client.get("/accounts/2fa/totp/activate/")
-    assert "/accounts/reauthenticate/" in r["Location"]  # security changes ask for the password again
+    assert (
+        "/accounts/reauthenticate/" in r["Location"]
+    )  # security changes ask for the password again
     client.post("/accounts/reauthenticate/", {"password": PASSWORD})
     page = client.get("/accounts/2fa/totp/activate/")
     assert page.status_code == 200

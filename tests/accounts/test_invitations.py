@@ -19,9 +19,13 @@ def _link(message) -> str:
     return re.search(r"http://testserver(/invitations/[^\s\"]+/)", message.body).group(1)
 
 
-def test_an_admin_invites_a_person_who_accepts_and_becomes_a_member(alice_client, client, org_a, django_capture_on_commit_callbacks):
+def test_an_admin_invites_a_person_who_accepts_and_becomes_a_member(
+    alice_client, client, org_a, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        r = alice_client.post("/o/alpha/invitations/", {"email": "Nina@Example.test", "role": Role.PUBLISHER})
+        r = alice_client.post(
+            "/o/alpha/invitations/", {"email": "Nina@Example.test", "role": Role.PUBLISHER}
+        )
     assert r.status_code == 302
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["nina@example.test"]
@@ -31,7 +35,14 @@ def test_an_admin_invites_a_person_who_accepts_and_becomes_a_member(alice_client
     alice_client.logout()
     page = client.get(link)
     assert page.status_code == 200 and "Create your account" in page.content.decode()
-    r = client.post(link, {"full_name": "Nina N", "password": "a-long-enough-pass", "password_again": "a-long-enough-pass"})
+    r = client.post(
+        link,
+        {
+            "full_name": "Nina N",
+            "password": "a-long-enough-pass",
+            "password_again": "a-long-enough-pass",
+        },
+    )
     assert r.status_code == 302 and r["Location"] == "/o/alpha/"
     nina = User.objects.get(email="nina@example.test")
     m = Membership.objects.for_org(org_a).get(user=nina)
@@ -67,17 +78,28 @@ def test_a_second_pending_invitation_to_the_same_address_is_refused(org_a, alice
 
 def test_an_expired_invitation_shows_a_clear_page_and_changes_nothing(org_a, alice_m, client):
     issued = services.invite_member(org_a, by=alice_m, email="late@example.test", role=Role.VIEWER)
-    Invitation.objects.for_org(org_a).filter(pk=issued.invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    Invitation.objects.for_org(org_a).filter(pk=issued.invitation.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
     r = client.get(f"/invitations/{issued.token}/")
     assert r.status_code == 410 and "expired" in r.content.decode()
-    r = client.post(f"/invitations/{issued.token}/", {"full_name": "L", "password": "a-long-enough-pass", "password_again": "a-long-enough-pass"})
+    r = client.post(
+        f"/invitations/{issued.token}/",
+        {
+            "full_name": "L",
+            "password": "a-long-enough-pass",
+            "password_again": "a-long-enough-pass",
+        },
+    )
     assert r.status_code == 410
     assert not User.objects.filter(email="late@example.test").exists()
 
 
 def test_an_expired_invitation_can_be_replaced_by_a_new_one(org_a, alice_m):
     issued = services.invite_member(org_a, by=alice_m, email="late@example.test", role=Role.VIEWER)
-    Invitation.objects.for_org(org_a).filter(pk=issued.invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    Invitation.objects.for_org(org_a).filter(pk=issued.invitation.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
     again = services.invite_member(org_a, by=alice_m, email="late@example.test", role=Role.VIEWER)
     assert again.invitation.status == Invitation.Status.PENDING
 
@@ -90,8 +112,12 @@ def test_a_revoked_invitation_cannot_be_accepted(org_a, alice_m, bob):
     assert not Membership.objects.for_org(org_a).filter(user=bob).exists()
 
 
-def test_an_invitation_for_someone_else_is_a_404_for_a_signed_in_person(org_a, alice_m, client, bob):
-    issued = services.invite_member(org_a, by=alice_m, email="someone@example.test", role=Role.VIEWER)
+def test_an_invitation_for_someone_else_is_a_404_for_a_signed_in_person(
+    org_a, alice_m, client, bob
+):
+    issued = services.invite_member(
+        org_a, by=alice_m, email="someone@example.test", role=Role.VIEWER
+    )
     client.force_login(bob)
     assert client.get(f"/invitations/{issued.token}/").status_code == 404
     assert client.post(f"/invitations/{issued.token}/").status_code == 404
@@ -101,7 +127,10 @@ def test_an_invitation_for_someone_else_is_a_404_for_a_signed_in_person(org_a, a
 
 def test_a_weak_password_is_refused_and_no_account_is_created(org_a, alice_m, client):
     issued = services.invite_member(org_a, by=alice_m, email="weak@example.test", role=Role.VIEWER)
-    r = client.post(f"/invitations/{issued.token}/", {"full_name": "W", "password": "123", "password_again": "123"})
+    r = client.post(
+        f"/invitations/{issued.token}/",
+        {"full_name": "W", "password": "123", "password_again": "123"},
+    )
     assert r.status_code == 200
     assert not User.objects.filter(email="weak@example.test").exists()
 
@@ -122,7 +151,9 @@ def test_the_overview_counts_only_open_unexpired_invitations(alice_client, org_a
     services.invite_member(org_a, by=alice_m, email="open@example.test", role=Role.VIEWER)
     late = services.invite_member(org_a, by=alice_m, email="late@example.test", role=Role.VIEWER)
     gone = services.invite_member(org_a, by=alice_m, email="gone@example.test", role=Role.VIEWER)
-    Invitation.objects.for_org(org_a).filter(pk=late.invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    Invitation.objects.for_org(org_a).filter(pk=late.invitation.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
     services.revoke_invitation(gone.invitation, by=alice_m)
     page = alice_client.get("/o/alpha/").content.decode()
     assert '<div class="stat" id="pending-invitations">1</div>' in page

@@ -23,7 +23,9 @@ def test_an_admin_changes_a_members_role_and_it_is_audited(alice_client, org_a, 
     assert event.actor.email == "alice@alpha.test"
 
 
-def test_deactivating_a_member_ends_their_access_and_revokes_their_tokens(alice_client, client, org_a, vera):
+def test_deactivating_a_member_ends_their_access_and_revokes_their_tokens(
+    alice_client, client, org_a, vera
+):
     m = f.membership(org_a, vera)
     api = api_client_for(m)
     assert api.get("/api/v1/organization/").status_code == 200
@@ -102,7 +104,9 @@ def test_an_inactive_membership_has_no_capabilities(org_a, vera):
     assert can(m, Capability.VIEW) is False
 
 
-def test_the_member_list_is_paginated_searchable_and_its_query_count_is_pinned(alice_client, org_a, django_assert_max_num_queries):
+def test_the_member_list_is_paginated_searchable_and_its_query_count_is_pinned(
+    alice_client, org_a, django_assert_max_num_queries
+):
     for i in range(60):
         f.add_member(org_a, f.make_user(f"m{i:02}@alpha.test"))
     with django_assert_max_num_queries(12):

@@ -103,7 +103,9 @@ def test_the_email_row_is_written_in_the_actions_transaction_and_sent_after_comm
     assert row.to_address == "vera@alpha.test"
     assert row.subject == "Please review"
     assert row.sent_at is not None and row.attempts == 1 and row.last_error == ""
-    assert row.body == "" and row.html_body == ""  # sent: the bodies (which may hold secrets) are gone
+    assert (
+        row.body == "" and row.html_body == ""
+    )  # sent: the bodies (which may hold secrets) are gone
     (message,) = mail.outbox
     assert (message.to, message.subject, message.body) == (
         ["vera@alpha.test"],

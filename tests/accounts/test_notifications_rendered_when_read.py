@@ -103,7 +103,9 @@ def test_times_are_shown_in_the_zone_the_reader_has_when_reading(client, org_a, 
     org_a.save(update_fields=["timezone"])
     _approval_needed(org_a, alice)
     client.force_login(alice)
-    assert "Sun 2 Mar 2025, 06:30 WIB" in _list(client, org_a)  # the organization's zone: she chose none
+    assert "Sun 2 Mar 2025, 06:30 WIB" in _list(
+        client, org_a
+    )  # the organization's zone: she chose none
     alice.timezone = "Asia/Tokyo"
     alice.save(update_fields=["timezone"])
     page = _list(client, org_a)

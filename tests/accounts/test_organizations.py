@@ -10,7 +10,9 @@ from .. import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def test_a_person_in_two_organizations_switches_between_them_and_never_sees_one_from_the_other(client, org_a, org_b, alice_m, bob_m):
+def test_a_person_in_two_organizations_switches_between_them_and_never_sees_one_from_the_other(
+    client, org_a, org_b, alice_m, bob_m
+):
     carol = f.make_user("carol@both.test")
     f.add_member(org_a, carol)
     f.add_member(org_b, carol)
@@ -27,14 +29,19 @@ def test_a_person_in_two_organizations_switches_between_them_and_never_sees_one_
 
 
 def test_creating_an_organization_makes_the_creator_its_owner(alice_client, alice):
-    r = alice_client.post("/orgs/", {"name": "Charlie Co", "slug": "charlie", "timezone": "Asia/Jakarta", "language": "id"})
+    r = alice_client.post(
+        "/orgs/",
+        {"name": "Charlie Co", "slug": "charlie", "timezone": "Asia/Jakarta", "language": "id"},
+    )
     assert r.status_code == 302
     org = Organization.objects.get(slug="charlie")
     assert org.default_language == "id"
 
 
 def test_a_duplicate_slug_gets_a_field_error_and_creates_nothing(alice_client, org_a):
-    r = alice_client.post("/orgs/", {"name": "Other", "slug": "alpha", "timezone": "UTC", "language": "en"})
+    r = alice_client.post(
+        "/orgs/", {"name": "Other", "slug": "alpha", "timezone": "UTC", "language": "en"}
+    )
     assert r.status_code == 200
     assert "already exists" in r.content.decode()
     assert Organization.objects.filter(name="Other").count() == 0
@@ -55,7 +62,10 @@ def test_tenant_models_refuse_queries_that_name_no_organization(org_a):
 
 
 def test_organization_settings_are_saved_and_audited(alice_client, org_a):
-    r = alice_client.post("/o/alpha/settings/", {"name": "Alpha Foods Group", "timezone": "Asia/Jakarta", "language": "id"})
+    r = alice_client.post(
+        "/o/alpha/settings/",
+        {"name": "Alpha Foods Group", "timezone": "Asia/Jakarta", "language": "id"},
+    )
     assert r.status_code == 302
     org_a.refresh_from_db()
     assert org_a.name == "Alpha Foods Group" and org_a.timezone == "Asia/Jakarta"

@@ -20,12 +20,16 @@ def test_an_admin_builds_a_tree_of_head_office_regions_and_local_teams(alice_cli
     alice_client.post("/o/alpha/teams/", {"name": "Jakarta", "parent": indo.pk})
     tree = [(t.name, depth) for t, depth in selectors.team_tree(org_a)]
     assert tree == [("Head office", 0), ("Indonesia", 1), ("Jakarta", 2)]
-    assert selectors.team_subtree_ids(org_a, hq) == set(Team.objects.for_org(org_a).values_list("pk", flat=True))
+    assert selectors.team_subtree_ids(org_a, hq) == set(
+        Team.objects.for_org(org_a).values_list("pk", flat=True)
+    )
     page = alice_client.get("/o/alpha/teams/").content.decode()
     assert "Jakarta" in page
 
 
-def test_making_a_team_its_own_ancestor_is_refused_and_changes_nothing(alice_client, org_a, alice_m):
+def test_making_a_team_its_own_ancestor_is_refused_and_changes_nothing(
+    alice_client, org_a, alice_m
+):
     hq = f.make_team(org_a, "HQ", by=alice_m)
     region = f.make_team(org_a, "Region", parent=hq, by=alice_m)
     local = f.make_team(org_a, "Local", parent=region, by=alice_m)

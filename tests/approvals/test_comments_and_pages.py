@@ -170,12 +170,16 @@ def test_an_approver_comments_from_the_review_page(client, people, workflow, dra
     )
 
 
-def test_approvers_see_the_channels_own_text_limit_as_the_composer_does(org_a, people, workflow, draft, channel):
+def test_approvers_see_the_channels_own_text_limit_as_the_composer_does(
+    org_a, people, workflow, draft, channel
+):
     """The approval pages use the composer's preview (publishing.services.variant_preview): a channel
     whose server reported its own limit (a Mastodon instance's max_characters) shows that limit."""
     from django.test import Client
 
-    type(channel).objects.for_org(org_a).filter(pk=channel.pk).update(metadata={"max_characters": 777})
+    type(channel).objects.for_org(org_a).filter(pk=channel.pk).update(
+        metadata={"max_characters": 777}
+    )
     request = submit(draft, people.author)
     c = Client()
     c.force_login(people.amy.user)

@@ -152,9 +152,14 @@ def test_a_decision_made_on_a_page_showing_the_old_version_is_refused(org_a, peo
     assert 'name="post_version" value="1"' in page
     authoring.update_post(reload(draft), by=people.author, text="Launch day: fresh bread at 8")
     assert reload(request).post_version == 2
-    response = c.post(f"/o/{org_a.slug}/approvals/requests/{request.pk}/decide/",
-                      {"decision": "approve", "post_version": "1"})
-    assert response.status_code == 400 and "has changed since you opened it" in response.content.decode()
+    response = c.post(
+        f"/o/{org_a.slug}/approvals/requests/{request.pk}/decide/",
+        {"decision": "approve", "post_version": "1"},
+    )
+    assert (
+        response.status_code == 400
+        and "has changed since you opened it" in response.content.decode()
+    )
     request = reload(request)
     assert request.current_stage == 0 and request.status == ApprovalRequest.Status.PENDING
     assert reload(draft).status == Post.Status.IN_REVIEW
@@ -167,9 +172,15 @@ def test_the_api_refuses_a_decision_for_another_version(org_a, people, draft):
     request = submit(draft, people.author)
     authoring.update_post(reload(draft), by=people.author, text="Launch day: fresh bread at 8")
     api = api_client_for(people.amy)
-    response = api.post(f"/api/v1/approval-requests/{request.pk}/decide/",
-                        {"decision": "approve", "post_version": 1}, format="json")
+    response = api.post(
+        f"/api/v1/approval-requests/{request.pk}/decide/",
+        {"decision": "approve", "post_version": 1},
+        format="json",
+    )
     assert response.status_code == 409 and response.json()["error"]["code"] == "stale_version"
-    ok = api.post(f"/api/v1/approval-requests/{request.pk}/decide/",
-                  {"decision": "approve", "post_version": 2}, format="json")
+    ok = api.post(
+        f"/api/v1/approval-requests/{request.pk}/decide/",
+        {"decision": "approve", "post_version": 2},
+        format="json",
+    )
     assert ok.status_code == 200 and reload(request).current_stage == 1

@@ -36,9 +36,14 @@ def _wait_until(pg, expression, timeout=10.0):
         pg.wait_for_timeout(100)
 
 
-def test_a_phone_user_uploads_an_image_and_clicks_its_subject(live_server, phone, org_a, alice, tmp_path):  # noqa: F811
+def test_a_phone_user_uploads_an_image_and_clicks_its_subject(
+    live_server, phone, org_a, alice, tmp_path
+):  # noqa: F811
     csp_errors = []
-    phone.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    phone.on(
+        "console",
+        lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     phone.goto(f"{live_server.url}/accounts/login/")
     phone.fill("input[name=login]", alice.email)
     phone.fill("input[name=password]", PASSWORD)
@@ -64,13 +69,18 @@ def test_a_phone_user_uploads_an_image_and_clicks_its_subject(live_server, phone
     with phone.expect_navigation():
         image.click(position={"x": box["width"] * 0.75, "y": box["height"] * 0.25})
     asset = MediaAsset.objects.for_org(org_a).get()
-    assert asset.focal_x == pytest.approx(0.75, abs=0.03) and asset.focal_y == pytest.approx(0.25, abs=0.03)
+    assert asset.focal_x == pytest.approx(0.75, abs=0.03) and asset.focal_y == pytest.approx(
+        0.25, abs=0.03
+    )
     assert "Focal point moved" in phone.content()
 
     phone.goto(f"{live_server.url}/o/alpha/media/")
     assert phone.locator(".media-card img").count() == 1
     # the thumbnail loads through the org-scoped view (lazy: wait for it)
-    _wait_until(phone, "document.querySelector('.media-card img').complete"
-                       " && document.querySelector('.media-card img').naturalWidth > 0")
+    _wait_until(
+        phone,
+        "document.querySelector('.media-card img').complete"
+        " && document.querySelector('.media-card img').naturalWidth > 0",
+    )
     _shot(phone, "media-list-phone")
     assert not csp_errors

@@ -122,7 +122,9 @@ def test_a_link_never_shows_another_organizations_data(
     make_post(org_a, alice, channels[:1], planned_at=in_days(2), text="Alpha shared")
     # A link saved before filters were checked against the organization names B's channel: it shows nothing.
     old, token = _link(org_a, alice_m)
-    CalendarShareLink.objects.for_org(org_a).filter(pk=old.pk).update(filters={"channel": bravo_channel.pk})
+    CalendarShareLink.objects.for_org(org_a).filter(pk=old.pk).update(
+        filters={"channel": bravo_channel.pk}
+    )
     body = _events(client, token, in_days(2)).content.decode()
     assert (
         "Bravo confidential" not in body and "Alpha shared" not in body
@@ -165,8 +167,9 @@ def test_the_share_page_creates_a_link_with_the_chosen_filters(alice_client, org
 
 
 @pytest.mark.parametrize("key", ["team", "channel", "campaign", "author"])
-def test_a_link_cannot_be_saved_with_another_organizations_ids_in_its_filters(org_a, org_b, alice_m, bob, bob_m,
-                                                                               key):
+def test_a_link_cannot_be_saved_with_another_organizations_ids_in_its_filters(
+    org_a, org_b, alice_m, bob, bob_m, key
+):
     from publishing.posts import services as authoring
     from socialops.errors import ValidationFailed
 
@@ -194,11 +197,16 @@ def test_a_link_cannot_be_saved_with_an_unknown_network(org_a, alice_m):
     assert "network" in refused.value.fields
 
 
-def test_the_api_refuses_another_organizations_team_in_a_share_links_filters(alice_api, org_a, org_b, bob_m):
+def test_the_api_refuses_another_organizations_team_in_a_share_links_filters(
+    alice_api, org_a, org_b, bob_m
+):
     from .. import factories as f
 
     bravo_team = f.make_team(org_b, "Bravo Team", by=bob_m)
-    response = alice_api.post("/api/v1/calendar-share-links/", {"name": "Agency", "filters": {"team": bravo_team.pk}},
-                              format="json")
+    response = alice_api.post(
+        "/api/v1/calendar-share-links/",
+        {"name": "Agency", "filters": {"team": bravo_team.pk}},
+        format="json",
+    )
     assert response.status_code == 400 and "team" in response.json()["error"]["fields"]
     assert not CalendarShareLink.objects.for_org(org_a).exists()

@@ -21,12 +21,28 @@ def authorize_sandbox(org, by, accounts=("sbx-kitchen",)):
     return services.complete_connect(state, code, user=by.user, provider_key="sandbox")
 
 
-def connect_sandbox(org, by, accounts=("sbx-kitchen",), *, team=None, timezone_name="Asia/Jakarta") -> list[Channel]:
+def connect_sandbox(
+    org, by, accounts=("sbx-kitchen",), *, team=None, timezone_name="Asia/Jakarta"
+) -> list[Channel]:
     attempt = authorize_sandbox(org, by, accounts)
-    return services.add_channels(attempt, by=by, external_ids=list(accounts), team=team, timezone_name=timezone_name)
+    return services.add_channels(
+        attempt, by=by, external_ids=list(accounts), team=team, timezone_name=timezone_name
+    )
 
 
 def bulk_channels(org, count: int, *, provider="sandbox", team=None, **fields) -> list[Channel]:
-    rows = [Channel(**{"organization": org, "provider": provider, "external_id": f"bulk-{i}", "handle": f"bulk{i}",
-                       "name": f"Bulk {i}", "team": team, **fields}) for i in range(count)]
+    rows = [
+        Channel(
+            **{
+                "organization": org,
+                "provider": provider,
+                "external_id": f"bulk-{i}",
+                "handle": f"bulk{i}",
+                "name": f"Bulk {i}",
+                "team": team,
+                **fields,
+            }
+        )
+        for i in range(count)
+    ]
     return Channel.objects.bulk_create(rows)

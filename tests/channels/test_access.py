@@ -28,7 +28,9 @@ def _fresh(channel):
     return Channel.objects.for_org(channel.organization_id).get(pk=channel.pk)
 
 
-def test_a_grant_adds_a_capability_the_role_lacks_on_that_channel_only(org_a, alice_m, channel, vera):
+def test_a_grant_adds_a_capability_the_role_lacks_on_that_channel_only(
+    org_a, alice_m, channel, vera
+):
     vera_m = f.membership(org_a, vera)
     (other,) = connect_sandbox(org_a, alice_m, ["sbx-promo"])
     assert not can(vera_m, Capability.PUBLISH, channel)
@@ -56,8 +58,12 @@ def test_a_restricted_channel_is_only_for_owners_admins_and_grantees(org_a, alic
     services.set_channel_access(channel, by=alice_m, access=Channel.Access.RESTRICTED)
     assert not can(publisher, Capability.PUBLISH, _fresh(channel))
     assert not can(publisher, Capability.VIEW, _fresh(channel))
-    assert can(admin, Capability.PUBLISH, _fresh(channel)) and can(alice_m, Capability.MANAGE_CHANNELS, _fresh(channel))
-    services.grant_channel_access(channel, by=alice_m, capability="view_analytics", membership=publisher)
+    assert can(admin, Capability.PUBLISH, _fresh(channel)) and can(
+        alice_m, Capability.MANAGE_CHANNELS, _fresh(channel)
+    )
+    services.grant_channel_access(
+        channel, by=alice_m, capability="view_analytics", membership=publisher
+    )
     assert can(publisher, Capability.VIEW, _fresh(channel))
     assert can(publisher, Capability.VIEW_ANALYTICS, _fresh(channel))
     assert not can(publisher, Capability.PUBLISH, _fresh(channel))
@@ -65,14 +71,21 @@ def test_a_restricted_channel_is_only_for_owners_admins_and_grantees(org_a, alic
 
 def test_a_channel_admin_grant_carries_every_channel_capability(org_a, alice_m, channel, vera):
     vera_m = f.membership(org_a, vera)
-    services.grant_channel_access(channel, by=alice_m, capability="manage_channels", membership=vera_m)
+    services.grant_channel_access(
+        channel, by=alice_m, capability="manage_channels", membership=vera_m
+    )
     fresh = _fresh(channel)
-    assert all(can(vera_m, cap, fresh) for cap in ("view", "publish", "moderate", "view_analytics", "manage_channels"))
+    assert all(
+        can(vera_m, cap, fresh)
+        for cap in ("view", "publish", "moderate", "view_analytics", "manage_channels")
+    )
 
 
 def test_revoking_a_grant_takes_the_capability_away(org_a, alice_m, channel, vera):
     vera_m = f.membership(org_a, vera)
-    grant = services.grant_channel_access(channel, by=alice_m, capability="publish", membership=vera_m)
+    grant = services.grant_channel_access(
+        channel, by=alice_m, capability="publish", membership=vera_m
+    )
     services.revoke_channel_access(grant, by=alice_m)
     assert not can(vera_m, Capability.PUBLISH, _fresh(channel))
 
@@ -86,7 +99,9 @@ def test_a_grant_is_given_to_a_person_or_a_team_once(org_a, alice_m, channel, ve
         services.grant_channel_access(channel, by=alice_m, capability="publish")
 
 
-def test_the_accessor_says_404_for_another_org_and_403_for_a_missing_capability(org_a, org_b, bob_m, channel, vera):
+def test_the_accessor_says_404_for_another_org_and_403_for_a_missing_capability(
+    org_a, org_b, bob_m, channel, vera
+):
     vera_m = f.membership(org_a, vera)
     with pytest.raises(Http404):
         selectors.get_channel_for_member(bob_m, channel.pk)
@@ -125,17 +140,23 @@ def test_archive_and_unarchive(alice_client, org_a, channel):
 
 def test_a_viewer_cannot_disconnect(client, org_a, channel, vera):
     client.force_login(vera)
-    assert client.post(reverse("channel_disconnect", args=[org_a.slug, channel.pk])).status_code == 403
+    assert (
+        client.post(reverse("channel_disconnect", args=[org_a.slug, channel.pk])).status_code == 403
+    )
     assert _fresh(channel).status == Channel.Status.ACTIVE
 
 
 def test_groups_are_created_and_edited(alice_client, org_a, alice_m, channel):
-    response = alice_client.post(reverse("channel_group_list", args=[org_a.slug]),
-                                 {"name": "Retail", "channels": [channel.pk]})
+    response = alice_client.post(
+        reverse("channel_group_list", args=[org_a.slug]),
+        {"name": "Retail", "channels": [channel.pk]},
+    )
     assert response.status_code == 302
     group = selectors.groups_of(org_a).get()
     assert list(group.channels.all()) == [channel]
-    alice_client.post(reverse("channel_group_detail", args=[org_a.slug, group.pk]), {"name": "Retail ID"})
+    alice_client.post(
+        reverse("channel_group_detail", args=[org_a.slug, group.pk]), {"name": "Retail ID"}
+    )
     group.refresh_from_db()
     assert group.name == "Retail ID" and not group.channels.exists()
     alice_client.post(reverse("channel_group_delete", args=[org_a.slug, group.pk]))

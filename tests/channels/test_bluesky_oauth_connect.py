@@ -21,8 +21,10 @@ pytestmark = pytest.mark.django_db
 def fake(settings):
     server = BlueskyFake().start()
     settings.OUTBOUND_ALLOW_LOOPBACK = True
-    settings.SOCIALOPS_PROVIDERS = {**settings.SOCIALOPS_PROVIDERS,
-                                    "bluesky": {"urls": server.provider_urls()}}
+    settings.SOCIALOPS_PROVIDERS = {
+        **settings.SOCIALOPS_PROVIDERS,
+        "bluesky": {"urls": server.provider_urls()},
+    }
     yield server
     server.stop()
 
@@ -30,23 +32,33 @@ def fake(settings):
 def sign_in(alice_client, org_a, fake) -> dict[str, str]:
     """alice posts her handle and is sent to the authorization server, which (consent emulated) sends
     her back with code, state and iss; returns the callback's query."""
-    response = alice_client.post(reverse("channel_connect", args=[org_a.slug]),
-                                 {"network": "bluesky", "handle": "@" + BRAND_HANDLE, "method": "oauth"})
+    response = alice_client.post(
+        reverse("channel_connect", args=[org_a.slug]),
+        {"network": "bluesky", "handle": "@" + BRAND_HANDLE, "method": "oauth"},
+    )
     assert response.status_code == 302
     assert response["Location"].startswith(f"{fake.url}/oauth/authorize?")
     consent = httpx.get(response["Location"])
     assert consent.status_code == 302
     location = consent.headers["location"]
-    assert location.startswith("http://testserver" + reverse("channel_connect_callback", args=["bluesky"]))
+    assert location.startswith(
+        "http://testserver" + reverse("channel_connect_callback", args=["bluesky"])
+    )
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
-def test_alice_signs_in_with_bluesky_and_gets_a_channel_with_encrypted_dpop_credentials(alice_client, org_a, fake):
+def test_alice_signs_in_with_bluesky_and_gets_a_channel_with_encrypted_dpop_credentials(
+    alice_client, org_a, fake
+):
     callback = sign_in(alice_client, org_a, fake)
     attempt = ConnectAttempt.objects.for_org(org_a).get()
     context = crypto.decrypt_json(attempt.secret_context)
-    assert context["issuer"] == fake.url and "code_verifier" in context and "d" in context["dpop_key"]
-    assert context["dpop_key"]["d"] not in attempt.secret_context  # kept encrypted between start and callback
+    assert (
+        context["issuer"] == fake.url and "code_verifier" in context and "d" in context["dpop_key"]
+    )
+    assert (
+        context["dpop_key"]["d"] not in attempt.secret_context
+    )  # kept encrypted between start and callback
 
     response = alice_client.get(reverse("channel_connect_callback", args=["bluesky"]), callback)
     assert response.status_code == 302
@@ -57,7 +69,11 @@ def test_alice_signs_in_with_bluesky_and_gets_a_channel_with_encrypted_dpop_cred
     assert response.status_code == 302
 
     channel = Channel.objects.for_org(org_a).get()
-    assert (channel.provider, channel.external_id, channel.handle) == ("bluesky", BRAND_DID, BRAND_HANDLE)
+    assert (channel.provider, channel.external_id, channel.handle) == (
+        "bluesky",
+        BRAND_DID,
+        BRAND_HANDLE,
+    )
     assert channel.token_expires_at is not None
     blob = ChannelCredential.objects.for_org(org_a).get(channel=channel).blob
     creds = selectors.credentials_for(channel)
@@ -71,7 +87,9 @@ def test_alice_signs_in_with_bluesky_and_gets_a_channel_with_encrypted_dpop_cred
 
     # the stored credentials work: publish, then refresh ahead of expiry
     provider = services.get_provider("bluesky")
-    result = provider.publish(creds, channel.external_id, PublishRequest(text="hello", idempotency_key="e2e"))
+    result = provider.publish(
+        creds, channel.external_id, PublishRequest(text="hello", idempotency_key="e2e")
+    )
     assert result.external_id.startswith(f"at://{BRAND_DID}/")
     services.refresh_channel_credentials(channel, force=True)
     assert selectors.credentials_for(channel).access_token != creds.access_token
@@ -79,8 +97,10 @@ def test_alice_signs_in_with_bluesky_and_gets_a_channel_with_encrypted_dpop_cred
 
 def test_a_callback_with_another_issuer_connects_nothing(alice_client, org_a, fake):
     callback = sign_in(alice_client, org_a, fake)
-    response = alice_client.get(reverse("channel_connect_callback", args=["bluesky"]),
-                                {**callback, "iss": "https://evil.example"})
+    response = alice_client.get(
+        reverse("channel_connect_callback", args=["bluesky"]),
+        {**callback, "iss": "https://evil.example"},
+    )
     assert response.status_code == 400
     assert b"did not come from the Bluesky server" in response.content
     assert not Channel.objects.for_org(org_a).exists()
@@ -90,15 +110,19 @@ def test_a_callback_with_another_issuer_connects_nothing(alice_client, org_a, fa
 
 
 def test_an_unknown_handle_is_a_clear_message_and_stores_nothing(alice_client, org_a, fake):
-    response = alice_client.post(reverse("channel_connect", args=[org_a.slug]),
-                                 {"network": "bluesky", "handle": "nobody.bsky.social", "method": "oauth"})
+    response = alice_client.post(
+        reverse("channel_connect", args=[org_a.slug]),
+        {"network": "bluesky", "handle": "nobody.bsky.social", "method": "oauth"},
+    )
     assert response.status_code == 200
     assert b"No Bluesky account has the handle nobody.bsky.social" in response.content
     assert not ConnectAttempt.objects.for_org(org_a).exists()
 
 
 def test_the_bluesky_form_offers_oauth_and_an_app_password(alice_client, org_a):
-    page = alice_client.get(reverse("channel_connect", args=[org_a.slug]), {"network": "bluesky"}).content
+    page = alice_client.get(
+        reverse("channel_connect", args=[org_a.slug]), {"network": "bluesky"}
+    ).content
     assert b'name="method" value="oauth"' in page and b'name="method" value="app_password"' in page
     assert b"Sign in with Bluesky" in page and b"Use an app password" in page
 
@@ -109,7 +133,9 @@ def test_the_client_metadata_document_is_public_json(client):
     meta = response.json()
     assert meta["client_id"] == "http://testserver/oauth/bluesky/client-metadata.json"
     assert meta["client_id"].endswith(reverse("bluesky_client_metadata"))
-    assert meta["redirect_uris"] == ["http://testserver" + reverse("channel_connect_callback", args=["bluesky"])]
+    assert meta["redirect_uris"] == [
+        "http://testserver" + reverse("channel_connect_callback", args=["bluesky"])
+    ]
     assert meta["grant_types"] == ["authorization_code", "refresh_token"]
     assert meta["response_types"] == ["code"] and meta["scope"] == "atproto transition:generic"
     assert meta["token_endpoint_auth_method"] == "none" and meta["dpop_bound_access_tokens"] is True

@@ -30,12 +30,18 @@ def _path(url: str) -> str:
 def test_a_new_user_connects_sandbox_accounts_through_consent_and_chooser(alice_client, org_a):
     team = f.make_team(org_a, "Jakarta")
     # 1. Pick the network: we are sent to the network's consent page.
-    response = alice_client.post(reverse("channel_connect", args=[org_a.slug]), {"network": "sandbox"})
+    response = alice_client.post(
+        reverse("channel_connect", args=[org_a.slug]), {"network": "sandbox"}
+    )
     assert response.status_code == 302
     consent = _path(response["Location"])
     assert consent.startswith("/connect/sandbox/authorize?")
     page = alice_client.get(consent)
-    assert page.status_code == 200 and b"Nusantara Kitchen" in page.content and b"Kopi Pagi" in page.content
+    assert (
+        page.status_code == 200
+        and b"Nusantara Kitchen" in page.content
+        and b"Kopi Pagi" in page.content
+    )
     # 2. Grant two of the three accounts: the network sends us to the callback.
     response = alice_client.post(consent, {"account": ["sbx-kitchen", "sbx-kopi"], "allow": "1"})
     assert response.status_code == 302
@@ -48,21 +54,34 @@ def test_a_new_user_connects_sandbox_accounts_through_consent_and_chooser(alice_
     page = alice_client.get(chooser)
     assert page.status_code == 200 and b"kopi.pagi" in page.content
     # 4. Pick both, with a team and a time zone.
-    response = alice_client.post(chooser, {"accounts": ["sbx-kitchen", "sbx-kopi"], "team": team.pk,
-                                           "timezone": "Asia/Jakarta"})
+    response = alice_client.post(
+        chooser,
+        {"accounts": ["sbx-kitchen", "sbx-kopi"], "team": team.pk, "timezone": "Asia/Jakarta"},
+    )
     assert response.status_code == 302
     channels = list(Channel.objects.for_org(org_a).order_by("external_id"))
     assert [c.external_id for c in channels] == ["sbx-kitchen", "sbx-kopi"]
-    assert all(c.team == team and c.timezone == "Asia/Jakarta" and c.status == Channel.Status.ACTIVE for c in channels)
+    assert all(
+        c.team == team and c.timezone == "Asia/Jakarta" and c.status == Channel.Status.ACTIVE
+        for c in channels
+    )
     assert all(c.token_expires_at is not None for c in channels)
     # Credentials are encrypted at rest: the raw token is nowhere in the stored blob.
     for channel in channels:
         creds = selectors.credentials_for(channel)
         blob = ChannelCredential.objects.for_org(org_a).get(channel=channel).blob
-        assert creds.access_token and creds.access_token not in blob and creds.refresh_token not in blob
+        assert (
+            creds.access_token
+            and creds.access_token not in blob
+            and creds.refresh_token not in blob
+        )
     # The attempt keeps no secrets once done, and the audit log saw it all.
     attempt = ConnectAttempt.objects.for_org(org_a).get()
-    assert attempt.status == ConnectAttempt.Status.COMPLETED and attempt.candidates_blob == "" and attempt.secret_context == ""
+    assert (
+        attempt.status == ConnectAttempt.Status.COMPLETED
+        and attempt.candidates_blob == ""
+        and attempt.secret_context == ""
+    )
     actions = set(AuditEvent.objects.for_org(org_a).values_list("action", flat=True))
     assert {"channel.connect_started", "channel.connect_authorized", "channel.connected"} <= actions
     # The channel page never shows a token.
@@ -74,7 +93,9 @@ def test_a_new_user_connects_sandbox_accounts_through_consent_and_chooser(alice_
 def test_the_state_is_stored_only_as_a_hash(org_a, alice_m):
     _started, state, _uri = start_sandbox(org_a, alice_m)
     attempt = ConnectAttempt.objects.for_org(org_a).get()
-    assert state not in attempt.state_hash and attempt.expires_at - attempt.created_at == timedelta(minutes=10)
+    assert state not in attempt.state_hash and attempt.expires_at - attempt.created_at == timedelta(
+        minutes=10
+    )
 
 
 def test_a_wrong_state_is_refused_and_nothing_is_stored(org_a, alice_m, alice):
@@ -98,8 +119,9 @@ def test_an_expired_state_is_refused_and_nothing_is_stored(org_a, alice_m, alice
     _started, state, uri = start_sandbox(org_a, alice_m)
     ConnectAttempt.objects.for_org(org_a).update(expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(ApplicationError) as exc:
-        services.complete_connect(state, make_authorization_code(["sbx-kitchen"], uri), user=alice,
-                                  provider_key="sandbox")
+        services.complete_connect(
+            state, make_authorization_code(["sbx-kitchen"], uri), user=alice, provider_key="sandbox"
+        )
     assert "expired" in exc.value.message
     attempt = ConnectAttempt.objects.for_org(org_a).get()
     assert attempt.status == ConnectAttempt.Status.FAILED and attempt.candidates_blob == ""
@@ -127,7 +149,9 @@ def test_another_members_attempt_is_refused_at_the_callback(client, org_a, alice
 
 
 def test_a_denied_consent_leaves_nothing_connected(alice_client, org_a):
-    response = alice_client.post(reverse("channel_connect", args=[org_a.slug]), {"network": "sandbox"})
+    response = alice_client.post(
+        reverse("channel_connect", args=[org_a.slug]), {"network": "sandbox"}
+    )
     consent = _path(response["Location"])
     response = alice_client.post(consent, {"deny": "1"})
     assert "error=access_denied" in response["Location"]
@@ -138,7 +162,9 @@ def test_a_denied_consent_leaves_nothing_connected(alice_client, org_a):
 
 
 def test_the_consent_page_refuses_a_foreign_redirect_uri(alice_client):
-    response = alice_client.get("/connect/sandbox/authorize?state=x&redirect_uri=https://evil.example/cb")
+    response = alice_client.get(
+        "/connect/sandbox/authorize?state=x&redirect_uri=https://evil.example/cb"
+    )
     assert response.status_code == 400
 
 

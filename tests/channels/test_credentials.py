@@ -49,8 +49,9 @@ def test_a_blob_is_not_readable_without_a_key(settings):
         crypto.decrypt_json(blob)
 
 
-def test_auth_expired_on_refresh_marks_the_channel_and_emails_its_admins(org_a, alice_m, monkeypatch,
-                                                                           django_capture_on_commit_callbacks):
+def test_auth_expired_on_refresh_marks_the_channel_and_emails_its_admins(
+    org_a, alice_m, monkeypatch, django_capture_on_commit_callbacks
+):
     org_a.default_language = "id"
     org_a.save()
     manager = f.add_member(org_a, f.make_user("manager@alpha.test"), Role.MANAGER)
@@ -77,12 +78,16 @@ def test_auth_expired_on_refresh_marks_the_channel_and_emails_its_admins(org_a, 
     assert len(mail.outbox) == 2
 
 
-def test_a_health_check_with_an_expired_token_flags_the_channel(org_a, alice_m, django_capture_on_commit_callbacks):
+def test_a_health_check_with_an_expired_token_flags_the_channel(
+    org_a, alice_m, django_capture_on_commit_callbacks
+):
     (channel,) = connect_sandbox(org_a, alice_m)
     row = ChannelCredential.objects.for_org(org_a).get(channel=channel)
     data = crypto.decrypt_json(row.blob)
     data["access_token"] = "forged"
-    ChannelCredential.objects.for_org(org_a).filter(pk=row.pk).update(blob=crypto.encrypt_json(data))
+    ChannelCredential.objects.for_org(org_a).filter(pk=row.pk).update(
+        blob=crypto.encrypt_json(data)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.check_channel_health(channel)
     assert _fresh(channel).status == Channel.Status.NEEDS_REAUTH
@@ -118,18 +123,28 @@ def test_a_transient_refresh_failure_is_recorded_and_raised_for_retry(org_a, ali
     assert fresh.status == Channel.Status.ACTIVE and fresh.last_error == "HTTP 503"
 
 
-def test_the_refresh_sweep_picks_only_active_channels_expiring_within_a_day(org_a, org_b, alice_m, bob_m, monkeypatch):
+def test_the_refresh_sweep_picks_only_active_channels_expiring_within_a_day(
+    org_a, org_b, alice_m, bob_m, monkeypatch
+):
     now = timezone.now()
     (soon,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"])
     (later,) = connect_sandbox(org_a, alice_m, ["sbx-kopi"])
     (other_org_soon,) = connect_sandbox(org_b, bob_m, ["sbx-kitchen"])
-    (broken,) = bulk_channels(org_a, 1, status=Channel.Status.NEEDS_REAUTH, token_expires_at=now + timedelta(hours=1))
-    Channel.objects.unscoped().filter(pk__in=[soon.pk, other_org_soon.pk]).update(token_expires_at=now + timedelta(hours=3))
-    Channel.objects.for_org(org_a).filter(pk=later.pk).update(token_expires_at=now + timedelta(days=3))
+    (broken,) = bulk_channels(
+        org_a, 1, status=Channel.Status.NEEDS_REAUTH, token_expires_at=now + timedelta(hours=1)
+    )
+    Channel.objects.unscoped().filter(pk__in=[soon.pk, other_org_soon.pk]).update(
+        token_expires_at=now + timedelta(hours=3)
+    )
+    Channel.objects.for_org(org_a).filter(pk=later.pk).update(
+        token_expires_at=now + timedelta(days=3)
+    )
     assert sorted(tasks.expiring_channel_ids(now=now)) == sorted([soon.pk, other_org_soon.pk])
 
     sent = []
-    monkeypatch.setattr(tasks.refresh_channel_credentials, "delay", lambda channel_id: sent.append(channel_id))
+    monkeypatch.setattr(
+        tasks.refresh_channel_credentials, "delay", lambda channel_id: sent.append(channel_id)
+    )
     assert tasks.refresh_expiring_credentials() == 2
     assert sorted(sent) == sorted([soon.pk, other_org_soon.pk])
     assert broken
@@ -137,20 +152,31 @@ def test_the_refresh_sweep_picks_only_active_channels_expiring_within_a_day(org_
 
 def test_the_refresh_task_is_idempotent(org_a, alice_m):
     (channel,) = connect_sandbox(org_a, alice_m)
-    Channel.objects.for_org(org_a).filter(pk=channel.pk).update(token_expires_at=timezone.now() + timedelta(hours=1))
+    Channel.objects.for_org(org_a).filter(pk=channel.pk).update(
+        token_expires_at=timezone.now() + timedelta(hours=1)
+    )
     # The stored credentials say the token expires soon too.
     row = ChannelCredential.objects.for_org(org_a).get(channel=channel)
     data = crypto.decrypt_json(row.blob)
     data["expires_at"] = (timezone.now() + timedelta(hours=1)).isoformat()
-    ChannelCredential.objects.for_org(org_a).filter(pk=row.pk).update(blob=crypto.encrypt_json(data))
+    ChannelCredential.objects.for_org(org_a).filter(pk=row.pk).update(
+        blob=crypto.encrypt_json(data)
+    )
     tasks.refresh_channel_credentials.run(channel.pk)
     first = selectors.credentials_for(channel).access_token
-    tasks.refresh_channel_credentials.run(channel.pk)  # a second run finds a fresh token and leaves it
+    tasks.refresh_channel_credentials.run(
+        channel.pk
+    )  # a second run finds a fresh token and leaves it
     assert selectors.credentials_for(channel).access_token == first
-    assert AuditEvent.objects.for_org(org_a).filter(action="channel.credentials_refreshed").count() == 1
+    assert (
+        AuditEvent.objects.for_org(org_a).filter(action="channel.credentials_refreshed").count()
+        == 1
+    )
 
 
-def test_a_health_check_of_a_channel_without_readable_credentials_flags_it(org_a, alice_m, settings):
+def test_a_health_check_of_a_channel_without_readable_credentials_flags_it(
+    org_a, alice_m, settings
+):
     (channel,) = connect_sandbox(org_a, alice_m)
     settings.CHANNEL_CREDENTIALS_KEYS = [Fernet.generate_key().decode()]
     services.check_channel_health(channel)

@@ -38,10 +38,16 @@ def test_the_list_filters_by_network_team_subtree_and_status(alice_client, org_a
         return sorted(c.handle for c in response.context["page"].object_list)
 
     assert handles() == ["kopi.pagi", "nusantara.kitchen", "promo.harian"]
-    assert handles(team=indonesia.pk) == ["kopi.pagi", "nusantara.kitchen"]  # Jakarta is under Indonesia
+    assert handles(team=indonesia.pk) == [
+        "kopi.pagi",
+        "nusantara.kitchen",
+    ]  # Jakarta is under Indonesia
     assert handles(team=singapore.pk) == ["promo.harian"]
     assert handles(status="needs_reauth") == ["kopi.pagi"]
-    assert handles(network="sandbox", status="active", team=hq.pk) == ["nusantara.kitchen", "promo.harian"]
+    assert handles(network="sandbox", status="active", team=hq.pk) == [
+        "nusantara.kitchen",
+        "promo.harian",
+    ]
     assert handles(network="x") == []
     assert kitchen and promo
 
@@ -51,14 +57,19 @@ def test_times_are_shown_in_the_viewers_time_zone(alice_client, alice, org_a, al
     alice.save()
     (channel,) = connect_sandbox(org_a, alice_m)
     Channel.objects.for_org(org_a).filter(pk=channel.pk).update(
-        token_expires_at=datetime(2030, 1, 1, 23, 30, tzinfo=UTC), last_synced_at=datetime(2030, 1, 1, 1, 0, tzinfo=UTC))
+        token_expires_at=datetime(2030, 1, 1, 23, 30, tzinfo=UTC),
+        last_synced_at=datetime(2030, 1, 1, 1, 0, tzinfo=UTC),
+    )
     response = alice_client.get(reverse("channel_list", args=[org_a.slug]))
-    assert b"Wed 2 Jan 2030, 06:30 WIB" in response.content  # 23:30 UTC is 06:30 the next day in Jakarta
+    assert (
+        b"Wed 2 Jan 2030, 06:30 WIB" in response.content
+    )  # 23:30 UTC is 06:30 the next day in Jakarta
     assert b"Tue 1 Jan 2030, 08:00 WIB" in response.content
 
 
 def test_the_list_of_300_channels_is_paginated_with_a_fixed_number_of_queries(
-        alice_client, org_a, django_assert_max_num_queries):
+    alice_client, org_a, django_assert_max_num_queries
+):
     team = f.make_team(org_a, "Regional")
     bulk_channels(org_a, 300, team=team)
     url = reverse("channel_list", args=[org_a.slug])
@@ -72,8 +83,9 @@ def test_the_list_of_300_channels_is_paginated_with_a_fixed_number_of_queries(
 
 def test_the_csv_export_follows_the_filters_and_never_contains_tokens(alice_client, org_a, alice_m):
     kitchen, kopi = connect_sandbox(org_a, alice_m, ["sbx-kitchen", "sbx-kopi"])
-    Channel.objects.for_org(org_a).filter(pk=kopi.pk).update(status=Channel.Status.DISCONNECTED,
-                                                            name="=HYPERLINK(\"http://evil\")")
+    Channel.objects.for_org(org_a).filter(pk=kopi.pk).update(
+        status=Channel.Status.DISCONNECTED, name='=HYPERLINK("http://evil")'
+    )
     response = alice_client.get(reverse("channel_export", args=[org_a.slug]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = _csv(response)
@@ -84,7 +96,9 @@ def test_the_csv_export_follows_the_filters_and_never_contains_tokens(alice_clie
         creds = selectors.credentials_for(channel)
         assert creds.access_token not in body and creds.refresh_token not in body
     assert "'=HYPERLINK" in body  # a formula from a network is defused
-    filtered = _csv(alice_client.get(reverse("channel_export", args=[org_a.slug]), {"status": "active"}))
+    filtered = _csv(
+        alice_client.get(reverse("channel_export", args=[org_a.slug]), {"status": "active"})
+    )
     assert [r["handle"] for r in filtered] == ["nusantara.kitchen"]
 
 

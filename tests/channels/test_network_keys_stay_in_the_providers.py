@@ -12,8 +12,18 @@ from pathlib import Path
 from channels_registry.providers import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-APPS = ["socialops", "accounts", "channels_registry", "publishing", "approvals", "inbox", "analytics", "governance",
-        "home", "templates"]
+APPS = [
+    "socialops",
+    "accounts",
+    "channels_registry",
+    "publishing",
+    "approvals",
+    "inbox",
+    "analytics",
+    "governance",
+    "home",
+    "templates",
+]
 ALLOWED = {Path("socialops/settings.py")}
 
 

@@ -119,11 +119,18 @@ def test_a_deleted_sandbox_post_is_gone(alice_client, published):
         # honcho hands every process its own PORT (5000, 5100, …): it must never move SITE_URL.
         ({"PORT": "5100"}, "http://127.0.0.1:8000"),
         ({"SOCIALOPS_HOST": "0.0.0.0", "SOCIALOPS_PORT": "9000"}, "http://127.0.0.1:9000"),  # noqa: S104 - what `make run` may listen on
-        ({"SOCIALOPS_PORT": "8123", "SITE_URL": "https://social.example/"}, "https://social.example"),
+        (
+            {"SOCIALOPS_PORT": "8123", "SITE_URL": "https://social.example/"},
+            "https://social.example",
+        ),
     ],
 )
 def test_site_url_follows_where_make_run_serves_unless_set(env, expected):
-    clean = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "SOCIALOPS_HOST", "SOCIALOPS_PORT", "SITE_URL")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("HOST", "PORT", "SOCIALOPS_HOST", "SOCIALOPS_PORT", "SITE_URL")
+    }
     code = (
         "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
     )

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def stored(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    path = default_storage.save(org_media_path(7, "photos/a.jpg"), ContentFile(b"\xff\xd8\xff jpeg bytes"))
+    path = default_storage.save(
+        org_media_path(7, "photos/a.jpg"), ContentFile(b"\xff\xd8\xff jpeg bytes")
+    )
     return path
 
 

@@ -14,28 +14,53 @@ from .factories import connect_sandbox
 
 pytestmark = pytest.mark.django_db
 
-BODY = json.dumps({"events": [{"account": "sbx-kitchen", "kind": "comment", "id": "c1", "text": "Halo, buka jam berapa?",
-                               "author_id": "u1", "author_name": "Dian", "post_id": "p1"}]}).encode()
+BODY = json.dumps(
+    {
+        "events": [
+            {
+                "account": "sbx-kitchen",
+                "kind": "comment",
+                "id": "c1",
+                "text": "Halo, buka jam berapa?",
+                "author_id": "u1",
+                "author_name": "Dian",
+                "post_id": "p1",
+            }
+        ]
+    }
+).encode()
 
 
 def test_a_push_with_a_bad_signature_is_refused_and_nothing_is_stored(client):
-    response = client.post("/webhooks/sandbox/", data=BODY, content_type="application/json",
-                           HTTP_X_SANDBOX_SIGNATURE="sha256=" + "0" * 64)
+    response = client.post(
+        "/webhooks/sandbox/",
+        data=BODY,
+        content_type="application/json",
+        HTTP_X_SANDBOX_SIGNATURE="sha256=" + "0" * 64,
+    )
     assert response.status_code == 403
     response = client.post("/webhooks/sandbox/", data=BODY, content_type="application/json")
     assert response.status_code == 403
     assert WebhookDelivery.objects.count() == 0
 
 
-def test_a_valid_push_is_stored_and_parsed_by_a_task(client, org_a, alice_m, org_b, bob_m, monkeypatch,
-                                                      django_capture_on_commit_callbacks):
+def test_a_valid_push_is_stored_and_parsed_by_a_task(
+    client, org_a, alice_m, org_b, bob_m, monkeypatch, django_capture_on_commit_callbacks
+):
     (ours,) = connect_sandbox(org_a, alice_m)
     (theirs,) = connect_sandbox(org_b, bob_m)
     queued = []
-    monkeypatch.setattr(tasks.process_webhook_delivery, "delay", lambda delivery_id: queued.append(delivery_id))
+    monkeypatch.setattr(
+        tasks.process_webhook_delivery, "delay", lambda delivery_id: queued.append(delivery_id)
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/webhooks/sandbox/", data=BODY, content_type="application/json",
-                               HTTP_X_SANDBOX_SIGNATURE=sign_webhook_body(BODY), HTTP_COOKIE="sessionid=nope")
+        response = client.post(
+            "/webhooks/sandbox/",
+            data=BODY,
+            content_type="application/json",
+            HTTP_X_SANDBOX_SIGNATURE=sign_webhook_body(BODY),
+            HTTP_COOKIE="sessionid=nope",
+        )
     assert response.status_code == 200
     delivery = WebhookDelivery.objects.get()
     assert queued == [delivery.pk] and delivery.status == WebhookDelivery.Status.RECEIVED
@@ -54,4 +79,9 @@ def test_the_handshake_answers_a_challenge_and_unknown_networks_are_404(client):
     response = client.get("/webhooks/sandbox/", {"challenge": "abc"})
     assert response.status_code == 200 and "response_token" in response.json()
     assert client.get("/webhooks/sandbox/").status_code == 400
-    assert client.post("/webhooks/nosuchnetwork/", data=b"{}", content_type="application/json").status_code == 404
+    assert (
+        client.post(
+            "/webhooks/nosuchnetwork/", data=b"{}", content_type="application/json"
+        ).status_code
+        == 404
+    )

@@ -26,6 +26,7 @@ def route(method: str, pattern: str):
     def deco(fn: Handler) -> Handler:
         fn._route = (method.upper(), re.compile(pattern + r"\Z"))  # type: ignore[attr-defined]
         return fn
+
     return deco
 
 
@@ -70,7 +71,9 @@ class FakeServer:
         self.requests: list[FakeRequest] = []
         self.failures: list[Failure] = []
         self._routes: list[tuple[str, re.Pattern, Handler]] = []
-        for klass in reversed(type(self).__mro__):  # class attributes only: no property is evaluated
+        for klass in reversed(
+            type(self).__mro__
+        ):  # class attributes only: no property is evaluated
             for name, attr in vars(klass).items():
                 spec = getattr(attr, "_route", None)
                 if spec:
@@ -97,7 +100,9 @@ class FakeServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _H)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -112,10 +117,19 @@ class FakeServer:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     # failure injection --------------------------------------------------------------------------
-    def fail_next(self, pattern: str, status: int = 500, body: Any = None, headers: dict[str, str] | None = None,
-                  times: int = 1, mode: str = "respond") -> None:
+    def fail_next(
+        self,
+        pattern: str,
+        status: int = 500,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+        mode: str = "respond",
+    ) -> None:
         with self.lock:
-            self.failures.append(Failure(re.compile(pattern), status, body, headers or {}, times, mode))
+            self.failures.append(
+                Failure(re.compile(pattern), status, body, headers or {}, times, mode)
+            )
 
     def _take_failure(self, path: str) -> Failure | None:
         with self.lock:
@@ -132,8 +146,13 @@ class FakeServer:
         parts = urlsplit(h.path)
         length = int(h.headers.get("content-length") or 0)
         body = h.rfile.read(length) if length else b""
-        req = FakeRequest(h.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
-                          {k.lower(): v for k, v in h.headers.items()}, body)
+        req = FakeRequest(
+            h.command,
+            parts.path,
+            parse_qs(parts.query, keep_blank_values=True),
+            {k.lower(): v for k, v in h.headers.items()},
+            body,
+        )
         with self.lock:
             self.requests.append(req)
         failure = self._take_failure(parts.path)
@@ -142,7 +161,9 @@ class FakeServer:
                 threading.Event().wait(failure.body or 5)
                 return
             if failure.mode == "garbage":
-                self._send(h, failure.status, b"<html>upstream error</html>", {"Content-Type": "text/html"})
+                self._send(
+                    h, failure.status, b"<html>upstream error</html>", {"Content-Type": "text/html"}
+                )
                 return
             self._send(h, failure.status, failure.body, failure.headers)
             return
@@ -153,13 +174,17 @@ class FakeServer:
             if m:
                 req.match = m
                 result = fn(req, **m.groupdict())
-                status, payload, headers = (result + ({},))[:3] if isinstance(result, tuple) else (200, result, {})
+                status, payload, headers = (
+                    (result + ({},))[:3] if isinstance(result, tuple) else (200, result, {})
+                )
                 self._send(h, status, payload, headers)
                 return
         self._send(h, 404, {"error": f"no fake route for {h.command} {parts.path}"}, {})
 
     @staticmethod
-    def _send(h: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str]) -> None:
+    def _send(
+        h: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str]
+    ) -> None:
         if isinstance(payload, bytes):
             data = payload
             ctype = "application/octet-stream"

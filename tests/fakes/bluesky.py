@@ -70,8 +70,14 @@ SELF_PASSWORD = "self-host-app-pass"
 
 
 def self_hosted_accounts() -> dict[str, dict[str, Any]]:
-    return {SELF_DID: {"handle": SELF_HANDLE, "password": SELF_PASSWORD, "displayName": "Brand (own server)",
-                       "followersCount": 42}}
+    return {
+        SELF_DID: {
+            "handle": SELF_HANDLE,
+            "password": SELF_PASSWORD,
+            "displayName": "Brand (own server)",
+            "followersCount": 42,
+        }
+    }
 
 
 TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
@@ -89,12 +95,19 @@ def _b64url(data: bytes) -> str:
 
 def make_jwt(claims: dict[str, Any]) -> str:
     header = {"typ": "at+jwt", "alg": "ES256K"}
-    return ".".join([_b64url(json.dumps(header).encode()), _b64url(json.dumps(claims).encode()),
-                     _b64url(hashlib.sha256(json.dumps(claims).encode()).digest())])
+    return ".".join(
+        [
+            _b64url(json.dumps(header).encode()),
+            _b64url(json.dumps(claims).encode()),
+            _b64url(hashlib.sha256(json.dumps(claims).encode()).digest()),
+        ]
+    )
 
 
 def cid_for(data: bytes, prefix: str = "bafyrei") -> str:
-    return prefix + base64.b32encode(hashlib.sha256(data).digest()).decode().lower().rstrip("=")[:52]
+    return (
+        prefix + base64.b32encode(hashlib.sha256(data).digest()).decode().lower().rstrip("=")[:52]
+    )
 
 
 def _iso(dt: datetime) -> str:
@@ -109,8 +122,14 @@ def rough_graphemes(text: str) -> int:
     for ch in text:
         cp = ord(ch)
         is_ri = 0x1F1E6 <= cp <= 0x1F1FF
-        attach = (unicodedata.category(ch) in ("Mn", "Me", "Mc") or cp == 0x200D or 0x1F3FB <= cp <= 0x1F3FF
-                  or 0xE0020 <= cp <= 0xE007F or prev_zwj or (is_ri and open_flag))
+        attach = (
+            unicodedata.category(ch) in ("Mn", "Me", "Mc")
+            or cp == 0x200D
+            or 0x1F3FB <= cp <= 0x1F3FF
+            or 0xE0020 <= cp <= 0xE007F
+            or prev_zwj
+            or (is_ri and open_flag)
+        )
         open_flag = is_ri and not open_flag
         prev_zwj = cp == 0x200D
         if not attach:
@@ -119,7 +138,9 @@ def rough_graphemes(text: str) -> int:
 
 
 class XrpcError(Exception):
-    def __init__(self, status: int, error: str, message: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, error: str, message: str, headers: dict[str, str] | None = None
+    ):
         super().__init__(message)
         self.status, self.error, self.message, self.headers = status, error, message, headers or {}
 
@@ -129,11 +150,13 @@ class XrpcError(Exception):
 
 def xrpc(fn):
     """Turn XrpcError into the documented error body."""
+
     def wrapper(self, req: FakeRequest, **kw):
         try:
             return fn(self, req, **kw)
         except XrpcError as exc:
             return exc.response()
+
     wrapper.__name__ = fn.__name__
     return wrapper
 
@@ -146,12 +169,18 @@ class OAuthError(Exception):
 
 def oauth(fn):
     """Turn OAuthError into the RFC 6749 error body; nonce refusals carry the DPoP-Nonce header."""
+
     def wrapper(self, req: FakeRequest, **kw):
         try:
             return fn(self, req, **kw)
         except OAuthError as exc:
-            headers = {"DPoP-Nonce": self.dpop_nonce} if exc.error in ("use_dpop_nonce", "invalid_dpop_proof") else {}
+            headers = (
+                {"DPoP-Nonce": self.dpop_nonce}
+                if exc.error in ("use_dpop_nonce", "invalid_dpop_proof")
+                else {}
+            )
             return exc.status, {"error": exc.error, "error_description": exc.description}, headers
+
     wrapper.__name__ = fn.__name__
     return wrapper
 
@@ -161,17 +190,39 @@ def _unb64(value: str) -> bytes:
 
 
 class BlueskyFake(FakeServer):
-    def __init__(self, accounts: dict[str, dict[str, Any]] | None = None,
-                 handle_domains: tuple[str, ...] = (".bsky.social",)) -> None:
+    def __init__(
+        self,
+        accounts: dict[str, dict[str, Any]] | None = None,
+        handle_domains: tuple[str, ...] = (".bsky.social",),
+    ) -> None:
         super().__init__()
-        self.accounts: dict[str, dict[str, Any]] = accounts if accounts is not None else {
-            BRAND_DID: {"handle": BRAND_HANDLE, "password": APP_PASSWORD, "displayName": "Brand Co",
-                        "avatar": "https://cdn.bsky.app/img/avatar/plain/brand.jpg", "followersCount": 1234,
-                        "followsCount": 56, "postsCount": 78},
-            FAN_DID: {"handle": FAN_HANDLE, "password": "fan-pass", "displayName": "A Fan", "followersCount": 3},
-            OTHER_DID: {"handle": OTHER_HANDLE, "password": "other-pass", "displayName": "Alice",
-                        "followersCount": 9},
-        }
+        self.accounts: dict[str, dict[str, Any]] = (
+            accounts
+            if accounts is not None
+            else {
+                BRAND_DID: {
+                    "handle": BRAND_HANDLE,
+                    "password": APP_PASSWORD,
+                    "displayName": "Brand Co",
+                    "avatar": "https://cdn.bsky.app/img/avatar/plain/brand.jpg",
+                    "followersCount": 1234,
+                    "followsCount": 56,
+                    "postsCount": 78,
+                },
+                FAN_DID: {
+                    "handle": FAN_HANDLE,
+                    "password": "fan-pass",
+                    "displayName": "A Fan",
+                    "followersCount": 3,
+                },
+                OTHER_DID: {
+                    "handle": OTHER_HANDLE,
+                    "password": "other-pass",
+                    "displayName": "Alice",
+                    "followersCount": 9,
+                },
+            }
+        )
         #: the server's own handle domains (serviceHandleDomains): unknown handles there are HandleNotFound
         self.handle_domains = handle_domains
         #: accounts hosted elsewhere that this fake knows as PLC directory and AppView: did -> DID document
@@ -191,7 +242,11 @@ class BlueskyFake(FakeServer):
         self.video_jobs: dict[str, dict[str, Any]] = {}
         self.video_polls_before_done = 2
         self.video_fail: dict[str, str] | None = None
-        self.upload_limits = {"canUpload": True, "remainingDailyVideos": 25, "remainingDailyBytes": 10_000_000_000}
+        self.upload_limits = {
+            "canUpload": True,
+            "remainingDailyVideos": 25,
+            "remainingDailyBytes": 10_000_000_000,
+        }
         self.pages: dict[str, tuple[str, bytes]] = {}
         self._clock = datetime.now(UTC) - timedelta(hours=1)
         self._seq = itertools.count(1)
@@ -228,9 +283,13 @@ class BlueskyFake(FakeServer):
 
     def provider_urls(self) -> dict[str, str]:
         """``ProviderConfig.urls`` pointing every Bluesky service at this fake (nothing leaves 127.0.0.1)."""
-        return {"api": self.url, "video": self.url, "plc": self.url,
-                "handle_well_known": f"{self.url}/handle-wellknown/{{handle}}/.well-known/atproto-did",
-                "did_web": f"{self.url}/did-web/{{host}}/.well-known/did.json"}
+        return {
+            "api": self.url,
+            "video": self.url,
+            "plc": self.url,
+            "handle_well_known": f"{self.url}/handle-wellknown/{{handle}}/.well-known/atproto-did",
+            "did_web": f"{self.url}/did-web/{{host}}/.well-known/did.json",
+        }
 
     def tick(self) -> datetime:
         with self.lock:
@@ -254,14 +313,24 @@ class BlueskyFake(FakeServer):
             self.refresh_tokens.clear()
             self.oauth_refresh.clear()
 
-    def register_remote(self, did: str, handle: str, pds_url: str, *, well_known: bool = True) -> None:
+    def register_remote(
+        self, did: str, handle: str, pds_url: str, *, well_known: bool = True
+    ) -> None:
         """An account hosted on another PDS: this fake's PLC directory serves its DID document, its
         AppView resolves the handle, and (``well_known``) the handle's own site names the DID."""
         with self.lock:
             self.remote[did] = {
-                "@context": ["https://www.w3.org/ns/did/v1"], "id": did, "alsoKnownAs": [f"at://{handle}"],
+                "@context": ["https://www.w3.org/ns/did/v1"],
+                "id": did,
+                "alsoKnownAs": [f"at://{handle}"],
                 "verificationMethod": [],
-                "service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": pds_url}],
+                "service": [
+                    {
+                        "id": "#atproto_pds",
+                        "type": "AtprotoPersonalDataServer",
+                        "serviceEndpoint": pds_url,
+                    }
+                ],
             }
             if well_known:
                 self.well_known[handle] = did
@@ -281,7 +350,10 @@ class BlueskyFake(FakeServer):
         """As an AppView resolves any handle: local accounts, then the ones hosted elsewhere."""
         did = self.did_for(handle)
         if did is None:
-            did = next((d for d, doc in self.remote.items() if f"at://{handle}" in doc["alsoKnownAs"]), None)
+            did = next(
+                (d for d, doc in self.remote.items() if f"at://{handle}" in doc["alsoKnownAs"]),
+                None,
+            )
         return did
 
     def records(self, did: str, collection: str) -> dict[str, dict[str, Any]]:
@@ -296,20 +368,39 @@ class BlueskyFake(FakeServer):
 
     def profile_view(self, did: str) -> dict[str, Any]:
         acct = self.accounts.get(did, {})
-        view = {"did": did, "handle": acct.get("handle", "handle.invalid"), "displayName": acct.get("displayName", "")}
+        view = {
+            "did": did,
+            "handle": acct.get("handle", "handle.invalid"),
+            "displayName": acct.get("displayName", ""),
+        }
         if acct.get("avatar"):
             view["avatar"] = acct["avatar"]
         return view
 
     def _store(self, did: str, collection: str, rkey: str, value: dict[str, Any]) -> dict[str, Any]:
         cid = cid_for(json.dumps(value, sort_keys=True).encode() + rkey.encode())
-        entry = {"uri": f"at://{did}/{collection}/{rkey}", "cid": cid, "value": value, "indexedAt": _iso(self.tick())}
+        entry = {
+            "uri": f"at://{did}/{collection}/{rkey}",
+            "cid": cid,
+            "value": value,
+            "indexedAt": _iso(self.tick()),
+        }
         self.records(did, collection)[rkey] = entry
         return entry
 
-    def _notify(self, reason: str, entry: dict[str, Any], author: str, reason_subject: str | None = None) -> None:
-        note = {"uri": entry["uri"], "cid": entry["cid"], "author": self.profile_view(author), "reason": reason,
-                "record": entry["value"], "isRead": False, "indexedAt": entry["indexedAt"], "labels": []}
+    def _notify(
+        self, reason: str, entry: dict[str, Any], author: str, reason_subject: str | None = None
+    ) -> None:
+        note = {
+            "uri": entry["uri"],
+            "cid": entry["cid"],
+            "author": self.profile_view(author),
+            "reason": reason,
+            "record": entry["value"],
+            "isRead": False,
+            "indexedAt": entry["indexedAt"],
+            "labels": [],
+        }
         if reason_subject:
             note["reasonSubject"] = reason_subject
         self.notifications.append(note)
@@ -317,7 +408,12 @@ class BlueskyFake(FakeServer):
     # --- test seeding -----------------------------------------------------------------------------------------
     def seed_post(self, did: str, text: str, **extra: Any) -> dict[str, Any]:
         with self.lock:
-            value = {"$type": "app.bsky.feed.post", "text": text, "createdAt": _iso(self.tick()), **extra}
+            value = {
+                "$type": "app.bsky.feed.post",
+                "text": text,
+                "createdAt": _iso(self.tick()),
+                **extra,
+            }
             return self._store(did, "app.bsky.feed.post", self.next_tid(), value)
 
     def add_reply(self, author: str, parent_uri: str, text: str) -> dict[str, Any]:
@@ -325,9 +421,15 @@ class BlueskyFake(FakeServer):
         with self.lock:
             parent = self.get(parent_uri)
             assert parent is not None, parent_uri
-            root = (parent["value"].get("reply") or {}).get("root") or {"uri": parent["uri"], "cid": parent["cid"]}
-            entry = self.seed_post(author, text, reply={"root": root, "parent": {"uri": parent["uri"],
-                                                                                  "cid": parent["cid"]}})
+            root = (parent["value"].get("reply") or {}).get("root") or {
+                "uri": parent["uri"],
+                "cid": parent["cid"],
+            }
+            entry = self.seed_post(
+                author,
+                text,
+                reply={"root": root, "parent": {"uri": parent["uri"], "cid": parent["cid"]}},
+            )
             for target in {parent_uri[5:].split("/")[0], root["uri"][5:].split("/")[0]}:
                 if target == BRAND_DID and author != BRAND_DID:
                     self._notify("reply", entry, author, reason_subject=parent_uri)
@@ -337,8 +439,10 @@ class BlueskyFake(FakeServer):
         with self.lock:
             start = text.index("@" + BRAND_HANDLE)
             b0 = len(text[:start].encode())
-            facet = {"index": {"byteStart": b0, "byteEnd": b0 + len(BRAND_HANDLE) + 1},
-                     "features": [{"$type": "app.bsky.richtext.facet#mention", "did": BRAND_DID}]}
+            facet = {
+                "index": {"byteStart": b0, "byteEnd": b0 + len(BRAND_HANDLE) + 1},
+                "features": [{"$type": "app.bsky.richtext.facet#mention", "did": BRAND_DID}],
+            }
             entry = self.seed_post(author, text, facets=[facet])
             self._notify("mention", entry, author)
             return entry
@@ -347,8 +451,14 @@ class BlueskyFake(FakeServer):
         with self.lock:
             quoted = self.get(quoted_uri)
             assert quoted is not None
-            entry = self.seed_post(author, text, embed={"$type": "app.bsky.embed.record",
-                                                        "record": {"uri": quoted["uri"], "cid": quoted["cid"]}})
+            entry = self.seed_post(
+                author,
+                text,
+                embed={
+                    "$type": "app.bsky.embed.record",
+                    "record": {"uri": quoted["uri"], "cid": quoted["cid"]},
+                },
+            )
             self._notify("quote", entry, author, reason_subject=quoted_uri)
             return entry
 
@@ -356,8 +466,11 @@ class BlueskyFake(FakeServer):
         with self.lock:
             subject = self.get(subject_uri)
             assert subject is not None
-            value = {"$type": "app.bsky.feed.like", "subject": {"uri": subject["uri"], "cid": subject["cid"]},
-                     "createdAt": _iso(self.tick())}
+            value = {
+                "$type": "app.bsky.feed.like",
+                "subject": {"uri": subject["uri"], "cid": subject["cid"]},
+                "createdAt": _iso(self.tick()),
+            }
             entry = self._store(author, "app.bsky.feed.like", self.next_tid(), value)
             self.counts.setdefault(subject_uri, {}).setdefault("likeCount", 0)
             self.counts[subject_uri]["likeCount"] += 1
@@ -366,23 +479,55 @@ class BlueskyFake(FakeServer):
     # --- auth ---------------------------------------------------------------------------------------------
     def _session(self, did: str, jti: str | None = None) -> dict[str, Any]:
         now = int(time.time())
-        access = make_jwt({"scope": "com.atproto.appPass", "sub": did, "aud": "did:web:fake.pds",
-                           "iat": now, "exp": now + 7200, "n": next(self._seq)})
+        access = make_jwt(
+            {
+                "scope": "com.atproto.appPass",
+                "sub": did,
+                "aud": "did:web:fake.pds",
+                "iat": now,
+                "exp": now + 7200,
+                "n": next(self._seq),
+            }
+        )
         jti = jti or f"r{next(self._seq)}"
-        refresh = make_jwt({"scope": "com.atproto.refresh", "sub": did, "aud": "did:web:fake.pds",
-                            "jti": jti, "iat": now, "exp": now + 90 * 86400, "n": next(self._seq)})
+        refresh = make_jwt(
+            {
+                "scope": "com.atproto.refresh",
+                "sub": did,
+                "aud": "did:web:fake.pds",
+                "jti": jti,
+                "iat": now,
+                "exp": now + 90 * 86400,
+                "n": next(self._seq),
+            }
+        )
         self.access_tokens[access] = did
-        self.refresh_tokens.setdefault(jti, {"did": did, "next": None, "used_at": None})  # onConflict doNothing
+        self.refresh_tokens.setdefault(
+            jti, {"did": did, "next": None, "used_at": None}
+        )  # onConflict doNothing
         did_doc = {
             "@context": ["https://www.w3.org/ns/did/v1"],
             "id": did,
             "alsoKnownAs": [f"at://{self.handle_of(did)}"],
             "verificationMethod": [],
-            "service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer",
-                         "serviceEndpoint": self.pds_url}],
+            "service": [
+                {
+                    "id": "#atproto_pds",
+                    "type": "AtprotoPersonalDataServer",
+                    "serviceEndpoint": self.pds_url,
+                }
+            ],
         }
-        return {"did": did, "handle": self.handle_of(did), "accessJwt": access, "refreshJwt": refresh,
-                "didDoc": did_doc, "email": "social@brand.example", "emailConfirmed": True, "active": True}
+        return {
+            "did": did,
+            "handle": self.handle_of(did),
+            "accessJwt": access,
+            "refreshJwt": refresh,
+            "didDoc": did_doc,
+            "email": "social@brand.example",
+            "emailConfirmed": True,
+            "active": True,
+        }
 
     def _auth(self, req: FakeRequest) -> str:
         authorization = req.headers.get("authorization", "")
@@ -402,16 +547,26 @@ class BlueskyFake(FakeServer):
     def _auth_dpop(self, req: FakeRequest, token: str) -> str:
         with self.lock:
             if token in self.expired_tokens:
-                raise XrpcError(401, "invalid_token", '"exp" claim timestamp check failed',
-                                {"WWW-Authenticate": 'DPoP error="invalid_token"'})
+                raise XrpcError(
+                    401,
+                    "invalid_token",
+                    '"exp" claim timestamp check failed',
+                    {"WWW-Authenticate": 'DPoP error="invalid_token"'},
+                )
             grant = self.dpop_tokens.get(token)
         if grant is None:
             raise XrpcError(401, "InvalidToken", "Token could not be verified")
         host = req.headers.get("host", "")
-        jkt = self.check_dpop(req, url=f"http://{host}{req.path}", access_token=token, resource=True)
+        jkt = self.check_dpop(
+            req, url=f"http://{host}{req.path}", access_token=token, resource=True
+        )
         if jkt != grant["jkt"]:
-            raise XrpcError(401, "invalid_dpop_proof", "DPoP key does not match the token's cnf.jkt",
-                            {"WWW-Authenticate": 'DPoP error="invalid_dpop_proof"'})
+            raise XrpcError(
+                401,
+                "invalid_dpop_proof",
+                "DPoP key does not match the token's cnf.jkt",
+                {"WWW-Authenticate": 'DPoP error="invalid_dpop_proof"'},
+            )
         return grant["did"]
 
     # --- atproto OAuth: PLC directory, PDS resource metadata, authorization server ------------------------
@@ -430,7 +585,13 @@ class BlueskyFake(FakeServer):
             "id": did,
             "alsoKnownAs": [f"at://{self.handle_of(did)}"],
             "verificationMethod": [],
-            "service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": self.pds_url}],
+            "service": [
+                {
+                    "id": "#atproto_pds",
+                    "type": "AtprotoPersonalDataServer",
+                    "serviceEndpoint": self.pds_url,
+                }
+            ],
         }
 
     @route("GET", r"/(?P<did>did:plc:[a-z0-9]+)")
@@ -451,8 +612,12 @@ class BlueskyFake(FakeServer):
 
     @route("GET", r"/\.well-known/oauth-protected-resource")
     def protected_resource(self, req: FakeRequest):
-        return {"resource": self.pds_url, "authorization_servers": [self.issuer],
-                "scopes_supported": [], "bearer_methods_supported": ["header"]}
+        return {
+            "resource": self.pds_url,
+            "authorization_servers": [self.issuer],
+            "scopes_supported": [],
+            "bearer_methods_supported": ["header"],
+        }
 
     @route("GET", r"/\.well-known/oauth-authorization-server")
     def authorization_server(self, req: FakeRequest):
@@ -474,13 +639,19 @@ class BlueskyFake(FakeServer):
             "dpop_signing_alg_values_supported": ["ES256"],
         }
 
-    def check_dpop(self, req: FakeRequest, *, url: str, access_token: str | None = None,
-                   resource: bool = False) -> str:
+    def check_dpop(
+        self, req: FakeRequest, *, url: str, access_token: str | None = None, resource: bool = False
+    ) -> str:
         """Verify the request's DPoP proof; returns the key's thumbprint (jkt)."""
+
         def refuse(error: str, message: str, status: int = 400):
             if resource:
-                raise XrpcError(401, error, message, {"WWW-Authenticate": f'DPoP error="{error}"',
-                                                      "DPoP-Nonce": self.dpop_nonce})
+                raise XrpcError(
+                    401,
+                    error,
+                    message,
+                    {"WWW-Authenticate": f'DPoP error="{error}"', "DPoP-Nonce": self.dpop_nonce},
+                )
             raise OAuthError(status, error, message)
 
         proof = req.headers.get("dpop", "")
@@ -491,10 +662,14 @@ class BlueskyFake(FakeServer):
             header, claims = json.loads(_unb64(head_b64)), json.loads(_unb64(claims_b64))
             jwk = header["jwk"]
             public = ec.EllipticCurvePublicNumbers(
-                int.from_bytes(_unb64(jwk["x"]), "big"), int.from_bytes(_unb64(jwk["y"]), "big"),
-                ec.SECP256R1()).public_key()
+                int.from_bytes(_unb64(jwk["x"]), "big"),
+                int.from_bytes(_unb64(jwk["y"]), "big"),
+                ec.SECP256R1(),
+            ).public_key()
             sig = _unb64(sig_b64)
-            der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
+            der = encode_dss_signature(
+                int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
+            )
             public.verify(der, f"{head_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
         except (ValueError, KeyError, TypeError, InvalidSignature):
             refuse("invalid_dpop_proof", "DPoP proof signature or key is invalid")
@@ -509,11 +684,15 @@ class BlueskyFake(FakeServer):
             if not jti or jti in self.dpop_jtis:
                 refuse("invalid_dpop_proof", "DPoP proof replayed")
             self.dpop_jtis.add(jti)
-        if access_token is not None and claims.get("ath") != _b64url(hashlib.sha256(access_token.encode()).digest()):
+        if access_token is not None and claims.get("ath") != _b64url(
+            hashlib.sha256(access_token.encode()).digest()
+        ):
             refuse("invalid_dpop_proof", "DPoP ath does not match the access token")
         if claims.get("nonce") != self.dpop_nonce:
             refuse("use_dpop_nonce", "Authorization server requires nonce in DPoP proof", 400)
-        members = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True)
+        members = json.dumps(
+            {k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True
+        )
         return _b64url(hashlib.sha256(members.encode()).digest())
 
     @route("POST", r"/oauth/par")
@@ -522,12 +701,24 @@ class BlueskyFake(FakeServer):
         jkt = self.check_dpop(req, url=f"{self.issuer}/oauth/par")
         form = req.form()
         if form.get("client_id") != self.client_id:
-            raise OAuthError(400, "invalid_client", "Unknown client_id (client metadata could not be fetched)")
-        if form.get("response_type") != "code" or form.get("code_challenge_method") != "S256" \
-                or not form.get("code_challenge") or not form.get("state"):
-            raise OAuthError(400, "invalid_request", "response_type=code, state and an S256 code_challenge are required")
+            raise OAuthError(
+                400, "invalid_client", "Unknown client_id (client metadata could not be fetched)"
+            )
+        if (
+            form.get("response_type") != "code"
+            or form.get("code_challenge_method") != "S256"
+            or not form.get("code_challenge")
+            or not form.get("state")
+        ):
+            raise OAuthError(
+                400,
+                "invalid_request",
+                "response_type=code, state and an S256 code_challenge are required",
+            )
         if form.get("redirect_uri") not in self.redirect_uris:
-            raise OAuthError(400, "invalid_request", "redirect_uri is not registered in the client metadata")
+            raise OAuthError(
+                400, "invalid_request", "redirect_uri is not registered in the client metadata"
+            )
         if "atproto" not in (form.get("scope") or "").split():
             raise OAuthError(400, "invalid_scope", "the atproto scope is required")
         did = self.did_for(form.get("login_hint") or "")
@@ -555,8 +746,14 @@ class BlueskyFake(FakeServer):
         access, refresh = f"oauth-at-{next(self._seq)}", f"oauth-rt-{next(self._seq)}"
         self.dpop_tokens[access] = {"did": did, "jkt": jkt}
         self.oauth_refresh[refresh] = {"did": did, "jkt": jkt, "client_id": client_id}
-        return {"access_token": access, "token_type": "DPoP", "expires_in": 3600, "refresh_token": refresh,
-                "scope": "atproto transition:generic", "sub": self.token_sub_override or did}
+        return {
+            "access_token": access,
+            "token_type": "DPoP",
+            "expires_in": 3600,
+            "refresh_token": refresh,
+            "scope": "atproto transition:generic",
+            "sub": self.token_sub_override or did,
+        }
 
     @route("POST", r"/oauth/token")
     @oauth
@@ -568,13 +765,22 @@ class BlueskyFake(FakeServer):
                 par = self.codes.pop(form.get("code") or "", None)
                 if par is None:
                     raise OAuthError(400, "invalid_grant", "Invalid code")
-                if form.get("client_id") != par["client_id"] or form.get("redirect_uri") != par["redirect_uri"]:
-                    raise OAuthError(400, "invalid_grant", "client_id or redirect_uri does not match the request")
+                if (
+                    form.get("client_id") != par["client_id"]
+                    or form.get("redirect_uri") != par["redirect_uri"]
+                ):
+                    raise OAuthError(
+                        400, "invalid_grant", "client_id or redirect_uri does not match the request"
+                    )
                 verifier = form.get("code_verifier") or ""
                 if _b64url(hashlib.sha256(verifier.encode()).digest()) != par["code_challenge"]:
                     raise OAuthError(400, "invalid_grant", "Invalid code_verifier")
                 if jkt != par["jkt"]:
-                    raise OAuthError(400, "invalid_dpop_proof", "DPoP key does not match the authorization request")
+                    raise OAuthError(
+                        400,
+                        "invalid_dpop_proof",
+                        "DPoP key does not match the authorization request",
+                    )
                 return self._issue(par["did"], jkt, par["client_id"])
             if form.get("grant_type") == "refresh_token":
                 token = form.get("refresh_token") or ""
@@ -590,7 +796,9 @@ class BlueskyFake(FakeServer):
                 if grant is None:
                     raise OAuthError(400, "invalid_grant", "Invalid refresh token")
                 if jkt != grant["jkt"] or form.get("client_id") != grant["client_id"]:
-                    raise OAuthError(400, "invalid_grant", "Refresh token is bound to another key or client")
+                    raise OAuthError(
+                        400, "invalid_grant", "Refresh token is bound to another key or client"
+                    )
                 issued = self._issue(grant["did"], jkt, grant["client_id"])
                 self.oauth_replaced[token] = issued["refresh_token"]
                 return issued
@@ -602,7 +810,7 @@ class BlueskyFake(FakeServer):
         body = req.json() or {}
         identifier, password = body.get("identifier"), body.get("password")
         if not isinstance(identifier, str) or not isinstance(password, str):
-            raise XrpcError(400, "InvalidRequest", "Input must have the property \"identifier\"")
+            raise XrpcError(400, "InvalidRequest", 'Input must have the property "identifier"')
         did = self.did_for(identifier)
         if did is None or self.accounts[did]["password"] != password:
             raise XrpcError(401, "AuthenticationRequired", "Invalid identifier or password")
@@ -624,7 +832,11 @@ class BlueskyFake(FakeServer):
         with self.lock:
             known = self.refresh_tokens.get(claims["jti"])
             now = time.time()
-            if known is not None and known["used_at"] is not None and now - known["used_at"] >= self.refresh_grace:
+            if (
+                known is not None
+                and known["used_at"] is not None
+                and now - known["used_at"] >= self.refresh_grace
+            ):
                 del self.refresh_tokens[claims["jti"]]
                 known = None
             if known is None:  # ours, but revoked or past its grace period
@@ -638,8 +850,13 @@ class BlueskyFake(FakeServer):
     @xrpc
     def get_session(self, req: FakeRequest):
         did = self._auth(req)
-        return {"did": did, "handle": self.handle_of(did), "email": "social@brand.example",
-                "emailConfirmed": True, "active": True}
+        return {
+            "did": did,
+            "handle": self.handle_of(did),
+            "email": "social@brand.example",
+            "emailConfirmed": True,
+            "active": True,
+        }
 
     @route("GET", r"/xrpc/com\.atproto\.server\.getServiceAuth")
     @xrpc
@@ -647,9 +864,13 @@ class BlueskyFake(FakeServer):
         did = self._auth(req)
         aud, lxm, exp = req.q("aud"), req.q("lxm"), req.q("exp")
         if not aud or not aud.startswith("did:"):
-            raise XrpcError(400, "InvalidRequest", "Error: Params must have the property \"aud\"")
+            raise XrpcError(400, "InvalidRequest", 'Error: Params must have the property "aud"')
         if exp and int(exp) > time.time() + 3600:
-            raise XrpcError(400, "BadExpiration", "cannot request a token with an expiration more than an hour in the future")
+            raise XrpcError(
+                400,
+                "BadExpiration",
+                "cannot request a token with an expiration more than an hour in the future",
+            )
         token = make_jwt({"iss": did, "aud": aud, "lxm": lxm, "exp": int(exp or time.time() + 60)})
         with self.lock:
             self.service_tokens[token] = {"iss": did, "aud": aud, "lxm": lxm}
@@ -673,94 +894,214 @@ class BlueskyFake(FakeServer):
         self._auth(req)
         mime = req.headers.get("content-type", "*/*")
         if "content-length" not in req.headers and "transfer-encoding" not in req.headers:
-            raise XrpcError(400, "InvalidRequest", "A request body is expected but none was provided")
+            raise XrpcError(
+                400, "InvalidRequest", "A request body is expected but none was provided"
+            )
         if len(req.body) > VIDEO_BLOB_MAX:
             raise XrpcError(400, "BlobTooLarge", "This file is too large. Max size: 100000000")
         cid = cid_for(req.body, "bafkrei")
         with self.lock:
             self.blobs[cid] = {"mimeType": mime, "size": len(req.body), "data": req.body}
-        return {"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": len(req.body)}}
+        return {
+            "blob": {
+                "$type": "blob",
+                "ref": {"$link": cid},
+                "mimeType": mime,
+                "size": len(req.body),
+            }
+        }
 
     def _check_blob(self, blob: Any, path: str, *, accept: str, max_size: int) -> None:
-        if not isinstance(blob, dict) or blob.get("$type") != "blob" or "$link" not in (blob.get("ref") or {}):
-            raise XrpcError(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {path} should be a blob ref")
+        if (
+            not isinstance(blob, dict)
+            or blob.get("$type") != "blob"
+            or "$link" not in (blob.get("ref") or {})
+        ):
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                f"Invalid app.bsky.feed.post record: {path} should be a blob ref",
+            )
         # Lexicon validation (strict) reads the ref's own mimeType and size ...
         if not str(blob.get("mimeType", "")).startswith(accept):
-            raise XrpcError(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {path} has an unaccepted mime type")
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                f"Invalid app.bsky.feed.post record: {path} has an unaccepted mime type",
+            )
         if not isinstance(blob.get("size"), int) or blob["size"] > max_size:
-            raise XrpcError(400, "InvalidRequest",
-                            f"Invalid app.bsky.feed.post record: {path} blob too big (maximum {max_size})")
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                f"Invalid app.bsky.feed.post record: {path} blob too big (maximum {max_size})",
+            )
         # ... then the write checks them against the upload (verifyBlobAndMakePermanent).
         stored = self.blobs.get(blob["ref"]["$link"])
         if stored is None:
             raise XrpcError(400, "BlobNotFound", f"Could not find blob: {blob['ref']['$link']}")
         if stored["mimeType"] != blob["mimeType"]:
-            raise XrpcError(400, "InvalidMimeType", "Referenced Mimetype does not match stored blob. "
-                            f"Expected: {stored['mimeType']}, Got: {blob['mimeType']}")
+            raise XrpcError(
+                400,
+                "InvalidMimeType",
+                "Referenced Mimetype does not match stored blob. "
+                f"Expected: {stored['mimeType']}, Got: {blob['mimeType']}",
+            )
         if stored["size"] != blob["size"]:
-            raise XrpcError(400, "InvalidSize", f"Referenced Size does not match stored blob. "
-                            f"Expected: {stored['size']}, Got: {blob['size']}")
+            raise XrpcError(
+                400,
+                "InvalidSize",
+                f"Referenced Size does not match stored blob. "
+                f"Expected: {stored['size']}, Got: {blob['size']}",
+            )
 
     @staticmethod
     def _check_strong_ref(ref: Any, path: str) -> None:
         """The lexicon's shape only: the PDS does not look the record up (a reply to a deleted post is written)."""
-        if not isinstance(ref, dict) or not isinstance(ref.get("uri"), str) or not isinstance(ref.get("cid"), str):
-            raise XrpcError(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {path} must have uri and cid")
-        if not ref["uri"].startswith("at://") or not re.match(r"^[a-z2-7]{8,}$", ref["cid"][1:] or ""):
-            raise XrpcError(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {path} is not a strong ref")
+        if (
+            not isinstance(ref, dict)
+            or not isinstance(ref.get("uri"), str)
+            or not isinstance(ref.get("cid"), str)
+        ):
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                f"Invalid app.bsky.feed.post record: {path} must have uri and cid",
+            )
+        if not ref["uri"].startswith("at://") or not re.match(
+            r"^[a-z2-7]{8,}$", ref["cid"][1:] or ""
+        ):
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                f"Invalid app.bsky.feed.post record: {path} is not a strong ref",
+            )
 
     def _validate_post(self, record: dict[str, Any]) -> None:
         text = record.get("text")
         if not isinstance(text, str):
-            raise XrpcError(400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record must have the property \"text\"")
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                'Invalid app.bsky.feed.post record: Record must have the property "text"',
+            )
         if not isinstance(record.get("createdAt"), str) or not re.match(
-                r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", record["createdAt"]):
-            raise XrpcError(400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record/createdAt must be an valid atproto datetime")
+            r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", record["createdAt"]
+        ):
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                "Invalid app.bsky.feed.post record: Record/createdAt must be an valid atproto datetime",
+            )
         if rough_graphemes(text) > 300:
-            raise XrpcError(400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes")
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes",
+            )
         size = len(text.encode())
         if size > 3000:
-            raise XrpcError(400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record/text must not be longer than 3000 characters")
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                "Invalid app.bsky.feed.post record: Record/text must not be longer than 3000 characters",
+            )
         for i, facet in enumerate(record.get("facets") or []):
             index = facet.get("index") or {}
             start, end = index.get("byteStart"), index.get("byteEnd")
             if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= size):
-                raise XrpcError(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: Record/facets/{i}/index is out of range")
+                raise XrpcError(
+                    400,
+                    "InvalidRequest",
+                    f"Invalid app.bsky.feed.post record: Record/facets/{i}/index is out of range",
+                )
             for feature in facet.get("features") or []:
                 kind = feature.get("$type")
-                ok = ((kind == "app.bsky.richtext.facet#link" and isinstance(feature.get("uri"), str))
-                      or (kind == "app.bsky.richtext.facet#mention" and str(feature.get("did", "")).startswith("did:"))
-                      or (kind == "app.bsky.richtext.facet#tag" and isinstance(feature.get("tag"), str)))
+                ok = (
+                    (kind == "app.bsky.richtext.facet#link" and isinstance(feature.get("uri"), str))
+                    or (
+                        kind == "app.bsky.richtext.facet#mention"
+                        and str(feature.get("did", "")).startswith("did:")
+                    )
+                    or (
+                        kind == "app.bsky.richtext.facet#tag"
+                        and isinstance(feature.get("tag"), str)
+                    )
+                )
                 if not ok:
-                    raise XrpcError(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: Record/facets/{i}/features is invalid")
+                    raise XrpcError(
+                        400,
+                        "InvalidRequest",
+                        f"Invalid app.bsky.feed.post record: Record/facets/{i}/features is invalid",
+                    )
         langs = record.get("langs")
         if langs is not None and (not isinstance(langs, list) or len(langs) > 3):
-            raise XrpcError(400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record/langs must not have more than 3 elements")
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                "Invalid app.bsky.feed.post record: Record/langs must not have more than 3 elements",
+            )
         embed = record.get("embed")
         if embed is not None:
             kind = embed.get("$type")
             if kind == "app.bsky.embed.images":
                 images = embed.get("images")
                 if not isinstance(images, list) or not images or len(images) > 4:
-                    raise XrpcError(400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record/embed/images must not have more than 4 elements")
+                    raise XrpcError(
+                        400,
+                        "InvalidRequest",
+                        "Invalid app.bsky.feed.post record: Record/embed/images must not have more than 4 elements",
+                    )
                 for i, image in enumerate(images):
                     if not isinstance(image.get("alt"), str):
-                        raise XrpcError(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: Record/embed/images/{i} must have the property \"alt\"")
-                    self._check_blob(image.get("image"), f"Record/embed/images/{i}/image", accept="image/", max_size=IMAGE_BLOB_MAX)
+                        raise XrpcError(
+                            400,
+                            "InvalidRequest",
+                            f'Invalid app.bsky.feed.post record: Record/embed/images/{i} must have the property "alt"',
+                        )
+                    self._check_blob(
+                        image.get("image"),
+                        f"Record/embed/images/{i}/image",
+                        accept="image/",
+                        max_size=IMAGE_BLOB_MAX,
+                    )
                     ratio = image.get("aspectRatio")
-                    if ratio is not None and not (ratio.get("width", 0) >= 1 and ratio.get("height", 0) >= 1):
-                        raise XrpcError(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: Record/embed/images/{i}/aspectRatio is invalid")
+                    if ratio is not None and not (
+                        ratio.get("width", 0) >= 1 and ratio.get("height", 0) >= 1
+                    ):
+                        raise XrpcError(
+                            400,
+                            "InvalidRequest",
+                            f"Invalid app.bsky.feed.post record: Record/embed/images/{i}/aspectRatio is invalid",
+                        )
             elif kind == "app.bsky.embed.external":
                 external = embed.get("external") or {}
                 for key in ("uri", "title", "description"):
                     if not isinstance(external.get(key), str):
-                        raise XrpcError(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: Record/embed/external must have the property \"{key}\"")
+                        raise XrpcError(
+                            400,
+                            "InvalidRequest",
+                            f'Invalid app.bsky.feed.post record: Record/embed/external must have the property "{key}"',
+                        )
                 if "thumb" in external:
-                    self._check_blob(external["thumb"], "Record/embed/external/thumb", accept="image/", max_size=IMAGE_BLOB_MAX)
+                    self._check_blob(
+                        external["thumb"],
+                        "Record/embed/external/thumb",
+                        accept="image/",
+                        max_size=IMAGE_BLOB_MAX,
+                    )
             elif kind == "app.bsky.embed.video":
-                self._check_blob(embed.get("video"), "Record/embed/video", accept="video/mp4", max_size=VIDEO_BLOB_MAX)
+                self._check_blob(
+                    embed.get("video"),
+                    "Record/embed/video",
+                    accept="video/mp4",
+                    max_size=VIDEO_BLOB_MAX,
+                )
             elif kind not in ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia"):
-                raise XrpcError(400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record/embed $type is not a known embed")
+                raise XrpcError(
+                    400,
+                    "InvalidRequest",
+                    "Invalid app.bsky.feed.post record: Record/embed $type is not a known embed",
+                )
         if "reply" in record:
             reply = record["reply"] or {}
             self._check_strong_ref(reply.get("root"), "Record/reply/root")
@@ -769,13 +1110,28 @@ class BlueskyFake(FakeServer):
     def _validate_threadgate(self, did: str, rkey: str, record: dict[str, Any]) -> None:
         post = record.get("post")
         if post != f"at://{did}/app.bsky.feed.post/{rkey}":
-            raise XrpcError(400, "InvalidRequest", "Invalid app.bsky.feed.threadgate record: rkey must match the post")
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                "Invalid app.bsky.feed.threadgate record: rkey must match the post",
+            )
         if not isinstance(record.get("createdAt"), str):
-            raise XrpcError(400, "InvalidRequest", "Invalid app.bsky.feed.threadgate record: Record must have the property \"createdAt\"")
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                'Invalid app.bsky.feed.threadgate record: Record must have the property "createdAt"',
+            )
         hidden = record.get("hiddenReplies")
-        if hidden is not None and (not isinstance(hidden, list) or len(hidden) > 300
-                                   or not all(isinstance(u, str) and u.startswith("at://") for u in hidden)):
-            raise XrpcError(400, "InvalidRequest", "Invalid app.bsky.feed.threadgate record: Record/hiddenReplies is invalid")
+        if hidden is not None and (
+            not isinstance(hidden, list)
+            or len(hidden) > 300
+            or not all(isinstance(u, str) and u.startswith("at://") for u in hidden)
+        ):
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                "Invalid app.bsky.feed.threadgate record: Record/hiddenReplies is invalid",
+            )
 
     def _write_target(self, req: FakeRequest) -> tuple[str, dict[str, Any]]:
         did = self._auth(req)
@@ -802,16 +1158,22 @@ class BlueskyFake(FakeServer):
         collection, record = body.get("collection"), body.get("record")
         with self.lock:
             rkey = body.get("rkey") or self.next_tid()
-            if collection in ("app.bsky.feed.post", "app.bsky.feed.threadgate") and not TID_RE.match(rkey):
+            if collection in (
+                "app.bsky.feed.post",
+                "app.bsky.feed.threadgate",
+            ) and not TID_RE.match(rkey):
                 raise XrpcError(400, "InvalidRequest", "Invalid record key: expected a TID")
             self._validate(did, collection, rkey, record)
             if rkey in self.records(did, collection):
                 # The reference PDS fails an insert at an occupied MST key with a 500.
                 return 500, {"error": "InternalServerError", "message": "Internal Server Error"}
             entry = self._store(did, collection, rkey, record)
-        return {"uri": entry["uri"], "cid": entry["cid"], "commit": {"cid": cid_for(entry["cid"].encode()),
-                                                                      "rev": self.next_tid()},
-                "validationStatus": "valid"}
+        return {
+            "uri": entry["uri"],
+            "cid": entry["cid"],
+            "commit": {"cid": cid_for(entry["cid"].encode()), "rev": self.next_tid()},
+            "validationStatus": "valid",
+        }
 
     @route("POST", r"/xrpc/com\.atproto\.repo\.putRecord")
     @xrpc
@@ -822,7 +1184,9 @@ class BlueskyFake(FakeServer):
             self._validate(did, collection, rkey, record)
             current = self.records(did, collection).get(rkey)
             if "swapRecord" in body and (current["cid"] if current else None) != body["swapRecord"]:
-                raise XrpcError(400, "InvalidSwap", f"Record was at {current['cid'] if current else 'null'}")
+                raise XrpcError(
+                    400, "InvalidSwap", f"Record was at {current['cid'] if current else 'null'}"
+                )
             entry = self._store(did, collection, rkey, record)
         return {"uri": entry["uri"], "cid": entry["cid"], "validationStatus": "valid"}
 
@@ -841,7 +1205,11 @@ class BlueskyFake(FakeServer):
         collection, rkey = req.q("collection") or "", req.q("rkey") or ""
         entry = self.repos.get(did or "", {}).get(collection, {}).get(rkey)
         if entry is None:
-            raise XrpcError(400, "RecordNotFound", f"Could not locate record: at://{req.q('repo')}/{collection}/{rkey}")
+            raise XrpcError(
+                400,
+                "RecordNotFound",
+                f"Could not locate record: at://{req.q('repo')}/{collection}/{rkey}",
+            )
         return {"uri": entry["uri"], "cid": entry["cid"], "value": entry["value"]}
 
     @route("GET", r"/xrpc/com\.atproto\.repo\.listRecords")
@@ -856,8 +1224,10 @@ class BlueskyFake(FakeServer):
         if cursor:
             keys = [k for k in keys if k < cursor]
         page = keys[:limit]
-        records = [{"uri": e["uri"], "cid": e["cid"], "value": e["value"]}
-                   for e in (self.records(did, req.q("collection") or "")[k] for k in page)]
+        records = [
+            {"uri": e["uri"], "cid": e["cid"], "value": e["value"]}
+            for e in (self.records(did, req.q("collection") or "")[k] for k in page)
+        ]
         out: dict[str, Any] = {"records": records}
         if page:  # the last rkey, whether or not more records follow
             out["cursor"] = page[-1]
@@ -881,8 +1251,12 @@ class BlueskyFake(FakeServer):
         if req.q("cursor"):
             notes = [n for n in notes if n["indexedAt"] < req.q("cursor")]
         page = notes[:limit]
-        out: dict[str, Any] = {"notifications": [{**n, "isRead": bool(seen_at and n["indexedAt"] <= seen_at)}
-                                                 for n in page], "priority": False}
+        out: dict[str, Any] = {
+            "notifications": [
+                {**n, "isRead": bool(seen_at and n["indexedAt"] <= seen_at)} for n in page
+            ],
+            "priority": False,
+        }
         if seen_at:
             out["seenAt"] = seen_at
         if len(notes) > limit:
@@ -891,12 +1265,29 @@ class BlueskyFake(FakeServer):
 
     def post_view(self, entry: dict[str, Any]) -> dict[str, Any]:
         did = entry["uri"][5:].split("/")[0]
-        replies = sum(1 for repo in self.repos.values() for e in repo.get("app.bsky.feed.post", {}).values()
-                      if ((e["value"].get("reply") or {}).get("parent") or {}).get("uri") == entry["uri"])
-        counts = {"replyCount": replies, "repostCount": 0, "likeCount": 0, "quoteCount": 0, "bookmarkCount": 0,
-                  **self.counts.get(entry["uri"], {})}
-        return {"uri": entry["uri"], "cid": entry["cid"], "author": self.profile_view(did), "record": entry["value"],
-                "indexedAt": entry["indexedAt"], "labels": [], **counts}
+        replies = sum(
+            1
+            for repo in self.repos.values()
+            for e in repo.get("app.bsky.feed.post", {}).values()
+            if ((e["value"].get("reply") or {}).get("parent") or {}).get("uri") == entry["uri"]
+        )
+        counts = {
+            "replyCount": replies,
+            "repostCount": 0,
+            "likeCount": 0,
+            "quoteCount": 0,
+            "bookmarkCount": 0,
+            **self.counts.get(entry["uri"], {}),
+        }
+        return {
+            "uri": entry["uri"],
+            "cid": entry["cid"],
+            "author": self.profile_view(did),
+            "record": entry["value"],
+            "indexedAt": entry["indexedAt"],
+            "labels": [],
+            **counts,
+        }
 
     @route("GET", r"/xrpc/app\.bsky\.feed\.getPosts")
     @xrpc
@@ -904,7 +1295,9 @@ class BlueskyFake(FakeServer):
         self._auth(req)
         uris = req.query.get("uris") or []
         if not uris or len(uris) > 25:
-            raise XrpcError(400, "InvalidRequest", "Error: uris must not have more than 25 elements")
+            raise XrpcError(
+                400, "InvalidRequest", "Error: uris must not have more than 25 elements"
+            )
         with self.lock:
             entries = [self.get(u) for u in uris if u.startswith("at://") and u.count("/") == 4]
             return {"posts": [self.post_view(e) for e in entries if e is not None]}
@@ -917,8 +1310,12 @@ class BlueskyFake(FakeServer):
         if did is None:
             raise XrpcError(400, "InvalidRequest", "Profile not found")
         acct = self.accounts[did]
-        return {**self.profile_view(did), "followersCount": acct.get("followersCount", 0),
-                "followsCount": acct.get("followsCount", 0), "postsCount": acct.get("postsCount", 0)}
+        return {
+            **self.profile_view(did),
+            "followersCount": acct.get("followersCount", 0),
+            "followsCount": acct.get("followsCount", 0),
+            "postsCount": acct.get("postsCount", 0),
+        }
 
     # --- video service --------------------------------------------------------------------------------------------
     def _service_auth(self, req: FakeRequest, lxm: str) -> dict[str, Any]:
@@ -968,10 +1365,21 @@ class BlueskyFake(FakeServer):
                 status.update(state="JOB_STATE_FAILED", **self.video_fail)
             else:
                 cid = cid_for(job["data"], "bafkrei")
-                self.blobs[cid] = {"mimeType": "video/mp4", "size": len(job["data"]), "data": job["data"]}
-                status.update(state="JOB_STATE_COMPLETED", progress=100,
-                              blob={"$type": "blob", "ref": {"$link": cid}, "mimeType": "video/mp4",
-                                    "size": len(job["data"])})
+                self.blobs[cid] = {
+                    "mimeType": "video/mp4",
+                    "size": len(job["data"]),
+                    "data": job["data"],
+                }
+                status.update(
+                    state="JOB_STATE_COMPLETED",
+                    progress=100,
+                    blob={
+                        "$type": "blob",
+                        "ref": {"$link": cid},
+                        "mimeType": "video/mp4",
+                        "size": len(job["data"]),
+                    },
+                )
         return {"jobStatus": status}
 
     # --- a web page for link cards ------------------------------------------------------------------------------------

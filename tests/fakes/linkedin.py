@@ -32,7 +32,9 @@ HASHTAG = re.compile(r"#\w+")
 INTERVAL = re.compile(r"\(timeRange:\(start:(\d+),end:(\d+)\),timeGranularityType:(DAY|MONTH)\)")
 
 
-def error(status: int, code: str, message: str, service_code: int | None = None) -> tuple[int, dict[str, Any]]:
+def error(
+    status: int, code: str, message: str, service_code: int | None = None
+) -> tuple[int, dict[str, Any]]:
     body: dict[str, Any] = {"status": status, "code": code, "message": message}
     if service_code is not None:
         body["serviceErrorCode"] = service_code
@@ -90,7 +92,11 @@ class FakeLinkedIn(FakeServer):
             self.tokens: dict[str, dict[str, Any]] = {}
             self.refresh_tokens: dict[str, str] = {}
             self.members: dict[str, dict[str, Any]] = {
-                "member-1": {"urn": "urn:li:person:AbC123", "admin_of": ["1001", "1002"], "analyst_of": ["3003"]},
+                "member-1": {
+                    "urn": "urn:li:person:AbC123",
+                    "admin_of": ["1001", "1002"],
+                    "analyst_of": ["3003"],
+                },
             }
             self.orgs: dict[str, dict[str, Any]] = {
                 "1001": {"id": 1001, "localizedName": "Alpha Foods", "vanityName": "alpha-foods"},
@@ -132,17 +138,33 @@ class FakeLinkedIn(FakeServer):
     def now_ms() -> int:
         return int(time.time() * 1000)
 
-    def add_comment(self, post_urn: str, text: str, *, actor: str = "urn:li:person:Visitor1",
-                    at_ms: int | None = None, parent: str | None = None) -> str:
+    def add_comment(
+        self,
+        post_urn: str,
+        text: str,
+        *,
+        actor: str = "urn:li:person:Visitor1",
+        at_ms: int | None = None,
+        parent: str | None = None,
+    ) -> str:
         post = self._post_for(post_urn)
         assert post is not None, post_urn
         return self._store_comment(post, actor, text, at_ms or self.now_ms(), parent)
 
     def throttle_next(self, path_regex: str = r"^/rest/", times: int = 1) -> None:
         """LinkedIn's daily quota: a bare 429, no rate-limit headers."""
-        self.fail_next(path_regex, 429, {"status": 429, "serviceErrorCode": 101, "code": "TOO_MANY_REQUESTS",
-                                         "message": "Resource level throttle APPLICATION DAY limit for calls to "
-                                                    "this resource is reached."}, times=times)
+        self.fail_next(
+            path_regex,
+            429,
+            {
+                "status": 429,
+                "serviceErrorCode": 101,
+                "code": "TOO_MANY_REQUESTS",
+                "message": "Resource level throttle APPLICATION DAY limit for calls to "
+                "this resource is reached.",
+            },
+            times=times,
+        )
 
     # guards -----------------------------------------------------------------------------------
     def _auth(self, req: FakeRequest) -> tuple[Any, dict[str, Any] | None]:
@@ -150,30 +172,49 @@ class FakeLinkedIn(FakeServer):
         if info is None:
             return error(401, "INVALID_ACCESS_TOKEN", "Invalid access token", 65600), None
         if info["revoked"]:
-            return error(401, "REVOKED_ACCESS_TOKEN", "The token used in the request has been revoked by the user",
-                         65601), None
+            return error(
+                401,
+                "REVOKED_ACCESS_TOKEN",
+                "The token used in the request has been revoked by the user",
+                65601,
+            ), None
         version = req.headers.get("linkedin-version")
         if not version:
-            return error(400, "VERSION_MISSING", "A version must be present. Please specify a version by adding "
-                                                 "the LinkedIn-Version header."), None
+            return error(
+                400,
+                "VERSION_MISSING",
+                "A version must be present. Please specify a version by adding "
+                "the LinkedIn-Version header.",
+            ), None
         if not re.fullmatch(r"20\d{4}", version):
             return error(400, "INVALID_VERSION", f"Invalid version {version}; use YYYYMM."), None
         if version in self.sunset_versions:
-            return error(426, "NONEXISTENT_VERSION", f"Requested version {version} is not active"), None
+            return error(
+                426, "NONEXISTENT_VERSION", f"Requested version {version} is not active"
+            ), None
         if req.headers.get("x-restli-protocol-version") != "2.0.0":
-            return error(400, "ILLEGAL_ARGUMENT", "X-Restli-Protocol-Version 2.0.0 is required."), None
+            return error(
+                400, "ILLEGAL_ARGUMENT", "X-Restli-Protocol-Version 2.0.0 is required."
+            ), None
         return None, self.members[info["member"]]
 
     @staticmethod
     def _decode_segment(raw: str) -> tuple[str | None, Any]:
         if ":" in raw or "(" in raw or "," in raw:
-            return None, error(400, "ILLEGAL_ARGUMENT", f"Syntax exception in path variables: {raw} must be URL-encoded")
+            return None, error(
+                400,
+                "ILLEGAL_ARGUMENT",
+                f"Syntax exception in path variables: {raw} must be URL-encoded",
+            )
         return unquote(raw), None
 
     @staticmethod
     def _admin(member: dict[str, Any], org_urn: str | None) -> bool:
-        return bool(org_urn) and org_urn.startswith("urn:li:organization:") and \
-            org_urn.rsplit(":", 1)[1] in member["admin_of"]
+        return (
+            bool(org_urn)
+            and org_urn.startswith("urn:li:organization:")
+            and org_urn.rsplit(":", 1)[1] in member["admin_of"]
+        )
 
     @staticmethod
     def _denied(what: str) -> tuple[int, dict[str, Any]]:
@@ -183,30 +224,46 @@ class FakeLinkedIn(FakeServer):
     @route("POST", r"/oauth/v2/accessToken")
     def token(self, req: FakeRequest):
         form = req.form()
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
-            return 401, {"error": "invalid_client", "error_description": "Client authentication failed"}
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
+            return 401, {
+                "error": "invalid_client",
+                "error_description": "Client authentication failed",
+            }
         grant = form.get("grant_type")
         if grant == "authorization_code":
             member = self.codes.pop(form.get("code", ""), None)
             if member is None or not form.get("redirect_uri"):
-                return 400, {"error": "invalid_request",
-                             "error_description": "Unable to retrieve access token: appid/redirect uri/code verifier "
-                                                  "does not match authorization code. Or authorization code expired."}
+                return 400, {
+                    "error": "invalid_request",
+                    "error_description": "Unable to retrieve access token: appid/redirect uri/code verifier "
+                    "does not match authorization code. Or authorization code expired.",
+                }
             return self._grant(member)
         if grant == "refresh_token":
             member = self.refresh_tokens.get(form.get("refresh_token", ""))
             if member is None:
-                return 400, {"error": "invalid_request",
-                             "error_description": "The provided authorization grant or refresh token is invalid, "
-                                                  "expired or revoked."}
+                return 400, {
+                    "error": "invalid_request",
+                    "error_description": "The provided authorization grant or refresh token is invalid, "
+                    "expired or revoked.",
+                }
             return self._grant(member, refresh=form["refresh_token"])
-        return 400, {"error": "unsupported_grant_type", "error_description": "grant_type is not supported"}
+        return 400, {
+            "error": "unsupported_grant_type",
+            "error_description": "grant_type is not supported",
+        }
 
     def _grant(self, member: str, refresh: str | None = None):
         token = f"tok-{self.next_id()}"
         self.issue_token(token, member)
-        body: dict[str, Any] = {"access_token": token, "expires_in": 5_184_000,
-                                "scope": "r_organization_social,rw_organization_admin,w_organization_social"}
+        body: dict[str, Any] = {
+            "access_token": token,
+            "expires_in": 5_184_000,
+            "scope": "r_organization_social,rw_organization_admin,w_organization_social",
+        }
         if self.partner:
             refresh = refresh or f"ref-{self.next_id()}"
             self.refresh_tokens[refresh] = member
@@ -223,17 +280,28 @@ class FakeLinkedIn(FakeServer):
         if req.q("q") != "roleAssignee":
             return error(400, "ILLEGAL_ARGUMENT", "Unsupported finder")
         elements = []
-        for role, ids in (("ADMINISTRATOR", member["admin_of"]), ("ANALYST", member.get("analyst_of", []))):
+        for role, ids in (
+            ("ADMINISTRATOR", member["admin_of"]),
+            ("ANALYST", member.get("analyst_of", [])),
+        ):
             for org_id in ids:
-                elements.append({"roleAssignee": member["urn"], "state": "APPROVED", "role": role,
-                                 "organization": f"urn:li:organization:{org_id}"})
+                elements.append(
+                    {
+                        "roleAssignee": member["urn"],
+                        "state": "APPROVED",
+                        "role": role,
+                        "organization": f"urn:li:organization:{org_id}",
+                    }
+                )
         if req.q("role"):
             elements = [e for e in elements if e["role"] == req.q("role")]
         if req.q("state"):
             elements = [e for e in elements if e["state"] == req.q("state")]
         start, count = int(req.q("start", "0") or 0), int(req.q("count", "10") or 10)
-        return 200, {"elements": elements[start:start + count],
-                     "paging": {"start": start, "count": count, "total": len(elements), "links": []}}
+        return 200, {
+            "elements": elements[start : start + count],
+            "paging": {"start": start, "count": count, "total": len(elements), "links": []},
+        }
 
     @route("GET", r"/rest/organizations")
     def organizations_batch(self, req: FakeRequest):
@@ -276,10 +344,20 @@ class FakeLinkedIn(FakeServer):
             return self._denied("images.initializeUpload")
         urn = f"urn:li:image:C4E10AQ{self.next_id()}"
         token = f"img{self.next_id()}"
-        self.images[urn] = {"owner": owner, "status": "WAITING_UPLOAD", "polls": self.processing_polls, "bytes": b""}
+        self.images[urn] = {
+            "owner": owner,
+            "status": "WAITING_UPLOAD",
+            "polls": self.processing_polls,
+            "bytes": b"",
+        }
         self.uploads[token] = {"kind": "image", "urn": urn}
-        return 200, {"value": {"uploadUrlExpiresAt": self.now_ms() + 86_400_000,
-                               "uploadUrl": f"{self.url}/dms-uploads/{token}", "image": urn}}
+        return 200, {
+            "value": {
+                "uploadUrlExpiresAt": self.now_ms() + 86_400_000,
+                "uploadUrl": f"{self.url}/dms-uploads/{token}",
+                "image": urn,
+            }
+        }
 
     @route("GET", r"/rest/images/(?P<raw>[^/]+)")
     def image_get(self, req: FakeRequest, raw: str):
@@ -306,13 +384,31 @@ class FakeLinkedIn(FakeServer):
                 token = f"vid{self.next_id()}"
                 last = min(size, first + self.video_part_size) - 1
                 self.uploads[token] = {"kind": "video", "urn": urn, "first": first, "last": last}
-                parts.append({"uploadUrl": f"{self.url}/dms-uploads/{token}", "firstByte": first, "lastByte": last})
+                parts.append(
+                    {
+                        "uploadUrl": f"{self.url}/dms-uploads/{token}",
+                        "firstByte": first,
+                        "lastByte": last,
+                    }
+                )
             upload_token = f"up{self.next_id()}" if len(parts) > 1 else ""
-            self.videos[urn] = {"owner": init["owner"], "status": "WAITING_UPLOAD", "size": size,
-                                "parts": {}, "order": [p["uploadUrl"].rsplit("/", 1)[1] for p in parts],
-                                "uploadToken": upload_token, "polls": self.processing_polls}
-            return 200, {"value": {"uploadUrlsExpireAt": self.now_ms() + 86_400_000, "video": urn,
-                                   "uploadInstructions": parts, "uploadToken": upload_token}}
+            self.videos[urn] = {
+                "owner": init["owner"],
+                "status": "WAITING_UPLOAD",
+                "size": size,
+                "parts": {},
+                "order": [p["uploadUrl"].rsplit("/", 1)[1] for p in parts],
+                "uploadToken": upload_token,
+                "polls": self.processing_polls,
+            }
+            return 200, {
+                "value": {
+                    "uploadUrlsExpireAt": self.now_ms() + 86_400_000,
+                    "video": urn,
+                    "uploadInstructions": parts,
+                    "uploadToken": upload_token,
+                }
+            }
         if action == "finalizeUpload":
             fin = body.get("finalizeUploadRequest") or {}
             video = self.videos.get(fin.get("video", ""))
@@ -322,7 +418,9 @@ class FakeLinkedIn(FakeServer):
                 return error(400, "ILLEGAL_ARGUMENT", "uploadToken does not match")
             expected = [video["parts"].get(t, {}).get("etag") for t in video["order"]]
             if None in expected or fin.get("uploadedPartIds") != expected:
-                return error(400, "ILLEGAL_ARGUMENT", "uploadedPartIds do not match the uploaded parts")
+                return error(
+                    400, "ILLEGAL_ARGUMENT", "uploadedPartIds do not match the uploaded parts"
+                )
             data = b"".join(video["parts"][t]["bytes"] for t in video["order"])
             if len(data) != video["size"]:
                 return error(400, "ILLEGAL_ARGUMENT", "Uploaded size differs from fileSizeBytes")
@@ -365,7 +463,9 @@ class FakeLinkedIn(FakeServer):
             image = self.images[upload["urn"]]
             if not req.body:
                 return 400, {"message": "Empty upload"}
-            image.update(bytes=req.body, status="PROCESSING", content_type=req.headers.get("content-type"))
+            image.update(
+                bytes=req.body, status="PROCESSING", content_type=req.headers.get("content-type")
+            )
             return 201, None
         video = self.videos[upload["urn"]]
         if len(req.body) != upload["last"] - upload["first"] + 1:
@@ -384,7 +484,13 @@ class FakeLinkedIn(FakeServer):
         return None
 
     def _media_ok(self, urn: str, owner: str) -> str | None:
-        store = self.images if urn.startswith("urn:li:image:") else self.videos if urn.startswith("urn:li:video:") else None
+        store = (
+            self.images
+            if urn.startswith("urn:li:image:")
+            else self.videos
+            if urn.startswith("urn:li:video:")
+            else None
+        )
         item = store.get(urn) if store is not None else None
         if item is None:
             return f"Media {urn} does not exist"
@@ -403,15 +509,21 @@ class FakeLinkedIn(FakeServer):
         body = req.json() or {}
         for field in ("author", "visibility", "distribution", "lifecycleState"):
             if field not in body:
-                return error(422, "UNPROCESSABLE_ENTITY",
-                             f"/{field} :: field is required but not found and has no default value")
+                return error(
+                    422,
+                    "UNPROCESSABLE_ENTITY",
+                    f"/{field} :: field is required but not found and has no default value",
+                )
         author = body["author"]
         if not self._admin(member, author):
             return self._denied("partnerApiPostsExternal.CREATE")
         commentary = body.get("commentary", "")
         if len(commentary) > 3000:
-            return error(422, "UNPROCESSABLE_ENTITY",
-                         f"/commentary :: length {len(commentary)} exceeds the maximum of 3000 characters")
+            return error(
+                422,
+                "UNPROCESSABLE_ENTITY",
+                f"/commentary :: length {len(commentary)} exceeds the maximum of 3000 characters",
+            )
         content = body.get("content") or {}
         kind = "share"
         if "media" in content:
@@ -423,7 +535,11 @@ class FakeLinkedIn(FakeServer):
         if "multiImage" in content:
             images = content["multiImage"].get("images") or []
             if not 2 <= len(images) <= 20:
-                return error(422, "UNPROCESSABLE_ENTITY", "/content/multiImage/images :: must hold 2 to 20 images")
+                return error(
+                    422,
+                    "UNPROCESSABLE_ENTITY",
+                    "/content/multiImage/images :: must hold 2 to 20 images",
+                )
             for image in images:
                 problem = self._media_ok(image.get("id", ""), author)
                 if problem:
@@ -432,23 +548,37 @@ class FakeLinkedIn(FakeServer):
         if "article" in content:
             article = content["article"]
             if not article.get("source") or not article.get("title"):
-                return error(422, "UNPROCESSABLE_ENTITY", "/content/article :: source and title are required")
+                return error(
+                    422, "UNPROCESSABLE_ENTITY", "/content/article :: source and title are required"
+                )
             if article.get("thumbnail"):
                 problem = self._media_ok(article["thumbnail"], author)
                 if problem:
                     return error(422, "UNPROCESSABLE_ENTITY", problem)
         for urn, post in self.posts.items():
-            if post["author"] == author and post["commentary"] == commentary and post["content"] == content:
+            if (
+                post["author"] == author
+                and post["commentary"] == commentary
+                and post["content"] == content
+            ):
                 return error(422, "DUPLICATE_POST", f"Content is a duplicate of {urn}")
         number = self.next_id()
         urn = f"urn:li:{kind}:{number}"
         now = self.now_ms()
         self.posts[urn] = {
-            "id": urn, "activity": f"urn:li:activity:{number + 5}", "author": author, "commentary": commentary,
-            "text": render_little(commentary), "visibility": body["visibility"],
-            "distribution": body["distribution"], "content": content, "lifecycleState": body["lifecycleState"],
+            "id": urn,
+            "activity": f"urn:li:activity:{number + 5}",
+            "author": author,
+            "commentary": commentary,
+            "text": render_little(commentary),
+            "visibility": body["visibility"],
+            "distribution": body["distribution"],
+            "content": content,
+            "lifecycleState": body["lifecycleState"],
             "isReshareDisabledByAuthor": body.get("isReshareDisabledByAuthor", False),
-            "createdAt": now, "publishedAt": now, "lastModifiedAt": now,
+            "createdAt": now,
+            "publishedAt": now,
+            "lastModifiedAt": now,
         }
         return 201, None, {"x-restli-id": urn}
 
@@ -463,13 +593,29 @@ class FakeLinkedIn(FakeServer):
         author = req.q("author")
         if not self._admin(member, author):
             return self._denied("partnerApiPostsExternal.FINDER-author")
-        posts = sorted((p for p in self.posts.values() if p["author"] == author),
-                       key=lambda p: p["lastModifiedAt"], reverse=True)
+        posts = sorted(
+            (p for p in self.posts.values() if p["author"] == author),
+            key=lambda p: p["lastModifiedAt"],
+            reverse=True,
+        )
         start, count = int(req.q("start", "0") or 0), int(req.q("count", "10") or 10)
-        keys = ("id", "author", "commentary", "visibility", "distribution", "content", "lifecycleState",
-                "isReshareDisabledByAuthor", "createdAt", "publishedAt", "lastModifiedAt")
-        return 200, {"elements": [{k: p[k] for k in keys} for p in posts[start:start + count]],
-                     "paging": {"start": start, "count": count, "total": len(posts), "links": []}}
+        keys = (
+            "id",
+            "author",
+            "commentary",
+            "visibility",
+            "distribution",
+            "content",
+            "lifecycleState",
+            "isReshareDisabledByAuthor",
+            "createdAt",
+            "publishedAt",
+            "lastModifiedAt",
+        )
+        return 200, {
+            "elements": [{k: p[k] for k in keys} for p in posts[start : start + count]],
+            "paging": {"start": start, "count": count, "total": len(posts), "links": []},
+        }
 
     @route("DELETE", r"/rest/posts/(?P<raw>[^/]+)")
     def delete_post(self, req: FakeRequest, raw: str):
@@ -489,13 +635,20 @@ class FakeLinkedIn(FakeServer):
         return 204, None
 
     # comments ---------------------------------------------------------------------------------
-    def _store_comment(self, post: dict[str, Any], actor: str, text: str, at_ms: int, parent: str | None) -> str:
+    def _store_comment(
+        self, post: dict[str, Any], actor: str, text: str, at_ms: int, parent: str | None
+    ) -> str:
         comment_id = str(self.next_id())
         urn = f"urn:li:comment:({post['activity']},{comment_id})"
         comment = {
-            "id": comment_id, "commentUrn": urn, "$URN": urn, "actor": actor, "object": post["activity"],
+            "id": comment_id,
+            "commentUrn": urn,
+            "$URN": urn,
+            "actor": actor,
+            "object": post["activity"],
             "message": {"text": text, "attributes": []},
-            "created": {"actor": actor, "time": at_ms}, "lastModified": {"actor": actor, "time": at_ms},
+            "created": {"actor": actor, "time": at_ms},
+            "lastModified": {"actor": actor, "time": at_ms},
             "_post": post["id"],
         }
         if parent:
@@ -506,8 +659,11 @@ class FakeLinkedIn(FakeServer):
     @staticmethod
     def _public(comment: dict[str, Any], replies: int) -> dict[str, Any]:
         out = {k: v for k, v in comment.items() if not k.startswith("_")}
-        out["commentsSummary"] = {"totalFirstLevelComments": replies, "aggregatedTotalComments": replies,
-                                  "selectedComments": []}
+        out["commentsSummary"] = {
+            "totalFirstLevelComments": replies,
+            "aggregatedTotalComments": replies,
+            "selectedComments": [],
+        }
         return out
 
     def _replies_to(self, urn: str) -> list[dict[str, Any]]:
@@ -548,7 +704,9 @@ class FakeLinkedIn(FakeServer):
         if not text:
             return error(422, "UNPROCESSABLE_ENTITY", "/message/text :: field is required")
         if len(text) > 1250:
-            return error(422, "UNPROCESSABLE_ENTITY", "/message/text :: length exceeds 1250 characters")
+            return error(
+                422, "UNPROCESSABLE_ENTITY", "/message/text :: length exceeds 1250 characters"
+            )
         if parent is not None and body.get("parentComment") != parent["commentUrn"]:
             return error(400, "ILLEGAL_ARGUMENT", "parentComment must name the comment in the path")
         if parent is not None and parent.get("parentComment"):
@@ -568,11 +726,21 @@ class FakeLinkedIn(FakeServer):
         if parent is not None:
             found = self._replies_to(parent["commentUrn"])
         else:
-            found = [c for c in self.comments.values() if c["_post"] == post["id"] and not c.get("parentComment")]
+            found = [
+                c
+                for c in self.comments.values()
+                if c["_post"] == post["id"] and not c.get("parentComment")
+            ]
         found.sort(key=lambda c: c["created"]["time"], reverse=True)
         start, count = int(req.q("start", "0") or 0), int(req.q("count", "10") or 10)
-        page = [self._public(c, len(self._replies_to(c["commentUrn"]))) for c in found[start:start + count]]
-        return 200, {"elements": page, "paging": {"start": start, "count": count, "total": len(found), "links": []}}
+        page = [
+            self._public(c, len(self._replies_to(c["commentUrn"])))
+            for c in found[start : start + count]
+        ]
+        return 200, {
+            "elements": page,
+            "paging": {"start": start, "count": count, "total": len(found), "links": []},
+        }
 
     @route("DELETE", r"/rest/socialActions/(?P<raw>[^/]+)/comments/(?P<comment_id>[^/]+)")
     def delete_comment(self, req: FakeRequest, raw: str, comment_id: str):
@@ -587,7 +755,14 @@ class FakeLinkedIn(FakeServer):
         actor = req.q("actor")
         if not self._admin(member, actor):
             return self._denied("comments.DELETE")
-        comment = next((c for c in self.comments.values() if c["id"] == comment_id and c["_post"] == post["id"]), None)
+        comment = next(
+            (
+                c
+                for c in self.comments.values()
+                if c["id"] == comment_id and c["_post"] == post["id"]
+            ),
+            None,
+        )
         if comment is None:
             return error(404, "NOT_FOUND", f"Comment {comment_id} not found")
         if comment["actor"] != actor:
@@ -641,8 +816,13 @@ class FakeLinkedIn(FakeServer):
             elements = []
             for urn in filter(None, m.group(1).split(",")):
                 if urn in self.post_stats:
-                    elements.append({"organizationalEntity": org, key: urn,
-                                     "totalShareStatistics": self.post_stats[urn]})
+                    elements.append(
+                        {
+                            "organizationalEntity": org,
+                            key: urn,
+                            "totalShareStatistics": self.post_stats[urn],
+                        }
+                    )
             return 200, {"elements": elements, "paging": {"start": 0, "count": 10, "links": []}}
         days, bad = self._intervals(req)
         if bad:
@@ -652,13 +832,22 @@ class FakeLinkedIn(FakeServer):
             for stats in self.daily_stats.values():
                 for k, v in stats.items():
                     totals[k] = totals.get(k, 0) + v
-            return 200, {"elements": [{"organizationalEntity": org, "totalShareStatistics": totals}]}
+            return 200, {
+                "elements": [{"organizationalEntity": org, "totalShareStatistics": totals}]
+            }
         elements = []
         for day in days:
             if day in self.daily_stats:
-                stats = {k: v for k, v in self.daily_stats[day].items() if k != "uniqueImpressionsCount"}
-                elements.append({"organizationalEntity": org, "totalShareStatistics": stats,
-                                 "timeRange": {"start": day_ms(day), "end": day_ms(day + timedelta(days=1))}})
+                stats = {
+                    k: v for k, v in self.daily_stats[day].items() if k != "uniqueImpressionsCount"
+                }
+                elements.append(
+                    {
+                        "organizationalEntity": org,
+                        "totalShareStatistics": stats,
+                        "timeRange": {"start": day_ms(day), "end": day_ms(day + timedelta(days=1))},
+                    }
+                )
         return 200, {"elements": elements, "paging": {"start": 0, "count": 10, "links": []}}
 
     @route("GET", r"/rest/organizationalEntityFollowerStatistics")
@@ -672,9 +861,13 @@ class FakeLinkedIn(FakeServer):
         elements = []
         for day in days or []:
             organic, paid = self.follower_gains.get(day, (0, 0))
-            elements.append({"organizationalEntity": org,
-                             "followerGains": {"organicFollowerGain": organic, "paidFollowerGain": paid},
-                             "timeRange": {"start": day_ms(day), "end": day_ms(day + timedelta(days=1))}})
+            elements.append(
+                {
+                    "organizationalEntity": org,
+                    "followerGains": {"organicFollowerGain": organic, "paidFollowerGain": paid},
+                    "timeRange": {"start": day_ms(day), "end": day_ms(day + timedelta(days=1))},
+                }
+            )
         return 200, {"elements": elements, "paging": {"start": 0, "count": 10, "links": []}}
 
     @route("GET", r"/rest/networkSizes/(?P<raw>[^/]+)")

@@ -46,8 +46,9 @@ def claims_of(jwt: str) -> tuple[dict, dict]:
 
 def start(provider: BlueskyProvider, handle: str = BRAND_HANDLE) -> tuple[str, dict]:
     context = {"handle": handle, "client_id": CLIENT_ID}
-    url = provider.authorization_url(redirect_uri=REDIRECT_URI, state="state-1", code_verifier="v" * 64,
-                                     extra=context)
+    url = provider.authorization_url(
+        redirect_uri=REDIRECT_URI, state="state-1", code_verifier="v" * 64, extra=context
+    )
     return url, context
 
 
@@ -64,58 +65,110 @@ def connect(provider: BlueskyProvider):
     url, context = start(provider)
     callback = consent(url)
     assert callback["state"] == "state-1"
-    (account,) = provider.exchange_code(code=callback["code"], redirect_uri=REDIRECT_URI, code_verifier="v" * 64,
-                                        extra={**context, "callback_iss": callback["iss"]})
+    (account,) = provider.exchange_code(
+        code=callback["code"],
+        redirect_uri=REDIRECT_URI,
+        code_verifier="v" * 64,
+        extra={**context, "callback_iss": callback["iss"]},
+    )
     return account
 
 
-def test_the_full_flow_resolves_the_handle_pushes_the_request_with_dpop_and_gets_bound_tokens(provider, fake):
+def test_the_full_flow_resolves_the_handle_pushes_the_request_with_dpop_and_gets_bound_tokens(
+    provider, fake
+):
     url, context = start(provider)
 
     # handle → DID (the handle's own well-known, then the entryway) → DID document → PDS →
     # protected-resource metadata → authorization server metadata
     assert [r.path for r in fake.requests[:5]] == [
         f"/handle-wellknown/{BRAND_HANDLE}/.well-known/atproto-did",
-        "/xrpc/com.atproto.identity.resolveHandle", f"/{BRAND_DID}",
-        "/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server"]
+        "/xrpc/com.atproto.identity.resolveHandle",
+        f"/{BRAND_DID}",
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-authorization-server",
+    ]
     assert fake.requests[3].headers["host"] == fake.pds_url.split("://")[1]  # asked the PDS
     # PAR: refused once for want of the server's nonce, then accepted with it
     first, second = fake.requests_to("POST", r"^/oauth/par$")
     assert "nonce" not in claims_of(first.headers["dpop"])[1]
     header, claims = claims_of(second.headers["dpop"])
-    assert header["typ"] == "dpop+jwt" and header["alg"] == "ES256" and set(header["jwk"]) == {"kty", "crv", "x", "y"}
-    assert claims["htm"] == "POST" and claims["htu"] == f"{fake.url}/oauth/par" and claims["nonce"] == fake.dpop_nonce
+    assert (
+        header["typ"] == "dpop+jwt"
+        and header["alg"] == "ES256"
+        and set(header["jwk"]) == {"kty", "crv", "x", "y"}
+    )
+    assert (
+        claims["htm"] == "POST"
+        and claims["htu"] == f"{fake.url}/oauth/par"
+        and claims["nonce"] == fake.dpop_nonce
+    )
     assert claims["jti"] != claims_of(first.headers["dpop"])[1]["jti"]
     form = second.form()
-    assert form["client_id"] == CLIENT_ID and form["response_type"] == "code" and form["state"] == "state-1"
+    assert (
+        form["client_id"] == CLIENT_ID
+        and form["response_type"] == "code"
+        and form["state"] == "state-1"
+    )
     assert form["scope"] == "atproto transition:generic" and form["login_hint"] == BRAND_HANDLE
     assert form["code_challenge_method"] == "S256"
-    assert form["code_challenge"] == base64.urlsafe_b64encode(hashlib.sha256(b"v" * 64).digest()).rstrip(b"=").decode()
+    assert (
+        form["code_challenge"]
+        == base64.urlsafe_b64encode(hashlib.sha256(b"v" * 64).digest()).rstrip(b"=").decode()
+    )
     assert form["redirect_uri"] == REDIRECT_URI
     # the browser only gets client_id and request_uri
     query = parse_qs(urlsplit(url).query)
-    assert url.startswith(f"{fake.url}/oauth/authorize?") and set(query) == {"client_id", "request_uri"}
+    assert url.startswith(f"{fake.url}/oauth/authorize?") and set(query) == {
+        "client_id",
+        "request_uri",
+    }
     # what the callback needs, for the caller to keep encrypted
-    assert context["did"] == BRAND_DID and context["pds_url"] == fake.pds_url and context["issuer"] == fake.url
-    assert context["token_endpoint"] == f"{fake.url}/oauth/token" and set(context["dpop_key"]) >= {"d", "x", "y"}
+    assert (
+        context["did"] == BRAND_DID
+        and context["pds_url"] == fake.pds_url
+        and context["issuer"] == fake.url
+    )
+    assert context["token_endpoint"] == f"{fake.url}/oauth/token" and set(context["dpop_key"]) >= {
+        "d",
+        "x",
+        "y",
+    }
 
     callback = consent(url)
     assert callback["iss"] == fake.url
-    (account,) = provider.exchange_code(code=callback["code"], redirect_uri=REDIRECT_URI, code_verifier="v" * 64,
-                                        extra={**context, "callback_iss": callback["iss"]})
-    (token_request,) = fake.requests_to("POST", r"^/oauth/token$")  # the nonce was remembered: no retry
+    (account,) = provider.exchange_code(
+        code=callback["code"],
+        redirect_uri=REDIRECT_URI,
+        code_verifier="v" * 64,
+        extra={**context, "callback_iss": callback["iss"]},
+    )
+    (token_request,) = fake.requests_to(
+        "POST", r"^/oauth/token$"
+    )  # the nonce was remembered: no retry
     token_form = token_request.form()
-    assert token_form["grant_type"] == "authorization_code" and token_form["code_verifier"] == "v" * 64
+    assert (
+        token_form["grant_type"] == "authorization_code" and token_form["code_verifier"] == "v" * 64
+    )
     assert token_form["client_id"] == CLIENT_ID and "client_secret" not in token_form
-    assert claims_of(token_request.headers["dpop"])[0]["jwk"] == header["jwk"]  # the same key throughout
+    assert (
+        claims_of(token_request.headers["dpop"])[0]["jwk"] == header["jwk"]
+    )  # the same key throughout
 
-    assert account.external_id == BRAND_DID and account.handle == BRAND_HANDLE and account.name == "Brand Co"
+    assert (
+        account.external_id == BRAND_DID
+        and account.handle == BRAND_HANDLE
+        and account.name == "Brand Co"
+    )
     creds = account.credentials
     assert creds.dpop_key == context["dpop_key"]
     assert creds.access_token in fake.dpop_tokens and creds.refresh_token in fake.oauth_refresh
     assert creds.scopes == ("atproto", "transition:generic") and creds.expires_at is not None
     assert creds.extra["pds_url"] == fake.pds_url and creds.extra["issuer"] == fake.url
-    assert creds.extra["token_endpoint"] == f"{fake.url}/oauth/token" and creds.extra["client_id"] == CLIENT_ID
+    assert (
+        creds.extra["token_endpoint"] == f"{fake.url}/oauth/token"
+        and creds.extra["client_id"] == CLIENT_ID
+    )
     assert "dpop_key" not in creds.extra and creds.access_token not in repr(creds)
 
 
@@ -123,12 +176,17 @@ def test_a_callback_whose_iss_is_not_the_authorization_server_is_refused(provide
     url, context = start(provider)
     callback = consent(url)
     with pytest.raises(ProviderError, match="did not come from the Bluesky server") as exc:
-        provider.exchange_code(code=callback["code"], redirect_uri=REDIRECT_URI, code_verifier="v" * 64,
-                               extra={**context, "callback_iss": "https://evil.example"})
+        provider.exchange_code(
+            code=callback["code"],
+            redirect_uri=REDIRECT_URI,
+            code_verifier="v" * 64,
+            extra={**context, "callback_iss": "https://evil.example"},
+        )
     assert exc.value.code == "IssuerMismatch"
     with pytest.raises(ProviderError, match="did not come from"):  # and a callback without iss
-        provider.exchange_code(code=callback["code"], redirect_uri=REDIRECT_URI, code_verifier="v" * 64,
-                               extra=context)
+        provider.exchange_code(
+            code=callback["code"], redirect_uri=REDIRECT_URI, code_verifier="v" * 64, extra=context
+        )
     assert not fake.requests_to("POST", r"^/oauth/token$")
 
 
@@ -137,8 +195,12 @@ def test_tokens_for_another_account_than_the_resolved_did_are_refused(provider, 
     url, context = start(provider)
     callback = consent(url)
     with pytest.raises(ProviderError, match="different account") as exc:
-        provider.exchange_code(code=callback["code"], redirect_uri=REDIRECT_URI, code_verifier="v" * 64,
-                               extra={**context, "callback_iss": callback["iss"]})
+        provider.exchange_code(
+            code=callback["code"],
+            redirect_uri=REDIRECT_URI,
+            code_verifier="v" * 64,
+            extra={**context, "callback_iss": callback["iss"]},
+        )
     assert exc.value.code == "SubjectMismatch"
 
 
@@ -149,8 +211,11 @@ def test_a_handle_that_does_not_resolve_is_a_clear_error(provider, fake):
 
 
 def test_a_did_document_that_does_not_claim_the_handle_back_is_refused(provider, fake, monkeypatch):
-    monkeypatch.setattr(fake, "did_document", lambda did: {**BlueskyFake.did_document(fake, did),
-                                                          "alsoKnownAs": ["at://someone.else"]})
+    monkeypatch.setattr(
+        fake,
+        "did_document",
+        lambda did: {**BlueskyFake.did_document(fake, did), "alsoKnownAs": ["at://someone.else"]},
+    )
     with pytest.raises(ProviderError, match="does not claim the handle"):
         start(provider)
 
@@ -159,8 +224,12 @@ def test_a_wrong_pkce_verifier_is_refused_by_the_server(provider, fake):
     url, context = start(provider)
     callback = consent(url)
     with pytest.raises(AuthExpired, match="Invalid code_verifier"):
-        provider.exchange_code(code=callback["code"], redirect_uri=REDIRECT_URI, code_verifier="w" * 64,
-                               extra={**context, "callback_iss": callback["iss"]})
+        provider.exchange_code(
+            code=callback["code"],
+            redirect_uri=REDIRECT_URI,
+            code_verifier="w" * 64,
+            extra={**context, "callback_iss": callback["iss"]},
+        )
 
 
 def test_refresh_uses_the_same_dpop_key_and_rotates_the_tokens(provider, fake):
@@ -169,12 +238,23 @@ def test_refresh_uses_the_same_dpop_key_and_rotates_the_tokens(provider, fake):
     fresh = fresh_provider.refresh(creds.credentials)
 
     first, second = fake.requests_to("POST", r"^/oauth/token$")[-2:]
-    assert first.form()["grant_type"] == "refresh_token" and claims_of(first.headers["dpop"])[1].get("nonce") is None
+    assert (
+        first.form()["grant_type"] == "refresh_token"
+        and claims_of(first.headers["dpop"])[1].get("nonce") is None
+    )
     refresh_form = second.form()
-    assert refresh_form == {"grant_type": "refresh_token", "refresh_token": creds.credentials.refresh_token,
-                            "client_id": CLIENT_ID}
-    assert claims_of(second.headers["dpop"])[0]["jwk"] == dpop.public_jwk(creds.credentials.dpop_key)
-    assert fresh.access_token != creds.credentials.access_token and fresh.refresh_token in fake.oauth_refresh
+    assert refresh_form == {
+        "grant_type": "refresh_token",
+        "refresh_token": creds.credentials.refresh_token,
+        "client_id": CLIENT_ID,
+    }
+    assert claims_of(second.headers["dpop"])[0]["jwk"] == dpop.public_jwk(
+        creds.credentials.dpop_key
+    )
+    assert (
+        fresh.access_token != creds.credentials.access_token
+        and fresh.refresh_token in fake.oauth_refresh
+    )
     assert fresh.dpop_key == creds.credentials.dpop_key and fresh.extra == creds.credentials.extra
     fresh_provider.http.close()
 
@@ -190,7 +270,9 @@ def test_publishing_with_oauth_credentials_sends_dpop_with_ath_to_the_pds(provid
     creds = connect(provider).credentials
     fake.requests.clear()
     later = BlueskyProvider(provider.config)  # a publish task: it has not met the PDS's nonce yet
-    result = later.publish(creds, BRAND_DID, PublishRequest(text="hello from OAuth", idempotency_key="k1"))
+    result = later.publish(
+        creds, BRAND_DID, PublishRequest(text="hello from OAuth", idempotency_key="k1")
+    )
     later.http.close()
 
     assert result.external_id.startswith(f"at://{BRAND_DID}/app.bsky.feed.post/")
@@ -200,11 +282,22 @@ def test_publishing_with_oauth_credentials_sends_dpop_with_ath_to_the_pds(provid
     assert create.headers["host"] == fake.pds_url.split("://")[1]
     assert create.headers["authorization"] == f"DPoP {creds.access_token}"
     _header, claims = claims_of(create.headers["dpop"])
-    assert claims["ath"] == base64.urlsafe_b64encode(
-        hashlib.sha256(creds.access_token.encode()).digest()).rstrip(b"=").decode()
-    assert claims["htm"] == "POST" and claims["htu"] == f"{fake.pds_url}/xrpc/com.atproto.repo.createRecord"
+    assert (
+        claims["ath"]
+        == base64.urlsafe_b64encode(hashlib.sha256(creds.access_token.encode()).digest())
+        .rstrip(b"=")
+        .decode()
+    )
+    assert (
+        claims["htm"] == "POST"
+        and claims["htu"] == f"{fake.pds_url}/xrpc/com.atproto.repo.createRecord"
+    )
     assert claims["nonce"] == fake.dpop_nonce
-    assert all(r.headers["authorization"].startswith("DPoP ") for r in fake.requests if r.path.startswith("/xrpc/"))
+    assert all(
+        r.headers["authorization"].startswith("DPoP ")
+        for r in fake.requests
+        if r.path.startswith("/xrpc/")
+    )
     assert fake.posts_of()[result.raw["rkey"]]["value"]["text"] == "hello from OAuth"
 
 
@@ -214,7 +307,9 @@ def test_inbox_metrics_and_health_checks_work_with_oauth_credentials(provider, f
     fake.add_reply(FAN_DID, post["uri"], "nice")
     page = provider.fetch_inbox(creds, BRAND_DID)
     assert [i.text for i in page.items] == ["nice"]
-    assert provider.reply(creds, BRAND_DID, page.items[0], "thanks").startswith(f"at://{BRAND_DID}/")
+    assert provider.reply(creds, BRAND_DID, page.items[0], "thanks").startswith(
+        f"at://{BRAND_DID}/"
+    )
     (metrics,) = provider.fetch_post_metrics(creds, BRAND_DID, [post["uri"]])
     assert metrics.comments == 1
     assert provider.verify_credentials(creds, BRAND_DID).external_id == BRAND_DID
@@ -222,11 +317,15 @@ def test_inbox_metrics_and_health_checks_work_with_oauth_credentials(provider, f
 
 def test_an_oauth_token_is_never_sent_as_a_bearer_token(provider, fake):
     creds = connect(provider).credentials
-    response = httpx.get(f"{fake.pds_url}/xrpc/com.atproto.server.getSession",
-                         headers={"Authorization": f"Bearer {creds.access_token}"})
+    response = httpx.get(
+        f"{fake.pds_url}/xrpc/com.atproto.server.getSession",
+        headers={"Authorization": f"Bearer {creds.access_token}"},
+    )
     # the PDS cannot verify it as a session JWT: 400 InvalidToken; the connector never does it
     assert response.status_code == 400 and response.json()["error"] == "InvalidToken"
-    assert not [r for r in fake.requests if r.headers.get("authorization", "").startswith("Bearer oauth-")][:-1]
+    assert not [
+        r for r in fake.requests if r.headers.get("authorization", "").startswith("Bearer oauth-")
+    ][:-1]
 
 
 def test_the_client_metadata_document_describes_a_public_dpop_web_client(provider):

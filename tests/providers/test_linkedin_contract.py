@@ -49,8 +49,11 @@ def make_provider(fake: FakeLinkedIn, **extra) -> LinkedInProvider:
     config = ProviderConfig(
         client_id=fake.client_id,
         client_secret=fake.client_secret,
-        urls={"api": fake.url, "auth": f"{fake.url}/oauth/v2/authorization",
-              "token": f"{fake.url}/oauth/v2/accessToken"},
+        urls={
+            "api": fake.url,
+            "auth": f"{fake.url}/oauth/v2/authorization",
+            "token": f"{fake.url}/oauth/v2/accessToken",
+        },
         extra={"poll_interval": 0, "comments_page_size": 2, **extra},
     )
     return LinkedInProvider(config)
@@ -64,7 +67,9 @@ def provider(fake):
 
 
 def image(data: bytes = b"\xff\xd8jpeg-bytes", alt: str = "") -> MediaItem:
-    return MediaItem(kind="image", url="https://media.example/x.jpg", read=lambda: data, alt_text=alt)
+    return MediaItem(
+        kind="image", url="https://media.example/x.jpg", read=lambda: data, alt_text=alt
+    )
 
 
 def rest_requests(fake: FakeLinkedIn):
@@ -72,6 +77,7 @@ def rest_requests(fake: FakeLinkedIn):
 
 
 # --- OAuth ---------------------------------------------------------------------------------
+
 
 def test_the_authorization_url_asks_for_a_code_with_the_organization_scopes(provider, fake):
     url = provider.authorization_url(redirect_uri="https://app.example/cb", state="s1")
@@ -82,12 +88,17 @@ def test_the_authorization_url_asks_for_a_code_with_the_organization_scopes(prov
     assert q["client_id"] == [fake.client_id]
     assert q["redirect_uri"] == ["https://app.example/cb"]
     assert q["state"] == ["s1"]
-    assert set(q["scope"][0].split(" ")) >= {"w_organization_social", "r_organization_social",
-                                             "rw_organization_admin"}
+    assert set(q["scope"][0].split(" ")) >= {
+        "w_organization_social",
+        "r_organization_social",
+        "rw_organization_admin",
+    }
 
 
 def test_the_default_urls_are_linkedins_documented_endpoints():
-    assert LinkedInProvider.default_urls["auth"] == "https://www.linkedin.com/oauth/v2/authorization"
+    assert (
+        LinkedInProvider.default_urls["auth"] == "https://www.linkedin.com/oauth/v2/authorization"
+    )
     assert LinkedInProvider.default_urls["token"] == "https://www.linkedin.com/oauth/v2/accessToken"
     assert LinkedInProvider.default_urls["api"] == "https://api.linkedin.com"
 
@@ -96,7 +107,9 @@ def test_exchanging_a_code_lists_one_account_per_administered_organization(provi
     accounts = provider.exchange_code(code="good-code", redirect_uri="https://app.example/cb")
 
     assert [(a.external_id, a.name, a.handle) for a in accounts] == [
-        ("1001", "Alpha Foods", "alpha-foods"), ("1002", "Alpha Labs", "alpha-labs")]
+        ("1001", "Alpha Foods", "alpha-foods"),
+        ("1002", "Alpha Labs", "alpha-labs"),
+    ]
     assert accounts[0].extra["urn"] == ORG_URN
     assert accounts[0].url == "https://www.linkedin.com/company/alpha-foods/"
     creds = accounts[0].credentials
@@ -108,9 +121,13 @@ def test_exchanging_a_code_lists_one_account_per_administered_organization(provi
 
     (token_req,) = fake.requests_to("POST", r"^/oauth/v2/accessToken$")
     assert token_req.headers["content-type"].startswith("application/x-www-form-urlencoded")
-    assert token_req.form() == {"grant_type": "authorization_code", "code": "good-code",
-                                "redirect_uri": "https://app.example/cb", "client_id": fake.client_id,
-                                "client_secret": fake.client_secret}
+    assert token_req.form() == {
+        "grant_type": "authorization_code",
+        "code": "good-code",
+        "redirect_uri": "https://app.example/cb",
+        "client_id": fake.client_id,
+        "client_secret": fake.client_secret,
+    }
     (acl_req,) = fake.requests_to("GET", r"^/rest/organizationAcls$")
     assert acl_req.q("q") == "roleAssignee"
     assert acl_req.q("role") == "ADMINISTRATOR"
@@ -153,13 +170,16 @@ def test_verify_credentials_names_the_administered_organization(provider):
     assert (account.external_id, account.name) == ("1001", "Alpha Foods")
 
 
-def test_verify_credentials_for_an_organization_no_longer_administered_raises_auth_expired(provider):
+def test_verify_credentials_for_an_organization_no_longer_administered_raises_auth_expired(
+    provider,
+):
     with pytest.raises(AuthExpired) as exc:
         provider.verify_credentials(CREDS, "3003")
     assert "no longer an approved administrator" in exc.value.message
 
 
 # --- publishing ----------------------------------------------------------------------------
+
 
 def test_a_text_post_sends_escaped_little_text_and_returns_the_restli_id(provider, fake):
     text = "Hello (world) #launch with @team_x [beta] *now* ~ok | {x} <y> \\ done #"
@@ -171,12 +191,17 @@ def test_a_text_post_sends_escaped_little_text_and_returns_the_restli_id(provide
     (req,) = fake.requests_to("POST", r"^/rest/posts$")
     body = req.json()
     assert body["author"] == ORG_URN
-    assert body["commentary"] == ("Hello \\(world\\) #launch with \\@team\\_x \\[beta\\] \\*now\\* \\~ok \\| "
-                                  "\\{x\\} \\<y\\> \\\\ done \\#")
+    assert body["commentary"] == (
+        "Hello \\(world\\) #launch with \\@team\\_x \\[beta\\] \\*now\\* \\~ok \\| "
+        "\\{x\\} \\<y\\> \\\\ done \\#"
+    )
     assert body["visibility"] == "PUBLIC"
     assert body["lifecycleState"] == "PUBLISHED"
-    assert body["distribution"] == {"feedDistribution": "MAIN_FEED", "targetEntities": [],
-                                    "thirdPartyDistributionChannels": []}
+    assert body["distribution"] == {
+        "feedDistribution": "MAIN_FEED",
+        "targetEntities": [],
+        "thirdPartyDistributionChannels": [],
+    }
     assert "content" not in body
     assert req.headers["content-type"].startswith("application/json")
     # what members see is the whole text, not a version cut at the first reserved character
@@ -196,12 +221,19 @@ def test_a_link_post_becomes_an_article_card(provider, fake):
     result = provider.publish(CREDS, ORG, request)
 
     body = fake.requests_to("POST", r"^/rest/posts$")[0].json()
-    assert body["content"] == {"article": {"source": "https://alpha.example/menu", "title": "Our new menu"}}
-    assert fake.posts[result.external_id]["content"]["article"]["source"] == "https://alpha.example/menu"
+    assert body["content"] == {
+        "article": {"source": "https://alpha.example/menu", "title": "Our new menu"}
+    }
+    assert (
+        fake.posts[result.external_id]["content"]["article"]["source"]
+        == "https://alpha.example/menu"
+    )
 
 
 def test_a_link_post_with_one_image_uses_it_as_the_article_thumbnail(provider, fake):
-    request = PublishRequest(text="Menu", link="https://alpha.example/menu", media=[image(alt="A bowl")])
+    request = PublishRequest(
+        text="Menu", link="https://alpha.example/menu", media=[image(alt="A bowl")]
+    )
     provider.publish(CREDS, ORG, request)
 
     article = fake.requests_to("POST", r"^/rest/posts$")[0].json()["content"]["article"]
@@ -212,7 +244,9 @@ def test_a_link_post_with_one_image_uses_it_as_the_article_thumbnail(provider, f
 def test_an_image_post_uploads_the_bytes_and_waits_until_the_image_is_available(provider, fake):
     fake.processing_polls = 2
     data = b"\xff\xd8" + b"x" * 100
-    result = provider.publish(CREDS, ORG, PublishRequest(text="Pic", media=[image(data, alt="Soup")]))
+    result = provider.publish(
+        CREDS, ORG, PublishRequest(text="Pic", media=[image(data, alt="Soup")])
+    )
 
     (init,) = fake.requests_to("POST", r"^/rest/images$")
     assert init.q("action") == "initializeUpload"
@@ -249,13 +283,21 @@ def test_more_than_twenty_images_are_rejected_before_any_call(provider, fake):
 def test_a_video_post_uploads_each_byte_range_and_finalizes_with_the_etags(provider, fake):
     fake.video_part_size = 10
     data = bytes(range(25))
-    video = MediaItem(kind="video", url="https://media.example/v.mp4", read=lambda: data, mime_type="video/mp4")
+    video = MediaItem(
+        kind="video", url="https://media.example/v.mp4", read=lambda: data, mime_type="video/mp4"
+    )
     result = provider.publish(CREDS, ORG, PublishRequest(text="Watch", media=[video]))
 
     init, finalize = fake.requests_to("POST", r"^/rest/videos$")
     assert init.q("action") == "initializeUpload"
-    assert init.json() == {"initializeUploadRequest": {"owner": ORG_URN, "fileSizeBytes": 25,
-                                                       "uploadCaptions": False, "uploadThumbnail": False}}
+    assert init.json() == {
+        "initializeUploadRequest": {
+            "owner": ORG_URN,
+            "fileSizeBytes": 25,
+            "uploadCaptions": False,
+            "uploadThumbnail": False,
+        }
+    }
     puts = fake.requests_to("PUT", r"^/dms-uploads/")
     assert [p.body for p in puts] == [data[0:10], data[10:20], data[20:25]]
     assert all(p.headers["content-type"] == "application/octet-stream" for p in puts)
@@ -282,8 +324,11 @@ def test_a_first_comment_is_posted_as_the_organization(provider, fake):
 
     (req,) = fake.requests_to("POST", r"^/rest/socialActions/")
     assert req.path == f"/rest/socialActions/{result.external_id.replace(':', '%3A')}/comments"
-    assert req.json() == {"actor": ORG_URN, "object": result.external_id,
-                          "message": {"text": "Details: https://alpha.example"}}
+    assert req.json() == {
+        "actor": ORG_URN,
+        "object": result.external_id,
+        "message": {"text": "Details: https://alpha.example"},
+    }
     assert result.first_comment_id.startswith("urn:li:comment:(urn:li:activity:")
     assert fake.comments[result.first_comment_id]["actor"] == ORG_URN
 
@@ -343,13 +388,20 @@ def test_find_existing_settles_an_unconfirmed_publish_by_its_text(provider, fake
     assert finder.q("author") == ORG_URN
     assert finder.headers["x-restli-method"] == "FINDER"
     assert provider.find_existing(CREDS, ORG, PublishRequest(text="Never sent"), since) is None
-    assert provider.find_existing(CREDS, ORG, request, datetime.now(UTC) + timedelta(hours=1)) is None
+    assert (
+        provider.find_existing(CREDS, ORG, request, datetime.now(UTC) + timedelta(hours=1)) is None
+    )
 
 
 # --- inbox ---------------------------------------------------------------------------------
 
-def test_fetch_inbox_returns_comments_and_replies_then_only_newer_ones_with_the_cursor(provider, fake):
-    post = provider.publish(CREDS, ORG, PublishRequest(text="Ask us", first_comment="Ask away")).external_id
+
+def test_fetch_inbox_returns_comments_and_replies_then_only_newer_ones_with_the_cursor(
+    provider, fake
+):
+    post = provider.publish(
+        CREDS, ORG, PublishRequest(text="Ask us", first_comment="Ask away")
+    ).external_id
     base = fake.now_ms()
     c1 = fake.add_comment(post, "First!", at_ms=base + 1)
     fake.add_comment(post, "Second", at_ms=base + 2, actor="urn:li:person:Visitor2")
@@ -359,7 +411,11 @@ def test_fetch_inbox_returns_comments_and_replies_then_only_newer_ones_with_the_
     page = provider.fetch_inbox(CREDS, ORG)
 
     assert [(i.kind, i.text) for i in page.items] == [
-        ("comment", "First!"), ("comment", "Second"), ("comment", "Third"), ("reply", "A reply")]
+        ("comment", "First!"),
+        ("comment", "Second"),
+        ("comment", "Third"),
+        ("reply", "A reply"),
+    ]
     first, reply = page.items[0], page.items[3]
     assert first.external_id == c1
     assert first.post_external_id == post
@@ -367,7 +423,9 @@ def test_fetch_inbox_returns_comments_and_replies_then_only_newer_ones_with_the_
     assert first.created_at == datetime.fromtimestamp((base + 1) / 1000, tz=UTC)
     assert first.permalink.startswith(f"https://www.linkedin.com/feed/update/{post}/?commentUrn=")
     assert reply.parent_external_id == c1 and reply.thread_id == c1
-    lists = [r for r in fake.requests_to("GET", r"^/rest/socialActions/") if r.path.endswith("/comments")]
+    lists = [
+        r for r in fake.requests_to("GET", r"^/rest/socialActions/") if r.path.endswith("/comments")
+    ]
     assert [(r.q("start"), r.q("count")) for r in lists[:2]] == [("0", "2"), ("2", "2")]
 
     assert provider.fetch_inbox(CREDS, ORG, page.cursor).items == []
@@ -385,10 +443,18 @@ def test_reply_nests_under_the_comment_as_the_organization(provider, fake):
     reply_id = provider.reply(CREDS, ORG, item, "Tomorrow (9:00)")
 
     req = fake.requests_to("POST", r"^/rest/socialActions/")[-1]
-    assert req.path == "/rest/socialActions/" + comment.replace(":", "%3A").replace("(", "%28").replace(
-        ",", "%2C").replace(")", "%29") + "/comments"
-    assert req.json() == {"actor": ORG_URN, "object": fake.posts[post]["activity"],
-                          "message": {"text": "Tomorrow (9:00)"}, "parentComment": comment}
+    assert (
+        req.path
+        == "/rest/socialActions/"
+        + comment.replace(":", "%3A").replace("(", "%28").replace(",", "%2C").replace(")", "%29")
+        + "/comments"
+    )
+    assert req.json() == {
+        "actor": ORG_URN,
+        "object": fake.posts[post]["activity"],
+        "message": {"text": "Tomorrow (9:00)"},
+        "parentComment": comment,
+    }
     assert fake.comments[reply_id]["parentComment"] == comment
     assert fake.comments[reply_id]["actor"] == ORG_URN
 
@@ -425,7 +491,7 @@ def test_delete_comment_removes_the_organizations_own_comment_only(provider, fak
     provider.delete_comment(CREDS, ORG, own)
 
     (req,) = fake.requests_to("DELETE", r"^/rest/socialActions/")
-    activity, comment_id = own[len("urn:li:comment:("):-1].split(",")
+    activity, comment_id = own[len("urn:li:comment:(") : -1].split(",")
     assert req.path == f"/rest/socialActions/{activity.replace(':', '%3A')}/comments/{comment_id}"
     assert req.q("actor") == ORG_URN
     assert own not in fake.comments
@@ -439,14 +505,27 @@ def test_delete_comment_removes_the_organizations_own_comment_only(provider, fak
 
 # --- metrics -------------------------------------------------------------------------------
 
+
 def test_account_metrics_map_daily_share_statistics_and_followers(provider, fake):
     today = datetime.now(UTC).date()
     d1, d2 = today - timedelta(days=3), today - timedelta(days=2)
     fake.daily_stats = {
-        d1: {"impressionCount": 100, "clickCount": 5, "likeCount": 7, "commentCount": 2, "shareCount": 1,
-             "engagement": 0.15},
-        d2: {"impressionCount": 50, "clickCount": 1, "likeCount": 1, "commentCount": 0, "shareCount": 0,
-             "engagement": 0.04},
+        d1: {
+            "impressionCount": 100,
+            "clickCount": 5,
+            "likeCount": 7,
+            "commentCount": 2,
+            "shareCount": 1,
+            "engagement": 0.15,
+        },
+        d2: {
+            "impressionCount": 50,
+            "clickCount": 1,
+            "likeCount": 1,
+            "commentCount": 0,
+            "shareCount": 0,
+            "engagement": 0.04,
+        },
     }
     fake.follower_gains = {d2: (3, 1), today - timedelta(days=1): (2, 0), today: (1, 0)}
     fake.followers = {ORG_URN: 1000}
@@ -454,13 +533,17 @@ def test_account_metrics_map_daily_share_statistics_and_followers(provider, fake
     metrics = provider.fetch_account_metrics(CREDS, ORG, d1, d2)
 
     assert [(m.day, m.impressions, m.engagements, m.followers) for m in metrics] == [
-        (d1, 100, 15, 1000 - 4 - 2 - 1), (d2, 50, 2, 1000 - 2 - 1)]
+        (d1, 100, 15, 1000 - 4 - 2 - 1),
+        (d2, 50, 2, 1000 - 2 - 1),
+    ]
     (stats,) = fake.requests_to("GET", r"^/rest/organizationalEntityShareStatistics$")
     assert stats.q("q") == "organizationalEntity"
     assert stats.q("organizationalEntity") == ORG_URN
     start = int(datetime(d1.year, d1.month, d1.day, tzinfo=UTC).timestamp() * 1000)
     end = start + 2 * 86_400_000
-    assert stats.q("timeIntervals") == f"(timeRange:(start:{start},end:{end}),timeGranularityType:DAY)"
+    assert (
+        stats.q("timeIntervals") == f"(timeRange:(start:{start},end:{end}),timeGranularityType:DAY)"
+    )
     (size,) = fake.requests_to("GET", r"^/rest/networkSizes/")
     assert size.path == "/rest/networkSizes/urn%3Ali%3Aorganization%3A1001"
     assert size.q("edgeType") == "COMPANY_FOLLOWED_BY_MEMBER"
@@ -469,15 +552,30 @@ def test_account_metrics_map_daily_share_statistics_and_followers(provider, fake
 def test_post_metrics_ask_for_shares_and_ugc_posts_by_list(provider, fake):
     share, ugc = "urn:li:share:11", "urn:li:ugcPost:22"
     fake.post_stats = {
-        share: {"impressionCount": 900, "uniqueImpressionsCount": 700, "clickCount": 30, "likeCount": 20,
-                "commentCount": 4, "shareCount": 2, "engagement": 0.06},
-        ugc: {"impressionCount": 10, "clickCount": 0, "likeCount": 1, "commentCount": 0, "shareCount": 0},
+        share: {
+            "impressionCount": 900,
+            "uniqueImpressionsCount": 700,
+            "clickCount": 30,
+            "likeCount": 20,
+            "commentCount": 4,
+            "shareCount": 2,
+            "engagement": 0.06,
+        },
+        ugc: {
+            "impressionCount": 10,
+            "clickCount": 0,
+            "likeCount": 1,
+            "commentCount": 0,
+            "shareCount": 0,
+        },
     }
 
     metrics = provider.fetch_post_metrics(CREDS, ORG, [share, ugc, "urn:li:share:99"])
 
-    assert [(m.external_id, m.impressions, m.reach, m.likes, m.comments, m.shares, m.clicks) for m in metrics] == [
-        (share, 900, 700, 20, 4, 2, 30), (ugc, 10, None, 1, 0, 0, 0)]
+    assert [
+        (m.external_id, m.impressions, m.reach, m.likes, m.comments, m.shares, m.clicks)
+        for m in metrics
+    ] == [(share, 900, 700, 20, 4, 2, 30), (ugc, 10, None, 1, 0, 0, 0)]
     reqs = fake.requests_to("GET", r"^/rest/organizationalEntityShareStatistics$")
     assert [r.q("shares") for r in reqs] == ["List(urn:li:share:11,urn:li:share:99)", None]
     assert reqs[1].q("ugcPosts") == "List(urn:li:ugcPost:22)"
@@ -485,10 +583,13 @@ def test_post_metrics_ask_for_shares_and_ugc_posts_by_list(provider, fake):
 
 # --- errors --------------------------------------------------------------------------------
 
+
 def test_an_expired_token_raises_auth_expired_without_leaking_it(provider, fake):
     fake.issue_token("revoked-token-secret", revoked=True)
     with pytest.raises(AuthExpired) as exc:
-        provider.publish(Credentials(access_token="revoked-token-secret"), ORG, PublishRequest(text="x"))
+        provider.publish(
+            Credentials(access_token="revoked-token-secret"), ORG, PublishRequest(text="x")
+        )
     assert exc.value.status == 401
     assert exc.value.code == "REVOKED_ACCESS_TOKEN"
     assert "revoked-token-secret" not in str(exc.value)
@@ -532,13 +633,17 @@ def test_every_rest_call_sends_the_version_and_protocol_headers(provider, fake):
 
 
 def test_a_server_error_raises_transient_error(provider, fake):
-    fake.fail_next(r"^/rest/organizationAcls$", 503, {"status": 503, "message": "Service Unavailable"})
+    fake.fail_next(
+        r"^/rest/organizationAcls$", 503, {"status": 503, "message": "Service Unavailable"}
+    )
     with pytest.raises(TransientError) as exc:
         provider.verify_credentials(CREDS, ORG)
     assert exc.value.status == 503
 
 
-def test_a_server_error_on_publish_is_an_unknown_outcome_to_settle_with_find_existing(provider, fake):
+def test_a_server_error_on_publish_is_an_unknown_outcome_to_settle_with_find_existing(
+    provider, fake
+):
     fake.fail_next(r"^/rest/posts$", 504, {"status": 504, "message": "Gateway Timeout"})
     with pytest.raises(UnknownOutcome) as exc:
         provider.publish(CREDS, ORG, PublishRequest(text="x"))
@@ -554,25 +659,40 @@ def test_a_non_json_answer_raises_transient_error(provider, fake, status):
 
 
 def test_a_422_raises_content_rejected_with_linkedins_message(provider, fake):
-    fake.fail_next(r"^/rest/posts$", 422, {"status": 422, "serviceErrorCode": 100, "code": "UNPROCESSABLE_ENTITY",
-                                           "message": "/commentary :: contains a disallowed link"})
+    fake.fail_next(
+        r"^/rest/posts$",
+        422,
+        {
+            "status": 422,
+            "serviceErrorCode": 100,
+            "code": "UNPROCESSABLE_ENTITY",
+            "message": "/commentary :: contains a disallowed link",
+        },
+    )
     with pytest.raises(ContentRejected) as exc:
         provider.publish(CREDS, ORG, PublishRequest(text="x"))
     assert "/commentary :: contains a disallowed link" in exc.value.message
 
 
 def test_the_bearer_token_goes_only_to_linkedin_upload_hosts(provider):
-    assert "Authorization" in provider._upload_headers(CREDS, "https://www.linkedin.com/dms-uploads/x", "image/png")
-    assert "Authorization" not in provider._upload_headers(CREDS, "https://uploads.example/x", "image/png")
+    assert "Authorization" in provider._upload_headers(
+        CREDS, "https://www.linkedin.com/dms-uploads/x", "image/png"
+    )
+    assert "Authorization" not in provider._upload_headers(
+        CREDS, "https://uploads.example/x", "image/png"
+    )
 
 
 # --- capabilities and webhooks -------------------------------------------------------------
+
 
 def test_capabilities_match_the_documented_limits():
     caps = LinkedInProvider.capabilities
     assert (caps.text_limit, caps.max_images, caps.max_videos) == (3000, 20, 1)
     assert caps.first_comment and caps.link_posts and caps.comments_api and caps.delete_comments
-    assert not (caps.stories or caps.reels or caps.direct_messages or caps.hide_comments or caps.webhooks)
+    assert not (
+        caps.stories or caps.reels or caps.direct_messages or caps.hide_comments or caps.webhooks
+    )
     assert caps.video is not None and caps.video.max_bytes == 500 * 1024 * 1024
     assert caps.video.max_seconds == 1800 and caps.video.min_seconds == 3
 

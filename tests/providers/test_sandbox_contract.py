@@ -49,18 +49,33 @@ def creds(channel):
 
 
 def _image(n=1):
-    return [MediaItem(kind="image", url=f"https://example.test/{i}.jpg", read=lambda: b"jpeg", width=1080, height=1350)
-            for i in range(n)]
+    return [
+        MediaItem(
+            kind="image",
+            url=f"https://example.test/{i}.jpg",
+            read=lambda: b"jpeg",
+            width=1080,
+            height=1350,
+        )
+        for i in range(n)
+    ]
 
 
 def test_the_consent_url_and_the_code_exchange_list_the_chosen_accounts(provider, org_a):
-    url = provider.authorization_url(redirect_uri="http://testserver/connect/sandbox/callback", state="s1")
+    url = provider.authorization_url(
+        redirect_uri="http://testserver/connect/sandbox/callback", state="s1"
+    )
     query = parse_qs(urlsplit(url).query)
     assert urlsplit(url).path == "/connect/sandbox/authorize"
     assert query["state"] == ["s1"] and query["response_type"] == ["code"]
-    code = make_authorization_code(["sbx-kitchen", "sbx-kopi"], "http://testserver/connect/sandbox/callback")
-    accounts = provider.exchange_code(code=code, redirect_uri="http://testserver/connect/sandbox/callback",
-                                      extra={"organization_id": org_a.pk})
+    code = make_authorization_code(
+        ["sbx-kitchen", "sbx-kopi"], "http://testserver/connect/sandbox/callback"
+    )
+    accounts = provider.exchange_code(
+        code=code,
+        redirect_uri="http://testserver/connect/sandbox/callback",
+        extra={"organization_id": org_a.pk},
+    )
     assert [a.external_id for a in accounts] == ["sbx-kitchen", "sbx-kopi"]
     assert {a.handle for a in accounts} <= {h for _e, h, _n in SANDBOX_ACCOUNTS}
     assert all(a.credentials.expires_at > timezone.now() for a in accounts)
@@ -69,9 +84,13 @@ def test_the_consent_url_and_the_code_exchange_list_the_chosen_accounts(provider
 def test_a_code_for_another_redirect_uri_or_a_forged_code_is_refused(provider, org_a):
     code = make_authorization_code(["sbx-kitchen"], "http://testserver/a")
     with pytest.raises(ProviderError):
-        provider.exchange_code(code=code, redirect_uri="http://testserver/b", extra={"organization_id": org_a.pk})
+        provider.exchange_code(
+            code=code, redirect_uri="http://testserver/b", extra={"organization_id": org_a.pk}
+        )
     with pytest.raises(ProviderError):
-        provider.exchange_code(code="forged", redirect_uri="http://testserver/a", extra={"organization_id": org_a.pk})
+        provider.exchange_code(
+            code="forged", redirect_uri="http://testserver/a", extra={"organization_id": org_a.pk}
+        )
 
 
 def test_refresh_issues_new_tokens_and_the_health_check_names_the_account(provider, channel, creds):
@@ -102,36 +121,79 @@ def test_a_token_of_another_organization_does_not_reach_this_channel(provider, c
         ({"text": "With a link", "link": "https://example.test/?utm_source=x"}, 0, "post"),
         ({"text": "One photo", "media": _image(1)}, 1, "post"),
         ({"text": "Carousel", "media": _image(5)}, 5, "post"),
-        ({"text": "Video", "media": [MediaItem(kind="video", url="https://example.test/v.mp4", mime_type="video/mp4",
-                                               duration_seconds=12)]}, 1, "post"),
+        (
+            {
+                "text": "Video",
+                "media": [
+                    MediaItem(
+                        kind="video",
+                        url="https://example.test/v.mp4",
+                        mime_type="video/mp4",
+                        duration_seconds=12,
+                    )
+                ],
+            },
+            1,
+            "post",
+        ),
         ({"text": "", "media": _image(1), "format": "story"}, 1, "story"),
-        ({"text": "Reel", "media": [MediaItem(kind="video", url="https://example.test/r.mp4", mime_type="video/mp4")],
-          "format": "reel"}, 1, "reel"),
+        (
+            {
+                "text": "Reel",
+                "media": [
+                    MediaItem(kind="video", url="https://example.test/r.mp4", mime_type="video/mp4")
+                ],
+                "format": "reel",
+            },
+            1,
+            "reel",
+        ),
     ],
 )
-def test_publishing_each_supported_kind(provider, channel, creds, org_a, request_kwargs, media_count, fmt):
+def test_publishing_each_supported_kind(
+    provider, channel, creds, org_a, request_kwargs, media_count, fmt
+):
     result = provider.publish(creds, channel.external_id, PublishRequest(**request_kwargs))
-    assert result.status == "published" and result.external_id and result.url.endswith(result.external_id)
+    assert (
+        result.status == "published"
+        and result.external_id
+        and result.url.endswith(result.external_id)
+    )
     post = SandboxPost.objects.for_org(org_a).get(external_id=result.external_id)
     assert (post.media_count, post.format, post.text) == (media_count, fmt, request_kwargs["text"])
 
 
 def test_the_first_comment_is_posted_under_the_post(provider, channel, creds, org_a):
-    result = provider.publish(creds, channel.external_id, PublishRequest(text="Launch", first_comment="Link in bio"))
+    result = provider.publish(
+        creds, channel.external_id, PublishRequest(text="Launch", first_comment="Link in bio")
+    )
     comment = SandboxInteraction.objects.for_org(org_a).get(external_id=result.first_comment_id)
-    assert comment.text == "Link in bio" and comment.post.external_id == result.external_id and comment.from_account
+    assert (
+        comment.text == "Link in bio"
+        and comment.post.external_id == result.external_id
+        and comment.from_account
+    )
 
 
-def test_the_same_idempotency_key_never_publishes_twice_and_find_existing_settles_it(provider, channel, creds, org_a):
+def test_the_same_idempotency_key_never_publishes_twice_and_find_existing_settles_it(
+    provider, channel, creds, org_a
+):
     request = PublishRequest(text="Once", idempotency_key="attempt-1")
     first = provider.publish(creds, channel.external_id, request)
     again = provider.publish(creds, channel.external_id, request)
     assert first.external_id == again.external_id
     assert SandboxPost.objects.for_org(org_a).count() == 1
-    found = provider.find_existing(creds, channel.external_id, request, since=timezone.now() - timedelta(minutes=5))
+    found = provider.find_existing(
+        creds, channel.external_id, request, since=timezone.now() - timedelta(minutes=5)
+    )
     assert found.external_id == first.external_id
     missing = PublishRequest(text="Never sent", idempotency_key="attempt-2")
-    assert provider.find_existing(creds, channel.external_id, missing, since=timezone.now() - timedelta(minutes=5)) is None
+    assert (
+        provider.find_existing(
+            creds, channel.external_id, missing, since=timezone.now() - timedelta(minutes=5)
+        )
+        is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -142,22 +204,31 @@ def test_the_same_idempotency_key_never_publishes_twice_and_find_existing_settle
         ({"text": "Too many", "media": _image(11)}, "At most 10 images"),
     ],
 )
-def test_content_the_network_refuses_is_rejected_with_its_message(provider, channel, creds, org_a, request_kwargs, message):
+def test_content_the_network_refuses_is_rejected_with_its_message(
+    provider, channel, creds, org_a, request_kwargs, message
+):
     with pytest.raises(ContentRejected, match=message) as info:
         provider.publish(creds, channel.external_id, PublishRequest(**request_kwargs))
     assert info.value.permanent
     assert SandboxPost.objects.for_org(org_a).count() == 0
 
 
-def test_delete_post_removes_it_and_a_missing_post_is_a_clear_error(provider, channel, creds, org_a):
+def test_delete_post_removes_it_and_a_missing_post_is_a_clear_error(
+    provider, channel, creds, org_a
+):
     result = provider.publish(creds, channel.external_id, PublishRequest(text="Oops"))
     provider.delete_post(creds, channel.external_id, result.external_id)
-    assert SandboxPost.objects.for_org(org_a).get(external_id=result.external_id).deleted_at is not None
+    assert (
+        SandboxPost.objects.for_org(org_a).get(external_id=result.external_id).deleted_at
+        is not None
+    )
     with pytest.raises(ProviderError):
         provider.delete_post(creds, channel.external_id, "sbxp_missing")
 
 
-def test_the_inbox_cursor_only_returns_newer_items_then_reply_hide_and_delete(provider, channel, creds, org_a):
+def test_the_inbox_cursor_only_returns_newer_items_then_reply_hide_and_delete(
+    provider, channel, creds, org_a
+):
     published = provider.publish(creds, channel.external_id, PublishRequest(text="Promo hari ini"))
     post = SandboxPost.objects.for_org(org_a).get(external_id=published.external_id)
     for minute in range(1, 30):
@@ -166,17 +237,24 @@ def test_the_inbox_cursor_only_returns_newer_items_then_reply_hide_and_delete(pr
             break
     first = provider.fetch_inbox(creds, channel.external_id)
     assert first.items and first.cursor
-    assert all(item.post_external_id == published.external_id or item.kind in ("dm", "mention") for item in first.items)
+    assert all(
+        item.post_external_id == published.external_id or item.kind in ("dm", "mention")
+        for item in first.items
+    )
     assert provider.fetch_inbox(creds, channel.external_id, first.cursor).items == []
     item = first.items[0]
     reply_id = provider.reply(creds, channel.external_id, item, "Terima kasih atas masukannya!")
     reply = SandboxInteraction.objects.for_org(org_a).get(external_id=reply_id)
     assert reply.parent_external_id == item.external_id and reply.from_account
-    assert provider.fetch_inbox(creds, channel.external_id, first.cursor).items == []  # our own reply is not inbox
+    assert (
+        provider.fetch_inbox(creds, channel.external_id, first.cursor).items == []
+    )  # our own reply is not inbox
     provider.hide_comment(creds, channel.external_id, item.external_id)
     assert SandboxInteraction.objects.for_org(org_a).get(external_id=item.external_id).is_hidden
     provider.delete_comment(creds, channel.external_id, item.external_id)
-    assert item.external_id not in [i.external_id for i in provider.fetch_inbox(creds, channel.external_id).items]
+    assert item.external_id not in [
+        i.external_id for i in provider.fetch_inbox(creds, channel.external_id).items
+    ]
     with pytest.raises(ProviderError):
         provider.hide_comment(creds, channel.external_id, "missing")
 
@@ -186,22 +264,43 @@ def test_metrics_for_the_account_and_each_post(provider, channel, creds, org_a):
     post = SandboxPost.objects.for_org(org_a).get(external_id=published.external_id)
     now = timezone.now()
     for minute in range(1, 6):
-        simulation.simulate_channel(channel, now=now + timedelta(minutes=minute))  # posts and followers move
+        simulation.simulate_channel(
+            channel, now=now + timedelta(minutes=minute)
+        )  # posts and followers move
     post.refresh_from_db()
     [metrics] = provider.fetch_post_metrics(creds, channel.external_id, [published.external_id])
     assert metrics.impressions == post.impressions > 0 and metrics.likes == post.likes
-    days = provider.fetch_account_metrics(creds, channel.external_id, now.date() - timedelta(days=1),
-                                          now.date() + timedelta(days=1))
+    days = provider.fetch_account_metrics(
+        creds, channel.external_id, now.date() - timedelta(days=1), now.date() + timedelta(days=1)
+    )
     assert days and all(d.followers is not None for d in days)
 
 
 def test_webhooks_are_accepted_only_with_a_valid_signature(provider, channel):
-    body = json.dumps({"events": [{"account": channel.external_id, "kind": "comment", "id": "c9", "text": "Halo",
-                                   "author_id": "u1", "post_id": "p1"}]}).encode()
+    body = json.dumps(
+        {
+            "events": [
+                {
+                    "account": channel.external_id,
+                    "kind": "comment",
+                    "id": "c9",
+                    "text": "Halo",
+                    "author_id": "u1",
+                    "post_id": "p1",
+                }
+            ]
+        }
+    ).encode()
     good = WebhookRequest("POST", {"x-sandbox-signature": sign_webhook_body(body)}, {}, body)
     bad = WebhookRequest("POST", {"x-sandbox-signature": "sha256=" + "0" * 64}, {}, body)
     assert provider.verify_webhook(good) and not provider.verify_webhook(bad)
     [event] = provider.parse_webhook(good)
-    assert event.kind == "inbox_item" and event.item.text == "Halo" and event.account_external_id == channel.external_id
-    status, _ctype, answer = provider.webhook_handshake(WebhookRequest("GET", {}, {"challenge": "abc"}, b""))
+    assert (
+        event.kind == "inbox_item"
+        and event.item.text == "Halo"
+        and event.account_external_id == channel.external_id
+    )
+    status, _ctype, answer = provider.webhook_handshake(
+        WebhookRequest("GET", {}, {"challenge": "abc"}, b"")
+    )
     assert status == 200 and json.loads(answer)["response_token"].startswith("sha256=")

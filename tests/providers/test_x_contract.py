@@ -283,7 +283,10 @@ def test_an_expired_token_raises_auth_expired_without_leaking_it(provider, fake,
         ("https://example.com/a/very/long/path/that/is/longer/than/23?x=1", 23),
         ("read https://example.com/x, now", 33),
         ("see example.com.", 28),  # the final period is not part of the link
-        ("foo.jp", 23),  # a bare ccTLD domain is a link too (twitter-text's conformance, extract.yml)
+        (
+            "foo.jp",
+            23,
+        ),  # a bare ccTLD domain is a link too (twitter-text's conformance, extract.yml)
         ("www.foo.jp", 23),
         ("mail bob@example.com", 20),
         ("日本語", 6),

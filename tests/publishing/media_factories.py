@@ -18,14 +18,23 @@ def media_root(settings, tmp_path):
     return tmp_path / "media"
 
 
-def image_bytes(width=1600, height=1200, *, fmt="JPEG", color=(40, 120, 200), dot=None, dot_radius=40,
-                exif_orientation=None) -> bytes:
+def image_bytes(
+    width=1600,
+    height=1200,
+    *,
+    fmt="JPEG",
+    color=(40, 120, 200),
+    dot=None,
+    dot_radius=40,
+    exif_orientation=None,
+) -> bytes:
     """A solid image; ``dot=(fx, fy)`` paints a red disc there (fractions of width and height)."""
     im = Image.new("RGB", (width, height), color)
     if dot is not None:
         cx, cy = dot[0] * width, dot[1] * height
-        ImageDraw.Draw(im).ellipse((cx - dot_radius, cy - dot_radius, cx + dot_radius, cy + dot_radius),
-                                   fill=(255, 0, 0))
+        ImageDraw.Draw(im).ellipse(
+            (cx - dot_radius, cy - dot_radius, cx + dot_radius, cy + dot_radius), fill=(255, 0, 0)
+        )
     out = io.BytesIO()
     kwargs = {}
     if exif_orientation is not None:
@@ -38,7 +47,9 @@ def image_bytes(width=1600, height=1200, *, fmt="JPEG", color=(40, 120, 200), do
     return out.getvalue()
 
 
-def video_bytes(width=320, height=240, *, frames=10, rate=10, codec="mpeg4", container="mp4") -> bytes:
+def video_bytes(
+    width=320, height=240, *, frames=10, rate=10, codec="mpeg4", container="mp4"
+) -> bytes:
     """A real little MP4 made with PyAV (FFmpeg in its wheel)."""
     import av
 
@@ -47,7 +58,9 @@ def video_bytes(width=320, height=240, *, frames=10, rate=10, codec="mpeg4", con
         stream = container.add_stream(codec, rate=rate)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for i in range(frames):
-            frame = av.VideoFrame.from_image(Image.new("RGB", (width, height), (i * 20 % 255, 80, 160)))
+            frame = av.VideoFrame.from_image(
+                Image.new("RGB", (width, height), (i * 20 % 255, 80, 160))
+            )
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():
@@ -55,7 +68,9 @@ def video_bytes(width=320, height=240, *, frames=10, rate=10, codec="mpeg4", con
     return out.getvalue()
 
 
-def upload_file(data: bytes, name: str, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+def upload_file(
+    data: bytes, name: str, content_type: str = "application/octet-stream"
+) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)
 
 

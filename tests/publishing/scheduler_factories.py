@@ -19,7 +19,9 @@ from publishing.scheduler.services import perform_attempt
 from ..channels.factories import connect_sandbox
 
 
-def make_post(org, author, channels, *, text="Hello from the scheduler", status=Post.Status.APPROVED, **fields):
+def make_post(
+    org, author, channels, *, text="Hello from the scheduler", status=Post.Status.APPROVED, **fields
+):
     post = Post.objects.create(organization=org, author=author, text=text, status=status, **fields)
     for ch in channels:
         PostVariant.objects.create(organization=org, post=post, channel=ch)

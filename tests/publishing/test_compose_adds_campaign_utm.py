@@ -13,15 +13,31 @@ from tests.channels.factories import connect_sandbox
 @pytest.mark.django_db
 def test_the_campaign_utm_parameters_are_added_to_the_link(alice_client, org_a, alice_m):
     (sandbox,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"])
-    campaign = authoring.create_campaign(org_a, by=alice_m, name="Ramadan 2026", utm_source="socialops",
-                                         utm_medium="social", utm_campaign="ramadan26")
-    response = alice_client.post(reverse("compose", args=[org_a.slug]), {
-        "text": "Menu", "link_url": "https://alpha.example/menu?ref=home", "campaign": campaign.pk,
-        "channels": [sandbox.pk], "action": "save"})
+    campaign = authoring.create_campaign(
+        org_a,
+        by=alice_m,
+        name="Ramadan 2026",
+        utm_source="socialops",
+        utm_medium="social",
+        utm_campaign="ramadan26",
+    )
+    response = alice_client.post(
+        reverse("compose", args=[org_a.slug]),
+        {
+            "text": "Menu",
+            "link_url": "https://alpha.example/menu?ref=home",
+            "campaign": campaign.pk,
+            "channels": [sandbox.pk],
+            "action": "save",
+        },
+    )
     assert response.status_code == 302
     variant = PostVariant.objects.for_org(org_a).select_related("post__campaign", "channel").get()
     link = authoring.variant_link(variant)
-    assert link == "https://alpha.example/menu?ref=home&utm_source=socialops&utm_medium=social&utm_campaign=ramadan26"
+    assert (
+        link
+        == "https://alpha.example/menu?ref=home&utm_source=socialops&utm_medium=social&utm_campaign=ramadan26"
+    )
 
     page = alice_client.get(reverse("post_edit", args=[org_a.slug, variant.post_id]))
     assert "utm_campaign=ramadan26" in page.content.decode()

@@ -27,7 +27,9 @@ def test_the_post_list_filters_and_keeps_its_query_count_flat(alice_client, org_
     count_queries()  # the first visit also stores the last organization in the session
     few = count_queries()
     for i in range(6):
-        authoring.create_post(org_a, by=alice_m, text=f"Many {i}", channels=channels, campaign=campaign)
+        authoring.create_post(
+            org_a, by=alice_m, text=f"Many {i}", channels=channels, campaign=campaign
+        )
     assert count_queries() == few
 
     body = alice_client.get(url, {"campaign": campaign.pk}).content.decode()
@@ -37,12 +39,20 @@ def test_the_post_list_filters_and_keeps_its_query_count_flat(alice_client, org_
 
 
 @pytest.mark.django_db
-def test_the_detail_shows_each_variant_state_the_live_link_and_the_failure_reason(alice_client, org_a, alice_m):
+def test_the_detail_shows_each_variant_state_the_live_link_and_the_failure_reason(
+    alice_client, org_a, alice_m
+):
     ok_channel, bad_channel = connect_sandbox(org_a, alice_m, ["sbx-kitchen", "sbx-promo"])
-    post = authoring.create_post(org_a, by=alice_m, text="Watch it go", channels=[ok_channel, bad_channel])
+    post = authoring.create_post(
+        org_a, by=alice_m, text="Watch it go", channels=[ok_channel, bad_channel]
+    )
     variants = PostVariant.objects.for_org(org_a)
-    variants.filter(channel=ok_channel).update(status="published", external_url="https://sandbox.example/p/1")
-    variants.filter(channel=bad_channel).update(status="failed", failure_reason="The network said no: spam filter")
+    variants.filter(channel=ok_channel).update(
+        status="published", external_url="https://sandbox.example/p/1"
+    )
+    variants.filter(channel=bad_channel).update(
+        status="failed", failure_reason="The network said no: spam filter"
+    )
     Post.objects.for_org(org_a).filter(pk=post.pk).update(status=Post.Status.PARTIALLY_PUBLISHED)
     body = alice_client.get(reverse("post_detail", args=[org_a.slug, post.pk])).content.decode()
     assert "https://sandbox.example/p/1" in body and "The network said no: spam filter" in body

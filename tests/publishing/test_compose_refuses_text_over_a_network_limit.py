@@ -19,11 +19,15 @@ def channels(org_a, alice_m):
 
 
 @pytest.mark.django_db
-def test_a_post_over_the_x_limit_is_refused_naming_the_x_variant_and_nothing_is_saved(alice_client, org_a, channels):
+def test_a_post_over_the_x_limit_is_refused_naming_the_x_variant_and_nothing_is_saved(
+    alice_client, org_a, channels
+):
     sandbox, x = channels
     long_text = "kopi " * 60  # 300 characters: fine on the sandbox (5,000), too long for X (280)
-    response = alice_client.post(reverse("compose", args=[org_a.slug]), {
-        "text": long_text, "channels": [sandbox.pk, x.pk], "action": "save"})
+    response = alice_client.post(
+        reverse("compose", args=[org_a.slug]),
+        {"text": long_text, "channels": [sandbox.pk, x.pk], "action": "save"},
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "X @alpha_x: the text is 299 characters" in body
@@ -35,9 +39,16 @@ def test_a_post_over_the_x_limit_is_refused_naming_the_x_variant_and_nothing_is_
 @pytest.mark.django_db
 def test_a_short_own_text_for_x_lets_a_long_base_text_through(alice_client, org_a, channels):
     sandbox, x = channels
-    response = alice_client.post(reverse("compose", args=[org_a.slug]), {
-        "text": "kopi " * 60, "channels": [sandbox.pk, x.pk], "action": "save",
-        f"variant_text_{x.pk}": "Short for X", f"variant_override_{x.pk}": "1"})
+    response = alice_client.post(
+        reverse("compose", args=[org_a.slug]),
+        {
+            "text": "kopi " * 60,
+            "channels": [sandbox.pk, x.pk],
+            "action": "save",
+            f"variant_text_{x.pk}": "Short for X",
+            f"variant_override_{x.pk}": "1",
+        },
+    )
     assert response.status_code == 302
     assert Post.objects.for_org(org_a).count() == 1
 
@@ -71,6 +82,8 @@ def test_a_channel_needing_reauth_is_named_when_publishing(org_a, alice_m, chann
     sandbox.save()
     post = authoring.create_post(org_a, by=alice_m, text="Draft is fine", channels=[sandbox])
     problems = authoring.validate_post(post)
-    assert "needs to be reconnected" in " ".join(problems[PostVariant.objects.for_org(org_a).get().pk])
+    assert "needs to be reconnected" in " ".join(
+        problems[PostVariant.objects.for_org(org_a).get().pk]
+    )
     with pytest.raises(ValidationFailed):
         authoring.ensure_publishable(post)

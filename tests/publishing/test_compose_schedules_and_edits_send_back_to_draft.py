@@ -20,15 +20,27 @@ def sandbox(org_a, alice_m):
 
 
 @pytest.mark.django_db
-def test_scheduling_from_the_composer_stores_the_utc_time_of_the_local_time(alice_client, org_a, sandbox):
+def test_scheduling_from_the_composer_stores_the_utc_time_of_the_local_time(
+    alice_client, org_a, sandbox
+):
     day = (timezone.now() + timedelta(days=3)).date()
-    response = alice_client.post(reverse("compose", args=[org_a.slug]), {
-        "text": "Tomorrow at nine", "channels": [sandbox.pk], "action": "schedule",
-        "schedule_date": day.isoformat(), "schedule_time": "09:00", "schedule_timezone": "Asia/Jakarta"})
+    response = alice_client.post(
+        reverse("compose", args=[org_a.slug]),
+        {
+            "text": "Tomorrow at nine",
+            "channels": [sandbox.pk],
+            "action": "schedule",
+            "schedule_date": day.isoformat(),
+            "schedule_time": "09:00",
+            "schedule_timezone": "Asia/Jakarta",
+        },
+    )
     assert response.status_code == 302
     post = Post.objects.for_org(org_a).get()
     assert post.status == Post.Status.SCHEDULED
-    assert post.scheduled_at == datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)  # 09:00 WIB = 02:00 UTC
+    assert post.scheduled_at == datetime(
+        day.year, day.month, day.day, 2, 0, tzinfo=UTC
+    )  # 09:00 WIB = 02:00 UTC
     assert post.schedule_timezone == "Asia/Jakarta"
     detail = alice_client.get(reverse("post_detail", args=[org_a.slug, post.pk])).content.decode()
     assert "09:00 WIB = " in detail and "in your time zone" in detail
@@ -36,9 +48,17 @@ def test_scheduling_from_the_composer_stores_the_utc_time_of_the_local_time(alic
 
 @pytest.mark.django_db
 def test_a_schedule_in_the_past_is_refused_and_nothing_is_saved(alice_client, org_a, sandbox):
-    response = alice_client.post(reverse("compose", args=[org_a.slug]), {
-        "text": "Too late", "channels": [sandbox.pk], "action": "schedule",
-        "schedule_date": "2020-01-01", "schedule_time": "09:00", "schedule_timezone": "Asia/Jakarta"})
+    response = alice_client.post(
+        reverse("compose", args=[org_a.slug]),
+        {
+            "text": "Too late",
+            "channels": [sandbox.pk],
+            "action": "schedule",
+            "schedule_date": "2020-01-01",
+            "schedule_time": "09:00",
+            "schedule_timezone": "Asia/Jakarta",
+        },
+    )
     assert response.status_code == 200 and "in the past" in response.content.decode()
     assert Post.objects.for_org(org_a).count() == 0
 
@@ -48,7 +68,9 @@ def test_editing_the_text_of_a_scheduled_post_sends_it_back_to_draft(org_a, alic
     post = authoring.create_post(org_a, by=alice_m, text="First", channels=[sandbox])
     from publishing.services import schedule_post
 
-    schedule_post(post, by=alice_m, at=timezone.now() + timedelta(days=1), timezone_name="Asia/Jakarta")
+    schedule_post(
+        post, by=alice_m, at=timezone.now() + timedelta(days=1), timezone_name="Asia/Jakarta"
+    )
     post = authoring.update_post(post, by=alice_m, text="Second")
     post.refresh_from_db()
     variant = PostVariant.objects.for_org(org_a).get(post=post)
@@ -57,16 +79,22 @@ def test_editing_the_text_of_a_scheduled_post_sends_it_back_to_draft(org_a, alic
 
 
 @pytest.mark.django_db
-def test_publish_now_from_the_composer_hands_the_post_to_the_scheduler(alice_client, org_a, sandbox):
-    response = alice_client.post(reverse("compose", args=[org_a.slug]), {
-        "text": "Right now", "channels": [sandbox.pk], "action": "publish"})
+def test_publish_now_from_the_composer_hands_the_post_to_the_scheduler(
+    alice_client, org_a, sandbox
+):
+    response = alice_client.post(
+        reverse("compose", args=[org_a.slug]),
+        {"text": "Right now", "channels": [sandbox.pk], "action": "publish"},
+    )
     assert response.status_code == 302
     post = Post.objects.for_org(org_a).get()
     assert post.status != Post.Status.DRAFT
 
 
 @pytest.mark.django_db
-def test_editing_an_approved_post_sends_it_back_to_draft_but_a_title_change_does_not(org_a, alice_m, sandbox):
+def test_editing_an_approved_post_sends_it_back_to_draft_but_a_title_change_does_not(
+    org_a, alice_m, sandbox
+):
     post = authoring.create_post(org_a, by=alice_m, text="Approved text", channels=[sandbox])
     Post.objects.for_org(org_a).filter(pk=post.pk).update(status=Post.Status.APPROVED)
     post.refresh_from_db()
@@ -82,10 +110,26 @@ def test_the_composer_service_owns_its_transaction(org_a, alice_m, sandbox):
     from socialops.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed):
-        authoring.save_composition(org_a, None, by=alice_m, action="schedule", at=None,
-                                   timezone_name="Asia/Jakarta", text="When?", channels=[sandbox])
+        authoring.save_composition(
+            org_a,
+            None,
+            by=alice_m,
+            action="schedule",
+            at=None,
+            timezone_name="Asia/Jakarta",
+            text="When?",
+            channels=[sandbox],
+        )
     assert Post.objects.for_org(org_a).count() == 0
     day = timezone.now() + timedelta(days=2)
-    post = authoring.save_composition(org_a, None, by=alice_m, action="schedule", at=day,
-                                      timezone_name="Asia/Jakarta", text="Then", channels=[sandbox])
+    post = authoring.save_composition(
+        org_a,
+        None,
+        by=alice_m,
+        action="schedule",
+        at=day,
+        timezone_name="Asia/Jakarta",
+        text="Then",
+        channels=[sandbox],
+    )
     assert post.status == Post.Status.SCHEDULED and post.scheduled_at == day

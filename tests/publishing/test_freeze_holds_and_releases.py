@@ -22,10 +22,13 @@ from .scheduler_factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_an_organization_freeze_holds_due_posts_and_lifting_it_publishes_them(org_a, alice, alice_m):
+def test_an_organization_freeze_holds_due_posts_and_lifting_it_publishes_them(
+    org_a, alice, alice_m
+):
     (kitchen,) = sandbox_channels(org_a, alice_m)
-    freeze = scheduling.create_freeze(org_a, by=alice_m, scope="organization", reason="Crisis: flood",
-                                      on_lift="publish")
+    freeze = scheduling.create_freeze(
+        org_a, by=alice_m, scope="organization", reason="Crisis: flood", on_lift="publish"
+    )
     post = make_post(org_a, alice, [kitchen])
     scheduling.publish_now(post, by=alice_m)
     assert tick() == []
@@ -43,8 +46,14 @@ def test_an_organization_freeze_holds_due_posts_and_lifting_it_publishes_them(or
 
 def test_a_channel_freeze_holds_only_that_channel_and_can_mark_posts_late(org_a, alice, alice_m):
     kitchen, kopi = sandbox_channels(org_a, alice_m, ["sbx-kitchen", "sbx-kopi"])
-    freeze = scheduling.create_freeze(org_a, by=alice_m, scope="channel", channel=kopi, reason="Account review",
-                                      on_lift="mark_late")
+    freeze = scheduling.create_freeze(
+        org_a,
+        by=alice_m,
+        scope="channel",
+        channel=kopi,
+        reason="Account review",
+        on_lift="mark_late",
+    )
     post = make_post(org_a, alice, [kitchen, kopi])
     scheduling.publish_now(post, by=alice_m)
     tick()
@@ -56,13 +65,16 @@ def test_a_channel_freeze_holds_only_that_channel_and_can_mark_posts_late(org_a,
     assert b.status == PostVariant.Status.PUBLISHED and b.is_late
 
 
-def test_a_team_freeze_covers_the_teams_channels_and_lifting_with_cancel_cancels_them(org_a, alice, alice_m):
+def test_a_team_freeze_covers_the_teams_channels_and_lifting_with_cancel_cancels_them(
+    org_a, alice, alice_m
+):
     region = make_team(org_a, "Region West", by=alice_m)
     local = make_team(org_a, "Local Bandung", parent=region, by=alice_m)
     (kitchen,) = sandbox_channels(org_a, alice_m, ["sbx-kitchen"], team=local)
     (kopi,) = sandbox_channels(org_a, alice_m, ["sbx-kopi"])
-    freeze = scheduling.create_freeze(org_a, by=alice_m, scope="team", team=region, reason="Local holiday",
-                                      on_lift="cancel")
+    freeze = scheduling.create_freeze(
+        org_a, by=alice_m, scope="team", team=region, reason="Local holiday", on_lift="cancel"
+    )
     post = make_post(org_a, alice, [kitchen, kopi])
     scheduling.publish_now(post, by=alice_m)
     tick()
@@ -76,7 +88,9 @@ def test_a_team_freeze_covers_the_teams_channels_and_lifting_with_cancel_cancels
 def test_a_variant_held_by_two_freezes_waits_for_both(org_a, alice, alice_m):
     (kitchen,) = sandbox_channels(org_a, alice_m)
     one = scheduling.create_freeze(org_a, by=alice_m, scope="organization", reason="one")
-    two = scheduling.create_freeze(org_a, by=alice_m, scope="channel", channel=kitchen, reason="two")
+    two = scheduling.create_freeze(
+        org_a, by=alice_m, scope="channel", channel=kitchen, reason="two"
+    )
     post = make_post(org_a, alice, [kitchen])
     scheduling.publish_now(post, by=alice_m)
     tick()

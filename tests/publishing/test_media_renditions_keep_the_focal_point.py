@@ -12,8 +12,13 @@ from socialops.errors import ValidationFailed
 
 from .media_factories import image_bytes, media_root, red_centre, upload  # noqa: F401
 
-SIZES = {"feed_4_5": (1080, 1350), "square": (1080, 1080), "link_1_91": (1200, 628),
-         "landscape_16_9": (1920, 1080), "story_9_16": (1080, 1920)}
+SIZES = {
+    "feed_4_5": (1080, 1350),
+    "square": (1080, 1080),
+    "link_1_91": (1200, 628),
+    "landscape_16_9": (1920, 1080),
+    "story_9_16": (1080, 1920),
+}
 
 
 def _open(rendition):
@@ -35,18 +40,24 @@ def test_a_large_image_gets_every_preset_at_its_size(org_a, alice_m):
 
 
 def test_a_focal_point_near_the_edge_stays_inside_every_crop(org_a, alice_m):
-    asset = upload(org_a, alice_m, image_bytes(1500, 1000, dot=(0.1, 0.5), dot_radius=30), "edge.jpg").asset
+    asset = upload(
+        org_a, alice_m, image_bytes(1500, 1000, dot=(0.1, 0.5), dot_radius=30), "edge.jpg"
+    ).asset
     media_services.set_media_focal_point(asset, by=alice_m, x=0.1, y=0.5)
     for r in asset.renditions.all():
         centre = red_centre(_open(r))
         assert centre is not None, f"{r.preset} lost the subject"
         # where the dot should land, from the same crop arithmetic
-        left, top, right, bottom = crop_box((1500, 1000), PRESETS_BY_KEY[r.preset].aspect, (0.1, 0.5))
+        left, top, right, bottom = crop_box(
+            (1500, 1000), PRESETS_BY_KEY[r.preset].aspect, (0.1, 0.5)
+        )
         expected = ((0.1 * 1500 - left) / (right - left), (0.5 * 1000 - top) / (bottom - top))
         assert abs(centre[0] - expected[0]) < 0.05 and abs(centre[1] - expected[1]) < 0.05, r.preset
 
 
-def test_moving_the_focal_point_regenerates_the_renditions(org_a, alice_m, django_capture_on_commit_callbacks):
+def test_moving_the_focal_point_regenerates_the_renditions(
+    org_a, alice_m, django_capture_on_commit_callbacks
+):
     data = image_bytes(1500, 1000, dot=(0.85, 0.2), dot_radius=30)
     asset = upload(org_a, alice_m, data, "move.jpg").asset
     before = {r.preset: r.file.name for r in asset.renditions.all()}
@@ -62,7 +73,9 @@ def test_moving_the_focal_point_regenerates_the_renditions(org_a, alice_m, djang
     assert all(after[k].file.name != before[k] for k in before)
     assert all((r.focal_x, r.focal_y) == (0.85, 0.2) for r in after.values())
     assert red_centre(_open(after["story_9_16"])) is not None
-    assert not any(default_storage.exists(name) for name in before.values())  # old files removed on commit
+    assert not any(
+        default_storage.exists(name) for name in before.values()
+    )  # old files removed on commit
 
 
 def test_a_small_source_is_not_upscaled(org_a, alice_m):

@@ -99,4 +99,7 @@ def test_a_heic_photo_is_not_mistaken_for_a_video(org_a, alice_m):
     # HEIC is ISO-BMFF like MP4; FFmpeg would open it as a one-frame "video".
     heic_like = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
     exc = _refusal(org_a, alice_m, heic_like, "IMG_0001.HEIC")
-    assert exc.message == "IMG_0001.HEIC is not an image: it is a HEIC photo (not supported yet: export it as JPEG)."
+    assert (
+        exc.message
+        == "IMG_0001.HEIC is not an image: it is a HEIC photo (not supported yet: export it as JPEG)."
+    )

@@ -15,8 +15,10 @@ IG, X, LI = InstagramProvider.capabilities, XProvider.capabilities, LinkedInProv
 
 
 def _images(org, membership, n, size=(1200, 900)):
-    return [upload(org, membership, image_bytes(*size, color=(i * 40, 10, 10)), f"photo-{i}.jpg").asset
-            for i in range(n)]
+    return [
+        upload(org, membership, image_bytes(*size, color=(i * 40, 10, 10)), f"photo-{i}.jpg").asset
+        for i in range(n)
+    ]
 
 
 def test_x_takes_at_most_four_images(org_a, alice_m):
@@ -40,14 +42,18 @@ def test_a_wide_image_goes_to_instagram_as_its_4_5_rendition(org_a, alice_m):
     assert best.preset == "feed_4_5"
 
 
-def test_an_image_outside_instagrams_aspect_range_without_a_fitting_rendition_is_flagged(org_a, alice_m):
+def test_an_image_outside_instagrams_aspect_range_without_a_fitting_rendition_is_flagged(
+    org_a, alice_m
+):
     asset = upload(org_a, alice_m, image_bytes(3000, 1000), "panorama.jpg").asset
     # only the 9:16 story crop is left (0.56:1): nothing inside Instagram's feed range
     MediaRendition.objects.for_org(org_a).filter(asset=asset).exclude(preset="story_9_16").delete()
     asset = MediaAsset.objects.for_org(org_a).get(pk=asset.pk)
     errors = media_services.validate_media_for_channel([asset], IG, "post")
-    assert errors == ["panorama.jpg has an aspect ratio of 3.00:1, outside what Instagram takes (0.80:1 to 1.91:1), "
-                      "and no rendition fits."]
+    assert errors == [
+        "panorama.jpg has an aspect ratio of 3.00:1, outside what Instagram takes (0.80:1 to 1.91:1), "
+        "and no rendition fits."
+    ]
 
 
 def test_best_rendition_follows_each_network_and_format(org_a, alice_m):
@@ -57,7 +63,9 @@ def test_best_rendition_follows_each_network_and_format(org_a, alice_m):
     assert media_services.best_rendition_for(asset, X).preset == "landscape_16_9"
     assert media_services.best_rendition_for(asset, LI).preset == "landscape_16_9"
     publish = media_services.publish_file_for(asset, IG)
-    assert publish.mime_type == "image/jpeg" and publish.storage_path.startswith(f"org/{org_a.pk}/renditions/")
+    assert publish.mime_type == "image/jpeg" and publish.storage_path.startswith(
+        f"org/{org_a.pk}/renditions/"
+    )
 
 
 def test_a_video_too_long_for_x_is_flagged(org_a, alice_m):
@@ -66,7 +74,8 @@ def test_a_video_too_long_for_x_is_flagged(org_a, alice_m):
     MediaAsset.objects.for_org(org_a).filter(pk=asset.pk).update(duration_seconds=200.0)
     asset.refresh_from_db()
     assert media_services.validate_media_for_channel([asset], X) == [
-        "keynote.mp4 is too long for X: 200 s, at most 140 s."]
+        "keynote.mp4 is too long for X: 200 s, at most 140 s."
+    ]
     assert media_services.best_rendition_for(asset, X) is None
 
 
@@ -79,16 +88,22 @@ def test_a_video_too_short_for_an_instagram_reel_is_flagged(org_a, alice_m):
 def test_mixing_images_and_video_is_refused_where_the_network_cannot(org_a, alice_m):
     image = _images(org_a, alice_m, 1)[0]
     video = upload(org_a, alice_m, video_bytes(), "v.mp4").asset
-    assert "X cannot mix images and videos in one post." in media_services.validate_media_for_channel([image, video], X)
-    assert "Instagram cannot mix images and videos in one post." not in media_services.validate_media_for_channel(
-        [image, video], IG)
+    assert (
+        "X cannot mix images and videos in one post."
+        in media_services.validate_media_for_channel([image, video], X)
+    )
+    assert (
+        "Instagram cannot mix images and videos in one post."
+        not in media_services.validate_media_for_channel([image, video], IG)
+    )
 
 
 def test_a_network_without_video_says_so(org_a, alice_m):
     video = upload(org_a, alice_m, video_bytes(), "v.mp4").asset
     caps = Capabilities(text_limit=500, image=MediaSpec())
     assert media_services.validate_media_for_channel([video], caps, network="Photonet") == [
-        "Photonet does not take videos (v.mp4)."]
+        "Photonet does not take videos (v.mp4)."
+    ]
 
 
 def test_postmedia_rows_are_accepted_as_well_as_assets(org_a, alice_m):
@@ -98,4 +113,5 @@ def test_postmedia_rows_are_accepted_as_well_as_assets(org_a, alice_m):
     post = Post.objects.create(organization=org_a, text="hello")
     use = PostMedia.objects.create(organization=org_a, post=post, asset=asset)
     assert media_services.validate_media_for_channel([use], IG) == [
-        "thumb.jpg is too small for Instagram: 200 px wide, at least 320 px needed."]
+        "thumb.jpg is too small for Instagram: 200 px wide, at least 320 px needed."
+    ]

@@ -14,7 +14,12 @@ def test_a_real_mp4_is_probed_for_duration_and_dimensions(org_a, alice_m):
     result = upload(org_a, alice_m, video_bytes(320, 240, frames=20, rate=10), "clip.mp4")
     asset = result.asset
     assert result.created
-    assert (asset.kind, asset.mime_type, asset.width, asset.height) == ("video", "video/mp4", 320, 240)
+    assert (asset.kind, asset.mime_type, asset.width, asset.height) == (
+        "video",
+        "video/mp4",
+        320,
+        240,
+    )
     assert asset.duration_seconds == pytest.approx(2.0, abs=0.15)
     assert asset.file.name.endswith(".mp4")
     assert not asset.renditions.exists()  # no transcoding: videos are sent as uploaded
@@ -37,7 +42,9 @@ def test_a_fake_video_is_refused(org_a, alice_m):
 def test_a_text_file_named_mov_is_refused(org_a, alice_m):
     with pytest.raises(ValidationFailed) as info:
         upload(org_a, alice_m, b"hello, this is text\n" * 10, "holiday.mov")
-    assert info.value.message == "holiday.mov is not a video we can read (it looks like a text file)."
+    assert (
+        info.value.message == "holiday.mov is not a video we can read (it looks like a text file)."
+    )
 
 
 def test_a_video_over_the_limit_is_refused(settings, org_a, alice_m):
@@ -53,7 +60,9 @@ def test_a_playlist_disguised_as_a_video_is_never_followed(org_a, alice_m):
     playlist = b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nhttp://127.0.0.1:9/secret.ts\n#EXT-X-ENDLIST\n"
     with pytest.raises(ValidationFailed) as info:
         upload(org_a, alice_m, playlist, "stream.mp4")
-    assert info.value.message == "stream.mp4 is not a video we can read (it looks like a text file)."
+    assert (
+        info.value.message == "stream.mp4 is not a video we can read (it looks like a text file)."
+    )
 
 
 def test_a_webm_video_is_accepted(org_a, alice_m):

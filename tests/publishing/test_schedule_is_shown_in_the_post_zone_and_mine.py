@@ -16,7 +16,9 @@ from ..channels.factories import connect_sandbox
 pytestmark = pytest.mark.django_db
 
 
-def test_the_post_page_shows_the_wall_clock_of_the_post_zone_and_of_the_viewer(client, alice, org_a, alice_m):
+def test_the_post_page_shows_the_wall_clock_of_the_post_zone_and_of_the_viewer(
+    client, alice, org_a, alice_m
+):
     alice.timezone = "Europe/London"
     alice.save()
     (channel,) = connect_sandbox(org_a, alice_m, ["sbx-kitchen"])

@@ -16,11 +16,16 @@ from hypothesis import strategies as st
 
 from publishing.scheduler.services import local_to_utc
 
-ZONES = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+ZONES = sorted(
+    z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(zone=st.sampled_from(ZONES), day=st.dates(min_value=date(2000, 1, 1), max_value=date(2037, 12, 31)))
+@given(
+    zone=st.sampled_from(ZONES),
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2037, 12, 31)),
+)
 def test_nine_oclock_local_is_due_at_nine_oclock_local(zone, day):
     due = local_to_utc(datetime.combine(day, time(9, 0)), zone)
     assert due.tzinfo is not None and due.utcoffset() == timedelta(0)
@@ -29,15 +34,24 @@ def test_nine_oclock_local_is_due_at_nine_oclock_local(zone, day):
         return
     # 09:00 did not exist that day (a transition at 09:00 is rare but real): the next valid time
     before = datetime.combine(day, time(9, 0), tzinfo=zoneinfo.ZoneInfo(zone)).utcoffset()
-    after = datetime.combine(day, time(9, 0), tzinfo=zoneinfo.ZoneInfo(zone)).replace(fold=1).utcoffset()
+    after = (
+        datetime.combine(day, time(9, 0), tzinfo=zoneinfo.ZoneInfo(zone))
+        .replace(fold=1)
+        .utcoffset()
+    )
     assert local.replace(tzinfo=None) - datetime.combine(day, time(9, 0)) == after - before
 
 
 @settings(max_examples=200, deadline=None)
-@given(zone=st.sampled_from(ZONES), day=st.dates(min_value=date(2000, 1, 1), max_value=date(2037, 12, 31)),
-       hour=st.integers(0, 23), minute=st.sampled_from([0, 15, 30, 45]))
-def test_every_local_time_maps_to_an_instant_that_shows_the_same_or_the_next_valid_wall_clock(zone, day, hour,
-                                                                                           minute):
+@given(
+    zone=st.sampled_from(ZONES),
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2037, 12, 31)),
+    hour=st.integers(0, 23),
+    minute=st.sampled_from([0, 15, 30, 45]),
+)
+def test_every_local_time_maps_to_an_instant_that_shows_the_same_or_the_next_valid_wall_clock(
+    zone, day, hour, minute
+):
     wall = datetime.combine(day, time(hour, minute))
     local = local_to_utc(wall, zone).astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
     assert timedelta(0) <= local - wall <= timedelta(hours=2)
@@ -52,7 +66,9 @@ def test_a_time_in_the_spring_forward_gap_moves_forward_by_the_gap():
 
 def test_an_ambiguous_time_in_the_fall_back_hour_is_its_first_occurrence():
     # Berlin, 2026-10-25: 03:00 CEST → 02:00 CET; 02:30 happens twice, the first (CEST) counts.
-    assert local_to_utc(datetime(2026, 10, 25, 2, 30), "Europe/Berlin") == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert local_to_utc(datetime(2026, 10, 25, 2, 30), "Europe/Berlin") == datetime(
+        2026, 10, 25, 0, 30, tzinfo=UTC
+    )
 
 
 def test_an_unknown_zone_is_a_clear_field_error():

@@ -21,13 +21,17 @@ from .scheduler_factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_an_edit_after_the_claim_abandons_the_old_attempt_and_the_new_version_goes_out(org_a, alice, alice_m):
+def test_an_edit_after_the_claim_abandons_the_old_attempt_and_the_new_version_goes_out(
+    org_a, alice, alice_m
+):
     (kitchen,) = sandbox_channels(org_a, alice_m)
     post = make_post(org_a, alice, [kitchen], text="Old text with a typo")
     scheduling.publish_now(post, by=alice_m)
     pairs = claim_due()
     # The author fixes the typo while the task waits in the queue (authoring bumps the version).
-    Post.objects.for_org(org_a).filter(pk=post.pk).update(text="New text, fixed", version=post.version + 1)
+    Post.objects.for_org(org_a).filter(pk=post.pk).update(
+        text="New text, fixed", version=post.version + 1
+    )
 
     (result,) = run_worker(pairs)
     assert result.outcome == PublishAttempt.Outcome.ABANDONED
@@ -40,7 +44,10 @@ def test_an_edit_after_the_claim_abandons_the_old_attempt_and_the_new_version_go
     (sent,) = network_posts(kitchen)
     assert sent.text == "New text, fixed"
     attempts = list(PublishAttempt.objects.for_org(org_a).order_by("number"))
-    assert [(a.content_version, a.outcome) for a in attempts] == [(1, "abandoned"), (2, "published")]
+    assert [(a.content_version, a.outcome) for a in attempts] == [
+        (1, "abandoned"),
+        (2, "published"),
+    ]
 
 
 def test_a_cancel_after_the_claim_publishes_nothing(org_a, alice, alice_m):
@@ -73,8 +80,12 @@ def test_sending_a_post_back_to_review_after_the_claim_publishes_nothing(org_a, 
 def test_unscheduling_returns_the_post_to_draft_and_nothing_goes_out(org_a, alice, alice_m):
     (kitchen,) = sandbox_channels(org_a, alice_m)
     post = make_post(org_a, alice, [kitchen])
-    scheduling.schedule_post(post, by=alice_m, at=scheduling.timezone.now() + scheduling.timedelta(minutes=5),
-                             timezone_name="UTC")
+    scheduling.schedule_post(
+        post,
+        by=alice_m,
+        at=scheduling.timezone.now() + scheduling.timedelta(minutes=5),
+        timezone_name="UTC",
+    )
     scheduling.unschedule_post(reload(post), by=alice_m)
     post = reload(post)
     assert post.status == Post.Status.DRAFT and post.scheduled_at is None
@@ -82,7 +93,9 @@ def test_unscheduling_returns_the_post_to_draft_and_nothing_goes_out(org_a, alic
     assert network_posts(kitchen) == []
 
 
-def test_a_post_cancelled_while_its_outcome_is_unknown_is_not_sent_again(org_a, alice, alice_m, monkeypatch):
+def test_a_post_cancelled_while_its_outcome_is_unknown_is_not_sent_again(
+    org_a, alice, alice_m, monkeypatch
+):
     from channels_registry.providers import errors
     from channels_registry.providers.sandbox import SandboxProvider
 

@@ -32,8 +32,11 @@ def post(org_a, alice, alice_m):
 
 def test_scheduling_with_a_wall_clock_time_stores_utc_and_shows_it_both_ways(alice_api, post):
     year = timezone.now().year + 1
-    response = alice_api.post(f"/api/v1/posts/{post.pk}/schedule/",
-                              {"at": f"{year}-07-01T09:00", "timezone": "Asia/Jakarta"}, format="json")
+    response = alice_api.post(
+        f"/api/v1/posts/{post.pk}/schedule/",
+        {"at": f"{year}-07-01T09:00", "timezone": "Asia/Jakarta"},
+        format="json",
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "scheduled" and body["schedule_timezone"] == "Asia/Jakarta"
@@ -43,8 +46,11 @@ def test_scheduling_with_a_wall_clock_time_stores_utc_and_shows_it_both_ways(ali
 
 
 def test_a_past_time_is_a_400_with_a_field_error(alice_api, post):
-    response = alice_api.post(f"/api/v1/posts/{post.pk}/schedule/",
-                              {"at": "2001-01-01T09:00:00Z", "timezone": "UTC"}, format="json")
+    response = alice_api.post(
+        f"/api/v1/posts/{post.pk}/schedule/",
+        {"at": "2001-01-01T09:00:00Z", "timezone": "UTC"},
+        format="json",
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert "past" in error["message"] and "at" in error["fields"]
@@ -52,8 +58,11 @@ def test_a_past_time_is_a_400_with_a_field_error(alice_api, post):
 
 
 def test_a_bad_zone_is_a_400_not_a_500(alice_api, post):
-    response = alice_api.post(f"/api/v1/posts/{post.pk}/schedule/",
-                              {"at": "2030-01-01T09:00", "timezone": "Nowhere/Land"}, format="json")
+    response = alice_api.post(
+        f"/api/v1/posts/{post.pk}/schedule/",
+        {"at": "2030-01-01T09:00", "timezone": "Nowhere/Land"},
+        format="json",
+    )
     assert response.status_code == 400 and "timezone" in response.json()["error"]["fields"]
 
 
@@ -66,8 +75,11 @@ def test_publish_now_then_the_dispatcher_sends_it(alice_api, post):
 
 
 def test_cancel_stops_a_scheduled_post(alice_api, post):
-    alice_api.post(f"/api/v1/posts/{post.pk}/schedule/",
-                   {"at": (timezone.now() + timedelta(hours=2)).isoformat(), "timezone": "UTC"}, format="json")
+    alice_api.post(
+        f"/api/v1/posts/{post.pk}/schedule/",
+        {"at": (timezone.now() + timedelta(hours=2)).isoformat(), "timezone": "UTC"},
+        format="json",
+    )
     response = alice_api.post(f"/api/v1/posts/{post.pk}/cancel/")
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     assert tick(timezone.now() + timedelta(hours=3)) == []
@@ -88,12 +100,21 @@ def test_a_viewer_cannot_schedule(org_a, post):
 
 def test_freezes_are_created_listed_and_lifted(alice_api, org_a, post):
     (variant,) = variants_of(post)
-    response = alice_api.post("/api/v1/publishing-freezes/", {"scope": "channel", "channel": variant.channel_id,
-                                                              "reason": "Brand review", "on_lift": "mark_late"},
-                              format="json")
+    response = alice_api.post(
+        "/api/v1/publishing-freezes/",
+        {
+            "scope": "channel",
+            "channel": variant.channel_id,
+            "reason": "Brand review",
+            "on_lift": "mark_late",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     freeze_id = response.json()["id"]
-    assert [f["id"] for f in alice_api.get("/api/v1/publishing-freezes/?active=1").json()["results"]] == [freeze_id]
+    assert [
+        f["id"] for f in alice_api.get("/api/v1/publishing-freezes/?active=1").json()["results"]
+    ] == [freeze_id]
     alice_api.post(f"/api/v1/posts/{post.pk}/publish-now/")
     tick()
     assert reload(variant).status == PostVariant.Status.HELD
@@ -107,6 +128,8 @@ def test_freezes_are_created_listed_and_lifted(alice_api, org_a, post):
 
 
 def test_a_freeze_without_its_team_is_a_field_error(alice_api, org_a):
-    response = alice_api.post("/api/v1/publishing-freezes/", {"scope": "team", "reason": "x"}, format="json")
+    response = alice_api.post(
+        "/api/v1/publishing-freezes/", {"scope": "team", "reason": "x"}, format="json"
+    )
     assert response.status_code == 400 and "team" in response.json()["error"]["fields"]
     assert not PublishingFreeze.objects.for_org(org_a).exists()

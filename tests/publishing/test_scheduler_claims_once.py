@@ -23,7 +23,9 @@ from .scheduler_factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_two_dispatchers_that_saw_the_same_due_row_claim_it_once(org_a, alice, alice_m, monkeypatch):
+def test_two_dispatchers_that_saw_the_same_due_row_claim_it_once(
+    org_a, alice, alice_m, monkeypatch
+):
     (kitchen,) = sandbox_channels(org_a, alice_m)
     post = make_post(org_a, alice, [kitchen])
     scheduling.publish_now(post, by=alice_m)
@@ -43,7 +45,9 @@ def test_two_dispatchers_that_saw_the_same_due_row_claim_it_once(org_a, alice, a
     assert variant.status == PostVariant.Status.PUBLISHED
 
 
-def test_a_dispatcher_running_twice_in_a_row_does_not_claim_a_claimed_variant(org_a, alice, alice_m):
+def test_a_dispatcher_running_twice_in_a_row_does_not_claim_a_claimed_variant(
+    org_a, alice, alice_m
+):
     (kitchen,) = sandbox_channels(org_a, alice_m)
     post = make_post(org_a, alice, [kitchen])
     scheduling.publish_now(post, by=alice_m)
@@ -56,7 +60,9 @@ def test_a_dispatcher_running_twice_in_a_row_does_not_claim_a_claimed_variant(or
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="skip_locked needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_dispatchers_on_postgresql_skip_each_others_locked_rows(org_a, alice, alice_m, monkeypatch):
+def test_concurrent_dispatchers_on_postgresql_skip_each_others_locked_rows(
+    org_a, alice, alice_m, monkeypatch
+):
     monkeypatch.setattr(scheduling, "_kick_dispatcher", lambda: None)  # the test is the dispatcher
     channels = sandbox_channels(org_a, alice_m, ["sbx-kitchen", "sbx-kopi", "sbx-promo"])
     for i in range(20):

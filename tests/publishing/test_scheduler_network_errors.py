@@ -50,7 +50,9 @@ def one_post(org_a, alice, alice_m):
     return post, kitchen
 
 
-def test_an_unknown_outcome_is_settled_by_asking_the_network_not_by_posting_again(one_post, monkeypatch):
+def test_an_unknown_outcome_is_settled_by_asking_the_network_not_by_posting_again(
+    one_post, monkeypatch
+):
     post, kitchen = one_post
     calls = _failing(monkeypatch, errors.UnknownOutcome("timed out after sending"), send_first=True)
     (first,) = tick()
@@ -68,7 +70,9 @@ def test_an_unknown_outcome_is_settled_by_asking_the_network_not_by_posting_agai
     assert variant.external_id == network_posts(kitchen)[0].external_id
 
 
-def test_an_unknown_outcome_that_never_reached_the_network_is_sent_again_with_a_new_key(one_post, monkeypatch):
+def test_an_unknown_outcome_that_never_reached_the_network_is_sent_again_with_a_new_key(
+    one_post, monkeypatch
+):
     post, kitchen = one_post
     _failing(monkeypatch, errors.UnknownOutcome("connection reset"))
     tick()  # unconfirmed
@@ -76,8 +80,11 @@ def test_an_unknown_outcome_that_never_reached_the_network_is_sent_again_with_a_
     (result,) = tick()
     assert result.outcome == "published"
     assert len(network_posts(kitchen)) == 1
-    keys = list(PublishAttempt.objects.for_org(post.organization).order_by("number")
-                .values_list("idempotency_key", flat=True))
+    keys = list(
+        PublishAttempt.objects.for_org(post.organization)
+        .order_by("number")
+        .values_list("idempotency_key", flat=True)
+    )
     assert len(keys) == 2 and len(set(keys)) == 2
 
 
@@ -89,13 +96,19 @@ def test_a_rate_limit_waits_for_the_networks_reset(one_post, monkeypatch):
     assert result.outcome == PublishAttempt.Outcome.RETRY
     (variant,) = variants_of(post)
     assert variant.status == PostVariant.Status.SCHEDULED
-    assert before + timedelta(seconds=119) <= variant.next_attempt_at <= timezone.now() + timedelta(seconds=121)
+    assert (
+        before + timedelta(seconds=119)
+        <= variant.next_attempt_at
+        <= timezone.now() + timedelta(seconds=121)
+    )
     assert tick(timezone.now() + timedelta(seconds=60)) == []
     (result,) = tick(timezone.now() + timedelta(seconds=125))
     assert result.outcome == "published" and len(network_posts(kitchen)) == 1
 
 
-def test_transient_errors_back_off_exponentially_then_give_up_with_the_reason(one_post, monkeypatch):
+def test_transient_errors_back_off_exponentially_then_give_up_with_the_reason(
+    one_post, monkeypatch
+):
     post, kitchen = one_post
     _failing(monkeypatch, errors.TransientError("502 Bad Gateway"), times=99)
     now = timezone.now()
@@ -111,11 +124,15 @@ def test_transient_errors_back_off_exponentially_then_give_up_with_the_reason(on
     assert all(b > a for a, b in zip(waits, waits[1:], strict=False))  # growing
     assert 24 <= waits[0] <= 36  # 30 s ± jitter
     (variant,) = variants_of(post)
-    assert variant.status == PostVariant.Status.FAILED and "502 Bad Gateway" in variant.failure_reason
+    assert (
+        variant.status == PostVariant.Status.FAILED and "502 Bad Gateway" in variant.failure_reason
+    )
     assert network_posts(kitchen) == []
 
 
-def test_a_permanent_rejection_fails_with_the_networks_message_and_tells_the_author(one_post, monkeypatch):
+def test_a_permanent_rejection_fails_with_the_networks_message_and_tells_the_author(
+    one_post, monkeypatch
+):
     post, kitchen = one_post
     _failing(monkeypatch, errors.ContentRejected("Duplicate status: you already posted this."))
     with pytest.MonkeyPatch.context():
@@ -128,8 +145,9 @@ def test_a_permanent_rejection_fails_with_the_networks_message_and_tells_the_aut
     assert tick() == []  # a permanent failure is not retried by itself
 
 
-def test_the_failure_email_reaches_the_author_in_their_language(one_post, monkeypatch, alice,
-                                                                django_capture_on_commit_callbacks):
+def test_the_failure_email_reaches_the_author_in_their_language(
+    one_post, monkeypatch, alice, django_capture_on_commit_callbacks
+):
     post, kitchen = one_post
     alice.language = "id"
     alice.save(update_fields=["language"])
@@ -173,8 +191,9 @@ def test_a_pending_publish_is_polled_until_the_network_has_finished(one_post, mo
     assert len(network_posts(kitchen)) == 1
 
 
-def test_the_celery_tasks_are_late_acked_and_the_beat_tick_publishes(one_post, settings,
-                                                                      django_capture_on_commit_callbacks):
+def test_the_celery_tasks_are_late_acked_and_the_beat_tick_publishes(
+    one_post, settings, django_capture_on_commit_callbacks
+):
     from publishing.scheduler import tasks
 
     post, kitchen = one_post

@@ -54,15 +54,27 @@ def test_the_link_carries_the_campaigns_utm_parameters_and_keeps_its_own(org_a, 
     from publishing.models import Campaign
 
     (kitchen,) = sandbox_channels(org_a, alice_m)
-    campaign = Campaign.objects.create(organization=org_a, name="Ramadan", utm_source="socialops",
-                                       utm_medium="social", utm_campaign="ramadan-2026")
-    post = make_post(org_a, alice, [kitchen], link_url="https://example.com/menu?ref=home&utm_source=old",
-                     campaign=campaign)
+    campaign = Campaign.objects.create(
+        organization=org_a,
+        name="Ramadan",
+        utm_source="socialops",
+        utm_medium="social",
+        utm_campaign="ramadan-2026",
+    )
+    post = make_post(
+        org_a,
+        alice,
+        [kitchen],
+        link_url="https://example.com/menu?ref=home&utm_source=old",
+        campaign=campaign,
+    )
     scheduling.publish_now(post, by=alice_m)
     tick()
     (sent,) = network_posts(kitchen)
-    assert sent.link == ("https://example.com/menu?ref=home&utm_source=socialops&utm_medium=social"
-                         "&utm_campaign=ramadan-2026")
+    assert sent.link == (
+        "https://example.com/menu?ref=home&utm_source=socialops&utm_medium=social"
+        "&utm_campaign=ramadan-2026"
+    )
 
 
 def test_a_time_in_the_past_is_refused_with_a_clear_message(org_a, alice, alice_m):
@@ -71,7 +83,9 @@ def test_a_time_in_the_past_is_refused_with_a_clear_message(org_a, alice, alice_
     (kitchen,) = sandbox_channels(org_a, alice_m)
     post = make_post(org_a, alice, [kitchen])
     with pytest.raises(ValidationFailed) as err:
-        scheduling.schedule_post(post, by=alice_m, at=timezone.now() - timedelta(minutes=1), timezone_name="UTC")
+        scheduling.schedule_post(
+            post, by=alice_m, at=timezone.now() - timedelta(minutes=1), timezone_name="UTC"
+        )
     assert "past" in err.value.message
     assert reload(post).status == Post.Status.APPROVED
     assert not PublishAttempt.objects.for_org(org_a).exists()

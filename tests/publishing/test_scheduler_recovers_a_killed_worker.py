@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_claim_whose_message_was_lost_is_claimed_again_within_half_a_minute_without_asking_the_network(
-        org_a, alice, alice_m, monkeypatch):
+    org_a, alice, alice_m, monkeypatch
+):
     (kitchen,) = sandbox_channels(org_a, alice_m)
     post = make_post(org_a, alice, [kitchen])
     scheduling.publish_now(post, by=alice_m)
@@ -37,7 +38,9 @@ def test_a_claim_whose_message_was_lost_is_claimed_again_within_half_a_minute_wi
     assert tick() == []  # the lease has not lapsed yet: nobody touches it
     asked = []
     real_find = SandboxProvider.find_existing
-    monkeypatch.setattr(SandboxProvider, "find_existing", lambda *a, **kw: asked.append(a) or real_find(*a, **kw))
+    monkeypatch.setattr(
+        SandboxProvider, "find_existing", lambda *a, **kw: asked.append(a) or real_find(*a, **kw)
+    )
     # 31 s, not 5 minutes (issue 11): a claim nobody picked up is taken back after one short lease
     later = timezone.now() + timedelta(seconds=31)
     assert recover_lapsed_leases(now=later) == 1
@@ -58,8 +61,9 @@ def test_a_claim_whose_message_was_lost_is_claimed_again_within_half_a_minute_wi
     assert reload(variant).attempts_count == 1
 
 
-def test_a_worker_killed_during_the_network_call_is_settled_without_a_second_post(org_a, alice, alice_m,
-                                                                                    monkeypatch):
+def test_a_worker_killed_during_the_network_call_is_settled_without_a_second_post(
+    org_a, alice, alice_m, monkeypatch
+):
     (kitchen,) = sandbox_channels(org_a, alice_m)
     post = make_post(org_a, alice, [kitchen])
     scheduling.publish_now(post, by=alice_m)
@@ -79,12 +83,18 @@ def test_a_worker_killed_during_the_network_call_is_settled_without_a_second_pos
     monkeypatch.setattr(SandboxProvider, "publish", real_publish)
     assert len(network_posts(kitchen)) == 1
     attempt = PublishAttempt.objects.for_org(org_a).get()
-    assert attempt.outcome == PublishAttempt.Outcome.UNCONFIRMED and attempt.finished_at is None  # in flight
+    assert (
+        attempt.outcome == PublishAttempt.Outcome.UNCONFIRMED and attempt.finished_at is None
+    )  # in flight
 
-    run_worker(pairs)  # the broker redelivers (acks_late): the attempt is in flight, nothing is sent
+    run_worker(
+        pairs
+    )  # the broker redelivers (acks_late): the attempt is in flight, nothing is sent
     assert len(network_posts(kitchen)) == 1
 
-    later = timezone.now() + timedelta(seconds=31)  # one short lease: the dead worker renews nothing
+    later = timezone.now() + timedelta(
+        seconds=31
+    )  # one short lease: the dead worker renews nothing
     results = tick(later)
     assert [r.outcome for r in results] == ["published"]
     assert len(network_posts(kitchen)) == 1

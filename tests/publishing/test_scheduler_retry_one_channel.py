@@ -22,7 +22,9 @@ from .scheduler_factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_retrying_the_failed_channel_leaves_the_published_one_alone(org_a, alice, alice_m, monkeypatch):
+def test_retrying_the_failed_channel_leaves_the_published_one_alone(
+    org_a, alice, alice_m, monkeypatch
+):
     kitchen, kopi = sandbox_channels(org_a, alice_m, ["sbx-kitchen", "sbx-kopi"])
     post = make_post(org_a, alice, [kitchen, kopi])
     scheduling.publish_now(post, by=alice_m)

@@ -10,8 +10,11 @@ from socialops.celery import app
 
 def test_the_worker_knows_every_publishing_task_by_its_first_name():
     app.loader.import_default_modules()
-    for name in ("publishing.tasks.dispatch", "publishing.tasks.publish_attempts",
-                 "publishing.tasks.make_renditions"):
+    for name in (
+        "publishing.tasks.dispatch",
+        "publishing.tasks.publish_attempts",
+        "publishing.tasks.make_renditions",
+    ):
         assert name in app.tasks, name
 
 

@@ -94,7 +94,15 @@ def test_editing_a_mixed_post_keeps_the_variant_the_editor_cannot_see(world, pat
     from publishing.posts import services as authoring
 
     post = world["mixed"]
-    visible = [v.channel for v in post.variants.select_related("channel") if v.channel_id != world["secret"].pk]
+    visible = [
+        v.channel
+        for v in post.variants.select_related("channel")
+        if v.channel_id != world["secret"].pk
+    ]
     authoring.update_post(post, by=pat, text="Mixed news, corrected", channels=visible)
-    channels = set(PostVariant.objects.for_org(post.organization).filter(post=post).values_list("channel_id", flat=True))
+    channels = set(
+        PostVariant.objects.for_org(post.organization)
+        .filter(post=post)
+        .values_list("channel_id", flat=True)
+    )
     assert world["secret"].pk in channels and len(channels) == 2

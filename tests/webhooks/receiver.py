@@ -19,8 +19,13 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         server = self.server
         with server.lock:
-            server.seen.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                                "body": body})
+            server.seen.append(
+                {
+                    "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": body,
+                }
+            )
             status = server.answers.pop(0) if server.answers else server.default
         if status == "hang":
             server.release.wait(5)
@@ -44,8 +49,9 @@ class Receiver:
         self.httpd.default = 200
         self.httpd.lock = threading.Lock()
         self.httpd.release = threading.Event()
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     @property

@@ -34,13 +34,17 @@ def _emit(capture, org, event, obj_id, **data):
 
 def _due_now(org):
     WebhookDelivery.objects.for_org(org).filter(status=D.PENDING).update(
-        next_attempt_at=timezone.now() - timedelta(seconds=1))
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
 
 
 def test_a_delivery_carries_the_event_and_verifies_with_the_specifications_library(
-        org_a, receiver, django_capture_on_commit_callbacks):
+    org_a, receiver, django_capture_on_commit_callbacks
+):
     endpoint = _endpoint(org_a, receiver.url)
-    (row,) = _emit(django_capture_on_commit_callbacks, org_a, "post.published", 7, status="published")
+    (row,) = _emit(
+        django_capture_on_commit_callbacks, org_a, "post.published", 7, status="published"
+    )
 
     (request,) = receiver.seen
     payload = Webhook(endpoint.secret).verify(request["body"], request["headers"])
@@ -57,7 +61,9 @@ def test_a_delivery_carries_the_event_and_verifies_with_the_specifications_libra
     assert row.duration_ms is not None and '"received"' in row.response_body
 
 
-def test_an_event_nobody_subscribed_to_writes_nothing(org_a, receiver, django_capture_on_commit_callbacks):
+def test_an_event_nobody_subscribed_to_writes_nothing(
+    org_a, receiver, django_capture_on_commit_callbacks
+):
     _endpoint(org_a, receiver.url, events=["approval.requested"])
     assert _emit(django_capture_on_commit_callbacks, org_a, "post.published", 1) == []
     assert receiver.seen == []
@@ -65,7 +71,9 @@ def test_an_event_nobody_subscribed_to_writes_nothing(org_a, receiver, django_ca
         services.emit(org_a, "post.exploded", 1, {})
 
 
-def test_a_delivery_rolled_back_with_its_action_is_never_sent(org_a, receiver, django_capture_on_commit_callbacks):
+def test_a_delivery_rolled_back_with_its_action_is_never_sent(
+    org_a, receiver, django_capture_on_commit_callbacks
+):
     _endpoint(org_a, receiver.url)
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -75,7 +83,8 @@ def test_a_delivery_rolled_back_with_its_action_is_never_sent(org_a, receiver, d
 
 
 def test_during_a_rotation_both_secrets_sign_until_the_overlap_ends(
-        org_a, receiver, django_capture_on_commit_callbacks):
+    org_a, receiver, django_capture_on_commit_callbacks
+):
     endpoint = _endpoint(org_a, receiver.url)
     old = endpoint.secret
     new = services.rotate_secret(endpoint, overlap=timedelta(hours=1))
@@ -86,7 +95,9 @@ def test_during_a_rotation_both_secrets_sign_until_the_overlap_ends(
     Webhook(old).verify(request["body"], request["headers"])  # a receiver not yet switched over
     Webhook(new).verify(request["body"], request["headers"])  # one already switched
 
-    WebhookEndpoint.objects.for_org(org_a).update(previous_secret_until=timezone.now() - timedelta(seconds=1))
+    WebhookEndpoint.objects.for_org(org_a).update(
+        previous_secret_until=timezone.now() - timedelta(seconds=1)
+    )
     _emit(django_capture_on_commit_callbacks, org_a, "post.published", 2)
     request = receiver.seen[-1]
     assert len(request["headers"]["webhook-signature"].split(" ")) == 1
@@ -106,7 +117,8 @@ def test_the_secret_is_sealed_at_rest(org_a, receiver):
 
 
 def test_a_500_is_a_failed_attempt_retried_after_its_backoff_with_the_same_id(
-        org_a, receiver, django_capture_on_commit_callbacks):
+    org_a, receiver, django_capture_on_commit_callbacks
+):
     _endpoint(org_a, receiver.url)
     receiver.answers.append(500)
     (row,) = _emit(django_capture_on_commit_callbacks, org_a, "post.published", 1)
@@ -126,7 +138,8 @@ def test_a_500_is_a_failed_attempt_retried_after_its_backoff_with_the_same_id(
 
 
 def test_a_timeout_and_a_redirect_are_failed_attempts_and_the_redirect_is_not_followed(
-        org_a, receiver, settings, django_capture_on_commit_callbacks):
+    org_a, receiver, settings, django_capture_on_commit_callbacks
+):
     settings.WEBHOOK_TIMEOUT = 0.5
     _endpoint(org_a, receiver.url)
     receiver.answers.extend(["hang", 302])
@@ -134,13 +147,22 @@ def test_a_timeout_and_a_redirect_are_failed_attempts_and_the_redirect_is_not_fo
     (moved,) = _emit(django_capture_on_commit_callbacks, org_a, "post.published", 2)
     slow.refresh_from_db()
     moved.refresh_from_db()
-    assert slow.status == D.PENDING and slow.response_status is None and "did not confirm" in slow.last_error
-    assert moved.status == D.PENDING and moved.response_status == 302 and "redirect" in moved.last_error
+    assert (
+        slow.status == D.PENDING
+        and slow.response_status is None
+        and "did not confirm" in slow.last_error
+    )
+    assert (
+        moved.status == D.PENDING
+        and moved.response_status == 302
+        and "redirect" in moved.last_error
+    )
     assert [r["path"] for r in receiver.seen] == ["/hooks", "/hooks"]  # Location never requested
 
 
-def test_the_delivery_is_given_up_after_its_last_retry(org_a, receiver, settings,
-                                                      django_capture_on_commit_callbacks):
+def test_the_delivery_is_given_up_after_its_last_retry(
+    org_a, receiver, settings, django_capture_on_commit_callbacks
+):
     settings.WEBHOOK_BACKOFF = [0, 0]
     receiver.set_default(503)
     _endpoint(org_a, receiver.url)
@@ -154,7 +176,8 @@ def test_the_delivery_is_given_up_after_its_last_retry(org_a, receiver, settings
 
 
 def test_deliveries_for_one_object_arrive_in_order_while_others_are_not_held_back(
-        org_a, receiver, django_capture_on_commit_callbacks):
+    org_a, receiver, django_capture_on_commit_callbacks
+):
     _endpoint(org_a, receiver.url)
     receiver.answers.append(500)  # post 1's first event fails once
     _emit(django_capture_on_commit_callbacks, org_a, "post.scheduled", 1)
@@ -162,7 +185,10 @@ def test_deliveries_for_one_object_arrive_in_order_while_others_are_not_held_bac
     _emit(django_capture_on_commit_callbacks, org_a, "post.published", 2)
 
     def seen():
-        return [(json.loads(r["body"])["type"], json.loads(r["body"])["data"]["id"]) for r in receiver.seen]
+        return [
+            (json.loads(r["body"])["type"], json.loads(r["body"])["data"]["id"])
+            for r in receiver.seen
+        ]
 
     # post 1's "published" waits behind its failed "scheduled"; post 2 is not held back
     assert seen() == [("post.scheduled", 1), ("post.published", 2)]
@@ -175,7 +201,8 @@ def test_deliveries_for_one_object_arrive_in_order_while_others_are_not_held_bac
 
 
 def test_an_endpoint_failing_long_enough_is_disabled_and_the_fact_announced(
-        org_a, receiver, settings, django_capture_on_commit_callbacks):
+    org_a, receiver, settings, django_capture_on_commit_callbacks
+):
     settings.WEBHOOK_DISABLE_MIN_FAILURES = 3
     settings.WEBHOOK_DISABLE_AFTER = timedelta(hours=24)
     receiver.set_default(500)
@@ -190,9 +217,13 @@ def test_an_endpoint_failing_long_enough_is_disabled_and_the_fact_announced(
         for n in range(4):
             _emit(django_capture_on_commit_callbacks, org_a, "post.published", n)
         endpoint.refresh_from_db()
-        assert endpoint.is_enabled and endpoint.consecutive_failures == 4  # failing, but not for a day yet
+        assert (
+            endpoint.is_enabled and endpoint.consecutive_failures == 4
+        )  # failing, but not for a day yet
 
-        WebhookEndpoint.objects.for_org(org_a).update(failing_since=timezone.now() - timedelta(hours=25))
+        WebhookEndpoint.objects.for_org(org_a).update(
+            failing_since=timezone.now() - timedelta(hours=25)
+        )
         _emit(django_capture_on_commit_callbacks, org_a, "post.published", 9)
         endpoint.refresh_from_db()
         assert not endpoint.is_enabled and endpoint.disabled_reason == "failing"
@@ -213,7 +244,9 @@ def test_an_endpoint_failing_long_enough_is_disabled_and_the_fact_announced(
         endpoint_disabled.disconnect(listener)
 
 
-def test_a_success_ends_the_run_of_failures(org_a, receiver, settings, django_capture_on_commit_callbacks):
+def test_a_success_ends_the_run_of_failures(
+    org_a, receiver, settings, django_capture_on_commit_callbacks
+):
     endpoint = _endpoint(org_a, receiver.url)
     receiver.answers.extend([500, 500])
     for n in range(3):
@@ -238,17 +271,20 @@ def test_a_replay_sends_the_same_message_again(org_a, receiver, django_capture_o
 # --- The egress guard: no private address, https only ------------------------------------------------
 
 
-@pytest.mark.parametrize("url", [
-    "http://hooks.example.com/in",  # http to anything but the test loopback
-    "https://10.0.0.8/in",
-    "https://192.168.1.20/in",
-    "https://169.254.169.254/latest/meta-data",
-    "https://[::1]/in",
-    "https://user:pw@hooks.example.com/in",
-    "ftp://hooks.example.com/in",
-    "not a url",
-    "",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.com/in",  # http to anything but the test loopback
+        "https://10.0.0.8/in",
+        "https://192.168.1.20/in",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/in",
+        "https://user:pw@hooks.example.com/in",
+        "ftp://hooks.example.com/in",
+        "not a url",
+        "",
+    ],
+)
 def test_an_endpoint_must_be_https_on_a_public_address(org_a, url):
     with pytest.raises(ValidationFailed) as caught:
         services.create_endpoint(org_a, url=url, events=["post.published"])
@@ -264,7 +300,8 @@ def test_the_loopback_is_refused_unless_the_test_setting_allows_it(org_a, settin
 
 
 def test_a_name_that_resolves_to_a_private_address_is_refused_when_registered_and_when_sent(
-        org_a, monkeypatch, settings, django_capture_on_commit_callbacks):
+    org_a, monkeypatch, settings, django_capture_on_commit_callbacks
+):
     answers = {"hooks.customer.example": "93.184.216.34"}
     real = socket.getaddrinfo
     dialed = []
@@ -283,7 +320,9 @@ def test_a_name_that_resolves_to_a_private_address_is_refused_when_registered_an
 
     answers["evil.customer.example"] = "10.1.2.3"
     with pytest.raises(ValidationFailed):
-        services.create_endpoint(org_a, url="https://evil.customer.example/in", events=["post.published"])
+        services.create_endpoint(
+            org_a, url="https://evil.customer.example/in", events=["post.published"]
+        )
 
     _endpoint(org_a, "https://hooks.customer.example/in")
     answers["hooks.customer.example"] = "127.0.0.1"  # DNS changed after registration (rebinding)
@@ -296,7 +335,8 @@ def test_a_name_that_resolves_to_a_private_address_is_refused_when_registered_an
 
 
 def test_events_of_one_organization_never_reach_another_organizations_endpoints(
-        org_a, org_b, receiver, django_capture_on_commit_callbacks):
+    org_a, org_b, receiver, django_capture_on_commit_callbacks
+):
     _endpoint(org_b, receiver.url)
     assert _emit(django_capture_on_commit_callbacks, org_a, "post.published", 1) == []
     assert receiver.seen == []
@@ -305,7 +345,8 @@ def test_events_of_one_organization_never_reach_another_organizations_endpoints(
 
 
 def test_the_log_keeps_settled_deliveries_for_the_retention_period_and_pending_ones_always(
-        org_a, receiver, settings, django_capture_on_commit_callbacks):
+    org_a, receiver, settings, django_capture_on_commit_callbacks
+):
     settings.WEBHOOK_LOG_RETENTION_DAYS = 30
     _endpoint(org_a, receiver.url)
     receiver.answers.append(500)
@@ -313,6 +354,11 @@ def test_the_log_keeps_settled_deliveries_for_the_retention_period_and_pending_o
     (done,) = _emit(django_capture_on_commit_callbacks, org_a, "post.published", 2)
     (recent,) = _emit(django_capture_on_commit_callbacks, org_a, "post.published", 3)
     old = timezone.now() - timedelta(days=31)
-    WebhookDelivery.objects.for_org(org_a).filter(pk__in=[pending.pk, done.pk]).update(created_at=old)
+    WebhookDelivery.objects.for_org(org_a).filter(pk__in=[pending.pk, done.pk]).update(
+        created_at=old
+    )
     assert delivery.purge_old() == 1
-    assert set(WebhookDelivery.objects.for_org(org_a).values_list("pk", flat=True)) == {pending.pk, recent.pk}
+    assert set(WebhookDelivery.objects.for_org(org_a).values_list("pk", flat=True)) == {
+        pending.pk,
+        recent.pk,
+    }

@@ -33,9 +33,18 @@ def listening(org_a, settings):
     settings.OUTBOUND_ALLOW_LOOPBACK = True
     settings.SITE_URL = "https://socialops.example"
     # Port 9 (discard): nothing listens, so an attempt fails fast; the rows are what is checked.
-    return services.create_endpoint(org_a, url="http://127.0.0.1:9/hooks",
-                                    events=["post.scheduled", "post.published", "post.failed",
-                                            "approval.requested", "approval.decided", "channel.needs_reauth"])
+    return services.create_endpoint(
+        org_a,
+        url="http://127.0.0.1:9/hooks",
+        events=[
+            "post.scheduled",
+            "post.published",
+            "post.failed",
+            "approval.requested",
+            "approval.decided",
+            "channel.needs_reauth",
+        ],
+    )
 
 
 def _events(org, event_type):
@@ -55,9 +64,17 @@ def test_scheduling_and_publishing_a_post_emit_the_post(org_a, alice, alice_m, l
     scheduling.schedule_post(post, by=alice_m, at=at, timezone_name="Asia/Jakarta")
 
     ((key, body),) = _events(org_a, "post.scheduled")
-    assert key == f"post:{post.pk}" and body["type"] == "post.scheduled" and body["organization"] == "alpha"
+    assert (
+        key == f"post:{post.pk}"
+        and body["type"] == "post.scheduled"
+        and body["organization"] == "alpha"
+    )
     data = body["data"]
-    assert data["id"] == post.pk and data["status"] == "scheduled" and data["text"] == "Fresh bread at 7"
+    assert (
+        data["id"] == post.pk
+        and data["status"] == "scheduled"
+        and data["text"] == "Fresh bread at 7"
+    )
     assert _iso(data["scheduled_at"]) == at.replace(microsecond=at.microsecond // 1000 * 1000)
     assert data["schedule_timezone"] == "Asia/Jakarta"
     assert data["url"] == f"https://socialops.example/o/alpha/posts/{post.pk}/"
@@ -68,7 +85,11 @@ def test_scheduling_and_publishing_a_post_emit_the_post(org_a, alice, alice_m, l
     ((key, body),) = _events(org_a, "post.published")
     assert key == f"post:{post.pk}"  # ordered with the post's other events
     data = body["data"]
-    assert data["post"] == post.pk and data["status"] == "published" and data["post_status"] == "published"
+    assert (
+        data["post"] == post.pk
+        and data["status"] == "published"
+        and data["post_status"] == "published"
+    )
     assert data["external_url"] and _iso(data["published_at"])
 
 
@@ -93,7 +114,10 @@ def test_a_channel_that_needs_reconnecting_is_emitted(org_a, alice_m, listening)
     mark_needs_reauth(kitchen, reason="The token was revoked.")
     ((key, body),) = _events(org_a, "channel.needs_reauth")
     assert key == f"channel:{kitchen.pk}"
-    assert body["data"]["status"] == "needs_reauth" and body["data"]["reason"] == "The token was revoked."
+    assert (
+        body["data"]["status"] == "needs_reauth"
+        and body["data"]["reason"] == "The token was revoked."
+    )
     assert body["data"]["url"] == f"https://socialops.example/o/alpha/channels/{kitchen.pk}/"
     mark_needs_reauth(kitchen, reason="again")  # already flagged: not emitted twice
     assert len(_events(org_a, "channel.needs_reauth")) == 1
@@ -134,5 +158,7 @@ def test_a_rejection_is_emitted_as_decided(org_a, alice_m, listening):
 def test_nothing_is_written_when_no_endpoint_listens(org_a, alice, alice_m):
     (kitchen,) = sandbox_channels(org_a, alice_m)
     post = make_post(org_a, alice, [kitchen])
-    scheduling.schedule_post(post, by=alice_m, at=timezone.now() + timedelta(hours=1), timezone_name="UTC")
+    scheduling.schedule_post(
+        post, by=alice_m, at=timezone.now() + timedelta(hours=1), timezone_name="UTC"
+    )
     assert not WebhookDelivery.objects.for_org(org_a).exists()

@@ -81,8 +81,14 @@ class Command(BaseCommand):
             )
         owner_m = selectors.membership_for(owner, org)
         if not org.sandbox_network:  # the demo runs on the Sandbox network, production included
-            services.update_organization(org, by=owner_m, name=org.name, timezone_name=org.timezone,
-                                         language=org.default_language, sandbox_network=True)
+            services.update_organization(
+                org,
+                by=owner_m,
+                name=org.name,
+                timezone_name=org.timezone,
+                language=org.default_language,
+                sandbox_network=True,
+            )
         teams: dict[str, Team] = {t.name: t for t in selectors.teams_of(org)}
         for name, parent in TEAMS:
             if name not in teams:

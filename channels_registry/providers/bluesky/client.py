@@ -51,8 +51,16 @@ VIDEO_SERVICE_DID = "did:web:video.bsky.app"
 OAUTH_SCOPE = "atproto transition:generic"
 
 # Errors meaning "this session no longer works" (atproto.com/specs/xrpc; PDS auth verifier).
-AUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing", "AuthRequired",
-               "BadJwt", "BadJwtSignature", "InvalidAuthorization"}
+AUTH_ERRORS = {
+    "ExpiredToken",
+    "InvalidToken",
+    "AuthenticationRequired",
+    "AuthMissing",
+    "AuthRequired",
+    "BadJwt",
+    "BadJwtSignature",
+    "InvalidAuthorization",
+}
 ACCOUNT_ERRORS = {"AccountTakedown", "AccountDeactivated", "AccountSuspended"}
 # Errors meaning "this access token no longer works, but a refresh may" (see _session_ran_out).
 SESSION_ERRORS = {"ExpiredToken", "InvalidToken", "invalid_token"}
@@ -82,6 +90,7 @@ def tid_for_key(key: str) -> str:
 
 
 # --- Small helpers ---------------------------------------------------------------------------------
+
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -161,10 +170,18 @@ def normalize_service_url(value: str) -> str:
         value = "https://" + value
     parts = urlsplit(value)
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if not parts.hostname or parts.query or parts.fragment or parts.path not in ("", "/") or not (
-            parts.scheme == "https" or (parts.scheme == "http" and loopback)):
-        raise ProviderError(f"{value!r} is not a server address like https://pds.example.org.", permanent=True,
-                            code="InvalidServiceUrl")
+    if (
+        not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.path not in ("", "/")
+        or not (parts.scheme == "https" or (parts.scheme == "http" and loopback))
+    ):
+        raise ProviderError(
+            f"{value!r} is not a server address like https://pds.example.org.",
+            permanent=True,
+            code="InvalidServiceUrl",
+        )
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -172,9 +189,15 @@ def _check_issuer_url(issuer: str) -> None:
     """An atproto authorization server is an https origin (plain http only for loopback test servers)."""
     parts = urlsplit(issuer)
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if (parts.scheme != "https" and not (parts.scheme == "http" and loopback)) or parts.path not in ("", "/") \
-            or parts.query or parts.fragment:
-        raise ProviderError(f"{issuer!r} is not a valid atproto authorization server.", permanent=True)
+    if (
+        (parts.scheme != "https" and not (parts.scheme == "http" and loopback))
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ProviderError(
+            f"{issuer!r} is not a valid atproto authorization server.", permanent=True
+        )
 
 
 def _pds_from_did_doc(did_doc: Any) -> str | None:
@@ -225,8 +248,12 @@ class _CardParser(HTMLParser):
 
 _URL_RE = re.compile(r"(?:^|(?<=[\s(]))(https?://[^\s]+)", re.IGNORECASE)
 _MENTION_RE = re.compile(r"(?:^|(?<=[\s(]))@([a-zA-Z0-9.-]+)")
-_HANDLE_RE = re.compile(r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
-_TAG_RE = re.compile(r"(?:^|(?<=\s))[#\uFF03]([^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20E2#\uFF03]+)")
+_HANDLE_RE = re.compile(
+    r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$"
+)
+_TAG_RE = re.compile(
+    r"(?:^|(?<=\s))[#\uFF03]([^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20E2#\uFF03]+)"
+)
 
 
 def _byte_span(text: str, start: int, end: int) -> dict[str, int]:
@@ -245,7 +272,9 @@ def _trim_url(url: str) -> str:
 #: a write (a record, a blob) the PDS refuses as invalid is content the network rejected
 WRITE_STATUS_ERRORS = {
     **dict.fromkeys((400, 409, 422), StatusRule(ContentRejected, "{detail}")),
-    413: StatusRule(ContentRejected, "{detail}", fallback="Bluesky refused the upload as too large."),
+    413: StatusRule(
+        ContentRejected, "{detail}", fallback="Bluesky refused the upload as too large."
+    ),
 }
 
 
@@ -260,21 +289,36 @@ class BlueskyClient(Provider):
     #: XRPC errors by status (``_raise_for`` reads the error name first); 429 waits for
     #: ``ratelimit-reset`` (unix seconds), else ``Retry-After``
     status_errors = {
-        401: StatusRule(AuthExpired, "Bluesky no longer accepts this session ({reason}); "
-                                     "refresh it or log in again with an app password."),
+        401: StatusRule(
+            AuthExpired,
+            "Bluesky no longer accepts this session ({reason}); "
+            "refresh it or log in again with an app password.",
+        ),
         403: StatusRule(ProviderError, "Bluesky: {detail}"),
-        429: StatusRule(RateLimited, "Bluesky rate limit: {detail}", fallback="Rate Limit Exceeded",
-                        code="RateLimitExceeded"),
+        429: StatusRule(
+            RateLimited,
+            "Bluesky rate limit: {detail}",
+            fallback="Rate Limit Exceeded",
+            code="RateLimitExceeded",
+        ),
         "4xx": StatusRule(ProviderError, "Bluesky: {detail}"),
-        "5xx": StatusRule(TransientError, "Bluesky answered HTTP {status}{error_note}: {detail}", fallback="server error"),
+        "5xx": StatusRule(
+            TransientError,
+            "Bluesky answered HTTP {status}{error_note}: {detail}",
+            fallback="server error",
+        ),
     }
     capabilities = Capabilities(
         text_limit=TEXT_GRAPHEMES,
         text_counting="graphemes",
         feed_cut_chars=None,  # the feed shows a post whole
-        image=MediaSpec(max_bytes=IMAGE_MAX_BYTES,
-                        mime_types=("image/jpeg", "image/png", "image/webp", "image/gif")),
-        video=MediaSpec(max_bytes=VIDEO_MAX_BYTES, max_seconds=VIDEO_MAX_SECONDS, mime_types=("video/mp4",)),
+        image=MediaSpec(
+            max_bytes=IMAGE_MAX_BYTES,
+            mime_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
+        ),
+        video=MediaSpec(
+            max_bytes=VIDEO_MAX_BYTES, max_seconds=VIDEO_MAX_SECONDS, mime_types=("video/mp4",)
+        ),
         max_images=MAX_IMAGES,
         max_videos=1,
         mixed_media=False,
@@ -293,7 +337,15 @@ class BlueskyClient(Provider):
         auth_kind="atproto",
         mark="BS",
         # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
-        best_hours=((0, (9, 13)), (1, (9, 13, 18)), (2, (9, 13, 18)), (3, (9, 13)), (4, (10,)), (5, (11,)), (6, (11,))),
+        best_hours=(
+            (0, (9, 13)),
+            (1, (9, 13, 18)),
+            (2, (9, 13, 18)),
+            (3, (9, 13)),
+            (4, (10,)),
+            (5, (11,)),
+            (6, (11,)),
+        ),
     )
     default_urls = {
         "api": "https://bsky.social",  # entryway: createSession / refreshSession
@@ -316,7 +368,11 @@ class BlueskyClient(Provider):
     # ===== XRPC plumbing ====================================================================================
 
     def _pds(self, credentials: Credentials) -> str:
-        return (credentials.extra.get("pds_url") or credentials.extra.get("service_url") or self.urls["api"]).rstrip("/")
+        return (
+            credentials.extra.get("pds_url")
+            or credentials.extra.get("service_url")
+            or self.urls["api"]
+        ).rstrip("/")
 
     @staticmethod
     def _did(credentials: Credentials, account_id: str) -> str:
@@ -331,36 +387,68 @@ class BlueskyClient(Provider):
             return AtUri.parse(external_id)
         return AtUri(did, POST, external_id)  # a bare rkey
 
-    def _get_record(self, credentials: Credentials, did: str, collection: str, rkey: str) -> dict[str, Any] | None:
+    def _get_record(
+        self, credentials: Credentials, did: str, collection: str, rkey: str
+    ) -> dict[str, Any] | None:
         try:
-            return self._xrpc(credentials, "GET", "com.atproto.repo.getRecord",
-                              params={"repo": did, "collection": collection, "rkey": rkey})
+            return self._xrpc(
+                credentials,
+                "GET",
+                "com.atproto.repo.getRecord",
+                params={"repo": did, "collection": collection, "rkey": rkey},
+            )
         except ProviderError as exc:
             if exc.code == "RecordNotFound" or (exc.status == 404 and exc.code is None):
                 return None
             raise
 
-    def _xrpc(self, credentials: Credentials, method: str, nsid: str, *, params: dict[str, Any] | None = None,
-              json: Any = None, content: bytes | None = None, headers: dict[str, str] | None = None,
-              write: bool = False) -> dict[str, Any]:
+    def _xrpc(
+        self,
+        credentials: Credentials,
+        method: str,
+        nsid: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        write: bool = False,
+    ) -> dict[str, Any]:
         """Every call made as the account. An access token lives two hours; when it has run out (we
         know from its ``exp``, or the PDS answers ``ExpiredToken``/``invalid_token``) the session is
         renewed once and the call sent again: the PDS checks the token before it acts on anything, so
         the retry cannot write twice. Only a refused refresh means the account must sign in again."""
         if self._expired(credentials):
             self._renew(credentials)
-        response = self._authorized(credentials, method, f"{self._pds(credentials)}/xrpc/{nsid}", params=params,
-                                    json=json, content=content, headers=headers)
+        response = self._authorized(
+            credentials,
+            method,
+            f"{self._pds(credentials)}/xrpc/{nsid}",
+            params=params,
+            json=json,
+            content=content,
+            headers=headers,
+        )
         if self._session_ran_out(response) and credentials.refresh_token:
             self._renew(credentials)
-            response = self._authorized(credentials, method, f"{self._pds(credentials)}/xrpc/{nsid}",
-                                        params=params, json=json, content=content, headers=headers)
+            response = self._authorized(
+                credentials,
+                method,
+                f"{self._pds(credentials)}/xrpc/{nsid}",
+                params=params,
+                json=json,
+                content=content,
+                headers=headers,
+            )
         return self._ok(response, write=write)
 
     @staticmethod
     def _expired(credentials: Credentials) -> bool:
-        return bool(credentials.refresh_token and credentials.expires_at is not None
-                    and credentials.expires_at <= datetime.now(UTC) + EXPIRY_MARGIN)
+        return bool(
+            credentials.refresh_token
+            and credentials.expires_at is not None
+            and credentials.expires_at <= datetime.now(UTC) + EXPIRY_MARGIN
+        )
 
     def _session_ran_out(self, response: httpx.Response) -> bool:
         """The PDS refused the access token itself: 400 ``ExpiredToken``/``InvalidToken`` for a session
@@ -373,7 +461,11 @@ class BlueskyClient(Provider):
     def _renew(self, credentials: Credentials) -> None:
         """Refresh the session in place. With a ``refresher`` (a stored channel) the refresh happens under
         the channel's lock and is saved; a second worker then gets the already-fresh credentials."""
-        fresh = credentials.refresher(credentials) if credentials.refresher else self.refresh(credentials)
+        fresh = (
+            credentials.refresher(credentials)
+            if credentials.refresher
+            else self.refresh(credentials)
+        )
         credentials.replace_with(fresh)
 
     def _ok(self, response: httpx.Response, *, write: bool) -> dict[str, Any]:
@@ -382,8 +474,10 @@ class BlueskyClient(Provider):
                 return {}
             body = json_or_error(response)
             if not isinstance(body, dict):
-                raise TransientError(f"Bluesky answered HTTP {response.status_code} with an unexpected body.",
-                                     status=response.status_code)
+                raise TransientError(
+                    f"Bluesky answered HTTP {response.status_code} with an unexpected body.",
+                    status=response.status_code,
+                )
             return body
         self._raise_for(response, write=write)
 
@@ -402,10 +496,16 @@ class BlueskyClient(Provider):
         message = body.get("message") if isinstance(body.get("message"), str) else ""
 
         def typed(row: int | str | None = None, detail: str = message) -> ProviderError:
-            return self.status_error(status, row=row, detail=detail, code=error,
-                                     extra_rows=WRITE_STATUS_ERRORS if write else None,
-                                     retry_after=lambda: self._retry_after(response),
-                                     reason=error or status, error_note=f" ({error})" if error else "")
+            return self.status_error(
+                status,
+                row=row,
+                detail=detail,
+                code=error,
+                extra_rows=WRITE_STATUS_ERRORS if write else None,
+                retry_after=lambda: self._retry_after(response),
+                reason=error or status,
+                error_note=f" ({error})" if error else "",
+            )
 
         # an XRPC error name says more than the status it came with
         if status == 429 or error == "RateLimitExceeded":
@@ -418,7 +518,9 @@ class BlueskyClient(Provider):
             raise typed()
         if not body:
             json_or_error(response)  # non-JSON error page → TransientError naming what came back
-            raise TransientError(f"Bluesky answered HTTP {status} without an error body.", status=status)
+            raise TransientError(
+                f"Bluesky answered HTTP {status} without an error body.", status=status
+            )
         text = message or error or f"HTTP {status}"
         if error in ("InvalidSwap", "ConcurrentWrites"):
             raise TransientError(f"Bluesky: {text}", status=status, code=error)
@@ -436,6 +538,7 @@ class BlueskyClient(Provider):
 
 
 # --- Images ------------------------------------------------------------------------------------------------
+
 
 def _image_size(data: bytes) -> tuple[int, int] | None:
     from PIL import Image, UnidentifiedImageError
@@ -466,8 +569,14 @@ def _fit_image(data: bytes, limit: int) -> tuple[bytes, str, tuple[int, int]]:
         img = img.convert("RGB")
     width, height = img.size
     for scale in (1.0, 0.85, 0.7, 0.55, 0.4, 0.3, 0.2, 0.1):
-        candidate = img if scale == 1.0 else img.resize(
-            (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.LANCZOS)
+        candidate = (
+            img
+            if scale == 1.0
+            else img.resize(
+                (max(1, round(width * scale)), max(1, round(height * scale))),
+                Image.Resampling.LANCZOS,
+            )
+        )
         for quality in (90, 82, 75, 65, 55, 45):
             buf = io.BytesIO()
             candidate.save(buf, "JPEG", quality=quality, optimize=True, progressive=True)

@@ -29,7 +29,9 @@ class BlueskyInbox:
 
     # ===== Engagement ======================================================================================
 
-    def fetch_inbox(self, credentials: Credentials, account_id: str, cursor: str | None = None) -> InboxPage:
+    def fetch_inbox(
+        self, credentials: Credentials, account_id: str, cursor: str | None = None
+    ) -> InboxPage:
         """Replies, mentions and quotes newer than ``cursor``.
 
         listNotifications pages from newest to oldest; we walk back until we meet what the last
@@ -48,12 +50,18 @@ class BlueskyInbox:
                 params["cursor"] = page_cursor
             if after:
                 params["seenAt"] = after.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            page = self._xrpc(credentials, "GET", "app.bsky.notification.listNotifications", params=params)
+            page = self._xrpc(
+                credentials, "GET", "app.bsky.notification.listNotifications", params=params
+            )
             notifications = page.get("notifications") or []
             reached_seen = False
             for note in notifications:
                 indexed = _parse_dt(note.get("indexedAt"))
-                if after and indexed and (indexed < after or (indexed == after and note.get("uri") in seen_uris)):
+                if (
+                    after
+                    and indexed
+                    and (indexed < after or (indexed == after and note.get("uri") in seen_uris))
+                ):
                     reached_seen = True
                     continue
                 if note.get("reason") not in INBOX_REASONS:
@@ -66,12 +74,16 @@ class BlueskyInbox:
             page_cursor = page.get("cursor")
             if reached_seen or not page_cursor or not notifications:
                 break
-        return InboxPage(items=items, cursor=self._encode_inbox_cursor(newest, newest_uris) if newest else cursor)
+        return InboxPage(
+            items=items, cursor=self._encode_inbox_cursor(newest, newest_uris) if newest else cursor
+        )
 
     @staticmethod
     def _encode_inbox_cursor(after: datetime, uris: set[str]) -> str:
         payload = {"v": 1, "after": after.isoformat(), "uris": sorted(u for u in uris if u)}
-        return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+        return base64.urlsafe_b64encode(
+            json.dumps(payload, separators=(",", ":")).encode()
+        ).decode()
 
     @staticmethod
     def _decode_inbox_cursor(cursor: str | None) -> tuple[datetime | None, set[str]]:
@@ -93,7 +105,11 @@ class BlueskyInbox:
         uri = note.get("uri", "")
         if reason == "reply":
             kind = "comment" if parent_uri.startswith(f"at://{did}/") else "reply"
-            post_id = root_uri if root_uri.startswith(f"at://{did}/") else (note.get("reasonSubject") or root_uri)
+            post_id = (
+                root_uri
+                if root_uri.startswith(f"at://{did}/")
+                else (note.get("reasonSubject") or root_uri)
+            )
         elif reason == "quote":
             kind, post_id = "mention", note.get("reasonSubject") or ""
         else:
@@ -124,19 +140,34 @@ class BlueskyInbox:
         # nobody would ever see that answer.
         view = self._get_posts(credentials, [parent_uri]).get(parent_uri)
         if view is None:
-            raise ContentRejected("That Bluesky post no longer exists, so the reply was not sent.",
-                                  code="ParentDeleted")
+            raise ContentRejected(
+                "That Bluesky post no longer exists, so the reply was not sent.",
+                code="ParentDeleted",
+            )
         cid, record = view.get("cid"), view.get("record") or {}
         parent = {"uri": parent_uri, "cid": cid}
         root = (record.get("reply") or {}).get("root") or parent
-        created = self._post_reply(credentials, did, text, root={"uri": root["uri"], "cid": root["cid"]},
-                                   parent=parent)
+        created = self._post_reply(
+            credentials, did, text, root={"uri": root["uri"], "cid": root["cid"]}, parent=parent
+        )
         return created["uri"]
 
-    def _post_reply(self, credentials: Credentials, did: str, text: str, *, root: dict[str, str],
-                    parent: dict[str, str], rkey: str | None = None) -> dict[str, Any]:
-        record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": _now_iso(),
-                                  "reply": {"root": root, "parent": parent}}
+    def _post_reply(
+        self,
+        credentials: Credentials,
+        did: str,
+        text: str,
+        *,
+        root: dict[str, str],
+        parent: dict[str, str],
+        rkey: str | None = None,
+    ) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "$type": POST,
+            "text": text,
+            "createdAt": _now_iso(),
+            "reply": {"root": root, "parent": parent},
+        }
         facets = self._facets(credentials, text)
         if facets:
             record["facets"] = facets
@@ -145,7 +176,9 @@ class BlueskyInbox:
             record["langs"] = list(langs)[:3]
         return self._create_post(credentials, did, record, rkey)
 
-    def hide_comment(self, credentials: Credentials, account_id: str, external_id: str, hidden: bool = True) -> None:
+    def hide_comment(
+        self, credentials: Credentials, account_id: str, external_id: str, hidden: bool = True
+    ) -> None:
         """Add (or remove) the reply in the root post's threadgate ``hiddenReplies``.
 
         Only the author of the thread's root post can hide replies in it, so the root must be one
@@ -157,7 +190,9 @@ class BlueskyInbox:
             raise ContentRejected("That Bluesky reply no longer exists.")
         root_uri = (((view.get("record") or {}).get("reply") or {}).get("root") or {}).get("uri")
         if not root_uri:
-            raise ContentRejected("Only replies can be hidden on Bluesky; this post is not a reply.")
+            raise ContentRejected(
+                "Only replies can be hidden on Bluesky; this post is not a reply."
+            )
         root = AtUri.parse(root_uri)
         if root.repo != did:
             raise ContentRejected("Bluesky only lets the author of a thread hide replies in it.")
@@ -168,27 +203,58 @@ class BlueskyInbox:
             if external_id in current:
                 return
             if len(current) >= HIDDEN_REPLIES_MAX:
-                raise ContentRejected(f"Bluesky hides at most {HIDDEN_REPLIES_MAX} replies per thread.")
+                raise ContentRejected(
+                    f"Bluesky hides at most {HIDDEN_REPLIES_MAX} replies per thread."
+                )
             wanted = [*current, external_id]
         else:
             if external_id not in current:
                 return
             wanted = [u for u in current if u != external_id]
         if gate is None:
-            record = {"$type": THREADGATE, "post": root_uri, "createdAt": _now_iso(), "hiddenReplies": wanted}
-            self._xrpc(credentials, "POST", "com.atproto.repo.createRecord", write=True,
-                       json={"repo": did, "collection": THREADGATE, "rkey": root.rkey, "record": record})
+            record = {
+                "$type": THREADGATE,
+                "post": root_uri,
+                "createdAt": _now_iso(),
+                "hiddenReplies": wanted,
+            }
+            self._xrpc(
+                credentials,
+                "POST",
+                "com.atproto.repo.createRecord",
+                write=True,
+                json={"repo": did, "collection": THREADGATE, "rkey": root.rkey, "record": record},
+            )
             return
-        value.update({"$type": THREADGATE, "post": value.get("post") or root_uri, "hiddenReplies": wanted})
+        value.update(
+            {"$type": THREADGATE, "post": value.get("post") or root_uri, "hiddenReplies": wanted}
+        )
         value.setdefault("createdAt", _now_iso())
-        self._xrpc(credentials, "POST", "com.atproto.repo.putRecord", write=True,
-                   json={"repo": did, "collection": THREADGATE, "rkey": root.rkey, "record": value,
-                         "swapRecord": gate.get("cid")})
+        self._xrpc(
+            credentials,
+            "POST",
+            "com.atproto.repo.putRecord",
+            write=True,
+            json={
+                "repo": did,
+                "collection": THREADGATE,
+                "rkey": root.rkey,
+                "record": value,
+                "swapRecord": gate.get("cid"),
+            },
+        )
 
     def delete_comment(self, credentials: Credentials, account_id: str, external_id: str) -> None:
         did = self._did(credentials, account_id)
         uri = AtUri.parse(external_id)
         if uri.repo != did:
-            raise ContentRejected("Bluesky does not let you delete other people's replies; hide the reply instead.")
-        self._xrpc(credentials, "POST", "com.atproto.repo.deleteRecord",
-                   json={"repo": did, "collection": uri.collection, "rkey": uri.rkey}, write=True)
+            raise ContentRejected(
+                "Bluesky does not let you delete other people's replies; hide the reply instead."
+            )
+        self._xrpc(
+            credentials,
+            "POST",
+            "com.atproto.repo.deleteRecord",
+            json={"repo": did, "collection": uri.collection, "rkey": uri.rkey},
+            write=True,
+        )

@@ -20,8 +20,9 @@ class BlueskyMetrics:
 
     # ===== Metrics =========================================================================================
 
-    def fetch_account_metrics(self, credentials: Credentials, account_id: str, since: date,
-                              until: date) -> list[DailyAccountMetrics]:
+    def fetch_account_metrics(
+        self, credentials: Credentials, account_id: str, since: date, until: date
+    ) -> list[DailyAccountMetrics]:
         """Bluesky has no history or impressions: today's follower count, when today is in range."""
         did = self._did(credentials, account_id)
         today = datetime.now(UTC).date()
@@ -30,8 +31,9 @@ class BlueskyMetrics:
         profile = self._xrpc(credentials, "GET", "app.bsky.actor.getProfile", params={"actor": did})
         return [DailyAccountMetrics(day=today, followers=profile.get("followersCount"))]
 
-    def fetch_post_metrics(self, credentials: Credentials, account_id: str,
-                           external_ids: list[str]) -> list[PostMetrics]:
+    def fetch_post_metrics(
+        self, credentials: Credentials, account_id: str, external_ids: list[str]
+    ) -> list[PostMetrics]:
         did = self._did(credentials, account_id)
         uris = [str(self._post_uri(did, e)) for e in external_ids]
         views = self._get_posts(credentials, uris)
@@ -41,19 +43,28 @@ class BlueskyMetrics:
             if view is None:
                 continue
             reposts, quotes = view.get("repostCount"), view.get("quoteCount")
-            metrics.append(PostMetrics(
-                external_id=external_id,
-                likes=view.get("likeCount"),
-                comments=view.get("replyCount"),
-                shares=(reposts or 0) + (quotes or 0) if reposts is not None or quotes is not None else None,
-                saves=view.get("bookmarkCount"),
-            ))
+            metrics.append(
+                PostMetrics(
+                    external_id=external_id,
+                    likes=view.get("likeCount"),
+                    comments=view.get("replyCount"),
+                    shares=(reposts or 0) + (quotes or 0)
+                    if reposts is not None or quotes is not None
+                    else None,
+                    saves=view.get("bookmarkCount"),
+                )
+            )
         return metrics
 
     def _get_posts(self, credentials: Credentials, uris: list[str]) -> dict[str, dict[str, Any]]:
         views: dict[str, dict[str, Any]] = {}
         for i in range(0, len(uris), GET_POSTS_MAX):
-            body = self._xrpc(credentials, "GET", "app.bsky.feed.getPosts", params={"uris": uris[i:i + GET_POSTS_MAX]})
+            body = self._xrpc(
+                credentials,
+                "GET",
+                "app.bsky.feed.getPosts",
+                params={"uris": uris[i : i + GET_POSTS_MAX]},
+            )
             for view in body.get("posts") or []:
                 if isinstance(view, dict) and view.get("uri"):
                     views[view["uri"]] = view

@@ -34,10 +34,14 @@ class FacebookClient(MetaGraphProvider):
         feed_cut_chars=480,
         feed_cut_lines=5,
         # Page photos: JPEG, PNG, GIF, BMP, TIFF up to 10 MB (Stories API / notes §12).
-        image=MediaSpec(max_bytes=10 * MB, mime_types=("image/jpeg", "image/png", "image/gif", "image/bmp",
-                                                       "image/tiff")),
+        image=MediaSpec(
+            max_bytes=10 * MB,
+            mime_types=("image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff"),
+        ),
         # Non-resumable uploads (file_url) take up to 1 GB and 20 minutes; Reels are 3–90 s, 9:16.
-        video=MediaSpec(max_bytes=1024 * MB, max_seconds=20 * 60, mime_types=("video/mp4", "video/quicktime")),
+        video=MediaSpec(
+            max_bytes=1024 * MB, max_seconds=20 * 60, mime_types=("video/mp4", "video/quicktime")
+        ),
         # Multi-photo posts have no documented ceiling; 10 keeps them readable and accepted.
         max_images=10,
         max_videos=1,
@@ -60,7 +64,15 @@ class FacebookClient(MetaGraphProvider):
         mark="FB",
         webhook_headers=("x-hub-signature-256",),
         # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
-        best_hours=((0, (9, 13)), (1, (9, 13)), (2, (9, 13)), (3, (9, 13)), (4, (9, 11)), (5, (10,)), (6, (12,))),
+        best_hours=(
+            (0, (9, 13)),
+            (1, (9, 13)),
+            (2, (9, 13)),
+            (3, (9, 13)),
+            (4, (9, 11)),
+            (5, (10,)),
+            (6, (12,)),
+        ),
     )
     default_urls = {
         "api": "https://graph.facebook.com",

@@ -20,19 +20,30 @@ class FacebookMetrics:
     """Facebook's account and post metrics (a part of ``FacebookProvider``)."""
 
     # --- metrics -------------------------------------------------------------------------------
-    def fetch_account_metrics(self, credentials: Credentials, account_id: str, since: date,
-                              until: date) -> list[DailyAccountMetrics]:
+    def fetch_account_metrics(
+        self, credentials: Credentials, account_id: str, since: date, until: date
+    ) -> list[DailyAccountMetrics]:
         """Page insights with the post-2025 names (impression and fan metrics are gone):
         views ``page_media_view``, reach ``page_total_media_view_unique``, engagement
         ``page_post_engagements``; the follower total comes from ``?fields=followers_count``."""
         token = credentials.access_token
-        body = self.graph_get(self.api, f"{account_id}/insights", token, {
-            "metric": "page_media_view,page_total_media_view_unique,page_post_engagements,page_daily_follows_unique",
-            "period": "day", "since": day_start(since), "until": day_start(until + timedelta(days=1)),
-        })
+        body = self.graph_get(
+            self.api,
+            f"{account_id}/insights",
+            token,
+            {
+                "metric": "page_media_view,page_total_media_view_unique,page_post_engagements,page_daily_follows_unique",
+                "period": "day",
+                "since": day_start(since),
+                "until": day_start(until + timedelta(days=1)),
+            },
+        )
         days: dict[date, DailyAccountMetrics] = {}
-        field_for = {"page_media_view": "impressions", "page_total_media_view_unique": "reach",
-                     "page_post_engagements": "engagements"}
+        field_for = {
+            "page_media_view": "impressions",
+            "page_total_media_view_unique": "reach",
+            "page_post_engagements": "engagements",
+        }
         for metric in body.get("data") or []:
             field = field_for.get(metric.get("name"))
             if not field or metric.get("period", "day") != "day":
@@ -49,25 +60,37 @@ class FacebookMetrics:
             latest.followers = int(page["followers_count"])
         return [days[d] for d in sorted(days)]
 
-    def fetch_post_metrics(self, credentials: Credentials, account_id: str,
-                           external_ids: list[str]) -> list[PostMetrics]:
+    def fetch_post_metrics(
+        self, credentials: Credentials, account_id: str, external_ids: list[str]
+    ) -> list[PostMetrics]:
         token = credentials.access_token
         results = []
         for post_id in external_ids:
-            insights = self.graph_get(self.api, f"{post_id}/insights", token, {
-                "metric": "post_media_view,post_total_media_view_unique,post_reactions_by_type_total,post_clicks",
-            })
-            values = {m.get("name"): _number(((m.get("values") or [{}])[0]).get("value"))
-                      for m in insights.get("data") or []}
-            node = self.graph_get(self.api, post_id, token, {"fields": "shares,comments.summary(true).limit(0)"})
+            insights = self.graph_get(
+                self.api,
+                f"{post_id}/insights",
+                token,
+                {
+                    "metric": "post_media_view,post_total_media_view_unique,post_reactions_by_type_total,post_clicks",
+                },
+            )
+            values = {
+                m.get("name"): _number(((m.get("values") or [{}])[0]).get("value"))
+                for m in insights.get("data") or []
+            }
+            node = self.graph_get(
+                self.api, post_id, token, {"fields": "shares,comments.summary(true).limit(0)"}
+            )
             comments = ((node.get("comments") or {}).get("summary") or {}).get("total_count")
-            results.append(PostMetrics(
-                external_id=post_id,
-                impressions=values.get("post_media_view"),
-                reach=values.get("post_total_media_view_unique"),
-                likes=values.get("post_reactions_by_type_total"),
-                comments=int(comments) if comments is not None else None,
-                shares=int((node.get("shares") or {}).get("count", 0)),  # absent = never shared
-                clicks=values.get("post_clicks"),
-            ))
+            results.append(
+                PostMetrics(
+                    external_id=post_id,
+                    impressions=values.get("post_media_view"),
+                    reach=values.get("post_total_media_view_unique"),
+                    likes=values.get("post_reactions_by_type_total"),
+                    comments=int(comments) if comments is not None else None,
+                    shares=int((node.get("shares") or {}).get("count", 0)),  # absent = never shared
+                    clicks=values.get("post_clicks"),
+                )
+            )
         return results

@@ -38,8 +38,10 @@ INSTAGRAM_LOGIN_SCOPES = (
     "instagram_business_manage_comments",
     "instagram_business_manage_insights",
 )
-COMMENT_FIELDS = ("id,text,timestamp,username,from,like_count,hidden,"
-                  "replies{id,text,timestamp,username,from,like_count,hidden}")
+COMMENT_FIELDS = (
+    "id,text,timestamp,username,from,like_count,hidden,"
+    "replies{id,text,timestamp,username,from,like_count,hidden}"
+)
 MEDIA_INSIGHTS = "views,reach,likes,comments,shares,saved,total_interactions"
 #: documented caption limits besides length
 MAX_HASHTAGS = 30
@@ -60,11 +62,23 @@ class InstagramClient(MetaGraphProvider):
         # the feed shows the first 125 characters of a caption, then "… more"
         feed_cut_chars=125,
         # JPEG only, ≤ 8 MB, 4:5 … 1.91:1, 320–1440 px wide (content publishing guide).
-        image=MediaSpec(max_bytes=8 * MB, min_width=320, max_width=1440, min_aspect=4 / 5, max_aspect=1.91,
-                        mime_types=("image/jpeg",)),
+        image=MediaSpec(
+            max_bytes=8 * MB,
+            min_width=320,
+            max_width=1440,
+            min_aspect=4 / 5,
+            max_aspect=1.91,
+            mime_types=("image/jpeg",),
+        ),
         # Reels: MP4/MOV, 3 s – 15 min, ≤ 300 MB (docs disagree: 300 MB vs 1 GB), 0.01:1 … 10:1 (9:16 best).
-        video=MediaSpec(max_bytes=300 * MB, min_seconds=3, max_seconds=15 * 60, min_aspect=0.01, max_aspect=10,
-                        mime_types=("video/mp4", "video/quicktime")),
+        video=MediaSpec(
+            max_bytes=300 * MB,
+            min_seconds=3,
+            max_seconds=15 * 60,
+            min_aspect=0.01,
+            max_aspect=10,
+            mime_types=("video/mp4", "video/quicktime"),
+        ),
         max_images=10,
         max_videos=10,
         mixed_media=True,  # carousels mix photos and videos
@@ -84,8 +98,18 @@ class InstagramClient(MetaGraphProvider):
         mark="IG",
         webhook_headers=("x-hub-signature-256",),
         # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
-        best_hours=((0, (11, 19)), (1, (11, 13, 19)), (2, (11, 13, 19)), (3, (11, 13)), (4, (10, 13)), (5, (10,)), (6, (19,))),
-        media_required_message=gettext_lazy("%(variant)s: an Instagram post needs an image or a video."),
+        best_hours=(
+            (0, (11, 19)),
+            (1, (11, 13, 19)),
+            (2, (11, 13, 19)),
+            (3, (11, 13)),
+            (4, (10, 13)),
+            (5, (10,)),
+            (6, (19,)),
+        ),
+        media_required_message=gettext_lazy(
+            "%(variant)s: an Instagram post needs an image or a video."
+        ),
     )
     default_urls = {
         # Facebook Login
@@ -104,14 +128,18 @@ class InstagramClient(MetaGraphProvider):
     def login(self) -> str:
         login = str(self.config.extra.get("login") or "facebook")
         if login not in ("facebook", "instagram"):
-            raise ProviderError(f"Unknown Instagram login {login!r}; use 'facebook' or 'instagram'.", permanent=True)
+            raise ProviderError(
+                f"Unknown Instagram login {login!r}; use 'facebook' or 'instagram'.", permanent=True
+            )
         return login
 
     def _login_of(self, credentials: Credentials) -> str:
         return str(credentials.extra.get("login") or self.login)
 
     def _api(self, credentials: Credentials) -> str:
-        return self.urls["ig_api"] if self._login_of(credentials) == "instagram" else self.urls["api"]
+        return (
+            self.urls["ig_api"] if self._login_of(credentials) == "instagram" else self.urls["api"]
+        )
 
     def _scopes(self) -> tuple[str, ...]:
         if self.config.extra.get("scopes"):
@@ -127,10 +155,18 @@ def _comment_item(node: dict[str, Any], media: dict[str, Any], parent: str) -> I
     author = node.get("from") or {}
     username = node.get("username") or author.get("username") or ""
     return InboxItem(
-        external_id=str(node["id"]), kind="reply" if parent else "comment", text=node.get("text") or "",
-        author_id=str(author.get("id", "")), author_name=username, author_handle=username,
-        created_at=parse_time(node.get("timestamp")), post_external_id=str(media["id"]), parent_external_id=parent,
-        thread_id=str(media["id"]), permalink=media.get("permalink") or "", is_hidden=bool(node.get("hidden")),
+        external_id=str(node["id"]),
+        kind="reply" if parent else "comment",
+        text=node.get("text") or "",
+        author_id=str(author.get("id", "")),
+        author_name=username,
+        author_handle=username,
+        created_at=parse_time(node.get("timestamp")),
+        post_external_id=str(media["id"]),
+        parent_external_id=parent,
+        thread_id=str(media["id"]),
+        permalink=media.get("permalink") or "",
+        is_hidden=bool(node.get("hidden")),
         raw=node,
     )
 

@@ -23,19 +23,30 @@ class InstagramMetrics:
     """Instagram's account and post metrics (a part of ``InstagramProvider``)."""
 
     # --- metrics -------------------------------------------------------------------------------
-    def fetch_account_metrics(self, credentials: Credentials, account_id: str, since: date,
-                              until: date) -> list[DailyAccountMetrics]:
+    def fetch_account_metrics(
+        self, credentials: Credentials, account_id: str, since: date, until: date
+    ) -> list[DailyAccountMetrics]:
         """Daily reach (time series), then per day views / total_interactions / profile_views as
         ``metric_type=total_value`` (that form sums a range, so one call per day); followers now."""
         api, token = self._api(credentials), credentials.access_token
         max_days = int(self.config.extra.get("max_metric_days", 31))
         if (until - since).days + 1 > max_days:
             since = until - timedelta(days=max_days - 1)
-        days = {since + timedelta(days=i): DailyAccountMetrics(day=since + timedelta(days=i))
-                for i in range((until - since).days + 1)}
-        series = self.graph_get(api, f"{account_id}/insights", token, {
-            "metric": "reach", "period": "day", "since": day_start(since), "until": day_start(until + timedelta(days=1)),
-        })
+        days = {
+            since + timedelta(days=i): DailyAccountMetrics(day=since + timedelta(days=i))
+            for i in range((until - since).days + 1)
+        }
+        series = self.graph_get(
+            api,
+            f"{account_id}/insights",
+            token,
+            {
+                "metric": "reach",
+                "period": "day",
+                "since": day_start(since),
+                "until": day_start(until + timedelta(days=1)),
+            },
+        )
         for metric in series.get("data") or []:
             if metric.get("name") != "reach":
                 continue
@@ -45,10 +56,18 @@ class InstagramMetrics:
                 if day in days:
                     days[day].reach = _int(value.get("value"))
         for day, row in days.items():
-            totals = self.graph_get(api, f"{account_id}/insights", token, {
-                "metric": "views,total_interactions,profile_views", "metric_type": "total_value", "period": "day",
-                "since": day_start(day), "until": day_start(day + timedelta(days=1)),
-            })
+            totals = self.graph_get(
+                api,
+                f"{account_id}/insights",
+                token,
+                {
+                    "metric": "views,total_interactions,profile_views",
+                    "metric_type": "total_value",
+                    "period": "day",
+                    "since": day_start(day),
+                    "until": day_start(day + timedelta(days=1)),
+                },
+            )
             for metric in totals.get("data") or []:
                 value = _int((metric.get("total_value") or {}).get("value"))
                 if metric.get("name") == "views":
@@ -62,8 +81,9 @@ class InstagramMetrics:
             days[until].followers = int(profile["followers_count"])
         return [days[d] for d in sorted(days)]
 
-    def fetch_post_metrics(self, credentials: Credentials, account_id: str,
-                           external_ids: list[str]) -> list[PostMetrics]:
+    def fetch_post_metrics(
+        self, credentials: Credentials, account_id: str, external_ids: list[str]
+    ) -> list[PostMetrics]:
         """``views`` (which replaced impressions and plays in 2025) is reported as impressions."""
         api, token = self._api(credentials), credentials.access_token
         results = []
@@ -72,12 +92,22 @@ class InstagramMetrics:
             values: dict[str, int | None] = {}
             for metric in body.get("data") or []:
                 if metric.get("total_value") is not None:
-                    values[metric.get("name")] = _int((metric.get("total_value") or {}).get("value"))
+                    values[metric.get("name")] = _int(
+                        (metric.get("total_value") or {}).get("value")
+                    )
                 else:
-                    values[metric.get("name")] = _int(((metric.get("values") or [{}])[0]).get("value"))
-            results.append(PostMetrics(
-                external_id=media_id, impressions=values.get("views"), reach=values.get("reach"),
-                likes=values.get("likes"), comments=values.get("comments"), shares=values.get("shares"),
-                saves=values.get("saved"),
-            ))
+                    values[metric.get("name")] = _int(
+                        ((metric.get("values") or [{}])[0]).get("value")
+                    )
+            results.append(
+                PostMetrics(
+                    external_id=media_id,
+                    impressions=values.get("views"),
+                    reach=values.get("reach"),
+                    likes=values.get("likes"),
+                    comments=values.get("comments"),
+                    shares=values.get("shares"),
+                    saves=values.get("saved"),
+                )
+            )
         return results

@@ -40,7 +40,9 @@ _MENTION = re.compile(r"@\[[^\]\n]+\]\(urn:li:(?:person|organization):[^)\s]+\)"
 #: ``#word`` stays a hashtag (a documented element); any other ``#`` is escaped
 _HASHTAG = re.compile(r"#[^\W\d_]\w*")
 _UNESCAPE = re.compile(r"\\([\\|{}@\[\]()<>#*_~])")
-_COMMENT_URN = re.compile(r"^urn:li:comment:\((?P<target>urn:li:[A-Za-z]+:[^,()]+),(?P<id>[^,()]+)\)$")
+_COMMENT_URN = re.compile(
+    r"^urn:li:comment:\((?P<target>urn:li:[A-Za-z]+:[^,()]+),(?P<id>[^,()]+)\)$"
+)
 
 
 def escape_little_text(text: str) -> str:
@@ -51,7 +53,7 @@ def escape_little_text(text: str) -> str:
     out: list[str] = []
     pos = 0
     for m in _MENTION.finditer(text):
-        out.append(_escape_plain(text[pos:m.start()]))
+        out.append(_escape_plain(text[pos : m.start()]))
         out.append(m.group(0))
         pos = m.end()
     out.append(_escape_plain(text[pos:]))
@@ -115,13 +117,25 @@ class LinkedInClient(Provider):
     #: LinkedIn's errors as our typed errors; its 429 is a daily quota that resets at 00:00 UTC
     status_errors = {
         401: StatusRule(AuthExpired, "LinkedIn no longer accepts this channel's token: {detail}"),
-        403: StatusRule(AuthExpired, "LinkedIn refused access ({detail}). The grant lacks a permission or the "
-                                     "member is no longer an administrator of the page; reconnect the channel."),
-        **dict.fromkeys((400, 409, 413, 415, 422), StatusRule(ContentRejected, "LinkedIn rejected the request: {detail}")),
-        426: StatusRule(ProviderError, "LinkedIn no longer serves API version {version} (HTTP 426: {detail}). "
-                                       "Set a newer LinkedIn-Version in the provider settings (extra['version'])."),
-        429: StatusRule(RateLimited, "LinkedIn's daily quota for this app or member is spent ({detail}); "
-                                     "it resets at 00:00 UTC."),
+        403: StatusRule(
+            AuthExpired,
+            "LinkedIn refused access ({detail}). The grant lacks a permission or the "
+            "member is no longer an administrator of the page; reconnect the channel.",
+        ),
+        **dict.fromkeys(
+            (400, 409, 413, 415, 422),
+            StatusRule(ContentRejected, "LinkedIn rejected the request: {detail}"),
+        ),
+        426: StatusRule(
+            ProviderError,
+            "LinkedIn no longer serves API version {version} (HTTP 426: {detail}). "
+            "Set a newer LinkedIn-Version in the provider settings (extra['version']).",
+        ),
+        429: StatusRule(
+            RateLimited,
+            "LinkedIn's daily quota for this app or member is spent ({detail}); "
+            "it resets at 00:00 UTC.",
+        ),
         "4xx": StatusRule(ProviderError, "LinkedIn answered HTTP {status}: {detail}"),
         "5xx": StatusRule(TransientError, "LinkedIn had a server error (HTTP {status}): {detail}"),
     }
@@ -134,8 +148,14 @@ class LinkedInClient(Provider):
         # Images API: JPG, PNG, GIF (≤ 250 frames), under 36,152,320 pixels; no byte limit documented.
         image=MediaSpec(mime_types=("image/jpeg", "image/png", "image/gif")),
         # Videos API: MP4, 75 KB – 500 MB, 3 s – 30 min, aspect 1:2.4 – 2.4:1.
-        video=MediaSpec(max_bytes=500 * 1024 * 1024, min_seconds=3, max_seconds=30 * 60,
-                        min_aspect=1 / 2.4, max_aspect=2.4, mime_types=("video/mp4",)),
+        video=MediaSpec(
+            max_bytes=500 * 1024 * 1024,
+            min_seconds=3,
+            max_seconds=30 * 60,
+            min_aspect=1 / 2.4,
+            max_aspect=2.4,
+            mime_types=("video/mp4",),
+        ),
         max_images=MAX_IMAGES,  # multiImage: 2–20 images
         max_videos=1,
         mixed_media=False,
@@ -184,10 +204,19 @@ class LinkedInClient(Provider):
             "X-Restli-Protocol-Version": "2.0.0",
         }
 
-    def _rest(self, method: str, path: str, credentials: Credentials, *, query: str = "",
-              json_body: Any = None, extra_headers: dict[str, str] | None = None,
-              ok: tuple[int, ...] = (200, 201, 204), allow_404: bool = False,
-              on_403: type[ProviderError] = AuthExpired) -> httpx.Response:
+    def _rest(
+        self,
+        method: str,
+        path: str,
+        credentials: Credentials,
+        *,
+        query: str = "",
+        json_body: Any = None,
+        extra_headers: dict[str, str] | None = None,
+        ok: tuple[int, ...] = (200, 201, 204),
+        allow_404: bool = False,
+        on_403: type[ProviderError] = AuthExpired,
+    ) -> httpx.Response:
         url = f"{self.urls['api'].rstrip('/')}/rest/{path}" + (f"?{query}" if query else "")
         headers = self._headers(credentials)
         if extra_headers:
@@ -201,17 +230,27 @@ class LinkedInClient(Provider):
         self._raise_for(response, on_403=on_403)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _get_json(self, path: str, credentials: Credentials, *, query: str = "",
-                  extra_headers: dict[str, str] | None = None) -> dict[str, Any]:
-        response = self._rest("GET", path, credentials, query=query, extra_headers=extra_headers, ok=(200,))
+    def _get_json(
+        self,
+        path: str,
+        credentials: Credentials,
+        *,
+        query: str = "",
+        extra_headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        response = self._rest(
+            "GET", path, credentials, query=query, extra_headers=extra_headers, ok=(200,)
+        )
         return self._json_dict(response)
 
     @staticmethod
     def _json_dict(response: httpx.Response) -> dict[str, Any]:
         data = json_or_error(response)
         if not isinstance(data, dict):
-            raise TransientError(f"LinkedIn answered HTTP {response.status_code} with unexpected JSON.",
-                                 status=response.status_code)
+            raise TransientError(
+                f"LinkedIn answered HTTP {response.status_code} with unexpected JSON.",
+                status=response.status_code,
+            )
         return data
 
     def _seconds_to_utc_midnight(self) -> float:
@@ -219,7 +258,9 @@ class LinkedInClient(Provider):
         midnight = datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
         return max(60.0, round((midnight - now).total_seconds()))
 
-    def _raise_for(self, response: httpx.Response, *, on_403: type[ProviderError] = AuthExpired) -> None:
+    def _raise_for(
+        self, response: httpx.Response, *, on_403: type[ProviderError] = AuthExpired
+    ) -> None:
         """Map LinkedIn's ``{"status","serviceErrorCode","code","message"}`` errors onto our types.
 
         ``on_403``: where a 403 is about the action rather than the grant (commenting as a page that
@@ -232,14 +273,26 @@ class LinkedInClient(Provider):
             body = None
         if not isinstance(body, dict):
             if status >= 500 or 200 <= status < 300:
-                raise TransientError(f"LinkedIn answered HTTP {status} with something that is not JSON.",
-                                     status=status)
+                raise TransientError(
+                    f"LinkedIn answered HTTP {status} with something that is not JSON.",
+                    status=status,
+                )
             body = {}
         message = str(body.get("message") or body.get("error_description") or f"HTTP {status}")
         code = body.get("code") or body.get("error")
         service_code = body.get("serviceErrorCode")
         code_s = str(code) if code else (str(service_code) if service_code is not None else None)
         if status == 403 and on_403 is not AuthExpired:
-            raise on_403(f"LinkedIn refused the action: {message}", permanent=True, status=status, code=code_s)
-        raise self.status_error(status, detail=message, code=code_s, version=self.version,
-                                retry_after=self._seconds_to_utc_midnight)
+            raise on_403(
+                f"LinkedIn refused the action: {message}",
+                permanent=True,
+                status=status,
+                code=code_s,
+            )
+        raise self.status_error(
+            status,
+            detail=message,
+            code=code_s,
+            version=self.version,
+            retry_after=self._seconds_to_utc_midnight,
+        )

@@ -25,13 +25,16 @@ class LinkedInMetrics:
     def _time_intervals(start_ms: int, end_ms: int) -> str:
         return f"timeIntervals=(timeRange:(start:{start_ms},end:{end_ms}),timeGranularityType:DAY)"
 
-    def fetch_account_metrics(self, credentials: Credentials, account_id: str, since: date,
-                              until: date) -> list[DailyAccountMetrics]:
+    def fetch_account_metrics(
+        self, credentials: Credentials, account_id: str, since: date, until: date
+    ) -> list[DailyAccountMetrics]:
         org = self._org_urn(account_id)
         start_ms, end_ms = _day_start_ms(since), _day_start_ms(until + timedelta(days=1))
         data = self._get_json(
-            "organizationalEntityShareStatistics", credentials,
-            query=f"q=organizationalEntity&organizationalEntity={_enc(org)}&{self._time_intervals(start_ms, end_ms)}")
+            "organizationalEntityShareStatistics",
+            credentials,
+            query=f"q=organizationalEntity&organizationalEntity={_enc(org)}&{self._time_intervals(start_ms, end_ms)}",
+        )
         by_day: dict[date, DailyAccountMetrics] = {}
         for element in data.get("elements") or []:
             start = _from_ms((element.get("timeRange") or {}).get("start"))
@@ -39,12 +42,17 @@ class LinkedInMetrics:
                 continue
             day = start.date()
             stats = element.get("totalShareStatistics") or {}
-            parts = [_int(stats.get(k)) for k in ("clickCount", "likeCount", "commentCount", "shareCount")]
+            parts = [
+                _int(stats.get(k))
+                for k in ("clickCount", "likeCount", "commentCount", "shareCount")
+            ]
             by_day[day] = DailyAccountMetrics(
                 day=day,
                 impressions=_int(stats.get("impressionCount")),
                 reach=_int(stats.get("uniqueImpressionsCount")),
-                engagements=sum(p for p in parts if p is not None) if any(p is not None for p in parts) else None,
+                engagements=sum(p for p in parts if p is not None)
+                if any(p is not None for p in parts)
+                else None,
             )
         day = since
         while day <= until:
@@ -53,10 +61,17 @@ class LinkedInMetrics:
         self._fill_followers(credentials, org, by_day, since)
         return [by_day[d] for d in sorted(by_day)]
 
-    def _fill_followers(self, credentials: Credentials, org: str, by_day: dict[date, DailyAccountMetrics],
-                        since: date) -> None:
+    def _fill_followers(
+        self,
+        credentials: Credentials,
+        org: str,
+        by_day: dict[date, DailyAccountMetrics],
+        since: date,
+    ) -> None:
         """Followers at the end of each day = today's network size minus the gains after that day."""
-        size = self._get_json(f"networkSizes/{_enc(org)}", credentials, query="edgeType=COMPANY_FOLLOWED_BY_MEMBER")
+        size = self._get_json(
+            f"networkSizes/{_enc(org)}", credentials, query="edgeType=COMPANY_FOLLOWED_BY_MEMBER"
+        )
         current = _int(size.get("firstDegreeSize"))
         if current is None:
             return
@@ -64,34 +79,45 @@ class LinkedInMetrics:
         gains: dict[date, int] = {}
         if since < today:
             data = self._get_json(
-                "organizationalEntityFollowerStatistics", credentials,
-                query=(f"q=organizationalEntity&organizationalEntity={_enc(org)}&"
-                       f"{self._time_intervals(_day_start_ms(since), _day_start_ms(today + timedelta(days=1)))}"))
+                "organizationalEntityFollowerStatistics",
+                credentials,
+                query=(
+                    f"q=organizationalEntity&organizationalEntity={_enc(org)}&"
+                    f"{self._time_intervals(_day_start_ms(since), _day_start_ms(today + timedelta(days=1)))}"
+                ),
+            )
             for element in data.get("elements") or []:
                 start = _from_ms((element.get("timeRange") or {}).get("start"))
                 if start is None:
                     continue
                 g = element.get("followerGains") or {}
-                gains[start.date()] = (_int(g.get("organicFollowerGain")) or 0) + (_int(g.get("paidFollowerGain")) or 0)
+                gains[start.date()] = (_int(g.get("organicFollowerGain")) or 0) + (
+                    _int(g.get("paidFollowerGain")) or 0
+                )
         for day, metrics in by_day.items():
             if day > today:
                 continue
             later = sum(n for d, n in gains.items() if d > day)
             metrics.followers = current - later
 
-    def fetch_post_metrics(self, credentials: Credentials, account_id: str,
-                           external_ids: list[str]) -> list[PostMetrics]:
+    def fetch_post_metrics(
+        self, credentials: Credentials, account_id: str, external_ids: list[str]
+    ) -> list[PostMetrics]:
         org = self._org_urn(account_id)
-        groups = {"shares": [u for u in external_ids if u.startswith("urn:li:share:")],
-                  "ugcPosts": [u for u in external_ids if u.startswith("urn:li:ugcPost:")]}
+        groups = {
+            "shares": [u for u in external_ids if u.startswith("urn:li:share:")],
+            "ugcPosts": [u for u in external_ids if u.startswith("urn:li:ugcPost:")],
+        }
         found: dict[str, PostMetrics] = {}
         for param, urns in groups.items():
             for i in range(0, len(urns), 20):
-                chunk = urns[i:i + 20]
+                chunk = urns[i : i + 20]
                 listed = ",".join(_enc(u) for u in chunk)
                 data = self._get_json(
-                    "organizationalEntityShareStatistics", credentials,
-                    query=f"q=organizationalEntity&organizationalEntity={_enc(org)}&{param}=List({listed})")
+                    "organizationalEntityShareStatistics",
+                    credentials,
+                    query=f"q=organizationalEntity&organizationalEntity={_enc(org)}&{param}=List({listed})",
+                )
                 for element in data.get("elements") or []:
                     urn = element.get("share") or element.get("ugcPost")
                     if not urn:

@@ -206,14 +206,20 @@ class MastodonClient(Provider):
     #: Mastodon's ``{"error", "error_description"}`` as our typed errors; every message names the
     #: instance (a person typed it). 429 waits for ``X-RateLimit-Reset``, else ``Retry-After``.
     status_errors = {
-        401: StatusRule(AuthExpired, "{network} ({host}) no longer accepts this authorization: {detail}"),
+        401: StatusRule(
+            AuthExpired, "{network} ({host}) no longer accepts this authorization: {detail}"
+        ),
         # a 403 that names the token, a scope, the login or the account is an AuthExpired (_raise_for)
         403: StatusRule(ProviderError, "{network} ({host}) answered HTTP {status}: {detail}"),
-        404: StatusRule(ProviderError, "{network} ({host}) answered HTTP {status}: {detail}", code="not_found"),
+        404: StatusRule(
+            ProviderError, "{network} ({host}) answered HTTP {status}: {detail}", code="not_found"
+        ),
         422: StatusRule(ContentRejected, "{detail}", code="validation_failed"),
         429: StatusRule(RateLimited, "{network} ({host}) asks us to slow down: {detail}"),
         "4xx": StatusRule(ProviderError, "{network} ({host}) answered HTTP {status}: {detail}"),
-        "5xx": StatusRule(TransientError, "{network} ({host}) had a server error (HTTP {status}): {detail}"),
+        "5xx": StatusRule(
+            TransientError, "{network} ({host}) had a server error (HTTP {status}): {detail}"
+        ),
     }
     capabilities = Capabilities(
         text_limit=DEFAULT_MAX_CHARACTERS,  # per instance: see instance_limits()
@@ -257,7 +263,15 @@ class MastodonClient(Provider):
         mark="M",
         link_in_text=True,
         # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
-        best_hours=((0, (9, 13)), (1, (9, 13, 18)), (2, (9, 13, 18)), (3, (9, 13)), (4, (10,)), (5, (11,)), (6, (11,))),
+        best_hours=(
+            (0, (9, 13)),
+            (1, (9, 13, 18)),
+            (2, (9, 13, 18)),
+            (3, (9, 13)),
+            (4, (10,)),
+            (5, (11,)),
+            (6, (11,)),
+        ),
     )
     #: No global production server: the instance comes with each channel's credentials. Set
     #: ``ProviderConfig.urls["api"]`` only for a single-instance deployment (or a test fake).
@@ -419,6 +433,10 @@ class MastodonClient(Provider):
                 f"Mastodon ({host}) refused this authorization: {message}", status=status, code=code
             )
         raise self.status_error(
-            status, detail=message, code=None if status == 429 or status >= 500 else code,
-            retry_after=lambda: self._retry_after(response), creating=unknown_on_failure, host=host,
+            status,
+            detail=message,
+            code=None if status == 429 or status >= 500 else code,
+            retry_after=lambda: self._retry_after(response),
+            creating=unknown_on_failure,
+            host=host,
         )

@@ -32,23 +32,24 @@ TRANSIENT_CODES = frozenset({1, 2})
 #: 9004 media download failed, 36003 bad aspect ratio (Instagram), 324 bad image file.
 CONTENT_CODES = frozenset({368, 506, 9004, 36003, 324, 352, 1609005})
 #: Instagram publishing subcodes that mean "this content cannot go out as it is".
-CONTENT_SUBCODES = frozenset({
-    2207004,  # image too large
-    2207005,  # unsupported image format
-    2207009,  # aspect ratio out of range
-    2207010,  # caption too long / too many hashtags or mentions
-    2207023,  # unknown media type
-    2207026,  # unsupported video format
-    2207028,  # carousel validation failed
-    2207035,  # product tags on video not allowed
-    2207052,  # media could not be fetched from the URL
-    2207053,  # unknown upload error on the media
-})
+CONTENT_SUBCODES = frozenset(
+    {
+        2207004,  # image too large
+        2207005,  # unsupported image format
+        2207009,  # aspect ratio out of range
+        2207010,  # caption too long / too many hashtags or mentions
+        2207023,  # unknown media type
+        2207026,  # unsupported video format
+        2207028,  # carousel validation failed
+        2207035,  # product tags on video not allowed
+        2207052,  # media could not be fetched from the URL
+        2207053,  # unknown upload error on the media
+    }
+)
 #: Instagram: the account has used its 24 h publishing quota (content_publishing_limit).
 QUOTA_SUBCODE = 2207042
 #: Instagram: the container is still processing; publishing now is premature, not wrong.
 NOT_READY_SUBCODE = 2207027
-
 
 
 def parse_usage(headers: httpx.Headers | dict[str, str]) -> dict[str, Any]:
@@ -61,8 +62,11 @@ def parse_usage(headers: httpx.Headers | dict[str, str]) -> dict[str, Any]:
     """
     lowered = {k.lower(): v for k, v in headers.items()}
     usage: dict[str, Any] = {}
-    for header, key in (("x-app-usage", "app"), ("x-business-use-case-usage", "business"),
-                        ("x-ad-account-usage", "ad_account")):
+    for header, key in (
+        ("x-app-usage", "app"),
+        ("x-business-use-case-usage", "business"),
+        ("x-ad-account-usage", "ad_account"),
+    ):
         raw = lowered.get(header)
         if not raw:
             continue
@@ -78,13 +82,21 @@ def max_usage_percent(usage: dict[str, Any]) -> float:
     values: list[float] = []
     for entry in [usage.get("app") or {}, usage.get("ad_account") or {}]:
         if isinstance(entry, dict):
-            values += [float(v) for k, v in entry.items()
-                       if k in ("call_count", "total_time", "total_cputime", "acc_id_util_pct")
-                       and isinstance(v, int | float)]
-    for entries in (usage.get("business") or {}).values() if isinstance(usage.get("business"), dict) else ():
+            values += [
+                float(v)
+                for k, v in entry.items()
+                if k in ("call_count", "total_time", "total_cputime", "acc_id_util_pct")
+                and isinstance(v, int | float)
+            ]
+    for entries in (
+        (usage.get("business") or {}).values() if isinstance(usage.get("business"), dict) else ()
+    ):
         for entry in entries if isinstance(entries, list) else ():
-            values += [float(entry[k]) for k in ("call_count", "total_time", "total_cputime")
-                       if isinstance(entry.get(k), int | float)]
+            values += [
+                float(entry[k])
+                for k in ("call_count", "total_time", "total_cputime")
+                if isinstance(entry.get(k), int | float)
+            ]
     return max(values, default=0.0)
 
 
@@ -96,11 +108,19 @@ def regain_seconds(headers: httpx.Headers | dict[str, str]) -> float | None:
     if isinstance(business, dict):
         for entries in business.values():
             for entry in entries if isinstance(entries, list) else ():
-                value = entry.get("estimated_time_to_regain_access") if isinstance(entry, dict) else None
+                value = (
+                    entry.get("estimated_time_to_regain_access")
+                    if isinstance(entry, dict)
+                    else None
+                )
                 if isinstance(value, int | float) and value > 0:
                     minutes.append(float(value))
     ad = usage.get("ad_account")
-    if isinstance(ad, dict) and isinstance(ad.get("reset_time_duration"), int | float) and ad["reset_time_duration"] > 0:
+    if (
+        isinstance(ad, dict)
+        and isinstance(ad.get("reset_time_duration"), int | float)
+        and ad["reset_time_duration"] > 0
+    ):
         return float(ad["reset_time_duration"])  # documented in seconds
     if minutes:
         return max(minutes) * 60.0
@@ -124,14 +144,18 @@ def _error_text(error: dict[str, Any], network: str) -> tuple[str, str]:
 #: A Graph answer without an error object (a proxy's page, an upload host's), and a 5xx, by HTTP
 #: status. An error object is read by its code instead (below): codes say more than statuses.
 GRAPH_STATUS_ERRORS: dict[int | str, StatusRule] = {
-    **dict.fromkeys((401, 403), StatusRule(AuthExpired, "{network} refused the token (HTTP {status}).")),
+    **dict.fromkeys(
+        (401, 403), StatusRule(AuthExpired, "{network} refused the token (HTTP {status}).")
+    ),
     429: StatusRule(RateLimited, "{network} asked us to slow down."),
     "4xx": StatusRule(ProviderError, "{network} answered HTTP {status} without an error object."),
     "5xx": StatusRule(TransientError, "{network} answered HTTP {status}{detail}", fallback="."),
 }
 
 
-def raise_for_graph_error(response: httpx.Response, *, network: str, publishing: bool = False) -> Any:
+def raise_for_graph_error(
+    response: httpx.Response, *, network: str, publishing: bool = False
+) -> Any:
     """Return the JSON body of a successful Graph answer, or raise the matching typed error.
 
     ``publishing`` makes a generic "invalid parameter" (code 100) a :class:`ContentRejected`:
@@ -150,15 +174,21 @@ def raise_for_graph_error(response: httpx.Response, *, network: str, publishing:
             body = None
         error = body.get("error") if isinstance(body, dict) else None
         message = (error or {}).get("message") if isinstance(error, dict) else None
-        raise error_for_status(status, network=network, detail=f": {message}" if message else "",
-                               table=GRAPH_STATUS_ERRORS)
+        raise error_for_status(
+            status,
+            network=network,
+            detail=f": {message}" if message else "",
+            table=GRAPH_STATUS_ERRORS,
+        )
     body = json_or_error(response)  # malformed → TransientError
     error = body.get("error") if isinstance(body, dict) else None
     if status < 400 and not error:
         return body
     if not isinstance(error, dict):
         debug = body.get("debug_info") if isinstance(body, dict) else None
-        if isinstance(debug, dict):  # rupload.facebook.com answers {"debug_info":{"retriable","type","message"}}
+        if isinstance(
+            debug, dict
+        ):  # rupload.facebook.com answers {"debug_info":{"retriable","type","message"}}
             text = f"{network}: {debug.get('message') or debug.get('type') or 'upload failed'}"
             if debug.get("retriable"):
                 raise TransientError(text, status=status)

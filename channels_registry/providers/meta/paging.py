@@ -52,7 +52,11 @@ def encode_cursor(newest: datetime | None, ids_at_newest: set[str]) -> str | Non
     if newest is None:
         return None
     payload = {"t": int(newest.timestamp()), "ids": sorted(ids_at_newest)}
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+    return (
+        base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode())
+        .decode()
+        .rstrip("=")
+    )
 
 
 def decode_cursor(cursor: str | None) -> tuple[int | None, set[str]]:
@@ -63,7 +67,9 @@ def decode_cursor(cursor: str | None) -> tuple[int | None, set[str]]:
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return int(payload["t"]), set(payload.get("ids") or [])
     except (ValueError, KeyError, TypeError) as exc:
-        raise ProviderError("The inbox cursor is not one this connector issued.", permanent=True) from exc
+        raise ProviderError(
+            "The inbox cursor is not one this connector issued.", permanent=True
+        ) from exc
 
 
 class CursorTracker:
@@ -71,7 +77,9 @@ class CursorTracker:
 
     def __init__(self, cursor: str | None):
         self.since, self.seen = decode_cursor(cursor)
-        self.newest: datetime | None = datetime.fromtimestamp(self.since, tz=UTC) if self.since is not None else None
+        self.newest: datetime | None = (
+            datetime.fromtimestamp(self.since, tz=UTC) if self.since is not None else None
+        )
         self.ids_at_newest: set[str] = set(self.seen)
 
     def is_new(self, external_id: str, created: datetime | None) -> bool:
@@ -83,7 +91,9 @@ class CursorTracker:
         return ts > self.since or (ts == self.since and external_id not in self.seen)
 
     def is_older_than_cursor(self, created: datetime | None) -> bool:
-        return self.since is not None and created is not None and int(created.timestamp()) < self.since
+        return (
+            self.since is not None and created is not None and int(created.timestamp()) < self.since
+        )
 
     def note(self, external_id: str, created: datetime | None) -> None:
         if created is None:

@@ -60,7 +60,9 @@ def _handshake_secret() -> str:
     push of that body needs, so anyone could have minted a valid push. Separate keys make the two
     unrelated whatever the challenge is.
     """
-    return hmac.new(settings.SECRET_KEY.encode(), b"sandbox-webhook-handshake", hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings.SECRET_KEY.encode(), b"sandbox-webhook-handshake", hashlib.sha256
+    ).hexdigest()
 
 
 def sign_webhook_body(body: bytes) -> str:
@@ -69,34 +71,67 @@ def sign_webhook_body(body: bytes) -> str:
 
 def make_authorization_code(account_ids: list[str], redirect_uri: str) -> str:
     """What the consent page hands back to the callback."""
-    return signing.dumps({"accounts": account_ids, "redirect_uri": redirect_uri, "n": secrets.token_hex(4)},
-                         salt=_CODE_SALT)
+    return signing.dumps(
+        {"accounts": account_ids, "redirect_uri": redirect_uri, "n": secrets.token_hex(4)},
+        salt=_CODE_SALT,
+    )
 
 
-def issue_credentials(account_id: str, organization_id: int, *, now: datetime | None = None) -> Credentials:
+def issue_credentials(
+    account_id: str, organization_id: int, *, now: datetime | None = None
+) -> Credentials:
     now = now or timezone.now()
     expires_at = now + ACCESS_TTL
-    access = signing.dumps({"k": "a", "acct": account_id, "org": organization_id, "exp": int(expires_at.timestamp()),
-                            "n": secrets.token_hex(8)}, salt=_TOKEN_SALT)
-    refresh = signing.dumps({"k": "r", "acct": account_id, "org": organization_id,
-                             "exp": int((now + REFRESH_TTL).timestamp()), "n": secrets.token_hex(8)}, salt=_TOKEN_SALT)
-    return Credentials(access_token=access, refresh_token=refresh, expires_at=expires_at,
-                       refresh_expires_at=now + REFRESH_TTL, scopes=("read", "write"),
-                       extra={"organization_id": organization_id})
+    access = signing.dumps(
+        {
+            "k": "a",
+            "acct": account_id,
+            "org": organization_id,
+            "exp": int(expires_at.timestamp()),
+            "n": secrets.token_hex(8),
+        },
+        salt=_TOKEN_SALT,
+    )
+    refresh = signing.dumps(
+        {
+            "k": "r",
+            "acct": account_id,
+            "org": organization_id,
+            "exp": int((now + REFRESH_TTL).timestamp()),
+            "n": secrets.token_hex(8),
+        },
+        salt=_TOKEN_SALT,
+    )
+    return Credentials(
+        access_token=access,
+        refresh_token=refresh,
+        expires_at=expires_at,
+        refresh_expires_at=now + REFRESH_TTL,
+        scopes=("read", "write"),
+        extra={"organization_id": organization_id},
+    )
 
 
-def account_for(account_id: str, organization_id: int, *, handle: str | None = None, name: str | None = None) -> Account:
+def account_for(
+    account_id: str, organization_id: int, *, handle: str | None = None, name: str | None = None
+) -> Account:
     known = {ext: (h, n) for ext, h, n in SANDBOX_ACCOUNTS}
     h, n = known.get(account_id, (handle or account_id, name or account_id))
-    return Account(external_id=account_id, handle=handle or h, name=name or n,
-                   credentials=issue_credentials(account_id, organization_id),
-                   url=f"{settings.SITE_URL}/sandbox/@{handle or h}")
+    return Account(
+        external_id=account_id,
+        handle=handle or h,
+        name=name or n,
+        credentials=issue_credentials(account_id, organization_id),
+        url=f"{settings.SITE_URL}/sandbox/@{handle or h}",
+    )
 
 
 def post_url(channel, external_id: str) -> str:
     """Where a sandbox post lives: a page of this app (``channels_registry.views.sandbox_post``) that
     shows the simulated post with its comments and figures, to members of its organization only."""
-    path = reverse("sandbox_post", kwargs={"org_slug": channel.organization.slug, "external_id": external_id})
+    path = reverse(
+        "sandbox_post", kwargs={"org_slug": channel.organization.slug, "external_id": external_id}
+    )
     return f"{settings.SITE_URL}{path}"
 
 
@@ -115,8 +150,12 @@ class SandboxClient(Provider):
     needs_app_credentials = False
     capabilities = Capabilities(
         text_limit=5000,
-        image=MediaSpec(max_bytes=10 * 1024 * 1024, min_aspect=0.5, max_aspect=2.0,
-                        mime_types=("image/jpeg", "image/png", "image/webp", "image/gif")),
+        image=MediaSpec(
+            max_bytes=10 * 1024 * 1024,
+            min_aspect=0.5,
+            max_aspect=2.0,
+            mime_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
+        ),
         video=MediaSpec(max_bytes=200 * 1024 * 1024, max_seconds=600, mime_types=("video/mp4",)),
         max_images=10,
         carousel=True,
@@ -128,7 +167,10 @@ class SandboxClient(Provider):
         webhooks=True,
         auth_kind="oauth2",
         mark="SB",
-        webhook_headers=("x-sandbox-signature", "x-sandbox-delivery",),
+        webhook_headers=(
+            "x-sandbox-signature",
+            "x-sandbox-delivery",
+        ),
     )
 
     # --- tokens ---------------------------------------------------------------------------
@@ -150,8 +192,12 @@ class SandboxClient(Provider):
         data = self._read_token(credentials.access_token, "a")
         if data["acct"] != account_id:
             raise AuthExpired("This token belongs to another sandbox account.")
-        channel = (Channel.objects.for_org(data["org"]).filter(provider=self.key, external_id=account_id)
-                   .select_related("organization").first())
+        channel = (
+            Channel.objects.for_org(data["org"])
+            .filter(provider=self.key, external_id=account_id)
+            .select_related("organization")
+            .first()
+        )
         if channel is None:
             raise AuthExpired("The sandbox account is not connected.")
         if not sandbox_allowed(channel.organization):

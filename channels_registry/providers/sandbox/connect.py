@@ -29,21 +29,45 @@ class SandboxConnection:
     """Sandbox's connecting an account (a part of ``SandboxProvider``)."""
 
     # --- OAuth ----------------------------------------------------------------------------
-    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str | None = None,
-                          extra: dict[str, Any] | None = None) -> str:
-        query = urlencode({"client_id": "socialops", "redirect_uri": redirect_uri, "state": state,
-                           "response_type": "code", "scope": "read write"})
+    def authorization_url(
+        self,
+        *,
+        redirect_uri: str,
+        state: str,
+        code_verifier: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
+        query = urlencode(
+            {
+                "client_id": "socialops",
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "response_type": "code",
+                "scope": "read write",
+            }
+        )
         return f"{settings.SITE_URL}{reverse('sandbox_authorize')}?{query}"
 
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None = None,
-                      extra: dict[str, Any] | None = None) -> list[Account]:
+    def exchange_code(
+        self,
+        *,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> list[Account]:
         try:
             payload = signing.loads(code, salt=_CODE_SALT, max_age=CODE_MAX_AGE)
         except signing.BadSignature:
-            raise ProviderError("The sandbox refused the authorization code.", permanent=True, code="invalid_grant") from None
+            raise ProviderError(
+                "The sandbox refused the authorization code.", permanent=True, code="invalid_grant"
+            ) from None
         if payload.get("redirect_uri") != redirect_uri:
-            raise ProviderError("The redirect URI does not match the one authorized.", permanent=True,
-                                code="invalid_grant")
+            raise ProviderError(
+                "The redirect URI does not match the one authorized.",
+                permanent=True,
+                code="invalid_grant",
+            )
         org_id = int((extra or {})["organization_id"])
         from accounts.selectors import all_organizations
 
@@ -61,5 +85,10 @@ class SandboxConnection:
 
     def verify_credentials(self, credentials: Credentials, account_id: str) -> Account:
         channel = self._channel(credentials, account_id)
-        return Account(external_id=account_id, handle=channel.handle, name=channel.name, credentials=credentials,
-                       url=channel.url)
+        return Account(
+            external_id=account_id,
+            handle=channel.handle,
+            name=channel.name,
+            credentials=credentials,
+            url=channel.url,
+        )

@@ -24,53 +24,84 @@ class SandboxPublishing:
     # --- publishing -----------------------------------------------------------------------
     @staticmethod
     def _result(post, channel) -> PublishResult:
-        return PublishResult(status="published", external_id=post.external_id, url=post_url(channel, post.external_id))
+        return PublishResult(
+            status="published",
+            external_id=post.external_id,
+            url=post_url(channel, post.external_id),
+        )
 
-    def publish(self, credentials: Credentials, account_id: str, request: PublishRequest) -> PublishResult:
+    def publish(
+        self, credentials: Credentials, account_id: str, request: PublishRequest
+    ) -> PublishResult:
         from ...models import SandboxInteraction, SandboxPost
 
         channel = self._channel(credentials, account_id)
         if len(request.text) > self.capabilities.text_limit:
-            raise ContentRejected(f"The text is longer than {self.capabilities.text_limit} characters.")
+            raise ContentRejected(
+                f"The text is longer than {self.capabilities.text_limit} characters."
+            )
         if not request.text.strip() and not request.media:
             raise ContentRejected("A post needs text or media.")
         if len([m for m in request.media if m.kind == "image"]) > self.capabilities.max_images:
             raise ContentRejected(f"At most {self.capabilities.max_images} images per post.")
         posts = SandboxPost.objects.for_org(channel.organization_id)
         if request.idempotency_key:
-            existing = posts.filter(channel=channel, idempotency_key=request.idempotency_key).first()
+            existing = posts.filter(
+                channel=channel, idempotency_key=request.idempotency_key
+            ).first()
             if existing is not None:
                 return self._result(existing, channel)
-        post = posts.create(organization_id=channel.organization_id, channel=channel,
-                            external_id="sbxp_" + secrets.token_hex(8), text=request.text, link=request.link or "",
-                            media_count=len(request.media), format=request.format,
-                            idempotency_key=request.idempotency_key or "")
+        post = posts.create(
+            organization_id=channel.organization_id,
+            channel=channel,
+            external_id="sbxp_" + secrets.token_hex(8),
+            text=request.text,
+            link=request.link or "",
+            media_count=len(request.media),
+            format=request.format,
+            idempotency_key=request.idempotency_key or "",
+        )
         result = self._result(post, channel)
         if request.first_comment:
             comment = SandboxInteraction.objects.create(
-                organization_id=channel.organization_id, channel=channel, post=post,
-                external_id="sbxc_" + secrets.token_hex(8), kind=SandboxInteraction.Kind.COMMENT,
-                author_id=account_id, author_handle=channel.handle, author_name=channel.name,
-                text=request.first_comment, from_account=True)
+                organization_id=channel.organization_id,
+                channel=channel,
+                post=post,
+                external_id="sbxc_" + secrets.token_hex(8),
+                kind=SandboxInteraction.Kind.COMMENT,
+                author_id=account_id,
+                author_handle=channel.handle,
+                author_name=channel.name,
+                text=request.first_comment,
+                from_account=True,
+            )
             result.first_comment_id = comment.external_id
         return result
 
-    def check_publish(self, credentials: Credentials, account_id: str, pending_ref: str) -> PublishResult:
+    def check_publish(
+        self, credentials: Credentials, account_id: str, pending_ref: str
+    ) -> PublishResult:
         from ...models import SandboxPost
 
         channel = self._channel(credentials, account_id)
-        post = SandboxPost.objects.for_org(channel.organization_id).filter(channel=channel, external_id=pending_ref).first()
+        post = (
+            SandboxPost.objects.for_org(channel.organization_id)
+            .filter(channel=channel, external_id=pending_ref)
+            .first()
+        )
         if post is None:
             raise ProviderError("No such sandbox post.", permanent=True, status=404)
         return self._result(post, channel)
 
-    def find_existing(self, credentials: Credentials, account_id: str, request: PublishRequest,
-                      since: datetime) -> PublishResult | None:
+    def find_existing(
+        self, credentials: Credentials, account_id: str, request: PublishRequest, since: datetime
+    ) -> PublishResult | None:
         from ...models import SandboxPost
 
         channel = self._channel(credentials, account_id)
-        posts = SandboxPost.objects.for_org(channel.organization_id).filter(channel=channel, created_at__gte=since,
-                                                                             deleted_at__isnull=True)
+        posts = SandboxPost.objects.for_org(channel.organization_id).filter(
+            channel=channel, created_at__gte=since, deleted_at__isnull=True
+        )
         if request.idempotency_key:
             posts = posts.filter(idempotency_key=request.idempotency_key)
         else:
@@ -82,7 +113,10 @@ class SandboxPublishing:
         from ...models import SandboxPost
 
         channel = self._channel(credentials, account_id)
-        updated = SandboxPost.objects.for_org(channel.organization_id).filter(
-            channel=channel, external_id=external_id).update(deleted_at=timezone.now())
+        updated = (
+            SandboxPost.objects.for_org(channel.organization_id)
+            .filter(channel=channel, external_id=external_id)
+            .update(deleted_at=timezone.now())
+        )
         if not updated:
             raise ProviderError("No such sandbox post.", permanent=True, status=404)

@@ -28,7 +28,9 @@ class SandboxWebhooks:
     def webhook_handshake(self, request: WebhookRequest) -> tuple[int, str, str] | None:
         challenge = request.query.get("challenge")
         if request.method == "GET" and challenge:
-            expected = hmac.new(_handshake_secret().encode(), challenge.encode(), hashlib.sha256).hexdigest()
+            expected = hmac.new(
+                _handshake_secret().encode(), challenge.encode(), hashlib.sha256
+            ).hexdigest()
             return 200, "application/json", json.dumps({"response_token": "sha256=" + expected})
         return None
 
@@ -50,10 +52,21 @@ class SandboxWebhooks:
             if raw.get("kind") in ("comment", "reply", "mention", "dm"):
                 created = raw.get("created_at")
                 item = InboxItem(
-                    external_id=str(raw.get("id", "")), kind=raw["kind"], text=str(raw.get("text", "")),
-                    author_id=str(raw.get("author_id", "")), author_name=str(raw.get("author_name", "")),
+                    external_id=str(raw.get("id", "")),
+                    kind=raw["kind"],
+                    text=str(raw.get("text", "")),
+                    author_id=str(raw.get("author_id", "")),
+                    author_name=str(raw.get("author_name", "")),
                     created_at=datetime.fromisoformat(created) if created else datetime.now(UTC),
-                    post_external_id=str(raw.get("post_id", "")), raw=raw)
-            events.append(WebhookEvent(account_external_id=str(raw.get("account", "")),
-                                       kind="inbox_item" if item else "other", item=item, raw=raw))
+                    post_external_id=str(raw.get("post_id", "")),
+                    raw=raw,
+                )
+            events.append(
+                WebhookEvent(
+                    account_external_id=str(raw.get("account", "")),
+                    kind="inbox_item" if item else "other",
+                    item=item,
+                    raw=raw,
+                )
+            )
         return events

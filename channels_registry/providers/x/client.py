@@ -183,14 +183,28 @@ class XClient(Provider):
         link_in_text=True,
         webhook_headers=("x-twitter-webhooks-signature",),
         # engagement by weekday (Sprout Social and Hootsuite studies, 2024; see Capabilities.best_hours)
-        best_hours=((0, (9, 12)), (1, (9, 12, 17)), (2, (9, 12, 17)), (3, (9, 12)), (4, (9,)), (5, (10,))),
+        best_hours=(
+            (0, (9, 12)),
+            (1, (9, 12, 17)),
+            (2, (9, 12, 17)),
+            (3, (9, 12)),
+            (4, (9,)),
+            (5, (10,)),
+        ),
     )
     #: X's problem JSON as our typed errors; 429 waits for ``x-rate-limit-reset`` (see ``_retry_after``)
     status_errors = {
-        400: StatusRule(ContentRejected, "{detail}", fallback="X refused the request as invalid.", code="invalid_request"),
+        400: StatusRule(
+            ContentRejected,
+            "{detail}",
+            fallback="X refused the request as invalid.",
+            code="invalid_request",
+        ),
         401: StatusRule(AuthExpired, "X refused the token: {detail}.", fallback="Unauthorized"),
         # a 403 is about the request (a duplicate, a reply not allowed), not the token
-        403: StatusRule(ContentRejected, "{detail}", fallback="X refused the request (403).", code="forbidden"),
+        403: StatusRule(
+            ContentRejected, "{detail}", fallback="X refused the request (403).", code="forbidden"
+        ),
         404: StatusRule(ProviderError, "{detail}", fallback="Not found on X.", code="not_found"),
         429: StatusRule(RateLimited, "X rate limit reached."),
         "4xx": StatusRule(ProviderError, "{detail}", fallback="X answered HTTP {status}."),
@@ -278,8 +292,9 @@ class XClient(Provider):
         """Map X's answer onto a dict or the typed errors (never include tokens in messages)."""
         status = response.status_code
         if status == 429 or status >= 500:
-            raise self.status_error(status, creating=creating,
-                                    retry_after=lambda: self._retry_after(response.headers))
+            raise self.status_error(
+                status, creating=creating, retry_after=lambda: self._retry_after(response.headers)
+            )
         if not response.content:
             if 200 <= status < 300:
                 return {}
@@ -304,7 +319,9 @@ class XClient(Provider):
         """X's problem JSON → the shared status table with X's rows (``status_errors``)."""
         message = _problem_message(body, prefer_errors=status == 400)
         problem_type = str(body.get("type", "")) if isinstance(body, dict) else ""
-        if status == 403 and ("client-forbidden" in problem_type or "unsupported-authentication" in problem_type):
+        if status == 403 and (
+            "client-forbidden" in problem_type or "unsupported-authentication" in problem_type
+        ):
             raise ProviderError(
                 f"X refused this app's access level for the endpoint: {message}",
                 permanent=True,
