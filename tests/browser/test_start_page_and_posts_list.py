@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -42,8 +43,12 @@ def posts(org_a, alice, alice_m):
     alice.save()
     kitchen, kopi = connect_sandbox(org_a, alice_m, ["sbx-kitchen", "sbx-kopi"])
     soon = timezone.now() + timedelta(minutes=30)
-    if timezone.localtime(soon).date() != timezone.localtime(timezone.now()).date():
-        soon = timezone.now()  # late in the evening: still today
+    jakarta = ZoneInfo(alice.timezone)  # "today" is Alice's day, not the server's
+    if (
+        timezone.localtime(soon, jakarta).date()
+        != timezone.localtime(timezone.now(), jakarta).date()
+    ):
+        soon = timezone.now()  # late in her evening: still today
     scheduled = make_post(
         org_a,
         alice,
