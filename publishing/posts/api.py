@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.capabilities import Capability
@@ -15,9 +16,9 @@ from socialops.errors import ValidationFailed
 
 from ..media import selectors as media_selectors
 from ..models import Post, PostMedia, PostVariant
-from . import selectors
+from . import bulk_schedule, selectors
 from . import services as authoring
-from .serializers import PostIn, PostOut, VariantIn, VariantOut
+from .serializers import BulkScheduleIn, PostIn, PostOut, VariantIn, VariantOut
 
 
 def _channels_or_error(membership, ids):
@@ -74,6 +75,33 @@ def _keyed_by_channel(values: dict) -> dict[int, str]:
     return out
 
 
+def _bulk_posts(items: list[dict]) -> list[bulk_schedule.BulkPost]:
+    posts, problems = [], {}
+    for index, d in enumerate(items):
+        try:
+            variant_texts = _keyed_by_channel(d["variant_texts"])
+        except ValidationFailed as exc:
+            problems[index] = exc.fields
+            variant_texts = {}
+        posts.append(
+            bulk_schedule.BulkPost(
+                channels=d["channels"],
+                text=d["text"],
+                at=d["at"],
+                timezone=d["timezone"],
+                link_url=d["link_url"],
+                first_comment=d["first_comment"],
+                campaign=d["campaign"],
+                media=d["media"],
+                alt_texts=d["alt_texts"],
+                variant_texts=variant_texts,
+            )
+        )
+    if problems:
+        raise bulk_schedule.BulkRejected(problems)
+    return posts
+
+
 class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Posts of the organization with their variants. Filters: status, channel, campaign, author."""
 
@@ -81,6 +109,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
     serializer_class = PostOut
     read_capability = Capability.VIEW
     write_capability = Capability.COMPOSE
+    action_capabilities = {"bulk": Capability.PUBLISH}
 
     def scoped_queryset(self, organization):
         p = self.request.query_params
@@ -135,6 +164,33 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
             variant_formats=_keyed_by_channel(d.get("variant_formats")),
         )
         return Response(PostOut(self._fresh(post)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Create and schedule many posts at once (all or nothing)",
+        description=(
+            "The CSV import's rules, as JSON: every post is checked first (channels, time, link, "
+            "campaign, media, per-channel texts, each network's rules), then all are created and "
+            "scheduled in one transaction through the same services as one post (permissions, "
+            "approval gates, freezes). Any problem: a 400 naming each one as `posts.<i>.<field>` "
+            f"and nothing is created. At most {bulk_schedule.MAX_POSTS} posts. Honours Idempotency-Key."
+        ),
+        request=BulkScheduleIn,
+        responses={201: PostOut(many=True)},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        payload = BulkScheduleIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        created = bulk_schedule.schedule_posts(
+            self.organization,
+            by=self.membership,
+            posts=_bulk_posts(payload.validated_data["posts"]),
+        )
+        by_id = {p.pk: p for p in self.get_queryset().filter(pk__in=[p.pk for p in created])}
+        return Response(
+            PostOut([by_id[p.pk] for p in created], many=True).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=PostIn, responses=PostOut)
     def partial_update(self, request, pk=None):

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from socialops.api import IdField, InputSerializer
 
 from ..models import Post, PostMedia, PostVariant
+from .bulk_schedule import MAX_POSTS
 
 
 class VariantOut(serializers.ModelSerializer):
@@ -103,3 +104,48 @@ class VariantIn(InputSerializer):
     #: true: follow the post's text again (``text`` is ignored)
     reset_text = serializers.BooleanField(required=False, default=False)
     format = serializers.ChoiceField(choices=PostVariant.Format.choices, required=False)
+
+
+class BulkPostIn(InputSerializer):
+    """One post of a bulk schedule: checked by the same rules as a row of the CSV import."""
+
+    channels = serializers.ListField(
+        child=IdField(), allow_empty=False, help_text="Ids of the channels the post goes to."
+    )
+    text = serializers.CharField(required=False, allow_blank=True, max_length=70000, default="")
+    at = serializers.CharField(
+        max_length=40,
+        help_text="ISO 8601, best with an offset (`2026-03-01T09:00:00+07:00`); without one it is "
+        "wall-clock time in `timezone` (or the first channel's zone).",
+    )
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="IANA zone the time is meant in (`Asia/Jakarta`); defaults to the first channel's.",
+    )
+    link_url = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    first_comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=10000, default=""
+    )
+    campaign = IdField(required=False, allow_null=True, default=None)
+    media = serializers.ListField(child=IdField(), required=False, default=list)
+    alt_texts = serializers.ListField(
+        child=serializers.CharField(max_length=1000, allow_blank=True),
+        required=False,
+        default=list,
+    )
+    #: channel id (as a string key) → own text for that channel's variant
+    variant_texts = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, default=dict
+    )
+
+
+class BulkScheduleIn(InputSerializer):
+    posts = serializers.ListField(
+        child=BulkPostIn(),
+        allow_empty=False,
+        max_length=MAX_POSTS,
+        help_text=f"The posts to create and schedule, at most {MAX_POSTS}: all of them, or none.",
+    )
