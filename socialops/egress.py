@@ -393,6 +393,20 @@ class HttpClient:
                     break
             return response, b"".join(chunks)[:max_body]
 
+    @contextlib.contextmanager
+    def stream(
+        self, method: str, url: str, *, budgets: list[Budget] | tuple = (), **kwargs: Any
+    ) -> Iterator[httpx.Response]:
+        """The response with its body not read yet: read it inside the block (``iter_bytes``), as
+        much as the caller wants, e.g. a file fetched by URL with a size cap. Failures while
+        connecting or reading are the typed errors above."""
+        host = self._before(url, budgets)
+        with (
+            self._typed_errors(method, host),
+            self._client.stream(method, url, **kwargs) as response,
+        ):
+            yield response
+
     def get(self, url: str, **kw: Any) -> httpx.Response:
         return self.request("GET", url, **kw)
 

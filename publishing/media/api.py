@@ -1,4 +1,4 @@
-"""Media endpoints under /api/v1/media/: list, upload (multipart), retrieve with renditions,
+"""Media endpoints under /api/v1/media/: list, upload (multipart) or add by URL (JSON), retrieve with renditions,
 patch alt text / focal point, delete. The same services as the pages; files are never public:
 ``file_url`` / rendition ``url`` point at the organization-scoped page views (a signed-in member)
 and the scheduler hands networks signed, expiring links of its own."""
@@ -89,6 +89,16 @@ class MediaUploadIn(InputSerializer):
     )
 
 
+class MediaUrlIn(InputSerializer):
+    url = serializers.URLField(
+        max_length=2000,
+        help_text="An http(s) URL of an image or video on the internet; fetched once, checked like an upload.",
+    )
+    alt_text = serializers.CharField(
+        max_length=ALT_TEXT_MAX, required=False, allow_blank=True, default=""
+    )
+
+
 class MediaPatchIn(InputSerializer):
     alt_text = serializers.CharField(max_length=ALT_TEXT_MAX, required=False, allow_blank=True)
     focal_x = serializers.FloatField(required=False, min_value=0, max_value=1)
@@ -129,18 +139,36 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
-        request={"multipart/form-data": MediaUploadIn},
+        description=(
+            "Add a file to the library: either upload it (multipart, field `file`) or give its URL "
+            '(JSON `{"url": ..., "alt_text": ...}`): the server fetches it through its egress '
+            "guard (public addresses only, each redirect checked again, at most 3; the upload's size "
+            "cap; a time-out) and checks it exactly like an upload. The same bytes already in the "
+            "library answer 200 with that asset. Refusals: `unsupported_media`, `media_too_large`, "
+            "`destination_not_allowed`, `fetch_timeout`, `remote_error`, `fetch_failed`."
+        ),
+        request={"multipart/form-data": MediaUploadIn, "application/json": MediaUrlIn},
         responses={201: MediaAssetOut, 200: MediaAssetOut},
     )
     def create(self, request):
-        payload = MediaUploadIn(data=request.data)
-        payload.is_valid(raise_exception=True)
-        result = services.upload_media(
-            self.organization,
-            by=self.membership,
-            file=payload.validated_data["file"],
-            alt_text=payload.validated_data["alt_text"],
-        )
+        if (request.content_type or "").startswith("application/json"):
+            payload = MediaUrlIn(data=request.data)
+            payload.is_valid(raise_exception=True)
+            result = services.upload_media_from_url(
+                self.organization,
+                by=self.membership,
+                url=payload.validated_data["url"],
+                alt_text=payload.validated_data["alt_text"],
+            )
+        else:
+            payload = MediaUploadIn(data=request.data)
+            payload.is_valid(raise_exception=True)
+            result = services.upload_media(
+                self.organization,
+                by=self.membership,
+                file=payload.validated_data["file"],
+                alt_text=payload.validated_data["alt_text"],
+            )
         asset = self.scoped_queryset(self.organization).get(pk=result.asset.pk)
         return Response(
             self.get_serializer(asset).data,

@@ -90,11 +90,15 @@ PRESETS_BY_KEY = {p.key: p for p in PRESETS}
 
 
 class MediaRejected(Exception):
-    """The file is not something we accept; ``message`` names the file and says why."""
+    """The file is not something we accept; ``message`` names the file and says why.
 
-    def __init__(self, message: str):
+    ``code`` (an API error code): ``unsupported_media`` (not an image or video we take) or
+    ``media_too_large`` (over a size or pixel limit)."""
+
+    def __init__(self, message: str, *, code: str = "unsupported_media"):
         super().__init__(message)
         self.message = message
+        self.code = code
 
 
 @dataclass
@@ -204,7 +208,8 @@ def inspect_upload(
                 "name": name,
                 "size": _size_text(size),
                 "limit": _size_text(max(limits.max_image_bytes, limits.max_video_bytes)),
-            }
+            },
+            code="media_too_large",
         )
     image = _probe_image(fileobj, name=name, limits=limits)
     if image is not None:
@@ -220,7 +225,8 @@ def inspect_upload(
                     "name": name,
                     "size": _size_text(size),
                     "limit": _size_text(limits.max_image_bytes),
-                }
+                },
+                code="media_too_large",
             )
         return image
     if ext in IMAGE_EXTENSIONS:
@@ -242,7 +248,8 @@ def inspect_upload(
     if size > limits.max_video_bytes:
         raise MediaRejected(
             _("%(name)s is %(size)s; videos can be at most %(limit)s.")
-            % {"name": name, "size": _size_text(size), "limit": _size_text(limits.max_video_bytes)}
+            % {"name": name, "size": _size_text(size), "limit": _size_text(limits.max_video_bytes)},
+            code="media_too_large",
         )
     return video
 
@@ -274,7 +281,8 @@ def _probe_image(fileobj: IO[bytes], *, name: str, limits: Limits) -> Probe | No
                             "w": width,
                             "h": height,
                             "mp": limits.max_image_pixels // 1_000_000,
-                        }
+                        },
+                        code="media_too_large",
                     )
                 im.verify()
             fileobj.seek(0)
@@ -287,7 +295,8 @@ def _probe_image(fileobj: IO[bytes], *, name: str, limits: Limits) -> Probe | No
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise MediaRejected(
-                _("%(name)s is far too large in pixels to be a safe image.") % {"name": name}
+                _("%(name)s is far too large in pixels to be a safe image.") % {"name": name},
+                code="media_too_large",
             ) from None
         except UnidentifiedImageError:
             return None

@@ -55,6 +55,7 @@ __all__ = [
     "set_media_alt_text",
     "set_media_focal_point",
     "upload_media",
+    "upload_media_from_url",
     "validate_media_for_channel",
 ]
 
@@ -165,7 +166,7 @@ def upload_media(organization, *, by, file, alt_text: str = "") -> UploadResult:
             file, name=name, size=size, limits=media_limits(), path=_local_path(file)
         )
     except processing.MediaRejected as exc:
-        raise ValidationFailed(exc.message, fields={"file": [exc.message]}) from None
+        raise ValidationFailed(exc.message, fields={"file": [exc.message]}, code=exc.code) from None
     sha = _sha256(file)
     existing = MediaAsset.objects.for_org(organization).filter(sha256=sha).first()
     if existing is not None:
@@ -222,6 +223,32 @@ def upload_media(organization, *, by, file, alt_text: str = "") -> UploadResult:
         _delete_files(written)
         raise
     return UploadResult(asset, True)
+
+
+def upload_media_from_url(organization, *, by, url: str, alt_text: str = "") -> UploadResult:
+    """Fetch ``url`` through the egress guard (:mod:`.fetch`) and store it like an upload.
+
+    The same checks as :func:`upload_media` (what the bytes really are, the size and pixel limits,
+    the same bytes stored once); a refusal names the field ``url``.
+    """
+    from . import fetch
+
+    require(by, Capability.COMPOSE)  # before anything leaves: a viewer fetches nothing
+    if len((alt_text or "").strip()) > ALT_TEXT_MAX:
+        message = _("Alt text can be at most %(n)d characters.") % {"n": ALT_TEXT_MAX}
+        raise ValidationFailed(message, fields={"alt_text": [message]})
+    limits = media_limits()
+    file = fetch.fetch_file(url, max_bytes=max(limits.max_image_bytes, limits.max_video_bytes))
+    try:
+        return upload_media(organization, by=by, file=file, alt_text=alt_text)
+    except ValidationFailed as exc:
+        if "file" not in exc.fields:
+            raise
+        raise ValidationFailed(
+            exc.message, fields={"url": exc.fields["file"]}, code=exc.code
+        ) from None
+    finally:
+        file.close()
 
 
 def _enqueue_renditions(asset_id: int) -> None:
