@@ -447,6 +447,8 @@ LOGGING = {
 # --- Networks ---------------------------------------------------------------------------------
 # Outbound HTTP refuses loopback and private addresses; only the test fakes need this on.
 OUTBOUND_ALLOW_LOOPBACK = env_bool("OUTBOUND_ALLOW_LOOPBACK", False)
+# A media file fetched by URL (POST /api/v1/media/ {"url"}) must arrive within this many seconds.
+MEDIA_FETCH_TIMEOUT = env_int("MEDIA_FETCH_TIMEOUT", 30)
 # App credentials per network (client id / secret; URL overrides for tests and self-hosted APIs).
 SOCIALOPS_PROVIDERS: dict[str, dict] = {
     key: {
