@@ -177,7 +177,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
         request=BulkScheduleIn,
         responses={201: PostOut(many=True)},
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)
     def bulk(self, request):
         payload = BulkScheduleIn(data=request.data)
         payload.is_valid(raise_exception=True)
