@@ -1,4 +1,5 @@
-"""Publishing endpoints under /api/v1/: posts (drafts: create, change, delete) and their variants."""
+"""Publishing endpoints under /api/v1/: posts (drafts: create, change, delete), their variants, and
+``POST /api/v1/posts/bulk/`` (many posts scheduled at once: :mod:`.bulk_schedule`)."""
 
 from __future__ import annotations
 

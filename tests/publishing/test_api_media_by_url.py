@@ -193,3 +193,14 @@ def test_a_url_that_is_not_http_is_a_validation_error(alice_api):
     response = _add(alice_api, "file:///etc/passwd")
     assert response.status_code == 400
     assert "url" in _error(response)["fields"]
+
+
+def test_a_replayed_idempotency_key_does_not_fetch_again(alice_api, org_a, remote):
+    body = {"url": f"{remote.url}/photo.jpg"}
+    first = alice_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="media-1")
+    assert first.status_code == 201, first.json()
+    again = alice_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="media-1")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert remote.paths == ["/photo.jpg"]
+    assert MediaAsset.objects.for_org(org_a).count() == 1
