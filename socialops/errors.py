@@ -67,6 +67,11 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+def flatten_errors(detail: Any) -> dict[str, list[str]]:
+    """A serializer's ``errors`` as ``{"field.path": [messages]}``, the shape the API answers with."""
+    return _flatten(detail)
+
+
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
     """The one error shape of the API (see the module's docstring)."""
     from .request_id import current_request_id

@@ -13,13 +13,21 @@ from rest_framework.response import Response
 from accounts.capabilities import Capability
 from accounts.selectors import get_team
 from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id
-from socialops.errors import ValidationFailed
+from socialops.errors import ValidationFailed, flatten_errors
 
 from ..media import selectors as media_selectors
 from ..models import Post, PostMedia, PostVariant
 from . import bulk_schedule, selectors
 from . import services as authoring
-from .serializers import BulkScheduleIn, PostIn, PostOut, VariantIn, VariantOut
+from .serializers import (
+    BulkEnvelopeIn,
+    BulkPostIn,
+    BulkScheduleIn,
+    PostIn,
+    PostOut,
+    VariantIn,
+    VariantOut,
+)
 
 
 def _channels_or_error(membership, ids):
@@ -76,14 +84,23 @@ def _keyed_by_channel(values: dict) -> dict[int, str]:
     return out
 
 
-def _bulk_posts(items: list[dict]) -> list[bulk_schedule.BulkPost]:
-    posts, problems = [], {}
-    for index, d in enumerate(items):
+def _bulk_posts(items: list[dict]) -> tuple[list[bulk_schedule.BulkPost | None], dict]:
+    """Each item read on its own: the posts (None where unreadable) and the unreadable ones' problems."""
+    posts: list[bulk_schedule.BulkPost | None] = []
+    problems: dict[int, dict[str, list[str]]] = {}
+    for index, item in enumerate(items):
+        one = BulkPostIn(data=item)
+        if not one.is_valid():
+            problems[index] = flatten_errors(one.errors)
+            posts.append(None)
+            continue
+        d = one.validated_data
         try:
             variant_texts = _keyed_by_channel(d["variant_texts"])
         except ValidationFailed as exc:
             problems[index] = exc.fields
-            variant_texts = {}
+            posts.append(None)
+            continue
         posts.append(
             bulk_schedule.BulkPost(
                 channels=d["channels"],
@@ -98,9 +115,7 @@ def _bulk_posts(items: list[dict]) -> list[bulk_schedule.BulkPost]:
                 variant_texts=variant_texts,
             )
         )
-    if problems:
-        raise bulk_schedule.BulkRejected(problems)
-    return posts
+    return posts, problems
 
 
 class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
@@ -180,12 +195,11 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
     )
     @action(detail=False, methods=["post"], pagination_class=None)
     def bulk(self, request):
-        payload = BulkScheduleIn(data=request.data)
-        payload.is_valid(raise_exception=True)
+        envelope = BulkEnvelopeIn(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        posts, unreadable = _bulk_posts(envelope.validated_data["posts"])
         created = bulk_schedule.schedule_posts(
-            self.organization,
-            by=self.membership,
-            posts=_bulk_posts(payload.validated_data["posts"]),
+            self.organization, by=self.membership, posts=posts, unreadable=unreadable
         )
         by_id = {p.pk: p for p in self.get_queryset().filter(pk__in=[p.pk for p in created])}
         return Response(

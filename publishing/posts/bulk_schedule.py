@@ -361,9 +361,18 @@ def schedule_checked(organization, *, by, checked: Sequence[CheckedPost]) -> lis
 
 
 def schedule_posts(
-    organization, *, by, posts: Sequence[BulkPost], default_timezone: str = "UTC"
+    organization,
+    *,
+    by,
+    posts: Sequence[BulkPost | None],
+    unreadable: Problems | None = None,
+    default_timezone: str = "UTC",
 ) -> list[Post]:
-    """Check, then create and schedule ``posts`` (all or nothing); :class:`BulkRejected` lists every problem."""
+    """Check, then create and schedule ``posts`` (all or nothing); :class:`BulkRejected` lists every problem.
+
+    A door that could not read some posts passes None in their place and their problems in
+    ``unreadable`` (by index): the others are still checked, so one answer names every problem.
+    """
     require_bulk_publish(by)
     if not posts:
         message = _("Give at least one post.")
@@ -371,9 +380,11 @@ def schedule_posts(
     if len(posts) > MAX_POSTS:
         message = _("At most %(max)d posts at once; split them.") % {"max": MAX_POSTS}
         raise ValidationFailed(message, fields={"posts": [message]})
+    readable = [(index, post) for index, post in enumerate(posts) if post is not None]
     checked, problems = check_posts(
-        organization, by=by, posts=list(enumerate(posts)), default_timezone=default_timezone
+        organization, by=by, posts=readable, default_timezone=default_timezone
     )
+    problems = {**(unreadable or {}), **problems}
     if problems:
         raise BulkRejected(problems)
     return schedule_checked(organization, by=by, checked=checked)

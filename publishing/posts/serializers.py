@@ -142,6 +142,15 @@ class BulkPostIn(InputSerializer):
     )
 
 
+class BulkEnvelopeIn(InputSerializer):
+    """What the view reads first: a list of objects, each then read by :class:`BulkPostIn` on its own
+    (so every post's problems are named in one answer); :class:`BulkScheduleIn` documents the whole."""
+
+    posts = serializers.ListField(
+        child=serializers.JSONField(), allow_empty=False, max_length=MAX_POSTS
+    )
+
+
 class BulkScheduleIn(InputSerializer):
     posts = serializers.ListField(
         child=BulkPostIn(),

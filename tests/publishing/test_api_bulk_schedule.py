@@ -128,16 +128,33 @@ def test_one_bad_post_creates_nothing_and_every_problem_is_named_by_index_and_fi
     assert _count(org_a) == 0
 
 
-def test_a_malformed_post_is_named_by_its_index(alice_api, org_a, channels):
+def test_malformed_posts_and_posts_that_break_a_rule_are_named_in_one_answer(
+    alice_api, org_a, channels
+):
     sandbox, _x = channels
     response = alice_api.post(
         URL,
-        {"posts": [{"channels": [sandbox.pk], "text": "no time"}, {"channels": "all", "at": 5}]},
+        {
+            "posts": [
+                {"channels": [sandbox.pk], "text": "no time"},
+                {"channels": "all", "at": 5},
+                {"channels": [sandbox.pk], "text": "Old", "at": "2020-01-01T09:00:00Z"},
+                {"channels": [sandbox.pk], "at": f"{_day()}T09:00:00Z", "variant_texts": {"x": ""}},
+                "not an object",
+            ]
+        },
         format="json",
     )
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
-    assert {"posts.0.at", "posts.1.channels", "posts.1.at"} <= set(fields)
+    assert set(fields) == {
+        "posts.4.non_field_errors",
+        "posts.0.at",
+        "posts.1.channels",
+        "posts.1.at",
+        "posts.2.at",
+        "posts.3.variant_texts",
+    }
     assert all(isinstance(m, str) for ms in fields.values() for m in ms)
     assert _count(org_a) == 0
 
