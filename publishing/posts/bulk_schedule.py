@@ -32,6 +32,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.capabilities import Capability, can
 from socialops.errors import ApplicationError, NotAllowed, ValidationFailed
@@ -88,7 +89,11 @@ class BulkRejected(ValidationFailed):
 
     def __init__(self, problems: Problems):
         count = len(problems)
-        message = _("Nothing was scheduled: %(count)d posts have problems.") % {"count": count}
+        message = ngettext(
+            "Nothing was scheduled: %(count)d post has problems.",
+            "Nothing was scheduled: %(count)d posts have problems.",
+            count,
+        ) % {"count": count}
         fields = {
             f"posts.{index}.{name}": messages
             for index, by_field in sorted(problems.items())
