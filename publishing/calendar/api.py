@@ -13,7 +13,12 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import datetime
+
 from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -23,6 +28,7 @@ from accounts.capabilities import Capability
 from accounts.selectors import get_team
 from socialops.api import (
     ID_QUERY_SCHEMA,
+    DateTimeText,
     IdField,
     InputModelSerializer,
     InputSerializer,
@@ -61,17 +67,202 @@ def _team_or_error(org, team_id):
 
 
 class MoveIn(InputSerializer):
-    #: ISO 8601; without an offset it is wall-clock time in the caller's zone
-    at = serializers.CharField(max_length=40)
-    variant = IdField(required=False, allow_null=True)
+    """Where to move the post on the calendar."""
+
+    at = DateTimeText(
+        help_text="The new time, ISO 8601; without an offset it is wall-clock time in the token "
+        "owner's zone (else the organization's)."
+    )
+    variant = IdField(
+        required=False,
+        allow_null=True,
+        help_text="Move only this variant (one channel) of the post; omitted: the whole post.",
+    )
 
 
 class MovedOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.CharField()
-    scheduled_at = serializers.DateTimeField(allow_null=True)
-    planned_at = serializers.DateTimeField(allow_null=True)
-    schedule_timezone = serializers.CharField()
+    """The moved post's new time."""
+
+    id = serializers.IntegerField(help_text="The post's id.")
+    status = serializers.ChoiceField(choices=Post.Status.choices, help_text="The post's status.")
+    scheduled_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the post is scheduled (a scheduled post), else null."
+    )
+    planned_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a draft is planned on the calendar, else null."
+    )
+    schedule_timezone = serializers.CharField(
+        help_text="The IANA zone the time was chosen in (`Asia/Jakarta`)."
+    )
+
+
+class CalendarEventOut(serializers.Serializer):
+    """One thing on the calendar: a post (one per channel), a draft planned without a channel, a
+    campaign or note band, a public holiday, a suggested time or a week's cadence warning."""
+
+    id = serializers.CharField(help_text="Stable within the range: `v12` (variant), `p3` (plan), …")
+    kind = serializers.ChoiceField(
+        choices=["post", "campaign", "note", "holiday", "best_time", "cadence"],
+        help_text="What the event is; the fields that do not apply to a kind are null.",
+    )
+    title = serializers.CharField(help_text="The label the calendar shows.")
+    start = serializers.DateTimeField(
+        help_text="When it starts, with the calendar zone's offset (midnight for all-day events)."
+    )
+    end = serializers.DateTimeField(
+        allow_null=True, help_text="When it ends (exclusive), or null for a point in time."
+    )
+    all_day = serializers.BooleanField(help_text="True for days rather than a time.")
+    editable = serializers.BooleanField(help_text="Whether the token may move it.")
+    post = serializers.IntegerField(allow_null=True, help_text="The post's id (kind `post`).")
+    variant = serializers.IntegerField(
+        allow_null=True, help_text="The variant's id; null for a draft planned without a channel."
+    )
+    status = serializers.CharField(
+        allow_null=True,
+        help_text="The post's calendar status (`draft`, `in_review`, `approved`, `scheduled`, "
+        "`published`, `failed`).",
+    )
+    status_label = serializers.CharField(
+        allow_null=True, help_text="The status in the token owner's language."
+    )
+    network = serializers.CharField(allow_null=True, help_text="The channel's network (`x`, …).")
+    channel = serializers.IntegerField(allow_null=True, help_text="The channel's id.")
+    channel_name = serializers.CharField(
+        allow_null=True, help_text="The channel's handle or name (posts), or the cadence's channel."
+    )
+    campaign = serializers.IntegerField(allow_null=True, help_text="The campaign's id (bands).")
+    campaign_name = serializers.CharField(
+        allow_null=True, help_text="The post's campaign's name, empty without one."
+    )
+    color = serializers.CharField(
+        allow_null=True, help_text="The campaign's colour, `#rrggbb` (campaign bands)."
+    )
+    author = serializers.CharField(allow_null=True, help_text="The post author's name.")
+    note = serializers.IntegerField(allow_null=True, help_text="The note's id (kind `note`).")
+    body = serializers.CharField(allow_null=True, help_text="The note's text.")
+    team = serializers.CharField(allow_null=True, help_text="The note's team's name.")
+    country = serializers.CharField(
+        allow_null=True, help_text="The holiday's country, ISO 3166-1 alpha-2."
+    )
+    count = serializers.IntegerField(
+        allow_null=True, help_text="The number of cadence warnings in that week."
+    )
+
+
+class CalendarHolidayOut(serializers.Serializer):
+    """A public holiday of the region's countries."""
+
+    date = serializers.DateField(help_text="The holiday's day.")
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 country code.")
+    name = serializers.CharField(help_text="The holiday's name.")
+
+
+class CalendarCadenceOut(serializers.Serializer):
+    """A week in which a channel posts less or more than its cadence target."""
+
+    channel = serializers.IntegerField(help_text="The channel's id.")
+    channel_label = serializers.CharField(help_text="The channel's network and handle.")
+    week = serializers.DateField(help_text="The week's first day.")
+    count = serializers.IntegerField(help_text="Posts that week.")
+    min_per_week = serializers.IntegerField(help_text="The target's lower bound.")
+    max_per_week = serializers.IntegerField(help_text="The target's upper bound.")
+    kind = serializers.CharField(help_text="`under` or `over` the target.")
+    message = serializers.CharField(help_text="The warning, in the token owner's language.")
+
+
+class CalendarOut(serializers.Serializer):
+    """The calendar of one range, its times in ``timezone`` with their offsets."""
+
+    timezone = serializers.CharField(help_text="The IANA zone of every time in this answer.")
+    start = serializers.DateTimeField(help_text="The range's start.")
+    end = serializers.DateTimeField(help_text="The range's end (exclusive).")
+    events = CalendarEventOut(many=True, help_text="The range's events, posts first.")
+    holidays = CalendarHolidayOut(many=True, help_text="The public holidays in the range.")
+    holiday_countries = serializers.ListField(
+        child=serializers.CharField(), help_text="The countries whose holidays are shown."
+    )
+    best_times = serializers.ListField(
+        child=serializers.DateTimeField(), help_text="Suggested times to post in the range."
+    )
+    cadence = CalendarCadenceOut(many=True, help_text="The cadence warnings of the range.")
+
+
+def _at(value: str, zone) -> datetime:
+    """A page time (``2026-12-01`` or ``2026-12-01T09:00:00``, local) as an aware datetime."""
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed.astimezone(zone)
+
+
+def _api_event(event: dict, zone) -> dict:
+    """The page's event (FullCalendar's camelCase, local times) as the API's event."""
+    extra = event.get("extendedProps", {})
+    kind = extra.get("kind", "")
+    if "startUtc" in extra:
+        start = datetime.fromisoformat(extra["startUtc"]).astimezone(zone)
+    else:
+        start = _at(event["start"], zone)
+    end = _at(event["end"], zone) if event.get("end") else None
+    if kind == "best_time":
+        end = start + (end - _at(event["start"], zone)) if end else None
+    out = dict.fromkeys(CalendarEventOut().fields, None)
+    out.update(
+        id=event["id"],
+        kind=kind,
+        title=event.get("title", ""),
+        start=start,
+        end=end,
+        all_day=bool(event.get("allDay")),
+        editable=bool(event.get("editable")),
+    )
+    if kind == "post":
+        out.update(
+            post=extra["post"],
+            variant=extra["variant"],
+            status=extra["status"],
+            status_label=extra["statusLabel"],
+            network=extra["network"] or None,
+            channel=extra["channelId"],
+            channel_name=extra["channel"] or None,
+            campaign_name=extra["campaign"],
+            author=extra["author"],
+        )
+    elif kind == "campaign":
+        out.update(campaign=extra["campaign"], color=extra["color"])
+    elif kind == "note":
+        out.update(note=extra["note"], body=extra["body"], team=extra["team"])
+    elif kind == "holiday":
+        out.update(country=extra["country"])
+    elif kind == "cadence":
+        out.update(count=extra["count"])
+    return out
+
+
+def api_calendar(payload: dict, rng) -> dict:
+    """The calendar page's JSON as the API's resource: snake_case, ISO 8601 times with offsets."""
+    zone = rng.zone
+    return {
+        "timezone": payload["timezone"],
+        "start": rng.start.astimezone(zone),
+        "end": rng.end.astimezone(zone),
+        "events": [_api_event(e, zone) for e in payload["events"]],
+        "holidays": payload["holidays"],
+        "holiday_countries": payload["holidayCountries"],
+        "best_times": [_at(t, zone) for t in payload["bestTimes"]],
+        "cadence": [
+            {
+                "channel": c["channel"],
+                "channel_label": c["channelLabel"],
+                "week": c["week"],
+                "count": c["count"],
+                "min_per_week": c["min"],
+                "max_per_week": c["max"],
+                "kind": c["kind"],
+                "message": c["message"],
+            }
+            for c in payload["cadence"]
+        ],
+    }
 
 
 class CampaignIO(InputModelSerializer):
@@ -174,45 +365,108 @@ class ShareLinkCreated(ShareLinkOut):
 # --- Views --------------------------------------------------------------------------------------
 
 _ID_FILTERS = ("team", "channel", "campaign", "author", "holidays")
+_ID_FILTER_HELP = {
+    "team": "Only this team's (and its sub-teams') posts, campaigns and notes.",
+    "channel": "Only this channel's posts.",
+    "campaign": "Only this campaign's posts and band.",
+    "author": "Only posts by this member.",
+    "holidays": "Show the holidays of this team's region (default: the token owner's team's).",
+}
 _RANGE_PARAMS = [
-    OpenApiParameter("start", str, required=True),
-    OpenApiParameter("end", str, required=True),
-    OpenApiParameter("network", str, required=False),
-    OpenApiParameter("status", str, required=False),
-] + [OpenApiParameter(name, ID_QUERY_SCHEMA, required=False) for name in _ID_FILTERS]
+    OpenApiParameter(
+        "start",
+        str,
+        required=True,
+        description="The range's first day or instant, ISO 8601 (`2026-12-01`, `2026-12-01T00:00+07:00`); "
+        "without an offset it is read in `tz`.",
+    ),
+    OpenApiParameter(
+        "end",
+        str,
+        required=True,
+        description="The range's end (exclusive), ISO 8601; at most 100 days after `start`.",
+    ),
+    OpenApiParameter(
+        "tz",
+        str,
+        required=False,
+        description="The IANA zone to read and answer times in (`Asia/Jakarta`); default: the token "
+        "owner's zone, else the organization's.",
+    ),
+    OpenApiParameter(
+        "network", str, required=False, description="Only this network's posts (`x`, …)."
+    ),
+    OpenApiParameter(
+        "status",
+        str,
+        required=False,
+        enum=[value for value, _label in cal.CALENDAR_STATUSES],
+        description="Only posts with this calendar status.",
+    ),
+] + [
+    OpenApiParameter(name, ID_QUERY_SCHEMA, required=False, description=_ID_FILTER_HELP[name])
+    for name in _ID_FILTERS
+]
+
+
+def _requested_zone(query) -> str | None:
+    """``?tz=``, checked: an unknown zone is a 400."""
+    name = (query.get("tz") or "").strip()
+    if not name:
+        return None
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(
+            "Unknown time zone.", fields={"tz": ["Give an IANA time zone (Asia/Jakarta)."]}
+        ) from None
+    return name
+
+
+class _OneCalendar(AutoSchema):
+    """``list`` answers one object (the range's calendar), not a page of objects."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
 
 
 class CalendarEventsViewSet(OrgScopedViewSet):
-    """The calendar of one range (the JSON the calendar page draws)."""
+    """The calendar of one range: the page's events as the API's own resource (snake_case, times
+    with offsets); the page keeps its own JSON (publishing/calendar/views.py)."""
 
+    schema = _OneCalendar()
     model = Post
     read_capability = Capability.VIEW
 
     def scoped_queryset(self, organization):
         return Post.objects.for_org(organization).none()
 
-    @extend_schema(parameters=_RANGE_PARAMS, responses={200: dict})
+    @extend_schema(
+        parameters=_RANGE_PARAMS, responses=CalendarOut, operation_id="calendar_events_list"
+    )
     def list(self, request, *args, **kwargs):
         q = request.query_params
         ids = {
             name: query_id(q, name) for name in _ID_FILTERS
         }  # a malformed id is a 400, not "no filter"
-        rng = cal.parse_range(q.get("start"), q.get("end"), _zone(request))
+        zone = _requested_zone(q) or _zone(request)
+        rng = cal.parse_range(q.get("start"), q.get("end"), zone)
         if rng is None:
             raise ValidationFailed(
                 "Give a start and an end of at most 100 days.",
                 fields={"start": ["Give an ISO date or date-time."]},
             )
-        return Response(
-            cal.calendar_payload(
-                self.organization,
-                membership=self.membership,
-                rng=rng,
-                filters=cal.CalendarFilters.from_data(q),
-                holiday_team_id=ids["holidays"],
-                holidays_of_viewer=True,
-            )
+        payload = cal.calendar_payload(
+            self.organization,
+            membership=self.membership,
+            rng=rng,
+            filters=cal.CalendarFilters.from_data(q),
+            holiday_team_id=ids["holidays"],
+            holidays_of_viewer=True,
         )
+        with timezone.override(rng.zone):  # the times are written with the calendar zone's offset
+            out = CalendarOut(api_calendar(payload, rng)).data
+        return Response(out)
 
 
 class PostCalendarViewSet(OrgScopedViewSet):

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from accounts.capabilities import Capability
 from accounts.selectors import get_team
 from channels_registry.selectors import visible_channels
-from socialops.api import IdField, InputSerializer, OrgScopedViewSet, query_bool
+from socialops.api import DateTimeText, IdField, InputSerializer, OrgScopedViewSet, query_bool
 from socialops.errors import ValidationFailed
 
 from ..models import Post, PostVariant, PublishingFreeze
@@ -35,9 +35,15 @@ from . import services as scheduling
 
 
 class ScheduleIn(InputSerializer):
-    #: ISO 8601; without an offset it is wall-clock time in ``timezone`` (parsed by the view)
-    at = serializers.CharField(max_length=40)
-    timezone = serializers.CharField(max_length=64)
+    """When to publish the post."""
+
+    at = DateTimeText(
+        help_text="When to publish, ISO 8601; without an offset it is wall-clock time in `timezone`."
+    )
+    timezone = serializers.CharField(
+        max_length=64,
+        help_text="The IANA zone the time was chosen in (`Asia/Jakarta`), kept for display.",
+    )
 
 
 class ScheduledVariantOut(serializers.ModelSerializer):
