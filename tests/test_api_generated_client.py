@@ -107,7 +107,9 @@ def test_a_client_generated_from_the_schema_imports_and_runs_a_journey(
     texts = models.PostInRequestVariantTexts.from_dict({str(channel.pk): "Only for the kitchen"})
     created = _op(modules, "posts_create").sync_detailed(
         client=client,
-        body=models.PostInRequest(text="Lunch is served", channels=[channel.pk], variant_texts=texts),
+        body=models.PostInRequest(
+            text="Lunch is served", channels=[channel.pk], variant_texts=texts
+        ),
     )
     assert created.status_code == 201, created.content
     post = created.parsed

@@ -19,7 +19,7 @@ from datetime import datetime
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -430,6 +430,13 @@ class _OneCalendar(AutoSchema):
         return False
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="Read the calendar of a range",
+        description="Posts (one event per channel), drafts planned without a channel, campaign and note bands, public holidays, suggested times and cadence warnings between `start` and `end` (at most 100 days). Every time carries the offset of `tz` (default: the token owner's zone, else the organization's).",
+    ),
+)
+@extend_schema(tags=["calendar"])
 class CalendarEventsViewSet(OrgScopedViewSet):
     """The calendar of one range: the page's events as the API's own resource (snake_case, times
     with offsets); the page keeps its own JSON (publishing/calendar/views.py)."""
@@ -469,6 +476,13 @@ class CalendarEventsViewSet(OrgScopedViewSet):
         return Response(out)
 
 
+@extend_schema_view(
+    move=extend_schema(
+        summary="Move a post on the calendar",
+        description="Reschedules a scheduled post, or re-plans a draft, to `at` (a whole post, or one `variant`).",
+    ),
+)
+@extend_schema(tags=["calendar"])
 class PostCalendarViewSet(OrgScopedViewSet):
     """Move a post on the calendar (reschedules a scheduled post, re-plans a draft)."""
 
@@ -509,6 +523,24 @@ class PostCalendarViewSet(OrgScopedViewSet):
         )
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List campaigns", description="The organization's campaigns."),
+    create=extend_schema(
+        summary="Create a campaign",
+        description="A named date range with a colour and UTM parameters that posts can belong to.",
+    ),
+    retrieve=extend_schema(summary="Get a campaign", description="One campaign."),
+    partial_update=extend_schema(
+        summary="Change a campaign", description="Changes the fields given; the others stay."
+    ),
+    archive=extend_schema(
+        summary="Archive a campaign", description="Marks the campaign archived; its posts keep it."
+    ),
+    restore=extend_schema(
+        summary="Restore a campaign", description="Brings an archived campaign back."
+    ),
+)
+@extend_schema(tags=["campaigns"])
 class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = Campaign
     serializer_class = CampaignIO
@@ -561,6 +593,22 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List calendar notes",
+        description="Notes shown as bands on the calendar, latest first.",
+    ),
+    create=extend_schema(
+        summary="Create a calendar note",
+        description="A note over one or more days, for everyone or for one team.",
+    ),
+    retrieve=extend_schema(summary="Get a calendar note", description="One note."),
+    partial_update=extend_schema(
+        summary="Change a calendar note", description="Changes the fields given; the others stay."
+    ),
+    destroy=extend_schema(summary="Delete a calendar note", description="Deletes the note."),
+)
+@extend_schema(tags=["calendar"])
 class CalendarNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = CalendarNote
     serializer_class = NoteIO
@@ -598,6 +646,21 @@ class CalendarNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List cadence targets",
+        description="How often each channel the token may see should post per week.",
+    ),
+    create=extend_schema(
+        summary="Set a channel's cadence target",
+        description="Sets (or replaces) the channel's posts-per-week bounds; the calendar warns about weeks outside them.",
+    ),
+    retrieve=extend_schema(summary="Get a cadence target", description="One channel's target."),
+    destroy=extend_schema(
+        summary="Remove a cadence target", description="The channel has no target any more."
+    ),
+)
+@extend_schema(tags=["calendar"])
 class CadenceTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = CadenceTarget
     serializer_class = CadenceIO
@@ -635,6 +698,18 @@ class CadenceTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List holiday regions",
+        description="Which countries' public holidays each team sees on the calendar (`team` null: the organization's default).",
+    ),
+    create=extend_schema(
+        summary="Set a team's holiday countries",
+        description="Sets the countries whose public holidays the team (or, with `team` null, the organization) sees; an empty list removes the setting (answered with 204).",
+    ),
+    retrieve=extend_schema(summary="Get a holiday region", description="One team's countries."),
+)
+@extend_schema(tags=["calendar"])
 class HolidayRegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Which countries' public holidays each team (region) sees; ``team`` null is the organization default."""
 
@@ -661,6 +736,24 @@ class HolidayRegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
         return Response(HolidayRegionIO(region).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List calendar share links",
+        description="Read-only links to the calendar for people without an account, newest first.",
+    ),
+    create=extend_schema(
+        summary="Create a calendar share link",
+        description="A read-only link (and iCalendar feed) to the calendar with frozen filters. The token is in this answer only.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a calendar share link", description="One link (without its token)."
+    ),
+    revoke=extend_schema(
+        summary="Revoke a calendar share link",
+        description="The link and its feed stop working at once.",
+    ),
+)
+@extend_schema(tags=["calendar"])
 class CalendarShareLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = CalendarShareLink
     serializer_class = ShareLinkOut

@@ -17,7 +17,7 @@ import zoneinfo
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -146,6 +146,25 @@ def _post_out(post: Post, membership) -> dict:
     return ScheduledPostOut(post).data
 
 
+@extend_schema_view(
+    schedule=extend_schema(
+        summary="Schedule a post",
+        description="Schedules every variant of the post for `at`. An `at` with an offset (or `Z`) is that instant; without one it is wall-clock time in `timezone`. The post must be ready (approved, if its workflow asks for it).",
+    ),
+    publish_now=extend_schema(
+        summary="Publish a post now",
+        description="Makes every variant of the post due now: it is published in the background within moments.",
+    ),
+    cancel=extend_schema(
+        summary="Cancel a scheduled post",
+        description="Nothing more of the post goes out; variants already published stay published.",
+    ),
+    unschedule=extend_schema(
+        summary="Unschedule a post",
+        description="Back to draft: the schedule is dropped, the content kept.",
+    ),
+)
+@extend_schema(tags=["scheduling"])
 class PostSchedulingViewSet(OrgScopedViewSet):
     """Schedule, publish now, cancel and unschedule one post (each is one service call)."""
 
@@ -210,6 +229,13 @@ class PostSchedulingViewSet(OrgScopedViewSet):
         )
 
 
+@extend_schema_view(
+    retry=extend_schema(
+        summary="Retry a failed variant",
+        description="Publishes one failed variant (that channel only) again.",
+    ),
+)
+@extend_schema(tags=["scheduling"])
 class VariantSchedulingViewSet(OrgScopedViewSet):
     """Retry one failed channel of a post."""
 
@@ -232,6 +258,22 @@ class VariantSchedulingViewSet(OrgScopedViewSet):
         return Response(ScheduledVariantOut(variant).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List publishing freezes",
+        description="Freezes of the organization, a team subtree or one channel that hold back publishing. `active=true` lists only those not lifted.",
+    ),
+    create=extend_schema(
+        summary="Freeze publishing",
+        description="Holds back publishing for the organization, a team (and its sub-teams) or one channel until lifted; `on_lift` says whether held posts are then published, published marked late, or cancelled.",
+    ),
+    retrieve=extend_schema(summary="Get a publishing freeze", description="One freeze."),
+    lift=extend_schema(
+        summary="Lift a publishing freeze",
+        description="Ends the freeze; held posts are published or cancelled, as its `on_lift` says.",
+    ),
+)
+@extend_schema(tags=["scheduling"])
 class PublishingFreezeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Publishing freezes (organization, team subtree or one channel). ``?active=1`` lists unlifted ones.
 
