@@ -104,7 +104,8 @@ def _json_type_problem(field: fields.Field, value: Any) -> str | None:
 
 
 class StrictJSONTypes:
-    """Refuses a JSON value of the wrong type before DRF coerces it (form data, all strings, is left alone)."""
+    # Refuses a JSON value of the wrong type before DRF coerces it (form data, all strings, is left
+    # alone). A comment, not a docstring: drf-spectacular would describe every input shape with it.
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping) and not isinstance(data, QueryDict):

@@ -406,6 +406,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "socialops.schema.add_error_responses",
+        "socialops.schema.describe_fields",  # every field described (socialops/schema_glossary.py)
     ],
     # Several models have a "status"; name each enum so the schema is unambiguous (and warning-free).
     "ENUM_NAME_OVERRIDES": {

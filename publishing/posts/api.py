@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
@@ -82,6 +87,21 @@ def _keyed_by_channel(values: dict) -> dict[int, str]:
     create=extend_schema(
         summary="Create a post",
         description="A draft post for one or more channels: one text, optionally a text of its own per channel (`variant_texts`, keyed by channel id) and media from the library. Publish it with the scheduling endpoints.",
+        examples=[
+            OpenApiExample(
+                "Two channels, one with its own text",
+                value={
+                    "title": "Rendang week",
+                    "text": "Rendang is back on the menu all week 🍛",
+                    "channels": [12, 15],
+                    "variant_texts": {"15": "Rendang is back! All week at every outlet. #kuliner"},
+                    "media": [301],
+                    "alt_texts": ["A bowl of beef rendang on a banana leaf"],
+                    "campaign": 4,
+                },
+                request_only=True,
+            )
+        ],
     ),
     retrieve=extend_schema(
         summary="Get a post", description="One post with its variants and media."

@@ -17,7 +17,12 @@ import zoneinfo
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -81,7 +86,7 @@ class ScheduledPostOut(serializers.ModelSerializer):
             "variants",
         ]
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_scheduled_local(self, obj) -> str | None:
         if obj.scheduled_at is None or not obj.schedule_timezone:
             return None
@@ -150,6 +155,18 @@ def _post_out(post: Post, membership) -> dict:
     schedule=extend_schema(
         summary="Schedule a post",
         description="Schedules every variant of the post for `at`. An `at` with an offset (or `Z`) is that instant; without one it is wall-clock time in `timezone`. The post must be ready (approved, if its workflow asks for it).",
+        examples=[
+            OpenApiExample(
+                "An instant with its offset",
+                value={"at": "2026-12-01T09:00:00+07:00", "timezone": "Asia/Jakarta"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Wall-clock time in a zone",
+                value={"at": "2026-12-01T09:00", "timezone": "Asia/Jakarta"},
+                request_only=True,
+            ),
+        ],
     ),
     publish_now=extend_schema(
         summary="Publish a post now",
