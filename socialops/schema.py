@@ -125,11 +125,18 @@ def _statuses_for(path: str, method: str) -> list[str]:
 
 
 def describe_fields(result, generator, request, public):
-    """drf-spectacular post-processing hook: every property without a ``help_text`` gets the
-    glossary's description (socialops/schema_glossary.py). A ``$ref`` is wrapped in ``allOf`` so
+    """drf-spectacular post-processing hook: every property (and parameter) without a ``help_text``
+    (``description``) gets the glossary's description (socialops/schema_glossary.py). A ``$ref`` is wrapped in ``allOf`` so
     that its description is not ignored beside it."""
-    from .schema_glossary import describe
+    from .schema_glossary import describe, describe_parameter
 
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if not parameter.get("description"):
+                    text = describe_parameter(path, parameter["name"])
+                    if text is not None:
+                        parameter["description"] = text
     for name, component in result.get("components", {}).get("schemas", {}).items():
         for field, prop in (component.get("properties") or {}).items():
             if prop.get("description"):

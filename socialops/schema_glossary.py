@@ -113,6 +113,17 @@ FIELDS: dict[str, str] = {
     "ScheduledPostOut.scheduled_local": "The scheduled time in `schedule_timezone`, with its offset.",
     "ScheduledPostOut.variants": "The post on each channel (those the token may see).",
     "variants": "The post on each channel (those the token may see).",
+    "ScheduleIn.at": "When to publish, ISO 8601; without an offset it is wall-clock time in "
+    "`timezone`.",
+    "MoveIn.at": "The new time, ISO 8601; without an offset it is wall-clock time in the token "
+    "owner's zone.",
+    "MoveIn.variant": "Move only this variant (one channel); omitted: the whole post.",
+    "MovedOut.scheduled_at": "When the post is scheduled (a scheduled post), else null.",
+    "MovedOut.planned_at": "When a draft is planned on the calendar, else null.",
+    "MovedOut.schedule_timezone": "The IANA zone the time was chosen in.",
+    "BulkPostIn.media": "The ids of media assets (from /media/) to attach, in order.",
+    "BulkPostIn.alt_texts": "Alt texts for `media`, in the same order.",
+    "BulkPostIn.variant_texts": "A text of its own per channel: channel id (as a string) → text.",
     # --- Scheduling: freezes -----------------------------------------------------------------------
     "scope": "What is frozen: `organization`, `team` (and its sub-teams) or `channel`.",
     "reason": "Why, for the people whose posts are held.",
@@ -277,6 +288,32 @@ FIELDS: dict[str, str] = {
     "duration_ms": "How long the last attempt took, in milliseconds.",
     "replay_of": "The delivery this one replays; null: an original.",
 }
+
+
+#: query and path parameters without a ``description`` of their own: ``"<resource> <name>"`` (the
+#: path's first segment after ``/api/v1/``) for a meaning proper to one resource, else ``"<name>"``
+PARAMETERS: dict[str, str] = {
+    "post": "Only those of this post (id).",
+    "author": "Only posts by this member (id).",
+    "campaign": "Only posts of this campaign (id).",
+    "channel": "Only posts with a variant on this channel (id).",
+    "posts status": "Only posts with this status.",
+    "channels status": "Only channels with this status.",
+    "channels network": "Only this network's channels (`x`, `mastodon`, …).",
+    "channels team": "Only channels of this team and its sub-teams (id).",
+    "channels group": "Only channels in this channel group (id).",
+    "channels q": "Only channels whose handle or name contains this text.",
+    "media q": "Only media whose file name or alt text contains this text.",
+    "media kind": "Only `image` or only `video`.",
+    "token_id": "The token's id.",
+    "delivery_id": "The delivery's id (from the endpoint's delivery log).",
+}
+
+
+def describe_parameter(path: str, name: str) -> str | None:
+    """The glossary's description of the parameter ``name`` of ``path``, if it has one."""
+    resource = path.removeprefix("/api/v1/").split("/", 1)[0]
+    return PARAMETERS.get(f"{resource} {name}") or PARAMETERS.get(name)
 
 
 def describe(component: str, field: str) -> str | None:

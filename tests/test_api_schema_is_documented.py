@@ -1,6 +1,6 @@
 """The OpenAPI schema documents the API (issue 13: 4): every operation has a summary, a
-description and a resource tag (described in the settings), every property of every component has
-a description, and every time is typed as a date or a date-time."""
+description and a resource tag (described in the settings), every property of every component and
+every parameter has a description, and every time is typed as a date or a date-time."""
 
 from __future__ import annotations
 
@@ -61,6 +61,16 @@ def test_every_property_has_a_description(schema):
     assert not missing, (
         "add a help_text (or a socialops/schema_glossary.py entry) for:\n" + "\n".join(missing)
     )
+
+
+def test_every_parameter_has_a_description(schema):
+    missing = [
+        f"{name} {parameter['in']} {parameter['name']}"
+        for name, operation in _operations(schema)
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description")
+    ]
+    assert not missing, "\n".join(missing)
 
 
 def test_times_are_typed_as_dates_or_date_times(schema):
