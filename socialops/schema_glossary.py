@@ -60,7 +60,7 @@ FIELDS: dict[str, str] = {
     "size_bytes": "Size in bytes.",
     "scopes": "What the token may do: `<family>:read`, `<family>:write` or `admin`.",
     "prefix": "The first characters of the token, to recognise it (the secret is never shown again).",
-    "is_usable": "Whether the token works now (not revoked, not expired, its owner active).",
+    "is_usable": "Whether the token works now (not revoked, not expired).",
     "text": "The text to publish.",
     "first_comment": "A comment posted under the post right after it is published (where the "
     "network allows it).",
@@ -73,8 +73,7 @@ FIELDS: dict[str, str] = {
     # --- Posts and variants ------------------------------------------------------------------------
     "PostIn.channels": "The ids of the channels to publish on: one variant each.",
     "PostIn.media": "The ids of media assets (from /media/) to attach, in order.",
-    "PostIn.alt_texts": "Alt texts for `media`, in the same order (an empty string keeps the "
-    "asset's own).",
+    "PostIn.alt_texts": "Alt texts for `media`, in the same order.",
     "PostIn.variant_texts": "A text of its own per channel: channel id (as a string) → text. "
     "Other channels publish the post's `text`. Every key must be one of `channels`.",
     "PostIn.variant_formats": "A format per channel: channel id (as a string) → `post`, `story` "
@@ -82,32 +81,35 @@ FIELDS: dict[str, str] = {
     "PostIn.campaign": "The campaign's id; null: none.",
     "PostIn.team": "The owning team's id; null: none.",
     "PostOut.author": "The e-mail address of the post's author.",
-    "PostOut.version": "Goes up by one at each change of the post's content.",
+    "PostOut.version": "Goes up with every content edit; approvals and publishing attempts bind to "
+    "a version.",
     "PostOut.scheduled_at": "When the post is scheduled; null when it is not.",
     "PostOut.schedule_timezone": "The IANA zone the time was chosen in.",
     "PostOut.variants": "The post on each channel (those the token may see).",
     "PostOut.media": "The attached media, in order.",
     "PostOut.team": "The owning team's id; null: none.",
-    "PostOut.parent": "The post this one was copied from; null: none.",
+    "PostOut.parent": "The head office's post that this regional post localizes; null: none.",
     "PostMediaOut.asset": "The media asset's id.",
     "PostMediaOut.position": "Its place among the post's media (0 first).",
-    "PostMediaOut.alt_text": "The alt text used for this post (else the asset's own).",
-    "VariantOut.text": "The variant's own text; empty when it follows the post's.",
+    "PostMediaOut.alt_text": "The alt text for this use of the asset.",
+    "VariantOut.text": "The variant's own text when `text_overridden`; empty: it follows the "
+    "post's.",
     "VariantOut.text_overridden": "Whether the variant has a text of its own.",
     "VariantOut.effective_text": "The text that will be published on this channel.",
-    "VariantOut.first_comment": "The variant's own first comment; empty: the post's.",
+    "VariantOut.first_comment": "The first comment for this channel.",
     "VariantOut.format": "How it is published: `post`, `story` or `reel`.",
-    "VariantOut.content_version": "The post version this variant's content was last set from.",
+    "VariantOut.content_version": "The post version this variant was last prepared for.",
     "due_at": "When the variant is due to be published; null when not scheduled.",
     "published_at": "When the network accepted it; null: not published.",
-    "external_url": "The published post on the network; null until published.",
+    "external_url": "The published post on the network; empty until published.",
     "failure_reason": "Why publishing failed, for people; empty when it did not.",
     "attempts_count": "How many times publishing was attempted.",
-    "is_late": "Whether it went out (or is going out) later than planned.",
+    "is_late": "Published after a publishing freeze was lifted with `mark_late`.",
     "VariantIn.text": "A text of its own for this channel.",
     "VariantIn.reset_text": "True: follow the post's text again (`text` is ignored).",
     "VariantIn.format": "How to publish it: `post`, `story` or `reel`.",
-    "ScheduledPostOut.version": "Goes up by one at each change of the post's content.",
+    "ScheduledPostOut.version": "Goes up with every content edit; approvals and publishing "
+    "attempts bind to a version.",
     "ScheduledPostOut.scheduled_at": "When the post is scheduled; null when it is not.",
     "ScheduledPostOut.schedule_timezone": "The IANA zone the time was chosen in.",
     "ScheduledPostOut.scheduled_local": "The scheduled time in `schedule_timezone`, with its offset.",
@@ -182,8 +184,9 @@ FIELDS: dict[str, str] = {
     "approvers": "Who may decide at this stage.",
     "rule": "How many approvers must approve: `any`, `all` or `quorum`.",
     "quorum": "The number of approvals needed (rule `quorum`).",
-    "sla_hours": "Hours to decide before reminders and escalation; 0: no deadline.",
-    "backup_approver": "The member (id) who may decide when the approvers do not; null: none.",
+    "sla_hours": "Hours to decide before the backup approver is added; 0: no deadline.",
+    "backup_approver": "The member (id) added as an approver when the stage's SLA runs out; "
+    "null: none.",
     "StageIn.name": "The stage's name.",
     "ApproverIn.kind": "`person` (a member), `team` (everyone in it) or `role` (everyone with it).",
     "ApproverIn.membership": "The member's id (kind `person`).",
@@ -194,7 +197,7 @@ FIELDS: dict[str, str] = {
     "workflow": "The workflow's id.",
     "workflow_name": "The workflow's name when the request started.",
     "post_version": "The post's version under review.",
-    "round": "The review round; an edit after a decision starts a new one.",
+    "round": "The review round; an edit of the post starts a new one.",
     "current_stage": "The position of the stage deciding now.",
     "stage_count": "How many stages the workflow has.",
     "submitted_by": "The e-mail address of who submitted the post.",
@@ -203,7 +206,8 @@ FIELDS: dict[str, str] = {
     "requested_timezone": "The IANA zone `requested_at` was chosen in.",
     "decided_at": "When the request was decided; null: still open.",
     "outcome_comment": "The deciding comment.",
-    "diff": "What changed since the last approved version, per channel the token may see.",
+    "diff": "What changed in the version under review, entry by entry; each names its "
+    "channel (null: the post's own fields); channels the token may not see are left out.",
     "decision": "`approve`, `reject` or `request_changes`.",
     "comment": "A comment for the author.",
     "CommentIn.body": "The comment; `@name` (the e-mail's local part, or the whole e-mail) "
@@ -211,7 +215,7 @@ FIELDS: dict[str, str] = {
     "CommentOut.body": "The comment.",
     "CommentOut.author": "The e-mail address of the comment's author.",
     "CommentOut.post_version": "The post's version when the comment was written.",
-    "mentions": "Members mentioned in the comment.",
+    "mentions": "The members the comment mentions.",
     # --- Channels --------------------------------------------------------------------------------
     "handle": "The account's handle on the network.",
     "ChannelOut.name": "The account's display name.",
@@ -238,8 +242,7 @@ FIELDS: dict[str, str] = {
     # --- Accounts --------------------------------------------------------------------------------
     "slug": "The organization's short name in page URLs.",
     "default_language": "The language of e-mails and messages when a person has chosen none.",
-    "OrganizationOut.timezone": "The organization's IANA zone: times without a zone are read in "
-    "it.",
+    "OrganizationOut.timezone": "The organization's IANA zone, for people who have not chosen one.",
     "OrganizationIn.timezone": "The organization's IANA zone.",
     "full_name": "The member's name.",
     "teams": "The ids of the member's teams.",
