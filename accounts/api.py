@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -36,16 +36,26 @@ def _team_or_error(org, team_id, field):
     return team
 
 
+@extend_schema(tags=["organization"])
 class OrganizationViewSet(OrgScopedViewSet):
     """The organization the token belongs to."""
 
     write_capability = Capability.MANAGE_ORGANIZATION
 
-    @extend_schema(responses=OrganizationOut)
+    @extend_schema(
+        summary="Get the organization",
+        description="The organization the token belongs to.",
+        responses=OrganizationOut,
+    )
     def current(self, request):
         return Response(OrganizationOut(self.organization).data)
 
-    @extend_schema(request=OrganizationIn, responses=OrganizationOut)
+    @extend_schema(
+        summary="Change the organization",
+        description="Changes its name, time zone or default language.",
+        request=OrganizationIn,
+        responses=OrganizationOut,
+    )
     def update_current(self, request):
         data = {**OrganizationOut(self.organization).data, **request.data}
         payload = OrganizationIn(data=data)
@@ -60,6 +70,23 @@ class OrganizationViewSet(OrgScopedViewSet):
         return Response(OrganizationOut(org).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List teams",
+        description="The organization's teams, by name; `parent` makes the tree.",
+    ),
+    create=extend_schema(
+        summary="Create a team", description="A team, optionally under a parent team."
+    ),
+    retrieve=extend_schema(summary="Get a team", description="One team."),
+    partial_update=extend_schema(
+        summary="Change a team", description="Changes its name, parent or description."
+    ),
+    destroy=extend_schema(
+        summary="Delete a team", description="Deletes a team that has no sub-teams."
+    ),
+)
+@extend_schema(tags=["teams"])
 class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = Team
     serializer_class = TeamOut
@@ -103,6 +130,23 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List members", description="The organization's members with their role and teams."
+    ),
+    retrieve=extend_schema(summary="Get a member", description="One member."),
+    partial_update=extend_schema(
+        summary="Change a member", description="Changes their role or teams."
+    ),
+    deactivate=extend_schema(
+        summary="Deactivate a member",
+        description="The member loses access to the organization (the seat is freed).",
+    ),
+    reactivate=extend_schema(
+        summary="Reactivate a member", description="Gives a deactivated member their access back."
+    ),
+)
+@extend_schema(tags=["members"])
 class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = Membership
     serializer_class = MemberOut
@@ -142,6 +186,21 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedV
         return Response(MemberOut(member).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List invitations", description="Invitations to join the organization."
+    ),
+    create=extend_schema(
+        summary="Invite a member",
+        description="E-mails an invitation to join with a role (and a team).",
+    ),
+    retrieve=extend_schema(summary="Get an invitation", description="One invitation."),
+    destroy=extend_schema(
+        summary="Revoke an invitation",
+        description="The invitation link stops working; the answer is the revoked invitation.",
+    ),
+)
+@extend_schema(tags=["members"])
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = Invitation
     serializer_class = InvitationOut

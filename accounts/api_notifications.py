@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -31,6 +36,21 @@ class NotificationOut(serializers.ModelSerializer):
         return obj.actor.get_full_name() if obj.actor_id else None
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List notifications",
+        description="The token owner's notifications in this organization, newest first. `unread=true` lists only unread ones.",
+    ),
+    read=extend_schema(
+        summary="Mark a notification read",
+        description="Marks one of the token owner's notifications read.",
+    ),
+    read_all=extend_schema(
+        summary="Mark all notifications read",
+        description="Marks every notification of the token owner read; answers how many were marked.",
+    ),
+)
+@extend_schema(tags=["notifications"])
 class NotificationViewSet(mixins.ListModelMixin, OrgScopedViewSet):
     """A person only ever sees and marks their own notifications, in the token's organization."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -108,6 +108,28 @@ def _workflow_out(workflow: Workflow, membership) -> dict:
     ).data
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List approval workflows",
+        description="The organization's approval workflows with their stages.",
+    ),
+    create=extend_schema(
+        summary="Create an approval workflow",
+        description="A workflow and its stages, each with its approvers.",
+    ),
+    retrieve=extend_schema(
+        summary="Get an approval workflow", description="One workflow with its stages."
+    ),
+    update=extend_schema(
+        summary="Replace an approval workflow",
+        description="Replaces the workflow and its stages; requests already running keep the version they started with.",
+    ),
+    destroy=extend_schema(
+        summary="Delete an approval workflow",
+        description="Deletes the workflow; running requests keep their snapshot.",
+    ),
+)
+@extend_schema(tags=["approvals"])
 class WorkflowViewSet(OrgScopedViewSet):
     """Approval workflows as data. Editing one never changes requests already running (they keep a snapshot)."""
 
@@ -154,6 +176,25 @@ class WorkflowViewSet(OrgScopedViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List approval requests",
+        description="Approval requests of the posts the token may see. `waiting=me` lists those waiting for the token's decision; `post` narrows to one post.",
+    ),
+    create=extend_schema(
+        summary="Submit a post for approval",
+        description="Starts the approval of a post by its workflow, with the time it should go out (`requested_at`).",
+    ),
+    retrieve=extend_schema(
+        summary="Get an approval request",
+        description="One request with its stage and the changes under review.",
+    ),
+    decide=extend_schema(
+        summary="Decide an approval request",
+        description="Approves, rejects or asks for changes (`decision`) at the request's current stage. Give `post_version` to be sure you decide on the version you read (a mismatch is `stale_version`).",
+    ),
+)
+@extend_schema(tags=["approvals"])
 class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Approval requests; submit a post, decide at its current stage."""
 
@@ -234,6 +275,16 @@ class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List comments on posts",
+        description="Internal comments on posts (never published). `post` narrows to one post.",
+    ),
+    create=extend_schema(
+        summary="Comment on a post", description="Adds an internal comment to a post."
+    ),
+)
+@extend_schema(tags=["approvals"])
 class PostCommentViewSet(mixins.ListModelMixin, OrgScopedViewSet):
     """Internal comments on a post (never published). ``?post=<id>`` narrows to one post."""
 

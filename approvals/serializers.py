@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from socialops.api import IdField, InputSerializer
+from socialops.api import DateTimeText, IdField, InputSerializer
 
 from .models import ApprovalDecision, ApprovalRequest, PostComment, Stage, StageApprover, Workflow
 
@@ -87,10 +87,21 @@ class WorkflowOut(serializers.ModelSerializer):
 
 
 class SubmitIn(InputSerializer):
-    post = IdField()
-    #: ISO 8601; without an offset it is wall-clock time in ``timezone``
-    requested_at = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    """A post to send for approval, with the time it should go out."""
+
+    post = IdField(help_text="The post to submit.")
+    requested_at = DateTimeText(
+        required=False,
+        allow_blank=True,
+        help_text="When the post should be published once approved, ISO 8601; without an offset "
+        "it is wall-clock time in `timezone`. Omitted: no time requested.",
+    )
+    timezone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="The IANA zone `requested_at` was chosen in (`Asia/Jakarta`).",
+    )
 
 
 class DecisionIn(InputSerializer):

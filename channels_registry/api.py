@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -45,6 +45,32 @@ def _channels_or_error(membership, ids):
     return channels
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List channels",
+        description="Connected social accounts the token may see. Filter by `network`, `team` (with its sub-teams), `status` or `group`.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a channel", description="One channel with its connection state."
+    ),
+    partial_update=extend_schema(
+        summary="Change a channel",
+        description="Changes its team, time zone or access (whether it is restricted).",
+    ),
+    archive=extend_schema(
+        summary="Archive a channel",
+        description="Hides the channel from pickers and sweeps; its credentials are wiped, its history kept.",
+    ),
+    unarchive=extend_schema(
+        summary="Unarchive a channel",
+        description="Back to the list as disconnected: connect it again to use it.",
+    ),
+    disconnect=extend_schema(
+        summary="Disconnect a channel",
+        description="Stops using the channel: its credentials are wiped; the channel and its history stay.",
+    ),
+)
+@extend_schema(tags=["channels"])
 class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Channels the token's member may see. Filters: network, team (with sub-teams), status, group."""
 
@@ -122,6 +148,21 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List channel groups",
+        description="Named sets of channels for composing; each lists only the channels the token may see.",
+    ),
+    create=extend_schema(summary="Create a channel group", description="A named set of channels."),
+    retrieve=extend_schema(summary="Get a channel group", description="One group."),
+    partial_update=extend_schema(
+        summary="Change a channel group", description="Changes its name or channels."
+    ),
+    destroy=extend_schema(
+        summary="Delete a channel group", description="Deletes the group; its channels stay."
+    ),
+)
+@extend_schema(tags=["channels"])
 class ChannelGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Channel groups; each lists only the channels the member may see (a restricted one stays hidden)."""
 
@@ -172,6 +213,19 @@ class ChannelGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List channel grants",
+        description="Who may use which restricted channel, and how. `channel` narrows to one channel.",
+    ),
+    create=extend_schema(
+        summary="Grant access to a channel",
+        description="Lets a member or a team use a restricted channel with a capability.",
+    ),
+    retrieve=extend_schema(summary="Get a channel grant", description="One grant."),
+    destroy=extend_schema(summary="Remove a channel grant", description="Takes the access away."),
+)
+@extend_schema(tags=["channels"])
 class ChannelGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Per-channel grants. ``?channel=<id>`` narrows the list to one channel.
 

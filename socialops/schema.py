@@ -21,6 +21,46 @@ _STATUSES = {
     "429": "Too many requests: wait the seconds in `Retry-After`.",
 }
 _WRITES = {"post", "put", "patch", "delete"}
+#: what an error looks like, shown beside the statuses that most need it
+_EXAMPLES = {
+    "400": {
+        "ValidationError": {
+            "summary": "A field is not valid",
+            "value": {
+                "error": {
+                    "code": "validation_error",
+                    "message": "Some channels were not found.",
+                    "fields": {"channels": ["Choose valid channels."]},
+                    "request_id": "5f0c1d9e8b7a4c3d2e1f0a9b8c7d6e5f",
+                }
+            },
+        },
+        "NestedValidationError": {
+            "summary": "A field inside an object or a list is not valid",
+            "value": {
+                "error": {
+                    "code": "validation_error",
+                    "message": "Enter a valid value.",
+                    "fields": {"variant_texts.15": ["This field may not be null."]},
+                    "request_id": "0a1b2c3d4e5f46a7b8c9d0e1f2a3b4c5",
+                }
+            },
+        },
+    },
+    "409": {
+        "Conflict": {
+            "summary": "The object's state does not allow it",
+            "value": {
+                "error": {
+                    "code": "conflict",
+                    "message": "This post is already published.",
+                    "fields": {},
+                    "request_id": "9e8d7c6b5a4f43e2d1c0b9a8f7e6d5c4",
+                }
+            },
+        }
+    },
+}
 
 
 def _error_component() -> dict:
@@ -84,6 +124,32 @@ def _statuses_for(path: str, method: str) -> list[str]:
     return sorted(statuses)
 
 
+def describe_fields(result, generator, request, public):
+    """drf-spectacular post-processing hook: every property (and parameter) without a ``help_text``
+    (``description``) gets the glossary's description (socialops/schema_glossary.py). A ``$ref`` is wrapped in ``allOf`` so
+    that its description is not ignored beside it."""
+    from .schema_glossary import describe, describe_parameter
+
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if not parameter.get("description"):
+                    text = describe_parameter(path, parameter["name"])
+                    if text is not None:
+                        parameter["description"] = text
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        for field, prop in (component.get("properties") or {}).items():
+            if prop.get("description"):
+                continue
+            text = describe(name, field)
+            if text is None:
+                continue
+            if "$ref" in prop:
+                prop["allOf"] = [{"$ref": prop.pop("$ref")}]
+            prop["description"] = text
+    return result
+
+
 def add_error_responses(result, generator, request, public):
     """drf-spectacular post-processing hook (``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = _error_component()
@@ -98,11 +164,11 @@ def add_error_responses(result, generator, request, public):
                 operation.setdefault("parameters", []).append(dict(_IDEMPOTENCY_HEADER))
             responses = operation.setdefault("responses", {})
             for status in _statuses_for(path, method):
+                content = {"schema": ref}
+                if status in _EXAMPLES:
+                    content["examples"] = _EXAMPLES[status]
                 responses.setdefault(
                     status,
-                    {
-                        "description": _STATUSES[status],
-                        "content": {"application/json": {"schema": ref}},
-                    },
+                    {"description": _STATUSES[status], "content": {"application/json": content}},
                 )
     return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -38,6 +38,33 @@ def _created(issued) -> dict:
     return {**TokenOut(issued.token).data, "token": issued.raw}
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List service accounts",
+        description="The organization's service accounts: machine users that are no member and no seat.",
+    ),
+    create=extend_schema(
+        summary="Create a service account",
+        description="A service account; give it tokens to call the API.",
+    ),
+    retrieve=extend_schema(summary="Get a service account", description="One service account."),
+    partial_update=extend_schema(
+        summary="Change a service account",
+        description="Changes its name or description, or disables it (`is_active` false: its tokens stop working) and enables it again.",
+    ),
+    tokens=extend_schema(
+        summary="List a service account's tokens",
+        description="Its tokens (never their secret), revoked and expired ones included.",
+    ),
+    rotate_token=extend_schema(
+        summary="Rotate a service account's token",
+        description="A new token with the same scopes; the old one keeps working until `old_token_expires_at` (the overlap window). The new secret is in this answer only.",
+    ),
+    revoke_token=extend_schema(
+        summary="Revoke a service account's token", description="The token stops working at once."
+    ),
+)
+@extend_schema(tags=["service accounts"])
 class ServiceAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = ServiceAccount
     serializer_class = ServiceAccountOut
@@ -80,7 +107,13 @@ class ServiceAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
         account = self.get_object()
         return Response(TokenOut(selectors.tokens_of_service_account(account), many=True).data)
 
-    @extend_schema(request=TokenIn, responses={201: TokenCreated})
+    @extend_schema(
+        summary="Create a token for a service account",
+        description="A token with scopes (each within what you may do) and an optional expiry. "
+        "The secret is in this answer only.",
+        request=TokenIn,
+        responses={201: TokenCreated},
+    )
     @tokens.mapping.post
     def create_token(self, request, pk=None):
         account = self.get_object()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -22,6 +22,46 @@ from .serializers import (
 )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List webhook endpoints",
+        description="The organization's endpoints that receive signed events.",
+    ),
+    create=extend_schema(
+        summary="Register a webhook endpoint",
+        description="An https endpoint (no private address) and the events it receives. Its signing secret is in this answer only.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a webhook endpoint", description="One endpoint (without its secret)."
+    ),
+    partial_update=extend_schema(
+        summary="Change a webhook endpoint", description="Changes its URL, description or events."
+    ),
+    destroy=extend_schema(
+        summary="Delete a webhook endpoint",
+        description="Deletes the endpoint; nothing more is sent to it.",
+    ),
+    rotate_secret=extend_schema(
+        summary="Rotate a webhook endpoint's secret",
+        description="A new signing secret; deliveries are signed with both until `previous_secret_until`.",
+    ),
+    disable=extend_schema(
+        summary="Disable a webhook endpoint",
+        description="Stops deliveries to the endpoint until it is enabled.",
+    ),
+    enable=extend_schema(
+        summary="Enable a webhook endpoint", description="Resumes deliveries to the endpoint."
+    ),
+    deliveries=extend_schema(
+        summary="List an endpoint's deliveries",
+        description="The delivery log, newest first: status, response status and body snippet, duration.",
+    ),
+    replay=extend_schema(
+        summary="Replay a delivery",
+        description="Sends a delivery's message again (same webhook-id and body), behind any pending one for its object.",
+    ),
+)
+@extend_schema(tags=["webhooks"])
 class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Endpoints of the organization's systems that receive signed events (Standard Webhooks)."""
 

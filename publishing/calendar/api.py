@@ -13,8 +13,13 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import datetime
+
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils import timezone
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,6 +28,7 @@ from accounts.capabilities import Capability
 from accounts.selectors import get_team
 from socialops.api import (
     ID_QUERY_SCHEMA,
+    DateTimeText,
     IdField,
     InputModelSerializer,
     InputSerializer,
@@ -61,17 +67,202 @@ def _team_or_error(org, team_id):
 
 
 class MoveIn(InputSerializer):
-    #: ISO 8601; without an offset it is wall-clock time in the caller's zone
-    at = serializers.CharField(max_length=40)
-    variant = IdField(required=False, allow_null=True)
+    """Where to move the post on the calendar."""
+
+    at = DateTimeText(
+        help_text="The new time, ISO 8601; without an offset it is wall-clock time in the token "
+        "owner's zone (else the organization's)."
+    )
+    variant = IdField(
+        required=False,
+        allow_null=True,
+        help_text="Move only this variant (one channel) of the post; omitted: the whole post.",
+    )
 
 
 class MovedOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.CharField()
-    scheduled_at = serializers.DateTimeField(allow_null=True)
-    planned_at = serializers.DateTimeField(allow_null=True)
-    schedule_timezone = serializers.CharField()
+    """The moved post's new time."""
+
+    id = serializers.IntegerField(help_text="The post's id.")
+    status = serializers.ChoiceField(choices=Post.Status.choices, help_text="The post's status.")
+    scheduled_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the post is scheduled (a scheduled post), else null."
+    )
+    planned_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a draft is planned on the calendar, else null."
+    )
+    schedule_timezone = serializers.CharField(
+        help_text="The IANA zone the time was chosen in (`Asia/Jakarta`)."
+    )
+
+
+class CalendarEventOut(serializers.Serializer):
+    """One thing on the calendar: a post (one per channel), a draft planned without a channel, a
+    campaign or note band, a public holiday, a suggested time or a week's cadence warning."""
+
+    id = serializers.CharField(help_text="Stable within the range: `v12` (variant), `p3` (plan), …")
+    kind = serializers.ChoiceField(
+        choices=["post", "campaign", "note", "holiday", "best_time", "cadence"],
+        help_text="What the event is; the fields that do not apply to a kind are null.",
+    )
+    title = serializers.CharField(help_text="The label the calendar shows.")
+    start = serializers.DateTimeField(
+        help_text="When it starts, with the calendar zone's offset (midnight for all-day events)."
+    )
+    end = serializers.DateTimeField(
+        allow_null=True, help_text="When it ends (exclusive), or null for a point in time."
+    )
+    all_day = serializers.BooleanField(help_text="True for days rather than a time.")
+    editable = serializers.BooleanField(help_text="Whether the token may move it.")
+    post = serializers.IntegerField(allow_null=True, help_text="The post's id (kind `post`).")
+    variant = serializers.IntegerField(
+        allow_null=True, help_text="The variant's id; null for a draft planned without a channel."
+    )
+    status = serializers.CharField(
+        allow_null=True,
+        help_text="The post's calendar status (`draft`, `in_review`, `approved`, `scheduled`, "
+        "`published`, `failed`).",
+    )
+    status_label = serializers.CharField(
+        allow_null=True, help_text="The status in the token owner's language."
+    )
+    network = serializers.CharField(allow_null=True, help_text="The channel's network (`x`, …).")
+    channel = serializers.IntegerField(allow_null=True, help_text="The channel's id.")
+    channel_name = serializers.CharField(
+        allow_null=True, help_text="The channel's handle or name (posts), or the cadence's channel."
+    )
+    campaign = serializers.IntegerField(allow_null=True, help_text="The campaign's id (bands).")
+    campaign_name = serializers.CharField(
+        allow_null=True, help_text="The post's campaign's name, empty without one."
+    )
+    color = serializers.CharField(
+        allow_null=True, help_text="The campaign's colour, `#rrggbb` (campaign bands)."
+    )
+    author = serializers.CharField(allow_null=True, help_text="The post author's name.")
+    note = serializers.IntegerField(allow_null=True, help_text="The note's id (kind `note`).")
+    body = serializers.CharField(allow_null=True, help_text="The note's text.")
+    team = serializers.CharField(allow_null=True, help_text="The note's team's name.")
+    country = serializers.CharField(
+        allow_null=True, help_text="The holiday's country, ISO 3166-1 alpha-2."
+    )
+    count = serializers.IntegerField(
+        allow_null=True, help_text="The number of cadence warnings in that week."
+    )
+
+
+class CalendarHolidayOut(serializers.Serializer):
+    """A public holiday of the region's countries."""
+
+    date = serializers.DateField(help_text="The holiday's day.")
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 country code.")
+    name = serializers.CharField(help_text="The holiday's name.")
+
+
+class CalendarCadenceOut(serializers.Serializer):
+    """A week in which a channel posts less or more than its cadence target."""
+
+    channel = serializers.IntegerField(help_text="The channel's id.")
+    channel_label = serializers.CharField(help_text="The channel's network and handle.")
+    week = serializers.DateField(help_text="The week's first day.")
+    count = serializers.IntegerField(help_text="Posts that week.")
+    min_per_week = serializers.IntegerField(help_text="The target's lower bound.")
+    max_per_week = serializers.IntegerField(help_text="The target's upper bound.")
+    kind = serializers.CharField(help_text="`under` or `over` the target.")
+    message = serializers.CharField(help_text="The warning, in the token owner's language.")
+
+
+class CalendarOut(serializers.Serializer):
+    """The calendar of one range, its times in ``timezone`` with their offsets."""
+
+    timezone = serializers.CharField(help_text="The IANA zone of every time in this answer.")
+    start = serializers.DateTimeField(help_text="The range's start.")
+    end = serializers.DateTimeField(help_text="The range's end (exclusive).")
+    events = CalendarEventOut(many=True, help_text="The range's events, posts first.")
+    holidays = CalendarHolidayOut(many=True, help_text="The public holidays in the range.")
+    holiday_countries = serializers.ListField(
+        child=serializers.CharField(), help_text="The countries whose holidays are shown."
+    )
+    best_times = serializers.ListField(
+        child=serializers.DateTimeField(), help_text="Suggested times to post in the range."
+    )
+    cadence = CalendarCadenceOut(many=True, help_text="The cadence warnings of the range.")
+
+
+def _at(value: str, zone) -> datetime:
+    """A page time (``2026-12-01`` or ``2026-12-01T09:00:00``, local) as an aware datetime."""
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed.astimezone(zone)
+
+
+def _api_event(event: dict, zone) -> dict:
+    """The page's event (FullCalendar's camelCase, local times) as the API's event."""
+    extra = event.get("extendedProps", {})
+    kind = extra.get("kind", "")
+    if "startUtc" in extra:
+        start = datetime.fromisoformat(extra["startUtc"]).astimezone(zone)
+    else:
+        start = _at(event["start"], zone)
+    end = _at(event["end"], zone) if event.get("end") else None
+    if kind == "best_time":
+        end = start + (end - _at(event["start"], zone)) if end else None
+    out = dict.fromkeys(CalendarEventOut().fields, None)
+    out.update(
+        id=event["id"],
+        kind=kind,
+        title=event.get("title", ""),
+        start=start,
+        end=end,
+        all_day=bool(event.get("allDay")),
+        editable=bool(event.get("editable")),
+    )
+    if kind == "post":
+        out.update(
+            post=extra["post"],
+            variant=extra["variant"],
+            status=extra["status"],
+            status_label=extra["statusLabel"],
+            network=extra["network"] or None,
+            channel=extra["channelId"],
+            channel_name=extra["channel"] or None,
+            campaign_name=extra["campaign"],
+            author=extra["author"],
+        )
+    elif kind == "campaign":
+        out.update(campaign=extra["campaign"], color=extra["color"])
+    elif kind == "note":
+        out.update(note=extra["note"], body=extra["body"], team=extra["team"])
+    elif kind == "holiday":
+        out.update(country=extra["country"])
+    elif kind == "cadence":
+        out.update(count=extra["count"])
+    return out
+
+
+def api_calendar(payload: dict, rng) -> dict:
+    """The calendar page's JSON as the API's resource: snake_case, ISO 8601 times with offsets."""
+    zone = rng.zone
+    return {
+        "timezone": payload["timezone"],
+        "start": rng.start.astimezone(zone),
+        "end": rng.end.astimezone(zone),
+        "events": [_api_event(e, zone) for e in payload["events"]],
+        "holidays": payload["holidays"],
+        "holiday_countries": payload["holidayCountries"],
+        "best_times": [_at(t, zone) for t in payload["bestTimes"]],
+        "cadence": [
+            {
+                "channel": c["channel"],
+                "channel_label": c["channelLabel"],
+                "week": c["week"],
+                "count": c["count"],
+                "min_per_week": c["min"],
+                "max_per_week": c["max"],
+                "kind": c["kind"],
+                "message": c["message"],
+            }
+            for c in payload["cadence"]
+        ],
+    }
 
 
 class CampaignIO(InputModelSerializer):
@@ -174,47 +365,124 @@ class ShareLinkCreated(ShareLinkOut):
 # --- Views --------------------------------------------------------------------------------------
 
 _ID_FILTERS = ("team", "channel", "campaign", "author", "holidays")
+_ID_FILTER_HELP = {
+    "team": "Only this team's (and its sub-teams') posts, campaigns and notes.",
+    "channel": "Only this channel's posts.",
+    "campaign": "Only this campaign's posts and band.",
+    "author": "Only posts by this member.",
+    "holidays": "Show the holidays of this team's region (default: the token owner's team's).",
+}
 _RANGE_PARAMS = [
-    OpenApiParameter("start", str, required=True),
-    OpenApiParameter("end", str, required=True),
-    OpenApiParameter("network", str, required=False),
-    OpenApiParameter("status", str, required=False),
-] + [OpenApiParameter(name, ID_QUERY_SCHEMA, required=False) for name in _ID_FILTERS]
+    OpenApiParameter(
+        "start",
+        str,
+        required=True,
+        description="The range's first day or instant, ISO 8601 (`2026-12-01`, `2026-12-01T00:00+07:00`); "
+        "without an offset it is read in `tz`.",
+    ),
+    OpenApiParameter(
+        "end",
+        str,
+        required=True,
+        description="The range's end (exclusive), ISO 8601; at most 100 days after `start`.",
+    ),
+    OpenApiParameter(
+        "tz",
+        str,
+        required=False,
+        description="The IANA zone to read and answer times in (`Asia/Jakarta`); default: the token "
+        "owner's zone, else the organization's.",
+    ),
+    OpenApiParameter(
+        "network", str, required=False, description="Only this network's posts (`x`, …)."
+    ),
+    OpenApiParameter(
+        "status",
+        str,
+        required=False,
+        enum=[value for value, _label in cal.CALENDAR_STATUSES],
+        description="Only posts with this calendar status.",
+    ),
+] + [
+    OpenApiParameter(name, ID_QUERY_SCHEMA, required=False, description=_ID_FILTER_HELP[name])
+    for name in _ID_FILTERS
+]
 
 
+def _requested_zone(query) -> str | None:
+    """``?tz=``, checked: an unknown zone is a 400."""
+    name = (query.get("tz") or "").strip()
+    if not name:
+        return None
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(
+            "Unknown time zone.", fields={"tz": ["Give an IANA time zone (Asia/Jakarta)."]}
+        ) from None
+    return name
+
+
+class _OneCalendar(AutoSchema):
+    """``list`` answers one object (the range's calendar), not a page of objects."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Read the calendar of a range",
+        description="Posts (one event per channel), drafts planned without a channel, campaign and note bands, public holidays, suggested times and cadence warnings between `start` and `end` (at most 100 days). Every time carries the offset of `tz` (default: the token owner's zone, else the organization's).",
+    ),
+)
+@extend_schema(tags=["calendar"])
 class CalendarEventsViewSet(OrgScopedViewSet):
-    """The calendar of one range (the JSON the calendar page draws)."""
+    """The calendar of one range: the page's events as the API's own resource (snake_case, times
+    with offsets); the page keeps its own JSON (publishing/calendar/views.py)."""
 
+    schema = _OneCalendar()
     model = Post
     read_capability = Capability.VIEW
 
     def scoped_queryset(self, organization):
         return Post.objects.for_org(organization).none()
 
-    @extend_schema(parameters=_RANGE_PARAMS, responses={200: dict})
+    @extend_schema(
+        parameters=_RANGE_PARAMS, responses=CalendarOut, operation_id="calendar_events_list"
+    )
     def list(self, request, *args, **kwargs):
         q = request.query_params
         ids = {
             name: query_id(q, name) for name in _ID_FILTERS
         }  # a malformed id is a 400, not "no filter"
-        rng = cal.parse_range(q.get("start"), q.get("end"), _zone(request))
+        zone = _requested_zone(q) or _zone(request)
+        rng = cal.parse_range(q.get("start"), q.get("end"), zone)
         if rng is None:
             raise ValidationFailed(
                 "Give a start and an end of at most 100 days.",
                 fields={"start": ["Give an ISO date or date-time."]},
             )
-        return Response(
-            cal.calendar_payload(
-                self.organization,
-                membership=self.membership,
-                rng=rng,
-                filters=cal.CalendarFilters.from_data(q),
-                holiday_team_id=ids["holidays"],
-                holidays_of_viewer=True,
-            )
+        payload = cal.calendar_payload(
+            self.organization,
+            membership=self.membership,
+            rng=rng,
+            filters=cal.CalendarFilters.from_data(q),
+            holiday_team_id=ids["holidays"],
+            holidays_of_viewer=True,
         )
+        with timezone.override(rng.zone):  # the times are written with the calendar zone's offset
+            out = CalendarOut(api_calendar(payload, rng)).data
+        return Response(out)
 
 
+@extend_schema_view(
+    move=extend_schema(
+        summary="Move a post on the calendar",
+        description="Reschedules a scheduled post, or re-plans a draft, to `at` (a whole post, or one `variant`).",
+    ),
+)
+@extend_schema(tags=["calendar"])
 class PostCalendarViewSet(OrgScopedViewSet):
     """Move a post on the calendar (reschedules a scheduled post, re-plans a draft)."""
 
@@ -255,6 +523,24 @@ class PostCalendarViewSet(OrgScopedViewSet):
         )
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List campaigns", description="The organization's campaigns."),
+    create=extend_schema(
+        summary="Create a campaign",
+        description="A named date range with a colour and UTM parameters that posts can belong to.",
+    ),
+    retrieve=extend_schema(summary="Get a campaign", description="One campaign."),
+    partial_update=extend_schema(
+        summary="Change a campaign", description="Changes the fields given; the others stay."
+    ),
+    archive=extend_schema(
+        summary="Archive a campaign", description="Marks the campaign archived; its posts keep it."
+    ),
+    restore=extend_schema(
+        summary="Restore a campaign", description="Brings an archived campaign back."
+    ),
+)
+@extend_schema(tags=["campaigns"])
 class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = Campaign
     serializer_class = CampaignIO
@@ -307,6 +593,22 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List calendar notes",
+        description="Notes shown as bands on the calendar, latest first.",
+    ),
+    create=extend_schema(
+        summary="Create a calendar note",
+        description="A note over one or more days, for everyone or for one team.",
+    ),
+    retrieve=extend_schema(summary="Get a calendar note", description="One note."),
+    partial_update=extend_schema(
+        summary="Change a calendar note", description="Changes the fields given; the others stay."
+    ),
+    destroy=extend_schema(summary="Delete a calendar note", description="Deletes the note."),
+)
+@extend_schema(tags=["calendar"])
 class CalendarNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = CalendarNote
     serializer_class = NoteIO
@@ -344,6 +646,21 @@ class CalendarNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List cadence targets",
+        description="How often each channel the token may see should post per week.",
+    ),
+    create=extend_schema(
+        summary="Set a channel's cadence target",
+        description="Sets (or replaces) the channel's posts-per-week bounds; the calendar warns about weeks outside them.",
+    ),
+    retrieve=extend_schema(summary="Get a cadence target", description="One channel's target."),
+    destroy=extend_schema(
+        summary="Remove a cadence target", description="The channel has no target any more."
+    ),
+)
+@extend_schema(tags=["calendar"])
 class CadenceTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = CadenceTarget
     serializer_class = CadenceIO
@@ -381,6 +698,18 @@ class CadenceTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List holiday regions",
+        description="Which countries' public holidays each team sees on the calendar (`team` null: the organization's default).",
+    ),
+    create=extend_schema(
+        summary="Set a team's holiday countries",
+        description="Sets the countries whose public holidays the team (or, with `team` null, the organization) sees; an empty list removes the setting (answered with 204).",
+    ),
+    retrieve=extend_schema(summary="Get a holiday region", description="One team's countries."),
+)
+@extend_schema(tags=["calendar"])
 class HolidayRegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Which countries' public holidays each team (region) sees; ``team`` null is the organization default."""
 
@@ -407,6 +736,24 @@ class HolidayRegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
         return Response(HolidayRegionIO(region).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List calendar share links",
+        description="Read-only links to the calendar for people without an account, newest first.",
+    ),
+    create=extend_schema(
+        summary="Create a calendar share link",
+        description="A read-only link (and iCalendar feed) to the calendar with frozen filters. The token is in this answer only.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a calendar share link", description="One link (without its token)."
+    ),
+    revoke=extend_schema(
+        summary="Revoke a calendar share link",
+        description="The link and its feed stop working at once.",
+    ),
+)
+@extend_schema(tags=["calendar"])
 class CalendarShareLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = CalendarShareLink
     serializer_class = ShareLinkOut

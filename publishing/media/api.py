@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -112,6 +112,27 @@ class MediaPatchIn(InputSerializer):
         return attrs
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List media",
+        description="The organization's media library. `kind` (`image`, `video`) and `q` (the file name) filter it.",
+    ),
+    create=extend_schema(
+        summary="Upload media",
+        description="Uploads one image or video (multipart/form-data, field `file`); it is checked (type, size, dimensions) and its renditions are made in the background.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a media asset", description="One asset with its renditions."
+    ),
+    partial_update=extend_schema(
+        summary="Change a media asset", description="Changes its alt text or focal point."
+    ),
+    destroy=extend_schema(
+        summary="Delete a media asset",
+        description="Deletes the asset and its renditions; refused (409) while a post in review, approved, scheduled, publishing or failed uses it. Drafts, cancelled and published posts lose the attachment.",
+    ),
+)
+@extend_schema(tags=["media"])
 class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """The organization's media library. ``?kind=image|video`` and ``?q=`` filter the list."""
 

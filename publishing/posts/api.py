@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -118,6 +123,43 @@ def _bulk_posts(items: list[dict]) -> tuple[list[bulk_schedule.BulkPost | None],
     return posts, problems
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List posts",
+        description="The posts the token may see, each with its variants (one per channel) and media. Filter by `status`, `channel`, `campaign` or `author`.",
+    ),
+    create=extend_schema(
+        summary="Create a post",
+        description="A draft post for one or more channels: one text, optionally a text of its own per channel (`variant_texts`, keyed by channel id) and media from the library. Publish it with the scheduling endpoints.",
+        examples=[
+            OpenApiExample(
+                "Two channels, one with its own text",
+                value={
+                    "title": "Rendang week",
+                    "text": "Rendang is back on the menu all week 🍛",
+                    "channels": [12, 15],
+                    "variant_texts": {"15": "Rendang is back! All week at every outlet. #kuliner"},
+                    "media": [301],
+                    "alt_texts": ["A bowl of beef rendang on a banana leaf"],
+                    "campaign": 4,
+                },
+                request_only=True,
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="Get a post", description="One post with its variants and media."
+    ),
+    partial_update=extend_schema(
+        summary="Change a post",
+        description="Changes the fields given; the others stay. Giving `channels` adds and removes variants; giving `media` replaces the post's media (and their alt texts).",
+    ),
+    destroy=extend_schema(
+        summary="Delete a post",
+        description="Deletes a draft, or a cancelled or failed post that never went out.",
+    ),
+)
+@extend_schema(tags=["posts"])
 class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Posts of the organization with their variants. Filters: status, channel, campaign, author."""
 
@@ -236,6 +278,20 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List variants",
+        description="The variants (one post on one channel) the token may see. `post` narrows to one post.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a variant", description="One variant with its publishing state."
+    ),
+    partial_update=extend_schema(
+        summary="Change a variant",
+        description="Gives the variant a text of its own (`text`), follows the post's text again (`reset_text`), or changes its format.",
+    ),
+)
+@extend_schema(tags=["variants"])
 class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """One post's variant per channel: read it, give it its own text (or reset it), change its format."""
 

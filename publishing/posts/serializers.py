@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from socialops.api import IdField, InputSerializer
+from socialops.api import DateTimeText, IdField, InputSerializer
 
 from ..models import Post, PostMedia, PostVariant
 from .bulk_schedule import MAX_POSTS
@@ -113,8 +113,7 @@ class BulkPostIn(InputSerializer):
         child=IdField(), allow_empty=False, help_text="Ids of the channels the post goes to."
     )
     text = serializers.CharField(required=False, allow_blank=True, max_length=70000, default="")
-    at = serializers.CharField(
-        max_length=40,
+    at = DateTimeText(
         help_text="ISO 8601, best with an offset (`2026-03-01T09:00:00+07:00`); without one it is "
         "wall-clock time in `timezone` (or the first channel's zone).",
     )

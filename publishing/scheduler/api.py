@@ -17,7 +17,12 @@ import zoneinfo
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -25,7 +30,7 @@ from rest_framework.response import Response
 from accounts.capabilities import Capability
 from accounts.selectors import get_team
 from channels_registry.selectors import visible_channels
-from socialops.api import IdField, InputSerializer, OrgScopedViewSet, query_bool
+from socialops.api import DateTimeText, IdField, InputSerializer, OrgScopedViewSet, query_bool
 from socialops.errors import ValidationFailed
 
 from ..models import Post, PostVariant, PublishingFreeze
@@ -35,9 +40,15 @@ from . import services as scheduling
 
 
 class ScheduleIn(InputSerializer):
-    #: ISO 8601; without an offset it is wall-clock time in ``timezone`` (parsed by the view)
-    at = serializers.CharField(max_length=40)
-    timezone = serializers.CharField(max_length=64)
+    """When to publish the post."""
+
+    at = DateTimeText(
+        help_text="When to publish, ISO 8601; without an offset it is wall-clock time in `timezone`."
+    )
+    timezone = serializers.CharField(
+        max_length=64,
+        help_text="The IANA zone the time was chosen in (`Asia/Jakarta`), kept for display.",
+    )
 
 
 class ScheduledVariantOut(serializers.ModelSerializer):
@@ -75,7 +86,7 @@ class ScheduledPostOut(serializers.ModelSerializer):
             "variants",
         ]
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_scheduled_local(self, obj) -> str | None:
         if obj.scheduled_at is None or not obj.schedule_timezone:
             return None
@@ -140,6 +151,37 @@ def _post_out(post: Post, membership) -> dict:
     return ScheduledPostOut(post).data
 
 
+@extend_schema_view(
+    schedule=extend_schema(
+        summary="Schedule a post",
+        description="Schedules every variant of the post for `at`. An `at` with an offset (or `Z`) is that instant; without one it is wall-clock time in `timezone`. The post must be ready (approved, if its workflow asks for it).",
+        examples=[
+            OpenApiExample(
+                "An instant with its offset",
+                value={"at": "2026-12-01T09:00:00+07:00", "timezone": "Asia/Jakarta"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Wall-clock time in a zone",
+                value={"at": "2026-12-01T09:00", "timezone": "Asia/Jakarta"},
+                request_only=True,
+            ),
+        ],
+    ),
+    publish_now=extend_schema(
+        summary="Publish a post now",
+        description="Makes every variant of the post due now: it is published in the background within moments.",
+    ),
+    cancel=extend_schema(
+        summary="Cancel a scheduled post",
+        description="Nothing more of the post goes out; variants already published stay published.",
+    ),
+    unschedule=extend_schema(
+        summary="Unschedule a post",
+        description="Back to draft: the schedule is dropped, the content kept.",
+    ),
+)
+@extend_schema(tags=["scheduling"])
 class PostSchedulingViewSet(OrgScopedViewSet):
     """Schedule, publish now, cancel and unschedule one post (each is one service call)."""
 
@@ -204,6 +246,13 @@ class PostSchedulingViewSet(OrgScopedViewSet):
         )
 
 
+@extend_schema_view(
+    retry=extend_schema(
+        summary="Retry a failed variant",
+        description="Publishes one failed variant (that channel only) again.",
+    ),
+)
+@extend_schema(tags=["scheduling"])
 class VariantSchedulingViewSet(OrgScopedViewSet):
     """Retry one failed channel of a post."""
 
@@ -226,6 +275,22 @@ class VariantSchedulingViewSet(OrgScopedViewSet):
         return Response(ScheduledVariantOut(variant).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List publishing freezes",
+        description="Freezes of the organization, a team subtree or one channel that hold back publishing. `active=true` lists only those not lifted.",
+    ),
+    create=extend_schema(
+        summary="Freeze publishing",
+        description="Holds back publishing for the organization, a team (and its sub-teams) or one channel until lifted; `on_lift` says whether held posts are then published, published marked late, or cancelled.",
+    ),
+    retrieve=extend_schema(summary="Get a publishing freeze", description="One freeze."),
+    lift=extend_schema(
+        summary="Lift a publishing freeze",
+        description="Ends the freeze; held posts are published or cancelled, as its `on_lift` says.",
+    ),
+)
+@extend_schema(tags=["scheduling"])
 class PublishingFreezeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Publishing freezes (organization, team subtree or one channel). ``?active=1`` lists unlifted ones.
 

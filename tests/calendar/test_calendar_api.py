@@ -20,11 +20,7 @@ def test_events_and_move(org_a, alice, alice_m, channels):
     )
     response = api.get("/api/v1/calendar/events/", month_range(in_days(2)))
     assert response.status_code == 200
-    assert [
-        e["extendedProps"]["post"]
-        for e in response.json()["events"]
-        if e["extendedProps"]["kind"] == "post"
-    ] == [post.pk]
+    assert [e["post"] for e in response.json()["events"] if e["kind"] == "post"] == [post.pk]
     assert api.get("/api/v1/calendar/events/").status_code == 400
     response = api.post(
         f"/api/v1/posts/{post.pk}/move/", {"at": in_days(4).isoformat()}, format="json"
@@ -113,3 +109,36 @@ def test_a_viewer_cannot_write(org_a, channels):
         api.post("/api/v1/calendar-share-links/", {"name": "X"}, format="json").status_code == 403
     )
     assert api.get("/api/v1/calendar/events/", month_range(in_days(1))).status_code == 200
+
+
+def test_the_api_calendar_is_snake_case_with_offsets_in_the_asked_zone(
+    org_a, alice, alice_m, channels
+):
+    from datetime import datetime
+
+    api = api_client_for(alice_m)
+    at = in_days(2)
+    post = make_post(
+        org_a, alice, channels[:1], status=P.SCHEDULED, variant_status=V.SCHEDULED, at=at
+    )
+    response = api.get("/api/v1/calendar/events/", {**month_range(at), "tz": "Asia/Jakarta"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["timezone"] == "Asia/Jakarta"
+    (event,) = [e for e in body["events"] if e["kind"] == "post"]
+    assert event["post"] == post.pk and event["variant"] == post.variants.get().pk
+    assert event["start"].endswith("+07:00") and datetime.fromisoformat(event["start"]) == at
+    assert "extendedProps" not in event and "allDay" not in event and "all_day" in event
+    assert body["start"].endswith("+07:00")
+    bad = api.get("/api/v1/calendar/events/", {**month_range(at), "tz": "Mars/Olympus"})
+    assert bad.status_code == 400 and "tz" in bad.json()["error"]["fields"]
+
+
+def test_the_calendar_page_keeps_its_own_json(org_a, alice, alice_m, alice_client, channels):
+    make_post(
+        org_a, alice, channels[:1], status=P.SCHEDULED, variant_status=V.SCHEDULED, at=in_days(2)
+    )
+    response = alice_client.get(f"/o/{org_a.slug}/calendar/events/", month_range(in_days(2)))
+    assert response.status_code == 200
+    (event,) = [e for e in response.json()["events"] if e["extendedProps"]["kind"] == "post"]
+    assert "allDay" in event and "+" not in event["start"]
