@@ -45,6 +45,12 @@ def _scheduled(org, author, channel, day, *, text, hour=10):
     return post
 
 
+def _later_this_week(today):
+    """A day after ``today`` in the calendar's week (weeks start on Monday): on a Sunday, today itself,
+    since tomorrow is already in the next week and the phone's list view shows only this one."""
+    return today if today.weekday() == 6 else today + timedelta(days=1)
+
+
 def _drag(pg, source, target):
     box = source.bounding_box()
     goal = target.bounding_box()
@@ -161,8 +167,9 @@ def test_the_calendar_at_phone_width_opens_in_list_view(phone, live_server, org_
         org_a,
         alice,
         channel,
-        timezone.now().astimezone(UTC).date() + timedelta(days=1),
+        _later_this_week(timezone.now().astimezone(UTC).date()),
         text="On the phone",
+        hour=23,
     )
     _sign_in(phone, live_server, "alice@alpha.test")
     phone.goto(f"{live_server.url}/o/alpha/calendar/")
@@ -293,7 +300,7 @@ def test_campaigns_holidays_and_notes_are_labelled_bars(
     calendar_services.create_note(
         org_a, by=alice_m, title="Stock take", starts_on=today + timedelta(days=1)
     )
-    _scheduled(org_a, alice, channel, today + timedelta(days=1), text="In the sale")
+    _scheduled(org_a, alice, channel, _later_this_week(today), text="In the sale", hour=23)
     _sign_in(page, live_server, "alice@alpha.test")
     page.goto(f"{live_server.url}/o/alpha/calendar/")
     band = page.locator(".fc-daygrid .cal-campaign").first
