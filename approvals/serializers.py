@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from socialops.api import IdField, InputSerializer
+from socialops.api import IdField, InputSerializer, InstantField, TimeZoneField
 
 from .models import ApprovalDecision, ApprovalRequest, PostComment, Stage, StageApprover, Workflow
 
@@ -88,9 +88,19 @@ class WorkflowOut(serializers.ModelSerializer):
 
 class SubmitIn(InputSerializer):
     post = IdField()
-    #: ISO 8601; without an offset it is wall-clock time in ``timezone``
-    requested_at = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    requested_at = InstantField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The time the author asks to publish at, ISO 8601. With an offset or Z it is that instant; "
+        "without one it is wall-clock time in `timezone`, which is then required.",
+    )
+    timezone = TimeZoneField(
+        required=False,
+        allow_blank=True,
+        help_text="IANA zone. Required when `requested_at` has no offset; otherwise only the zone the time "
+        "is shown in (default: the post's zone, else its channel's, else yours, else the organization's).",
+    )
 
 
 class DecisionIn(InputSerializer):

@@ -96,6 +96,14 @@ class PostIn(InputSerializer):
     variant_formats = serializers.DictField(
         child=serializers.ChoiceField(choices=PostVariant.Format.choices), required=False
     )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="On a change (PATCH): the post's version you last read. If the post has changed since, "
+        "nothing is written and the answer is a 409 `stale_version` naming the current version. "
+        "Ignored on create.",
+    )
 
 
 class VariantIn(InputSerializer):
