@@ -18,7 +18,7 @@ The API's input rules live here too, once for every endpoint:
 
 Concurrency, once for every single-object route (:class:`OrgScopedViewSet`):
 
-- a read of one object answers an ``ETag`` made from the row's ``version`` and ``updated_at``
+- a read of one object answers an ``ETag`` made from the row's version and ``updated_at``
   (:func:`row_etag`); a write to one object answers the new one;
 - a write to one object (PATCH, PUT, DELETE, and its actions: schedule, cancel, move, …) with
   ``If-Match`` locks the row (``select_for_update``) in the request's transaction and compares under
@@ -267,8 +267,9 @@ def query_bool(params: Mapping[str, str], name: str) -> bool | None:
 
 # --- ETags and If-Match ---------------------------------------------------------------------------------
 
-#: the columns a row's ETag is made of, those its model has: its content version and its last change
-ETAG_FIELDS = ("version", "updated_at")
+#: the columns a row's ETag is made of, those its model has: its content version (a variant's follows
+#: its post's, whose text it may show) and its last change
+ETAG_FIELDS = ("version", "content_version", "updated_at")
 
 
 def etag_fields(model) -> list[str]:
