@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from channels_registry.selectors import live_post_url
 from socialops.api import IdField, InputSerializer
 
 from ..models import Post, PostMedia, PostVariant
 
 
+def live_url(serializer: serializers.Serializer, variant: PostVariant) -> str:
+    """The variant's link to its published post as it works today (a sandbox post: its page on today's
+    SITE_URL); the organization's slug comes from the view when there is one (no query per variant)."""
+    organization = getattr(serializer.context.get("view"), "organization", None)
+    return live_post_url(
+        variant.channel,
+        variant.external_id,
+        variant.external_url,
+        org_slug=organization.slug if organization is not None else "",
+    )
+
+
 class VariantOut(serializers.ModelSerializer):
     network = serializers.CharField(source="channel.provider", read_only=True)
     effective_text = serializers.SerializerMethodField()
+    external_url = serializers.SerializerMethodField(
+        help_text="Where the published post can be seen (empty until it is published)."
+    )
 
     class Meta:
         model = PostVariant
@@ -40,6 +56,9 @@ class VariantOut(serializers.ModelSerializer):
 
     def get_effective_text(self, obj) -> str:
         return obj.effective_text()
+
+    def get_external_url(self, obj) -> str:
+        return live_url(self, obj)
 
 
 class PostMediaOut(serializers.ModelSerializer):

@@ -37,6 +37,7 @@ from socialops.errors import ValidationFailed
 
 from ..models import Post, PostVariant, PublishingFreeze
 from ..posts.selectors import display_zone
+from ..posts.serializers import live_url
 from . import services as scheduling
 
 # --- Shapes (no logic) ---------------------------------------------------------------------------
@@ -58,6 +59,9 @@ class ScheduleIn(InputSerializer):
 
 class ScheduledVariantOut(serializers.ModelSerializer):
     network = serializers.CharField(source="channel.provider", read_only=True)
+    external_url = serializers.SerializerMethodField(
+        help_text="Where the published post can be seen (empty until it is published)."
+    )
 
     class Meta:
         model = PostVariant
@@ -73,6 +77,9 @@ class ScheduledVariantOut(serializers.ModelSerializer):
             "attempts_count",
             "is_late",
         ]
+
+    def get_external_url(self, obj) -> str:
+        return live_url(self, obj)
 
 
 class ScheduledPostOut(serializers.ModelSerializer):
