@@ -372,10 +372,12 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
         if header is not None:
             self._check_if_match(obj, header)
             obj = super().get_object()  # read again under the lock: what the write starts from
-        self._etag_model, self._etag_pk = type(obj), obj.pk
-        if self.request.method in permissions.SAFE_METHODS:
+        if self.request.method not in permissions.SAFE_METHODS:
+            self._etag_model, self._etag_pk = type(obj), obj.pk
+        elif self.action == "retrieve":  # (a GET action of the object answers something else)
             names = etag_fields(type(obj))
             if names:  # a read answers the state it read
+                self._etag_model, self._etag_pk = type(obj), obj.pk
                 self._etag_read = row_etag(type(obj), obj.pk, [getattr(obj, n) for n in names])
         return obj
 

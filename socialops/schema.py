@@ -126,7 +126,9 @@ def add_error_responses(result, generator, request, public):
             if method in _WRITES and _one_object(path):
                 operation.setdefault("parameters", []).append(dict(_IF_MATCH_HEADER))
             responses = operation.setdefault("responses", {})
-            if _one_object(path) and method in {"get", "post", "put", "patch"}:
+            if (method == "get" and path.endswith("{id}/")) or (
+                method in {"post", "put", "patch"} and _one_object(path)
+            ):
                 for status, response in responses.items():
                     if status.startswith("2") and status != "204":
                         response.setdefault("headers", {})["ETag"] = dict(_ETAG_HEADER)
