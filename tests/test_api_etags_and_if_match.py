@@ -114,6 +114,19 @@ def test_a_stale_body_version_is_a_409_that_names_the_current_version(two, post)
     assert fresh.status_code == 200 and fresh.json()["version"] == 3
 
 
+def test_a_variant_patch_with_a_stale_content_version_is_a_409(alice_api, post):
+    variant = PostVariant.objects.for_org(post.organization_id).get(post=post)
+    url = f"/api/v1/variants/{variant.pk}/"
+    seen = alice_api.get(url).json()["content_version"]
+    alice_api.patch(f"/api/v1/posts/{post.pk}/", {"text": "Moved on"}, format="json")
+    stale = alice_api.patch(url, {"text": "Mine", "content_version": seen}, format="json")
+    assert stale.status_code == 409 and _error(stale)["code"] == "stale_version"
+    assert _error(stale)["fields"]["version"] == [f"The current version is {seen + 1}."]
+    assert not reload(variant).text_overridden
+    fresh = alice_api.patch(url, {"text": "Mine", "content_version": seen + 1}, format="json")
+    assert fresh.status_code == 200 and fresh.json()["effective_text"] == "Mine"
+
+
 def test_a_stale_if_match_stops_a_delete(alice_api, org_a, post):
     url = f"/api/v1/posts/{post.pk}/"
     tag = _etag(alice_api.get(url))

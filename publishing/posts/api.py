@@ -202,5 +202,6 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
             text=d.get("text"),
             reset_text=bool(d.get("reset_text")),
             format=d.get("format"),
+            expected_version=d.get("content_version"),
         )
         return Response(VariantOut(self.get_queryset().get(pk=variant.pk)).data)

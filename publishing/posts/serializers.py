@@ -130,3 +130,10 @@ class VariantIn(InputSerializer):
     #: true: follow the post's text again (``text`` is ignored)
     reset_text = serializers.BooleanField(required=False, default=False)
     format = serializers.ChoiceField(choices=PostVariant.Format.choices, required=False)
+    content_version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The variant's `content_version` you last read (its post's version). If the post has "
+        "changed since, nothing is written and the answer is a 409 `stale_version` naming the current one.",
+    )

@@ -975,9 +975,19 @@ def edit_variant(
     text: str | None = None,
     reset_text: bool = False,
     format: str | None = None,
+    expected_version: int | None = None,
 ) -> PostVariant:  # noqa: A002 - the field's name
     """One edit of a variant (the API's PATCH): its own text or back to the post's, and its format.
-    All or nothing: a format the network refuses leaves the text as it was."""
+    All or nothing: a format the network refuses leaves the text as it was.
+    ``expected_version``: the post version (the variant's ``content_version``) the caller read; another
+    one is a 409 ``stale_version``, compared on the locked post."""
+    if expected_version is not None:
+        post = (
+            Post.objects.for_org(variant.organization_id)
+            .select_for_update()
+            .get(pk=variant.post_id)
+        )
+        _check_version(post, expected_version)
     if reset_text:
         variant = reset_variant_text(variant, by=by)
     elif text is not None:
