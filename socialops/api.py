@@ -14,7 +14,8 @@ The API's input rules live here too, once for every endpoint:
 - a boolean query filter (:func:`query_bool`) is ``true``/``false`` (or ``1``/``0``), never ``null``;
 - a time (:class:`InstantField`, read with :func:`resolve_instant`) is ISO 8601: with an offset or ``Z``
   it is that instant (a ``timezone`` beside it is only the zone it is shown in); without one it is
-  wall-clock time in the ``timezone`` given beside it, and without either it is a 400 on the time.
+  wall-clock time in the ``timezone`` given beside it, and without either it is a 400 on the time;
+  a time with no zone field beside it (:class:`OffsetDateTimeField`: a token's expiry) needs its offset.
 
 Concurrency, once for every single-object route (:class:`OrgScopedViewSet`):
 
@@ -187,6 +188,26 @@ class InstantField(serializers.CharField):
 
     def to_representation(self, value):
         return value.isoformat() if isinstance(value, datetime) else value
+
+
+_OFFSET_NEEDED = gettext_lazy(
+    "Give the time with its offset (2026-12-01T09:00:00+07:00, or Z for UTC)."
+)
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """A date and time with no zone beside it to read it in: it must carry its offset (or ``Z``).
+    DRF would read a bare wall-clock time in the server's active zone, a guess the caller never sees."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and timezone.is_naive(parsed):
+                raise serializers.ValidationError(str(_OFFSET_NEEDED), code="invalid")
+        return super().to_internal_value(value)
 
 
 class TimeZoneField(serializers.CharField):

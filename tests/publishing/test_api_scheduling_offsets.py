@@ -121,3 +121,22 @@ def test_moving_takes_an_offset_alone_and_refuses_a_bare_wall_clock_time(
     )
     assert local.status_code == 200, local.json()
     assert reload(post).planned_at == datetime(YEAR, 3, 1, 3, 0, tzinfo=UTC)
+
+
+def test_a_token_expiry_without_an_offset_is_a_400_not_the_servers_zone(alice_api):
+    """A time with no zone beside it (a service account token's expiry) must carry its offset."""
+    robot = alice_api.post("/api/v1/service-accounts/", {"name": "CRM sync"}, format="json")
+    assert robot.status_code == 201, robot.json()
+    url = f"/api/v1/service-accounts/{robot.json()['id']}/tokens/"
+    bare = alice_api.post(
+        url,
+        {"name": "t", "scopes": ["posts:read"], "expires_at": f"{YEAR}-01-05T09:00"},
+        format="json",
+    )
+    assert bare.status_code == 400 and list(bare.json()["error"]["fields"]) == ["expires_at"]
+    zoned = alice_api.post(
+        url,
+        {"name": "t", "scopes": ["posts:read"], "expires_at": f"{YEAR}-01-05T09:00:00+07:00"},
+        format="json",
+    )
+    assert zoned.status_code == 201, zoned.json()
