@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 from django.http import Http404
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -20,8 +19,7 @@ from rest_framework.response import Response
 from accounts.capabilities import Capability
 from accounts.models import Membership, Team
 from publishing import selectors as post_selectors
-from publishing import services as publishing
-from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id
+from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id, resolve_instant
 from socialops.errors import ValidationFailed
 
 from . import selectors, services
@@ -232,21 +230,10 @@ class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
         post = _post_or_error(self.membership, d["post"], need=Capability.COMPOSE)
-        at, zone = None, d.get("timezone") or ""
-        if d.get("requested_at"):
-            try:
-                at = parse_datetime(d["requested_at"].strip())
-            except ValueError:
-                at = None
-            if at is None:
-                raise ValidationFailed(
-                    _("Enter a valid date and time."),
-                    fields={"requested_at": [_("Enter a valid date and time.")]},
-                )
-            if at.tzinfo is None:
-                at = publishing.local_to_utc(at, zone or "UTC")
+        at = resolve_instant(d, at="requested_at")
+        zone = d.get("timezone") or post_selectors.display_zone(post, self.membership)
         approval = services.submit_for_approval(
-            post, by=self.membership, requested_at=at, requested_timezone=zone or "UTC", via="api"
+            post, by=self.membership, requested_at=at, requested_timezone=zone, via="api"
         )
         return Response(
             RequestOut(approval, context={"membership": self.membership}).data,

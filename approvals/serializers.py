@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from socialops.api import DateTimeText, IdField, InputSerializer
+from socialops.api import IdField, InputSerializer, InstantField, TimeZoneField
 
 from .models import ApprovalDecision, ApprovalRequest, PostComment, Stage, StageApprover, Workflow
 
@@ -90,17 +90,18 @@ class SubmitIn(InputSerializer):
     """A post to send for approval, with the time it should go out."""
 
     post = IdField(help_text="The post to submit.")
-    requested_at = DateTimeText(
+    requested_at = InstantField(
         required=False,
         allow_blank=True,
-        help_text="When the post should be published once approved, ISO 8601; without an offset "
-        "it is wall-clock time in `timezone`. Omitted: no time requested.",
+        allow_null=True,
+        help_text="The time the author asks to publish at, ISO 8601. With an offset or Z it is that instant; "
+        "without one it is wall-clock time in `timezone`, which is then required.",
     )
-    timezone = serializers.CharField(
+    timezone = TimeZoneField(
         required=False,
         allow_blank=True,
-        max_length=64,
-        help_text="The IANA zone `requested_at` was chosen in (`Asia/Jakarta`).",
+        help_text="IANA zone. Required when `requested_at` has no offset; otherwise only the zone the time "
+        "is shown in (default: the post's zone, else its channel's, else yours, else the organization's).",
     )
 
 

@@ -152,6 +152,19 @@ def provider_for(channel: Channel) -> Provider:
     return get_provider(channel.provider)
 
 
+def live_post_url(
+    channel: Channel, external_id: str, stored_url: str, *, org_slug: str = ""
+) -> str:
+    """The link to a published post on ``channel`` as it works today (``Provider.live_url``)."""
+    if not external_id and not stored_url:
+        return ""
+    try:
+        cls = provider_class(channel.provider)
+    except (KeyError, ImportError, AttributeError):
+        return stored_url
+    return cls.live_url(channel, external_id, stored_url, org_slug=org_slug)
+
+
 def credentials_for(channel: Channel) -> Credentials:
     """Decrypted credentials of ``channel``, for a provider call. Keep them in memory only."""
     from .services import credentials_from_dict

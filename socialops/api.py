@@ -11,17 +11,34 @@ The API's input rules live here too, once for every endpoint:
   ``"name": 0`` or ``"reset_text": "0"`` is a 400, not a silent ``"0"`` / ``False``;
 - an object id, in a body (:class:`IdField`) or a query filter (:func:`query_id`), is a whole number
   from 1 to :data:`ID_MAX`, so a lookup never overflows the database's integer;
-- a boolean query filter (:func:`query_bool`) is ``true``/``false`` (or ``1``/``0``), never ``null``.
+- a boolean query filter (:func:`query_bool`) is ``true``/``false`` (or ``1``/``0``), never ``null``;
+- a time (:class:`InstantField`, read with :func:`resolve_instant`) is ISO 8601: with an offset or ``Z``
+  it is that instant (a ``timezone`` beside it is only the zone it is shown in); without one it is
+  wall-clock time in the ``timezone`` given beside it, and without either it is a 400 on the time;
+  a time with no zone field beside it (:class:`OffsetDateTimeField`: a token's expiry) needs its offset.
+
+Concurrency, once for every single-object route (:class:`OrgScopedViewSet`):
+
+- a read of one object answers an ``ETag`` made from the row's version and ``updated_at``
+  (:func:`row_etag`); a write to one object answers the new one;
+- a write to one object (PATCH, PUT, DELETE, and its actions: schedule, cancel, move, …) with
+  ``If-Match`` locks the row (``select_for_update``) in the request's transaction and compares under
+  that lock: another ETag is a 412 ``precondition_failed`` and nothing is written; ``*`` passes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import zoneinfo
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
 from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -33,7 +50,7 @@ from rest_framework.response import Response
 
 from accounts.capabilities import Capability
 
-from .errors import ValidationFailed
+from .errors import PreconditionFailed, ValidationFailed
 from .idempotency import services as idempotency
 
 #: the largest id a primary key holds (a signed 64-bit integer on PostgreSQL and SQLite alike)
@@ -154,6 +171,106 @@ class IdField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
+# --- Times ---------------------------------------------------------------------------------------------
+
+_NO_OFFSET = gettext_lazy(
+    "Give the time with its offset (2026-12-01T09:00:00+07:00, or Z for UTC), or name its time zone "
+    "in “%(zone)s”."
+)
+_BAD_ZONE = gettext_lazy("Choose a valid time zone (an IANA name such as Asia/Jakarta).")
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class InstantField(serializers.CharField):
+    """An ISO 8601 date and time; the value is a datetime, aware when the text has an offset or ``Z``.
+
+    A value without an offset means nothing on its own: :func:`resolve_instant` reads it in the zone
+    given beside it, or refuses it."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy(
+            "Enter a valid date and time in ISO 8601, e.g. 2026-12-01T09:00:00+07:00."
+        )
+    }
+
+    def to_internal_value(self, data) -> datetime:
+        raw = super().to_internal_value(data).strip()
+        try:
+            # (a length bound as well: max_length's validator would run on the parsed value)
+            value = parse_datetime(raw) if len(raw) <= 40 else None
+        except ValueError:  # well formed but out of range: 2026-02-30T09:00
+            value = None
+        if value is None:
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value):
+        return value.isoformat() if isinstance(value, datetime) else value
+
+
+_OFFSET_NEEDED = gettext_lazy(
+    "Give the time with its offset (2026-12-01T09:00:00+07:00, or Z for UTC)."
+)
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """A date and time with no zone beside it to read it in: it must carry its offset (or ``Z``).
+    DRF would read a bare wall-clock time in the server's active zone, a guess the caller never sees."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and timezone.is_naive(parsed):
+                raise serializers.ValidationError(str(_OFFSET_NEEDED), code="invalid")
+        return super().to_internal_value(value)
+
+
+class TimeZoneField(serializers.CharField):
+    """An IANA time zone name (``Asia/Jakarta``, ``UTC``); an unknown one is a 400 on the field."""
+
+    default_error_messages = {"invalid_zone": _BAD_ZONE}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> str:
+        name = super().to_internal_value(data).strip()
+        if name:
+            try:
+                zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                self.fail("invalid_zone")
+        return name
+
+
+def resolve_instant(
+    data: Mapping[str, Any], *, at: str = "at", zone: str = "timezone"
+) -> datetime | None:
+    """The UTC instant of ``data[at]`` (an :class:`InstantField` value), or None when it is absent.
+
+    With an offset (or ``Z``) the value is that instant, whatever ``data[zone]`` says. Without one it is
+    wall-clock time in ``data[zone]`` (a time in a DST gap lands the gap's length later, an ambiguous
+    one is its first occurrence, as the scheduler reads it); without a zone either, it is a 400 on ``at``
+    rather than a guess."""
+    value = data.get(at)
+    if not value:  # absent, null or "" (where the field allows it): no time
+        return None
+    if timezone.is_naive(value):
+        name = data.get(zone) or ""
+        if not name:
+            message = str(_NO_OFFSET) % {"zone": zone}
+            raise ValidationFailed(message, fields={at: [message]})
+        try:
+            value = value.replace(tzinfo=zoneinfo.ZoneInfo(name), fold=0)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed(str(_BAD_ZONE), fields={zone: [str(_BAD_ZONE)]}) from None
+    return value.astimezone(UTC)
+
+
 # --- Query filters -------------------------------------------------------------------------------------
 
 #: the OpenAPI schema of an id filter (drf-spectacular ``OpenApiParameter(name, ID_QUERY_SCHEMA)``)
@@ -187,6 +304,39 @@ def query_bool(params: Mapping[str, str], name: str) -> bool | None:
     raise ValidationFailed(str(_NOT_A_BOOLEAN), fields={name: [str(_NOT_A_BOOLEAN)]})
 
 
+# --- ETags and If-Match ---------------------------------------------------------------------------------
+
+#: the columns a row's ETag is made of, those its model has: its content version (a variant's follows
+#: its post's, whose text it may show) and its last change
+ETAG_FIELDS = ("version", "content_version", "updated_at")
+
+
+def etag_fields(model) -> list[str]:
+    names = {f.name for f in model._meta.concrete_fields}
+    return [name for name in ETAG_FIELDS if name in names]
+
+
+def row_etag(model, pk, values) -> str:
+    """A quoted, opaque ETag of one row: its model, id and :data:`ETAG_FIELDS` values."""
+    raw = ":".join(
+        [model._meta.label_lower, str(pk)]
+        + [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
+    )
+    return '"' + hashlib.blake2b(raw.encode(), digest_size=12).hexdigest() + '"'
+
+
+def _if_match_tags(header: str) -> list[str]:
+    """The entity tags of an If-Match header (``W/`` dropped: our tags name a row's state, not bytes)."""
+    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+
+
+_STALE = gettext_lazy(
+    "The object has changed since you read it (its ETag is now %(etag)s): read it again, then retry "
+    "with the new ETag."
+)
+_NO_ETAG = gettext_lazy("This object has no ETag; only If-Match: * applies to it.")
+
+
 # --- The base view -------------------------------------------------------------------------------------
 
 
@@ -207,6 +357,10 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
     #: capability for writes; actions can override with ``action_capabilities``
     write_capability: str = Capability.MANAGE_ORGANIZATION
     action_capabilities: dict[str, str] = {}
+    #: foreign keys whose rows an If-Match write locks before the object's own, outermost first: the
+    #: order the services lock them in (a variant's post, then the variant), so two writers never
+    #: wait on each other's rows (a deadlock)
+    lock_first: tuple[str, ...] = ()
     #: the tenant-owned model listed (for schema generation only)
     model = None
     parser_classes = [ObjectJSONParser]
@@ -231,13 +385,82 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
 
     _idempotency_record = None
 
+    _etag_model = None
+    _etag_pk = None
+    _etag_read = None
+
     def dispatch(self, request, *args, **kwargs):
         # A keyed write runs in one transaction with its Idempotency-Key row (socialops/idempotency):
-        # the work and the stored answer commit together, or neither does.
-        if request.method in idempotency.METHODS and idempotency.HEADER in request.headers:
+        # the work and the stored answer commit together, or neither does. A write with If-Match runs
+        # in one transaction too: the row lock taken to compare the ETag holds until the write commits.
+        keyed = request.method in idempotency.METHODS and idempotency.HEADER in request.headers
+        if keyed or self._if_match_header(request) is not None:
             with transaction.atomic():
                 return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    @staticmethod
+    def _if_match_header(request) -> str | None:
+        if request.method in permissions.SAFE_METHODS:
+            return None
+        return request.headers.get("If-Match")
+
+    def get_object(self):
+        obj = super().get_object()
+        header = self._if_match_header(self.request)
+        if header is not None:
+            self._check_if_match(obj, header)
+            obj = super().get_object()  # read again under the lock: what the write starts from
+        if self.request.method not in permissions.SAFE_METHODS:
+            self._etag_model, self._etag_pk = type(obj), obj.pk
+        elif self.action == "retrieve":  # (a GET action of the object answers something else)
+            names = etag_fields(type(obj))
+            if names:  # a read answers the state it read
+                self._etag_model, self._etag_pk = type(obj), obj.pk
+                self._etag_read = row_etag(type(obj), obj.pk, [getattr(obj, n) for n in names])
+        return obj
+
+    def _locked_etag(self, obj) -> str | None:
+        """The row's current ETag, read with ``SELECT … FOR UPDATE`` (held until the transaction ends).
+
+        The compare must happen under this lock, in the write's transaction: compared before it, two
+        writers holding one ETag would both pass and the second would overwrite the first."""
+        model = type(obj)
+        for name in self.lock_first:
+            field = model._meta.get_field(name)
+            list(
+                self._rows(field.related_model)
+                .select_for_update()
+                .filter(pk=getattr(obj, field.attname))
+                .values_list("pk", flat=True)
+            )
+        names = etag_fields(model)
+        rows = self._rows(model).select_for_update().filter(pk=obj.pk)
+        values = rows.values_list(*(names or ["pk"])).first()
+        if values is None:
+            raise exceptions.NotFound()  # deleted since it was read
+        return row_etag(model, obj.pk, values) if names else None
+
+    def _rows(self, model):
+        manager = model._default_manager
+        return manager.for_org(self.organization) if hasattr(manager, "for_org") else manager.all()
+
+    def _check_if_match(self, obj, header: str) -> None:
+        tags = _if_match_tags(header)
+        current = self._locked_etag(obj)
+        if "*" in tags:
+            return
+        if current is None:
+            raise PreconditionFailed(str(_NO_ETAG))
+        if current not in tags:
+            raise PreconditionFailed(str(_STALE) % {"etag": current})
+
+    def _current_etag(self, model, pk) -> str | None:
+        names = etag_fields(model) if model is not None else []
+        if not names:
+            return None
+        values = self._rows(model).filter(pk=pk).values_list(*names).first()
+        return row_etag(model, pk, values) if values is not None else None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -268,6 +491,24 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
             response["Location"] = request.build_absolute_uri(
                 f"{request.path}{response.data['id']}/"
             )
+        # The ETag of the one object read or written, as it is now (a write changed it).
+        model, pk = self._etag_model, self._etag_pk
+        if pk is None and response.status_code == 201 and self.action == "create":
+            model = self.model
+            pk = response.data.get("id") if isinstance(response.data, dict) else None
+        if (
+            pk is not None
+            and 200 <= response.status_code < 300
+            and response.status_code != 204
+            and not response.has_header("ETag")
+        ):
+            if request.method in permissions.SAFE_METHODS and self._etag_read is not None:
+                etag = self._etag_read
+            else:
+                etag = self._current_etag(model, pk)
+            if etag is not None:
+                response["ETag"] = etag
+        self._etag_model = self._etag_pk = self._etag_read = None
         if self._idempotency_record is not None:
             idempotency.finish(self._idempotency_record, response)
             self._idempotency_record = None

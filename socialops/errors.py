@@ -49,6 +49,13 @@ class NotAllowed(ApplicationError):
     http_status = 403
 
 
+class PreconditionFailed(ApplicationError):
+    """An ``If-Match`` that names another version of the object than the current one (HTTP 412)."""
+
+    code = "precondition_failed"
+    http_status = 412
+
+
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """DRF's error detail (dicts and lists nested as deep as the input) as ``{"a.b.0": [messages]}``."""
     out: dict[str, list[str]] = {}
@@ -137,7 +144,10 @@ ERROR_CODES: dict[str, str] = {
     "not_found": "No such object in this organization (another organization's objects are not found either), "
     "or no such route.",
     "conflict": "The object is not in a state that allows this (e.g. already published).",
-    "stale_version": "The object changed since the version you sent: read it again.",
+    "stale_version": "The object changed since the version you sent: read it again (`message` names the "
+    "current version).",
+    "precondition_failed": "The `If-Match` header names an ETag the object no longer has: someone changed it "
+    "since you read it. GET it again and retry with the new ETag.",
     "idempotency_key_reused": "The Idempotency-Key was already used (within 24 h, by this token) for another request.",
     "idempotency_key_in_use": "A request with this Idempotency-Key is still running: retry in a moment.",
     "server_error": "Something failed on our side; quote the request id to support.",

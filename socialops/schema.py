@@ -1,4 +1,5 @@
-"""The OpenAPI schema's shared parts: the one error shape on every operation, Idempotency-Key on writes.
+"""The OpenAPI schema's shared parts: the one error shape on every operation, Idempotency-Key on writes,
+``ETag`` on reads of one object and ``If-Match`` on writes to one (socialops/api.py's base view).
 
 drf-spectacular describes each view's success responses; the errors every endpoint can answer are
 the same everywhere (socialops/errors.py), so this post-processing hook adds them once: the
@@ -17,6 +18,8 @@ _STATUSES = {
     "403": "The token may not do this.",
     "404": "No such object in this organization.",
     "409": "The object's state does not allow this (`conflict`, `stale_version`, …).",
+    "412": "`If-Match` names an ETag the object no longer has (`precondition_failed`): it changed since you "
+    "read it. Nothing was written.",
     "422": "The `Idempotency-Key` was already used for another request (`idempotency_key_reused`).",
     "429": "Too many requests: wait the seconds in `Retry-After`.",
 }
@@ -113,12 +116,36 @@ _IDEMPOTENCY_HEADER = {
 }
 
 
+_IF_MATCH_HEADER = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The object's `ETag` as you last read it: the write happens only if the object has not "
+    "changed since (checked under a row lock, so two writers holding one ETag cannot both pass); else a 412 "
+    "`precondition_failed` and nothing is written. `*` matches any current version.",
+    "example": '"5d41402abc4b2a76b9719d91"',
+}
+_ETAG_HEADER = {
+    "description": "The object's current version, opaque and quoted: send it back in `If-Match` to write "
+    "only if nobody changed the object in between.",
+    "schema": {"type": "string"},
+}
+
+
+def _one_object(path: str) -> bool:
+    """A route of one object (``/api/v1/posts/{id}/``, ``/api/v1/posts/{id}/schedule/``)."""
+    return "{id}" in path
+
+
 def _statuses_for(path: str, method: str) -> list[str]:
     statuses = ["400", "401", "403", "429"]
     if "{" in path:
         statuses.append("404")
     if method in _WRITES:
         statuses.append("409")
+    if method in _WRITES and _one_object(path):
+        statuses.append("412")
     if method in _IDEMPOTENT:
         statuses.append("422")
     return sorted(statuses)
@@ -162,7 +189,15 @@ def add_error_responses(result, generator, request, public):
                 continue
             if method in _IDEMPOTENT:
                 operation.setdefault("parameters", []).append(dict(_IDEMPOTENCY_HEADER))
+            if method in _WRITES and _one_object(path):
+                operation.setdefault("parameters", []).append(dict(_IF_MATCH_HEADER))
             responses = operation.setdefault("responses", {})
+            if (method == "get" and path.endswith("{id}/")) or (
+                method in {"post", "put", "patch"} and _one_object(path)
+            ):
+                for status, response in responses.items():
+                    if status.startswith("2") and status != "204":
+                        response.setdefault("headers", {})["ETag"] = dict(_ETAG_HEADER)
             for status in _statuses_for(path, method):
                 content = {"schema": ref}
                 if status in _EXAMPLES:

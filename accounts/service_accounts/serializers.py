@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from socialops.api import InputSerializer
+from socialops.api import InputSerializer, OffsetDateTimeField
 from socialops.scopes import all_scopes
 
 from ..models import ApiToken, ServiceAccount
@@ -92,13 +92,13 @@ class TokenIn(InputSerializer):
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=all_scopes()), min_length=1
     )
-    expires_at = serializers.DateTimeField(
+    expires_at = OffsetDateTimeField(
         required=False, allow_null=True, help_text="Leave out for a token that lasts until revoked."
     )
 
 
 class RotateIn(InputSerializer):
-    old_token_expires_at = serializers.DateTimeField(
+    old_token_expires_at = OffsetDateTimeField(
         required=False,
         allow_null=True,
         help_text="Until when the old token keeps working beside the new one (default: 24 hours from now; "

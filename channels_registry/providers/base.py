@@ -275,6 +275,13 @@ class Provider:
         """
         return len(unicodedata.normalize("NFC", text or ""))
 
+    @classmethod
+    def live_url(cls, channel, external_id: str, stored_url: str, *, org_slug: str = "") -> str:
+        """Where a published post can be seen now. A network's own URL does not move: the one it
+        answered at publish time (``stored_url``). A network served by this app (the Sandbox) says
+        where its page is today, on today's ``SITE_URL``."""
+        return stored_url
+
     def __init__(self, config: ProviderConfig | None = None, *, http: HttpClient | None = None):
         self.config = config or ProviderConfig()
         self.http = http or HttpClient()

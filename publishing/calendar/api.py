@@ -3,7 +3,8 @@
 - ``GET /api/v1/calendar/events/?start=…&end=…`` (+ ``team``, ``channel``, ``network``, ``campaign``,
   ``status``, ``author``, ``holidays``): posts, campaign bands, notes, holidays and cadence of one range
   (times without an offset are read and shown in the token owner's zone, else the organization's)
-- ``POST /api/v1/posts/{id}/move/`` ``{"at": "2026-12-01T09:00", "variant": 12}``: reschedule / re-plan
+- ``POST /api/v1/posts/{id}/move/`` ``{"at": "2026-12-01T09:00:00+07:00", "variant": 12}``: reschedule /
+  re-plan (``at`` without an offset needs ``timezone``, as on ``schedule``)
 - ``/api/v1/campaigns/`` list, create, retrieve, update; ``POST …/{id}/archive/``, ``…/{id}/restore/``
 - ``/api/v1/calendar-notes/`` list, create, retrieve, update, delete
 - ``/api/v1/cadence-targets/`` list, create (sets the channel's target), retrieve, delete
@@ -28,12 +29,14 @@ from accounts.capabilities import Capability
 from accounts.selectors import get_team
 from socialops.api import (
     ID_QUERY_SCHEMA,
-    DateTimeText,
     IdField,
     InputModelSerializer,
     InputSerializer,
+    InstantField,
     OrgScopedViewSet,
+    TimeZoneField,
     query_id,
+    resolve_instant,
 )
 from socialops.errors import ValidationFailed
 
@@ -69,9 +72,15 @@ def _team_or_error(org, team_id):
 class MoveIn(InputSerializer):
     """Where to move the post on the calendar."""
 
-    at = DateTimeText(
-        help_text="The new time, ISO 8601; without an offset it is wall-clock time in the token "
-        "owner's zone (else the organization's)."
+    at = InstantField(
+        help_text="The new time, ISO 8601. With an offset or Z it is that instant; without one it is "
+        "wall-clock time in `timezone`, which is then required."
+    )
+    timezone = TimeZoneField(
+        required=False,
+        allow_blank=True,
+        help_text="IANA zone. Required when `at` has no offset; otherwise only the zone the post's time is "
+        "shown in (default: the post's zone, else its channel's, else yours, else the organization's).",
     )
     variant = IdField(
         required=False,
@@ -500,12 +509,8 @@ class PostCalendarViewSet(OrgScopedViewSet):
         payload = MoveIn(data=request.data)
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
-        zone = _zone(request)
-        at = cal.parse_instant(d["at"], cal.zone_of(zone))
-        if at is None:
-            raise ValidationFailed(
-                "Enter a valid date and time.", fields={"at": ["Enter a valid date and time."]}
-            )
+        at = resolve_instant(d)
+        zone = d.get("timezone") or selectors.display_zone(post, self.membership)
         variant = None
         if d.get("variant"):
             variant = selectors.get_variant_for_member(self.membership, d["variant"], post=post)

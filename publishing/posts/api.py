@@ -76,7 +76,7 @@ def _media_or_error(org, ids):
     return assets
 
 
-def _keyed_by_channel(values: dict) -> dict[int, str]:
+def _keyed_by_channel(values: dict, name: str = "variant_texts") -> dict[int, str]:
     out = {}
     for key, value in (values or {}).items():
         try:
@@ -84,7 +84,7 @@ def _keyed_by_channel(values: dict) -> dict[int, str]:
         except (TypeError, ValueError):
             raise ValidationFailed(
                 "Variant keys are channel ids.",
-                fields={"variant_texts": ["Use channel ids as keys."]},
+                fields={f"{name}.{key}": ["Use channel ids as keys."]},
             ) from None
     return out
 
@@ -219,7 +219,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
             media=_media_or_error(org, d.get("media") or []),
             alt_texts=d.get("alt_texts") or [],
             variant_texts=_keyed_by_channel(d.get("variant_texts")),
-            variant_formats=_keyed_by_channel(d.get("variant_formats")),
+            variant_formats=_keyed_by_channel(d.get("variant_formats"), "variant_formats"),
         )
         return Response(PostOut(self._fresh(post)).data, status=status.HTTP_201_CREATED)
 
@@ -269,8 +269,8 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
         if "variant_texts" in d:
             fields["variant_texts"] = _keyed_by_channel(d["variant_texts"])
         if "variant_formats" in d:
-            fields["variant_formats"] = _keyed_by_channel(d["variant_formats"])
-        post = authoring.update_post(post, by=by, **fields)
+            fields["variant_formats"] = _keyed_by_channel(d["variant_formats"], "variant_formats")
+        post = authoring.update_post(post, by=by, expected_version=d.get("version"), **fields)
         return Response(PostOut(self._fresh(post)).data)
 
     def destroy(self, request, pk=None):
@@ -299,6 +299,7 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
     serializer_class = VariantOut
     read_capability = Capability.VIEW
     write_capability = Capability.COMPOSE
+    lock_first = ("post",)  # edit_variant locks the post, then writes the variant
 
     def scoped_queryset(self, organization):
         qs = selectors.visible_variants(
@@ -328,5 +329,6 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
             text=d.get("text"),
             reset_text=bool(d.get("reset_text")),
             format=d.get("format"),
+            expected_version=d.get("content_version"),
         )
         return Response(VariantOut(self.get_queryset().get(pk=variant.pk)).data)

@@ -460,8 +460,25 @@ def failed_variants(membership, *, limit: int = 8) -> tuple[list[PostVariant], i
     return rows, qs.count() if rows else 0
 
 
+def display_zone(post: Post, membership) -> str:
+    """The zone a post's time is shown in when the caller gave an instant but no zone: the one the
+    composer would offer. The post's own zone, else its channels' zone when they share one (a single
+    channel: that channel's), else the person's, else the organization's, else UTC."""
+    if post.schedule_timezone:
+        return post.schedule_timezone
+    zones = set(
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(post=post)
+        .values_list("channel__timezone", flat=True)
+    )
+    if len(zones) == 1 and (zone := zones.pop()):
+        return zone
+    return membership.user.timezone or membership.organization.timezone or "UTC"
+
+
 __all__ = [
     "PostFilters",
+    "display_zone",
     "authors_of",
     "campaigns_of",
     "can_post_to",

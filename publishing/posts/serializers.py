@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from channels_registry.selectors import live_post_url
 from socialops.api import DateTimeText, IdField, InputSerializer
 
 from ..models import Post, PostMedia, PostVariant
 from .bulk_schedule import MAX_POSTS
 
 
+def live_url(serializer: serializers.Serializer, variant: PostVariant) -> str:
+    """The variant's link to its published post as it works today (a sandbox post: its page on today's
+    SITE_URL); the organization's slug comes from the view when there is one (no query per variant)."""
+    organization = getattr(serializer.context.get("view"), "organization", None)
+    return live_post_url(
+        variant.channel,
+        variant.external_id,
+        variant.external_url,
+        org_slug=organization.slug if organization is not None else "",
+    )
+
+
 class VariantOut(serializers.ModelSerializer):
     network = serializers.CharField(source="channel.provider", read_only=True)
     effective_text = serializers.SerializerMethodField()
+    external_url = serializers.SerializerMethodField(
+        help_text="Where the published post can be seen (empty until it is published)."
+    )
 
     class Meta:
         model = PostVariant
@@ -41,6 +57,9 @@ class VariantOut(serializers.ModelSerializer):
 
     def get_effective_text(self, obj) -> str:
         return obj.effective_text()
+
+    def get_external_url(self, obj) -> str:
+        return live_url(self, obj)
 
 
 class PostMediaOut(serializers.ModelSerializer):
@@ -97,6 +116,14 @@ class PostIn(InputSerializer):
     variant_formats = serializers.DictField(
         child=serializers.ChoiceField(choices=PostVariant.Format.choices), required=False
     )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="On a change (PATCH): the post's version you last read. If the post has changed since, "
+        "nothing is written and the answer is a 409 `stale_version` naming the current version. "
+        "Ignored on create.",
+    )
 
 
 class VariantIn(InputSerializer):
@@ -104,6 +131,13 @@ class VariantIn(InputSerializer):
     #: true: follow the post's text again (``text`` is ignored)
     reset_text = serializers.BooleanField(required=False, default=False)
     format = serializers.ChoiceField(choices=PostVariant.Format.choices, required=False)
+    content_version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The variant's `content_version` you last read (its post's version). If the post has "
+        "changed since, nothing is written and the answer is a 409 `stale_version` naming the current one.",
+    )
 
 
 class BulkPostIn(InputSerializer):

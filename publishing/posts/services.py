@@ -455,6 +455,21 @@ def _check_format(channel, fmt: str) -> str:
     return fmt
 
 
+def _check_override_channels(channel_ids: set[int], fields: dict) -> None:
+    """``variant_texts``/``variant_formats`` name only channels of the post (a key for another channel
+    would be dropped without a word: the caller meant something that did not happen)."""
+    errors = {
+        f"{name}.{channel_id}": [_("This channel is not one of the post's channels.")]
+        for name in ("variant_texts", "variant_formats")
+        for channel_id in (fields.get(name) or {})
+        if channel_id not in channel_ids
+    }
+    if errors:
+        raise ValidationFailed(
+            _("A variant text or format names a channel the post does not go to."), fields=errors
+        )
+
+
 def _first_comment_for(channel, first_comment: str) -> str:
     caps = network_capabilities(channel.provider)
     return first_comment if caps is not None and caps.first_comment else ""
@@ -533,6 +548,10 @@ def create_post(
     """A draft with one variant per channel. ``variant_texts``/``variant_formats`` are keyed by channel id."""
     require(by, Capability.COMPOSE)
     channels = _check_channels(org, by, channels)
+    _check_override_channels(
+        {c.pk for c in channels},
+        {"variant_texts": variant_texts, "variant_formats": variant_formats},
+    )
     _check_same_org(org, campaign, "campaign")
     _check_same_org(org, team, "team")
     post = Post.objects.create(
@@ -754,19 +773,38 @@ def _content_changed(post: Post, *, by, changes: dict) -> None:
     hooks.new_version(post, old_version=old_version, by=by, changes=changes)
 
 
+def _check_version(post: Post, expected_version: int | None) -> None:
+    """A stale ``expected_version`` (the version the caller read) is a 409: never a silent overwrite.
+    Compared on the locked row, so two writers who read one version cannot both pass."""
+    if expected_version is None or expected_version == post.version:
+        return
+    raise Conflict(
+        _(
+            "The post has changed since version %(seen)s; it is now version %(now)s. Read it again "
+            "and send your change with version %(now)s."
+        )
+        % {"seen": expected_version, "now": post.version},
+        fields={"version": [_("The current version is %(now)s.") % {"now": post.version}]},
+        code="stale_version",
+    )
+
+
 @transaction.atomic
-def update_post(post: Post, *, by, **fields) -> Post:
+def update_post(post: Post, *, by, expected_version: int | None = None, **fields) -> Post:
     """Change a post: any of title, text, link_url, first_comment, campaign, team, channels, media
     (with alt_texts), variant_texts and variant_formats (keyed by channel id).
 
     A content change bumps ``version``; variants that inherit the text follow it; an approved or
     scheduled post goes back to draft. Nothing is kept when any variant ends up invalid.
+    ``expected_version``: the version the caller last read; another one is a 409 ``stale_version``.
+    A variant text or format for a channel that is not (and does not become) one of the post's is a 400.
     """
     unknown = set(fields) - _UPDATABLE
     if unknown:
         raise TypeError(f"update_post() got unexpected fields: {sorted(unknown)}")
     post = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
     require(by, Capability.COMPOSE, post)
+    _check_version(post, expected_version)
     _check_editable(post)
     changes: dict[str, list] = {}
     content_changed = _apply_post_fields(post, fields, changes)
@@ -788,6 +826,10 @@ def update_post(post: Post, *, by, **fields) -> Post:
         ):
             content_changed = True
         variants = _variants_by_channel(post)
+    # a channel the person cannot see is not "one of the post's" to them (its existence stays hidden)
+    _check_override_channels(
+        {cid for cid, v in variants.items() if can(by, Capability.VIEW, v.channel)}, fields
+    )
     content_changed |= _apply_variant_overrides(post, variants, fields, changes)
     if "media" in fields:
         content_changed |= _apply_media(post, fields["media"], fields.get("alt_texts"), changes)
@@ -933,9 +975,19 @@ def edit_variant(
     text: str | None = None,
     reset_text: bool = False,
     format: str | None = None,
+    expected_version: int | None = None,
 ) -> PostVariant:  # noqa: A002 - the field's name
     """One edit of a variant (the API's PATCH): its own text or back to the post's, and its format.
-    All or nothing: a format the network refuses leaves the text as it was."""
+    All or nothing: a format the network refuses leaves the text as it was.
+    ``expected_version``: the post version (the variant's ``content_version``) the caller read; another
+    one is a 409 ``stale_version``, compared on the locked post."""
+    if expected_version is not None:
+        post = (
+            Post.objects.for_org(variant.organization_id)
+            .select_for_update()
+            .get(pk=variant.post_id)
+        )
+        _check_version(post, expected_version)
     if reset_text:
         variant = reset_variant_text(variant, by=by)
     elif text is not None:

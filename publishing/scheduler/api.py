@@ -1,7 +1,8 @@
 """Scheduling endpoints under /api/v1/ (the posts and variants viewsets themselves live in ``api.py``).
 
-- ``POST /api/v1/posts/{id}/schedule/``     ``{"at": "2026-12-01T09:00", "timezone": "Asia/Jakarta"}``
-  (``at`` without an offset is wall-clock time in ``timezone``; with an offset it is that instant)
+- ``POST /api/v1/posts/{id}/schedule/``     ``{"at": "2026-12-01T09:00:00+07:00"}``
+  (``at`` with an offset or ``Z`` is that instant, ``timezone`` then only the zone it is shown in;
+  without an offset it is wall-clock time in ``timezone``, and without either a 400)
 - ``POST /api/v1/posts/{id}/publish-now/``
 - ``POST /api/v1/posts/{id}/cancel/``
 - ``POST /api/v1/posts/{id}/unschedule/``  (back to draft)
@@ -15,8 +16,6 @@ from __future__ import annotations
 import zoneinfo
 
 from django.http import Http404
-from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -30,10 +29,20 @@ from rest_framework.response import Response
 from accounts.capabilities import Capability
 from accounts.selectors import get_team
 from channels_registry.selectors import visible_channels
-from socialops.api import DateTimeText, IdField, InputSerializer, OrgScopedViewSet, query_bool
+from socialops.api import (
+    IdField,
+    InputSerializer,
+    InstantField,
+    OrgScopedViewSet,
+    TimeZoneField,
+    query_bool,
+    resolve_instant,
+)
 from socialops.errors import ValidationFailed
 
 from ..models import Post, PostVariant, PublishingFreeze
+from ..posts.selectors import display_zone
+from ..posts.serializers import live_url
 from . import services as scheduling
 
 # --- Shapes (no logic) ---------------------------------------------------------------------------
@@ -42,17 +51,24 @@ from . import services as scheduling
 class ScheduleIn(InputSerializer):
     """When to publish the post."""
 
-    at = DateTimeText(
-        help_text="When to publish, ISO 8601; without an offset it is wall-clock time in `timezone`."
+    at = InstantField(
+        help_text="When to publish, ISO 8601. With an offset or Z (2026-12-01T09:00:00+07:00) it is that "
+        "instant; without one (2026-12-01T09:00) it is wall-clock time in `timezone`, which is then required."
     )
-    timezone = serializers.CharField(
-        max_length=64,
-        help_text="The IANA zone the time was chosen in (`Asia/Jakarta`), kept for display.",
+    timezone = TimeZoneField(
+        required=False,
+        allow_blank=True,
+        help_text="IANA zone (Asia/Jakarta). Required when `at` has no offset; otherwise only the zone the "
+        "post's time is shown in (default: the post's zone, else its channel's, else yours, else the "
+        "organization's).",
     )
 
 
 class ScheduledVariantOut(serializers.ModelSerializer):
     network = serializers.CharField(source="channel.provider", read_only=True)
+    external_url = serializers.SerializerMethodField(
+        help_text="Where the published post can be seen (empty until it is published)."
+    )
 
     class Meta:
         model = PostVariant
@@ -68,6 +84,9 @@ class ScheduledVariantOut(serializers.ModelSerializer):
             "attempts_count",
             "is_late",
         ]
+
+    def get_external_url(self, obj) -> str:
+        return live_url(self, obj)
 
 
 class ScheduledPostOut(serializers.ModelSerializer):
@@ -202,20 +221,9 @@ class PostSchedulingViewSet(OrgScopedViewSet):
         payload = ScheduleIn(data=request.data)
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
-        try:
-            at = parse_datetime(d["at"].strip())
-        except ValueError:
-            at = None
-        if at is None:
-            raise ValidationFailed(
-                _("Enter a valid date and time."),
-                fields={"at": [_("Enter a valid date and time.")]},
-            )
-        if at.tzinfo is None:
-            at = scheduling.local_to_utc(at, d["timezone"])
-        post = scheduling.schedule_post(
-            post, by=self.membership, at=at, timezone_name=d["timezone"]
-        )
+        at = resolve_instant(d)
+        zone = d.get("timezone") or display_zone(post, self.membership)
+        post = scheduling.schedule_post(post, by=self.membership, at=at, timezone_name=zone)
         return Response(_post_out(post, self.membership))
 
     @extend_schema(request=None, responses=ScheduledPostOut)
@@ -259,6 +267,7 @@ class VariantSchedulingViewSet(OrgScopedViewSet):
     model = PostVariant
     serializer_class = ScheduledVariantOut
     write_capability = Capability.PUBLISH
+    lock_first = ("post",)  # the scheduler locks the post before its variants
 
     def scoped_queryset(self, organization):
         visible = visible_channels(self.membership).values("pk")

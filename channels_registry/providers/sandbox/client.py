@@ -126,11 +126,13 @@ def account_for(
     )
 
 
-def post_url(channel, external_id: str) -> str:
+def post_url(channel, external_id: str, *, org_slug: str = "") -> str:
     """Where a sandbox post lives: a page of this app (``channels_registry.views.sandbox_post``) that
-    shows the simulated post with its comments and figures, to members of its organization only."""
+    shows the simulated post with its comments and figures, to members of its organization only.
+    ``org_slug``: the channel's organization's, when the caller has it (saves a query per post)."""
     path = reverse(
-        "sandbox_post", kwargs={"org_slug": channel.organization.slug, "external_id": external_id}
+        "sandbox_post",
+        kwargs={"org_slug": org_slug or channel.organization.slug, "external_id": external_id},
     )
     return f"{settings.SITE_URL}{path}"
 
@@ -143,6 +145,12 @@ class SandboxClient(Provider):
     """What the Sandbox provider's modules share: its capabilities, URLs and HTTP calls."""
 
     key = "sandbox"
+
+    @classmethod
+    def live_url(cls, channel, external_id: str, stored_url: str, *, org_slug: str = "") -> str:
+        # a page of this app: built from today's SITE_URL, not the one the worker had when it published
+        return post_url(channel, external_id, org_slug=org_slug) if external_id else stored_url
+
     name = "Sandbox"
     #: the services pass the organization in ``extra``: the sandbox keeps its state per organization
     needs_organization = True
