@@ -14,20 +14,22 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.capabilities import Capability
 from accounts.selectors import get_team
+from channels_registry.selectors import provider_names
 from socialops.api import (
-    ID_QUERY_SCHEMA,
+    ChoiceFilter,
     IdField,
+    IdFilter,
     InputModelSerializer,
     InputSerializer,
     OrgScopedViewSet,
-    query_id,
+    TextFilter,
 )
 from socialops.errors import ValidationFailed
 
@@ -174,12 +176,6 @@ class ShareLinkCreated(ShareLinkOut):
 # --- Views --------------------------------------------------------------------------------------
 
 _ID_FILTERS = ("team", "channel", "campaign", "author", "holidays")
-_RANGE_PARAMS = [
-    OpenApiParameter("start", str, required=True),
-    OpenApiParameter("end", str, required=True),
-    OpenApiParameter("network", str, required=False),
-    OpenApiParameter("status", str, required=False),
-] + [OpenApiParameter(name, ID_QUERY_SCHEMA, required=False) for name in _ID_FILTERS]
 
 
 class CalendarEventsViewSet(OrgScopedViewSet):
@@ -187,16 +183,22 @@ class CalendarEventsViewSet(OrgScopedViewSet):
 
     model = Post
     read_capability = Capability.VIEW
+    pagination_class = None  # one range, not a list of pages
+    filters = (
+        TextFilter("start", "The range's first day (ISO date or date-time).", required=True),
+        TextFilter("end", "The range's end (ISO date or date-time).", required=True),
+        ChoiceFilter("network", provider_names, "Only this network's channels."),
+        ChoiceFilter("status", [key for key, _label in cal.CALENDAR_STATUSES], "Only this status."),
+        *(IdFilter(name) for name in _ID_FILTERS),
+    )
 
     def scoped_queryset(self, organization):
         return Post.objects.for_org(organization).none()
 
-    @extend_schema(parameters=_RANGE_PARAMS, responses={200: dict})
+    @extend_schema(responses={200: dict})
     def list(self, request, *args, **kwargs):
         q = request.query_params
-        ids = {
-            name: query_id(q, name) for name in _ID_FILTERS
-        }  # a malformed id is a 400, not "no filter"
+        ids = {name: self.query.get(name) for name in _ID_FILTERS}
         rng = cal.parse_range(q.get("start"), q.get("end"), _zone(request))
         if rng is None:
             raise ValidationFailed(

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from accounts.capabilities import Capability
 from accounts.selectors import get_team
 from channels_registry.selectors import visible_channels
-from socialops.api import IdField, InputSerializer, OrgScopedViewSet, query_bool
+from socialops.api import BoolFilter, IdField, InputSerializer, OrgScopedViewSet
 from socialops.errors import ValidationFailed
 
 from ..models import Post, PostVariant, PublishingFreeze
@@ -238,19 +238,24 @@ class PublishingFreezeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         Capability.PUBLISH
     )  # the service asks for governance (or the channel's admin)
 
+    filters = (
+        BoolFilter(
+            "active",
+            "true: only freezes not lifted yet (false: all).",
+            apply=lambda qs, active: qs.filter(lifted_at__isnull=True) if active else qs,
+        ),
+    )
+
     def scoped_queryset(self, organization):
         from ..posts.selectors import visible_freezes
 
         # A freeze of a restricted channel is a 404 to whoever may not see the channel (list, detail, lift).
-        qs = visible_freezes(
+        return visible_freezes(
             self.membership,
             PublishingFreeze.objects.for_org(organization).select_related(
                 "created_by", "lifted_by"
             ),
         )
-        if query_bool(self.request.query_params, "active"):
-            qs = qs.filter(lifted_at__isnull=True)
-        return qs
 
     @extend_schema(request=FreezeIn, responses={201: FreezeOut})
     def create(self, request):
