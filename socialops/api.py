@@ -366,6 +366,17 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
                 return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
+    def perform_content_negotiation(self, request, force=False):
+        # DRF would read ?format= as a renderer's name (a 404 for any but json): here it is a parameter
+        # like any other, and no view takes it. ``force`` is the error answer's own negotiation.
+        name = self.settings.URL_FORMAT_OVERRIDE
+        if not force and name and name in request.query_params:
+            message = _("Unknown query parameter %(name)s. The API answers JSON only.") % {
+                "name": name
+            }
+            raise ValidationFailed(message, fields={name: [message]}, code="unknown_parameter")
+        return super().perform_content_negotiation(request, force)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # PostgreSQL cannot hold a NUL in a string: a filter with one would fail in the database (a 500)

@@ -63,6 +63,15 @@ def test_the_message_lists_what_the_endpoint_takes(alice_api):
     assert error["code"] == "unknown_parameter" and "takes none" in error["message"]
 
 
+@pytest.mark.parametrize("value", ["json", "api", "xml"])
+def test_format_is_not_a_parameter_the_api_takes(alice_api, value):
+    """DRF would pick a renderer by ?format= (a 404 for an unknown one); the API speaks JSON only."""
+    for url in ("/api/v1/posts/", "/api/v1/teams/1/"):
+        response = alice_api.get(url, {"format": value})
+        assert response.status_code == 400, response.content
+        assert response.json()["error"]["code"] == "unknown_parameter"
+
+
 @pytest.mark.parametrize(
     ("url", "allowed"),
     [
