@@ -82,6 +82,25 @@ def test_a_cursor_walk_returns_each_row_exactly_once_while_rows_are_added(alice_
     assert seen == expected  # each once, newest first (ties broken by id)
 
 
+def test_rows_added_inside_the_tie_the_walk_stands_in_neither_repeat_nor_hide_a_row(
+    alice_api, org_a, alice
+):
+    """Keyset, not offset: a row with the same created_at as the page's last one does not shift the
+    next page (an offset among equal timestamps would return a row twice)."""
+    made = _posts(org_a, alice, 250, per_instant=50)
+    expected = [p.pk for p in sorted(made, key=lambda p: (p.created_at, p.pk), reverse=True)]
+    by_id = {p.pk: p for p in made}
+    seen, url = [], f"{POSTS}?limit=30"
+    while url:
+        body = alice_api.get(url).json()
+        seen += [row["id"] for row in body["results"] if row["id"] in by_id]
+        if body["results"]:
+            boundary = by_id[body["results"][-1]["id"]].created_at
+            _posts(org_a, alice, 4, start=boundary, per_instant=4)  # same instant, higher ids
+        url = body["next"]
+    assert seen == expected
+
+
 def test_previous_walks_back_to_the_first_page(alice_api, org_a, alice):
     _posts(org_a, alice, 95)
     first = alice_api.get(POSTS, {"limit": 30}).json()
