@@ -27,7 +27,8 @@ API_ROUTES = [
 
 def _methods(callback) -> list[str]:
     actions = getattr(callback, "actions", None)  # a viewset route: method → action
-    return sorted(actions) if actions else ["get"]
+    # (DRF adds "head" to the map on the first GET: a HEAD answer has no body to read)
+    return sorted(set(actions) - {"head", "options"}) if actions else ["get"]
 
 
 def test_the_walk_sees_the_api():
@@ -130,7 +131,7 @@ def test_the_schema_lists_exactly_the_query_parameters_the_server_takes(client):
         if not actions:
             continue
         for method, operation in operations.items():
-            if method not in actions:
+            if method not in actions or method == "head":
                 continue
             documented = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
             taken = set(match.func.cls().accepted_parameters(actions[method]))
