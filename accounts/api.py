@@ -91,6 +91,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
     model = Team
     serializer_class = TeamOut
     write_capability = Capability.MANAGE_TEAMS
+    list_ordering = ("name", "id")
 
     def scoped_queryset(self, organization):
         return selectors.teams_of(organization).order_by("name")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
+from django.db.models.functions import Coalesce
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_view,
     inline_serializer,
@@ -13,7 +12,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from socialops.api import OrgScopedViewSet, query_bool
+from socialops.api import BoolFilter, DateTimeFilter, OrgScopedViewSet, since_filter
 
 from . import notifications as service
 from .capabilities import Capability
@@ -58,23 +57,31 @@ class NotificationViewSet(mixins.ListModelMixin, OrgScopedViewSet):
     serializer_class = NotificationOut
     read_capability = Capability.VIEW
     write_capability = Capability.VIEW  # marking one's own notifications read
+    filters = (
+        BoolFilter(
+            "unread",
+            "true: only unread notifications (false: all).",
+            apply=lambda qs, unread: qs.filter(read_at__isnull=True) if unread else qs,
+        ),
+        since_filter("created_since", "created_at", "created"),
+        # A notification changes once: when it is read (no updated_at of its own).
+        DateTimeFilter(
+            "updated_since",
+            "Only notifications created or read at or after this instant.",
+            apply=lambda qs, at: qs.alias(changed_at=Coalesce("read_at", "created_at")).filter(
+                changed_at__gte=at
+            ),
+        ),
+    )
 
     def scoped_queryset(self, organization):
-        qs = service.notifications_for(organization, self.membership.user).select_related("actor")
-        if self.action == "list" and query_bool(self.request.query_params, "unread"):
-            qs = qs.filter(read_at__isnull=True)
-        return qs
+        return service.notifications_for(organization, self.membership.user).select_related("actor")
 
     def _shown(self, rows):
         return service.render_for_reader(
             rows, organization=self.organization, user=self.membership.user
         )
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only unread notifications")
-        ]
-    )
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         if page is None:

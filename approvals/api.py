@@ -9,9 +9,10 @@
 
 from __future__ import annotations
 
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,7 +20,14 @@ from rest_framework.response import Response
 from accounts.capabilities import Capability
 from accounts.models import Membership, Team
 from publishing import selectors as post_selectors
-from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id, resolve_instant
+from socialops.api import (
+    ChoiceFilter,
+    DateTimeFilter,
+    IdFilter,
+    OrgScopedViewSet,
+    resolve_instant,
+    since_filter,
+)
 from socialops.errors import ValidationFailed
 
 from . import selectors, services
@@ -136,6 +144,8 @@ class WorkflowViewSet(OrgScopedViewSet):
     read_capability = Capability.MANAGE_WORKFLOWS
     write_capability = Capability.MANAGE_WORKFLOWS
 
+    list_ordering = ("priority", "name", "id")
+
     def scoped_queryset(self, organization):
         return selectors.workflows_of(organization)
 
@@ -202,27 +212,33 @@ class ApprovalRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
     write_capability = Capability.COMPOSE
     # deciding is allowed to anyone assigned (a contributor may be a named approver); the service checks the turn
     action_capabilities = {"decide": Capability.VIEW}
+    list_ordering = ("-submitted_at", "-id")
+    filters = (
+        ChoiceFilter("waiting", ["me"], "me: only the requests waiting for the token's member."),
+        IdFilter("post", "Only this post's requests.", lookup="post_id"),
+        ChoiceFilter(
+            "status", ApprovalRequest.Status, "Only requests in this status.", lookup="status"
+        ),
+        since_filter("created_since", "submitted_at", "submitted"),
+        # No updated_at on a request: its changes are its submission, each stage start and the decision.
+        DateTimeFilter(
+            "updated_since",
+            "Only requests submitted, moved to another stage or decided at or after this instant.",
+            apply=lambda qs, at: qs.alias(
+                changed_at=Greatest(
+                    "submitted_at", "stage_started_at", Coalesce("decided_at", "submitted_at")
+                )
+            ).filter(changed_at__gte=at),
+        ),
+    )
 
     def scoped_queryset(self, organization):
         qs = selectors.requests_of(organization)
         membership = self.membership
         qs = qs.filter(post__in=post_selectors.visible_posts(membership))
-        params = self.request.query_params
-        if params.get("waiting") == "me":
+        if self.query.get("waiting") == "me":
             qs = qs.filter(pk__in=selectors.waiting_for(membership).values("request_id"))
-        post_id = query_id(params, "post")
-        if post_id is not None:
-            qs = qs.filter(post_id=post_id)
         return qs
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("waiting", str, description="me: only what waits for me"),
-            OpenApiParameter("post", ID_QUERY_SCHEMA),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=SubmitIn, responses={201: RequestOut})
     def create(self, request):
@@ -280,21 +296,16 @@ class PostCommentViewSet(mixins.ListModelMixin, OrgScopedViewSet):
     read_capability = Capability.VIEW
     write_capability = Capability.VIEW
 
+    list_ordering = ("created_at", "id")  # a conversation reads oldest first
+    filters = (IdFilter("post", "Only this post's comments.", lookup="post_id"),)
+
     def scoped_queryset(self, organization):
         qs = (
             PostComment.objects.for_org(organization)
             .select_related("author")
             .order_by("created_at", "pk")
         )
-        qs = qs.filter(post__in=post_selectors.visible_posts(self.membership))
-        post_id = query_id(self.request.query_params, "post")
-        if post_id is not None:
-            qs = qs.filter(post_id=post_id)
-        return qs
-
-    @extend_schema(parameters=[OpenApiParameter("post", ID_QUERY_SCHEMA)])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        return qs.filter(post__in=post_selectors.visible_posts(self.membership))
 
     @extend_schema(request=CommentIn, responses={201: CommentOut})
     def create(self, request):

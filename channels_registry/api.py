@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.capabilities import Capability, can
 from accounts.selectors import get_membership, get_team
-from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id
+from socialops.api import ChoiceFilter, IdFilter, OrgScopedViewSet, TextFilter
 from socialops.errors import NotAllowed, ValidationFailed
 
 from . import selectors, services
@@ -77,15 +77,22 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
     model = Channel
     serializer_class = ChannelOut
     write_capability = Capability.MANAGE_CHANNELS
+    filters = (
+        ChoiceFilter("network", selectors.provider_names, "Only channels of this network."),
+        IdFilter("team", "Only channels of this team and its sub-teams."),
+        ChoiceFilter("status", Channel.Status, "Only channels in this state."),
+        IdFilter("group", "Only channels in this channel group."),
+        TextFilter("q", "Words in the channel's name or handle."),
+    )
 
     def scoped_queryset(self, organization):
-        params = self.request.query_params
+        params = self.query
         filters = selectors.ChannelFilters(
             provider=params.get("network", ""),
             status=params.get("status", ""),
             search=params.get("q", ""),
         )
-        team_id, group_id = query_id(params, "team"), query_id(params, "group")
+        team_id, group_id = params.get("team"), params.get("group")
         if team_id is not None:
             try:
                 filters.team = get_team(organization, team_id)
@@ -97,18 +104,6 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
             except Http404:
                 return Channel.objects.for_org(organization).none()
         return selectors.visible_channels(self.membership, filters)
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("network", str),
-            OpenApiParameter("team", ID_QUERY_SCHEMA),
-            OpenApiParameter("status", str),
-            OpenApiParameter("group", ID_QUERY_SCHEMA),
-            OpenApiParameter("q", str),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=ChannelIn, responses=ChannelOut)
     def partial_update(self, request, pk=None):
@@ -236,19 +231,16 @@ class ChannelGrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
     serializer_class = ChannelGrantOut
     read_capability = Capability.MANAGE_CHANNELS
     write_capability = Capability.MANAGE_CHANNELS
+    filters = (IdFilter("channel", "Only grants on this channel.", lookup="channel_id"),)
 
     def scoped_queryset(self, organization):
         visible = selectors.visible_channels(self.membership).order_by().values("pk")
-        qs = (
+        return (
             ChannelGrant.objects.for_org(organization)
             .select_related("channel")
             .filter(channel_id__in=visible)
             .order_by("channel_id", "pk")
         )
-        channel_id = query_id(self.request.query_params, "channel")
-        if channel_id is not None:
-            qs = qs.filter(channel_id=channel_id)
-        return qs
 
     @extend_schema(request=ChannelGrantIn, responses={201: ChannelGrantOut})
     def create(self, request):

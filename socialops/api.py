@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -335,6 +335,143 @@ _STALE = gettext_lazy(
     "with the new ETag."
 )
 _NO_ETAG = gettext_lazy("This object has no ETag; only If-Match: * applies to it.")
+# --- Declared query filters ----------------------------------------------------------------------------
+#
+# A view declares the query parameters it takes once, as ``filters = (IdFilter("post"), ...)``. The base
+# view refuses any other parameter (400 ``unknown_parameter``), checks each value (an id, a boolean, one
+# of the allowed values, a date-time with an offset: a 400 naming the field otherwise), applies the
+# filters that name a ``lookup`` to the queryset, and hands every value to the view as ``self.query``.
+# The schema's query parameters are made from the same declarations (socialops/schema.py).
+
+_NOT_A_CHOICE = gettext_lazy("%(value)s is not one of the allowed values: %(allowed)s.")
+_NOT_AN_INSTANT = gettext_lazy(
+    "Give an ISO 8601 date and time with an offset, e.g. 2026-01-31T09:00:00+07:00 or "
+    "2026-01-31T02:00:00Z (in a URL, encode the plus sign)."
+)
+_REPEATED = gettext_lazy("Give this parameter once.")
+_TOO_LONG = gettext_lazy("Give at most %(max)d characters.")
+#: an offset whose "+" arrived as a space (an unencoded "+" in a query string)
+_SPACE_OFFSET = re.compile(r"(.*[0-9]) ([0-9]{2}(:?[0-9]{2})?)")
+
+
+class QueryFilter:
+    """One query parameter a view takes: its name, what it means, how its value is read and checked.
+
+    ``lookup`` (e.g. ``"updated_at__gte"``) lets the base view apply the filter; without one the view
+    reads ``self.query[name]`` itself. ``apply`` may be given instead: ``apply(queryset, value)``.
+    ``actions`` are the view actions that take it (the list, by default)."""
+
+    schema: dict = {"type": "string"}
+
+    def __init__(
+        self,
+        name: str,
+        description: str = "",
+        *,
+        lookup: str = "",
+        apply=None,
+        actions: tuple[str, ...] = ("list",),
+        required: bool = False,
+    ):
+        self.name, self.description, self.lookup = name, description, lookup
+        self._apply, self.actions, self.required = apply, actions, required
+
+    def parse(self, raw: str) -> Any:
+        return raw
+
+    def filter(self, queryset, value):
+        if self._apply is not None:
+            return self._apply(queryset, value)
+        if self.lookup:
+            return queryset.filter(**{self.lookup: value})
+        return queryset
+
+    def invalid(self, message) -> ValidationFailed:
+        return ValidationFailed(str(message), fields={self.name: [str(message)]})
+
+    def openapi_parameter(self):
+        from drf_spectacular.utils import OpenApiParameter
+
+        return OpenApiParameter(
+            self.name, self.schema, description=self.description, required=self.required
+        )
+
+
+class TextFilter(QueryFilter):
+    max_length = 200
+
+    def parse(self, raw: str) -> str:
+        if len(raw) > self.max_length:
+            raise self.invalid(_TOO_LONG % {"max": self.max_length})
+        return raw
+
+
+class IdFilter(QueryFilter):
+    schema = ID_QUERY_SCHEMA
+
+    def parse(self, raw: str) -> int:
+        return query_id({self.name: raw}, self.name)
+
+
+class BoolFilter(QueryFilter):
+    schema = {"type": "boolean"}
+
+    def parse(self, raw: str) -> bool:
+        return query_bool({self.name: raw}, self.name)
+
+
+class ChoiceFilter(QueryFilter):
+    """One of ``choices`` (a ``TextChoices`` class, or values; a callable is asked when checking)."""
+
+    def __init__(self, name: str, choices, description: str = "", **kwargs):
+        super().__init__(name, description, **kwargs)
+        self._choices = choices
+
+    @property
+    def choices(self) -> list[str]:
+        choices = self._choices
+        if isinstance(choices, type) and issubclass(choices, models.Choices):
+            return [str(c) for c in choices.values]
+        return [str(c) for c in (choices() if callable(choices) else choices)]
+
+    @property
+    def schema(self) -> dict:  # type: ignore[override]
+        return {"type": "string", "enum": self.choices}
+
+    def parse(self, raw: str) -> str:
+        allowed = self.choices
+        if raw not in allowed:
+            raise self.invalid(_NOT_A_CHOICE % {"value": repr(raw), "allowed": ", ".join(allowed)})
+        return raw
+
+
+class DateTimeFilter(QueryFilter):
+    """An instant: ISO 8601 with an offset (``Z`` or ``+07:00``); a local time without one is a 400."""
+
+    schema = {"type": "string", "format": "date-time"}
+
+    def parse(self, raw: str):
+        from django.utils.dateparse import parse_datetime
+
+        value = _SPACE_OFFSET.sub(r"\1+\2", raw.strip())
+        try:
+            at = parse_datetime(value)
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            raise self.invalid(_NOT_AN_INSTANT)
+        return at
+
+
+def since_filter(name: str, field: str, what: str) -> DateTimeFilter:
+    """``<name>=<instant>``: rows whose ``field`` is at or after it (``what`` says what the field is)."""
+    return DateTimeFilter(
+        name, f"Only rows {what} at or after this instant.", lookup=f"{field}__gte"
+    )
+
+
+#: parameters the base view takes on every list it paginates (socialops/pagination.py)
+PAGINATION_PARAMETERS = ("limit", "cursor")
 
 
 # --- The base view -------------------------------------------------------------------------------------
@@ -363,6 +500,14 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
     lock_first: tuple[str, ...] = ()
     #: the tenant-owned model listed (for schema generation only)
     model = None
+    #: the query parameters the view takes (see "Declared query filters" above); any other is a 400
+    filters: tuple[QueryFilter, ...] = ()
+    #: the list's order for the cursor (socialops/pagination.py); default newest first
+    list_ordering: tuple[str, ...] | None = None
+    #: actions that answer a page (take ``limit`` and ``cursor``)
+    paginated_actions: tuple[str, ...] = ("list",)
+    #: the checked values of the request's declared filters, by name
+    query: dict[str, Any]
     parser_classes = [ObjectJSONParser]
     metadata_class = DescriptionOnlyMetadata
 
@@ -462,11 +607,23 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
         values = self._rows(model).filter(pk=pk).values_list(*names).first()
         return row_etag(model, pk, values) if values is not None else None
 
+    def perform_content_negotiation(self, request, force=False):
+        # DRF would read ?format= as a renderer's name (a 404 for any but json): here it is a parameter
+        # like any other, and no view takes it. ``force`` is the error answer's own negotiation.
+        name = self.settings.URL_FORMAT_OVERRIDE
+        if not force and name and name in request.query_params:
+            message = _("Unknown query parameter %(name)s. The API answers JSON only.") % {
+                "name": name
+            }
+            raise ValidationFailed(message, fields={name: [message]}, code="unknown_parameter")
+        return super().perform_content_negotiation(request, force)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # PostgreSQL cannot hold a NUL in a string: a filter with one would fail in the database (a 500)
         if any("\x00" in key + value for key, value in request.query_params.items()):
             raise ValidationFailed(str(_NUL_IN_QUERY), fields={})
+        self.query = self.read_query(request.query_params)
         self._idempotency_record = idempotency.begin(request, self.organization)
 
     def handle_exception(self, exc):
@@ -514,10 +671,47 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
             self._idempotency_record = None
         return response
 
+    def action_filters(self, action: str | None = None) -> list[QueryFilter]:
+        """The declared filters the action takes."""
+        action = action or self.action
+        return [f for f in self.filters if action in f.actions]
+
+    def accepted_parameters(self, action: str | None = None) -> list[str]:
+        names = [f.name for f in self.action_filters(action)]
+        if self.pagination_class is not None and (action or self.action) in self.paginated_actions:
+            names += PAGINATION_PARAMETERS
+        return names
+
+    def read_query(self, params) -> dict[str, Any]:
+        """The declared filters' values; a 400 for a parameter the action does not take or a bad value."""
+        if self.action is None:  # a method the view does not take: DRF answers 405
+            return {}
+        accepted = self.accepted_parameters()
+        for name in params:
+            if name not in accepted:
+                message = (
+                    _("Unknown query parameter %(name)s. This endpoint takes: %(accepted)s.")
+                    % {"name": name, "accepted": ", ".join(accepted)}
+                    if accepted
+                    else _("Unknown query parameter %(name)s. This endpoint takes none.")
+                    % {"name": name}
+                )
+                raise ValidationFailed(
+                    message, fields={name: [str(message)]}, code="unknown_parameter"
+                )
+            if len(params.getlist(name)) > 1:
+                raise ValidationFailed(str(_REPEATED), fields={name: [str(_REPEATED)]})
+        return {f.name: f.parse(params[f.name]) for f in self.action_filters() if f.name in params}
+
     def scoped_queryset(self, organization):  # pragma: no cover - subclasses define it
         raise NotImplementedError
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return self.model.objects.unscoped().none()
-        return self.scoped_queryset(self.organization)
+        qs = self.scoped_queryset(self.organization)
+        query = getattr(self, "query", {})
+        for f in self.action_filters():
+            if f.name in query:
+                qs = f.filter(qs, query[f.name])
+        return qs

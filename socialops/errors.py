@@ -131,6 +131,10 @@ ERROR_CODES: dict[str, str] = {
     "validation_error": "One or more fields are not valid; `fields` names each with its messages "
     "(a nested field by its path, e.g. `variant_texts.12`).",
     "invalid": "The request cannot be carried out as asked; `message` says why.",
+    "unknown_parameter": "The query string has a parameter the endpoint does not take; `message` lists the ones "
+    "it takes (a misspelt filter is refused rather than ignored).",
+    "invalid_cursor": "The `cursor` is not one the API gave (changed, cut, or from another list): follow the "
+    "`next`/`previous` links as given.",
     "unsupported_media_type": "The body's Content-Type is not one the endpoint takes (JSON; multipart for uploads).",
     "method_not_allowed": "The endpoint does not take this HTTP method.",
     "not_acceptable": "The Accept header asks for a format the API does not give (JSON only).",

@@ -9,7 +9,22 @@ the statuses it can return. A generated client thereby has a typed error on ever
 
 from __future__ import annotations
 
+from drf_spectacular import openapi
+
 from .errors import ERROR_CODES
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's, plus each operation's query parameters from its view's ``filters``
+    (socialops/api.py): the parameters the server checks are the parameters the schema lists."""
+
+    def get_override_parameters(self):
+        params = list(super().get_override_parameters())
+        action_filters = getattr(self.view, "action_filters", None)
+        if action_filters is not None and getattr(self.view, "action", None):
+            params += [f.openapi_parameter() for f in action_filters()]
+        return params
+
 
 _STATUSES = {
     "400": "The request is not valid: `code` is `validation_error` (see `fields`), `parse_error` or another "

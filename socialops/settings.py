@@ -304,9 +304,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SocialOps <no-reply@socialop
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.OrganizationTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["socialops.permissions.HasCapability"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "socialops.pagination.CursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "socialops.schema.AutoSchema",
     "EXCEPTION_HANDLER": "socialops.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,

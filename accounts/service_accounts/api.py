@@ -70,8 +70,8 @@ class ServiceAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
     serializer_class = ServiceAccountOut
     read_capability = Capability.MANAGE_ORGANIZATION
     write_capability = Capability.MANAGE_ORGANIZATION
-    #: an organization has a handful of service accounts (and each a few tokens): lists are whole arrays
-    pagination_class = None
+    #: the account's tokens are a list too (limit, cursor)
+    paginated_actions = ("list", "tokens")
 
     def scoped_queryset(self, organization):
         return selectors.service_accounts_of(organization)
@@ -105,7 +105,8 @@ class ServiceAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
     @action(detail=True, methods=["get"], url_path="tokens", url_name="tokens")
     def tokens(self, request, pk=None):
         account = self.get_object()
-        return Response(TokenOut(selectors.tokens_of_service_account(account), many=True).data)
+        rows = self.paginate_queryset(selectors.tokens_of_service_account(account))
+        return self.get_paginated_response(TokenOut(rows, many=True).data)
 
     @extend_schema(
         summary="Create a token for a service account",

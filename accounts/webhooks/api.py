@@ -69,6 +69,8 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
     serializer_class = WebhookEndpointOut
     read_capability = Capability.MANAGE_ORGANIZATION
     write_capability = Capability.MANAGE_ORGANIZATION
+    #: the delivery log is a list too (limit, cursor)
+    paginated_actions = ("list", "deliveries")
 
     def scoped_queryset(self, organization):
         return selectors.endpoints_of(organization)

@@ -20,22 +20,24 @@ from datetime import datetime
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.capabilities import Capability
 from accounts.selectors import get_team
+from channels_registry.selectors import provider_names
 from socialops.api import (
-    ID_QUERY_SCHEMA,
+    ChoiceFilter,
     IdField,
+    IdFilter,
     InputModelSerializer,
     InputSerializer,
     InstantField,
     OrgScopedViewSet,
+    TextFilter,
     TimeZoneField,
-    query_id,
     resolve_instant,
 )
 from socialops.errors import ValidationFailed
@@ -381,41 +383,6 @@ _ID_FILTER_HELP = {
     "author": "Only posts by this member.",
     "holidays": "Show the holidays of this team's region (default: the token owner's team's).",
 }
-_RANGE_PARAMS = [
-    OpenApiParameter(
-        "start",
-        str,
-        required=True,
-        description="The range's first day or instant, ISO 8601 (`2026-12-01`, `2026-12-01T00:00+07:00`); "
-        "without an offset it is read in `tz`.",
-    ),
-    OpenApiParameter(
-        "end",
-        str,
-        required=True,
-        description="The range's end (exclusive), ISO 8601; at most 100 days after `start`.",
-    ),
-    OpenApiParameter(
-        "tz",
-        str,
-        required=False,
-        description="The IANA zone to read and answer times in (`Asia/Jakarta`); default: the token "
-        "owner's zone, else the organization's.",
-    ),
-    OpenApiParameter(
-        "network", str, required=False, description="Only this network's posts (`x`, …)."
-    ),
-    OpenApiParameter(
-        "status",
-        str,
-        required=False,
-        enum=[value for value, _label in cal.CALENDAR_STATUSES],
-        description="Only posts with this calendar status.",
-    ),
-] + [
-    OpenApiParameter(name, ID_QUERY_SCHEMA, required=False, description=_ID_FILTER_HELP[name])
-    for name in _ID_FILTERS
-]
 
 
 def _requested_zone(query) -> str | None:
@@ -453,18 +420,40 @@ class CalendarEventsViewSet(OrgScopedViewSet):
     schema = _OneCalendar()
     model = Post
     read_capability = Capability.VIEW
+    pagination_class = None  # one range, not a list of pages
+    filters = (
+        TextFilter(
+            "start",
+            "The range's first day or instant, ISO 8601 (`2026-12-01`, `2026-12-01T00:00+07:00`); "
+            "without an offset it is read in `tz`.",
+            required=True,
+        ),
+        TextFilter(
+            "end",
+            "The range's end (exclusive), ISO 8601; at most 100 days after `start`.",
+            required=True,
+        ),
+        TextFilter(
+            "tz",
+            "The IANA zone to read and answer times in (`Asia/Jakarta`); default: the token "
+            "owner's zone, else the organization's.",
+        ),
+        ChoiceFilter("network", provider_names, "Only this network's posts (`x`, …)."),
+        ChoiceFilter(
+            "status",
+            [key for key, _label in cal.CALENDAR_STATUSES],
+            "Only posts with this calendar status.",
+        ),
+        *(IdFilter(name, _ID_FILTER_HELP[name]) for name in _ID_FILTERS),
+    )
 
     def scoped_queryset(self, organization):
         return Post.objects.for_org(organization).none()
 
-    @extend_schema(
-        parameters=_RANGE_PARAMS, responses=CalendarOut, operation_id="calendar_events_list"
-    )
+    @extend_schema(responses=CalendarOut, operation_id="calendar_events_list")
     def list(self, request, *args, **kwargs):
         q = request.query_params
-        ids = {
-            name: query_id(q, name) for name in _ID_FILTERS
-        }  # a malformed id is a 400, not "no filter"
+        ids = {name: self.query.get(name) for name in _ID_FILTERS}
         zone = _requested_zone(q) or _zone(request)
         rng = cal.parse_range(q.get("start"), q.get("end"), zone)
         if rng is None:

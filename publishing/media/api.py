@@ -7,13 +7,19 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts.capabilities import Capability
-from socialops.api import InputSerializer, ObjectJSONParser, OrgScopedViewSet
+from socialops.api import (
+    ChoiceFilter,
+    InputSerializer,
+    ObjectJSONParser,
+    OrgScopedViewSet,
+    TextFilter,
+)
 
 from ..models import MediaAsset, MediaRendition
 from . import selectors, services
@@ -149,15 +155,16 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
             ]  # an upload is multipart; a change is JSON, like every endpoint
         return request
 
+    filters = (
+        ChoiceFilter("kind", MediaAsset.Kind, "Only images or only videos."),
+        TextFilter("q", "Words in the file's name or alt text."),
+    )
+
     def scoped_queryset(self, organization):
-        params = self.request.query_params
+        params = self.query
         return selectors.assets_of(
             organization, kind=params.get("kind", ""), search=params.get("q", "").strip()
         )
-
-    @extend_schema(parameters=[OpenApiParameter("kind", str), OpenApiParameter("q", str)])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         description=(

@@ -7,7 +7,6 @@ from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
@@ -17,7 +16,13 @@ from rest_framework.response import Response
 
 from accounts.capabilities import Capability
 from accounts.selectors import get_team
-from socialops.api import ID_QUERY_SCHEMA, OrgScopedViewSet, query_id
+from socialops.api import (
+    ChoiceFilter,
+    DateTimeFilter,
+    IdFilter,
+    OrgScopedViewSet,
+    since_filter,
+)
 from socialops.errors import ValidationFailed, flatten_errors
 
 from ..media import selectors as media_selectors
@@ -161,37 +166,42 @@ def _bulk_posts(items: list[dict]) -> tuple[list[bulk_schedule.BulkPost | None],
 )
 @extend_schema(tags=["posts"])
 class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
-    """Posts of the organization with their variants. Filters: status, channel, campaign, author."""
+    """Posts of the organization with their variants, newest first."""
 
     model = Post
     serializer_class = PostOut
     read_capability = Capability.VIEW
     write_capability = Capability.COMPOSE
     action_capabilities = {"bulk": Capability.PUBLISH}
+    filters = (
+        ChoiceFilter("status", Post.Status, "Only posts in this status."),
+        IdFilter("channel", "Only posts with a variant for this channel."),
+        IdFilter("campaign", "Only posts of this campaign."),
+        IdFilter("author", "Only posts written by this user."),
+        since_filter("created_since", "created_at", "created"),
+        since_filter("updated_since", "updated_at", "changed (content, schedule or status)"),
+        DateTimeFilter(
+            "scheduled_from",
+            "Only posts scheduled at or after this instant.",
+            lookup="scheduled_at__gte",
+        ),
+        DateTimeFilter(
+            "scheduled_to", "Only posts scheduled before this instant.", lookup="scheduled_at__lt"
+        ),
+    )
 
     def scoped_queryset(self, organization):
-        p = self.request.query_params
+        q = self.query
         filters = selectors.PostFilters(
-            status=p.get("status", ""),
-            channel_id=query_id(p, "channel"),
-            campaign_id=query_id(p, "campaign"),
-            author_id=query_id(p, "author"),
+            status=q.get("status", ""),
+            channel_id=q.get("channel"),
+            campaign_id=q.get("campaign"),
+            author_id=q.get("author"),
         )
         media = PostMedia.objects.for_org(organization).order_by("position", "pk")
         return selectors.posts_of(
             organization, filters, membership=self.membership
         ).prefetch_related(Prefetch("media_items", queryset=media))
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str),
-            OpenApiParameter("channel", ID_QUERY_SCHEMA),
-            OpenApiParameter("campaign", ID_QUERY_SCHEMA),
-            OpenApiParameter("author", ID_QUERY_SCHEMA),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def _fresh(self, post):
         return self.get_queryset().get(pk=post.pk)
@@ -300,22 +310,25 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
     read_capability = Capability.VIEW
     write_capability = Capability.COMPOSE
     lock_first = ("post",)  # edit_variant locks the post, then writes the variant
+    filters = (
+        IdFilter("post", "Only this post's variants.", lookup="post_id"),
+        IdFilter("channel", "Only variants for this channel.", lookup="channel_id"),
+        ChoiceFilter(
+            "status", PostVariant.Status, "Only variants in this status.", lookup="status"
+        ),
+        since_filter("created_since", "created_at", "created"),
+        since_filter("updated_since", "updated_at", "changed (text, format or publishing state)"),
+        DateTimeFilter(
+            "due_from", "Only variants due at or after this instant.", lookup="due_at__gte"
+        ),
+        DateTimeFilter("due_to", "Only variants due before this instant.", lookup="due_at__lt"),
+    )
 
     def scoped_queryset(self, organization):
-        qs = selectors.visible_variants(
+        return selectors.visible_variants(
             self.membership,
-            PostVariant.objects.for_org(organization)
-            .select_related("channel", "post")
-            .order_by("post_id", "pk"),
+            PostVariant.objects.for_org(organization).select_related("channel", "post"),
         )
-        post_id = query_id(self.request.query_params, "post")
-        if post_id is not None:
-            qs = qs.filter(post_id=post_id)
-        return qs
-
-    @extend_schema(parameters=[OpenApiParameter("post", ID_QUERY_SCHEMA)])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=VariantIn, responses=VariantOut)
     def partial_update(self, request, pk=None):

@@ -30,12 +30,12 @@ from accounts.capabilities import Capability
 from accounts.selectors import get_team
 from channels_registry.selectors import visible_channels
 from socialops.api import (
+    BoolFilter,
     IdField,
     InputSerializer,
     InstantField,
     OrgScopedViewSet,
     TimeZoneField,
-    query_bool,
     resolve_instant,
 )
 from socialops.errors import ValidationFailed
@@ -312,19 +312,24 @@ class PublishingFreezeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         Capability.PUBLISH
     )  # the service asks for governance (or the channel's admin)
 
+    filters = (
+        BoolFilter(
+            "active",
+            "true: only freezes not lifted yet (false: all).",
+            apply=lambda qs, active: qs.filter(lifted_at__isnull=True) if active else qs,
+        ),
+    )
+
     def scoped_queryset(self, organization):
         from ..posts.selectors import visible_freezes
 
         # A freeze of a restricted channel is a 404 to whoever may not see the channel (list, detail, lift).
-        qs = visible_freezes(
+        return visible_freezes(
             self.membership,
             PublishingFreeze.objects.for_org(organization).select_related(
                 "created_by", "lifted_by"
             ),
         )
-        if query_bool(self.request.query_params, "active"):
-            qs = qs.filter(lifted_at__isnull=True)
-        return qs
 
     @extend_schema(request=FreezeIn, responses={201: FreezeOut})
     def create(self, request):

@@ -69,7 +69,7 @@ def test_an_admin_token_creates_a_service_account_and_a_token_shown_once(alice_a
     listed = alice_api.get(f"/api/v1/service-accounts/{account['id']}/tokens/")
     assert (
         listed.status_code == 200
-        and "token" not in listed.json()[0]
+        and "token" not in listed.json()["results"][0]
         and raw not in listed.content.decode()
     )
     # The service account is no member: no seat, not in the member list.

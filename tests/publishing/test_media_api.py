@@ -55,7 +55,7 @@ def test_list_retrieve_patch_and_delete(alice_api, org_a, alice_m):
     video = upload(org_a, alice_m, video_bytes(), "v.mp4").asset
     listed = alice_api.get("/api/v1/media/").json()
     assert {row["id"] for row in listed["results"]} == {image.pk, video.pk}
-    assert alice_api.get("/api/v1/media/?kind=video").json()["count"] == 1
+    assert len(alice_api.get("/api/v1/media/?kind=video").json()["results"]) == 1
     got = alice_api.get(f"/api/v1/media/{video.pk}/").json()
     assert got["duration_seconds"] > 0 and got["renditions"] == []
 
@@ -80,7 +80,7 @@ def test_list_retrieve_patch_and_delete(alice_api, org_a, alice_m):
 
 def test_another_organizations_media_is_a_404(alice_api, org_b, bob_m):
     theirs = upload(org_b, bob_m, image_bytes(500, 500), "theirs.jpg").asset
-    assert alice_api.get("/api/v1/media/").json()["count"] == 0
+    assert alice_api.get("/api/v1/media/").json()["results"] == []
     for method in ("get", "patch", "delete"):
         assert getattr(alice_api, method)(f"/api/v1/media/{theirs.pk}/").status_code == 404
 
@@ -92,7 +92,7 @@ def test_the_list_costs_the_same_few_queries_however_many_assets(
         upload(org_a, alice_m, image_bytes(320, 240, color=(i * 50, 0, 0)), f"p{i}.jpg")
     with django_assert_max_num_queries(6):
         response = alice_api.get("/api/v1/media/")
-    assert response.json()["count"] == 4
+    assert len(response.json()["results"]) == 4
     assert all(len(row["renditions"]) == 5 for row in response.json()["results"])
     assert response.json()["results"][0]["renditions"][0]["url"].startswith("/o/alpha/media/")
 
