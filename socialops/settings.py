@@ -476,6 +476,8 @@ WEBHOOK_SECRET_OVERLAP = timedelta(hours=env_int("WEBHOOK_SECRET_OVERLAP_HOURS",
 WEBHOOK_RESPONSE_SNIPPET = 1000
 # Deliveries one worker sends at once (threads), and the beat sweep's batch and time budget.
 WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 32)
+# ... of which one endpoint gets at most this many (connections kept alive, each sending in turn).
+WEBHOOK_CONCURRENCY_PER_ENDPOINT = env_int("WEBHOOK_CONCURRENCY_PER_ENDPOINT", 8)
 WEBHOOK_SWEEP_LIMIT = 1000
 WEBHOOK_SWEEP_SECONDS = 20.0
 # Days the delivery log keeps delivered and given-up deliveries (pending ones stay).
