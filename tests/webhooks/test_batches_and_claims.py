@@ -153,3 +153,28 @@ def test_a_delivery_another_worker_is_claiming_is_not_claimed_again(org_a, recei
     row.refresh_from_db()
     assert claimed == [] and row.claim == other and row.attempts == 1
     assert receiver.seen == []
+
+
+@pytest.mark.django_db
+def test_a_batch_to_two_endpoints_in_lanes_records_each_rows_own_answer(
+    org_a, org_b, receiver, settings, django_capture_on_commit_callbacks
+):
+    from .receiver import Receiver
+
+    settings.WEBHOOK_CONCURRENCY_PER_ENDPOINT = 2
+    failing = Receiver()
+    try:
+        failing.set_default(500)
+        _endpoint(org_a, receiver.url)
+        _endpoint(org_b, failing.url)
+        for n in range(5):  # tasks lost: the sweep sends all ten in one batch, in four lanes
+            _emit(django_capture_on_commit_callbacks, org_a, "post.published", n, execute=False)
+            _emit(django_capture_on_commit_callbacks, org_b, "post.published", n, execute=False)
+        assert delivery.sweep() == 5
+        good = WebhookDelivery.objects.for_org(org_a)
+        bad = WebhookDelivery.objects.for_org(org_b)
+        assert {(r.status, r.response_status, r.attempts) for r in good} == {(D.SUCCEEDED, 200, 1)}
+        assert {(r.status, r.response_status, r.attempts) for r in bad} == {(D.PENDING, 500, 1)}
+        assert len(receiver.seen) == len(failing.seen) == 5
+    finally:
+        failing.close()
