@@ -10,11 +10,13 @@ The accounts e-mail outbox's approach (accounts/notifications.py), for HTTP:
 - **Batches**: a task claims the rows its action wrote and, in the same batch, whatever else is
   due (oldest first, up to ``BATCH``), and goes on while rows are due (for ``DRAIN_SECONDS`` at
   most): the further behind the workers are, the bigger their batches, and the per-batch cost
-  (four queries) is shared by up to ``BATCH`` deliveries.
+  (five queries: claim three, outcomes one, the endpoint's health one) is shared by up to
+  ``BATCH`` deliveries. A commit while a task waits in the queue sends none (``QUEUED_KEY``).
 - It sends the claimed rows concurrently (threads; HTTP only, the database stays in the calling
   thread) through the egress guard (``socialops.egress``) with one client per process whose
-  keep-alive pool keeps a connection per thread and endpoint: public addresses only, no
-  redirects followed, ``WEBHOOK_TIMEOUT`` seconds.
+  keep-alive pool keeps the connections open: an endpoint's rows go in at most
+  ``WEBHOOK_CONCURRENCY_PER_ENDPOINT`` lanes, each one connection sending in turn; public
+  addresses only, no redirects followed, ``WEBHOOK_TIMEOUT`` seconds.
 - A 2xx answer is a delivery. Anything else (a time-out, a refused connection, a 500, a 3xx, a
   blocked address) is a failed attempt, kept with its status, duration and the first
   ``WEBHOOK_RESPONSE_SNIPPET`` characters of the body, and tried again after
