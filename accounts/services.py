@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from socialops.audit.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
+from . import webhook_events
 from .capabilities import Capability, Role, can, require
 from .models import ApiToken, Invitation, Membership, Organization, Team, User
 
@@ -280,6 +281,7 @@ def deactivate_member(membership: Membership, *, by: Membership) -> Membership:
         obj=membership,
         changes={"user": membership.user.email, "tokens_revoked": revoked},
     )
+    webhook_events.member_offboarded(membership, tokens_revoked=revoked)
     return membership
 
 

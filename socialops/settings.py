@@ -522,12 +522,17 @@ WEBHOOK_BACKOFF = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800]
 # times in a row and not once succeeded for this long.
 WEBHOOK_DISABLE_MIN_FAILURES = env_int("WEBHOOK_DISABLE_MIN_FAILURES", 10)
 WEBHOOK_DISABLE_AFTER = timedelta(hours=env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24))
+# An endpoint that answers again after this many failures in a row was down: its deliveries that
+# wait for a retry are sent now instead of after their backoff.
+WEBHOOK_RECOVERY_MIN_FAILURES = env_int("WEBHOOK_RECOVERY_MIN_FAILURES", 5)
 # After a secret rotation the previous secret signs too, for this long.
 WEBHOOK_SECRET_OVERLAP = timedelta(hours=env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24))
 # Characters of an endpoint's answer kept in the delivery log.
 WEBHOOK_RESPONSE_SNIPPET = 1000
 # Deliveries one worker sends at once (threads), and the beat sweep's batch and time budget.
 WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 32)
+# ... of which one endpoint gets at most this many (connections kept alive, each sending in turn).
+WEBHOOK_CONCURRENCY_PER_ENDPOINT = env_int("WEBHOOK_CONCURRENCY_PER_ENDPOINT", 8)
 WEBHOOK_SWEEP_LIMIT = 1000
 WEBHOOK_SWEEP_SECONDS = 20.0
 # Days the delivery log keeps delivered and given-up deliveries (pending ones stay).

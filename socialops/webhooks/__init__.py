@@ -5,7 +5,7 @@ app so any app can emit.
   subscribed endpoint in the caller's transaction (an outbox); ``events.EVENT_TYPES`` lists the
   types. Endpoints are managed through ``services`` too (create, update, rotate the secret,
   disable, enable, replay a delivery); reads through ``selectors``.
-- ``delivery`` sends: claimed rows, signed as the Standard Webhooks specification says
+- ``delivery`` sends: claimed rows (in batches of whatever is due), signed as the Standard Webhooks specification says
   (``signing``), through the egress guard (``socialops.egress``), retried with backoff for about
   a day, in order per object, the endpoint disabled after repeated failure
   (``signals.endpoint_disabled``: accounts tells the admins).

@@ -2,20 +2,32 @@
 
 The accounts e-mail outbox's approach (accounts/notifications.py), for HTTP:
 
-- A worker **claims** rows with one conditional UPDATE (pending, due, endpoint enabled, and no
-  earlier pending delivery for the same object and endpoint) that stamps them with its claim id
-  and a lease in ``next_attempt_at``; two workers never both win a row, and a worker that dies
-  leaves rows that are due again once the lease lapses. Every claim counts as an attempt.
+- A worker **claims** rows (pending, due, endpoint enabled, and no earlier pending delivery for
+  the same object and endpoint) with ``SELECT ... FOR UPDATE SKIP LOCKED`` and one UPDATE that
+  stamps them with its claim id and a lease in ``next_attempt_at``; two workers never both win a
+  row, and a worker that dies leaves rows that are due again once the lease lapses. Every claim
+  counts as an attempt.
+- **Batches**: a task claims the rows its action wrote and, in the same batch, whatever else is
+  due (oldest first, up to ``BATCH``), and goes on while rows are due (for ``DRAIN_SECONDS`` at
+  most): the further behind the workers are, the bigger their batches, and the per-batch cost
+  (five queries: claim three, outcomes one, the endpoint's health one) is shared by up to
+  ``BATCH`` deliveries. A commit while a task waits in the queue sends none (``QUEUED_KEY``).
 - It sends the claimed rows concurrently (threads; HTTP only, the database stays in the calling
-  thread) through the egress guard (``socialops.egress``): public addresses only, no redirects
-  followed, ``WEBHOOK_TIMEOUT`` seconds.
+  thread) through the egress guard (``socialops.egress``) with one client per process whose
+  keep-alive pool keeps the connections open: an endpoint's rows go in at most
+  ``WEBHOOK_CONCURRENCY_PER_ENDPOINT`` lanes, each one connection sending in turn; public
+  addresses only, no redirects followed, ``WEBHOOK_TIMEOUT`` seconds.
 - A 2xx answer is a delivery. Anything else (a time-out, a refused connection, a 500, a 3xx, a
   blocked address) is a failed attempt, kept with its status, duration and the first
   ``WEBHOOK_RESPONSE_SNIPPET`` characters of the body, and tried again after
   ``WEBHOOK_BACKOFF[n]`` (the waits add up to about a day); after the last one the row is given up.
+  The outcomes of a batch are one UPDATE, of the rows still under this worker's claim only.
+- An endpoint that answers again after ``WEBHOOK_RECOVERY_MIN_FAILURES`` failures in a row (it
+  was down) has its deliveries that wait for a retry made due now: they follow the first success
+  instead of each waiting out its backoff (up to hours).
 - **Order per object**: a delivery waits while an earlier one for the same object and endpoint is
   pending (also while that one waits for its retry). When a row is done, the next one for its
-  object is sent straight away.
+  object is due, and the worker's next batch takes it.
 - An endpoint that has failed ``WEBHOOK_DISABLE_MIN_FAILURES`` times in a row with no success for
   ``WEBHOOK_DISABLE_AFTER`` is **disabled**, in one transaction with the
   ``signals.endpoint_disabled`` announcement (accounts tells the organization's admins).
@@ -38,9 +50,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, F, Min, OuterRef
+from django.db import connections, transaction
+from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from socialops import egress
@@ -55,6 +68,12 @@ log = logging.getLogger(__name__)
 BATCH = 200
 #: a claimed row not marked within this may be claimed again (far above the request's time-out)
 LEASE = timedelta(minutes=2)
+#: how long one task goes on taking due rows (the rest is left to the next task or the sweep)
+DRAIN_SECONDS = 10.0
+#: set (in the shared cache) while a delivery task is queued and not started: commits meanwhile
+#: send no task of their own, since that one takes their rows too (see ``services._enqueue``)
+QUEUED_KEY = "webhooks:task-queued"
+QUEUED_SECONDS = 5
 
 Status = WebhookDelivery.Status
 
@@ -88,29 +107,43 @@ def _claimable():
     )
 
 
-def _claim(ids: list[int]) -> list[WebhookDelivery]:
+def _claim(ids, *, limit: int = BATCH) -> list[WebhookDelivery]:
+    """Claim up to ``limit`` claimable rows, those of ``ids`` first, then the others that are due,
+    oldest first; returns them with their endpoints (three queries; one when nothing is due).
+
+    The race this avoids: the task sent on commit and the sweep (or two tasks) want the same rows
+    at once. A conditional ``UPDATE ... WHERE id IN (SELECT <conditions>)`` (what Django writes
+    for a filter across a join) let both win on PostgreSQL: the second UPDATE waits for the
+    first's row lock, then re-checks only ``id IN (...)``, whose subquery still saw the row due,
+    and claimed it again; both sent it and the first one's outcome was dropped. Here the rows are
+    locked by a ``SELECT ... FOR UPDATE SKIP LOCKED`` that re-checks the row's own conditions on
+    its newest version, and a row another worker is claiming is skipped, never waited for."""
     now = timezone.now()
     token = uuid.uuid4()
-    taken = (
-        _claimable()
-        .filter(pk__in=ids)
-        .update(
+    ids = list(ids)
+    order = ["next_attempt_at", "pk"]
+    if ids:
+        order.insert(0, Case(When(pk__in=ids, then=Value(0)), default=Value(1)))
+    with transaction.atomic():
+        rows = list(
+            _claimable().select_for_update(skip_locked=True, of=("self",)).order_by(*order)[:limit]
+        )
+        if not rows:
+            return []
+        WebhookDelivery.objects.unscoped().filter(pk__in=[row.pk for row in rows]).update(
             claim=token,
             next_attempt_at=now + LEASE,
             attempts=F("attempts") + 1,
             last_attempt_at=now,
         )
-    )
-    if not taken:
-        return []
-    rows = list(
-        WebhookDelivery.objects.unscoped()
-        .filter(claim=token)
-        .select_related("endpoint")
-        .order_by("pk")
-    )
+    # Each endpoint once (its secrets are unsealed once per batch, not once per row).
+    endpoints = WebhookEndpoint.objects.unscoped().in_bulk({row.endpoint_id for row in rows})
     for row in rows:
-        row.claim_token = token
+        row.endpoint = endpoints[row.endpoint_id]
+        row.claim = row.claim_token = token
+        row.next_attempt_at, row.last_attempt_at = now + LEASE, now
+        row.attempts += 1
+    rows.sort(key=lambda row: row.pk)
     return rows
 
 
@@ -163,7 +196,16 @@ def _client() -> egress.HttpClient:
         client = _clients.get(pid)
         if client is None:
             _clients.clear()
-            client = _clients[pid] = egress.HttpClient()
+            # A keep-alive connection per sending thread (httpx's pool keeps them per endpoint):
+            # a new TCP connection (and TLS handshake) for every delivery cost more than the call.
+            limits = httpx.Limits(
+                max_connections=max(100, settings.WEBHOOK_CONCURRENCY),
+                max_keepalive_connections=settings.WEBHOOK_CONCURRENCY,
+                keepalive_expiry=30.0,
+            )
+            client = _clients[pid] = egress.HttpClient(
+                transport=egress.GuardedTransport(limits=limits)
+            )
         return client
 
 
@@ -184,41 +226,87 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _send_all(rows: list[WebhookDelivery]) -> list[Outcome]:
+    """Send a batch: each endpoint's rows in at most ``WEBHOOK_CONCURRENCY_PER_ENDPOINT`` lanes,
+    each lane one thread sending its rows one after the other over one kept-alive connection.
+    Endpoints are sent to side by side, but one endpoint never gets more connections than that:
+    thirty-two threads on one fast receiver spent more time passing the GIL than sending (and
+    one slow endpoint cannot take every thread). Rows of one object are never in one batch
+    (the claim holds back a row behind a pending one), so lanes do not reorder them."""
     client = _client()
     if len(rows) == 1:
         return [_send(client, rows[0])]
-    return list(_pool().map(lambda row: _send(client, row), rows))
+    per_endpoint = max(1, settings.WEBHOOK_CONCURRENCY_PER_ENDPOINT)
+    by_endpoint: dict[int, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_endpoint[row.endpoint_id].append(i)
+    lanes = []
+    for indexes in by_endpoint.values():
+        width = min(per_endpoint, len(indexes))
+        lanes += [indexes[k::width] for k in range(width)]
+    outcomes: list[Outcome | None] = [None] * len(rows)
+
+    def run(lane: list[int]) -> None:
+        for i in lane:
+            outcomes[i] = _send(client, rows[i])
+
+    for _done in _pool().map(run, lanes):
+        pass
+    return outcomes  # type: ignore[return-value] - every index is in one lane
 
 
-_RECORDED = [
-    "claim",
-    "status",
-    "next_attempt_at",
-    "delivered_at",
-    "response_status",
-    "response_body",
-    "duration_ms",
-    "last_error",
-]
+def _write_outcomes(token, values: dict, rows: list[WebhookDelivery]) -> list[int]:
+    """One UPDATE: ``values`` (the same for every row) and each row's ``duration_ms``, on the rows
+    of ``rows`` still under claim ``token``; returns their ids.
+
+    Plain SQL (``CASE id WHEN ...``, ``RETURNING``, both understood by PostgreSQL and SQLite):
+    Django's ``bulk_update`` builds one ``CASE`` per field and row, which cost the worker more CPU
+    than sending the batch. The claim is checked in the same statement (a row whose lease lapsed
+    belongs to whoever claimed it since)."""
+    meta = WebhookDelivery._meta
+    conn = connections[WebhookDelivery.objects.db]
+    quote = conn.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    def prep(name: str, value):
+        return meta.get_field(name).get_db_prep_save(value, conn)
+
+    sets = [f"{column(name)} = %s" for name in values]
+    params = [prep(name, value) for name, value in values.items()]
+    whens = " ".join(["WHEN %s THEN %s"] * len(rows))
+    for row in rows:
+        params += [row.pk, row.duration_ms]
+    pk = column("id")
+    params.append(prep("claim", token))
+    params += [row.pk for row in rows]
+    # Names from the model's options; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)}, "  # noqa: S608
+        f"{column('duration_ms')} = CASE {pk} {whens} ELSE {column('duration_ms')} END "
+        f"WHERE {column('claim')} = %s AND {pk} IN ({', '.join(['%s'] * len(rows))}) "
+        f"RETURNING {pk}"
+    )
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [r[0] for r in cursor.fetchall()]
 
 
 def _record(rows: list[WebhookDelivery], outcomes: list[Outcome]) -> list[WebhookDelivery]:
-    """Write each attempt's outcome (one UPDATE for the batch) and the endpoints' health; returns
-    the rows settled (delivered or given up)."""
+    """Write each attempt's outcome (one UPDATE per kind of outcome: usually one for the batch)
+    and the endpoints' health; returns the rows settled (delivered or given up)."""
     now = timezone.now()
     backoff = settings.WEBHOOK_BACKOFF
     health: dict[int, list[bool]] = defaultdict(list)
-    settled = []
+    groups: dict[tuple, list[WebhookDelivery]] = defaultdict(list)
     for row, outcome in zip(rows, outcomes, strict=True):
         row.claim = None
         row.response_status, row.response_body = outcome.status, outcome.body
         row.duration_ms, row.last_error = outcome.duration_ms, outcome.error
         if outcome.ok:
             row.status, row.delivered_at, row.next_attempt_at = Status.SUCCEEDED, now, None
-            settled.append(row)
         elif row.attempts > len(backoff):
             row.status, row.next_attempt_at = Status.FAILED, None
-            settled.append(row)
             log.warning(
                 "gave up on webhook delivery %s (endpoint %s) after %d attempts: %s",
                 row.pk,
@@ -227,24 +315,30 @@ def _record(rows: list[WebhookDelivery], outcomes: list[Outcome]) -> list[Webhoo
                 outcome.error,
             )
         else:
+            row.status = Status.PENDING
             row.next_attempt_at = now + timedelta(seconds=backoff[row.attempts - 1])
+        key = tuple(getattr(row, name) for name in _RECORDED)
+        groups[(row.claim_token, key)].append(row)
         health[row.endpoint_id].append(outcome.ok)
+    mine: set[int] = set()
     with transaction.atomic():
-        # Only rows still under this worker's claim: one whose lease lapsed (a stalled worker)
-        # belongs to whoever claimed it since. The claim is a lease, so this check and the
-        # UPDATE below are close enough (the lease is minutes, this is one transaction).
-        claims = {row.pk: row.claim_token for row in rows}
-        ours = set(
-            WebhookDelivery.objects.unscoped()
-            .filter(pk__in=list(claims))
-            .values_list("pk", "claim")
-        )
-        mine = [row for row in rows if (row.pk, claims[row.pk]) in ours]
-        if mine:
-            WebhookDelivery.objects.unscoped().bulk_update(mine, _RECORDED)
+        for (token, key), group in groups.items():
+            mine.update(_write_outcomes(token, dict(zip(_RECORDED, key, strict=True)), group))
         for endpoint_id, results in health.items():
             _update_health(endpoint_id, results, now)
-    return [row for row in settled if row in mine]
+    return [row for row in rows if row.pk in mine and row.status != Status.PENDING]
+
+
+#: the fields an outcome writes, besides duration_ms (rows alike in these share one UPDATE)
+_RECORDED = [
+    "claim",
+    "status",
+    "next_attempt_at",
+    "delivered_at",
+    "response_status",
+    "response_body",
+    "last_error",
+]
 
 
 def _update_health(endpoint_id: int, results: list[bool], now) -> None:
@@ -252,11 +346,23 @@ def _update_health(endpoint_id: int, results: list[bool], now) -> None:
     if any(results):
         # A success ends the run of failures (failures after it in the same batch start a new one).
         trailing = len(results) - 1 - max(i for i, ok in enumerate(results) if ok)
-        endpoints.update(
-            consecutive_failures=trailing,
-            failing_since=now if trailing else None,
-            last_success_at=now,
-        )
+        healthy = {
+            "consecutive_failures": trailing,
+            "failing_since": now if trailing else None,
+            "last_success_at": now,
+        }
+        recovery = settings.WEBHOOK_RECOVERY_MIN_FAILURES
+        if endpoints.filter(consecutive_failures__lt=recovery).update(**healthy):
+            return  # it was not down (the usual case: one query)
+        if endpoints.update(**healthy):
+            # Back after an outage: what waits for a retry goes now, not after its own backoff
+            # (order per object still holds: the claim skips a row behind a pending one).
+            WebhookDelivery.objects.unscoped().filter(
+                endpoint_id=endpoint_id,
+                status=Status.PENDING,
+                claim__isnull=True,
+                next_attempt_at__gt=now,
+            ).update(next_attempt_at=now)
         return
     endpoints.update(consecutive_failures=F("consecutive_failures") + len(results))
     endpoints.filter(failing_since__isnull=True).update(failing_since=now)
@@ -279,39 +385,27 @@ def _update_health(endpoint_id: int, results: list[bool], now) -> None:
         endpoint_disabled.send(sender=WebhookEndpoint, endpoint=endpoint)
 
 
-def _successors(settled: list[WebhookDelivery]) -> list[int]:
-    """The next pending delivery of each object whose delivery was just settled (one query)."""
-    if not settled:
-        return []
-    keys = {(row.endpoint_id, row.object_key) for row in settled}
-    firsts = (
-        WebhookDelivery.objects.unscoped()
-        .filter(
-            status=Status.PENDING,
-            endpoint_id__in={e for e, _k in keys},
-            object_key__in={k for _e, k in keys},
-        )
-        .values("endpoint_id", "object_key")
-        .annotate(first=Min("pk"))
-    )
-    return [f["first"] for f in firsts if (f["endpoint_id"], f["object_key"]) in keys]
-
-
-def deliver(ids) -> int:
-    """Send these deliveries (those due and claimable), then the next one of each object they
-    settled. Idempotent: each row is claimed before it is sent. Returns how many were delivered."""
-    pending = list(dict.fromkeys(ids))
+def deliver(ids=(), *, budget_seconds: float | None = None, limit: int = BATCH) -> int:
+    """Send these deliveries (those due and claimable) and, in the same batches, whatever else
+    is due, oldest first (the next delivery of an object whose delivery was just settled among
+    them), until nothing is due or ``budget_seconds`` (``DRAIN_SECONDS``) have passed.
+    Idempotent: each row is claimed before it is sent. Returns how many were delivered."""
+    budget = DRAIN_SECONDS if budget_seconds is None else budget_seconds
+    started = time.monotonic()
+    ids = list(dict.fromkeys(ids))
     delivered = 0
-    while pending:
-        chunk, pending = pending[:BATCH], pending[BATCH:]
-        rows = _claim(chunk)
+    while True:
+        rows = _claim(ids[:limit], limit=limit)
+        ids = ids[limit:]
         if not rows:
-            continue
+            if ids:
+                continue
+            return delivered
         outcomes = _send_all(rows)
-        settled = _record(rows, outcomes)
+        _record(rows, outcomes)
         delivered += sum(o.ok for o in outcomes)
-        pending.extend(_successors(settled))
-    return delivered
+        if time.monotonic() - started >= budget:
+            return delivered
 
 
 def purge_old(*, batch: int = 5000) -> int:
@@ -355,15 +449,5 @@ def sweep(*, limit: int | None = None, budget_seconds: float | None = None) -> i
     )
     if lost:
         log.error("gave up on %d webhook deliveries whose last attempt was lost", lost)
-    delivered = 0
-    while True:
-        # Uses the partial index webhookdelivery_due (status = pending).
-        due = list(
-            _claimable().order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
-        )
-        if not due:
-            break
-        delivered += deliver(due)
-        if time.monotonic() - started >= budget:
-            break
-    return delivered
+    # Uses the partial index webhookdelivery_due (status = pending).
+    return deliver(budget_seconds=budget - (time.monotonic() - started), limit=min(limit, BATCH))

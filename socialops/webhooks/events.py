@@ -13,6 +13,7 @@ EVENT_TYPES: dict[str, str] = {
     "approval.requested": _("Approval was requested for a post"),
     "approval.decided": _("An approval request was approved or rejected"),
     "channel.needs_reauth": _("A channel needs to be reconnected"),
+    "member.offboarded": _("A member was deactivated (offboarded)"),
 }
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
@@ -62,10 +63,19 @@ MAX_ENDPOINTS = 20
 
 
 def _enqueue(ids: list[int]) -> None:
-    """On commit: one task for the action's deliveries. A broker that cannot be reached is logged
-    and left to the sweep (the rows are committed); it never fails the user's action."""
+    """On commit: a task for the action's deliveries, unless one is queued and not yet started
+    (``delivery.QUEUED_KEY``): that one takes these rows too, since a task sends whatever is due
+    in batches; a hundred commits a second would otherwise be a hundred tasks, most finding
+    their rows already sent. A broker that cannot be reached is logged and left to the sweep
+    (the rows are committed); it never fails the user's action."""
     from . import tasks
+    from .delivery import QUEUED_KEY, QUEUED_SECONDS
 
+    try:
+        if not cache.add(QUEUED_KEY, 1, timeout=QUEUED_SECONDS):
+            return  # a queued task will claim these rows (it clears the key when it starts)
+    except Exception:  # noqa: BLE001 - without the shared cache, send a task every time
+        log.warning("could not check the webhook task flag", exc_info=True)
     try:
         tasks.deliver_webhooks.delay(ids)
     except Exception:  # noqa: BLE001 - the beat sweep sends the rows within seconds
@@ -115,7 +125,9 @@ def emit_many(
         )
     endpoints = [
         e
-        for e in WebhookEndpoint.objects.for_org(organization).filter(disabled_at__isnull=True)
+        for e in WebhookEndpoint.objects.for_org(organization)
+        .filter(disabled_at__isnull=True)
+        .only("pk", "organization_id", "events")  # no secret unsealed on every emit
         if event_type in e.events
     ]
     if not endpoints:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -12,10 +16,19 @@ from celery import shared_task
     reject_on_worker_lost=True,
 )
 def deliver_webhooks(ids: list[int]) -> int:
-    """Send the deliveries one action wrote (enqueued on its commit). Each row is claimed before
-    it is sent, so a redelivered message finds them taken or sent."""
-    from .delivery import deliver
+    """Send the deliveries one action wrote (enqueued on its commit) and whatever else is due,
+    in batches (``delivery.deliver``). Each row is claimed before it is sent, so a redelivered
+    message finds them taken or sent."""
+    from django.core.cache import cache
 
+    from .delivery import QUEUED_KEY, deliver
+
+    # Started: a commit from now on queues a task again (rows it commits after this line are
+    # taken by this task's next claim or by that task).
+    try:
+        cache.delete(QUEUED_KEY)
+    except Exception:  # noqa: BLE001 - the flag only saves tasks; it expires by itself
+        log.warning("could not clear the webhook task flag", exc_info=True)
     return deliver(ids)
 
 

@@ -162,3 +162,36 @@ def test_nothing_is_written_when_no_endpoint_listens(org_a, alice, alice_m):
         post, by=alice_m, at=timezone.now() + timedelta(hours=1), timezone_name="UTC"
     )
     assert not WebhookDelivery.objects.for_org(org_a).exists()
+
+
+def test_deactivating_a_member_emits_member_offboarded_with_the_member_and_no_secrets(
+    org_a, alice_m, listening
+):
+    from accounts import services as account_services
+    from accounts.models import Team
+    from socialops.webhooks.events import EVENT_TYPES
+
+    assert "member.offboarded" in EVENT_TYPES
+    services.update_endpoint(listening, events=["member.offboarded"])
+    leaver = add_member(org_a, make_user("leaver@alpha.test", name="Lee Ver"), "publisher")
+    team = Team.objects.create(organization=org_a, name="Social")
+    leaver.teams.add(team)
+    account_services.deactivate_member(leaver, by=alice_m)
+
+    ((key, body),) = _events(org_a, "member.offboarded")
+    assert key == f"member:{leaver.pk}"
+    data = body["data"]
+    assert body["type"] == "member.offboarded" and body["organization"] == "alpha"
+    assert (data["id"], data["email"], data["full_name"]) == (
+        leaver.pk,
+        "leaver@alpha.test",
+        "Lee Ver",
+    )
+    assert (data["role"], data["teams"], data["is_active"]) == ("publisher", [team.pk], False)
+    _iso(data["joined_at"])
+    _iso(data["deactivated_at"])
+    assert data["url"] == f"https://socialops.example/o/alpha/members/{leaver.pk}/"
+    assert not {"password", "token", "tokens", "secret"} & set(data)
+
+    account_services.reactivate_member(leaver, by=alice_m)
+    assert len(_events(org_a, "member.offboarded")) == 1  # coming back is not an offboarding
