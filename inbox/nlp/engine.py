@@ -24,23 +24,40 @@ from inbox.nlp.lexicon_id import (
     BUT_WORDS,
     EMOJI_OVERRIDES,
     ID_LEXICON,
+    ID_NEGATORS,
     NEGATED_COMPLAINT,
     NEGATORS,
 )
 
 MIN_LETTERS = 3
+# Below this confidence, short mixed comments ("Recommended bgt, seller amanah") are decided by
+# counting words that only one of the two languages has.
+SURE_LANGUAGE = 0.95
+# fmt: off
+EN_FUNCTION_WORDS = frozenset(
+    "i me my you your he she it its we our they them is are was were be been being am the a an "
+    "and or but if so to of in on at for with from by as this that these those what where when "
+    "why how who which do does did done not no yes can could will would should have has had "
+    "there here just very any some all about again still".split()
+)
+# fmt: on
 # Mentions, links and e-mail addresses say nothing about the language or the mood.
 NOISE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|[@#][\w.]+", re.UNICODE)
-# A word (letters, inner hyphens or apostrophes, a trailing "2" for reduplication) or one emoji.
+# A word (letters, inner hyphens or apostrophes, a trailing "2" for reduplication), one emoji,
+# or a clause boundary (negation and boosters do not reach across one).
 TOKEN = re.compile(
     r"[^\W\d_]+(?:[-'][^\W\d_]+)*2?"
-    r"|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]",
+    r"|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]"
+    r"|[,.;:!?\n]+",
     re.UNICODE,
 )
+BOUNDARY = "|"
 ELONGATION = re.compile(r"([^\W\d_])\1{2,}", re.UNICODE)
 ENGLISH_COLLISIONS = frozenset({"sore", "pop", "bias", "mati", "dear", "pas", "mate"})
 SUFFIXES = ("nya", "lah", "kah", "in", "an")
 
+# A question to a brand asks for something; it is neutral unless its words are strongly felt.
+QUESTION_NEUTRAL_BELOW = 0.5
 NEGATION_SCALAR = -0.74  # VADER's N_SCALAR
 EXCLAMATION_STEP = 0.292  # VADER's per-"!" emphasis, up to four
 NORMALISE_ALPHA = 15.0  # VADER's compound normalisation
@@ -87,6 +104,16 @@ class Engine:
             if key not in ID_LEXICON and key not in NEGATORS
         }
         self._english = self._vader.lexicon
+        from indoNLP.preprocessing.stopwords_data import STOPWORDS
+
+        # Words only one language has: English function words; Indonesian function words,
+        # slang and sentiment words, less anything VADER's English lexicon also knows ("top").
+        self._en_markers = EN_FUNCTION_WORDS
+        self._id_markers = {
+            w
+            for w in set(ID_LEXICON) | set(SLANG_DATA) | set(STOPWORDS) | ID_NEGATORS
+            if len(w) > 1 and w.isalpha() and w not in EN_FUNCTION_WORDS and w not in self._english
+        }
 
     # -- language ------------------------------------------------------------------------------
 
@@ -95,7 +122,13 @@ class Engine:
         letters = sum(1 for ch in text if ch.isalpha())
         if letters < MIN_LETTERS:
             return "und"
-        lang, _prob = self._langid.classify(text)
+        lang, prob = self._langid.classify(text)
+        if prob < SURE_LANGUAGE:
+            words = [w for w in TOKEN.findall(text.lower()) if w[0].isalpha()]
+            id_hits = sum(1 for w in words if w in self._id_markers)
+            en_hits = sum(1 for w in words if w in self._en_markers)
+            if id_hits != en_hits:
+                return "id" if id_hits > en_hits else "en"
         return lang
 
     # -- both ----------------------------------------------------------------------------------
@@ -108,6 +141,8 @@ class Engine:
             score = self.score_id(text)
         else:
             score = self.score_en(text)
+        if "?" in text and abs(score) < QUESTION_NEUTRAL_BELOW:
+            score = 0.0
         return Analysis(language=language, sentiment=label(score), score=round(score, 4))
 
     # -- English -------------------------------------------------------------------------------
@@ -122,6 +157,10 @@ class Engine:
     def _words(self, text: str) -> list[str]:
         words: list[str] = []
         for raw in TOKEN.findall(NOISE.sub(" ", text.lower())):
+            if not raw[0].isalpha() and raw[0] in ",.;:!?\n":
+                if words and words[-1] != BOUNDARY:
+                    words.append(BOUNDARY)
+                continue
             if raw in self._emoji:
                 words.append(raw)
                 continue
@@ -153,18 +192,30 @@ class Engine:
                     return value
         return 0.0
 
+    @staticmethod
+    def _negator(words: list[str], i: int, used: set[int]) -> int | None:
+        """The nearest unused negator up to three words before words[i], in the same clause."""
+        for k in range(i - 1, max(-1, i - 4), -1):
+            if words[k] == BOUNDARY:
+                return None
+            if k not in used and (words[k] in NEGATORS or words[k] == "kurang"):
+                return k
+        return None
+
     def score_id(self, text: str) -> float:
         words = self._words(text)
         sentiments = [0.0] * len(words)
         consumed: set[int] = set()
         for i, word in enumerate(words):
-            if i in consumed or word in BOOSTERS_BEFORE:
+            if i in consumed or word in BOOSTERS_BEFORE or word == BOUNDARY:
                 continue
             value = self._valence(word)
-            negated = any(w in NEGATORS or w == "kurang" for w in words[max(0, i - 3) : i])
+            negator = self._negator(words, i, consumed)
+            negated = negator is not None
             if not value:
                 if negated and word in NEGATED_COMPLAINT:
                     sentiments[i] = NEGATED_COMPLAINT[word]
+                    consumed.add(negator)
                 continue
             if word in BOOSTERS_AFTER and i > 0 and any(sentiments[max(0, i - 2) : i]):
                 continue  # "enak parah": an intensifier here, not a complaint
@@ -174,6 +225,8 @@ class Engine:
                 if boost:
                     value += sign * boost * (1.0 - 0.05 * distance) * 4
             for j in range(i + 1, min(len(words), i + 3)):
+                if words[j] == BOUNDARY:
+                    break
                 boost = BOOSTERS_AFTER.get(words[j])
                 if boost:
                     value += sign * boost * 4
@@ -181,9 +234,9 @@ class Engine:
                     break
             if negated and word not in self._emoji:
                 value *= NEGATION_SCALAR
-                for k in range(max(0, i - 3), i):
-                    if words[k] == "kurang":
-                        sentiments[k] = 0.0
+                consumed.add(negator)
+                if words[negator] == "kurang":
+                    sentiments[negator] = 0.0  # "kurang bagus": not a complaint word twice
             sentiments[i] = value
         for i, word in enumerate(words):
             if word in BUT_WORDS:

@@ -19,6 +19,9 @@ EN_SERVICE_WORDS: dict[str, float] = {
     "recommended": 1.8, "comfy": 1.8, "smoother": 1.5, "obsessed": 1.5, "restocked": 1.2,
     "delicious": 2.7, "tasty": 2.2, "yummy": 2.2, "friendly": 2.0, "polite": 1.8,
     "helpful": 2.0, "satisfied": 2.0, "quick": 1.0, "fast": 1.0, "faster": 1.0, "early": 0.5,
+    "joke": -1.5, "joking": -1.0, "kidding": -1.0,
+    # request words, polite rather than felt, in what people ask a brand
+    "please": 0.0, "share": 0.0, "join": 0.0, "accept": 0.0, "want": 0.0, "giveaway": 0.0,
     "gorgeous": 2.8, "stunning": 2.8, "worth": 1.2, "legit": 1.5, "lovely": 2.8,
 }
 # fmt: on
