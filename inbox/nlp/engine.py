@@ -30,6 +30,9 @@ from inbox.nlp.lexicon_id import (
 )
 
 MIN_LETTERS = 3
+# A text with this many words only one language has (and none of the other's) skips the model.
+CLEAR_MARKERS = 3
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 # Below this confidence, short mixed comments ("Recommended bgt, seller amanah") are decided by
 # counting words that only one of the two languages has.
 SURE_LANGUAGE = 0.95
@@ -119,16 +122,22 @@ class Engine:
 
     def language(self, text: str) -> str:
         text = NOISE.sub(" ", text)
-        letters = sum(1 for ch in text if ch.isalpha())
-        if letters < MIN_LETTERS:
+        words = WORD.findall(text.lower())
+        if sum(len(word) for word in words) < MIN_LETTERS:
             return "und"
+        id_hits = sum(1 for word in words if word in self._id_markers)
+        en_hits = sum(1 for word in words if word in self._en_markers)
+        # The cheap first pass: plenty of words only one language has, none of the other's.
+        if id_hits >= CLEAR_MARKERS and not en_hits:
+            return "id"
+        if en_hits >= CLEAR_MARKERS and not id_hits:
+            return "en"
         lang, prob = self._langid.classify(text)
         if prob < SURE_LANGUAGE:
-            words = [w for w in TOKEN.findall(text.lower()) if w[0].isalpha()]
-            id_hits = sum(1 for w in words if w in self._id_markers)
-            en_hits = sum(1 for w in words if w in self._en_markers)
             if id_hits != en_hits:
                 return "id" if id_hits > en_hits else "en"
+            if not id_hits and len(words) < 3:
+                return "und"  # "hmm", "wkwk", a name: nothing to tell by
         return lang
 
     # -- both ----------------------------------------------------------------------------------
