@@ -123,8 +123,11 @@ class Engine:
     def language(self, text: str) -> str:
         text = NOISE.sub(" ", text)
         words = WORD.findall(text.lower())
-        if sum(len(word) for word in words) < MIN_LETTERS:
+        letters = sum(len(word) for word in words)
+        if letters < MIN_LETTERS:
             return "und"
+        if sum(1 for word in words for ch in word if ch > "\u024f") * 2 > letters:
+            return "und"  # mostly another script (Thai, Chinese, Arabic…): neither EN nor ID
         id_hits = sum(1 for word in words if word in self._id_markers)
         en_hits = sum(1 for word in words if word in self._en_markers)
         # The cheap first pass: plenty of words only one language has, none of the other's.
