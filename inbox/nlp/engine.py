@@ -17,7 +17,7 @@ import math
 import re
 
 from inbox.nlp.analysis import NEUTRAL_UNKNOWN, Analysis, label
-from inbox.nlp.lexicon_en import EN_SERVICE_WORDS
+from inbox.nlp.lexicon_en import EN_COMPLAINT_NEGATORS, EN_NEGATED_COMPLAINT, EN_SERVICE_WORDS
 from inbox.nlp.lexicon_id import (
     BOOSTERS_AFTER,
     BOOSTERS_BEFORE,
@@ -55,6 +55,7 @@ TOKEN = re.compile(
     re.UNICODE,
 )
 BOUNDARY = "|"
+SERVICE_VERB = re.compile(r"\b(?:" + "|".join(EN_NEGATED_COMPLAINT) + r")\b")
 ELONGATION = re.compile(r"([^\W\d_])\1{2,}", re.UNICODE)
 ENGLISH_COLLISIONS = frozenset({"sore", "pop", "bias", "mati", "dear", "pas", "mate"})
 SUFFIXES = ("nya", "lah", "kah", "in", "an")
@@ -162,7 +163,39 @@ class Engine:
     def score_en(self, text: str) -> float:
         if any(char in self._emoji_words for char in text):
             text = "".join(self._emoji_words.get(char, char) for char in text)
-        return self._vader.polarity_scores(text)["compound"]
+        compound = self._vader.polarity_scores(text)["compound"]
+        complaint = self._negated_service_verbs(text)
+        if not complaint:
+            return compound
+        # Back to VADER's raw sum, add the complaint, normalise again.
+        compound = max(-0.9999, min(0.9999, compound))
+        total = compound * math.sqrt(NORMALISE_ALPHA / (1 - compound * compound)) + complaint
+        return total / math.sqrt(total * total + NORMALISE_ALPHA)
+
+    @staticmethod
+    def _negated_service_verbs(text: str) -> float:
+        """ "never arrived", "nobody replied", "didn't come": VADER's negation needs a feeling word."""
+        text = text.lower()
+        if not SERVICE_VERB.search(text):
+            return 0.0
+        words = [w for w in TOKEN.findall(text) if w[0].isalpha() or w[0] in ",.;:!?"]
+        total = 0.0
+        for i, word in enumerate(words):
+            value = EN_NEGATED_COMPLAINT.get(word)
+            if value is None:
+                continue
+            for k in range(i - 1, max(-1, i - 4), -1):
+                before = words[k]
+                if not before[0].isalpha():
+                    break
+                if (
+                    before in NEGATORS
+                    or before in EN_COMPLAINT_NEGATORS
+                    and (before != "one" or (k > 0 and words[k - 1] == "no"))
+                ):
+                    total += value
+                    break
+        return total
 
     # -- Indonesian ----------------------------------------------------------------------------
 

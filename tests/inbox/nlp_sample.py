@@ -15,6 +15,9 @@ from inbox.nlp import analyse_many
 SAMPLE = Path(__file__).parent / "data" / "comments.csv"
 # 30 more comments per language written after the tuning, scored once: reported, not asserted.
 AFTER_TUNING = Path(__file__).parent / "data" / "comments_after_tuning.csv"
+# 30 more per language written before the English negated-service-verb rule (and knowing it was
+# coming, so its English figure flatters): reported, not asserted.
+AFTER_TUNING_2 = Path(__file__).parent / "data" / "comments_after_tuning_2.csv"
 LABELS = ("positive", "neutral", "negative")
 
 
@@ -77,12 +80,13 @@ def report() -> str:
                 f"{language} {half:8} n={s.n:3} language {s.language_accuracy:.3f} "
                 f"sentiment {s.sentiment_accuracy:.3f} macro-F1 {s.macro_f1:.3f}"
             )
-    for language in ("en", "id"):
-        s = score(language, path=AFTER_TUNING)
-        lines.append(
-            f"{language} after-tuning set n={s.n:3} language {s.language_accuracy:.3f} "
-            f"sentiment {s.sentiment_accuracy:.3f} macro-F1 {s.macro_f1:.3f}"
-        )
+    for name, path in (("after-tuning", AFTER_TUNING), ("after-tuning 2", AFTER_TUNING_2)):
+        for language in ("en", "id"):
+            s = score(language, path=path)
+            lines.append(
+                f"{language} {name} n={s.n:3} language {s.language_accuracy:.3f} "
+                f"sentiment {s.sentiment_accuracy:.3f} macro-F1 {s.macro_f1:.3f}"
+            )
     return "\n".join(lines)
 
 

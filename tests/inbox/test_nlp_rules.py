@@ -71,3 +71,10 @@ def test_mixed_english_indonesian_comments_are_indonesian_and_read_both_lexicons
     result = analyse("Recommended bgt, seller amanah")
     assert (result.language, result.sentiment) == ("id", "positive")
     assert analyse("Pengiriman lama, not recommended").sentiment == "negative"
+
+
+def test_an_english_service_verb_negated_is_a_complaint():
+    assert analyse("The parcel never arrived").sentiment == "negative"
+    assert analyse("Nobody replied to my email").sentiment == "negative"
+    assert analyse("No one answered the phone").sentiment == "negative"
+    assert analyse("The parcel arrived").sentiment != "negative"
