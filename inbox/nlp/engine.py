@@ -87,6 +87,7 @@ def _emoji_valence(vader) -> dict[str, float]:
 class Engine:
     def __init__(self) -> None:
         from indoNLP.preprocessing.slang_data import SLANG_DATA
+        from indoNLP.preprocessing.stopwords_data import STOPWORDS
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -108,8 +109,6 @@ class Engine:
             if key not in ID_LEXICON and key not in NEGATORS
         }
         self._english = self._vader.lexicon
-        from indoNLP.preprocessing.stopwords_data import STOPWORDS
-
         # Words only one language has: English function words; Indonesian function words,
         # slang and sentiment words, less anything VADER's English lexicon also knows ("top").
         self._en_markers = EN_FUNCTION_WORDS
