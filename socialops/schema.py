@@ -217,8 +217,18 @@ def add_error_responses(result, generator, request, public):
                 content = {"schema": ref}
                 if status in _EXAMPLES:
                     content["examples"] = _EXAMPLES[status]
-                responses.setdefault(
-                    status,
-                    {"description": _STATUSES[status], "content": {"application/json": content}},
-                )
+                declared = responses.get(status)
+                if declared is None:
+                    responses[status] = {
+                        "description": _STATUSES[status],
+                        "content": {"application/json": content},
+                    }
+                    continue
+                # an operation that shows its own example of this error (the bulk schedule's
+                # ``posts.<i>.<field>``): still the one shape, its example first, then the shared ones
+                if not declared.get("description"):
+                    declared["description"] = _STATUSES[status]
+                body = declared.setdefault("content", {}).setdefault("application/json", {})
+                body["schema"] = ref
+                body["examples"] = {**body.get("examples", {}), **content.get("examples", {})}
     return result
