@@ -73,7 +73,8 @@ def post_payload(post: Post, variants=None) -> dict:
 
 
 def post_scheduled(post: Post) -> None:
-    emit(post.organization, "post.scheduled", post.pk, post_payload(post))
+    # the payload (a query for the variants) is read only when an endpoint listens
+    emit_many(post.organization, "post.scheduled", lambda: [(post.pk, post_payload(post))])
 
 
 def _variant_event(variant: PostVariant) -> dict:

@@ -201,7 +201,10 @@ def _check_channels(variants, *, by) -> None:
 
 
 def _lock_post(post: Post) -> Post:
-    return Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
+    locked = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
+    if Post.organization.is_cached(post):  # the caller's organization: no query to read it again
+        locked.organization = post.organization
+    return locked
 
 
 def _require_publish(by, post: Post) -> None:
