@@ -242,7 +242,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
             "campaign, media, per-channel texts, each network's rules), then all are created and "
             "scheduled in one transaction through the same services as one post (permissions, "
             "approval gates, freezes). Any problem: a 400 naming each one as `posts.<i>.<field>` "
-            f"and nothing is created. At most {bulk_schedule.MAX_POSTS} posts. Honours Idempotency-Key."
+            f"and nothing is created. At most {bulk_schedule.API_MAX_POSTS} posts (split larger batches; the CSV import takes {bulk_schedule.MAX_POSTS}). Honours Idempotency-Key."
         ),
         request=BulkScheduleIn,
         responses={

@@ -17,7 +17,7 @@ and the API (``POST /api/v1/posts/bulk/``, a JSON list). Each door reads its own
    services refuse does not hide the others' problems; if any is refused, the whole transaction
    is rolled back and :class:`BulkRejected` lists every refusal. Nothing is half-imported.
 
-At most :data:`MAX_POSTS` posts at once.
+At most :data:`MAX_POSTS` posts at once (:data:`API_MAX_POSTS` through the API).
 """
 
 from __future__ import annotations
@@ -47,14 +47,19 @@ from . import services as authoring
 __all__ = [
     "MAX_POSTS",
     "BulkPost",
+    "API_MAX_POSTS",
     "BulkRejected",
     "check_posts",
     "schedule_checked",
     "schedule_posts",
 ]
 
-#: the most posts one request (or one CSV file) may schedule
+#: the most posts one CSV file (or one call of :func:`schedule_posts`) may schedule
 MAX_POSTS = 1000
+#: the most posts one API request may schedule: a request must end well inside gunicorn's 30 s
+#: timeout on a loaded machine (``make bench``: 1,000 posts took ~16 s on an idle 2-core machine,
+#: ~17 statements a post); the CSV import runs the same rules with :data:`MAX_POSTS`
+API_MAX_POSTS = 500
 _FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 #: the key of a post's problem that no single field caused (an approval gate, a state)
 NON_FIELD = "non_field_errors"
