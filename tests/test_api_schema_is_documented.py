@@ -113,3 +113,9 @@ def test_the_bulk_schedule_shows_a_request_and_its_400_in_the_error_shape(schema
     keys = [key for example in bulk for key in example["fields"]]
     assert all(re.fullmatch(r"posts\.\d+\.[a-z_]+(\.\d+)?", key) for key in keys), keys
     assert {example["code"] for example in bulk} == {"validation_error"}
+
+
+def test_reads_of_one_object_document_if_none_match_and_the_304(schema):
+    operation = schema["paths"]["/api/v1/posts/{id}/"]["get"]
+    assert "If-None-Match" in {p["name"] for p in operation["parameters"]}
+    assert "ETag" in operation["responses"]["304"]["headers"]
