@@ -33,6 +33,9 @@ def main() -> int:
     BENCHMARKS.append(
         __import__("bench.inbox_nlp", fromlist=["run"])
     )  # issue 14: language, sentiment
+    BENCHMARKS.append(
+        __import__("bench.bulk_schedule", fromlist=["run"])
+    )  # issue 13: POST /api/v1/posts/bulk/
     only = [
         name for name in os.environ.get("BENCH_ONLY", "").split(",") if name
     ]  # e.g. BENCH_ONLY=api,webhooks

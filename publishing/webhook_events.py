@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from channels_registry.selectors import live_post_url
 from socialops.webhooks.services import absolute_url, emit, emit_many
 
 from .models import Post, PostVariant
 
 
-def variant_payload(variant: PostVariant) -> dict:
+def variant_payload(variant: PostVariant, *, org_slug: str = "") -> dict:
+    """``external_url`` is the link as it works today, as the API gives it (a sandbox post: its page
+    on today's SITE_URL, not the one stored when it was published)."""
     channel = variant.channel
     return {
         "id": variant.pk,
@@ -30,7 +33,9 @@ def variant_payload(variant: PostVariant) -> dict:
         "due_at": variant.due_at,
         "published_at": variant.published_at,
         "external_id": variant.external_id,
-        "external_url": variant.external_url,
+        "external_url": live_post_url(
+            channel, variant.external_id, variant.external_url, org_slug=org_slug
+        ),
         "failure_reason": variant.failure_reason,
         "attempts": variant.attempts_count,
         "updated_at": variant.updated_at,
@@ -63,19 +68,20 @@ def post_payload(post: Post, variants=None) -> dict:
         "created_at": post.created_at,
         "updated_at": post.updated_at,
         "url": absolute_url(reverse("post_detail", args=[org.slug, post.pk])),
-        "variants": [variant_payload(v) for v in variants],
+        "variants": [variant_payload(v, org_slug=org.slug) for v in variants],
     }
 
 
 def post_scheduled(post: Post) -> None:
-    emit(post.organization, "post.scheduled", post.pk, post_payload(post))
+    # the payload (a query for the variants) is read only when an endpoint listens
+    emit_many(post.organization, "post.scheduled", lambda: [(post.pk, post_payload(post))])
 
 
 def _variant_event(variant: PostVariant) -> dict:
     post = variant.post
     org = post.organization
     return {
-        **variant_payload(variant),
+        **variant_payload(variant, org_slug=org.slug),
         "organization": org.slug,
         "post_status": post.status,
         "post_title": post.title,

@@ -20,7 +20,8 @@ The API's input rules live here too, once for every endpoint:
 Concurrency, once for every single-object route (:class:`OrgScopedViewSet`):
 
 - a read of one object answers an ``ETag`` made from the row's version and ``updated_at``
-  (:func:`row_etag`); a write to one object answers the new one;
+  (:func:`row_etag`); a write to one object answers the new one; a read whose ``If-None-Match``
+  names the current ETag (or ``*``) is a ``304 Not Modified`` without a body, with the ETag;
 - a write to one object (PATCH, PUT, DELETE, and its actions: schedule, cancel, move, …) with
   ``If-Match`` locks the row (``select_for_update``) in the request's transaction and compares under
   that lock: another ETag is a 412 ``precondition_failed`` and nothing is written; ``*`` passes.
@@ -325,6 +326,14 @@ def row_etag(model, pk, values) -> str:
     return '"' + hashlib.blake2b(raw.encode(), digest_size=12).hexdigest() + '"'
 
 
+class _NotModified(Exception):
+    """A retrieve whose ``If-None-Match`` names the object's current ETag: a 304 without a body."""
+
+    def __init__(self, etag: str):
+        super().__init__(etag)
+        self.etag = etag
+
+
 def _if_match_tags(header: str) -> list[str]:
     """The entity tags of an If-Match header (``W/`` dropped: our tags name a row's state, not bytes)."""
     return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
@@ -563,6 +572,11 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
             if names:  # a read answers the state it read
                 self._etag_model, self._etag_pk = type(obj), obj.pk
                 self._etag_read = row_etag(type(obj), obj.pk, [getattr(obj, n) for n in names])
+                unchanged = self.request.headers.get("If-None-Match")
+                if unchanged is not None:
+                    tags = _if_match_tags(unchanged)  # weak comparison, as RFC 9110 asks here
+                    if "*" in tags or self._etag_read in tags:
+                        raise _NotModified(self._etag_read)
         return obj
 
     def _locked_etag(self, obj) -> str | None:
@@ -627,6 +641,10 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
         self._idempotency_record = idempotency.begin(request, self.organization)
 
     def handle_exception(self, exc):
+        if isinstance(exc, _NotModified):  # nothing changed since the client's copy: no body
+            response = Response(status=304)
+            response["ETag"] = exc.etag
+            return response
         if isinstance(exc, idempotency.Replay):
             record = exc.record
             response = Response(record.response_body, status=record.status_code)

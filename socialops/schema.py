@@ -141,6 +141,15 @@ _IF_MATCH_HEADER = {
     "`precondition_failed` and nothing is written. `*` matches any current version.",
     "example": '"5d41402abc4b2a76b9719d91"',
 }
+_IF_NONE_MATCH_HEADER = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The object's `ETag` as you last read it: if it has not changed since, the answer is a "
+    "304 without a body (keep your copy); else the object as usual.",
+    "example": '"5d41402abc4b2a76b9719d91"',
+}
 _ETAG_HEADER = {
     "description": "The object's current version, opaque and quoted: send it back in `If-Match` to write "
     "only if nobody changed the object in between.",
@@ -213,12 +222,32 @@ def add_error_responses(result, generator, request, public):
                 for status, response in responses.items():
                     if status.startswith("2") and status != "204":
                         response.setdefault("headers", {})["ETag"] = dict(_ETAG_HEADER)
+            if method == "get" and path.endswith("{id}/") and "200" in responses:
+                operation.setdefault("parameters", []).append(dict(_IF_NONE_MATCH_HEADER))
+                responses.setdefault(
+                    "304",
+                    {
+                        "description": "Not modified: the object still has the ETag given in "
+                        "`If-None-Match`. No body.",
+                        "headers": {"ETag": dict(_ETAG_HEADER)},
+                    },
+                )
             for status in _statuses_for(path, method):
                 content = {"schema": ref}
                 if status in _EXAMPLES:
                     content["examples"] = _EXAMPLES[status]
-                responses.setdefault(
-                    status,
-                    {"description": _STATUSES[status], "content": {"application/json": content}},
-                )
+                declared = responses.get(status)
+                if declared is None:
+                    responses[status] = {
+                        "description": _STATUSES[status],
+                        "content": {"application/json": content},
+                    }
+                    continue
+                # an operation that shows its own example of this error (the bulk schedule's
+                # ``posts.<i>.<field>``): still the one shape, its example first, then the shared ones
+                if not declared.get("description"):
+                    declared["description"] = _STATUSES[status]
+                body = declared.setdefault("content", {}).setdefault("application/json", {})
+                body["schema"] = ref
+                body["examples"] = {**body.get("examples", {}), **content.get("examples", {})}
     return result

@@ -240,3 +240,27 @@ def test_two_concurrent_patches_with_one_etag_end_as_one_200_and_one_412(org_a, 
     (winner,) = [i for i, r in answers.items() if r.status_code == 200]
     post = reload(post)
     assert post.text == f"Writer {winner}" and post.version == 2
+
+
+def test_if_none_match_with_the_current_etag_is_a_304_without_a_body(alice_api, alice_m, post):
+    url = f"/api/v1/posts/{post.pk}/"
+    tag = _etag(alice_api.get(url))
+    unchanged = alice_api.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert unchanged.status_code == 304 and unchanged["ETag"] == tag and not unchanged.content
+    assert "X-Request-ID" in unchanged
+    assert alice_api.get(url, HTTP_IF_NONE_MATCH=f'"other", W/{tag}').status_code == 304
+    assert alice_api.get(url, HTTP_IF_NONE_MATCH="*").status_code == 304
+    assert alice_api.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+    authoring.update_post(post, by=alice_m, text="Changed words")
+    changed = alice_api.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert changed.status_code == 200 and changed["ETag"] != tag
+    assert changed.json()["text"] == "Changed words"
+    # a list is not conditional; another organization's object is still a 404
+    assert alice_api.get("/api/v1/posts/", HTTP_IF_NONE_MATCH=tag).status_code == 200
+
+
+def test_if_none_match_does_not_reveal_another_organizations_object(org_b, bob_m, post):
+    tag = '"anything"'
+    other = api_client_for(bob_m)
+    assert other.get(f"/api/v1/posts/{post.pk}/", HTTP_IF_NONE_MATCH="*").status_code == 404
+    assert other.get(f"/api/v1/posts/{post.pk}/", HTTP_IF_NONE_MATCH=tag).status_code == 404

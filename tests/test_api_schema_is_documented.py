@@ -96,3 +96,26 @@ def test_the_main_requests_have_examples(schema):
     assert examples("/api/v1/posts/{id}/schedule/", "post")
     errors = schema["paths"]["/api/v1/posts/"]["post"]["responses"]["400"]["content"]
     assert errors["application/json"].get("examples")
+
+
+def test_the_bulk_schedule_shows_a_request_and_its_400_in_the_error_shape(schema):
+    operation = schema["paths"]["/api/v1/posts/bulk/"]["post"]
+    (request,) = operation["requestBody"]["content"]["application/json"]["examples"].values()
+    assert len(request["value"]["posts"]) >= 2
+    error = operation["responses"]["400"]["content"]["application/json"]
+    assert error["schema"] == {"$ref": "#/components/schemas/Error"}
+    bulk = [
+        example["value"]["error"]
+        for example in error["examples"].values()
+        if any(key.startswith("posts.") for key in example["value"]["error"]["fields"])
+    ]
+    assert bulk, error["examples"]
+    keys = [key for example in bulk for key in example["fields"]]
+    assert all(re.fullmatch(r"posts\.\d+\.[a-z_]+(\.\d+)?", key) for key in keys), keys
+    assert {example["code"] for example in bulk} == {"validation_error"}
+
+
+def test_reads_of_one_object_document_if_none_match_and_the_304(schema):
+    operation = schema["paths"]["/api/v1/posts/{id}/"]["get"]
+    assert "If-None-Match" in {p["name"] for p in operation["parameters"]}
+    assert "ETag" in operation["responses"]["304"]["headers"]

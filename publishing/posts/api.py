@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -240,10 +242,64 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
             "campaign, media, per-channel texts, each network's rules), then all are created and "
             "scheduled in one transaction through the same services as one post (permissions, "
             "approval gates, freezes). Any problem: a 400 naming each one as `posts.<i>.<field>` "
-            f"and nothing is created. At most {bulk_schedule.MAX_POSTS} posts. Honours Idempotency-Key."
+            f"and nothing is created. At most {bulk_schedule.API_MAX_POSTS} posts (split larger batches; the CSV import takes {bulk_schedule.MAX_POSTS}). Honours Idempotency-Key."
         ),
         request=BulkScheduleIn,
-        responses={201: PostOut(many=True)},
+        responses={
+            201: PostOut(many=True),
+            400: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="Nothing was created: each problem is named `posts.<i>.<field>` "
+                "(`<i>` counts from 0), or the request itself is not valid.",
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Two posts, one at an instant with its offset",
+                value={
+                    "posts": [
+                        {
+                            "channels": [12, 15],
+                            "text": "Rendang is back on the menu all week 🍛",
+                            "at": "2026-12-01T09:00:00+07:00",
+                            "variant_texts": {"15": "Rendang is back! All week. #kuliner"},
+                            "media": [301],
+                            "alt_texts": ["A bowl of beef rendang on a banana leaf"],
+                            "campaign": 4,
+                        },
+                        {
+                            "channels": [12],
+                            "text": "Weekend brunch from 8 to 11",
+                            "at": "2026-12-05T08:00",
+                            "timezone": "Asia/Jakarta",
+                            "link_url": "https://example.com/brunch",
+                        },
+                    ]
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Problems, each named by post and field (nothing was created)",
+                value={
+                    "error": {
+                        "code": "validation_error",
+                        "message": "Nothing was scheduled: 2 posts have problems.",
+                        "fields": {
+                            "posts.0.at": ["2020-01-01T09:00:00Z is in the past."],
+                            "posts.1.timezone": [
+                                "timezone “Mars/Olympus” is not a time zone (e.g. Asia/Jakarta)."
+                            ],
+                            "posts.1.variant_texts.99": [
+                                "Channel 99 is not one of this post's channels."
+                            ],
+                        },
+                        "request_id": "5f0c2a7e9b1d4c3a8e6f7a2b1c0d9e8f",
+                    }
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
     )
     @action(detail=False, methods=["post"], pagination_class=None)
     def bulk(self, request):

@@ -8,7 +8,7 @@ from channels_registry.selectors import live_post_url
 from socialops.api import DateTimeText, IdField, InputSerializer
 
 from ..models import Post, PostMedia, PostVariant
-from .bulk_schedule import MAX_POSTS
+from .bulk_schedule import API_MAX_POSTS
 
 
 def live_url(serializer: serializers.Serializer, variant: PostVariant) -> str:
@@ -180,7 +180,7 @@ class BulkEnvelopeIn(InputSerializer):
     (so every post's problems are named in one answer); :class:`BulkScheduleIn` documents the whole."""
 
     posts = serializers.ListField(
-        child=serializers.JSONField(), allow_empty=False, max_length=MAX_POSTS
+        child=serializers.JSONField(), allow_empty=False, max_length=API_MAX_POSTS
     )
 
 
@@ -188,6 +188,6 @@ class BulkScheduleIn(InputSerializer):
     posts = serializers.ListField(
         child=BulkPostIn(),
         allow_empty=False,
-        max_length=MAX_POSTS,
-        help_text=f"The posts to create and schedule, at most {MAX_POSTS}: all of them, or none.",
+        max_length=API_MAX_POSTS,
+        help_text=f"The posts to create and schedule, at most {API_MAX_POSTS}: all of them, or none.",
     )

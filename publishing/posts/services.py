@@ -14,6 +14,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, can, require
@@ -599,7 +600,7 @@ def _send_back_to_draft(post: Post, *, by) -> None:
     # rows back ourselves, in this transaction; the dispatcher only claims variants in "scheduled".
     PostVariant.objects.for_org(post.organization_id).filter(
         post=post, status__in=[PostVariant.Status.SCHEDULED, PostVariant.Status.HELD]
-    ).update(status=PostVariant.Status.DRAFT)
+    ).update(status=PostVariant.Status.DRAFT, updated_at=timezone.now())
     post.status = Post.Status.DRAFT
     post.save(update_fields=["status", "updated_at"])
 
@@ -629,7 +630,7 @@ def _check_editable(post: Post) -> None:
 def _bump_version(post: Post) -> None:
     post.version += 1
     PostVariant.objects.for_org(post.organization_id).filter(post=post).update(
-        content_version=post.version
+        content_version=post.version, updated_at=timezone.now()
     )
 
 
@@ -870,7 +871,9 @@ def delete_post(post: Post, *, by) -> None:
     ):
         raise Conflict(_("Only drafts can be deleted; cancel a scheduled post first."))
     record_event(post.organization, "post.deleted", obj=post, changes={"title": str(post)})
-    Post.objects.for_org(post.organization_id).filter(parent=post).update(parent=None)
+    Post.objects.for_org(post.organization_id).filter(parent=post).update(
+        parent=None, updated_at=timezone.now()
+    )
     Post.objects.for_org(post.organization_id).filter(pk=post.pk).delete()
 
 

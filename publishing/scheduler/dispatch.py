@@ -217,7 +217,7 @@ def _won_on_sqlite(v: PostVariant) -> bool:
     return bool(
         PostVariant.objects.for_org(v.organization_id)
         .filter(pk=v.pk, status=v.status, claimed_attempt_id=v.claimed_attempt_id)
-        .update(status=V.PUBLISHING)
+        .update(status=V.PUBLISHING, updated_at=timezone.now())
     )
 
 

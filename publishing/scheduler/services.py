@@ -201,7 +201,10 @@ def _check_channels(variants, *, by) -> None:
 
 
 def _lock_post(post: Post) -> Post:
-    return Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
+    locked = Post.objects.for_org(post.organization_id).select_for_update().get(pk=post.pk)
+    if Post.organization.is_cached(post):  # the caller's organization: no query to read it again
+        locked.organization = post.organization
+    return locked
 
 
 def _require_publish(by, post: Post) -> None:
@@ -1217,6 +1220,7 @@ def renew_leases(owner: str, variant_ids, *, now: datetime | None = None) -> int
         return (
             PostVariant.objects.unscoped()
             .filter(pk__in=ids)
+            # not ``updated_at``: a lease renewal is no change a sync client (updated_since) sees
             .update(lease_expires_at=now + lease_duration())
         )
 
@@ -1345,10 +1349,12 @@ def _check_pending(attempt: PublishAttempt) -> AttemptResult:
             return _handle_error(attempt, exc)
         # still unknown: poll again later, keep the attempt pending
         with transaction.atomic():
+            now = timezone.now()
             _variant_qs(attempt).update(
                 status=V.PENDING,
                 lease_expires_at=None,
-                next_attempt_at=timezone.now() + timedelta(seconds=PENDING_POLL_SECONDS),
+                next_attempt_at=now + timedelta(seconds=PENDING_POLL_SECONDS),
+                updated_at=now,
             )
         return AttemptResult(A.PENDING, V.PENDING, getattr(exc, "message", str(exc)))
     except ApplicationError as exc:

@@ -79,10 +79,37 @@ def record_event(
     more work after recording should record last. Nothing else waits for it: the Organization
     row is not locked (see :class:`socialops.audit.models.AuditChainHead`).
     """
-    (event,) = record_events(
-        organization, [Entry(action, obj=obj, changes=changes, actor=actor, via=via)]
-    )
+    entry = Entry(action, obj=obj, changes=changes, actor=actor, via=via)
+    batch = _batch.get()
+    if batch is not None and batch[0] == organization.pk:
+        batch[1].append(entry)
+        return AuditEvent(organization=organization, action=action)  # written by the batch's end
+    (event,) = record_events(organization, [entry])
     return event
+
+
+_batch: contextvars.ContextVar[tuple[int, list] | None] = contextvars.ContextVar(
+    "audit_batch", default=None
+)
+
+
+@contextlib.contextmanager
+def batched_events(organization) -> Iterator[None]:
+    """Inside a transaction: :func:`record_event` calls for ``organization`` are kept and appended at
+    the end of the block with one :func:`record_events` (three statements instead of three per
+    event), in the order they were made. Nothing is written if the block raises (its transaction
+    rolls back anyway). Used by the bulk schedule, where each post would otherwise lock, insert and
+    move the chain head twice."""
+    if _batch.get() is not None:  # already batching (nested): the outer block writes
+        yield
+        return
+    pending: list[Entry] = []
+    token = _batch.set((organization.pk, pending))
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    record_events(organization, pending)
 
 
 @dataclass(frozen=True)

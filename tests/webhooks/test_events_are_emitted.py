@@ -195,3 +195,44 @@ def test_deactivating_a_member_emits_member_offboarded_with_the_member_and_no_se
 
     account_services.reactivate_member(leaver, by=alice_m)
     assert len(_events(org_a, "member.offboarded")) == 1  # coming back is not an offboarding
+
+
+def test_the_published_payloads_live_link_is_the_apis(
+    org_a, alice, alice_m, listening, monkeypatch
+):
+    """Issue 13 (5): a sandbox variant's ``external_url`` in a payload is its page on today's
+    SITE_URL, as the API gives it, not the address the worker stored (another port, an old route)."""
+    import dataclasses
+
+    from tests.conftest import api_client_for
+
+    real = SandboxProvider.publish
+
+    def stored_under_an_old_address(self, credentials, account_id, request):
+        done = real(self, credentials, account_id, request)
+        return dataclasses.replace(
+            done, url=f"http://localhost:8000/sandbox/posts/{done.external_id}"
+        )
+
+    monkeypatch.setattr(SandboxProvider, "publish", stored_under_an_old_address)
+    (kitchen,) = sandbox_channels(org_a, alice_m)
+    post = make_post(org_a, alice, [kitchen])
+    scheduling.publish_now(post, by=alice_m)
+    tick()
+    ((_key, body),) = _events(org_a, "post.published")
+    link = body["data"]["external_url"]
+    api = api_client_for(alice_m)
+    (variant,) = api.get(f"/api/v1/posts/{post.pk}/").json()["variants"]
+    assert link == variant["external_url"]
+    assert link.startswith("https://socialops.example/") and "localhost:8000" not in link
+    # a later post.scheduled (the post's full payload) carries the same link
+    assert post_payload_link(post) == link
+
+
+def post_payload_link(post):
+    from publishing.models import Post
+    from publishing.webhook_events import post_payload
+
+    post = Post.objects.for_org(post.organization_id).get(pk=post.pk)
+    (variant,) = post_payload(post)["variants"]
+    return variant["external_url"]
