@@ -469,7 +469,11 @@ class DateTimeFilter(QueryFilter):
             at = None
         if at is None or at.tzinfo is None:
             raise self.invalid(_NOT_AN_INSTANT)
-        return at
+        try:
+            # in UTC: PostgreSQL refuses offsets past ±15:59 that ISO 8601 (and Python) allow
+            return at.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:00:00-05:00 is past the last representable instant
+            raise self.invalid(_NOT_AN_INSTANT) from None
 
 
 def since_filter(name: str, field: str, what: str) -> DateTimeFilter:
