@@ -290,3 +290,17 @@ def restricted_channels(organization, *, with_archived: bool = True) -> QuerySet
     """The organization's restricted channels: only owners, admins and grantees see them."""
     qs = Channel.objects.for_org(organization).filter(access=Channel.Access.RESTRICTED)
     return qs if with_archived else qs.exclude(status=Channel.Status.ARCHIVED)
+
+
+def channels_by_id_unscoped(channel_ids) -> dict[int, Channel]:
+    """System work (webhook handlers, pollers): these channels by id, whatever their organization.
+    The caller got the ids from a row that already names the organization (a delivery, a task)."""
+    qs = Channel.objects.unscoped().select_related("organization").filter(pk__in=list(channel_ids))
+    return {c.pk: c for c in qs}
+
+
+def active_channel_ids_unscoped() -> list[int]:
+    """A system sweep's view: every organization's active channels."""
+    return list(
+        Channel.objects.unscoped().filter(status=Channel.Status.ACTIVE).values_list("pk", flat=True)
+    )
