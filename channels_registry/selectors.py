@@ -304,3 +304,27 @@ def active_channel_ids_unscoped() -> list[int]:
     return list(
         Channel.objects.unscoped().filter(status=Channel.Status.ACTIVE).values_list("pk", flat=True)
     )
+
+
+def channels_with_capability(membership, capability: str) -> QuerySet[Channel]:
+    """The channels on which ``membership`` may use ``capability`` (``moderate``, ``publish`` …):
+    the set ``can(membership, capability, channel)`` answers yes for, as one query. Owners and
+    admins: every channel; a grant of the capability (or of channel admin) on a channel: that
+    channel; the role's capability: every channel open to the organization."""
+    from accounts.capabilities import role_grants
+
+    qs = channels_of(membership.organization)
+    ceiling = getattr(membership, "capability_ceiling", None)
+    if not membership.is_active or (ceiling is not None and capability not in ceiling):
+        return qs.none()
+    if membership.role in (Role.OWNER, Role.ADMIN):
+        return qs
+    granted = (
+        ChannelGrant.objects.for_org(membership.organization)
+        .filter(Q(membership=membership) | Q(team_id__in=covering_team_ids(membership)))
+        .filter(capability__in=[capability, Capability.MANAGE_CHANNELS])
+        .values("channel_id")
+    )
+    if role_grants(membership.role, capability):
+        return qs.filter(Q(access=Channel.Access.ORGANIZATION) | Q(pk__in=granted))
+    return qs.filter(pk__in=granted)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.capabilities import Capability, require
+from accounts.capabilities import Capability, can, require
 from channels_registry.providers.base import InboxItem
 from channels_registry.providers.errors import ProviderError
 from channels_registry.selectors import credentials_for, provider_for
@@ -171,8 +171,8 @@ def assign_conversation(
 ) -> Conversation:
     """Give the conversation to ``assignee`` (a membership of the same organization), or to no one."""
     _require_moderate(by, conversation)
-    if assignee is not None and assignee.organization_id != conversation.organization_id:
-        raise ValidationFailed(_("Choose a member of this organization."))
+    if assignee is not None and not can(assignee, Capability.MODERATE, conversation.channel):
+        raise ValidationFailed(_("This person may not answer on this channel."))
     previous = conversation.assignee_id
     conversation.assignee = assignee
     if assignee is not None and conversation.status == Conversation.Status.NEW:

@@ -48,3 +48,45 @@ def dm(author="u_budi", *, n=None, text="Refund saya belum masuk, mohon dibantu.
     )
     fields.update(kw)
     return InboxItem(**fields)
+
+
+def audience_says(
+    channel,
+    *,
+    kind="comment",
+    text="Berapa harganya kak?",
+    author="rina",
+    lang="id",
+    n=None,
+    hint="question",
+):
+    """The Sandbox network's audience writes something (a row on the simulated network)."""
+    from channels_registry.models import SandboxInteraction
+
+    n = n if n is not None else next(_seq)
+    prefix = {"comment": "sbxc_", "dm": "sbxd_", "mention": "sbxm_"}[kind]
+    return SandboxInteraction.objects.create(
+        organization_id=channel.organization_id,
+        channel=channel,
+        external_id=f"{prefix}{n}",
+        kind=kind,
+        author_id=f"u_{author}",
+        author_handle=author,
+        author_name=author.title(),
+        text=text,
+        language=lang,
+        sentiment_hint=hint,
+        thread_id=f"dm_{author}" if kind == "dm" else f"thread_{n}",
+    )
+
+
+def inbox_with_conversation(channel, **kw):
+    """A conversation on ``channel`` taken in by the poller, as in production; returns it."""
+    from inbox.models import Conversation
+    from inbox.services import poll_channel
+
+    row = audience_says(channel, **kw)
+    poll_channel(channel)
+    return Conversation.objects.for_org(channel.organization_id).get(
+        items__external_id=row.external_id
+    )
