@@ -69,3 +69,29 @@ def test_open_the_inbox_open_a_conversation_reply_and_see_it_sent(
         assert Reply.objects.for_org(conversations[0].organization).get().status == "sent"
     finally:
         context.close()
+
+
+def test_a_new_message_appears_in_the_filtered_list_without_a_reload(
+    browser, live_server, conversations
+):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    try:
+        _sign_in(pg, live_server)
+        pg.goto(f"{live_server.url}/o/alpha/inbox/")
+        pg.select_option("#id_language", "id")
+        pg.wait_for_function("document.querySelectorAll('#inbox-rows .inbox-row').length === 1")
+        pg.evaluate("window.__same_page = true")
+        channel = conversations[0].channel
+        inbox_with_conversation(
+            channel, kind="dm", text="Halo kak, bisa pesan 50 porsi?", author="dewi"
+        )
+        inbox_with_conversation(
+            channel, kind="dm", text="Is the shop open today?", author="lee", lang="en"
+        )
+        pg.wait_for_selector("text=Halo kak, bisa pesan 50 porsi?", timeout=25_000)
+        assert pg.evaluate("window.__same_page === true")  # no reload
+        assert pg.locator("text=Is the shop open today?").count() == 0  # the filter still applies
+    finally:
+        context.close()
