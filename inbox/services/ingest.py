@@ -303,10 +303,9 @@ def _save_moved(changed: list[Conversation]) -> None:
         params.append(c.pk)
         params.extend(getattr(c, n) for n in names)
     sets = ", ".join(f"{connection.ops.quote_name(n)} = v.{n}" for n in names)
-    sql = (
-        f"UPDATE {table} AS c SET {sets} "
-        f"FROM (VALUES {', '.join([row] * len(changed))}) AS v(id, {', '.join(names)}) "
-        "WHERE c.id = v.id AND c.organization_id = %s"
-    )
+    # Only our own table and column names are formatted in; every value is a parameter.
+    values = ", ".join([row] * len(changed))
+    sql = f"UPDATE {table} AS c SET {sets} FROM (VALUES {values}) AS v(id, {', '.join(names)}) "  # noqa: S608
+    sql += "WHERE c.id = v.id AND c.organization_id = %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, org_id])
