@@ -31,6 +31,9 @@ def main() -> int:
     BENCHMARKS.append(__import__("bench.api", fromlist=["run"]))  # issue 13: the API's conventions
     BENCHMARKS.append(__import__("bench.webhooks", fromlist=["run"]))  # issue 13: outgoing webhooks
     BENCHMARKS.append(__import__("bench.inbox", fromlist=["run"]))  # issue 14: inbox ingestion
+    BENCHMARKS.append(
+        __import__("bench.inbox_nlp", fromlist=["run"])
+    )  # issue 14: language, sentiment
     only = [
         name for name in os.environ.get("BENCH_ONLY", "").split(",") if name
     ]  # e.g. BENCH_ONLY=api,webhooks

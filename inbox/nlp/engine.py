@@ -17,30 +17,51 @@ import math
 import re
 
 from inbox.nlp.analysis import NEUTRAL_UNKNOWN, Analysis, label
-from inbox.nlp.lexicon_en import EN_SERVICE_WORDS
+from inbox.nlp.lexicon_en import EN_COMPLAINT_NEGATORS, EN_NEGATED_COMPLAINT, EN_SERVICE_WORDS
 from inbox.nlp.lexicon_id import (
     BOOSTERS_AFTER,
     BOOSTERS_BEFORE,
     BUT_WORDS,
     EMOJI_OVERRIDES,
     ID_LEXICON,
+    ID_NEGATORS,
     NEGATED_COMPLAINT,
     NEGATORS,
 )
 
 MIN_LETTERS = 3
+# A text with this many words only one language has (and none of the other's) skips the model.
+CLEAR_MARKERS = 3
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+# Below this confidence, short mixed comments ("Recommended bgt, seller amanah") are decided by
+# counting words that only one of the two languages has.
+SURE_LANGUAGE = 0.95
+# fmt: off
+EN_FUNCTION_WORDS = frozenset(
+    "i me my you your he she it its we our they them is are was were be been being am the a an "
+    "and or but if so to of in on at for with from by as this that these those what where when "
+    "why how who which do does did done not no yes can could will would should have has had "
+    "there here just very any some all about again still".split()
+)
+# fmt: on
 # Mentions, links and e-mail addresses say nothing about the language or the mood.
 NOISE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|[@#][\w.]+", re.UNICODE)
-# A word (letters, inner hyphens or apostrophes, a trailing "2" for reduplication) or one emoji.
+# A word (letters, inner hyphens or apostrophes, a trailing "2" for reduplication), one emoji,
+# or a clause boundary (negation and boosters do not reach across one).
 TOKEN = re.compile(
     r"[^\W\d_]+(?:[-'][^\W\d_]+)*2?"
-    r"|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]",
+    r"|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]"
+    r"|[,.;:!?\n]+",
     re.UNICODE,
 )
+BOUNDARY = "|"
+SERVICE_VERB = re.compile(r"\b(?:" + "|".join(EN_NEGATED_COMPLAINT) + r")\b")
 ELONGATION = re.compile(r"([^\W\d_])\1{2,}", re.UNICODE)
 ENGLISH_COLLISIONS = frozenset({"sore", "pop", "bias", "mati", "dear", "pas", "mate"})
 SUFFIXES = ("nya", "lah", "kah", "in", "an")
 
+# A question to a brand asks for something; it is neutral unless its words are strongly felt.
+QUESTION_NEUTRAL_BELOW = 0.5
 NEGATION_SCALAR = -0.74  # VADER's N_SCALAR
 EXCLAMATION_STEP = 0.292  # VADER's per-"!" emphasis, up to four
 NORMALISE_ALPHA = 15.0  # VADER's compound normalisation
@@ -66,6 +87,7 @@ def _emoji_valence(vader) -> dict[str, float]:
 class Engine:
     def __init__(self) -> None:
         from indoNLP.preprocessing.slang_data import SLANG_DATA
+        from indoNLP.preprocessing.stopwords_data import STOPWORDS
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -87,15 +109,38 @@ class Engine:
             if key not in ID_LEXICON and key not in NEGATORS
         }
         self._english = self._vader.lexicon
+        # Words only one language has: English function words; Indonesian function words,
+        # slang and sentiment words, less anything VADER's English lexicon also knows ("top").
+        self._en_markers = EN_FUNCTION_WORDS
+        self._id_markers = {
+            w
+            for w in set(ID_LEXICON) | set(SLANG_DATA) | set(STOPWORDS) | ID_NEGATORS
+            if len(w) > 1 and w.isalpha() and w not in EN_FUNCTION_WORDS and w not in self._english
+        }
 
     # -- language ------------------------------------------------------------------------------
 
     def language(self, text: str) -> str:
         text = NOISE.sub(" ", text)
-        letters = sum(1 for ch in text if ch.isalpha())
+        words = WORD.findall(text.lower())
+        letters = sum(len(word) for word in words)
         if letters < MIN_LETTERS:
             return "und"
-        lang, _prob = self._langid.classify(text)
+        if sum(1 for word in words for ch in word if ch > "\u024f") * 2 > letters:
+            return "und"  # mostly another script (Thai, Chinese, Arabic…): neither EN nor ID
+        id_hits = sum(1 for word in words if word in self._id_markers)
+        en_hits = sum(1 for word in words if word in self._en_markers)
+        # The cheap first pass: plenty of words only one language has, none of the other's.
+        if id_hits >= CLEAR_MARKERS and not en_hits:
+            return "id"
+        if en_hits >= CLEAR_MARKERS and not id_hits:
+            return "en"
+        lang, prob = self._langid.classify(text)
+        if prob < SURE_LANGUAGE:
+            if id_hits != en_hits:
+                return "id" if id_hits > en_hits else "en"
+            if not id_hits and len(words) < 3:
+                return "und"  # "hmm", "wkwk", a name: nothing to tell by
         return lang
 
     # -- both ----------------------------------------------------------------------------------
@@ -108,6 +153,8 @@ class Engine:
             score = self.score_id(text)
         else:
             score = self.score_en(text)
+        if "?" in text and abs(score) < QUESTION_NEUTRAL_BELOW:
+            score = 0.0
         return Analysis(language=language, sentiment=label(score), score=round(score, 4))
 
     # -- English -------------------------------------------------------------------------------
@@ -115,13 +162,49 @@ class Engine:
     def score_en(self, text: str) -> float:
         if any(char in self._emoji_words for char in text):
             text = "".join(self._emoji_words.get(char, char) for char in text)
-        return self._vader.polarity_scores(text)["compound"]
+        compound = self._vader.polarity_scores(text)["compound"]
+        complaint = self._negated_service_verbs(text)
+        if not complaint:
+            return compound
+        # Back to VADER's raw sum, add the complaint, normalise again.
+        compound = max(-0.9999, min(0.9999, compound))
+        total = compound * math.sqrt(NORMALISE_ALPHA / (1 - compound * compound)) + complaint
+        return total / math.sqrt(total * total + NORMALISE_ALPHA)
+
+    @staticmethod
+    def _negated_service_verbs(text: str) -> float:
+        """ "never arrived", "nobody replied", "didn't come": VADER's negation needs a feeling word."""
+        text = text.lower()
+        if not SERVICE_VERB.search(text):
+            return 0.0
+        words = [w for w in TOKEN.findall(text) if w[0].isalpha() or w[0] in ",.;:!?"]
+        total = 0.0
+        for i, word in enumerate(words):
+            value = EN_NEGATED_COMPLAINT.get(word)
+            if value is None:
+                continue
+            for k in range(i - 1, max(-1, i - 4), -1):
+                before = words[k]
+                if not before[0].isalpha():
+                    break
+                if (
+                    before in NEGATORS
+                    or before in EN_COMPLAINT_NEGATORS
+                    and (before != "one" or (k > 0 and words[k - 1] == "no"))
+                ):
+                    total += value
+                    break
+        return total
 
     # -- Indonesian ----------------------------------------------------------------------------
 
     def _words(self, text: str) -> list[str]:
         words: list[str] = []
         for raw in TOKEN.findall(NOISE.sub(" ", text.lower())):
+            if not raw[0].isalpha() and raw[0] in ",.;:!?\n":
+                if words and words[-1] != BOUNDARY:
+                    words.append(BOUNDARY)
+                continue
             if raw in self._emoji:
                 words.append(raw)
                 continue
@@ -153,18 +236,30 @@ class Engine:
                     return value
         return 0.0
 
+    @staticmethod
+    def _negator(words: list[str], i: int, used: set[int]) -> int | None:
+        """The nearest unused negator up to three words before words[i], in the same clause."""
+        for k in range(i - 1, max(-1, i - 4), -1):
+            if words[k] == BOUNDARY:
+                return None
+            if k not in used and (words[k] in NEGATORS or words[k] == "kurang"):
+                return k
+        return None
+
     def score_id(self, text: str) -> float:
         words = self._words(text)
         sentiments = [0.0] * len(words)
         consumed: set[int] = set()
         for i, word in enumerate(words):
-            if i in consumed or word in BOOSTERS_BEFORE:
+            if i in consumed or word in BOOSTERS_BEFORE or word == BOUNDARY:
                 continue
             value = self._valence(word)
-            negated = any(w in NEGATORS or w == "kurang" for w in words[max(0, i - 3) : i])
+            negator = self._negator(words, i, consumed)
+            negated = negator is not None
             if not value:
                 if negated and word in NEGATED_COMPLAINT:
                     sentiments[i] = NEGATED_COMPLAINT[word]
+                    consumed.add(negator)
                 continue
             if word in BOOSTERS_AFTER and i > 0 and any(sentiments[max(0, i - 2) : i]):
                 continue  # "enak parah": an intensifier here, not a complaint
@@ -174,6 +269,8 @@ class Engine:
                 if boost:
                     value += sign * boost * (1.0 - 0.05 * distance) * 4
             for j in range(i + 1, min(len(words), i + 3)):
+                if words[j] == BOUNDARY:
+                    break
                 boost = BOOSTERS_AFTER.get(words[j])
                 if boost:
                     value += sign * boost * 4
@@ -181,9 +278,9 @@ class Engine:
                     break
             if negated and word not in self._emoji:
                 value *= NEGATION_SCALAR
-                for k in range(max(0, i - 3), i):
-                    if words[k] == "kurang":
-                        sentiments[k] = 0.0
+                consumed.add(negator)
+                if words[negator] == "kurang":
+                    sentiments[negator] = 0.0  # "kurang bagus": not a complaint word twice
             sentiments[i] = value
         for i, word in enumerate(words):
             if word in BUT_WORDS:

@@ -19,6 +19,39 @@ EN_SERVICE_WORDS: dict[str, float] = {
     "recommended": 1.8, "comfy": 1.8, "smoother": 1.5, "obsessed": 1.5, "restocked": 1.2,
     "delicious": 2.7, "tasty": 2.2, "yummy": 2.2, "friendly": 2.0, "polite": 1.8,
     "helpful": 2.0, "satisfied": 2.0, "quick": 1.0, "fast": 1.0, "faster": 1.0, "early": 0.5,
+    "joke": -1.5, "joking": -1.0, "kidding": -1.0,
+    # request words, polite rather than felt, in what people ask a brand
+    "please": 0.0, "share": 0.0, "join": 0.0, "accept": 0.0, "want": 0.0, "giveaway": 0.0,
     "gorgeous": 2.8, "stunning": 2.8, "worth": 1.2, "legit": 1.5, "lovely": 2.8,
 }
 # fmt: on
+
+# Service verbs that make a complaint when negated, though they are neutral alone ("never
+# arrived", "nobody replied", "still not shipped"): the English twin of NEGATED_COMPLAINT.
+EN_NEGATED_COMPLAINT: dict[str, float] = {
+    "arrived": -1.8,
+    "arrive": -1.8,
+    "came": -1.5,
+    "come": -1.2,
+    "received": -1.8,
+    "receive": -1.5,
+    "replied": -2.0,
+    "reply": -1.5,
+    "replies": -1.5,
+    "responded": -2.0,
+    "respond": -1.5,
+    "answered": -2.0,
+    "answer": -1.5,
+    "shipped": -1.5,
+    "delivered": -1.5,
+    "showed": -1.8,
+    "fixed": -1.8,
+    "processed": -1.5,
+    "refunded": -1.8,
+    "working": -1.8,
+    "work": -1.5,
+    "works": -1.5,
+    "helped": -1.5,
+    "called": -1.2,
+}
+EN_COMPLAINT_NEGATORS = frozenset({"nobody", "noone", "one"})  # "no one" reads as "one" after "no"

@@ -52,29 +52,35 @@ ID_LEXICON: dict[str, float] = {
     "kotak": 0.0, "kosong": -1.2, "jerawatan": -2.0, "gatal": -1.8, "gatel": -1.8,
     "alergi": -1.8, "sakit": -2.0, "pusing": -1.5, "capek": -1.5, "cape": -1.5, "lelah": -1.5,
     "mengerikan": -2.8, "ngeri": -1.8, "kacau": -2.3, "berantakan": -2.0, "asal": -1.0,
-    "tutup": -0.5, "mati": -1.5, "cancel": -1.2, "batal": -1.0, "dibatalkan": -1.2,
+    "tutup": -0.5, "mati": -1.5, "cancel": -1.2, "kepotong": -1.5, "terpotong": -1.2, "buang": -1.5, "batal": -1.0, "dibatalkan": -1.2,
     "mengecewakannya": -2.8, "gila": 0.0, "anjir": -0.8, "anjing": -3.0, "bangsat": -3.5,
     "sialan": -3.0, "sial": -2.5, "brengsek": -3.5, "goblok": -3.0, "bodoh": -2.5, "tolol": -3.0,
 }
 
 # Words that raise the next (or previous) sentiment word's weight, as VADER's boosters do.
-# "banget", "sekali", "parah", "abis/habis", "pol", "gila" FOLLOW the word in Indonesian.
+# "banget", "sekali", "parah", "pol", "gila" FOLLOW the word in Indonesian ("habis" is left out:
+# "seru abis" is very fun but "cepet abis" runs out fast).
 BOOSTERS_BEFORE: dict[str, float] = {
     "sangat": 0.3, "amat": 0.3, "terlalu": 0.3, "paling": 0.3, "super": 0.3, "sungguh": 0.25,
     "benar-benar": 0.3, "bener-bener": 0.3, "makin": 0.15, "semakin": 0.15, "lebih": 0.1,
     "agak": -0.2, "sedikit": -0.2, "lumayan": -0.1, "cukup": -0.1,
 }
 BOOSTERS_AFTER: dict[str, float] = {
-    "banget": 0.3, "sekali": 0.3, "parah": 0.35, "habis": 0.3, "pol": 0.3, "gila": 0.3,
-    "bener": 0.2, "benar": 0.2, "abis": 0.3, "jiwa": 0.2, "buanget": 0.35,
+    "banget": 0.3, "sekali": 0.3, "parah": 0.35, "pol": 0.3, "gila": 0.3, "bener": 0.2,
+    "benar": 0.2, "jiwa": 0.2, "buanget": 0.35,
 }
 
-# A sentiment word within three words after one of these is turned round ("tidak bagus").
-NEGATORS = frozenset({
+# A sentiment word within three words after one of these, in the same clause, is turned round
+# ("tidak bagus"); English ones too, for mixed comments ("gak worth it", "not recommended sih").
+ID_NEGATORS = frozenset({
     "tidak", "tak", "enggak", "nggak", "gak", "ga", "gk", "tdk", "ngga", "engga", "kagak", "ndak",
-    "bukan", "belum", "blm", "jangan", "jgn", "tanpa", "gaada", "nggada", "not", "no", "never",
-    "dont", "don't", "didn't", "doesn't", "isn't", "wasn't", "aren't", "won't", "cannot", "can't",
+    "bukan", "belum", "blm", "jangan", "jgn", "tanpa", "gaada", "nggada",
 })
+EN_NEGATORS = frozenset({
+    "not", "no", "never", "dont", "don't", "didn't", "doesn't", "isn't", "wasn't", "aren't",
+    "won't", "cannot", "can't",
+})
+NEGATORS = ID_NEGATORS | EN_NEGATORS
 
 # Service words that make a complaint when negated, though they are neutral alone:
 # "belum sampai", "gak dibalas", "tidak ada jawaban".

@@ -13,6 +13,11 @@ from pathlib import Path
 from inbox.nlp import analyse_many
 
 SAMPLE = Path(__file__).parent / "data" / "comments.csv"
+# 30 more comments per language written after the tuning, scored once: reported, not asserted.
+AFTER_TUNING = Path(__file__).parent / "data" / "comments_after_tuning.csv"
+# 30 more per language written before the English negated-service-verb rule (and knowing it was
+# coming, so its English figure flatters): reported, not asserted.
+AFTER_TUNING_2 = Path(__file__).parent / "data" / "comments_after_tuning_2.csv"
 LABELS = ("positive", "neutral", "negative")
 
 
@@ -24,10 +29,10 @@ class Scores:
     macro_f1: float
 
 
-def load_sample() -> list[tuple[str, str, str, int]]:
+def load_sample(path: Path = SAMPLE) -> list[tuple[str, str, str, int]]:
     """(text, language, sentiment, row number within its language)."""
     rows, seen = [], {}
-    with SAMPLE.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             index = seen.get(row["language"], 0)
             seen[row["language"]] = index + 1
@@ -47,9 +52,9 @@ def macro_f1(truth: list[str], predicted: list[str]) -> float:
     return sum(scores) / len(scores)
 
 
-def score(language: str, half: str = "all") -> Scores:
+def score(language: str, half: str = "all", path: Path = SAMPLE) -> Scores:
     """Scores on one language's rows: half is "all", "tuning" (even rows) or "held-out" (odd)."""
-    rows = [row for row in load_sample() if row[1] == language]
+    rows = [row for row in load_sample(path) if row[1] == language]
     if half == "tuning":
         rows = [row for row in rows if row[3] % 2 == 0]
     elif half == "held-out":
@@ -73,6 +78,13 @@ def report() -> str:
             s = score(language, half)
             lines.append(
                 f"{language} {half:8} n={s.n:3} language {s.language_accuracy:.3f} "
+                f"sentiment {s.sentiment_accuracy:.3f} macro-F1 {s.macro_f1:.3f}"
+            )
+    for name, path in (("after-tuning", AFTER_TUNING), ("after-tuning 2", AFTER_TUNING_2)):
+        for language in ("en", "id"):
+            s = score(language, path=path)
+            lines.append(
+                f"{language} {name} n={s.n:3} language {s.language_accuracy:.3f} "
                 f"sentiment {s.sentiment_accuracy:.3f} macro-F1 {s.macro_f1:.3f}"
             )
     return "\n".join(lines)

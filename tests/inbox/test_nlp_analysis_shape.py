@@ -57,3 +57,15 @@ def test_concurrent_first_calls_share_one_loaded_engine():
         thread.join()
     assert len(results) == 4
     assert all(result == results[0] for result in results)
+
+
+@pytest.mark.parametrize(
+    "text", ["สินค้าดีมากครับ ส่งเร็ว", "这个产品很好，谢谢", "شكرا جزيلا على الخدمة"]
+)
+def test_texts_in_another_script_have_no_language(text):
+    assert analyse(text).language == "und"
+
+
+def test_mentions_and_links_do_not_decide_the_language():
+    assert analyse("@tokobaju_official https://example.test/p/1 🙏").language == "und"
+    assert analyse("@brand_id pesanan saya belum sampai").language == "id"
