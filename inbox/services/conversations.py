@@ -115,8 +115,12 @@ def send_reply(
         external_id = provider_for(channel).reply(
             credentials_for(channel), channel.external_id, target, text
         )
-    except (ProviderError, ApplicationError) as exc:
-        error = getattr(exc, "message", "") or str(exc)
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the reply is kept, marked failed
+        if isinstance(exc, (ProviderError, ApplicationError)):
+            error = getattr(exc, "message", "") or str(exc)
+        else:
+            log.exception("Sending reply %s failed unexpectedly", reply.pk)
+            error = _("The reply could not be sent (an unexpected error). Try again.")
         with transaction.atomic():
             Reply.objects.for_org(conversation.organization_id).filter(pk=reply.pk).update(
                 status=Reply.Status.FAILED, error=error[:2000]

@@ -158,3 +158,18 @@ def test_a_viewer_without_moderation_sees_an_empty_inbox_and_no_conversation(cli
     page = client.get(reverse("inbox", args=["alpha"])).content.decode()
     assert "Bandung" not in page and "ask an admin" in page
     assert client.get(_url("inbox_conversation", conv)).status_code == 404
+
+
+def test_an_unexpected_error_while_sending_still_keeps_the_reply_as_failed(
+    alice_client, conv, monkeypatch
+):
+    from channels_registry.providers.sandbox import SandboxProvider
+
+    def explode(self, *args, **kwargs):
+        raise RuntimeError("connection reset in a library")
+
+    monkeypatch.setattr(SandboxProvider, "reply", explode)
+    alice_client.post(_url("inbox_reply", conv), {"text": "Ada kak"})
+    kept = Reply.objects.for_org(conv.organization).get()
+    assert kept.status == "failed" and kept.text == "Ada kak"
+    assert "unexpected error" in kept.error and "connection reset" not in kept.error
