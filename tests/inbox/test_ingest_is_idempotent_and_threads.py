@@ -119,3 +119,28 @@ def test_items_for_a_disconnected_or_unknown_channel_are_dropped_with_a_log_line
     assert ingest(None, [comment()]).dropped == 1
     assert Item.objects.for_org(org_a).count() == 0
     assert "dropped" in caplog.text
+
+
+def test_a_comment_thread_on_a_post_published_from_here_names_that_post(
+    org_a, alice, alice_m, client
+):
+    from django.urls import reverse
+
+    from publishing.models import PostVariant
+
+    from ..publishing.scheduler_factories import make_post
+
+    channel = sandbox_channel(org_a, alice_m)
+    post = make_post(org_a, alice, [channel], text="Promo kopi susu minggu ini")
+    PostVariant.objects.for_org(org_a).filter(post=post).update(
+        status="published", external_id="sbxp_promo1"
+    )
+    ingest(channel, [comment("sbxp_promo1", n=1), comment("elsewhere", n=2)])
+    on_ours = Conversation.objects.for_org(org_a).get(external_thread_id="sbxp_promo1")
+    assert on_ours.post_variant.post_id == post.pk
+    assert (
+        Conversation.objects.for_org(org_a).get(external_thread_id="elsewhere").post_variant is None
+    )
+    client.force_login(alice)
+    page = client.get(reverse("inbox_conversation", args=["alpha", on_ours.pk])).content.decode()
+    assert "Promo kopi susu minggu ini" in page
