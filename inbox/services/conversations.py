@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,9 @@ from ..models import Conversation, Item, Reply
 from .ingest import ingest
 
 log = logging.getLogger(__name__)
+
+#: how long a reply that is being sent keeps a second one from going out
+IN_FLIGHT = timedelta(minutes=2)
 
 
 def _require_moderate(by, conversation: Conversation) -> None:
@@ -77,6 +81,19 @@ def send_reply(
     channel = conversation.channel
     text = check_reply_text(channel, text)
     with transaction.atomic():
+        # One reply in flight per conversation: the row lock queues a double click (or a second
+        # person) behind the first, which then finds it sending. A send that died mid-way stops
+        # blocking after IN_FLIGHT.
+        Conversation.objects.for_org(conversation.organization_id).select_for_update().filter(
+            pk=conversation.pk
+        ).first()
+        in_flight = Reply.objects.for_org(conversation.organization_id).filter(
+            conversation=conversation,
+            status=Reply.Status.SENDING,
+            created_at__gte=timezone.now() - IN_FLIGHT,
+        )
+        if in_flight.exists():
+            raise Conflict(_("Another reply to this conversation is being sent: wait a moment."))
         if reply is not None:
             reply = (
                 Reply.objects.for_org(conversation.organization_id)

@@ -173,3 +173,18 @@ def test_an_unexpected_error_while_sending_still_keeps_the_reply_as_failed(
     kept = Reply.objects.for_org(conv.organization).get()
     assert kept.status == "failed" and kept.text == "Ada kak"
     assert "unexpected error" in kept.error and "connection reset" not in kept.error
+
+
+def test_a_second_reply_while_one_is_being_sent_is_refused_not_sent_twice(alice_client, conv):
+    item = Item.objects.for_org(conv.organization).get()
+    Reply.objects.create(
+        organization=conv.organization,
+        conversation=conv,
+        in_reply_to=item,
+        text="first, on its way",
+        status=Reply.Status.SENDING,
+    )
+    response = alice_client.post(_url("inbox_reply", conv), {"text": "second"})
+    assert response.status_code == 400
+    assert "being sent" in response.content.decode()
+    assert Reply.objects.for_org(conv.organization).count() == 1
