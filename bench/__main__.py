@@ -30,6 +30,7 @@ def main() -> int:
     )  # issue 5: the editorial calendar
     BENCHMARKS.append(__import__("bench.api", fromlist=["run"]))  # issue 13: the API's conventions
     BENCHMARKS.append(__import__("bench.webhooks", fromlist=["run"]))  # issue 13: outgoing webhooks
+    BENCHMARKS.append(__import__("bench.inbox", fromlist=["run"]))  # issue 14: inbox ingestion
     BENCHMARKS.append(
         __import__("bench.inbox_nlp", fromlist=["run"])
     )  # issue 14: language, sentiment

@@ -290,3 +290,41 @@ def restricted_channels(organization, *, with_archived: bool = True) -> QuerySet
     """The organization's restricted channels: only owners, admins and grantees see them."""
     qs = Channel.objects.for_org(organization).filter(access=Channel.Access.RESTRICTED)
     return qs if with_archived else qs.exclude(status=Channel.Status.ARCHIVED)
+
+
+def channels_by_id_unscoped(channel_ids) -> dict[int, Channel]:
+    """System work (webhook handlers, pollers): these channels by id, whatever their organization.
+    The caller got the ids from a row that already names the organization (a delivery, a task)."""
+    qs = Channel.objects.unscoped().select_related("organization").filter(pk__in=list(channel_ids))
+    return {c.pk: c for c in qs}
+
+
+def active_channel_ids_unscoped() -> list[int]:
+    """A system sweep's view: every organization's active channels."""
+    return list(
+        Channel.objects.unscoped().filter(status=Channel.Status.ACTIVE).values_list("pk", flat=True)
+    )
+
+
+def channels_with_capability(membership, capability: str) -> QuerySet[Channel]:
+    """The channels on which ``membership`` may use ``capability`` (``moderate``, ``publish`` …):
+    the set ``can(membership, capability, channel)`` answers yes for, as one query. Owners and
+    admins: every channel; a grant of the capability (or of channel admin) on a channel: that
+    channel; the role's capability: every channel open to the organization."""
+    from accounts.capabilities import role_grants
+
+    qs = channels_of(membership.organization)
+    ceiling = getattr(membership, "capability_ceiling", None)
+    if not membership.is_active or (ceiling is not None and capability not in ceiling):
+        return qs.none()
+    if membership.role in (Role.OWNER, Role.ADMIN):
+        return qs
+    granted = (
+        ChannelGrant.objects.for_org(membership.organization)
+        .filter(Q(membership=membership) | Q(team_id__in=covering_team_ids(membership)))
+        .filter(capability__in=[capability, Capability.MANAGE_CHANNELS])
+        .values("channel_id")
+    )
+    if role_grants(membership.role, capability):
+        return qs.filter(Q(access=Channel.Access.ORGANIZATION) | Q(pk__in=granted))
+    return qs.filter(pk__in=granted)

@@ -173,6 +173,8 @@ ERROR_CODES: dict[str, str] = {
     "media_failed": "The media's renditions could not be made.",
     "unsupported_format": "The file's format is not one the network takes.",
     "channel_disconnected": "The channel has no working credentials: reconnect it.",
+    "reply_too_long": "An inbox reply is longer than the network allows, counted as the network "
+    "counts (`fields.text` gives the length and the limit).",
     # approvals
     "already_decided": "This approval request (or your part of it) is already decided.",
     "not_your_turn": "You are not an approver of the request's current stage.",

@@ -621,6 +621,20 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# --- Inbox polling (inbox/services/polling.py) ----------------------------------------------------
+# Every 15 s the sweep enqueues the channels whose inbox is due; each is polled every
+# INBOX_POLL_SECONDS, later after a rate limit or a failure (the network's retry-after, else doubling).
+INBOX_POLL_SECONDS = env_int("INBOX_POLL_SECONDS", 60)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "inbox-poll-sweep": {
+            "task": "inbox.tasks.poll_due_inboxes",
+            "schedule": 15.0,
+            "options": {"expires": 14},
+        },
+    }
+)
+
 # --- Approvals SLA sweep (approvals/tasks.py) ------------------------------------------------------
 # Every minute: remind approvers before a stage's SLA runs out, escalate to the backup when it has.
 CELERY_BEAT_SCHEDULE.update(

@@ -15,6 +15,7 @@ from channels_registry import urls as channels_urls
 from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
 from home import urls as home_urls
+from inbox import urls as inbox_urls
 from publishing import urls as publishing_urls
 from publishing.calendar import api as publishing_calendar_api
 from publishing.media import api as publishing_media_api
@@ -101,6 +102,7 @@ org_urlpatterns = (
     + channels_urls.org_urlpatterns
     + publishing_urls.org_urlpatterns
     + approvals_urls.org_urlpatterns
+    + inbox_urls.org_urlpatterns
 )
 
 urlpatterns = [

@@ -509,3 +509,54 @@ ROUTE_KWARGS.update(
         )
     }
 )
+
+
+# --- The inbox (issue 14) -------------------------------------------------------------------------
+
+
+def _inbox(world: World) -> None:
+    """A conversation on B's sandbox channel, taken in by ``ingest``, with B's failed reply."""
+    from channels_registry.providers.base import InboxItem
+    from inbox.models import Conversation, Item, Reply
+    from inbox.services import ingest
+
+    org_b, channel = world.org_b, world.b["channel"]
+    ingest(
+        channel,
+        [
+            InboxItem(
+                external_id="sbxd_bravo_inbox",
+                kind="dm",
+                text="Bravo secret inbox message",
+                author_id="u_bravo",
+                author_name="Bravo Secret Customer",
+                thread_id="dm_bravo",
+            )
+        ],
+    )
+    conversation = Conversation.objects.for_org(org_b).get(external_thread_id="dm_bravo")
+    item = Item.objects.for_org(org_b).get(external_id="sbxd_bravo_inbox")
+    reply = Reply.objects.create(
+        organization=org_b,
+        conversation=conversation,
+        in_reply_to=item,
+        author=world.bob_m,
+        text="Bravo secret inbox reply",
+        status=Reply.Status.FAILED,
+    )
+    world.b.update(conversation=conversation, inbox_item=item, inbox_reply=reply)
+    world.b_markers += [
+        "Bravo secret inbox message",
+        "Bravo Secret Customer",
+        "Bravo secret inbox reply",
+    ]
+
+
+WORLD_BUILDERS.append(_inbox)
+KWARGS.update(
+    {
+        "conversation_id": lambda w: w.b["conversation"].pk,
+        "reply_id": lambda w: w.b["inbox_reply"].pk,
+        "item_id": lambda w: w.b["inbox_item"].pk,
+    }
+)

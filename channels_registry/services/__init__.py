@@ -41,7 +41,7 @@ from .credentials import (
     credentials_to_dict,
     rotate_credential_keys,
 )
-from .demo import DEMO_CHANNELS, seed_demo_channels
+from .demo import DEMO_CHANNELS, play_sandbox_audience, seed_demo_channels
 from .grants import grant_channel_access, revoke_channel_access
 from .groups import create_channel_group, delete_channel_group, update_channel_group
 from .health import (
@@ -87,6 +87,7 @@ __all__ = [
     "revoke_channel_access",
     "rotate_credential_keys",
     "sandbox_consent_allowed",
+    "play_sandbox_audience",
     "seed_demo_channels",
     "set_channel_access",
     "set_channel_team",

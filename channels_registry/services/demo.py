@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 
@@ -70,3 +71,19 @@ def seed_demo_channels(org, *, by) -> list[Channel]:
             )
         out.append(channel)
     return out
+
+
+def play_sandbox_audience(channel: Channel, *, minutes: int = 45) -> int:
+    """The demo: let the Sandbox's simulated audience react to ``channel`` over the last
+    ``minutes`` minutes (comments on its posts, DMs, mentions in English and Indonesian), as if the
+    simulation had been running. Safe to run again (each post's ticks are claimed once)."""
+    from django.utils import timezone
+
+    from ..simulation import simulate_channel
+
+    if channel.provider != SANDBOX:
+        return 0
+    now = timezone.now()
+    return sum(
+        simulate_channel(channel, now=now - timedelta(minutes=m)) for m in range(minutes, 0, -1)
+    )

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from ..hooks import inbox_items_arrived
 from ..models import (
     Channel,
     WebhookDelivery,
@@ -79,7 +80,8 @@ def _enqueue_webhook(delivery_id: int) -> None:
 
 
 def process_webhook_delivery(delivery_id: int) -> WebhookDelivery | None:
-    """Parse a stored push and keep the normalized events on the row (the inbox consumes them later).
+    """Parse a stored push, keep the normalized events on the row and hand its inbox items to the
+    registered handlers (``channels_registry.hooks``: the inbox's ``ingest``).
 
     Channels are resolved with ``.unscoped()``: a push names a network account, not one of our
     organizations, and the same account may be connected by several organizations.
@@ -126,5 +128,8 @@ def process_webhook_delivery(delivery_id: int) -> WebhookDelivery | None:
     delivery.events = json.loads(json.dumps(out, cls=DjangoJSONEncoder))
     delivery.status = WebhookDelivery.Status.PROCESSED
     delivery.processed_at = _now()
-    delivery.save(update_fields=["events", "status", "processed_at"])
+    with transaction.atomic():
+        # the inbox takes its items in the same transaction: a failure leaves the delivery unprocessed
+        inbox_items_arrived(delivery.events)
+        delivery.save(update_fields=["events", "status", "processed_at"])
     return delivery

@@ -476,8 +476,21 @@ def display_zone(post: Post, membership) -> str:
     return membership.user.timezone or membership.organization.timezone or "UTC"
 
 
+def published_variant_ids(channel, external_ids) -> dict[str, int]:
+    """The variants published on ``channel`` under these network ids: {external id: variant id}
+    (the inbox shows a comment thread with the post it is on)."""
+    rows = (
+        PostVariant.objects.for_org(channel.organization_id)
+        .filter(channel=channel, external_id__in=list(external_ids))
+        .exclude(external_id="")
+        .values_list("external_id", "pk")
+    )
+    return dict(rows)
+
+
 __all__ = [
     "PostFilters",
+    "published_variant_ids",
     "display_zone",
     "authors_of",
     "campaigns_of",

@@ -29,6 +29,7 @@ from accounts.models import Membership, Organization, Team
 from approvals import services as approval_services
 from approvals.models import ApprovalRequest, Workflow
 from channels_registry.models import Channel
+from inbox.models import Conversation
 from publishing.calendar import services as calendar_services
 from publishing.models import CalendarNote, Campaign, Post
 from publishing.posts import services as authoring
@@ -166,6 +167,7 @@ def world(settings, tmp_path) -> World:
         "member": manager.pk,
         "campaign": Campaign.objects.for_org(org).exclude(pk=green.pk).first().pk,
         "note": CalendarNote.objects.for_org(org).first().pk,
+        "conversation": Conversation.objects.for_org(org).order_by("pk").first().pk,
     }
     assert ApprovalRequest.objects.for_org(org).count() == 3
     return w
@@ -222,6 +224,8 @@ def _org_pages(w: World) -> list[tuple[str, str]]:
         ("calendar holidays", f"{o}/calendar/holidays/"),
         ("calendar cadence", f"{o}/calendar/cadence/"),
         ("calendar share links", f"{o}/calendar/share/"),
+        ("inbox", f"{o}/inbox/"),
+        ("inbox conversation", f"{o}/inbox/{i['conversation']}/"),
         ("approvals queue", f"{o}/approvals/"),
         ("approval request", f"{o}/approvals/requests/{i['request']}/"),
         ("workflows", f"{o}/approvals/workflows/"),

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Conversation, Sentiment
+
+LANGUAGES = [("", _("Any language")), ("en", _("English")), ("id", _("Indonesian"))]
+
+
+class InboxFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    channel = forms.TypedChoiceField(
+        label=_("Channel"), required=False, coerce=int, empty_value=None
+    )
+    network = forms.ChoiceField(label=_("Network"), required=False)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    sentiment = forms.ChoiceField(
+        label=_("Sentiment"),
+        required=False,
+        choices=[("", _("Any sentiment")), *Sentiment.choices],
+    )
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGES)
+
+    def __init__(self, *args, channels=(), networks=(), members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            ("", _("To do (not closed)")),
+            *Conversation.Status.choices,
+            ("all", _("All")),
+        ]
+        self.fields["channel"].choices = [("", _("All channels"))] + [
+            (c.pk, c.display_handle or c.name) for c in channels
+        ]
+        self.fields["network"].choices = [("", _("All networks")), *networks]
+        self.fields["assignee"].choices = [
+            ("", _("Anyone")),
+            ("me", _("Me")),
+            ("none", _("Unassigned")),
+        ] + [(str(m.pk), m.user.get_full_name() or m.user.email) for m in members]
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "")
+        self.fields["q"].widget.attrs["placeholder"] = _("Text or author")
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Reply"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10000,
+        error_messages={"required": _("Write a reply first.")},
+    )

@@ -1,0 +1,215 @@
+"""The inbox: conversations (a DM thread, a post's comment thread, a mention, a review), the items
+that arrive in them from the networks, and the replies sent from here.
+
+Items are keyed by what the network calls them: ``(channel, external_id)`` is unique, so a push
+and a poll of the same comment, or the same page fetched twice, land on one row (``ingest``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from socialops.tenancy_models import TenantModel
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")
+
+
+class Conversation(TenantModel):
+    """One thread on one channel, worked as one unit: assigned, answered, closed."""
+
+    class Kind(models.TextChoices):
+        COMMENT_THREAD = "comment_thread", _("Comments")
+        DM = "dm", _("Direct messages")
+        MENTION = "mention", _("Mention")
+        REVIEW = "review", _("Review")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Pending")
+        SNOOZED = "snoozed", _("Snoozed")
+        CLOSED = "closed", _("Closed")
+        SPAM = "spam", _("Spam")
+
+    channel = models.ForeignKey(
+        "channels_registry.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    #: the network's thread: a post's external id for comments, a DM thread id, the item itself
+    #: for a lone mention; unique per channel and kind
+    external_thread_id = models.CharField(max_length=255)
+    #: the post this comment thread is on, when it was published from here
+    post_variant = models.ForeignKey(
+        "publishing.PostVariant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    assignee = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    last_item_at = models.DateTimeField(default=timezone.now)
+    #: the network's time of the customer's item the list shows (snippet, language, sentiment)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    #: of the latest inbound item
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    sentiment = models.CharField(
+        _("sentiment"), max_length=10, choices=Sentiment.choices, blank=True
+    )
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    #: the latest item's text, shortened, and its author: what the list shows without a join
+    snippet = models.CharField(max_length=280, blank=True)
+    author_name = models.CharField(max_length=255, blank=True)
+    author_handle = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "kind", "external_thread_id"], name="conversation_unique_thread"
+            ),
+        ]
+        indexes = [
+            # The inbox list: one organization, newest first, usually narrowed by status.
+            models.Index(
+                fields=["organization", "status", "-last_item_at"], name="conv_org_status_last"
+            ),
+            models.Index(fields=["organization", "-last_item_at"], name="conv_org_last"),
+            models.Index(fields=["organization", "channel", "-last_item_at"], name="conv_org_chan"),
+            models.Index(
+                fields=["organization", "assignee", "-last_item_at"], name="conv_org_assignee"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.external_thread_id}"
+
+
+class Item(TenantModel):
+    """One comment, reply, mention, DM or review as the network delivered it (ours included)."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", _("Comment")
+        REPLY = "reply", _("Reply")
+        MENTION = "mention", _("Mention")
+        DM = "dm", _("Direct message")
+        REVIEW = "review", _("Review")
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", _("Inbound")
+        OUTBOUND = "outbound", _("Outbound")
+
+    channel = models.ForeignKey(
+        "channels_registry.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="items")
+    external_id = models.CharField(max_length=255)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.INBOUND
+    )
+    author_name = models.CharField(max_length=255, blank=True)
+    author_handle = models.CharField(max_length=255, blank=True)
+    author_external_id = models.CharField(max_length=255, blank=True)
+    text = models.TextField(blank=True)
+    #: when the network says it was written
+    created_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    language = models.CharField(max_length=8, blank=True)
+    sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    parent_external_id = models.CharField(max_length=255, blank=True)
+    post_external_id = models.CharField(max_length=255, blank=True)
+    permalink = models.URLField(max_length=1000, blank=True)
+    is_hidden = models.BooleanField(default=False)
+    is_deleted = models.BooleanField(default=False)
+    #: the network's own fields, trimmed (``ingest`` keeps it under a few KB)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="item_unique_external"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "conversation", "created_at"], name="item_org_conv_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id}"
+
+
+class Reply(TenantModel):
+    """An answer written here. Kept whatever happens: a failed one stays, with the network's
+    words, as a draft to edit and send again."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="replies")
+    #: the item answered
+    in_reply_to = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(
+        "accounts.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("reply"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    error = models.TextField(blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "conversation"], name="reply_org_conv"),
+        ]
+
+
+class PollState(TenantModel):
+    """Where polling a channel's inbox stands: the provider's cursor and when to ask next."""
+
+    channel = models.OneToOneField(
+        "channels_registry.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    cursor = models.CharField(max_length=500, blank=True)
+    next_poll_at = models.DateTimeField(default=timezone.now)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    #: consecutive failures; the wait doubles with each
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "next_poll_at"], name="pollstate_org_next"),
+            # the beat sweep looks across organizations for channels due
+            models.Index(fields=["next_poll_at"], name="pollstate_next"),
+        ]

@@ -1,0 +1,149 @@
+"""Reads of the inbox for pages (and, later, the API). Every read starts from the member: the
+conversations of channels they may moderate (grants and restricted channels decide, as for posts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.capabilities import Capability
+from channels_registry.selectors import channels_with_capability
+
+from .models import Conversation, Item, Reply
+
+
+def moderated_channels(membership):
+    """The channels whose inbox ``membership`` works."""
+    return channels_with_capability(membership, Capability.MODERATE)
+
+
+@dataclass
+class InboxFilters:
+    status: str = ""  # "" = everything still to work (not closed, not spam); "all" = everything
+    channel_id: int | None = None
+    provider: str = ""
+    #: "me", "none" or a membership id
+    assignee: str = ""
+    sentiment: str = ""
+    language: str = ""
+    #: plain ``icontains`` on the snippet, the author and every item's text (full-text search comes later)
+    search: str = ""
+
+
+ACTIVE = (
+    Conversation.Status.NEW,
+    Conversation.Status.OPEN,
+    Conversation.Status.PENDING,
+    Conversation.Status.SNOOZED,
+)
+
+
+def conversations_for(membership, filters: InboxFilters | None = None) -> QuerySet[Conversation]:
+    """The member's inbox, newest first."""
+    f = filters or InboxFilters()
+    org = membership.organization
+    qs = Conversation.objects.for_org(org).filter(
+        channel__in=moderated_channels(membership).values("pk")
+    )
+    if f.status == "all":
+        pass
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    else:
+        qs = qs.filter(status__in=ACTIVE)
+    if f.channel_id:
+        qs = qs.filter(channel_id=f.channel_id)
+    if f.provider:
+        qs = qs.filter(channel__provider=f.provider)
+    if f.assignee == "me":
+        qs = qs.filter(assignee=membership)
+    elif f.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif f.assignee.isdigit():
+        qs = qs.filter(assignee_id=int(f.assignee))
+    if f.sentiment:
+        qs = qs.filter(sentiment=f.sentiment)
+    if f.language:
+        qs = qs.filter(language=f.language)
+    if f.search:
+        in_items = (
+            Item.objects.for_org(org).filter(text__icontains=f.search).values("conversation_id")
+        )
+        qs = qs.filter(
+            Q(snippet__icontains=f.search)
+            | Q(author_name__icontains=f.search)
+            | Q(author_handle__icontains=f.search)
+            | Q(pk__in=in_items)
+        )
+    return qs.select_related("channel", "assignee__user").order_by("-last_item_at", "-pk")
+
+
+def new_conversation_count(membership) -> int:
+    return (
+        Conversation.objects.for_org(membership.organization)
+        .filter(channel__in=moderated_channels(membership).values("pk"), status="new")
+        .count()
+    )
+
+
+def get_conversation_for_member(membership, conversation_id) -> Conversation:
+    """Another organization's conversation, one on a channel the member may not moderate and a
+    missing one are the same 404."""
+    try:
+        conversation_id = int(conversation_id)
+    except (TypeError, ValueError):
+        raise Http404("No such conversation.") from None
+    conversation = (
+        Conversation.objects.for_org(membership.organization)
+        .filter(pk=conversation_id, channel__in=moderated_channels(membership).values("pk"))
+        .select_related("channel", "assignee__user", "post_variant__post", "organization")
+        .first()
+    )
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation
+
+
+def items_of(conversation: Conversation) -> list[Item]:
+    return list(
+        Item.objects.for_org(conversation.organization_id)
+        .filter(conversation=conversation)
+        .order_by("created_at", "pk")
+    )
+
+
+def get_item(conversation: Conversation, item_id) -> Item:
+    item = (
+        Item.objects.for_org(conversation.organization_id)
+        .filter(conversation=conversation, pk=item_id)
+        .select_related("conversation__channel")
+        .first()
+    )
+    if item is None:
+        raise Http404("No such item.")
+    return item
+
+
+def replies_of(conversation: Conversation) -> list[Reply]:
+    """Replies not (yet) sent: failed ones to edit and resend, and those on their way."""
+    return list(
+        Reply.objects.for_org(conversation.organization_id)
+        .filter(conversation=conversation)
+        .exclude(status=Reply.Status.SENT)
+        .select_related("author__user")
+        .order_by("created_at", "pk")
+    )
+
+
+def get_reply(conversation: Conversation, reply_id) -> Reply:
+    reply = (
+        Reply.objects.for_org(conversation.organization_id)
+        .filter(conversation=conversation, pk=reply_id)
+        .select_related("in_reply_to")
+        .first()
+    )
+    if reply is None:
+        raise Http404("No such reply.")
+    return reply

@@ -1,0 +1,29 @@
+"""The inbox's one door for state changes: ingestion (webhooks and pollers), replies, assignment,
+status and moderation."""
+
+from .conversations import (
+    assign_conversation,
+    check_reply_text,
+    moderate_item,
+    reply_limit,
+    send_reply,
+    set_conversation_status,
+)
+from .ingest import IngestResult, ingest, thread_of
+from .polling import backoff, claim_due_channels, ingest_webhook_events, poll_channel
+
+__all__ = [
+    "IngestResult",
+    "assign_conversation",
+    "backoff",
+    "check_reply_text",
+    "claim_due_channels",
+    "ingest",
+    "ingest_webhook_events",
+    "moderate_item",
+    "poll_channel",
+    "reply_limit",
+    "send_reply",
+    "set_conversation_status",
+    "thread_of",
+]

@@ -1,0 +1,282 @@
+"""What people do with a conversation: reply, assign, close and reopen, hide or delete an item."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.capabilities import Capability, can, require
+from channels_registry.providers.base import InboxItem
+from channels_registry.providers.errors import ProviderError
+from channels_registry.selectors import credentials_for, provider_for
+from socialops.audit.services import record_event
+from socialops.errors import ApplicationError, Conflict, ValidationFailed
+
+from ..models import Conversation, Item, Reply
+from .ingest import ingest
+
+log = logging.getLogger(__name__)
+
+#: how long a reply that is being sent keeps a second one from going out
+IN_FLIGHT = timedelta(minutes=2)
+
+
+def _require_moderate(by, conversation: Conversation) -> None:
+    require(by, Capability.MODERATE, conversation.channel)
+
+
+def reply_limit(channel) -> int:
+    from channels_registry.providers import provider_class
+    from publishing.services import text_limit_for
+
+    return text_limit_for(channel, provider_class(channel.provider).capabilities)
+
+
+def check_reply_text(channel, text: str) -> str:
+    """The reply as it will be sent, or ``ValidationFailed`` (empty, or over the network's limit as
+    the composer counts it)."""
+    from publishing.services import text_length
+
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(
+            _("Write a reply first."), fields={"text": [_("Write a reply first.")]}
+        )
+    limit, length = reply_limit(channel), text_length(channel.provider, text)
+    if length > limit:
+        message = _("%(length)d of %(limit)d characters: shorten the reply.") % {
+            "length": length,
+            "limit": limit,
+        }
+        raise ValidationFailed(message, fields={"text": [message]}, code="reply_too_long")
+    return text
+
+
+def _answered_item(conversation: Conversation) -> Item:
+    item = (
+        Item.objects.for_org(conversation.organization_id)
+        .filter(conversation=conversation, direction=Item.Direction.INBOUND, is_deleted=False)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if item is None:
+        raise Conflict(_("There is no message to answer in this conversation."))
+    return item
+
+
+def send_reply(
+    conversation: Conversation, *, by, text: str, reply: Reply | None = None, via: str = "web"
+) -> Reply:
+    """Send ``text`` through the network as an answer to the conversation's latest message.
+
+    The reply row is stored first (``sending``), the network is called outside any transaction,
+    and the outcome is written after: ``sent`` with the network's id, or ``failed`` with its words
+    (the text stays, to edit and send again by passing the failed ``reply`` back).
+    """
+    _require_moderate(by, conversation)
+    channel = conversation.channel
+    text = check_reply_text(channel, text)
+    with transaction.atomic():
+        # One reply in flight per conversation: the row lock queues a double click (or a second
+        # person) behind the first, which then finds it sending. A send that died mid-way stops
+        # blocking after IN_FLIGHT.
+        Conversation.objects.for_org(conversation.organization_id).select_for_update().filter(
+            pk=conversation.pk
+        ).first()
+        in_flight = Reply.objects.for_org(conversation.organization_id).filter(
+            conversation=conversation,
+            status=Reply.Status.SENDING,
+            created_at__gte=timezone.now() - IN_FLIGHT,
+        )
+        if in_flight.exists():
+            raise Conflict(_("Another reply to this conversation is being sent: wait a moment."))
+        if reply is not None:
+            reply = (
+                Reply.objects.for_org(conversation.organization_id)
+                .select_for_update()
+                .filter(pk=reply.pk, conversation=conversation)
+                .first()
+            )
+            if reply is None or reply.status not in (Reply.Status.FAILED, Reply.Status.DRAFT):
+                raise Conflict(_("This reply was already sent or is being sent."))
+            reply.text, reply.status, reply.error = text, Reply.Status.SENDING, ""
+            reply.author = by
+            reply.save(update_fields=["text", "status", "error", "author"])
+        else:
+            reply = Reply.objects.create(
+                organization_id=conversation.organization_id,
+                conversation=conversation,
+                in_reply_to=_answered_item(conversation),
+                author=by,
+                text=text,
+                status=Reply.Status.SENDING,
+            )
+    answered = reply.in_reply_to
+    target = InboxItem(
+        external_id=answered.external_id,
+        kind=answered.kind,
+        text=answered.text,
+        author_id=answered.author_external_id,
+        author_handle=answered.author_handle,
+        post_external_id=answered.post_external_id,
+        parent_external_id=answered.parent_external_id,
+        thread_id=conversation.external_thread_id,
+    )
+    try:
+        if not channel.is_usable:
+            raise ProviderError(_("The channel is not connected: reconnect it, then send again."))
+        external_id = provider_for(channel).reply(
+            credentials_for(channel), channel.external_id, target, text
+        )
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the reply is kept, marked failed
+        if isinstance(exc, (ProviderError, ApplicationError)):
+            error = getattr(exc, "message", "") or str(exc)
+        else:
+            log.exception("Sending reply %s failed unexpectedly", reply.pk)
+            error = _("The reply could not be sent (an unexpected error). Try again.")
+        with transaction.atomic():
+            Reply.objects.for_org(conversation.organization_id).filter(pk=reply.pk).update(
+                status=Reply.Status.FAILED, error=error[:2000]
+            )
+            record_event(
+                conversation.organization,
+                "inbox.reply_failed",
+                obj=conversation,
+                actor=by.user,
+                via=via,
+                changes={"reply": reply.pk, "error": error[:500]},
+            )
+        reply.refresh_from_db()
+        return reply
+    now = timezone.now()
+    mine = InboxItem(
+        external_id=external_id,
+        kind="dm" if answered.kind == Item.Kind.DM else "reply",
+        text=text,
+        author_id=channel.external_id,
+        author_name=channel.name,
+        author_handle=channel.handle,
+        created_at=now,
+        post_external_id=answered.post_external_id,
+        parent_external_id=answered.external_id,
+        thread_id=conversation.external_thread_id,
+    )
+    with transaction.atomic():
+        Reply.objects.for_org(conversation.organization_id).filter(pk=reply.pk).update(
+            status=Reply.Status.SENT, external_id=external_id, sent_at=now, error=""
+        )
+        ingest(channel, [mine])
+        # answered: the ball is in the customer's court
+        Conversation.objects.for_org(conversation.organization_id).filter(
+            pk=conversation.pk, status__in=[Conversation.Status.NEW, Conversation.Status.OPEN]
+        ).update(status=Conversation.Status.PENDING)
+        record_event(
+            conversation.organization,
+            "inbox.reply_sent",
+            obj=conversation,
+            actor=by.user,
+            via=via,
+            changes={"reply": reply.pk, "external_id": external_id},
+        )
+    reply.refresh_from_db()
+    return reply
+
+
+@transaction.atomic
+def assign_conversation(
+    conversation: Conversation, *, by, assignee, via: str = "web"
+) -> Conversation:
+    """Give the conversation to ``assignee`` (a membership of the same organization), or to no one."""
+    _require_moderate(by, conversation)
+    if assignee is not None and not can(assignee, Capability.MODERATE, conversation.channel):
+        raise ValidationFailed(_("This person may not answer on this channel."))
+    previous = conversation.assignee_id
+    conversation.assignee = assignee
+    if assignee is not None and conversation.status == Conversation.Status.NEW:
+        conversation.status = Conversation.Status.OPEN
+    conversation.save(update_fields=["assignee", "status", "updated_at"])
+    record_event(
+        conversation.organization,
+        "inbox.assigned",
+        obj=conversation,
+        actor=by.user,
+        via=via,
+        changes={"assignee": [previous, assignee.pk if assignee else None]},
+    )
+    return conversation
+
+
+_STATUS_MOVES = {
+    Conversation.Status.CLOSED: "inbox.closed",
+    Conversation.Status.OPEN: "inbox.reopened",
+    Conversation.Status.SPAM: "inbox.marked_spam",
+}
+
+
+@transaction.atomic
+def set_conversation_status(
+    conversation: Conversation, *, by, status: str, via: str = "web"
+) -> Conversation:
+    """Close, reopen or mark as spam."""
+    _require_moderate(by, conversation)
+    if status not in _STATUS_MOVES:
+        raise ValidationFailed(_("Unknown status."))
+    previous = conversation.status
+    if previous == status:
+        return conversation
+    conversation.status = status
+    conversation.snoozed_until = None
+    conversation.save(update_fields=["status", "snoozed_until", "updated_at"])
+    record_event(
+        conversation.organization,
+        _STATUS_MOVES[status],
+        obj=conversation,
+        actor=by.user,
+        via=via,
+        changes={"status": [previous, status]},
+    )
+    return conversation
+
+
+def moderate_item(item: Item, *, by, action: str, via: str = "web") -> Item:
+    """Hide, show or delete a comment on its network, where the network allows it."""
+    conversation = item.conversation
+    _require_moderate(by, conversation)
+    channel = conversation.channel
+    provider = provider_for(channel)
+    allowed = {
+        "hide": provider.supports("hide_comments"),
+        "unhide": provider.supports("hide_comments"),
+        "delete": provider.supports("delete_comments"),
+    }
+    if not allowed.get(action) or item.kind == Item.Kind.DM:
+        raise ValidationFailed(_("This network does not allow that."))
+    try:
+        if action == "delete":
+            provider.delete_comment(credentials_for(channel), channel.external_id, item.external_id)
+        else:
+            provider.hide_comment(
+                credentials_for(channel),
+                channel.external_id,
+                item.external_id,
+                hidden=action == "hide",
+            )
+    except ProviderError as exc:
+        raise Conflict(exc.message) from None
+    with transaction.atomic():
+        fields = {"is_deleted": True} if action == "delete" else {"is_hidden": action == "hide"}
+        Item.objects.for_org(item.organization_id).filter(pk=item.pk).update(**fields)
+        record_event(
+            conversation.organization,
+            f"inbox.item_{action}",
+            obj=conversation,
+            actor=by.user,
+            via=via,
+            changes={"item": item.external_id},
+        )
+    item.refresh_from_db()
+    return item

@@ -1,0 +1,311 @@
+"""The one way items enter the inbox: ``ingest(channel, items)``, for pollers and webhooks alike.
+
+A batch costs a fixed number of statements whatever its size: one read of the items already
+known, one insert of the threads (conversations) it may open, one read of those threads, one
+upsert of the items, one update of the threads they moved. A repeated, partly repeated or
+reordered delivery changes nothing: items are unique on ``(channel, external_id)`` and a thread's
+"latest" fields follow the newest item by the network's own time, not by arrival.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from channels_registry.providers.base import InboxItem
+
+from ..models import Conversation, Item
+
+log = logging.getLogger(__name__)
+
+#: a channel in these states takes nothing in: its items are dropped with a log line
+_CLOSED_CHANNEL = ("disconnected", "archived")
+#: raw network fields kept with an item, at most (as JSON)
+RAW_LIMIT = 2000
+SNIPPET = 280
+
+
+@dataclass
+class IngestResult:
+    received: int = 0
+    created: int = 0
+    duplicates: int = 0
+    conversations_created: int = 0
+    dropped: int = 0
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    language: str
+    sentiment: str
+    score: float | None
+
+
+_SENTIMENTS = ("positive", "neutral", "negative")
+#: what the Sandbox's audience says it meant (``sentiment_hint``)
+_HINTS = {"praise": "positive", "complaint": "negative", "question": "neutral"}
+
+
+def _analyse(items: list[InboxItem]) -> list[_Analysis]:
+    """Language and sentiment of each item's text (``inbox.nlp``); without it, the network's hints."""
+    try:
+        from ..nlp import analyse_many
+    except ImportError:  # the analyser is not installed in this build
+        analyse_many = None
+    if analyse_many is not None and items:
+        return [
+            _Analysis(a.language, a.sentiment, a.score)
+            for a in analyse_many([i.text or "" for i in items])
+        ]
+    out = []
+    for i in items:
+        raw = i.raw or {}
+        hint = str(raw.get("sentiment") or raw.get("sentiment_hint") or "")
+        sentiment = _HINTS.get(hint, hint if hint in _SENTIMENTS else "")
+        out.append(_Analysis(str(raw.get("language") or "")[:8], sentiment, None))
+    return out
+
+
+def thread_of(item: InboxItem) -> tuple[str, str]:
+    """(conversation kind, the network's thread id) an item belongs to."""
+    if item.kind == "dm":
+        return Conversation.Kind.DM, item.thread_id or item.author_id or item.external_id
+    if item.kind == "review":
+        return Conversation.Kind.REVIEW, item.thread_id or item.external_id
+    if item.kind == "mention":
+        return Conversation.Kind.MENTION, item.thread_id or item.external_id
+    # a comment or a reply: the post it is on is the thread
+    thread = item.post_external_id or item.thread_id or item.parent_external_id or item.external_id
+    return Conversation.Kind.COMMENT_THREAD, thread
+
+
+def _small_raw(raw: dict) -> dict:
+    try:
+        text = json.dumps(raw or {}, default=str)
+    except (TypeError, ValueError):
+        return {}
+    return json.loads(text) if len(text) <= RAW_LIMIT else {"truncated": True}
+
+
+def _kind(value: str) -> str:
+    return value if value in Item.Kind.values else Item.Kind.COMMENT
+
+
+def _normalise(items: Iterable[InboxItem]) -> tuple[list[InboxItem], int]:
+    """Drop items without an id and repeats within the batch (the first copy wins)."""
+    seen: dict[str, InboxItem] = {}
+    repeats = 0
+    for item in items:
+        ext = (item.external_id or "").strip()[:255]
+        if not ext:
+            continue
+        if ext in seen:
+            repeats += 1
+            continue
+        item.external_id = ext
+        if item.created_at is None:
+            item.created_at = timezone.now()
+        elif timezone.is_naive(item.created_at):
+            item.created_at = item.created_at.replace(tzinfo=UTC)
+        seen[ext] = item
+    return list(seen.values()), repeats
+
+
+def ingest(channel, items: list[InboxItem]) -> IngestResult:
+    """Take ``items`` from ``channel``'s network into the inbox; safe to repeat and to reorder."""
+    items = list(items)
+    result = IngestResult(received=len(items))
+    if channel is None or channel.status in _CLOSED_CHANNEL:
+        log.warning(
+            "Inbox: dropped %d item(s) for channel %s (%s).",
+            len(items),
+            getattr(channel, "pk", None),
+            getattr(channel, "status", "unknown"),
+        )
+        result.dropped = len(items)
+        return result
+    batch, repeats = _normalise(items)
+    result.duplicates = repeats
+    if not batch:
+        return result
+    org_id = channel.organization_id
+    with transaction.atomic():
+        known = set(
+            Item.objects.for_org(org_id)
+            .filter(channel=channel, external_id__in=[i.external_id for i in batch])
+            .values_list("external_id", flat=True)
+        )
+        fresh = [i for i in batch if i.external_id not in known]
+        result.duplicates += len(batch) - len(fresh)
+        if not fresh:
+            return result
+        result.created = len(fresh)
+        threads = {i.external_id: thread_of(i) for i in fresh}
+        conversations = _open_conversations(channel, fresh, threads, result)
+        analyses = _analyse(fresh)
+        rows = []
+        for item, analysis in zip(fresh, analyses, strict=True):
+            outbound = bool(item.author_id) and item.author_id == channel.external_id
+            rows.append(
+                Item(
+                    organization_id=org_id,
+                    channel=channel,
+                    conversation=conversations[threads[item.external_id]],
+                    external_id=item.external_id,
+                    kind=_kind(item.kind),
+                    direction=Item.Direction.OUTBOUND if outbound else Item.Direction.INBOUND,
+                    author_name=(item.author_name or "")[:255],
+                    author_handle=(item.author_handle or "")[:255],
+                    author_external_id=(item.author_id or "")[:255],
+                    text=item.text or "",
+                    created_at=item.created_at,
+                    language=analysis.language,
+                    sentiment=analysis.sentiment,
+                    score=analysis.score,
+                    parent_external_id=(item.parent_external_id or "")[:255],
+                    post_external_id=(item.post_external_id or "")[:255],
+                    permalink=(item.permalink or "")[:1000],
+                    is_hidden=bool(item.is_hidden),
+                    raw=_small_raw(item.raw),
+                )
+            )
+        # Two deliveries racing past the read above meet here: the constraint keeps one row and
+        # the other's copy only refreshes what the network may have changed.
+        Item.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["channel", "external_id"],
+            update_fields=["text", "is_hidden"],
+        )
+        _move_conversations(conversations, rows)
+    return result
+
+
+def _open_conversations(channel, fresh, threads, result) -> dict[tuple[str, str], Conversation]:
+    """The conversations of ``fresh`` items, created where missing (one insert, one read)."""
+    org_id = channel.organization_id
+    keys = set(threads.values())
+    first_at: dict[tuple[str, str], datetime] = {}
+    post_ids: dict[tuple[str, str], str] = {}
+    for item in fresh:
+        key = threads[item.external_id]
+        if key not in first_at or item.created_at < first_at[key]:
+            first_at[key] = item.created_at
+        if key[0] == Conversation.Kind.COMMENT_THREAD and item.post_external_id:
+            post_ids[key] = item.post_external_id
+    variants = _published_variants(channel, set(post_ids.values()))
+    qs = Conversation.objects.for_org(org_id).filter(
+        channel=channel, external_thread_id__in={k[1] for k in keys}
+    )
+    before = qs.count()
+    Conversation.objects.bulk_create(
+        [
+            Conversation(
+                organization_id=org_id,
+                channel=channel,
+                kind=kind,
+                external_thread_id=thread[:255],
+                post_variant_id=variants.get(post_ids.get((kind, thread), "")),
+                assigned_team_id=channel.team_id,
+                # the oldest of its items; moved to the newest below
+                last_item_at=first_at[(kind, thread)],
+            )
+            for kind, thread in sorted(keys)
+        ],
+        ignore_conflicts=True,
+    )
+    found = {(c.kind, c.external_thread_id): c for c in qs}
+    result.conversations_created = len(found) - before if before <= len(found) else 0
+    return {k: found[(k[0], k[1][:255])] for k in keys}
+
+
+def _published_variants(channel, post_external_ids: set[str]) -> dict[str, int]:
+    if not post_external_ids:
+        return {}
+    from publishing.selectors import published_variant_ids
+
+    return published_variant_ids(channel, post_external_ids)
+
+
+def _move_conversations(conversations, rows: list[Item]) -> None:
+    """Each touched conversation follows its newest item (by the network's time): one update."""
+    latest: dict[int, Item] = {}
+    inbound: dict[int, Item] = {}
+    for row in rows:
+        cid = row.conversation.pk
+        if cid not in latest or row.created_at > latest[cid].created_at:
+            latest[cid] = row
+        if row.direction == Item.Direction.INBOUND and (
+            cid not in inbound or row.created_at > inbound[cid].created_at
+        ):
+            inbound[cid] = row
+    changed = []
+    for conversation in {c.pk: c for c in conversations.values()}.values():
+        newest = latest.get(conversation.pk)
+        if newest is None:
+            continue
+        customer = inbound.get(conversation.pk)
+        shown_at = conversation.last_inbound_at
+        if customer is not None and (shown_at is None or customer.created_at >= shown_at):
+            conversation.last_inbound_at = customer.created_at
+            conversation.snippet = (customer.text or "")[:SNIPPET]
+            conversation.author_name = customer.author_name
+            conversation.author_handle = customer.author_handle
+            conversation.language = customer.language
+            conversation.sentiment = customer.sentiment
+            # someone wrote again: a closed or snoozed thread needs an eye again
+            if conversation.status in (
+                Conversation.Status.CLOSED,
+                Conversation.Status.SNOOZED,
+                Conversation.Status.PENDING,
+            ):
+                conversation.status = Conversation.Status.OPEN
+                conversation.snoozed_until = None
+        if newest.created_at > conversation.last_item_at:
+            conversation.last_item_at = newest.created_at
+        changed.append(conversation)
+    if changed:
+        _save_moved(changed)
+
+
+#: the fields ``_move_conversations`` changes, with their PostgreSQL types (for the VALUES list)
+_MOVED = {
+    "snippet": "text",
+    "author_name": "text",
+    "author_handle": "text",
+    "language": "text",
+    "sentiment": "text",
+    "status": "text",
+    "snoozed_until": "timestamptz",
+    "last_item_at": "timestamptz",
+    "last_inbound_at": "timestamptz",
+}
+
+
+def _save_moved(changed: list[Conversation]) -> None:
+    """One ``UPDATE … FROM (VALUES …)`` on PostgreSQL (Django's ``bulk_update`` builds a CASE per
+    field and row, which costs more than the rest of ingest together); ``bulk_update`` elsewhere."""
+    org_id = changed[0].organization_id
+    if connection.vendor != "postgresql":
+        Conversation.objects.for_org(org_id).bulk_update(changed, list(_MOVED))
+        return
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    names = list(_MOVED)
+    row = "(%s::bigint, " + ", ".join(f"%s::{_MOVED[n]}" for n in names) + ")"
+    params: list = []
+    for c in changed:
+        params.append(c.pk)
+        params.extend(getattr(c, n) for n in names)
+    sets = ", ".join(f"{connection.ops.quote_name(n)} = v.{n}" for n in names)
+    # Only our own table and column names are formatted in; every value is a parameter.
+    values = ", ".join([row] * len(changed))
+    sql = f"UPDATE {table} AS c SET {sets} FROM (VALUES {values}) AS v(id, {', '.join(names)}) "  # noqa: S608
+    sql += "WHERE c.id = v.id AND c.organization_id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, org_id])

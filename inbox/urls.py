@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+# Mounted under /o/<org_slug>/ — TenancyMiddleware resolves the organization for all of them.
+org_urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/count/", views.inbox_count, name="inbox_count"),
+    path("inbox/<int:conversation_id>/", views.conversation, name="inbox_conversation"),
+    path("inbox/<int:conversation_id>/reply/", views.reply, name="inbox_reply"),
+    path(
+        "inbox/<int:conversation_id>/replies/<int:reply_id>/resend/",
+        views.reply_resend,
+        name="inbox_reply_resend",
+    ),
+    path("inbox/<int:conversation_id>/assign/", views.assign, name="inbox_assign"),
+    path("inbox/<int:conversation_id>/status/", views.set_status, name="inbox_status"),
+    path(
+        "inbox/<int:conversation_id>/items/<int:item_id>/moderate/",
+        views.moderate_item,
+        name="inbox_item_moderate",
+    ),
+]

@@ -1,0 +1,182 @@
+"""The inbox pages: the list (refreshed by htmx every 15 s) and a conversation with its reply box.
+Each view parses, gets its object through one accessor, calls one service and renders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.capabilities import Capability, require_page
+from accounts.selectors import get_membership, members_of
+from channels_registry.selectors import network_marks, provider_names
+from socialops.errors import ApplicationError
+
+from . import selectors, services
+from .forms import InboxFilterForm, ReplyForm
+from .models import Conversation
+
+PAGE_SIZE = 50
+
+
+def _list_context(request) -> dict:
+    member = request.membership
+    channels = list(selectors.moderated_channels(member))
+    names = provider_names()
+    networks = sorted({(c.provider, names.get(c.provider, c.provider)) for c in channels})
+    members = [m for m in members_of(request.organization, include_inactive=False)]
+    form = InboxFilterForm(
+        request.GET or None, channels=channels, networks=networks, members=members
+    )
+    filters = selectors.InboxFilters()
+    if form.is_valid():
+        d = form.cleaned_data
+        filters = selectors.InboxFilters(
+            status=d["status"],
+            channel_id=d["channel"],
+            provider=d["network"],
+            assignee=d["assignee"],
+            sentiment=d["sentiment"],
+            language=d["language"],
+            search=d["q"].strip(),
+        )
+    rows = list(selectors.conversations_for(member, filters)[:PAGE_SIZE])
+    marks = network_marks()
+    for row in rows:
+        row.mark = marks.get(row.channel.provider, "•")
+        row.network_name = names.get(row.channel.provider, row.channel.provider)
+    return {
+        "form": form,
+        "rows": rows,
+        "query": request.GET.urlencode(),
+        "may_moderate": bool(channels),
+    }
+
+
+def inbox(request, org_slug):
+    require_page(request, Capability.VIEW)
+    ctx = _list_context(request)
+    if request.htmx:
+        return render(request, "inbox/_list.html", ctx)
+    return render(request, "inbox/inbox.html", ctx)
+
+
+def inbox_count(request, org_slug):
+    """The nav badge (loaded by htmx): new conversations, or nothing."""
+    count = selectors.new_conversation_count(request.membership)
+    body = f'<span class="badge" data-inbox-count>{count}</span>' if count else ""
+    return HttpResponse(body, content_type="text/html; charset=utf-8")
+
+
+def _conversation_page(request, conversation, *, form=None, status=200):
+    return render(
+        request,
+        "inbox/conversation.html",
+        {
+            "conversation": conversation,
+            "items": selectors.items_of(conversation),
+            "replies": selectors.replies_of(conversation),
+            "form": form or ReplyForm(),
+            "limit": services.reply_limit(conversation.channel),
+            "mark": network_marks().get(conversation.channel.provider, "•"),
+            "members": list(members_of(request.organization, include_inactive=False)),
+            "capabilities": _moderation_caps(conversation.channel),
+        },
+        status=status,
+    )
+
+
+def _moderation_caps(channel) -> dict:
+    from channels_registry.providers import provider_class
+
+    caps = provider_class(channel.provider).capabilities
+    return {"hide": caps.hide_comments, "delete": caps.delete_comments}
+
+
+def conversation(request, org_slug, conversation_id):
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    return _conversation_page(request, conv)
+
+
+def _back(org_slug, conv):
+    return redirect("inbox_conversation", org_slug=org_slug, conversation_id=conv.pk)
+
+
+@require_POST
+def reply(request, org_slug, conversation_id):
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _conversation_page(request, conv, form=form, status=400)
+    try:
+        sent = services.send_reply(conv, by=request.membership, text=form.cleaned_data["text"])
+    except ApplicationError as exc:
+        form.add_error("text", exc.message)
+        return _conversation_page(request, conv, form=form, status=400)
+    if sent.status == sent.Status.SENT:
+        messages.success(request, _("Reply sent."))
+    else:
+        messages.error(request, _("The reply was not sent: %(error)s") % {"error": sent.error})
+    return _back(org_slug, conv)
+
+
+@require_POST
+def reply_resend(request, org_slug, conversation_id, reply_id):
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    failed = selectors.get_reply(conv, reply_id)
+    text = request.POST.get("text", "")
+    try:
+        sent = services.send_reply(conv, by=request.membership, text=text, reply=failed)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _back(org_slug, conv)
+    if sent.status == sent.Status.SENT:
+        messages.success(request, _("Reply sent."))
+    else:
+        messages.error(request, _("The reply was not sent: %(error)s") % {"error": sent.error})
+    return _back(org_slug, conv)
+
+
+@require_POST
+def assign(request, org_slug, conversation_id):
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    choice = request.POST.get("assignee", "")
+    if choice == "me":
+        assignee = request.membership
+    elif choice.isdigit():
+        assignee = get_membership(request.organization, int(choice))
+    else:
+        assignee = None
+    try:
+        services.assign_conversation(conv, by=request.membership, assignee=assignee)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return _back(org_slug, conv)
+
+
+@require_POST
+def set_status(request, org_slug, conversation_id):
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    status = request.POST.get("status", "")
+    try:
+        services.set_conversation_status(conv, by=request.membership, status=status)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if status == Conversation.Status.CLOSED:
+            messages.success(request, _("Conversation closed."))
+            return redirect("inbox", org_slug=org_slug)
+    return _back(org_slug, conv)
+
+
+@require_POST
+def moderate_item(request, org_slug, conversation_id, item_id):
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    item = selectors.get_item(conv, item_id)
+    try:
+        services.moderate_item(item, by=request.membership, action=request.POST.get("action", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return _back(org_slug, conv)

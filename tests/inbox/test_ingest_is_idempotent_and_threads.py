@@ -1,0 +1,146 @@
+"""``inbox.services.ingest``: one path for webhooks and pollers; repeats and reordering change nothing."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from channels_registry.models import Channel
+from inbox.models import Conversation, Item
+from inbox.services import ingest
+
+from .factories import comment, dm, sandbox_channel
+
+pytestmark = pytest.mark.django_db
+
+
+def _state(org):
+    items = sorted(
+        Item.objects.for_org(org).values_list(
+            "external_id", "conversation__external_thread_id", "text"
+        )
+    )
+    convs = sorted(
+        Conversation.objects.for_org(org).values_list(
+            "kind",
+            "external_thread_id",
+            "last_item_at",
+            "snippet",
+            "sentiment",
+            "language",
+            "status",
+        )
+    )
+    return items, convs
+
+
+def _stream(n=100):
+    items = []
+    for i in range(n):
+        if i % 3 == 0:
+            items.append(dm(f"u_{i % 7}", n=i, text=f"dm {i}"))
+        else:
+            items.append(comment(f"p{i % 5}", n=i, text=f"comment {i}"))
+    return items
+
+
+def test_a_stream_with_duplicates_shuffled_lands_as_the_same_rows_as_in_order(
+    org_a, alice_m, org_b, bob_m
+):
+    ordered_channel = sandbox_channel(org_a, alice_m)
+    shuffled_channel = sandbox_channel(org_b, bob_m)
+    ingest(ordered_channel, _stream())
+
+    rng = random.Random(7)
+    noisy = _stream() + rng.sample(_stream(), 20)  # 20% duplicates
+    rng.shuffle(noisy)
+    for start in range(0, len(noisy), 17):  # delivered in uneven batches
+        ingest(shuffled_channel, noisy[start : start + 17])
+    ingest(shuffled_channel, noisy)  # and the whole stream again
+
+    assert Item.objects.for_org(org_b).count() == 100
+    assert _state(org_a) == _state(org_b)
+
+
+def test_items_thread_into_a_post_s_comments_and_a_person_s_dms(org_a, alice_m):
+    channel = sandbox_channel(org_a, alice_m)
+    result = ingest(
+        channel,
+        [
+            comment("p1", n=1),
+            comment("p1", n=2, text="Enak banget!"),
+            dm("u_budi", n=3),
+            dm("u_budi", n=4),
+        ],
+    )
+    assert (result.created, result.conversations_created) == (4, 2)
+    thread = Conversation.objects.for_org(org_a).get(kind="comment_thread")
+    assert thread.external_thread_id == "p1" and thread.snippet == "Enak banget!"
+    assert thread.status == "new" and thread.language == "id"
+    dms = Conversation.objects.for_org(org_a).get(kind="dm")
+    assert dms.external_thread_id == "dm_u_budi" and dms.sentiment == "negative"
+    assert Item.objects.for_org(org_a).filter(conversation=dms).count() == 2
+
+
+def test_a_new_message_reopens_a_closed_conversation_but_a_late_old_one_does_not(org_a, alice_m):
+    channel = sandbox_channel(org_a, alice_m)
+    ingest(channel, [dm(n=10)])
+    conv = Conversation.objects.for_org(org_a).get()
+    Conversation.objects.for_org(org_a).update(status="closed")
+    ingest(channel, [dm(n=5, text="older, arriving late")])
+    conv.refresh_from_db()
+    assert conv.status == "closed" and conv.snippet != "older, arriving late"
+    ingest(channel, [dm(n=20, text="still waiting!")])
+    conv.refresh_from_db()
+    assert conv.status == "open" and conv.snippet == "still waiting!"
+
+
+def test_a_batch_costs_the_same_queries_whatever_its_size(org_a, alice_m):
+    channel = sandbox_channel(org_a, alice_m)
+    with CaptureQueriesContext(connection) as small:
+        ingest(channel, _stream(10))
+    Item.objects.for_org(org_a).delete()
+    Conversation.objects.for_org(org_a).delete()
+    with CaptureQueriesContext(connection) as large:
+        ingest(channel, _stream(40))  # SQLite splits far larger inserts by its parameter limit
+    assert len(large) == len(small)
+
+
+def test_items_for_a_disconnected_or_unknown_channel_are_dropped_with_a_log_line(
+    org_a, alice_m, caplog
+):
+    channel = sandbox_channel(org_a, alice_m)
+    Channel.objects.for_org(org_a).filter(pk=channel.pk).update(status="disconnected")
+    channel.refresh_from_db()
+    assert ingest(channel, [comment()]).dropped == 1
+    assert ingest(None, [comment()]).dropped == 1
+    assert Item.objects.for_org(org_a).count() == 0
+    assert "dropped" in caplog.text
+
+
+def test_a_comment_thread_on_a_post_published_from_here_names_that_post(
+    org_a, alice, alice_m, client
+):
+    from django.urls import reverse
+
+    from publishing.models import PostVariant
+
+    from ..publishing.scheduler_factories import make_post
+
+    channel = sandbox_channel(org_a, alice_m)
+    post = make_post(org_a, alice, [channel], text="Promo kopi susu minggu ini")
+    PostVariant.objects.for_org(org_a).filter(post=post).update(
+        status="published", external_id="sbxp_promo1"
+    )
+    ingest(channel, [comment("sbxp_promo1", n=1), comment("elsewhere", n=2)])
+    on_ours = Conversation.objects.for_org(org_a).get(external_thread_id="sbxp_promo1")
+    assert on_ours.post_variant.post_id == post.pk
+    assert (
+        Conversation.objects.for_org(org_a).get(external_thread_id="elsewhere").post_variant is None
+    )
+    client.force_login(alice)
+    page = client.get(reverse("inbox_conversation", args=["alpha", on_ours.pk])).content.decode()
+    assert "Promo kopi susu minggu ini" in page
