@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from inbox.models import Reply
 from tests.factories import PASSWORD
@@ -81,7 +82,8 @@ def test_a_new_message_appears_in_the_filtered_list_without_a_reload(
         _sign_in(pg, live_server)
         pg.goto(f"{live_server.url}/o/alpha/inbox/")
         pg.select_option("#id_language", "id")
-        pg.wait_for_function("document.querySelectorAll('#inbox-rows .inbox-row').length === 1")
+        # (a locator, not wait_for_function: that evaluates a string, which our CSP forbids)
+        expect(pg.locator("#inbox-rows .inbox-row")).to_have_count(1)
         pg.evaluate("window.__same_page = true")
         channel = conversations[0].channel
         inbox_with_conversation(
