@@ -21,6 +21,30 @@ from .models import Conversation
 PAGE_SIZE = 50
 
 
+#: pages past this are refused as page 1 (a mistyped or forged number, not a reader)
+MAX_PAGE = 10_000
+
+
+def _page_number(raw: str | None) -> int:
+    """``?page=``: a whole number from 1 to :data:`MAX_PAGE`; anything else is the first page."""
+    if raw and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
+        return int(raw)
+    return 1
+
+
+def _without_page(params):
+    params = params.copy()
+    params.pop("page", None)
+    return params
+
+
+def _with_page(params, page: int) -> str:
+    params = _without_page(params)
+    if page > 1:
+        params["page"] = str(page)
+    return params.urlencode()
+
+
 def _list_context(request) -> dict:
     member = request.membership
     channels = list(selectors.moderated_channels(member))
@@ -42,7 +66,11 @@ def _list_context(request) -> dict:
             language=d["language"],
             search=d["q"].strip(),
         )
-    rows = list(selectors.conversations_for(member, filters)[:PAGE_SIZE])
+    page = _page_number(request.GET.get("page"))
+    start = (page - 1) * PAGE_SIZE
+    # one row past the page says whether there is an older page (no COUNT over a large inbox)
+    rows = list(selectors.conversations_for(member, filters)[start : start + PAGE_SIZE + 1])
+    has_older, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     marks = network_marks()
     for row in rows:
         row.mark = marks.get(row.channel.provider, "•")
@@ -50,7 +78,10 @@ def _list_context(request) -> dict:
     return {
         "form": form,
         "rows": rows,
-        "query": request.GET.urlencode(),
+        "query": _without_page(request.GET).urlencode(),
+        "page": page,
+        "older_query": _with_page(request.GET, page + 1) if has_older else "",
+        "newer_query": _with_page(request.GET, page - 1) if page > 1 else "",
         "may_moderate": bool(channels),
     }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -188,3 +190,29 @@ def test_a_second_reply_while_one_is_being_sent_is_refused_not_sent_twice(alice_
     assert response.status_code == 400
     assert "being sent" in response.content.decode()
     assert Reply.objects.for_org(conv.organization).count() == 1
+
+
+def test_the_list_pages_through_older_conversations(alice_client, channel, conv, monkeypatch):
+    """Past one page the list offers older conversations, and the way back; a bad page number is
+    the first page, a page past the end says so and links back."""
+    from inbox import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    for n in range(4):
+        inbox_with_conversation(channel, kind="dm", author=f"pager{n}", text=f"halo {n}")
+    url = reverse("inbox", args=["alpha"])
+
+    first = alice_client.get(url, {"status": "all"}).content.decode()
+    assert first.count('id="conversation-') == 3 and 'rel="next"' in first
+    assert 'rel="prev"' not in first
+    second = alice_client.get(url, {"status": "all", "page": "2"}).content.decode()
+    assert second.count('id="conversation-') == 2 and 'rel="prev"' in second
+    assert 'rel="next"' not in second
+    assert "status=all" in second.split('rel="prev"')[0].rsplit("href=", 1)[1]  # filters kept
+    shown = set(re.findall(r'id="conversation-(\d+)"', first + second))
+    assert len(shown) == 5  # every conversation once
+    for bad in ("0", "-1", "abc", "99999999"):
+        again = alice_client.get(url, {"status": "all", "page": bad})
+        assert again.status_code == 200 and again.content.decode().count('id="conversation-') == 3
+    past = alice_client.get(url, {"status": "all", "page": "9"}).content.decode()
+    assert 'id="conversation-' not in past and 'rel="prev"' in past
