@@ -393,6 +393,10 @@ SPECTACULAR_SETTINGS = {
             "description": "Outgoing webhook endpoints, their deliveries and secrets (Standard Webhooks signatures).",
         },
         {"name": "notifications", "description": "The token owner's notifications."},
+        {
+            "name": "inbox",
+            "description": "Inbox conversations, their items and the replies sent from here.",
+        },
         {"name": "organization", "description": "The organization the token belongs to."},
     ],
     # Swagger UI is served from our own static files (no CDN; the CSP allows only 'self').

@@ -4,6 +4,7 @@ status and moderation."""
 from .conversations import (
     assign_conversation,
     check_reply_text,
+    edit_reply,
     moderate_item,
     reply_limit,
     send_reply,
@@ -18,6 +19,7 @@ __all__ = [
     "backoff",
     "check_reply_text",
     "claim_due_channels",
+    "edit_reply",
     "ingest",
     "ingest_webhook_events",
     "moderate_item",
