@@ -29,9 +29,7 @@ class ItemOut(serializers.Serializer):
     created_at = serializers.DateTimeField(help_text="When the network says it was written.")
     received_at = serializers.DateTimeField(help_text="When it reached the inbox.")
     language = serializers.CharField(help_text="Its language (ISO 639-1), or empty if unknown.")
-    sentiment = serializers.CharField(
-        help_text="positive, neutral or negative; empty if unknown."
-    )
+    sentiment = serializers.CharField(help_text="positive, neutral or negative; empty if unknown.")
     permalink = serializers.CharField(help_text="Its link on the network, or empty.")
     is_hidden = serializers.BooleanField(help_text="Hidden on the network (by a moderator).")
     is_deleted = serializers.BooleanField(help_text="Deleted on the network from here.")
@@ -58,9 +56,7 @@ class ConversationOut(serializers.Serializer):
         choices=Conversation.Status.choices,
         help_text="new, open, pending (answered), snoozed, closed or spam.",
     )
-    assignee = AssigneeOut(
-        allow_null=True, help_text="The member working on it; null: nobody."
-    )
+    assignee = AssigneeOut(allow_null=True, help_text="The member working on it; null: nobody.")
     assigned_team = serializers.IntegerField(
         source="assigned_team_id", allow_null=True, help_text="The team's id, or null."
     )
@@ -135,5 +131,3 @@ class ReplyIn(InputSerializer):
 
 class ReplyEditIn(InputSerializer):
     text = serializers.CharField(max_length=10000, help_text="The reply's new text.")
-
-

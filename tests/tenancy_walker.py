@@ -560,3 +560,31 @@ KWARGS.update(
         "item_id": lambda w: w.b["inbox_item"].pk,
     }
 )
+# the inbox API: B's conversation, item and reply by their ids
+ROUTE_KWARGS.update(
+    {
+        **{
+            name: {"pk": lambda w: w.b["conversation"].pk}
+            for name in (
+                "conversation-detail",
+                "conversation-assign",
+                "conversation-close",
+                "conversation-reopen",
+                "conversation-set-status",
+            )
+        },
+        **{
+            name: {"pk": lambda w: w.b["inbox_item"].pk}
+            for name in (
+                "conversation-item-detail",
+                "conversation-item-hide",
+                "conversation-item-unhide",
+                "conversation-item-delete-on-network",
+            )
+        },
+        **{
+            name: {"pk": lambda w: w.b["inbox_reply"].pk}
+            for name in ("conversation-reply-detail", "conversation-reply-resend")
+        },
+    }
+)

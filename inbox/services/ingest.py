@@ -187,7 +187,8 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
         _move_conversations(conversations, rows)
         if opened:
             webhook_events.conversations_created(
-                channel, [c for c in {c.pk: c for c in conversations.values()}.values() if c.pk in opened]
+                channel,
+                [c for c in {c.pk: c for c in conversations.values()}.values() if c.pk in opened],
             )
     return result
 
