@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -42,7 +43,7 @@ from .serializers import (
     StatusIn,
 )
 
-_ASSIGNEE = _("Give me, none or a member's id.")
+_ASSIGNEE = gettext_lazy("Give me, none or a member's id.")
 
 
 class AssigneeFilter(QueryFilter):
