@@ -11,6 +11,7 @@ from inbox import services
 from inbox.models import Conversation, Reply
 
 from ..inbox.factories import inbox_with_conversation, sandbox_channel
+from .axe import describe, run_axe, serious
 from .conftest import PHONE
 from .test_inbox_reply import _sign_in
 
@@ -53,6 +54,7 @@ def test_shortcuts_saved_reply_from_the_keyboard_and_bulk_close(
         pg.locator("body").press("?")
         dialog = pg.locator("#shortcuts-dialog")
         expect(dialog).to_be_visible()
+        _no_serious_axe_findings(pg, "shortcuts dialog")
         expect(pg.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
         pg.keyboard.press("Escape")
         expect(dialog).to_be_hidden()
@@ -72,6 +74,7 @@ def test_shortcuts_saved_reply_from_the_keyboard_and_bulk_close(
         expect(picker).to_be_visible()
         # an Indonesian conversation: the shared "any language" one and the Indonesian one
         expect(picker.locator("[role=option]")).to_have_count(2)
+        _no_serious_axe_findings(pg, "saved reply picker")
         assert pg.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         pg.keyboard.press("ArrowDown")
         expect(picker.locator("[aria-selected=true]")).to_contain_text("Greeting")
@@ -91,6 +94,7 @@ def test_shortcuts_saved_reply_from_the_keyboard_and_bulk_close(
         pg.check(f"#pick-{first.pk}")
         pg.check(f"#pick-{second.pk}")
         assert pg.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        _no_serious_axe_findings(pg, "inbox with ticked rows")
         pg.click("#bulk-close")
         expect(pg.get_by_text("2 done, 0 refused.")).to_be_visible()
         expect(pg.locator("#inbox-rows .inbox-row")).to_have_count(0)
@@ -98,5 +102,14 @@ def test_shortcuts_saved_reply_from_the_keyboard_and_bulk_close(
             Conversation.objects.for_org(first.organization).values_list("status", flat=True)
         )
         assert statuses == {"closed"}
+        for path in ("saved-replies/", "tags/"):
+            pg.goto(f"{live_server.url}/o/alpha/inbox/{path}")
+            _no_serious_axe_findings(pg, path)
+            assert pg.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     finally:
         context.close()
+
+
+def _no_serious_axe_findings(pg, where):
+    found = serious(run_axe(pg))
+    assert not found, describe(found, where=f"{where}: ")
