@@ -252,3 +252,13 @@ def test_another_organization_gets_404_on_every_new_url(client, bob, alice_m, co
     # and Alpha's URLs are not his at all
     assert client.get(reverse("inbox_saved_replies", args=["alpha"])).status_code in (403, 404)
     SavedReply.objects.for_org(alice_m.organization).get(pk=saved.pk)
+
+
+def test_close_and_next_opens_the_next_conversation_the_page_names(alice_client, conv, second):
+    answer = alice_client.post(
+        reverse("inbox_status", args=["alpha", conv.pk]), {"status": "closed", "next": second.pk}
+    )
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("inbox_conversation", args=["alpha", second.pk])
+    conv.refresh_from_db()
+    assert conv.status == "closed"
