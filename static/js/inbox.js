@@ -149,7 +149,9 @@
 
   // --- shortcuts -----------------------------------------------------------------------------
   function typing(el) {
-    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+    if (!el) { return false; }
+    if (el.tagName === "INPUT") { return !/^(checkbox|radio|button|submit|reset)$/.test(el.type); }
+    return el.isContentEditable || /^(TEXTAREA|SELECT)$/.test(el.tagName);
   }
   function click(id) { var el = document.getElementById(id); if (el) { el.click(); return true; } return false; }
   var conversationId = "";
