@@ -22,8 +22,9 @@ class InboxFilterForm(forms.Form):
         choices=[("", _("Any sentiment")), *Sentiment.choices],
     )
     language = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGES)
+    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args, channels=(), networks=(), members=(), **kwargs):
+    def __init__(self, *args, channels=(), networks=(), members=(), tags=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [
             ("", _("To do (not closed)")),
@@ -39,6 +40,7 @@ class InboxFilterForm(forms.Form):
             ("me", _("Me")),
             ("none", _("Unassigned")),
         ] + [(str(m.pk), m.user.get_full_name() or m.user.email) for m in members]
+        self.fields["tag"].choices = [("", _("Any tag"))] + [(t.pk, t.name) for t in tags]
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "")
         self.fields["q"].widget.attrs["placeholder"] = _("Text or author")
@@ -51,3 +53,21 @@ class ReplyForm(forms.Form):
         max_length=10000,
         error_messages={"required": _("Write a reply first.")},
     )
+
+
+class SavedReplyForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=100)
+    text = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text=_("Variables: {first_name} (the customer), {channel}, {agent} (you)."),
+    )
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGES)
+
+    def __init__(self, *args, teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", _("Shared (whole organization)"))] + [
+            (t.pk, t.name) for t in teams
+        ]

@@ -636,6 +636,12 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": 15.0,
             "options": {"expires": 14},
         },
+        # snoozed conversations whose time has passed come back open
+        "inbox-wake-snoozed": {
+            "task": "inbox.tasks.wake_snoozed_conversations",
+            "schedule": 60.0,
+            "options": {"expires": 50},
+        },
     }
 )
 

@@ -588,3 +588,23 @@ ROUTE_KWARGS.update(
         },
     }
 )
+
+
+def _inbox_work(world: World) -> None:
+    """B's saved reply and tag, the tag on B's conversation (issue 14, inboxwork)."""
+    from inbox.models import ConversationTag, SavedReply, Tag
+
+    org_b = world.org_b
+    saved = SavedReply.objects.create(
+        organization=org_b, title="Bravo secret saved title", text="Bravo secret saved text"
+    )
+    tag = Tag.objects.create(organization=org_b, name="Bravo secret tag")
+    ConversationTag.objects.create(
+        organization=org_b, conversation=world.b["conversation"], tag=tag
+    )
+    world.b.update(saved_reply=saved, inbox_tag=tag)
+    world.b_markers += ["Bravo secret saved title", "Bravo secret saved text", "Bravo secret tag"]
+
+
+WORLD_BUILDERS.append(_inbox_work)
+KWARGS["saved_id"] = lambda w: w.b["saved_reply"].pk
