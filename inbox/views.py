@@ -3,14 +3,17 @@ Each view parses, gets its object through one accessor, calls one service and re
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.capabilities import Capability, require_page
-from accounts.selectors import get_membership, members_of
+from accounts.selectors import get_membership, members_of, team_tree
 from channels_registry.selectors import network_marks, provider_names
 from socialops.errors import ApplicationError
 
@@ -30,6 +33,14 @@ def _page_number(raw: str | None) -> int:
     if raw and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
         return int(raw)
     return 1
+
+
+def _day_start(day, days=0):
+    """The start of ``day`` (plus ``days``) in the member's time zone, or None."""
+    if day is None:
+        return None
+    moment = datetime.combine(day + timedelta(days=days), time.min)
+    return timezone.make_aware(moment, timezone.get_current_timezone())
 
 
 def _without_page(params):
@@ -52,7 +63,11 @@ def _list_context(request) -> dict:
     networks = sorted({(c.provider, names.get(c.provider, c.provider)) for c in channels})
     members = [m for m in members_of(request.organization, include_inactive=False)]
     form = InboxFilterForm(
-        request.GET or None, channels=channels, networks=networks, members=members
+        request.GET or None,
+        channels=channels,
+        networks=networks,
+        members=members,
+        teams=team_tree(request.organization),
     )
     filters = selectors.InboxFilters()
     if form.is_valid():
@@ -65,6 +80,9 @@ def _list_context(request) -> dict:
             sentiment=d["sentiment"],
             language=d["language"],
             search=d["q"].strip(),
+            team_id=d["team"],
+            last_from=_day_start(d["last_from"]),
+            last_before=_day_start(d["last_to"], days=1),
         )
     page = _page_number(request.GET.get("page"))
     start = (page - 1) * PAGE_SIZE
