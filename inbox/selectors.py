@@ -165,3 +165,29 @@ def get_reply(conversation: Conversation, reply_id) -> Reply:
     if reply is None:
         raise Http404("No such reply.")
     return reply
+
+
+def saved_views_for(membership) -> list:
+    """The member's own saved views and those shared in the organization, by name."""
+    from .models import SavedView
+
+    return list(
+        SavedView.objects.for_org(membership.organization)
+        .filter(Q(owner=membership) | Q(shared=True))
+        .select_related("owner__user")
+        .order_by("name", "pk")
+    )
+
+
+def get_own_saved_view(membership, view_id):
+    """Only the owner reaches a view to change it; anyone else's (shared or not) is a 404."""
+    from .models import SavedView
+
+    view = (
+        SavedView.objects.for_org(membership.organization)
+        .filter(pk=view_id, owner=membership)
+        .first()
+    )
+    if view is None:
+        raise Http404("No such saved view.")
+    return view

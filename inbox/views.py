@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from socialops.errors import ApplicationError
 from . import selectors, services
 from .forms import InboxFilterForm, ReplyForm
 from .models import Conversation
+from .services import saved_views
 
 PAGE_SIZE = 50
 
@@ -101,6 +103,9 @@ def _list_context(request) -> dict:
         "older_query": _with_page(request.GET, page + 1) if has_older else "",
         "newer_query": _with_page(request.GET, page - 1) if page > 1 else "",
         "may_moderate": bool(channels),
+        "built_in_views": saved_views.BUILT_IN,
+        "saved_views": selectors.saved_views_for(member),
+        "filters_query": saved_views.clean_query(request.GET.urlencode()),
     }
 
 
@@ -110,6 +115,45 @@ def inbox(request, org_slug):
     if request.htmx:
         return render(request, "inbox/_list.html", ctx)
     return render(request, "inbox/inbox.html", ctx)
+
+
+@require_POST
+def save_view(request, org_slug):
+    """Keep the list's current filters (posted as ``query``) under a name."""
+    require_page(request, Capability.VIEW)
+    query = saved_views.query_of_post(request.POST)
+    try:
+        view = saved_views.save_view(
+            request.membership,
+            name=request.POST.get("name", ""),
+            query=query,
+            shared=request.POST.get("shared") == "on",
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _go(request, _inbox_url(org_slug, query))
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return _go(request, _inbox_url(org_slug, view.query))
+
+
+def _go(request, url):
+    """A redirect, as htmx wants it when htmx posted."""
+    if request.htmx:
+        return HttpResponse(headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+@require_POST
+def delete_view(request, org_slug, view_id):
+    view = selectors.get_own_saved_view(request.membership, view_id)
+    saved_views.delete_view(view)
+    messages.success(request, _("View “%(name)s” removed.") % {"name": view.name})
+    return redirect("inbox", org_slug=org_slug)
+
+
+def _inbox_url(org_slug, query):
+    url = reverse("inbox", args=[org_slug])
+    return f"{url}?{query}" if query else url
 
 
 def inbox_count(request, org_slug):

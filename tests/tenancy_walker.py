@@ -560,3 +560,17 @@ KWARGS.update(
         "item_id": lambda w: w.b["inbox_item"].pk,
     }
 )
+
+
+def _inbox_saved_view(world) -> None:
+    """Bravo's shared saved view of the inbox: Alpha never sees or removes it."""
+    from inbox.services.saved_views import save_view
+
+    world.b["saved_view"] = save_view(
+        world.bob_m, name="Bravo secret saved view", query="q=secret", shared=True
+    )
+    world.b_markers.append("Bravo secret saved view")
+
+
+WORLD_BUILDERS.append(_inbox_saved_view)
+KWARGS["view_id"] = lambda w: w.b["saved_view"].pk

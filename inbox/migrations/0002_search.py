@@ -1,4 +1,4 @@
-"""Indexes for the inbox's search, on PostgreSQL only (SQLite, the development default, scans).
+"""Saved views of the inbox list, and indexes for its search, on PostgreSQL only (SQLite, the development default, scans).
 
 - ``inbox_search``: a text search configuration, ``simple`` (no stemming: PostgreSQL has none for
   Indonesian, and a wrong stemmer is worse than none) after ``unaccent``, so "cafe" finds "café".
@@ -9,7 +9,9 @@
 The expressions must stay identical to ``inbox.search``.
 """
 
-from django.db import migrations
+import django.db.models.deletion
+import django.utils.timezone
+from django.db import migrations, models
 
 CREATE = """
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -51,5 +53,55 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inbox", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    dependencies = [
+        ("accounts", "0009_webhook_disabled_notification_kind"),
+        ("inbox", "0001_initial"),
+    ]
+    operations = [
+        migrations.RunPython(forwards, backwards),
+        migrations.CreateModel(
+            name="SavedView",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                (
+                    "shared",
+                    models.BooleanField(default=False, verbose_name="shared with the organization"),
+                ),
+                ("query", models.CharField(blank=True, max_length=1000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.membership",
+                        verbose_name="owner",
+                    ),
+                ),
+            ],
+            options={
+                "indexes": [
+                    models.Index(fields=["organization", "owner"], name="savedview_org_owner")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "owner", "name"), name="savedview_unique_name"
+                    )
+                ],
+            },
+        ),
+    ]
