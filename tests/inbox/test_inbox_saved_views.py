@@ -112,3 +112,15 @@ def test_another_organizations_views_are_invisible_and_out_of_reach(
     assert alice_client.post(url).status_code == 404
     assert SavedView.objects.for_org(bob_m.organization).count() == 1
     assert alice_client.get(reverse("inbox_save_view", args=["alpha"])).status_code == 405
+
+
+def test_an_htmx_save_is_told_where_to_go(alice_client, org_a, channel):
+    response = alice_client.post(
+        reverse("inbox_save_view", args=["alpha"]),
+        {"name": "Mine", "query": "", "assignee": "me", "q": "refund", "shared": "on"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"].endswith("/inbox/?q=refund&assignee=me")
+    view = SavedView.objects.for_org(org_a).get()
+    assert view.shared and view.query == "q=refund&assignee=me"
