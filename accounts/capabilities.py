@@ -89,6 +89,8 @@ SCOPE_CAPABILITIES: dict[str, frozenset[str]] = {
     "notifications:write": frozenset({C.VIEW}),
     "members:read": frozenset({C.VIEW}),
     "members:write": frozenset({C.VIEW, C.MANAGE_MEMBERS, C.MANAGE_TEAMS, C.MANAGE_ORGANIZATION}),
+    "inbox:read": frozenset({C.VIEW}),
+    "inbox:write": frozenset({C.VIEW, C.MODERATE}),
     "admin": ROLE_CAPABILITIES[Role.ADMIN],
 }
 

@@ -22,6 +22,8 @@ class InboxFilterForm(forms.Form):
         choices=[("", _("Any sentiment")), *Sentiment.choices],
     )
     language = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGES)
+    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
+
     team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
     last_from = forms.DateField(
         label=_("Last item from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -30,7 +32,7 @@ class InboxFilterForm(forms.Form):
         label=_("Last item until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, channels=(), networks=(), members=(), teams=(), **kwargs):
+    def __init__(self, *args, channels=(), networks=(), members=(), tags=(), teams=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [
             ("", _("To do (not closed)")),
@@ -46,6 +48,7 @@ class InboxFilterForm(forms.Form):
             ("me", _("Me")),
             ("none", _("Unassigned")),
         ] + [(str(m.pk), m.user.get_full_name() or m.user.email) for m in members]
+        self.fields["tag"].choices = [("", _("Any tag"))] + [(t.pk, t.name) for t in tags]
         self.fields["team"].choices = [("", _("All teams"))] + [
             (t.pk, "\u2014 " * depth + t.name) for t, depth in teams
         ]
@@ -61,3 +64,21 @@ class ReplyForm(forms.Form):
         max_length=10000,
         error_messages={"required": _("Write a reply first.")},
     )
+
+
+class SavedReplyForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=100)
+    text = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text=_("Variables: {first_name} (the customer), {channel}, {agent} (you)."),
+    )
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGES)
+
+    def __init__(self, *args, teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", _("Shared (whole organization)"))] + [
+            (t.pk, t.name) for t in teams
+        ]

@@ -215,6 +215,65 @@ class PollState(TenantModel):
         ]
 
 
+class Tag(TenantModel):
+    """An organization-wide label with a colour, put on conversations (``ConversationTag``)."""
+
+    name = models.CharField(_("name"), max_length=50)
+    #: ``#rrggbb``
+    colour = models.CharField(_("colour"), max_length=7, default="#6b7280")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="tag_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationTag(TenantModel):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="tag_links"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "tag"], name="conversation_tag_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "tag"], name="convtag_org_tag")]
+
+
+class SavedReply(TenantModel):
+    """A ready answer, inserted in the reply box from a picker. ``team`` empty = shared by the
+    whole organization; ``language`` empty = any language. Its text may name ``{first_name}``
+    (the customer's), ``{channel}`` and ``{agent}`` (the first name of who inserts it)."""
+
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("text"), max_length=5000)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "title"], name="savedreply_org_title")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class SavedView(TenantModel):
     """A member's filters of the inbox list under a name: their own, or shared with the
     organization (everyone who works the inbox sees it in the menu; only its owner removes it)."""

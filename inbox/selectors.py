@@ -13,7 +13,7 @@ from accounts.capabilities import Capability
 from channels_registry.selectors import channels_with_capability
 
 from . import search
-from .models import Conversation, Item, Reply
+from .models import Conversation, ConversationTag, Item, Reply, SavedReply, Tag
 
 
 def moderated_channels(membership):
@@ -37,6 +37,8 @@ class InboxFilters:
     #: the last item arrived on or after / before (timezone-aware datetimes)
     last_from: datetime | None = None
     last_before: datetime | None = None
+    #: a tag's id
+    tag_id: int | None = None
 
 
 ACTIVE = (
@@ -83,6 +85,11 @@ def conversations_for(membership, filters: InboxFilters | None = None) -> QueryS
         qs = qs.filter(last_item_at__gte=f.last_from)
     if f.last_before:
         qs = qs.filter(last_item_at__lt=f.last_before)
+    if f.tag_id:
+        tagged = (
+            ConversationTag.objects.for_org(org).filter(tag_id=f.tag_id).values("conversation_id")
+        )
+        qs = qs.filter(pk__in=tagged)
     if f.search:
         # the snippet is the latest item's text: the items cover it
         in_items = (
@@ -191,3 +198,62 @@ def get_own_saved_view(membership, view_id):
     if view is None:
         raise Http404("No such saved view.")
     return view
+
+
+def tags_of_org(organization) -> list[Tag]:
+    return list(Tag.objects.for_org(organization).order_by("name"))
+
+
+def get_tag(organization, tag_id) -> Tag:
+    tag = (
+        Tag.objects.for_org(organization).filter(pk=tag_id).first()
+        if str(tag_id).isdigit()
+        else None
+    )
+    if tag is None:
+        raise Http404("No such tag.")
+    return tag
+
+
+def tags_by_conversation(conversations) -> dict[int, list[Tag]]:
+    """The tags of each conversation in ``conversations`` (one query)."""
+    conversations = list(conversations)
+    if not conversations:
+        return {}
+    out: dict[int, list[Tag]] = {c.pk: [] for c in conversations}
+    links = (
+        ConversationTag.objects.for_org(conversations[0].organization_id)
+        .filter(conversation_id__in=list(out))
+        .select_related("tag")
+        .order_by("tag__name")
+    )
+    for link in links:
+        out[link.conversation_id].append(link.tag)
+    return out
+
+
+def saved_replies_of_org(organization) -> list[SavedReply]:
+    return list(
+        SavedReply.objects.for_org(organization).select_related("team").order_by("title", "pk")
+    )
+
+
+def saved_replies_for(membership, conversation: Conversation) -> list[SavedReply]:
+    """The picker's choices: shared ones and those of the member's teams, in the conversation's
+    language or any language."""
+    teams = membership.teams.values("pk")
+    qs = SavedReply.objects.for_org(membership.organization).filter(
+        Q(team__isnull=True) | Q(team__in=teams)
+    )
+    if conversation.language:
+        qs = qs.filter(Q(language="") | Q(language=conversation.language))
+    return list(qs.order_by("title", "pk"))
+
+
+def get_saved_reply(organization, saved_id) -> SavedReply:
+    saved = (
+        SavedReply.objects.for_org(organization).filter(pk=saved_id).select_related("team").first()
+    )
+    if saved is None:
+        raise Http404("No such saved reply.")
+    return saved

@@ -24,3 +24,9 @@ def poll_channel_inbox(channel_id: int) -> int:
     if channel is None:
         return 0
     return services.poll_channel(channel).created
+
+
+@shared_task(name="inbox.tasks.wake_snoozed_conversations", ignore_result=True)
+def wake_snoozed_conversations() -> int:
+    """The beat sweep: snoozed conversations whose time has passed are open again."""
+    return services.wake_snoozed()

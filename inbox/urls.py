@@ -8,6 +8,17 @@ org_urlpatterns = [
     path("inbox/count/", views.inbox_count, name="inbox_count"),
     path("inbox/views/", views.save_view, name="inbox_save_view"),
     path("inbox/views/<int:view_id>/delete/", views.delete_view, name="inbox_delete_view"),
+    path("inbox/bulk/", views.bulk, name="inbox_bulk"),
+    path("inbox/tags/", views.tags_page, name="inbox_tags"),
+    path("inbox/saved-replies/", views.saved_replies, name="inbox_saved_replies"),
+    path("inbox/saved-replies/<int:saved_id>/", views.saved_reply_edit, name="inbox_saved_reply"),
+    path(
+        "inbox/saved-replies/<int:saved_id>/delete/",
+        views.saved_reply_delete,
+        name="inbox_saved_reply_delete",
+    ),
+    path("inbox/<int:conversation_id>/tags/", views.conversation_tag, name="inbox_tag"),
+    path("inbox/<int:conversation_id>/snooze/", views.snooze, name="inbox_snooze"),
     path("inbox/<int:conversation_id>/", views.conversation, name="inbox_conversation"),
     path("inbox/<int:conversation_id>/reply/", views.reply, name="inbox_reply"),
     path(

@@ -19,7 +19,7 @@ from channels_registry.selectors import network_marks, provider_names
 from socialops.errors import ApplicationError
 
 from . import selectors, services
-from .forms import InboxFilterForm, ReplyForm
+from .forms import InboxFilterForm, ReplyForm, SavedReplyForm
 from .models import Conversation
 from .services import saved_views
 
@@ -64,11 +64,13 @@ def _list_context(request) -> dict:
     names = provider_names()
     networks = sorted({(c.provider, names.get(c.provider, c.provider)) for c in channels})
     members = [m for m in members_of(request.organization, include_inactive=False)]
+    tags = selectors.tags_of_org(request.organization)
     form = InboxFilterForm(
         request.GET or None,
         channels=channels,
         networks=networks,
         members=members,
+        tags=tags,
         teams=team_tree(request.organization),
     )
     filters = selectors.InboxFilters()
@@ -85,6 +87,7 @@ def _list_context(request) -> dict:
             team_id=d["team"],
             last_from=_day_start(d["last_from"]),
             last_before=_day_start(d["last_to"], days=1),
+            tag_id=d["tag"],
         )
     page = _page_number(request.GET.get("page"))
     start = (page - 1) * PAGE_SIZE
@@ -92,7 +95,9 @@ def _list_context(request) -> dict:
     rows = list(selectors.conversations_for(member, filters)[start : start + PAGE_SIZE + 1])
     has_older, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     marks = network_marks()
+    tagged = selectors.tags_by_conversation(rows)
     for row in rows:
+        row.tag_list = tagged.get(row.pk, [])
         row.mark = marks.get(row.channel.provider, "•")
         row.network_name = names.get(row.channel.provider, row.channel.provider)
     return {
@@ -106,6 +111,7 @@ def _list_context(request) -> dict:
         "built_in_views": saved_views.BUILT_IN,
         "saved_views": selectors.saved_views_for(member),
         "filters_query": saved_views.clean_query(request.GET.urlencode()),
+        "tags": tags,
     }
 
 
@@ -176,6 +182,18 @@ def _conversation_page(request, conversation, *, form=None, status=200):
             "mark": network_marks().get(conversation.channel.provider, "•"),
             "members": list(members_of(request.organization, include_inactive=False)),
             "capabilities": _moderation_caps(conversation.channel),
+            "tags": selectors.tags_of_org(request.organization),
+            "conversation_tags": selectors.tags_by_conversation([conversation])[conversation.pk],
+            "saved_replies": [
+                (
+                    saved,
+                    services.render_saved_reply(
+                        saved, conversation=conversation, by=request.membership
+                    ),
+                )
+                for saved in selectors.saved_replies_for(request.membership, conversation)
+            ],
+            "next_pk": request.GET.get("next", ""),
         },
         status=status,
     )
@@ -260,6 +278,12 @@ def set_status(request, org_slug, conversation_id):
     else:
         if status == Conversation.Status.CLOSED:
             messages.success(request, _("Conversation closed."))
+            # "e" (close and next): the next conversation of the list, if the page named one
+            following = request.POST.get("next", "")
+            if following.isdigit():
+                return redirect(
+                    "inbox_conversation", org_slug=org_slug, conversation_id=int(following)
+                )
             return redirect("inbox", org_slug=org_slug)
     return _back(org_slug, conv)
 
@@ -273,3 +297,174 @@ def moderate_item(request, org_slug, conversation_id, item_id):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return _back(org_slug, conv)
+
+
+# --- tags, snooze, bulk, saved replies ---------------------------------------------------------
+
+
+@require_POST
+def conversation_tag(request, org_slug, conversation_id):
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    tag = selectors.get_tag(request.organization, request.POST.get("tag", ""))
+    try:
+        services.tag_conversation(
+            conv, by=request.membership, tag=tag, on=request.POST.get("action") != "remove"
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return _back(org_slug, conv)
+
+
+def _parse_local_datetime(raw: str):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    try:
+        value = datetime.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+@require_POST
+def snooze(request, org_slug, conversation_id):
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    until = _parse_local_datetime(request.POST.get("until", ""))
+    if until is None:
+        messages.error(request, _("Pick a date and time to snooze until."))
+        return _back(org_slug, conv)
+    try:
+        services.snooze_conversation(conv, by=request.membership, until=until)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _back(org_slug, conv)
+    messages.success(request, _("Conversation snoozed."))
+    return redirect("inbox", org_slug=org_slug)
+
+
+@require_POST
+def bulk(request, org_slug):
+    """One action over the ticked conversations; a summary says how many were done / refused."""
+    require_page(request, Capability.VIEW)
+    action = request.POST.get("action", "")
+    tag = None
+    if action == "tag":
+        tag = selectors.get_tag(request.organization, request.POST.get("tag", ""))
+    ids = request.POST.getlist("conversation")
+    if not ids:
+        messages.error(request, _("Tick at least one conversation first."))
+    else:
+        try:
+            result = services.bulk_action(request.membership, ids, action=action, tag=tag)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            text = _("%(done)d done, %(refused)d refused.") % {
+                "done": len(result.done),
+                "refused": len(result.refused),
+            }
+            (messages.success if not result.refused else messages.warning)(request, text)
+    back = request.POST.get("query", "")
+    url = reverse("inbox", args=[org_slug])
+    return redirect(f"{url}?{back}" if back else url)
+
+
+def tags_page(request, org_slug):
+    require_page(request, Capability.MODERATE)
+    if request.method == "POST":
+        try:
+            services.create_tag(
+                request.membership,
+                name=request.POST.get("name", ""),
+                colour=request.POST.get("colour", "#6b7280"),
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Tag created."))
+        return redirect("inbox_tags", org_slug=org_slug)
+    return render(request, "inbox/tags.html", {"tags": selectors.tags_of_org(request.organization)})
+
+
+def _saved_form(request, data=None, initial=None):
+    from accounts.selectors import teams_of
+
+    return SavedReplyForm(data, initial=initial, teams=teams_of(request.organization))
+
+
+def _save_from_form(request, form, saved=None):
+    from accounts.selectors import get_team
+
+    if not form.is_valid():
+        return False
+    d = form.cleaned_data
+    team = get_team(request.organization, d["team"]) if d["team"] else None
+    try:
+        services.save_saved_reply(
+            request.membership,
+            title=d["title"],
+            text=d["text"],
+            team=team,
+            language=d["language"],
+            saved=saved,
+        )
+    except ApplicationError as exc:
+        for name, errors in (exc.fields or {"text": [exc.message]}).items():
+            for error in errors:
+                form.add_error(name if name in form.fields else None, error)
+        return False
+    return True
+
+
+def saved_replies(request, org_slug):
+    require_page(request, Capability.MODERATE)
+    form = _saved_form(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and _save_from_form(request, form):
+        messages.success(request, _("Saved reply saved."))
+        return redirect("inbox_saved_replies", org_slug=org_slug)
+    rows = selectors.saved_replies_of_org(request.organization)
+    for row in rows:
+        row.may_manage = services.may_manage_saved_reply(request.membership, row.team)
+    return render(
+        request,
+        "inbox/saved_replies.html",
+        {"rows": rows, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def saved_reply_edit(request, org_slug, saved_id):
+    require_page(request, Capability.MODERATE)
+    saved = selectors.get_saved_reply(request.organization, saved_id)
+    initial = {
+        "title": saved.title,
+        "text": saved.text,
+        "team": saved.team_id,
+        "language": saved.language,
+    }
+    form = _saved_form(request, request.POST if request.method == "POST" else None, initial)
+    if request.method == "POST" and _save_from_form(request, form, saved):
+        messages.success(request, _("Saved reply saved."))
+        return redirect("inbox_saved_replies", org_slug=org_slug)
+    return render(
+        request,
+        "inbox/saved_reply_edit.html",
+        {"saved": saved, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+def saved_reply_delete(request, org_slug, saved_id):
+    require_page(request, Capability.MODERATE)
+    saved = selectors.get_saved_reply(request.organization, saved_id)
+    try:
+        services.delete_saved_reply(request.membership, saved)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Saved reply deleted."))
+    return redirect("inbox_saved_replies", org_slug=org_slug)

@@ -34,6 +34,7 @@ FAMILIES: dict[str, str] = {
     "channels": _("channels, channel groups and channel access grants"),
     "notifications": _("the token holder's notifications"),
     "members": _("the organization, teams, members and invitations"),
+    "inbox": _("the inbox: conversations, their items and replies"),
 }
 
 #: API view (``module.Class``) → its resource family, or ``ADMIN`` for views only the admin scope opens
@@ -64,6 +65,9 @@ VIEW_FAMILIES: dict[str, str] = {
     "approvals.api.WorkflowViewSet": "approvals",
     "approvals.api.ApprovalRequestViewSet": "approvals",
     "approvals.api.PostCommentViewSet": "approvals",
+    "inbox.api.ConversationViewSet": "inbox",
+    "inbox.api.ItemViewSet": "inbox",
+    "inbox.api.ReplyViewSet": "inbox",
 }
 
 

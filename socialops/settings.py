@@ -393,6 +393,10 @@ SPECTACULAR_SETTINGS = {
             "description": "Outgoing webhook endpoints, their deliveries and secrets (Standard Webhooks signatures).",
         },
         {"name": "notifications", "description": "The token owner's notifications."},
+        {
+            "name": "inbox",
+            "description": "Inbox conversations, their items and the replies sent from here.",
+        },
         {"name": "organization", "description": "The organization the token belongs to."},
     ],
     # Swagger UI is served from our own static files (no CDN; the CSP allows only 'self').
@@ -631,6 +635,12 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "inbox.tasks.poll_due_inboxes",
             "schedule": 15.0,
             "options": {"expires": 14},
+        },
+        # snoozed conversations whose time has passed come back open
+        "inbox-wake-snoozed": {
+            "task": "inbox.tasks.wake_snoozed_conversations",
+            "schedule": 60.0,
+            "options": {"expires": 50},
         },
     }
 )

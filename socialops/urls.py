@@ -15,6 +15,7 @@ from channels_registry import urls as channels_urls
 from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
 from home import urls as home_urls
+from inbox import api as inbox_api
 from inbox import urls as inbox_urls
 from publishing import urls as publishing_urls
 from publishing.calendar import api as publishing_calendar_api
@@ -85,6 +86,9 @@ router.register("post-comments", approvals_api.PostCommentViewSet, basename="pos
 router.register(
     "webhook-endpoints", webhooks_api.WebhookEndpointViewSet, basename="webhook-endpoint"
 )
+router.register("conversations", inbox_api.ConversationViewSet, basename="conversation")
+router.register("conversation-items", inbox_api.ItemViewSet, basename="conversation-item")
+router.register("conversation-replies", inbox_api.ReplyViewSet, basename="conversation-reply")
 
 api_v1 = [
     path(

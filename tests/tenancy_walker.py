@@ -560,6 +560,54 @@ KWARGS.update(
         "item_id": lambda w: w.b["inbox_item"].pk,
     }
 )
+# the inbox API: B's conversation, item and reply by their ids
+ROUTE_KWARGS.update(
+    {
+        **{
+            name: {"pk": lambda w: w.b["conversation"].pk}
+            for name in (
+                "conversation-detail",
+                "conversation-assign",
+                "conversation-close",
+                "conversation-reopen",
+                "conversation-set-status",
+            )
+        },
+        **{
+            name: {"pk": lambda w: w.b["inbox_item"].pk}
+            for name in (
+                "conversation-item-detail",
+                "conversation-item-hide",
+                "conversation-item-unhide",
+                "conversation-item-delete-on-network",
+            )
+        },
+        **{
+            name: {"pk": lambda w: w.b["inbox_reply"].pk}
+            for name in ("conversation-reply-detail", "conversation-reply-resend")
+        },
+    }
+)
+
+
+def _inbox_work(world: World) -> None:
+    """B's saved reply and tag, the tag on B's conversation (issue 14, inboxwork)."""
+    from inbox.models import ConversationTag, SavedReply, Tag
+
+    org_b = world.org_b
+    saved = SavedReply.objects.create(
+        organization=org_b, title="Bravo secret saved title", text="Bravo secret saved text"
+    )
+    tag = Tag.objects.create(organization=org_b, name="Bravo secret tag")
+    ConversationTag.objects.create(
+        organization=org_b, conversation=world.b["conversation"], tag=tag
+    )
+    world.b.update(saved_reply=saved, inbox_tag=tag)
+    world.b_markers += ["Bravo secret saved title", "Bravo secret saved text", "Bravo secret tag"]
+
+
+WORLD_BUILDERS.append(_inbox_work)
+KWARGS["saved_id"] = lambda w: w.b["saved_reply"].pk
 
 
 def _inbox_saved_view(world) -> None:

@@ -4,6 +4,7 @@ status and moderation."""
 from .conversations import (
     assign_conversation,
     check_reply_text,
+    edit_reply,
     moderate_item,
     reply_limit,
     send_reply,
@@ -11,13 +12,40 @@ from .conversations import (
 )
 from .ingest import IngestResult, ingest, thread_of
 from .polling import backoff, claim_due_channels, ingest_webhook_events, poll_channel
+from .work import (
+    BULK_ACTIONS,
+    BulkResult,
+    bulk_action,
+    create_tag,
+    delete_saved_reply,
+    may_manage_saved_reply,
+    render_saved_reply,
+    save_saved_reply,
+    snooze_conversation,
+    tag_conversation,
+    unknown_variables,
+    wake_snoozed,
+)
 
 __all__ = [
+    "BULK_ACTIONS",
+    "BulkResult",
+    "bulk_action",
+    "create_tag",
+    "delete_saved_reply",
+    "may_manage_saved_reply",
+    "render_saved_reply",
+    "save_saved_reply",
+    "snooze_conversation",
+    "tag_conversation",
+    "unknown_variables",
+    "wake_snoozed",
     "IngestResult",
     "assign_conversation",
     "backoff",
     "check_reply_text",
     "claim_due_channels",
+    "edit_reply",
     "ingest",
     "ingest_webhook_events",
     "moderate_item",

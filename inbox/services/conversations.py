@@ -16,6 +16,7 @@ from channels_registry.selectors import credentials_for, provider_for
 from socialops.audit.services import record_event
 from socialops.errors import ApplicationError, Conflict, ValidationFailed
 
+from .. import webhook_events
 from ..models import Conversation, Item, Reply
 from .ingest import ingest
 
@@ -187,6 +188,23 @@ def send_reply(
 
 
 @transaction.atomic
+def edit_reply(reply: Reply, *, by, text: str) -> Reply:
+    """Change a failed (or draft) reply's text before sending it again."""
+    conversation = reply.conversation
+    _require_moderate(by, conversation)
+    text = check_reply_text(conversation.channel, text)
+    updated = (
+        Reply.objects.for_org(reply.organization_id)
+        .filter(pk=reply.pk, status__in=[Reply.Status.FAILED, Reply.Status.DRAFT])
+        .update(text=text)
+    )
+    if not updated:
+        raise Conflict(_("This reply was already sent or is being sent."))
+    reply.refresh_from_db()
+    return reply
+
+
+@transaction.atomic
 def assign_conversation(
     conversation: Conversation, *, by, assignee, via: str = "web"
 ) -> Conversation:
@@ -207,6 +225,7 @@ def assign_conversation(
         via=via,
         changes={"assignee": [previous, assignee.pk if assignee else None]},
     )
+    webhook_events.conversation_assigned(conversation)
     return conversation
 
 
@@ -239,6 +258,8 @@ def set_conversation_status(
         via=via,
         changes={"status": [previous, status]},
     )
+    if status == Conversation.Status.CLOSED:
+        webhook_events.conversation_closed(conversation)
     return conversation
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from channels_registry.providers.base import InboxItem
 
+from .. import webhook_events
 from ..models import Conversation, Item
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
             return result
         result.created = len(fresh)
         threads = {i.external_id: thread_of(i) for i in fresh}
-        conversations = _open_conversations(channel, fresh, threads, result)
+        conversations, opened = _open_conversations(channel, fresh, threads, result)
         analyses = _analyse(fresh)
         rows = []
         for item, analysis in zip(fresh, analyses, strict=True):
@@ -184,11 +185,19 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
             update_fields=["text", "is_hidden"],
         )
         _move_conversations(conversations, rows)
+        if opened:
+            webhook_events.conversations_created(
+                channel,
+                [c for c in {c.pk: c for c in conversations.values()}.values() if c.pk in opened],
+            )
     return result
 
 
-def _open_conversations(channel, fresh, threads, result) -> dict[tuple[str, str], Conversation]:
-    """The conversations of ``fresh`` items, created where missing (one insert, one read)."""
+def _open_conversations(
+    channel, fresh, threads, result
+) -> tuple[dict[tuple[str, str], Conversation], set[int]]:
+    """The conversations of ``fresh`` items, created where missing (one insert, one read), and the
+    ids of those this call created."""
     org_id = channel.organization_id
     keys = set(threads.values())
     first_at: dict[tuple[str, str], datetime] = {}
@@ -203,7 +212,7 @@ def _open_conversations(channel, fresh, threads, result) -> dict[tuple[str, str]
     qs = Conversation.objects.for_org(org_id).filter(
         channel=channel, external_thread_id__in={k[1] for k in keys}
     )
-    before = qs.count()
+    before = set(qs.values_list("pk", flat=True))
     Conversation.objects.bulk_create(
         [
             Conversation(
@@ -221,8 +230,9 @@ def _open_conversations(channel, fresh, threads, result) -> dict[tuple[str, str]
         ignore_conflicts=True,
     )
     found = {(c.kind, c.external_thread_id): c for c in qs}
-    result.conversations_created = len(found) - before if before <= len(found) else 0
-    return {k: found[(k[0], k[1][:255])] for k in keys}
+    opened = {c.pk for c in found.values()} - before
+    result.conversations_created = len(opened)
+    return {k: found[(k[0], k[1][:255])] for k in keys}, opened
 
 
 def _published_variants(channel, post_external_ids: set[str]) -> dict[str, int]:

@@ -20,6 +20,7 @@ FILTER_KEYS = (
     "assignee",
     "sentiment",
     "language",
+    "tag",
     "team",
     "last_from",
     "last_to",

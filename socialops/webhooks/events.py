@@ -14,6 +14,9 @@ EVENT_TYPES: dict[str, str] = {
     "approval.decided": _("An approval request was approved or rejected"),
     "channel.needs_reauth": _("A channel needs to be reconnected"),
     "member.offboarded": _("A member was deactivated (offboarded)"),
+    "conversation.created": _("A new conversation arrived in the inbox"),
+    "conversation.assigned": _("An inbox conversation was assigned or unassigned"),
+    "conversation.closed": _("An inbox conversation was closed"),
 }
 
 

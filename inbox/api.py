@@ -1,0 +1,341 @@
+"""Inbox endpoints under /api/v1/ (the same services and the same visibility as the pages: only the
+conversations of channels the token's member may moderate; actions are audited "via api").
+
+- ``GET /api/v1/conversations/`` (filters below), ``GET …/{id}/`` (with its items)
+- ``POST /api/v1/conversations/{id}/assign/`` ``{"assignee": 12 | null}``; ``…/close/``, ``…/reopen/``,
+  ``…/status/`` ``{"status": "open|closed|spam"}``
+- ``GET /api/v1/conversation-items/`` (``?conversation=<id>`` …), ``POST …/{id}/hide|unhide|delete/``
+- ``GET/POST /api/v1/conversation-replies/``, ``PATCH …/{id}/`` ``{"text": …}``, ``POST …/{id}/resend/``
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.capabilities import Capability
+from accounts.models import Membership
+from socialops.api import (
+    ChoiceFilter,
+    IdFilter,
+    OrgScopedViewSet,
+    QueryFilter,
+    TextFilter,
+    since_filter,
+)
+from socialops.errors import ValidationFailed
+
+from . import selectors, services
+from .models import Conversation, Item, Reply, Sentiment
+from .serializers import (
+    AssignIn,
+    ConversationDetailOut,
+    ConversationOut,
+    ItemOut,
+    ReplyEditIn,
+    ReplyIn,
+    ReplyOut,
+    StatusIn,
+)
+
+_ASSIGNEE = gettext_lazy("Give me, none or a member's id.")
+
+
+class AssigneeFilter(QueryFilter):
+    """``me``, ``none`` or a member's id."""
+
+    def parse(self, raw: str) -> str:
+        if raw in ("me", "none") or (raw.isdigit() and 1 <= int(raw) <= 2**63 - 1):
+            return raw
+        raise self.invalid(_ASSIGNEE)
+
+
+def _status_filter(qs, value):
+    if value == "active":
+        return qs.filter(status__in=selectors.ACTIVE)
+    return qs.filter(status=value)
+
+
+def _visible_conversations(view):
+    return Conversation.objects.for_org(view.organization).filter(
+        channel__in=selectors.moderated_channels(view.membership).values("pk")
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List inbox conversations",
+        description="The conversations of the channels the token's member may moderate, newest "
+        "activity first. Filters: `status` (or `active`: not closed nor spam), `channel`, "
+        "`network`, `assignee` (`me`, `none` or a member's id), `sentiment`, `language`, "
+        "`created_since`, `updated_since`.",
+    ),
+    retrieve=extend_schema(
+        summary="Get an inbox conversation",
+        description="One conversation with its items, oldest first.",
+    ),
+    assign=extend_schema(
+        summary="Assign a conversation",
+        description="Gives the conversation to a member who may moderate its channel (`assignee`), "
+        "or to nobody (`null`). A new conversation becomes open.",
+    ),
+    close=extend_schema(summary="Close a conversation", description="Marks it closed."),
+    reopen=extend_schema(summary="Reopen a conversation", description="Marks it open again."),
+    set_status=extend_schema(
+        summary="Set a conversation's status",
+        description="Moves it to `open`, `closed` or `spam`.",
+    ),
+)
+@extend_schema(tags=["inbox"])
+class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Inbox conversations: read them, assign, close, reopen."""
+
+    model = Conversation
+    serializer_class = ConversationOut
+    read_capability = Capability.VIEW
+    # the services check moderate on the conversation's channel
+    write_capability = Capability.VIEW
+    list_ordering = ("-last_item_at", "-id")
+    filters = (
+        ChoiceFilter(
+            "status",
+            [*Conversation.Status.values, "active"],
+            "Only conversations in this status; active: new, open, pending or snoozed.",
+            apply=_status_filter,
+        ),
+        IdFilter("channel", "Only this channel's conversations.", lookup="channel_id"),
+        TextFilter("network", "Only this network's conversations.", lookup="channel__provider"),
+        AssigneeFilter(
+            "assignee", "me: assigned to the token's member; none: to nobody; or a member's id."
+        ),
+        ChoiceFilter(
+            "sentiment", Sentiment, "Only this sentiment (of the latest item).", lookup="sentiment"
+        ),
+        TextFilter("language", "Only this language (ISO 639-1).", lookup="language"),
+        since_filter("created_since", "created_at", "created"),
+        since_filter("updated_since", "updated_at", "changed"),
+    )
+
+    def scoped_queryset(self, organization):
+        qs = _visible_conversations(self).select_related("channel", "assignee__user")
+        assignee = self.query.get("assignee", "")
+        if assignee == "me":
+            qs = qs.filter(assignee=self.membership)
+        elif assignee == "none":
+            qs = qs.filter(assignee__isnull=True)
+        elif assignee:
+            qs = qs.filter(assignee_id=int(assignee))
+        if self.action == "retrieve":
+            qs = qs.prefetch_related(
+                Prefetch(
+                    "items",
+                    queryset=Item.objects.for_org(organization).order_by("created_at", "pk"),
+                )
+            )
+        return qs
+
+    @extend_schema(responses=ConversationDetailOut)
+    def retrieve(self, request, pk=None):
+        return Response(ConversationDetailOut(self.get_object()).data)
+
+    def _answer(self, conversation):
+        conversation = self.scoped_queryset(self.organization).get(pk=conversation.pk)
+        return Response(ConversationOut(conversation).data)
+
+    @extend_schema(request=AssignIn, responses=ConversationOut)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        conversation = self.get_object()
+        payload = AssignIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        assignee = None
+        if payload.validated_data["assignee"] is not None:
+            assignee = (
+                Membership.objects.for_org(self.organization)
+                .filter(pk=payload.validated_data["assignee"], is_active=True)
+                .select_related("user")
+                .first()
+            )
+            if assignee is None:
+                message = _("Choose a member of this organization.")
+                raise ValidationFailed(message, fields={"assignee": [message]})
+        services.assign_conversation(conversation, by=self.membership, assignee=assignee, via="api")
+        return self._answer(conversation)
+
+    @extend_schema(request=None, responses=ConversationOut)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        conversation = self.get_object()
+        services.set_conversation_status(
+            conversation, by=self.membership, status=Conversation.Status.CLOSED, via="api"
+        )
+        return self._answer(conversation)
+
+    @extend_schema(request=None, responses=ConversationOut)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        conversation = self.get_object()
+        services.set_conversation_status(
+            conversation, by=self.membership, status=Conversation.Status.OPEN, via="api"
+        )
+        return self._answer(conversation)
+
+    @extend_schema(request=StatusIn, responses=ConversationOut)
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, pk=None):
+        conversation = self.get_object()
+        payload = StatusIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.set_conversation_status(
+            conversation, by=self.membership, status=payload.validated_data["status"], via="api"
+        )
+        return self._answer(conversation)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List inbox items",
+        description="Comments, replies, mentions, messages and reviews of the conversations the "
+        "token's member may moderate, oldest first. `conversation` lists one conversation's items.",
+    ),
+    retrieve=extend_schema(summary="Get an inbox item", description="One item."),
+    hide=extend_schema(
+        summary="Hide an item on its network",
+        description="Hides the comment on the network, where the network allows it (else 400).",
+    ),
+    unhide=extend_schema(
+        summary="Show a hidden item again",
+        description="Shows the comment again on the network, where the network allows it.",
+    ),
+    delete_on_network=extend_schema(
+        summary="Delete an item on its network",
+        description="Deletes the comment on the network, where the network allows it (else 400).",
+    ),
+)
+@extend_schema(tags=["inbox"])
+class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Inbox items; hide, show or delete a comment on its network."""
+
+    model = Item
+    serializer_class = ItemOut
+    read_capability = Capability.VIEW
+    write_capability = Capability.VIEW
+    list_ordering = ("created_at", "id")
+    filters = (
+        IdFilter("conversation", "Only this conversation's items.", lookup="conversation_id"),
+        IdFilter("channel", "Only this channel's items.", lookup="channel_id"),
+        ChoiceFilter("kind", Item.Kind, "Only items of this kind.", lookup="kind"),
+        ChoiceFilter("direction", Item.Direction, "inbound or outbound.", lookup="direction"),
+        since_filter("created_since", "created_at", "written"),
+    )
+
+    def scoped_queryset(self, organization):
+        return (
+            Item.objects.for_org(organization)
+            .filter(channel__in=selectors.moderated_channels(self.membership).values("pk"))
+            .select_related("conversation__channel", "conversation__organization")
+        )
+
+    def _moderate(self, what: str):
+        item = services.moderate_item(self.get_object(), by=self.membership, action=what, via="api")
+        return Response(ItemOut(item).data)
+
+    @extend_schema(request=None, responses=ItemOut)
+    @action(detail=True, methods=["post"])
+    def hide(self, request, pk=None):
+        return self._moderate("hide")
+
+    @extend_schema(request=None, responses=ItemOut)
+    @action(detail=True, methods=["post"])
+    def unhide(self, request, pk=None):
+        return self._moderate("unhide")
+
+    @extend_schema(request=None, responses=ItemOut)
+    @action(detail=True, methods=["post"], url_path="delete")
+    def delete_on_network(self, request, pk=None):
+        return self._moderate("delete")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List inbox replies",
+        description="Replies written here (sent, sending, failed) on the conversations the token's "
+        "member may moderate. `conversation` and `status` narrow the list.",
+    ),
+    retrieve=extend_schema(summary="Get an inbox reply", description="One reply."),
+    create=extend_schema(
+        summary="Reply to a conversation",
+        description="Sends the text through the network as an answer to the conversation's latest "
+        "message (the same checks as the page: the network's length limit, one reply in flight "
+        "per conversation). A failure is kept: the answer is the reply with status `failed` and "
+        "the network's `error`; edit it with PATCH, then resend.",
+    ),
+    partial_update=extend_schema(
+        summary="Edit a failed reply", description="Changes a failed reply's text."
+    ),
+    resend=extend_schema(
+        summary="Resend a failed reply",
+        description="Sends a failed reply again, with its (possibly edited) text.",
+    ),
+)
+@extend_schema(tags=["inbox"])
+class ReplyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Replies sent from here; a failed one is kept to edit and send again."""
+
+    model = Reply
+    serializer_class = ReplyOut
+    read_capability = Capability.VIEW
+    write_capability = Capability.VIEW
+    list_ordering = ("-created_at", "-id")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filters = (
+        IdFilter("conversation", "Only this conversation's replies.", lookup="conversation_id"),
+        ChoiceFilter("status", Reply.Status, "Only replies in this status.", lookup="status"),
+    )
+
+    def scoped_queryset(self, organization):
+        return (
+            Reply.objects.for_org(organization)
+            .filter(conversation__in=_visible_conversations(self).values("pk"))
+            .select_related("conversation__channel", "conversation__organization", "in_reply_to")
+        )
+
+    @extend_schema(request=ReplyIn, responses={201: ReplyOut})
+    def create(self, request):
+        payload = ReplyIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        conversation = (
+            _visible_conversations(self)
+            .select_related("channel", "organization")
+            .filter(pk=payload.validated_data["conversation"])
+            .first()
+        )
+        if conversation is None:
+            message = _("Choose a conversation you may answer.")
+            raise ValidationFailed(message, fields={"conversation": [message]})
+        reply = services.send_reply(
+            conversation, by=self.membership, text=payload.validated_data["text"], via="api"
+        )
+        return Response(ReplyOut(reply).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReplyEditIn, responses=ReplyOut)
+    def partial_update(self, request, pk=None):
+        reply = self.get_object()
+        payload = ReplyEditIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        reply = services.edit_reply(reply, by=self.membership, text=payload.validated_data["text"])
+        return Response(ReplyOut(reply).data)
+
+    @extend_schema(request=None, responses=ReplyOut)
+    @action(detail=True, methods=["post"])
+    def resend(self, request, pk=None):
+        reply = self.get_object()
+        reply = services.send_reply(
+            reply.conversation, by=self.membership, text=reply.text, reply=reply, via="api"
+        )
+        return Response(ReplyOut(reply).data)

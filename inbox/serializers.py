@@ -1,0 +1,133 @@
+"""Input and output shapes of the inbox API (no logic)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from socialops.api import IdField, InputSerializer
+
+from .models import Conversation, Item, Reply
+
+
+class ItemOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The item's id.")
+    conversation = serializers.IntegerField(
+        source="conversation_id", help_text="The id of the conversation the item is in."
+    )
+    channel = serializers.IntegerField(source="channel_id", help_text="The channel's id.")
+    external_id = serializers.CharField(help_text="The network's id of the item.")
+    kind = serializers.ChoiceField(
+        choices=Item.Kind.choices, help_text="Comment, reply, mention, direct message or review."
+    )
+    direction = serializers.ChoiceField(
+        choices=Item.Direction.choices,
+        help_text="inbound: written by someone else; outbound: written by the channel (a reply).",
+    )
+    author_name = serializers.CharField(help_text="The author's display name on the network.")
+    author_handle = serializers.CharField(help_text="The author's handle on the network.")
+    text = serializers.CharField(help_text="The item's text as the network gave it.")
+    created_at = serializers.DateTimeField(help_text="When the network says it was written.")
+    received_at = serializers.DateTimeField(help_text="When it reached the inbox.")
+    language = serializers.CharField(help_text="Its language (ISO 639-1), or empty if unknown.")
+    sentiment = serializers.CharField(help_text="positive, neutral or negative; empty if unknown.")
+    permalink = serializers.CharField(help_text="Its link on the network, or empty.")
+    is_hidden = serializers.BooleanField(help_text="Hidden on the network (by a moderator).")
+    is_deleted = serializers.BooleanField(help_text="Deleted on the network from here.")
+
+
+class AssigneeOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The member's id (see /members/).")
+    email = serializers.CharField(source="user.email", help_text="The member's e-mail address.")
+    full_name = serializers.CharField(source="user.full_name", help_text="The member's name.")
+
+
+class ConversationOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The conversation's id.")
+    channel = serializers.IntegerField(source="channel_id", help_text="The channel's id.")
+    network = serializers.CharField(
+        source="channel.provider", help_text="The network of the channel (`x`, `facebook`, …)."
+    )
+    kind = serializers.ChoiceField(
+        choices=Conversation.Kind.choices,
+        help_text="comment_thread (a post's comments), dm, mention or review.",
+    )
+    external_thread_id = serializers.CharField(help_text="The network's id of the thread.")
+    status = serializers.ChoiceField(
+        choices=Conversation.Status.choices,
+        help_text="new, open, pending (answered), snoozed, closed or spam.",
+    )
+    assignee = AssigneeOut(allow_null=True, help_text="The member working on it; null: nobody.")
+    assigned_team = serializers.IntegerField(
+        source="assigned_team_id", allow_null=True, help_text="The team's id, or null."
+    )
+    post_variant = serializers.IntegerField(
+        source="post_variant_id",
+        allow_null=True,
+        help_text="The variant (published from here) whose comments these are, or null.",
+    )
+    language = serializers.CharField(help_text="The language of the latest inbound item.")
+    sentiment = serializers.CharField(help_text="The sentiment of the latest inbound item.")
+    snippet = serializers.CharField(help_text="The latest inbound item's text, shortened.")
+    author_name = serializers.CharField(help_text="The latest inbound item's author.")
+    author_handle = serializers.CharField(help_text="The latest inbound item's author's handle.")
+    last_item_at = serializers.DateTimeField(help_text="When its newest item was written.")
+    last_inbound_at = serializers.DateTimeField(
+        allow_null=True, help_text="When its newest inbound item was written."
+    )
+    sla_due_at = serializers.DateTimeField(
+        allow_null=True, help_text="When an answer is due, or null."
+    )
+    snoozed_until = serializers.DateTimeField(
+        allow_null=True, help_text="Until when it is snoozed, or null."
+    )
+    created_at = serializers.DateTimeField(help_text="When it arrived in the inbox.")
+    updated_at = serializers.DateTimeField(help_text="When it last changed.")
+
+
+class ConversationDetailOut(ConversationOut):
+    items = ItemOut(many=True, help_text="Its items, oldest first.")
+
+
+class ReplyOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The reply's id.")
+    conversation = serializers.IntegerField(
+        source="conversation_id", help_text="The conversation answered."
+    )
+    in_reply_to = serializers.IntegerField(
+        source="in_reply_to_id", help_text="The id of the item answered."
+    )
+    author = serializers.IntegerField(
+        source="author_id", allow_null=True, help_text="The member who wrote it, or null."
+    )
+    text = serializers.CharField(help_text="The reply's text.")
+    status = serializers.ChoiceField(
+        choices=Reply.Status.choices,
+        help_text="sending, sent, or failed (edit with PATCH, then resend).",
+    )
+    error = serializers.CharField(help_text="Why it failed, in the network's words; or empty.")
+    external_id = serializers.CharField(help_text="The network's id of the sent reply.")
+    created_at = serializers.DateTimeField(help_text="When it was written.")
+    sent_at = serializers.DateTimeField(allow_null=True, help_text="When it was sent, or null.")
+
+
+class AssignIn(InputSerializer):
+    assignee = IdField(
+        allow_null=True, help_text="The member to assign it to (see /members/); null: nobody."
+    )
+
+
+class StatusIn(InputSerializer):
+    status = serializers.ChoiceField(
+        choices=["open", "closed", "spam"], help_text="open (reopen), closed or spam."
+    )
+
+
+class ReplyIn(InputSerializer):
+    conversation = IdField(help_text="The conversation to answer.")
+    text = serializers.CharField(
+        max_length=10000, help_text="The reply, within the network's length limit."
+    )
+
+
+class ReplyEditIn(InputSerializer):
+    text = serializers.CharField(max_length=10000, help_text="The reply's new text.")
