@@ -35,6 +35,9 @@ def main() -> int:
         __import__("bench.inbox_nlp", fromlist=["run"])
     )  # issue 14: language, sentiment
     BENCHMARKS.append(
+        __import__("bench.inbox_search", fromlist=["run"])
+    )  # issue 14: inbox filters and search on a large organization
+    BENCHMARKS.append(
         __import__("bench.bulk_schedule", fromlist=["run"])
     )  # issue 13: POST /api/v1/posts/bulk/
     only = [

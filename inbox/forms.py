@@ -24,7 +24,15 @@ class InboxFilterForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGES)
     tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args, channels=(), networks=(), members=(), tags=(), **kwargs):
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    last_from = forms.DateField(
+        label=_("Last item from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last_to = forms.DateField(
+        label=_("Last item until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, channels=(), networks=(), members=(), tags=(), teams=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [
             ("", _("To do (not closed)")),
@@ -41,6 +49,9 @@ class InboxFilterForm(forms.Form):
             ("none", _("Unassigned")),
         ] + [(str(m.pk), m.user.get_full_name() or m.user.email) for m in members]
         self.fields["tag"].choices = [("", _("Any tag"))] + [(t.pk, t.name) for t in tags]
+        self.fields["team"].choices = [("", _("All teams"))] + [
+            (t.pk, "\u2014 " * depth + t.name) for t, depth in teams
+        ]
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "")
         self.fields["q"].widget.attrs["placeholder"] = _("Text or author")

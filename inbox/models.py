@@ -272,3 +272,30 @@ class SavedReply(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SavedView(TenantModel):
+    """A member's filters of the inbox list under a name: their own, or shared with the
+    organization (everyone who works the inbox sees it in the menu; only its owner removes it)."""
+
+    owner = models.ForeignKey(
+        "accounts.Membership", verbose_name=_("owner"), on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    shared = models.BooleanField(_("shared with the organization"), default=False)
+    #: the list's query string, filters only (``inbox.services.saved_views.clean_query``)
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "owner", "name"], name="savedview_unique_name"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "owner"], name="savedview_org_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

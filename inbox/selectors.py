@@ -4,6 +4,7 @@ conversations of channels they may moderate (grants and restricted channels deci
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -11,6 +12,7 @@ from django.http import Http404
 from accounts.capabilities import Capability
 from channels_registry.selectors import channels_with_capability
 
+from . import search
 from .models import Conversation, ConversationTag, Item, Reply, SavedReply, Tag
 
 
@@ -28,8 +30,13 @@ class InboxFilters:
     assignee: str = ""
     sentiment: str = ""
     language: str = ""
-    #: plain ``icontains`` on the snippet, the author and every item's text (full-text search comes later)
+    #: words or part of a word in any item's text or author (``inbox.search``), or the handle
     search: str = ""
+    #: conversations on channels of this team or any team below it
+    team_id: int | None = None
+    #: the last item arrived on or after / before (timezone-aware datetimes)
+    last_from: datetime | None = None
+    last_before: datetime | None = None
     #: a tag's id
     tag_id: int | None = None
 
@@ -69,18 +76,29 @@ def conversations_for(membership, filters: InboxFilters | None = None) -> QueryS
         qs = qs.filter(sentiment=f.sentiment)
     if f.language:
         qs = qs.filter(language=f.language)
+    if f.team_id:
+        from accounts.selectors import subtree_of, team_parents
+
+        teams = subtree_of(team_parents(org), [f.team_id])
+        qs = qs.filter(channel__team_id__in=teams)
+    if f.last_from:
+        qs = qs.filter(last_item_at__gte=f.last_from)
+    if f.last_before:
+        qs = qs.filter(last_item_at__lt=f.last_before)
     if f.tag_id:
         tagged = (
             ConversationTag.objects.for_org(org).filter(tag_id=f.tag_id).values("conversation_id")
         )
         qs = qs.filter(pk__in=tagged)
     if f.search:
+        # the snippet is the latest item's text: the items cover it
         in_items = (
-            Item.objects.for_org(org).filter(text__icontains=f.search).values("conversation_id")
+            Item.objects.for_org(org)
+            .filter(search.item_matches(f.search))
+            .values("conversation_id")
         )
         qs = qs.filter(
-            Q(snippet__icontains=f.search)
-            | Q(author_name__icontains=f.search)
+            Q(author_name__icontains=f.search)
             | Q(author_handle__icontains=f.search)
             | Q(pk__in=in_items)
         )
@@ -154,6 +172,32 @@ def get_reply(conversation: Conversation, reply_id) -> Reply:
     if reply is None:
         raise Http404("No such reply.")
     return reply
+
+
+def saved_views_for(membership) -> list:
+    """The member's own saved views and those shared in the organization, by name."""
+    from .models import SavedView
+
+    return list(
+        SavedView.objects.for_org(membership.organization)
+        .filter(Q(owner=membership) | Q(shared=True))
+        .select_related("owner__user")
+        .order_by("name", "pk")
+    )
+
+
+def get_own_saved_view(membership, view_id):
+    """Only the owner reaches a view to change it; anyone else's (shared or not) is a 404."""
+    from .models import SavedView
+
+    view = (
+        SavedView.objects.for_org(membership.organization)
+        .filter(pk=view_id, owner=membership)
+        .first()
+    )
+    if view is None:
+        raise Http404("No such saved view.")
+    return view
 
 
 def tags_of_org(organization) -> list[Tag]:

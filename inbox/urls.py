@@ -6,6 +6,8 @@ from . import views
 org_urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/count/", views.inbox_count, name="inbox_count"),
+    path("inbox/views/", views.save_view, name="inbox_save_view"),
+    path("inbox/views/<int:view_id>/delete/", views.delete_view, name="inbox_delete_view"),
     path("inbox/bulk/", views.bulk, name="inbox_bulk"),
     path("inbox/tags/", views.tags_page, name="inbox_tags"),
     path("inbox/saved-replies/", views.saved_replies, name="inbox_saved_replies"),

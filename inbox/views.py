@@ -3,21 +3,25 @@ Each view parses, gets its object through one accessor, calls one service and re
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.capabilities import Capability, require_page
-from accounts.selectors import get_membership, members_of
+from accounts.selectors import get_membership, members_of, team_tree
 from channels_registry.selectors import network_marks, provider_names
 from socialops.errors import ApplicationError
 
 from . import selectors, services
 from .forms import InboxFilterForm, ReplyForm, SavedReplyForm
 from .models import Conversation
+from .services import saved_views
 
 PAGE_SIZE = 50
 
@@ -31,6 +35,14 @@ def _page_number(raw: str | None) -> int:
     if raw and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
         return int(raw)
     return 1
+
+
+def _day_start(day, days=0):
+    """The start of ``day`` (plus ``days``) in the member's time zone, or None."""
+    if day is None:
+        return None
+    moment = datetime.combine(day + timedelta(days=days), time.min)
+    return timezone.make_aware(moment, timezone.get_current_timezone())
 
 
 def _without_page(params):
@@ -54,7 +66,12 @@ def _list_context(request) -> dict:
     members = [m for m in members_of(request.organization, include_inactive=False)]
     tags = selectors.tags_of_org(request.organization)
     form = InboxFilterForm(
-        request.GET or None, channels=channels, networks=networks, members=members, tags=tags
+        request.GET or None,
+        channels=channels,
+        networks=networks,
+        members=members,
+        tags=tags,
+        teams=team_tree(request.organization),
     )
     filters = selectors.InboxFilters()
     if form.is_valid():
@@ -67,6 +84,9 @@ def _list_context(request) -> dict:
             sentiment=d["sentiment"],
             language=d["language"],
             search=d["q"].strip(),
+            team_id=d["team"],
+            last_from=_day_start(d["last_from"]),
+            last_before=_day_start(d["last_to"], days=1),
             tag_id=d["tag"],
         )
     page = _page_number(request.GET.get("page"))
@@ -88,6 +108,9 @@ def _list_context(request) -> dict:
         "older_query": _with_page(request.GET, page + 1) if has_older else "",
         "newer_query": _with_page(request.GET, page - 1) if page > 1 else "",
         "may_moderate": bool(channels),
+        "built_in_views": saved_views.BUILT_IN,
+        "saved_views": selectors.saved_views_for(member),
+        "filters_query": saved_views.clean_query(request.GET.urlencode()),
         "tags": tags,
     }
 
@@ -98,6 +121,45 @@ def inbox(request, org_slug):
     if request.htmx:
         return render(request, "inbox/_list.html", ctx)
     return render(request, "inbox/inbox.html", ctx)
+
+
+@require_POST
+def save_view(request, org_slug):
+    """Keep the list's current filters (posted as ``query``) under a name."""
+    require_page(request, Capability.VIEW)
+    query = saved_views.query_of_post(request.POST)
+    try:
+        view = saved_views.save_view(
+            request.membership,
+            name=request.POST.get("name", ""),
+            query=query,
+            shared=request.POST.get("shared") == "on",
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _go(request, _inbox_url(org_slug, query))
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return _go(request, _inbox_url(org_slug, view.query))
+
+
+def _go(request, url):
+    """A redirect, as htmx wants it when htmx posted."""
+    if request.htmx:
+        return HttpResponse(headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+@require_POST
+def delete_view(request, org_slug, view_id):
+    view = selectors.get_own_saved_view(request.membership, view_id)
+    saved_views.delete_view(view)
+    messages.success(request, _("View “%(name)s” removed.") % {"name": view.name})
+    return redirect("inbox", org_slug=org_slug)
+
+
+def _inbox_url(org_slug, query):
+    url = reverse("inbox", args=[org_slug])
+    return f"{url}?{query}" if query else url
 
 
 def inbox_count(request, org_slug):

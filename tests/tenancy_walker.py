@@ -608,3 +608,17 @@ def _inbox_work(world: World) -> None:
 
 WORLD_BUILDERS.append(_inbox_work)
 KWARGS["saved_id"] = lambda w: w.b["saved_reply"].pk
+
+
+def _inbox_saved_view(world) -> None:
+    """Bravo's shared saved view of the inbox: Alpha never sees or removes it."""
+    from inbox.services.saved_views import save_view
+
+    world.b["saved_view"] = save_view(
+        world.bob_m, name="Bravo secret saved view", query="q=secret", shared=True
+    )
+    world.b_markers.append("Bravo secret saved view")
+
+
+WORLD_BUILDERS.append(_inbox_saved_view)
+KWARGS["view_id"] = lambda w: w.b["saved_view"].pk
