@@ -416,6 +416,10 @@ SPECTACULAR_SETTINGS = {
         "ChannelStatusEnum": "channels_registry.models.Channel.Status",
         "PostStatusEnum": "publishing.models.Post.Status",
         "VariantStatusEnum": "publishing.models.PostVariant.Status",
+        "ConversationStatusEnum": "inbox.models.Conversation.Status",
+        "ConversationKindEnum": "inbox.models.Conversation.Kind",
+        "ConversationItemKindEnum": "inbox.models.Item.Kind",
+        "ConversationReplyStatusEnum": "inbox.models.Reply.Status",
     },
 }
 

@@ -35,7 +35,7 @@ from . import factories as f
 from .tenancy_walker import WORLD_BUILDERS, World
 
 #: the fuzzing phase's examples per operation (the coverage and example phases are fixed by the schema)
-EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "8"))
 
 #: path prefix → the seeded object whose id ``{id}`` takes (most of the time; otherwise a generated id)
 PATH_OBJECTS = {
