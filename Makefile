@@ -45,8 +45,8 @@ run: seed
 		$(BIN)/honcho start -f Procfile
 
 ## TEST_WORKERS: pytest-xdist processes (0 runs in this process). Three on the 2-core CI machine: a
-## good part of the suite waits on browsers, live servers and subprocesses rather than the CPU.
-## Idle workers steal queued tests (--dist worksteal), so one slow test does not leave a core idle.
+## good part of the suite waits on browsers, live servers and subprocesses rather than the CPU. The
+## tests that take minutes are collected first (tests/conftest.py), so the workers share them.
 TEST_WORKERS ?= 3
 
 ## make test: lint, import contracts, migrations check, then the whole suite (SQLite, or DATABASE_URL).
@@ -55,7 +55,7 @@ test: install messages
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest -p no:randomly -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:randomly -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

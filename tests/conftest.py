@@ -89,3 +89,12 @@ def api_client_for(membership, name="test"):
 @pytest.fixture
 def alice_api(alice_m):
     return api_client_for(alice_m)
+
+
+#: tests that take minutes each: collected first, so that test workers start them at once instead of
+#: one worker running them after everything else
+_LONG_FIRST = ("test_api_keeps_to_its_schema.py", "test_api_generated_client.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=lambda item: not item.nodeid.split("::")[0].endswith(_LONG_FIRST))
