@@ -88,6 +88,11 @@ def _search(events: QuerySet[AuditEvent], text: str) -> QuerySet[AuditEvent]:
 def filter_events(organization, filters: EventFilters) -> QuerySet[AuditEvent]:
     """``organization``'s entries that match ``filters``, newest first, with their actor."""
     events = AuditEvent.objects.for_org(organization).select_related("actor").order_by("-seq")
+    return filter_events_by(events, filters)
+
+
+def filter_events_by(events: QuerySet[AuditEvent], filters: EventFilters) -> QuerySet[AuditEvent]:
+    """``events`` (one organization's, already scoped) narrowed by ``filters``."""
     if filters.actor is not None:
         events = events.filter(actor_id=filters.actor)
     if filters.action:
