@@ -135,7 +135,9 @@ def test_entries_the_checkpoint_does_not_cover_cannot_be_deleted(org_a, old_and_
     if connection.vendor == "postgresql":
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM audit_auditevent WHERE organization_id = %s", [org_a.pk])
+                cursor.execute(
+                    "DELETE FROM audit_auditevent WHERE organization_id = %s", [org_a.pk]
+                )
     assert _seqs(org_a) == [1, 2, 3, 4, 5, 6]
 
 

@@ -32,7 +32,9 @@ def log(org_a, alice_m):
         jakarta = f.make_team(org_a, "Jakarta", by=alice_m)
         f.make_team(org_a, "Head office", by=alice_m)
     with audit_context(actor=pat, ip_address="198.51.100.2", via="api"):
-        record_event(org_a, "team.updated", obj=jakarta, changes={"name": ["Jakarta", "Jakarta Selatan"]})
+        record_event(
+            org_a, "team.updated", obj=jakarta, changes={"name": ["Jakarta", "Jakarta Selatan"]}
+        )
     return {"pat": pat, "pat_m": pat_m, "jakarta": jakarta}
 
 
@@ -58,7 +60,11 @@ def test_the_page_filters_by_exact_action_or_prefix(alice_client, log):
     exact = _page(alice_client, "?action=team.updated")
     assert "team.updated" in exact and "team.created" not in exact
     prefix = _page(alice_client, "?action=team.")
-    assert "team.updated" in prefix and "team.created" in prefix and "organization.created" not in prefix
+    assert (
+        "team.updated" in prefix
+        and "team.created" in prefix
+        and "organization.created" not in prefix
+    )
 
 
 def test_the_page_filters_by_object_and_origin(alice_client, log):
@@ -119,7 +125,7 @@ def test_search_is_served_by_the_full_text_index_on_postgresql(org_a, log):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(
-            f"EXPLAIN SELECT id FROM audit_auditevent WHERE {SEARCH_DOCUMENT} "
+            f"EXPLAIN SELECT id FROM audit_auditevent WHERE {SEARCH_DOCUMENT} "  # noqa: S608 - constants
             "@@ websearch_to_tsquery('simple'::regconfig, %s)",
             ["Selatan"],
         )
