@@ -441,8 +441,9 @@ def purge_entries(organization, *, before) -> PurgeResult:
 
     1. the entries to purge are a prefix of the chain: every entry up to the newest one created
        before ``before`` (never the newest entry: the head must keep pointing at a row);
-    2. that range is walked first, from the current checkpoint: a purge never deletes entries that
-       do not verify (it would erase the evidence) — :class:`AuditChainBroken` and nothing changes;
+    2. the head's seal is checked and that range is walked, from the current checkpoint: a purge
+       never deletes entries that do not verify nor re-seals an altered head (it would erase the
+       evidence) — :class:`AuditChainBroken` and nothing changes;
     3. the head stores the checkpoint (the last purged entry's seq and hash), sealed with the key,
        so :func:`verify_chain` starts from it; on PostgreSQL the append-only trigger lets a DELETE
        through only for rows at or below the head's ``checkpoint_seq``;
@@ -459,6 +460,12 @@ def purge_entries(organization, *, before) -> PurgeResult:
         )
         if through is None:
             return PurgeResult(organization.pk, 0, head.checkpoint_seq, head.checkpoint_hash)
+        # The purge re-seals the head: it must not seal over a head someone altered.
+        seal = _head_seal(head, organization)
+        if not seal or not hmac.compare_digest(seal.encode(), head.mac.encode()):
+            raise AuditChainBroken(
+                "The chain's head has been altered (its seal does not match); nothing was purged."
+            )
         walk = _walk(
             organization,
             head.legacy_seq,

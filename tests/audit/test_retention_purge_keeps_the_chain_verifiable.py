@@ -177,3 +177,14 @@ def test_the_retention_is_one_to_fifty_years_and_a_change_is_recorded(org_a, ali
     assert selectors.retention_of(org_a) == 3
     entry = AuditEvent.objects.for_org(org_a).get(action="audit.retention_changed")
     assert entry.changes == {"years": [7, 3]} and entry.actor == alice_m.user
+
+
+def test_a_purge_refuses_to_seal_over_an_altered_head(org_a, old_and_new):
+    _sql(
+        "UPDATE audit_auditchainhead SET hash = %s WHERE organization_id = %s",
+        ["f" * 64, org_a.pk],
+    )
+    with pytest.raises(AuditChainBroken, match="seal does not match"):
+        purge_entries(org_a, before=old_and_new)
+    assert _seqs(org_a) == [1, 2, 3, 4, 5, 6]
+    assert not verify_chain(org_a).ok
