@@ -91,6 +91,8 @@ SCOPE_CAPABILITIES: dict[str, frozenset[str]] = {
     "members:write": frozenset({C.VIEW, C.MANAGE_MEMBERS, C.MANAGE_TEAMS, C.MANAGE_ORGANIZATION}),
     "inbox:read": frozenset({C.VIEW}),
     "inbox:write": frozenset({C.VIEW, C.MODERATE}),
+    "audit:read": frozenset({C.VIEW, C.MANAGE_GOVERNANCE}),
+    "audit:write": frozenset({C.VIEW, C.MANAGE_GOVERNANCE}),  # the log is read-only
     "admin": ROLE_CAPABILITIES[Role.ADMIN],
 }
 

@@ -105,6 +105,7 @@ def _csv_cell(value) -> str:
 def channel_export(request, org_slug):
     require_page(request, Capability.VIEW)
     _form, filters = _filters(request)
+    services.record_channel_export(request.membership, filters=filters)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d")
     response["Content-Disposition"] = (

@@ -35,6 +35,7 @@ FAMILIES: dict[str, str] = {
     "notifications": _("the token holder's notifications"),
     "members": _("the organization, teams, members and invitations"),
     "inbox": _("the inbox: conversations, their items and replies"),
+    "audit": _("the audit log (read-only)"),
 }
 
 #: API view (``module.Class``) → its resource family, or ``ADMIN`` for views only the admin scope opens
@@ -68,6 +69,7 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.api.ConversationViewSet": "inbox",
     "inbox.api.ItemViewSet": "inbox",
     "inbox.api.ReplyViewSet": "inbox",
+    "governance.audit_log.api.AuditEventViewSet": "audit",
 }
 
 

@@ -398,6 +398,10 @@ SPECTACULAR_SETTINGS = {
             "description": "Inbox conversations, their items and the replies sent from here.",
         },
         {"name": "organization", "description": "The organization the token belongs to."},
+        {
+            "name": "audit",
+            "description": "The audit log: who changed what, when, from where and how (read-only).",
+        },
     ],
     # Swagger UI is served from our own static files (no CDN; the CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -691,3 +695,11 @@ if any(len(k) < 32 for k in AUDIT_CHAIN_KEYS):
     raise ImproperlyConfigured(
         "Each AUDIT_CHAIN_KEY key must be at least 32 characters (e.g. secrets.token_urlsafe(48))."
     )
+
+# --- Audit log retention ------------------------------------------------------------------------
+# Once a day: delete audit entries past each organization's retention (default 7 years), behind a
+# sealed checkpoint so the rest of the chain still verifies (socialops/audit/tasks.py).
+CELERY_BEAT_SCHEDULE["audit-purge"] = {
+    "task": "socialops.audit.tasks.purge_expired_entries",
+    "schedule": 24 * 3600.0,
+}

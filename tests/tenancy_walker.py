@@ -622,3 +622,19 @@ def _inbox_saved_view(world) -> None:
 
 WORLD_BUILDERS.append(_inbox_saved_view)
 KWARGS["view_id"] = lambda w: w.b["saved_view"].pk
+
+
+# --- The audit log page and API (issue 15, auditlog) ------------------------------------------------
+
+
+def _audit_log(world) -> None:
+    """B's newest audit entry (its log already names B's team, members and channels) and B's retention."""
+    from socialops.audit.models import AuditEvent
+    from socialops.audit.services import set_retention
+
+    set_retention(world.org_b, years=9, actor=world.bob_m.user)
+    world.b["audit_event"] = AuditEvent.objects.for_org(world.org_b).order_by("-seq").first()
+
+
+WORLD_BUILDERS.append(_audit_log)
+ROUTE_KWARGS["audit-event-detail"] = {"pk": lambda w: w.b["audit_event"].pk}

@@ -16,6 +16,7 @@ from ..providers import get_provider  # noqa: F401  (the registry, as the views 
 from .channels import (
     archive_channel,
     disconnect_channel,
+    record_channel_export,
     set_channel_access,
     set_channel_team,
     set_channel_timezone,
@@ -59,6 +60,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "record_channel_export",
     "CHOOSE_TTL",
     "ConnectStart",
     "DEMO_CHANNELS",

@@ -136,3 +136,27 @@ def set_channel_access(channel: Channel, *, by, access: str) -> Channel:
         changes={"access": [before, access]},
     )
     return channel
+
+
+# --- Exports -------------------------------------------------------------------------------------
+
+
+def record_channel_export(membership, *, filters, via: str = "web") -> None:
+    """Record that ``membership`` downloaded the channel list as CSV with ``filters`` (an export
+    of the organization's data is audited like a change)."""
+    described = {
+        "network": filters.provider,
+        "team": filters.team.pk if filters.team is not None else None,
+        "status": filters.status,
+        "search": filters.search,
+    }
+    record_event(
+        membership.organization,
+        "channel.exported",
+        actor=membership.user,
+        via=via,
+        changes={
+            "filters": {k: v for k, v in described.items() if v not in ("", None)},
+            "format": "csv",
+        },
+    )

@@ -200,7 +200,15 @@ def edit_reply(reply: Reply, *, by, text: str) -> Reply:
     )
     if not updated:
         raise Conflict(_("This reply was already sent or is being sent."))
+    previous = reply.text
     reply.refresh_from_db()
+    record_event(
+        conversation.organization,
+        "inbox.reply_edited",
+        obj=conversation,
+        actor=by.user,
+        changes={"reply": reply.pk, "text": [previous, reply.text]},
+    )
     return reply
 
 

@@ -11,9 +11,14 @@ Every app writes it through one small API, :mod:`socialops.audit.services`::
   transaction (the outermost service's), so an entry lands exactly when its change does;
 - ``audit_context(actor=…, ip_address=…, via=…)`` says who is acting and how (the middleware binds
   it per request, tasks bind ``via="task"``), ``set_audit_actor`` names the API token's user;
-- ``verify_chain(organization)`` recomputes the chain (``manage.py verify_audit_log``).
+- ``verify_chain(organization)`` recomputes the chain (``manage.py verify_audit_log``);
+- ``purge_entries(organization, before=…)`` deletes entries past the organization's retention
+  (``AuditRetention``, default 7 years; ``set_retention``) behind a checkpoint sealed into the
+  chain's head, from which ``verify_chain`` then starts; the daily task
+  (``tasks.purge_expired_entries``) runs it and the purge is itself recorded.
 
-Reads go through :mod:`socialops.audit.selectors` (the governance page, the start page).
+Reads go through :mod:`socialops.audit.selectors` (the governance page with its filters and
+full-text search, the start page).
 
 **What is audited.** Human and API actions are audited; ingested network items are not. Whatever a
 person (on a page, through a signed link or with an API token) or a task acting on their behalf

@@ -30,6 +30,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 GENESIS_HASH = "0" * 64
 _HEAD_TAG = "audit-head:v1"
+#: the seal of a head with a checkpoint (entries up to ``checkpoint_seq`` purged under retention)
+_HEAD_TAG_CHECKPOINT = "audit-head:v2"
 
 
 def key_id(key: str) -> str:
@@ -89,8 +91,28 @@ def entry_hash(prev_hash: str, event, key: str | None) -> str:
     return hashlib.sha256(message).hexdigest()
 
 
-def seal_head(key: str, organization_id: int, seq: int, last_hash: str, legacy_seq: int) -> str:
+def seal_head(
+    key: str,
+    organization_id: int,
+    seq: int,
+    last_hash: str,
+    legacy_seq: int,
+    checkpoint_seq: int = 0,
+    checkpoint_hash: str = "",
+) -> str:
     """The head's MAC: without the key nobody can move the head (e.g. back, after deleting the
-    newest entries) or widen the range of unkeyed entries."""
-    message = f"{_HEAD_TAG}|{organization_id}|{seq}|{last_hash}|{legacy_seq}".encode()
+    newest entries) or widen the range of unkeyed entries.
+
+    A head with a checkpoint (the oldest entries were purged under the organization's retention,
+    see ``services.purge_entries``) seals it too, under the ``v2`` tag: without the key nobody can
+    move the checkpoint forward to hide deleted old entries. A head without one keeps the ``v1``
+    seal, so every head sealed before checkpoints existed still verifies.
+    """
+    if checkpoint_seq:
+        message = (
+            f"{_HEAD_TAG_CHECKPOINT}|{organization_id}|{seq}|{last_hash}|{legacy_seq}"
+            f"|{checkpoint_seq}|{checkpoint_hash}"
+        ).encode()
+    else:
+        message = f"{_HEAD_TAG}|{organization_id}|{seq}|{last_hash}|{legacy_seq}".encode()
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()

@@ -1,4 +1,4 @@
-"""Binds who and where (actor, IP, channel of access: web or API) to the request, for the audit
+"""Binds who and where (actor, IP, channel of access: web, API or SCIM) to the request, for the audit
 log. API token authentication runs later, in the view, and names its user with
 ``set_audit_actor``."""
 
@@ -13,7 +13,12 @@ class AuditContextMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        via = "api" if request.path.startswith("/api/") else "web"
+        if request.path.startswith("/api/"):
+            via = "api"
+        elif request.path.startswith("/scim/"):  # the identity provider's provisioning calls
+            via = "scim"
+        else:
+            via = "web"
         with audit_context(
             actor=user if user is not None and user.is_authenticated else None,
             ip_address=request.META.get("REMOTE_ADDR"),

@@ -10,6 +10,7 @@ renamed them, with their PostgreSQL triggers, to ``audit_auditevent`` and
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,11 @@ class AuditEventQuerySet(TenantQuerySet):
 
     def delete(self):
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+    def dangerously_purge(self) -> int:
+        """Delete these rows: only ``services.purge_entries`` calls it, for entries its checkpoint
+        covers (on PostgreSQL the trigger refuses any row above the head's ``checkpoint_seq``)."""
+        return self._raw_delete(self.db)
 
     def bulk_update(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be updated.")
@@ -47,6 +53,7 @@ class AuditEvent(TenantModel):
         API = "api", _("API")
         LINK = "link", _("Signed link")
         TASK = "task", _("Background task")
+        SCIM = "scim", _("SCIM provisioning")
         SYSTEM = "system", _("System")
 
     seq = models.PositiveBigIntegerField()
@@ -77,6 +84,11 @@ class AuditEvent(TenantModel):
         indexes = [
             models.Index(fields=["organization", "-created_at"], name="audit_org_created"),
             models.Index(fields=["organization", "action"], name="audit_org_action"),
+            models.Index(fields=["organization", "actor", "-seq"], name="audit_org_actor"),
+            models.Index(
+                fields=["organization", "object_type", "object_id"], name="audit_org_object"
+            ),
+            # and on PostgreSQL a GIN index of the entries' text (audit.0003, see selectors.search)
         ]
 
     def __str__(self) -> str:
@@ -113,6 +125,10 @@ class AuditChainHead(TenantModel):
     legacy_seq = models.PositiveBigIntegerField(default=0)
     key_id = models.CharField(max_length=16, blank=True)
     mac = models.CharField(max_length=64, blank=True)
+    #: entries 1…checkpoint_seq were purged under the retention; the chain verifies from
+    #: ``checkpoint_hash``, the hash of the last purged entry (both sealed in ``mac``)
+    checkpoint_seq = models.PositiveBigIntegerField(default=0)
+    checkpoint_hash = models.CharField(max_length=64, blank=True, default="")
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -122,3 +138,33 @@ class AuditChainHead(TenantModel):
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"
+
+
+class AuditRetention(TenantModel):
+    """How long an organization keeps its audit entries (no row: :data:`DEFAULT_YEARS`).
+
+    The daily purge (``socialops.audit.tasks.purge_expired_entries``) deletes entries older than
+    this, after storing a checkpoint on the chain's head so the rest still verifies."""
+
+    DEFAULT_YEARS = 7
+    MIN_YEARS = 1
+    MAX_YEARS = 50
+
+    years = models.PositiveSmallIntegerField(
+        default=DEFAULT_YEARS,
+        validators=[MinValueValidator(MIN_YEARS), MaxValueValidator(MAX_YEARS)],
+        help_text=_("Audit entries older than this many years are deleted."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="audit_retention_one_per_org"),
+            models.CheckConstraint(
+                condition=models.Q(years__gte=1) & models.Q(years__lte=50),
+                name="audit_retention_years_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"keep audit entries {self.years} years"

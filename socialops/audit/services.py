@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from . import chain
 from .chain import GENESIS_HASH
-from .models import AuditChainHead, AuditEvent
+from .models import AuditChainHead, AuditEvent, AuditRetention
+from .selectors import retention_of
 
 
 class AuditChainBroken(RuntimeError):
@@ -197,7 +198,15 @@ def record_events(organization, entries: list[Entry]) -> list[AuditEvent]:
             hash=last.hash,
             key_id=key_id,
             updated_at=now,
-            mac=chain.seal_head(key, organization.pk, last.seq, last.hash, head.legacy_seq),
+            mac=chain.seal_head(
+                key,
+                organization.pk,
+                last.seq,
+                last.hash,
+                head.legacy_seq,
+                head.checkpoint_seq,
+                head.checkpoint_hash,
+            ),
         )
     return events
 
@@ -211,6 +220,8 @@ class ChainReport:
     reason: str = ""
     head_seq: int = 0
     head_hash: str = GENESIS_HASH
+    #: entries up to this one were purged under the retention (0: none)
+    checkpoint_seq: int = 0
 
 
 def _broken(organization, checked: int, seq: int | None, reason: str, head=None) -> ChainReport:
@@ -234,11 +245,23 @@ class _Walk:
     reason: str = ""
 
 
-def _walk(organization, legacy_seq: int) -> _Walk:
-    """Recompute every link; stop at the first entry that does not fit."""
+def _walk(
+    organization,
+    legacy_seq: int,
+    *,
+    start_seq: int = 0,
+    start_hash: str = GENESIS_HASH,
+    through_seq: int | None = None,
+) -> _Walk:
+    """Recompute every link after ``start_seq`` (a checkpoint: entries up to it were purged, the
+    last one's hash was ``start_hash``), up to ``through_seq`` if given; stop at the first entry
+    that does not fit. Rows at or below ``start_seq`` are not read."""
     ring = chain.key_ring()
-    prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
-    for event in AuditEvent.objects.for_org(organization).order_by("seq").iterator(chunk_size=2000):
+    prev_hash, expected_seq, checked = start_hash, start_seq + 1, 0
+    entries = AuditEvent.objects.for_org(organization).filter(seq__gt=start_seq)
+    if through_seq is not None:
+        entries = entries.filter(seq__lte=through_seq)
+    for event in entries.order_by("seq").iterator(chunk_size=2000):
         checked += 1
         broken = None
         key = ring.get(event.key_id) if event.key_id else None
@@ -262,6 +285,21 @@ def _walk(organization, legacy_seq: int) -> _Walk:
     return _Walk(checked, expected_seq - 1, prev_hash)
 
 
+def _head_seal(head, organization) -> str:
+    key = chain.key_ring().get(head.key_id)
+    if not key:
+        return ""
+    return chain.seal_head(
+        key,
+        organization.pk,
+        head.seq,
+        head.hash,
+        head.legacy_seq,
+        head.checkpoint_seq,
+        head.checkpoint_hash,
+    )
+
+
 def verify_chain(organization) -> ChainReport:
     """Recompute every link of ``organization``'s chain and compare its end with the sealed head;
     name the first entry that does not fit, or say what is wrong with the head.
@@ -270,20 +308,23 @@ def verify_chain(organization) -> ChainReport:
     original sha256; every later entry must carry the id of a configured key and its HMAC.
     """
     head = AuditChainHead.objects.for_org(organization).first()
-    walk = _walk(organization, head.legacy_seq if head else 0)
+    # After a purge the chain starts at the head's checkpoint: the last purged entry's position
+    # and hash, sealed with the head. Old entries deleted without one still break the walk
+    # ("entry #1 is missing"); a checkpoint moved without the key breaks the seal below.
+    walk = _walk(
+        organization,
+        head.legacy_seq if head else 0,
+        start_seq=head.checkpoint_seq if head else 0,
+        start_hash=(head.checkpoint_hash or GENESIS_HASH) if head else GENESIS_HASH,
+    )
     if walk.broken_seq is not None:
         return _broken(organization, walk.checked, walk.broken_seq, walk.reason, head)
     if head is None:
         if walk.checked:
             return _broken(organization, walk.checked, None, "the chain's head is missing")
         return ChainReport(organization.pk, 0, True)
-    head_key = chain.key_ring().get(head.key_id)
-    seal = (
-        chain.seal_head(head_key, organization.pk, head.seq, head.hash, head.legacy_seq)
-        if head_key
-        else ""
-    )
-    if not head_key or not hmac.compare_digest(seal.encode(), head.mac.encode()):
+    seal = _head_seal(head, organization)
+    if not seal or not hmac.compare_digest(seal.encode(), head.mac.encode()):
         return _broken(
             organization,
             walk.checked,
@@ -315,7 +356,14 @@ def verify_chain(organization) -> ChainReport:
             "the newest entry is not the one the head sealed",
             head,
         )
-    return ChainReport(organization.pk, walk.checked, True, head_seq=head.seq, head_hash=head.hash)
+    return ChainReport(
+        organization.pk,
+        walk.checked,
+        True,
+        head_seq=head.seq,
+        head_hash=head.hash,
+        checkpoint_seq=head.checkpoint_seq,
+    )
 
 
 @transaction.atomic
@@ -349,3 +397,108 @@ def reanchor_chain(organization) -> AuditChainHead:
     )
     record_event(organization, "audit.head_reanchored", changes={"at_seq": walk.last_seq})
     return AuditChainHead.objects.for_org(organization).get()
+
+
+# --- Retention -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_retention(organization, *, years: int, actor: Any = None) -> AuditRetention:
+    """Keep ``organization``'s audit entries ``years`` years (1 … 50); recorded in the log."""
+    if isinstance(years, bool) or not isinstance(years, int):
+        raise ValueError("years must be a whole number")
+    if not AuditRetention.MIN_YEARS <= years <= AuditRetention.MAX_YEARS:
+        raise ValueError(
+            f"years must be from {AuditRetention.MIN_YEARS} to {AuditRetention.MAX_YEARS}"
+        )
+    previous = retention_of(organization)
+    row, _created = AuditRetention.objects.for_org(organization).update_or_create(
+        organization=organization, defaults={"years": years}
+    )
+    if previous != years:
+        record_event(
+            organization,
+            "audit.retention_changed",
+            obj=row,
+            actor=actor,
+            changes={"years": [previous, years]},
+        )
+    return row
+
+
+@dataclass
+class PurgeResult:
+    organization_id: int
+    purged: int
+    checkpoint_seq: int
+    checkpoint_hash: str
+
+
+def purge_entries(organization, *, before) -> PurgeResult:
+    """Delete ``organization``'s entries created before ``before``, keeping the chain verifiable.
+
+    In one transaction, holding the chain's head lock (appends wait):
+
+    1. the entries to purge are a prefix of the chain: every entry up to the newest one created
+       before ``before`` (never the newest entry: the head must keep pointing at a row);
+    2. the head's seal is checked and that range is walked, from the current checkpoint: a purge
+       never deletes entries that do not verify nor re-seals an altered head (it would erase the
+       evidence) — :class:`AuditChainBroken` and nothing changes;
+    3. the head stores the checkpoint (the last purged entry's seq and hash), sealed with the key,
+       so :func:`verify_chain` starts from it; on PostgreSQL the append-only trigger lets a DELETE
+       through only for rows at or below the head's ``checkpoint_seq``;
+    4. the rows are deleted and the purge itself is recorded (``audit.purged``) in the chain.
+    """
+    with transaction.atomic():
+        head = _lock_head(organization)
+        through = (
+            AuditEvent.objects.for_org(organization)
+            .filter(created_at__lt=before, seq__gt=head.checkpoint_seq, seq__lt=head.seq)
+            .order_by("-seq")
+            .values_list("seq", flat=True)
+            .first()
+        )
+        if through is None:
+            return PurgeResult(organization.pk, 0, head.checkpoint_seq, head.checkpoint_hash)
+        # The purge re-seals the head: it must not seal over a head someone altered.
+        seal = _head_seal(head, organization)
+        if not seal or not hmac.compare_digest(seal.encode(), head.mac.encode()):
+            raise AuditChainBroken(
+                "The chain's head has been altered (its seal does not match); nothing was purged."
+            )
+        walk = _walk(
+            organization,
+            head.legacy_seq,
+            start_seq=head.checkpoint_seq,
+            start_hash=head.checkpoint_hash or GENESIS_HASH,
+            through_seq=through,
+        )
+        if walk.broken_seq is not None or walk.last_seq != through:
+            raise AuditChainBroken(
+                f"Entry #{walk.broken_seq or walk.last_seq + 1} does not verify "
+                f"({walk.reason or 'missing'}); nothing was purged."
+            )
+        key_id, key = chain.signing_key()
+        AuditChainHead.objects.for_org(organization).filter(pk=head.pk).update(
+            checkpoint_seq=through,
+            checkpoint_hash=walk.last_hash,
+            key_id=key_id,
+            mac=chain.seal_head(
+                key, organization.pk, head.seq, head.hash, head.legacy_seq, through, walk.last_hash
+            ),
+        )
+        purged = (
+            AuditEvent.objects.for_org(organization).filter(seq__lte=through).dangerously_purge()
+        )
+        record_event(
+            organization,
+            "audit.purged",
+            changes={
+                "through_seq": through,
+                "purged": purged,
+                "before": before,
+                "checkpoint_hash": walk.last_hash,
+                "retention_years": retention_of(organization),
+            },
+        )
+    return PurgeResult(organization.pk, purged, through, walk.last_hash)

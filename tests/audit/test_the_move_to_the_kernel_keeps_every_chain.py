@@ -118,7 +118,7 @@ def test_a_keyed_chain_written_before_the_move_verifies_after_it_and_appends_con
     )
     last_seq, last_hash = written.order_by("-seq").values_list("seq", "hash").first()
 
-    migrate_to(("audit", "0002_rename_the_tables"))  # the newest state
+    migrate_to(("audit", "0003_retention_checkpoint_search"))  # the newest state
     assert _tables() == {"audit_auditevent", "audit_auditchainhead"}
     assert (
         AuditEvent.objects.for_org(org_a).count() == last_seq
@@ -161,7 +161,7 @@ def test_an_unkeyed_chain_from_before_the_key_is_anchored_moved_and_continued_ke
         event.save(force_insert=True)
         prev = event.hash
 
-    migrate_to(("audit", "0002_rename_the_tables"))
+    migrate_to(("audit", "0003_retention_checkpoint_search"))
     head = AuditChainHead.objects.for_org(organization).get()
     assert (head.seq, head.legacy_seq, head.hash) == (4, 4, prev)
     assert verify_chain(organization).ok

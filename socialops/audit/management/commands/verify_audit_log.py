@@ -39,8 +39,11 @@ class Command(BaseCommand):
         for organization in orgs:
             report = verify_chain(organization)
             if report.ok:
+                since = (
+                    f" (after checkpoint #{report.checkpoint_seq})" if report.checkpoint_seq else ""
+                )
                 self.stdout.write(
-                    f"OK      {organization.slug}: {report.checked} entries, head #{report.head_seq} {report.head_hash}"
+                    f"OK      {organization.slug}: {report.checked} entries{since}, head #{report.head_seq} {report.head_hash}"
                 )
                 continue
             broken += 1
