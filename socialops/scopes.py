@@ -68,6 +68,9 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.api.ConversationViewSet": "inbox",
     "inbox.api.ItemViewSet": "inbox",
     "inbox.api.ReplyViewSet": "inbox",
+    # governance reads and retirements: who may administer what, across the organization
+    "governance.coverage.api.CoverageViewSet": ADMIN,
+    "governance.inventory.api.ChannelInventoryViewSet": ADMIN,
 }
 
 

@@ -398,6 +398,10 @@ SPECTACULAR_SETTINGS = {
             "description": "Inbox conversations, their items and the replies sent from here.",
         },
         {"name": "organization", "description": "The organization the token belongs to."},
+        {
+            "name": "governance",
+            "description": "Governance: coverage gaps, the channel inventory and retiring channels.",
+        },
     ],
     # Swagger UI is served from our own static files (no CDN; the CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
