@@ -48,3 +48,9 @@ class RetireForm(ServiceFormMixin, forms.Form):
     def __init__(self, *args, targets, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["move_to"].queryset = targets
+        self.fields["move_to"].label_from_instance = _channel_label
+
+
+def _channel_label(channel) -> str:
+    name = channel.name or channel.handle
+    return f"{name} ({channel.display_handle})" if channel.handle else name
