@@ -108,7 +108,5 @@ def test_the_bulk_answer_is_the_answer_of_can_for_every_person_and_channel(
     everyone = [alice_m, *people, gone]
     for ch in channels:
         fresh = Channel.objects.for_org(org_a).get(pk=ch.pk)  # no grant cache
-        expected = {
-            m.pk for m in everyone if can(f.membership(org_a, m.user), capability, fresh)
-        }
+        expected = {m.pk for m in everyone if can(f.membership(org_a, m.user), capability, fresh)}
         assert answer[ch.pk] == expected, ch.handle

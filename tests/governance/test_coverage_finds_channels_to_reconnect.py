@@ -21,9 +21,7 @@ def test_needs_reauth_and_a_token_expiring_this_week_are_listed_the_rest_is_not(
     soon = channel(org_a, "soon", token_expires_at=now + timedelta(days=6))
     channel(org_a, "later", token_expires_at=now + timedelta(days=8))
     channel(org_a, "never")  # no expiry known
-    channel(
-        org_a, "gone", status=Channel.Status.ARCHIVED, token_expires_at=now + timedelta(days=1)
-    )
+    channel(org_a, "gone", status=Channel.Status.ARCHIVED, token_expires_at=now + timedelta(days=1))
     channel(
         org_a,
         "off",

@@ -66,9 +66,7 @@ def test_moving_sends_the_scheduled_posts_to_the_new_channel_at_the_same_time(
     assert actions[-2:] == ["channel.archived", "channel.retired"]
 
 
-def test_a_post_already_going_to_the_new_channel_keeps_one_variant_there(
-    org_a, alice_m, old, new
-):
+def test_a_post_already_going_to_the_new_channel_keeps_one_variant_there(org_a, alice_m, old, new):
     both = _scheduled(org_a, alice_m, [old, new])
     result = retire_channel(old, by=alice_m, disposal="move", move_to=new)
     assert result.already_there == [both.pk]
@@ -102,9 +100,7 @@ def test_a_channel_with_nothing_scheduled_needs_no_choice(org_a, alice_m, old):
     "target",
     ["other_network", "archived", "needs_reauth", "other_org", "itself", None],
 )
-def test_bad_targets_are_refused_and_nothing_changes(
-    org_a, org_b, alice_m, old, target
-):
+def test_bad_targets_are_refused_and_nothing_changes(org_a, org_b, alice_m, old, target):
     post = _scheduled(org_a, alice_m, [old])
     targets = {
         "other_network": lambda: channel(org_a, "x.kitchen", provider="x"),
