@@ -1,9 +1,23 @@
 from django.urls import path
 
 from . import views
+from .coverage import views as coverage_views
+from .inventory import views as inventory_views
 
 org_urlpatterns = [
     path("governance/audit/", views.audit_log, name="audit_log"),
+    path("governance/coverage/", coverage_views.coverage, name="governance_coverage"),
+    path("governance/inventory/", inventory_views.inventory, name="governance_inventory"),
+    path(
+        "governance/inventory/export.csv",
+        inventory_views.inventory_export,
+        name="governance_inventory_export",
+    ),
+    path(
+        "governance/inventory/<int:channel_id>/retire/",
+        inventory_views.retire,
+        name="governance_retire_channel",
+    ),
 ]
 
 from .audit_log import views as audit_log_views  # noqa: E402

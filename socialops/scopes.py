@@ -70,6 +70,9 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.api.ItemViewSet": "inbox",
     "inbox.api.ReplyViewSet": "inbox",
     "governance.audit_log.api.AuditEventViewSet": "audit",
+    # governance reads and retirements: who may administer what, across the organization
+    "governance.coverage.api.CoverageViewSet": ADMIN,
+    "governance.inventory.api.ChannelInventoryViewSet": ADMIN,
 }
 
 

@@ -402,6 +402,10 @@ SPECTACULAR_SETTINGS = {
             "name": "audit",
             "description": "The audit log: who changed what, when, from where and how (read-only).",
         },
+        {
+            "name": "governance",
+            "description": "Governance: coverage gaps, the channel inventory and retiring channels.",
+        },
     ],
     # Swagger UI is served from our own static files (no CDN; the CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",

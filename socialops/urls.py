@@ -15,6 +15,8 @@ from channels_registry import urls as channels_urls
 from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
 from governance.audit_log import api as governance_audit_api
+from governance.coverage import api as governance_coverage_api
+from governance.inventory import api as governance_inventory_api
 from home import urls as home_urls
 from inbox import api as inbox_api
 from inbox import urls as inbox_urls
@@ -91,6 +93,14 @@ router.register("conversations", inbox_api.ConversationViewSet, basename="conver
 router.register("conversation-items", inbox_api.ItemViewSet, basename="conversation-item")
 router.register("conversation-replies", inbox_api.ReplyViewSet, basename="conversation-reply")
 router.register("audit-events", governance_audit_api.AuditEventViewSet, basename="audit-event")
+router.register(
+    "governance/coverage", governance_coverage_api.CoverageViewSet, basename="governance-coverage"
+)
+router.register(
+    "channel-inventory",
+    governance_inventory_api.ChannelInventoryViewSet,
+    basename="channel-inventory",
+)
 
 api_v1 = [
     path(

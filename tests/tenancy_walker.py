@@ -638,3 +638,26 @@ def _audit_log(world) -> None:
 
 WORLD_BUILDERS.append(_audit_log)
 ROUTE_KWARGS["audit-event-detail"] = {"pk": lambda w: w.b["audit_event"].pk}
+def _governance(world) -> None:
+    """Bravo's coverage gaps and inventory flags (a near-duplicate channel, expiring soon):
+    Alpha's coverage page, inventory, its CSV and the API never show them; Alpha cannot retire
+    Bravo's channel (``channel_id`` / ``pk``: Bravo's channel, a 404)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from channels_registry.models import Channel
+
+    Channel.objects.create(
+        organization=world.org_b,
+        provider="sandbox",
+        external_id="bravo-twin",
+        handle="bravo.secret.twin",
+        name="Bravo Secret Channel",
+        token_expires_at=timezone.now() + timedelta(days=2),
+    )
+    world.b_markers.append("bravo.secret.twin")
+
+
+WORLD_BUILDERS.append(_governance)
+ROUTE_KWARGS["channel-inventory-retire"] = {"pk": lambda w: w.b["channel"].pk}

@@ -488,7 +488,44 @@ def published_variant_ids(channel, external_ids) -> dict[str, int]:
     return dict(rows)
 
 
+@dataclass(frozen=True)
+class ChannelActivity:
+    """What a channel has published: its latest post and how many since a day."""
+
+    last_published_at: object  # datetime | None
+    published_since: int
+
+
+def channel_activity(organization, *, since) -> dict[int, ChannelActivity]:
+    """``{channel id: ChannelActivity}`` for every channel of ``organization`` that has published:
+    the latest publish and the number of variants published at or after ``since``. One query
+    (a channel that never published is absent)."""
+    from django.db.models import Count, Max
+
+    rows = (
+        PostVariant.objects.for_org(organization)
+        .filter(status=PostVariant.Status.PUBLISHED, published_at__isnull=False)
+        .order_by()
+        .values("channel_id")
+        .annotate(last=Max("published_at"), recent=Count("pk", filter=Q(published_at__gte=since)))
+    )
+    return {r["channel_id"]: ChannelActivity(r["last"], r["recent"]) for r in rows}
+
+
+def scheduled_on_channel(channel) -> QuerySet[PostVariant]:
+    """The variants waiting to go out on ``channel`` (scheduled, or held by a freeze), soonest first."""
+    return (
+        PostVariant.objects.for_org(channel.organization_id)
+        .filter(channel=channel, status__in=[PostVariant.Status.SCHEDULED, PostVariant.Status.HELD])
+        .select_related("post")
+        .order_by("due_at", "pk")
+    )
+
+
 __all__ = [
+    "ChannelActivity",
+    "channel_activity",
+    "scheduled_on_channel",
     "PostFilters",
     "published_variant_ids",
     "display_zone",

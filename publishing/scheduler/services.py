@@ -85,6 +85,8 @@ __all__ = [
     "frozen_channel_ids",
     "lift_freeze",
     "local_to_utc",
+    "move_channel_schedule",
+    "ScheduleMove",
     "perform_attempt",
     "perform_attempts",
     "publish_now",
@@ -434,6 +436,130 @@ def retry_variant(variant: PostVariant, *, by) -> PostVariant:
     )
     transaction.on_commit(_kick_dispatcher)
     return variant
+
+
+@dataclass
+class ScheduleMove:
+    """What :func:`move_channel_schedule` did, by post id."""
+
+    moved: list[int] = field(default_factory=list)  # now going to the new channel
+    already_there: list[int] = field(default_factory=list)  # the post already went there too
+    unscheduled: list[int] = field(default_factory=list)  # this channel's variant back to draft
+
+
+@transaction.atomic
+def move_channel_schedule(channel, *, by, to=None) -> ScheduleMove:
+    """The posts waiting to go out on ``channel`` (scheduled or held): each goes to ``to`` instead,
+    at the same time, or (``to`` None) its variant for ``channel`` goes back to draft (and the post
+    too when nothing else of it was waiting). A post that already goes to ``to`` keeps that variant
+    and this one is cancelled. Used when a channel is retired; the caller archives it.
+
+    Refuses (nothing changed) a ``to`` of another organization or another network, the channel
+    itself, one that is not active, or one ``by`` may not publish to. Posts are locked first, in
+    id order, then their variants (the scheduler's lock order); a variant the dispatcher already
+    claimed is in flight and stays where it is.
+    """
+    org_id = channel.organization_id
+    if not can(by, Capability.PUBLISH, channel):
+        raise NotAllowed(_("You may not publish to this channel."))
+    if to is not None:
+        _check_move_target(channel, to, by=by)
+    waiting = PostVariant.objects.for_org(org_id).filter(
+        channel=channel, status__in=[V.SCHEDULED, V.HELD]
+    )
+    statuses = _lock_posts(org_id, set(waiting.values_list("post_id", flat=True)))
+    rows = list(
+        waiting.filter(post_id__in=list(statuses))
+        .select_related("post")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    result = ScheduleMove()
+    if not rows:
+        return result
+    now = timezone.now()
+    entries: list[Entry] = []
+    if to is not None:
+        on_target = set(
+            PostVariant.objects.for_org(org_id)
+            .filter(channel=to, post_id__in=[v.post_id for v in rows])
+            .values_list("post_id", flat=True)
+        )
+        clash = [v.pk for v in rows if v.post_id in on_target]
+        fine = [v.pk for v in rows if v.post_id not in on_target]
+        PostVariant.objects.for_org(org_id).filter(pk__in=clash).update(
+            status=V.CANCELLED, next_attempt_at=None, updated_at=now
+        )
+        # scheduled again on the new channel: the dispatcher holds it if a freeze covers that one
+        PostVariant.objects.for_org(org_id).filter(pk__in=fine).update(
+            channel=to, status=V.SCHEDULED, next_attempt_at=None, updated_at=now
+        )
+        for v in rows:
+            moved = v.pk in fine
+            (result.moved if moved else result.already_there).append(v.post_id)
+            entries.append(
+                Entry(
+                    "post.channel_moved" if moved else "post.variant_cancelled",
+                    obj=v.post,
+                    actor=by.user,
+                    changes={"variant": v.pk, "channel": [channel.pk, to.pk]}
+                    if moved
+                    else {"variant": v.pk, "channel": channel.pk, "already_on": to.pk},
+                )
+            )
+        _refresh_post_statuses(org_id, statuses)
+    else:
+        ids = [v.pk for v in rows]
+        PostVariant.objects.for_org(org_id).filter(pk__in=ids).update(
+            status=V.DRAFT, due_at=None, next_attempt_at=None, updated_at=now
+        )
+        others = set(
+            PostVariant.objects.for_org(org_id)
+            .filter(post_id__in=list(statuses))
+            .exclude(pk__in=ids)
+            .exclude(status__in=[V.DRAFT, V.CANCELLED])
+            .values_list("post_id", flat=True)
+        )
+        alone = [pk for pk in statuses if pk not in others]
+        Post.objects.for_org(org_id).filter(pk__in=alone).update(
+            status=P.DRAFT, scheduled_at=None, updated_at=now
+        )
+        _refresh_post_statuses(org_id, {pk: st for pk, st in statuses.items() if pk in others})
+        for v in rows:
+            result.unscheduled.append(v.post_id)
+            entries.append(
+                Entry(
+                    "post.variant_unscheduled",
+                    obj=v.post,
+                    actor=by.user,
+                    changes={
+                        "variant": v.pk,
+                        "channel": channel.pk,
+                        "post_to_draft": v.post_id in alone,
+                    },
+                )
+            )
+    record_events(channel.organization, entries)
+    return result
+
+
+def _check_move_target(channel, to, *, by) -> None:
+    def refuse(message):
+        raise ValidationFailed(message, fields={"move_to": [message]})
+
+    if to.organization_id != channel.organization_id or not can(by, Capability.VIEW, to):
+        refuse(_("Choose a channel of this organization."))
+    if to.pk == channel.pk:
+        refuse(_("Choose another channel than the one being retired."))
+    if to.provider != channel.provider:
+        refuse(_("Choose a channel of the same network: posts are written for it."))
+    if to.status != to.Status.ACTIVE:
+        refuse(
+            _("%(channel)s is not active (%(status)s): choose an active channel.")
+            % {"channel": to.handle or to.name, "status": to.get_status_display()}
+        )
+    if not can(by, Capability.PUBLISH, to):
+        refuse(_("You may not publish to %(channel)s.") % {"channel": to.handle or to.name})
 
 
 # --- Freezes -------------------------------------------------------------------------------------
