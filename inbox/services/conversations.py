@@ -249,7 +249,11 @@ def set_conversation_status(
         return conversation
     conversation.status = status
     conversation.snoozed_until = None
-    conversation.save(update_fields=["status", "snoozed_until", "updated_at"])
+    fields = ["status", "snoozed_until", "updated_at"]
+    if status == Conversation.Status.CLOSED:  # (the figures count closings by day)
+        conversation.closed_at = timezone.now()
+        fields.append("closed_at")
+    conversation.save(update_fields=fields)
     record_event(
         conversation.organization,
         _STATUS_MOVES[status],
