@@ -68,6 +68,10 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.api.ConversationViewSet": "inbox",
     "inbox.api.ItemViewSet": "inbox",
     "inbox.api.ReplyViewSet": "inbox",
+    "inbox.work_api.TagViewSet": "inbox",
+    "inbox.work_api.SavedReplyViewSet": "inbox",
+    "inbox.work_api.SavedViewViewSet": "inbox",
+    "inbox.work_api.FiguresViewSet": "inbox",
 }
 
 

@@ -16,6 +16,7 @@ from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
 from home import urls as home_urls
 from inbox import api as inbox_api
+from inbox import work_api as inbox_work_api
 from inbox import urls as inbox_urls
 from publishing import urls as publishing_urls
 from publishing.calendar import api as publishing_calendar_api
@@ -89,6 +90,12 @@ router.register(
 router.register("conversations", inbox_api.ConversationViewSet, basename="conversation")
 router.register("conversation-items", inbox_api.ItemViewSet, basename="conversation-item")
 router.register("conversation-replies", inbox_api.ReplyViewSet, basename="conversation-reply")
+router.register("inbox-tags", inbox_work_api.TagViewSet, basename="inbox-tag")
+router.register(
+    "inbox-saved-replies", inbox_work_api.SavedReplyViewSet, basename="inbox-saved-reply"
+)
+router.register("inbox-saved-views", inbox_work_api.SavedViewViewSet, basename="inbox-saved-view")
+router.register("inbox-figures", inbox_work_api.FiguresViewSet, basename="inbox-figures")
 
 api_v1 = [
     path(

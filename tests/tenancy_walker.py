@@ -608,6 +608,14 @@ def _inbox_work(world: World) -> None:
 
 WORLD_BUILDERS.append(_inbox_work)
 KWARGS["saved_id"] = lambda w: w.b["saved_reply"].pk
+KWARGS["tag_id"] = lambda w: w.b["inbox_tag"].pk
+# the inbox's tags and saved replies API (issue 14, figures)
+ROUTE_KWARGS.update(
+    {
+        "inbox-tag-detail": {"pk": lambda w: w.b["inbox_tag"].pk},
+        "inbox-saved-reply-detail": {"pk": lambda w: w.b["saved_reply"].pk},
+    }
+)
 
 
 def _inbox_saved_view(world) -> None:
@@ -622,3 +630,4 @@ def _inbox_saved_view(world) -> None:
 
 WORLD_BUILDERS.append(_inbox_saved_view)
 KWARGS["view_id"] = lambda w: w.b["saved_view"].pk
+ROUTE_KWARGS["inbox-saved-view-detail"] = {"pk": lambda w: w.b["saved_view"].pk}
