@@ -16,8 +16,8 @@ from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
 from home import urls as home_urls
 from inbox import api as inbox_api
-from inbox import work_api as inbox_work_api
 from inbox import urls as inbox_urls
+from inbox import work_api as inbox_work_api
 from publishing import urls as publishing_urls
 from publishing.calendar import api as publishing_calendar_api
 from publishing.media import api as publishing_media_api
