@@ -158,6 +158,8 @@ class Item(TenantModel):
     permalink = models.URLField(max_length=1000, blank=True)
     is_hidden = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
+    #: liked by the channel's account from here
+    is_liked = models.BooleanField(default=False)
     #: the network's own fields, trimmed (``ingest`` keeps it under a few KB)
     raw = models.JSONField(default=dict, blank=True)
 

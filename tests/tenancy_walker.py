@@ -580,6 +580,8 @@ ROUTE_KWARGS.update(
                 "conversation-item-hide",
                 "conversation-item-unhide",
                 "conversation-item-delete-on-network",
+                "conversation-item-like",
+                "conversation-item-unlike",
             )
         },
         **{
