@@ -219,7 +219,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
     like=extend_schema(
         summary="Like an item on its network",
         description="Likes the comment as the channel's account, where the network allows it "
-        "(Facebook, X, Mastodon; else 400).",
+        "(Facebook, X, Mastodon, Bluesky; else 400).",
     ),
     unlike=extend_schema(
         summary="Take back a like",
