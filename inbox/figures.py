@@ -39,6 +39,8 @@ from .selectors import moderated_channels
 MAX_DAYS = 366
 #: the ranges the page offers
 RANGES = (7, 30)
+#: the days a range may name (outside them a day's start in a zone is not a storable instant)
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9000, 12, 31)
 
 
 class PercentileCont(Aggregate):
@@ -195,6 +197,13 @@ def date_range(
     """The range from ``since`` to ``until`` (inclusive); by default the last ``days`` days up to
     today in ``zone``. A reversed range or one longer than :data:`MAX_DAYS` is a ValidationFailed."""
     today = timezone.now().astimezone(zone).date()
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            message = _("Give a day between %(first)s and %(last)s.") % {
+                "first": FIRST_DAY.isoformat(),
+                "last": LAST_DAY.isoformat(),
+            }
+            raise ValidationFailed(message, fields={name: [message]})
     until = until or (today if since is None else min(today, since + timedelta(days=days - 1)))
     since = since or until - timedelta(days=days - 1)
     if since > until:

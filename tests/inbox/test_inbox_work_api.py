@@ -157,6 +157,9 @@ def test_saved_views_are_the_members_own_and_the_shared_ones(alice_api, alice_m,
     assert mona_api.delete(f"{VIEWS}{created.json()['id']}/").status_code == 204
     assert mona_api.post(VIEWS, {"name": ""}, format="json").status_code == 400
     assert mona_api.post(VIEWS, {"name": "x" * 81}, format="json").status_code == 400
+    long = "&".join(f"{key}={'%25' * 150}" for key in ("q", "channel", "network"))
+    too_long = mona_api.post(VIEWS, {"name": "Long", "query": long[:1000]}, format="json")
+    assert too_long.status_code == 400 and "query" in too_long.json()["error"]["fields"]
     assert SavedView.objects.for_org(mona.organization).count() == 2
 
 
@@ -184,6 +187,8 @@ def test_the_figures_endpoint_answers_one_range(alice_api, alice_m, org_a):
         {"since": "2026-13-01"},
         {"since": "2026-03-05", "until": "2026-03-01"},
         {"since": "2020-01-01", "until": "2026-03-01"},
+        {"since": "9999-12-31", "until": "9999-12-31"},
+        {"since": "0001-01-01", "until": "0001-01-02"},
         {"member": "someone"},
         {"team": "x"},
         {"team": "1", "member": "me"},
