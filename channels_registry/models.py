@@ -391,6 +391,8 @@ class SandboxInteraction(TenantModel):
     sentiment_hint = models.CharField(max_length=20, blank=True)
     from_account = models.BooleanField(default=False)
     is_hidden = models.BooleanField(default=False)
+    #: liked by the channel's account (the inbox's Like)
+    is_liked = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
 

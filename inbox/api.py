@@ -4,7 +4,7 @@ conversations of channels the token's member may moderate; actions are audited "
 - ``GET /api/v1/conversations/`` (filters below), ``GET …/{id}/`` (with its items)
 - ``POST /api/v1/conversations/{id}/assign/`` ``{"assignee": 12 | null}``; ``…/close/``, ``…/reopen/``,
   ``…/status/`` ``{"status": "open|closed|spam"}``
-- ``GET /api/v1/conversation-items/`` (``?conversation=<id>`` …), ``POST …/{id}/hide|unhide|delete/``
+- ``GET /api/v1/conversation-items/`` (``?conversation=<id>`` …), ``POST …/{id}/hide|unhide|delete|like|unlike/``
 - ``GET/POST /api/v1/conversation-replies/``, ``PATCH …/{id}/`` ``{"text": …}``, ``POST …/{id}/resend/``
 """
 
@@ -216,6 +216,15 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         summary="Delete an item on its network",
         description="Deletes the comment on the network, where the network allows it (else 400).",
     ),
+    like=extend_schema(
+        summary="Like an item on its network",
+        description="Likes the comment as the channel's account, where the network allows it "
+        "(Facebook, X, Mastodon, Bluesky; else 400).",
+    ),
+    unlike=extend_schema(
+        summary="Take back a like",
+        description="Takes back the account's like of the comment, where the network allows it.",
+    ),
 )
 @extend_schema(tags=["inbox"])
 class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
@@ -259,6 +268,16 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
     @action(detail=True, methods=["post"], url_path="delete")
     def delete_on_network(self, request, pk=None):
         return self._moderate("delete")
+
+    @extend_schema(request=None, responses=ItemOut)
+    @action(detail=True, methods=["post"])
+    def like(self, request, pk=None):
+        return self._moderate("like")
+
+    @extend_schema(request=None, responses=ItemOut)
+    @action(detail=True, methods=["post"])
+    def unlike(self, request, pk=None):
+        return self._moderate("unlike")
 
 
 @extend_schema_view(

@@ -81,6 +81,13 @@ class Conversation(TenantModel):
         _("sentiment"), max_length=10, choices=Sentiment.choices, blank=True
     )
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    #: the first outbound item (a reply sent from here, or one written by the network account)
+    #: after the conversation's first inbound item, and how long after it that was; written by
+    #: ``inbox.services.first_response`` only, never moved once set
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    #: when it was last closed (it may have been reopened since)
+    closed_at = models.DateTimeField(null=True, blank=True)
     #: the latest item's text, shortened, and its author: what the list shows without a join
     snippet = models.CharField(max_length=280, blank=True)
     author_name = models.CharField(max_length=255, blank=True)
@@ -104,6 +111,9 @@ class Conversation(TenantModel):
             models.Index(
                 fields=["organization", "assignee", "-last_item_at"], name="conv_org_assignee"
             ),
+            # the figures (inbox.figures): first responses and closings of a date range
+            models.Index(fields=["organization", "first_response_at"], name="conv_org_first_resp"),
+            models.Index(fields=["organization", "closed_at"], name="conv_org_closed"),
         ]
 
     def __str__(self) -> str:
@@ -148,6 +158,8 @@ class Item(TenantModel):
     permalink = models.URLField(max_length=1000, blank=True)
     is_hidden = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
+    #: liked by the channel's account from here
+    is_liked = models.BooleanField(default=False)
     #: the network's own fields, trimmed (``ingest`` keeps it under a few KB)
     raw = models.JSONField(default=dict, blank=True)
 

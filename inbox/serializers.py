@@ -33,6 +33,7 @@ class ItemOut(serializers.Serializer):
     permalink = serializers.CharField(help_text="Its link on the network, or empty.")
     is_hidden = serializers.BooleanField(help_text="Hidden on the network (by a moderator).")
     is_deleted = serializers.BooleanField(help_text="Deleted on the network from here.")
+    is_liked = serializers.BooleanField(help_text="Liked by the channel's account from here.")
 
 
 class AssigneeOut(serializers.Serializer):

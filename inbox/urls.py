@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, work_views
 
 # Mounted under /o/<org_slug>/ — TenancyMiddleware resolves the organization for all of them.
 org_urlpatterns = [
@@ -10,6 +10,9 @@ org_urlpatterns = [
     path("inbox/views/<int:view_id>/delete/", views.delete_view, name="inbox_delete_view"),
     path("inbox/bulk/", views.bulk, name="inbox_bulk"),
     path("inbox/tags/", views.tags_page, name="inbox_tags"),
+    path("inbox/tags/<int:tag_id>/", work_views.tag_edit, name="inbox_tag_edit"),
+    path("inbox/tags/<int:tag_id>/delete/", work_views.tag_delete, name="inbox_tag_delete"),
+    path("inbox/figures/", work_views.figures_page, name="inbox_figures"),
     path("inbox/saved-replies/", views.saved_replies, name="inbox_saved_replies"),
     path("inbox/saved-replies/<int:saved_id>/", views.saved_reply_edit, name="inbox_saved_reply"),
     path(

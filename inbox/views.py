@@ -203,7 +203,7 @@ def _moderation_caps(channel) -> dict:
     from channels_registry.providers import provider_class
 
     caps = provider_class(channel.provider).capabilities
-    return {"hide": caps.hide_comments, "delete": caps.delete_comments}
+    return {"hide": caps.hide_comments, "delete": caps.delete_comments, "like": caps.like_comments}
 
 
 def conversation(request, org_slug, conversation_id):

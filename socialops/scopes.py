@@ -73,6 +73,10 @@ VIEW_FAMILIES: dict[str, str] = {
     # governance reads and retirements: who may administer what, across the organization
     "governance.coverage.api.CoverageViewSet": ADMIN,
     "governance.inventory.api.ChannelInventoryViewSet": ADMIN,
+    "inbox.work_api.TagViewSet": "inbox",
+    "inbox.work_api.SavedReplyViewSet": "inbox",
+    "inbox.work_api.SavedViewViewSet": "inbox",
+    "inbox.work_api.FiguresViewSet": "inbox",
 }
 
 

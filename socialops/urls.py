@@ -20,6 +20,7 @@ from governance.inventory import api as governance_inventory_api
 from home import urls as home_urls
 from inbox import api as inbox_api
 from inbox import urls as inbox_urls
+from inbox import work_api as inbox_work_api
 from publishing import urls as publishing_urls
 from publishing.calendar import api as publishing_calendar_api
 from publishing.media import api as publishing_media_api
@@ -101,6 +102,12 @@ router.register(
     governance_inventory_api.ChannelInventoryViewSet,
     basename="channel-inventory",
 )
+router.register("inbox-tags", inbox_work_api.TagViewSet, basename="inbox-tag")
+router.register(
+    "inbox-saved-replies", inbox_work_api.SavedReplyViewSet, basename="inbox-saved-reply"
+)
+router.register("inbox-saved-views", inbox_work_api.SavedViewViewSet, basename="inbox-saved-view")
+router.register("inbox-figures", inbox_work_api.FiguresViewSet, basename="inbox-figures")
 
 api_v1 = [
     path(

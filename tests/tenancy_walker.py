@@ -580,6 +580,8 @@ ROUTE_KWARGS.update(
                 "conversation-item-hide",
                 "conversation-item-unhide",
                 "conversation-item-delete-on-network",
+                "conversation-item-like",
+                "conversation-item-unlike",
             )
         },
         **{
@@ -608,6 +610,14 @@ def _inbox_work(world: World) -> None:
 
 WORLD_BUILDERS.append(_inbox_work)
 KWARGS["saved_id"] = lambda w: w.b["saved_reply"].pk
+KWARGS["tag_id"] = lambda w: w.b["inbox_tag"].pk
+# the inbox's tags and saved replies API (issue 14, figures)
+ROUTE_KWARGS.update(
+    {
+        "inbox-tag-detail": {"pk": lambda w: w.b["inbox_tag"].pk},
+        "inbox-saved-reply-detail": {"pk": lambda w: w.b["saved_reply"].pk},
+    }
+)
 
 
 def _inbox_saved_view(world) -> None:
@@ -638,6 +648,8 @@ def _audit_log(world) -> None:
 
 WORLD_BUILDERS.append(_audit_log)
 ROUTE_KWARGS["audit-event-detail"] = {"pk": lambda w: w.b["audit_event"].pk}
+
+
 def _governance(world) -> None:
     """Bravo's coverage gaps and inventory flags (a near-duplicate channel, expiring soon):
     Alpha's coverage page, inventory, its CSV and the API never show them; Alpha cannot retire
@@ -661,3 +673,4 @@ def _governance(world) -> None:
 
 WORLD_BUILDERS.append(_governance)
 ROUTE_KWARGS["channel-inventory-retire"] = {"pk": lambda w: w.b["channel"].pk}
+ROUTE_KWARGS["inbox-saved-view-detail"] = {"pk": lambda w: w.b["saved_view"].pk}

@@ -75,6 +75,8 @@ class Capabilities:
     direct_messages: bool = False
     hide_comments: bool = False
     delete_comments: bool = True
+    #: the account can like (favourite) a comment or reply through the API, and take it back
+    like_comments: bool = False
     webhooks: bool = False
     #: "oauth2", "oauth2_pkce", "app_password", "instance_oauth2" (Mastodon: register app per instance),
     #: "atproto" (Bluesky: a handle, then atproto OAuth with PAR + PKCE + DPoP, or handle + app password)
@@ -366,6 +368,13 @@ class Provider:
         raise NotImplementedError
 
     def delete_comment(self, credentials: Credentials, account_id: str, external_id: str) -> None:
+        raise NotImplementedError
+
+    def like_comment(
+        self, credentials: Credentials, account_id: str, external_id: str, liked: bool = True
+    ) -> None:
+        """Like a comment as the account (``liked``), or take the like back; where
+        ``capabilities.like_comments``."""
         raise NotImplementedError
 
     # Metrics --------------------------------------------------------------------------------

@@ -257,7 +257,11 @@ def set_conversation_status(
         return conversation
     conversation.status = status
     conversation.snoozed_until = None
-    conversation.save(update_fields=["status", "snoozed_until", "updated_at"])
+    fields = ["status", "snoozed_until", "updated_at"]
+    if status == Conversation.Status.CLOSED:  # (the figures count closings by day)
+        conversation.closed_at = timezone.now()
+        fields.append("closed_at")
+    conversation.save(update_fields=fields)
     record_event(
         conversation.organization,
         _STATUS_MOVES[status],
@@ -272,7 +276,7 @@ def set_conversation_status(
 
 
 def moderate_item(item: Item, *, by, action: str, via: str = "web") -> Item:
-    """Hide, show or delete a comment on its network, where the network allows it."""
+    """Hide, show, delete, like or unlike a comment on its network, where the network allows it."""
     conversation = item.conversation
     _require_moderate(by, conversation)
     channel = conversation.channel
@@ -281,12 +285,21 @@ def moderate_item(item: Item, *, by, action: str, via: str = "web") -> Item:
         "hide": provider.supports("hide_comments"),
         "unhide": provider.supports("hide_comments"),
         "delete": provider.supports("delete_comments"),
+        "like": provider.supports("like_comments"),
+        "unlike": provider.supports("like_comments"),
     }
     if not allowed.get(action) or item.kind == Item.Kind.DM:
         raise ValidationFailed(_("This network does not allow that."))
     try:
         if action == "delete":
             provider.delete_comment(credentials_for(channel), channel.external_id, item.external_id)
+        elif action in ("like", "unlike"):
+            provider.like_comment(
+                credentials_for(channel),
+                channel.external_id,
+                item.external_id,
+                liked=action == "like",
+            )
         else:
             provider.hide_comment(
                 credentials_for(channel),
@@ -297,7 +310,11 @@ def moderate_item(item: Item, *, by, action: str, via: str = "web") -> Item:
     except ProviderError as exc:
         raise Conflict(exc.message) from None
     with transaction.atomic():
-        fields = {"is_deleted": True} if action == "delete" else {"is_hidden": action == "hide"}
+        fields = {
+            "delete": {"is_deleted": True},
+            "like": {"is_liked": True},
+            "unlike": {"is_liked": False},
+        }.get(action, {"is_hidden": action == "hide"})
         Item.objects.for_org(item.organization_id).filter(pk=item.pk).update(**fields)
         record_event(
             conversation.organization,

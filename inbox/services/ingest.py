@@ -22,6 +22,7 @@ from channels_registry.providers.base import InboxItem
 
 from .. import webhook_events
 from ..models import Conversation, Item
+from .first_response import record_first_responses
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,10 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
             update_fields=["text", "is_hidden"],
         )
         _move_conversations(conversations, rows)
+        # (figures, issue 14 point 7: the one place a first response is noted)
+        record_first_responses(
+            org_id, {r.conversation.pk for r in rows if r.direction == Item.Direction.OUTBOUND}
+        )
         if opened:
             webhook_events.conversations_created(
                 channel,

@@ -63,11 +63,15 @@ def save_view(membership, *, name: str, query: str, shared: bool = False) -> Sav
         raise ValidationFailed(_("Give the view a name."))
     if len(name) > 80:
         raise ValidationFailed(_("A view's name is at most 80 characters."))
+    query = clean_query(query)
+    if len(query) > SavedView._meta.get_field("query").max_length:
+        message = _("These filters are too long to save: shorten the search.")
+        raise ValidationFailed(message, fields={"query": [message]})
     view, _created = SavedView.objects.for_org(membership.organization).update_or_create(
         organization=membership.organization,
         owner=membership,
         name=name,
-        defaults={"query": clean_query(query), "shared": bool(shared)},
+        defaults={"query": query, "shared": bool(shared)},
     )
     return view
 

@@ -116,9 +116,9 @@ def delete_saved_reply(by, saved: SavedReply) -> None:
 # --- tags ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def create_tag(by, *, name: str, colour: str = "#6b7280") -> Tag:
-    require(by, Capability.MODERATE)
+def _check_tag(by, *, name: str, colour: str, tag: Tag | None = None) -> tuple[str, str]:
+    """The tag's name and colour, checked: a clear error for an empty or long name, a bad colour
+    or another tag's name (compared without case)."""
     name = (name or "").strip()
     if not name or len(name) > 50:
         raise ValidationFailed(
@@ -126,14 +126,89 @@ def create_tag(by, *, name: str, colour: str = "#6b7280") -> Tag:
         )
     if not _COLOUR.match(colour or ""):
         raise ValidationFailed(_("A colour is written #rrggbb."), fields={"colour": ["#rrggbb"]})
-    if Tag.objects.for_org(by.organization_id).filter(name__iexact=name).exists():
-        raise Conflict(_("There is already a tag with this name."))
+    others = Tag.objects.for_org(by.organization_id).filter(name__iexact=name)
+    if tag is not None:
+        others = others.exclude(pk=tag.pk)
+    if others.exists():
+        raise _duplicate_tag()
+    return name, colour
+
+
+def _duplicate_tag() -> Conflict:
+    message = _("There is already a tag with this name.")
+    return Conflict(message, fields={"name": [message]}, code="duplicate_name")
+
+
+@transaction.atomic
+def create_tag(by, *, name: str, colour: str = "#6b7280", via: str = "web") -> Tag:
+    require(by, Capability.MODERATE)
+    name, colour = _check_tag(by, name=name, colour=colour)
     try:
         with transaction.atomic():
             tag = Tag.objects.create(organization_id=by.organization_id, name=name, colour=colour)
     except IntegrityError:
-        raise Conflict(_("There is already a tag with this name.")) from None
+        raise _duplicate_tag() from None
+    record_event(
+        by.organization,
+        "inbox.tag_created",
+        obj=tag,
+        actor=by.user,
+        via=via,
+        changes={"name": name},
+    )
     return tag
+
+
+@transaction.atomic
+def update_tag(
+    tag: Tag, *, by, name: str | None = None, colour: str | None = None, via: str = "web"
+) -> Tag:
+    """Rename a tag or change its colour (the conversations keep it)."""
+    require(by, Capability.MODERATE)
+    previous = (tag.name, tag.colour)
+    name, colour = _check_tag(
+        by,
+        name=tag.name if name is None else name,
+        colour=tag.colour if colour is None else colour,
+        tag=tag,
+    )
+    tag.name, tag.colour = name, colour
+    try:
+        with transaction.atomic():
+            tag.save(update_fields=["name", "colour"])
+    except IntegrityError:
+        tag.name, tag.colour = previous
+        raise _duplicate_tag() from None
+    changes = {}
+    if previous[0] != name:
+        changes["name"] = [previous[0], name]
+    if previous[1] != colour:
+        changes["colour"] = [previous[1], colour]
+    if changes:
+        record_event(
+            by.organization, "inbox.tag_changed", obj=tag, actor=by.user, via=via, changes=changes
+        )
+    return tag
+
+
+@transaction.atomic
+def delete_tag(tag: Tag, *, by, via: str = "web") -> int:
+    """Remove a tag from the organization and from every conversation that has it; the number of
+    conversations it was on."""
+    require(by, Capability.MODERATE)
+    links = ConversationTag.objects.for_org(tag.organization_id).filter(tag=tag)
+    count = links.count()
+    record_event(
+        by.organization,
+        "inbox.tag_deleted",
+        obj=tag,
+        actor=by.user,
+        via=via,
+        changes={"name": tag.name, "conversations": count},
+    )
+    links.delete()
+    Tag.objects.for_org(tag.organization_id).filter(pk=tag.pk).delete()
+    return count
 
 
 def tag_conversation(conversation: Conversation, *, by, tag: Tag, on: bool = True) -> None:

@@ -1263,7 +1263,9 @@ class BlueskyFake(FakeServer):
             out["cursor"] = page[-1]["indexedAt"]
         return out
 
-    def post_view(self, entry: dict[str, Any]) -> dict[str, Any]:
+    def post_view(self, entry: dict[str, Any], viewer: str | None = None) -> dict[str, Any]:
+        """The AppView's postView; ``viewer`` (the asking account) adds ``viewer.like``, the uri
+        of that account's like record of the post, as app.bsky.feed.defs#viewerState does."""
         did = entry["uri"][5:].split("/")[0]
         replies = sum(
             1
@@ -1279,7 +1281,7 @@ class BlueskyFake(FakeServer):
             "bookmarkCount": 0,
             **self.counts.get(entry["uri"], {}),
         }
-        return {
+        view = {
             "uri": entry["uri"],
             "cid": entry["cid"],
             "author": self.profile_view(did),
@@ -1288,11 +1290,17 @@ class BlueskyFake(FakeServer):
             "labels": [],
             **counts,
         }
+        if viewer is not None:
+            view["viewer"] = {}
+            for like in self.records(viewer, "app.bsky.feed.like").values():
+                if (like["value"].get("subject") or {}).get("uri") == entry["uri"]:
+                    view["viewer"]["like"] = like["uri"]
+        return view
 
     @route("GET", r"/xrpc/app\.bsky\.feed\.getPosts")
     @xrpc
     def get_posts(self, req: FakeRequest):
-        self._auth(req)
+        viewer = self._auth(req)
         uris = req.query.get("uris") or []
         if not uris or len(uris) > 25:
             raise XrpcError(
@@ -1300,7 +1308,7 @@ class BlueskyFake(FakeServer):
             )
         with self.lock:
             entries = [self.get(u) for u in uris if u.startswith("at://") and u.count("/") == 4]
-            return {"posts": [self.post_view(e) for e in entries if e is not None]}
+            return {"posts": [self.post_view(e, viewer) for e in entries if e is not None]}
 
     @route("GET", r"/xrpc/app\.bsky\.actor\.getProfile")
     @xrpc

@@ -911,6 +911,28 @@ class MastodonFake(FakeServer):
             }
         )
 
+    @route("POST", r"/api/v1/statuses/(?P<status_id>\d+)/(?P<verb>favourite|unfavourite)")
+    def favourite(self, req: FakeRequest, status_id: str, verb: str):
+        """Favourite (or take it back) as the token's account; answers the status, with
+        ``favourited`` from the account's view."""
+        info, error = self._auth(req, "write:favourites")
+        if error:
+            return error
+        with self.lock:
+            status = self.statuses.get(status_id)
+            if status is None:
+                return self._error(404, NOT_FOUND)
+            fans = status.setdefault("favourited_by", set())
+            if verb == "favourite" and info["account_id"] not in fans:
+                fans.add(info["account_id"])
+                status["favourites_count"] += 1
+            elif verb == "unfavourite" and info["account_id"] in fans:
+                fans.discard(info["account_id"])
+                status["favourites_count"] -= 1
+            entity = self.status_entity(status)
+            entity["favourited"] = info["account_id"] in fans
+            return self._ok(entity)
+
     @route("DELETE", r"/api/v1/statuses/(?P<status_id>\d+)")
     def delete_status(self, req: FakeRequest, status_id: str):
         info, error = self._auth(req, "write:statuses")

@@ -1589,6 +1589,28 @@ class MetaGraphFake(FakeServer):
         ig["quota_usage"] += 1
         return self.ok(info, {"id": media_id})
 
+    def write_likes(self, req: FakeRequest, info: dict, node: str, p: dict):
+        """``POST /{object-id}/likes``: the Page (its token) likes a Page post or a comment on
+        one; Instagram has no likes through the API."""
+        obj = self.objects.get(node)
+        if obj is None or obj["type"] not in ("comment", "post", "photo", "video"):
+            return self.error(400, "(#100) This object does not support likes", 100)
+        obj.setdefault("liked_by", set()).add(info["id"])
+        return self.ok(info, {"success": True})
+
+    @route("DELETE", rf"/{V}/(?P<node>[^/]+)/likes")
+    def delete_like(self, req: FakeRequest, v: str, node: str):
+        info, err = self.auth(req)
+        if err:
+            return err
+        obj = self.objects.get(node)
+        if obj is None or obj["type"] not in ("comment", "post", "photo", "video"):
+            return self.error(400, "(#100) This object does not support likes", 100)
+        if not self.acts_for(info, self.owner(obj)):
+            return self.error(403, "(#200) Permissions error", 200)
+        obj.setdefault("liked_by", set()).discard(info["id"])
+        return self.ok(info, {"success": True})
+
     def write_mentions(self, req: FakeRequest, info: dict, ig_id: str, p: dict):
         if not p.get("comment_id") or not p.get("media_id") or not p.get("message"):
             return self.error(400, "(#100) media_id, comment_id and message are required", 100)

@@ -580,6 +580,41 @@ class FakeX(FakeServer):
         del self.tweets[tid]
         return 200, {"data": {"deleted": True}}, headers
 
+    @route("POST", r"/2/users/(?P<uid>\d+)/likes")
+    def like(self, req: FakeRequest, uid: str):
+        """``POST /2/users/:id/likes {"tweet_id"}`` → ``{"data":{"liked":true}}`` (only as the
+        token's own user)."""
+        user_id = self._user(req)
+        if user_id is None:
+            return 401, UNAUTHORIZED
+        if uid != user_id:
+            return 403, problem(
+                403, "Forbidden", "You are not permitted to like on behalf of this user."
+            )
+        tweet_id = str((req.json() or {}).get("tweet_id") or "")
+        if tweet_id not in self.tweets:
+            return 404, problem(
+                404,
+                "Not Found Error",
+                f"Could not find tweet with tweet_id: [{tweet_id}].",
+                "https://api.twitter.com/2/problems/resource-not-found",
+            )
+        self.tweets[tweet_id].setdefault("liked_by", set()).add(user_id)
+        return 200, {"data": {"liked": True}}, self._rl(req.path, 50)
+
+    @route("DELETE", r"/2/users/(?P<uid>\d+)/likes/(?P<tid>\d+)")
+    def unlike(self, req: FakeRequest, uid: str, tid: str):
+        user_id = self._user(req)
+        if user_id is None:
+            return 401, UNAUTHORIZED
+        if uid != user_id:
+            return 403, problem(
+                403, "Forbidden", "You are not permitted to unlike on behalf of this user."
+            )
+        if tid in self.tweets:
+            self.tweets[tid].setdefault("liked_by", set()).discard(user_id)
+        return 200, {"data": {"liked": False}}, self._rl(req.path, 50)
+
     @route("PUT", r"/2/tweets/(?P<tid>\d+)/hidden")
     def hide(self, req: FakeRequest, tid: str):
         user_id = self._user(req)

@@ -1120,3 +1120,25 @@ def test_bluesky_pushes_no_webhooks(provider):
     assert provider.webhook_handshake(request) is None
     assert provider.verify_webhook(request) is False
     assert provider.parse_webhook(request) == []
+
+
+def test_liking_a_reply_creates_a_like_record_and_unliking_deletes_it(provider, fake, creds):
+    assert BlueskyProvider.capabilities.like_comments
+    post, comment, _, _, _ = seed_conversation(fake)
+    provider.like_comment(creds, BRAND_DID, comment["uri"])
+    (like,) = created(fake, "app.bsky.feed.like")
+    assert like["repo"] == BRAND_DID
+    assert like["record"]["subject"] == {"uri": comment["uri"], "cid": comment["cid"]}
+    assert like["record"]["$type"] == "app.bsky.feed.like" and like["record"]["createdAt"]
+    assert len(fake.records(BRAND_DID, "app.bsky.feed.like")) == 1
+    provider.like_comment(creds, BRAND_DID, comment["uri"])  # already liked: nothing new
+    assert len(created(fake, "app.bsky.feed.like")) == 1
+    provider.like_comment(creds, BRAND_DID, comment["uri"], liked=False)
+    (deleted,) = xrpc(fake, "com.atproto.repo.deleteRecord", "POST")
+    assert deleted.json()["collection"] == "app.bsky.feed.like"
+    assert fake.records(BRAND_DID, "app.bsky.feed.like") == {}
+
+
+def test_liking_a_deleted_post_is_content_rejected(provider, fake, creds):
+    with pytest.raises(ContentRejected, match="no longer exists"):
+        provider.like_comment(creds, BRAND_DID, f"at://{FAN_DID}/app.bsky.feed.post/3kabcdefghij2")

@@ -709,3 +709,20 @@ def test_a_messenger_webhook_becomes_a_direct_message(fb, fake):
         "PSID",
     )
     assert event.item.created_at == datetime.fromtimestamp(1717000000.123, tz=UTC)
+
+
+def test_liking_and_unliking_a_comment_as_the_page(fb, creds, fake):
+    assert FacebookProvider.capabilities.like_comments
+    post = fb.publish(creds, PAGE, PublishRequest(text="Menu baru")).external_id
+    c1 = fake.add_visitor_comment(post, "Enak banget!")
+    fb.like_comment(creds, PAGE, c1)
+    assert last(fake, "POST", rf"/v23\.0/{c1}/likes$")
+    assert fake.objects[c1]["liked_by"] == {PAGE}
+    fb.like_comment(creds, PAGE, c1, liked=False)
+    assert last(fake, "DELETE", rf"/v23\.0/{c1}/likes$")
+    assert fake.objects[c1]["liked_by"] == set()
+
+
+def test_liking_a_missing_comment_is_a_provider_error(fb, creds, fake):
+    with pytest.raises(ProviderError):
+        fb.like_comment(creds, PAGE, "123_missing")

@@ -875,3 +875,24 @@ def test_a_qualified_id_of_another_server_is_never_sent_with_these_credentials(
     with pytest.raises(AuthExpired):
         provider.verify_credentials(creds, elsewhere)
     assert fake.requests == []
+
+
+def test_like_comment_favourites_and_unfavourites(fake, provider, creds, alice):
+    assert MastodonProvider.capabilities.like_comments
+    assert "write:favourites" in MastodonProvider.default_scopes
+    theirs = fake.mention_owner(alice, "Mantap!")
+    provider.like_comment(creds, fake.owner_id, theirs["id"])
+    assert fake.requests_to("POST", rf"^/api/v1/statuses/{theirs['id']}/favourite$")
+    assert fake.statuses[theirs["id"]]["favourites_count"] == 1
+    provider.like_comment(creds, fake.owner_id, theirs["id"], liked=False)
+    assert fake.requests_to("POST", rf"^/api/v1/statuses/{theirs['id']}/unfavourite$")
+    assert fake.statuses[theirs["id"]]["favourites_count"] == 0
+
+
+def test_liking_without_the_favourites_scope_is_refused(fake, provider, alice):
+    token = fake.issue_token(fake.owner_id, "read:statuses write:statuses")
+    narrow = Credentials(access_token=token, extra={"instance_url": fake.url})
+    theirs = fake.mention_owner(alice, "Mantap!")
+    with pytest.raises(ProviderError):
+        provider.like_comment(narrow, fake.owner_id, theirs["id"])
+    assert fake.statuses[theirs["id"]]["favourites_count"] == 0

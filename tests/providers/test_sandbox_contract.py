@@ -251,6 +251,10 @@ def test_the_inbox_cursor_only_returns_newer_items_then_reply_hide_and_delete(
     )  # our own reply is not inbox
     provider.hide_comment(creds, channel.external_id, item.external_id)
     assert SandboxInteraction.objects.for_org(org_a).get(external_id=item.external_id).is_hidden
+    provider.like_comment(creds, channel.external_id, item.external_id)
+    assert SandboxInteraction.objects.for_org(org_a).get(external_id=item.external_id).is_liked
+    provider.like_comment(creds, channel.external_id, item.external_id, liked=False)
+    assert not SandboxInteraction.objects.for_org(org_a).get(external_id=item.external_id).is_liked
     provider.delete_comment(creds, channel.external_id, item.external_id)
     assert item.external_id not in [
         i.external_id for i in provider.fetch_inbox(creds, channel.external_id).items

@@ -1002,3 +1002,22 @@ def test_a_revoked_grant_arrives_as_deauthorized(provider):
     }
     [event] = provider.parse_webhook(WebhookRequest("POST", {}, {}, json.dumps(payload).encode()))
     assert (event.kind, event.account_external_id) == ("deauthorized", "42")
+
+
+def test_like_comment_likes_and_unlikes_as_the_account(provider, fake, creds):
+    assert XProvider.capabilities.like_comments and "like.write" in XProvider.default_scopes
+    fan = fake.add_user("fan_like", "Fan")
+    ours = fake.post_as(fake.me_id, "Our post")
+    kind = fake.post_as(fan, "love it", reply_to=ours)
+    provider.like_comment(creds, fake.me_id, kind)
+    [call] = fake.requests_to("POST", rf"^/2/users/{fake.me_id}/likes$")
+    assert call.json() == {"tweet_id": kind}
+    assert fake.tweets[kind]["liked_by"] == {fake.me_id}
+    provider.like_comment(creds, fake.me_id, kind, liked=False)
+    assert fake.requests_to("DELETE", rf"^/2/users/{fake.me_id}/likes/{kind}$")
+    assert fake.tweets[kind]["liked_by"] == set()
+
+
+def test_liking_a_missing_tweet_is_a_provider_error(provider, fake, creds):
+    with pytest.raises(ProviderError):
+        provider.like_comment(creds, fake.me_id, "999999999")

@@ -333,6 +333,7 @@ class BlueskyClient(Provider):
         direct_messages=False,
         hide_comments=True,  # threadgate hiddenReplies, only in threads the account started
         delete_comments=False,  # only one's own records can be deleted
+        like_comments=True,  # an app.bsky.feed.like record in the account's repo
         webhooks=False,
         auth_kind="atproto",
         mark="BS",

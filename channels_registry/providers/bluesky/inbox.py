@@ -23,6 +23,9 @@ from .client import (
     _parse_dt,
 )
 
+#: the collection of like records
+LIKE = "app.bsky.feed.like"
+
 
 class BlueskyInbox:
     """Bluesky's inbox (a part of ``BlueskyProvider``)."""
@@ -242,6 +245,44 @@ class BlueskyInbox:
                 "record": value,
                 "swapRecord": gate.get("cid"),
             },
+        )
+
+    def like_comment(
+        self, credentials: Credentials, account_id: str, external_id: str, liked: bool = True
+    ) -> None:
+        """A like is a record in the account's repo: ``app.bsky.feed.like {subject:{uri,cid}}``
+        (created with ``createRecord``); taking it back deletes that record, found in the post's
+        ``viewer.like`` (``app.bsky.feed.getPosts``)."""
+        did = self._did(credentials, account_id)
+        view = self._get_posts(credentials, [external_id]).get(external_id)
+        if view is None:
+            raise ContentRejected("That Bluesky post no longer exists.")
+        mine = (view.get("viewer") or {}).get("like")
+        if liked:
+            if mine:
+                return  # already liked
+            record = {
+                "$type": LIKE,
+                "subject": {"uri": external_id, "cid": view.get("cid")},
+                "createdAt": _now_iso(),
+            }
+            self._xrpc(
+                credentials,
+                "POST",
+                "com.atproto.repo.createRecord",
+                write=True,
+                json={"repo": did, "collection": LIKE, "record": record},
+            )
+            return
+        if not mine:
+            return  # not liked
+        like = AtUri.parse(mine)
+        self._xrpc(
+            credentials,
+            "POST",
+            "com.atproto.repo.deleteRecord",
+            write=True,
+            json={"repo": did, "collection": LIKE, "rkey": like.rkey},
         )
 
     def delete_comment(self, credentials: Credentials, account_id: str, external_id: str) -> None:

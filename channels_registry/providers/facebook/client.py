@@ -59,6 +59,7 @@ class FacebookClient(MetaGraphProvider):
         direct_messages=True,
         hide_comments=True,
         delete_comments=True,
+        like_comments=True,  # POST/DELETE /{comment-id}/likes, as the Page
         webhooks=True,
         auth_kind="oauth2",
         mark="FB",

@@ -155,3 +155,13 @@ class FacebookInbox:
 
     def delete_comment(self, credentials: Credentials, account_id: str, external_id: str) -> None:
         self.graph_delete(self.api, external_id, credentials.access_token)
+
+    def like_comment(
+        self, credentials: Credentials, account_id: str, external_id: str, liked: bool = True
+    ) -> None:
+        """``POST /{comment-id}/likes`` (``DELETE`` to take it back) with the Page's token: the
+        Page likes the comment."""
+        if liked:
+            self.graph_post(self.api, f"{external_id}/likes", credentials.access_token)
+        else:
+            self.graph_delete(self.api, f"{external_id}/likes", credentials.access_token)

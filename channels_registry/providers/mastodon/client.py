@@ -258,6 +258,7 @@ class MastodonClient(Provider):
         hide_comments=False,  # no API hides someone else's reply (mute, block or report instead)
         # Other people's replies cannot be deleted; delete_comment() works on our own replies only.
         delete_comments=False,
+        like_comments=True,  # POST /api/v1/statuses/:id/favourite (scope write:favourites)
         webhooks=False,  # instance webhooks are admin-only; accounts get streaming / Web Push
         auth_kind="instance_oauth2",
         mark="M",
@@ -282,6 +283,7 @@ class MastodonClient(Provider):
         "read:notifications",
         "write:statuses",
         "write:media",
+        "write:favourites",
     )
 
     @classmethod

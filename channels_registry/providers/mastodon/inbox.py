@@ -144,6 +144,19 @@ class MastodonInbox:
             code="unsupported",
         )
 
+    def like_comment(
+        self, credentials: Credentials, account_id: str, external_id: str, liked: bool = True
+    ) -> None:
+        """``POST /api/v1/statuses/:id/favourite`` (``/unfavourite`` to take it back)."""
+        account_id = self._account_id(credentials, account_id)
+        self._call(
+            "POST",
+            self._base(credentials),
+            f"/api/v1/statuses/{external_id}/{'favourite' if liked else 'unfavourite'}",
+            token=credentials.access_token,
+            budgets=self._budgets(credentials, account_id),
+        )
+
     def delete_comment(self, credentials: Credentials, account_id: str, external_id: str) -> None:
         """Delete one of our own replies; Mastodon lets nobody delete other people's statuses."""
         account_id = self._account_id(credentials, account_id)

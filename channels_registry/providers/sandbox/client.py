@@ -172,6 +172,7 @@ class SandboxClient(Provider):
         reels=True,
         direct_messages=True,
         hide_comments=True,
+        like_comments=True,
         webhooks=True,
         auth_kind="oauth2",
         mark="SB",

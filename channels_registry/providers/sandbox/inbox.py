@@ -113,3 +113,8 @@ class SandboxInbox:
 
     def delete_comment(self, credentials: Credentials, account_id: str, external_id: str) -> None:
         self._comment(credentials, account_id, external_id).update(deleted_at=timezone.now())
+
+    def like_comment(
+        self, credentials: Credentials, account_id: str, external_id: str, liked: bool = True
+    ) -> None:
+        self._comment(credentials, account_id, external_id).update(is_liked=liked)

@@ -177,6 +177,7 @@ class XClient(Provider):
         hide_comments=True,
         # X lets you delete only your own posts (our replies), not other people's replies
         delete_comments=False,
+        like_comments=True,  # POST /2/users/:id/likes (scope like.write)
         webhooks=True,
         auth_kind="oauth2_pkce",
         mark="X",

@@ -309,3 +309,17 @@ class XInbox:
     def delete_comment(self, credentials: Credentials, account_id: str, external_id: str) -> None:
         """Delete one of OUR replies (X cannot delete other people's; hide those instead)."""
         self.delete_post(credentials, account_id, external_id)
+
+    def like_comment(
+        self, credentials: Credentials, account_id: str, external_id: str, liked: bool = True
+    ) -> None:
+        """``POST /2/users/:id/likes {"tweet_id"}`` as the account; ``DELETE
+        /2/users/:id/likes/:tweet_id`` takes it back (both answer ``{"data":{"liked":…}}``)."""
+        if liked:
+            body = self._call(
+                credentials, "POST", f"/2/users/{account_id}/likes", json={"tweet_id": external_id}
+            )
+        else:
+            body = self._call(credentials, "DELETE", f"/2/users/{account_id}/likes/{external_id}")
+        if (body.get("data") or {}).get("liked") is not bool(liked):
+            raise TransientError("X did not confirm the like.")
