@@ -68,6 +68,7 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.api.ConversationViewSet": "inbox",
     "inbox.api.ItemViewSet": "inbox",
     "inbox.api.ReplyViewSet": "inbox",
+    "inbox.api.NoteViewSet": "inbox",
 }
 
 

@@ -89,6 +89,7 @@ router.register(
 router.register("conversations", inbox_api.ConversationViewSet, basename="conversation")
 router.register("conversation-items", inbox_api.ItemViewSet, basename="conversation-item")
 router.register("conversation-replies", inbox_api.ReplyViewSet, basename="conversation-reply")
+router.register("conversation-notes", inbox_api.NoteViewSet, basename="conversation-note")
 
 api_v1 = [
     path(

@@ -320,13 +320,14 @@ def deliver_reply(reply: Reply, *, by, via: str = "web", forced: bool = False) -
 
 @transaction.atomic
 def edit_reply(reply: Reply, *, by, text: str) -> Reply:
-    """Change a failed (or draft) reply's text before sending it again."""
+    """Change a failed, draft or rejected reply's text before sending it again."""
     conversation = reply.conversation
     _require_moderate(by, conversation)
     text = check_reply_text(conversation.channel, text)
+    editable = [Reply.Status.FAILED, Reply.Status.DRAFT, Reply.Status.REJECTED]
     updated = (
         Reply.objects.for_org(reply.organization_id)
-        .filter(pk=reply.pk, status__in=[Reply.Status.FAILED, Reply.Status.DRAFT])
+        .filter(pk=reply.pk, status__in=editable)
         .update(text=text)
     )
     if not updated:
