@@ -152,7 +152,7 @@ def _awaiting(reply: Reply, by) -> Reply:
         raise NotAllowed(_("You may not approve this reply."))
     row = (
         Reply.objects.for_org(reply.organization_id)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("conversation__channel", "conversation__organization", "author__user")
         .filter(pk=reply.pk, status=Reply.Status.AWAITING_APPROVAL)
         .first()
