@@ -93,17 +93,11 @@ class NoteForm(forms.Form):
 
 class ApproveReplyForm(forms.Form):
     text = forms.CharField(
-        label=_("Reply (you may edit it)"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reply (you may edit it)"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
-
-
-class RejectReplyForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Why is it rejected?"),
-        max_length=2000,
-        error_messages={"required": _("Say why the reply is rejected.")},
-    )
 
 
 class SavedReplyForm(forms.Form):

@@ -23,7 +23,6 @@ from .forms import (
     ApproveReplyForm,
     InboxFilterForm,
     NoteForm,
-    RejectReplyForm,
     ReplyForm,
     SavedReplyForm,
 )
@@ -200,8 +199,7 @@ def _conversation_page(
             "timeline": selectors.timeline_of(conversation),
             "replies": replies,
             "form": form or ReplyForm(initial=_seen_initial(conversation)),
-            "note_form": note_form
-            or NoteForm(mentions_url=_mentions_url(request, conversation)),
+            "note_form": note_form or NoteForm(mentions_url=_mentions_url(request, conversation)),
             "collision": collision,
             "needs_approval": services.needs_approval(member, conversation),
             "presence_every": services.presence.HEARTBEAT_EVERY,
@@ -527,9 +525,7 @@ def add_note(request, org_slug, conversation_id):
         form.add_error("text", exc.message)
         return _conversation_page(request, conv, note_form=form, status=400)
     messages.success(request, _("Note added."))
-    return redirect(
-        reverse("inbox_conversation", args=[org_slug, conv.pk]) + f"#note-{note.pk}"
-    )
+    return redirect(reverse("inbox_conversation", args=[org_slug, conv.pk]) + f"#note-{note.pk}")
 
 
 @require_GET
@@ -578,9 +574,7 @@ def approve_reply(request, org_slug, conversation_id, reply_id):
     if sent.status == sent.Status.SENT:
         messages.success(request, _("Reply approved and sent."))
     else:
-        messages.error(
-            request, _("Approved, but not sent: %(error)s") % {"error": sent.error}
-        )
+        messages.error(request, _("Approved, but not sent: %(error)s") % {"error": sent.error})
     return _back(org_slug, conv)
 
 

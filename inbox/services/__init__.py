@@ -14,7 +14,9 @@ from .conversations import (
     send_reply,
     set_conversation_status,
 )
+from .ingest import IngestResult, ingest, thread_of
 from .notes import add_note, note_mention_suggestions
+from .polling import backoff, claim_due_channels, ingest_webhook_events, poll_channel
 from .reply_approval import (
     approve_reply,
     may_approve_reply,
@@ -23,8 +25,6 @@ from .reply_approval import (
     reply_approvers,
     set_reply_approval,
 )
-from .ingest import IngestResult, ingest, thread_of
-from .polling import backoff, claim_due_channels, ingest_webhook_events, poll_channel
 from .work import (
     BULK_ACTIONS,
     BulkResult,

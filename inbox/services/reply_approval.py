@@ -122,7 +122,9 @@ def submit_for_approval(reply: Reply, *, by, via: str = "web", forced: bool = Fa
     approvers = reply_approvers(conversation, author=by)
     if not approvers:
         raise Conflict(
-            _("Your replies need approval, but nobody can approve them on this channel: ask an admin.")
+            _(
+                "Your replies need approval, but nobody can approve them on this channel: ask an admin."
+            )
         )
     changes: dict = {"reply": reply.pk, "approvers": [m.pk for m in approvers]}
     if forced:
@@ -181,8 +183,13 @@ def approve_reply(
 ) -> Reply:
     """Send a waiting reply through the network; with ``text`` the approver's version goes out
     (the author's is kept in ``original_text``). A failure leaves the usual failed draft."""
-    from .conversations import ReplyCollision, _collisions, _collision_message, check_reply_text
-    from .conversations import deliver_reply
+    from .conversations import (
+        ReplyCollision,
+        _collision_message,
+        _collisions,
+        check_reply_text,
+        deliver_reply,
+    )
 
     conversation = reply.conversation
     if text is not None:

@@ -108,12 +108,16 @@ def test_mention_suggestions_offer_only_people_who_may_work_the_conversation(
 
 
 def test_the_api_writes_and_lists_notes_and_validates_input(alice_api, conv, dewi, org_b, bob_m):
-    created = alice_api.post(API, {"conversation": conv.pk, "text": "@dewi please call back"}, format="json")
+    created = alice_api.post(
+        API, {"conversation": conv.pk, "text": "@dewi please call back"}, format="json"
+    )
     assert created.status_code == 201, created.json()
     assert created.json()["mentions"] == [dewi.pk]
     listed = alice_api.get(API, {"conversation": conv.pk})
     assert [n["text"] for n in listed.json()["results"]] == ["@dewi please call back"]
-    assert alice_api.post(API, {"conversation": conv.pk, "text": ""}, format="json").status_code == 400
+    assert (
+        alice_api.post(API, {"conversation": conv.pk, "text": ""}, format="json").status_code == 400
+    )
     missing = alice_api.post(API, {"conversation": 999999, "text": "hi"}, format="json")
     assert missing.status_code == 400 and "conversation" in missing.json()["error"]["fields"]
     assert alice_api.post(API, {"text": "hi"}, format="json").status_code == 400

@@ -21,9 +21,7 @@ pytestmark = pytest.mark.django_db
 def any_cache(request, settings):
     """Each test runs on the local-memory cache and on the configured one (Redis when set)."""
     if request.param == "locmem":
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-        }
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
     cache.clear()
@@ -87,5 +85,5 @@ def test_the_heartbeat_endpoint_answers_who_else_is_here_and_who_types(
 
 def test_the_conversation_page_polls_presence(any_cache, alice_client, conv):
     body = alice_client.get(reverse("inbox_conversation", args=["alpha", conv.pk])).content.decode()
-    assert 'id="presence"' in body and "hx-trigger=\"load, every 5s, typing\"" in body
+    assert 'id="presence"' in body and 'hx-trigger="load, every 5s, typing"' in body
     assert reverse("inbox_presence", args=["alpha", conv.pk]) in body

@@ -39,7 +39,9 @@ def conv(org_a, alice_m):
 @pytest.fixture
 def tara(org_a, alice_m):
     """A trainee: her replies need approval."""
-    member = f.add_member(org_a, f.make_user("tara@alpha.test", name="Tara Trainee"), Role.MODERATOR)
+    member = f.add_member(
+        org_a, f.make_user("tara@alpha.test", name="Tara Trainee"), Role.MODERATOR
+    )
     set_reply_approval(org_a, by=alice_m, team_ids=[], membership_ids=[member.pk])
     return member
 
@@ -62,9 +64,7 @@ def _events(conv, action):
     return AuditEvent.objects.for_org(conv.organization).filter(action=action)
 
 
-def test_a_trainees_reply_waits_for_approval_and_the_approvers_are_told(
-    conv, tara, alice_m, mona
-):
+def test_a_trainees_reply_waits_for_approval_and_the_approvers_are_told(conv, tara, alice_m, mona):
     reply = send_reply(conv, by=tara, text="Ada kak, di Braga.")
     assert reply.status == Reply.Status.AWAITING_APPROVAL
     assert not _outbound(conv).exists()  # nothing went to the network
@@ -109,9 +109,7 @@ def test_the_approvers_edit_is_checked_against_the_networks_limit(conv, tara, al
     assert waiting.status == Reply.Status.AWAITING_APPROVAL
 
 
-def test_rejecting_needs_a_comment_tells_the_author_who_may_edit_and_resubmit(
-    conv, tara, alice_m
-):
+def test_rejecting_needs_a_comment_tells_the_author_who_may_edit_and_resubmit(conv, tara, alice_m):
     waiting = send_reply(conv, by=tara, text="Tidak tahu.")
     with pytest.raises(ValidationFailed):
         reject_reply(waiting, by=alice_m, comment="  ")

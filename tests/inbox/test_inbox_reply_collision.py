@@ -34,9 +34,7 @@ def _sent(conv):
     return Reply.objects.for_org(conv.organization).filter(status=Reply.Status.SENT)
 
 
-def test_a_reply_sent_by_someone_else_since_the_writer_looked_is_warned_about(
-    conv, alice_m, dewi
-):
+def test_a_reply_sent_by_someone_else_since_the_writer_looked_is_warned_about(conv, alice_m, dewi):
     seen = seen_marker(conv)  # Alice opens the conversation
     send_reply(conv, by=dewi, text="Ada kak, di Jl. Braga.")  # Dewi answers first
     with pytest.raises(ReplyCollision) as refused:
