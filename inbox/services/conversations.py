@@ -127,19 +127,21 @@ def _collisions(conversation: Conversation, *, by, seen: Seen | None, keep: Repl
     others = list(replies.filter(in_flight).select_related("author__user"))
     items: list[Item] = []
     if seen is not None:
-        since = (
-            replies.filter(pk__gt=seen.reply, status__in=_ANSWERING)
-            .exclude(in_flight)
-            .exclude(author=by)
-            .select_related("author__user")
-        )
-        others += list(since)
+        # a service account (API) acts without a membership row: it has no replies of its own
+        by_pk = getattr(by, "pk", None)
+        since = replies.filter(pk__gt=seen.reply, status__in=_ANSWERING).exclude(in_flight)
+        if by_pk is not None:
+            since = since.exclude(author_id=by_pk)
+        others += list(since.select_related("author__user"))
         # a reply sent from here comes back as an outbound item too: the writer's own, and those
         # already counted above, are not news
         known = {r.external_id for r in others if r.external_id}
-        known |= set(
-            replies.filter(author=by).exclude(external_id="").values_list("external_id", flat=True)
-        )
+        if by_pk is not None:
+            known |= set(
+                replies.filter(author_id=by_pk)
+                .exclude(external_id="")
+                .values_list("external_id", flat=True)
+            )
         items = list(
             Item.objects.for_org(org)
             .filter(conversation=conversation, pk__gt=seen.item, direction=Item.Direction.OUTBOUND)

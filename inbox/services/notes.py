@@ -48,12 +48,13 @@ def add_note(conversation: Conversation, *, by, text: str, via: str = "web") -> 
     mentioned = [
         m
         for m in mentioned_members(conversation.organization, text)
-        if m.pk != by.pk and may_work(m)
+        if m.pk != getattr(by, "pk", None) and may_work(m)
     ]
     note = ConversationNote.objects.create(
         organization_id=conversation.organization_id,
         conversation=conversation,
-        author=by,
+        # a service account (API) has no membership row: its notes have no member author
+        author=by if getattr(by, "pk", None) is not None else None,
         text=text,
         mentions=[m.pk for m in mentioned],
     )

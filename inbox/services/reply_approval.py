@@ -45,6 +45,8 @@ def _covering_teams(membership) -> set[int]:
 
 
 def _member_flagged(membership) -> bool:
+    if getattr(membership, "pk", None) is None:
+        return False  # a service account (API): no membership row to flag
     return (
         ReplyApprovalRequirement.objects.for_org(membership.organization_id)
         .filter(membership=membership)
@@ -70,6 +72,7 @@ def needs_approval(membership, conversation: Conversation) -> bool:
 def _may_approve(member, conversation: Conversation, *, author) -> bool:
     return (
         member is not None
+        and member.pk is not None  # a service account does not approve replies
         and (author is None or member.pk != author.pk)
         and can(member, Capability.APPROVE, conversation.channel)
         and can(member, Capability.MODERATE, conversation.channel)
