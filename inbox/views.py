@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.capabilities import Capability, require_page
+from accounts.capabilities import Capability, can, require_page
 from accounts.selectors import get_membership, members_of, team_tree
 from channels_registry.selectors import network_marks, provider_names
 from socialops.errors import ApplicationError
@@ -126,6 +126,7 @@ def inbox(request, org_slug):
     ctx = _list_context(request)
     if request.htmx:
         return render(request, "inbox/_list.html", ctx)
+    ctx["may_set_reply_approval"] = can(request.membership, Capability.MANAGE_TEAMS)
     return render(request, "inbox/inbox.html", ctx)
 
 

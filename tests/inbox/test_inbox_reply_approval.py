@@ -195,7 +195,15 @@ def test_the_settings_page_sets_who_needs_approval_and_refuses_a_moderator(
     assert {(r.team_id, r.membership_id) for r in rows} == {(team.pk, None), (None, mona.pk)}
     alice_client.post(url, {"team": [team.pk], "member": ["999999", "x"]})
     assert {(r.team_id, r.membership_id) for r in rows.all()} == {(team.pk, None)}
+    assert (
+        'id="reply-approval-link"'
+        in alice_client.get(reverse("inbox", args=["alpha"])).content.decode()
+    )
     client.force_login(mona.user)
+    assert (
+        'id="reply-approval-link"'
+        not in client.get(reverse("inbox", args=["alpha"])).content.decode()
+    )
     assert client.get(url).status_code == 403
     assert client.post(url, {"member": []}).status_code == 403
 
@@ -260,3 +268,10 @@ def test_the_api_answers_awaiting_approval_then_approves_or_rejects(conv, tara, 
         f"{API}{second.json()['id']}/", {"text": "Di Braga, kak."}, format="json"
     )
     assert edited.status_code == 200 and edited.json()["text"] == "Di Braga, kak."
+
+
+def test_a_reply_nobody_could_approve_is_refused_rather_left_waiting(org_a, alice_m, conv):
+    set_reply_approval(org_a, by=alice_m, team_ids=[], membership_ids=[alice_m.pk])
+    with pytest.raises(Conflict, match="nobody can approve"):
+        send_reply(conv, by=alice_m, text="Ada kak.")
+    assert not Reply.objects.for_org(org_a).exists()
