@@ -5,7 +5,9 @@ conversations of channels the token's member may moderate; actions are audited "
 - ``POST /api/v1/conversations/{id}/assign/`` ``{"assignee": 12 | null}``; ``…/close/``, ``…/reopen/``,
   ``…/status/`` ``{"status": "open|closed|spam"}``
 - ``GET /api/v1/conversation-items/`` (``?conversation=<id>`` …), ``POST …/{id}/hide|unhide|delete|like|unlike/``
-- ``GET/POST /api/v1/conversation-replies/``, ``PATCH …/{id}/`` ``{"text": …}``, ``POST …/{id}/resend/``
+- ``GET/POST /api/v1/conversation-replies/``, ``PATCH …/{id}/`` ``{"text": …}``, ``POST …/{id}/resend/``,
+  ``POST …/{id}/approve/`` ``{"text"?, "comment"?}``, ``POST …/{id}/reject/`` ``{"comment"}``
+- ``GET/POST /api/v1/conversation-notes/`` (``?conversation=<id>``), ``GET …/{id}/``
 """
 
 from __future__ import annotations
@@ -31,15 +33,19 @@ from socialops.api import (
 from socialops.errors import ValidationFailed
 
 from . import selectors, services
-from .models import Conversation, Item, Reply, Sentiment
+from .models import Conversation, ConversationNote, Item, Reply, Sentiment
 from .serializers import (
     AssignIn,
     ConversationDetailOut,
     ConversationOut,
     ItemOut,
+    NoteIn,
+    NoteOut,
+    ReplyApproveIn,
     ReplyEditIn,
     ReplyIn,
     ReplyOut,
+    ReplyRejectIn,
     StatusIn,
 )
 
@@ -292,14 +298,31 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
         description="Sends the text through the network as an answer to the conversation's latest "
         "message (the same checks as the page: the network's length limit, one reply in flight "
         "per conversation). A failure is kept: the answer is the reply with status `failed` and "
-        "the network's `error`; edit it with PATCH, then resend.",
+        "the network's `error`; edit it with PATCH, then resend. A second answer is never sent "
+        "unnoticed: a reply on its way, or (given `last_seen_item` / `last_seen_reply`) an answer "
+        "written since, is refused with 409 `reply_collision` (the message quotes it) unless "
+        "`force` is true. A member whose replies need approval gets status `awaiting_approval`: "
+        "an approver approves (optionally editing) or rejects it.",
     ),
     partial_update=extend_schema(
-        summary="Edit a failed reply", description="Changes a failed reply's text."
+        summary="Edit a failed reply", description="Changes a failed (or rejected) reply's text."
     ),
     resend=extend_schema(
         summary="Resend a failed reply",
-        description="Sends a failed reply again, with its (possibly edited) text.",
+        description="Sends a failed reply again, with its (possibly edited) text; a rejected "
+        "reply is submitted for approval again.",
+    ),
+    approve=extend_schema(
+        summary="Approve a reply awaiting approval",
+        description="Sends the reply through the network, as written or as the approver's `text` "
+        "(the author's is kept in `original_text`, and the edit is audited). Only an approver of "
+        "the author's replies on the channel (403 otherwise); 409 `already_decided` when it no "
+        "longer waits. A network failure leaves it `failed`, as any reply.",
+    ),
+    reject=extend_schema(
+        summary="Reject a reply awaiting approval",
+        description="Marks it `rejected` with the approver's `comment`; the author is told and "
+        "may edit it and resend it (to approval again).",
     ),
 )
 @extend_schema(tags=["inbox"])
@@ -337,8 +360,12 @@ class ReplyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVi
         if conversation is None:
             message = _("Choose a conversation you may answer.")
             raise ValidationFailed(message, fields={"conversation": [message]})
+        d = payload.validated_data
+        seen = None
+        if "last_seen_item" in d or "last_seen_reply" in d:
+            seen = services.Seen(item=d.get("last_seen_item", 0), reply=d.get("last_seen_reply", 0))
         reply = services.send_reply(
-            conversation, by=self.membership, text=payload.validated_data["text"], via="api"
+            conversation, by=self.membership, text=d["text"], via="api", seen=seen, force=d["force"]
         )
         return Response(ReplyOut(reply).data, status=status.HTTP_201_CREATED)
 
@@ -358,3 +385,79 @@ class ReplyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVi
             reply.conversation, by=self.membership, text=reply.text, reply=reply, via="api"
         )
         return Response(ReplyOut(reply).data)
+
+    @extend_schema(request=ReplyApproveIn, responses=ReplyOut)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        reply = self.get_object()
+        payload = ReplyApproveIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        reply = services.approve_reply(
+            reply, by=self.membership, text=d.get("text"), comment=d.get("comment", ""), via="api"
+        )
+        return Response(ReplyOut(reply).data)
+
+    @extend_schema(request=ReplyRejectIn, responses=ReplyOut)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        reply = self.get_object()
+        payload = ReplyRejectIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        reply = services.reject_reply(
+            reply, by=self.membership, comment=payload.validated_data["comment"], via="api"
+        )
+        return Response(ReplyOut(reply).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List internal notes",
+        description="Internal notes on the conversations the token's member may moderate, oldest "
+        "first. `conversation` lists one conversation's notes. Notes are never sent to the network.",
+    ),
+    retrieve=extend_schema(summary="Get an internal note", description="One note."),
+    create=extend_schema(
+        summary="Write an internal note",
+        description="Adds a note to a conversation. `@local-part` or `@e-mail` mentions a member "
+        "who may work the conversation; each is notified once (kind `mention`). Audited.",
+    ),
+)
+@extend_schema(tags=["inbox"])
+class NoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Internal notes beside conversations, with @mentions."""
+
+    model = ConversationNote
+    serializer_class = NoteOut
+    read_capability = Capability.VIEW
+    # the service checks moderate on the conversation's channel
+    write_capability = Capability.VIEW
+    list_ordering = ("created_at", "id")
+    http_method_names = ["get", "post", "head", "options"]
+    filters = (
+        IdFilter("conversation", "Only this conversation's notes.", lookup="conversation_id"),
+        since_filter("created_since", "created_at", "written"),
+    )
+
+    def scoped_queryset(self, organization):
+        return ConversationNote.objects.for_org(organization).filter(
+            conversation__in=_visible_conversations(self).values("pk")
+        )
+
+    @extend_schema(request=NoteIn, responses={201: NoteOut})
+    def create(self, request):
+        payload = NoteIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        conversation = (
+            _visible_conversations(self)
+            .select_related("channel", "organization")
+            .filter(pk=payload.validated_data["conversation"])
+            .first()
+        )
+        if conversation is None:
+            message = _("Choose a conversation you may work on.")
+            raise ValidationFailed(message, fields={"conversation": [message]})
+        note = services.add_note(
+            conversation, by=self.membership, text=payload.validated_data["text"], via="api"
+        )
+        return Response(NoteOut(note).data, status=status.HTTP_201_CREATED)

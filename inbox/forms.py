@@ -64,6 +64,40 @@ class ReplyForm(forms.Form):
         max_length=10000,
         error_messages={"required": _("Write a reply first.")},
     )
+    #: the newest item and reply the page showed: another answer since is warned about
+    last_seen_item = forms.IntegerField(
+        required=False, min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+    last_seen_reply = forms.IntegerField(
+        required=False, min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+    #: the writer saw the warning of another answer and sends anyway
+    force = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "data-mentions": ""}),
+        help_text=_("Only your colleagues see it. Mention someone with @name or @e-mail."),
+        error_messages={"required": _("Write a note first.")},
+    )
+
+    def __init__(self, *args, mentions_url: str = "", **kwargs):
+        kwargs.setdefault("auto_id", "note_%s")  # beside the reply box's id_text
+        super().__init__(*args, **kwargs)
+        if mentions_url:
+            self.fields["text"].widget.attrs["data-mentions-url"] = mentions_url
+
+
+class ApproveReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Reply (you may edit it)"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
 
 
 class SavedReplyForm(forms.Form):

@@ -186,6 +186,11 @@ class Reply(TenantModel):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        #: written by someone whose replies need approval (``ReplyApprovalRequirement``): waits
+        #: for an approver, who sends it (possibly edited) or rejects it
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        #: refused by the approver (``decision_comment`` says why); the author may edit and resubmit
+        REJECTED = "rejected", _("Rejected")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="replies")
     #: the item answered
@@ -194,11 +199,20 @@ class Reply(TenantModel):
         "accounts.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.TextField(_("reply"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     error = models.TextField(blank=True)
     external_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    #: the approver who approved or rejected it, when it needed approval
+    decided_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    #: the approver's words (why it was rejected, or a note with the approval)
+    decision_comment = models.TextField(blank=True)
+    #: the author's text when the approver changed it before sending (empty: not edited)
+    original_text = models.TextField(blank=True)
 
     class Meta:
         indexes = [
@@ -311,3 +325,65 @@ class SavedView(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ConversationNote(TenantModel):
+    """An internal note beside a conversation: seen by the people working the inbox, never sent to
+    the network. ``@name`` / ``@e-mail`` mentions notify those members (``inbox.services.notes``)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        "accounts.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("note"))
+    #: the ids of the members mentioned (and told), as resolved when it was written
+    mentions = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "conversation", "created_at"], name="note_org_conv_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class ReplyApprovalRequirement(TenantModel):
+    """Whose replies go to an approver before they are sent: every member of ``team`` (a regulated
+    team: "replies need approval by the lead") or one ``membership`` (a trainee). Exactly one of the
+    two is set; no row: replies go out directly."""
+
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    membership = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "accounts.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(team__isnull=False, membership__isnull=True)
+                    | models.Q(team__isnull=True, membership__isnull=False)
+                ),
+                name="replyapproval_team_or_member",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "team"],
+                condition=models.Q(team__isnull=False),
+                name="replyapproval_unique_team",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "membership"],
+                condition=models.Q(membership__isnull=False),
+                name="replyapproval_unique_member",
+            ),
+        ]

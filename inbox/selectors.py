@@ -257,3 +257,40 @@ def get_saved_reply(organization, saved_id) -> SavedReply:
     if saved is None:
         raise Http404("No such saved reply.")
     return saved
+
+
+def notes_of(conversation: Conversation) -> list:
+    """The conversation's internal notes, oldest first."""
+    from .models import ConversationNote
+
+    return list(
+        ConversationNote.objects.for_org(conversation.organization_id)
+        .filter(conversation=conversation)
+        .select_related("author__user")
+        .order_by("created_at", "pk")
+    )
+
+
+def timeline_of(conversation: Conversation) -> list:
+    """Items and internal notes in one list, oldest first; each row has ``timeline_kind``
+    (``item`` or ``note``) for the template."""
+    rows = []
+    for item in items_of(conversation):
+        item.timeline_kind = "item"
+        rows.append(item)
+    for note in notes_of(conversation):
+        note.timeline_kind = "note"
+        rows.append(note)
+    return sorted(rows, key=lambda r: (r.created_at, r.timeline_kind == "note", r.pk))
+
+
+def reply_approval_settings(organization) -> tuple[set[int], set[int]]:
+    """(ids of teams, ids of members) whose replies need approval."""
+    from .models import ReplyApprovalRequirement
+
+    rows = ReplyApprovalRequirement.objects.for_org(organization).values_list(
+        "team_id", "membership_id"
+    )
+    teams = {t for t, _m in rows if t is not None}
+    members = {m for _t, m in rows if m is not None}
+    return teams, members

@@ -103,12 +103,28 @@ class ReplyOut(serializers.Serializer):
     text = serializers.CharField(help_text="The reply's text.")
     status = serializers.ChoiceField(
         choices=Reply.Status.choices,
-        help_text="sending, sent, or failed (edit with PATCH, then resend).",
+        help_text="sending, sent, failed (edit with PATCH, then resend), awaiting_approval (the "
+        "author's replies need approval: an approver approves or rejects it) or rejected (edit "
+        "with PATCH, then resend to submit it again).",
     )
     error = serializers.CharField(help_text="Why it failed, in the network's words; or empty.")
     external_id = serializers.CharField(help_text="The network's id of the sent reply.")
     created_at = serializers.DateTimeField(help_text="When it was written.")
     sent_at = serializers.DateTimeField(allow_null=True, help_text="When it was sent, or null.")
+    decided_by = serializers.IntegerField(
+        source="decided_by_id",
+        allow_null=True,
+        help_text="The member who approved or rejected it, or null.",
+    )
+    decided_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was approved or rejected, or null."
+    )
+    decision_comment = serializers.CharField(
+        help_text="The approver's comment (why it was rejected); or empty."
+    )
+    original_text = serializers.CharField(
+        help_text="The author's text when the approver edited it before sending; or empty."
+    )
 
 
 class AssignIn(InputSerializer):
@@ -127,6 +143,72 @@ class ReplyIn(InputSerializer):
     conversation = IdField(help_text="The conversation to answer.")
     text = serializers.CharField(
         max_length=10000, help_text="The reply, within the network's length limit."
+    )
+    last_seen_item = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,
+        help_text="The id of the newest item of the conversation you saw (0: none). With "
+        "`last_seen_reply`, an answer written since (by someone else, or from the network's own "
+        "app) is refused with 409 `reply_collision` unless `force`.",
+    )
+    last_seen_reply = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,
+        help_text="The id of the newest reply of the conversation you saw (0: none).",
+    )
+    force = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Send even though another answer was written since, or is being sent "
+        "(after showing the `reply_collision` warning to the writer).",
+    )
+
+
+class ReplyApproveIn(InputSerializer):
+    text = serializers.CharField(
+        required=False,
+        max_length=10000,
+        help_text="The approver's version of the reply, sent instead of the author's (which is "
+        "kept in `original_text`); omitted: the author's text as it is.",
+    )
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="A note for the author.",
+    )
+
+
+class ReplyRejectIn(InputSerializer):
+    comment = serializers.CharField(
+        max_length=2000, help_text="Why the reply is rejected (told to its author)."
+    )
+
+
+class NoteOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The note's id.")
+    conversation = serializers.IntegerField(
+        source="conversation_id", help_text="The conversation the note is on."
+    )
+    author = serializers.IntegerField(
+        source="author_id", allow_null=True, help_text="The member who wrote it, or null."
+    )
+    text = serializers.CharField(help_text="The note (internal: never sent to the network).")
+    mentions = serializers.ListField(
+        child=serializers.IntegerField(help_text="A member's id."),
+        help_text="The ids of the members it mentions (each was notified once).",
+    )
+    created_at = serializers.DateTimeField(help_text="When it was written.")
+
+
+class NoteIn(InputSerializer):
+    conversation = IdField(help_text="The conversation to write the note on.")
+    text = serializers.CharField(
+        max_length=5000,
+        help_text="The note, up to 5,000 characters; `@local-part` or `@e-mail` mentions a "
+        "member who may work the conversation, who is notified.",
     )
 
 

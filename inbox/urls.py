@@ -29,6 +29,20 @@ org_urlpatterns = [
         views.reply_resend,
         name="inbox_reply_resend",
     ),
+    path(
+        "inbox/<int:conversation_id>/replies/<int:reply_id>/approve/",
+        views.approve_reply,
+        name="inbox_reply_approve",
+    ),
+    path(
+        "inbox/<int:conversation_id>/replies/<int:reply_id>/reject/",
+        views.reject_reply,
+        name="inbox_reply_reject",
+    ),
+    path("inbox/<int:conversation_id>/notes/", views.add_note, name="inbox_note"),
+    path("inbox/<int:conversation_id>/mentions/", views.mention_suggestions, name="inbox_mentions"),
+    path("inbox/<int:conversation_id>/presence/", views.presence, name="inbox_presence"),
+    path("inbox/reply-approval/", views.reply_approval_settings, name="inbox_reply_approval"),
     path("inbox/<int:conversation_id>/assign/", views.assign, name="inbox_assign"),
     path("inbox/<int:conversation_id>/status/", views.set_status, name="inbox_status"),
     path(

@@ -6,20 +6,26 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.capabilities import Capability, require_page
+from accounts.capabilities import Capability, can, require_page
 from accounts.selectors import get_membership, members_of, team_tree
 from channels_registry.selectors import network_marks, provider_names
 from socialops.errors import ApplicationError
 
 from . import selectors, services
-from .forms import InboxFilterForm, ReplyForm, SavedReplyForm
+from .forms import (
+    ApproveReplyForm,
+    InboxFilterForm,
+    NoteForm,
+    ReplyForm,
+    SavedReplyForm,
+)
 from .models import Conversation
 from .services import saved_views
 
@@ -120,6 +126,7 @@ def inbox(request, org_slug):
     ctx = _list_context(request)
     if request.htmx:
         return render(request, "inbox/_list.html", ctx)
+    ctx["may_set_reply_approval"] = can(request.membership, Capability.MANAGE_TEAMS)
     return render(request, "inbox/inbox.html", ctx)
 
 
@@ -169,15 +176,34 @@ def inbox_count(request, org_slug):
     return HttpResponse(body, content_type="text/html; charset=utf-8")
 
 
-def _conversation_page(request, conversation, *, form=None, status=200):
+def _mentions_url(request, conversation) -> str:
+    return reverse("inbox_mentions", args=[request.organization.slug, conversation.pk])
+
+
+def _seen_initial(conversation) -> dict:
+    seen = services.seen_marker(conversation)
+    return {"last_seen_item": seen.item, "last_seen_reply": seen.reply}
+
+
+def _conversation_page(
+    request, conversation, *, form=None, note_form=None, collision=None, status=200
+):
+    member = request.membership
+    replies = selectors.replies_of(conversation)
+    for r in replies:
+        r.may_decide = services.may_approve_reply(member, r)
     return render(
         request,
         "inbox/conversation.html",
         {
             "conversation": conversation,
-            "items": selectors.items_of(conversation),
-            "replies": selectors.replies_of(conversation),
-            "form": form or ReplyForm(),
+            "timeline": selectors.timeline_of(conversation),
+            "replies": replies,
+            "form": form or ReplyForm(initial=_seen_initial(conversation)),
+            "note_form": note_form or NoteForm(mentions_url=_mentions_url(request, conversation)),
+            "collision": collision,
+            "needs_approval": services.needs_approval(member, conversation),
+            "presence_every": services.presence.HEARTBEAT_EVERY,
             "limit": services.reply_limit(conversation.channel),
             "mark": network_marks().get(conversation.channel.provider, "•"),
             "members": list(members_of(request.organization, include_inactive=False)),
@@ -221,12 +247,25 @@ def reply(request, org_slug, conversation_id):
     form = ReplyForm(request.POST)
     if not form.is_valid():
         return _conversation_page(request, conv, form=form, status=400)
+    d = form.cleaned_data
+    seen = None
+    if d["last_seen_item"] is not None or d["last_seen_reply"] is not None:
+        seen = services.Seen(item=d["last_seen_item"] or 0, reply=d["last_seen_reply"] or 0)
     try:
-        sent = services.send_reply(conv, by=request.membership, text=form.cleaned_data["text"])
+        sent = services.send_reply(
+            conv, by=request.membership, text=d["text"], seen=seen, force=d["force"]
+        )
+    except services.ReplyCollision as exc:
+        # the warning shows the other answer; "Send anyway" posts the text again with force
+        again = ReplyForm(initial={"text": d["text"], **_seen_initial(conv)})
+        return _conversation_page(request, conv, form=again, collision=exc, status=400)
     except ApplicationError as exc:
         form.add_error("text", exc.message)
         return _conversation_page(request, conv, form=form, status=400)
-    if sent.status == sent.Status.SENT:
+    services.presence.leave(conv, by=request.membership)
+    if sent.status == sent.Status.AWAITING_APPROVAL:
+        messages.success(request, _("Reply sent for approval."))
+    elif sent.status == sent.Status.SENT:
         messages.success(request, _("Reply sent."))
     else:
         messages.error(request, _("The reply was not sent: %(error)s") % {"error": sent.error})
@@ -243,7 +282,9 @@ def reply_resend(request, org_slug, conversation_id, reply_id):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _back(org_slug, conv)
-    if sent.status == sent.Status.SENT:
+    if sent.status == sent.Status.AWAITING_APPROVAL:
+        messages.success(request, _("Reply sent for approval."))
+    elif sent.status == sent.Status.SENT:
         messages.success(request, _("Reply sent."))
     else:
         messages.error(request, _("The reply was not sent: %(error)s") % {"error": sent.error})
@@ -468,3 +509,111 @@ def saved_reply_delete(request, org_slug, saved_id):
     else:
         messages.success(request, _("Saved reply deleted."))
     return redirect("inbox_saved_replies", org_slug=org_slug)
+
+
+# --- notes, presence, reply approval ------------------------------------------------------------
+
+
+@require_POST
+def add_note(request, org_slug, conversation_id):
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    form = NoteForm(request.POST, mentions_url=_mentions_url(request, conv))
+    if not form.is_valid():
+        return _conversation_page(request, conv, note_form=form, status=400)
+    try:
+        note = services.add_note(conv, by=request.membership, text=form.cleaned_data["text"])
+    except ApplicationError as exc:
+        form.add_error("text", exc.message)
+        return _conversation_page(request, conv, note_form=form, status=400)
+    messages.success(request, _("Note added."))
+    return redirect(reverse("inbox_conversation", args=[org_slug, conv.pk]) + f"#note-{note.pk}")
+
+
+@require_GET
+def mention_suggestions(request, org_slug, conversation_id):
+    """People to @mention in a note (the note box's suggestions): those who may work it."""
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    return JsonResponse(
+        {"results": services.note_mention_suggestions(conv, request.GET.get("q", ""))}
+    )
+
+
+@require_POST
+def presence(request, org_slug, conversation_id):
+    """The page's heartbeat (htmx, every few seconds; ``typing=1`` while the reply box changes):
+    answers who else is here, as a fragment."""
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    services.presence.heartbeat(
+        conv, by=request.membership, typing=request.POST.get("typing") == "1"
+    )
+    return render(
+        request,
+        "inbox/_presence.html",
+        {"others": services.presence.others_on(conv, by=request.membership)},
+    )
+
+
+@require_POST
+def approve_reply(request, org_slug, conversation_id, reply_id):
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    waiting = selectors.get_reply(conv, reply_id)
+    form = ApproveReplyForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return _back(org_slug, conv)
+    try:
+        sent = services.approve_reply(
+            waiting,
+            by=request.membership,
+            text=form.cleaned_data["text"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _back(org_slug, conv)
+    if sent.status == sent.Status.SENT:
+        messages.success(request, _("Reply approved and sent."))
+    else:
+        messages.error(request, _("Approved, but not sent: %(error)s") % {"error": sent.error})
+    return _back(org_slug, conv)
+
+
+@require_POST
+def reject_reply(request, org_slug, conversation_id, reply_id):
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    waiting = selectors.get_reply(conv, reply_id)
+    try:
+        services.reject_reply(
+            waiting, by=request.membership, comment=request.POST.get("comment", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Reply rejected; its author is told."))
+    return _back(org_slug, conv)
+
+
+def reply_approval_settings(request, org_slug):
+    """Which teams and members send their replies for approval first."""
+    require_page(request, Capability.MANAGE_TEAMS)
+    org = request.organization
+    if request.method == "POST":
+        team_ids = [int(v) for v in request.POST.getlist("team") if v.isdigit()]
+        member_ids = [int(v) for v in request.POST.getlist("member") if v.isdigit()]
+        services.set_reply_approval(
+            org, by=request.membership, team_ids=team_ids, membership_ids=member_ids
+        )
+        messages.success(request, _("Reply approval saved."))
+        return redirect("inbox_reply_approval", org_slug=org_slug)
+    teams, members = selectors.reply_approval_settings(org)
+    return render(
+        request,
+        "inbox/reply_approval.html",
+        {
+            "teams": team_tree(org),
+            "members": members_of(org, include_inactive=False).order_by("user__email"),
+            "chosen_teams": teams,
+            "chosen_members": members,
+        },
+    )

@@ -175,6 +175,9 @@ ERROR_CODES: dict[str, str] = {
     "channel_disconnected": "The channel has no working credentials: reconnect it.",
     "reply_too_long": "An inbox reply is longer than the network allows, counted as the network "
     "counts (`fields.text` gives the length and the limit).",
+    "reply_collision": "Another answer to the inbox conversation is being sent, waits for approval, or was "
+    "written since the `last_seen_item` / `last_seen_reply` you sent (`message` quotes it): show it to the "
+    "writer, and send again with `force` if they still want to.",
     # approvals
     "already_decided": "This approval request (or your part of it) is already decided.",
     "not_your_turn": "You are not an approver of the request's current stage.",

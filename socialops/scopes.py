@@ -77,6 +77,7 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.work_api.SavedReplyViewSet": "inbox",
     "inbox.work_api.SavedViewViewSet": "inbox",
     "inbox.work_api.FiguresViewSet": "inbox",
+    "inbox.api.NoteViewSet": "inbox",
 }
 
 

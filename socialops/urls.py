@@ -108,6 +108,7 @@ router.register(
 )
 router.register("inbox-saved-views", inbox_work_api.SavedViewViewSet, basename="inbox-saved-view")
 router.register("inbox-figures", inbox_work_api.FiguresViewSet, basename="inbox-figures")
+router.register("conversation-notes", inbox_api.NoteViewSet, basename="conversation-note")
 
 api_v1 = [
     path(

@@ -674,3 +674,31 @@ def _governance(world) -> None:
 WORLD_BUILDERS.append(_governance)
 ROUTE_KWARGS["channel-inventory-retire"] = {"pk": lambda w: w.b["channel"].pk}
 ROUTE_KWARGS["inbox-saved-view-detail"] = {"pk": lambda w: w.b["saved_view"].pk}
+
+
+def _inbox_collab(world) -> None:
+    """Bravo's internal note (with a mention) and a reply-approval setting (issue 14: notes,
+    presence, reply approval)."""
+    from inbox.models import ConversationNote, ReplyApprovalRequirement
+
+    org_b = world.org_b
+    note = ConversationNote.objects.create(
+        organization=org_b,
+        conversation=world.b["conversation"],
+        author=world.bob_m,
+        text="Bravo secret internal note",
+        mentions=[world.b["member"].pk],
+    )
+    ReplyApprovalRequirement.objects.create(organization=org_b, membership=world.b["member"])
+    world.b["inbox_note"] = note
+    world.b_markers.append("Bravo secret internal note")
+
+
+WORLD_BUILDERS.append(_inbox_collab)
+ROUTE_KWARGS.update(
+    {
+        "conversation-note-detail": {"pk": lambda w: w.b["inbox_note"].pk},
+        "conversation-reply-approve": {"pk": lambda w: w.b["inbox_reply"].pk},
+        "conversation-reply-reject": {"pk": lambda w: w.b["inbox_reply"].pk},
+    }
+)

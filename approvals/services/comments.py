@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.db import transaction
 from django.urls import reverse
@@ -60,8 +61,11 @@ def mention_handle(member: Membership, local_counts: dict[str, int]) -> str:
     return local if local_counts.get(local, 0) == 1 else email
 
 
-def mention_suggestions(org, prefix: str, *, post: Post | None = None) -> list[dict]:
-    """Active members whose name, e-mail or handle starts with ``prefix`` (who may see ``post``, when given)."""
+def mention_suggestions(
+    org, prefix: str, *, post: Post | None = None, keep: Callable[[Membership], bool] | None = None
+) -> list[dict]:
+    """Active members whose name, e-mail or handle starts with ``prefix`` (who may see ``post``, when given;
+    for whom ``keep`` says yes, when given: another app's "who may see this")."""
     prefix = (prefix or "").strip().lstrip("@").lower()[:100]
     members = list(
         Membership.objects.for_org(org)
@@ -83,6 +87,8 @@ def mention_suggestions(org, prefix: str, *, post: Post | None = None) -> list[d
             or full.startswith(prefix)
             or any(w.startswith(prefix) for w in words)
         ):
+            continue
+        if keep is not None and not keep(m):
             continue
         matching.append(m)
     if post is not None:

@@ -1,17 +1,30 @@
 """The inbox's one door for state changes: ingestion (webhooks and pollers), replies, assignment,
 status and moderation."""
 
+from . import presence
 from .conversations import (
+    ReplyCollision,
+    Seen,
     assign_conversation,
     check_reply_text,
     edit_reply,
     moderate_item,
     reply_limit,
+    seen_marker,
     send_reply,
     set_conversation_status,
 )
 from .ingest import IngestResult, ingest, thread_of
+from .notes import add_note, note_mention_suggestions
 from .polling import backoff, claim_due_channels, ingest_webhook_events, poll_channel
+from .reply_approval import (
+    approve_reply,
+    may_approve_reply,
+    needs_approval,
+    reject_reply,
+    reply_approvers,
+    set_reply_approval,
+)
 from .work import (
     BULK_ACTIONS,
     BulkResult,
@@ -30,6 +43,18 @@ from .work import (
 )
 
 __all__ = [
+    "ReplyCollision",
+    "Seen",
+    "add_note",
+    "approve_reply",
+    "may_approve_reply",
+    "needs_approval",
+    "note_mention_suggestions",
+    "presence",
+    "reject_reply",
+    "reply_approvers",
+    "seen_marker",
+    "set_reply_approval",
     "BULK_ACTIONS",
     "BulkResult",
     "bulk_action",

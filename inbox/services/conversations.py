@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,18 +71,135 @@ def _answered_item(conversation: Conversation) -> Item:
     return item
 
 
+class ReplyCollision(Conflict):
+    """Someone else answered (or a reply is on its way, or waits for approval) since the writer
+    last looked: refused unless they confirm (``force``). ``others`` are the replies and outbound
+    items they have not seen, oldest first, for the warning to show."""
+
+    code = "reply_collision"
+
+    def __init__(self, message: str, *, others: list):
+        super().__init__(message)
+        self.others = others
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the writer's page (or API client) showed: the newest item's and reply's ids (0: none)."""
+
+    item: int = 0
+    reply: int = 0
+
+
+def seen_marker(conversation: Conversation) -> Seen:
+    """The newest item and reply of the conversation now: what a reply form carries as "seen"."""
+    org = conversation.organization_id
+    last_item = (
+        Item.objects.for_org(org)
+        .filter(conversation=conversation)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    last_reply = (
+        Reply.objects.for_org(org)
+        .filter(conversation=conversation)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return Seen(item=last_item or 0, reply=last_reply or 0)
+
+
+#: replies that count as "someone answered": out, on their way, or waiting for an approver
+_ANSWERING = (Reply.Status.SENT, Reply.Status.SENDING, Reply.Status.AWAITING_APPROVAL)
+
+
+def _collisions(conversation: Conversation, *, by, seen: Seen | None, keep: Reply | None) -> list:
+    """What stands against sending now: a reply on its way (anyone's, even the writer's own double
+    click), and, when the writer says what they saw, every answer since (replies of others from
+    here, outbound items from the network's own app)."""
+    org = conversation.organization_id
+    replies = Reply.objects.for_org(org).filter(conversation=conversation)
+    if keep is not None:
+        replies = replies.exclude(pk=keep.pk)
+    in_flight = Q(status=Reply.Status.SENDING, created_at__gte=timezone.now() - IN_FLIGHT)
+    others = list(replies.filter(in_flight).select_related("author__user"))
+    items: list[Item] = []
+    if seen is not None:
+        # a service account (API) acts without a membership row: it has no replies of its own
+        by_pk = getattr(by, "pk", None)
+        since = replies.filter(pk__gt=seen.reply, status__in=_ANSWERING).exclude(in_flight)
+        if by_pk is not None:
+            since = since.exclude(author_id=by_pk)
+        others += list(since.select_related("author__user"))
+        # a reply sent from here comes back as an outbound item too: the writer's own, and those
+        # already counted above, are not news
+        known = {r.external_id for r in others if r.external_id}
+        if by_pk is not None:
+            known |= set(
+                replies.filter(author_id=by_pk)
+                .exclude(external_id="")
+                .values_list("external_id", flat=True)
+            )
+        items = list(
+            Item.objects.for_org(org)
+            .filter(conversation=conversation, pk__gt=seen.item, direction=Item.Direction.OUTBOUND)
+            .exclude(external_id__in=known)
+        )
+    return sorted([*others, *items], key=lambda x: (x.created_at, x.pk))
+
+
+def _collision_message(others: list) -> str:
+    first = others[0]
+    if isinstance(first, Reply):
+        who = (first.author.user.get_full_name() or first.author.user.email) if first.author else ""
+        if first.status == Reply.Status.SENDING:
+            return _("Another reply to this conversation is being sent: “%(text)s”.") % {
+                "text": first.text[:200]
+            }
+        if first.status == Reply.Status.AWAITING_APPROVAL:
+            return _("%(who)s wrote a reply that is waiting for approval: “%(text)s”.") % {
+                "who": who or _("Someone"),
+                "text": first.text[:200],
+            }
+        return _("%(who)s replied since you opened this conversation: “%(text)s”.") % {
+            "who": who or _("Someone"),
+            "text": first.text[:200],
+        }
+    return _("The channel replied since you opened this conversation: “%(text)s”.") % {
+        "text": first.text[:200]
+    }
+
+
 def send_reply(
-    conversation: Conversation, *, by, text: str, reply: Reply | None = None, via: str = "web"
+    conversation: Conversation,
+    *,
+    by,
+    text: str,
+    reply: Reply | None = None,
+    via: str = "web",
+    seen: Seen | None = None,
+    force: bool = False,
 ) -> Reply:
     """Send ``text`` through the network as an answer to the conversation's latest message.
 
     The reply row is stored first (``sending``), the network is called outside any transaction,
     and the outcome is written after: ``sent`` with the network's id, or ``failed`` with its words
     (the text stays, to edit and send again by passing the failed ``reply`` back).
+
+    Two answers never go out unnoticed: a reply on its way, or (given ``seen``, what the writer's
+    page showed) anyone's answer since, raises :class:`ReplyCollision` unless ``force`` (the writer
+    saw the warning and confirmed). A writer whose replies need approval
+    (``reply_approval.needs_approval``) gets the reply stored ``awaiting_approval`` instead, and
+    the approvers are told; :func:`approve_reply` sends it.
     """
+    from .reply_approval import needs_approval, submit_for_approval
+
     _require_moderate(by, conversation)
     channel = conversation.channel
     text = check_reply_text(channel, text)
+    approval = needs_approval(by, conversation)
     with transaction.atomic():
         # One reply in flight per conversation: the row lock queues a double click (or a second
         # person) behind the first, which then finds it sending. A send that died mid-way stops
@@ -88,13 +207,11 @@ def send_reply(
         Conversation.objects.for_org(conversation.organization_id).select_for_update().filter(
             pk=conversation.pk
         ).first()
-        in_flight = Reply.objects.for_org(conversation.organization_id).filter(
-            conversation=conversation,
-            status=Reply.Status.SENDING,
-            created_at__gte=timezone.now() - IN_FLIGHT,
-        )
-        if in_flight.exists():
-            raise Conflict(_("Another reply to this conversation is being sent: wait a moment."))
+        if not force:
+            others = _collisions(conversation, by=by, seen=seen, keep=reply)
+            if others:
+                raise ReplyCollision(_collision_message(others), others=others)
+        status = Reply.Status.AWAITING_APPROVAL if approval else Reply.Status.SENDING
         if reply is not None:
             reply = (
                 Reply.objects.for_org(conversation.organization_id)
@@ -102,9 +219,10 @@ def send_reply(
                 .filter(pk=reply.pk, conversation=conversation)
                 .first()
             )
-            if reply is None or reply.status not in (Reply.Status.FAILED, Reply.Status.DRAFT):
+            editable = (Reply.Status.FAILED, Reply.Status.DRAFT, Reply.Status.REJECTED)
+            if reply is None or reply.status not in editable:
                 raise Conflict(_("This reply was already sent or is being sent."))
-            reply.text, reply.status, reply.error = text, Reply.Status.SENDING, ""
+            reply.text, reply.status, reply.error = text, status, ""
             reply.author = by
             reply.save(update_fields=["text", "status", "error", "author"])
         else:
@@ -114,8 +232,20 @@ def send_reply(
                 in_reply_to=_answered_item(conversation),
                 author=by,
                 text=text,
-                status=Reply.Status.SENDING,
+                status=status,
             )
+        if approval:
+            submit_for_approval(reply, by=by, via=via, forced=force)
+            return reply
+    return deliver_reply(reply, by=by, via=via, forced=force)
+
+
+def deliver_reply(reply: Reply, *, by, via: str = "web", forced: bool = False) -> Reply:
+    """Call the network for a reply already marked ``sending`` and record the outcome (sent, or a
+    failed draft with the network's words). Outside any transaction: the network may be slow."""
+    conversation = reply.conversation
+    channel = conversation.channel
+    text = reply.text
     answered = reply.in_reply_to
     target = InboxItem(
         external_id=answered.external_id,
@@ -175,13 +305,16 @@ def send_reply(
         Conversation.objects.for_org(conversation.organization_id).filter(
             pk=conversation.pk, status__in=[Conversation.Status.NEW, Conversation.Status.OPEN]
         ).update(status=Conversation.Status.PENDING)
+        changes = {"reply": reply.pk, "external_id": external_id}
+        if forced:
+            changes["forced"] = True  # sent despite the warning of another answer
         record_event(
             conversation.organization,
             "inbox.reply_sent",
             obj=conversation,
             actor=by.user,
             via=via,
-            changes={"reply": reply.pk, "external_id": external_id},
+            changes=changes,
         )
     reply.refresh_from_db()
     return reply
@@ -189,13 +322,14 @@ def send_reply(
 
 @transaction.atomic
 def edit_reply(reply: Reply, *, by, text: str) -> Reply:
-    """Change a failed (or draft) reply's text before sending it again."""
+    """Change a failed, draft or rejected reply's text before sending it again."""
     conversation = reply.conversation
     _require_moderate(by, conversation)
     text = check_reply_text(conversation.channel, text)
+    editable = [Reply.Status.FAILED, Reply.Status.DRAFT, Reply.Status.REJECTED]
     updated = (
         Reply.objects.for_org(reply.organization_id)
-        .filter(pk=reply.pk, status__in=[Reply.Status.FAILED, Reply.Status.DRAFT])
+        .filter(pk=reply.pk, status__in=editable)
         .update(text=text)
     )
     if not updated:
