@@ -183,33 +183,41 @@ def test_the_fake_refuses_chat_without_the_proxy_header_or_the_privileged_scope(
     assert ok.status_code == 200 and ok.json() == {"convos": []}
 
 
-def test_conversations_and_messages_are_paged_and_a_new_conversation_is_read_back_a_bounded_way(
+def test_conversations_and_messages_are_paged_and_the_first_poll_reads_back_a_bounded_way(
     fake, settings, chat_creds
 ):
     settings.OUTBOUND_ALLOW_LOOPBACK = True
-    provider = make_provider(fake, dm_backfill=120)
-    senders = [f"did:plc:pager{n:02d}aaaaaaaaaaaaaaaaaa" for n in range(52)]
-    for n, did in enumerate(senders):
-        fake.add_dm(did, f"hello {n}")
+    provider = make_provider(fake, dm_backfill=120, dm_backfill_convos=2)
+    fake.add_dm(OTHER_DID, "an old conversation")
     long = [fake.add_dm(FAN_DID, f"message {n}") for n in range(130)]
 
-    page = provider.fetch_inbox(chat_creds, BRAND_DID)
+    # the first poll: the 2 latest conversations, each read back at most 120 messages
+    first = provider.fetch_inbox(chat_creds, BRAND_DID)
 
-    listed = xrpc(fake, "chat.bsky.convo.listConvos")
-    assert len(listed) == 2 and listed[1].q("cursor")  # 53 conversations, 50 a page
+    (listed,) = xrpc(fake, "chat.bsky.convo.listConvos")
+    assert listed.q("limit") == "2"
     fan_reads = [
         r for r in xrpc(fake, "chat.bsky.convo.getMessages") if r.q("convoId") == long[0]["convoId"]
     ]
     assert len(fan_reads) == 2 and fan_reads[1].q("cursor")  # 100 a page
-    texts = [i.text for i in dms(page)]
-    assert len(texts) == 52 + 120
-    assert [t for t in texts if t.startswith("message")] == [f"message {n}" for n in range(10, 130)]
+    texts = [i.text for i in dms(first)]
+    assert texts == ["an old conversation", *[f"message {n}" for n in range(10, 130)]]
+
+    # 52 new conversations later: listConvos is paged (50 a page) down to a known one
+    senders = [f"did:plc:pager{n:02d}aaaaaaaaaaaaaaaaaa" for n in range(52)]
+    for n, did in enumerate(senders):
+        fake.add_dm(did, f"hello {n}")
+    before = len(xrpc(fake, "chat.bsky.convo.listConvos"))
+    second = provider.fetch_inbox(chat_creds, BRAND_DID, cursor=first.cursor)
+    pages = xrpc(fake, "chat.bsky.convo.listConvos")[before:]
+    assert len(pages) == 2 and not pages[0].q("cursor") and pages[1].q("cursor")
+    assert sorted(i.text for i in second.items) == sorted(f"hello {n}" for n in range(52))
 
     # a later poll reads a moved conversation only down to what the cursor had
-    fresh = [fake.add_dm(senders[0], f"again {n}") for n in range(3)]
+    fresh = [fake.add_dm(FAN_DID, f"again {n}") for n in range(3)]
     before = len(fake.requests)
-    newer = provider.fetch_inbox(chat_creds, BRAND_DID, cursor=page.cursor)
-    assert [i.external_id for i in newer.items] == [m["id"] for m in fresh]
+    third = provider.fetch_inbox(chat_creds, BRAND_DID, cursor=second.cursor)
+    assert [i.external_id for i in third.items] == [m["id"] for m in fresh]
     calls = [r.path.rsplit("/", 1)[1] for r in fake.requests[before:]]
     assert calls == ["app.bsky.notification.listNotifications", *CHAT_CALLS]
     provider.http.close()

@@ -12,8 +12,10 @@ Reading: ``listConvos`` pages conversations by latest activity; a conversation w
 not moved since the last poll (the inbox cursor keeps each conversation's ``rev``) ends the walk.
 For each moved one, ``getMessages`` pages its messages newest first down to the stored ``rev``
 (message revs and conversation revs come from the same ordered log). A conversation seen for the
-first time is read back ``dm_backfill`` messages (50). Messages the account sent itself and
-deleted ones (``#deletedMessageView``) are not inbox items.
+first time is read back ``dm_backfill`` messages (50). The very first poll of an account reads only
+its ``dm_backfill_convos`` (20) most recently active conversations: an older one comes in when it
+moves again. Messages the account sent itself and deleted ones (``#deletedMessageView``: Bluesky
+has no unsend; that is a message this account deleted for itself) are not inbox items.
 
 Answering: ``sendMessage`` to the conversation (its id is the inbox thread), or, for an item without
 one, ``getConvoForMembers`` first. Text: ``maxGraphemes`` 1,000 and ``maxLength`` 10,000
@@ -83,15 +85,18 @@ class BlueskyChat:
         )
 
     def _dm_items(
-        self, credentials: Credentials, did: str, known: dict[str, str]
+        self, credentials: Credentials, did: str, known: dict[str, str] | None
     ) -> tuple[list[InboxItem], dict[str, str]]:
         """New messages from others in every conversation that moved since ``known`` (convo id →
-        rev); returns them (oldest first) and the revs to keep."""
+        rev; ``None`` on the account's first poll); returns them (oldest first) and the revs to keep."""
         extra = self.config.extra
-        max_pages = max(1, int(extra.get("dm_max_pages", 3)))
+        first_poll = known is None
+        known = known or {}
+        max_pages = 1 if first_poll else max(1, int(extra.get("dm_max_pages", 3)))
+        limit = min(100, max(1, int(extra.get("dm_backfill_convos", 20)))) if first_poll else 50
         revs = dict(known)
         items: list[InboxItem] = []
-        params: dict[str, Any] = {"limit": 50}
+        params: dict[str, Any] = {"limit": limit}
         for _ in range(max_pages):
             page = self._chat(credentials, "GET", "chat.bsky.convo.listConvos", params=params)
             convos = [c for c in page.get("convos") or [] if isinstance(c, dict) and c.get("id")]

@@ -363,7 +363,8 @@ class BlueskyClient(Provider):
 
     # Settings (ProviderConfig.extra): poll_interval (s, default 1.0), video_poll_timeout (s, 300),
     # video_upload ("service" | "blob"), link_preview (bool, True), inbox_max_pages (5), langs (list),
-    # direct_messages (bool, True), dm_max_pages (3), dm_backfill (50), dm_recheck_hours (6).
+    # direct_messages (bool, True), dm_max_pages (3), dm_backfill (50), dm_backfill_convos (20),
+    # dm_recheck_hours (6).
 
     @classmethod
     def count_text(cls, text: str) -> int:

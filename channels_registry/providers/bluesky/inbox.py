@@ -101,7 +101,7 @@ class BlueskyInbox:
         recheck = timedelta(hours=float(self.config.extra.get("dm_recheck_hours", 6)))
         if off and datetime.now(UTC) - off < recheck:
             return []
-        known = state.get("dm") if isinstance(state.get("dm"), dict) else {}
+        known = state.get("dm") if isinstance(state.get("dm"), dict) else None
         try:
             items, revs = self._dm_items(credentials, did, known)
         except (RateLimited, AuthExpired):
