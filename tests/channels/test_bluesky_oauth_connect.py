@@ -137,6 +137,8 @@ def test_the_client_metadata_document_is_public_json(client):
         "http://testserver" + reverse("channel_connect_callback", args=["bluesky"])
     ]
     assert meta["grant_types"] == ["authorization_code", "refresh_token"]
-    assert meta["response_types"] == ["code"] and meta["scope"] == "atproto transition:generic"
+    assert meta["response_types"] == ["code"] and meta["scope"] == (
+        "atproto transition:generic transition:chat.bsky"
+    )
     assert meta["token_endpoint_auth_method"] == "none" and meta["dpop_bound_access_tokens"] is True
     assert meta["application_type"] == "web" and meta["client_name"] == "SocialOps"

@@ -22,7 +22,17 @@ packages/xrpc-server) where the tests depend on an answer:
 - ``listRecords`` (packages/pds/src/api/com/atproto/repo/listRecords.ts) returns a cursor (the last
   rkey) with every non-empty page;
 - 429 ``RateLimitExceeded`` carries ``RateLimit-Reset`` in unix seconds
-  (packages/xrpc-server/src/rate-limiter-http.ts), injected with ``fail_next``.
+  (packages/xrpc-server/src/rate-limiter-http.ts), injected with ``fail_next``;
+- chat (packages/pds/src/pipethrough.ts ``proxyHandler``): ``chat.bsky.*`` reaches the chat service
+  only through ``atproto-proxy: did:web:api.bsky.chat#bsky_chat``; without it the PDS sends the call
+  to the AppView, which has no such method (501 ``MethodNotImplemented``). Chat methods are
+  ``PRIVILEGED_METHODS``: a session from an app password made without DM access (scope
+  ``com.atproto.appPass``) gets 400 ``InvalidToken`` "Bad token method"; an OAuth token without
+  ``transition:chat.bsky`` 403 ``ScopeMissingError`` (packages/oauth/oauth-scopes). The chat service
+  itself is closed source: its answers follow the lexicons (lexicons/chat/bsky/convo/*.json):
+  ``listConvos`` by latest activity, ``getMessages`` newest first with a cursor while more remain,
+  ``#deletedMessageView`` for a message the viewer deleted for themselves, 400 ``InvalidConvo``
+  for a conversation the account is not in, ``sendMessage`` text ≤ 1,000 graphemes.
 
 Besides: JWT sessions from ``createSession`` with a DID document naming the PDS, ``{"error",
 "message"}`` bodies, record validation of ``app.bsky.feed.post`` (300 graphemes, facets, embeds, TID
@@ -58,6 +68,10 @@ from .base import FakeRequest, FakeServer, route
 BRAND_DID = "did:plc:brand7x3kq2m4n5p6r7s8t9u"
 BRAND_HANDLE = "brand.bsky.social"
 APP_PASSWORD = "abcd-efgh-ijkl-mnop"
+#: the brand's second app password, made with "Allow access to your direct messages"
+CHAT_APP_PASSWORD = "chat-efgh-ijkl-mnop"
+#: the service the PDS proxies chat.bsky.* to (the ``atproto-proxy`` header names it)
+CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
 FAN_DID = "did:plc:fan4f5g6h7j8k9m2n3p4q5r6"
 FAN_HANDLE = "fan.bsky.social"
 OTHER_DID = "did:plc:other2b3c4d5e6f7g2h3j4k5"
@@ -203,6 +217,7 @@ class BlueskyFake(FakeServer):
                 BRAND_DID: {
                     "handle": BRAND_HANDLE,
                     "password": APP_PASSWORD,
+                    "chat_password": CHAT_APP_PASSWORD,
                     "displayName": "Brand Co",
                     "avatar": "https://cdn.bsky.app/img/avatar/plain/brand.jpg",
                     "followersCount": 1234,
@@ -261,6 +276,10 @@ class BlueskyFake(FakeServer):
         self.oauth_refresh: dict[str, dict[str, str]] = {}
         self.oauth_replaced: dict[str, str] = {}  # used refresh token -> the one issued for it
         self.token_sub_override: str | None = None
+        #: the scope claim of each session's access token (app password sessions)
+        self.token_scopes: dict[str, str] = {}
+        #: chat: convo id -> {"id", "members": [did], "messages": [message], "rev"}
+        self.convos: dict[str, dict[str, Any]] = {}
 
     def start(self) -> BlueskyFake:
         super().start()
@@ -477,11 +496,13 @@ class BlueskyFake(FakeServer):
             self._notify("like", entry, author, reason_subject=subject_uri)
 
     # --- auth ---------------------------------------------------------------------------------------------
-    def _session(self, did: str, jti: str | None = None) -> dict[str, Any]:
+    def _session(
+        self, did: str, jti: str | None = None, scope: str = "com.atproto.appPass"
+    ) -> dict[str, Any]:
         now = int(time.time())
         access = make_jwt(
             {
-                "scope": "com.atproto.appPass",
+                "scope": scope,
                 "sub": did,
                 "aud": "did:web:fake.pds",
                 "iat": now,
@@ -502,8 +523,9 @@ class BlueskyFake(FakeServer):
             }
         )
         self.access_tokens[access] = did
+        self.token_scopes[access] = scope
         self.refresh_tokens.setdefault(
-            jti, {"did": did, "next": None, "used_at": None}
+            jti, {"did": did, "next": None, "used_at": None, "scope": scope}
         )  # onConflict doNothing
         did_doc = {
             "@context": ["https://www.w3.org/ns/did/v1"],
@@ -742,16 +764,22 @@ class BlueskyFake(FakeServer):
         query = urlencode({"state": par["state"], "iss": self.issuer, "code": code})
         return 302, b"", {"Location": f"{par['redirect_uri']}?{query}"}
 
-    def _issue(self, did: str, jkt: str, client_id: str) -> dict[str, Any]:
+    def _issue(self, did: str, jkt: str, client_id: str, scope: str) -> dict[str, Any]:
+        """Tokens for the scopes the client asked for (consent is automatic here)."""
         access, refresh = f"oauth-at-{next(self._seq)}", f"oauth-rt-{next(self._seq)}"
-        self.dpop_tokens[access] = {"did": did, "jkt": jkt}
-        self.oauth_refresh[refresh] = {"did": did, "jkt": jkt, "client_id": client_id}
+        self.dpop_tokens[access] = {"did": did, "jkt": jkt, "scope": scope}
+        self.oauth_refresh[refresh] = {
+            "did": did,
+            "jkt": jkt,
+            "client_id": client_id,
+            "scope": scope,
+        }
         return {
             "access_token": access,
             "token_type": "DPoP",
             "expires_in": 3600,
             "refresh_token": refresh,
-            "scope": "atproto transition:generic",
+            "scope": scope,
             "sub": self.token_sub_override or did,
         }
 
@@ -781,7 +809,7 @@ class BlueskyFake(FakeServer):
                         "invalid_dpop_proof",
                         "DPoP key does not match the authorization request",
                     )
-                return self._issue(par["did"], jkt, par["client_id"])
+                return self._issue(par["did"], jkt, par["client_id"], par.get("scope") or "")
             if form.get("grant_type") == "refresh_token":
                 token = form.get("refresh_token") or ""
                 if token in self.oauth_replaced:
@@ -799,7 +827,7 @@ class BlueskyFake(FakeServer):
                     raise OAuthError(
                         400, "invalid_grant", "Refresh token is bound to another key or client"
                     )
-                issued = self._issue(grant["did"], jkt, grant["client_id"])
+                issued = self._issue(grant["did"], jkt, grant["client_id"], grant["scope"])
                 self.oauth_replaced[token] = issued["refresh_token"]
                 return issued
         raise OAuthError(400, "unsupported_grant_type", "Unsupported grant_type")
@@ -812,10 +840,17 @@ class BlueskyFake(FakeServer):
         if not isinstance(identifier, str) or not isinstance(password, str):
             raise XrpcError(400, "InvalidRequest", 'Input must have the property "identifier"')
         did = self.did_for(identifier)
-        if did is None or self.accounts[did]["password"] != password:
+        if did is None or password not in (
+            self.accounts[did]["password"],
+            self.accounts[did].get("chat_password"),
+        ):
             raise XrpcError(401, "AuthenticationRequired", "Invalid identifier or password")
+        privileged = password == self.accounts[did].get("chat_password")
         with self.lock:
-            return self._session(did)
+            return self._session(
+                did,
+                scope="com.atproto.appPassPrivileged" if privileged else "com.atproto.appPass",
+            )
 
     @route("POST", r"/xrpc/com\.atproto\.server\.refreshSession")
     @xrpc
@@ -844,7 +879,9 @@ class BlueskyFake(FakeServer):
             # Reuse within the grace period gets a token with the same next id (rotateRefreshToken).
             known["used_at"] = known["used_at"] or now
             known["next"] = known["next"] or f"r{next(self._seq)}"
-            return self._session(known["did"], jti=known["next"])
+            return self._session(
+                known["did"], jti=known["next"], scope=known.get("scope", "com.atproto.appPass")
+            )
 
     @route("GET", r"/xrpc/com\.atproto\.server\.getSession")
     @xrpc
@@ -1324,6 +1361,182 @@ class BlueskyFake(FakeServer):
             "followsCount": acct.get("followsCount", 0),
             "postsCount": acct.get("postsCount", 0),
         }
+
+    # --- chat (proxied by the PDS to the chat service) ----------------------------------------------------------
+    def _chat_auth(self, req: FakeRequest, lxm: str) -> str:
+        """As the PDS's proxyHandler: the caller's session, the proxy header, the privileged check."""
+        did = self._auth(req)
+        proxy = req.headers.get("atproto-proxy")
+        if proxy is None:  # the default service is the AppView, which has no chat methods
+            raise XrpcError(501, "MethodNotImplemented", "Method Not Implemented")
+        if proxy != CHAT_PROXY:
+            raise XrpcError(400, "InvalidRequest", "could not resolve proxy did service url")
+        authorization = req.headers.get("authorization", "")
+        if authorization.startswith("DPoP "):
+            scopes = (self.dpop_tokens.get(authorization[5:]) or {}).get("scope", "").split()
+            if "transition:chat.bsky" not in scopes:
+                raise XrpcError(
+                    403,
+                    "ScopeMissingError",
+                    f'Missing required scope "rpc:{lxm}?aud=did:web:api.bsky.chat%23bsky_chat"',
+                )
+        elif self.token_scopes.get(req.bearer or "") not in (
+            "com.atproto.access",
+            "com.atproto.appPassPrivileged",
+        ):
+            raise XrpcError(400, "InvalidToken", "Bad token method")
+        return did
+
+    def _message_view(self, message: dict[str, Any], viewer: str) -> dict[str, Any]:
+        view = {
+            "id": message["id"],
+            "rev": message["rev"],
+            "sender": {"did": message["sender"]},
+            "sentAt": message["sentAt"],
+        }
+        if viewer in message["deleted_for"]:
+            return {"$type": "chat.bsky.convo.defs#deletedMessageView", **view}
+        return {"$type": "chat.bsky.convo.defs#messageView", **view, "text": message["text"]}
+
+    def _convo_view(self, convo: dict[str, Any], viewer: str) -> dict[str, Any]:
+        view = {
+            "id": convo["id"],
+            "rev": convo["rev"],
+            "members": [self.profile_view(d) for d in convo["members"]],
+            "muted": False,
+            "status": "accepted",
+            "unreadCount": sum(
+                1 for m in convo["messages"] if m["sender"] != viewer and not m["read"]
+            ),
+        }
+        if convo["messages"]:
+            view["lastMessage"] = self._message_view(convo["messages"][-1], viewer)
+        return view
+
+    def _member_convo(self, convo_id: str, did: str) -> dict[str, Any]:
+        convo = self.convos.get(convo_id)
+        if convo is None or did not in convo["members"]:
+            raise XrpcError(400, "InvalidConvo", "Convo not found")
+        return convo
+
+    def convo_between(self, *members: str) -> dict[str, Any]:
+        """The one direct conversation of these members (made on first use, as getConvoForMembers)."""
+        wanted = sorted(set(members))
+        with self.lock:
+            for convo in self.convos.values():
+                if sorted(convo["members"]) == wanted:
+                    return convo
+            convo = {
+                "id": self.next_tid(),
+                "members": wanted,
+                "messages": [],
+                "rev": self.next_tid(),
+            }
+            self.convos[convo["id"]] = convo
+            return convo
+
+    def _append_message(self, convo: dict[str, Any], sender: str, text: str) -> dict[str, Any]:
+        rev = self.next_tid()
+        message = {
+            "id": self.next_tid(),
+            "rev": rev,
+            "sender": sender,
+            "text": text,
+            "sentAt": _iso(self.tick()),
+            "deleted_for": set(),
+            "read": False,
+        }
+        convo["messages"].append(message)
+        convo["rev"] = rev
+        return message
+
+    def add_dm(self, sender: str, text: str, to: str = BRAND_DID) -> dict[str, Any]:
+        """``sender`` writes ``to`` a direct message; returns the stored message (with ``convoId``)."""
+        convo = self.convo_between(sender, to)
+        with self.lock:
+            return {**self._append_message(convo, sender, text), "convoId": convo["id"]}
+
+    def delete_dm_for(self, did: str, convo_id: str, message_id: str) -> None:
+        """``did`` deletes a message for themselves (deleteMessageForSelf): it becomes a
+        ``#deletedMessageView`` for them only, and the conversation's rev moves."""
+        with self.lock:
+            convo = self.convos[convo_id]
+            next(m for m in convo["messages"] if m["id"] == message_id)["deleted_for"].add(did)
+            convo["rev"] = self.next_tid()
+
+    @route("GET", r"/xrpc/chat\.bsky\.convo\.listConvos")
+    @xrpc
+    def list_convos(self, req: FakeRequest):
+        did = self._chat_auth(req, "chat.bsky.convo.listConvos")
+        limit = int(req.q("limit") or 50)
+        if not 1 <= limit <= 100:
+            raise XrpcError(400, "InvalidRequest", "Error: limit must be less than or equal to 100")
+        with self.lock:
+            mine = sorted(
+                (c for c in self.convos.values() if did in c["members"] and c["messages"]),
+                key=lambda c: c["rev"],
+                reverse=True,
+            )
+            if req.q("cursor"):
+                mine = [c for c in mine if c["rev"] < req.q("cursor")]
+            page = mine[:limit]
+            out: dict[str, Any] = {"convos": [self._convo_view(c, did) for c in page]}
+        if len(mine) > limit:
+            out["cursor"] = page[-1]["rev"]
+        return out
+
+    @route("GET", r"/xrpc/chat\.bsky\.convo\.getMessages")
+    @xrpc
+    def get_messages(self, req: FakeRequest):
+        did = self._chat_auth(req, "chat.bsky.convo.getMessages")
+        limit = int(req.q("limit") or 50)
+        if not 1 <= limit <= 100:
+            raise XrpcError(400, "InvalidRequest", "Error: limit must be less than or equal to 100")
+        with self.lock:
+            convo = self._member_convo(req.q("convoId") or "", did)
+            messages = sorted(convo["messages"], key=lambda m: m["rev"], reverse=True)
+            if req.q("cursor"):
+                messages = [m for m in messages if m["rev"] < req.q("cursor")]
+            page = messages[:limit]
+            out: dict[str, Any] = {
+                "messages": [self._message_view(m, did) for m in page],
+                "relatedProfiles": [
+                    self.profile_view(d) for d in sorted({m["sender"] for m in page})
+                ],
+            }
+        if len(messages) > limit:
+            out["cursor"] = page[-1]["rev"]
+        return out
+
+    @route("GET", r"/xrpc/chat\.bsky\.convo\.getConvoForMembers")
+    @xrpc
+    def get_convo_for_members(self, req: FakeRequest):
+        did = self._chat_auth(req, "chat.bsky.convo.getConvoForMembers")
+        members = req.query.get("members") or []
+        if not members or any(m not in self.accounts for m in members):
+            raise XrpcError(400, "RecipientNotFound", "recipient not found")
+        convo = self.convo_between(did, *members)
+        with self.lock:
+            return {"convo": self._convo_view(convo, did)}
+
+    @route("POST", r"/xrpc/chat\.bsky\.convo\.sendMessage")
+    @xrpc
+    def send_message(self, req: FakeRequest):
+        did = self._chat_auth(req, "chat.bsky.convo.sendMessage")
+        body = req.json() or {}
+        text = (body.get("message") or {}).get("text")
+        if not isinstance(text, str):
+            raise XrpcError(400, "InvalidRequest", 'Input/message must have the property "text"')
+        if len(text) > 10000 or rough_graphemes(text) > 1000:
+            raise XrpcError(
+                400,
+                "InvalidRequest",
+                "Input/message/text must not be longer than 1000 graphemes",
+            )
+        with self.lock:
+            convo = self._member_convo(body.get("convoId") or "", did)
+            message = self._append_message(convo, did, text)
+            return self._message_view(message, did)
 
     # --- video service --------------------------------------------------------------------------------------------
     def _service_auth(self, req: FakeRequest, lxm: str) -> dict[str, Any]:

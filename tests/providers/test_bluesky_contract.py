@@ -1111,7 +1111,7 @@ def test_capabilities_describe_bluesky_limits():
     assert caps.video.max_bytes == 100_000_000 and caps.video.max_seconds == 180
     assert caps.video.mime_types == ("video/mp4",)
     assert caps.hide_comments is True and caps.delete_comments is False
-    assert caps.webhooks is False and caps.direct_messages is False
+    assert caps.webhooks is False and caps.direct_messages is True
     assert BlueskyProvider.default_urls["api"] == "https://bsky.social"
 
 

@@ -110,7 +110,10 @@ def test_the_full_flow_resolves_the_handle_pushes_the_request_with_dpop_and_gets
         and form["response_type"] == "code"
         and form["state"] == "state-1"
     )
-    assert form["scope"] == "atproto transition:generic" and form["login_hint"] == BRAND_HANDLE
+    assert (
+        form["scope"] == "atproto transition:generic transition:chat.bsky"
+        and form["login_hint"] == BRAND_HANDLE
+    )
     assert form["code_challenge_method"] == "S256"
     assert (
         form["code_challenge"]
@@ -163,7 +166,10 @@ def test_the_full_flow_resolves_the_handle_pushes_the_request_with_dpop_and_gets
     creds = account.credentials
     assert creds.dpop_key == context["dpop_key"]
     assert creds.access_token in fake.dpop_tokens and creds.refresh_token in fake.oauth_refresh
-    assert creds.scopes == ("atproto", "transition:generic") and creds.expires_at is not None
+    assert (
+        creds.scopes == ("atproto", "transition:generic", "transition:chat.bsky")
+        and creds.expires_at is not None
+    )
     assert creds.extra["pds_url"] == fake.pds_url and creds.extra["issuer"] == fake.url
     assert (
         creds.extra["token_endpoint"] == f"{fake.url}/oauth/token"
@@ -332,4 +338,7 @@ def test_the_client_metadata_document_describes_a_public_dpop_web_client(provide
     meta = provider.client_metadata(client_id=CLIENT_ID, redirect_uri=REDIRECT_URI)
     assert meta["client_id"] == CLIENT_ID and meta["redirect_uris"] == [REDIRECT_URI]
     assert meta["token_endpoint_auth_method"] == "none" and meta["dpop_bound_access_tokens"] is True
-    assert meta["scope"] == "atproto transition:generic" and meta["application_type"] == "web"
+    assert (
+        meta["scope"] == "atproto transition:generic transition:chat.bsky"
+        and meta["application_type"] == "web"
+    )

@@ -27,19 +27,31 @@ Documented API used (docs.bsky.app, atproto.com/specs, the atproto lexicons):
   posts with ``reply.root``/``reply.parent`` strong refs. Hiding a reply adds its URI to the root
   post's ``app.bsky.feed.threadgate`` record (``hiddenReplies``; the threadgate's rkey is the root
   post's rkey).
+- Direct messages (``chat.py``): Bluesky chat, ``chat.bsky.convo.listConvos`` / ``getMessages`` /
+  ``sendMessage`` (``getConvoForMembers`` when an item names no conversation), sent to the PDS with
+  ``atproto-proxy: did:web:api.bsky.chat#bsky_chat``, which proxies them to the chat service. Chat
+  methods are privileged: an app password made without "Allow access to your direct messages"
+  (scope ``com.atproto.appPass``) gets 400 ``InvalidToken`` "Bad token method", an OAuth session
+  without ``transition:chat.bsky`` 403 ``ScopeMissingError`` (both ``ProviderError`` code
+  ``ScopeMissing``). Such a channel's DMs are skipped, comments and mentions still come, and the
+  health check records ``direct_messages: false`` in the channel's metadata for the channel page.
+  The inbox cursor keeps each conversation's latest ``rev``; a DM's thread is its conversation id.
 - Metrics: ``app.bsky.feed.getPosts`` (like/repost/reply/quote counts) and
   ``app.bsky.actor.getProfile`` (``followersCount``). No impressions exist.
 - Errors: ``{"error", "message"}`` bodies; ``ExpiredToken``/``InvalidToken``/``AuthenticationRequired``
-  mean the session no longer works; 429 ``RateLimitExceeded`` comes with ``ratelimit-reset``
+  mean the session no longer works (but ``InvalidToken`` "Bad token method"/"Bad token scope" means
+  the session may not call that method); 429 ``RateLimitExceeded`` comes with ``ratelimit-reset``
   (unix seconds).
 
 Not done: confidential-client auth (``private_key_jwt``; public-client sessions last at most two
-weeks before the person signs in again); DMs (``chat.bsky.*``); webhooks (Bluesky has none, only the
-firehose/Jetstream).
+weeks before the person signs in again); webhooks (Bluesky has none, only the firehose/Jetstream);
+group chats are read like direct ones, but nothing special is done for their members or join
+requests; a message deleted after it was read stays in the inbox (the chat API tells nobody else).
 """
 
 from __future__ import annotations
 
+from .chat import BlueskyChat
 from .client import AtUri, BlueskyClient, normalize_service_url, tid_for_key
 from .connect import BlueskyConnection
 from .inbox import BlueskyInbox
@@ -48,7 +60,7 @@ from .publish import BlueskyPublishing
 
 
 class BlueskyProvider(
-    BlueskyConnection, BlueskyPublishing, BlueskyInbox, BlueskyMetrics, BlueskyClient
+    BlueskyConnection, BlueskyPublishing, BlueskyInbox, BlueskyChat, BlueskyMetrics, BlueskyClient
 ):
     """Bluesky: the parts of the package as one provider (the registry names this class)."""
 

@@ -47,8 +47,9 @@ HIDDEN_REPLIES_MAX = 300
 INBOX_REASONS = ("reply", "mention", "quote")
 GET_POSTS_MAX = 25
 VIDEO_SERVICE_DID = "did:web:video.bsky.app"
-#: what we ask an atproto OAuth server for: the account, and the app-password-level API access
-OAUTH_SCOPE = "atproto transition:generic"
+#: what we ask an atproto OAuth server for: the account, the app-password-level API access, and
+#: Bluesky chat (direct messages; ``transition:generic`` leaves ``chat.bsky.*`` out)
+OAUTH_SCOPE = "atproto transition:generic transition:chat.bsky"
 
 # Errors meaning "this session no longer works" (atproto.com/specs/xrpc; PDS auth verifier).
 AUTH_ERRORS = {
@@ -64,6 +65,9 @@ AUTH_ERRORS = {
 ACCOUNT_ERRORS = {"AccountTakedown", "AccountDeactivated", "AccountSuspended"}
 # Errors meaning "this access token no longer works, but a refresh may" (see _session_ran_out).
 SESSION_ERRORS = {"ExpiredToken", "InvalidToken", "invalid_token"}
+#: ``InvalidToken`` with these messages is not a dead session but a method the token may not call
+#: (packages/pds/src/pipethrough.ts: chat with an app password made without DM access)
+SCOPE_REFUSALS = {"Bad token method", "Bad token scope"}
 #: renew a little before the token's own ``exp``, so it does not run out on the way
 EXPIRY_MARGIN = timedelta(seconds=60)
 
@@ -330,7 +334,7 @@ class BlueskyClient(Provider):
         async_publish=False,  # video processing is polled inside publish (see video_poll_timeout)
         daily_publish_cap=None,  # write budget: 5,000 points/h, 35,000/day (create = 3) per account
         comments_api=True,
-        direct_messages=False,
+        direct_messages=True,  # Bluesky chat, when the app password or OAuth grant allows it
         hide_comments=True,  # threadgate hiddenReplies, only in threads the account started
         delete_comments=False,  # only one's own records can be deleted
         like_comments=True,  # an app.bsky.feed.like record in the account's repo
@@ -359,7 +363,9 @@ class BlueskyClient(Provider):
     default_scopes = ()
 
     # Settings (ProviderConfig.extra): poll_interval (s, default 1.0), video_poll_timeout (s, 300),
-    # video_upload ("service" | "blob"), link_preview (bool, True), inbox_max_pages (5), langs (list).
+    # video_upload ("service" | "blob"), link_preview (bool, True), inbox_max_pages (5), langs (list),
+    # direct_messages (bool, True), dm_max_pages (3), dm_backfill (50), dm_backfill_convos (20),
+    # dm_recheck_hours (6).
 
     @classmethod
     def count_text(cls, text: str) -> int:
@@ -457,7 +463,8 @@ class BlueskyClient(Provider):
         (the OAuth verifier's error, passed through by the same file)."""
         if response.status_code not in (400, 401):
             return False
-        return self._error_body(response).get("error") in SESSION_ERRORS
+        body = self._error_body(response)
+        return body.get("error") in SESSION_ERRORS and body.get("message") not in SCOPE_REFUSALS
 
     def _renew(self, credentials: Credentials) -> None:
         """Refresh the session in place. With a ``refresher`` (a stored channel) the refresh happens under
@@ -509,6 +516,14 @@ class BlueskyClient(Provider):
             )
 
         # an XRPC error name says more than the status it came with
+        if (error == "InvalidToken" and message in SCOPE_REFUSALS) or error == "ScopeMissingError":
+            # the session works, but not for this method: signing in again would not change that
+            raise ProviderError(
+                f"Bluesky: this connection is not allowed to do that ({message or error}).",
+                status=status,
+                code="ScopeMissing",
+                permanent=True,
+            )
         if status == 429 or error == "RateLimitExceeded":
             raise typed(429)
         if status == 401 or error in AUTH_ERRORS:

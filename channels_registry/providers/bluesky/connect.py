@@ -17,6 +17,7 @@ from ..base import (
     Credentials,
 )
 from ..errors import AuthExpired, ProviderError, RateLimited, TransientError
+from .chat import SCOPE_REFUSED
 from .client import (
     _HANDLE_RE,
     ACCOUNT_ERRORS,
@@ -537,8 +538,21 @@ class BlueskyConnection:
         return fresh
 
     def account_facts(self, credentials: Credentials, account_id: str) -> dict[str, Any]:
-        """Where the account lives, shown on the channel page (the PDS is also in its credentials)."""
-        return {"pds_url": self._pds(credentials)}
+        """Where the account lives (the PDS is also in its credentials), and whether its direct
+        messages can be read (``direct_messages``: the channel page says so when they cannot).
+        The session's scope usually tells; otherwise one ``listConvos`` asks."""
+        facts: dict[str, Any] = {"pds_url": self._pds(credentials)}
+        access = self.chat_access(credentials)
+        if access is None:
+            try:
+                self._chat(credentials, "GET", "chat.bsky.convo.listConvos", params={"limit": 1})
+                access = True
+            except ProviderError as exc:
+                if exc.code != SCOPE_REFUSED:
+                    raise
+                access = False
+        facts["direct_messages"] = access
+        return facts
 
     def verify_credentials(self, credentials: Credentials, account_id: str) -> Account:
         session = self._xrpc(credentials, "GET", "com.atproto.server.getSession")

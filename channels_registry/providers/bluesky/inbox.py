@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..base import (
@@ -12,7 +13,8 @@ from ..base import (
     InboxItem,
     InboxPage,
 )
-from ..errors import ContentRejected
+from ..errors import AuthExpired, ContentRejected, ProviderError, RateLimited
+from .chat import SCOPE_REFUSED
 from .client import (
     HIDDEN_REPLIES_MAX,
     INBOX_REASONS,
@@ -25,6 +27,7 @@ from .client import (
 
 #: the collection of like records
 LIKE = "app.bsky.feed.like"
+log = logging.getLogger(__name__)
 
 
 class BlueskyInbox:
@@ -35,14 +38,17 @@ class BlueskyInbox:
     def fetch_inbox(
         self, credentials: Credentials, account_id: str, cursor: str | None = None
     ) -> InboxPage:
-        """Replies, mentions and quotes newer than ``cursor``.
+        """Replies, mentions and quotes newer than ``cursor``, and direct messages (``chat.py``)
+        where the session may read them.
 
         listNotifications pages from newest to oldest; we walk back until we meet what the last
         call already returned, and hand out a cursor holding the newest ``indexedAt`` seen (plus
-        the URIs at that instant, so ties are neither lost nor repeated).
+        the URIs at that instant, so ties are neither lost nor repeated) and each conversation's
+        latest ``rev``.
         """
         did = self._did(credentials, account_id)
-        after, seen_uris = self._decode_inbox_cursor(cursor)
+        state = self._decode_inbox_cursor(cursor)
+        after, seen_uris = _parse_dt(state.get("after")), set(state.get("uris") or [])
         items: list[InboxItem] = []
         newest = after
         newest_uris: set[str] = set(seen_uris)
@@ -77,26 +83,63 @@ class BlueskyInbox:
             page_cursor = page.get("cursor")
             if reached_seen or not page_cursor or not notifications:
                 break
-        return InboxPage(
-            items=items, cursor=self._encode_inbox_cursor(newest, newest_uris) if newest else cursor
-        )
+        if newest:
+            state["after"] = newest.isoformat()
+            state["uris"] = sorted(u for u in newest_uris if u)
+        items.extend(self._poll_direct_messages(credentials, did, state))
+        return InboxPage(items=items, cursor=self._encode_inbox_cursor(state) if state else cursor)
+
+    def _poll_direct_messages(
+        self, credentials: Credentials, did: str, state: dict[str, Any]
+    ) -> list[InboxItem]:
+        """New DMs, with ``state`` (the cursor's) brought forward. Skipped without a word when the
+        session may not read chat; a refusal we only learn from the network is remembered in the
+        cursor for ``dm_recheck_hours`` (6), so a poll does not ask again every minute."""
+        if not self.config.extra.get("direct_messages", True):
+            return []
+        if self.chat_access(credentials) is False:
+            return []
+        off = _parse_dt(state.get("dm_off"))
+        recheck = timedelta(hours=float(self.config.extra.get("dm_recheck_hours", 6)))
+        if off and datetime.now(UTC) - off < recheck:
+            return []
+        known = state.get("dm") if isinstance(state.get("dm"), dict) else None
+        try:
+            items, revs = self._dm_items(credentials, did, known)
+        except (RateLimited, AuthExpired):
+            raise  # the account's budget and session are shared with comments: the poll waits
+        except ProviderError as exc:
+            if exc.code == SCOPE_REFUSED:
+                log.info("Bluesky chat is not allowed for %s; DMs are not read.", did)
+                state["dm_off"] = datetime.now(UTC).isoformat()
+            else:
+                log.warning("Bluesky chat could not be read for %s: %s", did, exc.message)
+            return []  # comments and mentions still go through
+        state.pop("dm_off", None)
+        state["dm"] = revs
+        return items
 
     @staticmethod
-    def _encode_inbox_cursor(after: datetime, uris: set[str]) -> str:
-        payload = {"v": 1, "after": after.isoformat(), "uris": sorted(u for u in uris if u)}
+    def _encode_inbox_cursor(state: dict[str, Any]) -> str:
+        payload = {"v": 1, **state}
         return base64.urlsafe_b64encode(
-            json.dumps(payload, separators=(",", ":")).encode()
+            json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
         ).decode()
 
     @staticmethod
-    def _decode_inbox_cursor(cursor: str | None) -> tuple[datetime | None, set[str]]:
+    def _decode_inbox_cursor(cursor: str | None) -> dict[str, Any]:
+        """The cursor's state: ``after``/``uris`` (notifications), ``dm`` (convo id → rev) and
+        ``dm_off`` (when chat was last refused); an unreadable cursor starts afresh."""
         if not cursor:
-            return None, set()
+            return {}
         try:
             payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-            return _parse_dt(payload["after"]), set(payload.get("uris") or [])
-        except (ValueError, KeyError, TypeError):
-            return None, set()
+        except (ValueError, TypeError):
+            return {}
+        if not isinstance(payload, dict):
+            return {}
+        payload.pop("v", None)
+        return payload
 
     def _inbox_item(self, did: str, note: dict[str, Any]) -> InboxItem:
         record = note.get("record") or {}
@@ -135,6 +178,8 @@ class BlueskyInbox:
         )
 
     def reply(self, credentials: Credentials, account_id: str, item: InboxItem, text: str) -> str:
+        if item.kind == "dm":
+            return self.send_direct_message(credentials, item, text)
         self._check_text(text)
         did = self._did(credentials, account_id)
         parent_uri = item.external_id
