@@ -178,6 +178,8 @@ ERROR_CODES: dict[str, str] = {
     "reply_collision": "Another answer to the inbox conversation is being sent, waits for approval, or was "
     "written since the `last_seen_item` / `last_seen_reply` you sent (`message` quotes it): show it to the "
     "writer, and send again with `force` if they still want to.",
+    "duplicate_name": "Another object of the organization already has this name, whatever its case "
+    "(`fields.name`): choose another name.",
     # approvals
     "already_decided": "This approval request (or your part of it) is already decided.",
     "not_your_turn": "You are not an approver of the request's current stage.",
