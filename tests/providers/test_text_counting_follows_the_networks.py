@@ -137,7 +137,9 @@ def test_a_trailing_run_of_periods_is_not_part_of_the_link():
 def test_long_runs_of_dotted_labels_are_counted_quickly(text):
     started = time.perf_counter()
     assert XProvider.count_text(text) == len(text)  # no link in any of them: one per character
-    assert time.perf_counter() - started < 5
+    # a guard against a hang (twitter-text's own pattern backtracks for minutes on these), not a
+    # speed target: the bound is loose enough for a loaded CI machine; make bench measures speed
+    assert time.perf_counter() - started < 60
 
 
 def test_a_run_with_too_many_dots_for_a_host_is_still_a_link_when_it_starts_with_a_protocol():
