@@ -53,8 +53,10 @@ def test_headers_are_present_and_decrease_per_token_until_429_with_retry_after(
     assert _headers(other.get("/api/v1/organization/")) == (3, 2, 45)
 
 
-def test_a_service_account_token_has_its_own_budget(rates, org_a, alice_m):
+def test_a_service_account_token_has_its_own_budget(rates, org_a, alice_m, monkeypatch):
     rates(each_key="10/minute")
+    # one instant for every call: a minute turning between two calls would start a new window
+    monkeypatch.setattr("socialops.throttling._now", lambda: 60 * 20_000 + 15.0)
     account = sa_services.create_service_account(org_a, by=alice_m, name="Robot")
     raw = sa_services.create_service_account_token(
         account, by=alice_m, name="t", scopes=["posts:read"]
