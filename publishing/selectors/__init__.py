@@ -6,3 +6,4 @@ module directly.
 
 from publishing.media.selectors import *  # noqa: F403
 from publishing.posts.selectors import *  # noqa: F403
+from publishing.calendar.selectors import holiday_dates_by_team  # noqa: E402,F401
