@@ -101,7 +101,10 @@ def clean_schedule(data) -> dict:
         if closes is not None and closes <= opens:
             errors[key] = [_("The closing time must be after the opening time.")]
             continue
-        out[key] = [opens.strftime("%H:%M"), "24:00" if closes is None else closes.strftime("%H:%M")]
+        out[key] = [
+            opens.strftime("%H:%M"),
+            "24:00" if closes is None else closes.strftime("%H:%M"),
+        ]
     if errors:
         raise ScheduleError(_("Some working hours are not valid."), errors)
     if not out:

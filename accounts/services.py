@@ -208,7 +208,8 @@ def _checked_hours(data, field: str = "working_hours") -> dict:
         return hours.clean_schedule(data)
     except hours.ScheduleError as exc:
         raise ValidationFailed(
-            exc.message, fields={field: [exc.message, *[m for ms in exc.fields.values() for m in ms]]}
+            exc.message,
+            fields={field: [exc.message, *[m for ms in exc.fields.values() for m in ms]]},
         ) from None
 
 

@@ -1235,7 +1235,9 @@ def holiday_dates_by_team(
         countries = tuple(sorted(region.countries)) if region else ()
         if countries not in by_countries:
             by_countries[countries] = frozenset(
-                day for code in countries if code in HOLIDAY_COUNTRY_CODES
+                day
+                for code in countries
+                if code in HOLIDAY_COUNTRY_CODES
                 for year in range(first.year, last.year + 1)
                 for day, _name in _country_holidays(code, year, "")
                 if first <= day <= last
