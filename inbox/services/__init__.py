@@ -12,6 +12,13 @@ from .conversations import (
 )
 from .ingest import IngestResult, ingest, thread_of
 from .polling import backoff, claim_due_channels, ingest_webhook_events, poll_channel
+from .routing import (
+    create_routing_rule,
+    delete_routing_rule,
+    move_routing_rule,
+    update_routing_rule,
+)
+from .sla import notify_sla_breaches, set_sla_target, sla_state
 from .work import (
     BULK_ACTIONS,
     BulkResult,
@@ -28,6 +35,13 @@ from .work import (
 )
 
 __all__ = [
+    "create_routing_rule",
+    "delete_routing_rule",
+    "move_routing_rule",
+    "update_routing_rule",
+    "notify_sla_breaches",
+    "set_sla_target",
+    "sla_state",
     "BULK_ACTIONS",
     "BulkResult",
     "bulk_action",

@@ -215,3 +215,70 @@ def _tell(conversation: Conversation, recipients: list[Membership]) -> None:
         include_actor=True,
         dedupe_key=f"sla:{conversation.pk}:{conversation.sla_due_at.isoformat()}",
     )
+
+
+# --- Targets -------------------------------------------------------------------------------------
+
+MAX_TARGET_HOURS = Decimal(24 * 90)
+
+
+@transaction.atomic
+def set_sla_target(organization, *, by, team=None, priority: str = "", hours_: object = None):
+    """The hours to answer within for ``team`` (None: the organization) and ``priority`` ("" any);
+    ``hours_`` None or "" removes the row (the next less specific target applies). Dues already
+    running keep their time; new messages get the new target."""
+    from django.utils.translation import gettext as _
+
+    from accounts.capabilities import require
+    from socialops.audit.services import record_event
+    from socialops.errors import ValidationFailed
+
+    from ..models import Priority
+
+    require(by, Capability.MANAGE_TEAMS)
+    if team is not None and team.organization_id != organization.pk:
+        raise ValidationFailed(
+            _("Choose a team of this organization."),
+            fields={"team": [_("Choose a team of this organization.")]},
+        )
+    if priority and priority not in Priority.values:
+        message = _("Choose low, normal, high or urgent.")
+        raise ValidationFailed(message, fields={"priority": [message]})
+    rows = SlaTarget.objects.for_org(organization).filter(team=team, priority=priority or "")
+    if hours_ in (None, ""):
+        rows.delete()
+        record_event(
+            organization,
+            "inbox.sla_target_removed",
+            obj=organization,
+            actor=by.user,
+            changes={"team": team.pk if team else None, "priority": priority},
+        )
+        return None
+    try:
+        value = Decimal(str(hours_))
+    except ArithmeticError:
+        value = Decimal(-1)
+    if not value.is_finite() or value <= 0 or value > MAX_TARGET_HOURS:
+        message = _("Give a number of hours above 0 and at most 2160 (90 days).")
+        raise ValidationFailed(message, fields={"hours": [message]})
+    value = value.quantize(Decimal("0.01"))
+    target, _created = SlaTarget.objects.update_or_create(
+        organization=organization, team=team, priority=priority or "", defaults={"hours": value}
+    )
+    record_event(
+        organization,
+        "inbox.sla_target_set",
+        obj=organization,
+        actor=by.user,
+        changes={"team": team.pk if team else None, "priority": priority, "hours": str(value)},
+    )
+    return target
+
+
+def sla_targets_of(organization) -> list[SlaTarget]:
+    return list(
+        SlaTarget.objects.for_org(organization)
+        .select_related("team")
+        .order_by("team__name", "priority")
+    )
