@@ -311,7 +311,11 @@ def _move_conversations(conversations, rows: list[Item], *, routed: set[int] = f
             conversation.last_item_at = newest.created_at
         changed.append(conversation)
     if clocks:
-        clock = SlaClock.load(changed[0].organization_id, {c.assigned_team_id for c, _s in clocks})
+        clock = SlaClock.load(
+            changed[0].organization_id,
+            {c.assigned_team_id for c, _s in clocks},
+            around=min(start for _c, start in clocks),
+        )
         for conversation, start in clocks:
             conversation.sla_started_at = start
             conversation.sla_due_at = clock.due(

@@ -37,6 +37,8 @@ SWEEP_BATCH = 500
 #: near breach: less than this share of the target left, or less than an hour
 NEAR_SHARE = 0.2
 NEAR_MIN = timedelta(hours=1)
+#: the public holidays a due time looks ahead to, from the clock's start
+HOLIDAY_HORIZON_DAYS = 400
 
 
 @dataclass
@@ -70,9 +72,9 @@ class SlaClock:
         with_hours = [t for t in team_ids if t in teams and teams[t].working_hours]
         holidays: dict[int | None, frozenset[date]] = {}
         if with_hours:
-            at = (around or timezone.now()).date()
+            first = (around or timezone.now()).date() - timedelta(days=7)
             holidays = holiday_dates_by_team(
-                organization_id, with_hours, at - timedelta(days=7), date(at.year + 1, 12, 31)
+                organization_id, with_hours, first, first + timedelta(days=HOLIDAY_HORIZON_DAYS)
             )
         return cls(org_tz, teams, parents, targets, holidays)
 
