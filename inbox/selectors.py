@@ -257,3 +257,35 @@ def get_saved_reply(organization, saved_id) -> SavedReply:
     if saved is None:
         raise Http404("No such saved reply.")
     return saved
+
+
+# --- Routing rules and SLA targets -----------------------------------------------------------------
+
+
+def routing_rules_of(organization) -> list:
+    from .models import RoutingRule
+
+    return list(
+        RoutingRule.objects.for_org(organization)
+        .select_related("assign_team", "assign_to__user")
+        .order_by("position", "pk")
+    )
+
+
+def get_routing_rule(organization, rule_id):
+    """Another organization's rule and a missing one are the same 404."""
+    from .models import RoutingRule
+
+    try:
+        rule_id = int(rule_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    rule = (
+        RoutingRule.objects.for_org(organization)
+        .select_related("organization", "assign_team", "assign_to__user")
+        .filter(pk=rule_id)
+        .first()
+    )
+    if rule is None:
+        raise Http404
+    return rule

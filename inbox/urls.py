@@ -10,6 +10,19 @@ org_urlpatterns = [
     path("inbox/views/<int:view_id>/delete/", views.delete_view, name="inbox_delete_view"),
     path("inbox/bulk/", views.bulk, name="inbox_bulk"),
     path("inbox/tags/", views.tags_page, name="inbox_tags"),
+    path("inbox/routing/", views.routing_rules, name="inbox_routing_rules"),
+    path("inbox/routing/sla/", views.sla_target, name="inbox_routing_sla"),
+    path("inbox/routing/<int:rule_id>/", views.routing_rule_edit, name="inbox_routing_rule"),
+    path(
+        "inbox/routing/<int:rule_id>/delete/",
+        views.routing_rule_delete,
+        name="inbox_routing_rule_delete",
+    ),
+    path(
+        "inbox/routing/<int:rule_id>/move/",
+        views.routing_rule_move,
+        name="inbox_routing_rule_move",
+    ),
     path("inbox/saved-replies/", views.saved_replies, name="inbox_saved_replies"),
     path("inbox/saved-replies/<int:saved_id>/", views.saved_reply_edit, name="inbox_saved_reply"),
     path(

@@ -34,7 +34,7 @@ FAMILIES: dict[str, str] = {
     "channels": _("channels, channel groups and channel access grants"),
     "notifications": _("the token holder's notifications"),
     "members": _("the organization, teams, members and invitations"),
-    "inbox": _("the inbox: conversations, their items and replies"),
+    "inbox": _("the inbox: conversations, their items and replies, routing rules, SLA targets"),
 }
 
 #: API view (``module.Class``) → its resource family, or ``ADMIN`` for views only the admin scope opens
@@ -68,6 +68,8 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.api.ConversationViewSet": "inbox",
     "inbox.api.ItemViewSet": "inbox",
     "inbox.api.ReplyViewSet": "inbox",
+    "inbox.api.RoutingRuleViewSet": "inbox",
+    "inbox.api.SlaTargetViewSet": "inbox",
 }
 
 

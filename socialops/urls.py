@@ -89,6 +89,8 @@ router.register(
 router.register("conversations", inbox_api.ConversationViewSet, basename="conversation")
 router.register("conversation-items", inbox_api.ItemViewSet, basename="conversation-item")
 router.register("conversation-replies", inbox_api.ReplyViewSet, basename="conversation-reply")
+router.register("inbox-routing-rules", inbox_api.RoutingRuleViewSet, basename="inbox-routing-rule")
+router.register("inbox-sla-targets", inbox_api.SlaTargetViewSet, basename="inbox-sla-target")
 
 api_v1 = [
     path(

@@ -18,7 +18,7 @@ from .routing import (
     move_routing_rule,
     update_routing_rule,
 )
-from .sla import notify_sla_breaches, set_sla_target, sla_state
+from .sla import notify_sla_breaches, set_sla_target, sla_state, sla_targets_of
 from .work import (
     BULK_ACTIONS,
     BulkResult,
@@ -42,6 +42,7 @@ __all__ = [
     "notify_sla_breaches",
     "set_sla_target",
     "sla_state",
+    "sla_targets_of",
     "BULK_ACTIONS",
     "BulkResult",
     "bulk_action",
