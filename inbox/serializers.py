@@ -266,6 +266,7 @@ class SlaTargetOut(serializers.Serializer):
     hours = serializers.DecimalField(
         max_digits=6,
         decimal_places=2,
+        coerce_to_string=False,
         help_text="Hours (the team's business hours) to answer within.",
     )
     updated_at = serializers.DateTimeField(help_text="When it last changed.")
