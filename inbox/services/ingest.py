@@ -22,6 +22,7 @@ from channels_registry.providers.base import InboxItem
 
 from .. import webhook_events
 from ..models import Conversation, Item
+from .facts import OrgFacts
 from .routing import route_new_conversations
 from .sla import SlaClock
 
@@ -186,8 +187,9 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
             unique_fields=["channel", "external_id"],
             update_fields=["text", "is_hidden"],
         )
-        routed = _route(channel, conversations, rows, opened)
-        _move_conversations(conversations, rows, routed=routed)
+        facts = OrgFacts(org_id)
+        routed = _route(channel, conversations, rows, opened, facts)
+        _move_conversations(conversations, rows, routed=routed, facts=facts)
         if opened:
             webhook_events.conversations_created(
                 channel,
@@ -196,7 +198,7 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
     return result
 
 
-def _route(channel, conversations, rows: list[Item], opened: set[int]) -> set[int]:
+def _route(channel, conversations, rows: list[Item], opened: set[int], facts) -> set[int]:
     """The routing rules on the conversations this batch opened; the ids of those it opened."""
     if not opened:
         return set()
@@ -208,7 +210,7 @@ def _route(channel, conversations, rows: list[Item], opened: set[int]) -> set[in
         for c in {c.pk: c for c in conversations.values()}.values()
         if c.pk in opened
     }
-    route_new_conversations(channel, new)
+    route_new_conversations(channel, new, facts=facts)
     return set(new)
 
 
@@ -262,7 +264,9 @@ def _published_variants(channel, post_external_ids: set[str]) -> dict[str, int]:
     return published_variant_ids(channel, post_external_ids)
 
 
-def _move_conversations(conversations, rows: list[Item], *, routed: set[int] = frozenset()) -> None:
+def _move_conversations(
+    conversations, rows: list[Item], *, routed: set[int] = frozenset(), facts=None
+) -> None:
     """Each touched conversation follows its newest item (by the network's time) and its SLA
     clock (starts at the customer's first unanswered item, stops at our answer): one update."""
     latest: dict[int, Item] = {}
@@ -315,6 +319,7 @@ def _move_conversations(conversations, rows: list[Item], *, routed: set[int] = f
             changed[0].organization_id,
             {c.assigned_team_id for c, _s in clocks},
             around=min(start for _c, start in clocks),
+            facts=facts,
         )
         for conversation, start in clocks:
             conversation.sla_started_at = start

@@ -26,13 +26,14 @@ from django.utils.translation import gettext as _
 
 from accounts import hours
 from accounts.capabilities import Capability, require
-from accounts.models import Membership, Organization, Team
+from accounts.models import Membership, Team
 from accounts.selectors import subtree_of, team_parents
 from channels_registry.selectors import members_with_capability
 from socialops.audit.services import record_event
 from socialops.errors import ValidationFailed
 
 from ..models import ConversationTag, Item, Priority, RoundRobinPointer, RoutingRule, Sentiment, Tag
+from .facts import OrgFacts
 
 
 @dataclass
@@ -107,7 +108,7 @@ def first_match(rules: list[CompiledRule], channel, items: list[Item]) -> Routin
 
 
 def route_new_conversations(
-    channel, opened: dict[int, tuple[object, list[Item]]], *, now=None
+    channel, opened: dict[int, tuple[object, list[Item]]], *, now=None, facts=None
 ) -> None:
     """Apply the rules to the conversations ``ingest`` just opened (``{pk: (conversation, its
     fresh items)}``): set assignee, team and priority on the objects (``ingest`` saves them in its
@@ -119,6 +120,7 @@ def route_new_conversations(
     if not rules:
         return
     now = now or timezone.now()
+    facts = facts or OrgFacts(org_id)
     by_team: dict[int, list] = defaultdict(list)
     people: dict[int, list] = defaultdict(list)
     tag_links: list[tuple[int, int]] = []
@@ -139,7 +141,7 @@ def route_new_conversations(
     if people:
         _assign_people(channel, people, by_team)
     if by_team:
-        _round_robin(channel, by_team, now)
+        _round_robin(channel, by_team, now, facts)
     if tag_links:
         _tag(org_id, tag_links)
 
@@ -161,17 +163,15 @@ def _assign_people(channel, people: dict[int, list], by_team: dict[int, list]) -
                 by_team[conversation.assigned_team_id].append(conversation)
 
 
-def available_members(channel, team_ids, at: datetime) -> dict[int, list[int]]:
+def available_members(channel, team_ids, at: datetime, facts=None) -> dict[int, list[int]]:
     """Per team, the ids (ascending) of its active members who may moderate ``channel`` and are
     working at ``at`` (their own hours, else the team's; the team's public holidays close both):
     a few queries for all the teams together."""
-    from publishing.selectors import holiday_dates_by_team
-
     org_id = channel.organization_id
+    facts = facts or OrgFacts(org_id)
     team_ids = sorted(set(team_ids))
-    org_tz = Organization.objects.filter(pk=org_id).values_list("timezone", flat=True).first()
-    org_tz = org_tz or "UTC"
-    teams = {t.pk: t for t in Team.objects.for_org(org_id).filter(pk__in=team_ids)}
+    org_tz = facts.timezone
+    teams = facts.teams(team_ids)
     members = list(
         Membership.objects.for_org(org_id)
         .filter(teams__in=team_ids, is_active=True, user__is_active=True)
@@ -181,9 +181,7 @@ def available_members(channel, team_ids, at: datetime) -> dict[int, list[int]]:
     )
     allowed = members_with_capability(channel, Capability.MODERATE, members)
     day = at.date()
-    holidays = holiday_dates_by_team(
-        org_id, list(teams), day - timedelta(days=1), day + timedelta(days=1)
-    )
+    holidays = facts.holidays(list(teams), day - timedelta(days=1), day + timedelta(days=1))
     out: dict[int, list[int]] = {}
     for team_id in team_ids:
         team = teams.get(team_id)
@@ -210,9 +208,9 @@ def take_turns(candidates: list[int], last: int | None, count: int) -> list[int]
     return [candidates[(start + i) % len(candidates)] for i in range(count)]
 
 
-def _round_robin(channel, by_team: dict[int, list], now: datetime) -> None:
+def _round_robin(channel, by_team: dict[int, list], now: datetime, facts) -> None:
     org_id = channel.organization_id
-    available = available_members(channel, by_team, now)
+    available = available_members(channel, by_team, now, facts)
     wanted = sorted(t for t in by_team if available.get(t))
     if not wanted:
         return

@@ -23,9 +23,8 @@ from django.utils import timezone
 
 from accounts import hours
 from accounts.capabilities import Capability, Role
-from accounts.models import Membership, Organization, Team
+from accounts.models import Membership, Team
 from accounts.notifications import NotificationKind, notify
-from accounts.selectors import team_parents
 from channels_registry.selectors import members_with_capability
 
 from ..models import DEFAULT_SLA_HOURS, Conversation, SlaTarget
@@ -52,30 +51,28 @@ class SlaClock:
     holidays: dict[int | None, frozenset[date]]
 
     @classmethod
-    def load(cls, organization_id: int, team_ids, around: datetime | None = None) -> SlaClock:
-        from publishing.selectors import holiday_dates_by_team
+    def load(
+        cls, organization_id: int, team_ids, around: datetime | None = None, facts=None
+    ) -> SlaClock:
+        from .facts import OrgFacts
 
+        facts = facts or OrgFacts(organization_id)
         team_ids = {t for t in team_ids if t is not None}
-        org_tz = (
-            Organization.objects.filter(pk=organization_id)
-            .values_list("timezone", flat=True)
-            .first()
-            or "UTC"
-        )
         targets = {
             (t.team_id, t.priority): t.hours
             for t in SlaTarget.objects.for_org(organization_id).only("team_id", "priority", "hours")
         }
-        parents = team_parents(organization_id) if team_ids and targets else {}
-        teams = {t.pk: t for t in Team.objects.for_org(organization_id).filter(pk__in=team_ids)}
+        parents = facts.parents if team_ids and targets else {}
+        teams = facts.teams(team_ids)
         # holidays only matter to a team with opening hours
         with_hours = [t for t in team_ids if t in teams and teams[t].working_hours]
         holidays: dict[int | None, frozenset[date]] = {}
         if with_hours:
             first = (around or timezone.now()).date() - timedelta(days=7)
-            holidays = holiday_dates_by_team(
-                organization_id, with_hours, first, first + timedelta(days=HOLIDAY_HORIZON_DAYS)
+            holidays = facts.holidays(
+                with_hours, first, first + timedelta(days=HOLIDAY_HORIZON_DAYS)
             )
+        org_tz = facts.timezone if teams else "UTC"
         return cls(org_tz, teams, parents, targets, holidays)
 
     def target_hours(self, team_id: int | None, priority: str) -> Decimal:
