@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from socialops.errors import ApplicationError
@@ -155,18 +156,20 @@ class TeamSettingsForm(WorkingHoursForm, TeamForm):
         queryset=Membership.objects.none(),
         required=False,
         empty_label=_("— no lead —"),
-        help_text=_("Told when the team's inbox misses its SLA."),
+        help_text=_("One of its members, told when the team's inbox misses its SLA."),
     )
     timezone = forms.ChoiceField(label=_("Time zone of its working hours"), required=False)
 
     def __init__(self, *args, organization, exclude: Team | None = None, **kwargs):
         super().__init__(*args, organization=organization, exclude=exclude, **kwargs)
-        self.fields["lead"].queryset = (
-            Membership.objects.for_org(organization)
-            .filter(is_active=True)
-            .select_related("user")
-            .order_by("user__full_name", "user__email")
+        # the team's own members (and whoever leads it now)
+        leads = Membership.objects.for_org(organization).filter(is_active=True)
+        if exclude is not None:
+            leads = leads.filter(Q(teams=exclude) | Q(pk=exclude.lead_id)).distinct()
+        self.fields["lead"].queryset = leads.select_related("user").order_by(
+            "user__full_name", "user__email"
         )
+        self.fields["lead"].label_from_instance = lambda m: m.user.get_full_name()
         self.fields["timezone"].choices = [
             ("", _("The organization's (%(zone)s)") % {"zone": organization.timezone}),
             *TIMEZONE_CHOICES,

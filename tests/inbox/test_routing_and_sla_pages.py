@@ -96,6 +96,7 @@ def test_an_sla_target_is_set_and_removed_from_the_page(alice_client, org_a, car
 
 
 def test_the_team_page_sets_its_lead_zone_and_hours(alice_client, org_a, alice_m, care):
+    alice_m.teams.add(care)  # a lead is one of the team
     data = {
         "name": "Customer care",
         "description": "",
@@ -112,6 +113,15 @@ def test_the_team_page_sets_its_lead_zone_and_hours(alice_client, org_a, alice_m
     assert care.lead_id == alice_m.pk
     assert care.timezone == "Asia/Jakarta"
     assert care.working_hours == {"days": {"mon": ["09:00", "17:00"], "sat": ["10:00", "24:00"]}}
+
+
+def test_a_lead_from_outside_the_team_is_refused_on_the_page(alice_client, org_a, alice_m, care):
+    response = alice_client.post(
+        _url(org_a, "team_detail", care.pk), {"name": "Customer care", "lead": alice_m.pk}
+    )
+    assert response.status_code == 200
+    care.refresh_from_db()
+    assert care.lead_id is None
 
 
 def test_the_team_page_says_which_day_is_wrong(alice_client, org_a, care):
