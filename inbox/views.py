@@ -177,6 +177,7 @@ def _conversation_page(request, conversation, *, form=None, status=200):
         "inbox/conversation.html",
         {
             "conversation": conversation,
+            "sla": services.sla_state(conversation),
             "items": selectors.items_of(conversation),
             "replies": selectors.replies_of(conversation),
             "form": form or ReplyForm(),

@@ -167,3 +167,15 @@ def test_the_inbox_list_shows_the_time_left_and_marks_a_breach(alice_client, org
     assert f'sla-near" id="conversation-{soon.pk}"' in page
     assert f'sla-ok" id="conversation-{fresh.pk}"' in page
     assert "SLA missed" in page and "left" in page
+
+
+def test_the_conversation_page_shows_its_priority_and_time_left(alice_client, org_a, alice_m):
+    channel = sandbox_channel(org_a, alice_m)
+    RoutingRule.objects.create(
+        organization=org_a, name="All", position=1, assign_to=alice_m, priority="urgent"
+    )
+    ingest(channel, [dm("u_budi", text="halo", created_at=timezone.now() - timedelta(hours=2))])
+    conv = Conversation.objects.for_org(org_a).get()
+    page = alice_client.get(_url(org_a, "inbox_conversation", conv.pk)).content.decode()
+    assert "priority-urgent" in page
+    assert 'id="conversation-sla"' in page and "left" in page
