@@ -4,6 +4,7 @@ may moderate the channel and are working now, priority and tags; a fixed number 
 from __future__ import annotations
 
 from collections import Counter
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
