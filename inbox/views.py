@@ -99,6 +99,7 @@ def _list_context(request) -> dict:
     now = timezone.now()
     for row in rows:
         row.sla = services.sla_state(row, now)
+        row.sla_text = services.sla_text(row, row.sla, now)
         row.tag_list = tagged.get(row.pk, [])
         row.mark = marks.get(row.channel.provider, "•")
         row.network_name = names.get(row.channel.provider, row.channel.provider)
@@ -178,6 +179,7 @@ def _conversation_page(request, conversation, *, form=None, status=200):
         {
             "conversation": conversation,
             "sla": services.sla_state(conversation),
+            "sla_text": services.sla_text(conversation, services.sla_state(conversation)),
             "items": selectors.items_of(conversation),
             "replies": selectors.replies_of(conversation),
             "form": form or ReplyForm(),

@@ -18,7 +18,7 @@ from .routing import (
     move_routing_rule,
     update_routing_rule,
 )
-from .sla import notify_sla_breaches, set_sla_target, sla_state, sla_targets_of
+from .sla import notify_sla_breaches, set_sla_target, sla_state, sla_targets_of, sla_text
 from .work import (
     BULK_ACTIONS,
     BulkResult,
@@ -43,6 +43,7 @@ __all__ = [
     "set_sla_target",
     "sla_state",
     "sla_targets_of",
+    "sla_text",
     "BULK_ACTIONS",
     "BulkResult",
     "bulk_action",

@@ -119,6 +119,21 @@ def sla_state(conversation, now: datetime | None = None) -> str:
     return "ok"
 
 
+def sla_text(conversation, state: str, now: datetime | None = None) -> str:
+    """What the list says of the time left: "3 hours, 20 minutes left" or "SLA missed 2 hours ago"."""
+    from django.utils.timesince import timesince, timeuntil
+    from django.utils.translation import gettext as _
+
+    if not state:
+        return ""
+    now = now or timezone.now()
+    if state == "breached":
+        return _("SLA missed %(late)s ago") % {
+            "late": timesince(conversation.sla_due_at, now, depth=1)
+        }
+    return _("%(left)s left") % {"left": timeuntil(conversation.sla_due_at, now, depth=2)}
+
+
 # --- The breach sweep ------------------------------------------------------------------------------
 
 

@@ -209,3 +209,18 @@ def test_the_beat_sweep_runs_the_breach_task():
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "inbox.tasks.notify_sla_breaches" in tasks
+
+
+def test_the_breach_notification_reads_in_the_readers_zone(org_a, alice_m, alice):
+    from accounts.notifications import render_for_reader
+
+    alice.timezone = "Asia/Jakarta"
+    alice.save(update_fields=["timezone"])
+    channel = sandbox_channel(org_a, alice_m)
+    ingest(channel, [dm("u_budi", text="Refund saya?", created_at=FRIDAY_4PM_JAKARTA)])
+    notify_sla_breaches(FRIDAY_4PM_JAKARTA + timedelta(days=2))
+    (row,) = render_for_reader(_breaches(org_a), organization=org_a, user=alice)
+    assert "Budi" in row.title
+    assert "Refund saya?" in row.body
+    # due Saturday 16:00 in Jakarta (24 wall-clock hours: no team hours)
+    assert "16:00" in row.body or "4:00" in row.body
