@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,9 +76,12 @@ def keyword_pattern(keywords) -> re.Pattern | None:
 
 def compile_rules(organization_id: int) -> list[CompiledRule]:
     """The organization's active rules in order, ready to match (one query; two with team conditions)."""
+    # a rule whose team and person were both removed since assigns nobody: it is skipped, not
+    # allowed to stop the rules after it
     rules = list(
         RoutingRule.objects.for_org(organization_id)
         .filter(is_active=True)
+        .filter(Q(assign_team__isnull=False) | Q(assign_to__isnull=False))
         .order_by("position", "pk")
     )
     parents = team_parents(organization_id) if any(r.teams for r in rules) else {}
@@ -135,7 +139,7 @@ def route_new_conversations(
             conversation.assigned_team_id = rule.assign_team_id
         tag_links += [(conversation.pk, int(t)) for t in rule.tags]
         if rule.assign_to_id:
-            people[rule.assign_to_id].append(conversation)
+            people[rule.assign_to_id].append((conversation, rule.assign_team_id))
         elif rule.assign_team_id:
             by_team[rule.assign_team_id].append(conversation)
     if people:
@@ -156,11 +160,11 @@ def _assign_people(channel, people: dict[int, list], by_team: dict[int, list]) -
     )
     allowed = members_with_capability(channel, Capability.MODERATE, members)
     for member_id, conversations in people.items():
-        for conversation in conversations:
+        for conversation, team_id in conversations:
             if member_id in allowed:
                 conversation.assignee_id = member_id
-            elif conversation.assigned_team_id and conversation.assigned_team_id != channel.team_id:
-                by_team[conversation.assigned_team_id].append(conversation)
+            elif team_id:
+                by_team[team_id].append(conversation)
 
 
 def available_members(channel, team_ids, at: datetime, facts=None) -> dict[int, list[int]]:

@@ -247,3 +247,25 @@ def test_two_deliveries_at_once_never_give_the_same_turn(transactional_db):
     assert not errors
     assigned = Counter(Conversation.objects.for_org(org).values_list("assignee_id", flat=True))
     assert assigned == {a.pk: 1 for a in agents}
+
+
+def test_a_person_who_may_not_answer_falls_back_to_the_rules_team_round_robin(org_a, alice_m, care):
+    channel = sandbox_channel(org_a, alice_m, team=care)
+    amy = _agent(org_a, care, "amy@alpha.test")
+    analyst = _agent(org_a, care, "an@alpha.test", role=Role.ANALYST)
+    _rule(org_a, "To the analyst", 1, assign_to=analyst, assign_team=care)
+    ingest(channel, [dm("u_budi", text="halo")])
+    conv = _conv(org_a, "dm_u_budi")
+    assert (conv.assignee_id, conv.assigned_team_id) == (amy.pk, care.pk)
+
+
+def test_a_rule_whose_team_and_person_were_removed_lets_the_next_rule_decide(
+    org_a, alice_m, channel, care
+):
+    gone = f.make_team(org_a, "Gone", by=alice_m)
+    _rule(org_a, "Orphan", 1, assign_team=gone, priority="urgent")
+    _rule(org_a, "Next", 2, assign_to=alice_m, priority="low")
+    RoutingRule.objects.for_org(org_a).filter(name="Orphan").update(assign_team=None)
+    ingest(channel, [dm("u_budi", text="halo")])
+    conv = _conv(org_a, "dm_u_budi")
+    assert (conv.assignee_id, conv.priority) == (alice_m.pk, "low")
