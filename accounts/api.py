@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -80,7 +81,9 @@ class OrganizationViewSet(OrgScopedViewSet):
     ),
     retrieve=extend_schema(summary="Get a team", description="One team."),
     partial_update=extend_schema(
-        summary="Change a team", description="Changes its name, parent or description."
+        summary="Change a team",
+        description="Changes its name, parent, description, lead, time zone or working hours "
+        "(the fields given).",
     ),
     destroy=extend_schema(
         summary="Delete a team", description="Deletes a team that has no sub-teams."
@@ -96,18 +99,48 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
     def scoped_queryset(self, organization):
         return selectors.teams_of(organization).order_by("name")
 
+    @staticmethod
+    def _extras(org, data: dict, given) -> dict:
+        """lead, zone and hours when the request names them (else left as they are)."""
+        extras = {}
+        if "lead" in given:
+            lead = None
+            if data.get("lead") is not None:
+                lead = Membership.objects.for_org(org).filter(pk=data["lead"]).first()
+                if lead is None:
+                    raise ValidationFailed(
+                        "That member does not exist.", fields={"lead": ["Choose a member."]}
+                    )
+            extras["lead"] = lead
+        if "timezone" in given:
+            extras["timezone_name"] = data.get("timezone", "")
+        if "working_hours" in given:
+            extras["working_hours"] = dict(data.get("working_hours") or {})
+        return extras
+
     @extend_schema(request=TeamIn, responses={201: TeamOut})
     def create(self, request):
         payload = TeamIn(data=request.data)
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
-        team = services.create_team(
-            self.organization,
-            by=self.membership,
-            name=d["name"],
-            parent=_team_or_error(self.organization, d.get("parent"), "parent"),
-            description=d.get("description", ""),
-        )
+        extras = self._extras(self.organization, d, request.data)
+        with transaction.atomic():
+            team = services.create_team(
+                self.organization,
+                by=self.membership,
+                name=d["name"],
+                parent=_team_or_error(self.organization, d.get("parent"), "parent"),
+                description=d.get("description", ""),
+            )
+            if extras:
+                team = services.update_team(
+                    team,
+                    by=self.membership,
+                    name=team.name,
+                    parent=team.parent,
+                    description=team.description,
+                    **extras,
+                )
         return Response(TeamOut(team).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TeamIn, responses=TeamOut)
@@ -123,6 +156,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
             name=d["name"],
             parent=_team_or_error(self.organization, d.get("parent"), "parent"),
             description=d.get("description", ""),
+            **self._extras(self.organization, d, request.data),
         )
         return Response(TeamOut(team).data)
 
@@ -137,7 +171,8 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
     ),
     retrieve=extend_schema(summary="Get a member", description="One member."),
     partial_update=extend_schema(
-        summary="Change a member", description="Changes their role or teams."
+        summary="Change a member",
+        description="Changes their role, teams or own working hours (the fields given).",
     ),
     deactivate=extend_schema(
         summary="Deactivate a member",
@@ -164,6 +199,10 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedV
         d = payload.validated_data
         if "role" in d:
             services.change_role(member, by=self.membership, role=d["role"])
+        if "working_hours" in d:
+            services.set_working_hours(
+                member, by=self.membership, working_hours=dict(d["working_hours"] or {})
+            )
         if "teams" in d:
             teams = list(Team.objects.for_org(self.organization).filter(pk__in=d["teams"]))
             if len(teams) != len(set(d["teams"])):

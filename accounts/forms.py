@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from socialops.errors import ApplicationError
 from socialops.scopes import scope_choices
 
+from . import hours
 from .capabilities import Role
-from .models import TIMEZONE_CHOICES, Team
+from .models import TIMEZONE_CHOICES, Membership, Team
 
 
 class ServiceFormMixin:
@@ -53,6 +55,80 @@ class OrganizationSettingsForm(ServiceFormMixin, forms.Form):
     )
 
 
+_DAY_NAMES = {
+    "mon": _("Monday"),
+    "tue": _("Tuesday"),
+    "wed": _("Wednesday"),
+    "thu": _("Thursday"),
+    "fri": _("Friday"),
+    "sat": _("Saturday"),
+    "sun": _("Sunday"),
+}
+
+
+class WorkingHoursForm(ServiceFormMixin, forms.Form):
+    """A weekly schedule (``accounts.hours``): not set, 24/7, or opening and closing per day."""
+
+    not_set_label = _("Not set")
+    hours_mode = forms.ChoiceField(label=_("Working hours"), choices=(), required=False)
+
+    def __init__(self, *args, not_set_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hours_mode"].choices = [
+            ("", not_set_label or self.not_set_label),
+            ("always", _("24/7")),
+            ("days", _("These hours each week")),
+        ]
+        for day, label in _DAY_NAMES.items():
+            attrs = {"placeholder": "09:00", "inputmode": "numeric", "size": 5, "maxlength": 5}
+            self.fields[f"{day}_open"] = forms.CharField(
+                label=_("%(day)s opens") % {"day": label},
+                required=False,
+                max_length=5,
+                widget=forms.TextInput(attrs=attrs),
+            )
+            self.fields[f"{day}_close"] = forms.CharField(
+                label=_("%(day)s closes") % {"day": label},
+                required=False,
+                max_length=5,
+                widget=forms.TextInput(attrs={**attrs, "placeholder": "17:00"}),
+                help_text=_("Leave both empty for a closed day; 24:00 is midnight."),
+            )
+
+    @staticmethod
+    def initial_for(schedule: dict) -> dict:
+        if not schedule:
+            return {"hours_mode": ""}
+        if schedule.get("always"):
+            return {"hours_mode": "always"}
+        out = {"hours_mode": "days"}
+        for day, (opens, closes) in (schedule.get("days") or {}).items():
+            out[f"{day}_open"], out[f"{day}_close"] = opens, closes
+        return out
+
+    def clean(self):
+        data = super().clean()
+        mode = data.get("hours_mode")
+        if mode == "always":
+            data["working_hours"] = {"always": True}
+        elif mode == "days":
+            days = {}
+            for day in _DAY_NAMES:
+                opens, closes = data.get(f"{day}_open") or "", data.get(f"{day}_close") or ""
+                if opens or closes:
+                    days[day] = [opens, closes]
+            try:
+                data["working_hours"] = hours.clean_schedule({"days": days})
+            except hours.ScheduleError as exc:
+                for day, messages in exc.fields.items():
+                    field = f"{day}_open" if f"{day}_open" in self.fields else "hours_mode"
+                    for message in messages:
+                        self.add_error(field, message)
+        else:
+            data["working_hours"] = {}
+        return data
+
+
 class TeamForm(ServiceFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     parent = forms.ModelChoiceField(
@@ -69,6 +145,37 @@ class TeamForm(ServiceFormMixin, forms.Form):
         if exclude is not None:
             qs = qs.exclude(pk=exclude.pk)
         self.fields["parent"].queryset = qs
+
+
+class TeamSettingsForm(WorkingHoursForm, TeamForm):
+    """The team page: name and place in the tree, its lead, its working hours and their zone."""
+
+    not_set_label = _("Not set: every hour counts")
+    lead = forms.ModelChoiceField(
+        label=_("Team lead"),
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label=_("— no lead —"),
+        help_text=_("One of its members, told when the team's inbox misses its SLA."),
+    )
+    timezone = forms.ChoiceField(label=_("Time zone of its working hours"), required=False)
+
+    def __init__(self, *args, organization, exclude: Team | None = None, **kwargs):
+        super().__init__(*args, organization=organization, exclude=exclude, **kwargs)
+        # the team's own members (and whoever leads it now)
+        leads = Membership.objects.for_org(organization).filter(is_active=True)
+        if exclude is not None:
+            leads = leads.filter(Q(teams=exclude) | Q(pk=exclude.lead_id)).distinct()
+        self.fields["lead"].queryset = leads.select_related("user").order_by(
+            "user__full_name", "user__email"
+        )
+        self.fields["lead"].label_from_instance = lambda m: m.user.get_full_name()
+        self.fields["timezone"].choices = [
+            ("", _("The organization's (%(zone)s)") % {"zone": organization.timezone}),
+            *TIMEZONE_CHOICES,
+        ]
+        first = ["name", "parent", "description", "lead", "timezone", "hours_mode"]
+        self.order_fields(first)
 
 
 class InvitationForm(ServiceFormMixin, forms.Form):

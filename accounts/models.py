@@ -111,6 +111,19 @@ class Team(TenantModel):
         related_name="+",
     )
     description = models.CharField(_("description"), max_length=300, blank=True)
+    #: who answers for the team: told of its inbox SLA breaches (``inbox.services.sla``)
+    lead = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name=_("team lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    #: the zone of its working hours; empty = the organization's
+    timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES, blank=True)
+    #: a weekly schedule (``accounts.hours``); ``{}`` = not set (every hour counts)
+    working_hours = models.JSONField(_("working hours"), default=dict, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
@@ -136,6 +149,9 @@ class Membership(TenantModel):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
     teams = models.ManyToManyField(Team, verbose_name=_("teams"), blank=True, related_name="+")
     is_active = models.BooleanField(_("active"), default=True)
+    #: the person's own weekly schedule here (``accounts.hours``), in their ``User.timezone``;
+    #: ``{}`` = not set: they work their team's hours
+    working_hours = models.JSONField(_("working hours"), default=dict, blank=True)
     joined_at = models.DateTimeField(default=dj_timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
 

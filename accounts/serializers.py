@@ -23,10 +23,49 @@ class OrganizationIn(InputSerializer):
     default_language = serializers.ChoiceField(choices=settings.LANGUAGES)
 
 
+class WorkingHoursIO(serializers.Serializer):
+    """A weekly schedule: ``{}`` not set, ``{"always": true}`` 24/7, or ``{"days": {...}}``."""
+
+    always = serializers.BooleanField(
+        required=False, help_text="true: working 24/7 (holidays included)."
+    )
+    days = serializers.DictField(
+        child=serializers.ListField(
+            child=serializers.CharField(max_length=5), min_length=2, max_length=2
+        ),
+        required=False,
+        help_text='Weekday (mon … sun) → ["HH:MM", "HH:MM"] opening and closing, local time '
+        '("24:00" is midnight); an absent day is closed.',
+    )
+
+
+_HOURS_HELP = (
+    "The weekly working hours ({} = not set; see the shape). Local times in the zone of the "
+    "team (else the organization's) or of the person."
+)
+
+
 class TeamOut(serializers.ModelSerializer):
+    lead = serializers.IntegerField(
+        source="lead_id", allow_null=True, help_text="The team lead (a member's id), or null."
+    )
+    timezone = serializers.CharField(
+        help_text="The zone of its working hours; empty: the organization's."
+    )
+    working_hours = WorkingHoursIO(help_text=_HOURS_HELP)
+
     class Meta:
         model = Team
-        fields = ["id", "name", "parent", "description", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "parent",
+            "description",
+            "lead",
+            "timezone",
+            "working_hours",
+            "created_at",
+        ]
 
 
 class TeamIn(InputSerializer):
@@ -35,6 +74,18 @@ class TeamIn(InputSerializer):
     description = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default=""
     )
+    lead = IdField(
+        required=False,
+        allow_null=True,
+        help_text="The team lead (an active member's id), told of SLA breaches; null: none.",
+    )
+    timezone = serializers.ChoiceField(
+        choices=TIMEZONE_CHOICES,
+        required=False,
+        allow_blank=True,
+        help_text="The zone of its working hours; empty: the organization's.",
+    )
+    working_hours = WorkingHoursIO(required=False, help_text=_HOURS_HELP)
 
 
 class MemberOut(serializers.ModelSerializer):
@@ -42,6 +93,9 @@ class MemberOut(serializers.ModelSerializer):
     full_name = serializers.CharField(source="user.full_name")
     teams = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     capabilities = serializers.SerializerMethodField()
+    working_hours = WorkingHoursIO(
+        help_text="The person's own working hours here ({}: their team's), in their time zone."
+    )
 
     class Meta:
         model = Membership
@@ -55,6 +109,7 @@ class MemberOut(serializers.ModelSerializer):
             "joined_at",
             "deactivated_at",
             "capabilities",
+            "working_hours",
         ]
 
     def get_capabilities(self, obj) -> list[str]:
@@ -64,6 +119,9 @@ class MemberOut(serializers.ModelSerializer):
 class MemberIn(InputSerializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     teams = serializers.ListField(child=IdField(), required=False)
+    working_hours = WorkingHoursIO(
+        required=False, help_text="The person's own working hours ({}: their team's)."
+    )
 
 
 class InvitationOut(serializers.ModelSerializer):

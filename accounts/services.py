@@ -7,6 +7,7 @@ import secrets
 import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -20,9 +21,11 @@ from django.utils.translation import gettext as _
 from socialops.audit.services import record_event
 from socialops.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
-from . import webhook_events
+from . import hours, webhook_events
 from .capabilities import Capability, Role, can, require
 from .models import ApiToken, Invitation, Membership, Organization, Team, User
+
+_TIMEZONES = zoneinfo.available_timezones()
 
 TOKEN_PREFIX = "sop"  # noqa: S105 - a public prefix, not a secret
 
@@ -174,20 +177,112 @@ def create_team(
     return team
 
 
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+#: an argument left as it is (``update_team(team, by=…, lead=UNCHANGED)``)
+UNCHANGED: Any = _Unchanged()
+
+
+def _check_lead(org: Organization, lead: Membership | None) -> None:
+    if lead is not None and (lead.organization_id != org.pk or not lead.is_active):
+        raise ValidationFailed(
+            _("Choose an active member of this organization as the team lead."),
+            fields={"lead": [_("Choose an active member of this organization.")]},
+        )
+
+
+def _check_timezone(name: str) -> str:
+    name = (name or "").strip()
+    if name and name not in _TIMEZONES:
+        raise ValidationFailed(
+            _("Choose a valid time zone."), fields={"timezone": [_("Choose a valid time zone.")]}
+        )
+    return name
+
+
+def _checked_hours(data, field: str = "working_hours") -> dict:
+    try:
+        return hours.clean_schedule(data)
+    except hours.ScheduleError as exc:
+        raise ValidationFailed(
+            exc.message,
+            fields={field: [exc.message, *[m for ms in exc.fields.values() for m in ms]]},
+        ) from None
+
+
 @transaction.atomic
 def update_team(
-    team: Team, *, by: Membership, name: str, parent: Team | None, description: str = ""
+    team: Team,
+    *,
+    by: Membership,
+    name: str,
+    parent: Team | None,
+    description: str = "",
+    lead: Membership | None = UNCHANGED,
+    timezone_name: str = UNCHANGED,
+    working_hours: dict = UNCHANGED,
 ) -> Team:
+    """Rename or move a team; set its lead, zone and working hours (left as they are when not given)."""
     org = by.organization
     require(by, Capability.MANAGE_TEAMS, team)
     name = _check_name(org, name, exclude=team)
     _check_parent(org, team, parent)
-    before = {"name": team.name, "parent": team.parent_id, "description": team.description}
+    fields = ["name", "parent", "description"]
+    before = {
+        "name": team.name,
+        "parent": team.parent_id,
+        "description": team.description,
+        "lead": team.lead_id,
+        "timezone": team.timezone,
+        "working_hours": team.working_hours,
+    }
+    if lead is not UNCHANGED:
+        _check_lead(org, lead)
+        team.lead = lead
+        fields.append("lead")
+    if timezone_name is not UNCHANGED:
+        team.timezone = _check_timezone(timezone_name)
+        fields.append("timezone")
+    if working_hours is not UNCHANGED:
+        team.working_hours = _checked_hours(working_hours)
+        fields.append("working_hours")
     team.name, team.parent, team.description = name, parent, description or ""
-    team.save(update_fields=["name", "parent", "description"])
-    after = {"name": team.name, "parent": team.parent_id, "description": team.description}
+    team.save(update_fields=fields)
+    after = {
+        "name": team.name,
+        "parent": team.parent_id,
+        "description": team.description,
+        "lead": team.lead_id,
+        "timezone": team.timezone,
+        "working_hours": team.working_hours,
+    }
     record_event(org, "team.updated", obj=team, changes=_diff(before, after))
     return team
+
+
+@transaction.atomic
+def set_working_hours(membership: Membership, *, by: Membership, working_hours: dict) -> Membership:
+    """A person's own working hours here (``{}``: they work their team's). Their own, or anyone's
+    for a member who manages members."""
+    org = by.organization
+    if membership.organization_id != org.pk:
+        raise NotAllowed(_("That member is not in this organization."))
+    if membership.pk != by.pk:
+        require(by, Capability.MANAGE_MEMBERS, membership)
+    before = membership.working_hours
+    membership.working_hours = _checked_hours(working_hours)
+    membership.save(update_fields=["working_hours"])
+    if before != membership.working_hours:
+        record_event(
+            org,
+            "member.working_hours_changed",
+            obj=membership,
+            changes={"working_hours": [before, membership.working_hours]},
+        )
+    return membership
 
 
 @transaction.atomic

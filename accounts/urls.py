@@ -11,6 +11,7 @@ org_urlpatterns = [
     path("teams/", views.team_list, name="team_list"),
     path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
     path("teams/<int:team_id>/delete/", views.team_delete, name="team_delete"),
+    path("my-hours/", views.my_working_hours, name="my_working_hours"),
     path("members/", views.member_list, name="member_list"),
     path("members/<int:member_id>/", views.member_detail, name="member_detail"),
     path("members/<int:member_id>/deactivate/", views.member_deactivate, name="member_deactivate"),

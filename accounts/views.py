@@ -26,6 +26,8 @@ from .forms import (
     OrganizationSettingsForm,
     ProfileForm,
     TeamForm,
+    TeamSettingsForm,
+    WorkingHoursForm,
 )
 from .models import Invitation
 
@@ -124,13 +126,30 @@ def team_detail(request, org_slug, team_id):
     org = request.organization
     team = selectors.get_team(org, team_id)
     require_page(request, Capability.VIEW, team)
-    initial = {"name": team.name, "parent": team.parent_id, "description": team.description}
-    form = TeamForm(request.POST or None, organization=org, exclude=team, initial=initial)
+    initial = {
+        "name": team.name,
+        "parent": team.parent_id,
+        "description": team.description,
+        "lead": team.lead_id,
+        "timezone": team.timezone,
+        **TeamSettingsForm.initial_for(team.working_hours),
+    }
+    form = TeamSettingsForm(request.POST or None, organization=org, exclude=team, initial=initial)
     if request.method == "POST":
         require_page(request, Capability.MANAGE_TEAMS, team)
         if form.is_valid():
+            d = form.cleaned_data
             try:
-                services.update_team(team, by=request.membership, **form.cleaned_data)
+                services.update_team(
+                    team,
+                    by=request.membership,
+                    name=d["name"],
+                    parent=d["parent"],
+                    description=d["description"],
+                    lead=d["lead"],
+                    timezone_name=d["timezone"],
+                    working_hours=d["working_hours"],
+                )
             except ApplicationError as exc:
                 form.apply_error(exc)
             else:
@@ -140,6 +159,31 @@ def team_detail(request, org_slug, team_id):
     return render(
         request, "accounts/team_detail.html", {"form": form, "team": team, "members": members}
     )
+
+
+@require_http_methods(["GET", "POST"])
+def my_working_hours(request, org_slug):
+    """A member's own working hours here, in their own zone (the inbox's round-robin reads them)."""
+    org = request.organization
+    require_page(request, Capability.VIEW)
+    member = request.membership
+    form = WorkingHoursForm(
+        request.POST or None,
+        initial=WorkingHoursForm.initial_for(member.working_hours),
+        not_set_label=_("Not set: my team's hours"),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_working_hours(
+                member, by=member, working_hours=form.cleaned_data["working_hours"]
+            )
+        except ApplicationError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("Your working hours were saved."))
+            return redirect("my_working_hours", org_slug=org.slug)
+    zone = request.user.timezone or org.timezone
+    return render(request, "accounts/working_hours.html", {"form": form, "zone": zone})
 
 
 @require_POST

@@ -2,8 +2,11 @@
 thread, language and sentiment), on a stream with 20% duplicates and 5% out of order, delivered
 in pages of ``BENCH_INBOX_BATCH`` (100, a provider's page); and no duplicate rows afterwards.
 
-``BENCH_INBOX_ITEMS`` (20,000) sets the stream's length. Routing and SLA are not in the path yet,
-and the comparison with a raw ``COPY`` of the same rows is still to come.
+``BENCH_INBOX_ITEMS`` (20,000) sets the stream's length. Routing and SLA are in the path: the
+organization has three routing rules (a keyword rule to a person, a language rule and a catch-all
+to a team, round-robin among four members with working hours), a team with office hours and public
+holidays, and SLA targets per team and priority. The comparison with a raw ``COPY`` of the same
+rows is still to come.
 """
 
 from __future__ import annotations
@@ -55,6 +58,47 @@ def _stream(n: int):
     return noisy
 
 
+def _routing(org, owner):
+    """Routing rules, a team with hours, holidays and members, SLA targets: what ingest reads."""
+    from decimal import Decimal
+
+    from accounts import services
+    from accounts.capabilities import Role
+    from accounts.models import Membership, User
+    from inbox.models import RoutingRule, SlaTarget
+    from publishing.models import HolidayRegion
+
+    owner_m = Membership.objects.for_org(org).get(user=owner)
+    team = services.create_team(org, by=owner_m, name="Bench care")
+    team.timezone = "Asia/Jakarta"
+    team.working_hours = {
+        "days": {d: ["08:00", "20:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+    }
+    team.save()
+    HolidayRegion.objects.create(organization=org, team=team, countries=["ID"])
+    for i in range(4):
+        user = User.objects.create_user(f"bench-agent{i}@example.test", "bench-password-123")
+        m = Membership.objects.create(organization=org, user=user, role=Role.MODERATOR)
+        m.teams.add(team)
+        m.working_hours = {"always": True}
+        m.save(update_fields=["working_hours"])
+    RoutingRule.objects.create(
+        organization=org,
+        name="Late orders",
+        position=1,
+        keywords=["kecewa", "late"],
+        assign_to=owner_m,
+        priority="high",
+    )
+    RoutingRule.objects.create(
+        organization=org, name="English", position=2, languages=["en"], assign_team=team
+    )
+    RoutingRule.objects.create(organization=org, name="Everything", position=3, assign_team=team)
+    SlaTarget.objects.create(organization=org, hours=Decimal(24))
+    SlaTarget.objects.create(organization=org, team=team, priority="high", hours=Decimal(2))
+    return team
+
+
 def run() -> list[Row]:
     from accounts import services
     from accounts.models import User
@@ -65,8 +109,9 @@ def run() -> list[Row]:
 
     owner = User.objects.create_user("bench-inbox@example.test", "bench-password-123")
     org = services.create_organization(name="Bench Inbox", slug="bench-inbox", owner=owner)
+    team = _routing(org, owner)
     channel = Channel.objects.create(
-        organization=org, provider="sandbox", external_id="bench-inbox", handle="bench"
+        organization=org, provider="sandbox", external_id="bench-inbox", handle="bench", team=team
     )
     stream = _stream(ITEMS)
     analyse_many(["warm up the analyser"])

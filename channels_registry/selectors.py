@@ -381,4 +381,38 @@ def members_able_by_channel(organization, capability: str, channels) -> dict[int
         if channel.access == Channel.Access.ORGANIZATION:
             able = able | by_role
         out[channel.pk] = able
+
+
+def members_with_capability(channel: Channel, capability: str, memberships) -> set[int]:
+    """The ids of ``memberships`` (their ``teams`` prefetched) who may use ``capability`` on
+    ``channel``, as ``channels_with_capability`` decides, in one query whatever their number
+    (the inbox's round-robin asks this of a team's members for each delivery)."""
+    from accounts.capabilities import role_grants
+    from accounts.selectors import team_parents
+
+    grants = list(
+        ChannelGrant.objects.for_org(channel.organization_id)
+        .filter(channel=channel, capability__in=[capability, Capability.MANAGE_CHANNELS])
+        .values_list("membership_id", "team_id")
+    )
+    by_member = {m for m, _t in grants if m is not None}
+    by_team = {t for _m, t in grants if t is not None}
+    parents = team_parents(channel.organization_id) if by_team else {}
+    out: set[int] = set()
+    for m in memberships:
+        ceiling = getattr(m, "capability_ceiling", None)
+        if not m.is_active or (ceiling is not None and capability not in ceiling):
+            continue
+        if m.role in (Role.OWNER, Role.ADMIN) or m.pk in by_member:
+            out.add(m.pk)
+        elif role_grants(m.role, capability) and channel.access == Channel.Access.ORGANIZATION:
+            out.add(m.pk)
+        elif by_team:
+            for team in m.teams.all():
+                node = team.pk
+                while node is not None and node not in by_team:
+                    node = parents.get(node)
+                if node is not None:
+                    out.add(m.pk)
+                    break
     return out

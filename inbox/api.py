@@ -8,10 +8,13 @@ conversations of channels the token's member may moderate; actions are audited "
 - ``GET/POST /api/v1/conversation-replies/``, ``PATCH …/{id}/`` ``{"text": …}``, ``POST …/{id}/resend/``,
   ``POST …/{id}/approve/`` ``{"text"?, "comment"?}``, ``POST …/{id}/reject/`` ``{"comment"}``
 - ``GET/POST /api/v1/conversation-notes/`` (``?conversation=<id>``), ``GET …/{id}/``
+- ``GET/POST /api/v1/inbox-routing-rules/``, ``GET/PATCH/DELETE …/{id}/`` (managers of teams)
+- ``GET/POST /api/v1/inbox-sla-targets/`` (``{"team", "priority", "hours"}``; ``hours`` null removes)
 """
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,8 +24,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.capabilities import Capability
-from accounts.models import Membership
+from accounts.models import Membership, Team
 from socialops.api import (
+    BoolFilter,
     ChoiceFilter,
     IdFilter,
     OrgScopedViewSet,
@@ -33,7 +37,7 @@ from socialops.api import (
 from socialops.errors import ValidationFailed
 
 from . import selectors, services
-from .models import Conversation, ConversationNote, Item, Reply, Sentiment
+from .models import Conversation, ConversationNote, Item, Reply, RoutingRule, Sentiment, SlaTarget
 from .serializers import (
     AssignIn,
     ConversationDetailOut,
@@ -46,6 +50,10 @@ from .serializers import (
     ReplyIn,
     ReplyOut,
     ReplyRejectIn,
+    RoutingRuleIn,
+    RoutingRuleOut,
+    SlaTargetIn,
+    SlaTargetOut,
     StatusIn,
 )
 
@@ -410,6 +418,90 @@ class ReplyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVi
         return Response(ReplyOut(reply).data)
 
 
+# --- Routing rules and SLA targets ---------------------------------------------------------------
+
+
+def _rule_data(validated: dict) -> dict:
+    """The service's input: ids as given (the service checks each against the organization)."""
+    return {k: v for k, v in validated.items() if k != "position"}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List inbox routing rules",
+        description="The rules in the order they are tried (`position`, 1 first). A new "
+        "conversation goes to the first active rule whose conditions all hold (an empty list "
+        "holds always). Needs the capability to manage teams.",
+    ),
+    retrieve=extend_schema(summary="Get an inbox routing rule", description="One rule."),
+    create=extend_schema(
+        summary="Create an inbox routing rule",
+        description="A rule, last in the order unless `position` is given. It must assign to a "
+        "team (`assign_team`, round-robin among its members who may answer on the channel and "
+        "are working) or a person (`assign_to`); every id must name an object of the organization.",
+    ),
+    partial_update=extend_schema(
+        summary="Change an inbox routing rule",
+        description="Changes the fields given; `position` moves it (the others are renumbered).",
+    ),
+    destroy=extend_schema(summary="Delete an inbox routing rule", description="Deletes the rule."),
+)
+@extend_schema(tags=["inbox"])
+class RoutingRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Routing rules: who new conversations go to."""
+
+    model = RoutingRule
+    serializer_class = RoutingRuleOut
+    read_capability = Capability.MANAGE_TEAMS
+    write_capability = Capability.MANAGE_TEAMS
+    list_ordering = ("position", "id")
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filters = (
+        BoolFilter(
+            "is_active", "Only active (true) or inactive (false) rules.", lookup="is_active"
+        ),
+    )
+
+    def scoped_queryset(self, organization):
+        return RoutingRule.objects.for_org(organization).select_related("organization")
+
+    @extend_schema(request=RoutingRuleIn, responses={201: RoutingRuleOut})
+    def create(self, request):
+        payload = RoutingRuleIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        with transaction.atomic():
+            rule = services.create_routing_rule(
+                self.organization, by=self.membership, data=_rule_data(d), via="api"
+            )
+            if "position" in d:
+                services.move_routing_rule(
+                    rule, by=self.membership, position=d["position"], via="api"
+                )
+        rule.refresh_from_db()
+        return Response(RoutingRuleOut(rule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RoutingRuleIn, responses=RoutingRuleOut)
+    def partial_update(self, request, pk=None):
+        rule = self.get_object()
+        payload = RoutingRuleIn(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        with transaction.atomic():
+            services.update_routing_rule(rule, by=self.membership, data=_rule_data(d), via="api")
+            if "position" in d:
+                services.move_routing_rule(
+                    rule, by=self.membership, position=d["position"], via="api"
+                )
+        rule.refresh_from_db()
+        return Response(RoutingRuleOut(rule).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def destroy(self, request, pk=None):
+        services.delete_routing_rule(self.get_object(), by=self.membership, via="api")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List internal notes",
@@ -461,3 +553,54 @@ class NoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
             conversation, by=self.membership, text=payload.validated_data["text"], via="api"
         )
         return Response(NoteOut(note).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List inbox SLA targets",
+        description="Hours to answer within, per team (null: the organization) and priority "
+        "(empty: any), counted in the team's business hours. The most specific target applies; "
+        "without any, 24 hours.",
+    ),
+    retrieve=extend_schema(summary="Get an inbox SLA target", description="One target."),
+    create=extend_schema(
+        summary="Set an inbox SLA target",
+        description="Sets the hours of a (team, priority); `hours` null removes it (answered with "
+        "204). Dues already running keep their time.",
+    ),
+)
+@extend_schema(tags=["inbox"])
+class SlaTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """SLA targets of the inbox."""
+
+    model = SlaTarget
+    serializer_class = SlaTargetOut
+    read_capability = Capability.VIEW
+    write_capability = Capability.MANAGE_TEAMS
+    list_ordering = ("id",)
+    http_method_names = ["get", "post", "head", "options"]
+
+    def scoped_queryset(self, organization):
+        return SlaTarget.objects.for_org(organization)
+
+    @extend_schema(request=SlaTargetIn, responses={201: SlaTargetOut, 204: None})
+    def create(self, request):
+        payload = SlaTargetIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        team = None
+        if d.get("team") is not None:
+            team = Team.objects.for_org(self.organization).filter(pk=d["team"]).first()
+            if team is None:
+                message = _("Choose a team of this organization.")
+                raise ValidationFailed(message, fields={"team": [message]})
+        target = services.set_sla_target(
+            self.organization,
+            by=self.membership,
+            team=team,
+            priority=d.get("priority", ""),
+            hours_=d["hours"],
+        )
+        if target is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(SlaTargetOut(target).data, status=status.HTTP_201_CREATED)

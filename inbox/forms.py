@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Conversation, Sentiment
+from .models import Conversation, Item, Priority, Sentiment
 
 LANGUAGES = [("", _("Any language")), ("en", _("English")), ("id", _("Indonesian"))]
 
@@ -116,3 +118,130 @@ class SavedReplyForm(forms.Form):
         self.fields["team"].choices = [("", _("Shared (whole organization)"))] + [
             (t.pk, t.name) for t in teams
         ]
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip() for w in (text or "").replace("\n", ",").split(",") if w.strip()]
+
+
+class RoutingRuleForm(forms.Form):
+    """A routing rule's conditions and actions (``inbox.services.routing`` checks the ids)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    channels = forms.TypedMultipleChoiceField(
+        label=_("Channels"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    teams = forms.TypedMultipleChoiceField(
+        label=_("Channels of these teams (and their sub-teams)"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    networks = forms.MultipleChoiceField(
+        label=_("Networks"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    keywords = forms.CharField(
+        label=_("Keywords"),
+        required=False,
+        max_length=5000,
+        help_text=_("Any of these words or phrases, separated by commas; case does not matter."),
+    )
+    sentiments = forms.MultipleChoiceField(
+        label=_("Sentiment"),
+        required=False,
+        choices=Sentiment.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    languages = forms.CharField(
+        label=_("Languages"),
+        required=False,
+        max_length=100,
+        help_text=_("Language codes separated by commas, e.g. en, id."),
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("Item kinds"),
+        required=False,
+        choices=Item.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    assign_team = forms.TypedChoiceField(
+        label=_("Assign to team"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Round-robin among its members who may answer on the channel and are working."),
+    )
+    assign_to = forms.TypedChoiceField(
+        label=_("Assign to person"), required=False, coerce=int, empty_value=None
+    )
+    priority = forms.ChoiceField(label=_("Priority"), required=False)
+    tags = forms.TypedMultipleChoiceField(
+        label=_("Tags"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, channels=(), teams=(), networks=(), members=(), tags=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channels"].choices = [(c.pk, c.display_handle or c.name) for c in channels]
+        self.fields["teams"].choices = [(t.pk, "\u2014 " * d + t.name) for t, d in teams]
+        self.fields["networks"].choices = list(networks)
+        self.fields["assign_team"].choices = [("", _("— no team —"))] + [
+            (t.pk, "\u2014 " * d + t.name) for t, d in teams
+        ]
+        self.fields["assign_to"].choices = [("", _("— nobody in particular —"))] + [
+            (m.pk, m.user.get_full_name() or m.user.email) for m in members
+        ]
+        self.fields["priority"].choices = [("", _("Leave as it is")), *Priority.choices]
+        self.fields["tags"].choices = [(t.pk, t.name) for t in tags]
+
+    def rule_data(self) -> dict:
+        d = self.cleaned_data
+        return {
+            **{k: d[k] for k in ("name", "is_active", "channels", "teams", "networks")},
+            "keywords": _words(d["keywords"]),
+            "sentiments": d["sentiments"],
+            "languages": _words(d["languages"]),
+            "kinds": d["kinds"],
+            "assign_team": d["assign_team"],
+            "assign_to": d["assign_to"],
+            "priority": d["priority"],
+            "tags": d["tags"],
+        }
+
+    @staticmethod
+    def initial_for(rule) -> dict:
+        return {
+            "name": rule.name,
+            "is_active": rule.is_active,
+            "channels": rule.channels,
+            "teams": rule.teams,
+            "networks": rule.networks,
+            "keywords": ", ".join(rule.keywords),
+            "sentiments": rule.sentiments,
+            "languages": ", ".join(rule.languages),
+            "kinds": rule.kinds,
+            "assign_team": rule.assign_team_id,
+            "assign_to": rule.assign_to_id,
+            "priority": rule.priority,
+            "tags": rule.tags,
+        }
+
+
+class SlaTargetForm(forms.Form):
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    priority = forms.ChoiceField(label=_("Priority"), required=False)
+    hours = forms.DecimalField(
+        label=_("Hours to answer"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=2160,
+        decimal_places=2,
+        help_text=_("Business hours of the team. Leave empty to remove this target."),
+    )
+
+    def __init__(self, *args, teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", _("The whole organization"))] + [
+            (t.pk, "\u2014 " * d + t.name) for t, d in teams
+        ]
+        self.fields["priority"].choices = [("", _("Any priority")), *Priority.choices]

@@ -20,6 +20,13 @@ class Sentiment(models.TextChoices):
     NEGATIVE = "negative", _("Negative")
 
 
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
 class Conversation(TenantModel):
     """One thread on one channel, worked as one unit: assigned, answered, closed."""
 
@@ -74,7 +81,16 @@ class Conversation(TenantModel):
     last_item_at = models.DateTimeField(default=timezone.now)
     #: the network's time of the customer's item the list shows (snippet, language, sentiment)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    #: the customer's first unanswered item's time (the SLA clock runs from it) and when the
+    #: answer is due, in the assigned team's business hours (``inbox.services.sla``); both empty
+    #: when nothing awaits an answer
+    sla_started_at = models.DateTimeField(null=True, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
+    #: when the breach of the running due was told (once per breach)
+    sla_breach_notified_at = models.DateTimeField(null=True, blank=True)
     #: of the latest inbound item
     language = models.CharField(_("language"), max_length=8, blank=True)
     sentiment = models.CharField(
@@ -114,6 +130,12 @@ class Conversation(TenantModel):
             # the figures (inbox.figures): first responses and closings of a date range
             models.Index(fields=["organization", "first_response_at"], name="conv_org_first_resp"),
             models.Index(fields=["organization", "closed_at"], name="conv_org_closed"),
+            # the breach sweep looks across organizations for dues passed and not yet told
+            models.Index(
+                fields=["sla_due_at"],
+                name="conv_sla_breach_due",
+                condition=models.Q(sla_due_at__isnull=False, sla_breach_notified_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -387,3 +409,101 @@ class ReplyApprovalRequirement(TenantModel):
                 name="replyapproval_unique_member",
             ),
         ]
+
+
+class RoutingRule(TenantModel):
+    """Where a new conversation goes: the first active rule (by ``position``) whose every condition
+    holds assigns it to a team (round-robin among its available members) and/or a person, and may
+    set its priority and tags (``inbox.services.routing``). An empty condition holds always; a list
+    holds when any of its values does. Ids are checked against the organization when saved."""
+
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    #: conditions
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    #: channels of these teams or any team below them
+    teams = models.JSONField(_("teams"), default=list, blank=True)
+    networks = models.JSONField(_("networks"), default=list, blank=True)
+    #: any of these words or phrases, case-insensitive, as whole words
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    sentiments = models.JSONField(_("sentiments"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    kinds = models.JSONField(_("item kinds"), default=list, blank=True)
+    #: actions
+    assign_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("assign to team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assign_to = models.ForeignKey(
+        "accounts.Membership",
+        verbose_name=_("assign to person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
+    #: tag ids put on the conversation
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["organization", "position"], name="routingrule_org_pos")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoundRobinPointer(TenantModel):
+    """Whom a team's round-robin gave a conversation to last. Locked (``select_for_update``) by
+    the ingest that assigns, so two deliveries at once never hand out the same turn."""
+
+    team = models.OneToOneField("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    last_membership_id = models.BigIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "team"], name="rrpointer_org_team")]
+
+
+class SlaTarget(TenantModel):
+    """Hours (business hours of the team) to answer a customer. ``team`` empty = the organization's;
+    ``priority`` empty = any priority. The most specific row wins (``inbox.services.sla``); without
+    any row the target is ``DEFAULT_SLA_HOURS``."""
+
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "team", "priority"],
+                condition=models.Q(team__isnull=False),
+                name="slatarget_unique_team",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "priority"],
+                condition=models.Q(team__isnull=True),
+                name="slatarget_unique_org",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "team"], name="slatarget_org_team")]
+
+
+DEFAULT_SLA_HOURS = 24

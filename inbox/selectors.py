@@ -294,3 +294,35 @@ def reply_approval_settings(organization) -> tuple[set[int], set[int]]:
     teams = {t for t, _m in rows if t is not None}
     members = {m for _t, m in rows if m is not None}
     return teams, members
+
+
+# --- Routing rules and SLA targets -----------------------------------------------------------------
+
+
+def routing_rules_of(organization) -> list:
+    from .models import RoutingRule
+
+    return list(
+        RoutingRule.objects.for_org(organization)
+        .select_related("assign_team", "assign_to__user")
+        .order_by("position", "pk")
+    )
+
+
+def get_routing_rule(organization, rule_id):
+    """Another organization's rule and a missing one are the same 404."""
+    from .models import RoutingRule
+
+    try:
+        rule_id = int(rule_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    rule = (
+        RoutingRule.objects.for_org(organization)
+        .select_related("organization", "assign_team", "assign_to__user")
+        .filter(pk=rule_id)
+        .first()
+    )
+    if rule is None:
+        raise Http404
+    return rule

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from socialops.api import IdField, InputSerializer
 
-from .models import Conversation, Item, Reply
+from .models import Conversation, Item, Priority, Reply, Sentiment
 
 
 class ItemOut(serializers.Serializer):
@@ -75,8 +77,18 @@ class ConversationOut(serializers.Serializer):
     last_inbound_at = serializers.DateTimeField(
         allow_null=True, help_text="When its newest inbound item was written."
     )
+    priority = serializers.ChoiceField(
+        choices=Priority.choices,
+        help_text="low, normal, high or urgent (routing rules may set it).",
+    )
+    sla_started_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the customer's first unanswered message was written (the SLA clock's start), or null.",
+    )
     sla_due_at = serializers.DateTimeField(
-        allow_null=True, help_text="When an answer is due, or null."
+        allow_null=True,
+        help_text="When an answer is due (the SLA target in the assigned team's business hours), "
+        "or null when nothing awaits an answer.",
     )
     snoozed_until = serializers.DateTimeField(
         allow_null=True, help_text="Until when it is snoozed, or null."
@@ -214,3 +226,148 @@ class NoteIn(InputSerializer):
 
 class ReplyEditIn(InputSerializer):
     text = serializers.CharField(max_length=10000, help_text="The reply's new text.")
+
+
+_IDS = "A list of ids; empty: any."
+
+
+class RoutingRuleOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The rule's id.")
+    name = serializers.CharField(help_text="The rule's name.")
+    position = serializers.IntegerField(help_text="Its place in the order (1 is tried first).")
+    is_active = serializers.BooleanField(help_text="Inactive rules are skipped.")
+    channels = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Condition: one of these channels (ids)."
+    )
+    teams = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Condition: a channel of one of these teams or their sub-teams (ids).",
+    )
+    networks = serializers.ListField(
+        child=serializers.CharField(), help_text="Condition: one of these networks (`x`, …)."
+    )
+    keywords = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Condition: any of these words or phrases, whole words, case-insensitive.",
+    )
+    sentiments = serializers.ListField(
+        child=serializers.CharField(), help_text="Condition: one of these sentiments."
+    )
+    languages = serializers.ListField(
+        child=serializers.CharField(), help_text="Condition: one of these languages (ISO 639-1)."
+    )
+    kinds = serializers.ListField(
+        child=serializers.CharField(), help_text="Condition: one of these item kinds."
+    )
+    assign_team = serializers.IntegerField(
+        source="assign_team_id",
+        allow_null=True,
+        help_text="Action: the team it goes to (round-robin among its available members), or null.",
+    )
+    assign_to = serializers.IntegerField(
+        source="assign_to_id", allow_null=True, help_text="Action: the member it goes to, or null."
+    )
+    priority = serializers.CharField(
+        help_text="Action: the priority set (low, normal, high, urgent); empty: unchanged."
+    )
+    tags = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Action: the tags (ids) put on it."
+    )
+    created_at = serializers.DateTimeField(help_text="When the rule was made.")
+    updated_at = serializers.DateTimeField(help_text="When the rule last changed.")
+
+
+class RoutingRuleIn(InputSerializer):
+    name = serializers.CharField(max_length=100, help_text="The rule's name.")
+    is_active = serializers.BooleanField(
+        required=False, default=True, help_text="Inactive rules are skipped."
+    )
+    position = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100000,
+        help_text="Its place in the order (1 = first).",
+    )
+    channels = serializers.ListField(
+        child=IdField(), required=False, max_length=500, help_text="Condition: channel ids. " + _IDS
+    )
+    teams = serializers.ListField(
+        child=IdField(),
+        required=False,
+        max_length=500,
+        help_text="Condition: team ids (with their sub-teams). " + _IDS,
+    )
+    networks = serializers.ListField(
+        child=serializers.CharField(max_length=30),
+        required=False,
+        max_length=50,
+        help_text="Condition: networks (`x`, `facebook`, …); empty: any.",
+    )
+    keywords = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        max_length=50,
+        help_text="Condition: any of these words or phrases; empty: any text.",
+    )
+    sentiments = serializers.ListField(
+        child=serializers.ChoiceField(choices=Sentiment.choices),
+        required=False,
+        help_text="Condition: sentiments; empty: any.",
+    )
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=3),
+        required=False,
+        max_length=50,
+        help_text="Condition: language codes (`en`, `id`); empty: any.",
+    )
+    kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=Item.Kind.choices),
+        required=False,
+        help_text="Condition: item kinds; empty: any.",
+    )
+    assign_team = IdField(
+        required=False, allow_null=True, help_text="Action: the team (round-robin), or null."
+    )
+    assign_to = IdField(required=False, allow_null=True, help_text="Action: the member, or null.")
+    priority = serializers.ChoiceField(
+        choices=Priority.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Action: the priority to set; empty: unchanged.",
+    )
+    tags = serializers.ListField(
+        child=IdField(), required=False, max_length=50, help_text="Action: tag ids to put on it."
+    )
+
+
+class SlaTargetOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The target's id.")
+    team = serializers.IntegerField(
+        source="team_id", allow_null=True, help_text="The team's id; null: the organization's."
+    )
+    priority = serializers.CharField(help_text="The priority it applies to; empty: any.")
+    hours = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        coerce_to_string=False,
+        help_text="Hours (the team's business hours) to answer within.",
+    )
+    updated_at = serializers.DateTimeField(help_text="When it last changed.")
+
+
+class SlaTargetIn(InputSerializer):
+    team = IdField(required=False, allow_null=True, help_text="The team; null: the organization.")
+    priority = serializers.ChoiceField(
+        choices=Priority.choices,
+        required=False,
+        allow_blank=True,
+        help_text="The priority; empty: any.",
+    )
+    hours = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=2160,
+        allow_null=True,
+        help_text="Hours to answer within (business hours of the team); null removes the target.",
+    )

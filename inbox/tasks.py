@@ -30,3 +30,9 @@ def poll_channel_inbox(channel_id: int) -> int:
 def wake_snoozed_conversations() -> int:
     """The beat sweep: snoozed conversations whose time has passed are open again."""
     return services.wake_snoozed()
+
+
+@shared_task(name="inbox.tasks.notify_sla_breaches", ignore_result=True, acks_late=True)
+def notify_sla_breaches() -> int:
+    """The beat sweep: overdue answers are told to the team lead (else the managers), once each."""
+    return services.notify_sla_breaches()

@@ -13,6 +13,19 @@ org_urlpatterns = [
     path("inbox/tags/<int:tag_id>/", work_views.tag_edit, name="inbox_tag_edit"),
     path("inbox/tags/<int:tag_id>/delete/", work_views.tag_delete, name="inbox_tag_delete"),
     path("inbox/figures/", work_views.figures_page, name="inbox_figures"),
+    path("inbox/routing/", views.routing_rules, name="inbox_routing_rules"),
+    path("inbox/routing/sla/", views.sla_target, name="inbox_routing_sla"),
+    path("inbox/routing/<int:rule_id>/", views.routing_rule_edit, name="inbox_routing_rule"),
+    path(
+        "inbox/routing/<int:rule_id>/delete/",
+        views.routing_rule_delete,
+        name="inbox_routing_rule_delete",
+    ),
+    path(
+        "inbox/routing/<int:rule_id>/move/",
+        views.routing_rule_move,
+        name="inbox_routing_rule_move",
+    ),
     path("inbox/saved-replies/", views.saved_replies, name="inbox_saved_replies"),
     path("inbox/saved-replies/<int:saved_id>/", views.saved_reply_edit, name="inbox_saved_reply"),
     path(

@@ -24,7 +24,9 @@ from .forms import (
     InboxFilterForm,
     NoteForm,
     ReplyForm,
+    RoutingRuleForm,
     SavedReplyForm,
+    SlaTargetForm,
 )
 from .models import Conversation
 from .services import saved_views
@@ -102,7 +104,10 @@ def _list_context(request) -> dict:
     has_older, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     marks = network_marks()
     tagged = selectors.tags_by_conversation(rows)
+    now = timezone.now()
     for row in rows:
+        row.sla = services.sla_state(row, now)
+        row.sla_text = services.sla_text(row, row.sla, now)
         row.tag_list = tagged.get(row.pk, [])
         row.mark = marks.get(row.channel.provider, "•")
         row.network_name = names.get(row.channel.provider, row.channel.provider)
@@ -204,6 +209,8 @@ def _conversation_page(
             "collision": collision,
             "needs_approval": services.needs_approval(member, conversation),
             "presence_every": services.presence.HEARTBEAT_EVERY,
+            "sla": services.sla_state(conversation),
+            "sla_text": services.sla_text(conversation, services.sla_state(conversation)),
             "limit": services.reply_limit(conversation.channel),
             "mark": network_marks().get(conversation.channel.provider, "•"),
             "members": list(members_of(request.organization, include_inactive=False)),
@@ -553,6 +560,97 @@ def presence(request, org_slug, conversation_id):
     )
 
 
+# --- Routing rules and SLA targets (managers of teams) -------------------------------------------
+
+
+def _rule_form(request, data=None, initial=None):
+    from channels_registry.selectors import networks_for, visible_channels
+
+    org = request.organization
+    return RoutingRuleForm(
+        data,
+        initial=initial,
+        channels=visible_channels(request.membership),
+        teams=team_tree(org),
+        networks=[(key, cls.name) for key, cls in networks_for(org)],
+        members=members_of(org, include_inactive=False).order_by("user__full_name", "user__email"),
+        tags=selectors.tags_of_org(org),
+    )
+
+
+def _rule_rows(request, rules):
+    """What the list shows of each rule: a channel the member may not see is not named."""
+    from channels_registry.selectors import visible_channels
+
+    names = {c.pk: c.display_handle or c.name for c in visible_channels(request.membership)}
+    teams = {t.pk: t.name for t, _d in team_tree(request.organization)}
+    for rule in rules:
+        rule.channel_names = [names.get(c, _("a channel you cannot see")) for c in rule.channels]
+        rule.team_names = [teams.get(t, "?") for t in rule.teams]
+    return rules
+
+
+def routing_rules(request, org_slug):
+    require_page(request, Capability.MANAGE_TEAMS)
+    form = _rule_form(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_routing_rule(
+                request.organization, by=request.membership, data=form.rule_data()
+            )
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Routing rule saved."))
+            return redirect("inbox_routing_rules", org_slug=org_slug)
+    return render(
+        request,
+        "inbox/routing_rules.html",
+        {
+            "rules": _rule_rows(request, selectors.routing_rules_of(request.organization)),
+            "form": form,
+            "targets": services.sla_targets_of(request.organization),
+            "sla_form": SlaTargetForm(teams=team_tree(request.organization)),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _apply_error(form, exc: ApplicationError) -> None:
+    placed = False
+    for field, errors in exc.fields.items():
+        if field in form.fields:
+            for error in errors:
+                form.add_error(field, error)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def routing_rule_edit(request, org_slug, rule_id):
+    require_page(request, Capability.MANAGE_TEAMS)
+    rule = selectors.get_routing_rule(request.organization, rule_id)
+    form = _rule_form(
+        request,
+        request.POST if request.method == "POST" else None,
+        RoutingRuleForm.initial_for(rule),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_routing_rule(rule, by=request.membership, data=form.rule_data())
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Routing rule saved."))
+            return redirect("inbox_routing_rules", org_slug=org_slug)
+    return render(
+        request,
+        "inbox/routing_rule_edit.html",
+        {"rule": rule, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 @require_POST
 def approve_reply(request, org_slug, conversation_id, reply_id):
     conv = selectors.get_conversation_for_member(request.membership, conversation_id)
@@ -617,3 +715,56 @@ def reply_approval_settings(request, org_slug):
             "chosen_members": members,
         },
     )
+
+
+@require_POST
+def routing_rule_delete(request, org_slug, rule_id):
+    require_page(request, Capability.MANAGE_TEAMS)
+    rule = selectors.get_routing_rule(request.organization, rule_id)
+    services.delete_routing_rule(rule, by=request.membership)
+    messages.success(request, _("Routing rule deleted."))
+    return redirect("inbox_routing_rules", org_slug=org_slug)
+
+
+@require_POST
+def routing_rule_move(request, org_slug, rule_id):
+    """``direction=up|down`` moves the rule one place; ``position=N`` puts it at N (1 = first)."""
+    require_page(request, Capability.MANAGE_TEAMS)
+    rule = selectors.get_routing_rule(request.organization, rule_id)
+    rules = [r.pk for r in selectors.routing_rules_of(request.organization)]
+    place = rules.index(rule.pk) + 1
+    direction = request.POST.get("direction")
+    position = {"up": place - 1, "down": place + 1}.get(direction, request.POST.get("position"))
+    try:
+        services.move_routing_rule(rule, by=request.membership, position=position or 1)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("inbox_routing_rules", org_slug=org_slug)
+
+
+@require_POST
+def sla_target(request, org_slug):
+    """Set (or, with no hours, remove) the SLA target of a team (or the organization) and priority."""
+    require_page(request, Capability.MANAGE_TEAMS)
+    org = request.organization
+    form = SlaTargetForm(request.POST, teams=team_tree(org))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("inbox_routing_rules", org_slug=org_slug)
+    d = form.cleaned_data
+    team = None
+    if d["team"] is not None:
+        from accounts.selectors import get_team
+
+        team = get_team(org, d["team"])
+    try:
+        services.set_sla_target(
+            org, by=request.membership, team=team, priority=d["priority"], hours_=d["hours"]
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("SLA target saved."))
+    return redirect("inbox_routing_rules", org_slug=org_slug)

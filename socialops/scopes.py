@@ -34,7 +34,10 @@ FAMILIES: dict[str, str] = {
     "channels": _("channels, channel groups and channel access grants"),
     "notifications": _("the token holder's notifications"),
     "members": _("the organization, teams, members and invitations"),
-    "inbox": _("the inbox: conversations, their items and replies"),
+    "inbox": _(
+        "the inbox: conversations, their items, replies and notes, tags, saved replies and views, "
+        "figures, routing rules, SLA targets"
+    ),
     "audit": _("the audit log (read-only)"),
 }
 
@@ -78,6 +81,8 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.work_api.SavedViewViewSet": "inbox",
     "inbox.work_api.FiguresViewSet": "inbox",
     "inbox.api.NoteViewSet": "inbox",
+    "inbox.api.RoutingRuleViewSet": "inbox",
+    "inbox.api.SlaTargetViewSet": "inbox",
 }
 
 

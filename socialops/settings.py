@@ -654,6 +654,12 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": 60.0,
             "options": {"expires": 50},
         },
+        # answers overdue: the team lead (else the managers) is told, once per breach
+        "inbox-sla-breaches": {
+            "task": "inbox.tasks.notify_sla_breaches",
+            "schedule": 60.0,
+            "options": {"expires": 50},
+        },
     }
 )
 

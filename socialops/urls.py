@@ -109,6 +109,8 @@ router.register(
 router.register("inbox-saved-views", inbox_work_api.SavedViewViewSet, basename="inbox-saved-view")
 router.register("inbox-figures", inbox_work_api.FiguresViewSet, basename="inbox-figures")
 router.register("conversation-notes", inbox_api.NoteViewSet, basename="conversation-note")
+router.register("inbox-routing-rules", inbox_api.RoutingRuleViewSet, basename="inbox-routing-rule")
+router.register("inbox-sla-targets", inbox_api.SlaTargetViewSet, basename="inbox-sla-target")
 
 api_v1 = [
     path(

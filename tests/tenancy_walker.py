@@ -702,3 +702,32 @@ ROUTE_KWARGS.update(
         "conversation-reply-reject": {"pk": lambda w: w.b["inbox_reply"].pk},
     }
 )
+
+
+def _inbox_routing(world) -> None:
+    """Bravo's routing rule and SLA target (issue 14, routing): Alpha never sees or changes them."""
+    from decimal import Decimal
+
+    from inbox.models import RoutingRule, SlaTarget
+
+    world.b["routing_rule"] = RoutingRule.objects.create(
+        organization=world.org_b,
+        name="Bravo secret routing rule",
+        position=1,
+        keywords=["bravosecretkeyword"],
+        assign_team=world.b["team"],
+    )
+    world.b["sla_target"] = SlaTarget.objects.create(
+        organization=world.org_b, team=world.b["team"], hours=Decimal(7)
+    )
+    world.b_markers += ["Bravo secret routing rule", "bravosecretkeyword"]
+
+
+WORLD_BUILDERS.append(_inbox_routing)
+KWARGS["rule_id"] = lambda w: w.b["routing_rule"].pk
+ROUTE_KWARGS.update(
+    {
+        "inbox-routing-rule-detail": {"pk": lambda w: w.b["routing_rule"].pk},
+        "inbox-sla-target-detail": {"pk": lambda w: w.b["sla_target"].pk},
+    }
+)

@@ -60,6 +60,8 @@ PATH_OBJECTS = {
     "post-comments": "post_comment",
     "service-accounts": "service_account",
     "webhook-endpoints": "webhook_endpoint",
+    "inbox-routing-rules": "routing_rule",
+    "inbox-sla-targets": "sla_target",
 }
 #: body and query fields → the seeded object they name
 FIELD_OBJECTS = {
@@ -72,6 +74,9 @@ FIELD_OBJECTS = {
     "body.media[*]": "media_asset",
     "body.variant": "variant",
     "body.membership": "member",
+    "body.assign_team": "team",
+    "body.assign_to": "member",
+    "body.lead": "member",
     "body.teams[*]": "team",
     "body.team_ids[*]": "team",
     "body.channel_ids[*]": "channel",

@@ -25,6 +25,13 @@ from .reply_approval import (
     reply_approvers,
     set_reply_approval,
 )
+from .routing import (
+    create_routing_rule,
+    delete_routing_rule,
+    move_routing_rule,
+    update_routing_rule,
+)
+from .sla import notify_sla_breaches, set_sla_target, sla_state, sla_targets_of, sla_text
 from .work import (
     BULK_ACTIONS,
     BulkResult,
@@ -55,6 +62,15 @@ __all__ = [
     "reply_approvers",
     "seen_marker",
     "set_reply_approval",
+    "create_routing_rule",
+    "delete_routing_rule",
+    "move_routing_rule",
+    "update_routing_rule",
+    "notify_sla_breaches",
+    "set_sla_target",
+    "sla_state",
+    "sla_targets_of",
+    "sla_text",
     "BULK_ACTIONS",
     "BulkResult",
     "bulk_action",

@@ -395,6 +395,11 @@ def set_conversation_status(
     if status == Conversation.Status.CLOSED:  # (the figures count closings by day)
         conversation.closed_at = timezone.now()
         fields.append("closed_at")
+    if status in (Conversation.Status.CLOSED, Conversation.Status.SPAM):
+        # nothing awaits an answer any more: the SLA clock stops (a new message starts it again)
+        conversation.sla_started_at = conversation.sla_due_at = None
+        conversation.sla_breach_notified_at = None
+        fields += ["sla_started_at", "sla_due_at", "sla_breach_notified_at"]
     conversation.save(update_fields=fields)
     record_event(
         conversation.organization,

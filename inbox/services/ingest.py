@@ -22,7 +22,10 @@ from channels_registry.providers.base import InboxItem
 
 from .. import webhook_events
 from ..models import Conversation, Item
+from .facts import OrgFacts
 from .first_response import record_first_responses
+from .routing import route_new_conversations
+from .sla import SlaClock
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +188,9 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
             unique_fields=["channel", "external_id"],
             update_fields=["text", "is_hidden"],
         )
-        _move_conversations(conversations, rows)
+        facts = OrgFacts(org_id)
+        routed = _route(channel, conversations, rows, opened, facts)
+        _move_conversations(conversations, rows, routed=routed, facts=facts)
         # (figures, issue 14 point 7: the one place a first response is noted)
         record_first_responses(
             org_id, {r.conversation.pk for r in rows if r.direction == Item.Direction.OUTBOUND}
@@ -196,6 +201,22 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
                 [c for c in {c.pk: c for c in conversations.values()}.values() if c.pk in opened],
             )
     return result
+
+
+def _route(channel, conversations, rows: list[Item], opened: set[int], facts) -> set[int]:
+    """The routing rules on the conversations this batch opened; the ids of those it opened."""
+    if not opened:
+        return set()
+    items: dict[int, list[Item]] = {}
+    for row in rows:
+        items.setdefault(row.conversation.pk, []).append(row)
+    new = {
+        c.pk: (c, items.get(c.pk, []))
+        for c in {c.pk: c for c in conversations.values()}.values()
+        if c.pk in opened
+    }
+    route_new_conversations(channel, new, facts=facts)
+    return set(new)
 
 
 def _open_conversations(
@@ -248,25 +269,35 @@ def _published_variants(channel, post_external_ids: set[str]) -> dict[str, int]:
     return published_variant_ids(channel, post_external_ids)
 
 
-def _move_conversations(conversations, rows: list[Item]) -> None:
-    """Each touched conversation follows its newest item (by the network's time): one update."""
+def _move_conversations(
+    conversations, rows: list[Item], *, routed: set[int] = frozenset(), facts=None
+) -> None:
+    """Each touched conversation follows its newest item (by the network's time) and its SLA
+    clock (starts at the customer's first unanswered item, stops at our answer): one update."""
     latest: dict[int, Item] = {}
     inbound: dict[int, Item] = {}
+    inbound_times: dict[int, list[datetime]] = {}
+    answered_at: dict[int, datetime] = {}
     for row in rows:
         cid = row.conversation.pk
         if cid not in latest or row.created_at > latest[cid].created_at:
             latest[cid] = row
-        if row.direction == Item.Direction.INBOUND and (
-            cid not in inbound or row.created_at > inbound[cid].created_at
-        ):
-            inbound[cid] = row
+        if row.direction == Item.Direction.INBOUND:
+            inbound_times.setdefault(cid, []).append(row.created_at)
+            if cid not in inbound or row.created_at > inbound[cid].created_at:
+                inbound[cid] = row
+        elif cid not in answered_at or row.created_at > answered_at[cid]:
+            answered_at[cid] = row.created_at
     changed = []
+    clocks: list[tuple[Conversation, datetime]] = []
     for conversation in {c.pk: c for c in conversations.values()}.values():
         newest = latest.get(conversation.pk)
         if newest is None:
             continue
+        conversation._sla_moved = False
         customer = inbound.get(conversation.pk)
         shown_at = conversation.last_inbound_at
+        answer = answered_at.get(conversation.pk)
         if customer is not None and (shown_at is None or customer.created_at >= shown_at):
             conversation.last_inbound_at = customer.created_at
             conversation.snippet = (customer.text or "")[:SNIPPET]
@@ -282,11 +313,55 @@ def _move_conversations(conversations, rows: list[Item]) -> None:
             ):
                 conversation.status = Conversation.Status.OPEN
                 conversation.snoozed_until = None
+        start = _clock_start(conversation, inbound_times.get(conversation.pk, []), answer)
+        if start is not None:
+            clocks.append((conversation, start))
         if newest.created_at > conversation.last_item_at:
             conversation.last_item_at = newest.created_at
         changed.append(conversation)
+    if clocks:
+        clock = SlaClock.load(
+            changed[0].organization_id,
+            {c.assigned_team_id for c, _s in clocks},
+            around=min(start for _c, start in clocks),
+            facts=facts,
+        )
+        for conversation, start in clocks:
+            conversation.sla_started_at = start
+            conversation.sla_due_at = clock.due(
+                team_id=conversation.assigned_team_id, priority=conversation.priority, start=start
+            )
+            conversation.sla_breach_notified_at = None
+            conversation._sla_moved = True
     if changed:
-        _save_moved(changed)
+        _save_moved(changed, routed)
+
+
+def _clock_start(conversation, inbound_times: list[datetime], answer: datetime | None):
+    """Stops the SLA clock when our ``answer`` came after everything the customer wrote; returns
+    the instant a new clock starts from (the first unanswered item's), or None."""
+    last_customer = max([*inbound_times, conversation.last_inbound_at or answer or _EPOCH])
+    if answer is not None and answer >= last_customer:
+        if conversation.sla_due_at is not None:
+            conversation.sla_started_at = conversation.sla_due_at = None
+            conversation.sla_breach_notified_at = None
+            conversation._sla_moved = True
+        return None
+    if conversation.status == Conversation.Status.SPAM:
+        return None
+    waiting = [t for t in inbound_times if answer is None or t > answer]
+    running = conversation.sla_due_at is not None and (
+        answer is None or answer < (conversation.sla_started_at or answer)
+    )
+    if running:
+        return None
+    if not waiting:
+        # our answer came between earlier messages: the clock restarts at the customer's latest
+        return last_customer if answer is not None and conversation.sla_due_at is not None else None
+    return min(waiting)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 #: the fields ``_move_conversations`` changes, with their PostgreSQL types (for the VALUES list)
@@ -301,26 +376,62 @@ _MOVED = {
     "last_item_at": "timestamptz",
     "last_inbound_at": "timestamptz",
 }
+#: set only on the conversations routing decided (``routed``); the others keep what they have, so
+#: an assignment made by hand while the batch ran is not overwritten
+_ROUTED = {"assignee_id": "bigint", "assigned_team_id": "bigint", "priority": "text"}
+#: set only where the SLA clock moved
+_CLOCK = {
+    "sla_started_at": "timestamptz",
+    "sla_due_at": "timestamptz",
+    "sla_breach_notified_at": "timestamptz",
+}
 
 
-def _save_moved(changed: list[Conversation]) -> None:
+def _save_moved(changed: list[Conversation], routed: set[int] = frozenset()) -> None:
     """One ``UPDATE … FROM (VALUES …)`` on PostgreSQL (Django's ``bulk_update`` builds a CASE per
     field and row, which costs more than the rest of ingest together); ``bulk_update`` elsewhere."""
     org_id = changed[0].organization_id
+    clock_moved = any(getattr(c, "_sla_moved", False) for c in changed)
     if connection.vendor != "postgresql":
-        Conversation.objects.for_org(org_id).bulk_update(changed, list(_MOVED))
+        fields = list(_MOVED) + (["assignee", "assigned_team", "priority"] if routed else [])
+        fields += list(_CLOCK) if clock_moved else []
+        Conversation.objects.for_org(org_id).bulk_update(changed, fields)
         return
     table = connection.ops.quote_name(Conversation._meta.db_table)
     names = list(_MOVED)
-    row = "(%s::bigint, " + ", ".join(f"%s::{_MOVED[n]}" for n in names) + ")"
+    types = dict(_MOVED)
+    gated: dict[str, str] = {}
+    if routed:
+        names += [*_ROUTED, "routed"]
+        types.update(_ROUTED, routed="boolean")
+        gated.update(dict.fromkeys(_ROUTED, "routed"))
+    if clock_moved:
+        names += [*_CLOCK, "clock"]
+        types.update(_CLOCK, clock="boolean")
+        gated.update(dict.fromkeys(_CLOCK, "clock"))
+    row = "(%s::bigint, " + ", ".join(f"%s::{types[n]}" for n in names) + ")"
     params: list = []
     for c in changed:
         params.append(c.pk)
-        params.extend(getattr(c, n) for n in names)
-    sets = ", ".join(f"{connection.ops.quote_name(n)} = v.{n}" for n in names)
+        for n in names:
+            if n == "routed":
+                params.append(c.pk in routed)
+            elif n == "clock":
+                params.append(getattr(c, "_sla_moved", False))
+            else:
+                params.append(getattr(c, n))
+    sets = []
+    for n in names:
+        if n in ("routed", "clock"):
+            continue
+        column = connection.ops.quote_name(n)
+        if n in gated:
+            sets.append(f"{column} = CASE WHEN v.{gated[n]} THEN v.{n} ELSE c.{column} END")
+        else:
+            sets.append(f"{column} = v.{n}")
     # Only our own table and column names are formatted in; every value is a parameter.
     values = ", ".join([row] * len(changed))
-    sql = f"UPDATE {table} AS c SET {sets} FROM (VALUES {values}) AS v(id, {', '.join(names)}) "  # noqa: S608
+    sql = f"UPDATE {table} AS c SET {', '.join(sets)} FROM (VALUES {values}) AS v(id, {', '.join(names)}) "  # noqa: S608
     sql += "WHERE c.id = v.id AND c.organization_id = %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, org_id])

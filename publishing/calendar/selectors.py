@@ -1215,3 +1215,50 @@ __all__ = [
     "viewer_team_id",
     "zone_of",
 ]
+
+
+def holiday_countries_of(organization) -> dict[int | None, tuple[str, ...]]:
+    """Each holiday region's countries by team id (``None``: the organization's default): one query."""
+    return {
+        r.team_id: tuple(sorted(r.countries))
+        for r in HolidayRegion.objects.for_org(organization).only("team_id", "countries")
+    }
+
+
+def holiday_dates_by_team(
+    organization,
+    team_ids,
+    first: date,
+    last: date,
+    *,
+    countries: dict[int | None, tuple[str, ...]] | None = None,
+    parents: dict[int, int | None] | None = None,
+) -> dict[int | None, frozenset[date]]:
+    """The public-holiday dates from ``first`` to ``last`` of each of ``team_ids`` (its region or
+    its nearest ancestor's, else the organization's default; ``None`` = the default): two queries
+    whatever the number of teams, none when the caller passes ``countries``
+    (``holiday_countries_of``) and the team ``parents`` it already read (the inbox's SLA clock
+    and round-robin skip these days)."""
+    regions = holiday_countries_of(organization) if countries is None else countries
+    if parents is not None:
+        tree = TeamTree(parents)
+    else:
+        tree = TeamTree.of(organization) if any(t is not None for t in team_ids) else TeamTree({})
+    by_countries: dict[tuple[str, ...], frozenset[date]] = {}
+    out: dict[int | None, frozenset[date]] = {}
+    for team_id in set(team_ids):
+        codes = None
+        if team_id is not None:
+            codes = next((regions[n] for n in tree.ancestors(team_id) if n in regions), None)
+        codes = codes if codes is not None else regions.get(None, ())
+        if codes not in by_countries:
+            by_countries[codes] = frozenset(
+                day
+                for code in codes
+                if code in HOLIDAY_COUNTRY_CODES
+                for year in range(first.year, last.year + 1)
+                for day, _name in _country_holidays(code, year, "")
+                if first <= day <= last
+            )
+        out[team_id] = by_countries[codes]
+    return out
