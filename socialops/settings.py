@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # A per-person index of sessions (user -> session keys): offboarding ends every device's session
+    # without decoding the session table (accounts.signals indexes every sign-in).
+    "allauth.usersessions",
     "axes",
     # SocialOps apps: each owns its models and exposes services.py / selectors.py.
     "socialops.audit",  # the kernel's audit log, below every app (socialops/audit/__init__.py)
