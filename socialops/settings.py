@@ -384,6 +384,10 @@ SPECTACULAR_SETTINGS = {
         },
         {"name": "members", "description": "The organization's members and invitations."},
         {
+            "name": "offboarding",
+            "description": "Offboarding a person: the preview of every change, the run, and its stored reports.",
+        },
+        {
             "name": "teams",
             "description": "Teams (a tree) that channels, posts and members belong to.",
         },

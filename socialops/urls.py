@@ -14,6 +14,7 @@ from channels_registry import api as channels_api
 from channels_registry import urls as channels_urls
 from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
+from governance.offboarding import api as offboarding_api
 from home import urls as home_urls
 from inbox import api as inbox_api
 from inbox import urls as inbox_urls
@@ -34,6 +35,12 @@ router.include_format_suffixes = False
 router.register("teams", accounts_api.TeamViewSet, basename="team")
 router.register("members", accounts_api.MemberViewSet, basename="member")
 router.register("invitations", accounts_api.InvitationViewSet, basename="invitation")
+router.register(
+    "member-offboarding", offboarding_api.MemberOffboardingViewSet, basename="member-offboarding"
+)
+router.register(
+    "offboarding-reports", offboarding_api.OffboardingReportViewSet, basename="offboarding-report"
+)
 router.register(
     "service-accounts", service_accounts_api.ServiceAccountViewSet, basename="service-account"
 )

@@ -113,6 +113,18 @@ class FollowUp:
 
 
 @dataclass
+class Section:
+    kind: str
+    heading: str
+    items: list[PlanItem]
+    choosable: bool
+    grouped: bool
+    candidates: list[Membership]
+    nobody_label: str
+    group_target: Membership | None
+
+
+@dataclass
 class OffboardingPlan:
     membership: Membership
     refusal: str = ""
@@ -131,9 +143,21 @@ class OffboardingPlan:
     def is_valid(self) -> bool:
         return not self.refusal and not self.errors
 
-    def sections(self):
-        """(kind, heading, items) for every kind, in order (empty ones too: "nothing to change")."""
-        return [(k, KINDS[k], self.groups.get(k, [])) for k in KINDS]
+    def sections(self) -> list[Section]:
+        """Every kind, in order (empty ones too: "nothing to change"), with what its choices offer."""
+        return [
+            Section(
+                kind=k,
+                heading=str(KINDS[k]),
+                items=self.groups.get(k, []),
+                choosable=k in CHOOSABLE,
+                grouped=k in GROUP_CHOICE,
+                candidates=self.candidates.get(k, []),
+                nobody_label=str(NOBODY_MEANS.get(k, "")),
+                group_target=self.group_choice.get(k),
+            )
+            for k in KINDS
+        ]
 
     def count(self) -> int:
         return sum(len(v) for v in self.groups.values())
