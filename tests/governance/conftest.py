@@ -19,7 +19,7 @@ from publishing.posts import services as authoring
 from publishing.scheduler import services as scheduling
 
 from .. import factories as f
-from ..channels.factories import connect_sandbox
+from ..channels.factories import bulk_channels, connect_sandbox
 from ..inbox.factories import inbox_with_conversation
 
 
@@ -51,6 +51,13 @@ class Office:
             channels_services.grant_channel_access(
                 channel, by=owner_m, capability="manage_channels", membership=self.lena
             )
+        # A Facebook Page she administered: her role on Facebook itself is a follow-up task.
+        (self.page,) = bulk_channels(
+            org, 1, provider="facebook", handle="alpha.page", url="https://facebook.com/alpha"
+        )
+        channels_services.grant_channel_access(
+            self.page, by=owner_m, capability="manage_channels", membership=self.lena
+        )
         self.team = f.make_team(org, "Jakarta", by=owner_m)
         accounts_services.set_member_teams(self.lena, by=owner_m, teams=[self.team])
         # Her posts, scheduled before any workflow asks for approval.
