@@ -40,6 +40,9 @@ def main() -> int:
     BENCHMARKS.append(
         __import__("bench.bulk_schedule", fromlist=["run"])
     )  # issue 13: POST /api/v1/posts/bulk/
+    BENCHMARKS.append(
+        __import__("bench.offboarding", fromlist=["run"])
+    )  # issue 15: offboarding a person from everything
     only = [
         name for name in os.environ.get("BENCH_ONLY", "").split(",") if name
     ]  # e.g. BENCH_ONLY=api,webhooks
