@@ -101,11 +101,10 @@ def _world(n_grants: int, n_conversations: int, n_approvals: int):
 def run() -> list[Row]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.test import Client
+    from django.urls import get_resolver
 
     from accounts.services import authenticate_token
     from governance.offboarding import selectors, services
-
-    from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - load the URLconf once, as a running server has
     n_grants, n_conversations, n_approvals = _sizes()
@@ -129,7 +128,12 @@ def run() -> list[Row]:
     signed_out = client.get(f"/o/{org.slug}/").status_code == 302
     size = f"{n_grants} grants, {n_conversations} conv., {n_approvals} appr."
     return [
-        (f"offboarding: preview ({size}), median", f"{statistics.median(previews):.0f}", "ms", "≤ 500"),
+        (
+            f"offboarding: preview ({size}), median",
+            f"{statistics.median(previews):.0f}",
+            "ms",
+            "≤ 500",
+        ),
         (f"offboarding: run end to end ({size})", f"{run_ms:.0f}", "ms", "≤ 2000"),
         ("offboarding: items in the report", str(len(report.items)), "items", "all"),
         (

@@ -89,4 +89,6 @@ class OffboardingReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def scoped_queryset(self, organization):
         tasks = FollowUpTask.objects.for_org(organization)
-        return selectors.reports_of(organization).prefetch_related(Prefetch("tasks", queryset=tasks))
+        return selectors.reports_of(organization).prefetch_related(
+            Prefetch("tasks", queryset=tasks)
+        )

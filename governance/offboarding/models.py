@@ -52,7 +52,11 @@ class FollowUpTask(TenantModel):
 
     report = models.ForeignKey(OffboardingReport, on_delete=models.CASCADE, related_name="tasks")
     channel = models.ForeignKey(
-        "channels_registry.Channel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "channels_registry.Channel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     title = models.CharField(_("task"), max_length=300)
     url = models.URLField(_("link"), max_length=1000, blank=True)

@@ -286,9 +286,7 @@ def plan_offboarding(membership: Membership, *, by, choices: dict | None = None)
     # Channel access: one query, whatever the number of grants.
     grant_channels = {}
     for grant in channels_selectors.grants_of_member(leaving):
-        grant_channels.setdefault(grant.channel_id, (grant.channel, set()))[1].add(
-            grant.capability
-        )
+        grant_channels.setdefault(grant.channel_id, (grant.channel, set()))[1].add(grant.capability)
         add(
             PlanItem(
                 GRANTS,
@@ -392,7 +390,9 @@ def plan_offboarding(membership: Membership, *, by, choices: dict | None = None)
     plan.group_choice[POSTS] = _pick(choices, POSTS, None, post_default, members_by_id)[0]
 
     for link in publishing_selectors.share_links_created_by(org, leaving.user):
-        add(PlanItem(SHARE_LINKS, f"share_link:{link.pk}", link.name, obj=link, action=_("Revoked")))
+        add(
+            PlanItem(SHARE_LINKS, f"share_link:{link.pk}", link.name, obj=link, action=_("Revoked"))
+        )
     for token in accounts_selectors.tokens_of(leaving).filter(revoked_at__isnull=True):
         if token.is_usable:
             add(PlanItem(TOKENS, f"token:{token.pk}", str(token), obj=token, action=_("Revoked")))

@@ -18,14 +18,18 @@ class PlanItemOut(serializers.Serializer):
         help_text="The item's key, e.g. `assignment:12`: name it in `choices` to change where it goes."
     )
     label = serializers.CharField(help_text="What the item is, as the page shows it.")
-    detail = serializers.CharField(help_text="More about the item (a capability, a stage, a status).")
+    detail = serializers.CharField(
+        help_text="More about the item (a capability, a stage, a status)."
+    )
     goes_to = serializers.IntegerField(
         source="goes_to.pk",
         allow_null=True,
         default=None,
         help_text="The membership id it goes to; null: nobody, or not an item that goes to someone.",
     )
-    goes_to_label = serializers.CharField(help_text="Where it goes or what happens to it, in words.")
+    goes_to_label = serializers.CharField(
+        help_text="Where it goes or what happens to it, in words."
+    )
     error = serializers.CharField(
         help_text="Why the chosen target cannot take it (empty when it can): the run would be refused."
     )
@@ -37,7 +41,9 @@ class FollowUpOut(serializers.Serializer):
 
 
 class PreviewOut(serializers.Serializer):
-    member = serializers.IntegerField(source="membership.pk", help_text="The leaving membership's id.")
+    member = serializers.IntegerField(
+        source="membership.pk", help_text="The leaving membership's id."
+    )
     refusal = serializers.CharField(
         help_text="Why this person cannot be offboarded (yourself, the last owner, already "
         "offboarded); empty when they can."
@@ -89,8 +95,12 @@ class ReportItemOut(serializers.Serializer):
 
 
 class ReportOut(serializers.ModelSerializer):
-    member = serializers.IntegerField(source="membership_id", help_text="The membership offboarded.")
-    person = serializers.CharField(source="person_label", help_text="Their name and e-mail address.")
+    member = serializers.IntegerField(
+        source="membership_id", help_text="The membership offboarded."
+    )
+    person = serializers.CharField(
+        source="person_label", help_text="Their name and e-mail address."
+    )
     run_by = serializers.CharField(source="run_by_label", help_text="Who ran it (e-mail address).")
     via = serializers.CharField(help_text="How it was run: web, api or scim.")
     items = ReportItemOut(many=True, help_text="Every item and its outcome.")
@@ -101,4 +111,14 @@ class ReportOut(serializers.ModelSerializer):
 
     class Meta:
         model = OffboardingReport
-        fields = ["id", "member", "person", "run_by", "via", "created_at", "items", "counts", "tasks"]
+        fields = [
+            "id",
+            "member",
+            "person",
+            "run_by",
+            "via",
+            "created_at",
+            "items",
+            "counts",
+            "tasks",
+        ]

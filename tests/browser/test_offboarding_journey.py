@@ -64,10 +64,14 @@ def test_an_admin_offboards_a_person_and_downloads_the_pdf(
     report_text = page.locator("main").inner_text()
     assert "Lena Leaving was offboarded." in report_text and "alpha.page" in report_text
     assert not ChannelGrant.objects.for_org(org_a).filter(membership=lena).exists()
-    assert StageApprover.objects.for_org(org_a).get(stage__name="Brand").membership_id == office.bea.pk
-    assert ApprovalAssignment.objects.for_org(org_a).filter(
-        membership=office.max, request=assignment.request, status="pending"
-    ).exists()
+    assert (
+        StageApprover.objects.for_org(org_a).get(stage__name="Brand").membership_id == office.bea.pk
+    )
+    assert (
+        ApprovalAssignment.objects.for_org(org_a)
+        .filter(membership=office.max, request=assignment.request, status="pending")
+        .exists()
+    )
 
     with page.expect_download() as info:
         page.get_by_role("link", name="Download PDF").click()

@@ -40,7 +40,9 @@ class Office:
         self.lena = f.add_member(
             org, f.make_user("lena@alpha.test", name="Lena Leaving"), Role.MANAGER
         )
-        self.max = f.add_member(org, f.make_user("max@alpha.test", name="Max Manager"), Role.MANAGER)
+        self.max = f.add_member(
+            org, f.make_user("max@alpha.test", name="Max Manager"), Role.MANAGER
+        )
         self.bea = f.add_member(org, f.make_user("bea@alpha.test", name="Bea Backup"), Role.ADMIN)
         self.carl = f.add_member(
             org, f.make_user("carl@alpha.test", name="Carl Contributor"), Role.CONTRIBUTOR

@@ -34,7 +34,10 @@ def test_the_run_takes_choices_and_answers_the_report(office, alice_api):
     assert answer.status_code == 201, answer.json()
     report = answer.json()
     assert report["via"] == "api" and report["member"] == office.lena.pk
-    assert any(i["label"] == "Fresh bread at seven" and i["goes_to"] == "Max Manager" for i in report["items"])
+    assert any(
+        i["label"] == "Fresh bread at seven" and i["goes_to"] == "Max Manager"
+        for i in report["items"]
+    )
     assert not reload(office.lena).is_active
     listed = alice_api.get("/api/v1/offboarding-reports/").json()
     assert [r["id"] for r in listed["results"]] == [report["id"]]
@@ -58,6 +61,11 @@ def test_a_bad_choice_is_a_400_and_a_refusal_a_409(office, alice_api, alice_m):
 def test_only_admins_may_call_it(office):
     manager = api_client_for(office.max)
     assert manager.get(f"/api/v1/member-offboarding/{office.lena.pk}/").status_code == 403
-    assert manager.post(f"/api/v1/member-offboarding/{office.lena.pk}/run/", {}, format="json").status_code == 403
+    assert (
+        manager.post(
+            f"/api/v1/member-offboarding/{office.lena.pk}/run/", {}, format="json"
+        ).status_code
+        == 403
+    )
     assert manager.get("/api/v1/offboarding-reports/").status_code == 403
     assert reload(office.lena).is_active

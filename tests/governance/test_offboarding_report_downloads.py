@@ -27,7 +27,13 @@ def test_the_csv_lists_every_item_its_outcome_and_the_follow_ups(alice_client, r
     assert "attachment" in answer["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(answer.content.decode())))
     assert rows[0] == ["Section", "Item", "Detail", "Goes to", "Outcome"]
-    assert ["Channel access", "alpha.page (facebook)", "Administer the channel", "Removed", "Removed"] in rows
+    assert [
+        "Channel access",
+        "alpha.page (facebook)",
+        "Administer the channel",
+        "Removed",
+        "Removed",
+    ] in rows
     assert any(r[1] == "'=HYPERLINK(evil)" for r in rows)  # a spreadsheet shows it, never runs it
     assert any(r[0] == "Follow-up" and "alpha.page" in r[1] and r[4] == "To do" for r in rows)
     assert len(rows) == 1 + len(report.items) + 1

@@ -58,9 +58,12 @@ def test_the_run_removes_her_from_everything_and_hands_her_work_over(client, off
     assert seat.membership_id == office.bea.pk
     assert Stage.objects.for_org(office.org).get(name="Legal").backup_approver_id == office.bea.pk
     assert reload(assignment).status == ApprovalAssignment.Status.SUPERSEDED
-    assert ApprovalAssignment.objects.for_org(office.org).get(
-        request=office.request, membership=office.max, status="pending"
-    ).on_behalf_of_id == lena.pk
+    assert (
+        ApprovalAssignment.objects.for_org(office.org)
+        .get(request=office.request, membership=office.max, status="pending")
+        .on_behalf_of_id
+        == lena.pk
+    )
     assert reload(office.conversation).assignee_id == office.max.pk
     scheduled, draft = reload(office.scheduled), reload(office.draft)
     assert scheduled.author_id == draft.author_id == alice.pk
@@ -94,6 +97,8 @@ def test_offboard_member_runs_without_a_preview_with_the_defaults(office, alice_
     report = services.offboard_member(office.lena, by=alice_m, via="scim")
     assert report.via == "scim"
     assert reload(office.conversation).assignee_id is None
-    assert ApprovalAssignment.objects.for_org(office.org).filter(
-        request=office.request, membership=office.bea, status="pending"
-    ).exists()
+    assert (
+        ApprovalAssignment.objects.for_org(office.org)
+        .filter(request=office.request, membership=office.bea, status="pending")
+        .exists()
+    )
