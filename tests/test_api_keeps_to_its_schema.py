@@ -60,6 +60,8 @@ PATH_OBJECTS = {
     "post-comments": "post_comment",
     "service-accounts": "service_account",
     "webhook-endpoints": "webhook_endpoint",
+    "member-offboarding": "member",
+    "offboarding-reports": "offboarding_report",
 }
 #: body and query fields → the seeded object they name
 FIELD_OBJECTS = {

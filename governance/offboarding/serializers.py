@@ -86,12 +86,14 @@ class FollowUpTaskOut(serializers.ModelSerializer):
 
 
 class ReportItemOut(serializers.Serializer):
-    kind = serializers.CharField(help_text="What kind of thing changed.")
-    section = serializers.CharField(help_text="The kind's heading, in the language of the run.")
-    label = serializers.CharField(help_text="What the item was.")
-    detail = serializers.CharField(help_text="More about the item.")
-    goes_to = serializers.CharField(help_text="Where it went, in words.")
-    outcome = serializers.CharField(help_text="What was done to it.")
+    kind = serializers.CharField(default="", help_text="What kind of thing changed.")
+    section = serializers.CharField(
+        default="", help_text="The kind's heading, in the language of the run."
+    )
+    label = serializers.CharField(default="", help_text="What the item was.")
+    detail = serializers.CharField(default="", help_text="More about the item.")
+    goes_to = serializers.CharField(default="", help_text="Where it went, in words.")
+    outcome = serializers.CharField(default="", help_text="What was done to it.")
 
 
 class ReportOut(serializers.ModelSerializer):
