@@ -104,6 +104,21 @@ def tokens_of(membership: Membership) -> QuerySet[ApiToken]:
     return ApiToken.objects.for_org(membership.organization_id).filter(membership=membership)
 
 
+def sessions_of(user: User) -> list:
+    """The person's signed-in sessions on every device (allauth.usersessions' index), live ones only."""
+    from allauth.usersessions.models import UserSession
+
+    return list(UserSession.objects.filter(user_id=user.pk).order_by("-last_seen_at"))
+
+
+def notification_preferences_of(membership: Membership):
+    from .models import NotificationPreference
+
+    return NotificationPreference.objects.for_org(membership.organization_id).filter(
+        user_id=membership.user_id
+    )
+
+
 # --- Per-object accessors: another organization's object and a missing one are the same 404.
 
 

@@ -870,3 +870,51 @@ def rotate_secret_keys() -> int:
             .update(body=row.body, html_body=row.html_body)
         )
     return count
+
+
+# --- Offboarding's pieces (governance calls them) ----------------------------------------------------
+
+
+def end_sessions_of(user: User) -> int:
+    """Sign ``user`` out on every device, at once: each indexed session is deleted from the session
+    store (the next request with its cookie is anonymous). Returns how many were ended.
+
+    Not tied to the caller's transaction on purpose: a session store may be a cache.
+    """
+    from importlib import import_module
+
+    from allauth.usersessions.models import UserSession
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    ended = 0
+    for row in UserSession.objects.filter(user_id=user.pk):
+        store.delete(row.session_key)
+        row.delete()
+        ended += 1
+    return ended
+
+
+@transaction.atomic
+def clear_notification_subscriptions(membership: Membership, *, by: Membership) -> dict:
+    """Stop every notification to ``membership`` in its organization: its per-kind choices are
+    removed and e-mails still waiting in the outbox are given up. Returns the counts."""
+    from .models import NotificationEmail, NotificationPreference
+
+    require(by, Capability.MANAGE_MEMBERS, membership)
+    org_id = membership.organization_id
+    preferences, _n = (
+        NotificationPreference.objects.for_org(org_id).filter(user_id=membership.user_id).delete()
+    )
+    emails = (
+        NotificationEmail.objects.for_org(org_id)
+        .filter(recipient_id=membership.user_id, sent_at__isnull=True)
+        .exclude(next_attempt_at__isnull=True)
+        .update(next_attempt_at=None, last_error="offboarded")
+    )
+    record_event(
+        by.organization,
+        "member.notifications_stopped",
+        obj=membership,
+        changes={"preferences_removed": preferences, "emails_cancelled": emails},
+    )
+    return {"preferences": preferences, "emails": emails}

@@ -22,6 +22,28 @@ def _audit_login(sender, request, user, **kwargs):
             record_event(org, "auth.login", obj=user)
 
 
+@receiver(user_logged_in)
+def _index_session(sender, request, user, **kwargs):
+    """Every signed-in session is indexed by person (allauth.usersessions' table), so that ending a
+    person's sessions on every device (offboarding) reads a handful of rows, not the session table.
+    allauth indexes its own sign-ins too; this also covers any other ``login()``."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    if not session.session_key:
+        session.save()
+    from allauth.usersessions.models import UserSession
+
+    UserSession.objects.update_or_create(
+        session_key=session.session_key,
+        defaults={
+            "user": user,
+            "ip": request.META.get("REMOTE_ADDR") or "0.0.0.0",  # noqa: S104 - a stored label, not a bind
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+        },
+    )
+
+
 @receiver(user_logged_out)
 def _audit_logout(sender, request, user, **kwargs):
     if user is None:

@@ -19,6 +19,8 @@ from .models import (
     ApprovalRequest,
     OutOfOffice,
     PostComment,
+    Stage,
+    StageApprover,
     Workflow,
 )
 
@@ -563,4 +565,41 @@ def approvals_overview(membership, *, limit: int = 6) -> ApprovalsOverview:
         mine.count() if mine_rows else 0,
         other_rows,
         others.count() if other_rows else 0,
+    )
+
+
+# --- Offboarding (governance): where one person holds a place in the approval machinery --------------
+
+
+def stage_seats_of(membership) -> QuerySet[StageApprover]:
+    """The stages that name ``membership`` as an approver in person, with stage and workflow."""
+    return (
+        StageApprover.objects.for_org(membership.organization_id)
+        .filter(kind=StageApprover.Kind.PERSON, membership=membership)
+        .select_related("stage__workflow")
+        .order_by("stage__workflow__name", "stage__position", "pk")
+    )
+
+
+def stages_backed_up_by(membership) -> QuerySet[Stage]:
+    """The stages whose backup approver is ``membership``."""
+    return (
+        Stage.objects.for_org(membership.organization_id)
+        .filter(backup_approver=membership)
+        .select_related("workflow")
+        .order_by("workflow__name", "position", "pk")
+    )
+
+
+def pending_assignments_of(membership) -> QuerySet[ApprovalAssignment]:
+    """Every decision waiting on ``membership`` (also those on posts they can no longer see)."""
+    return (
+        ApprovalAssignment.objects.for_org(membership.organization_id)
+        .filter(
+            membership=membership,
+            status=ApprovalAssignment.Status.PENDING,
+            request__status=ApprovalRequest.Status.PENDING,
+        )
+        .select_related("request__post", "request__organization", "request__submitted_by")
+        .order_by("due_at", "pk")
     )

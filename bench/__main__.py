@@ -43,6 +43,9 @@ def main() -> int:
     BENCHMARKS.append(
         __import__("bench.audit_log", fromlist=["run"])
     )  # issue 15: audit entry overhead, the audit log's search and export
+    BENCHMARKS.append(
+        __import__("bench.offboarding", fromlist=["run"])
+    )  # issue 15: offboarding a person from everything
     only = [
         name for name in os.environ.get("BENCH_ONLY", "").split(",") if name
     ]  # e.g. BENCH_ONLY=api,webhooks

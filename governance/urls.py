@@ -1,11 +1,15 @@
 from django.urls import path
 
 from . import views
+from .audit_log import views as audit_log_views
 from .coverage import views as coverage_views
 from .inventory import views as inventory_views
+from .offboarding import urls as offboarding_urls
 
 org_urlpatterns = [
     path("governance/audit/", views.audit_log, name="audit_log"),
+    path("governance/audit/export.csv", audit_log_views.audit_log_export, name="audit_log_export"),
+    path("governance/audit/retention/", audit_log_views.audit_retention, name="audit_retention"),
     path("governance/coverage/", coverage_views.coverage, name="governance_coverage"),
     path("governance/inventory/", inventory_views.inventory, name="governance_inventory"),
     path(
@@ -18,11 +22,5 @@ org_urlpatterns = [
         inventory_views.retire,
         name="governance_retire_channel",
     ),
-]
-
-from .audit_log import views as audit_log_views  # noqa: E402
-
-org_urlpatterns += [
-    path("governance/audit/export.csv", audit_log_views.audit_log_export, name="audit_log_export"),
-    path("governance/audit/retention/", audit_log_views.audit_retention, name="audit_retention"),
+    *offboarding_urls.org_urlpatterns,
 ]

@@ -326,3 +326,14 @@ def get_routing_rule(organization, rule_id):
     if rule is None:
         raise Http404
     return rule
+
+
+def open_conversations_assigned_to(membership) -> QuerySet[Conversation]:
+    """Every conversation still to be worked (not closed, not spam) that ``membership`` holds."""
+    return (
+        Conversation.objects.for_org(membership.organization_id)
+        .filter(assignee=membership)
+        .exclude(status__in=[Conversation.Status.CLOSED, Conversation.Status.SPAM])
+        .select_related("channel", "organization")
+        .order_by("-last_item_at", "-pk")
+    )

@@ -49,7 +49,10 @@ VIEW_FAMILIES: dict[str, str] = {
     "accounts.api.InvitationViewSet": "members",
     "accounts.api_notifications.NotificationViewSet": "notifications",
     "accounts.service_accounts.api.ServiceAccountViewSet": ADMIN,
-    "accounts.webhooks.api.WebhookEndpointViewSet": ADMIN,  # endpoints and their secrets: admins only
+    "accounts.webhooks.api.WebhookEndpointViewSet": ADMIN,
+    # offboarding ends a person's access everywhere: admins only
+    "governance.offboarding.api.MemberOffboardingViewSet": ADMIN,
+    "governance.offboarding.api.OffboardingReportViewSet": ADMIN,  # endpoints and their secrets: admins only
     "channels_registry.api.ChannelViewSet": "channels",
     "channels_registry.api.ChannelGroupViewSet": "channels",
     "channels_registry.api.ChannelGrantViewSet": "channels",

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # A per-person index of sessions (user -> session keys): offboarding ends every device's session
+    # without decoding the session table (accounts.signals indexes every sign-in).
+    "allauth.usersessions",
     "axes",
     # SocialOps apps: each owns its models and exposes services.py / selectors.py.
     "socialops.audit",  # the kernel's audit log, below every app (socialops/audit/__init__.py)
@@ -380,6 +383,10 @@ SPECTACULAR_SETTINGS = {
             "description": "Connected social accounts, channel groups and access grants to restricted channels.",
         },
         {"name": "members", "description": "The organization's members and invitations."},
+        {
+            "name": "offboarding",
+            "description": "Offboarding a person: the preview of every change, the run, and its stored reports.",
+        },
         {
             "name": "teams",
             "description": "Teams (a tree) that channels, posts and members belong to.",

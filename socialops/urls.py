@@ -17,6 +17,7 @@ from governance import urls as governance_urls
 from governance.audit_log import api as governance_audit_api
 from governance.coverage import api as governance_coverage_api
 from governance.inventory import api as governance_inventory_api
+from governance.offboarding import api as offboarding_api
 from home import urls as home_urls
 from inbox import api as inbox_api
 from inbox import urls as inbox_urls
@@ -38,6 +39,12 @@ router.include_format_suffixes = False
 router.register("teams", accounts_api.TeamViewSet, basename="team")
 router.register("members", accounts_api.MemberViewSet, basename="member")
 router.register("invitations", accounts_api.InvitationViewSet, basename="invitation")
+router.register(
+    "member-offboarding", offboarding_api.MemberOffboardingViewSet, basename="member-offboarding"
+)
+router.register(
+    "offboarding-reports", offboarding_api.OffboardingReportViewSet, basename="offboarding-report"
+)
 router.register(
     "service-accounts", service_accounts_api.ServiceAccountViewSet, basename="service-account"
 )

@@ -729,5 +729,31 @@ ROUTE_KWARGS.update(
     {
         "inbox-routing-rule-detail": {"pk": lambda w: w.b["routing_rule"].pk},
         "inbox-sla-target-detail": {"pk": lambda w: w.b["sla_target"].pk},
+def _offboarding(world) -> None:
+    """Bravo's offboarding report and its follow-up task (issue 15: 1): Alpha never reads or ticks them."""
+    from governance.offboarding.models import FollowUpTask, OffboardingReport
+
+    report = OffboardingReport.objects.create(
+        organization=world.org_b,
+        membership=world.b["member"],
+        person_label="Bravo secret leaver <leaver@bravo.test>",
+        run_by_label="bob@bravo.test",
+        items=[{"kind": "teams", "section": "Teams", "label": "Bravo secret report item"}],
+    )
+    task = FollowUpTask.objects.create(
+        organization=world.org_b, report=report, title="Bravo secret follow-up"
+    )
+    world.b.update(offboarding_report=report, offboarding_task=task)
+    world.b_markers += ["Bravo secret leaver", "Bravo secret report item", "Bravo secret follow-up"]
+
+
+WORLD_BUILDERS.append(_offboarding)
+KWARGS["report_id"] = lambda w: w.b["offboarding_report"].pk
+KWARGS["task_id"] = lambda w: w.b["offboarding_task"].pk
+ROUTE_KWARGS.update(
+    {
+        "member-offboarding-detail": {"pk": lambda w: w.b["member"].pk},
+        "member-offboarding-run": {"pk": lambda w: w.b["member"].pk},
+        "offboarding-report-detail": {"pk": lambda w: w.b["offboarding_report"].pk},
     }
 )

@@ -62,6 +62,8 @@ PATH_OBJECTS = {
     "webhook-endpoints": "webhook_endpoint",
     "inbox-routing-rules": "routing_rule",
     "inbox-sla-targets": "sla_target",
+    "member-offboarding": "member",
+    "offboarding-reports": "offboarding_report",
 }
 #: body and query fields → the seeded object they name
 FIELD_OBJECTS = {

@@ -37,6 +37,12 @@ from .comments import (
     mentioned_members,
 )
 from .decisions import decide, decide_by_link, schedule_gate
+from .handover import (
+    hand_over_assignment,
+    hand_over_stage_backup,
+    hand_over_stage_seat,
+    why_cannot_take_assignment,
+)
 from .links import (
     LINK_SALT,
     REFUSALS,
@@ -102,7 +108,11 @@ __all__ = [
     "due_for_reminder",
     "end_out_of_office",
     "escalate_assignment",
+    "hand_over_assignment",
+    "hand_over_stage_backup",
+    "hand_over_stage_seat",
     "issue_link",
+    "why_cannot_take_assignment",
     "link_path",
     "mention_handle",
     "mention_suggestions",

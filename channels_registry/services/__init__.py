@@ -43,7 +43,7 @@ from .credentials import (
     rotate_credential_keys,
 )
 from .demo import DEMO_CHANNELS, play_sandbox_audience, seed_demo_channels
-from .grants import grant_channel_access, revoke_channel_access
+from .grants import grant_channel_access, revoke_channel_access, revoke_member_grants
 from .groups import create_channel_group, delete_channel_group, update_channel_group
 from .health import (
     REFRESH_AHEAD,
@@ -87,6 +87,7 @@ __all__ = [
     "refresh_channel_credentials",
     "renew_channel_credentials",
     "revoke_channel_access",
+    "revoke_member_grants",
     "rotate_credential_keys",
     "sandbox_consent_allowed",
     "play_sandbox_audience",

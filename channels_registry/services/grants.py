@@ -83,3 +83,30 @@ def revoke_channel_access(grant: ChannelGrant, *, by) -> None:
         },
     )
     ChannelGrant.objects.for_org(channel.organization_id).filter(pk=grant.pk).delete()
+
+
+@transaction.atomic
+def revoke_member_grants(membership, *, by) -> list[ChannelGrant]:
+    """Remove every grant ``membership`` holds in person (offboarding): one delete, one audit entry a grant.
+
+    ``by`` needs ``manage_channels`` in the organization (an owner or admin: the per-channel check
+    would be one query a channel). Returns the grants as they were.
+    """
+    require(by, Capability.MANAGE_CHANNELS)
+    org_id = membership.organization_id
+    grants = list(
+        ChannelGrant.objects.for_org(org_id)
+        .select_for_update(of=("self",))
+        .filter(membership=membership)
+        .select_related("channel")
+        .order_by("pk")
+    )
+    for grant in grants:
+        record_event(
+            membership.organization,
+            "channel.access_revoked",
+            obj=grant.channel,
+            changes={"capability": grant.capability, "membership": membership.pk, "team": None},
+        )
+    ChannelGrant.objects.for_org(org_id).filter(pk__in=[g.pk for g in grants]).delete()
+    return grants

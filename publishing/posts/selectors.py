@@ -519,6 +519,34 @@ def scheduled_on_channel(channel) -> QuerySet[PostVariant]:
         .filter(channel=channel, status__in=[PostVariant.Status.SCHEDULED, PostVariant.Status.HELD])
         .select_related("post")
         .order_by("due_at", "pk")
+#: the posts a leaving author still owns work on (offboarding hands them over)
+OPEN_POST_STATUSES = (
+    Post.Status.DRAFT,
+    Post.Status.IN_REVIEW,
+    Post.Status.APPROVED,
+    Post.Status.SCHEDULED,
+)
+
+
+def open_posts_authored_by(organization, user) -> QuerySet[Post]:
+    """Drafts, posts in review or approved, and scheduled posts ``user`` is the author of."""
+    return (
+        Post.objects.for_org(organization)
+        .filter(author=user, status__in=OPEN_POST_STATUSES)
+        .order_by("scheduled_at", "pk")
+    )
+
+
+def share_links_created_by(organization, user):
+    """The calendar share links ``user`` created that still work."""
+    from django.utils import timezone
+
+    from ..models import CalendarShareLink
+
+    return (
+        CalendarShareLink.objects.for_org(organization)
+        .filter(created_by=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-created_at")
     )
 
 
@@ -526,6 +554,9 @@ __all__ = [
     "ChannelActivity",
     "channel_activity",
     "scheduled_on_channel",
+    "OPEN_POST_STATUSES",
+    "open_posts_authored_by",
+    "share_links_created_by",
     "PostFilters",
     "published_variant_ids",
     "display_zone",

@@ -25,6 +25,7 @@ from .. import hooks
 from ..models import Campaign, MediaAsset, Post, PostMedia, PostVariant
 
 __all__ = [
+    "hand_over_posts",
     "attach_media",
     "create_campaign",
     "create_post",
@@ -1197,3 +1198,28 @@ def save_composition(
         ensure_publishable(post, by=by)
         return scheduling.publish_now(post, by=by)
     return calendar_services.plan_from_composer(post, by=by, at=at)
+
+
+@transaction.atomic
+def hand_over_posts(posts: Sequence[Post], *, to, by) -> int:
+    """``posts`` get ``to`` (a membership) as their author; their schedule and state do not change,
+    so scheduled posts still go out. One update, one audit entry a post. Returns how many moved."""
+    require(by, Capability.PUBLISH)
+    if not can(to, Capability.COMPOSE):
+        message = _("%(name)s may not write posts.") % {"name": to.user}
+        raise ValidationFailed(message, fields={"to": [message]})
+    if not posts:
+        return 0
+    org = by.organization
+    for post in posts:
+        record_event(
+            org,
+            "post.author_changed",
+            obj=post,
+            changes={"author": [post.author_id, to.user_id]},
+        )
+    return (
+        Post.objects.for_org(org)
+        .filter(pk__in=[p.pk for p in posts])
+        .update(author=to.user, updated_at=timezone.now())
+    )
