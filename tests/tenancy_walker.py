@@ -729,6 +729,10 @@ ROUTE_KWARGS.update(
     {
         "inbox-routing-rule-detail": {"pk": lambda w: w.b["routing_rule"].pk},
         "inbox-sla-target-detail": {"pk": lambda w: w.b["sla_target"].pk},
+    }
+)
+
+
 def _offboarding(world) -> None:
     """Bravo's offboarding report and its follow-up task (issue 15: 1): Alpha never reads or ticks them."""
     from governance.offboarding.models import FollowUpTask, OffboardingReport

@@ -519,6 +519,9 @@ def scheduled_on_channel(channel) -> QuerySet[PostVariant]:
         .filter(channel=channel, status__in=[PostVariant.Status.SCHEDULED, PostVariant.Status.HELD])
         .select_related("post")
         .order_by("due_at", "pk")
+    )
+
+
 #: the posts a leaving author still owns work on (offboarding hands them over)
 OPEN_POST_STATUSES = (
     Post.Status.DRAFT,
