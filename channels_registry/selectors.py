@@ -391,6 +391,7 @@ def members_able_by_channel(organization, capability: str, channels) -> dict[int
         if channel.access == Channel.Access.ORGANIZATION:
             able = able | by_role
         out[channel.pk] = able
+    return out
 
 
 def members_with_capability(channel: Channel, capability: str, memberships) -> set[int]:

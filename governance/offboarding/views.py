@@ -148,9 +148,20 @@ def _safe(value) -> str:
 
 @require_GET
 def offboarding_report_pdf(request, org_slug, report_id):
-    from weasyprint import HTML
-
     context = _report_context(request, report_id)
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError):  # WeasyPrint, or the system's Pango is not (README: PDF reports)
+        messages.error(
+            request,
+            _(
+                "PDF reports need the Pango library on the server (Debian: libpango-1.0-0 and "
+                "libpangoft2-1.0-0). The CSV report has everything the PDF has."
+            ),
+        )
+        return redirect(
+            "offboarding_report", org_slug=request.organization.slug, report_id=report_id
+        )
     context["generated_at"] = timezone.now()
     html = render_to_string("governance/offboarding/report_pdf.html", context, request=request)
     pdf = HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()

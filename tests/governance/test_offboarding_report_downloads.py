@@ -62,3 +62,16 @@ def test_a_follow_up_is_ticked_done_and_back(alice_client, report):
         .values_list("action", flat=True)
     )
     assert actions == ["offboarding.follow_up_done", "offboarding.follow_up_reopened"]
+
+
+def test_without_pango_the_pdf_link_says_what_is_missing_and_points_to_the_csv(
+    alice_client, report, monkeypatch
+):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on a machine without the library
+    answer = alice_client.get(
+        f"/o/alpha/governance/offboarding/reports/{report.pk}/report.pdf", follow=True
+    )
+    assert answer.status_code == 200
+    assert "PDF reports need the Pango library" in answer.content.decode()

@@ -46,8 +46,8 @@ def _thread(channel, who, asked_at, answered_after=None, *, sla_in=None, n):
     ingest(channel, items)
     conv = Conversation.objects.for_org(channel.organization_id).get(external_thread_id=f"dm_{who}")
     conv.created_at = asked_at
-    if sla_in is not None:
-        conv.sla_due_at = asked_at + sla_in
+    # ``sla_in`` None: no due time at all (ingest's SLA clock would set one from the default target)
+    conv.sla_due_at = asked_at + sla_in if sla_in is not None else None
     conv.save()
     return conv
 
