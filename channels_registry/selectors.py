@@ -237,6 +237,15 @@ def provider_names() -> dict[str, str]:
     return {key: names.get(key, key.title()) for key in REGISTRY}
 
 
+def network_roles_pages() -> dict[str, str | None]:
+    """Where each network's roles given outside the product are removed by hand: its page ("" for
+    the channel's own page), or None where the network has no such roles (``Capabilities``)."""
+    return {
+        key: (cls.capabilities.roles_page if cls.capabilities.network_roles else None)
+        for key, cls in available_providers()
+    }
+
+
 def network_marks() -> dict[str, str]:
     """Each installed network's short mark (``Capabilities.mark``), standing in for its logo."""
     return {key: cls.capabilities.mark for key, cls in available_providers()}

@@ -92,6 +92,11 @@ class Capabilities:
     #: the network's general engagement pattern: (weekday 0 = Monday, local hours best first) pairs,
     #: summarised from published industry studies (Sprout Social, Hootsuite, 2024); empty: none known
     best_hours: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    #: people can hold roles on the account at the network itself, given outside the product
+    #: (offboarding lists them as follow-up tasks); False for a network without such roles
+    network_roles: bool = True
+    #: the network's page where those roles are removed by hand; empty: the channel's own page
+    roles_page: str = ""
 
 
 # --- Values passed in and out --------------------------------------------------------------

@@ -72,16 +72,6 @@ NOBODY_MEANS: dict[str, Any] = {
 #: choose per item with the item's key
 GROUP_CHOICE = (CONVERSATIONS, POSTS)
 
-#: where a network's roles given outside the product are removed by hand (else the channel's own page)
-ROLE_PAGES = {
-    "facebook": "https://business.facebook.com/settings/people",
-    "instagram": "https://business.facebook.com/settings/people",
-    "linkedin": "https://www.linkedin.com/help/linkedin/answer/a541981",
-    "x": "https://x.com/settings/delegate",
-    "bluesky": "https://bsky.app/settings/app-passwords",
-}
-NO_NETWORK_ROLES = frozenset({"sandbox"})
-
 
 @dataclass
 class PlanItem:
@@ -420,6 +410,7 @@ def plan_offboarding(membership: Membership, *, by, choices: dict | None = None)
 
     # Roles on the networks themselves: channels they administered or connected.
     names = channels_selectors.provider_names()
+    role_pages = channels_selectors.network_roles_pages()
     administered = {
         cid: channel
         for cid, (channel, caps) in grant_channels.items()
@@ -428,7 +419,8 @@ def plan_offboarding(membership: Membership, *, by, choices: dict | None = None)
     for channel in channels_selectors.channels_of(org).filter(connected_by=leaving.user):
         administered.setdefault(channel.pk, channel)
     for channel in sorted(administered.values(), key=lambda c: (c.provider, str(c))):
-        if channel.provider in NO_NETWORK_ROLES:
+        role_page = role_pages.get(channel.provider, "")
+        if role_page is None:
             continue
         plan.follow_ups.append(
             FollowUp(
@@ -438,7 +430,7 @@ def plan_offboarding(membership: Membership, *, by, choices: dict | None = None)
                     "channel": channel,
                     "network": names.get(channel.provider, channel.provider),
                 },
-                url=ROLE_PAGES.get(channel.provider) or channel.url,
+                url=role_page or channel.url,
                 channel=channel,
             )
         )

@@ -50,6 +50,16 @@ def test_a_truncated_jpeg_is_refused_as_damaged(org_a, alice_m):
     assert exc.message == "cut.jpg looks like an image but is damaged or cut short."
 
 
+def test_a_truncated_jpeg_is_still_refused_once_a_pdf_report_was_rendered(org_a, alice_m):
+    """WeasyPrint's import switches Pillow to accept images cut short, for the whole process."""
+    from socialops.pdf import render_pdf
+
+    assert render_pdf("<p>A report</p>").startswith(b"%PDF")
+    data = image_bytes(800, 600)
+    exc = _refusal(org_a, alice_m, data[: len(data) // 2], "cut.jpg")
+    assert exc.message == "cut.jpg looks like an image but is damaged or cut short."
+
+
 def test_a_decompression_bomb_is_refused_before_it_is_decoded(settings, org_a, alice_m):
     settings.MEDIA_MAX_IMAGE_PIXELS = 1_000_000
     exc = _refusal(org_a, alice_m, image_bytes(1200, 1000, fmt="PNG"), "huge.png")

@@ -313,6 +313,7 @@ class BlueskyClient(Provider):
         ),
     }
     capabilities = Capabilities(
+        roles_page="https://bsky.app/settings/app-passwords",
         text_limit=TEXT_GRAPHEMES,
         text_counting="graphemes",
         feed_cut_chars=None,  # the feed shows a post whole

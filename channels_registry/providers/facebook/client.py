@@ -28,6 +28,7 @@ class FacebookClient(MetaGraphProvider):
     name = "Facebook"
     network_label = "Facebook"
     capabilities = Capabilities(
+        roles_page="https://business.facebook.com/settings/people",
         text_limit=63206,
         text_counting="chars",
         # the feed cuts a long post behind "See more" (about 480 characters or 5 lines)

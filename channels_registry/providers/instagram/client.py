@@ -57,6 +57,7 @@ class InstagramClient(MetaGraphProvider):
     name = "Instagram"
     network_label = "Instagram"
     capabilities = Capabilities(
+        roles_page="https://business.facebook.com/settings/people",
         text_limit=2200,
         text_counting="chars",
         # the feed shows the first 125 characters of a caption, then "… more"

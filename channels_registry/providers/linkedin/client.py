@@ -140,6 +140,7 @@ class LinkedInClient(Provider):
         "5xx": StatusRule(TransientError, "LinkedIn had a server error (HTTP {status}): {detail}"),
     }
     capabilities = Capabilities(
+        roles_page="https://www.linkedin.com/help/linkedin/answer/a541981",
         text_limit=TEXT_LIMIT,
         text_counting="chars",
         # the feed cuts a post behind "…see more" (about 210 characters or 3 lines)

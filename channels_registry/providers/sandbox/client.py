@@ -157,6 +157,7 @@ class SandboxClient(Provider):
     #: no operator-registered OAuth app: the consent page is our own
     needs_app_credentials = False
     capabilities = Capabilities(
+        network_roles=False,
         text_limit=5000,
         image=MediaSpec(
             max_bytes=10 * 1024 * 1024,

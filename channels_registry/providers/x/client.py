@@ -144,6 +144,7 @@ class XClient(Provider):
     key = "x"
     name = "X"
     capabilities = Capabilities(
+        roles_page="https://x.com/settings/delegate",
         text_limit=MAX_WEIGHTED_LENGTH,
         text_counting="weighted",
         link_length=23,
