@@ -238,27 +238,72 @@ def _open_conversations(
     qs = Conversation.objects.for_org(org_id).filter(
         channel=channel, external_thread_id__in={k[1] for k in keys}
     )
-    before = set(qs.values_list("pk", flat=True))
-    Conversation.objects.bulk_create(
-        [
-            Conversation(
-                organization_id=org_id,
-                channel=channel,
-                kind=kind,
-                external_thread_id=thread[:255],
-                post_variant_id=variants.get(post_ids.get((kind, thread), "")),
-                assigned_team_id=channel.team_id,
-                # the oldest of its items; moved to the newest below
-                last_item_at=first_at[(kind, thread)],
-            )
-            for kind, thread in sorted(keys)
-        ],
-        ignore_conflicts=True,
-    )
+    rows = [
+        Conversation(
+            organization_id=org_id,
+            channel=channel,
+            kind=kind,
+            external_thread_id=thread[:255],
+            post_variant_id=variants.get(post_ids.get((kind, thread), "")),
+            assigned_team_id=channel.team_id,
+            # the oldest of its items; moved to the newest below
+            last_item_at=first_at[(kind, thread)],
+        )
+        # sorted: two batches lock the threads they share in the same order
+        for kind, thread in sorted(keys)
+    ]
+    if _returns_inserted_rows():
+        opened = _insert_new_conversations(rows)
+    else:
+        # SQLite before 3.35: its transactions are IMMEDIATE (settings), so a writer holds the
+        # database from its first statement and nobody inserts between these two reads
+        before = set(qs.values_list("pk", flat=True))
+        Conversation.objects.bulk_create(rows, ignore_conflicts=True)
+        opened = set(qs.values_list("pk", flat=True)) - before
     found = {(c.kind, c.external_thread_id): c for c in qs}
-    opened = {c.pk for c in found.values()} - before
     result.conversations_created = len(opened)
     return {k: found[(k[0], k[1][:255])] for k in keys}, opened
+
+
+def _returns_inserted_rows() -> bool:
+    """Can one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` name the rows it inserted? (PostgreSQL;
+    SQLite from 3.35)"""
+    return connection.vendor in ("postgresql", "sqlite") and (
+        connection.features.can_return_rows_from_bulk_insert
+    )
+
+
+def _insert_new_conversations(rows: list[Conversation]) -> set[int]:
+    """Insert the conversations whose thread has none yet; the ids of those this statement inserted.
+
+    The race it closes: a poll and a webhook push bring the same new thread at the same instant.
+    Both read "no such conversation", both insert. The second insert waits on the first's
+    uncommitted row in the unique index (``conversation_unique_thread``) and, once the first
+    commits, skips it: ``RETURNING`` names only the rows this statement wrote, so the second
+    delivery neither routes that conversation nor announces ``conversation.created`` again.
+    (Comparing a read before the insert with one after cannot tell: under READ COMMITTED the
+    read after sees the other's committed row and takes it for its own.)
+    """
+    meta = Conversation._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    params: list = []
+    for row in rows:
+        for field in fields:
+            params.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    target = ", ".join(
+        quote(meta.get_field(name).column) for name in ("channel", "kind", "external_thread_id")
+    )
+    # Only the model's own table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([placeholders] * len(rows))} "
+        f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk for (pk,) in cursor.fetchall()}
 
 
 def _published_variants(channel, post_external_ids: set[str]) -> dict[str, int]:
