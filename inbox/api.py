@@ -324,7 +324,8 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
         summary="Approve a reply awaiting approval",
         description="Sends the reply through the network, as written or as the approver's `text` "
         "(the author's is kept in `original_text`, and the edit is audited). Only an approver of "
-        "the author's replies on the channel (403 otherwise); 409 `already_decided` when it no "
+        "the author's replies: the lead of the author's team, or, when no lead of theirs may "
+        "approve on the channel, anyone who may (403 otherwise); 409 `already_decided` when it no "
         "longer waits. A network failure leaves it `failed`, as any reply.",
     ),
     reject=extend_schema(
