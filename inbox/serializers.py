@@ -145,6 +145,19 @@ class AssignIn(InputSerializer):
     )
 
 
+class TriageIn(InputSerializer):
+    priority = serializers.ChoiceField(
+        choices=Priority.choices,
+        required=False,
+        help_text="low, normal, high or urgent; left out: unchanged.",
+    )
+    team = IdField(
+        allow_null=True,
+        required=False,
+        help_text="The team to put it on (see /teams/); null: no team; left out: unchanged.",
+    )
+
+
 class StatusIn(InputSerializer):
     status = serializers.ChoiceField(
         choices=["open", "closed", "spam"], help_text="open (reopen), closed or spam."

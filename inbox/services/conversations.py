@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, can, require
+from accounts.services import UNCHANGED
 from channels_registry.providers.base import InboxItem
 from channels_registry.providers.errors import ProviderError
 from channels_registry.selectors import credentials_for, provider_for
@@ -19,7 +20,7 @@ from socialops.audit.services import record_event
 from socialops.errors import ApplicationError, Conflict, ValidationFailed
 
 from .. import webhook_events
-from ..models import Conversation, Item, Reply
+from ..models import Conversation, Item, Priority, Reply
 from .ingest import ingest
 
 log = logging.getLogger(__name__)
@@ -368,6 +369,72 @@ def assign_conversation(
         changes={"assignee": [previous, assignee.pk if assignee else None]},
     )
     webhook_events.conversation_assigned(conversation)
+    return conversation
+
+
+@transaction.atomic
+def set_conversation_triage(
+    conversation: Conversation,
+    *,
+    by,
+    priority: str = UNCHANGED,
+    team=UNCHANGED,  # (``accounts.services.UNCHANGED``: left as it is; None: no team)
+    via: str = "web",
+) -> Conversation:
+    """Triage by hand: set the conversation's ``priority``, its ``team`` (``None``: no team), or
+    both. A running SLA clock keeps its start and gets the due the new team and priority give (the
+    team's target and business hours, ``sla.SlaClock``); a stopped one stays stopped."""
+    from .sla import SlaClock
+
+    _require_moderate(by, conversation)
+    if priority is UNCHANGED and team is UNCHANGED:
+        raise ValidationFailed(_("Give a priority, a team, or both."))
+    if priority is not UNCHANGED and priority not in Priority.values:
+        message = _("Choose low, normal, high or urgent.")
+        raise ValidationFailed(message, fields={"priority": [message]})
+    if team not in (UNCHANGED, None) and team.organization_id != conversation.organization_id:
+        message = _("Choose a team of this organization.")
+        raise ValidationFailed(message, fields={"team": [message]})
+    org_id = conversation.organization_id
+    # under the row lock, from the row: an ingest moving the clock meanwhile is not overwritten
+    now = (
+        Conversation.objects.for_org(org_id)
+        .select_for_update()
+        .values("priority", "assigned_team_id", "sla_started_at", "sla_due_at")
+        .get(pk=conversation.pk)
+    )
+    new_priority = now["priority"] if priority is UNCHANGED else priority
+    new_team = now["assigned_team_id"] if team is UNCHANGED else (team.pk if team else None)
+    changes: dict = {}
+    if new_priority != now["priority"]:
+        changes["priority"] = [now["priority"], new_priority]
+    if new_team != now["assigned_team_id"]:
+        changes["team"] = [now["assigned_team_id"], new_team]
+    if not changes:
+        return conversation
+    conversation.priority, conversation.assigned_team_id = new_priority, new_team
+    conversation.sla_started_at, conversation.sla_due_at = now["sla_started_at"], now["sla_due_at"]
+    fields = ["priority", "assigned_team", "updated_at"]
+    start = now["sla_started_at"]
+    if start is not None and now["sla_due_at"] is not None:
+        clock = SlaClock.load(org_id, {new_team}, around=start)
+        due = clock.due(team_id=new_team, priority=new_priority, start=start)
+        if due != now["sla_due_at"]:
+            conversation.sla_due_at = due
+            fields.append("sla_due_at")
+            if due > timezone.now():  # a breach of the new due is told again, when it comes
+                conversation.sla_breach_notified_at = None
+                fields.append("sla_breach_notified_at")
+            changes["sla_due_at"] = [now["sla_due_at"].isoformat(), due.isoformat()]
+    conversation.save(update_fields=fields)
+    record_event(
+        conversation.organization,
+        "inbox.triaged",
+        obj=conversation,
+        actor=by.user,
+        via=via,
+        changes=changes,
+    )
     return conversation
 
 
