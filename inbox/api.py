@@ -107,7 +107,10 @@ def _visible_conversations(view):
         "team of another organization, or none with that id, is a 400 on `team`.",
     ),
     close=extend_schema(summary="Close a conversation", description="Marks it closed."),
-    reopen=extend_schema(summary="Reopen a conversation", description="Marks it open again."),
+    reopen=extend_schema(
+        summary="Reopen a conversation",
+        description="Marks it open again; a closed (or spam) one's SLA clock restarts from now.",
+    ),
     set_status=extend_schema(
         summary="Set a conversation's status",
         description="Moves it to `open`, `closed` or `spam`.",

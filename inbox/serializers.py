@@ -83,7 +83,8 @@ class ConversationOut(serializers.Serializer):
     )
     sla_started_at = serializers.DateTimeField(
         allow_null=True,
-        help_text="When the customer's first unanswered message was written (the SLA clock's start), or null.",
+        help_text="When the customer's first unanswered message was written, or when the "
+        "conversation was reopened (the SLA clock's start), or null.",
     )
     sla_due_at = serializers.DateTimeField(
         allow_null=True,

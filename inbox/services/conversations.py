@@ -438,6 +438,22 @@ def set_conversation_triage(
     return conversation
 
 
+#: the statuses whose SLA clock is stopped (set_conversation_status clears it on the way in)
+_CLOCK_STOPPED = (Conversation.Status.CLOSED, Conversation.Status.SPAM)
+
+
+def _restart_clock(conversation: Conversation, *, at) -> None:
+    """Start the conversation's SLA clock at ``at``: the due its team's target for its priority
+    gives, in the team's business hours (the fields are set, not saved)."""
+    from .sla import SlaClock
+
+    team_id = conversation.assigned_team_id
+    clock = SlaClock.load(conversation.organization_id, {team_id}, around=at)
+    conversation.sla_started_at = at
+    conversation.sla_due_at = clock.due(team_id=team_id, priority=conversation.priority, start=at)
+    conversation.sla_breach_notified_at = None
+
+
 _STATUS_MOVES = {
     Conversation.Status.CLOSED: "inbox.closed",
     Conversation.Status.OPEN: "inbox.reopened",
@@ -449,7 +465,9 @@ _STATUS_MOVES = {
 def set_conversation_status(
     conversation: Conversation, *, by, status: str, via: str = "web"
 ) -> Conversation:
-    """Close, reopen or mark as spam."""
+    """Close, reopen or mark as spam. Closing and spam stop the SLA clock; reopening a closed or
+    spam conversation restarts it from now (the team's target for its priority, in the team's
+    business hours)."""
     _require_moderate(by, conversation)
     if status not in _STATUS_MOVES:
         raise ValidationFailed(_("Unknown status."))
@@ -467,6 +485,11 @@ def set_conversation_status(
         conversation.sla_started_at = conversation.sla_due_at = None
         conversation.sla_breach_notified_at = None
         fields += ["sla_started_at", "sla_due_at", "sla_breach_notified_at"]
+    changes: dict = {"status": [previous, status]}
+    if status == Conversation.Status.OPEN and previous in _CLOCK_STOPPED:
+        _restart_clock(conversation, at=timezone.now())
+        fields += ["sla_started_at", "sla_due_at", "sla_breach_notified_at"]
+        changes["sla_due_at"] = conversation.sla_due_at.isoformat()
     conversation.save(update_fields=fields)
     record_event(
         conversation.organization,
@@ -474,7 +497,7 @@ def set_conversation_status(
         obj=conversation,
         actor=by.user,
         via=via,
-        changes={"status": [previous, status]},
+        changes=changes,
     )
     if status == Conversation.Status.CLOSED:
         webhook_events.conversation_closed(conversation)

@@ -335,6 +335,7 @@ def _move_conversations(
             answered_at[cid] = row.created_at
     changed = []
     clocks: list[tuple[Conversation, datetime]] = []
+    now = timezone.now()
     for conversation in {c.pk: c for c in conversations.values()}.values():
         newest = latest.get(conversation.pk)
         if newest is None:
@@ -343,6 +344,7 @@ def _move_conversations(
         customer = inbound.get(conversation.pk)
         shown_at = conversation.last_inbound_at
         answer = answered_at.get(conversation.pk)
+        times = inbound_times.get(conversation.pk, [])
         if customer is not None and (shown_at is None or customer.created_at >= shown_at):
             conversation.last_inbound_at = customer.created_at
             conversation.snippet = (customer.text or "")[:SNIPPET]
@@ -356,9 +358,11 @@ def _move_conversations(
                 Conversation.Status.SNOOZED,
                 Conversation.Status.PENDING,
             ):
+                if conversation.status == Conversation.Status.CLOSED:
+                    times = _since_closing(times, conversation.closed_at, now)
                 conversation.status = Conversation.Status.OPEN
                 conversation.snoozed_until = None
-        start = _clock_start(conversation, inbound_times.get(conversation.pk, []), answer)
+        start = _clock_start(conversation, times, answer)
         if start is not None:
             clocks.append((conversation, start))
         if newest.created_at > conversation.last_item_at:
@@ -382,6 +386,15 @@ def _move_conversations(
         _save_moved(changed, routed)
 
 
+def _since_closing(times: list[datetime], closed_at: datetime | None, now: datetime):
+    """The customer's messages that reopen a closed conversation, as its SLA clock counts them: the
+    clock restarts at the reopening, which is the first message written after the closing, or now
+    when every one predates it (written before the closing, delivered late)."""
+    if closed_at is None:
+        return times
+    return [t for t in times if t >= closed_at] or [now]
+
+
 def _clock_start(conversation, inbound_times: list[datetime], answer: datetime | None):
     """Stops the SLA clock when our ``answer`` came after everything the customer wrote; returns
     the instant a new clock starts from (the first unanswered item's), or None."""
@@ -392,8 +405,8 @@ def _clock_start(conversation, inbound_times: list[datetime], answer: datetime |
             conversation.sla_breach_notified_at = None
             conversation._sla_moved = True
         return None
-    if conversation.status == Conversation.Status.SPAM:
-        return None
+    if conversation.status in (Conversation.Status.SPAM, Conversation.Status.CLOSED):
+        return None  # (a closed one this batch reopened is open by now)
     waiting = [t for t in inbound_times if answer is None or t > answer]
     running = conversation.sla_due_at is not None and (
         answer is None or answer < (conversation.sla_started_at or answer)
