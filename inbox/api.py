@@ -3,7 +3,7 @@ conversations of channels the token's member may moderate; actions are audited "
 
 - ``GET /api/v1/conversations/`` (filters below), ``GET …/{id}/`` (with its items)
 - ``POST /api/v1/conversations/{id}/assign/`` ``{"assignee": 12 | null}``; ``…/close/``, ``…/reopen/``,
-  ``…/status/`` ``{"status": "open|closed|spam"}``
+  ``…/status/`` ``{"status": "open|closed|spam"}``, ``…/triage/`` ``{"priority"?, "team"?: 3 | null}``
 - ``GET /api/v1/conversation-items/`` (``?conversation=<id>`` …), ``POST …/{id}/hide|unhide|delete|like|unlike/``
 - ``GET/POST /api/v1/conversation-replies/``, ``PATCH …/{id}/`` ``{"text": …}``, ``POST …/{id}/resend/``,
   ``POST …/{id}/approve/`` ``{"text"?, "comment"?}``, ``POST …/{id}/reject/`` ``{"comment"}``
@@ -55,6 +55,7 @@ from .serializers import (
     SlaTargetIn,
     SlaTargetOut,
     StatusIn,
+    TriageIn,
 )
 
 _ASSIGNEE = gettext_lazy("Give me, none or a member's id.")
@@ -98,8 +99,18 @@ def _visible_conversations(view):
         description="Gives the conversation to a member who may moderate its channel (`assignee`), "
         "or to nobody (`null`). A new conversation becomes open.",
     ),
+    triage=extend_schema(
+        summary="Set a conversation's priority and team",
+        description="Triage by hand: `priority`, `team` (null: no team), or both (a field left "
+        "out stays as it is; neither is a 400). A running SLA clock keeps its start and gets the "
+        "due of the new team's target for the new priority, in that team's business hours. A "
+        "team of another organization, or none with that id, is a 400 on `team`.",
+    ),
     close=extend_schema(summary="Close a conversation", description="Marks it closed."),
-    reopen=extend_schema(summary="Reopen a conversation", description="Marks it open again."),
+    reopen=extend_schema(
+        summary="Reopen a conversation",
+        description="Marks it open again; a closed (or spam) one's SLA clock restarts from now.",
+    ),
     set_status=extend_schema(
         summary="Set a conversation's status",
         description="Moves it to `open`, `closed` or `spam`.",
@@ -107,7 +118,7 @@ def _visible_conversations(view):
 )
 @extend_schema(tags=["inbox"])
 class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
-    """Inbox conversations: read them, assign, close, reopen."""
+    """Inbox conversations: read them, assign, triage, close, reopen."""
 
     model = Conversation
     serializer_class = ConversationOut
@@ -179,6 +190,21 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
                 message = _("Choose a member of this organization.")
                 raise ValidationFailed(message, fields={"assignee": [message]})
         services.assign_conversation(conversation, by=self.membership, assignee=assignee, via="api")
+        return self._answer(conversation)
+
+    @extend_schema(request=TriageIn, responses=ConversationOut)
+    @action(detail=True, methods=["post"])
+    def triage(self, request, pk=None):
+        conversation = self.get_object()
+        payload = TriageIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        given = dict(payload.validated_data)
+        if given.get("team") is not None:
+            given["team"] = Team.objects.for_org(self.organization).filter(pk=given["team"]).first()
+            if given["team"] is None:
+                message = _("Choose a team of this organization.")
+                raise ValidationFailed(message, fields={"team": [message]})
+        services.set_conversation_triage(conversation, by=self.membership, via="api", **given)
         return self._answer(conversation)
 
     @extend_schema(request=None, responses=ConversationOut)
@@ -324,7 +350,8 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedVie
         summary="Approve a reply awaiting approval",
         description="Sends the reply through the network, as written or as the approver's `text` "
         "(the author's is kept in `original_text`, and the edit is audited). Only an approver of "
-        "the author's replies on the channel (403 otherwise); 409 `already_decided` when it no "
+        "the author's replies: the lead of the author's team, or, when no lead of theirs may "
+        "approve on the channel, anyone who may (403 otherwise); 409 `already_decided` when it no "
         "longer waits. A network failure leaves it `failed`, as any reply.",
     ),
     reject=extend_schema(

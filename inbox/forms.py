@@ -245,3 +245,34 @@ class SlaTargetForm(forms.Form):
             (t.pk, "\u2014 " * d + t.name) for t, d in teams
         ]
         self.fields["priority"].choices = [("", _("Any priority")), *Priority.choices]
+
+
+class TriageForm(forms.Form):
+    """Triage by hand on the conversation page: its priority and its team (``none``: no team). A
+    field left out stays as it is (``inbox.services.set_conversation_triage``)."""
+
+    #: the team field's value for "no team"
+    NO_TEAM = "none"
+
+    priority = forms.ChoiceField(label=_("Priority"), required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False)
+
+    def __init__(self, *args, teams=(), **kwargs):
+        kwargs.setdefault("auto_id", "triage-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = [("", "—"), *Priority.choices]
+        self.fields["team"].choices = [("", "—"), (self.NO_TEAM, _("No team"))] + [
+            (str(t.pk), "\u2014 " * d + t.name) for t, d in teams
+        ]
+
+    def triage(self, teams_by_id: dict) -> dict:
+        """The service's keyword arguments: only the fields given."""
+        d = self.cleaned_data
+        out: dict = {}
+        if d["priority"]:
+            out["priority"] = d["priority"]
+        if d["team"] == self.NO_TEAM:
+            out["team"] = None
+        elif d["team"]:
+            out["team"] = teams_by_id[int(d["team"])]
+        return out

@@ -84,8 +84,8 @@ class Conversation(TenantModel):
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
-    #: the customer's first unanswered item's time (the SLA clock runs from it) and when the
-    #: answer is due, in the assigned team's business hours (``inbox.services.sla``); both empty
+    #: the customer's first unanswered item's time, or the reopening's (the SLA clock runs from
+    #: it) and when the answer is due, in the assigned team's business hours (``inbox.services.sla``); both empty
     #: when nothing awaits an answer
     sla_started_at = models.DateTimeField(null=True, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)

@@ -83,7 +83,8 @@ class ConversationOut(serializers.Serializer):
     )
     sla_started_at = serializers.DateTimeField(
         allow_null=True,
-        help_text="When the customer's first unanswered message was written (the SLA clock's start), or null.",
+        help_text="When the customer's first unanswered message was written, or when the "
+        "conversation was reopened (the SLA clock's start), or null.",
     )
     sla_due_at = serializers.DateTimeField(
         allow_null=True,
@@ -142,6 +143,19 @@ class ReplyOut(serializers.Serializer):
 class AssignIn(InputSerializer):
     assignee = IdField(
         allow_null=True, help_text="The member to assign it to (see /members/); null: nobody."
+    )
+
+
+class TriageIn(InputSerializer):
+    priority = serializers.ChoiceField(
+        choices=Priority.choices,
+        required=False,
+        help_text="low, normal, high or urgent; left out: unchanged.",
+    )
+    team = IdField(
+        allow_null=True,
+        required=False,
+        help_text="The team to put it on (see /teams/); null: no team; left out: unchanged.",
     )
 
 

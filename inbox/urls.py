@@ -58,6 +58,7 @@ org_urlpatterns = [
     path("inbox/reply-approval/", views.reply_approval_settings, name="inbox_reply_approval"),
     path("inbox/<int:conversation_id>/assign/", views.assign, name="inbox_assign"),
     path("inbox/<int:conversation_id>/status/", views.set_status, name="inbox_status"),
+    path("inbox/<int:conversation_id>/triage/", views.triage, name="inbox_triage"),
     path(
         "inbox/<int:conversation_id>/items/<int:item_id>/moderate/",
         views.moderate_item,

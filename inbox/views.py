@@ -27,6 +27,7 @@ from .forms import (
     RoutingRuleForm,
     SavedReplyForm,
     SlaTargetForm,
+    TriageForm,
 )
 from .models import Conversation
 from .services import saved_views
@@ -215,6 +216,13 @@ def _conversation_page(
             "mark": network_marks().get(conversation.channel.provider, "•"),
             "members": list(members_of(request.organization, include_inactive=False)),
             "capabilities": _moderation_caps(conversation.channel),
+            "triage_form": TriageForm(
+                initial={
+                    "priority": conversation.priority,
+                    "team": conversation.assigned_team_id or TriageForm.NO_TEAM,
+                },
+                teams=team_tree(request.organization),
+            ),
             "tags": selectors.tags_of_org(request.organization),
             "conversation_tags": selectors.tags_by_conversation([conversation])[conversation.pk],
             "saved_replies": [
@@ -313,6 +321,31 @@ def assign(request, org_slug, conversation_id):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return _back(org_slug, conv)
+
+
+@require_POST
+def triage(request, org_slug, conversation_id):
+    """Set the conversation's priority and team by hand (its SLA due follows)."""
+    conv = selectors.get_conversation_for_member(request.membership, conversation_id)
+    teams = team_tree(request.organization)
+    form = TriageForm(request.POST, teams=teams)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return _go(request, _conversation_url(org_slug, conv))
+    try:
+        services.set_conversation_triage(
+            conv, by=request.membership, **form.triage({t.pk: t for t, _d in teams})
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Priority and team saved."))
+    return _go(request, _conversation_url(org_slug, conv))
+
+
+def _conversation_url(org_slug, conv) -> str:
+    return reverse("inbox_conversation", args=[org_slug, conv.pk])
 
 
 @require_POST

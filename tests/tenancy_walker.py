@@ -571,6 +571,7 @@ ROUTE_KWARGS.update(
                 "conversation-close",
                 "conversation-reopen",
                 "conversation-set-status",
+                "conversation-triage",
             )
         },
         **{

@@ -60,6 +60,7 @@ PATH_OBJECTS = {
     "post-comments": "post_comment",
     "service-accounts": "service_account",
     "webhook-endpoints": "webhook_endpoint",
+    "conversations": "conversation",
     "inbox-routing-rules": "routing_rule",
     "inbox-sla-targets": "sla_target",
     "member-offboarding": "member",

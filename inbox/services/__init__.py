@@ -13,6 +13,7 @@ from .conversations import (
     seen_marker,
     send_reply,
     set_conversation_status,
+    set_conversation_triage,
 )
 from .ingest import IngestResult, ingest, thread_of
 from .notes import add_note, note_mention_suggestions
@@ -98,5 +99,6 @@ __all__ = [
     "reply_limit",
     "send_reply",
     "set_conversation_status",
+    "set_conversation_triage",
     "thread_of",
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, can, require
+from accounts.services import UNCHANGED
 from channels_registry.providers.base import InboxItem
 from channels_registry.providers.errors import ProviderError
 from channels_registry.selectors import credentials_for, provider_for
@@ -19,7 +20,7 @@ from socialops.audit.services import record_event
 from socialops.errors import ApplicationError, Conflict, ValidationFailed
 
 from .. import webhook_events
-from ..models import Conversation, Item, Reply
+from ..models import Conversation, Item, Priority, Reply
 from .ingest import ingest
 
 log = logging.getLogger(__name__)
@@ -371,6 +372,88 @@ def assign_conversation(
     return conversation
 
 
+@transaction.atomic
+def set_conversation_triage(
+    conversation: Conversation,
+    *,
+    by,
+    priority: str = UNCHANGED,
+    team=UNCHANGED,  # (``accounts.services.UNCHANGED``: left as it is; None: no team)
+    via: str = "web",
+) -> Conversation:
+    """Triage by hand: set the conversation's ``priority``, its ``team`` (``None``: no team), or
+    both. A running SLA clock keeps its start and gets the due the new team and priority give (the
+    team's target and business hours, ``sla.SlaClock``); a stopped one stays stopped."""
+    from .sla import SlaClock
+
+    _require_moderate(by, conversation)
+    if priority is UNCHANGED and team is UNCHANGED:
+        raise ValidationFailed(_("Give a priority, a team, or both."))
+    if priority is not UNCHANGED and priority not in Priority.values:
+        message = _("Choose low, normal, high or urgent.")
+        raise ValidationFailed(message, fields={"priority": [message]})
+    if team not in (UNCHANGED, None) and team.organization_id != conversation.organization_id:
+        message = _("Choose a team of this organization.")
+        raise ValidationFailed(message, fields={"team": [message]})
+    org_id = conversation.organization_id
+    # under the row lock, from the row: an ingest moving the clock meanwhile is not overwritten
+    now = (
+        Conversation.objects.for_org(org_id)
+        .select_for_update()
+        .values("priority", "assigned_team_id", "sla_started_at", "sla_due_at")
+        .get(pk=conversation.pk)
+    )
+    new_priority = now["priority"] if priority is UNCHANGED else priority
+    new_team = now["assigned_team_id"] if team is UNCHANGED else (team.pk if team else None)
+    changes: dict = {}
+    if new_priority != now["priority"]:
+        changes["priority"] = [now["priority"], new_priority]
+    if new_team != now["assigned_team_id"]:
+        changes["team"] = [now["assigned_team_id"], new_team]
+    if not changes:
+        return conversation
+    conversation.priority, conversation.assigned_team_id = new_priority, new_team
+    conversation.sla_started_at, conversation.sla_due_at = now["sla_started_at"], now["sla_due_at"]
+    fields = ["priority", "assigned_team", "updated_at"]
+    start = now["sla_started_at"]
+    if start is not None and now["sla_due_at"] is not None:
+        clock = SlaClock.load(org_id, {new_team}, around=start)
+        due = clock.due(team_id=new_team, priority=new_priority, start=start)
+        if due != now["sla_due_at"]:
+            conversation.sla_due_at = due
+            fields.append("sla_due_at")
+            if due > timezone.now():  # a breach of the new due is told again, when it comes
+                conversation.sla_breach_notified_at = None
+                fields.append("sla_breach_notified_at")
+            changes["sla_due_at"] = [now["sla_due_at"].isoformat(), due.isoformat()]
+    conversation.save(update_fields=fields)
+    record_event(
+        conversation.organization,
+        "inbox.triaged",
+        obj=conversation,
+        actor=by.user,
+        via=via,
+        changes=changes,
+    )
+    return conversation
+
+
+#: the statuses whose SLA clock is stopped (set_conversation_status clears it on the way in)
+_CLOCK_STOPPED = (Conversation.Status.CLOSED, Conversation.Status.SPAM)
+
+
+def _restart_clock(conversation: Conversation, *, at) -> None:
+    """Start the conversation's SLA clock at ``at``: the due its team's target for its priority
+    gives, in the team's business hours (the fields are set, not saved)."""
+    from .sla import SlaClock
+
+    team_id = conversation.assigned_team_id
+    clock = SlaClock.load(conversation.organization_id, {team_id}, around=at)
+    conversation.sla_started_at = at
+    conversation.sla_due_at = clock.due(team_id=team_id, priority=conversation.priority, start=at)
+    conversation.sla_breach_notified_at = None
+
+
 _STATUS_MOVES = {
     Conversation.Status.CLOSED: "inbox.closed",
     Conversation.Status.OPEN: "inbox.reopened",
@@ -382,7 +465,9 @@ _STATUS_MOVES = {
 def set_conversation_status(
     conversation: Conversation, *, by, status: str, via: str = "web"
 ) -> Conversation:
-    """Close, reopen or mark as spam."""
+    """Close, reopen or mark as spam. Closing and spam stop the SLA clock; reopening a closed or
+    spam conversation restarts it from now (the team's target for its priority, in the team's
+    business hours)."""
     _require_moderate(by, conversation)
     if status not in _STATUS_MOVES:
         raise ValidationFailed(_("Unknown status."))
@@ -400,6 +485,11 @@ def set_conversation_status(
         conversation.sla_started_at = conversation.sla_due_at = None
         conversation.sla_breach_notified_at = None
         fields += ["sla_started_at", "sla_due_at", "sla_breach_notified_at"]
+    changes: dict = {"status": [previous, status]}
+    if status == Conversation.Status.OPEN and previous in _CLOCK_STOPPED:
+        _restart_clock(conversation, at=timezone.now())
+        fields += ["sla_started_at", "sla_due_at", "sla_breach_notified_at"]
+        changes["sla_due_at"] = conversation.sla_due_at.isoformat()
     conversation.save(update_fields=fields)
     record_event(
         conversation.organization,
@@ -407,7 +497,7 @@ def set_conversation_status(
         obj=conversation,
         actor=by.user,
         via=via,
-        changes={"status": [previous, status]},
+        changes=changes,
     )
     if status == Conversation.Status.CLOSED:
         webhook_events.conversation_closed(conversation)

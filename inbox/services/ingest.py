@@ -238,27 +238,72 @@ def _open_conversations(
     qs = Conversation.objects.for_org(org_id).filter(
         channel=channel, external_thread_id__in={k[1] for k in keys}
     )
-    before = set(qs.values_list("pk", flat=True))
-    Conversation.objects.bulk_create(
-        [
-            Conversation(
-                organization_id=org_id,
-                channel=channel,
-                kind=kind,
-                external_thread_id=thread[:255],
-                post_variant_id=variants.get(post_ids.get((kind, thread), "")),
-                assigned_team_id=channel.team_id,
-                # the oldest of its items; moved to the newest below
-                last_item_at=first_at[(kind, thread)],
-            )
-            for kind, thread in sorted(keys)
-        ],
-        ignore_conflicts=True,
-    )
+    rows = [
+        Conversation(
+            organization_id=org_id,
+            channel=channel,
+            kind=kind,
+            external_thread_id=thread[:255],
+            post_variant_id=variants.get(post_ids.get((kind, thread), "")),
+            assigned_team_id=channel.team_id,
+            # the oldest of its items; moved to the newest below
+            last_item_at=first_at[(kind, thread)],
+        )
+        # sorted: two batches lock the threads they share in the same order
+        for kind, thread in sorted(keys)
+    ]
+    if _returns_inserted_rows():
+        opened = _insert_new_conversations(rows)
+    else:
+        # SQLite before 3.35: its transactions are IMMEDIATE (settings), so a writer holds the
+        # database from its first statement and nobody inserts between these two reads
+        before = set(qs.values_list("pk", flat=True))
+        Conversation.objects.bulk_create(rows, ignore_conflicts=True)
+        opened = set(qs.values_list("pk", flat=True)) - before
     found = {(c.kind, c.external_thread_id): c for c in qs}
-    opened = {c.pk for c in found.values()} - before
     result.conversations_created = len(opened)
     return {k: found[(k[0], k[1][:255])] for k in keys}, opened
+
+
+def _returns_inserted_rows() -> bool:
+    """Can one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` name the rows it inserted? (PostgreSQL;
+    SQLite from 3.35)"""
+    return connection.vendor in ("postgresql", "sqlite") and (
+        connection.features.can_return_rows_from_bulk_insert
+    )
+
+
+def _insert_new_conversations(rows: list[Conversation]) -> set[int]:
+    """Insert the conversations whose thread has none yet; the ids of those this statement inserted.
+
+    The race it closes: a poll and a webhook push bring the same new thread at the same instant.
+    Both read "no such conversation", both insert. The second insert waits on the first's
+    uncommitted row in the unique index (``conversation_unique_thread``) and, once the first
+    commits, skips it: ``RETURNING`` names only the rows this statement wrote, so the second
+    delivery neither routes that conversation nor announces ``conversation.created`` again.
+    (Comparing a read before the insert with one after cannot tell: under READ COMMITTED the
+    read after sees the other's committed row and takes it for its own.)
+    """
+    meta = Conversation._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    params: list = []
+    for row in rows:
+        for field in fields:
+            params.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    target = ", ".join(
+        quote(meta.get_field(name).column) for name in ("channel", "kind", "external_thread_id")
+    )
+    # Only the model's own table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([placeholders] * len(rows))} "
+        f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk for (pk,) in cursor.fetchall()}
 
 
 def _published_variants(channel, post_external_ids: set[str]) -> dict[str, int]:
@@ -290,6 +335,7 @@ def _move_conversations(
             answered_at[cid] = row.created_at
     changed = []
     clocks: list[tuple[Conversation, datetime]] = []
+    now = timezone.now()
     for conversation in {c.pk: c for c in conversations.values()}.values():
         newest = latest.get(conversation.pk)
         if newest is None:
@@ -298,6 +344,7 @@ def _move_conversations(
         customer = inbound.get(conversation.pk)
         shown_at = conversation.last_inbound_at
         answer = answered_at.get(conversation.pk)
+        times = inbound_times.get(conversation.pk, [])
         if customer is not None and (shown_at is None or customer.created_at >= shown_at):
             conversation.last_inbound_at = customer.created_at
             conversation.snippet = (customer.text or "")[:SNIPPET]
@@ -311,9 +358,11 @@ def _move_conversations(
                 Conversation.Status.SNOOZED,
                 Conversation.Status.PENDING,
             ):
+                if conversation.status == Conversation.Status.CLOSED:
+                    times = _since_closing(times, conversation.closed_at, now)
                 conversation.status = Conversation.Status.OPEN
                 conversation.snoozed_until = None
-        start = _clock_start(conversation, inbound_times.get(conversation.pk, []), answer)
+        start = _clock_start(conversation, times, answer)
         if start is not None:
             clocks.append((conversation, start))
         if newest.created_at > conversation.last_item_at:
@@ -337,6 +386,15 @@ def _move_conversations(
         _save_moved(changed, routed)
 
 
+def _since_closing(times: list[datetime], closed_at: datetime | None, now: datetime):
+    """The customer's messages that reopen a closed conversation, as its SLA clock counts them: the
+    clock restarts at the reopening, which is the first message written after the closing, or now
+    when every one predates it (written before the closing, delivered late)."""
+    if closed_at is None:
+        return times
+    return [t for t in times if t >= closed_at] or [now]
+
+
 def _clock_start(conversation, inbound_times: list[datetime], answer: datetime | None):
     """Stops the SLA clock when our ``answer`` came after everything the customer wrote; returns
     the instant a new clock starts from (the first unanswered item's), or None."""
@@ -347,8 +405,8 @@ def _clock_start(conversation, inbound_times: list[datetime], answer: datetime |
             conversation.sla_breach_notified_at = None
             conversation._sla_moved = True
         return None
-    if conversation.status == Conversation.Status.SPAM:
-        return None
+    if conversation.status in (Conversation.Status.SPAM, Conversation.Status.CLOSED):
+        return None  # (a closed one this batch reopened is open by now)
     waiting = [t for t in inbound_times if answer is None or t > answer]
     running = conversation.sla_due_at is not None and (
         answer is None or answer < (conversation.sla_started_at or answer)

@@ -5,9 +5,12 @@ Who needs approval is data (``ReplyApprovalRequirement``): a team (its members a
 of the teams below it) or one member. A team's requirement does not bind the people who approve
 on the channel (the leads themselves); a member's own flag always does.
 
-Who approves is one function, :func:`reply_approvers`. Today: the active members who may approve
-and moderate on the conversation's channel (and need no approval themselves). When teams get a
-lead (``Team.lead``), that function is the one place to change.
+Who approves is one function, :func:`reply_approvers`: the lead (``Team.lead``) of the author's
+team — of each of the author's teams, when they are in several — provided the lead is active, may
+approve and moderate on the conversation's channel, needs no approval themselves and is not the
+author. When no lead qualifies (no lead, or the lead lacks the capability on this channel): the
+active members who may approve and moderate on the channel (and need no approval themselves). Who
+is told is who may decide: while a qualifying lead exists, nobody else approves or rejects.
 
 What this reuses of the approvals app: the notification service and its kinds (approval
 requested / decided). Not its signed one-tap links (``approvals.services.links``): those are bound
@@ -80,10 +83,24 @@ def _may_approve(member, conversation: Conversation, *, author) -> bool:
     )
 
 
+def _team_leads(conversation: Conversation, *, author) -> list:
+    """The leads of ``author``'s own teams who may approve on the conversation's channel."""
+    if author is None or getattr(author, "pk", None) is None:
+        return []  # a service account (API) belongs to no team
+    leads = {
+        team.lead_id: team.lead
+        for team in author.teams.filter(lead__isnull=False).select_related("lead__user")
+    }
+    return [m for m in leads.values() if _may_approve(m, conversation, author=author)]
+
+
 def reply_approvers(conversation: Conversation, *, author) -> list:
     """Who approves ``author``'s replies on ``conversation`` (see the module's docstring)."""
     from accounts.selectors import members_of
 
+    leads = _team_leads(conversation, author=author)
+    if leads:
+        return leads
     return [
         m
         for m in members_of(conversation.organization, include_inactive=False)
@@ -92,9 +109,12 @@ def reply_approvers(conversation: Conversation, *, author) -> list:
 
 
 def may_approve_reply(member, reply: Reply) -> bool:
-    return reply.status == Reply.Status.AWAITING_APPROVAL and _may_approve(
+    if reply.status != Reply.Status.AWAITING_APPROVAL or not _may_approve(
         member, reply.conversation, author=reply.author
-    )
+    ):
+        return False
+    leads = _team_leads(reply.conversation, author=reply.author)
+    return not leads or member.pk in {m.pk for m in leads}
 
 
 def _conversation_url(conversation: Conversation, reply: Reply) -> str:

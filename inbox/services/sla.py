@@ -6,7 +6,10 @@ the organization's for the priority, the organization's, else ``DEFAULT_SLA_HOUR
 assigned team's business hours (``accounts.hours``: the team's weekly schedule in its zone, its
 public holidays from the calendar's holiday regions). Without a team, or a team without hours,
 every hour counts. An answer (ours, sent from here or on the network) stops the clock; closing or
-marking as spam does too. The beat sweep (``notify_sla_breaches``) tells the assigned team's lead,
+marking as spam does too. Reopening restarts it from the reopening: by hand, from that moment
+(``set_conversation_status``); by a new message, from the first one written after the closing,
+or from its arrival when it was written before (``ingest``). Triage by hand
+(``set_conversation_triage``) moves a running due to the new team's and priority's target. The beat sweep (``notify_sla_breaches``) tells the assigned team's lead,
 else the organization's managers, once per breach.
 """
 
