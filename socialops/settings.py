@@ -720,3 +720,10 @@ CELERY_BEAT_SCHEDULE["audit-purge"] = {
     "task": "socialops.audit.tasks.purge_expired_entries",
     "schedule": 24 * 3600.0,
 }
+
+# Access review reminders (governance/access_review/tasks.py): hourly, each reviewer told at most
+# once a day (the notification's dedupe key names the day), from 3 days before the due date.
+CELERY_BEAT_SCHEDULE["access-review-reminders"] = {
+    "task": "governance.access_review.tasks.remind_access_reviewers",
+    "schedule": 3600.0,
+}
