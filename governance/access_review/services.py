@@ -276,6 +276,8 @@ def remind_reviewers(campaign: ReviewCampaign, *, today: date | None = None) -> 
     """
     org = campaign.organization
     today = today or selectors.today_in(org)
+    # read again: the caller's copy may predate a close
+    campaign = ReviewCampaign.objects.for_org(org).filter(pk=campaign.pk).first() or campaign
     if not campaign.is_open or (campaign.due_on - today).days > selectors.REMIND_DAYS:
         return 0
     pending = selectors.pending_by_reviewer(campaign)
