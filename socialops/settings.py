@@ -384,6 +384,11 @@ SPECTACULAR_SETTINGS = {
         },
         {"name": "members", "description": "The organization's members and invitations."},
         {
+            "name": "access reviews",
+            "description": "Access reviews: team leads confirm or remove the channel access their "
+            "people hold; removals apply at once and the closed review is kept as evidence.",
+        },
+        {
             "name": "offboarding",
             "description": "Offboarding a person: the preview of every change, the run, and its stored reports.",
         },

@@ -13,7 +13,7 @@ from socialops.api import ChoiceFilter, OrgScopedViewSet
 
 from . import selectors, services
 from .models import ReviewCampaign, ReviewItem
-from .serializers import CampaignIn, CampaignOut, DecideIn, ItemOut
+from .serializers import CampaignIn, CampaignOut, DecidedOut, DecideIn, ItemOut
 
 
 @extend_schema_view(
@@ -119,9 +119,10 @@ class AccessReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         summary="Decide items of an access review",
         description="Keep or remove some of your items (you are their reviewer). `remove` revokes "
         "the person's grants on that channel at once. All or none: an id that is not one of your "
-        "items in this review is a 400; a closed review is a 409. Answers the decided items.",
+        "items in this review is a 400; a closed review is a 409. Answers the decided items "
+        "under `items`.",
         request=DecideIn,
-        responses=ItemOut(many=True),
+        responses=DecidedOut,
         examples=[
             OpenApiExample(
                 "Remove two accesses",
@@ -144,4 +145,4 @@ class AccessReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
             note=d["note"],
         )
         rows = selectors.items_of(campaign).filter(pk__in=[i.pk for i in decided])
-        return Response(ItemOut(rows, many=True).data)
+        return Response(DecidedOut({"items": rows}).data)

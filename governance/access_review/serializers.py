@@ -56,6 +56,10 @@ class CampaignOut(serializers.ModelSerializer):
     closed_by = serializers.CharField(
         source="closed_by_label", help_text="Who closed it; empty while open."
     )
+    due_on = serializers.DateField(help_text="The day reviewers should decide by.")
+    closed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was closed; null while open."
+    )
     item_count = serializers.IntegerField(
         default=0, help_text="How many accesses (person × channel) it reviews."
     )
@@ -150,3 +154,7 @@ class DecideIn(InputSerializer):
     note = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default="", help_text="Why (optional)."
     )
+
+
+class DecidedOut(serializers.Serializer):
+    items = ItemOut(many=True, help_text="The items decided, as they are now.")
