@@ -59,7 +59,8 @@ def start_review(
         message = _("The due date is in the past.")
         raise ValidationFailed(message, fields={"due_on": [message]})
     if team is not None and team.organization_id != organization.pk:
-        raise ValidationFailed(_("Choose a team of this organization."), fields={"team": [""]})
+        message = _("Choose a team of this organization.")
+        raise ValidationFailed(message, fields={"team": [message]})
     known = set(channels_selectors.provider_names())
     networks = sorted(set(networks or ()))
     unknown = [n for n in networks if n not in known]
@@ -67,6 +68,21 @@ def start_review(
         message = _("Unknown network: %(names)s.") % {"names": ", ".join(unknown)}
         raise ValidationFailed(message, fields={"networks": [message]})
     starter = by if getattr(by, "pk", None) else None
+    with transaction.atomic():
+        return _open_campaign(
+            organization,
+            by=by,
+            starter=starter,
+            name=name,
+            team=team,
+            networks=networks,
+            due_on=due_on,
+            today=today,
+        )
+
+
+def _open_campaign(organization, *, by, starter, name, team, networks, due_on, today):
+    # the scope is read in the transaction that stores it
     scope = selectors.review_scope(organization, team=team, networks=networks, starter=starter)
     if not scope.items:
         message = _(
@@ -84,7 +100,7 @@ def start_review(
         raise ValidationFailed(message, fields={"team": [message]}, code="no_reviewers")
     if not name:
         name = _("Access review of %(date)s") % {"date": today.isoformat()}
-    with transaction.atomic(), batched_events(organization):
+    with batched_events(organization):
         campaign = ReviewCampaign.objects.create(
             organization=organization,
             name=name,

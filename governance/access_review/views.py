@@ -4,11 +4,13 @@ reviewer's own list (keep or remove, ticked in bulk)."""
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.db.models import Count, Q
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +24,8 @@ from . import selectors, services
 from .forms import MatrixFilterForm, StartReviewForm
 from .models import ReviewItem
 
+#: the start form's due date: this many days from today
+DEFAULT_DAYS = 14
 #: items a campaign's page shows at once
 ITEMS_PAGE = 100
 #: people the matrix CSV computes at once (their rows for 300 channels stay in memory meanwhile)
@@ -146,7 +150,11 @@ def access_matrix_export(request, org_slug):
 def access_reviews(request, org_slug):
     require_page(request, Capability.MANAGE_GOVERNANCE)
     org = request.organization
-    form = StartReviewForm(request.POST or None, organization=org)
+    form = StartReviewForm(
+        request.POST or None,
+        organization=org,
+        initial={"due_on": selectors.today_in(org) + timedelta(days=DEFAULT_DAYS)},
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -273,8 +281,6 @@ def access_review_export(request, org_slug, campaign_id):
 def my_access_reviews(request, org_slug):
     """The campaigns I review items of, with how many still wait for me."""
     membership = request.membership
-    from django.db.models import Count, Q
-
     campaigns = (
         selectors.campaigns_of(request.organization)
         .filter(items__reviewer=membership)
@@ -296,8 +302,6 @@ def access_review_mine(request, org_slug, campaign_id):
     membership = request.membership
     campaign = selectors.get_campaign_for_member(membership, campaign_id)
     items = selectors.items_of(campaign).filter(reviewer=membership)
-    if not items.exists() and not campaign.is_open:
-        raise Http404("No such review.")
     error = ""
     status = 200
     if request.method == "POST":
