@@ -43,6 +43,10 @@ def test_a_team_lead_removes_one_access_and_keeps_another(
     table = page.locator("#my-review-items")
     expect(table.locator("tbody tr")).to_have_count(2)  # Ana's two accesses; not Budi's
     assert "Budi Bali" not in page.locator("main").inner_text()
+    from .axe import describe, run_axe, serious
+
+    found = serious(run_axe(page))
+    assert not found, describe(found, where="reviewer's list: ")
 
     questions = []
 
@@ -84,3 +88,36 @@ def test_a_team_lead_removes_one_access_and_keeps_another(
     _sign_in(phone, live_server, "lead@alpha.test")
     phone.goto(f"{live_server.url}/o/alpha/governance/access/reviews/{campaign.pk}/mine/")
     assert no_horizontal_scroll(phone)
+
+
+def test_an_admin_reads_the_matrix_and_starts_a_review_from_the_page(
+    browser, page, live_server, org_a, alice_m
+):
+    from playwright.sync_api import expect
+
+    from .axe import describe, run_axe, serious
+
+    office = ReviewOffice(org_a, alice_m)
+    _sign_in(page, live_server, "alice@alpha.test")
+    page.goto(f"{live_server.url}/o/alpha/")
+    page.locator("#primary-nav").get_by_role("link", name="Access", exact=True).click()
+    page.wait_for_url("**/governance/access/")
+    ana = page.locator(f"#person-{office.ana.pk}")
+    expect(ana).to_contain_text("Kopi Pagi")
+    expect(ana).to_contain_text("Publish · in person")
+    found = serious(run_axe(page))
+    assert not found, describe(found, where="access matrix: ")
+
+    page.locator("nav.actions").get_by_role("link", name="Access reviews").click()
+    page.wait_for_url("**/governance/access/reviews/")
+    page.fill("#id_name", "Jakarta Q4")
+    page.select_option("#id_team", str(office.hq.pk))
+    page.fill("#id_due_on", office.due.isoformat())
+    page.get_by_role("button", name="Start the review").click()
+    page.wait_for_url("**/governance/access/reviews/*/")
+    expect(page.locator(".messages")).to_contain_text("The review started: 2 accesses to review.")
+    expect(page.locator("#review-items tbody tr")).to_have_count(2)
+    expect(page.locator("main")).to_contain_text("Lia Lead")
+    found = serious(run_axe(page))
+    assert not found, describe(found, where="access review: ")
+    assert ReviewItem.objects.for_org(org_a).filter(reviewer=office.lead).count() == 2
