@@ -333,6 +333,7 @@ class NotificationKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("Inbox SLA breaches")
     CRISIS_ALERT = "crisis_alert", _("Crisis alerts")
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook endpoints disabled after failing")
+    ACCESS_REVIEW = "access_review", _("Access reviews to do")
 
 
 # Kinds that also send an e-mail when the person has not chosen otherwise (in-app is always on by default).
@@ -347,6 +348,7 @@ EMAIL_BY_DEFAULT = frozenset(
         NotificationKind.CHANNEL_NEEDS_REAUTH,
         NotificationKind.CRISIS_ALERT,
         NotificationKind.WEBHOOK_DISABLED,
+        NotificationKind.ACCESS_REVIEW,
     }
 )
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .access_review import urls as access_review_urls
 from .audit_log import views as audit_log_views
 from .coverage import views as coverage_views
 from .inventory import views as inventory_views
@@ -23,4 +24,5 @@ org_urlpatterns = [
         name="governance_retire_channel",
     ),
     *offboarding_urls.org_urlpatterns,
+    *access_review_urls.org_urlpatterns,
 ]

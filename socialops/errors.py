@@ -158,6 +158,9 @@ ERROR_CODES: dict[str, str] = {
     # publishing
     "time_passed": "The time asked for is in the past.",
     "nobody_may_publish": "Nobody who approved or submitted the post may schedule it.",
+    # governance
+    "no_reviewers": "An access review was refused: nobody in its scope holds access in person, or "
+    "someone's access has nobody (a team lead, another owner or admin) to review it.",
     "approval_required": "The post needs approval before it can be scheduled.",
     "reapproval_required": "Moving an approved post's time needs approval again.",
     "invalid_variants": "A channel's text or media does not fit the network's rules; `fields` says which.",

@@ -79,6 +79,7 @@ VIEW_FAMILIES: dict[str, str] = {
     # governance reads and retirements: who may administer what, across the organization
     "governance.coverage.api.CoverageViewSet": ADMIN,
     "governance.inventory.api.ChannelInventoryViewSet": ADMIN,
+    "governance.access_review.api.AccessReviewViewSet": ADMIN,
     "inbox.work_api.TagViewSet": "inbox",
     "inbox.work_api.SavedReplyViewSet": "inbox",
     "inbox.work_api.SavedViewViewSet": "inbox",

@@ -384,6 +384,11 @@ SPECTACULAR_SETTINGS = {
         },
         {"name": "members", "description": "The organization's members and invitations."},
         {
+            "name": "access reviews",
+            "description": "Access reviews: team leads confirm or remove the channel access their "
+            "people hold; removals apply at once and the closed review is kept as evidence.",
+        },
+        {
             "name": "offboarding",
             "description": "Offboarding a person: the preview of every change, the run, and its stored reports.",
         },
@@ -719,4 +724,11 @@ if any(len(k) < 32 for k in AUDIT_CHAIN_KEYS):
 CELERY_BEAT_SCHEDULE["audit-purge"] = {
     "task": "socialops.audit.tasks.purge_expired_entries",
     "schedule": 24 * 3600.0,
+}
+
+# Access review reminders (governance/access_review/tasks.py): hourly, each reviewer told at most
+# once a day (the notification's dedupe key names the day), from 3 days before the due date.
+CELERY_BEAT_SCHEDULE["access-review-reminders"] = {
+    "task": "governance.access_review.tasks.remind_access_reviewers",
+    "schedule": 3600.0,
 }

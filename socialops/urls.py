@@ -14,6 +14,7 @@ from channels_registry import api as channels_api
 from channels_registry import urls as channels_urls
 from channels_registry.media_urls import signed_media
 from governance import urls as governance_urls
+from governance.access_review import api as access_review_api
 from governance.audit_log import api as governance_audit_api
 from governance.coverage import api as governance_coverage_api
 from governance.inventory import api as governance_inventory_api
@@ -45,6 +46,7 @@ router.register(
 router.register(
     "offboarding-reports", offboarding_api.OffboardingReportViewSet, basename="offboarding-report"
 )
+router.register("access-reviews", access_review_api.AccessReviewViewSet, basename="access-review")
 router.register(
     "service-accounts", service_accounts_api.ServiceAccountViewSet, basename="service-account"
 )

@@ -762,3 +762,39 @@ ROUTE_KWARGS.update(
         "offboarding-report-detail": {"pk": lambda w: w.b["offboarding_report"].pk},
     }
 )
+
+
+def _access_reviews(world) -> None:
+    """Bravo's access review (issue 15: 2) over Carol's grant on Bravo's channel, reviewed by Bob:
+    Alpha never lists, reads, decides, closes or exports it."""
+    from datetime import timedelta
+
+    from django.test import TestCase
+    from django.utils import timezone
+
+    from governance.access_review import services as review_services
+
+    with TestCase.captureOnCommitCallbacks(execute=False):  # no e-mail needed
+        campaign = review_services.start_review(
+            world.org_b,
+            by=world.bob_m,
+            name="Bravo secret access review",
+            due_on=(timezone.now() + timedelta(days=5)).date(),
+        )
+    world.b["access_review"] = campaign
+    world.b_markers.append("Bravo secret access review")
+
+
+WORLD_BUILDERS.append(_access_reviews)
+KWARGS["campaign_id"] = lambda w: w.b["access_review"].pk
+ROUTE_KWARGS.update(
+    {
+        name: {"pk": lambda w: w.b["access_review"].pk}
+        for name in (
+            "access-review-detail",
+            "access-review-close",
+            "access-review-items",
+            "access-review-items-decide",
+        )
+    }
+)

@@ -65,6 +65,7 @@ PATH_OBJECTS = {
     "inbox-sla-targets": "sla_target",
     "member-offboarding": "member",
     "offboarding-reports": "offboarding_report",
+    "access-reviews": "access_review",
 }
 #: body and query fields → the seeded object they name
 FIELD_OBJECTS = {

@@ -43,7 +43,12 @@ from .credentials import (
     rotate_credential_keys,
 )
 from .demo import DEMO_CHANNELS, play_sandbox_audience, seed_demo_channels
-from .grants import grant_channel_access, revoke_channel_access, revoke_member_grants
+from .grants import (
+    grant_channel_access,
+    revoke_channel_access,
+    revoke_grants_on_review,
+    revoke_member_grants,
+)
 from .groups import create_channel_group, delete_channel_group, update_channel_group
 from .health import (
     REFRESH_AHEAD,
@@ -87,6 +92,7 @@ __all__ = [
     "refresh_channel_credentials",
     "renew_channel_credentials",
     "revoke_channel_access",
+    "revoke_grants_on_review",
     "revoke_member_grants",
     "rotate_credential_keys",
     "sandbox_consent_allowed",

@@ -110,3 +110,39 @@ def revoke_member_grants(membership, *, by) -> list[ChannelGrant]:
         )
     ChannelGrant.objects.for_org(org_id).filter(pk__in=[g.pk for g in grants]).delete()
     return grants
+
+
+@transaction.atomic
+def revoke_grants_on_review(membership, channel: Channel, *, review: int) -> list[str]:
+    """An access review's "remove": every grant ``membership`` holds in person on ``channel`` goes.
+
+    The reviewer is a team lead who may not administer the channel: the authority is the review
+    campaign an admin started (``review``, its id, is named in each audit entry). The caller
+    (``governance.access_review.services``) checks that the person deciding is the item's reviewer
+    and that the campaign is open; nothing else may call this. The audit actor is the request's.
+    One audit entry a grant; returns the capabilities removed (none: they were already gone).
+    """
+    if membership.organization_id != channel.organization_id:
+        raise ValidationFailed(_("Choose someone in this organization."))
+    grants = list(
+        ChannelGrant.objects.for_org(channel.organization_id)
+        .select_for_update()
+        .filter(membership=membership, channel=channel)
+        .order_by("pk")
+    )
+    for grant in grants:
+        record_event(
+            channel.organization,
+            "channel.access_revoked",
+            obj=channel,
+            changes={
+                "capability": grant.capability,
+                "membership": membership.pk,
+                "team": None,
+                "access_review": review,
+            },
+        )
+    ChannelGrant.objects.for_org(channel.organization_id).filter(
+        pk__in=[g.pk for g in grants]
+    ).delete()
+    return [g.capability for g in grants]

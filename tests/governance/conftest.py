@@ -115,3 +115,6 @@ def office(org_a, alice_m):
 
 def reload(obj):
     return type(obj).objects.for_org(obj.organization_id).get(pk=obj.pk)
+
+
+from .access_review_factories import review_office  # noqa: E402,F401
