@@ -13,7 +13,13 @@ from socialops.api import ChoiceFilter, OrgScopedViewSet
 
 from . import selectors, services
 from .models import ReviewCampaign, ReviewItem
-from .serializers import CampaignIn, CampaignOut, DecidedOut, DecideIn, ItemOut
+from .serializers import (
+    ReviewCampaignIn,
+    ReviewCampaignOut,
+    ReviewDecidedOut,
+    ReviewDecideIn,
+    ReviewItemOut,
+)
 
 
 @extend_schema_view(
@@ -30,7 +36,7 @@ from .serializers import CampaignIn, CampaignOut, DecidedOut, DecideIn, ItemOut
 @extend_schema(tags=["access reviews"])
 class AccessReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     model = ReviewCampaign
-    serializer_class = CampaignOut
+    serializer_class = ReviewCampaignOut
     read_capability = Capability.VIEW
     write_capability = Capability.MANAGE_GOVERNANCE
     #: reviewers (team leads) decide their own items; the service checks whose they are
@@ -57,8 +63,8 @@ class AccessReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         "(a team's subtree, some networks), each for the lead of the person's team (else an owner "
         "or admin), who is notified. Refused (400, nothing created) when there is nothing to "
         "review or someone's access has nobody to review it.",
-        request=CampaignIn,
-        responses={201: CampaignOut},
+        request=ReviewCampaignIn,
+        responses={201: ReviewCampaignOut},
         examples=[
             OpenApiExample(
                 "Review the Jakarta team's access by the end of the month",
@@ -68,7 +74,7 @@ class AccessReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         ],
     )
     def create(self, request):
-        payload = CampaignIn(data=request.data)
+        payload = ReviewCampaignIn(data=request.data)
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
         team = (
@@ -85,26 +91,28 @@ class AccessReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
             due_on=d["due_on"],
         )
         campaign = selectors.get_campaign(self.organization, campaign.pk)
-        return Response(CampaignOut(campaign).data, status=status.HTTP_201_CREATED)
+        return Response(ReviewCampaignOut(campaign).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Close an access review",
         description="No decision changes after this; the result (every item as decided, pending "
         "ones as not reviewed) is stored as evidence. A closed review is a 409.",
         request=None,
-        responses=CampaignOut,
+        responses=ReviewCampaignOut,
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         campaign = self.get_object()
         services.close_review(campaign, by=self.membership)
-        return Response(CampaignOut(selectors.get_campaign(self.organization, campaign.pk)).data)
+        return Response(
+            ReviewCampaignOut(selectors.get_campaign(self.organization, campaign.pk)).data
+        )
 
     @extend_schema(
         summary="List an access review's items",
         description="Every item for those who manage governance; a reviewer's own items otherwise.",
         request=None,
-        responses=ItemOut(many=True),
+        responses=ReviewItemOut(many=True),
     )
     @action(detail=True, methods=["get"], url_path="items", url_name="items")
     def items(self, request, pk=None):
@@ -113,7 +121,7 @@ class AccessReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         if "decision" in self.query:
             rows = rows.filter(decision=self.query["decision"])
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ItemOut(page, many=True).data)
+        return self.get_paginated_response(ReviewItemOut(page, many=True).data)
 
     @extend_schema(
         summary="Decide items of an access review",
@@ -121,8 +129,8 @@ class AccessReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         "the person's grants on that channel at once. All or none: an id that is not one of your "
         "items in this review is a 400; a closed review is a 409. Answers the decided items "
         "under `items`.",
-        request=DecideIn,
-        responses=DecidedOut,
+        request=ReviewDecideIn,
+        responses=ReviewDecidedOut,
         examples=[
             OpenApiExample(
                 "Remove two accesses",
@@ -134,7 +142,7 @@ class AccessReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
     @action(detail=True, methods=["post"], url_path="items/decide", url_name="items-decide")
     def decide(self, request, pk=None):
         campaign = self.get_object()
-        payload = DecideIn(data=request.data)
+        payload = ReviewDecideIn(data=request.data)
         payload.is_valid(raise_exception=True)
         d = payload.validated_data
         decided = services.decide_items(
@@ -145,4 +153,4 @@ class AccessReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
             note=d["note"],
         )
         rows = selectors.items_of(campaign).filter(pk__in=[i.pk for i in decided])
-        return Response(DecidedOut({"items": rows}).data)
+        return Response(ReviewDecidedOut({"items": rows}).data)

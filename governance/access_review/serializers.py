@@ -9,7 +9,7 @@ from socialops.api import IdField, InputSerializer
 from .models import ReviewCampaign, ReviewItem
 
 
-class CampaignIn(InputSerializer):
+class ReviewCampaignIn(InputSerializer):
     name = serializers.CharField(
         max_length=200,
         required=False,
@@ -36,7 +36,7 @@ class CampaignIn(InputSerializer):
     )
 
 
-class CampaignOut(serializers.ModelSerializer):
+class ReviewCampaignOut(serializers.ModelSerializer):
     team = serializers.IntegerField(
         source="team_id", allow_null=True, help_text="The scope's team; null: everyone."
     )
@@ -91,7 +91,7 @@ class CampaignOut(serializers.ModelSerializer):
         ]
 
 
-class ItemOut(serializers.ModelSerializer):
+class ReviewItemOut(serializers.ModelSerializer):
     membership = serializers.IntegerField(
         source="membership_id", help_text="The person whose access it is (see /members/)."
     )
@@ -140,7 +140,7 @@ class ItemOut(serializers.ModelSerializer):
         ]
 
 
-class DecideIn(InputSerializer):
+class ReviewDecideIn(InputSerializer):
     items = serializers.ListField(
         child=IdField(),
         min_length=1,
@@ -156,5 +156,5 @@ class DecideIn(InputSerializer):
     )
 
 
-class DecidedOut(serializers.Serializer):
-    items = ItemOut(many=True, help_text="The items decided, as they are now.")
+class ReviewDecidedOut(serializers.Serializer):
+    items = ReviewItemOut(many=True, help_text="The items decided, as they are now.")
