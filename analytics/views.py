@@ -33,8 +33,10 @@ def dashboard(request, org_slug):
     channels = list(channels_with_capability(member, Capability.VIEW_ANALYTICS))
     names = provider_names()
     networks = sorted({(c.provider, names.get(c.provider, c.provider)) for c in channels})
+    default = selectors.date_range(None, None)
     form = DashboardFilterForm(
         request.GET or None,
+        initial={"since": default.since, "until": default.until},
         teams=teams_of(member.organization).order_by("name"),
         networks=networks,
         channels=channels,
@@ -52,7 +54,7 @@ def dashboard(request, org_slug):
     else:
         if form.is_bound:
             status = 400  # the figures of the default range, with the form's errors beside them
-        board = selectors.organization_dashboard(member, selectors.date_range(None, None))
+        board = selectors.organization_dashboard(member, default)
     return render(
         request,
         "analytics/dashboard.html",

@@ -24,7 +24,9 @@ SUMMARY = "/api/v1/analytics/summary/"
 
 def _feed(channel, figures):
     """Store {day: {...}} through the same upsert and rollup the fetch uses."""
-    services.upsert_account_metrics(channel, [DailyAccountMetrics(d, **v) for d, v in figures.items()])
+    services.upsert_account_metrics(
+        channel, [DailyAccountMetrics(d, **v) for d, v in figures.items()]
+    )
     services.rollup_channel(channel, since=min(figures), until=max(figures))
 
 
@@ -63,7 +65,11 @@ def test_the_figures_and_their_change_from_the_previous_period(world, alice_m):
     assert (followers.current, followers.previous, followers.growth) == (1360, 1200, 160)
     assert followers.change_percent == 13.3
     impressions = board.kpi("impressions")
-    assert (impressions.current, impressions.previous, impressions.change_percent) == (2800, 1400, 100.0)
+    assert (impressions.current, impressions.previous, impressions.change_percent) == (
+        2800,
+        1400,
+        100.0,
+    )
     assert impressions.not_available_for == ["Mastodon"]
     assert board.kpi("engagements").current == 280
     rate = board.kpi("engagement_rate")
@@ -88,7 +94,9 @@ def test_filters_narrow_to_a_team_subtree_a_network_or_one_channel(world, alice_
     assert _board(alice_m, channel_id=world["foreign"].pk).channels == []
 
 
-def test_the_page_shows_the_tiles_the_notes_and_the_table(world, alice_client, django_assert_max_num_queries):
+def test_the_page_shows_the_tiles_the_notes_and_the_table(
+    world, alice_client, django_assert_max_num_queries
+):
     url = reverse("analytics_dashboard", args=["alpha"])
     with django_assert_max_num_queries(15):
         page = alice_client.get(url, {"since": SINCE.isoformat(), "until": UNTIL.isoformat()})
@@ -114,7 +122,10 @@ def test_the_page_defaults_to_the_last_28_days(world, alice_client):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"since": "2026-11-28", "until": "2026-11-01"}, "The end of the range is before its start."),
+        (
+            {"since": "2026-11-28", "until": "2026-11-01"},
+            "The end of the range is before its start.",
+        ),
         ({"since": "2023-01-01", "until": "2026-11-01"}, "Choose a range of at most two years."),
         ({"since": "not-a-day"}, "Enter a valid date."),
         ({"channel": "999999"}, "Select a valid choice."),
@@ -132,6 +143,13 @@ def test_another_organizations_dashboard_is_a_404_and_a_viewer_without_analytics
     assert alice_client.get(reverse("analytics_dashboard", args=["bravo"])).status_code == 404
     client.force_login(vera)
     assert client.get(reverse("analytics_dashboard", args=["alpha"])).status_code == 403
+    from accounts.models import Membership
+
+    from ..conftest import api_client_for
+
+    vera_m = Membership.objects.for_org(world["sandbox"].organization).get(user=vera)
+    refused = api_client_for(vera_m).get(SUMMARY)
+    assert refused.status_code == 403 and "99999" not in refused.content.decode()
 
 
 def test_the_api_answers_the_same_figures(world, alice_api, django_assert_max_num_queries):
@@ -146,7 +164,9 @@ def test_the_api_answers_the_same_figures(world, alice_api, django_assert_max_nu
     assert kpis["reach"]["not_available_for"] == ["Mastodon", "Sandbox"]
     assert {c["id"] for c in body["channels"]} == {world["sandbox"].pk, world["mastodon"].pk}
     assert body["range"] == {"since": "2026-11-01", "until": "2026-11-28"}
-    team = alice_api.get(SUMMARY, {"since": "2026-11-01", "until": "2026-11-28", "team": world["jakarta"].pk})
+    team = alice_api.get(
+        SUMMARY, {"since": "2026-11-01", "until": "2026-11-28", "team": world["jakarta"].pk}
+    )
     assert [c["id"] for c in team.json()["channels"]] == [world["sandbox"].pk]
     net = alice_api.get(SUMMARY, {"network": "mastodon"})
     assert [c["network"] for c in net.json()["channels"]] == ["mastodon"]
@@ -203,3 +223,34 @@ def test_the_query_count_does_not_grow_with_channels(world, org_a, alice_client,
     for channel in bulk_channels(org_a, 6, provider="x"):
         _feed(channel, _each_day(SINCE, UNTIL, followers=10, impressions=5))
     assert counts() == before
+
+
+def test_a_restricted_channel_counts_only_for_those_who_may_see_it(world, org_a, alice_m):
+    from accounts.capabilities import Role
+    from channels_registry import services as channel_services
+
+    channel_services.set_channel_access(world["sandbox"], by=alice_m, access="restricted")
+    analyst = f.add_member(org_a, f.make_user("ana@alpha.test", name="Ana"), Role.ANALYST)
+    board = _board(analyst)
+    assert [r.channel_id for r in board.channels] == [world["mastodon"].pk]
+    assert board.kpi("impressions").current is None
+    assert _board(alice_m).kpi("impressions").current == 2800
+
+
+def test_a_token_scoped_to_analytics_reads_the_summary_and_one_without_it_is_refused(
+    world, alice_m
+):
+    from rest_framework.test import APIClient
+
+    from accounts import services as account_services
+
+    def client_with(scopes):
+        issued = account_services.create_api_token(alice_m, name=str(scopes), scopes=scopes)
+        c = APIClient()
+        c.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
+        return c
+
+    assert client_with(["analytics:read"]).get(SUMMARY).status_code == 200
+    refused = client_with(["posts:read"]).get(SUMMARY)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "insufficient_scope"
