@@ -344,10 +344,13 @@ def fetch_channel_metrics(
         result.skipped = "unusable"
         _settle(state, next_at=now + fetch_interval())
         return result
+    backfill_from = today - timedelta(days=max(1, backfill_days) - 1)
     since = (
-        state.account_cursor - timedelta(days=1)
+        # after a long gap (failures, a paused channel) no further back than a first fetch goes:
+        # the networks cap how far back they answer (Instagram 30 days)
+        max(state.account_cursor - timedelta(days=1), backfill_from)
         if state.account_cursor and not force
-        else today - timedelta(days=max(1, backfill_days) - 1)
+        else backfill_from
     )
     rollup_from = since
     try:

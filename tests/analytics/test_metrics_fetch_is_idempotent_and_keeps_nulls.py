@@ -182,3 +182,12 @@ def test_the_sweep_claims_each_due_channel_once(monkeypatch, org_a, org_b, bob_m
 def test_the_beat_schedule_runs_the_sweep(settings):
     entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
     assert "analytics.tasks.fetch_due_metrics" in entries
+
+
+def test_after_a_long_gap_the_fetch_reaches_back_no_further_than_a_first_one(
+    monkeypatch, org_a, channel
+):
+    net = use_network(monkeypatch, ScriptedNetwork(account={TODAY: {"followers": 3}}))
+    services.fetch_channel_metrics(channel, now=NOW - timedelta(days=90))
+    services.fetch_channel_metrics(channel, now=NOW)
+    assert net.calls[-1] == ("account", TODAY - timedelta(days=29), TODAY)
