@@ -188,12 +188,10 @@ def organization_dashboard(
 ) -> Dashboard:
     """The organization's figures for ``rng`` and the period before it, over the channels the member
     may see analytics of (narrowed to a ``team``'s subtree, a ``network``, one channel)."""
-    from django.db.models import Q, Sum
-
     from accounts.capabilities import Capability
     from channels_registry.selectors import ChannelFilters, channels_with_capability, provider_names
 
-    from .models import ChannelDay, MetricsFetchState
+    from .models import MetricsFetchState
 
     org = membership.organization
     channels_qs = channels_with_capability(membership, Capability.VIEW_ANALYTICS)
@@ -207,36 +205,11 @@ def organization_dashboard(
     channels = list(channels_qs)
     ids = [c.pk for c in channels]
     prev = rng.previous()
-    in_cur = Q(day__gte=rng.since)
-    in_prev = Q(day__lte=prev.until)
-    sums = (
-        ChannelDay.objects.for_org(org)
-        .filter(channel_id__in=ids, day__gte=prev.since, day__lte=rng.until)
-        .order_by()
-        .values("channel_id")
-        .annotate(
-            **{f"cur_{n}": Sum(n, filter=in_cur) for n in SUMMED},
-            **{f"prev_{n}": Sum(n, filter=in_prev) for n in SUMMED},
-        )
+    by_channel = _sums_by_channel(org, ids, rng, prev)
+    followers_now, followers_before = (
+        _last_followers(org, ids, rng),
+        _last_followers(org, ids, prev),
     )
-    by_channel = {r["channel_id"]: r for r in sums}
-
-    def last_followers(period: DateRange) -> dict[int, int]:
-        rows = (
-            ChannelDay.objects.for_org(org)
-            .filter(
-                channel_id__in=ids,
-                day__gte=period.since,
-                day__lte=period.until,
-                followers__isnull=False,
-            )
-            .order_by("channel_id", "-day")
-            .distinct("channel_id")
-            .values_list("channel_id", "followers")
-        )
-        return dict(rows)
-
-    followers_now, followers_before = last_followers(rng), last_followers(prev)
     states = {
         s.channel_id: s for s in MetricsFetchState.objects.for_org(org).filter(channel_id__in=ids)
     }
@@ -278,6 +251,46 @@ def organization_dashboard(
         last_fetched_at=max(fetched) if fetched else None,
         networks=networks,
     )
+
+
+def _sums_by_channel(org, ids, rng: DateRange, prev: DateRange) -> dict[int, dict]:
+    """``{channel id: {"cur_<metric>": …, "prev_<metric>": …}}``: both periods in one query (a Sum
+    over NULLs only is NULL: not reported)."""
+    from django.db.models import Q, Sum
+
+    from .models import ChannelDay
+
+    in_cur, in_prev = Q(day__gte=rng.since), Q(day__lte=prev.until)
+    sums = (
+        ChannelDay.objects.for_org(org)
+        .filter(channel_id__in=ids, day__gte=prev.since, day__lte=rng.until)
+        .order_by()
+        .values("channel_id")
+        .annotate(
+            **{f"cur_{n}": Sum(n, filter=in_cur) for n in SUMMED},
+            **{f"prev_{n}": Sum(n, filter=in_prev) for n in SUMMED},
+        )
+    )
+    return {r["channel_id"]: r for r in sums}
+
+
+def _last_followers(org, ids, period: DateRange) -> dict[int, int]:
+    """``{channel id: followers}`` on each channel's last day with a count in ``period`` (one query)."""
+    from .models import ChannelDay
+
+    rows = (
+        ChannelDay.objects.for_org(org)
+        .filter(
+            channel_id__in=ids,
+            day__gte=period.since,
+            day__lte=period.until,
+            followers__isnull=False,
+        )
+        .order_by("channel_id", "-day")
+        .distinct("channel_id")
+        .values_list("channel_id", "followers")
+    )
+    return dict(rows)
 
 
 def _kpi(key: str, rows: list[ChannelRow]) -> Kpi:

@@ -182,10 +182,9 @@ POST_DAY_TOTALS = ("impressions", "reach", "engagements", "link_clicks", "video_
 GAINED = ("impressions", "engagements", "link_clicks", "video_views")
 
 
-def rollup_channel(channel, *, since: date, until: date) -> int:
-    """Recompute ``channel``'s rollups for the days ``since``..``until`` from the raw rows: each
-    fetched post's day (totals and gains since its fetch before), then the channel's days. Returns
-    the number of channel days written."""
+def _post_days(channel, *, since: date, until: date) -> tuple[list[PostDay], dict[date, dict]]:
+    """Each post fetch of ``channel`` in the range as a ``PostDay`` (its totals and what it gained
+    since its fetch before), and ``{day: {metric: [gains]}}`` for the channel's days."""
     org_id = channel.organization_id
     snapshots = list(
         PostMetricSnapshot.objects.for_org(org_id)
@@ -220,6 +219,15 @@ def rollup_channel(channel, *, since: date, until: date) -> int:
         day_gains = gains.setdefault(snap.day, {n: [] for n in GAINED})
         for n in GAINED:
             day_gains[n].append(gained[f"{n}_gain"])
+    return post_days, gains
+
+
+def rollup_channel(channel, *, since: date, until: date) -> int:
+    """Recompute ``channel``'s rollups for the days ``since``..``until`` from the raw rows: each
+    fetched post's day (totals and gains since its fetch before), then the channel's days. Returns
+    the number of channel days written."""
+    org_id = channel.organization_id
+    post_days, gains = _post_days(channel, since=since, until=until)
     accounts = {
         r.day: r
         for r in AccountMetricDay.objects.for_org(org_id).filter(
