@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+@extend_schema_field({"type": "number", "nullable": True})
+class Figure(serializers.Field):
+    """A count stays an integer, a rate a decimal; null = not reported."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value
 
 
 class RangeOut(serializers.Serializer):
@@ -15,14 +28,11 @@ class KpiOut(serializers.Serializer):
         help_text="followers, impressions, reach, engagements, engagement_rate, link_clicks, "
         "video_views or posts_published."
     )
-    current = serializers.FloatField(
-        allow_null=True,
+    current = Figure(
         help_text="The range's figure (followers: at its end; engagement_rate: percent); null: "
         "no channel's network reports it.",
     )
-    previous = serializers.FloatField(
-        allow_null=True, help_text="The same figure for the period before, of the same length."
-    )
+    previous = Figure(help_text="The same figure for the period before, of the same length.")
     change_percent = serializers.FloatField(
         allow_null=True, help_text="The change from the previous period, in percent; null: none."
     )
@@ -43,11 +53,11 @@ class ChannelFiguresOut(serializers.Serializer):
     network = serializers.CharField(help_text="The network's key.")
     team = serializers.CharField(help_text="Its team's name, or empty.")
     values = serializers.DictField(
-        child=serializers.FloatField(allow_null=True),
+        child=Figure(),
         help_text="The range's figures by key (null: not available on the network).",
     )
     previous = serializers.DictField(
-        child=serializers.FloatField(allow_null=True),
+        child=Figure(),
         help_text="The previous period's figures by key.",
     )
     last_fetched_at = serializers.DateTimeField(

@@ -159,6 +159,7 @@ def test_the_api_answers_the_same_figures(world, alice_api, django_assert_max_nu
     body = answer.json()
     kpis = {k["key"]: k for k in body["kpis"]}
     assert kpis["impressions"]["current"] == 2800 and kpis["impressions"]["change_percent"] == 100.0
+    assert '"current":2800,' in answer.content.decode().replace(" ", "")  # a count, not 2800.0
     assert kpis["followers"]["growth"] == 160
     assert kpis["reach"]["current"] is None
     assert kpis["reach"]["not_available_for"] == ["Mastodon", "Sandbox"]
