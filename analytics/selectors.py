@@ -76,6 +76,9 @@ def best_time_slots(channel, *, days: int = 7, now: datetime | None = None) -> l
 #: the longest range a dashboard shows
 MAX_RANGE_DAYS = 731
 DEFAULT_RANGE_DAYS = 28
+#: no network kept figures before this; an earlier start is an error (and its previous period
+#: would fall off the calendar)
+EARLIEST = date(2000, 1, 1)
 
 #: the summed metrics of a KPI tile (followers and the engagement rate are derived apart)
 SUMMED = ("impressions", "reach", "engagements", "link_clicks", "video_views", "posts_published")
@@ -113,6 +116,9 @@ def date_range(since: date | None, until: date | None, *, today: date | None = N
         raise ValidationFailed(message, fields={"until": [message]})
     if (until - since).days + 1 > MAX_RANGE_DAYS:
         message = _("Choose a range of at most two years.")
+        raise ValidationFailed(message, fields={"since": [message]})
+    if since < EARLIEST:
+        message = _("There are no figures before 2000: choose a later start.")
         raise ValidationFailed(message, fields={"since": [message]})
     return DateRange(since, until)
 

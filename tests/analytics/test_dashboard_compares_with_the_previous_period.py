@@ -128,6 +128,7 @@ def test_the_page_defaults_to_the_last_28_days(world, alice_client):
         ),
         ({"since": "2023-01-01", "until": "2026-11-01"}, "Choose a range of at most two years."),
         ({"since": "not-a-day"}, "Enter a valid date."),
+        ({"since": "0001-01-01", "until": "0001-01-02"}, "There are no figures before 2000"),
         ({"channel": "999999"}, "Select a valid choice."),
     ],
 )
@@ -179,6 +180,7 @@ def test_the_api_answers_the_same_figures(world, alice_api, django_assert_max_nu
         ({"since": "2026-11-28", "until": "2026-11-01"}, "until"),
         ({"since": "2020-01-01", "until": "2026-11-01"}, "since"),
         ({"since": "yesterday"}, "since"),
+        ({"since": "0001-01-01", "until": "0001-01-05"}, "since"),
         ({"network": "myspace"}, "network"),
     ],
 )
@@ -186,6 +188,10 @@ def test_the_api_refuses_a_bad_range_or_filter(world, alice_api, params, field):
     answer = alice_api.get(SUMMARY, params)
     assert answer.status_code == 400
     assert field in answer.json()["error"]["fields"]
+
+
+def test_the_last_day_of_the_calendar_is_no_error(world, alice_api):
+    assert alice_api.get(SUMMARY, {"until": "9999-12-31"}).status_code == 200
 
 
 def test_the_api_refuses_another_organizations_channel_and_team(world, alice_api, org_b):
