@@ -93,6 +93,8 @@ SCOPE_CAPABILITIES: dict[str, frozenset[str]] = {
     "inbox:write": frozenset({C.VIEW, C.MODERATE}),
     "audit:read": frozenset({C.VIEW, C.MANAGE_GOVERNANCE}),
     "audit:write": frozenset({C.VIEW, C.MANAGE_GOVERNANCE}),  # the log is read-only
+    "analytics:read": frozenset({C.VIEW, C.VIEW_ANALYTICS}),
+    "analytics:write": frozenset({C.VIEW, C.VIEW_ANALYTICS}),  # the figures are read-only
     "admin": ROLE_CAPABILITIES[Role.ADMIN],
 }
 

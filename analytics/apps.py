@@ -8,8 +8,12 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from publishing import hooks
+        from socialops.demo import register_seeder
 
+        from .demo import seed_demo_analytics
         from .selectors import best_time_slots
 
         # publishing (below) shows the suggestions; analytics owns where they come from
         hooks.register_best_time_source(best_time_slots)
+        # after the inbox (60): the posts are published and the audience has reacted
+        register_seeder("analytics", seed_demo_analytics, order=70)

@@ -9,8 +9,8 @@ pattern (:func:`general_pattern`: the network's ``Capabilities.best_hours``), an
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -68,4 +68,286 @@ def best_time_slots(channel, *, days: int = 7, now: datetime | None = None) -> l
     return out
 
 
-__all__ = ["DEFAULT_PATTERN", "Slot", "best_time_slots", "general_pattern"]
+# --- the organization dashboard ---------------------------------------------------------------------
+#
+# Reads only the rollups (``ChannelDay``, one row per channel and day) and the fetch states: a fixed
+# number of queries whatever the number of channels and days.
+
+#: the longest range a dashboard shows
+MAX_RANGE_DAYS = 731
+DEFAULT_RANGE_DAYS = 28
+#: no network kept figures before this; an earlier start is an error (and its previous period
+#: would fall off the calendar)
+EARLIEST = date(2000, 1, 1)
+
+#: the summed metrics of a KPI tile (followers and the engagement rate are derived apart)
+SUMMED = ("impressions", "reach", "engagements", "link_clicks", "video_views", "posts_published")
+#: every tile, in the page's order
+KPI_KEYS = ("followers", *SUMMED[:3], "engagement_rate", *SUMMED[3:])
+
+
+@dataclass(frozen=True)
+class DateRange:
+    since: date
+    until: date
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+    def previous(self) -> DateRange:
+        """The period of the same length just before this one."""
+        until = self.since - timedelta(days=1)
+        return DateRange(until - timedelta(days=self.days - 1), until)
+
+
+def date_range(since: date | None, until: date | None, *, today: date | None = None) -> DateRange:
+    """The range asked for (default: the last 28 days to today); a backwards range or one longer
+    than two years is a ``ValidationFailed`` naming the field."""
+    from django.utils.translation import gettext as _
+
+    from socialops.errors import ValidationFailed
+
+    today = today or timezone.now().date()
+    until = until or today
+    since = since or until - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if until < since:
+        message = _("The end of the range is before its start.")
+        raise ValidationFailed(message, fields={"until": [message]})
+    if (until - since).days + 1 > MAX_RANGE_DAYS:
+        message = _("Choose a range of at most two years.")
+        raise ValidationFailed(message, fields={"since": [message]})
+    if since < EARLIEST:
+        message = _("There are no figures before 2000: choose a later start.")
+        raise ValidationFailed(message, fields={"since": [message]})
+    return DateRange(since, until)
+
+
+@dataclass
+class Kpi:
+    key: str
+    current: float | int | None
+    previous: float | int | None
+    #: followers: the gain over the period (end of this period minus end of the one before)
+    growth: int | None = None
+    #: networks (names) with no value for this metric in the range
+    not_available_for: list[str] = field(default_factory=list)
+
+    @property
+    def change_percent(self) -> float | None:
+        base = self.previous
+        if self.current is None or base is None or base == 0:
+            return None
+        # followers: the growth of the channels counted in both periods (a new channel is no growth)
+        change = self.growth if self.growth is not None else self.current - base
+        return round(100.0 * change / abs(base), 1)
+
+
+@dataclass
+class ChannelRow:
+    channel_id: int
+    name: str
+    handle: str
+    network: str
+    network_name: str
+    team: str
+    values: dict[str, float | int | None]
+    previous: dict[str, float | int | None]
+    last_fetched_at: datetime | None
+    last_error: str
+
+
+@dataclass
+class Dashboard:
+    range: DateRange
+    previous_range: DateRange
+    kpis: list[Kpi]
+    channels: list[ChannelRow]
+    last_fetched_at: datetime | None
+    networks: list[tuple[str, str]]  # (key, name) of the channels shown
+
+    def kpi(self, key: str) -> Kpi:
+        return next(k for k in self.kpis if k.key == key)
+
+
+def _rate(engagements, impressions):
+    if engagements is None or not impressions:
+        return None
+    return round(100.0 * engagements / impressions, 2)
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def organization_dashboard(
+    membership,
+    rng: DateRange,
+    *,
+    team=None,
+    network: str = "",
+    channel_id: int | None = None,
+) -> Dashboard:
+    """The organization's figures for ``rng`` and the period before it, over the channels the member
+    may see analytics of (narrowed to a ``team``'s subtree, a ``network``, one channel)."""
+    from accounts.capabilities import Capability
+    from channels_registry.selectors import ChannelFilters, channels_with_capability, provider_names
+
+    from .models import MetricsFetchState
+
+    org = membership.organization
+    channels_qs = channels_with_capability(membership, Capability.VIEW_ANALYTICS)
+    if team is not None or network:
+        from channels_registry.selectors import channels_of
+
+        narrowed = channels_of(org, ChannelFilters(provider=network, team=team)).values("pk")
+        channels_qs = channels_qs.filter(pk__in=narrowed)
+    if channel_id is not None:
+        channels_qs = channels_qs.filter(pk=channel_id)
+    channels = list(channels_qs)
+    ids = [c.pk for c in channels]
+    prev = rng.previous()
+    by_channel = _sums_by_channel(org, ids, rng, prev)
+    followers_now, followers_before = (
+        _last_followers(org, ids, rng),
+        _last_followers(org, ids, prev),
+    )
+    states = {
+        s.channel_id: s for s in MetricsFetchState.objects.for_org(org).filter(channel_id__in=ids)
+    }
+    names = provider_names()
+    rows: list[ChannelRow] = []
+    for c in channels:
+        r = by_channel.get(c.pk, {})
+        cur = {n: r.get(f"cur_{n}") for n in SUMMED}
+        before = {n: r.get(f"prev_{n}") for n in SUMMED}
+        # a day nobody published on counts as 0 posts: measured, not missing
+        cur["posts_published"] = cur["posts_published"] or 0
+        before["posts_published"] = before["posts_published"] or 0
+        cur["followers"], before["followers"] = followers_now.get(c.pk), followers_before.get(c.pk)
+        cur["engagement_rate"] = _rate(cur["engagements"], cur["impressions"])
+        before["engagement_rate"] = _rate(before["engagements"], before["impressions"])
+        state = states.get(c.pk)
+        rows.append(
+            ChannelRow(
+                channel_id=c.pk,
+                name=c.name or c.handle,
+                handle=c.handle,
+                network=c.provider,
+                network_name=names.get(c.provider, c.provider),
+                team=c.team.name if c.team_id else "",
+                values=cur,
+                previous=before,
+                last_fetched_at=state.last_fetched_at if state else None,
+                last_error=state.last_error if state else "",
+            )
+        )
+    kpis = [_kpi(key, rows) for key in KPI_KEYS]
+    fetched = [r.last_fetched_at for r in rows if r.last_fetched_at]
+    networks = sorted({(r.network, r.network_name) for r in rows}, key=lambda n: n[1])
+    return Dashboard(
+        range=rng,
+        previous_range=prev,
+        kpis=kpis,
+        channels=rows,
+        last_fetched_at=max(fetched) if fetched else None,
+        networks=networks,
+    )
+
+
+def _sums_by_channel(org, ids, rng: DateRange, prev: DateRange) -> dict[int, dict]:
+    """``{channel id: {"cur_<metric>": …, "prev_<metric>": …}}``: both periods in one query (a Sum
+    over NULLs only is NULL: not reported)."""
+    from django.db.models import Q, Sum
+
+    from .models import ChannelDay
+
+    in_cur, in_prev = Q(day__gte=rng.since), Q(day__lte=prev.until)
+    sums = (
+        ChannelDay.objects.for_org(org)
+        .filter(channel_id__in=ids, day__gte=prev.since, day__lte=rng.until)
+        .order_by()
+        .values("channel_id")
+        .annotate(
+            **{f"cur_{n}": Sum(n, filter=in_cur) for n in SUMMED},
+            **{f"prev_{n}": Sum(n, filter=in_prev) for n in SUMMED},
+        )
+    )
+    return {r["channel_id"]: r for r in sums}
+
+
+def _last_followers(org, ids, period: DateRange) -> dict[int, int]:
+    """``{channel id: followers}`` on each channel's last day with a count in ``period`` (one query)."""
+    from .models import ChannelDay
+
+    rows = (
+        ChannelDay.objects.for_org(org)
+        .filter(
+            channel_id__in=ids,
+            day__gte=period.since,
+            day__lte=period.until,
+            followers__isnull=False,
+        )
+        .order_by("channel_id", "-day")
+        .distinct("channel_id")
+        .values_list("channel_id", "followers")
+    )
+    return dict(rows)
+
+
+def _kpi(key: str, rows: list[ChannelRow]) -> Kpi:
+    missing = sorted(
+        {r.network_name for r in rows}
+        - {r.network_name for r in rows if r.values.get(key) is not None}
+    )
+    if key == "followers":
+        cur = prev = None
+        growth = None
+        for r in rows:
+            cur = _add(cur, r.values["followers"])
+            if r.values["followers"] is not None and r.previous["followers"] is not None:
+                prev = _add(prev, r.previous["followers"])
+                growth = _add(growth, r.values["followers"] - r.previous["followers"])
+        return Kpi(key, cur, prev, growth=growth, not_available_for=missing)
+    if key == "engagement_rate":
+        # over the channels that report both figures in the period, each period on its own
+        def rate(values_of) -> float | None:
+            both = [
+                values_of(r)
+                for r in rows
+                if values_of(r)["engagements"] is not None and values_of(r)["impressions"]
+            ]
+            return (
+                _rate(sum(v["engagements"] for v in both), sum(v["impressions"] for v in both))
+                if both
+                else None
+            )
+
+        return Kpi(
+            key, rate(lambda r: r.values), rate(lambda r: r.previous), not_available_for=missing
+        )
+    cur = prev = None
+    for r in rows:
+        cur = _add(cur, r.values[key])
+        prev = _add(prev, r.previous[key])
+    if key == "posts_published":
+        missing = []
+    return Kpi(key, cur, prev, not_available_for=missing)
+
+
+__all__ = [
+    "DEFAULT_PATTERN",
+    "KPI_KEYS",
+    "Dashboard",
+    "DateRange",
+    "Kpi",
+    "Slot",
+    "best_time_slots",
+    "date_range",
+    "general_pattern",
+    "organization_dashboard",
+]

@@ -39,6 +39,7 @@ FAMILIES: dict[str, str] = {
         "figures, routing rules, SLA targets"
     ),
     "audit": _("the audit log (read-only)"),
+    "analytics": _("analytics: the dashboard's figures (read-only)"),
 }
 
 #: API view (``module.Class``) → its resource family, or ``ADMIN`` for views only the admin scope opens
@@ -87,6 +88,7 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.api.NoteViewSet": "inbox",
     "inbox.api.RoutingRuleViewSet": "inbox",
     "inbox.api.SlaTargetViewSet": "inbox",
+    "analytics.api.AnalyticsSummaryViewSet": "analytics",
 }
 
 

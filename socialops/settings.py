@@ -409,6 +409,10 @@ SPECTACULAR_SETTINGS = {
             "name": "inbox",
             "description": "Inbox conversations, their items and the replies sent from here.",
         },
+        {
+            "name": "analytics",
+            "description": "Analytics: the organization dashboard's figures, from the daily rollups.",
+        },
         {"name": "organization", "description": "The organization the token belongs to."},
         {
             "name": "audit",
@@ -671,6 +675,21 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "inbox.tasks.notify_sla_breaches",
             "schedule": 60.0,
             "options": {"expires": 50},
+        },
+    }
+)
+
+# --- Analytics metrics fetch (analytics/services.py) -------------------------------------------------
+# Every 10 min the sweep enqueues the channels whose metrics are due; each channel is fetched every
+# ANALYTICS_FETCH_SECONDS (daily: account figures, and its posts' daily in their first 30 days, then
+# weekly), later after a rate limit or a failure (the network's retry-after, else doubling waits).
+ANALYTICS_FETCH_SECONDS = env_int("ANALYTICS_FETCH_SECONDS", 24 * 3600)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "analytics-fetch-sweep": {
+            "task": "analytics.tasks.fetch_due_metrics",
+            "schedule": 600.0,
+            "options": {"expires": 540},
         },
     }
 )

@@ -8,6 +8,8 @@ from accounts import api_notifications as accounts_notifications_api
 from accounts import urls as accounts_urls
 from accounts.service_accounts import api as service_accounts_api
 from accounts.webhooks import api as webhooks_api
+from analytics import api as analytics_api
+from analytics import urls as analytics_urls
 from approvals import api as approvals_api
 from approvals import urls as approvals_urls
 from channels_registry import api as channels_api
@@ -120,6 +122,9 @@ router.register("inbox-figures", inbox_work_api.FiguresViewSet, basename="inbox-
 router.register("conversation-notes", inbox_api.NoteViewSet, basename="conversation-note")
 router.register("inbox-routing-rules", inbox_api.RoutingRuleViewSet, basename="inbox-routing-rule")
 router.register("inbox-sla-targets", inbox_api.SlaTargetViewSet, basename="inbox-sla-target")
+router.register(
+    "analytics/summary", analytics_api.AnalyticsSummaryViewSet, basename="analytics-summary"
+)
 
 api_v1 = [
     path(
@@ -138,6 +143,7 @@ org_urlpatterns = (
     + publishing_urls.org_urlpatterns
     + approvals_urls.org_urlpatterns
     + inbox_urls.org_urlpatterns
+    + analytics_urls.org_urlpatterns
 )
 
 urlpatterns = [

@@ -42,7 +42,7 @@ from .credentials import (
     credentials_to_dict,
     rotate_credential_keys,
 )
-from .demo import DEMO_CHANNELS, play_sandbox_audience, seed_demo_channels
+from .demo import DEMO_CHANNELS, play_sandbox_audience, play_sandbox_history, seed_demo_channels
 from .grants import (
     grant_channel_access,
     revoke_channel_access,
@@ -97,6 +97,7 @@ __all__ = [
     "rotate_credential_keys",
     "sandbox_consent_allowed",
     "play_sandbox_audience",
+    "play_sandbox_history",
     "seed_demo_channels",
     "set_channel_access",
     "set_channel_team",

@@ -87,3 +87,47 @@ def play_sandbox_audience(channel: Channel, *, minutes: int = 45) -> int:
     return sum(
         simulate_channel(channel, now=now - timedelta(minutes=m)) for m in range(minutes, 0, -1)
     )
+
+
+def play_sandbox_history(channel: Channel, *, days: int = 60, today=None) -> int:
+    """The demo: the Sandbox account's daily figures for the ``days`` days before today, as if its
+    simulated audience had been there all along (followers drifting up, impressions, engagements,
+    profile views). Days already recorded are left alone (safe to run again); returns the days added."""
+    import random
+    from datetime import UTC, datetime
+
+    from ..models import SandboxFollowerSnapshot
+
+    if channel.provider != SANDBOX:
+        return 0
+    today = today or datetime.now(UTC).date()
+    org_id = channel.organization_id
+    snapshots = SandboxFollowerSnapshot.objects.for_org(org_id)
+    have = set(
+        snapshots.filter(channel=channel, day__gte=today - timedelta(days=days)).values_list(
+            "day", flat=True
+        )
+    )
+    rng = random.Random(f"history-{channel.external_id}")  # noqa: S311 - a demo's shape, not a secret
+    followers = 500 + random.Random(channel.external_id).randint(0, 4500)  # noqa: S311
+    rows = []
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        followers = max(0, followers + rng.choice([-2, 0, 1, 2, 3, 5]))
+        if day in have:
+            continue
+        weekend = day.weekday() >= 5
+        impressions = rng.randint(300, 900) // (2 if weekend else 1)
+        rows.append(
+            SandboxFollowerSnapshot(
+                organization_id=org_id,
+                channel=channel,
+                day=day,
+                followers=followers,
+                impressions=impressions,
+                engagements=impressions * rng.randint(2, 7) // 100,
+                profile_views=rng.randint(5, 40),
+            )
+        )
+    SandboxFollowerSnapshot.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

@@ -512,6 +512,46 @@ def channel_activity(organization, *, since) -> dict[int, ChannelActivity]:
     return {r["channel_id"]: ChannelActivity(r["last"], r["recent"]) for r in rows}
 
 
+def published_variants_on(channel, *, since) -> list[tuple[int, str, object]]:
+    """``(variant id, external id, published_at)`` of the variants published on ``channel`` at or
+    after ``since`` that the network named (analytics fetches their figures), oldest first."""
+    return list(
+        PostVariant.objects.for_org(channel.organization_id)
+        .filter(
+            channel=channel,
+            status=PostVariant.Status.PUBLISHED,
+            published_at__gte=since,
+        )
+        .exclude(external_id="")
+        .order_by("published_at", "pk")
+        .values_list("pk", "external_id", "published_at")
+    )
+
+
+def published_per_day(channel, *, since, until) -> dict:
+    """``{day (UTC): number of variants published on channel that day}`` from ``since`` to ``until``
+    (dates, both included); a day without one is absent. One query."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    rows = (
+        PostVariant.objects.for_org(channel.organization_id)
+        .filter(
+            channel=channel,
+            status=PostVariant.Status.PUBLISHED,
+            published_at__gte=datetime.combine(since, time.min, tzinfo=UTC),
+            published_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC),
+        )
+        .annotate(day=TruncDate("published_at", tzinfo=UTC))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("pk"))
+    )
+    return {r["day"]: r["n"] for r in rows}
+
+
 def scheduled_on_channel(channel) -> QuerySet[PostVariant]:
     """The variants waiting to go out on ``channel`` (scheduled, or held by a freeze), soonest first."""
     return (
@@ -562,6 +602,8 @@ __all__ = [
     "share_links_created_by",
     "PostFilters",
     "published_variant_ids",
+    "published_variants_on",
+    "published_per_day",
     "display_zone",
     "authors_of",
     "campaigns_of",

@@ -1,0 +1,102 @@
+"""The analytics API under /api/v1/ (the same selectors and rules as the pages):
+
+- ``GET /api/v1/analytics/summary/?since=&until=&team=&network=&channel=``: the organization
+  dashboard's figures for a range and the period before it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.response import Response
+
+from accounts.capabilities import Capability
+from accounts.selectors import teams_of
+from channels_registry.providers import REGISTRY
+from channels_registry.selectors import channels_with_capability
+from socialops.api import ChoiceFilter, IdFilter, OrgScopedViewSet, QueryFilter
+from socialops.errors import ValidationFailed
+
+from . import selectors
+from .models import ChannelDay
+from .serializers import SummaryOut
+
+
+class DateFilter(QueryFilter):
+    """A day, ISO 8601 (``2026-12-01``)."""
+
+    schema = {"type": "string", "format": "date"}
+
+    def parse(self, raw: str) -> date:
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            raise self.invalid(_("Give a date as YYYY-MM-DD.")) from None
+
+
+class _OneObject(AutoSchema):
+    """``list`` answers one object (the range's figures), not a page of objects."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Read the analytics summary",
+        description="The organization dashboard's figures from `since` to `until` (UTC days, "
+        "inclusive; default: the last 28 days; at most two years; a backwards range is a 400) beside "
+        "the period of the same length before it: followers (at the end, and their growth), "
+        "impressions, reach, engagements, engagement rate, link clicks, video views and posts "
+        "published, in total and per channel. Over the channels the token's member may see "
+        "analytics of, narrowed to a `team` (with the teams below it), a `network` or one "
+        "`channel`. A figure a network does not report is null and the network is named in "
+        "`not_available_for`, never counted as 0. Read from the daily rollups.",
+        operation_id="analytics_summary_read",
+    ),
+)
+@extend_schema(tags=["analytics"])
+class AnalyticsSummaryViewSet(OrgScopedViewSet):
+    """The organization dashboard's figures of a date range."""
+
+    schema = _OneObject()
+    model = ChannelDay
+    read_capability = Capability.VIEW_ANALYTICS
+    pagination_class = None  # one range, not a list of pages
+    filters = (
+        DateFilter("since", "The range's first day (YYYY-MM-DD, UTC)."),
+        DateFilter("until", "The range's last day (YYYY-MM-DD, UTC), included."),
+        IdFilter("team", "Only the channels of this team and the teams below it."),
+        ChoiceFilter("network", lambda: list(REGISTRY), "Only the channels of this network."),
+        IdFilter("channel", "Only this channel."),
+    )
+
+    def scoped_queryset(self, organization):
+        return ChannelDay.objects.for_org(organization).none()
+
+    @extend_schema(responses=SummaryOut)
+    def list(self, request, *args, **kwargs):
+        q = self.query
+        rng = selectors.date_range(q.get("since"), q.get("until"))
+        team = None
+        if q.get("team") is not None:
+            team = teams_of(self.organization).filter(pk=q["team"]).first()
+            if team is None:
+                message = _("No such team in this organization.")
+                raise ValidationFailed(message, fields={"team": [message]})
+        if q.get("channel") is not None:
+            visible = channels_with_capability(self.membership, Capability.VIEW_ANALYTICS)
+            if not visible.filter(pk=q["channel"]).exists():
+                message = _("No such channel, or not one whose analytics you may see.")
+                raise ValidationFailed(message, fields={"channel": [message]})
+        board = selectors.organization_dashboard(
+            self.membership,
+            rng,
+            team=team,
+            network=q.get("network", ""),
+            channel_id=q.get("channel"),
+        )
+        return Response(SummaryOut(board).data)

@@ -1,0 +1,48 @@
+"""The dashboard's filters: a date range (checked by ``selectors.date_range``), team, network, channel."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from socialops.errors import ValidationFailed
+
+from . import selectors
+
+
+class DashboardFilterForm(forms.Form):
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    network = forms.ChoiceField(label=_("Network"), required=False)
+    channel = forms.TypedChoiceField(
+        label=_("Channel"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, teams=(), networks=(), channels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.teams = {t.pk: t for t in teams}
+        self.fields["team"].choices = [("", _("Every team"))] + [
+            (t.pk, t.name) for t in self.teams.values()
+        ]
+        self.fields["network"].choices = [("", _("Every network")), *networks]
+        self.fields["channel"].choices = [("", _("Every channel"))] + [
+            (c.pk, f"{c.name or c.handle} ({c.handle})") for c in channels
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            data["range"] = selectors.date_range(data.get("since"), data.get("until"))
+        except ValidationFailed as exc:
+            for name, messages in (exc.fields or {}).items():
+                for message in messages:
+                    self.add_error(name, message)
+        data["team_obj"] = self.teams.get(data.get("team")) if data.get("team") else None
+        return data

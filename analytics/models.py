@@ -1,0 +1,150 @@
+"""Analytics' rows: raw metrics as the networks answered them, the daily rollups dashboards read,
+and each channel's fetch state.
+
+A metric a network does not report is NULL, never 0: a page says "not available for <network>"
+instead of showing a zero nobody measured. Raw rows are upserted on their natural key (a channel's
+day; a variant's fetch day), so a fetch run twice writes nothing new. Dashboards read only the
+rollups (:class:`ChannelDay`, :class:`PostDay`), never the raw rows.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
+
+from socialops.tenancy_models import TenantModel
+
+
+def _metric(verbose_name):
+    """A counter a network may not report (NULL = not available, 0 = measured zero)."""
+    return models.BigIntegerField(verbose_name, null=True, blank=True)
+
+
+class AccountMetricDay(TenantModel):
+    """Raw: a channel's account figures for one day (UTC), as the network last answered them."""
+
+    channel = models.ForeignKey(
+        "channels_registry.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    followers = _metric(_("followers"))
+    impressions = _metric(_("impressions"))
+    reach = _metric(_("reach"))
+    engagements = _metric(_("engagements"))
+    profile_views = _metric(_("profile views"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "day"], name="accountmetricday_unique")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "channel", "day"], name="accountmetric_org_ch_day")
+        ]
+
+
+class PostMetricSnapshot(TenantModel):
+    """Raw: a published variant's lifetime figures as fetched on ``day`` (UTC; one row a day)."""
+
+    channel = models.ForeignKey(
+        "channels_registry.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    variant = models.ForeignKey(
+        "publishing.PostVariant", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    impressions = _metric(_("impressions"))
+    reach = _metric(_("reach"))
+    likes = _metric(_("likes"))
+    comments = _metric(_("comments"))
+    shares = _metric(_("shares"))
+    saves = _metric(_("saves"))
+    clicks = _metric(_("link clicks"))
+    video_views = _metric(_("video views"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "day"], name="postmetricsnapshot_unique")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "channel", "day"], name="postsnap_org_ch_day")
+        ]
+
+
+class ChannelDay(TenantModel):
+    """Rollup: one channel's day, what the dashboards sum.
+
+    ``impressions`` and ``engagements`` are the account's figures where the network reports them,
+    else the sum of its posts' gains that day; ``link_clicks`` and ``video_views`` are always the
+    posts' gains; ``followers`` is the count at the end of the day. ``posts_published`` is counted
+    here, so it is never NULL.
+    """
+
+    channel = models.ForeignKey(
+        "channels_registry.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    followers = _metric(_("followers"))
+    impressions = _metric(_("impressions"))
+    reach = _metric(_("reach"))
+    engagements = _metric(_("engagements"))
+    link_clicks = _metric(_("link clicks"))
+    video_views = _metric(_("video views"))
+    posts_published = models.PositiveIntegerField(_("posts published"), default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "day"], name="channelday_unique")]
+        # the dashboard's scan: one organization, a range of days, its channels
+        indexes = [
+            models.Index(fields=["organization", "day", "channel"], name="channelday_org_day")
+        ]
+
+
+class PostDay(TenantModel):
+    """Rollup: a published variant's totals at the end of ``day`` and what it gained that day."""
+
+    channel = models.ForeignKey(
+        "channels_registry.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    variant = models.ForeignKey(
+        "publishing.PostVariant", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    impressions = _metric(_("impressions"))
+    reach = _metric(_("reach"))
+    engagements = _metric(_("engagements"))
+    link_clicks = _metric(_("link clicks"))
+    video_views = _metric(_("video views"))
+    impressions_gain = _metric(_("impressions gained"))
+    engagements_gain = _metric(_("engagements gained"))
+    link_clicks_gain = _metric(_("link clicks gained"))
+    video_views_gain = _metric(_("video views gained"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["variant", "day"], name="postday_unique")]
+        indexes = [
+            models.Index(fields=["organization", "channel", "day"], name="postday_org_ch_day")
+        ]
+
+
+class MetricsFetchState(TenantModel):
+    """One channel's metrics fetching: the cursor, when it ran, its last error and its backoff."""
+
+    channel = models.OneToOneField(
+        "channels_registry.Channel", on_delete=models.CASCADE, related_name="+"
+    )
+    #: the last day whose account figures were fetched (the next fetch starts the day before it)
+    account_cursor = models.DateField(null=True, blank=True)
+    #: when the next fetch is due (a claimed fetch pushes it out while it runs)
+    next_fetch_at = models.DateTimeField(default=dj_timezone.now)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    #: after a rate limit or a failure: nothing is asked of the network before this
+    backoff_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "next_fetch_at"], name="metricsfetch_org_due")
+        ]
