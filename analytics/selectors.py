@@ -12,6 +12,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 #: a network without a known pattern (the sandbox, a new connector): the overall weekday pattern
@@ -284,18 +285,15 @@ def _last_followers(org, ids, period: DateRange) -> dict[int, int]:
     """``{channel id: followers}`` on each channel's last day with a count in ``period`` (one query)."""
     from .models import ChannelDay
 
-    rows = (
-        ChannelDay.objects.for_org(org)
-        .filter(
-            channel_id__in=ids,
-            day__gte=period.since,
-            day__lte=period.until,
-            followers__isnull=False,
-        )
-        .order_by("channel_id", "-day")
-        .distinct("channel_id")
-        .values_list("channel_id", "followers")
+    counted = ChannelDay.objects.for_org(org).filter(
+        channel_id__in=ids,
+        day__gte=period.since,
+        day__lte=period.until,
+        followers__isnull=False,
     )
+    # each channel's last counted day (a correlated subquery: SQLite has no DISTINCT ON)
+    last_day = counted.filter(channel_id=OuterRef("channel_id")).order_by("-day").values("day")[:1]
+    rows = counted.filter(day=Subquery(last_day)).values_list("channel_id", "followers")
     return dict(rows)
 
 

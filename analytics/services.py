@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from channels_registry.providers.errors import ProviderError, RateLimited
@@ -192,13 +192,12 @@ def _post_days(channel, *, since: date, until: date) -> tuple[list[PostDay], dic
         .order_by("variant_id", "day")
     )
     # each post's last fetch before the range: its gains are counted from there (one query)
-    before = {
-        s.variant_id: _post_totals(s)
-        for s in PostMetricSnapshot.objects.for_org(org_id)
-        .filter(channel=channel, day__lt=since, variant_id__in={s.variant_id for s in snapshots})
-        .order_by("variant_id", "-day")
-        .distinct("variant_id")
-    }
+    earlier = PostMetricSnapshot.objects.for_org(org_id).filter(
+        channel=channel, day__lt=since, variant_id__in={s.variant_id for s in snapshots}
+    )
+    # (a correlated subquery for each post's last day: SQLite has no DISTINCT ON)
+    last_day = earlier.filter(variant_id=OuterRef("variant_id")).order_by("-day").values("day")[:1]
+    before = {s.variant_id: _post_totals(s) for s in earlier.filter(day=Subquery(last_day))}
     post_days = []
     gains: dict[date, dict[str, list]] = {}
     for snap in snapshots:
