@@ -196,8 +196,8 @@ class CalendarOut(serializers.Serializer):
     best_times = serializers.ListField(
         child=serializers.DateTimeField(), help_text="Suggested times to post in the range."
     )
-    best_times_source = serializers.ChoiceField(
-        choices=["engagement", "general_pattern", ""],
+    best_times_source = serializers.CharField(
+        allow_blank=True,
         help_text='Where the suggested times come from: "engagement" (the channel\'s own, from '
         'enough measured posts), "general_pattern" (the network\'s; too little data of its own), '
         '"" (no suggestions).',
