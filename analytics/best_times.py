@@ -127,12 +127,16 @@ def measured_posts(channel, *, now: datetime) -> list[tuple[datetime, int]]:
         TruncDate("variant__published_at", tzinfo=UTC) + timedelta(days=MEASURE_DAYS - 1),
         output_field=DateField(),
     )
+    since = now - timedelta(days=WINDOW_DAYS)
     rows = (
         PostDay.objects.for_org(channel.organization_id)
         .filter(
             channel_id=channel.pk,
+            # no post's day is before the UTC day it went out: keeps the scan to the window on the
+            # (organization, channel, day) index
+            day__gte=since.astimezone(UTC).date(),
             variant__status=PostVariant.Status.PUBLISHED,
-            variant__published_at__gte=now - timedelta(days=WINDOW_DAYS),
+            variant__published_at__gte=since,
             variant__published_at__lt=now - timedelta(days=SETTLE_DAYS),
             engagements__isnull=False,
         )

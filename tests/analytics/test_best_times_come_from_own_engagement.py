@@ -27,7 +27,7 @@ def _hours(slots, weekday):
 def _engaged_world(org, author, channel, *, tuesday=12, wednesday=12, **kw):
     """Tuesday 19:00 posts do ten times better than Wednesday 10:00 ones (a pattern hour)."""
     weekly_posts(org, author, channel, weekday=TUE, hour=19, weeks=tuesday, engagements=100, **kw)
-    weekly_posts(org, author, channel, weekday=WED, hour=10, weeks=wednesday, engagements=10)
+    weekly_posts(org, author, channel, weekday=WED, hour=10, weeks=wednesday, engagements=10, **kw)
 
 
 def test_enough_measured_posts_suggest_the_hours_they_engaged_at(org_a, alice):
@@ -124,3 +124,14 @@ def test_one_query_whatever_the_number_of_posts(org_a, alice, django_assert_num_
     with django_assert_num_queries(1):
         many = best_time_slots(channel, days=30, now=NOW)
     assert {s.posts for s in few} == {24} and {s.posts for s in many} == {48}
+
+
+def test_a_post_an_hour_inside_the_window_counts(org_a, alice):
+    """Also at 02:00 in Jakarta, when it is still yesterday in UTC."""
+    channel = channel_in(org_a)
+    now = NOW.replace(hour=19)  # Tuesday 02:00 in Jakarta
+    _engaged_world(org_a, alice, channel, tuesday=10, wednesday=9, now=now)
+    edge = now - timedelta(days=90) + timedelta(hours=1)
+    measured_post(org_a, alice, channel, at=edge, engagements=50)
+    slots = best_time_slots(channel, days=7, now=now)
+    assert {(s.source, s.posts) for s in slots} == {(ENGAGEMENT, 20)}
