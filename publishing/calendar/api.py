@@ -196,6 +196,12 @@ class CalendarOut(serializers.Serializer):
     best_times = serializers.ListField(
         child=serializers.DateTimeField(), help_text="Suggested times to post in the range."
     )
+    best_times_source = serializers.CharField(
+        allow_blank=True,
+        help_text='Where the suggested times come from: "engagement" (the channel\'s own, from '
+        'enough measured posts), "general_pattern" (the network\'s; too little data of its own), '
+        '"" (no suggestions).',
+    )
     cadence = CalendarCadenceOut(many=True, help_text="The cadence warnings of the range.")
 
 
@@ -260,6 +266,7 @@ def api_calendar(payload: dict, rng) -> dict:
         "holidays": payload["holidays"],
         "holiday_countries": payload["holidayCountries"],
         "best_times": [_at(t, zone) for t in payload["bestTimes"]],
+        "best_times_source": payload["bestTimesSource"],
         "cadence": [
             {
                 "channel": c["channel"],

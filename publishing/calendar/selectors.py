@@ -666,28 +666,66 @@ def cadence_report(
 # --- Best times ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BestTimes:
+    """Suggested times (UTC) and where they come from: ``source`` is ``"engagement"`` (the
+    channel's own, from ``posts`` measured posts) or ``"general_pattern"`` (the network's)."""
+
+    times: list[datetime] = field(default_factory=list)
+    source: str = ""
+    posts: int = 0
+
+    @property
+    def note(self) -> str:
+        return best_time_note(self.source, self.posts) if self.times else ""
+
+
+def best_time_note(source: str, posts: int) -> str:
+    """What a suggestion says about where it comes from (the composer and the calendar)."""
+    if source == "engagement":
+        return ngettext(
+            "From your own engagement on this channel (%(count)s measured post).",
+            "From your own engagement on this channel (%(count)s measured posts).",
+            posts,
+        ) % {"count": posts}
+    return (
+        _("From the network's general engagement pattern.")
+        + " "
+        + ngettext(
+            "This channel has %(count)s measured post so far: too few to use its own engagement yet.",
+            "This channel has %(count)s measured posts so far: too few to use its own engagement yet.",
+            posts,
+        )
+        % {"count": posts}
+    )
+
+
 def best_times_in_range(
     membership, rng: Range, filters: CalendarFilters, *, now: datetime | None = None
-) -> list:
-    """Suggested publishing times (analytics' best time) of the filtered channel within ``rng``; one query.
+) -> BestTimes:
+    """Suggested publishing times (analytics' best time) of the filtered channel within ``rng``; one
+    aggregate query (analytics') besides the channel's.
 
     Only when the calendar is filtered on one channel: suggestions are per channel.
     """
     if not filters.channel_id or membership is None:
-        return []
+        return BestTimes()
     from channels_registry.selectors import visible_channels
 
     from ..hooks import best_time_slots
 
     channel = visible_channels(membership).filter(pk=filters.channel_id).first()
     if channel is None:
-        return []
+        return BestTimes()
     now = now or timezone.now()
     days = (rng.end - now).days + 1
     if days <= 0:
-        return []
+        return BestTimes()
     slots = best_time_slots(channel, days=min(days, MAX_RANGE.days), now=now)
-    return [s.at.astimezone(UTC) for s in slots if rng.start <= s.at < rng.end]
+    times = [s.at.astimezone(UTC) for s in slots if rng.start <= s.at < rng.end]
+    if not slots:
+        return BestTimes()
+    return BestTimes(times, source=slots[0].source, posts=getattr(slots[0], "posts", 0))
 
 
 # --- The payload of one range (events endpoint, API, shared page) ---------------------------------------
@@ -974,12 +1012,12 @@ def _holiday_events(
 
 def _best_time_events(
     membership, *, rng: Range, filters: CalendarFilters, editable: bool, now: datetime | None
-) -> tuple[list[dict], list[datetime]]:
+) -> tuple[list[dict], BestTimes]:
     """The suggested times as background events, and the times themselves (not on a share link)."""
     zone = rng.zone
     events: list[dict] = []
-    best = best_times_in_range(membership, rng, filters, now=now) if editable else []
-    for slot in best:
+    best = best_times_in_range(membership, rng, filters, now=now) if editable else BestTimes()
+    for slot in best.times:
         events.append(
             {
                 "id": f"b{slot.isoformat()}",
@@ -1119,7 +1157,9 @@ def calendar_payload(
         "events": events,
         **_cadence_out(report, today=today),
         "holidays": holidays_out,
-        "bestTimes": [_local_iso(slot, zone) for slot in best],
+        "bestTimes": [_local_iso(slot, zone) for slot in best.times],
+        "bestTimesSource": best.source if best.times else "",
+        "bestTimesNote": best.note,
         "holidayCountries": list(region.countries) if region is not None else [],
         "timezone": str(zone.key),
     }

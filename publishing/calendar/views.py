@@ -193,6 +193,7 @@ def _best_rows(channel, *, labels: bool = False) -> list[dict]:
             "time": s.at.strftime("%H:%M"),
             "timezone": channel.timezone,
             "source": s.source,
+            "posts": getattr(s, "posts", 0),
         }
         if labels:
             row["label"] = local_datetime(s.at, channel.timezone)
@@ -201,16 +202,19 @@ def _best_rows(channel, *, labels: bool = False) -> list[dict]:
 
 
 def best_times_for(channels, *, shown: int = 6) -> list[dict]:
-    """The composer's suggestions under "When": the next ``shown`` best times of each channel."""
+    """The composer's suggestions under "When": the next ``shown`` best times of each channel, and
+    where they come from (the channel's own engagement or the network's general pattern)."""
     out = []
     for channel in channels:
         rows = _best_rows(channel, labels=True)[:shown]
+        source = rows[0]["source"] if rows else ""
+        posts = rows[0]["posts"] if rows else 0
         out.append(
             {
                 "channel": channel,
                 "slots": rows,
-                "from_engagement": bool(rows)
-                and all(r["source"] != "general_pattern" for r in rows),
+                "from_engagement": source == "engagement",
+                "note": cal.best_time_note(source, posts) if rows else "",
             }
         )
     return out

@@ -135,10 +135,15 @@
     });
   }
 
-  function renderBest(slots) {
+  function renderBest(slots, source, note) {
     var section = document.getElementById("cal-best-section");
     var list = document.getElementById("cal-best");
     if (!section || !list) { return; }
+    var said = document.getElementById("cal-best-source");
+    if (said) {  // where the times come from: the channel's own engagement or the network's pattern
+      said.textContent = note || "";
+      said.setAttribute("data-best-source", source || "");
+    }
     list.textContent = "";
     section.hidden = !slots.length;
     slots.slice(0, 14).forEach(function (slot) {
@@ -159,7 +164,7 @@
       return response.json();
     }).then(function (data) {
       renderCadence(data.cadence || [], data.cadenceWeeks || []);
-      renderBest(data.bestTimes || []);
+      renderBest(data.bestTimes || [], data.bestTimesSource, data.bestTimesNote);
       success(data.events);
       window.setTimeout(scrollToEarliest, 0);
     }).catch(function (error) {
