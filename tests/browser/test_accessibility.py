@@ -248,6 +248,13 @@ def _org_pages(w: World) -> list[tuple[str, str]]:
         ("notification settings", f"{o}/notifications/settings/"),
         ("organization settings", f"{o}/settings/"),
         ("governance audit log", f"{o}/governance/audit/"),
+        ("governance coverage", f"{o}/governance/coverage/"),
+        ("governance channel inventory", f"{o}/governance/inventory/"),
+        ("governance offboarding", f"{o}/governance/offboarding/"),
+        ("governance access matrix", f"{o}/governance/access/"),
+        ("governance access reviews", f"{o}/governance/access/reviews/"),
+        ("inbox figures", f"{o}/inbox/figures/"),
+        ("analytics dashboard", f"{o}/analytics/"),
         ("profile", "/me/"),
         ("organizations", "/orgs/"),
         ("not found (404)", f"{o}/posts/999999/"),
@@ -266,6 +273,9 @@ INDONESIAN = {
     "members",
     "notifications",
     "governance audit log",
+    "governance channel inventory",
+    "governance access matrix",
+    "analytics dashboard",
 }
 
 
