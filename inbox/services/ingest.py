@@ -1,8 +1,9 @@
 """The one way items enter the inbox: ``ingest(channel, items)``, for pollers and webhooks alike.
 
 A batch costs a fixed number of statements whatever its size: one read of the items already
-known, one insert of the threads (conversations) it may open, one read of those threads, one
-upsert of the items, one update of the threads they moved. A repeated, partly repeated or
+known, one read of their threads (conversations), when some threads are new one insert of those
+and one read of them, one upsert of the items, one update of the threads they moved (routing adds
+a few per batch that opens conversations; nothing is read or written per item). A repeated, partly repeated or
 reordered delivery changes nothing: items are unique on ``(channel, external_id)`` and a thread's
 "latest" fields follow the newest item by the network's own time, not by arrival.
 """
@@ -92,11 +93,12 @@ def thread_of(item: InboxItem) -> tuple[str, str]:
 
 
 def _raw_json(raw: dict) -> str:
-    """The network's fields as JSON text, or ``{"truncated": true}`` past ``RAW_LIMIT``."""
+    """The network's fields as JSON text, or ``{"truncated": true}`` past ``RAW_LIMIT``; ``{}``
+    when they do not make JSON (PostgreSQL refuses NaN: the item still comes in)."""
     if not raw:
         return "{}"
     try:
-        text = json.dumps(raw, default=str)
+        text = json.dumps(raw, default=str, allow_nan=False)
     except (TypeError, ValueError):
         return "{}"
     return text if len(text) <= RAW_LIMIT else '{"truncated": true}'
