@@ -55,6 +55,8 @@ TOKEN = re.compile(
     re.UNICODE,
 )
 BOUNDARY = "|"
+#: a letter beyond Latin Extended-B (what ``language`` counts as another script)
+OTHER_SCRIPT = re.compile("[^\x00-\u024f]")
 SERVICE_VERB = re.compile(r"\b(?:" + "|".join(EN_NEGATED_COMPLAINT) + r")\b")
 ELONGATION = re.compile(r"([^\W\d_])\1{2,}", re.UNICODE)
 ENGLISH_COLLISIONS = frozenset({"sore", "pop", "bias", "mati", "dear", "pas", "mate"})
@@ -126,10 +128,11 @@ class Engine:
         letters = sum(len(word) for word in words)
         if letters < MIN_LETTERS:
             return "und"
-        if sum(1 for word in words for ch in word if ch > "\u024f") * 2 > letters:
+        # (an ASCII text has no letter of another script: the count is skipped)
+        if not text.isascii() and sum(OTHER_SCRIPT.subn("", w)[1] for w in words) * 2 > letters:
             return "und"  # mostly another script (Thai, Chinese, Arabic…): neither EN nor ID
-        id_hits = sum(1 for word in words if word in self._id_markers)
-        en_hits = sum(1 for word in words if word in self._en_markers)
+        id_hits = sum(map(self._id_markers.__contains__, words))
+        en_hits = sum(map(self._en_markers.__contains__, words))
         # The cheap first pass: plenty of words only one language has, none of the other's.
         if id_hits >= CLEAR_MARKERS and not en_hits:
             return "id"
@@ -160,7 +163,8 @@ class Engine:
     # -- English -------------------------------------------------------------------------------
 
     def score_en(self, text: str) -> float:
-        if any(char in self._emoji_words for char in text):
+        # emoji are not ASCII: most texts skip the look-up
+        if not text.isascii() and any(char in self._emoji_words for char in text):
             text = "".join(self._emoji_words.get(char, char) for char in text)
         compound = self._vader.polarity_scores(text)["compound"]
         complaint = self._negated_service_verbs(text)

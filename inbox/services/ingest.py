@@ -1,8 +1,9 @@
 """The one way items enter the inbox: ``ingest(channel, items)``, for pollers and webhooks alike.
 
 A batch costs a fixed number of statements whatever its size: one read of the items already
-known, one insert of the threads (conversations) it may open, one read of those threads, one
-upsert of the items, one update of the threads they moved. A repeated, partly repeated or
+known, one read of their threads (conversations), when some threads are new one insert of those
+and one read of them, one upsert of the items, one update of the threads they moved (routing adds
+a few per batch that opens conversations; nothing is read or written per item). A repeated, partly repeated or
 reordered delivery changes nothing: items are unique on ``(channel, external_id)`` and a thread's
 "latest" fields follow the newest item by the network's own time, not by arrival.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -90,16 +92,47 @@ def thread_of(item: InboxItem) -> tuple[str, str]:
     return Conversation.Kind.COMMENT_THREAD, thread
 
 
-def _small_raw(raw: dict) -> dict:
+def _raw_json(raw: dict) -> str:
+    """The network's fields as JSON text, or ``{"truncated": true}`` past ``RAW_LIMIT``; ``{}``
+    when they do not make JSON (PostgreSQL refuses NaN: the item still comes in)."""
+    if not raw:
+        return "{}"
     try:
-        text = json.dumps(raw or {}, default=str)
+        text = json.dumps(raw, default=str, allow_nan=False)
     except (TypeError, ValueError):
-        return {}
-    return json.loads(text) if len(text) <= RAW_LIMIT else {"truncated": True}
+        return "{}"
+    return text if len(text) <= RAW_LIMIT else '{"truncated": true}'
+
+
+_KINDS = frozenset(Item.Kind.values)
 
 
 def _kind(value: str) -> str:
-    return value if value in Item.Kind.values else Item.Kind.COMMENT
+    return value if value in _KINDS else Item.Kind.COMMENT.value
+
+
+@dataclass(slots=True)
+class _Row:
+    """A new item on its way in: an ``Item``'s own fields (``raw`` as JSON text), without a model
+    instance per item. Routing and the conversations' move read it as they would an ``Item``."""
+
+    conversation: Conversation
+    external_id: str
+    kind: str
+    direction: str
+    author_name: str
+    author_handle: str
+    author_external_id: str
+    text: str
+    created_at: datetime
+    language: str
+    sentiment: str
+    score: float | None
+    parent_external_id: str
+    post_external_id: str
+    permalink: str
+    is_hidden: bool
+    raw: str
 
 
 def _normalise(items: Iterable[InboxItem]) -> tuple[list[InboxItem], int]:
@@ -154,40 +187,34 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
         threads = {i.external_id: thread_of(i) for i in fresh}
         conversations, opened = _open_conversations(channel, fresh, threads, result)
         analyses = _analyse(fresh)
-        rows = []
-        for item, analysis in zip(fresh, analyses, strict=True):
-            outbound = bool(item.author_id) and item.author_id == channel.external_id
-            rows.append(
-                Item(
-                    organization_id=org_id,
-                    channel=channel,
-                    conversation=conversations[threads[item.external_id]],
-                    external_id=item.external_id,
-                    kind=_kind(item.kind),
-                    direction=Item.Direction.OUTBOUND if outbound else Item.Direction.INBOUND,
-                    author_name=(item.author_name or "")[:255],
-                    author_handle=(item.author_handle or "")[:255],
-                    author_external_id=(item.author_id or "")[:255],
-                    text=item.text or "",
-                    created_at=item.created_at,
-                    language=analysis.language,
-                    sentiment=analysis.sentiment,
-                    score=analysis.score,
-                    parent_external_id=(item.parent_external_id or "")[:255],
-                    post_external_id=(item.post_external_id or "")[:255],
-                    permalink=(item.permalink or "")[:1000],
-                    is_hidden=bool(item.is_hidden),
-                    raw=_small_raw(item.raw),
-                )
+        inbound, outbound = Item.Direction.INBOUND.value, Item.Direction.OUTBOUND.value
+        rows = [
+            _Row(
+                conversation=conversations[threads[item.external_id]],
+                external_id=item.external_id,
+                kind=_kind(item.kind),
+                direction=outbound
+                if item.author_id and item.author_id == channel.external_id
+                else inbound,
+                author_name=(item.author_name or "")[:255],
+                author_handle=(item.author_handle or "")[:255],
+                author_external_id=(item.author_id or "")[:255],
+                text=item.text or "",
+                created_at=item.created_at,
+                language=analysis.language,
+                sentiment=analysis.sentiment,
+                score=analysis.score,
+                parent_external_id=(item.parent_external_id or "")[:255],
+                post_external_id=(item.post_external_id or "")[:255],
+                permalink=(item.permalink or "")[:1000],
+                is_hidden=bool(item.is_hidden),
+                raw=_raw_json(item.raw),
             )
+            for item, analysis in zip(fresh, analyses, strict=True)
+        ]
         # Two deliveries racing past the read above meet here: the constraint keeps one row and
         # the other's copy only refreshes what the network may have changed.
-        Item.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["channel", "external_id"],
-            update_fields=["text", "is_hidden"],
-        )
+        _insert_items(channel, rows)
         facts = OrgFacts(org_id)
         routed = _route(channel, conversations, rows, opened, facts)
         _move_conversations(conversations, rows, routed=routed, facts=facts)
@@ -201,6 +228,73 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
                 [c for c in {c.pk: c for c in conversations.values()}.values() if c.pk in opened],
             )
     return result
+
+
+#: what a repeated item refreshes (the network may have edited or hidden it)
+_REFRESHED = ("text", "is_hidden")
+
+
+def _insert_items(channel, rows: list[_Row]) -> None:
+    """Insert ``rows``; a row already there (another delivery raced past ``ingest``'s read) keeps
+    its place and takes ``_REFRESHED`` from the new copy. On PostgreSQL one ``INSERT … ON
+    CONFLICT DO UPDATE`` with the values as parameters, read straight from the rows (Django's
+    ``bulk_create`` wants a model instance per item and prepares every value through its field,
+    which cost more than the database's work); elsewhere ``bulk_create``."""
+    meta = Item._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    own = set(_Row.__slots__)
+    # the fields a row does not carry: the same for the whole batch (received_at is now)
+    fixed = {
+        "organization_id": channel.organization_id,
+        "channel_id": channel.pk,
+        **{f.attname: f.get_default() for f in fields if f.name not in own and not f.is_relation},
+    }
+    if connection.vendor != "postgresql":
+        Item.objects.bulk_create(
+            [
+                Item(
+                    **fixed,
+                    conversation=row.conversation,
+                    **{
+                        name: json.loads(row.raw) if name == "raw" else getattr(row, name)
+                        for name in own - {"conversation"}
+                    },
+                )
+                for row in rows
+            ],
+            update_conflicts=True,
+            unique_fields=["channel", "external_id"],
+            update_fields=list(_REFRESHED),
+        )
+        return
+    quote = connection.ops.quote_name
+    getters = []
+    for f in fields:
+        if f.attname == "conversation_id":
+            getters.append(lambda row: row.conversation.pk)
+        elif f.name in own:
+            getters.append(operator.attrgetter(f.name))
+        elif f.attname in fixed:
+            getters.append(lambda row, value=fixed[f.attname]: value)
+        else:
+            raise TypeError(f"ingest does not know what to store in Item.{f.name}")
+    params = [get(row) for row in rows for get in getters]
+    # ``raw`` is JSON text already: cast, not adapted
+    placeholders = (
+        "("
+        + ", ".join("%s::jsonb" if f.get_internal_type() == "JSONField" else "%s" for f in fields)
+        + ")"
+    )
+    target = ", ".join(quote(meta.get_field(name).column) for name in ("channel", "external_id"))
+    refresh = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in _REFRESHED)
+    # Only the model's own table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([placeholders] * len(rows))} "
+        f"ON CONFLICT ({target}) DO UPDATE SET {refresh}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _route(channel, conversations, rows: list[Item], opened: set[int], facts) -> set[int]:
@@ -222,47 +316,59 @@ def _route(channel, conversations, rows: list[Item], opened: set[int], facts) ->
 def _open_conversations(
     channel, fresh, threads, result
 ) -> tuple[dict[tuple[str, str], Conversation], set[int]]:
-    """The conversations of ``fresh`` items, created where missing (one insert, one read), and the
-    ids of those this call created."""
+    """The conversations of ``fresh`` items, created where missing, and the ids of those this call
+    created: one read of those that exist; when some are missing, one insert of those only and one
+    read of them (a thread already known costs nothing more)."""
     org_id = channel.organization_id
-    keys = set(threads.values())
-    first_at: dict[tuple[str, str], datetime] = {}
-    post_ids: dict[tuple[str, str], str] = {}
-    for item in fresh:
-        key = threads[item.external_id]
-        if key not in first_at or item.created_at < first_at[key]:
-            first_at[key] = item.created_at
-        if key[0] == Conversation.Kind.COMMENT_THREAD and item.post_external_id:
-            post_ids[key] = item.post_external_id
-    variants = _published_variants(channel, set(post_ids.values()))
-    qs = Conversation.objects.for_org(org_id).filter(
-        channel=channel, external_thread_id__in={k[1] for k in keys}
-    )
-    rows = [
-        Conversation(
-            organization_id=org_id,
-            channel=channel,
-            kind=kind,
-            external_thread_id=thread[:255],
-            post_variant_id=variants.get(post_ids.get((kind, thread), "")),
-            assigned_team_id=channel.team_id,
-            # the oldest of its items; moved to the newest below
-            last_item_at=first_at[(kind, thread)],
-        )
-        # sorted: two batches lock the threads they share in the same order
-        for kind, thread in sorted(keys)
-    ]
-    if _returns_inserted_rows():
-        opened = _insert_new_conversations(rows)
-    else:
-        # SQLite before 3.35: its transactions are IMMEDIATE (settings), so a writer holds the
-        # database from its first statement and nobody inserts between these two reads
-        before = set(qs.values_list("pk", flat=True))
-        Conversation.objects.bulk_create(rows, ignore_conflicts=True)
-        opened = set(qs.values_list("pk", flat=True)) - before
-    found = {(c.kind, c.external_thread_id): c for c in qs}
+    wholes = set(threads.values())
+    keys = {(kind, thread[:255]) for kind, thread in wholes}
+    qs = Conversation.objects.for_org(org_id).filter(channel=channel)
+    found = {
+        (c.kind, c.external_thread_id): c
+        for c in qs.filter(external_thread_id__in={k[1] for k in keys})
+    }
+    missing = sorted(k for k in keys if k not in found)
+    opened: set[int] = set()
+    if missing:
+        first_at: dict[tuple[str, str], datetime] = {}
+        post_ids: dict[tuple[str, str], str] = {}
+        for item in fresh:
+            kind, thread = threads[item.external_id]
+            key = (kind, thread[:255])
+            if key not in first_at or item.created_at < first_at[key]:
+                first_at[key] = item.created_at
+            if kind == Conversation.Kind.COMMENT_THREAD and item.post_external_id:
+                post_ids[key] = item.post_external_id
+        variants = _published_variants(channel, {post_ids[k] for k in missing if k in post_ids})
+        rows = [
+            Conversation(
+                organization_id=org_id,
+                channel=channel,
+                kind=kind,
+                external_thread_id=thread,
+                post_variant_id=variants.get(post_ids.get((kind, thread), "")),
+                assigned_team_id=channel.team_id,
+                # the oldest of its items; moved to the newest below
+                last_item_at=first_at[(kind, thread)],
+            )
+            # sorted: two batches lock the threads they share in the same order
+            for kind, thread in missing
+        ]
+        if _returns_inserted_rows():
+            opened = _insert_new_conversations(rows)
+        else:
+            # SQLite before 3.35: its transactions are IMMEDIATE (settings), so a writer holds the
+            # database from its first statement and nobody inserted since the read above
+            Conversation.objects.bulk_create(rows, ignore_conflicts=True)
+        # the missing ones as they are now: ours, or another delivery's that won the race
+        for c in qs.filter(external_thread_id__in={k[1] for k in missing}):
+            key = (c.kind, c.external_thread_id)
+            if key in keys and key not in found:
+                found[key] = c
+                if not _returns_inserted_rows():
+                    opened.add(c.pk)
     result.conversations_created = len(opened)
-    return {k: found[(k[0], k[1][:255])] for k in keys}, opened
+    return {(kind, thread): found[(kind, thread[:255])] for kind, thread in wholes}, opened
 
 
 def _returns_inserted_rows() -> bool:

@@ -142,23 +142,35 @@ def route_new_conversations(
             people[rule.assign_to_id].append((conversation, rule.assign_team_id))
         elif rule.assign_team_id:
             by_team[rule.assign_team_id].append(conversation)
-    if people:
-        _assign_people(channel, people, by_team)
-    if by_team:
-        _round_robin(channel, by_team, now, facts)
+    if people or by_team:
+        # who may take them: the rules' people and their teams' members, read once
+        team_ids = set(by_team) | {t for pairs in people.values() for _c, t in pairs if t}
+        members = _candidates(channel, people, team_ids)
+        allowed = members_with_capability(channel, Capability.MODERATE, members)
+        if people:
+            _assign_people(people, by_team, allowed)
+        if by_team:
+            _round_robin(channel, by_team, now, facts, members=members, allowed=allowed)
     if tag_links:
         _tag(org_id, tag_links)
 
 
-def _assign_people(channel, people: dict[int, list], by_team: dict[int, list]) -> None:
-    """A rule's named person takes the conversation if active and allowed on the channel; if
-    not, its team's round-robin does (when the rule names a team)."""
-    members = list(
+def _candidates(channel, people, team_ids) -> list[Membership]:
+    """The active members among ``people`` (membership ids) and in ``team_ids``: one query (and
+    their teams)."""
+    return list(
         Membership.objects.for_org(channel.organization_id)
-        .filter(pk__in=list(people), is_active=True, user__is_active=True)
+        .filter(Q(pk__in=list(people)) | Q(teams__in=sorted(team_ids)))
+        .filter(is_active=True, user__is_active=True)
+        .select_related("user")
         .prefetch_related("teams")
+        .distinct()
     )
-    allowed = members_with_capability(channel, Capability.MODERATE, members)
+
+
+def _assign_people(people: dict[int, list], by_team: dict[int, list], allowed: set[int]) -> None:
+    """A rule's named person takes the conversation if active and allowed on the channel
+    (``allowed``); if not, its team's round-robin does (when the rule names a team)."""
     for member_id, conversations in people.items():
         for conversation, team_id in conversations:
             if member_id in allowed:
@@ -167,23 +179,28 @@ def _assign_people(channel, people: dict[int, list], by_team: dict[int, list]) -
                 by_team[team_id].append(conversation)
 
 
-def available_members(channel, team_ids, at: datetime, facts=None) -> dict[int, list[int]]:
+def available_members(
+    channel, team_ids, at: datetime, facts=None, *, members=None, allowed=None
+) -> dict[int, list[int]]:
     """Per team, the ids (ascending) of its active members who may moderate ``channel`` and are
     working at ``at`` (their own hours, else the team's; the team's public holidays close both):
-    a few queries for all the teams together."""
+    a few queries for all the teams together. ``members`` (active, with their teams and users)
+    and ``allowed`` (those of them who may moderate ``channel``) when the caller read them."""
     org_id = channel.organization_id
     facts = facts or OrgFacts(org_id)
     team_ids = sorted(set(team_ids))
     org_tz = facts.timezone
     teams = facts.teams(team_ids)
-    members = list(
-        Membership.objects.for_org(org_id)
-        .filter(teams__in=team_ids, is_active=True, user__is_active=True)
-        .select_related("user")
-        .prefetch_related("teams")
-        .distinct()
-    )
-    allowed = members_with_capability(channel, Capability.MODERATE, members)
+    if members is None:
+        members = list(
+            Membership.objects.for_org(org_id)
+            .filter(teams__in=team_ids, is_active=True, user__is_active=True)
+            .select_related("user")
+            .prefetch_related("teams")
+            .distinct()
+        )
+    if allowed is None:
+        allowed = members_with_capability(channel, Capability.MODERATE, members)
     day = at.date()
     holidays = facts.holidays(list(teams), day - timedelta(days=1), day + timedelta(days=1))
     out: dict[int, list[int]] = {}
@@ -212,9 +229,11 @@ def take_turns(candidates: list[int], last: int | None, count: int) -> list[int]
     return [candidates[(start + i) % len(candidates)] for i in range(count)]
 
 
-def _round_robin(channel, by_team: dict[int, list], now: datetime, facts) -> None:
+def _round_robin(
+    channel, by_team: dict[int, list], now: datetime, facts, *, members=None, allowed=None
+) -> None:
     org_id = channel.organization_id
-    available = available_members(channel, by_team, now, facts)
+    available = available_members(channel, by_team, now, facts, members=members, allowed=allowed)
     wanted = sorted(t for t in by_team if available.get(t))
     if not wanted:
         return

@@ -144,3 +144,29 @@ def test_a_comment_thread_on_a_post_published_from_here_names_that_post(
     client.force_login(alice)
     page = client.get(reverse("inbox_conversation", args=["alpha", on_ours.pk])).content.decode()
     assert "Promo kopi susu minggu ini" in page
+
+
+def test_a_batch_on_threads_already_open_inserts_no_conversation(org_a, alice_m):
+    channel = sandbox_channel(org_a, alice_m)
+    ingest(channel, [comment("p1", n=1), dm("u_7", n=2)])
+    with CaptureQueriesContext(connection) as later:
+        result = ingest(channel, [comment("p1", n=3), dm("u_7", n=4), comment("p1", n=1)])
+    assert (result.created, result.duplicates, result.conversations_created) == (2, 1, 0)
+    assert not [q for q in later if 'INSERT INTO "inbox_conversation"' in q["sql"]]
+    assert Conversation.objects.for_org(org_a).count() == 2
+    thread = Conversation.objects.for_org(org_a).get(external_thread_id="p1")
+    assert thread.last_item_at == comment("p1", n=3).created_at
+
+
+def test_the_networks_fields_are_kept_and_what_is_not_json_does_not_stop_the_item(org_a, alice_m):
+    channel = sandbox_channel(org_a, alice_m)
+    ingest(
+        channel,
+        [
+            comment(n=1, raw={"likes": 3, "tags": ["a", "b"]}),
+            comment(n=2, raw={"score": float("nan")}),
+            comment(n=3, raw={"blob": "x" * 5000}),
+        ],
+    )
+    raw = dict(Item.objects.for_org(org_a).values_list("external_id", "raw"))
+    assert raw == {"c1": {"likes": 3, "tags": ["a", "b"]}, "c2": {}, "c3": {"truncated": True}}
