@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
 from accounts.capabilities import Capability, require_page
 from accounts.selectors import teams_of
@@ -138,6 +139,7 @@ def _columns(request, sort: str) -> list[dict]:
     return out
 
 
+@require_GET
 def post_analytics(request, org_slug):
     """``/o/<slug>/analytics/posts/?since=&until=&team=&network=&channel=&campaign=&sort=&page=``:
     each published variant's figures, sortable by any column, with the totals of every row."""
@@ -198,6 +200,7 @@ CSV_COLUMNS = [
 ]
 
 
+@require_GET
 def post_analytics_export(request, org_slug):
     """The posts table as CSV: every row the filters select, in the table's order. A figure the
     network does not report is an empty cell, named in ``not_available``; never 0."""
@@ -245,6 +248,7 @@ def post_analytics_export(request, org_slug):
     return response
 
 
+@require_GET
 def campaign_analytics(request, org_slug):
     """``/o/<slug>/analytics/campaigns/?since=&until=&team=&network=&channel=``: each campaign's
     figures summed across its channels, over the variants published in the range."""

@@ -31,9 +31,7 @@ def _by_variant(rows):
 
 
 def test_the_rollup_keeps_the_engagement_parts_and_when_they_were_fetched(world):
-    day = PostDay.objects.for_org(world["a"].organization).get(
-        variant=world["a"], day="2026-11-20"
-    )
+    day = PostDay.objects.for_org(world["a"].organization).get(variant=world["a"], day="2026-11-20")
     assert (day.likes, day.comments, day.shares, day.saves, day.engagements) == (50, 10, 5, 5, 70)
     assert day.fetched_at == FETCHED_AT
 
