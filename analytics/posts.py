@@ -117,7 +117,6 @@ class Totals:
 class CampaignResult:
     campaign_id: int | None  # None: posts without a campaign
     name: str
-    color: str
     totals: Totals
     networks: list[str]
 
@@ -299,7 +298,6 @@ def campaign_results(membership, filters: PostAnalyticsFilters) -> list[Campaign
             CampaignResult(
                 campaign_id=campaign_id,
                 name=campaign.name if campaign else "",
-                color=campaign.color if campaign else "",
                 totals=total(members),
                 networks=sorted({r.network_name for r in members}),
             )

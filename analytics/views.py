@@ -87,8 +87,14 @@ def _filter_form(request, form_class, **extra):
     names = provider_names()
     networks = sorted({(c.provider, names.get(c.provider, c.provider)) for c in channels})
     default = selectors.date_range(None, None)
+    data = None
+    if request.GET:
+        # a header's sort link carries no range: the form shows the default one it stands for
+        data = request.GET.copy()
+        if "since" not in data and "until" not in data:
+            data["since"], data["until"] = default.since.isoformat(), default.until.isoformat()
     form = form_class(
-        request.GET or None,
+        data,
         initial={"since": default.since, "until": default.until},
         teams=teams_of(member.organization).order_by("name"),
         networks=networks,

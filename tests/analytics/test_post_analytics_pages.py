@@ -252,3 +252,18 @@ def test_the_query_count_is_pinned_and_does_not_grow_with_the_rows(
     before = counts()
     _more_variants(world, org_a, alice_m, 7)
     assert counts() == before
+
+
+def test_a_header_link_without_a_range_shows_the_default_one_and_a_lone_until_still_works(
+    world, alice_client
+):
+    from analytics.selectors import DateRange, date_range
+
+    page = alice_client.get(_url("analytics_posts"), {"sort": "-likes"})
+    assert page.status_code == 200
+    default = date_range(None, None)
+    assert page.context["form"]["since"].value() == default.since.isoformat()
+    assert page.context["filters"].range == default
+    page = alice_client.get(_url("analytics_posts"), {"until": UNTIL.isoformat()})
+    assert page.status_code == 200
+    assert page.context["filters"].range == DateRange(SINCE, UNTIL)
