@@ -2,6 +2,8 @@
 
 - ``GET /api/v1/analytics/summary/?since=&until=&team=&network=&channel=``: the organization
   dashboard's figures for a range and the period before it.
+- ``GET /api/v1/analytics/posts/?since=&until=&team=&network=&channel=&campaign=&sort=``: each
+  published variant's figures, sorted, a page at a time.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from accounts.capabilities import Capability
 from accounts.selectors import teams_of
 from channels_registry.providers import REGISTRY
 from channels_registry.selectors import channels_with_capability
+from publishing.selectors import campaigns_of
 from socialops.api import ChoiceFilter, IdFilter, OrgScopedViewSet, QueryFilter
 from socialops.errors import ValidationFailed
 
-from . import selectors
-from .models import ChannelDay
-from .serializers import SummaryOut
+from . import posts, selectors
+from .models import ChannelDay, PostDay
+from .serializers import PostFiguresOut, SummaryOut
 
 
 class DateFilter(QueryFilter):
@@ -100,3 +103,82 @@ class AnalyticsSummaryViewSet(OrgScopedViewSet):
             channel_id=q.get("channel"),
         )
         return Response(SummaryOut(board).data)
+
+
+def _team(organization, team_id):
+    if team_id is None:
+        return None
+    team = teams_of(organization).filter(pk=team_id).first()
+    if team is None:
+        message = _("No such team in this organization.")
+        raise ValidationFailed(message, fields={"team": [message]})
+    return team
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List published posts' figures",
+        description="Each variant published from `since` to `until` (UTC days, inclusive; default: "
+        "the last 28 days; at most two years) on the channels the token's member may see "
+        "analytics of, narrowed to a `team` (with the teams below it), a `network`, one `channel` "
+        "or one `campaign`, with its lifetime figures as last fetched (read from the daily "
+        "rollups). A figure the network does not report is null and named in `not_available`, "
+        "never 0. `sort` names a column (`published_at` or a figure), with a leading `-` for "
+        "descending (default `-published_at`); a missing figure sorts last either way. A page "
+        "at a time (`cursor`, `limit`).",
+        operation_id="analytics_posts_list",
+    ),
+)
+@extend_schema(tags=["analytics"])
+class AnalyticsPostsViewSet(OrgScopedViewSet):
+    """Each published variant's figures, sortable, paginated."""
+
+    model = PostDay
+    read_capability = Capability.VIEW_ANALYTICS
+    serializer_class = PostFiguresOut
+    filters = (
+        DateFilter("since", "The range's first day of publishing (YYYY-MM-DD, UTC)."),
+        DateFilter("until", "The range's last day of publishing (YYYY-MM-DD, UTC), included."),
+        IdFilter("team", "Only the channels of this team and the teams below it."),
+        ChoiceFilter("network", lambda: list(REGISTRY), "Only the channels of this network."),
+        IdFilter("channel", "Only this channel."),
+        IdFilter("campaign", "Only the posts of this campaign."),
+        ChoiceFilter(
+            "sort",
+            posts.SORTS,
+            "The order: a column, `-` first for descending (default `-published_at`).",
+        ),
+    )
+
+    @property
+    def list_ordering(self):
+        return posts.sort_ordering(self.query.get("sort") or posts.DEFAULT_SORT)
+
+    def scoped_queryset(self, organization):
+        return PostDay.objects.for_org(organization).none()
+
+    def list(self, request, *args, **kwargs):
+        q = self.query
+        rng = selectors.date_range(q.get("since"), q.get("until"))
+        team = _team(self.organization, q.get("team"))
+        if q.get("channel") is not None:
+            visible = channels_with_capability(self.membership, Capability.VIEW_ANALYTICS)
+            if not visible.filter(pk=q["channel"]).exists():
+                message = _("No such channel, or not one whose analytics you may see.")
+                raise ValidationFailed(message, fields={"channel": [message]})
+        if q.get("campaign") is not None:
+            if not campaigns_of(self.organization).filter(pk=q["campaign"]).exists():
+                message = _("No such campaign in this organization.")
+                raise ValidationFailed(message, fields={"campaign": [message]})
+        filters = posts.PostAnalyticsFilters(
+            range=rng,
+            team=team,
+            network=q.get("network", ""),
+            channel_id=q.get("channel"),
+            campaign_id=q.get("campaign"),
+        )
+        rows = posts.variant_rows(
+            self.membership, filters, sort=q.get("sort") or posts.DEFAULT_SORT
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(PostFiguresOut(posts.rows_of(page), many=True).data)

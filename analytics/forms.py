@@ -46,3 +46,31 @@ class DashboardFilterForm(forms.Form):
                     self.add_error(name, message)
         data["team_obj"] = self.teams.get(data.get("team")) if data.get("team") else None
         return data
+
+
+class PostAnalyticsFilterForm(DashboardFilterForm):
+    """The posts table's filters: the dashboard's, a campaign of the organization, and the sort
+    (a column, "-" first for descending; anything else is a form error, never a crash)."""
+
+    campaign = forms.TypedChoiceField(
+        label=_("Campaign"), required=False, coerce=int, empty_value=None
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, *args, campaigns=(), sort_labels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from . import posts
+
+        self.fields["campaign"].choices = [("", _("Every campaign"))] + [
+            (c.pk, c.name) for c in campaigns
+        ]
+        labels = sort_labels or {}
+        self.fields["sort"].choices = [
+            (s, f"{labels.get(s.lstrip('-'), s.lstrip('-'))} {'↓' if s.startswith('-') else '↑'}")
+            for s in posts.SORTS
+        ]
+
+    def clean(self):
+        data = super().clean()
+        data["sort"] = data.get("sort") or ""
+        return data

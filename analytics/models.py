@@ -61,6 +61,8 @@ class PostMetricSnapshot(TenantModel):
     saves = _metric(_("saves"))
     clicks = _metric(_("link clicks"))
     video_views = _metric(_("video views"))
+    #: when the network last answered these figures (NULL: stored before this was kept)
+    fetched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -101,7 +103,10 @@ class ChannelDay(TenantModel):
 
 
 class PostDay(TenantModel):
-    """Rollup: a published variant's totals at the end of ``day`` and what it gained that day."""
+    """Rollup: a published variant's totals at the end of ``day`` and what it gained that day.
+
+    ``engagements`` is the sum of the parts the network reports (likes, comments, shares, saves),
+    kept beside it for the per-post table; ``fetched_at`` is when those figures were fetched."""
 
     channel = models.ForeignKey(
         "channels_registry.Channel", on_delete=models.CASCADE, related_name="+"
@@ -115,6 +120,11 @@ class PostDay(TenantModel):
     engagements = _metric(_("engagements"))
     link_clicks = _metric(_("link clicks"))
     video_views = _metric(_("video views"))
+    likes = _metric(_("likes"))
+    comments = _metric(_("comments"))
+    shares = _metric(_("shares"))
+    saves = _metric(_("saves"))
+    fetched_at = models.DateTimeField(null=True, blank=True)
     impressions_gain = _metric(_("impressions gained"))
     engagements_gain = _metric(_("engagements gained"))
     link_clicks_gain = _metric(_("link clicks gained"))

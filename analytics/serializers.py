@@ -76,3 +76,39 @@ class SummaryOut(serializers.Serializer):
     last_fetched_at = serializers.DateTimeField(
         allow_null=True, help_text="The latest fetch of any channel counted; null: none yet."
     )
+
+
+class PostFiguresOut(serializers.Serializer):
+    """One published variant's lifetime figures, as last fetched."""
+
+    variant_id = serializers.IntegerField(help_text="The variant's id.")
+    post_id = serializers.IntegerField(help_text="Its post's id.")
+    post = serializers.CharField(source="post_title", help_text="The post's title or text.")
+    campaign_id = serializers.IntegerField(
+        allow_null=True, help_text="The post's campaign, or null."
+    )
+    campaign = serializers.CharField(help_text="The campaign's name, or empty.")
+    channel_id = serializers.IntegerField(help_text="The channel it was published on.")
+    channel = serializers.CharField(help_text="The channel's name.")
+    handle = serializers.CharField(help_text="Its handle on the network.")
+    network = serializers.CharField(help_text="The network's key.")
+    team = serializers.CharField(help_text="The channel's team's name, or empty.")
+    published_at = serializers.DateTimeField(help_text="When it was published.")
+    external_url = serializers.CharField(help_text="The live post on the network, or empty.")
+    values = serializers.DictField(
+        child=Figure(),
+        help_text="impressions, reach, engagements, likes, comments, shares, saves, link_clicks, "
+        "video_views (counts) and engagement_rate (percent): null when the network does not "
+        "report it, or when the variant has not been fetched yet (`fetched` false).",
+    )
+    fetched = serializers.BooleanField(help_text="False: no figures were fetched for it yet.")
+    not_available = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The figures its network does not report (empty until fetched).",
+    )
+    figures_day = serializers.DateField(
+        allow_null=True, help_text="The UTC day of its latest figures; null: not fetched yet."
+    )
+    fetched_at = serializers.DateTimeField(
+        allow_null=True, help_text="When its latest figures were fetched, where known."
+    )

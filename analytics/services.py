@@ -121,10 +121,14 @@ def upsert_account_metrics(channel, rows) -> int:
     return len(objs)
 
 
-def upsert_post_metrics(channel, *, day: date, metrics, variant_ids: dict[str, int]) -> int:
+def upsert_post_metrics(
+    channel, *, day: date, metrics, variant_ids: dict[str, int], fetched_at: datetime | None = None
+) -> int:
     """Store each post's figures (``PostMetrics``) as of ``day`` on (variant, day); ``variant_ids``
-    maps the network's ids to our variants (figures of a post we did not publish are dropped)."""
+    maps the network's ids to our variants (figures of a post we did not publish are dropped).
+    ``fetched_at`` (default: now) is when the network answered."""
     org_id = channel.organization_id
+    fetched_at = fetched_at or timezone.now()
     found = {variant_ids[m.external_id]: m for m in metrics if m.external_id in variant_ids}
     if not found:
         return 0
@@ -141,6 +145,7 @@ def upsert_post_metrics(channel, *, day: date, metrics, variant_ids: dict[str, i
                 channel=channel,
                 variant_id=variant_id,
                 day=day,
+                fetched_at=fetched_at,
                 **_merge(existing.get(variant_id), m, POST_FIELDS),
             )
             for variant_id, m in sorted(found.items())
@@ -149,7 +154,7 @@ def upsert_post_metrics(channel, *, day: date, metrics, variant_ids: dict[str, i
             objs,
             update_conflicts=True,
             unique_fields=["variant", "day"],
-            update_fields=list(POST_FIELDS),
+            update_fields=[*POST_FIELDS, "fetched_at"],
         )
     return len(objs)
 
@@ -175,10 +180,18 @@ def _post_totals(snap) -> dict[str, int | None]:
         "engagements": _sum(getattr(snap, n) for n in ENGAGEMENT_PARTS),
         "link_clicks": snap.clicks,
         "video_views": snap.video_views,
+        **{n: getattr(snap, n) for n in ENGAGEMENT_PARTS},
     }
 
 
-POST_DAY_TOTALS = ("impressions", "reach", "engagements", "link_clicks", "video_views")
+POST_DAY_TOTALS = (
+    "impressions",
+    "reach",
+    "engagements",
+    "link_clicks",
+    "video_views",
+    *ENGAGEMENT_PARTS,
+)
 GAINED = ("impressions", "engagements", "link_clicks", "video_views")
 
 
@@ -211,6 +224,7 @@ def _post_days(channel, *, since: date, until: date) -> tuple[list[PostDay], dic
                 channel=channel,
                 variant_id=snap.variant_id,
                 day=snap.day,
+                fetched_at=snap.fetched_at,
                 **totals,
                 **gained,
             )
@@ -258,7 +272,7 @@ def rollup_channel(channel, *, since: date, until: date) -> int:
                 posts_published=published.get(day, 0),
             )
         )
-    post_fields = [*POST_DAY_TOTALS, *(f"{n}_gain" for n in GAINED)]
+    post_fields = [*POST_DAY_TOTALS, "fetched_at", *(f"{n}_gain" for n in GAINED)]
     channel_fields = [
         "followers",
         "impressions",
@@ -383,7 +397,7 @@ def fetch_channel_metrics(
                 result.notes.append("no post metrics")
                 break
             result.posts += upsert_post_metrics(
-                channel, day=today, metrics=metrics, variant_ids=due
+                channel, day=today, metrics=metrics, variant_ids=due, fetched_at=now
             )
     except RateLimited as exc:
         failures = state.failures + 1

@@ -89,6 +89,7 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.api.RoutingRuleViewSet": "inbox",
     "inbox.api.SlaTargetViewSet": "inbox",
     "analytics.api.AnalyticsSummaryViewSet": "analytics",
+    "analytics.api.AnalyticsPostsViewSet": "analytics",
 }
 
 

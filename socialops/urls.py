@@ -125,6 +125,7 @@ router.register("inbox-sla-targets", inbox_api.SlaTargetViewSet, basename="inbox
 router.register(
     "analytics/summary", analytics_api.AnalyticsSummaryViewSet, basename="analytics-summary"
 )
+router.register("analytics/posts", analytics_api.AnalyticsPostsViewSet, basename="analytics-posts")
 
 api_v1 = [
     path(

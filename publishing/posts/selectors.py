@@ -528,6 +528,39 @@ def published_variants_on(channel, *, since) -> list[tuple[int, str, object]]:
     )
 
 
+def published_variants_between(
+    organization, *, channel_ids, since, until, campaign_id: int | None = None
+) -> QuerySet[PostVariant]:
+    """The variants published on ``channel_ids`` from ``since`` to ``until`` (UTC days, both
+    included), optionally only those of one campaign's posts, with their post, campaign and
+    channel (analytics lists their figures and sorts them). The caller chooses the channels."""
+    from datetime import UTC, datetime, time, timedelta
+
+    qs = (
+        PostVariant.objects.for_org(organization)
+        .filter(
+            channel_id__in=channel_ids,
+            status=PostVariant.Status.PUBLISHED,
+            published_at__gte=datetime.combine(since, time.min, tzinfo=UTC),
+            published_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC),
+        )
+        .select_related("post", "post__campaign", "channel", "channel__team")
+    )
+    if campaign_id is not None:
+        qs = qs.filter(post__campaign_id=campaign_id)
+    return qs
+
+
+def published_variants_of(post: Post, *, channel_ids) -> QuerySet[PostVariant]:
+    """``post``'s published variants on ``channel_ids``, with their channels, in publishing order."""
+    return (
+        PostVariant.objects.for_org(post.organization_id)
+        .filter(post=post, channel_id__in=channel_ids, status=PostVariant.Status.PUBLISHED)
+        .select_related("channel")
+        .order_by("published_at", "pk")
+    )
+
+
 def published_per_day(channel, *, since, until) -> dict:
     """``{day (UTC): number of variants published on channel that day}`` from ``since`` to ``until``
     (dates, both included); a day without one is absent. One query."""
@@ -604,6 +637,8 @@ __all__ = [
     "published_variant_ids",
     "published_variants_on",
     "published_per_day",
+    "published_variants_between",
+    "published_variants_of",
     "display_zone",
     "authors_of",
     "campaigns_of",

@@ -1,0 +1,33 @@
+"""The per-variant figures on the post page (publishing's template includes them; publishing's
+code never imports analytics)."""
+
+from __future__ import annotations
+
+from django import template
+
+from accounts.capabilities import Capability, can
+
+from .. import posts
+
+register = template.Library()
+
+#: a post with one of these statuses has published variants
+_PUBLISHED = ("published", "partially_published")
+
+
+@register.inclusion_tag("analytics/_post_figures.html", takes_context=True)
+def post_figures_panel(context, post):
+    """Each published variant's latest figures, on the channels the viewer may see analytics of
+    (nothing for a post not published yet, or for a viewer without analytics)."""
+    request = context.get("request")
+    membership = getattr(request, "membership", None)
+    rows = []
+    if post.status in _PUBLISHED and membership is not None:
+        rows = posts.post_figures(membership, post)
+    return {
+        "current_org": context.get("current_org"),
+        "post": post,
+        "rows": rows,
+        "labels": posts.METRIC_LABELS,
+        "may_view_table": membership is not None and can(membership, Capability.VIEW_ANALYTICS),
+    }
