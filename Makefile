@@ -46,7 +46,8 @@ run: seed
 
 ## TEST_WORKERS: pytest-xdist processes (0 runs in this process). Three on the 2-core CI machine: a
 ## good part of the suite waits on browsers, live servers and subprocesses rather than the CPU. The
-## tests that take minutes are collected first (tests/conftest.py), so the workers share them.
+## tests that take minutes are collected first (tests/conftest.py), longest first, and idle workers
+## steal queued tests from busy ones (--dist worksteal), so no worker runs a long tail alone.
 TEST_WORKERS ?= 3
 
 ## make test: lint, import contracts, migrations check, then the whole suite (SQLite, or DATABASE_URL).
@@ -55,7 +56,7 @@ test: install messages
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest -p no:randomly -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:randomly -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -91,10 +91,25 @@ def alice_api(alice_m):
     return api_client_for(alice_m)
 
 
-#: tests that take minutes each: collected first, so that test workers start them at once instead of
-#: one worker running them after everything else
-_LONG_FIRST = ("test_api_keeps_to_its_schema.py", "test_api_generated_client.py")
+#: test files whose tests take from half a minute to minutes each, longest first (measured with
+#: ``--durations``): collected first, so that test workers start them at once instead of one worker
+#: running them after everything else
+_LONG_FIRST = (
+    "test_api_keeps_to_its_schema.py",
+    "test_accessibility.py",
+    "test_first_command.py",
+    "test_production_cookies.py",
+    "test_every_url_is_tenant_safe.py",
+    "test_notification_migration_keeps_old_rows.py",
+    "test_restricted_channels_do_not_leak.py",
+    "test_api_generated_client.py",
+)
+
+
+def _long_rank(item) -> int:
+    name = item.nodeid.split("::")[0].rsplit("/", 1)[-1]
+    return _LONG_FIRST.index(name) if name in _LONG_FIRST else len(_LONG_FIRST)
 
 
 def pytest_collection_modifyitems(session, config, items):
-    items.sort(key=lambda item: not item.nodeid.split("::")[0].endswith(_LONG_FIRST))
+    items.sort(key=_long_rank)  # a stable sort: the rest keep their order
