@@ -8,10 +8,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.utils.translation import gettext as _
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.response import Response
 
@@ -20,31 +17,18 @@ from accounts.selectors import teams_of
 from channels_registry.providers import REGISTRY
 from channels_registry.selectors import channels_with_capability
 from publishing.selectors import campaigns_of
-from socialops.api import ChoiceFilter, IdFilter, OrgScopedViewSet, QueryFilter
+from socialops.api import (
+    ChoiceFilter,
+    DateFilter,
+    IdFilter,
+    OneObjectSchema,
+    OrgScopedViewSet,
+)
 from socialops.errors import ValidationFailed
 
 from . import posts, selectors
 from .models import ChannelDay, PostDay
 from .serializers import PostFiguresOut, SummaryOut
-
-
-class DateFilter(QueryFilter):
-    """A day, ISO 8601 (``2026-12-01``)."""
-
-    schema = {"type": "string", "format": "date"}
-
-    def parse(self, raw: str) -> date:
-        try:
-            return date.fromisoformat(raw.strip())
-        except ValueError:
-            raise self.invalid(_("Give a date as YYYY-MM-DD.")) from None
-
-
-class _OneObject(AutoSchema):
-    """``list`` answers one object (the range's figures), not a page of objects."""
-
-    def _is_list_view(self, serializer=None) -> bool:
-        return False
 
 
 @extend_schema_view(
@@ -65,7 +49,7 @@ class _OneObject(AutoSchema):
 class AnalyticsSummaryViewSet(OrgScopedViewSet):
     """The organization dashboard's figures of a date range."""
 
-    schema = _OneObject()
+    schema = OneObjectSchema()
     model = ChannelDay
     read_capability = Capability.VIEW_ANALYTICS
     pagination_class = None  # one range, not a list of pages

@@ -12,17 +12,21 @@ audited "via api"):
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from accounts.capabilities import Capability
-from socialops.api import IdFilter, OrgScopedViewSet, QueryFilter, TextFilter
+from socialops.api import (
+    DateFilter,
+    IdFilter,
+    OneObjectSchema,
+    OrgScopedViewSet,
+    QueryFilter,
+    TextFilter,
+)
 from socialops.errors import NotAllowed, ValidationFailed
 
 from . import figures, services
@@ -255,25 +259,6 @@ class MemberFilter(QueryFilter):
         raise self.invalid(_("Give me or a member's id."))
 
 
-class DateFilter(QueryFilter):
-    """A day, ISO 8601 (``2026-12-01``)."""
-
-    schema = {"type": "string", "format": "date"}
-
-    def parse(self, raw: str) -> date:
-        try:
-            return date.fromisoformat(raw.strip())
-        except ValueError:
-            raise self.invalid(_("Give a date as YYYY-MM-DD.")) from None
-
-
-class _OneObject(AutoSchema):
-    """``list`` answers one object (the range's figures), not a page of objects."""
-
-    def _is_list_view(self, serializer=None) -> bool:
-        return False
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Read the inbox figures",
@@ -291,7 +276,7 @@ class _OneObject(AutoSchema):
 class FiguresViewSet(OrgScopedViewSet):
     """The inbox's figures of a date range."""
 
-    schema = _OneObject()
+    schema = OneObjectSchema()
     model = Conversation
     read_capability = Capability.VIEW
     pagination_class = None  # one range, not a list of pages

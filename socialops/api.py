@@ -33,7 +33,7 @@ import hashlib
 import re
 import zoneinfo
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import models, transaction
@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, fields, permissions, serializers, viewsets
@@ -474,6 +475,25 @@ class DateTimeFilter(QueryFilter):
             return at.astimezone(UTC)
         except OverflowError:  # 9999-12-31T23:00:00-05:00 is past the last representable instant
             raise self.invalid(_NOT_AN_INSTANT) from None
+
+
+class DateFilter(QueryFilter):
+    """A day, ISO 8601 (``2026-12-01``)."""
+
+    schema = {"type": "string", "format": "date"}
+
+    def parse(self, raw: str) -> date:
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            raise self.invalid(_("Give a date as YYYY-MM-DD.")) from None
+
+
+class OneObjectSchema(AutoSchema):
+    """For a viewset whose ``list`` answers one object (a report, a range's figures), not a page."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
 
 
 def since_filter(name: str, field: str, what: str) -> DateTimeFilter:

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.capabilities import Capability
 from channels_registry.models import Channel
-from socialops.api import OrgScopedViewSet
+from socialops.api import OneObjectSchema, OrgScopedViewSet
 
 from .selectors import coverage_report
-
-
-class _OneObject(AutoSchema):
-    """``list`` answers one object (the organization's report), not a page of objects."""
-
-    def _is_list_view(self, serializer=None) -> bool:
-        return False
 
 
 class PersonOut(serializers.Serializer):
@@ -159,7 +151,7 @@ def coverage_payload(report) -> dict:
 )
 @extend_schema(tags=["governance"])
 class CoverageViewSet(OrgScopedViewSet):
-    schema = _OneObject()
+    schema = OneObjectSchema()
     model = Channel
     read_capability = Capability.MANAGE_GOVERNANCE
     pagination_class = None  # one report, not a list of pages

@@ -14,10 +14,16 @@ from accounts.capabilities import Capability
 from accounts.selectors import get_team
 from channels_registry.models import Channel
 from channels_registry.selectors import channels_of, provider_names
-from socialops.api import ChoiceFilter, IdField, IdFilter, InputSerializer, OrgScopedViewSet
+from socialops.api import (
+    ChoiceFilter,
+    IdField,
+    IdFilter,
+    InputSerializer,
+    OneObjectSchema,
+    OrgScopedViewSet,
+)
 from socialops.errors import ValidationFailed
 
-from ..coverage.api import _OneObject
 from . import selectors, services
 
 
@@ -137,7 +143,7 @@ def row_payload(row) -> dict:
 )
 @extend_schema(tags=["governance"])
 class ChannelInventoryViewSet(OrgScopedViewSet):
-    schema = _OneObject()
+    schema = OneObjectSchema()
     model = Channel
     read_capability = Capability.MANAGE_GOVERNANCE
     write_capability = Capability.MANAGE_GOVERNANCE  # the service also asks for manage_channels
