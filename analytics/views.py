@@ -16,6 +16,7 @@ from accounts.capabilities import Capability, require_page
 from accounts.selectors import teams_of
 from channels_registry.selectors import channels_with_capability, provider_names
 from publishing.selectors import campaigns_of
+from socialops.db_router import reads_from_replica
 
 from . import posts, selectors
 from .forms import DashboardFilterForm, PostAnalyticsFilterForm
@@ -33,6 +34,7 @@ TILE_LABELS = {
 }
 
 
+@reads_from_replica
 def dashboard(request, org_slug):
     """``/o/<slug>/analytics/?since=&until=&team=&network=&channel=``: the organization's figures
     for a range (default: the last 28 days) beside the period before it."""
@@ -146,6 +148,7 @@ def _columns(request, sort: str) -> list[dict]:
 
 
 @require_GET
+@reads_from_replica
 def post_analytics(request, org_slug):
     """``/o/<slug>/analytics/posts/?since=&until=&team=&network=&channel=&campaign=&sort=&page=``:
     each published variant's figures, sortable by any column, with the totals of every row."""
@@ -207,6 +210,7 @@ CSV_COLUMNS = [
 
 
 @require_GET
+@reads_from_replica
 def post_analytics_export(request, org_slug):
     """The posts table as CSV: every row the filters select, in the table's order. A figure the
     network does not report is an empty cell, named in ``not_available``; never 0."""
@@ -255,6 +259,7 @@ def post_analytics_export(request, org_slug):
 
 
 @require_GET
+@reads_from_replica
 def campaign_analytics(request, org_slug):
     """``/o/<slug>/analytics/campaigns/?since=&until=&team=&network=&channel=``: each campaign's
     figures summed across its channels, over the variants published in the range."""

@@ -153,6 +153,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An optional read replica (PostgreSQL streaming replica) for the dashboards' reads: only code
+# inside ``socialops.db_router.replica_reads`` reads there, never inside a primary transaction.
+_replica_url = env_str("DATABASE_REPLICA_URL", "") or ""
+if _replica_url:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL too.")
+    DATABASES["replica"] = _env.db_url_config(_replica_url)
+    if DATABASES["replica"].get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must be postgres://user:pass@host:5432/name (a replica of "
+            "DATABASE_URL's database)."
+        )
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # tests (and `manage.py test`) read the primary: no second test database to keep in step
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["socialops.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker -----------------------------------------------------------------------
