@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .best_times import DEFAULT_PATTERN, Slot, best_time_slots, general_pattern
@@ -103,6 +102,11 @@ class ChannelRow:
     last_fetched_at: datetime | None
     last_error: str
 
+    @property
+    def cells(self) -> list[tuple[str, float | int | None]]:
+        """``(key, value)`` in the tiles' order (:data:`KPI_KEYS`): one pass in the template."""
+        return [(key, self.values.get(key)) for key in KPI_KEYS]
+
 
 @dataclass
 class Dashboard:
@@ -159,10 +163,7 @@ def organization_dashboard(
     ids = [c.pk for c in channels]
     prev = rng.previous()
     by_channel = _sums_by_channel(org, ids, rng, prev)
-    followers_now, followers_before = (
-        _last_followers(org, ids, rng),
-        _last_followers(org, ids, prev),
-    )
+    followers_now, followers_before = _last_followers(org, by_channel)
     states = {
         s.channel_id: s for s in MetricsFetchState.objects.for_org(org).filter(channel_id__in=ids)
     }
@@ -207,13 +208,15 @@ def organization_dashboard(
 
 
 def _sums_by_channel(org, ids, rng: DateRange, prev: DateRange) -> dict[int, dict]:
-    """``{channel id: {"cur_<metric>": …, "prev_<metric>": …}}``: both periods in one query (a Sum
-    over NULLs only is NULL: not reported)."""
-    from django.db.models import Q, Sum
+    """``{channel id: {"cur_<metric>": …, "prev_<metric>": …, "cur_followers_day": …,
+    "prev_followers_day": …}}``: both periods in one query (a Sum over NULLs only is NULL: not
+    reported), with each channel's last day that has a follower count in each period."""
+    from django.db.models import Max, Q, Sum
 
     from .models import ChannelDay
 
     in_cur, in_prev = Q(day__gte=rng.since), Q(day__lte=prev.until)
+    counted = Q(followers__isnull=False)
     sums = (
         ChannelDay.objects.for_org(org)
         .filter(channel_id__in=ids, day__gte=prev.since, day__lte=rng.until)
@@ -222,25 +225,39 @@ def _sums_by_channel(org, ids, rng: DateRange, prev: DateRange) -> dict[int, dic
         .annotate(
             **{f"cur_{n}": Sum(n, filter=in_cur) for n in SUMMED},
             **{f"prev_{n}": Sum(n, filter=in_prev) for n in SUMMED},
+            cur_followers_day=Max("day", filter=in_cur & counted),
+            prev_followers_day=Max("day", filter=in_prev & counted),
         )
     )
     return {r["channel_id"]: r for r in sums}
 
 
-def _last_followers(org, ids, period: DateRange) -> dict[int, int]:
-    """``{channel id: followers}`` on each channel's last day with a count in ``period`` (one query)."""
+def _last_followers(org, by_channel: dict[int, dict]) -> tuple[dict[int, int], dict[int, int]]:
+    """``({channel id: followers}, …)`` on each channel's last counted day of the period and of the
+    period before (the days found by :func:`_sums_by_channel`): one query, by (channel, day) — no
+    correlated subquery per row, which took ~0.5 s per period over 300 channels."""
     from .models import ChannelDay
 
-    counted = ChannelDay.objects.for_org(org).filter(
-        channel_id__in=ids,
-        day__gte=period.since,
-        day__lte=period.until,
-        followers__isnull=False,
+    wanted = {
+        (c, r[key])
+        for c, r in by_channel.items()
+        for key in ("cur_followers_day", "prev_followers_day")
+        if r[key] is not None
+    }
+    if not wanted:
+        return {}, {}
+    rows = (
+        ChannelDay.objects.for_org(org)
+        .filter(channel_id__in={c for c, _d in wanted}, day__in={d for _c, d in wanted})
+        .values_list("channel_id", "day", "followers")
     )
-    # each channel's last counted day (a correlated subquery: SQLite has no DISTINCT ON)
-    last_day = counted.filter(channel_id=OuterRef("channel_id")).order_by("-day").values("day")[:1]
-    rows = counted.filter(day=Subquery(last_day)).values_list("channel_id", "followers")
-    return dict(rows)
+    found = {(c, d): f for c, d, f in rows}
+    now = {c: found.get((c, r["cur_followers_day"])) for c, r in by_channel.items()}
+    before = {c: found.get((c, r["prev_followers_day"])) for c, r in by_channel.items()}
+    return (
+        {c: f for c, f in now.items() if f is not None},
+        {c: f for c, f in before.items() if f is not None},
+    )
 
 
 def _kpi(key: str, rows: list[ChannelRow]) -> Kpi:

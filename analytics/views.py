@@ -34,6 +34,10 @@ TILE_LABELS = {
 }
 
 
+#: rows of the dashboard's channel table per page
+CHANNELS_PER_PAGE = 25
+
+
 @reads_from_replica
 def dashboard(request, org_slug):
     """``/o/<slug>/analytics/?since=&until=&team=&network=&channel=``: the organization's figures
@@ -44,8 +48,10 @@ def dashboard(request, org_slug):
     names = provider_names()
     networks = sorted({(c.provider, names.get(c.provider, c.provider)) for c in channels})
     default = selectors.date_range(None, None)
+    query = request.GET.copy()
+    query.pop("page", None)  # the channel table's page is not a filter
     form = DashboardFilterForm(
-        request.GET or None,
+        query or None,
         initial={"since": default.since, "until": default.until},
         teams=teams_of(member.organization).order_by("name"),
         networks=networks,
@@ -65,10 +71,27 @@ def dashboard(request, org_slug):
         if form.is_bound:
             status = 400  # the figures of the default range, with the form's errors beside them
         board = selectors.organization_dashboard(member, default)
+    # the table: the channels with the most engagements first, a page at a time (300 channels is
+    # normal; the tiles above count them all)
+    ranked = sorted(
+        board.channels,
+        key=lambda r: (
+            r.values.get("engagements") is None,
+            -(r.values.get("engagements") or 0),
+            r.name,
+        ),
+    )
+    channel_page = Paginator(ranked, CHANNELS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "analytics/dashboard.html",
-        {"form": form, "board": board, "tiles": TILE_LABELS},
+        {
+            "form": form,
+            "board": board,
+            "tiles": TILE_LABELS,
+            "channel_page": channel_page,
+            "query": query.urlencode(),
+        },
         status=status,
     )
 

@@ -261,3 +261,28 @@ def test_a_token_scoped_to_analytics_reads_the_summary_and_one_without_it_is_ref
     refused = client_with(["posts:read"]).get(SUMMARY)
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "insufficient_scope"
+
+
+def test_the_channel_table_shows_a_page_at_a_time_most_engagements_first(
+    world, org_a, alice_m, alice_client
+):
+    """300 channels is normal: the tiles count every channel, the table shows 25 at a time."""
+    extra = bulk_channels(org_a, 26, provider="x")
+    for n, channel in enumerate(extra):
+        _feed(channel, _each_day(SINCE, UNTIL, impressions=10, engagements=n + 11))
+    url = reverse("analytics_dashboard", args=["alpha"])
+    params = {"since": SINCE.isoformat(), "until": UNTIL.isoformat()}
+    first = alice_client.get(url, params).content.decode()
+    assert first.count('<tr data-channel="') == 25
+    # the busiest channel leads (36 engagements a day), the sandbox (10 a day) comes 27th: page 2
+    assert f'data-channel="{extra[-1].pk}"' in first
+    assert f'data-channel="{world["sandbox"].pk}"' not in first
+    assert "Channels 1–25 of 28" in first
+    second = alice_client.get(url, {**params, "page": 2})
+    assert second.status_code == 200  # the page number is not a filter error
+    body = second.content.decode()
+    assert body.count('<tr data-channel="') == 3
+    assert f'data-channel="{world["sandbox"].pk}"' in body
+    # every channel still counts in the tiles: 28 days × (11 + … + 36 + 10) engagements
+    board = _board(alice_m)
+    assert board.kpi("engagements").current == 28 * (sum(range(11, 37)) + 10)

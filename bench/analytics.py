@@ -1,0 +1,280 @@
+"""Analytics figures for a large organization (issue 16), on PostgreSQL.
+
+The world: one organization with 300 channels on every network, two years of daily rollups per
+channel (``ChannelDay``) and per post (``PostDay``, each post's first 30 days), and
+``BENCH_ANALYTICS_RAW`` raw metric rows (``PostMetricSnapshot`` plus ``AccountMetricDay``; 10,000,000
+by default on PostgreSQL, 200,000 on SQLite), with nine other organizations of 30 channels and two
+years of rollups beside it. Rows are made by ``INSERT … SELECT generate_series`` (PostgreSQL) or
+``bulk_create`` (SQLite), not through the services.
+
+Figures, through HTTP (the test client, signed in as the owner) after a warm-up request:
+- the organization dashboard for the last 90 days: p50 / p95 and queries per request (the issue:
+  p95 ≤ 200 ms, the query count fixed: the same for 90 days as for 7);
+- the same dashboard filtered to one team's subtree.
+
+``BENCH_ANALYTICS_RUNS`` (30) sets the requests per figure. A quick run:
+``BENCH_ONLY=analytics BENCH_ANALYTICS_RAW=200000 python -m bench``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from .foundation import Row, _pct
+
+RUNS = int(os.environ.get("BENCH_ANALYTICS_RUNS", "30"))
+CHANNELS = 300
+DAYS = 730
+NETWORKS = ["facebook", "instagram", "x", "linkedin", "mastodon", "bluesky", "sandbox"]
+TODAY = date(2026, 12, 1)
+
+
+def _raw_rows() -> int:
+    default = "10000000" if connection.vendor == "postgresql" else "200000"
+    return int(os.environ.get("BENCH_ANALYTICS_RAW", default))
+
+
+def _org(slug: str, channels: int, teams: int):
+    from accounts import services
+    from accounts.models import Membership, User
+    from channels_registry.models import Channel
+
+    owner = User.objects.create_user(f"{slug}@example.test", "bench-password-123")
+    org = services.create_organization(name=slug.title(), slug=slug, owner=owner)
+    by = Membership.objects.for_org(org).get(user=owner)
+    hq = services.create_team(org, by=by, name="Head office")
+    regions = [
+        services.create_team(org, by=by, name=f"Region {i}", parent=hq) for i in range(teams)
+    ]
+    made = Channel.objects.bulk_create(
+        [
+            Channel(
+                organization=org,
+                provider=NETWORKS[i % len(NETWORKS)],
+                external_id=f"{slug}-{i}",
+                handle=f"{slug}{i}",
+                name=f"{slug} channel {i}",
+                team=regions[i % len(regions)] if regions else hq,
+            )
+            for i in range(channels)
+        ]
+    )
+    return org, owner, regions, [c.pk for c in made]
+
+
+def _channel_days_sql(org_id: int, ids: list[int]) -> tuple[str, list]:
+    """Two years of one row per channel and day; followers grow, the rest moves with the week."""
+    sql = """
+        INSERT INTO analytics_channelday (organization_id, channel_id, day, followers, impressions,
+            reach, engagements, link_clicks, video_views, posts_published)
+        SELECT %s, c, d::date,
+               1000 + (c %% 97) * 50 + (d::date - %s::date) * 3,
+               2000 + ((c * 7 + (d::date - %s::date)) %% 500) * 10,
+               1500 + ((c * 5 + (d::date - %s::date)) %% 400) * 8,
+               100 + ((c * 3 + (d::date - %s::date)) %% 90),
+               CASE WHEN c %% 7 = 4 THEN NULL ELSE 10 + (c + (d::date - %s::date)) %% 30 END,
+               CASE WHEN c %% 7 IN (0, 1) THEN 300 + (c %% 50) ELSE NULL END,
+               (c + (d::date - %s::date)) %% 3
+        FROM unnest(%s::bigint[]) AS c,
+             generate_series(%s::date, %s::date, interval '1 day') AS d
+    """
+    first = TODAY - timedelta(days=DAYS - 1)
+    return sql, [org_id, first, first, first, first, first, first, ids, first, TODAY]
+
+
+def _posts(org, owner, ids: list[int], per_channel: int) -> list[tuple[int, int]]:
+    """``per_channel`` published posts per channel, spread over the two years: (variant, channel)."""
+    from publishing.models import Post, PostVariant
+
+    first = datetime.combine(TODAY - timedelta(days=DAYS - 1), datetime.min.time(), tzinfo=UTC)
+    step = timedelta(days=DAYS) / per_channel
+    out: list[tuple[int, int]] = []
+    for start in range(0, len(ids), 20):
+        chunk = ids[start : start + 20]
+        posts = Post.objects.bulk_create(
+            [
+                Post(
+                    organization=org,
+                    title=f"Bench post {c}-{i}",
+                    text="Bench analytics post",
+                    author=owner,
+                    status="published",
+                )
+                for c in chunk
+                for i in range(per_channel)
+            ]
+        )
+        variants = PostVariant.objects.bulk_create(
+            [
+                PostVariant(
+                    organization=org,
+                    post=posts[n * per_channel + i],
+                    channel_id=c,
+                    text="Bench analytics post",
+                    status="published",
+                    external_id=f"bench-{c}-{i}",
+                    published_at=first + step * i,
+                )
+                for n, c in enumerate(chunk)
+                for i in range(per_channel)
+            ]
+        )
+        out.extend((v.pk, v.channel_id) for v in variants)
+    return out
+
+
+def _world():
+    from analytics.models import ChannelDay
+
+    raw = _raw_rows()
+    # raw rows: every channel's account figures (300 × 730) and each post's daily snapshots
+    account_raw = CHANNELS * DAYS
+    snapshots_per_post = 333
+    per_channel = max(1, (raw - account_raw) // (CHANNELS * snapshots_per_post))
+    org, owner, regions, ids = _org("bench-analytics", CHANNELS, teams=10)
+    others = [_org(f"bench-analytics-{n}", 30, teams=2) for n in range(9)]
+    variants = _posts(org, owner, ids, per_channel)
+    first = TODAY - timedelta(days=DAYS - 1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            for o, _owner, _regions, o_ids in [(org, owner, regions, ids), *others]:
+                cur.execute(*_channel_days_sql(o.pk, o_ids))
+            cur.execute(
+                """
+                INSERT INTO analytics_accountmetricday (organization_id, channel_id, day, followers,
+                    impressions, reach, engagements, profile_views)
+                SELECT organization_id, channel_id, day, followers, impressions, reach,
+                       engagements, NULL FROM analytics_channelday WHERE organization_id = %s
+                """,
+                [org.pk],
+            )
+            v_ids = [v for v, _c in variants]
+            c_ids = [c for _v, c in variants]
+            # each post: 333 daily snapshots from its publication (capped at today)
+            cur.execute(
+                """
+                INSERT INTO analytics_postmetricsnapshot (organization_id, channel_id, variant_id,
+                    day, impressions, reach, likes, comments, shares, saves, clicks, video_views,
+                    fetched_at)
+                SELECT %s, x.c, x.v, x.d + g, 100 + g * 3, 80 + g * 2, 5 + g %% 20, g %% 7,
+                       g %% 5, g %% 3, g %% 11, NULL, now()
+                FROM (SELECT v, c, (%s::date + (row_number() OVER (PARTITION BY c ORDER BY v)
+                        - 1)::int * %s / %s) AS d
+                      FROM unnest(%s::bigint[], %s::bigint[]) AS t(v, c)) AS x,
+                     generate_series(0, %s - 1) AS g
+                WHERE x.d + g <= %s::date
+                """,
+                [
+                    org.pk,
+                    first,
+                    DAYS,
+                    per_channel,
+                    v_ids,
+                    c_ids,
+                    snapshots_per_post,
+                    TODAY,
+                ],
+            )
+            # rollups per post: its first 30 days
+            cur.execute(
+                """
+                INSERT INTO analytics_postday (organization_id, channel_id, variant_id, day,
+                    impressions, reach, engagements, link_clicks, video_views, likes, comments,
+                    shares, saves, fetched_at, impressions_gain, engagements_gain,
+                    link_clicks_gain, video_views_gain)
+                SELECT organization_id, channel_id, variant_id, day, impressions, reach,
+                       likes + comments + shares + saves, clicks, video_views, likes, comments,
+                       shares, saves, fetched_at, 3, 1, 1, NULL
+                FROM analytics_postmetricsnapshot s
+                JOIN (SELECT variant_id AS v, min(day) AS d0 FROM analytics_postmetricsnapshot
+                      WHERE organization_id = %s GROUP BY variant_id) f ON f.v = s.variant_id
+                WHERE s.organization_id = %s AND s.day < f.d0 + 30
+                """,
+                [org.pk, org.pk],
+            )
+            cur.execute("ANALYZE")
+    else:
+        for o, _owner, _regions, o_ids in [(org, owner, regions, ids), *others]:
+            ChannelDay.objects.bulk_create(
+                [
+                    ChannelDay(
+                        organization=o,
+                        channel_id=c,
+                        day=first + timedelta(days=d),
+                        followers=1000 + d * 3,
+                        impressions=2000 + (c * 7 + d) % 500 * 10,
+                        reach=1500,
+                        engagements=100 + (c * 3 + d) % 90,
+                        link_clicks=None if c % 7 == 4 else 10,
+                        video_views=None,
+                        posts_published=(c + d) % 3,
+                    )
+                    for c in o_ids
+                    for d in range(DAYS)
+                ],
+                batch_size=5000,
+            )
+    return org, owner, regions
+
+
+def _timed(client: Client, url: str) -> tuple[list[float], int]:
+    assert client.get(url).status_code == 200, url  # warm
+    connection.queries_log.clear()  # a full log (DEBUG) would count 0 new queries
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    if os.environ.get("BENCH_ANALYTICS_SHOW_QUERIES"):
+        for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:8]:
+            print(q["time"], q["sql"][:600])
+    samples = []
+    for _ in range(RUNS):
+        t0 = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, url
+    return samples, len(queries)
+
+
+def run() -> list[Row]:
+    from analytics.models import ChannelDay, PostMetricSnapshot
+
+    t0 = time.perf_counter()
+    org, owner, regions = _world()
+    built = time.perf_counter() - t0
+    raw = PostMetricSnapshot.objects.unscoped().count() + CHANNELS * DAYS
+    rollups = ChannelDay.objects.for_org(org).count()
+    client = Client()
+    client.force_login(owner)
+    base = f"/o/{org.slug}/analytics/"
+    since = TODAY - timedelta(days=89)
+    ninety, q90 = _timed(client, f"{base}?since={since}&until={TODAY}")
+    seven, q7 = _timed(client, f"{base}?since={TODAY - timedelta(days=6)}&until={TODAY}")
+    team, _qt = _timed(client, f"{base}?since={since}&until={TODAY}&team={regions[3].pk}")
+    return [
+        (
+            f"analytics world: {CHANNELS} channels, {rollups:,} channel-days, {raw:,} raw rows "
+            "(+9 orgs)",
+            f"{built:.0f}",
+            "s",
+            "-",
+        ),
+        ("analytics: organization dashboard, 90 days (p50)", f"{_pct(ninety, 50):.0f}", "ms", "-"),
+        (
+            "analytics: organization dashboard, 90 days (p95)",
+            f"{_pct(ninety, 95):.0f}",
+            "ms",
+            "<= 200",
+        ),
+        (
+            "analytics: organization dashboard queries, 90 days / 7 days",
+            f"{q90} / {q7}",
+            "queries",
+            "fixed",
+        ),
+        ("analytics: dashboard of one region, 90 days (p95)", f"{_pct(team, 95):.0f}", "ms", "-"),
+    ]
