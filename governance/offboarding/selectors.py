@@ -21,6 +21,8 @@ from approvals.services import why_cannot_take_assignment
 from channels_registry import selectors as channels_selectors
 from inbox import selectors as inbox_selectors
 from publishing import selectors as publishing_selectors
+from socialops.sharing import selectors as sharing_selectors
+from socialops.sharing.kinds import kind_label
 
 from .models import FollowUpTask, OffboardingReport
 
@@ -47,7 +49,7 @@ KINDS: dict[str, Any] = {
     ASSIGNMENTS: gettext_lazy("Approvals waiting on them"),
     CONVERSATIONS: gettext_lazy("Open inbox conversations assigned to them"),
     POSTS: gettext_lazy("Drafts and scheduled posts they own"),
-    SHARE_LINKS: gettext_lazy("Calendar share links they created"),
+    SHARE_LINKS: gettext_lazy("Share links they created (calendar, dashboards)"),
     TOKENS: gettext_lazy("API tokens"),
     SESSIONS: gettext_lazy("Signed-in sessions"),
     NOTIFICATIONS: gettext_lazy("Notification subscriptions"),
@@ -379,9 +381,16 @@ def plan_offboarding(membership: Membership, *, by, choices: dict | None = None)
         )
     plan.group_choice[POSTS] = _pick(choices, POSTS, None, post_default, members_by_id)[0]
 
-    for link in publishing_selectors.share_links_created_by(org, leaving.user):
+    for link in sharing_selectors.links_created_by(org, leaving.user):
         add(
-            PlanItem(SHARE_LINKS, f"share_link:{link.pk}", link.name, obj=link, action=_("Revoked"))
+            PlanItem(
+                SHARE_LINKS,
+                f"share_link:{link.pk}",
+                link.name,
+                detail=kind_label(link.kind),
+                obj=link,
+                action=_("Revoked"),
+            )
         )
     for token in accounts_selectors.tokens_of(leaving).filter(revoked_at__isnull=True):
         if token.is_usable:
