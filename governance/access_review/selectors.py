@@ -377,3 +377,101 @@ def evidence_of(campaign: ReviewCampaign) -> list[dict]:
     if not campaign.is_open:
         return list(campaign.result.get("items", []))
     return [evidence_row(item) for item in items_of(campaign)]
+
+
+# --- Handing a departing reviewer's items over -------------------------------------------------
+
+
+@dataclass
+class Handover:
+    item: ReviewItem
+    #: the new reviewer (None: nobody else can review it)
+    to: Membership | None
+
+
+def reviewer_handover(organization, leaving_ids, *, runner=None) -> list[Handover]:
+    """Where the pending items of open campaigns reviewed by ``leaving_ids`` go, item by item.
+
+    The next lead up the reviewed person's team tree (a lead who is not leaving and is not the
+    person), else the admin who started the campaign, else ``runner`` (the admin offboarding them),
+    else another owner or admin; nobody reviews their own access. Four queries whatever the size.
+    """
+    leaving_ids = set(leaving_ids)
+    if not leaving_ids:
+        return []
+    items = list(
+        ReviewItem.objects.for_org(organization)
+        .filter(
+            campaign__status=ReviewCampaign.Status.OPEN,
+            decision=ReviewItem.Decision.PENDING,
+            reviewer_id__in=leaving_ids,
+        )
+        .select_related("campaign", "membership__user", "channel", "reviewer__user")
+        .prefetch_related("membership__teams")
+        .order_by("campaign_id", "pk")
+    )
+    if not items:
+        return []
+    members = {
+        m.pk: m
+        for m in accounts_selectors.members_of(organization, include_inactive=False).filter(
+            user__is_active=True
+        )
+        if m.pk not in leaving_ids
+    }
+    by_user = {m.user_id: m for m in members.values()}
+    teams = {t.pk: t for t in accounts_selectors.teams_of(organization)}
+    parents = {pk: t.parent_id for pk, t in teams.items()}
+    admins = sorted(
+        (m for m in members.values() if m.role in (Role.OWNER, Role.ADMIN)),
+        key=lambda m: (m.role != Role.OWNER, m.pk),
+    )
+
+    def lead_above(person: Membership) -> Membership | None:
+        for start in sorted(person.teams.all(), key=lambda t: (t.name, t.pk)):
+            node, seen = start.pk, set()
+            while node is not None and node not in seen:
+                seen.add(node)
+                lead_id = teams[node].lead_id if node in teams else None
+                if lead_id in members and lead_id != person.pk:
+                    return members[lead_id]
+                node = parents.get(node)
+        return None
+
+    def target(item: ReviewItem) -> Membership | None:
+        person = item.membership
+        candidates = [
+            lead_above(person),
+            by_user.get(item.campaign.started_by_id),
+            members.get(getattr(runner, "pk", None)),
+            *admins,
+        ]
+        return next((c for c in candidates if c is not None and c.pk != person.pk), None)
+
+    return [Handover(item, target(item)) for item in items]
+
+
+def departed_reviewer_ids(campaign: ReviewCampaign) -> set[int]:
+    """Reviewers of ``campaign``'s pending items who are no longer active members."""
+    return set(
+        ReviewItem.objects.for_org(campaign.organization_id)
+        .filter(campaign=campaign, decision=ReviewItem.Decision.PENDING)
+        .filter(Q(reviewer__is_active=False) | Q(reviewer__user__is_active=False))
+        .values_list("reviewer_id", flat=True)
+        .distinct()
+    )
+
+
+def campaigns_with_departed_reviewers_unscoped() -> QuerySet[ReviewCampaign]:
+    """System sweep: open campaigns with pending items whose reviewer has left (deactivated
+    outside offboarding, e.g. on the members page or by the identity provider)."""
+    return (
+        ReviewCampaign.objects.unscoped()
+        .filter(
+            Q(items__decision=ReviewItem.Decision.PENDING)
+            & (Q(items__reviewer__is_active=False) | Q(items__reviewer__user__is_active=False)),
+            status=ReviewCampaign.Status.OPEN,
+        )
+        .distinct()
+        .order_by("pk")
+    )

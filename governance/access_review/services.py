@@ -8,6 +8,7 @@ which writes one ``channel.access_revoked`` entry a grant naming the campaign.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from django.db import transaction
@@ -345,3 +346,86 @@ def record_access_export(membership, *, what: str, filters: dict, via: str = "we
             via=via,
             changes={"what": what, "filters": filters},
         )
+
+
+def hand_over_reviews(organization, *, leaving_ids, by=None) -> list[selectors.Handover]:
+    """Give the pending items of open campaigns reviewed by ``leaving_ids`` to other reviewers.
+
+    Where each goes: :func:`selectors.reviewer_handover` (the next lead up the team tree, else the
+    campaign's starter, else ``by``, else another admin). Called by offboarding (``by``: the admin
+    running it) and by the sweep for reviewers deactivated elsewhere. One
+    ``access_review.reviewer_replaced`` entry a campaign and former reviewer, naming each item and
+    its new reviewer; each new reviewer is told. Items nobody else can review keep their reviewer.
+    """
+    with transaction.atomic():
+        # lock the items that move: a decision on one of them waits for the handover
+        list(
+            ReviewItem.objects.for_org(organization)
+            .select_for_update()
+            .filter(
+                campaign__status=ReviewCampaign.Status.OPEN,
+                decision=ReviewItem.Decision.PENDING,
+                reviewer_id__in=list(leaving_ids),
+            )
+            .values_list("pk", flat=True)
+        )
+        plan = [
+            h for h in selectors.reviewer_handover(organization, leaving_ids, runner=by) if h.to
+        ]
+        groups: dict[tuple[int, int], list[selectors.Handover]] = {}
+        for handover in plan:
+            key = (handover.item.campaign_id, handover.item.reviewer_id)
+            groups.setdefault(key, []).append(handover)
+        actor = getattr(by, "user", None)
+        with batched_events(organization):
+            for (_campaign_id, former_id), handovers in groups.items():
+                campaign = handovers[0].item.campaign
+                record_event(
+                    organization,
+                    "access_review.reviewer_replaced",
+                    obj=campaign,
+                    actor=actor,
+                    changes={
+                        "from": former_id,
+                        "items": {str(h.item.pk): h.to.pk for h in handovers},
+                    },
+                )
+            for handover in plan:
+                ReviewItem.objects.for_org(organization).filter(pk=handover.item.pk).update(
+                    reviewer=handover.to
+                )
+                handover.item.reviewer = handover.to
+        told: dict[tuple[int, int], list[selectors.Handover]] = {}
+        for handover in plan:
+            told.setdefault((handover.item.campaign_id, handover.to.pk), []).append(handover)
+        for (campaign_id, _to), handovers in told.items():
+            campaign = handovers[0].item.campaign
+            notify(
+                organization,
+                recipients=[handovers[0].to],
+                kind=NotificationKind.ACCESS_REVIEW,
+                template="access_review_requested",
+                context={
+                    "campaign": campaign.name,
+                    "count": len(handovers),
+                    "due_on": campaign.due_on,
+                    "started_by": campaign.started_by_label,
+                },
+                url=_review_url(campaign),
+                actor=actor,
+                include_actor=True,
+                # one message a handover: its items, hashed (a lead may get hundreds)
+                dedupe_key=f"access_review:{campaign_id}:handover:"
+                + hashlib.sha256(",".join(str(h.item.pk) for h in handovers).encode()).hexdigest()[
+                    :32
+                ],
+            )
+    return plan
+
+
+def hand_over_from_departed(campaign: ReviewCampaign) -> int:
+    """The sweep's step: items of ``campaign`` whose reviewer has left go to another; how many moved."""
+    leaving = selectors.departed_reviewer_ids(campaign)
+    if not leaving or not campaign.is_open:
+        return 0
+    return len(hand_over_reviews(campaign.organization, leaving_ids=leaving))

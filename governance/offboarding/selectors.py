@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import selectors as accounts_selectors
 from accounts.capabilities import Capability, Role, can
@@ -24,6 +24,7 @@ from publishing import selectors as publishing_selectors
 from socialops.sharing import selectors as sharing_selectors
 from socialops.sharing.kinds import kind_label
 
+from ..access_review import selectors as access_review_selectors
 from .models import FollowUpTask, OffboardingReport
 
 # --- What changes, kind by kind ---------------------------------------------------------------------
@@ -33,6 +34,7 @@ TEAMS = "teams"
 STAGE_SEATS = "stage_seats"
 STAGE_BACKUPS = "stage_backups"
 ASSIGNMENTS = "assignments"
+REVIEWS = "reviews"
 CONVERSATIONS = "conversations"
 POSTS = "posts"
 SHARE_LINKS = "share_links"
@@ -47,6 +49,7 @@ KINDS: dict[str, Any] = {
     STAGE_SEATS: gettext_lazy("Approval stages where they approve"),
     STAGE_BACKUPS: gettext_lazy("Approval stages where they are the backup"),
     ASSIGNMENTS: gettext_lazy("Approvals waiting on them"),
+    REVIEWS: gettext_lazy("Access reviews waiting on them"),
     CONVERSATIONS: gettext_lazy("Open inbox conversations assigned to them"),
     POSTS: gettext_lazy("Drafts and scheduled posts they own"),
     SHARE_LINKS: gettext_lazy("Share links they created (calendar, dashboards)"),
@@ -342,6 +345,28 @@ def plan_offboarding(membership: Membership, *, by, choices: dict | None = None)
                 obj=assignment,
                 goes_to=target,
                 error=error,
+            )
+        )
+
+    # Access reviews: their pending items in open campaigns go to the next lead up the reviewed
+    # person's team tree, else the campaign's starter, else the person running this.
+    reviews: dict[tuple[int, int | None], list] = {}
+    for handover in access_review_selectors.reviewer_handover(org, [leaving.pk], runner=by):
+        key = (handover.item.campaign_id, getattr(handover.to, "pk", None))
+        reviews.setdefault(key, []).append(handover)
+    for (campaign_id, to_id), handovers in reviews.items():
+        count = len(handovers)
+        to = handovers[0].to
+        add(
+            PlanItem(
+                REVIEWS,
+                f"review:{campaign_id}:{to_id or 0}",
+                handovers[0].item.campaign.name,
+                detail=ngettext("%(count)d item to review", "%(count)d items to review", count)
+                % {"count": count},
+                obj=[h.item for h in handovers],
+                goes_to=to,
+                action=str(to.user) if to is not None else _("Nobody else can review them"),
             )
         )
 

@@ -32,6 +32,7 @@ from socialops.audit.services import batched_events, record_event
 from socialops.errors import Conflict, ValidationFailed
 from socialops.sharing import services as sharing_services
 
+from ..access_review import services as access_review_services
 from . import selectors as s
 from .models import FollowUpTask, OffboardingReport
 
@@ -147,6 +148,14 @@ def _apply(plan: s.OffboardingPlan, leaving: Membership, *, by: Membership) -> l
             continue
         approvals_services.hand_over_assignment(item.obj, to=item.goes_to, by=by)
         rows.append(_row(item, _("Handed over")))
+
+    if groups.get(s.REVIEWS):
+        # the same handover the preview showed, made under the leaving membership's lock
+        access_review_services.hand_over_reviews(
+            leaving.organization, leaving_ids=[leaving.pk], by=by
+        )
+        for item in groups[s.REVIEWS]:
+            rows.append(_row(item, _("Handed over") if item.goes_to else _("Kept")))
 
     for item in groups.get(s.CONVERSATIONS, []):
         inbox_services.assign_conversation(item.obj, by=by, assignee=item.goes_to, via="web")
