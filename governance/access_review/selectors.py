@@ -141,8 +141,13 @@ def access_of(organization, people, channels) -> list[PersonAccess]:
 class ScopeItem:
     membership: Membership
     channel: Channel
+    #: held in person
     capabilities: list[str]
     reviewer: Membership | None
+    #: through a grant to one of their teams (or a team above it)
+    team_capabilities: list[str] = field(default_factory=list)
+    #: their own teams that bring ``team_capabilities``: ``[{"id", "name"}]``
+    via_teams: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -167,10 +172,11 @@ class ReviewScope:
 
 
 def review_scope(organization, *, team=None, networks=(), starter=None) -> ReviewScope:
-    """Every person × channel on which an active person in scope holds grants in person, with
+    """Every person × channel on which an active person in scope holds grants in person or through
+    a team (a grant to one of their teams or a team above it; owners and admins aside), with
     its reviewer: the lead of the person's team (their teams inside the scope first; a team
     without a usable lead hands over to its parent's), else an owner or admin (the campaign's
-    starter first). Nobody reviews their own access. Six queries whatever the size."""
+    starter first). Nobody reviews their own access. Seven queries whatever the size."""
     members = list(
         accounts_selectors.members_of(organization, include_inactive=False)
         .filter(user__is_active=True)
@@ -188,6 +194,30 @@ def review_scope(organization, *, team=None, networks=(), starter=None) -> Revie
         organization, channels=list(channels), members=list(people_ids)
     ).only("membership_id", "channel_id", "capability"):
         grants.setdefault((grant.membership_id, grant.channel_id), []).append(grant.capability)
+    # Grants to teams: each person in scope (but owners and admins, who have everything by their
+    # role) is covered by those of their own teams and of the teams above them.
+    by_team: dict[int, dict[int, set[str]]] = {}
+    for grant in channels_selectors.team_grants_in(organization, channels=list(channels)).only(
+        "team_id", "channel_id", "capability"
+    ):
+        by_team.setdefault(grant.team_id, {}).setdefault(grant.channel_id, set()).add(
+            grant.capability
+        )
+    through: dict[tuple[int, int], tuple[set[str], dict[int, str]]] = {}
+    for m in people:
+        if m.role in (Role.OWNER, Role.ADMIN) or not by_team:
+            continue
+        for own in m.teams.all():
+            node, seen = own.pk, set()
+            while node is not None and node not in seen:
+                seen.add(node)
+                for channel_id, caps in by_team.get(node, {}).items():
+                    caps_of, via = through.setdefault((m.pk, channel_id), (set(), {}))
+                    caps_of.update(caps)
+                    via[own.pk] = own.name
+                node = parents.get(node)
+    for key in through:
+        grants.setdefault(key, [])
     admins = [m for m in members if m.role in (Role.OWNER, Role.ADMIN)]
     if starter is not None and starter.pk in by_id and starter in admins:
         admins.remove(starter)
@@ -221,7 +251,20 @@ def review_scope(organization, *, team=None, networks=(), starter=None) -> Revie
         if membership_id not in reviewers:
             reviewers[membership_id] = reviewer_for(person)
         order = [c for c in GrantCapability.values if c in caps]
-        scope.items.append(ScopeItem(person, channels[channel_id], order, reviewers[membership_id]))
+        team_caps, via = through.get((membership_id, channel_id), (set(), {}))
+        scope.items.append(
+            ScopeItem(
+                person,
+                channels[channel_id],
+                order,
+                reviewers[membership_id],
+                team_capabilities=[c for c in GrantCapability.values if c in team_caps],
+                via_teams=[
+                    {"id": pk, "name": name}
+                    for pk, name in sorted(via.items(), key=lambda kv: (kv[1], kv[0]))
+                ],
+            )
+        )
     return scope
 
 
@@ -369,6 +412,9 @@ def evidence_row(item: ReviewItem) -> dict:
         "decided_at": item.decided_at.isoformat() if item.decided_at else "",
         "note": item.note,
         "revoked": list(item.revoked),
+        "team_capabilities": list(item.team_capabilities),
+        "via_teams": [t["name"] for t in item.via_teams],
+        "left_teams": list(item.left_teams),
     }
 
 
