@@ -18,7 +18,7 @@ from socialops.sharing.views import shared_link
 pytestmark = pytest.mark.django_db
 
 
-@shared_link("dashboard")
+@shared_link("testboard")
 def _board(request, link, share_token):
     return HttpResponse(f"board {link.name}")
 
@@ -31,17 +31,17 @@ def _get(token):
     return _board(request, share_token=token)
 
 
-def test_an_open_link_reaches_the_kinds_view(org_a, alice, dashboard_kind):
-    _l, token = services.create_link(org_a, kind=dashboard_kind, by=alice, name="Exec board")
+def test_an_open_link_reaches_the_kinds_view(org_a, alice, board_kind):
+    _l, token = services.create_link(org_a, kind=board_kind, by=alice, name="Exec board")
     response = _get(token)
     assert response.status_code == 200 and response.content == b"board Exec board"
     assert response["Referrer-Policy"] == "no-referrer"
 
 
-def test_expired_revoked_and_unknown_links_get_the_one_page(org_a, alice, dashboard_kind):
+def test_expired_revoked_and_unknown_links_get_the_one_page(org_a, alice, board_kind):
     expired, old = services.create_link(
         org_a,
-        kind=dashboard_kind,
+        kind=board_kind,
         by=alice,
         name="Q1",
         expires_at=timezone.now() + timedelta(days=1),
@@ -49,7 +49,7 @@ def test_expired_revoked_and_unknown_links_get_the_one_page(org_a, alice, dashbo
     ShareLink.objects.for_org(org_a).filter(pk=expired.pk).update(
         expires_at=timezone.now() - timedelta(minutes=1)
     )
-    revoked, off = services.create_link(org_a, kind=dashboard_kind, by=alice, name="Q2")
+    revoked, off = services.create_link(org_a, kind=board_kind, by=alice, name="Q2")
     services.revoke_link(revoked, by=alice)
     cases = {
         old: (410, "The link has expired."),
@@ -61,7 +61,7 @@ def test_expired_revoked_and_unknown_links_get_the_one_page(org_a, alice, dashbo
         body = response.content.decode()
         assert response.status_code == status, token
         assert wording in body and 'id="share-gone"' in body
-        assert "Dashboard share link" in body and "board Q" not in body
+        assert "Test board share link" in body and "board Q" not in body
         assert 'name="viewport" content="width=device-width' in body
         assert response["X-Robots-Tag"] == "noindex"
 

@@ -15,11 +15,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bravo_links(org_b, bob, bob_m, dashboard_kind):
+def bravo_links(org_b, bob, bob_m, board_kind):
     calendar, _t = calendar_services.create_share_link(
         org_b, by=bob_m, name="Bravo calendar", filters={}
     )
-    dashboard, _t = services.create_link(org_b, kind=dashboard_kind, by=bob, name="Bravo board")
+    dashboard, _t = services.create_link(org_b, kind=board_kind, by=bob, name="Bravo board")
     return calendar, dashboard
 
 
@@ -57,9 +57,9 @@ def test_alpha_cannot_revoke_or_see_bravos_links_on_the_page_or_the_api(
 
 
 def test_the_calendar_pages_and_api_see_only_calendar_links(
-    alice_client, alice_api, org_a, alice, dashboard_kind
+    alice_client, alice_api, org_a, alice, board_kind
 ):
-    board, _token = services.create_link(org_a, kind=dashboard_kind, by=alice, name="Exec board")
+    board, _token = services.create_link(org_a, kind=board_kind, by=alice, name="Exec board")
     page = alice_client.get(
         reverse("calendar_share", kwargs={"org_slug": org_a.slug})
     ).content.decode()
