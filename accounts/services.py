@@ -353,6 +353,35 @@ def set_member_teams(membership: Membership, *, by: Membership, teams: list[Team
 
 
 @transaction.atomic
+def remove_from_teams_on_review(
+    membership: Membership, team_ids, *, review: int, actor=None
+) -> list[str]:
+    """An access review's "remove" of access that comes through a team: ``membership`` leaves the
+    teams ``team_ids`` (those of them it is in); returns their names.
+
+    The reviewer is a team lead who may not manage members: the authority is the review campaign
+    an admin started (``review``, its id, is named in the audit entry), as for
+    ``channels_registry.services.revoke_grants_on_review``. The caller
+    (``governance.access_review.services``) checks that the person deciding is the item's reviewer
+    and that the campaign is open; nothing else may call this. ``actor``: the reviewer (a user).
+    """
+    org = membership.organization
+    teams = list(membership.teams.filter(pk__in=list(team_ids)).order_by("name", "pk"))
+    if teams:
+        before = sorted(membership.teams.values_list("pk", flat=True))
+        membership.teams.remove(*teams)
+        after = sorted(set(before) - {t.pk for t in teams})
+        record_event(
+            org,
+            "member.teams_changed",
+            obj=membership,
+            changes={"teams": [before, after], "access_review": review},
+            actor=actor,
+        )
+    return [t.name for t in teams]
+
+
+@transaction.atomic
 def deactivate_member(membership: Membership, *, by: Membership) -> Membership:
     org = by.organization
     require(by, Capability.MANAGE_MEMBERS, membership)

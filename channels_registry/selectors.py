@@ -526,6 +526,16 @@ def effective_access(organization, members, channels) -> dict[int, dict[int, dic
     return out
 
 
+def team_grants_in(organization, *, channels) -> QuerySet[ChannelGrant]:
+    """The grants to teams on ``channels`` (a queryset or id list): an access review shows the people
+    they cover, each with the team that brings it."""
+    return (
+        ChannelGrant.objects.for_org(organization)
+        .filter(team__isnull=False, channel__in=channels)
+        .order_by("team_id", "channel_id", "capability", "pk")
+    )
+
+
 def personal_grants_in(organization, *, channels, members) -> QuerySet[ChannelGrant]:
     """The grants ``members`` hold in person on ``channels`` (querysets or id lists), oldest first:
     what an access review puts in front of a reviewer."""

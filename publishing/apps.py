@@ -15,3 +15,16 @@ class PublishingConfig(AppConfig):
         from .scheduler import tasks as scheduler_tasks  # noqa: F401
 
         register_seeder("calendar", lambda org, *, by: seed_demo_calendar(org), order=30)
+
+        from socialops.sharing.kinds import register_kind
+
+        from .calendar.selectors import SHARE_KIND, share_link_check
+
+        # The salt the calendar's tokens were signed with before the kernel had share links: the
+        # links made then keep working (publishing migration 0004 copied their hashes).
+        register_kind(
+            SHARE_KIND,
+            label=_("Calendar share link"),
+            salt="publishing.calendar-share",
+            check=share_link_check,
+        )

@@ -461,37 +461,3 @@ class CadenceTarget(TenantModel):
             ),
         ]
         indexes = [models.Index(fields=["organization", "channel"], name="cadence_org_channel")]
-
-
-class CalendarShareLink(TenantModel):
-    """A read-only view of the calendar for someone without an account: signed, expiring, revocable.
-
-    Only a SHA-256 of the token's random part is stored; the filters are frozen when it is created.
-    """
-
-    name = models.CharField(_("name"), max_length=120)
-    token_hash = models.CharField(max_length=64, unique=True)
-    #: the calendar filters chosen by the creator (team, channel, network, campaign, status, author)
-    filters = models.JSONField(default=dict, blank=True)
-    #: the zone the shared calendar and its feed are shown in
-    timezone = models.CharField(max_length=64, default="UTC")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=dj_timezone.now)
-    expires_at = models.DateTimeField(_("expires"))
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["organization", "-created_at"], name="calshare_org_created")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None and self.expires_at > dj_timezone.now()

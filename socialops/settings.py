@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "socialops.audit",  # the kernel's audit log, below every app (socialops/audit/__init__.py)
     "socialops.idempotency",  # Idempotency-Key for API writes (socialops/idempotency/services.py)
     "socialops.webhooks",  # the kernel's outgoing webhooks, below every app (socialops/webhooks/__init__.py)
+    "socialops.sharing",  # the kernel's share links (calendar, dashboards), below every app (socialops/sharing/__init__.py)
     "accounts",
     "governance",
     "channels_registry",

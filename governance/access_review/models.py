@@ -64,7 +64,8 @@ class ReviewCampaign(TenantModel):
 
 
 class ReviewItem(TenantModel):
-    """One person's grants (held in person) on one channel, for one reviewer to keep or remove."""
+    """One person's access on one channel from grants (held in person, or through a team), for one
+    reviewer to keep or remove."""
 
     class Decision(models.TextChoices):
         PENDING = "pending", _("To review")
@@ -93,6 +94,13 @@ class ReviewItem(TenantModel):
     note = models.CharField(_("note"), max_length=500, blank=True)
     #: what a removal did: the capabilities revoked (empty: they were already gone)
     revoked = models.JSONField(default=list, blank=True)
+    #: the capabilities on the channel that came through a team grant when the campaign started
+    team_capabilities = models.JSONField(default=list, blank=True)
+    #: the person's own teams that bring them (``[{"id", "name"}]``: a grant to the team or to a
+    #: team above it); removing the item takes the person out of these teams
+    via_teams = models.JSONField(default=list, blank=True)
+    #: what a removal did to the teams: the names of the teams the person left
+    left_teams = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["campaign", "pk"]
@@ -117,3 +125,14 @@ class ReviewItem(TenantModel):
 
         names = dict(GrantCapability.choices)
         return [str(names.get(c, c)) for c in self.capabilities]
+
+    @property
+    def team_capability_labels(self) -> list[str]:
+        from channels_registry.models import GrantCapability
+
+        names = dict(GrantCapability.choices)
+        return [str(names.get(c, c)) for c in self.team_capabilities]
+
+    @property
+    def via_team_names(self) -> list[str]:
+        return [t["name"] for t in self.via_teams]

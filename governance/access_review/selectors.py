@@ -141,8 +141,13 @@ def access_of(organization, people, channels) -> list[PersonAccess]:
 class ScopeItem:
     membership: Membership
     channel: Channel
+    #: held in person
     capabilities: list[str]
     reviewer: Membership | None
+    #: through a grant to one of their teams (or a team above it)
+    team_capabilities: list[str] = field(default_factory=list)
+    #: their own teams that bring ``team_capabilities``: ``[{"id", "name"}]``
+    via_teams: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -167,10 +172,11 @@ class ReviewScope:
 
 
 def review_scope(organization, *, team=None, networks=(), starter=None) -> ReviewScope:
-    """Every person × channel on which an active person in scope holds grants in person, with
+    """Every person × channel on which an active person in scope holds grants in person or through
+    a team (a grant to one of their teams or a team above it; owners and admins aside), with
     its reviewer: the lead of the person's team (their teams inside the scope first; a team
     without a usable lead hands over to its parent's), else an owner or admin (the campaign's
-    starter first). Nobody reviews their own access. Six queries whatever the size."""
+    starter first). Nobody reviews their own access. Seven queries whatever the size."""
     members = list(
         accounts_selectors.members_of(organization, include_inactive=False)
         .filter(user__is_active=True)
@@ -188,6 +194,30 @@ def review_scope(organization, *, team=None, networks=(), starter=None) -> Revie
         organization, channels=list(channels), members=list(people_ids)
     ).only("membership_id", "channel_id", "capability"):
         grants.setdefault((grant.membership_id, grant.channel_id), []).append(grant.capability)
+    # Grants to teams: each person in scope (but owners and admins, who have everything by their
+    # role) is covered by those of their own teams and of the teams above them.
+    by_team: dict[int, dict[int, set[str]]] = {}
+    for grant in channels_selectors.team_grants_in(organization, channels=list(channels)).only(
+        "team_id", "channel_id", "capability"
+    ):
+        by_team.setdefault(grant.team_id, {}).setdefault(grant.channel_id, set()).add(
+            grant.capability
+        )
+    through: dict[tuple[int, int], tuple[set[str], dict[int, str]]] = {}
+    for m in people:
+        if m.role in (Role.OWNER, Role.ADMIN) or not by_team:
+            continue
+        for own in m.teams.all():
+            node, seen = own.pk, set()
+            while node is not None and node not in seen:
+                seen.add(node)
+                for channel_id, caps in by_team.get(node, {}).items():
+                    caps_of, via = through.setdefault((m.pk, channel_id), (set(), {}))
+                    caps_of.update(caps)
+                    via[own.pk] = own.name
+                node = parents.get(node)
+    for key in through:
+        grants.setdefault(key, [])
     admins = [m for m in members if m.role in (Role.OWNER, Role.ADMIN)]
     if starter is not None and starter.pk in by_id and starter in admins:
         admins.remove(starter)
@@ -221,7 +251,20 @@ def review_scope(organization, *, team=None, networks=(), starter=None) -> Revie
         if membership_id not in reviewers:
             reviewers[membership_id] = reviewer_for(person)
         order = [c for c in GrantCapability.values if c in caps]
-        scope.items.append(ScopeItem(person, channels[channel_id], order, reviewers[membership_id]))
+        team_caps, via = through.get((membership_id, channel_id), (set(), {}))
+        scope.items.append(
+            ScopeItem(
+                person,
+                channels[channel_id],
+                order,
+                reviewers[membership_id],
+                team_capabilities=[c for c in GrantCapability.values if c in team_caps],
+                via_teams=[
+                    {"id": pk, "name": name}
+                    for pk, name in sorted(via.items(), key=lambda kv: (kv[1], kv[0]))
+                ],
+            )
+        )
     return scope
 
 
@@ -369,6 +412,9 @@ def evidence_row(item: ReviewItem) -> dict:
         "decided_at": item.decided_at.isoformat() if item.decided_at else "",
         "note": item.note,
         "revoked": list(item.revoked),
+        "team_capabilities": list(item.team_capabilities),
+        "via_teams": [t["name"] for t in item.via_teams],
+        "left_teams": list(item.left_teams),
     }
 
 
@@ -377,3 +423,101 @@ def evidence_of(campaign: ReviewCampaign) -> list[dict]:
     if not campaign.is_open:
         return list(campaign.result.get("items", []))
     return [evidence_row(item) for item in items_of(campaign)]
+
+
+# --- Handing a departing reviewer's items over -------------------------------------------------
+
+
+@dataclass
+class Handover:
+    item: ReviewItem
+    #: the new reviewer (None: nobody else can review it)
+    to: Membership | None
+
+
+def reviewer_handover(organization, leaving_ids, *, runner=None) -> list[Handover]:
+    """Where the pending items of open campaigns reviewed by ``leaving_ids`` go, item by item.
+
+    The next lead up the reviewed person's team tree (a lead who is not leaving and is not the
+    person), else the admin who started the campaign, else ``runner`` (the admin offboarding them),
+    else another owner or admin; nobody reviews their own access. Four queries whatever the size.
+    """
+    leaving_ids = set(leaving_ids)
+    if not leaving_ids:
+        return []
+    items = list(
+        ReviewItem.objects.for_org(organization)
+        .filter(
+            campaign__status=ReviewCampaign.Status.OPEN,
+            decision=ReviewItem.Decision.PENDING,
+            reviewer_id__in=leaving_ids,
+        )
+        .select_related("campaign", "membership__user", "channel", "reviewer__user")
+        .prefetch_related("membership__teams")
+        .order_by("campaign_id", "pk")
+    )
+    if not items:
+        return []
+    members = {
+        m.pk: m
+        for m in accounts_selectors.members_of(organization, include_inactive=False).filter(
+            user__is_active=True
+        )
+        if m.pk not in leaving_ids
+    }
+    by_user = {m.user_id: m for m in members.values()}
+    teams = {t.pk: t for t in accounts_selectors.teams_of(organization)}
+    parents = {pk: t.parent_id for pk, t in teams.items()}
+    admins = sorted(
+        (m for m in members.values() if m.role in (Role.OWNER, Role.ADMIN)),
+        key=lambda m: (m.role != Role.OWNER, m.pk),
+    )
+
+    def lead_above(person: Membership) -> Membership | None:
+        for start in sorted(person.teams.all(), key=lambda t: (t.name, t.pk)):
+            node, seen = start.pk, set()
+            while node is not None and node not in seen:
+                seen.add(node)
+                lead_id = teams[node].lead_id if node in teams else None
+                if lead_id in members and lead_id != person.pk:
+                    return members[lead_id]
+                node = parents.get(node)
+        return None
+
+    def target(item: ReviewItem) -> Membership | None:
+        person = item.membership
+        candidates = [
+            lead_above(person),
+            by_user.get(item.campaign.started_by_id),
+            members.get(getattr(runner, "pk", None)),
+            *admins,
+        ]
+        return next((c for c in candidates if c is not None and c.pk != person.pk), None)
+
+    return [Handover(item, target(item)) for item in items]
+
+
+def departed_reviewer_ids(campaign: ReviewCampaign) -> set[int]:
+    """Reviewers of ``campaign``'s pending items who are no longer active members."""
+    return set(
+        ReviewItem.objects.for_org(campaign.organization_id)
+        .filter(campaign=campaign, decision=ReviewItem.Decision.PENDING)
+        .filter(Q(reviewer__is_active=False) | Q(reviewer__user__is_active=False))
+        .values_list("reviewer_id", flat=True)
+        .distinct()
+    )
+
+
+def campaigns_with_departed_reviewers_unscoped() -> QuerySet[ReviewCampaign]:
+    """System sweep: open campaigns with pending items whose reviewer has left (deactivated
+    outside offboarding, e.g. on the members page or by the identity provider)."""
+    return (
+        ReviewCampaign.objects.unscoped()
+        .filter(
+            Q(items__decision=ReviewItem.Decision.PENDING)
+            & (Q(items__reviewer__is_active=False) | Q(items__reviewer__user__is_active=False)),
+            status=ReviewCampaign.Status.OPEN,
+        )
+        .distinct()
+        .order_by("pk")
+    )

@@ -120,6 +120,22 @@ class ReviewItemOut(serializers.ModelSerializer):
         child=serializers.CharField(),
         help_text="What a removal revoked (empty: nothing, or it was already gone).",
     )
+    team_capabilities = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What they had on it through a grant to one of their teams (or a team above "
+        "it) when the review started.",
+    )
+    via_teams = serializers.SerializerMethodField(
+        help_text="The names of their own teams that bring `team_capabilities`: a removal takes "
+        "them out of these teams."
+    )
+    left_teams = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The teams a removal took them out of (empty: none).",
+    )
+
+    def get_via_teams(self, item) -> list[str]:
+        return item.via_team_names
 
     class Meta:
         model = ReviewItem
@@ -137,6 +153,9 @@ class ReviewItemOut(serializers.ModelSerializer):
             "decided_at",
             "note",
             "revoked",
+            "team_capabilities",
+            "via_teams",
+            "left_teams",
         ]
 
 
@@ -149,7 +168,8 @@ class ReviewDecideIn(InputSerializer):
     )
     decision = serializers.ChoiceField(
         choices=[ReviewItem.Decision.KEEP, ReviewItem.Decision.REMOVE],
-        help_text="`keep`, or `remove`: their grants on that channel are revoked at once.",
+        help_text="`keep`, or `remove`: their grants on that channel are revoked at once, and "
+        "access through a team ends by taking them out of that team.",
     )
     note = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default="", help_text="Why (optional)."

@@ -3,11 +3,14 @@
 Each runs in one transaction and writes its audit entries there; notifications go through
 ``accounts.notifications.notify`` (their e-mails leave on commit). A removal revokes the person's
 grants on the channel at once through ``channels_registry.services.revoke_grants_on_review``,
-which writes one ``channel.access_revoked`` entry a grant naming the campaign.
+which writes one ``channel.access_revoked`` entry a grant naming the campaign; access that comes
+through a team takes the person out of that team (``accounts.services.remove_from_teams_on_review``),
+and their other pending items that came only through it are marked removed with it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from django.db import transaction
@@ -15,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import services as accounts_services
 from accounts.capabilities import Capability, require
 from accounts.notifications import NotificationKind, notify
 from channels_registry import selectors as channels_selectors
@@ -119,6 +123,8 @@ def _open_campaign(organization, *, by, starter, name, team, networks, due_on, t
                     membership=item.membership,
                     channel=item.channel,
                     capabilities=item.capabilities,
+                    team_capabilities=item.team_capabilities,
+                    via_teams=item.via_teams,
                     reviewer=item.reviewer,
                 )
                 for item in scope.items
@@ -181,7 +187,9 @@ def decide_items(
 ) -> list[ReviewItem]:
     """Keep or remove the items ``item_ids`` of ``campaign``, which must be ``by``'s to review.
 
-    A removal revokes the person's grants on that channel at once. A removed item stays removed
+    A removal revokes the person's grants on that channel at once, and takes them out of the teams
+    that bring it (their other items that came only through those teams are removed with it). A
+    removed item stays removed
     (its grants are gone: grant them again on the channel). All or nothing: an id that is not one
     of ``by``'s items in this campaign refuses the whole request.
     """
@@ -225,6 +233,7 @@ def decide_items(
             ) % {"person": gone[0].membership.user, "channel": gone[0].channel.name}
             raise ValidationFailed(message, fields={"items": [message]})
         now = timezone.now()
+        left: dict[int, set[int]] = {}  # membership id -> teams they left in this request
         with batched_events(org):
             for item in items:
                 if item.decision == decision:
@@ -233,26 +242,65 @@ def decide_items(
                     item.revoked = channels_services.revoke_grants_on_review(
                         item.membership, item.channel, review=campaign.pk
                     )
-                item.decision = decision
-                item.decided_by = by.user
-                item.decided_at = now
-                item.note = note
-                item.save(update_fields=["decision", "decided_by", "decided_at", "note", "revoked"])
-                record_event(
-                    org,
-                    "access_review.item_decided",
-                    obj=campaign,
-                    actor=by.user,
-                    changes={
-                        "item": item.pk,
-                        "membership": item.membership_id,
-                        "channel": item.channel_id,
-                        "decision": decision,
-                        "note": note,
-                        "revoked": item.revoked,
-                    },
-                )
+                    # access through a team: the person leaves the team(s) that bring it
+                    team_ids = [t["id"] for t in item.via_teams]
+                    if team_ids:
+                        item.left_teams = accounts_services.remove_from_teams_on_review(
+                            item.membership, team_ids, review=campaign.pk, actor=by.user
+                        )
+                        left.setdefault(item.membership_id, set()).update(team_ids)
+                _decide(item, decision=decision, by=by, at=now, note=note, campaign=campaign)
+            if left:
+                _follow_team_removals(campaign, left, by=by, at=now)
     return items
+
+
+def _decide(item: ReviewItem, *, decision: str, by, at, note: str, campaign) -> None:
+    item.decision = decision
+    item.decided_by = by.user
+    item.decided_at = at
+    item.note = note
+    item.save(
+        update_fields=["decision", "decided_by", "decided_at", "note", "revoked", "left_teams"]
+    )
+    record_event(
+        campaign.organization,
+        "access_review.item_decided",
+        obj=campaign,
+        actor=by.user,
+        changes={
+            "item": item.pk,
+            "membership": item.membership_id,
+            "channel": item.channel_id,
+            "decision": decision,
+            "note": note,
+            "revoked": item.revoked,
+            "left_teams": item.left_teams,
+        },
+    )
+
+
+def _follow_team_removals(campaign, left: dict[int, set[int]], *, by, at) -> None:
+    """Leaving a team ends the access it brought on other channels too: the campaign's pending
+    items of that person that came only through those teams are marked removed with it."""
+    note = _("Removed with the team membership.")
+    pending = (
+        ReviewItem.objects.for_org(campaign.organization_id)
+        .select_for_update(of=("self",))
+        .filter(
+            campaign=campaign,
+            membership_id__in=list(left),
+            decision=ReviewItem.Decision.PENDING,
+        )
+        .order_by("pk")
+    )
+    for item in pending:
+        via = {t["id"] for t in item.via_teams}
+        if item.capabilities or not via or not via <= left[item.membership_id]:
+            continue
+        _decide(
+            item, decision=ReviewItem.Decision.REMOVE, by=by, at=at, note=note, campaign=campaign
+        )
 
 
 def close_review(campaign: ReviewCampaign, *, by) -> ReviewCampaign:
@@ -345,3 +393,86 @@ def record_access_export(membership, *, what: str, filters: dict, via: str = "we
             via=via,
             changes={"what": what, "filters": filters},
         )
+
+
+def hand_over_reviews(organization, *, leaving_ids, by=None) -> list[selectors.Handover]:
+    """Give the pending items of open campaigns reviewed by ``leaving_ids`` to other reviewers.
+
+    Where each goes: :func:`selectors.reviewer_handover` (the next lead up the team tree, else the
+    campaign's starter, else ``by``, else another admin). Called by offboarding (``by``: the admin
+    running it) and by the sweep for reviewers deactivated elsewhere. One
+    ``access_review.reviewer_replaced`` entry a campaign and former reviewer, naming each item and
+    its new reviewer; each new reviewer is told. Items nobody else can review keep their reviewer.
+    """
+    with transaction.atomic():
+        # lock the items that move: a decision on one of them waits for the handover
+        list(
+            ReviewItem.objects.for_org(organization)
+            .select_for_update()
+            .filter(
+                campaign__status=ReviewCampaign.Status.OPEN,
+                decision=ReviewItem.Decision.PENDING,
+                reviewer_id__in=list(leaving_ids),
+            )
+            .values_list("pk", flat=True)
+        )
+        plan = [
+            h for h in selectors.reviewer_handover(organization, leaving_ids, runner=by) if h.to
+        ]
+        groups: dict[tuple[int, int], list[selectors.Handover]] = {}
+        for handover in plan:
+            key = (handover.item.campaign_id, handover.item.reviewer_id)
+            groups.setdefault(key, []).append(handover)
+        actor = getattr(by, "user", None)
+        with batched_events(organization):
+            for (_campaign_id, former_id), handovers in groups.items():
+                campaign = handovers[0].item.campaign
+                record_event(
+                    organization,
+                    "access_review.reviewer_replaced",
+                    obj=campaign,
+                    actor=actor,
+                    changes={
+                        "from": former_id,
+                        "items": {str(h.item.pk): h.to.pk for h in handovers},
+                    },
+                )
+            for handover in plan:
+                ReviewItem.objects.for_org(organization).filter(pk=handover.item.pk).update(
+                    reviewer=handover.to
+                )
+                handover.item.reviewer = handover.to
+        told: dict[tuple[int, int], list[selectors.Handover]] = {}
+        for handover in plan:
+            told.setdefault((handover.item.campaign_id, handover.to.pk), []).append(handover)
+        for (campaign_id, _to), handovers in told.items():
+            campaign = handovers[0].item.campaign
+            notify(
+                organization,
+                recipients=[handovers[0].to],
+                kind=NotificationKind.ACCESS_REVIEW,
+                template="access_review_requested",
+                context={
+                    "campaign": campaign.name,
+                    "count": len(handovers),
+                    "due_on": campaign.due_on,
+                    "started_by": campaign.started_by_label,
+                },
+                url=_review_url(campaign),
+                actor=actor,
+                include_actor=True,
+                # one message a handover: its items, hashed (a lead may get hundreds)
+                dedupe_key=f"access_review:{campaign_id}:handover:"
+                + hashlib.sha256(",".join(str(h.item.pk) for h in handovers).encode()).hexdigest()[
+                    :32
+                ],
+            )
+    return plan
+
+
+def hand_over_from_departed(campaign: ReviewCampaign) -> int:
+    """The sweep's step: items of ``campaign`` whose reviewer has left go to another; how many moved."""
+    leaving = selectors.departed_reviewer_ids(campaign)
+    if not leaving or not campaign.is_open:
+        return 0
+    return len(hand_over_reviews(campaign.organization, leaving_ids=leaving))

@@ -3,7 +3,9 @@
 ``remind_access_reviewers`` finds the open campaigns due within a few days (or overdue) that still
 have pending items and queues one ``remind_campaign_reviewers`` each. Each reminds that campaign's
 reviewers at most once a day (the notification's dedupe key names the organization's day), so
-beat may run the sweep as often as it likes and a task run twice tells nobody twice.
+beat may run the sweep as often as it likes and a task run twice tells nobody twice. The sweep also
+hands the pending items of a reviewer who has left (deactivated on the members page or by the
+identity provider, not offboarded) to the next lead up or the campaign's starter first.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ def remind_access_reviewers() -> int:
     # a day of slack either side: each campaign is checked against its organization's own day
     on = timezone.now().date() + timedelta(days=1)
     queued = 0
-    for campaign_id in selectors.campaigns_to_remind_unscoped(on=on).values_list("pk", flat=True):
+    due = set(selectors.campaigns_to_remind_unscoped(on=on).values_list("pk", flat=True))
+    # and those with items waiting on a reviewer who has left (deactivated outside offboarding)
+    due |= set(selectors.campaigns_with_departed_reviewers_unscoped().values_list("pk", flat=True))
+    for campaign_id in sorted(due):
         remind_campaign_reviewers.delay(campaign_id)
         queued += 1
     return queued
@@ -47,4 +52,5 @@ def remind_campaign_reviewers(campaign_id: int) -> int:
     if campaign is None:
         return 0
     with audit_context(via="task"):
+        services.hand_over_from_departed(campaign)
         return services.remind_reviewers(campaign)

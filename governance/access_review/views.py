@@ -244,7 +244,16 @@ def access_review_export(request, org_slug, campaign_id):
         "decided_at",
         "note",
         "revoked",
+        "team_capabilities",
+        "via_teams",
+        "left_teams",
     ]
+    lists = ("capabilities", "revoked", "team_capabilities", "via_teams", "left_teams")
+
+    def _cell(row: dict, column: str) -> str:
+        """A list in one cell: keys by spaces, team names (which may hold spaces) by "; "."""
+        sep = "; " if column in ("via_teams", "left_teams") else " "
+        return sep.join(row.get(column) or [])
 
     def rows():
         yield [
@@ -265,10 +274,7 @@ def access_review_export(request, org_slug, campaign_id):
         for row in evidence:
             yield [
                 *head,
-                *(
-                    " ".join(row.get(c) or []) if c in ("capabilities", "revoked") else row.get(c)
-                    for c in columns
-                ),
+                *(_cell(row, c) if c in lists else row.get(c) for c in columns),
             ]
 
     return _csv_response(rows(), f"access-review-{campaign.pk}-{campaign.created_at:%Y%m%d}.csv")

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import selectors as accounts_selectors
 from accounts.capabilities import Capability, Role, can
@@ -21,7 +21,10 @@ from approvals.services import why_cannot_take_assignment
 from channels_registry import selectors as channels_selectors
 from inbox import selectors as inbox_selectors
 from publishing import selectors as publishing_selectors
+from socialops.sharing import selectors as sharing_selectors
+from socialops.sharing.kinds import kind_label
 
+from ..access_review import selectors as access_review_selectors
 from .models import FollowUpTask, OffboardingReport
 
 # --- What changes, kind by kind ---------------------------------------------------------------------
@@ -31,6 +34,7 @@ TEAMS = "teams"
 STAGE_SEATS = "stage_seats"
 STAGE_BACKUPS = "stage_backups"
 ASSIGNMENTS = "assignments"
+REVIEWS = "reviews"
 CONVERSATIONS = "conversations"
 POSTS = "posts"
 SHARE_LINKS = "share_links"
@@ -45,9 +49,10 @@ KINDS: dict[str, Any] = {
     STAGE_SEATS: gettext_lazy("Approval stages where they approve"),
     STAGE_BACKUPS: gettext_lazy("Approval stages where they are the backup"),
     ASSIGNMENTS: gettext_lazy("Approvals waiting on them"),
+    REVIEWS: gettext_lazy("Access reviews waiting on them"),
     CONVERSATIONS: gettext_lazy("Open inbox conversations assigned to them"),
     POSTS: gettext_lazy("Drafts and scheduled posts they own"),
-    SHARE_LINKS: gettext_lazy("Calendar share links they created"),
+    SHARE_LINKS: gettext_lazy("Share links they created (calendar, dashboards)"),
     TOKENS: gettext_lazy("API tokens"),
     SESSIONS: gettext_lazy("Signed-in sessions"),
     NOTIFICATIONS: gettext_lazy("Notification subscriptions"),
@@ -343,6 +348,28 @@ def plan_offboarding(membership: Membership, *, by, choices: dict | None = None)
             )
         )
 
+    # Access reviews: their pending items in open campaigns go to the next lead up the reviewed
+    # person's team tree, else the campaign's starter, else the person running this.
+    reviews: dict[tuple[int, int | None], list] = {}
+    for handover in access_review_selectors.reviewer_handover(org, [leaving.pk], runner=by):
+        key = (handover.item.campaign_id, getattr(handover.to, "pk", None))
+        reviews.setdefault(key, []).append(handover)
+    for (campaign_id, to_id), handovers in reviews.items():
+        count = len(handovers)
+        to = handovers[0].to
+        add(
+            PlanItem(
+                REVIEWS,
+                f"review:{campaign_id}:{to_id or 0}",
+                handovers[0].item.campaign.name,
+                detail=ngettext("%(count)d item to review", "%(count)d items to review", count)
+                % {"count": count},
+                obj=[h.item for h in handovers],
+                goes_to=to,
+                action=str(to.user) if to is not None else _("Nobody else can review them"),
+            )
+        )
+
     # Conversations: one channel object per channel, so a target's per-channel access is read once.
     channels: dict[int, Any] = {}
     for conversation in inbox_selectors.open_conversations_assigned_to(leaving):
@@ -379,9 +406,16 @@ def plan_offboarding(membership: Membership, *, by, choices: dict | None = None)
         )
     plan.group_choice[POSTS] = _pick(choices, POSTS, None, post_default, members_by_id)[0]
 
-    for link in publishing_selectors.share_links_created_by(org, leaving.user):
+    for link in sharing_selectors.links_created_by(org, leaving.user):
         add(
-            PlanItem(SHARE_LINKS, f"share_link:{link.pk}", link.name, obj=link, action=_("Revoked"))
+            PlanItem(
+                SHARE_LINKS,
+                f"share_link:{link.pk}",
+                link.name,
+                detail=kind_label(link.kind),
+                obj=link,
+                action=_("Revoked"),
+            )
         )
     for token in accounts_selectors.tokens_of(leaving).filter(revoked_at__isnull=True):
         if token.is_usable:

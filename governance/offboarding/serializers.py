@@ -12,7 +12,7 @@ from .models import FollowUpTask, OffboardingReport
 class PlanItemOut(serializers.Serializer):
     kind = serializers.CharField(
         help_text="What kind of thing changes: grants, teams, stage_seats, stage_backups, "
-        "assignments, conversations, posts, share_links, tokens, sessions, notifications."
+        "assignments, reviews, conversations, posts, share_links, tokens, sessions, notifications."
     )
     key = serializers.CharField(
         help_text="The item's key, e.g. `assignment:12`: name it in `choices` to change where it goes."

@@ -7,7 +7,7 @@
 2. the plan is built again under that lock with the caller's choices and validated (a target who is
    leaving or lacks the capability is a ``ValidationFailed`` naming the item; nothing changed);
 3. each item is changed through its own app's service (grants, teams, approval stages and waiting
-   decisions, inbox conversations, posts, share links, notification subscriptions, the membership and
+   decisions, inbox conversations, posts, share links of every kind, notification subscriptions, the membership and
    its API tokens), every change audited, all audit entries appended in one batch;
 4. the person's sessions on every device are deleted in the same transaction (the database session
    store), so the next request with their cookie is anonymous, and their tokens are refused as soon
@@ -30,7 +30,9 @@ from inbox import services as inbox_services
 from publishing import services as publishing_services
 from socialops.audit.services import batched_events, record_event
 from socialops.errors import Conflict, ValidationFailed
+from socialops.sharing import services as sharing_services
 
+from ..access_review import services as access_review_services
 from . import selectors as s
 from .models import FollowUpTask, OffboardingReport
 
@@ -147,6 +149,14 @@ def _apply(plan: s.OffboardingPlan, leaving: Membership, *, by: Membership) -> l
         approvals_services.hand_over_assignment(item.obj, to=item.goes_to, by=by)
         rows.append(_row(item, _("Handed over")))
 
+    if groups.get(s.REVIEWS):
+        # the same handover the preview showed, made under the leaving membership's lock
+        access_review_services.hand_over_reviews(
+            leaving.organization, leaving_ids=[leaving.pk], by=by
+        )
+        for item in groups[s.REVIEWS]:
+            rows.append(_row(item, _("Handed over") if item.goes_to else _("Kept")))
+
     for item in groups.get(s.CONVERSATIONS, []):
         inbox_services.assign_conversation(item.obj, by=by, assignee=item.goes_to, via="web")
         rows.append(_row(item, _("Reassigned") if item.goes_to else _("Unassigned")))
@@ -158,8 +168,8 @@ def _apply(plan: s.OffboardingPlan, leaving: Membership, *, by: Membership) -> l
         publishing_services.hand_over_posts(posts, to=target, by=by)
     done(s.POSTS, _("New owner"))
 
-    for item in groups.get(s.SHARE_LINKS, []):
-        publishing_services.revoke_share_link(item.obj, by=by)
+    for item in groups.get(s.SHARE_LINKS, []):  # every kind: calendar, dashboards, …
+        sharing_services.revoke_link(item.obj, by=by.user)
     done(s.SHARE_LINKS, _("Revoked"))
 
     if groups.get(s.NOTIFICATIONS):

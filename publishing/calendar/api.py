@@ -41,8 +41,9 @@ from socialops.api import (
     resolve_instant,
 )
 from socialops.errors import ValidationFailed
+from socialops.sharing.models import ShareLink
 
-from ..models import CadenceTarget, CalendarNote, CalendarShareLink, Campaign, HolidayRegion, Post
+from ..models import CadenceTarget, CalendarNote, Campaign, HolidayRegion, Post
 from ..posts import selectors
 from ..posts import services as authoring
 from . import selectors as cal
@@ -357,7 +358,7 @@ class ShareLinkOut(serializers.ModelSerializer):
     created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
 
     class Meta:
-        model = CalendarShareLink
+        model = ShareLink
         fields = [
             "id",
             "name",
@@ -756,7 +757,7 @@ class HolidayRegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
 )
 @extend_schema(tags=["calendar"])
 class CalendarShareLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
-    model = CalendarShareLink
+    model = ShareLink
     serializer_class = ShareLinkOut
     read_capability = Capability.PUBLISH
     write_capability = Capability.PUBLISH

@@ -1188,14 +1188,37 @@ def cadence_targets_of(organization) -> QuerySet[CadenceTarget]:
     )
 
 
-def share_links_of(organization):
-    from ..models import CalendarShareLink
+#: the calendar's kind of kernel share link (socialops.sharing), registered in PublishingConfig.ready()
+SHARE_KIND = "calendar"
 
-    return (
-        CalendarShareLink.objects.for_org(organization)
-        .select_related("created_by")
-        .order_by("-created_at")
-    )
+
+def share_links_of(organization):
+    """The calendar's share links of ``organization`` (the kernel's ShareLink rows of kind "calendar")."""
+    from socialops.sharing import selectors as sharing
+
+    return sharing.links_of(organization, kind=SHARE_KIND)
+
+
+def shared_link_creator(link):
+    """The active membership of the person who made ``link`` if it may still see the calendar, else None.
+
+    A link dies with its creator's access: the kind's check (a 410 "revoked") and the shared pages,
+    which show the calendar as its creator sees it, both ask; the answer is kept on the link.
+    """
+    from accounts.capabilities import Capability, can
+    from accounts.selectors import membership_for
+
+    if not hasattr(link, "_share_creator"):
+        creator = membership_for(link.created_by, link.organization) if link.created_by_id else None
+        if creator is not None and not (creator.is_active and can(creator, Capability.VIEW)):
+            creator = None
+        link._share_creator = creator
+    return link._share_creator
+
+
+def share_link_check(link) -> str | None:
+    """The calendar kind's check (``socialops.sharing.kinds``): refused as "revoked" once its creator lost access."""
+    return None if shared_link_creator(link) is not None else "revoked"
 
 
 def _get(model, organization, obj_id, what: str):
@@ -1221,13 +1244,15 @@ def get_holiday_region(organization, region_id) -> HolidayRegion:
 
 
 def get_share_link(organization, link_id):
-    from ..models import CalendarShareLink
+    """One calendar share link of ``organization``: another organization's (or a dashboard's) is a 404."""
+    from socialops.sharing import selectors as sharing
 
-    return _get(CalendarShareLink, organization, link_id, "share link")
+    return sharing.get_link(organization, link_id, kind=SHARE_KIND)
 
 
 __all__ = [
     "CALENDAR_STATUSES",
+    "SHARE_KIND",
     "HOLIDAY_COUNTRIES",
     "CadenceReport",
     "CalendarFilters",
@@ -1249,7 +1274,9 @@ __all__ = [
     "notes_in_range",
     "notes_of",
     "parse_range",
+    "share_link_check",
     "share_links_of",
+    "shared_link_creator",
     "slot_of",
     "variants_in_range",
     "viewer_team_id",

@@ -1,5 +1,8 @@
 """publishing.calendar.services: moving posts on the calendar, campaigns, notes, holidays, cadence, share links.
 
+Share links are the kernel's (:mod:`socialops.sharing`, kind "calendar"); here the calendar checks
+who may make one and what its frozen filters name.
+
 Moving a post (:func:`move_post`) follows the same rules as editing and scheduling it:
 
 - a scheduled (or failed) post is rescheduled through :func:`scheduling.schedule_post` with
@@ -13,13 +16,9 @@ Moving a post (:func:`move_post`) follows the same rules as editing and scheduli
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
-import unicodedata
 from datetime import UTC, date, datetime, timedelta
 
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,11 +26,12 @@ from django.utils.translation import gettext as _
 from accounts.capabilities import Capability, require
 from socialops.audit.services import record_event
 from socialops.errors import Conflict, ValidationFailed
+from socialops.sharing import services as sharing
+from socialops.sharing.models import ShareLink
 
 from ..models import (
     CadenceTarget,
     CalendarNote,
-    CalendarShareLink,
     Campaign,
     HolidayRegion,
     Post,
@@ -48,7 +48,6 @@ __all__ = [
     "move_post",
     "plan_from_composer",
     "plan_post",
-    "resolve_share_token",
     "restore_campaign",
     "revoke_share_link",
     "set_cadence_target",
@@ -433,8 +432,9 @@ def delete_cadence_target(target: CadenceTarget, *, by) -> None:
 
 
 # --- Share links -----------------------------------------------------------------------------------
+# The links are the kernel's (socialops.sharing, kind "calendar"); the calendar checks who may share
+# and what the frozen filters name.
 
-_SHARE_SALT = "publishing.calendar-share"
 MAX_SHARE_DAYS = 366
 
 
@@ -471,36 +471,23 @@ def _share_filter_errors(org, by, filters: dict) -> dict[str, list[str]]:
     }
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _is_one_line(text: str) -> bool:
-    """No control characters (CR, LF, tab, NUL, …) and no Unicode line or paragraph separators:
-    a share link's name goes into the iCalendar feed's header and the page's title."""
-    return not any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
-
-
 @transaction.atomic
 def create_share_link(
     org, *, by, name: str, filters: dict, timezone_name: str = "UTC", expires_in_days: int = 30
-) -> tuple[CalendarShareLink, str]:
+) -> tuple[ShareLink, str]:
     """A read-only link to the calendar with ``filters`` frozen; returns the link and its token (shown once).
 
-    The token is ``<random>:<signature>``: the signature (Django's signing, salted) rejects a
-    tampered token before the database is asked; only a SHA-256 of the random part is stored.
+    A kernel share link (:mod:`socialops.sharing`) of kind "calendar": the token is
+    ``<random>:<signature>``, only a SHA-256 of the random part is stored; it expires after
+    ``expires_in_days`` (1 to 366).
     """
-    from .selectors import CalendarFilters
+    from .selectors import SHARE_KIND, CalendarFilters
 
     require(by, Capability.PUBLISH)
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
-    if not name:
-        errors["name"] = [_("This field is required.")]
-    elif not _is_one_line(name):
-        errors["name"] = [
-            _("A name is one line: it cannot contain line breaks or control characters.")
-        ]
+    if problems := sharing.name_errors(name):
+        errors["name"] = problems
     if not isinstance(expires_in_days, int) or not 1 <= expires_in_days <= MAX_SHARE_DAYS:
         errors["expires_in_days"] = [
             _("Enter a number of days from 1 to %(max)d.") % {"max": MAX_SHARE_DAYS}
@@ -509,67 +496,20 @@ def create_share_link(
     errors.update(_share_filter_errors(org, by, frozen))
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
-    secret = secrets.token_urlsafe(32)
-    link = CalendarShareLink.objects.create(
-        organization=org,
+    return sharing.create_link(
+        org,
+        kind=SHARE_KIND,
+        by=by.user,
         name=name,
-        token_hash=_hash(secret),
         filters=frozen,
-        timezone=timezone_name or "UTC",
-        created_by=by.user,
+        timezone_name=timezone_name or "UTC",
         expires_at=timezone.now() + timedelta(days=expires_in_days),
     )
-    record_event(
-        org,
-        "calendar_share.created",
-        obj=link,
-        actor=by.user,
-        changes={"name": name, "filters": frozen, "expires_at": link.expires_at},
-    )
-    return link, signing.Signer(salt=_SHARE_SALT).sign(secret)
 
 
-@transaction.atomic
-def revoke_share_link(link: CalendarShareLink, *, by) -> CalendarShareLink:
+def revoke_share_link(link: ShareLink, *, by) -> ShareLink:
     require(by, Capability.PUBLISH)
-    if link.revoked_at is None:
-        link.revoked_at = timezone.now()
-        link.save(update_fields=["revoked_at"])
-        record_event(link.organization, "calendar_share.revoked", obj=link, actor=by.user)
-    return link
-
-
-class ShareLinkGone(Exception):
-    """The link existed but is expired or revoked (HTTP 410)."""
-
-    def __init__(self, link: CalendarShareLink, reason: str):
-        super().__init__(reason)
-        self.link = link
-        self.reason = reason
-
-
-def resolve_share_token(token: str) -> CalendarShareLink | None:
-    """The link a token names (None: unknown or tampered); raises :class:`ShareLinkGone` when expired or revoked."""
-    try:
-        secret = signing.Signer(salt=_SHARE_SALT).unsign(token or "")
-    except signing.BadSignature:
-        return None
-    # Lookup by the hash alone: the token carries no organization (it is the credential).
-    link = (
-        CalendarShareLink.objects.unscoped()
-        .select_related("organization", "created_by")
-        .filter(token_hash=_hash(secret))
-        .first()
-    )
-    if link is None:
-        return None
-    if link.revoked_at is not None:
-        raise ShareLinkGone(link, "revoked")
-    if link.expires_at <= timezone.now():
-        raise ShareLinkGone(link, "expired")
-    if link.last_used_at is None or timezone.now() - link.last_used_at > timedelta(minutes=5):
-        CalendarShareLink.objects.unscoped().filter(pk=link.pk).update(last_used_at=timezone.now())
-    return link
+    return sharing.revoke_link(link, by=by.user)
 
 
 def plan_from_composer(post: Post, *, by, at: datetime | None) -> Post:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.capabilities import Capability, can, require_page
 from socialops.dates import local_datetime
 from socialops.errors import ApplicationError
+from socialops.sharing import views as sharing_views
 
 from ..posts import selectors
 from . import selectors as cal
@@ -501,37 +502,15 @@ def share_revoke(request, org_slug, link_id):
 
 
 def _shared_link(request, share_token):
-    """(link, creator membership, None) or (None, None, error response) — 404 unknown/tampered, 410 gone."""
-    from accounts.selectors import membership_for
+    """(link, creator membership, None) or (None, None, error response) — 404 unknown/tampered, 410 gone.
 
-    try:
-        link = calendar_services.resolve_share_token(share_token)
-    except calendar_services.ShareLinkGone as gone:
-        return (
-            None,
-            None,
-            render(
-                request, "publishing/calendar_shared_gone.html", {"reason": gone.reason}, status=410
-            ),
-        )
+    The kernel's share links (``socialops.sharing``) answer; a link whose creator lost access is
+    refused by the calendar kind's check as revoked.
+    """
+    link, reason = sharing_views.open_link(share_token, kind=cal.SHARE_KIND)
     if link is None:
-        return (
-            None,
-            None,
-            render(
-                request, "publishing/calendar_shared_gone.html", {"reason": "unknown"}, status=404
-            ),
-        )
-    creator = membership_for(link.created_by, link.organization) if link.created_by_id else None
-    if creator is None or not creator.is_active or not can(creator, Capability.VIEW):
-        return (
-            None,
-            None,
-            render(
-                request, "publishing/calendar_shared_gone.html", {"reason": "revoked"}, status=410
-            ),
-        )
-    return link, creator, None
+        return None, None, sharing_views.gone_response(request, reason, kind=cal.SHARE_KIND)
+    return link, cal.shared_link_creator(link), None
 
 
 @_calendar_styles

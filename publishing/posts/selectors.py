@@ -613,26 +613,12 @@ def open_posts_authored_by(organization, user) -> QuerySet[Post]:
     )
 
 
-def share_links_created_by(organization, user):
-    """The calendar share links ``user`` created that still work."""
-    from django.utils import timezone
-
-    from ..models import CalendarShareLink
-
-    return (
-        CalendarShareLink.objects.for_org(organization)
-        .filter(created_by=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
-        .order_by("-created_at")
-    )
-
-
 __all__ = [
     "ChannelActivity",
     "channel_activity",
     "scheduled_on_channel",
     "OPEN_POST_STATUSES",
     "open_posts_authored_by",
-    "share_links_created_by",
     "PostFilters",
     "published_variant_ids",
     "published_variants_on",

@@ -11,7 +11,6 @@ sub-domain imports another's module directly.
 """
 
 from publishing.calendar.demo import seed_demo_calendar  # noqa: F401
-from publishing.calendar.services import revoke_share_link  # noqa: F401
 from publishing.media.services import *  # noqa: F403
 from publishing.posts.services import *  # noqa: F403
 from publishing.scheduler.services import *  # noqa: F403

@@ -8,8 +8,8 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from publishing.calendar import services as calendar_services
-from publishing.models import CalendarShareLink
 from socialops.errors import ValidationFailed
+from socialops.sharing.models import ShareLink
 
 from ..conftest import api_client_for
 
@@ -31,7 +31,7 @@ def test_the_service_refuses_a_name_with_line_breaks_or_control_characters(org_a
     with pytest.raises(ValidationFailed) as refused:
         calendar_services.create_share_link(org_a, by=alice_m, name=name, filters={})
     assert "name" in refused.value.fields
-    assert not CalendarShareLink.objects.for_org(org_a).exists()
+    assert not ShareLink.objects.for_org(org_a).exists()
 
 
 def test_the_api_answers_a_field_error_for_such_a_name(org_a, alice_m):
@@ -39,7 +39,7 @@ def test_the_api_answers_a_field_error_for_such_a_name(org_a, alice_m):
         "/api/v1/calendar-share-links/", {"name": "Agency\nX-INJECTED:1"}, format="json"
     )
     assert r.status_code == 400 and "name" in r.json()["error"]["fields"]
-    assert not CalendarShareLink.objects.for_org(org_a).exists()
+    assert not ShareLink.objects.for_org(org_a).exists()
 
 
 def test_the_share_page_shows_the_error_on_the_name(alice_client, org_a):
@@ -47,7 +47,7 @@ def test_the_share_page_shows_the_error_on_the_name(alice_client, org_a):
     r = alice_client.post(url, {"name": "Agency\r\nBEGIN:VEVENT", "expires_in_days": 7})
     assert r.status_code == 200
     assert "line breaks" in r.content.decode()
-    assert not CalendarShareLink.objects.for_org(org_a).exists()
+    assert not ShareLink.objects.for_org(org_a).exists()
 
 
 def test_a_name_in_any_script_with_punctuation_and_emoji_is_fine(org_a, alice_m):
@@ -60,7 +60,7 @@ def test_a_name_in_any_script_with_punctuation_and_emoji_is_fine(org_a, alice_m)
 def test_the_feed_of_a_link_whose_name_holds_a_line_break_is_valid(client, org_a, alice_m):
     # A row written before names were checked (or by any other path) must not break the feed.
     link, token = calendar_services.create_share_link(org_a, by=alice_m, name="Agency", filters={})
-    CalendarShareLink.objects.for_org(org_a).filter(pk=link.pk).update(
+    ShareLink.objects.for_org(org_a).filter(pk=link.pk).update(
         name="Agency\nX-INJECTED:1\r\nBEGIN:VEVENT\x0b"
     )
     response = client.get(reverse("calendar_shared_feed", kwargs={"share_token": token}))

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from publishing.calendar import services as calendar_services
-from publishing.models import CalendarShareLink
+from socialops.sharing.models import ShareLink
 
 from .conftest import P, V, in_days, make_post, month_range, posts_in
 
@@ -58,7 +58,7 @@ def test_a_valid_link_opens_the_read_only_calendar_for_anyone(
 def test_only_a_hash_of_the_token_is_stored(org_a, alice_m):
     link, token = _link(org_a, alice_m)
     secret = token.split(":")[0]
-    row = CalendarShareLink.objects.for_org(org_a).get(pk=link.pk)
+    row = ShareLink.objects.for_org(org_a).get(pk=link.pk)
     assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in str(row.__dict__)
 
@@ -75,7 +75,7 @@ def test_the_creators_filters_are_frozen(client, org_a, alice, alice_m, channels
 
 def test_an_expired_link_shows_a_clear_page(client, org_a, alice_m):
     link, token = _link(org_a, alice_m, expires_in_days=1)
-    CalendarShareLink.objects.for_org(org_a).filter(pk=link.pk).update(
+    ShareLink.objects.for_org(org_a).filter(pk=link.pk).update(
         expires_at=timezone.now() - timedelta(minutes=1)
     )
     response = client.get(reverse("calendar_shared", kwargs={"share_token": token}))
@@ -122,9 +122,7 @@ def test_a_link_never_shows_another_organizations_data(
     make_post(org_a, alice, channels[:1], planned_at=in_days(2), text="Alpha shared")
     # A link saved before filters were checked against the organization names B's channel: it shows nothing.
     old, token = _link(org_a, alice_m)
-    CalendarShareLink.objects.for_org(org_a).filter(pk=old.pk).update(
-        filters={"channel": bravo_channel.pk}
-    )
+    ShareLink.objects.for_org(org_a).filter(pk=old.pk).update(filters={"channel": bravo_channel.pk})
     body = _events(client, token, in_days(2)).content.decode()
     assert (
         "Bravo confidential" not in body and "Alpha shared" not in body
@@ -161,7 +159,7 @@ def test_the_share_page_creates_a_link_with_the_chosen_filters(alice_client, org
     assert response.status_code == 200
     body = response.content.decode()
     assert "/calendar/shared/" in body and "feed.ics" in body
-    link = CalendarShareLink.objects.for_org(org_a).get()
+    link = ShareLink.objects.for_org(org_a).get()
     assert link.filters == {"campaign": campaign.pk}
     assert abs((link.expires_at - timezone.now()) - timedelta(days=7)) < timedelta(minutes=1)
 
@@ -186,7 +184,7 @@ def test_a_link_cannot_be_saved_with_another_organizations_ids_in_its_filters(
     with pytest.raises(ValidationFailed) as refused:
         _link(org_a, alice_m, filters={key: bravo[key]})
     assert key in refused.value.fields
-    assert not CalendarShareLink.objects.for_org(org_a).exists()
+    assert not ShareLink.objects.for_org(org_a).exists()
 
 
 def test_a_link_cannot_be_saved_with_an_unknown_network(org_a, alice_m):
@@ -209,4 +207,4 @@ def test_the_api_refuses_another_organizations_team_in_a_share_links_filters(
         format="json",
     )
     assert response.status_code == 400 and "team" in response.json()["error"]["fields"]
-    assert not CalendarShareLink.objects.for_org(org_a).exists()
+    assert not ShareLink.objects.for_org(org_a).exists()

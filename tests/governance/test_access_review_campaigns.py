@@ -44,16 +44,21 @@ def test_a_campaign_has_one_item_per_person_and_channel_with_the_team_lead_as_re
     o = review_office
     campaign = _start(o, name="Q4")
     items = _items(campaign)
-    # Ana's two grants on Kopi are one item; her channel admin on Promo another; Budi on X.
-    # The Bali team's grant on Promo is not a person's: not an item.
-    assert set(items) == {(o.ana.pk, o.kopi.pk), (o.ana.pk, o.promo.pk), (o.budi.pk, o.x.pk)}
+    # Ana's two grants on Kopi are one item; her channel admin on Promo another; Budi on X; and
+    # Budi on Promo through the Bali team's grant (tests/governance/test_access_review_team_grants.py).
+    assert set(items) == {
+        (o.ana.pk, o.kopi.pk),
+        (o.ana.pk, o.promo.pk),
+        (o.budi.pk, o.x.pk),
+        (o.budi.pk, o.promo.pk),
+    }
     assert items[(o.ana.pk, o.kopi.pk)].capabilities == ["publish", "moderate"]
     assert items[(o.ana.pk, o.kopi.pk)].reviewer_id == o.lead.pk  # Jakarta's lead
     assert items[(o.budi.pk, o.x.pk)].reviewer_id == o.owner.pk  # Bali has no lead: the starter
     told = Notification.objects.for_org(org_a).filter(kind="access_review")
     assert {n.recipient_id for n in told} == {o.lead.user_id, o.owner.user_id}
     started = AuditEvent.objects.for_org(org_a).get(action="access_review.started")
-    assert started.changes["items"] == 3
+    assert started.changes["items"] == 4
 
 
 def test_a_lead_never_reviews_their_own_access_and_a_parent_teams_lead_steps_in(
@@ -214,7 +219,7 @@ def test_closing_keeps_the_result_and_the_csv_is_the_evidence(alice_client, revi
     assert alice_client.post(close).status_code == 302
     campaign.refresh_from_db()
     assert campaign.status == "closed"
-    assert campaign.result["counts"] == {"pending": 1, "keep": 1, "remove": 1, "total": 3}
+    assert campaign.result["counts"] == {"pending": 2, "keep": 1, "remove": 1, "total": 4}
     assert AuditEvent.objects.for_org(org_a).filter(action="access_review.closed").exists()
 
     # after closing, nothing changes: not a decision, not the stored result
@@ -229,7 +234,7 @@ def test_closing_keeps_the_result_and_the_csv_is_the_evidence(alice_client, revi
 
     response = alice_client.get(reverse("access_review_export", args=[org_a.slug, campaign.pk]))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert len(rows) == 3
+    assert len(rows) == 4
     by_person = {(r["person"], r["channel"]): r for r in rows}
     removed = by_person[("Ana Agent <ana@alpha.test>", "Kopi Pagi")]
     assert removed["decision"] == "remove" and removed["revoked"] == "publish moderate"
