@@ -17,8 +17,8 @@ from accounts.selectors import teams_of
 from channels_registry.selectors import channels_with_capability, provider_names
 from publishing.selectors import campaigns_of
 
-from . import posts, selectors
-from .forms import DashboardFilterForm, PostAnalyticsFilterForm
+from . import posts, selectors, summary
+from .forms import CampaignFilterForm, DashboardFilterForm, PostAnalyticsFilterForm
 
 #: the tiles' labels, in the page's order
 TILE_LABELS = {
@@ -31,23 +31,27 @@ TILE_LABELS = {
     "video_views": _("Video views"),
     "posts_published": _("Posts published"),
 }
+#: the inbox's tiles' labels, in the page's order
+INBOX_TILE_LABELS = {key: summary.LABELS[key] for key in selectors.INBOX_KEYS}
 
 
 def dashboard(request, org_slug):
-    """``/o/<slug>/analytics/?since=&until=&team=&network=&channel=``: the organization's figures
-    for a range (default: the last 28 days) beside the period before it."""
+    """``/o/<slug>/analytics/?since=&until=&team=&network=&channel=&campaign=``: the organization's
+    figures for a range (default: the last 28 days) beside the period before it, the inbox's, and
+    what changed in plain words."""
     require_page(request, Capability.VIEW_ANALYTICS)
     member = request.membership
     channels = list(channels_with_capability(member, Capability.VIEW_ANALYTICS))
     names = provider_names()
     networks = sorted({(c.provider, names.get(c.provider, c.provider)) for c in channels})
     default = selectors.date_range(None, None)
-    form = DashboardFilterForm(
+    form = CampaignFilterForm(
         request.GET or None,
         initial={"since": default.since, "until": default.until},
         teams=teams_of(member.organization).order_by("name"),
         networks=networks,
         channels=channels,
+        campaigns=campaigns_of(member.organization),
     )
     status = 200
     if form.is_bound and form.is_valid():
@@ -58,6 +62,7 @@ def dashboard(request, org_slug):
             team=data["team_obj"],
             network=data.get("network") or "",
             channel_id=data.get("channel"),
+            campaign_id=data.get("campaign"),
         )
     else:
         if form.is_bound:
@@ -66,7 +71,13 @@ def dashboard(request, org_slug):
     return render(
         request,
         "analytics/dashboard.html",
-        {"form": form, "board": board, "tiles": TILE_LABELS},
+        {
+            "form": form,
+            "board": board,
+            "tiles": TILE_LABELS,
+            "inbox_tiles": INBOX_TILE_LABELS,
+            "summary": summary.what_changed(board),
+        },
         status=status,
     )
 
