@@ -136,6 +136,8 @@ class Dashboard:
     inbox: list[Kpi] = field(default_factory=list)
     #: the inbox per UTC day of the range: ``{day: {"inbound", "responded", "median_seconds"}}``
     inbox_days: dict[date, dict] = field(default_factory=dict)
+    #: how many conversations or messages each inbox rate is over: ``{key: (current, previous)}``
+    inbox_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: the campaign the figures are narrowed to, if any
     campaign_id: int | None = None
 
@@ -281,6 +283,12 @@ def _add_inbox(board: Dashboard, membership, ids: list[int]) -> None:
         ),
     ]
     board.inbox_days = figures.days
+    scored = (sum(cur.sentiment.values()), sum(before.sentiment.values()))
+    board.inbox_counts = {
+        "first_response_median": (cur.responded, before.responded),
+        "sla_met_percent": (cur.sla_due, before.sla_due),
+        **{f"sentiment_{s}": scored for s in ("positive", "neutral", "negative")},
+    }
 
 
 def _seconds(value: float | None) -> int | None:

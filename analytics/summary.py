@@ -2,8 +2,9 @@
 figures: no external service, nothing stored.
 
 - The largest moves of the key figures against the previous period (at least
-  :data:`MIN_CHANGE_PERCENT`, over a previous figure big enough to compare, :data:`MIN_BASE`), the
-  biggest first, at most :data:`MAX_MOVES`.
+  :data:`MIN_CHANGE_PERCENT`, over a previous figure big enough to compare, :data:`MIN_BASE`; the
+  inbox's rates and median over at least :data:`MIN_SAMPLE` conversations or messages in each
+  period), the biggest first, at most :data:`MAX_MOVES`.
 - Each summed figure's move is put down to the network and team (or the network, or the team) of
   the channels that made most of it (at least half of the change), when the channels differ.
 - The inbox's unusual days in the range: the day whose median first response was furthest above
@@ -49,6 +50,9 @@ MAX_MOVES = 3
 #: the smallest previous figure a percentage is worth computing on (default: :data:`DEFAULT_BASE`)
 MIN_BASE = {"posts_published": 3, "inbox_volume": 10, "followers": 20}
 DEFAULT_BASE = 20
+#: an inbox rate or median over fewer conversations or messages than this, in either period, is
+#: not compared
+MIN_SAMPLE = 5
 #: percentages told as "from X % to Y %" (a percent of a percent confuses)
 RATES = ("engagement_rate", "sla_met_percent", "sentiment_positive", "sentiment_negative")
 #: figures that are summed per channel, so their move can be put down to channels
@@ -107,7 +111,8 @@ def _moves(board) -> tuple[bool, list[Move]]:
         if kpi.current is None or kpi.previous is None:
             continue
         if kpi.key in RATES or kpi.key == "first_response_median":
-            if not kpi.previous:
+            sample = board.inbox_counts.get(kpi.key)
+            if not kpi.previous or (sample is not None and min(sample) < MIN_SAMPLE):
                 continue
         elif kpi.previous < MIN_BASE.get(kpi.key, DEFAULT_BASE):
             continue

@@ -32,7 +32,7 @@ def row(network, team, values, previous, channel_id=[0]):  # noqa: B006 - a coun
     )
 
 
-def board(kpis=None, channels=(), *, days=7, inbox=None, inbox_days=None) -> Dashboard:
+def board(kpis=None, channels=(), *, days=7, inbox=None, inbox_days=None, counts=None) -> Dashboard:
     """A dashboard of ``days`` days from SINCE: ``kpis`` {key: (current, previous)}, the rest
     without figures; ``inbox`` likewise for the inbox's tiles."""
     rng = DateRange(SINCE, SINCE + timedelta(days=days - 1))
@@ -47,6 +47,7 @@ def board(kpis=None, channels=(), *, days=7, inbox=None, inbox_days=None) -> Das
         networks=[],
         inbox=[Kpi(k, *inbox.get(k, (None, None))) for k in INBOX_KEYS] if inbox else [],
         inbox_days=inbox_days or {},
+        inbox_counts=counts or {},
     )
 
 
@@ -281,3 +282,13 @@ def test_a_team_is_named_when_no_network_made_most_of_the_move():
     assert summary.what_changed(by_team) == [
         "Impressions fell 25% week on week, most of it from channels of the Jakarta team."
     ]
+
+
+def test_an_inbox_rate_over_a_handful_of_conversations_is_not_compared():
+    moved = {"first_response_median": (3600, 1200), "sla_met_percent": (70.0, 90.0)}
+    few = board(inbox=moved, counts={"first_response_median": (12, 4), "sla_met_percent": (3, 9)})
+    assert summary.what_changed(few) == ["Not enough data yet to say what changed."]
+    enough = board(
+        inbox=moved, counts={"first_response_median": (12, 5), "sla_met_percent": (10, 9)}
+    )
+    assert len(summary.what_changed(enough)) == 2
