@@ -1,7 +1,8 @@
 """The analytics API under /api/v1/ (the same selectors and rules as the pages):
 
-- ``GET /api/v1/analytics/summary/?since=&until=&team=&network=&channel=``: the organization
-  dashboard's figures for a range and the period before it.
+- ``GET /api/v1/analytics/summary/?since=&until=&team=&network=&channel=&campaign=``: the
+  organization dashboard's figures for a range and the period before it, the inbox's, and what
+  changed in plain words.
 - ``GET /api/v1/analytics/posts/?since=&until=&team=&network=&channel=&campaign=&sort=``: each
   published variant's figures, sorted, a page at a time.
 """
@@ -26,7 +27,7 @@ from socialops.api import (
 )
 from socialops.errors import ValidationFailed
 
-from . import posts, selectors
+from . import posts, selectors, summary
 from .models import ChannelDay, PostDay
 from .serializers import PostFiguresOut, SummaryOut
 
@@ -40,8 +41,12 @@ from .serializers import PostFiguresOut, SummaryOut
         "impressions, reach, engagements, engagement rate, link clicks, video views and posts "
         "published, in total and per channel. Over the channels the token's member may see "
         "analytics of, narrowed to a `team` (with the teams below it), a `network` or one "
-        "`channel`. A figure a network does not report is null and the network is named in "
-        "`not_available_for`, never counted as 0. Read from the daily rollups.",
+        "`channel`, or to one `campaign` (its published posts' daily gains: followers, reach and "
+        "the inbox are then null with `not_available_because` `campaign`). A figure a network does "
+        "not report is null and the network is named in `not_available_for`, never counted as 0. "
+        "Read from the daily rollups. `inbox`: inbox volume, median first response (seconds), SLA "
+        "met and sentiment shares (percent) on the same channels. `summary`: what changed, in a few "
+        "sentences in the request's language.",
         operation_id="analytics_summary_read",
     ),
 )
@@ -59,6 +64,7 @@ class AnalyticsSummaryViewSet(OrgScopedViewSet):
         IdFilter("team", "Only the channels of this team and the teams below it."),
         ChoiceFilter("network", lambda: list(REGISTRY), "Only the channels of this network."),
         IdFilter("channel", "Only this channel."),
+        IdFilter("campaign", "Only the posts of this campaign."),
     )
 
     def scoped_queryset(self, organization):
@@ -79,14 +85,22 @@ class AnalyticsSummaryViewSet(OrgScopedViewSet):
             if not visible.filter(pk=q["channel"]).exists():
                 message = _("No such channel, or not one whose analytics you may see.")
                 raise ValidationFailed(message, fields={"channel": [message]})
+        _check_campaign(self.organization, q.get("campaign"))
         board = selectors.organization_dashboard(
             self.membership,
             rng,
             team=team,
             network=q.get("network", ""),
             channel_id=q.get("channel"),
+            campaign_id=q.get("campaign"),
         )
-        return Response(SummaryOut(board).data)
+        return Response(SummaryOut(board, context={"summary": summary.what_changed(board)}).data)
+
+
+def _check_campaign(organization, campaign_id) -> None:
+    if campaign_id is not None and not campaigns_of(organization).filter(pk=campaign_id).exists():
+        message = _("No such campaign in this organization.")
+        raise ValidationFailed(message, fields={"campaign": [message]})
 
 
 def _team(organization, team_id):
@@ -150,10 +164,7 @@ class AnalyticsPostsViewSet(OrgScopedViewSet):
             if not visible.filter(pk=q["channel"]).exists():
                 message = _("No such channel, or not one whose analytics you may see.")
                 raise ValidationFailed(message, fields={"channel": [message]})
-        if q.get("campaign") is not None:
-            if not campaigns_of(self.organization).filter(pk=q["campaign"]).exists():
-                message = _("No such campaign in this organization.")
-                raise ValidationFailed(message, fields={"campaign": [message]})
+        _check_campaign(self.organization, q.get("campaign"))
         filters = posts.PostAnalyticsFilters(
             range=rng,
             team=team,

@@ -48,22 +48,30 @@ class DashboardFilterForm(forms.Form):
         return data
 
 
-class PostAnalyticsFilterForm(DashboardFilterForm):
-    """The posts table's filters: the dashboard's, a campaign of the organization, and the sort
-    (a column, "-" first for descending; anything else is a form error, never a crash)."""
+class CampaignFilterForm(DashboardFilterForm):
+    """The dashboard's filters and a campaign of the organization (another's is not a choice)."""
 
     campaign = forms.TypedChoiceField(
         label=_("Campaign"), required=False, coerce=int, empty_value=None
     )
-    sort = forms.ChoiceField(label=_("Sort by"), required=False)
 
-    def __init__(self, *args, campaigns=(), sort_labels=None, **kwargs):
+    def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
-        from . import posts
-
         self.fields["campaign"].choices = [("", _("Every campaign"))] + [
             (c.pk, c.name) for c in campaigns
         ]
+
+
+class PostAnalyticsFilterForm(CampaignFilterForm):
+    """The posts table's filters: the dashboard's, a campaign of the organization, and the sort
+    (a column, "-" first for descending; anything else is a form error, never a crash)."""
+
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, *args, sort_labels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from . import posts
+
         labels = sort_labels or {}
         self.fields["sort"].choices = [
             (s, f"{labels.get(s.lstrip('-'), s.lstrip('-'))} {'↓' if s.startswith('-') else '↑'}")

@@ -30,6 +30,24 @@ EARLIEST = date(2000, 1, 1)
 SUMMED = ("impressions", "reach", "engagements", "link_clicks", "video_views", "posts_published")
 #: every tile, in the page's order
 KPI_KEYS = ("followers", *SUMMED[:3], "engagement_rate", *SUMMED[3:])
+#: the inbox's tiles (from the inbox's own selectors), in the page's order
+INBOX_KEYS = (
+    "inbox_volume",
+    "first_response_median",
+    "sla_met_percent",
+    "sentiment_positive",
+    "sentiment_neutral",
+    "sentiment_negative",
+)
+#: with a campaign filter: the figures summed from the campaign's posts' daily gains (``PostDay``)
+CAMPAIGN_GAINS = {
+    "impressions": "impressions_gain",
+    "engagements": "engagements_gain",
+    "link_clicks": "link_clicks_gain",
+    "video_views": "video_views_gain",
+}
+#: the account's figures, which no campaign owns (followers; reach is not a sum of posts' reach)
+NOT_PER_CAMPAIGN = frozenset({"followers", "reach"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,8 @@ class Kpi:
     growth: int | None = None
     #: networks (names) with no value for this metric in the range
     not_available_for: list[str] = field(default_factory=list)
+    #: why the figure is not shown at all: "" or "campaign" (an account's figure, no campaign's)
+    not_available_because: str = ""
 
     @property
     def change_percent(self) -> float | None:
@@ -116,9 +136,17 @@ class Dashboard:
     channels: list[ChannelRow]
     last_fetched_at: datetime | None
     networks: list[tuple[str, str]]  # (key, name) of the channels shown
+    #: the inbox's tiles (:data:`INBOX_KEYS`); empty when no inbox answers
+    inbox: list[Kpi] = field(default_factory=list)
+    #: the inbox per UTC day of the range: ``{day: {"inbound", "responded", "median_seconds"}}``
+    inbox_days: dict[date, dict] = field(default_factory=dict)
+    #: how many conversations or messages each inbox rate is over: ``{key: (current, previous)}``
+    inbox_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: the campaign the figures are narrowed to, if any
+    campaign_id: int | None = None
 
     def kpi(self, key: str) -> Kpi:
-        return next(k for k in self.kpis if k.key == key)
+        return next(k for k in [*self.kpis, *self.inbox] if k.key == key)
 
 
 def _rate(engagements, impressions):
@@ -142,9 +170,16 @@ def organization_dashboard(
     team=None,
     network: str = "",
     channel_id: int | None = None,
+    campaign_id: int | None = None,
 ) -> Dashboard:
     """The organization's figures for ``rng`` and the period before it, over the channels the member
-    may see analytics of (narrowed to a ``team``'s subtree, a ``network``, one channel)."""
+    may see analytics of (narrowed to a ``team``'s subtree, a ``network``, one channel), with the
+    inbox's tiles on the same channels.
+
+    With a ``campaign_id`` (a campaign of the organization: callers check), the figures are those
+    of the campaign's published variants (their ``PostDay`` daily gains and the variants published
+    in each period); the account's figures (followers, reach) and the inbox's are not shown
+    (``not_available_because="campaign"``), never a number that is not the campaign's."""
     from accounts.capabilities import Capability
     from channels_registry.selectors import ChannelFilters, channels_with_capability, provider_names
 
@@ -162,8 +197,12 @@ def organization_dashboard(
     channels = list(channels_qs)
     ids = [c.pk for c in channels]
     prev = rng.previous()
-    by_channel = _sums_by_channel(org, ids, rng, prev)
-    followers_now, followers_before = _last_followers(org, by_channel)
+    if campaign_id is None:
+        by_channel = _sums_by_channel(org, ids, rng, prev)
+        followers_now, followers_before = _last_followers(org, by_channel)
+    else:
+        by_channel = _campaign_sums_by_channel(org, ids, rng, prev, campaign_id)
+        followers_now = followers_before = {}
     states = {
         s.channel_id: s for s in MetricsFetchState.objects.for_org(org).filter(channel_id__in=ids)
     }
@@ -195,16 +234,117 @@ def organization_dashboard(
             )
         )
     kpis = [_kpi(key, rows) for key in KPI_KEYS]
+    if campaign_id is not None:
+        kpis = [
+            Kpi(k.key, None, None, not_available_because="campaign")
+            if k.key in NOT_PER_CAMPAIGN
+            else k
+            for k in kpis
+        ]
     fetched = [r.last_fetched_at for r in rows if r.last_fetched_at]
     networks = sorted({(r.network, r.network_name) for r in rows}, key=lambda n: n[1])
-    return Dashboard(
+    board = Dashboard(
         range=rng,
         previous_range=prev,
         kpis=kpis,
         channels=rows,
         last_fetched_at=max(fetched) if fetched else None,
         networks=networks,
+        campaign_id=campaign_id,
     )
+    _add_inbox(board, membership, ids)
+    return board
+
+
+def _add_inbox(board: Dashboard, membership, ids: list[int]) -> None:
+    """The inbox's tiles, from the inbox's own selector (registered in the kernel's
+    ``figure_sources``: the inbox and analytics share a floor and never import each other)."""
+    from socialops.figure_sources import figure_source
+
+    source = figure_source("inbox.dashboard")
+    if source is None:
+        return
+    if board.campaign_id is not None:
+        # conversations belong to channels, not to campaigns
+        board.inbox = [Kpi(key, None, None, not_available_because="campaign") for key in INBOX_KEYS]
+        return
+    figures = source(
+        membership, channel_ids=ids, current=board.range, previous=board.previous_range
+    )
+    cur, before = figures.current, figures.previous
+    tile = Kpi
+    board.inbox = [
+        tile("inbox_volume", cur.inbound, before.inbound),
+        tile(
+            "first_response_median",
+            _seconds(cur.median_seconds),
+            _seconds(before.median_seconds),
+        ),
+        tile("sla_met_percent", cur.sla_met_percent, before.sla_met_percent),
+        *(
+            tile(f"sentiment_{s}", cur.sentiment_percent(s), before.sentiment_percent(s))
+            for s in ("positive", "neutral", "negative")
+        ),
+    ]
+    board.inbox_days = figures.days
+    scored = (sum(cur.sentiment.values()), sum(before.sentiment.values()))
+    board.inbox_counts = {
+        "first_response_median": (cur.responded, before.responded),
+        "sla_met_percent": (cur.sla_due, before.sla_due),
+        **{f"sentiment_{s}": scored for s in ("positive", "neutral", "negative")},
+    }
+
+
+def _seconds(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _campaign_sums_by_channel(org, ids, rng: DateRange, prev: DateRange, campaign_id: int):
+    """As :func:`_sums_by_channel`, over one campaign's published variants: the daily gains of
+    their ``PostDay`` rollups in each period, and the variants published in each (two queries)."""
+    from datetime import UTC
+    from datetime import time as dtime
+
+    from django.db.models import Count, Q, Sum
+
+    from publishing.selectors import published_variants_between
+
+    from .models import PostDay
+
+    variants = published_variants_between(
+        org, channel_ids=ids, since=EARLIEST, until=rng.until, campaign_id=campaign_id
+    )
+    in_cur, in_prev = Q(day__gte=rng.since), Q(day__lte=prev.until)
+    sums = (
+        PostDay.objects.for_org(org)
+        .filter(
+            channel_id__in=ids,
+            variant_id__in=variants.values("pk"),
+            day__gte=prev.since,
+            day__lte=rng.until,
+        )
+        .order_by()
+        .values("channel_id")
+        .annotate(
+            **{f"cur_{n}": Sum(gain, filter=in_cur) for n, gain in CAMPAIGN_GAINS.items()},
+            **{f"prev_{n}": Sum(gain, filter=in_prev) for n, gain in CAMPAIGN_GAINS.items()},
+        )
+    )
+    out: dict[int, dict] = {r["channel_id"]: r for r in sums}
+    cur_start = datetime.combine(rng.since, dtime.min, tzinfo=UTC)
+    published = (
+        variants.filter(published_at__gte=datetime.combine(prev.since, dtime.min, tzinfo=UTC))
+        .order_by()
+        .values("channel_id")
+        .annotate(
+            cur=Count("pk", filter=Q(published_at__gte=cur_start)),
+            prev=Count("pk", filter=Q(published_at__lt=cur_start)),
+        )
+    )
+    for r in published:
+        row = out.setdefault(r["channel_id"], {})
+        row["cur_posts_published"], row["prev_posts_published"] = r["cur"], r["prev"]
+    return out
 
 
 def _sums_by_channel(org, ids, rng: DateRange, prev: DateRange) -> dict[int, dict]:
@@ -302,6 +442,7 @@ def _kpi(key: str, rows: list[ChannelRow]) -> Kpi:
 
 __all__ = [
     "DEFAULT_PATTERN",
+    "INBOX_KEYS",
     "KPI_KEYS",
     "Dashboard",
     "DateRange",

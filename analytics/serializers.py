@@ -44,6 +44,10 @@ class KpiOut(serializers.Serializer):
         child=serializers.CharField(),
         help_text="The networks (names) whose channels report no value for this figure.",
     )
+    not_available_because = serializers.CharField(
+        help_text="Why the figure is null whatever the networks: `campaign` (an account's or the "
+        "inbox's figure, which no campaign owns, under a campaign filter), or empty.",
+    )
 
 
 class ChannelFiguresOut(serializers.Serializer):
@@ -76,6 +80,22 @@ class SummaryOut(serializers.Serializer):
     last_fetched_at = serializers.DateTimeField(
         allow_null=True, help_text="The latest fetch of any channel counted; null: none yet."
     )
+    campaign_id = serializers.IntegerField(
+        allow_null=True, help_text="The campaign the figures are narrowed to, or null."
+    )
+    inbox = KpiOut(
+        many=True,
+        help_text="The inbox's figures on the same channels: inbox_volume (incoming messages), "
+        "first_response_median (seconds), sla_met_percent, sentiment_positive, sentiment_neutral "
+        "and sentiment_negative (percent of the scored incoming messages). Empty without an inbox.",
+    )
+    summary = serializers.SerializerMethodField(
+        help_text="What changed, in a few sentences in the request's language (or one saying "
+        "there is not enough data yet)."
+    )
+
+    def get_summary(self, board) -> list[str]:
+        return list(self.context.get("summary", []))
 
 
 class PostFiguresOut(serializers.Serializer):

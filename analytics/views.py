@@ -18,8 +18,8 @@ from channels_registry.selectors import channels_with_capability, provider_names
 from publishing.selectors import campaigns_of
 from socialops.db_router import reads_from_replica
 
-from . import posts, selectors
-from .forms import DashboardFilterForm, PostAnalyticsFilterForm
+from . import posts, selectors, summary
+from .forms import CampaignFilterForm, DashboardFilterForm, PostAnalyticsFilterForm
 
 #: the tiles' labels, in the page's order
 TILE_LABELS = {
@@ -32,6 +32,8 @@ TILE_LABELS = {
     "video_views": _("Video views"),
     "posts_published": _("Posts published"),
 }
+#: the inbox's tiles' labels, in the page's order
+INBOX_TILE_LABELS = {key: summary.LABELS[key] for key in selectors.INBOX_KEYS}
 
 
 #: rows of the dashboard's channel table per page
@@ -40,8 +42,9 @@ CHANNELS_PER_PAGE = 25
 
 @reads_from_replica
 def dashboard(request, org_slug):
-    """``/o/<slug>/analytics/?since=&until=&team=&network=&channel=``: the organization's figures
-    for a range (default: the last 28 days) beside the period before it."""
+    """``/o/<slug>/analytics/?since=&until=&team=&network=&channel=&campaign=``: the organization's
+    figures for a range (default: the last 28 days) beside the period before it, the inbox's, and
+    what changed in plain words."""
     require_page(request, Capability.VIEW_ANALYTICS)
     member = request.membership
     channels = list(channels_with_capability(member, Capability.VIEW_ANALYTICS))
@@ -50,12 +53,13 @@ def dashboard(request, org_slug):
     default = selectors.date_range(None, None)
     query = request.GET.copy()
     query.pop("page", None)  # the channel table's page is not a filter
-    form = DashboardFilterForm(
+    form = CampaignFilterForm(
         query or None,
         initial={"since": default.since, "until": default.until},
         teams=teams_of(member.organization).order_by("name"),
         networks=networks,
         channels=channels,
+        campaigns=campaigns_of(member.organization),
     )
     status = 200
     if form.is_bound and form.is_valid():
@@ -66,6 +70,7 @@ def dashboard(request, org_slug):
             team=data["team_obj"],
             network=data.get("network") or "",
             channel_id=data.get("channel"),
+            campaign_id=data.get("campaign"),
         )
     else:
         if form.is_bound:
@@ -91,6 +96,8 @@ def dashboard(request, org_slug):
             "tiles": TILE_LABELS,
             "channel_page": channel_page,
             "query": query.urlencode(),
+            "inbox_tiles": INBOX_TILE_LABELS,
+            "summary": summary.what_changed(board),
         },
         status=status,
     )

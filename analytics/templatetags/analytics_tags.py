@@ -31,3 +31,11 @@ def post_figures_panel(context, post):
         "labels": posts.METRIC_LABELS,
         "may_view_table": membership is not None and can(membership, Capability.VIEW_ANALYTICS),
     }
+
+
+@register.filter
+def duration(seconds):
+    """``45 minutes``, ``3.5 hours`` in the active language; a dash for none."""
+    from ..summary import duration_text
+
+    return "\u2013" if seconds is None else duration_text(seconds)
