@@ -13,6 +13,7 @@ widget's ``not_available_for`` names them, and a value no network reports stays 
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -309,7 +310,7 @@ def board_data(membership, dashboard: Dashboard, filters: BoardFilters | None = 
         membership, team=filters.team, network=filters.network, channel_id=filters.channel_id
     ).values("pk")
     inbox_range = inbox_figures.DateRange(
-        filters.range.since, filters.range.until, timezone.get_fixed_timezone(0)
+        filters.range.since, filters.range.until, zoneinfo.ZoneInfo("UTC")
     )
     sentiment = None
     if Kind.SENTIMENT in kinds:

@@ -37,13 +37,16 @@ def render_dashboard(
     *,
     as_member,
     editable: bool = False,
+    public: bool = False,
     template: str = "analytics/dashboards/detail.html",
     extra: dict | None = None,
     status: int = 200,
 ):
     """The dashboard's page: its widgets' data as ``as_member`` sees them (the member asking, or
     the member a share link acts for), over the range in ``?since=&until=`` (a bad range: the
-    preset's figures, the errors beside them, a 400). ``editable=False`` leaves out every control."""
+    preset's figures, the errors beside them, a 400). ``editable=False`` leaves out the edit
+    controls; ``public=True`` (a shared page, no account) also leaves out the links into the
+    organization (posts, duplicate): ``template`` then wraps ``analytics/dashboards/_board.html``."""
     form = RangeForm(request.GET or None)
     filters = None
     if (
@@ -67,6 +70,7 @@ def render_dashboard(
         "dashboard": dashboard,
         "range_form": form,
         "editable": editable,
+        "public": public,
         "widget_templates": WIDGET_TEMPLATES,
         "post_metrics": catalog.POST_METRICS,
         **(extra or {}),
@@ -133,7 +137,7 @@ def dashboard_detail(request, org_slug, dashboard_id):
         request,
         dashboard,
         as_member=request.membership,
-        extra={"may_edit": selectors.may_edit(request.membership, dashboard)},
+        editable=selectors.may_edit(request.membership, dashboard),
     )
 
 

@@ -323,7 +323,10 @@ def test_a_dashboard_of_eight_widgets_takes_a_fixed_number_of_queries(world, ali
         data = selectors.board_data(alice_m, board, filters)
     assert len(data.widgets) == 8
     assert len(first) == len(second)
-    assert len(second) <= 16, [q["sql"][:120] for q in second.captured_queries]
+    # the widgets, then the account figures once (channels, sums, followers now and before, fetch
+    # states), one time series read, sentiment, team names and response times (2), and one read
+    # per post list (top posts; the campaign breakdown)
+    assert len(second) == 13, [q["sql"][:120] for q in second.captured_queries]
 
 
 def test_the_page_of_eight_widgets_takes_a_fixed_number_of_queries(
@@ -338,7 +341,7 @@ def test_the_page_of_eight_widgets_takes_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as second:
         assert alice_client.get(url, RANGE).status_code == 200
     assert len(second) == len(first)  # another tile reads nothing more
-    assert len(first) <= 30, len(first)
+    assert len(first) <= 19, len(first)  # the session, user, organization, membership, + 14
 
 
 # --- the API ------------------------------------------------------------------------------------
@@ -467,3 +470,38 @@ def test_api_tenancy_and_who_may_change(world, org_a, alice_m, bob_m, alice_api)
         ).status_code
         == 201
     )
+
+
+def test_the_demo_example_dashboard_is_made_once(world, org_a, alice_m, alice_client):
+    from analytics.dashboards.demo import DEMO_WIDGETS, seed_demo_dashboard
+
+    board = seed_demo_dashboard(org_a, by=alice_m)
+    assert seed_demo_dashboard(org_a, by=alice_m).pk == board.pk
+    assert Dashboard.objects.for_org(org_a).count() == 1
+    assert selectors.widgets_of(board).count() == len(DEMO_WIDGETS)
+    page = alice_client.get(_url("analytics_dashboard_detail", board.pk), RANGE)
+    assert page.status_code == 200
+
+
+def test_a_read_only_shared_page_can_reuse_the_rendering(world, alice_m, rf):
+    """The share-link page (socialops.sharing, another branch) renders the board as the link's
+    creator sees it, with no controls and no links into the organization, for no account."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from analytics.dashboards.views import render_dashboard
+
+    board = _board(alice_m, widgets=[*EIGHT, {"kind": "post_table", "metric": "reach"}])
+    request = rf.get("/shared/x/", RANGE)
+    request.user = AnonymousUser()
+    page = render_dashboard(
+        request,
+        board,
+        as_member=alice_m,
+        public=True,
+        template="analytics/dashboards/_board.html",
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('class="card dashboard-widget') == 9
+    assert "Launch day" in html and "6,200" in html
+    assert "/o/alpha/" not in html and "<form" not in html and "Duplicate" not in html
