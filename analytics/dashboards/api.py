@@ -54,7 +54,11 @@ def _lookup(organization, model_name: str, pk):
     }[model_name]()
     obj = qs.filter(pk=pk).first()
     if obj is None:
-        message = _("No such %(what)s in this organization.") % {"what": model_name}
+        message = {
+            "team": _("No such team in this organization."),
+            "channel": _("No such channel in this organization."),
+            "campaign": _("No such campaign in this organization."),
+        }[model_name]
         raise ValidationFailed(message, fields={model_name: [message]})
     return obj
 

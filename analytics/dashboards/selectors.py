@@ -272,6 +272,10 @@ def _group(rows, key, metric: str) -> list[Row]:
     return out
 
 
+def _team_of(row) -> str:
+    return row.team or gettext("No team")
+
+
 def _sorted(rows: list[Row]) -> list[Row]:
     return sorted(rows, key=lambda r: (r.value is None, -(r.value or 0), r.label.lower()))
 
@@ -390,7 +394,7 @@ def board_data(membership, dashboard: Dashboard, filters: BoardFilters | None = 
             elif w.breakdown == Breakdown.NETWORK:
                 rows = _group(board.channels, lambda r: r.network_name, w.metric)
             else:
-                rows = _group(board.channels, lambda r: r.team, w.metric)
+                rows = _group(board.channels, _team_of, w.metric)
             rows = _sorted(rows)
             data.rows = rows[: _limit(w)] if "limit" in w.options else rows
             data.not_available_for = kpi.not_available_for

@@ -130,6 +130,8 @@ def clean_widget(
             _("Choose a height of %(allowed)s rows.")
             % {"allowed": ", ".join(str(h) for h in catalog.HEIGHTS)},
         )
+    if options is not None and not isinstance(options, dict):
+        _fail("options", _('Give the options as an object, e.g. {"limit": 5}.'))
     options = dict(options or {})
     unknown = sorted(set(options) - {"limit"})
     if unknown:

@@ -412,6 +412,16 @@ def test_api_bad_input_is_a_400_naming_the_field(world, alice_m, alice_api):
         ("/api/v1/analytics/dashboards/", {"name": "X", "network": "myspace"}, "network"),
         ("/api/v1/analytics/dashboards/", {"name": "X", "team": 10**9}, "team"),
         (f"/api/v1/analytics/dashboards/{board.pk}/arrange/", {"order": [1, 2]}, "order"),
+        (
+            "/api/v1/analytics/widgets/",
+            {"dashboard": board.pk, "kind": "kpi", "options": [5]},
+            "options",
+        ),
+        (
+            "/api/v1/analytics/widgets/",
+            {"dashboard": board.pk, "kind": "top_posts", "options": {"limit": 0}},
+            "options",
+        ),
     ]
     for url, body, field in cases:
         answer = alice_api.post(url, body, format="json")
@@ -505,3 +515,23 @@ def test_a_read_only_shared_page_can_reuse_the_rendering(world, alice_m, rf):
     assert html.count('class="card dashboard-widget') == 9
     assert "Launch day" in html and "6,200" in html
     assert "/o/alpha/" not in html and "<form" not in html and "Duplicate" not in html
+
+
+def test_breakdowns_by_channel_and_team_name_what_is_not_reported(world, alice_m):
+    board = _board(
+        alice_m,
+        widgets=[
+            {"kind": "breakdown", "metric": "impressions", "breakdown": "team"},
+            {"kind": "breakdown", "metric": "impressions", "breakdown": "channel"},
+        ],
+    )
+    data = selectors.board_data(
+        alice_m, board, selectors.board_filters(board, since=SINCE, until=UNTIL)
+    )
+    by_team, by_channel = data.widgets
+    assert [(r.label, r.value, r.not_available_for) for r in by_team.rows] == [
+        ("Jakarta", 6200, []),
+        ("No team", None, ["Mastodon"]),
+    ]
+    assert [(r.detail, r.value) for r in by_channel.rows] == [("Sandbox", 6200), ("Mastodon", None)]
+    assert by_channel.not_available_for == ["Mastodon"] and not by_channel.all_unavailable
