@@ -94,7 +94,8 @@ SCOPE_CAPABILITIES: dict[str, frozenset[str]] = {
     "audit:read": frozenset({C.VIEW, C.MANAGE_GOVERNANCE}),
     "audit:write": frozenset({C.VIEW, C.MANAGE_GOVERNANCE}),  # the log is read-only
     "analytics:read": frozenset({C.VIEW, C.VIEW_ANALYTICS}),
-    "analytics:write": frozenset({C.VIEW, C.VIEW_ANALYTICS}),  # the figures are read-only
+    # the figures are read-only; custom dashboards are made and changed with view_analytics
+    "analytics:write": frozenset({C.VIEW, C.VIEW_ANALYTICS}),
     "admin": ROLE_CAPABILITIES[Role.ADMIN],
 }
 

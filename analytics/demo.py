@@ -19,4 +19,8 @@ def seed_demo_analytics(org, *, by) -> int:
     for channel in channels_of(org).filter(provider=SANDBOX, status="active"):
         channel_services.play_sandbox_history(channel, days=DEMO_DAYS)
         rolled += fetch_channel_metrics(channel, backfill_days=DEMO_DAYS + 1, force=True).rolled_up
+    # an example custom dashboard over those figures (analytics/dashboards/demo.py)
+    from .dashboards.demo import seed_demo_dashboard
+
+    seed_demo_dashboard(org, by=by)
     return rolled

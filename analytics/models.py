@@ -158,3 +158,7 @@ class MetricsFetchState(TenantModel):
         indexes = [
             models.Index(fields=["organization", "next_fetch_at"], name="metricsfetch_org_due")
         ]
+
+
+# Custom dashboards live in their sub-package; Django finds their models through this module.
+from analytics.dashboards.models import Dashboard, Widget  # noqa: E402, F401

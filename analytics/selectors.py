@@ -257,13 +257,9 @@ def organization_dashboard(
 
 
 def _add_inbox(board: Dashboard, membership, ids: list[int]) -> None:
-    """The inbox's tiles, from the inbox's own selector (registered in the kernel's
-    ``figure_sources``: the inbox and analytics share a floor and never import each other)."""
-    from socialops.figure_sources import figure_source
+    """The inbox's tiles, from the inbox's own selector (analytics sits above the inbox)."""
+    from inbox.figures import dashboard_figures as source
 
-    source = figure_source("inbox.dashboard")
-    if source is None:
-        return
     if board.campaign_id is not None:
         # conversations belong to channels, not to campaigns
         board.inbox = [Kpi(key, None, None, not_available_because="campaign") for key in INBOX_KEYS]

@@ -39,7 +39,7 @@ FAMILIES: dict[str, str] = {
         "figures, routing rules, SLA targets"
     ),
     "audit": _("the audit log (read-only)"),
-    "analytics": _("analytics: the dashboard's figures (read-only)"),
+    "analytics": _("analytics: the dashboard's figures, custom dashboards and their widgets"),
 }
 
 #: API view (``module.Class``) → its resource family, or ``ADMIN`` for views only the admin scope opens
@@ -90,6 +90,8 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.api.SlaTargetViewSet": "inbox",
     "analytics.api.AnalyticsSummaryViewSet": "analytics",
     "analytics.api.AnalyticsPostsViewSet": "analytics",
+    "analytics.dashboards.api.DashboardViewSet": "analytics",
+    "analytics.dashboards.api.WidgetViewSet": "analytics",
 }
 
 

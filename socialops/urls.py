@@ -10,6 +10,7 @@ from accounts.service_accounts import api as service_accounts_api
 from accounts.webhooks import api as webhooks_api
 from analytics import api as analytics_api
 from analytics import urls as analytics_urls
+from analytics.dashboards import api as dashboards_api
 from approvals import api as approvals_api
 from approvals import urls as approvals_urls
 from channels_registry import api as channels_api
@@ -126,6 +127,10 @@ router.register(
     "analytics/summary", analytics_api.AnalyticsSummaryViewSet, basename="analytics-summary"
 )
 router.register("analytics/posts", analytics_api.AnalyticsPostsViewSet, basename="analytics-posts")
+router.register(
+    "analytics/dashboards", dashboards_api.DashboardViewSet, basename="analytics-dashboard"
+)
+router.register("analytics/widgets", dashboards_api.WidgetViewSet, basename="analytics-widget")
 
 api_v1 = [
     path(

@@ -798,3 +798,35 @@ ROUTE_KWARGS.update(
         )
     }
 )
+
+
+def _custom_dashboards(world) -> None:
+    """Bravo's custom dashboard with a widget (issue 16: 3): Alpha never reads, changes, arranges,
+    duplicates or deletes it, nor its widget, through a page or the API."""
+    from analytics.dashboards import services as dashboard_services
+
+    board = dashboard_services.create_dashboard(world.bob_m, name="Bravo secret dashboard")
+    widget = dashboard_services.add_widget(
+        board, by=world.bob_m, kind="kpi", metric="reach", title="Bravo secret widget"
+    )
+    world.b["dashboard"], world.b["dashboard_widget"] = board, widget
+    world.b_markers += ["Bravo secret dashboard", "Bravo secret widget"]
+
+
+WORLD_BUILDERS.append(_custom_dashboards)
+KWARGS["dashboard_id"] = lambda w: w.b["dashboard"].pk
+KWARGS["widget_id"] = lambda w: w.b["dashboard_widget"].pk
+ROUTE_KWARGS.update(
+    {
+        **{
+            name: {"pk": lambda w: w.b["dashboard"].pk}
+            for name in (
+                "analytics-dashboard-detail",
+                "analytics-dashboard-duplicate",
+                "analytics-dashboard-arrange",
+                "analytics-dashboard-data",
+            )
+        },
+        "analytics-widget-detail": {"pk": lambda w: w.b["dashboard_widget"].pk},
+    }
+)

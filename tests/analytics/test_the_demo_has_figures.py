@@ -35,3 +35,12 @@ def test_the_demo_dashboard_has_numbers_and_a_previous_period(client):
     page = client.get(reverse("analytics_dashboard", args=["demo"]))
     assert page.status_code == 200
     assert "Not available for Sandbox" in page.content.decode()
+    # the example custom dashboard, made once
+    from analytics.dashboards.models import Dashboard
+
+    (example,) = Dashboard.objects.for_org(org).filter(name="Executive overview")
+    page = client.get(reverse("analytics_dashboard_detail", args=["demo", example.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('class="card dashboard-widget') == 9
+    assert "Not available for Sandbox" in html

@@ -1,0 +1,310 @@
+"""The custom dashboards' pages, under /o/<slug>/analytics/dashboards/. Short: parse, check, one
+service or selector, render.
+
+:func:`render_dashboard` renders one dashboard's figures as a member sees them, with or without the
+edit controls; a read-only shared page (the kernel's share links) reuses it with
+``editable=False`` and its own template around ``analytics/dashboards/_board.html``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.capabilities import Capability, require_page
+from accounts.selectors import teams_of
+from channels_registry.selectors import channels_with_capability, provider_names
+from publishing.selectors import campaigns_of
+from socialops.errors import ApplicationError, NotAllowed, ValidationFailed
+
+from . import catalog, selectors, services
+from .forms import DashboardForm, RangeForm, WidgetEditForm, WidgetForm
+
+#: one template per widget kind, under analytics/dashboards/widgets/ (a chart slot goes in each)
+WIDGET_TEMPLATES = {
+    kind: f"analytics/dashboards/widgets/{kind}.html" for kind in catalog.Kind.values
+}
+
+
+def render_dashboard(
+    request,
+    dashboard,
+    *,
+    as_member,
+    editable: bool = False,
+    public: bool = False,
+    template: str = "analytics/dashboards/detail.html",
+    extra: dict | None = None,
+    status: int = 200,
+):
+    """The dashboard's page: its widgets' data as ``as_member`` sees them (the member asking, or
+    the member a share link acts for), over the range in ``?since=&until=`` (a bad range: the
+    preset's figures, the errors beside them, a 400). ``editable=False`` leaves out the edit
+    controls; ``public=True`` (a shared page, no account) also leaves out the links into the
+    organization (posts, duplicate): ``template`` then wraps ``analytics/dashboards/_board.html``."""
+    form = RangeForm(request.GET or None)
+    filters = None
+    if (
+        form.is_bound
+        and form.is_valid()
+        and (form.cleaned_data["since"] or form.cleaned_data["until"])
+    ):
+        try:
+            filters = selectors.board_filters(
+                dashboard, since=form.cleaned_data["since"], until=form.cleaned_data["until"]
+            )
+        except ApplicationError as exc:
+            for name, msgs in exc.fields.items():
+                for message in msgs:
+                    form.add_error(name if name in form.fields else None, message)
+    if form.is_bound and form.errors:
+        status = 400
+    data = selectors.board_data(as_member, dashboard, filters)
+    context = {
+        "data": data,
+        "dashboard": dashboard,
+        "range_form": form,
+        "editable": editable,
+        "public": public,
+        "widget_templates": WIDGET_TEMPLATES,
+        "post_metrics": catalog.POST_METRICS,
+        **(extra or {}),
+    }
+    return render(request, template, context, status=status)
+
+
+def _options(request):
+    member = request.membership
+    channels = list(channels_with_capability(member, Capability.VIEW_ANALYTICS))
+    names = provider_names()
+    return {
+        "teams": teams_of(member.organization).order_by("name"),
+        "networks": sorted({(c.provider, names.get(c.provider, c.provider)) for c in channels}),
+        "channels": channels,
+        "campaigns": campaigns_of(request.organization),
+    }
+
+
+def _editable(request, dashboard):
+    if not selectors.may_edit(request.membership, dashboard):
+        raise PermissionDenied
+    return dashboard
+
+
+@require_GET
+def dashboard_list(request, org_slug):
+    require_page(request, Capability.VIEW_ANALYTICS)
+    dashboards = list(selectors.dashboards_of(request.organization))
+    for d in dashboards:
+        d.editable = selectors.may_edit(request.membership, d)
+    return render(request, "analytics/dashboards/list.html", {"dashboards": dashboards})
+
+
+@require_http_methods(["GET", "POST"])
+def dashboard_create(request, org_slug):
+    require_page(request, Capability.VIEW_ANALYTICS)
+    form = DashboardForm(
+        request.POST or None,
+        initial={"range_days": catalog.RangePreset.LAST_28},
+        **_options(request),
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                dashboard = services.create_dashboard(request.membership, **form.service_values())
+            except ApplicationError as exc:
+                form.apply_error(exc)
+            else:
+                messages.success(request, _("Dashboard created: now add its widgets."))
+                return redirect("analytics_dashboard_edit", org_slug, dashboard.pk)
+        status = 400
+    return render(
+        request, "analytics/dashboards/form.html", {"form": form, "dashboard": None}, status=status
+    )
+
+
+@require_GET
+def dashboard_detail(request, org_slug, dashboard_id):
+    require_page(request, Capability.VIEW_ANALYTICS)
+    dashboard = selectors.get_dashboard(request.organization, dashboard_id)
+    return render_dashboard(
+        request,
+        dashboard,
+        as_member=request.membership,
+        editable=selectors.may_edit(request.membership, dashboard),
+    )
+
+
+def _edit_page(request, dashboard, *, form=None, widget_form=None, status=200):
+    widgets = list(selectors.widgets_of(dashboard))
+    for w in widgets:
+        w.edit_form = WidgetEditForm(
+            initial={"title": w.title, "width": w.width, "height": w.height},
+            prefix=f"w{w.pk}",
+        )
+    if form is None:
+        form = DashboardForm(
+            initial={
+                "name": dashboard.name,
+                "description": dashboard.description,
+                "range_days": dashboard.range_days,
+                "team": dashboard.team_id,
+                "network": dashboard.network,
+                "channel": dashboard.channel_id,
+                "campaign": dashboard.campaign_id,
+            },
+            **_options(request),
+        )
+    return render(
+        request,
+        "analytics/dashboards/edit.html",
+        {
+            "dashboard": dashboard,
+            "form": form,
+            "widget_form": widget_form or WidgetForm(),
+            "widgets": widgets,
+            "max_widgets": catalog.MAX_WIDGETS,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def dashboard_edit(request, org_slug, dashboard_id):
+    """The dashboard's settings (name, description, default filters), its widgets to arrange,
+    resize and remove, and the form that adds one."""
+    require_page(request, Capability.VIEW_ANALYTICS)
+    dashboard = _editable(request, selectors.get_dashboard(request.organization, dashboard_id))
+    if request.method == "GET":
+        return _edit_page(request, dashboard)
+    form = DashboardForm(request.POST, **_options(request))
+    if form.is_valid():
+        try:
+            services.update_dashboard(dashboard, by=request.membership, **form.service_values())
+        except ApplicationError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("Dashboard saved."))
+            return redirect("analytics_dashboard_edit", org_slug, dashboard.pk)
+    return _edit_page(request, dashboard, form=form, status=400)
+
+
+@require_POST
+def dashboard_delete(request, org_slug, dashboard_id):
+    require_page(request, Capability.VIEW_ANALYTICS)
+    dashboard = _editable(request, selectors.get_dashboard(request.organization, dashboard_id))
+    services.delete_dashboard(dashboard, by=request.membership)
+    messages.success(request, _("Dashboard “%(name)s” deleted.") % {"name": dashboard.name})
+    return redirect("analytics_dashboards", org_slug)
+
+
+@require_POST
+def dashboard_duplicate(request, org_slug, dashboard_id):
+    """A copy with every widget, made by and for the person asking (they may then change it)."""
+    require_page(request, Capability.VIEW_ANALYTICS)
+    dashboard = selectors.get_dashboard(request.organization, dashboard_id)
+    copy = services.duplicate_dashboard(dashboard, by=request.membership)
+    messages.success(request, _("Dashboard duplicated: this is your copy."))
+    return redirect("analytics_dashboard_edit", org_slug, copy.pk)
+
+
+@require_POST
+def widget_add(request, org_slug, dashboard_id):
+    require_page(request, Capability.VIEW_ANALYTICS)
+    dashboard = _editable(request, selectors.get_dashboard(request.organization, dashboard_id))
+    form = WidgetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_widget(dashboard, by=request.membership, **form.service_values())
+        except ApplicationError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("Widget added."))
+            return redirect("analytics_dashboard_edit", org_slug, dashboard.pk)
+    return _edit_page(request, dashboard, widget_form=form, status=400)
+
+
+def _widget(request, dashboard_id, widget_id):
+    require_page(request, Capability.VIEW_ANALYTICS)
+    dashboard = _editable(request, selectors.get_dashboard(request.organization, dashboard_id))
+    return dashboard, selectors.get_widget(dashboard, widget_id)
+
+
+@require_POST
+def widget_update(request, org_slug, dashboard_id, widget_id):
+    """Retitle and resize one widget."""
+    dashboard, widget = _widget(request, dashboard_id, widget_id)
+    form = WidgetEditForm(request.POST, prefix=f"w{widget.pk}")
+    if form.is_valid():
+        try:
+            services.update_widget(widget, by=request.membership, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(request, _("Widget saved."))
+            return redirect("analytics_dashboard_edit", org_slug, dashboard.pk)
+    messages.error(
+        request,
+        _("The widget was not saved: %(errors)s")
+        % {"errors": " ".join(str(e) for errs in form.errors.values() for e in errs)},
+    )
+    return _edit_page(request, dashboard, status=400)
+
+
+@require_POST
+def widget_remove(request, org_slug, dashboard_id, widget_id):
+    dashboard, widget = _widget(request, dashboard_id, widget_id)
+    services.remove_widget(widget, by=request.membership)
+    messages.success(request, _("Widget removed."))
+    return redirect("analytics_dashboard_edit", org_slug, dashboard.pk)
+
+
+@require_POST
+def widget_move(request, org_slug, dashboard_id, widget_id):
+    """One place earlier or later: the keyboard's and the no-script way to arrange."""
+    dashboard, widget = _widget(request, dashboard_id, widget_id)
+    try:
+        services.move_widget(
+            widget, by=request.membership, direction=request.POST.get("direction", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _edit_page(request, dashboard, status=400)
+    url = reverse("analytics_dashboard_edit", args=[org_slug, dashboard.pk])
+    return redirect(f"{url}#widget-{widget.pk}")
+
+
+@require_POST
+def dashboard_arrange(request, org_slug, dashboard_id):
+    """The order a drag left (``order``: every widget's id, comma-separated). Answers JSON to the
+    script, or goes back to the edit page."""
+    require_page(request, Capability.VIEW_ANALYTICS)
+    dashboard = selectors.get_dashboard(request.organization, dashboard_id)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        if not selectors.may_edit(request.membership, dashboard):
+            raise NotAllowed(_("Only the dashboard's creator and administrators may change it."))
+        raw = [p.strip() for p in request.POST.get("order", "").split(",") if p.strip()]
+        if not all(p.isdigit() and len(p) < 19 for p in raw):
+            message = _("Give every widget of this dashboard once, in the new order.")
+            raise ValidationFailed(message, fields={"order": [message]})
+        services.reorder_widgets(dashboard, by=request.membership, order=[int(p) for p in raw])
+    except ApplicationError as exc:
+        if wants_json:
+            return JsonResponse(
+                {"ok": False, "error": {"message": exc.message}}, status=exc.http_status
+            )
+        if isinstance(exc, NotAllowed):
+            raise PermissionDenied from None
+        messages.error(request, exc.message)
+        return _edit_page(request, dashboard, status=400)
+    if wants_json:
+        return JsonResponse({"ok": True, "message": _("Widgets arranged.")})
+    messages.success(request, _("Widgets arranged."))
+    return redirect("analytics_dashboard_edit", org_slug, dashboard.pk)
