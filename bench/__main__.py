@@ -49,6 +49,9 @@ def main() -> int:
     BENCHMARKS.append(
         __import__("bench.analytics", fromlist=["run"])
     )  # issue 16: the organization dashboard on 300 channels and 10M raw rows
+    BENCHMARKS.append(
+        __import__("bench.analytics_fetch", fromlist=["run"])
+    )  # issue 16: the metrics fetch for 300 channels within every network's rate budget
     only = [
         name for name in os.environ.get("BENCH_ONLY", "").split(",") if name
     ]  # e.g. BENCH_ONLY=api,webhooks

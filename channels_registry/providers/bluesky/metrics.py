@@ -10,13 +10,17 @@ from ..base import (
     DailyAccountMetrics,
     PostMetrics,
 )
+from ..budgets import bluesky_budget, spend
 from .client import (
     GET_POSTS_MAX,
 )
 
 
 class BlueskyMetrics:
-    """Bluesky's account and post metrics (a part of ``BlueskyProvider``)."""
+    """Bluesky's account and post metrics (a part of ``BlueskyProvider``).
+
+    Each call takes the app's budget first (``budgets.bluesky_budget``: Bluesky's PDS / AppView
+    allow 3,000 requests / 5 min per IP; reads have no per-account limit)."""
 
     # ===== Metrics =========================================================================================
 
@@ -28,6 +32,7 @@ class BlueskyMetrics:
         today = datetime.now(UTC).date()
         if not since <= today <= until:
             return []
+        spend(bluesky_budget())
         profile = self._xrpc(credentials, "GET", "app.bsky.actor.getProfile", params={"actor": did})
         return [DailyAccountMetrics(day=today, followers=profile.get("followersCount"))]
 
@@ -59,6 +64,7 @@ class BlueskyMetrics:
     def _get_posts(self, credentials: Credentials, uris: list[str]) -> dict[str, dict[str, Any]]:
         views: dict[str, dict[str, Any]] = {}
         for i in range(0, len(uris), GET_POSTS_MAX):
+            spend(bluesky_budget())
             body = self._xrpc(
                 credentials,
                 "GET",

@@ -9,6 +9,7 @@ from ..base import (
     DailyAccountMetrics,
     PostMetrics,
 )
+from ..budgets import meta_budget, meta_usage_wait, spend
 from ..meta import (
     day_start,
     insight_day,
@@ -17,7 +18,15 @@ from .client import _number
 
 
 class FacebookMetrics:
-    """Facebook's account and post metrics (a part of ``FacebookProvider``)."""
+    """Facebook's account and post metrics (a part of ``FacebookProvider``).
+
+    Every call takes the Page's budget first (``budgets.meta_budget``: the Pages Business Use
+    Case limit, 4,800 calls / 24 h per Page) and stops when Meta's usage headers near a limit."""
+
+    def _metrics_get(self, account_id: str, path: str, token: str, params=None):
+        meta_usage_wait(self.last_usage)
+        spend(meta_budget("facebook", account_id))
+        return self.graph_get(self.api, path, token, params)
 
     # --- metrics -------------------------------------------------------------------------------
     def fetch_account_metrics(
@@ -27,8 +36,8 @@ class FacebookMetrics:
         views ``page_media_view``, reach ``page_total_media_view_unique``, engagement
         ``page_post_engagements``; the follower total comes from ``?fields=followers_count``."""
         token = credentials.access_token
-        body = self.graph_get(
-            self.api,
+        body = self._metrics_get(
+            account_id,
             f"{account_id}/insights",
             token,
             {
@@ -54,7 +63,7 @@ class FacebookMetrics:
                     continue
                 row = days.setdefault(day, DailyAccountMetrics(day=day))
                 setattr(row, field, _number(value.get("value")))
-        page = self.graph_get(self.api, account_id, token, {"fields": "followers_count"})
+        page = self._metrics_get(account_id, account_id, token, {"fields": "followers_count"})
         if page.get("followers_count") is not None:
             latest = days.setdefault(until, DailyAccountMetrics(day=until))
             latest.followers = int(page["followers_count"])
@@ -66,8 +75,8 @@ class FacebookMetrics:
         token = credentials.access_token
         results = []
         for post_id in external_ids:
-            insights = self.graph_get(
-                self.api,
+            insights = self._metrics_get(
+                account_id,
                 f"{post_id}/insights",
                 token,
                 {
@@ -78,8 +87,8 @@ class FacebookMetrics:
                 m.get("name"): _number(((m.get("values") or [{}])[0]).get("value"))
                 for m in insights.get("data") or []
             }
-            node = self.graph_get(
-                self.api, post_id, token, {"fields": "shares,comments.summary(true).limit(0)"}
+            node = self._metrics_get(
+                account_id, post_id, token, {"fields": "shares,comments.summary(true).limit(0)"}
             )
             comments = ((node.get("comments") or {}).get("summary") or {}).get("total_count")
             results.append(

@@ -9,6 +9,7 @@ from ..base import (
     DailyAccountMetrics,
     PostMetrics,
 )
+from ..budgets import meta_budget, meta_usage_wait, spend
 from ..meta import (
     day_start,
     parse_time,
@@ -20,7 +21,16 @@ from .client import (
 
 
 class InstagramMetrics:
-    """Instagram's account and post metrics (a part of ``InstagramProvider``)."""
+    """Instagram's account and post metrics (a part of ``InstagramProvider``).
+
+    Every call takes the account's budget first (``budgets.meta_budget``: the Instagram Platform
+    Business Use Case limit, 4,800 calls / 24 h per account at its floor) and stops when Meta's
+    usage headers near a limit."""
+
+    def _metrics_get(self, api: str, account_id: str, path: str, token: str, params=None):
+        meta_usage_wait(self.last_usage)
+        spend(meta_budget("instagram", account_id))
+        return self.graph_get(api, path, token, params)
 
     # --- metrics -------------------------------------------------------------------------------
     def fetch_account_metrics(
@@ -36,8 +46,9 @@ class InstagramMetrics:
             since + timedelta(days=i): DailyAccountMetrics(day=since + timedelta(days=i))
             for i in range((until - since).days + 1)
         }
-        series = self.graph_get(
+        series = self._metrics_get(
             api,
+            account_id,
             f"{account_id}/insights",
             token,
             {
@@ -56,8 +67,9 @@ class InstagramMetrics:
                 if day in days:
                     days[day].reach = _int(value.get("value"))
         for day, row in days.items():
-            totals = self.graph_get(
+            totals = self._metrics_get(
                 api,
+                account_id,
                 f"{account_id}/insights",
                 token,
                 {
@@ -76,7 +88,9 @@ class InstagramMetrics:
                     row.engagements = value
                 elif metric.get("name") == "profile_views":
                     row.profile_views = value
-        profile = self.graph_get(api, account_id, token, {"fields": "followers_count"})
+        profile = self._metrics_get(
+            api, account_id, account_id, token, {"fields": "followers_count"}
+        )
         if profile.get("followers_count") is not None:
             days[until].followers = int(profile["followers_count"])
         return [days[d] for d in sorted(days)]
@@ -88,7 +102,9 @@ class InstagramMetrics:
         api, token = self._api(credentials), credentials.access_token
         results = []
         for media_id in external_ids:
-            body = self.graph_get(api, f"{media_id}/insights", token, {"metric": MEDIA_INSIGHTS})
+            body = self._metrics_get(
+                api, account_id, f"{media_id}/insights", token, {"metric": MEDIA_INSIGHTS}
+            )
             values: dict[str, int | None] = {}
             for metric in body.get("data") or []:
                 if metric.get("total_value") is not None:

@@ -9,6 +9,7 @@ from ..base import (
     DailyAccountMetrics,
     PostMetrics,
 )
+from ..budgets import linkedin_budgets, spend
 from .client import (
     _day_start_ms,
     _enc,
@@ -18,7 +19,15 @@ from .client import (
 
 
 class LinkedInMetrics:
-    """LinkedIn's account and post metrics (a part of ``LinkedInProvider``)."""
+    """LinkedIn's account and post metrics (a part of ``LinkedInProvider``).
+
+    Each call takes the organization's and the app's daily budgets first (``budgets``: LinkedIn's
+    per-member and per-application daily limits, reset 00:00 UTC, unpublished: set them in
+    ``ProviderConfig.extra``)."""
+
+    def _metrics_json(self, credentials: Credentials, account_id: str, path: str, query: str):
+        spend(*linkedin_budgets(self.config.extra, account_id))
+        return self._get_json(path, credentials, query=query)
 
     # --- metrics ----------------------------------------------------------------------------
     @staticmethod
@@ -30,10 +39,11 @@ class LinkedInMetrics:
     ) -> list[DailyAccountMetrics]:
         org = self._org_urn(account_id)
         start_ms, end_ms = _day_start_ms(since), _day_start_ms(until + timedelta(days=1))
-        data = self._get_json(
-            "organizationalEntityShareStatistics",
+        data = self._metrics_json(
             credentials,
-            query=f"q=organizationalEntity&organizationalEntity={_enc(org)}&{self._time_intervals(start_ms, end_ms)}",
+            account_id,
+            "organizationalEntityShareStatistics",
+            f"q=organizationalEntity&organizationalEntity={_enc(org)}&{self._time_intervals(start_ms, end_ms)}",
         )
         by_day: dict[date, DailyAccountMetrics] = {}
         for element in data.get("elements") or []:
@@ -58,7 +68,7 @@ class LinkedInMetrics:
         while day <= until:
             by_day.setdefault(day, DailyAccountMetrics(day=day))
             day += timedelta(days=1)
-        self._fill_followers(credentials, org, by_day, since)
+        self._fill_followers(credentials, org, by_day, since, account_id)
         return [by_day[d] for d in sorted(by_day)]
 
     def _fill_followers(
@@ -67,10 +77,14 @@ class LinkedInMetrics:
         org: str,
         by_day: dict[date, DailyAccountMetrics],
         since: date,
+        account_id: str = "",
     ) -> None:
         """Followers at the end of each day = today's network size minus the gains after that day."""
-        size = self._get_json(
-            f"networkSizes/{_enc(org)}", credentials, query="edgeType=COMPANY_FOLLOWED_BY_MEMBER"
+        size = self._metrics_json(
+            credentials,
+            account_id or org,
+            f"networkSizes/{_enc(org)}",
+            "edgeType=COMPANY_FOLLOWED_BY_MEMBER",
         )
         current = _int(size.get("firstDegreeSize"))
         if current is None:
@@ -78,10 +92,11 @@ class LinkedInMetrics:
         today = self._utcnow().date()
         gains: dict[date, int] = {}
         if since < today:
-            data = self._get_json(
-                "organizationalEntityFollowerStatistics",
+            data = self._metrics_json(
                 credentials,
-                query=(
+                account_id or org,
+                "organizationalEntityFollowerStatistics",
+                (
                     f"q=organizationalEntity&organizationalEntity={_enc(org)}&"
                     f"{self._time_intervals(_day_start_ms(since), _day_start_ms(today + timedelta(days=1)))}"
                 ),
@@ -113,10 +128,11 @@ class LinkedInMetrics:
             for i in range(0, len(urns), 20):
                 chunk = urns[i : i + 20]
                 listed = ",".join(_enc(u) for u in chunk)
-                data = self._get_json(
-                    "organizationalEntityShareStatistics",
+                data = self._metrics_json(
                     credentials,
-                    query=f"q=organizationalEntity&organizationalEntity={_enc(org)}&{param}=List({listed})",
+                    account_id,
+                    "organizationalEntityShareStatistics",
+                    f"q=organizationalEntity&organizationalEntity={_enc(org)}&{param}=List({listed})",
                 )
                 for element in data.get("elements") or []:
                     urn = element.get("share") or element.get("ugcPost")

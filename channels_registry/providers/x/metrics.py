@@ -9,6 +9,7 @@ from ..base import (
     DailyAccountMetrics,
     PostMetrics,
 )
+from ..budgets import spend, x_me_budget, x_tweets_budget
 from .client import (
     NON_PUBLIC_METRICS_DAYS,
     _shares,
@@ -17,7 +18,10 @@ from .client import (
 
 
 class XMetrics:
-    """X's account and post metrics (a part of ``XProvider``)."""
+    """X's account and post metrics (a part of ``XProvider``).
+
+    Each call takes the user's budget for its endpoint first (``budgets``: ``GET /2/users/me``
+    75 / 15 min and ``GET /2/tweets`` 5,000 / 15 min per user, docs.x.com rate limits)."""
 
     # --- Metrics -------------------------------------------------------------------------------
     def fetch_account_metrics(
@@ -27,12 +31,13 @@ class XMetrics:
         today = datetime.now(UTC).date()
         if not since <= today <= until:
             return []
+        spend(x_me_budget(account_id))
         user = self._me(credentials, fields="public_metrics")
         metrics = user.get("public_metrics") or {}
         return [DailyAccountMetrics(day=today, followers=metrics.get("followers_count"))]
 
     def _lookup_metrics(
-        self, credentials: Credentials, ids: list[str], fields: str
+        self, credentials: Credentials, ids: list[str], fields: str, account_id: str = ""
     ) -> tuple[dict, dict]:
         body = self._call(
             credentials,
@@ -44,6 +49,7 @@ class XMetrics:
                 "expansions": "attachments.media_keys",
                 "media.fields": "public_metrics,type",
             },
+            budgets=(x_tweets_budget(account_id or credentials.extra.get("user_id", "")),),
         )
         tweets = {str(t["id"]): t for t in body.get("data") or [] if t.get("id")}
         media = {
@@ -66,14 +72,16 @@ class XMetrics:
             older = [i for i in batch if i not in recent]
             if recent:
                 found, found_media = self._lookup_metrics(
-                    credentials, recent, "public_metrics,non_public_metrics"
+                    credentials, recent, "public_metrics,non_public_metrics", account_id
                 )
                 tweets.update(found)
                 media.update(found_media)
                 # non-public metrics are refused for posts that are not ours or too old: ask again without
                 older += [i for i in recent if i not in found]
             if older:
-                found, found_media = self._lookup_metrics(credentials, older, "public_metrics")
+                found, found_media = self._lookup_metrics(
+                    credentials, older, "public_metrics", account_id
+                )
                 tweets.update(found)
                 media.update(found_media)
         results = []
