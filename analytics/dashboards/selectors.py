@@ -305,6 +305,7 @@ def board_data(membership, dashboard: Dashboard, filters: BoardFilters | None = 
             team=filters.team,
             network=filters.network,
             channel_id=filters.channel_id,
+            with_inbox=False,  # the inbox widgets read the inbox's own figures below
         )
     series = None
     if Kind.TIMESERIES in kinds:

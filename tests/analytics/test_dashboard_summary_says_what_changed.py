@@ -201,12 +201,11 @@ def test_in_indonesian_numbers_and_days_follow_the_language():
     rise = board({"engagements": (1055, 1000)}, [])
     with translation.override("id"):
         said = summary.what_changed(rise) + summary.what_changed(unusual_inbox_days(busy=1200))
-    # the sentences stay English until the lead adds their translations; the numbers and the
-    # day's name are Indonesian already
-    assert said[0] == "Interaksi rose 5,5% week on week."  # "Engagements": translated already
-    assert "Replies took 3 hours longer than usual on Sabtu 14 November." in said
+    # sentences, numbers (1.200; 5,5) and day names all in Indonesian
+    assert said[0] == "Interaksi naik 5,5% dibanding minggu sebelumnya."
+    assert "Balasan 3 jam lebih lambat dari biasanya pada Sabtu 14 November." in said
     assert (
-        "The inbox received 1.200 messages on Kamis 12 November, far more than the usual 10 a day."
+        "Kotak masuk menerima 1.200 pesan pada Kamis 12 November, jauh di atas biasanya, 10 per hari."
         in said
     )
 
