@@ -88,7 +88,7 @@ def _visible_conversations(view):
         description="The conversations of the channels the token's member may moderate, newest "
         "activity first. Filters: `status` (or `active`: not closed nor spam), `channel`, "
         "`network`, `assignee` (`me`, `none` or a member's id), `sentiment`, `language`, "
-        "`created_since`, `updated_since`.",
+        "`created_since`, `updated_since`, `q` (words or part of a word in the items or the author).",
     ),
     retrieve=extend_schema(
         summary="Get an inbox conversation",
@@ -142,6 +142,10 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
             "sentiment", Sentiment, "Only this sentiment (of the latest item).", lookup="sentiment"
         ),
         TextFilter("language", "Only this language (ISO 639-1).", lookup="language"),
+        TextFilter(
+            "q",
+            "Words, or part of a word, in an item's text or author, or the author's handle.",
+        ),
         since_filter("created_since", "created_at", "created"),
         since_filter("updated_since", "updated_at", "changed"),
     )
@@ -155,6 +159,9 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
             qs = qs.filter(assignee__isnull=True)
         elif assignee:
             qs = qs.filter(assignee_id=int(assignee))
+        words = self.query.get("q", "").strip()
+        if words:
+            qs = selectors.search_conversations(qs, organization, words)
         if self.action == "retrieve":
             qs = qs.prefetch_related(
                 Prefetch(

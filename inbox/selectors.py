@@ -91,18 +91,20 @@ def conversations_for(membership, filters: InboxFilters | None = None) -> QueryS
         )
         qs = qs.filter(pk__in=tagged)
     if f.search:
-        # the snippet is the latest item's text: the items cover it
-        in_items = (
-            Item.objects.for_org(org)
-            .filter(search.item_matches(f.search))
-            .values("conversation_id")
-        )
-        qs = qs.filter(
-            Q(author_name__icontains=f.search)
-            | Q(author_handle__icontains=f.search)
-            | Q(pk__in=in_items)
-        )
+        qs = search_conversations(qs, org, f.search)
     return qs.select_related("channel", "assignee__user").order_by("-last_item_at", "-pk")
+
+
+def search_conversations(qs: QuerySet[Conversation], org, words: str) -> QuerySet[Conversation]:
+    """``qs`` narrowed to conversations whose author or handle contains ``words``, or with an item
+    that matches them (``inbox.search``)."""
+    # the snippet is the latest item's text: the items cover it
+    in_items = (
+        Item.objects.for_org(org).filter(search.item_matches(words)).values("conversation_id")
+    )
+    return qs.filter(
+        Q(author_name__icontains=words) | Q(author_handle__icontains=words) | Q(pk__in=in_items)
+    )
 
 
 def new_conversation_count(membership) -> int:
