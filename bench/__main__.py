@@ -59,6 +59,10 @@ def main() -> int:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     keepdb = os.environ.get("BENCH_KEEPDB", "") == "1"
+    if keepdb and "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        # its own name: a test run (test_<name>) must not find it, nor drop it
+        test = settings.DATABASES["default"].setdefault("TEST", {})
+        test["NAME"] = "bench_" + str(settings.DATABASES["default"]["NAME"]).rsplit("/", 1)[-1]
     old = setup_databases(verbosity=0, interactive=False, keepdb=keepdb)
     rows = []
     started = time.monotonic()

@@ -5,12 +5,13 @@ queries per request counted (they must not grow with the data).
 
 PostgreSQL only (on SQLite it reports that it was skipped). The rows are written by the database
 itself (``INSERT … SELECT generate_series``, the indexes dropped during the load and built after),
-not through the ORM: a million items take about a minute instead of an hour.
+not through the ORM.
 
 ``BENCH_INBOX_1M_ITEMS`` (1,000,000) sets the large organization's items, four per conversation;
 ``BENCH_INBOX_1M_OTHERS`` (100,000) each of the nine others'; ``BENCH_INBOX_1M_RUNS`` (40) the
-requests per figure. With ``BENCH_KEEPDB=1`` (``bench/__main__.py``) the test database is kept
-after the run and the next run reuses the world when it finds it::
+requests per figure. With ``BENCH_KEEPDB=1`` (``bench/__main__.py``) the test database, named
+``bench_<name>`` then (a test run never touches it), is kept after the run and the next run reuses
+the world when it finds it (the first build: about 3 minutes on 2 cores)::
 
     BENCH_KEEPDB=1 BENCH_ONLY=inbox_1m DATABASE_URL=postgres://…/socialops_bench make bench
 """
