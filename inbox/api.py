@@ -77,9 +77,9 @@ def _status_filter(qs, value):
 
 
 def _visible_conversations(view):
-    return Conversation.objects.for_org(view.organization).filter(
-        channel__in=selectors.moderated_channels(view.membership).values("pk")
-    )
+    # the ids, not a subquery (as selectors.conversations_for): the list's index is walked in order
+    channel_ids = list(selectors.moderated_channels(view.membership).values_list("pk", flat=True))
+    return Conversation.objects.for_org(view.organization).filter(channel_id__in=channel_ids)
 
 
 @extend_schema_view(
@@ -159,9 +159,6 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
             qs = qs.filter(assignee__isnull=True)
         elif assignee:
             qs = qs.filter(assignee_id=int(assignee))
-        words = self.query.get("q", "").strip()
-        if words:
-            qs = selectors.search_conversations(qs, organization, words)
         if self.action == "retrieve":
             qs = qs.prefetch_related(
                 Prefetch(
@@ -170,6 +167,19 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
                 )
             )
         return qs
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        words = getattr(self, "query", {}).get("q", "").strip()
+        if not words:
+            return qs
+        if self.action == "list" and "cursor" not in self.request.query_params:
+            # the first page: the ids of its rows, found newest first (selectors.matching_ids),
+            # one past the page for its next link
+            need = self.paginator.get_page_size(self.request) + 1
+            ordered = qs.order_by(*self.list_ordering)
+            return qs.filter(pk__in=selectors.matching_ids(ordered, self.organization, words, need))
+        return selectors.search_conversations(qs, self.organization, words)
 
     @extend_schema(responses=ConversationDetailOut)
     def retrieve(self, request, pk=None):
