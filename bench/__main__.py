@@ -63,7 +63,8 @@ def main() -> int:
         # its own name: a test run (test_<name>) must not find it, nor drop it
         test = settings.DATABASES["default"].setdefault("TEST", {})
         test["NAME"] = "bench_" + str(settings.DATABASES["default"]["NAME"]).rsplit("/", 1)[-1]
-    old = setup_databases(verbosity=0, interactive=False, keepdb=keepdb)
+    # nothing is serialized for rollbacks (no bench uses them; a kept large world would take minutes)
+    old = setup_databases(verbosity=0, interactive=False, keepdb=keepdb, serialized_aliases=set())
     rows = []
     started = time.monotonic()
     try:

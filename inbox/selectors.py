@@ -108,7 +108,8 @@ def _filtered(membership, f: InboxFilters) -> QuerySet[Conversation]:
 #: before asking the items' indexes: common words fill a page within a few hundred conversations
 #: (where their index names tens of thousands of items); rare ones fall through to the index
 SEARCH_WINDOW = 1000
-#: relevance orders this many matches, the newest; "newest first" pages through them all
+#: relevance orders at most this many matches, the newest (those among the latest
+#: :data:`SEARCH_WINDOW` conversations when they fill the page); "newest first" pages through all
 RANKED = 200
 
 
@@ -116,28 +117,33 @@ def matching_ids(qs: QuerySet[Conversation], org, words: str, count: int) -> lis
     """The ids of the first ``count`` conversations of ``qs`` (in its order) that match ``words``
     (as :func:`search_conversations`), in two or three queries whatever the inbox's size."""
     if search.is_postgresql():
-        window = qs.values("pk")[: max(SEARCH_WINDOW, 4 * count)]
-        # a scalar subquery: checked row by row, where an IN or EXISTS would be planned as a hash
-        # of every matching item
-        hit = (
-            Item.objects.for_org(org)
-            .filter(conversation_id=OuterRef("pk"))
-            .filter(search.item_matches(words))
-            .values("pk")[:1]
-        )
-        near = list(
-            qs.filter(pk__in=window)
-            .annotate(item_hit=Subquery(hit))
-            .filter(
-                Q(author_name__icontains=words)
-                | Q(author_handle__icontains=words)
-                | Q(item_hit__isnull=False)
-            )
-            .values_list("pk", flat=True)[:count]
-        )
-        if len(near) == count:  # the window held them all: nothing past it comes first
+        near = _near_ids(qs, org, words, count)
+        if len(near) == count:  # the window held them: nothing past it comes first
             return near
     return list(search_conversations(qs, org, words).values_list("pk", flat=True)[:count])
+
+
+def _near_ids(qs: QuerySet[Conversation], org, words: str, count: int) -> list[int]:
+    """Matches among the latest :data:`SEARCH_WINDOW` conversations of ``qs``, each one checked."""
+    window = qs.values("pk")[: max(SEARCH_WINDOW, 4 * count)]
+    # a scalar subquery: checked row by row, where an IN or EXISTS would be planned as a hash of
+    # every matching item
+    hit = (
+        Item.objects.for_org(org)
+        .filter(conversation_id=OuterRef("pk"))
+        .filter(search.item_matches(words))
+        .values("pk")[:1]
+    )
+    return list(
+        qs.filter(pk__in=window)
+        .annotate(item_hit=Subquery(hit))
+        .filter(
+            Q(author_name__icontains=words)
+            | Q(author_handle__icontains=words)
+            | Q(item_hit__isnull=False)
+        )
+        .values_list("pk", flat=True)[:count]
+    )
 
 
 @dataclass
@@ -145,7 +151,7 @@ class ConversationRows:
     rows: list
     #: a row past the ones asked exists
     more: bool
-    #: relevance ordered only the newest :data:`RANKED` matches and there are more
+    #: relevance ordered the newest matches only: there may be more
     ranked_cut: bool = False
 
 
@@ -164,8 +170,13 @@ def conversation_rows(membership, filters: InboxFilters, start: int, size: int) 
     if f.sort == "newest" or not search.is_postgresql():
         ids = matching_ids(base, org, f.search, stop)[start:stop]
     else:
-        candidates = matching_ids(base, org, f.search, RANKED + 1)
-        ranked_cut = len(candidates) > RANKED
+        candidates = _near_ids(base, org, f.search, RANKED + 1)
+        # enough among the latest conversations: more may be past them (newest first shows all)
+        ranked_cut = len(candidates) >= stop
+        if not ranked_cut:  # few there: the items' indexes name them all
+            matching = search_conversations(base, org, f.search).values_list("pk", flat=True)
+            candidates = list(matching[: RANKED + 1])
+            ranked_cut = len(candidates) > RANKED
         ids = _by_relevance(org, candidates[:RANKED], f.search)[start:stop]
     found = {c.pk: c for c in base.filter(pk__in=ids)}
     rows = [found[pk] for pk in ids if pk in found]

@@ -126,7 +126,6 @@ def _list_context(request) -> dict:
         row.sentiment_label = labels["sentiment"].get(row.sentiment, row.sentiment)
     return {
         "ranked_cut": found.ranked_cut,
-        "ranked_count": selectors.RANKED,
         "form": form,
         "rows": rows,
         "query": _without_page(request.GET).urlencode(),
