@@ -2,7 +2,8 @@
 
 Uses whatever DATABASE_URL / REDIS_URL point at (SQLite by default). Each benchmark module in
 ``bench/`` exposes ``run() -> list[Row]``; later issues add theirs to BENCHMARKS. ``BENCH_ONLY=api,calendar``
-runs only those modules.
+runs only those modules. ``BENCH_KEEPDB=1`` keeps the test database after the run and reuses it
+in the next (for worlds that take long to build, e.g. ``BENCH_ONLY=inbox_1m``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def main() -> int:
         __import__("bench.inbox_search", fromlist=["run"])
     )  # issue 14: inbox filters and search on a large organization
     BENCHMARKS.append(
+        __import__("bench.inbox_1m", fromlist=["run"])
+    )  # issue 14: the inbox of an organization with 1,000,000 items
+    BENCHMARKS.append(
         __import__("bench.bulk_schedule", fromlist=["run"])
     )  # issue 13: POST /api/v1/posts/bulk/
     BENCHMARKS.append(
@@ -60,14 +64,20 @@ def main() -> int:
     setup_test_environment()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    old = setup_databases(verbosity=0, interactive=False)
+    keepdb = os.environ.get("BENCH_KEEPDB", "") == "1"
+    if keepdb and "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        # its own name: a test run (test_<name>) must not find it, nor drop it
+        test = settings.DATABASES["default"].setdefault("TEST", {})
+        test["NAME"] = "bench_" + str(settings.DATABASES["default"]["NAME"]).rsplit("/", 1)[-1]
+    # nothing is serialized for rollbacks (no bench uses them; a kept large world would take minutes)
+    old = setup_databases(verbosity=0, interactive=False, keepdb=keepdb, serialized_aliases=set())
     rows = []
     started = time.monotonic()
     try:
         for module in BENCHMARKS:
             rows.extend(module.run())
     finally:
-        teardown_databases(old, verbosity=0)
+        teardown_databases(old, verbosity=0, keepdb=keepdb)
     from django.db import connection
 
     width = max(len(r[0]) for r in rows)

@@ -133,7 +133,7 @@ def _plan(org, owner, search: str) -> str:
     plan = qs.explain()
     used = [
         name
-        for name in ("item_search_fts", "item_text_trgm", "conv_author_trgm", "conv_org_")
+        for name in ("item_search_vector", "item_text_trgm", "conv_author_trgm", "conv_org_")
         if name in plan
     ]
     seq = "Seq Scan on inbox_item" in plan

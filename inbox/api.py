@@ -77,9 +77,9 @@ def _status_filter(qs, value):
 
 
 def _visible_conversations(view):
-    return Conversation.objects.for_org(view.organization).filter(
-        channel__in=selectors.moderated_channels(view.membership).values("pk")
-    )
+    # the ids, not a subquery (as selectors.conversations_for): the list's index is walked in order
+    channel_ids = list(selectors.moderated_channels(view.membership).values_list("pk", flat=True))
+    return Conversation.objects.for_org(view.organization).filter(channel_id__in=channel_ids)
 
 
 @extend_schema_view(
@@ -88,7 +88,7 @@ def _visible_conversations(view):
         description="The conversations of the channels the token's member may moderate, newest "
         "activity first. Filters: `status` (or `active`: not closed nor spam), `channel`, "
         "`network`, `assignee` (`me`, `none` or a member's id), `sentiment`, `language`, "
-        "`created_since`, `updated_since`.",
+        "`created_since`, `updated_since`, `q` (words or part of a word in the items or the author).",
     ),
     retrieve=extend_schema(
         summary="Get an inbox conversation",
@@ -142,6 +142,10 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
             "sentiment", Sentiment, "Only this sentiment (of the latest item).", lookup="sentiment"
         ),
         TextFilter("language", "Only this language (ISO 639-1).", lookup="language"),
+        TextFilter(
+            "q",
+            "Words, or part of a word, in an item's text or author, or the author's handle.",
+        ),
         since_filter("created_since", "created_at", "created"),
         since_filter("updated_since", "updated_at", "changed"),
     )
@@ -163,6 +167,19 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
                 )
             )
         return qs
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        words = getattr(self, "query", {}).get("q", "").strip()
+        if not words:
+            return qs
+        if self.action == "list" and "cursor" not in self.request.query_params:
+            # the first page: the ids of its rows, found newest first (selectors.matching_ids),
+            # one past the page for its next link
+            need = self.paginator.get_page_size(self.request) + 1
+            ordered = qs.order_by(*self.list_ordering)
+            return qs.filter(pk__in=selectors.matching_ids(ordered, self.organization, words, need))
+        return selectors.search_conversations(qs, self.organization, words)
 
     @extend_schema(responses=ConversationDetailOut)
     def retrieve(self, request, pk=None):

@@ -33,6 +33,11 @@ class InboxFilterForm(forms.Form):
     last_to = forms.DateField(
         label=_("Last item until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    sort = forms.ChoiceField(
+        label=_("Order of search results"),
+        required=False,
+        choices=[("", _("Best match first")), ("newest", _("Newest first"))],
+    )
 
     def __init__(self, *args, channels=(), networks=(), members=(), tags=(), teams=(), **kwargs):
         super().__init__(*args, **kwargs)

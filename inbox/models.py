@@ -123,6 +123,12 @@ class Conversation(TenantModel):
                 fields=["organization", "status", "-last_item_at"], name="conv_org_status_last"
             ),
             models.Index(fields=["organization", "-last_item_at"], name="conv_org_last"),
+            # the default list (still to work), without walking the closed ones
+            models.Index(
+                fields=["organization", "-last_item_at", "-id"],
+                name="conv_org_active_last",
+                condition=models.Q(status__in=["new", "open", "pending", "snoozed"]),
+            ),
             models.Index(fields=["organization", "channel", "-last_item_at"], name="conv_org_chan"),
             models.Index(
                 fields=["organization", "assignee", "-last_item_at"], name="conv_org_assignee"

@@ -3,17 +3,18 @@
 On PostgreSQL an item matches when its author and text match the words asked (the ``inbox_search``
 text search configuration: ``simple`` words with accents removed, since PostgreSQL has no
 Indonesian stemmer), or when the text contains the string asked (partial words, via pg_trgm).
-Both are answered from indexes made in ``inbox.0002_search``, so a search does not read every
-item. On SQLite (development) it is plain ``icontains``.
+Both are answered from indexes (``inbox.0002_search``, ``inbox.0008``: the item's words are kept
+in its ``search_vector`` column), so a search does not read every item. On SQLite (development)
+it is plain ``icontains``.
 
-The SQL below must stay identical to the index expressions of the migration, or the planner
-cannot use them.
+Relevance (``item_rank``): ``ts_rank`` of the words plus the trigram ``word_similarity`` of the
+search to the text, so a part of a word ranks too.
 """
 
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q
+from django.db.models import BooleanField, F, FloatField, Func, Q
 
 CONFIG = "inbox_search"
 
@@ -31,14 +32,38 @@ class _ItemMatches(Func):
         self.search = search
 
     def as_sql(self, compiler, connection, **extra_context):
-        author, p_author = compiler.compile(self.source_expressions[0])
         text, p_text = compiler.compile(self.source_expressions[1])
-        vector = f"to_tsvector('{CONFIG}'::regconfig, (COALESCE({author}, '') || ' ' || COALESCE({text}, '')))"
         sql = (
-            f"({vector} @@ websearch_to_tsquery('{CONFIG}'::regconfig, %s)"
+            f"({_vector_of(text)} @@ websearch_to_tsquery('{CONFIG}'::regconfig, %s)"
             f" OR UPPER({text}) LIKE UPPER(%s))"
         )
-        return sql, (*p_author, *p_text, self.search, "%" + _like_escape(self.search) + "%")
+        return sql, (*p_text, self.search, "%" + _like_escape(self.search) + "%")
+
+
+class _ItemRank(Func):
+    """How well an item answers ``search``: ``ts_rank`` of its words, plus the trigram
+    ``word_similarity`` of the search to its text (for part of a word). PostgreSQL."""
+
+    output_field = FloatField()
+
+    def __init__(self, search: str):
+        super().__init__(F("text"))
+        self.search = search
+
+    def as_sql(self, compiler, connection, **extra_context):
+        text, p_text = compiler.compile(self.source_expressions[0])
+        sql = (
+            f"(ts_rank({_vector_of(text)}, websearch_to_tsquery('{CONFIG}'::regconfig, %s))"
+            f" + word_similarity(UPPER(%s), UPPER({text})))"
+        )
+        return sql, (self.search, self.search, *p_text)
+
+
+def _vector_of(text_column: str) -> str:
+    """The item's ``search_vector`` column (``inbox.0008``), on the table ``text_column`` is on."""
+    if text_column.endswith('"text"'):
+        return text_column[: -len('"text"')] + '"search_vector"'
+    return "search_vector"
 
 
 def is_postgresql() -> bool:
@@ -52,6 +77,11 @@ def item_matches(search: str) -> Q | _ItemMatches:
     # websearch_to_tsquery never raises on user input ("a OR b", quotes, a lone "-" ...);
     # Django's icontains is UPPER(col) LIKE UPPER(%x%), which the trigram indexes serve.
     return _ItemMatches(search)
+
+
+def item_rank(search: str) -> _ItemRank:
+    """An item's relevance to ``search`` (PostgreSQL only: the caller checks)."""
+    return _ItemRank(search)
 
 
 def _like_escape(value: str) -> str:

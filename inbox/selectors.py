@@ -3,10 +3,10 @@ conversations of channels they may moderate (grants and restricted channels deci
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.capabilities import Capability
@@ -39,6 +39,8 @@ class InboxFilters:
     last_before: datetime | None = None
     #: a tag's id
     tag_id: int | None = None
+    #: with a search: "" = the best matches first (PostgreSQL), "newest" = newest first
+    sort: str = ""
 
 
 ACTIVE = (
@@ -52,10 +54,19 @@ ACTIVE = (
 def conversations_for(membership, filters: InboxFilters | None = None) -> QuerySet[Conversation]:
     """The member's inbox, newest first."""
     f = filters or InboxFilters()
+    qs = _filtered(membership, f)
+    if f.search:
+        qs = search_conversations(qs, membership.organization, f.search)
+    return qs
+
+
+def _filtered(membership, f: InboxFilters) -> QuerySet[Conversation]:
+    """The member's inbox with every filter but the search, newest first."""
     org = membership.organization
-    qs = Conversation.objects.for_org(org).filter(
-        channel__in=moderated_channels(membership).values("pk")
-    )
+    # the ids, not a subquery: the planner then walks the list's index in its order, where a
+    # subquery of channels becomes a join that reads every conversation of each channel
+    channel_ids = list(moderated_channels(membership).values_list("pk", flat=True))
+    qs = Conversation.objects.for_org(org).filter(channel_id__in=channel_ids)
     if f.status == "all":
         pass
     elif f.status:
@@ -90,19 +101,122 @@ def conversations_for(membership, filters: InboxFilters | None = None) -> QueryS
             ConversationTag.objects.for_org(org).filter(tag_id=f.tag_id).values("conversation_id")
         )
         qs = qs.filter(pk__in=tagged)
-    if f.search:
-        # the snippet is the latest item's text: the items cover it
-        in_items = (
-            Item.objects.for_org(org)
-            .filter(search.item_matches(f.search))
-            .values("conversation_id")
-        )
-        qs = qs.filter(
-            Q(author_name__icontains=f.search)
-            | Q(author_handle__icontains=f.search)
-            | Q(pk__in=in_items)
-        )
     return qs.select_related("channel", "assignee__user").order_by("-last_item_at", "-pk")
+
+
+#: a search's first pages check the items of this many conversations one by one, newest first,
+#: before asking the items' indexes: common words fill a page within a few hundred conversations
+#: (where their index names tens of thousands of items); rare ones fall through to the index
+SEARCH_WINDOW = 1000
+#: relevance orders at most this many matches, the newest (those among the latest
+#: :data:`SEARCH_WINDOW` conversations when they fill the page); "newest first" pages through all
+RANKED = 200
+
+
+def matching_ids(qs: QuerySet[Conversation], org, words: str, count: int) -> list[int]:
+    """The ids of the first ``count`` conversations of ``qs`` (in its order) that match ``words``
+    (as :func:`search_conversations`), in two or three queries whatever the inbox's size."""
+    if search.is_postgresql():
+        near = _near_ids(qs, org, words, count)
+        if len(near) == count:  # the window held them: nothing past it comes first
+            return near
+    return list(search_conversations(qs, org, words).values_list("pk", flat=True)[:count])
+
+
+def _near_ids(qs: QuerySet[Conversation], org, words: str, count: int) -> list[int]:
+    """Matches among the latest :data:`SEARCH_WINDOW` conversations of ``qs``, each one checked."""
+    window = qs.values("pk")[: max(SEARCH_WINDOW, 4 * count)]
+    # a scalar subquery: checked row by row, where an IN or EXISTS would be planned as a hash of
+    # every matching item
+    hit = (
+        Item.objects.for_org(org)
+        .filter(conversation_id=OuterRef("pk"))
+        .filter(search.item_matches(words))
+        .values("pk")[:1]
+    )
+    return list(
+        qs.filter(pk__in=window)
+        .annotate(item_hit=Subquery(hit))
+        .filter(
+            Q(author_name__icontains=words)
+            | Q(author_handle__icontains=words)
+            | Q(item_hit__isnull=False)
+        )
+        .values_list("pk", flat=True)[:count]
+    )
+
+
+@dataclass
+class ConversationRows:
+    rows: list
+    #: a row past the ones asked exists
+    more: bool
+    #: relevance ordered the newest matches only: there may be more
+    ranked_cut: bool = False
+
+
+def conversation_rows(membership, filters: InboxFilters, start: int, size: int) -> ConversationRows:
+    """Rows ``start`` … ``start + size`` of the member's inbox for the page, in a fixed number of
+    queries. With a search on PostgreSQL the best matches come first (``inbox.search.item_rank``:
+    the newest :data:`RANKED` matches by relevance), unless ``filters.sort`` is ``newest``."""
+    f = filters
+    stop = start + size + 1
+    if not f.search:
+        rows = list(conversations_for(membership, f)[start:stop])
+        return ConversationRows(rows[:size], len(rows) > size)
+    org = membership.organization
+    base = _filtered(membership, replace(f, search=""))
+    ranked_cut = False
+    if f.sort == "newest" or not search.is_postgresql():
+        ids = matching_ids(base, org, f.search, stop)[start:stop]
+    else:
+        candidates = _near_ids(base, org, f.search, RANKED + 1)
+        # enough among the latest conversations: more may be past them (newest first shows all)
+        ranked_cut = len(candidates) >= stop
+        if not ranked_cut:  # few there: the items' indexes name them all
+            matching = search_conversations(base, org, f.search).values_list("pk", flat=True)
+            candidates = list(matching[: RANKED + 1])
+            ranked_cut = len(candidates) > RANKED
+        ids = _by_relevance(org, candidates[:RANKED], f.search)[start:stop]
+    found = {c.pk: c for c in base.filter(pk__in=ids)}
+    rows = [found[pk] for pk in ids if pk in found]
+    return ConversationRows(rows[:size], len(rows) > size, ranked_cut)
+
+
+def _by_relevance(org, ids: list[int], words: str) -> list[int]:
+    """``ids`` (newest first) by their best item's rank; an author that matches counts as a full
+    match; ties stay newest first."""
+    if not ids:
+        return []
+    ranks = dict(
+        Item.objects.for_org(org)
+        .filter(conversation_id__in=ids)
+        .values("conversation_id")
+        .annotate(best=Max(search.item_rank(words)))
+        .values_list("conversation_id", "best")
+    )
+    needle = words.casefold()
+    for pk, name, handle in (
+        Conversation.objects.for_org(org)
+        .filter(pk__in=ids)
+        .values_list("pk", "author_name", "author_handle")
+    ):
+        if needle in name.casefold() or needle in handle.casefold():
+            ranks[pk] = (ranks.get(pk) or 0.0) + 1.0
+    position = {pk: i for i, pk in enumerate(ids)}
+    return sorted(ids, key=lambda pk: (-(ranks.get(pk) or 0.0), position[pk]))
+
+
+def search_conversations(qs: QuerySet[Conversation], org, words: str) -> QuerySet[Conversation]:
+    """``qs`` narrowed to conversations whose author or handle contains ``words``, or with an item
+    that matches them (``inbox.search``)."""
+    # the snippet is the latest item's text: the items cover it
+    in_items = (
+        Item.objects.for_org(org).filter(search.item_matches(words)).values("conversation_id")
+    )
+    return qs.filter(
+        Q(author_name__icontains=words) | Q(author_handle__icontains=words) | Q(pk__in=in_items)
+    )
 
 
 def new_conversation_count(membership) -> int:

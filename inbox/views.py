@@ -29,7 +29,7 @@ from .forms import (
     SlaTargetForm,
     TriageForm,
 )
-from .models import Conversation
+from .models import Conversation, Priority, Sentiment
 from .services import saved_views
 
 PAGE_SIZE = 50
@@ -97,22 +97,35 @@ def _list_context(request) -> dict:
             last_from=_day_start(d["last_from"]),
             last_before=_day_start(d["last_to"], days=1),
             tag_id=d["tag"],
+            sort=d["sort"],
         )
     page = _page_number(request.GET.get("page"))
-    start = (page - 1) * PAGE_SIZE
     # one row past the page says whether there is an older page (no COUNT over a large inbox)
-    rows = list(selectors.conversations_for(member, filters)[start : start + PAGE_SIZE + 1])
-    has_older, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+    found = selectors.conversation_rows(member, filters, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    has_older, rows = found.more, found.rows
     marks = network_marks()
     tagged = selectors.tags_by_conversation(rows)
     now = timezone.now()
+    # the labels once per page (a model's get_FOO_display translates every choice on each call)
+    labels = {
+        "status": dict(Conversation.Status.choices),
+        "kind": dict(Conversation.Kind.choices),
+        "priority": dict(Priority.choices),
+        "sentiment": dict(Sentiment.choices),
+    }
+    labels = {key: {k: str(v) for k, v in choices.items()} for key, choices in labels.items()}
     for row in rows:
         row.sla = services.sla_state(row, now)
         row.sla_text = services.sla_text(row, row.sla, now)
         row.tag_list = tagged.get(row.pk, [])
         row.mark = marks.get(row.channel.provider, "•")
         row.network_name = names.get(row.channel.provider, row.channel.provider)
+        row.status_label = labels["status"].get(row.status, row.status)
+        row.kind_label = labels["kind"].get(row.kind, row.kind)
+        row.priority_label = labels["priority"].get(row.priority, row.priority)
+        row.sentiment_label = labels["sentiment"].get(row.sentiment, row.sentiment)
     return {
+        "ranked_cut": found.ranked_cut,
         "form": form,
         "rows": rows,
         "query": _without_page(request.GET).urlencode(),

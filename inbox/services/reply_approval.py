@@ -12,6 +12,12 @@ author. When no lead qualifies (no lead, or the lead lacks the capability on thi
 active members who may approve and moderate on the channel (and need no approval themselves). Who
 is told is who may decide: while a qualifying lead exists, nobody else approves or rejects.
 
+A lead who is away (an out-of-office of the approvals app, now) hands the request to the backup
+they named for the absence (its delegate), or, when that person cannot approve here, to the next
+lead up the team tree who is present and can; when nobody up the tree can, the members who may
+approve decide, as with no lead. Working hours do not count as away: a reply waits for the lead's
+next working hour as it would for any approval.
+
 What this reuses of the approvals app: the notification service and its kinds (approval
 requested / decided). Not its signed one-tap links (``approvals.services.links``): those are bound
 to an approval assignment, a request and a post version, so a reply would need a hack to fit; an
@@ -84,14 +90,67 @@ def _may_approve(member, conversation: Conversation, *, author) -> bool:
 
 
 def _team_leads(conversation: Conversation, *, author) -> list:
-    """The leads of ``author``'s own teams who may approve on the conversation's channel."""
+    """The leads of ``author``'s own teams who may approve on the conversation's channel; for a
+    lead who is away (out of office, ``approvals``), their stand-in (see :func:`_stand_in`)."""
     if author is None or getattr(author, "pk", None) is None:
         return []  # a service account (API) belongs to no team
-    leads = {
-        team.lead_id: team.lead
-        for team in author.teams.filter(lead__isnull=False).select_related("lead__user")
+    from accounts.models import Team
+
+    own = list(author.teams.values_list("pk", flat=True))
+    if not own:
+        return []
+    teams = {
+        t.pk: t for t in Team.objects.for_org(author.organization_id).select_related("lead__user")
     }
-    return [m for m in leads.values() if _may_approve(m, conversation, author=author)]
+    now = timezone.now()
+    leads: dict[int, object] = {}
+    for team_id in own:
+        lead = teams[team_id].lead
+        if lead is None:
+            continue
+        if _is_away(lead, now):
+            lead = _stand_in(teams, team_id, conversation, author=author, now=now)
+        if lead is not None and _may_approve(lead, conversation, author=author):
+            leads[lead.pk] = lead
+    return list(leads.values())
+
+
+def _is_away(member, now) -> bool:
+    from approvals.selectors import active_out_of_office
+
+    return active_out_of_office(member, at=now) is not None
+
+
+def _stand_in(teams: dict, team_id: int, conversation: Conversation, *, author, now):
+    """Who approves for the away lead of ``team_id``: the backup they named for their absence
+    (the out-of-office delegate, as approvals use it) when that person may approve here and is not
+    away too; else the next lead up the team tree who is present and may approve; else None (the
+    members who may approve decide, as with no lead)."""
+    from approvals.selectors import active_out_of_office
+
+    away = active_out_of_office(teams[team_id].lead, at=now)
+    backup = away.delegate if away is not None else None
+    if (
+        backup is not None
+        and backup.user.is_active
+        and not _is_away(backup, now)
+        and _may_approve(backup, conversation, author=author)
+    ):
+        return backup
+    seen = {team_id}
+    node = teams[team_id].parent_id
+    while node is not None and node not in seen and node in teams:
+        seen.add(node)
+        lead = teams[node].lead
+        if (
+            lead is not None
+            and lead.is_active
+            and not _is_away(lead, now)
+            and _may_approve(lead, conversation, author=author)
+        ):
+            return lead
+        node = teams[node].parent_id
+    return None
 
 
 def reply_approvers(conversation: Conversation, *, author) -> list:
@@ -101,11 +160,14 @@ def reply_approvers(conversation: Conversation, *, author) -> list:
     leads = _team_leads(conversation, author=author)
     if leads:
         return leads
-    return [
+    able = [
         m
         for m in members_of(conversation.organization, include_inactive=False)
         if _may_approve(m, conversation, author=author)
     ]
+    now = timezone.now()
+    present = [m for m in able if not _is_away(m, now)]
+    return present or able  # when everyone is away, still someone decides
 
 
 def may_approve_reply(member, reply: Reply) -> bool:

@@ -24,6 +24,7 @@ FILTER_KEYS = (
     "team",
     "last_from",
     "last_to",
+    "sort",
 )
 
 #: (key, name, query) shown to everyone above the saved ones

@@ -13,6 +13,12 @@ Follows the documented shapes (Microsoft Learn LinkedIn Marketing docs; API-NOTE
   video parts answer with an ``ETag`` that ``finalizeUpload`` must list in order.
 - Comments under ``/rest/socialActions/{urn}/comments`` with ``urn:li:comment:(urn:li:activity:…,id)`` ids,
   statistics, follower statistics and network sizes.
+- Reactions (the Reactions API, which replaces the likes of ``socialActions``): ``POST
+  /rest/reactions?actor=<urn>`` with ``{"root": <post or comment urn>, "reactionType": "LIKE"|…}`` →
+  201 and ``x-restli-id: urn:li:reaction:(<actor>,<root>)``; one reaction per actor and entity (a
+  second one replaces the first); ``DELETE /rest/reactions/(actor:<urn>,entity:<urn>)`` (the URNs
+  encoded inside the key) → 204, 404 when there is none. Reacting as an organization needs its
+  admin.
 """
 
 from __future__ import annotations
@@ -112,6 +118,8 @@ class FakeLinkedIn(FakeServer):
             self.uploads: dict[str, dict[str, Any]] = {}
             self.posts: dict[str, dict[str, Any]] = {}
             self.comments: dict[str, dict[str, Any]] = {}
+            #: (actor, entity) -> reactionType
+            self.reactions: dict[tuple[str, str], str] = {}
             self.post_stats: dict[str, dict[str, int]] = {}
             self.daily_stats: dict[date, dict[str, int]] = {}
             self.follower_gains: dict[date, tuple[int, int]] = {}
@@ -770,6 +778,63 @@ class FakeLinkedIn(FakeServer):
         for reply in self._replies_to(comment["commentUrn"]):
             del self.comments[reply["commentUrn"]]
         del self.comments[comment["commentUrn"]]
+        return 204, None
+
+    # reactions --------------------------------------------------------------------------------
+    REACTION_TYPES = ("LIKE", "PRAISE", "EMPATHY", "INTEREST", "APPRECIATION", "ENTERTAINMENT")
+
+    def _entity_exists(self, urn: str) -> bool:
+        if urn.startswith("urn:li:comment:"):
+            return urn in self.comments
+        return self._post_for(urn) is not None
+
+    @route("POST", r"/rest/reactions")
+    def create_reaction(self, req: FakeRequest):
+        err, member = self._auth(req)
+        if err:
+            return err
+        assert member is not None
+        actor = req.q("actor")
+        if not actor:
+            return error(400, "ILLEGAL_ARGUMENT", "The actor query parameter is required")
+        if actor.startswith("urn:li:organization:") and not self._admin(member, actor):
+            return self._denied("reactions.CREATE")
+        body = req.json() or {}
+        root, kind = body.get("root"), body.get("reactionType")
+        if kind not in self.REACTION_TYPES:
+            return error(422, "UNPROCESSABLE_ENTITY", f"/reactionType :: invalid value {kind!r}")
+        if not root or not self._entity_exists(str(root)):
+            return error(404, "NOT_FOUND", f"{root} not found")
+        self.reactions[(actor, str(root))] = kind
+        now = self.now_ms()
+        return (
+            201,
+            {
+                "root": root,
+                "reactionType": kind,
+                "created": {"actor": actor, "time": now},
+                "lastModified": {"actor": actor, "time": now},
+            },
+            {"x-restli-id": f"urn:li:reaction:({actor},{root})"},
+        )
+
+    @route("DELETE", r"/rest/reactions/\(actor:(?P<actor>[^,()]+),entity:(?P<entity>[^,()]+)\)")
+    def delete_reaction(self, req: FakeRequest, actor: str, entity: str):
+        err, member = self._auth(req)
+        if err:
+            return err
+        assert member is not None
+        actor_urn, bad = self._decode_segment(actor)
+        if bad:
+            return bad
+        entity_urn, bad = self._decode_segment(entity)
+        if bad:
+            return bad
+        assert actor_urn is not None and entity_urn is not None
+        if actor_urn.startswith("urn:li:organization:") and not self._admin(member, actor_urn):
+            return self._denied("reactions.DELETE")
+        if self.reactions.pop((actor_urn, entity_urn), None) is None:
+            return error(404, "NOT_FOUND", f"No reaction of {actor_urn} on {entity_urn}")
         return 204, None
 
     # statistics -------------------------------------------------------------------------------

@@ -69,8 +69,26 @@ def test_filters_narrow_the_list(alice_api, alice_m, channel, conv):
     assert ids(status="open") == {dm.pk} and ids(status="active") == {conv.pk, dm.pk}
     assert ids(created_since="2000-01-01T00:00:00Z") == {conv.pk, dm.pk}
     assert ids(updated_since="2999-01-01T00:00:00Z") == set()
-    for bad in ({"assignee": "someone"}, {"status": "lost"}, {"q": "x"}):
+    assert ids(q="bandung") == {conv.pk} and ids(q="love") == {dm.pk} and ids(q="sar") == {dm.pk}
+    assert ids(q="bandung", status="open") == set() and ids(q="nowhere") == set()
+    for bad in ({"assignee": "someone"}, {"status": "lost"}, {"colour": "x"}, {"q": "x" * 201}):
         assert alice_api.get(API, bad).status_code == 400
+
+
+def test_a_search_pages_through_every_match_with_the_cursor(alice_api, channel):
+    """The first page is found among the latest conversations, the next ones (the cursor's) by
+    the items' indexes: together every match once."""
+    made = [
+        inbox_with_conversation(channel, text=f"Pesanan nomor {i} belum sampai", author=f"p{i}")
+        for i in range(7)
+    ]
+    inbox_with_conversation(channel, text="Something else", author="other")
+    seen, url, params = [], API, {"q": "pesanan", "limit": 3}
+    while url:
+        page = alice_api.get(url, params).json()
+        seen += [r["id"] for r in page["results"]]
+        url, params = page["next"], None
+    assert sorted(seen) == sorted(c.pk for c in made) and len(seen) == len(set(seen))
 
 
 def test_assign_close_reopen_and_status(alice_api, alice_m, moderator, conv):

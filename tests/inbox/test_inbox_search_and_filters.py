@@ -67,7 +67,7 @@ def test_the_search_indexes_exist():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname FROM pg_indexes WHERE indexname IN "
-            "('item_search_fts', 'item_text_trgm', 'conv_author_trgm')"
+            "('item_search_vector', 'item_text_trgm', 'conv_author_trgm')"
         )
         assert len(cursor.fetchall()) == 3
 
@@ -110,3 +110,37 @@ def test_the_date_range_bounds_the_last_item_day_inclusive(alice_client, channel
     assert "Maret" in page and "April" not in page
     page = _list(alice_client, last_from="2026-03-11", last_to="2026-04-09")
     assert "Maret" not in page and "April" not in page
+
+
+@on_postgresql
+def test_search_results_come_best_match_first_or_newest_first(alice_client, channel):
+    inbox_with_conversation(channel, text="Kopi kopi kopi, kopi susu terbaik", author="rina")
+    inbox_with_conversation(
+        channel, kind="dm", text="Pesanan belum sampai, kopi dingin", author="sari"
+    )
+    best = _list(alice_client, q="kopi")
+    assert best.index("terbaik") < best.index("belum sampai")
+    newest = _list(alice_client, q="kopi", sort="newest")
+    assert newest.index("belum sampai") < newest.index("terbaik")
+    # a part of a word still finds (and ranks by its trigram similarity)
+    partial = _list(alice_client, q="dingi")
+    assert "belum sampai" in partial and "terbaik" not in partial
+
+
+@on_postgresql
+def test_relevance_orders_the_newest_matches_and_says_so(alice_client, channel, monkeypatch):
+    from inbox import selectors
+
+    monkeypatch.setattr(selectors, "RANKED", 1)
+    inbox_with_conversation(channel, text="Kopi kopi kopi kopi", author="rina")
+    inbox_with_conversation(channel, kind="dm", text="ada kopi?", author="sari")
+    page = _list(alice_client, q="kopi")
+    assert "ada kopi?" in page and "Kopi kopi" not in page and 'id="inbox-ranked-note"' in page
+    newest = _list(alice_client, q="kopi", sort="newest")
+    assert "ada kopi?" in newest and "Kopi kopi" in newest and "inbox-ranked-note" not in newest
+
+
+def test_a_bad_sort_is_refused_as_a_filter_error_not_a_failure(alice_client, channel):
+    inbox_with_conversation(channel, text="Apakah ada cabang di Bandung?", author="rina")
+    response = alice_client.get(reverse("inbox", args=["alpha"]), {"q": "bandung", "sort": "x"})
+    assert response.status_code == 200

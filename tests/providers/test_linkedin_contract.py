@@ -503,6 +503,43 @@ def test_delete_comment_removes_the_organizations_own_comment_only(provider, fak
     assert visitor in fake.comments
 
 
+def test_like_comment_reacts_as_the_organization_through_the_reactions_api(provider, fake):
+    post = provider.publish(CREDS, ORG, PublishRequest(text="Thoughts?")).external_id
+    comment = fake.add_comment(post, "Love this")
+
+    provider.like_comment(CREDS, ORG, comment)
+
+    (req,) = fake.requests_to("POST", r"^/rest/reactions$")
+    assert req.q("actor") == ORG_URN
+    assert req.json() == {"root": comment, "reactionType": "LIKE"}
+    assert fake.reactions == {(ORG_URN, comment): "LIKE"}
+    provider.like_comment(CREDS, ORG, comment)  # again: still one like
+    assert fake.reactions == {(ORG_URN, comment): "LIKE"}
+
+    provider.like_comment(CREDS, ORG, comment, liked=False)
+
+    (gone,) = fake.requests_to("DELETE", r"^/rest/reactions/")
+    assert gone.path == (
+        "/rest/reactions/(actor:urn%3Ali%3Aorganization%3A1001,entity:"
+        + comment.replace(":", "%3A").replace("(", "%28").replace(",", "%2C").replace(")", "%29")
+        + ")"
+    )
+    assert fake.reactions == {}
+    provider.like_comment(CREDS, ORG, comment, liked=False)  # already gone: done, no error
+
+
+def test_like_comment_refusals_are_clear(provider, fake):
+    with pytest.raises(ContentRejected, match="Not a LinkedIn comment URN"):
+        provider.like_comment(CREDS, ORG, "urn:li:share:1")
+    post = provider.publish(CREDS, ORG, PublishRequest(text="Hi")).external_id
+    comment = fake.add_comment(post, "Hello")
+    with pytest.raises(ContentRejected) as exc:  # not an admin of this page
+        provider.like_comment(CREDS, "3003", comment)
+    assert exc.value.status == 403 and fake.reactions == {}
+    with pytest.raises(ProviderError):  # a comment that is gone
+        provider.like_comment(CREDS, ORG, "urn:li:comment:(urn:li:activity:9,9)")
+
+
 # --- metrics -------------------------------------------------------------------------------
 
 
@@ -690,6 +727,7 @@ def test_capabilities_match_the_documented_limits():
     caps = LinkedInProvider.capabilities
     assert (caps.text_limit, caps.max_images, caps.max_videos) == (3000, 20, 1)
     assert caps.first_comment and caps.link_posts and caps.comments_api and caps.delete_comments
+    assert caps.like_comments
     assert not (
         caps.stories or caps.reels or caps.direct_messages or caps.hide_comments or caps.webhooks
     )

@@ -171,6 +171,7 @@ class LinkedInClient(Provider):
         direct_messages=False,  # no messaging API for organization pages
         hide_comments=False,  # the API has no hide
         delete_comments=True,  # only the organization's own comments
+        like_comments=True,  # the Reactions API: POST /rest/reactions?actor=<org>, reactionType LIKE
         webhooks=False,  # organization social action notifications are for approved partners only
         auth_kind="oauth2",
         mark="in",

@@ -199,3 +199,35 @@ class LinkedInInbox:
             allow_404=True,
             on_403=ContentRejected,
         )
+
+    def like_comment(
+        self, credentials: Credentials, account_id: str, external_id: str, liked: bool = True
+    ) -> None:
+        """Like a comment as the organization through the Reactions API (which replaces the likes
+        of ``socialActions``): ``POST /rest/reactions?actor=<org>`` with ``{"root": <comment>,
+        "reactionType": "LIKE"}``; take it back with ``DELETE /rest/reactions/(actor:<org>,
+        entity:<comment>)`` (a reaction already gone is done)."""
+        if not _COMMENT_URN.match(external_id):
+            raise ContentRejected(f"Not a LinkedIn comment URN: {external_id!r}")
+        org = self._org_urn(account_id)
+        if liked:
+            self._rest(
+                "POST",
+                "reactions",
+                credentials,
+                query=f"actor={_enc(org)}",
+                json_body={"root": external_id, "reactionType": "LIKE"},
+                # 409: a reaction of the organization is there already, which is what was asked
+                ok=(200, 201, 409),
+                extra_headers={"Content-Type": "application/json"},
+                on_403=ContentRejected,
+            )
+            return
+        self._rest(
+            "DELETE",
+            f"reactions/(actor:{_enc(org)},entity:{_enc(external_id)})",
+            credentials,
+            ok=(200, 204),
+            allow_404=True,
+            on_403=ContentRejected,
+        )
