@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +17,12 @@ from accounts.capabilities import Capability, require_page
 from accounts.selectors import teams_of
 from channels_registry.selectors import channels_with_capability, provider_names
 from publishing.selectors import campaigns_of
+from socialops.pdf import PdfUnavailable, render_pdf
 
 from . import posts, selectors
+from .charts import selectors as chart_selectors
+from .charts import specs as chart_specs
+from .charts.render import ChartUnavailable
 from .forms import DashboardFilterForm, PostAnalyticsFilterForm
 
 #: the tiles' labels, in the page's order
@@ -33,10 +38,9 @@ TILE_LABELS = {
 }
 
 
-def dashboard(request, org_slug):
-    """``/o/<slug>/analytics/?since=&until=&team=&network=&channel=``: the organization's figures
-    for a range (default: the last 28 days) beside the period before it."""
-    require_page(request, Capability.VIEW_ANALYTICS)
+def _dashboard_board(request):
+    """The dashboard's filter form, its figures (the default range's when the form is not valid)
+    and the status (400 with the form's errors beside the default figures)."""
     member = request.membership
     channels = list(channels_with_capability(member, Capability.VIEW_ANALYTICS))
     names = provider_names()
@@ -63,12 +67,85 @@ def dashboard(request, org_slug):
         if form.is_bound:
             status = 400  # the figures of the default range, with the form's errors beside them
         board = selectors.organization_dashboard(member, default)
+    return form, board, status
+
+
+#: the dashboard's daily charts, in order
+CHART_METRICS = ("engagements", "impressions", "followers")
+
+
+def _dashboard_charts(request, board) -> list[dict]:
+    """The dashboard's charts: each metric of ``CHART_METRICS`` per day (this period beside the
+    previous one) and engagements by network; one query whatever the channels and days."""
+    totals = chart_selectors.daily_totals(
+        request.organization, [r.channel_id for r in board.channels], board.range
+    )
+    charts = []
+    for metric in CHART_METRICS:
+        title = _("%(metric)s per day") % {"metric": TILE_LABELS[metric]}
+        charts.append(
+            {
+                "key": metric,
+                "title": title,
+                "spec": chart_specs.time_series_spec(totals, metric, title=title),
+            }
+        )
+    title = _("Engagements by network")
+    bars = chart_specs.breakdown_by(board.channels, "engagements", by="network")
+    spec = chart_specs.breakdown_spec(bars, title=title, value_title=TILE_LABELS["engagements"])
+    charts.append({"key": "engagements-by-network", "title": title, "spec": spec})
+    return charts
+
+
+def dashboard(request, org_slug):
+    """``/o/<slug>/analytics/?since=&until=&team=&network=&channel=``: the organization's figures
+    for a range (default: the last 28 days) beside the period before it."""
+    require_page(request, Capability.VIEW_ANALYTICS)
+    form, board, status = _dashboard_board(request)
     return render(
         request,
         "analytics/dashboard.html",
-        {"form": form, "board": board, "tiles": TILE_LABELS},
+        {
+            "form": form,
+            "board": board,
+            "tiles": TILE_LABELS,
+            "charts": _dashboard_charts(request, board),
+            "pdf_query": request.GET.urlencode(),
+        },
         status=status,
     )
+
+
+@require_GET
+def dashboard_pdf(request, org_slug):
+    """``/o/<slug>/analytics/pdf/?<the dashboard's filters>``: the dashboard as a PDF (its charts
+    drawn by the server from the same specifications, the key figures, the channels' table).
+    Filters that are not valid show the page with their errors (400)."""
+    require_page(request, Capability.VIEW_ANALYTICS)
+    form, board, status = _dashboard_board(request)
+    if status != 200:
+        return dashboard(request, org_slug)
+    context = {
+        "board": board,
+        "tiles": TILE_LABELS,
+        "charts": _dashboard_charts(request, board),
+        "organization": request.organization,
+        "generated_at": timezone.now(),
+    }
+    try:
+        # the charts' SVG is drawn while the template renders ({% vega_svg %})
+        html = render_to_string("analytics/dashboard_pdf.html", context, request=request)
+        pdf = render_pdf(html)
+    except (PdfUnavailable, ChartUnavailable):
+        return HttpResponse(
+            _("PDF reports are not available on this server (README: PDF reports)."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"analytics-{request.organization.slug}-{board.range.since}-{board.range.until}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 # --- per-post analytics and campaign results --------------------------------------------------------

@@ -1,0 +1,49 @@
+/* Charts (analytics/charts/): draws every [data-vega-spec] container from the JSON its
+   json_script element holds, with Vega's expression interpreter (ast: true) so the strict CSP
+   (no eval, no new Function) holds. The figures stay in the table beside each chart. */
+(function () {
+  "use strict";
+
+  function draw(container) {
+    if (container.dataset.vegaDrawn) return;
+    var source = document.getElementById(container.dataset.vegaSpec);
+    if (!source || typeof window.vegaEmbed !== "function") return;
+    var spec;
+    try {
+      spec = JSON.parse(source.textContent);
+    } catch (e) {
+      return;
+    }
+    container.dataset.vegaDrawn = "1";
+    window
+      .vegaEmbed(container, spec, {
+        mode: "vega-lite",
+        renderer: "svg",
+        actions: false,
+        // vega-embed's and vega-tooltip's default styles are <style> elements the CSP refuses;
+        // static/css/analytics.css styles the chart and its tooltip instead
+        defaultStyle: false,
+        tooltip: { disableDefaultStyle: true },
+        ast: true,
+      })
+      .then(function () {
+        container.classList.add("vega-chart-ready");
+      })
+      .catch(function (error) {
+        container.classList.add("vega-chart-failed");
+        if (window.console) console.warn("chart not drawn:", error);
+      });
+  }
+
+  function drawAll(root) {
+    (root || document).querySelectorAll("[data-vega-spec]").forEach(draw);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawAll(document);
+  });
+  // a part of the page htmx swaps in may hold charts too
+  document.addEventListener("htmx:afterSettle", function (event) {
+    drawAll(event.target);
+  });
+})();
