@@ -30,12 +30,12 @@ Server side (``analytics.charts.render``)
     when vl-convert is not installed.
 
 Template tag (``{% load vega_charts %}``)
-    ``{% vega_chart spec title %}``: a ``<figure>`` with the caption, the chart's container
-    (``role="img"`` and an ``aria-label`` from the title and the spec's description), the spec as
+    ``{% vega_chart spec title %}``: a ``<figure>`` with the title as caption, the chart's container
+    (Vega gives it ``role="graphics-document"`` and the spec's description as ``aria-label``), the spec as
     ``json_script`` (never an inline script) and the figures' table in a ``<details>``. The page
     loads the scripts once with ``{% include "analytics/_charts_scripts.html" %}``
-    (static/js/charts.js draws every container; Vega's expression interpreter, no ``eval``, so the
-    strict CSP holds).
+    (static/js/charts.js draws every container with vega-embed, ``ast: true`` and the vendored
+    vega-interpreter: no ``eval`` or ``new Function``, so the strict CSP holds).
     ``{% vega_svg spec title %}``: the same figure with the server's SVG inline, for PDFs.
 
 The vendored browser builds (static/vendor/vega/, README there) are the versions vl-convert

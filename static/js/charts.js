@@ -7,7 +7,7 @@
   function draw(container) {
     if (container.dataset.vegaDrawn) return;
     var source = document.getElementById(container.dataset.vegaSpec);
-    if (!source || typeof window.vegaEmbed !== "function") return;
+    if (!source || typeof window.vegaEmbed !== "function" || !window.vegaInterpreter) return;
     var spec;
     try {
       spec = JSON.parse(source.textContent);
@@ -24,7 +24,10 @@
         // static/css/analytics.css styles the chart and its tooltip instead
         defaultStyle: false,
         tooltip: { disableDefaultStyle: true },
+        // the parser keeps each expression's syntax tree and the interpreter walks it: no
+        // code generated at run time (static/vendor/vega/vega-interpreter-2.2.1.js)
         ast: true,
+        expr: window.vegaInterpreter.expressionInterpreter,
       })
       .then(function () {
         container.classList.add("vega-chart-ready");

@@ -100,7 +100,9 @@ def test_the_page_carries_each_chart_as_json_with_its_text_alternative(world, al
     assert by_network == {"Mastodon": None, "Sandbox": 79}
     html = page.content.decode()
     assert '<figcaption class="vega-chart-title">Engagements per day</figcaption>' in html
-    assert 'aria-label="Engagements per day, 2026-11-01 to 2026-11-07' in html
+    assert charts["engagements"]["description"].startswith(
+        "Engagements per day, 2026-11-01 to 2026-11-07 (solid line), compared with"
+    )
     assert "compared with" in charts["engagements"]["description"]
     assert "99999" not in html
     # the scripts are files; the only <script> elements with a body are the JSON specifications

@@ -67,6 +67,8 @@ def test_the_charts_draw_under_the_csp_and_fit_the_phone(browser, live_server, f
         # (not wait_for_function: its polling evaluates a string, which this CSP refuses)
         pg.locator(".vega-chart-view.vega-chart-ready svg").nth(3).wait_for(state="attached")
         assert pg.locator(".vega-chart-view svg").count() == 4
+        # the vendored interpreter is loaded (charts.js hands it to vega-embed as ``expr``)
+        assert pg.evaluate("typeof window.vegaInterpreter.expressionInterpreter") == "object"
         # marks were drawn: three lines (two periods each) and the bars of the breakdown
         assert pg.locator('[data-chart="engagements"] .mark-line path').count() == 2
         assert pg.locator('[data-chart="engagements-by-network"] .mark-rect path').count() >= 1
