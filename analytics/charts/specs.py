@@ -68,7 +68,7 @@ def time_series_spec(totals: DailyTotals, metric: str, *, title: str) -> dict:
         rows.append([day.isoformat(), _text(cur), before.isoformat(), _text(old)])
     description = _(
         "%(title)s, %(since)s to %(until)s (solid line), compared with %(psince)s to "
-        "%(puntil)s (dashed line). The figures are in the table below the chart."
+        "%(puntil)s (dashed line)."
     ) % {
         "title": title,
         "since": rng.since.isoformat(),
@@ -86,7 +86,8 @@ def time_series_spec(totals: DailyTotals, metric: str, *, title: str) -> dict:
         {
             "height": 180,
             "data": {"values": values},
-            "mark": {"type": "line", "strokeWidth": 2},
+            # small points: a day between two missing ones still shows
+            "mark": {"type": "line", "strokeWidth": 2, "point": {"filled": True, "size": 14}},
             "encoding": {
                 "x": {
                     "field": "day",
