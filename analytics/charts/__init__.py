@@ -21,7 +21,8 @@ fixes a width for the PDF)
     reports the metric).
     Every spec carries ``description`` (the chart's text alternative, read by screen readers) and
     ``usermeta.table`` (``{"columns": [...], "rows": [[...], ...]}``: the figures as a table the
-    template tag prints under the chart).
+    template tag prints under the chart) and, in Indonesian, ``usermeta.formatLocale`` (the
+    decimal mark and grouping both renderers apply).
 
 Server side (``analytics.charts.render``)
     ``render_svg(spec, *, width=640) -> str``: the SVG markup (vl-convert-python, Vega-Lite

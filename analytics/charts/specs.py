@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .selectors import DailyTotals
@@ -25,6 +26,13 @@ CONFIG = {
 }
 
 
+#: d3-format locales (decimal mark, grouping) of the languages whose numbers differ from English;
+#: the page (static/js/charts.js) and vl-convert both read ``usermeta.formatLocale``
+FORMAT_LOCALES = {
+    "id": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
+}
+
+
 def _text(value) -> str:
     if value is None:
         return _("not available")
@@ -34,6 +42,10 @@ def _text(value) -> str:
 
 
 def _base(description: str, columns: list[str], rows: list[list]) -> dict:
+    usermeta: dict = {"table": {"columns": columns, "rows": rows}}
+    locale = FORMAT_LOCALES.get((get_language() or "en").split("-")[0])
+    if locale:
+        usermeta["formatLocale"] = locale
     return {
         "$schema": SCHEMA,
         # no "title": the figure's caption holds it ({% vega_chart %}, {% vega_svg %})
@@ -41,7 +53,7 @@ def _base(description: str, columns: list[str], rows: list[list]) -> dict:
         "width": "container",
         "autosize": {"type": "fit-x", "contains": "padding"},
         "config": CONFIG,
-        "usermeta": {"table": {"columns": columns, "rows": rows}},
+        "usermeta": usermeta,
     }
 
 

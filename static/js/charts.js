@@ -15,8 +15,11 @@
       return;
     }
     container.dataset.vegaDrawn = "1";
+    var meta = spec.usermeta || {};
     window
       .vegaEmbed(container, spec, {
+        // the page's language's decimal mark and grouping (analytics/charts/specs.py), as in the PDF
+        formatLocale: meta.formatLocale || undefined,
         mode: "vega-lite",
         renderer: "svg",
         actions: false,

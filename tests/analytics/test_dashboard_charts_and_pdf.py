@@ -172,3 +172,15 @@ def test_the_pdf_of_another_organization_is_a_404_and_bad_filters_show_the_error
     assert foreign.status_code == 400
     client.force_login(vera)
     assert client.get(mine, RANGE).status_code == 403
+
+
+def test_in_indonesian_both_renderers_group_thousands_with_a_dot():
+    from django.utils import translation
+
+    with translation.override("id"):
+        spec = specs.breakdown_spec([specs.Bar("Instagram", 12345)], title="x", value_title="y")
+    assert spec["usermeta"]["formatLocale"]["thousands"] == "."
+    assert spec["data"]["values"][0]["text"] == "12.345"
+    assert "10.000" in render_svg(spec) and "10,000" not in render_svg(spec)
+    english = specs.breakdown_spec([specs.Bar("Instagram", 12345)], title="x", value_title="y")
+    assert "formatLocale" not in english["usermeta"] and "10,000" in render_svg(english)

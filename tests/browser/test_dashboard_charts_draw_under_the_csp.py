@@ -94,3 +94,29 @@ def test_the_charts_draw_under_the_csp_and_fit_the_phone(browser, live_server, f
             pg.screenshot(path=f"{SHOTS}/analytics-charts-{viewport['width']}.png", full_page=True)
     finally:
         ctx.close()
+
+
+def test_in_indonesian_the_chart_groups_thousands_with_a_dot(browser, live_server, figures):
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="id-ID")
+    pg = ctx.new_page()
+    pg.set_default_timeout(15_000)
+    problems: list[str] = []
+    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        pg.goto(f"{live_server.url}/accounts/login/")
+        pg.fill("input[name=login]", "alice@alpha.test")
+        pg.fill("input[name=password]", PASSWORD)
+        pg.click("button[type=submit]")
+        pg.wait_for_url(f"{live_server.url}/o/alpha/")
+        pg.goto(f"{live_server.url}/o/alpha/analytics/")
+        assert pg.evaluate("document.documentElement.lang") == "id"
+        pg.locator(".vega-chart-view.vega-chart-ready svg").nth(3).wait_for(state="attached")
+        # the sandbox's engagements over 28 days pass a thousand: "1.000", not "1,000"
+        ticks = pg.locator(
+            '[data-chart="engagements-by-network"] .role-axis-label text'
+        ).all_text_contents()
+        assert "1.000" in ticks and "1,000" not in ticks, ticks
+        assert not problems, problems
+    finally:
+        ctx.close()
