@@ -148,6 +148,10 @@ def test_the_pdf_holds_the_charts_as_svg_the_figures_and_the_channels(
     # the breakdown's bar label for the network without engagements, drawn in the SVG
     assert "not available" in html.split("Engagements by network", 1)[1]
     assert 'data-kpi="engagements"' in html and "Mastodon" in html
+    # the channels' table: the sandbox's engagements in the tiles' column order
+    sandbox_row = html.split("Nusantara Kitchen", 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="num">(.*?)</td>', sandbox_row)
+    assert len(cells) == 8 and cells[3] == "79"  # followers, impressions, reach, engagements…
     # another organization's figure (99,999 a day) is in no table and no chart (SVG coordinates
     # may hold long decimals, so look for the figure as text)
     assert not re.search(r"[>\s]99,?999[<\s]", html), re.findall(r".{40}99,?999.{10}", html)
