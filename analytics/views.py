@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +18,12 @@ from accounts.selectors import teams_of
 from channels_registry.selectors import channels_with_capability, provider_names
 from publishing.selectors import campaigns_of
 from socialops.db_router import reads_from_replica
+from socialops.pdf import PdfUnavailable, render_pdf
 
 from . import posts, selectors, summary
+from .charts import selectors as chart_selectors
+from .charts import specs as chart_specs
+from .charts.render import ChartUnavailable
 from .forms import CampaignFilterForm, DashboardFilterForm, PostAnalyticsFilterForm
 
 #: the tiles' labels, in the page's order
@@ -38,14 +43,14 @@ INBOX_TILE_LABELS = {key: summary.LABELS[key] for key in selectors.INBOX_KEYS}
 
 #: rows of the dashboard's channel table per page
 CHANNELS_PER_PAGE = 25
+#: rows of the PDF's channel table (the busiest first; the PDF says how many more there are)
+PDF_CHANNELS = 50
 
 
-@reads_from_replica
-def dashboard(request, org_slug):
-    """``/o/<slug>/analytics/?since=&until=&team=&network=&channel=&campaign=``: the organization's
-    figures for a range (default: the last 28 days) beside the period before it, the inbox's, and
-    what changed in plain words."""
-    require_page(request, Capability.VIEW_ANALYTICS)
+def _dashboard_board(request):
+    """The dashboard's filter form, its figures (the default range's when the form is not valid),
+    the status (400 with the form's errors beside the default figures) and the filters as a query
+    string (without the table's page)."""
     member = request.membership
     channels = list(channels_with_capability(member, Capability.VIEW_ANALYTICS))
     names = provider_names()
@@ -76,9 +81,12 @@ def dashboard(request, org_slug):
         if form.is_bound:
             status = 400  # the figures of the default range, with the form's errors beside them
         board = selectors.organization_dashboard(member, default)
-    # the table: the channels with the most engagements first, a page at a time (300 channels is
-    # normal; the tiles above count them all)
-    ranked = sorted(
+    return form, board, status, query.urlencode()
+
+
+def _ranked_channels(board) -> list:
+    """The channels with the most engagements first (those without a figure last)."""
+    return sorted(
         board.channels,
         key=lambda r: (
             r.values.get("engagements") is None,
@@ -86,7 +94,46 @@ def dashboard(request, org_slug):
             r.name,
         ),
     )
-    channel_page = Paginator(ranked, CHANNELS_PER_PAGE).get_page(request.GET.get("page"))
+
+
+#: the dashboard's daily charts, in order
+CHART_METRICS = ("engagements", "impressions", "followers")
+
+
+def _dashboard_charts(request, board) -> list[dict]:
+    """The dashboard's charts: each metric of ``CHART_METRICS`` per day (this period beside the
+    previous one) and engagements by network; one query whatever the channels and days."""
+    totals = chart_selectors.daily_totals(
+        request.organization, [r.channel_id for r in board.channels], board.range
+    )
+    charts = []
+    for metric in CHART_METRICS:
+        title = _("%(metric)s per day") % {"metric": TILE_LABELS[metric]}
+        charts.append(
+            {
+                "key": metric,
+                "title": title,
+                "spec": chart_specs.time_series_spec(totals, metric, title=title),
+            }
+        )
+    title = _("Engagements by network")
+    bars = chart_specs.breakdown_by(board.channels, "engagements", by="network")
+    spec = chart_specs.breakdown_spec(bars, title=title, value_title=TILE_LABELS["engagements"])
+    charts.append({"key": "engagements-by-network", "title": title, "spec": spec})
+    return charts
+
+
+@reads_from_replica
+def dashboard(request, org_slug):
+    """``/o/<slug>/analytics/?since=&until=&team=&network=&channel=&campaign=``: the organization's
+    figures for a range (default: the last 28 days) beside the period before it, the inbox's, what
+    changed in plain words, and charts."""
+    require_page(request, Capability.VIEW_ANALYTICS)
+    form, board, status, query = _dashboard_board(request)
+    # the table: a page at a time (300 channels is normal; the tiles above count them all)
+    channel_page = Paginator(_ranked_channels(board), CHANNELS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "analytics/dashboard.html",
@@ -95,12 +142,56 @@ def dashboard(request, org_slug):
             "board": board,
             "tiles": TILE_LABELS,
             "channel_page": channel_page,
-            "query": query.urlencode(),
+            "query": query,
             "inbox_tiles": INBOX_TILE_LABELS,
             "summary": summary.what_changed(board),
+            "charts": _dashboard_charts(request, board),
+            "pdf_query": query,
         },
         status=status,
     )
+
+
+@require_GET
+@reads_from_replica
+def dashboard_pdf(request, org_slug):
+    """``/o/<slug>/analytics/pdf/?<the dashboard's filters>``: the dashboard as a PDF (what changed,
+    its charts drawn by the server from the same specifications, the key figures, the busiest
+    channels). Filters that are not valid show the page with their errors (400)."""
+    require_page(request, Capability.VIEW_ANALYTICS)
+    form, board, status, _query = _dashboard_board(request)
+    if status != 200:
+        return dashboard(request, org_slug)
+    ranked = _ranked_channels(board)
+    context = {
+        "board": board,
+        "tiles": TILE_LABELS,
+        "inbox_tiles": INBOX_TILE_LABELS,
+        "summary": summary.what_changed(board),
+        "charts": _dashboard_charts(request, board),
+        # each channel's figures in the tiles' order (one loop in the template, not two nested)
+        "channel_cells": [
+            (row, [(key, row.values.get(key)) for key in TILE_LABELS])
+            for row in ranked[:PDF_CHANNELS]
+        ],
+        "channels_left": max(0, len(ranked) - PDF_CHANNELS),
+        "organization": request.organization,
+        "generated_at": timezone.now(),
+    }
+    try:
+        # the charts' SVG is drawn while the template renders ({% vega_svg %})
+        html = render_to_string("analytics/dashboard_pdf.html", context, request=request)
+        pdf = render_pdf(html)
+    except (PdfUnavailable, ChartUnavailable):
+        return HttpResponse(
+            _("PDF reports are not available on this server (README: PDF reports)."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"analytics-{request.organization.slug}-{board.range.since}-{board.range.until}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 # --- per-post analytics and campaign results --------------------------------------------------------

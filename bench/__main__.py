@@ -56,6 +56,9 @@ def main() -> int:
     BENCHMARKS.append(
         __import__("bench.analytics_fetch", fromlist=["run"])
     )  # issue 16: the metrics fetch for 300 channels within every network's rate budget
+    BENCHMARKS.append(
+        __import__("bench.dashboard_pdf", fromlist=["run"])
+    )  # issue 16: the organization dashboard as a PDF (charts by vl-convert, WeasyPrint)
     only = [
         name for name in os.environ.get("BENCH_ONLY", "").split(",") if name
     ]  # e.g. BENCH_ONLY=api,webhooks
