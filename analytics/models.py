@@ -158,3 +158,7 @@ class MetricsFetchState(TenantModel):
         indexes = [
             models.Index(fields=["organization", "next_fetch_at"], name="metricsfetch_org_due")
         ]
+
+
+# Scheduled reports live in their sub-package; Django finds their models through this module.
+from analytics.reports.models import ReportRun, ReportSchedule  # noqa: E402, F401

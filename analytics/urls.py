@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .reports import urls as report_urls
 
 # Mounted under /o/<org_slug>/ — TenancyMiddleware resolves the organization for all of them.
 org_urlpatterns = [
@@ -8,4 +9,5 @@ org_urlpatterns = [
     path("analytics/posts/", views.post_analytics, name="analytics_posts"),
     path("analytics/posts/export/", views.post_analytics_export, name="analytics_posts_export"),
     path("analytics/campaigns/", views.campaign_analytics, name="analytics_campaigns"),
+    *report_urls.org_urlpatterns,
 ]

@@ -90,6 +90,9 @@ VIEW_FAMILIES: dict[str, str] = {
     "inbox.api.SlaTargetViewSet": "inbox",
     "analytics.api.AnalyticsSummaryViewSet": "analytics",
     "analytics.api.AnalyticsPostsViewSet": "analytics",
+    # reads with analytics:read; changing a schedule needs manage_organization (the admin scope)
+    "analytics.reports.api.ReportScheduleViewSet": "analytics",
+    "analytics.reports.api.ReportRunViewSet": "analytics",
 }
 
 

@@ -10,6 +10,7 @@ from accounts.service_accounts import api as service_accounts_api
 from accounts.webhooks import api as webhooks_api
 from analytics import api as analytics_api
 from analytics import urls as analytics_urls
+from analytics.reports import api as analytics_reports_api
 from approvals import api as approvals_api
 from approvals import urls as approvals_urls
 from channels_registry import api as channels_api
@@ -126,6 +127,14 @@ router.register(
     "analytics/summary", analytics_api.AnalyticsSummaryViewSet, basename="analytics-summary"
 )
 router.register("analytics/posts", analytics_api.AnalyticsPostsViewSet, basename="analytics-posts")
+router.register(
+    "analytics/report-schedules",
+    analytics_reports_api.ReportScheduleViewSet,
+    basename="report-schedule",
+)
+router.register(
+    "analytics/report-runs", analytics_reports_api.ReportRunViewSet, basename="report-run"
+)
 
 api_v1 = [
     path(
