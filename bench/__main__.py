@@ -46,6 +46,9 @@ def main() -> int:
     BENCHMARKS.append(
         __import__("bench.offboarding", fromlist=["run"])
     )  # issue 15: offboarding a person from everything
+    BENCHMARKS.append(
+        __import__("bench.reports", fromlist=["run"])
+    )  # issue 16: a weekly scheduled report's PDF
     only = [
         name for name in os.environ.get("BENCH_ONLY", "").split(",") if name
     ]  # e.g. BENCH_ONLY=api,webhooks

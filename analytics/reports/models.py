@@ -109,6 +109,11 @@ class ReportSchedule(TenantModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def recipient_count(self) -> int:
+        """Members and outside addresses (``recipients`` prefetched: no query)."""
+        return len(self.recipients.all()) + len(self.outside_recipients or [])
+
 
 class ReportRun(TenantModel):
     """One report: a period of one schedule, rendered, stored and sent (or why not).

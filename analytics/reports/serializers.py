@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
+
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -30,13 +34,34 @@ _FIELDS_HELP = {
 }
 
 
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": _CLOCK.pattern, "example": "08:00", "maxLength": 5}
+)
+class ClockTimeField(serializers.Field):
+    """A wall-clock time, ``HH:MM`` (24 h), in a zone given beside it."""
+
+    default_error_messages = {"invalid": _("Give a time such as 08:00.")}
+
+    def to_internal_value(self, data) -> time:
+        match = _CLOCK.match(data) if isinstance(data, str) else None
+        if match is None:
+            self.fail("invalid")
+        return time(int(match.group(1)), int(match.group(2)))
+
+    def to_representation(self, value: time) -> str:
+        return value.strftime("%H:%M")
+
+
 class ReportScheduleOut(serializers.Serializer):
     id = serializers.IntegerField(help_text="The schedule's id.")
     name = serializers.CharField(help_text=_FIELDS_HELP["name"])
     frequency = serializers.CharField(help_text=_FIELDS_HELP["frequency"])
     weekday = serializers.IntegerField(help_text=_FIELDS_HELP["weekday"])
     day_of_month = serializers.IntegerField(help_text=_FIELDS_HELP["day_of_month"])
-    send_time = serializers.TimeField(format="%H:%M", help_text=_FIELDS_HELP["send_time"])
+    send_time = ClockTimeField(help_text=_FIELDS_HELP["send_time"])
     timezone = serializers.CharField(help_text=_FIELDS_HELP["timezone"])
     range_preset = serializers.CharField(help_text=_FIELDS_HELP["range_preset"])
     team = serializers.IntegerField(
@@ -81,9 +106,7 @@ class ReportScheduleIn(InputSerializer):
     day_of_month = serializers.IntegerField(
         min_value=1, max_value=31, required=False, default=1, help_text=_FIELDS_HELP["day_of_month"]
     )
-    send_time = serializers.TimeField(
-        input_formats=["%H:%M", "%H:%M:%S"], help_text=_FIELDS_HELP["send_time"]
-    )
+    send_time = ClockTimeField(help_text=_FIELDS_HELP["send_time"])
     timezone = TimeZoneField(help_text=_FIELDS_HELP["timezone"])
     range_preset = serializers.ChoiceField(
         choices=RangePreset.values,
