@@ -126,7 +126,12 @@ class ReportScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
 
 
 _FILE_SCHEMA = {
-    "pdf": {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF.")},
+    # octet-stream, not application/pdf: generated clients (openapi-python-client) read it as a file
+    "pdf": {
+        (200, "application/octet-stream"): OpenApiResponse(
+            OpenApiTypes.BINARY, description="The PDF's bytes (a .pdf file name)."
+        )
+    },
     "csv": {(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV.")},
 }
 
@@ -169,7 +174,7 @@ class ReportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScop
     )
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
-        return self._file(self.get_object().pdf_path, "application/pdf")
+        return self._file(self.get_object().pdf_path, "application/octet-stream")
 
     @extend_schema(
         summary="Download a report's CSV",
