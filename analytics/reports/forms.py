@@ -16,13 +16,19 @@ class ScheduleForm(ServiceFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     frequency = forms.ChoiceField(label=_("How often"), choices=Frequency.choices)
     weekday = forms.TypedChoiceField(
-        label=_("Weekday (weekly)"), choices=WEEKDAYS, coerce=int, initial=0
+        label=_("Weekday (weekly)"),
+        choices=WEEKDAYS,
+        coerce=int,
+        initial=0,
+        required=False,
+        empty_value=0,
     )
     day_of_month = forms.IntegerField(
         label=_("Day of the month (monthly)"),
         min_value=1,
         max_value=31,
         initial=1,
+        required=False,
         help_text=_("A month without that day gets the report on its last day."),
     )
     send_time = forms.TimeField(

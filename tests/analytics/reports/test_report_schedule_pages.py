@@ -66,6 +66,11 @@ def test_an_admin_schedules_a_report_and_sees_its_next_time(client, alice, org_a
         ({"send_time": "25:99"}, "send_time", "Give a time such as 08:00."),
         ({"timezone": "Mars/Olympus"}, "timezone", "Select a valid choice"),
         ({"name": ""}, "name", "This field is required"),
+        (
+            {"frequency": "monthly", "day_of_month": "0"},
+            "day_of_month",
+            "greater than or equal to 1",
+        ),
     ],
 )
 def test_bad_input_is_a_clear_form_error(client, alice, org_a, alice_m, changes, field, message):
@@ -76,6 +81,16 @@ def test_bad_input_is_a_clear_form_error(client, alice, org_a, alice_m, changes,
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors[field])
     assert not ReportSchedule.objects.for_org(org_a).exists()
+
+
+def test_a_daily_report_needs_no_weekday_or_day_of_month(client, alice, org_a, alice_m):
+    client.force_login(alice)
+    form = {k: v for k, v in FORM.items() if k not in ("weekday", "day_of_month")}
+    response = client.post(
+        _url(org_a, "new/"), {**form, "frequency": "daily", "members": [str(alice_m.pk)]}
+    )
+    assert response.status_code == 302
+    assert ReportSchedule.objects.for_org(org_a).get().frequency == "daily"
 
 
 def test_with_no_allowed_domain_an_outside_address_says_members_only(client, alice, org_a, alice_m):
