@@ -104,3 +104,14 @@ def test_a_lost_run_is_handed_out_again_and_a_failing_one_gives_up(alice_m, medi
     assert run.status == ReportRun.Status.FAILED
     assert "renderer down" in run.error
     assert services.deliver_run(run_id, now=now + timedelta(days=1)) is None
+
+
+def test_the_beat_task_sends_what_is_due_and_nothing_more(alice_m, media, no_pdf, monkeypatch):
+    from analytics.reports import tasks
+
+    s = make_schedule(alice_m)
+    monkeypatch.setattr(services.timezone, "now", lambda: s.next_run_at + timedelta(seconds=5))
+    assert tasks.send_due_reports() == 1  # tasks run eagerly in tests: delivered at once
+    assert tasks.send_due_reports() == 0
+    run = ReportRun.objects.for_org(alice_m.organization).get()
+    assert run.status == ReportRun.Status.SENT and len(no_pdf) == 1
