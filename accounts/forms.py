@@ -53,6 +53,20 @@ class OrganizationSettingsForm(ServiceFormMixin, forms.Form):
             "ticked here; outside production it is always offered."
         ),
     )
+    report_allowed_domains = forms.CharField(
+        label=_("Domains reports may be sent to"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Scheduled reports go to members and to addresses at these domains only, one a line "
+            "(for example example.com). Empty: to members only."
+        ),
+    )
+
+    def clean_report_allowed_domains(self) -> list[str]:
+        text = self.cleaned_data.get("report_allowed_domains") or ""
+        return [d for d in text.replace(",", " ").split() if d]
 
 
 _DAY_NAMES = {

@@ -90,6 +90,11 @@ class Organization(models.Model):
     #: organization has it; in production (SOCIALOPS_ENV=production) only those that opt in here
     #: (the demo organization does): see channels_registry.providers.sandbox.sandbox_allowed.
     sandbox_network = models.BooleanField(_("sandbox network"), default=False)
+    #: the e-mail domains (lower case, e.g. ``["example.com"]``) outside addresses of scheduled
+    #: reports may be at; empty = reports go to members only (analytics.reports)
+    report_allowed_domains = models.JSONField(
+        _("domains reports may be sent to"), default=list, blank=True
+    )
 
     class Meta:
         ordering = ["name"]
@@ -334,6 +339,7 @@ class NotificationKind(models.TextChoices):
     CRISIS_ALERT = "crisis_alert", _("Crisis alerts")
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook endpoints disabled after failing")
     ACCESS_REVIEW = "access_review", _("Access reviews to do")
+    SCHEDULED_REPORT = "scheduled_report", _("Scheduled reports")
 
 
 # Kinds that also send an e-mail when the person has not chosen otherwise (in-app is always on by default).
@@ -349,6 +355,7 @@ EMAIL_BY_DEFAULT = frozenset(
         NotificationKind.CRISIS_ALERT,
         NotificationKind.WEBHOOK_DISABLED,
         NotificationKind.ACCESS_REVIEW,
+        NotificationKind.SCHEDULED_REPORT,
     }
 )
 
@@ -458,13 +465,20 @@ class NotificationEmail(TenantModel):
     exists iff the action committed; a worker sends it. ``next_attempt_at`` is when it may next be
     tried (also a claim's lease while a worker holds it); NULL with ``sent_at`` NULL = given up
     after the last attempt (``last_error`` says why).
+
+    ``recipient`` is NULL for an address outside the organization (a scheduled report's outside
+    recipient: ``accounts.notifications.email_addresses``); ``to_address`` is where it goes either
+    way. ``attachments`` lists files in the default storage, attached when it is sent:
+    ``[{"path": …, "filename": …, "content_type": …}]``. The outbox does not own them: whoever
+    stored them keeps (and removes) them.
     """
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(max_length=40)
     to_address = models.EmailField(max_length=254)
+    attachments = models.JSONField(default=list, blank=True)
     subject = models.CharField(max_length=300)
     # Encrypted at rest until sent (then emptied): bodies may hold one-tap approval links.
     body = SealedTextField()

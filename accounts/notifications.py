@@ -30,6 +30,13 @@ connection and marks each row sent; a failure is retried with backoff (the wait 
 ``next_attempt_at``, never a countdown) and given up after ``EMAIL_MAX_ATTEMPTS``. A beat sweep
 every minute sends whatever is due and unsent (a lost message, a broker down at commit, a killed
 worker), so the broker is never needed for correctness, only for promptness.
+
+Attachments: ``notify(..., attachments=[Attachment(path, filename, content_type)])`` (and
+``email_addresses``) name files already in the default storage; each e-mail row keeps the list and
+the files are read and attached when the row is sent (a missing file fails the attempt, which is
+retried like any other failure). Whoever stored the files owns them. ``email_addresses()`` sends
+to addresses that are no member (a scheduled report's outside recipients): e-mail only, in the
+organization's language and zone, no preference and no in-app row.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -64,8 +72,10 @@ from .models import (
 )
 
 __all__ = [
+    "Attachment",
     "NotificationKind",
     "absolute_url",
+    "email_addresses",
     "notify",
     "preferences_for",
     "render_for_reader",
@@ -368,6 +378,27 @@ def _enqueue_emails(ids: list[int]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file in the default storage to attach to an e-mail (``path`` is its storage name)."""
+
+    path: str
+    filename: str
+    content_type: str = "application/octet-stream"
+
+    def as_json(self) -> dict:
+        return {"path": self.path, "filename": self.filename, "content_type": self.content_type}
+
+
+def _attachments_json(attachments: Iterable[Attachment]) -> list[dict]:
+    out = []
+    for a in attachments or ():
+        if not isinstance(a, Attachment) or not a.path or not a.filename:
+            raise TypeError("attachments are Attachment(path, filename, content_type) rows")
+        out.append(a.as_json())
+    return out
+
+
 def notify(
     organization: Organization,
     *,
@@ -381,6 +412,7 @@ def notify(
     include_actor: bool = False,
     dedupe_key: str = "",
     email_required: bool = False,
+    attachments: Iterable[Attachment] = (),
 ) -> list[Notification]:
     """Tell ``recipients`` (Users or Memberships) about something, in-app and/or by e-mail.
 
@@ -396,8 +428,10 @@ def notify(
     must be plain data (str, int, float, bool, None, aware datetimes, dates, lists and dicts of
     these: names, ids, times), never a model object (a ``TypeError`` says so).
     ``email_context`` is for the e-mail alone and never stored with the notification: one-tap
-    approval links and other secrets, long texts the bell does not show.
+    approval links and other secrets, long texts the bell does not show. ``attachments`` go with
+    every e-mail (not with the in-app row).
     """
+    files = _attachments_json(attachments)
     kind = str(kind)
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -459,6 +493,7 @@ def notify(
                     subject=text.subject,
                     body=text.body,
                     html_body=text.html or "",
+                    attachments=files,
                 )
             )
     if emails:
@@ -466,6 +501,52 @@ def notify(
         ids = [row.pk for row in NotificationEmail.objects.bulk_create(emails)]
         transaction.on_commit(lambda: _enqueue_emails(ids))
     return created
+
+
+def email_addresses(
+    organization: Organization,
+    *,
+    addresses: Iterable[str],
+    kind: str,
+    template: str,
+    context: dict | None = None,
+    url: str = "",
+    attachments: Iterable[Attachment] = (),
+) -> list[int]:
+    """E-mail people who are not members (no user, no preference, no bell): each address gets
+    one outbox row (``recipient`` NULL), rendered in the organization's language and zone with
+    ``recipient`` None in the templates. The caller decides who may be written to (an allowed
+    domain). In the caller's transaction, like :func:`notify`; returns the rows' ids."""
+    kind = str(kind)
+    if kind not in NotificationKind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    files = _attachments_json(attachments)
+    language = organization.default_language or settings.LANGUAGE_CODE
+    try:
+        zone = zoneinfo.ZoneInfo(organization.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    ctx = {**(context or {}), "recipient": None, "organization": organization}
+    ctx["url"] = absolute_url(url)
+    text = _render_email(template, ctx, language, zone)  # the same for every outside address
+    rows = [
+        NotificationEmail(
+            organization=organization,
+            recipient=None,
+            kind=kind,
+            to_address=address,
+            subject=text.subject,
+            body=text.body,
+            html_body=text.html or "",
+            attachments=files,
+        )
+        for address in dict.fromkeys(a.strip().lower() for a in addresses if a and a.strip())
+    ]
+    if not rows:
+        return []
+    ids = [row.pk for row in NotificationEmail.objects.bulk_create(rows)]
+    transaction.on_commit(lambda: _enqueue_emails(ids))
+    return ids
 
 
 # --- The outbox: sending ---------------------------------------------------------------------------
@@ -523,6 +604,10 @@ def _message(row: NotificationEmail, connection) -> EmailMultiAlternatives:
     )
     if row.html_body:
         msg.attach_alternative(row.html_body, "text/html")
+    for a in row.attachments or ():
+        # read at each attempt: a file that is gone fails the attempt (retried, then given up)
+        with default_storage.open(a["path"], "rb") as fh:
+            msg.attach(a["filename"], fh.read(), a.get("content_type") or None)
     return msg
 
 

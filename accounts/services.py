@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import zoneinfo
 from dataclasses import dataclass
@@ -81,9 +82,14 @@ def update_organization(
     timezone_name: str,
     language: str,
     sandbox_network: bool | None = None,
+    report_allowed_domains: list[str] | None = None,
 ) -> Organization:
-    """``sandbox_network``: offer the Sandbox network in production (None: leave it as it is)."""
+    """``sandbox_network``: offer the Sandbox network in production (None: leave it as it is).
+    ``report_allowed_domains``: the e-mail domains scheduled reports may go to outside the
+    organization (``[]``: members only; None: leave them as they are)."""
     require(by, Capability.MANAGE_ORGANIZATION)
+    if report_allowed_domains is not None:
+        report_allowed_domains = clean_email_domains(report_allowed_domains)
     if not (name or "").strip():
         raise ValidationFailed(
             _("Give the organization a name."), fields={"name": [_("This field is required.")]}
@@ -93,19 +99,57 @@ def update_organization(
         "timezone": org.timezone,
         "default_language": org.default_language,
         "sandbox_network": org.sandbox_network,
+        "report_allowed_domains": list(org.report_allowed_domains or []),
     }
     org.name, org.timezone, org.default_language = name.strip(), timezone_name, language
     if sandbox_network is not None:
         org.sandbox_network = sandbox_network
-    org.save(update_fields=["name", "timezone", "default_language", "sandbox_network"])
+    if report_allowed_domains is not None:
+        org.report_allowed_domains = report_allowed_domains
+    org.save(
+        update_fields=[
+            "name",
+            "timezone",
+            "default_language",
+            "sandbox_network",
+            "report_allowed_domains",
+        ]
+    )
     after = {
         "name": org.name,
         "timezone": org.timezone,
         "default_language": org.default_language,
         "sandbox_network": org.sandbox_network,
+        "report_allowed_domains": list(org.report_allowed_domains or []),
     }
     record_event(org, "organization.updated", obj=org, changes=_diff(before, after))
     return org
+
+
+#: a host name with at least one dot: labels of letters, digits and hyphens
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+MAX_REPORT_DOMAINS = 50
+
+
+def clean_email_domains(domains: list[str]) -> list[str]:
+    """The domains in lower case, without a leading "@", each once; a ``ValidationFailed`` on
+    ``report_allowed_domains`` names the first one that is not a domain."""
+    out: list[str] = []
+    for raw in domains:
+        domain = (raw or "").strip().lower().removeprefix("@")
+        if not domain:
+            continue
+        if not _DOMAIN.match(domain):
+            message = _("“%(domain)s” is not a domain name (for example example.com).") % {
+                "domain": raw.strip()[:100]
+            }
+            raise ValidationFailed(message, fields={"report_allowed_domains": [message]})
+        if domain not in out:
+            out.append(domain)
+    if len(out) > MAX_REPORT_DOMAINS:
+        message = _("At most %(count)d domains.") % {"count": MAX_REPORT_DOMAINS}
+        raise ValidationFailed(message, fields={"report_allowed_domains": [message]})
+    return out
 
 
 def _diff(before: dict, after: dict) -> dict:

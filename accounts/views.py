@@ -78,6 +78,7 @@ def org_settings(request, org_slug):
         "timezone": org.timezone,
         "language": org.default_language,
         "sandbox_network": org.sandbox_network,
+        "report_allowed_domains": "\n".join(org.report_allowed_domains or []),
     }
     form = OrganizationSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -89,6 +90,7 @@ def org_settings(request, org_slug):
                 timezone_name=form.cleaned_data["timezone"],
                 language=form.cleaned_data["language"],
                 sandbox_network=form.cleaned_data["sandbox_network"],
+                report_allowed_domains=form.cleaned_data["report_allowed_domains"],
             )
         except ApplicationError as exc:
             form.apply_error(exc)

@@ -162,3 +162,6 @@ class MetricsFetchState(TenantModel):
 
 # Custom dashboards live in their sub-package; Django finds their models through this module.
 from analytics.dashboards.models import Dashboard, Widget  # noqa: E402, F401
+
+# Scheduled reports live in their sub-package; Django finds their models through this module.
+from analytics.reports.models import ReportRun, ReportSchedule  # noqa: E402, F401

@@ -24,3 +24,7 @@ def fetch_channel_metrics(channel_id: int) -> int:
     if channel is None:
         return 0
     return services.fetch_channel_metrics(channel).rolled_up
+
+
+# Scheduled reports' tasks live in their sub-package; autodiscovery finds this module only.
+from .reports import tasks as _report_tasks  # noqa: E402, F401

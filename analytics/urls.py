@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .dashboards import urls as dashboard_urls
+from .reports import urls as report_urls
 
 # Mounted under /o/<org_slug>/ — TenancyMiddleware resolves the organization for all of them.
 org_urlpatterns = [
@@ -11,4 +12,5 @@ org_urlpatterns = [
     path("analytics/posts/export/", views.post_analytics_export, name="analytics_posts_export"),
     path("analytics/campaigns/", views.campaign_analytics, name="analytics_campaigns"),
     *dashboard_urls.org_urlpatterns,
+    *report_urls.org_urlpatterns,
 ]

@@ -59,6 +59,9 @@ def main() -> int:
     BENCHMARKS.append(
         __import__("bench.dashboard_pdf", fromlist=["run"])
     )  # issue 16: the organization dashboard as a PDF (charts by vl-convert, WeasyPrint)
+    BENCHMARKS.append(
+        __import__("bench.reports", fromlist=["run"])
+    )  # issue 16: a weekly scheduled report's PDF
     only = [
         name for name in os.environ.get("BENCH_ONLY", "").split(",") if name
     ]  # e.g. BENCH_ONLY=api,webhooks

@@ -92,6 +92,9 @@ VIEW_FAMILIES: dict[str, str] = {
     "analytics.api.AnalyticsPostsViewSet": "analytics",
     "analytics.dashboards.api.DashboardViewSet": "analytics",
     "analytics.dashboards.api.WidgetViewSet": "analytics",
+    # reads with analytics:read; changing a schedule needs manage_organization (the admin scope)
+    "analytics.reports.api.ReportScheduleViewSet": "analytics",
+    "analytics.reports.api.ReportRunViewSet": "analytics",
 }
 
 

@@ -709,6 +709,12 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": 600.0,
             "options": {"expires": 540},
         },
+        # scheduled reports (analytics/reports): due schedules become runs, lost runs are resumed
+        "analytics-reports-sweep": {
+            "task": "analytics.reports.tasks.send_due_reports",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
     }
 )
 

@@ -11,6 +11,7 @@ from accounts.webhooks import api as webhooks_api
 from analytics import api as analytics_api
 from analytics import urls as analytics_urls
 from analytics.dashboards import api as dashboards_api
+from analytics.reports import api as analytics_reports_api
 from approvals import api as approvals_api
 from approvals import urls as approvals_urls
 from channels_registry import api as channels_api
@@ -131,6 +132,14 @@ router.register(
     "analytics/dashboards", dashboards_api.DashboardViewSet, basename="analytics-dashboard"
 )
 router.register("analytics/widgets", dashboards_api.WidgetViewSet, basename="analytics-widget")
+router.register(
+    "analytics/report-schedules",
+    analytics_reports_api.ReportScheduleViewSet,
+    basename="report-schedule",
+)
+router.register(
+    "analytics/report-runs", analytics_reports_api.ReportRunViewSet, basename="report-run"
+)
 
 api_v1 = [
     path(

@@ -830,3 +830,55 @@ ROUTE_KWARGS.update(
         "analytics-widget-detail": {"pk": lambda w: w.b["dashboard_widget"].pk},
     }
 )
+
+
+def _report_schedules(world) -> None:
+    """Bravo's scheduled report and one sent run with its files (issue 16: 4): Alpha never lists,
+    reads, changes, sends, deletes or downloads them."""
+    from datetime import date, time
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from analytics.reports import services as report_services
+    from analytics.reports.models import ReportRun
+
+    schedule = report_services.create_schedule(
+        world.bob_m,
+        report_services.ScheduleInput(
+            name="Bravo secret weekly report",
+            send_time=time(8, 0),
+            timezone="Asia/Jakarta",
+            member_ids=[world.bob_m.pk],
+        ),
+    )
+    run = ReportRun.objects.create(
+        organization=world.org_b,
+        schedule=schedule,
+        scheduled_for=schedule.next_run_at,
+        period_start=date(2026, 1, 5),
+        period_end=date(2026, 1, 11),
+        status=ReportRun.Status.SENT,
+        pdf_path=default_storage.save(
+            f"reports/org-{world.org_b.pk}/walker.pdf", ContentFile(b"%PDF Bravo secret pdf")
+        ),
+        csv_path=default_storage.save(
+            f"reports/org-{world.org_b.pk}/walker.csv", ContentFile(b"Bravo secret csv")
+        ),
+    )
+    world.b.update(report_schedule=schedule, report_run=run)
+    world.b_markers += ["Bravo secret weekly report", "Bravo secret pdf", "Bravo secret csv"]
+
+
+WORLD_BUILDERS.append(_report_schedules)
+KWARGS["schedule_id"] = lambda w: w.b["report_schedule"].pk
+KWARGS["run_id"] = lambda w: w.b["report_run"].pk
+ROUTE_KWARGS.update(
+    {
+        "report-schedule-detail": {"pk": lambda w: w.b["report_schedule"].pk},
+        "report-schedule-send-now": {"pk": lambda w: w.b["report_schedule"].pk},
+        "report-run-detail": {"pk": lambda w: w.b["report_run"].pk},
+        "report-run-pdf": {"pk": lambda w: w.b["report_run"].pk},
+        "report-run-csv": {"pk": lambda w: w.b["report_run"].pk},
+    }
+)

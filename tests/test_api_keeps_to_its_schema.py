@@ -66,6 +66,8 @@ PATH_OBJECTS = {
     "member-offboarding": "member",
     "offboarding-reports": "offboarding_report",
     "access-reviews": "access_review",
+    "analytics/report-schedules": "report_schedule",
+    "analytics/report-runs": "report_run",
 }
 #: body and query fields → the seeded object they name
 FIELD_OBJECTS = {
@@ -90,6 +92,8 @@ FIELD_OBJECTS = {
     "query.team": "team",
     "query.campaign": "campaign",
     "path.delivery_id": "webhook_delivery",
+    "body.members[*]": "member",
+    "query.schedule": "report_schedule",
 }
 
 
