@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from .best_times import DEFAULT_PATTERN, Slot, best_time_slots, general_pattern
 
@@ -28,8 +29,28 @@ EARLIEST = date(2000, 1, 1)
 
 #: the summed metrics of a KPI tile (followers and the engagement rate are derived apart)
 SUMMED = ("impressions", "reach", "engagements", "link_clicks", "video_views", "posts_published")
+#: rows of a PDF's channel table (the busiest first; the PDF says how many more it counts)
+PDF_CHANNELS = 50
 #: every tile, in the page's order
 KPI_KEYS = ("followers", *SUMMED[:3], "engagement_rate", *SUMMED[3:])
+#: every figure's name: the account tiles', then the inbox's (one list for pages, PDFs, charts,
+#: custom widgets and the summary)
+METRIC_LABELS = {
+    "followers": gettext_lazy("Followers"),
+    "impressions": gettext_lazy("Impressions"),
+    "reach": gettext_lazy("Reach"),
+    "engagements": gettext_lazy("Engagements"),
+    "engagement_rate": gettext_lazy("Engagement rate"),
+    "link_clicks": gettext_lazy("Link clicks"),
+    "video_views": gettext_lazy("Video views"),
+    "posts_published": gettext_lazy("Posts published"),
+    "inbox_volume": gettext_lazy("Inbox volume"),
+    "first_response_median": gettext_lazy("Median first response"),
+    "sla_met_percent": gettext_lazy("SLA met"),
+    "sentiment_positive": gettext_lazy("Positive sentiment"),
+    "sentiment_neutral": gettext_lazy("Neutral sentiment"),
+    "sentiment_negative": gettext_lazy("Negative sentiment"),
+}
 #: the inbox's tiles (from the inbox's own selectors), in the page's order
 INBOX_KEYS = (
     "inbox_volume",
@@ -144,6 +165,18 @@ class Dashboard:
     inbox_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: the campaign the figures are narrowed to, if any
     campaign_id: int | None = None
+
+    def ranked_channels(self) -> list[ChannelRow]:
+        """The channels with the most engagements first (those without a figure last): the
+        order of the dashboard's table and of the PDFs' (which list the busiest only)."""
+        return sorted(
+            self.channels,
+            key=lambda r: (
+                r.values.get("engagements") is None,
+                -(r.values.get("engagements") or 0),
+                r.name,
+            ),
+        )
 
     def kpi(self, key: str) -> Kpi:
         return next(k for k in [*self.kpis, *self.inbox] if k.key == key)

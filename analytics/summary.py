@@ -23,25 +23,13 @@ from dataclasses import dataclass
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
+
+from .selectors import METRIC_LABELS
 
 #: the figures' names in sentences (the tiles' labels)
-LABELS = {
-    "followers": gettext_lazy("Followers"),
-    "impressions": gettext_lazy("Impressions"),
-    "reach": gettext_lazy("Reach"),
-    "engagements": gettext_lazy("Engagements"),
-    "engagement_rate": gettext_lazy("Engagement rate"),
-    "link_clicks": gettext_lazy("Link clicks"),
-    "video_views": gettext_lazy("Video views"),
-    "posts_published": gettext_lazy("Posts published"),
-    "inbox_volume": gettext_lazy("Inbox volume"),
-    "first_response_median": gettext_lazy("Median first response"),
-    "sla_met_percent": gettext_lazy("SLA met"),
-    "sentiment_positive": gettext_lazy("Positive sentiment"),
-    "sentiment_neutral": gettext_lazy("Neutral sentiment"),
-    "sentiment_negative": gettext_lazy("Negative sentiment"),
-}
+#: the figures' names (the tiles' words), from the selectors
+LABELS = METRIC_LABELS
 
 #: a move smaller than this (percent of the previous figure) is not news
 MIN_CHANGE_PERCENT = 5.0

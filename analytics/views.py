@@ -21,30 +21,18 @@ from socialops.db_router import reads_from_replica
 from socialops.pdf import PdfUnavailable, render_pdf
 
 from . import posts, selectors, summary
-from .charts import selectors as chart_selectors
-from .charts import specs as chart_specs
+from .charts.dashboard import dashboard_charts
 from .charts.render import ChartUnavailable
 from .forms import CampaignFilterForm, DashboardFilterForm, PostAnalyticsFilterForm
 
 #: the tiles' labels, in the page's order
-TILE_LABELS = {
-    "followers": _("Followers"),
-    "impressions": _("Impressions"),
-    "reach": _("Reach"),
-    "engagements": _("Engagements"),
-    "engagement_rate": _("Engagement rate"),
-    "link_clicks": _("Link clicks"),
-    "video_views": _("Video views"),
-    "posts_published": _("Posts published"),
-}
+TILE_LABELS = {key: selectors.METRIC_LABELS[key] for key in selectors.KPI_KEYS}
 #: the inbox's tiles' labels, in the page's order
-INBOX_TILE_LABELS = {key: summary.LABELS[key] for key in selectors.INBOX_KEYS}
+INBOX_TILE_LABELS = {key: selectors.METRIC_LABELS[key] for key in selectors.INBOX_KEYS}
 
 
 #: rows of the dashboard's channel table per page
 CHANNELS_PER_PAGE = 25
-#: rows of the PDF's channel table (the busiest first; the PDF says how many more there are)
-PDF_CHANNELS = 50
 
 
 def _dashboard_board(request):
@@ -84,45 +72,6 @@ def _dashboard_board(request):
     return form, board, status, query.urlencode()
 
 
-def _ranked_channels(board) -> list:
-    """The channels with the most engagements first (those without a figure last)."""
-    return sorted(
-        board.channels,
-        key=lambda r: (
-            r.values.get("engagements") is None,
-            -(r.values.get("engagements") or 0),
-            r.name,
-        ),
-    )
-
-
-#: the dashboard's daily charts, in order
-CHART_METRICS = ("engagements", "impressions", "followers")
-
-
-def _dashboard_charts(request, board) -> list[dict]:
-    """The dashboard's charts: each metric of ``CHART_METRICS`` per day (this period beside the
-    previous one) and engagements by network; one query whatever the channels and days."""
-    totals = chart_selectors.daily_totals(
-        request.organization, [r.channel_id for r in board.channels], board.range
-    )
-    charts = []
-    for metric in CHART_METRICS:
-        title = _("%(metric)s per day") % {"metric": TILE_LABELS[metric]}
-        charts.append(
-            {
-                "key": metric,
-                "title": title,
-                "spec": chart_specs.time_series_spec(totals, metric, title=title),
-            }
-        )
-    title = _("Engagements by network")
-    bars = chart_specs.breakdown_by(board.channels, "engagements", by="network")
-    spec = chart_specs.breakdown_spec(bars, title=title, value_title=TILE_LABELS["engagements"])
-    charts.append({"key": "engagements-by-network", "title": title, "spec": spec})
-    return charts
-
-
 @reads_from_replica
 def dashboard(request, org_slug):
     """``/o/<slug>/analytics/?since=&until=&team=&network=&channel=&campaign=``: the organization's
@@ -131,7 +80,7 @@ def dashboard(request, org_slug):
     require_page(request, Capability.VIEW_ANALYTICS)
     form, board, status, query = _dashboard_board(request)
     # the table: a page at a time (300 channels is normal; the tiles above count them all)
-    channel_page = Paginator(_ranked_channels(board), CHANNELS_PER_PAGE).get_page(
+    channel_page = Paginator(board.ranked_channels(), CHANNELS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -145,7 +94,7 @@ def dashboard(request, org_slug):
             "query": query,
             "inbox_tiles": INBOX_TILE_LABELS,
             "summary": summary.what_changed(board),
-            "charts": _dashboard_charts(request, board),
+            "charts": dashboard_charts(request.organization, board),
             "pdf_query": query,
         },
         status=status,
@@ -162,19 +111,19 @@ def dashboard_pdf(request, org_slug):
     form, board, status, _query = _dashboard_board(request)
     if status != 200:
         return dashboard(request, org_slug)
-    ranked = _ranked_channels(board)
+    ranked = board.ranked_channels()
     context = {
         "board": board,
         "tiles": TILE_LABELS,
         "inbox_tiles": INBOX_TILE_LABELS,
         "summary": summary.what_changed(board),
-        "charts": _dashboard_charts(request, board),
+        "charts": dashboard_charts(request.organization, board),
         # each channel's figures in the tiles' order (one loop in the template, not two nested)
         "channel_cells": [
             (row, [(key, row.values.get(key)) for key in TILE_LABELS])
-            for row in ranked[:PDF_CHANNELS]
+            for row in ranked[: selectors.PDF_CHANNELS]
         ],
-        "channels_left": max(0, len(ranked) - PDF_CHANNELS),
+        "channels_left": max(0, len(ranked) - selectors.PDF_CHANNELS),
         "organization": request.organization,
         "generated_at": timezone.now(),
     }

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from analytics import posts
+from analytics.selectors import KPI_KEYS, METRIC_LABELS
 
 
 class Kind(models.TextChoices):
@@ -30,16 +31,7 @@ class Breakdown(models.TextChoices):
 
 
 #: the account figures (the organization dashboard's tiles) and their labels
-ACCOUNT_METRICS = {
-    "followers": _("Followers"),
-    "impressions": _("Impressions"),
-    "reach": _("Reach"),
-    "engagements": _("Engagements"),
-    "engagement_rate": _("Engagement rate"),
-    "link_clicks": _("Link clicks"),
-    "video_views": _("Video views"),
-    "posts_published": _("Posts published"),
-}
+ACCOUNT_METRICS = {key: METRIC_LABELS[key] for key in KPI_KEYS}
 #: the figures of a published post (the posts table's columns)
 POST_METRICS = dict(posts.METRIC_LABELS)
 #: a campaign's figures are its posts' figures

@@ -13,30 +13,24 @@ from django.template.loader import render_to_string
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from socialops.pdf import render_pdf
 
-from ..selectors import KPI_KEYS, Dashboard
+from ..selectors import KPI_KEYS, METRIC_LABELS, PDF_CHANNELS, Dashboard
+from ..summary import what_changed
 
 #: the figures' labels, in the dashboard's order (the same words as its tiles)
-KPI_LABELS = {
-    "followers": gettext_lazy("Followers"),
-    "impressions": gettext_lazy("Impressions"),
-    "reach": gettext_lazy("Reach"),
-    "engagements": gettext_lazy("Engagements"),
-    "engagement_rate": gettext_lazy("Engagement rate"),
-    "link_clicks": gettext_lazy("Link clicks"),
-    "video_views": gettext_lazy("Video views"),
-    "posts_published": gettext_lazy("Posts published"),
-}
+KPI_LABELS = {key: METRIC_LABELS[key] for key in KPI_KEYS}
 
 
-def report_charts(dashboard: Dashboard) -> list[tuple[str, str]]:
-    """The charts of the report: ``[(title, svg)]``, each SVG drawn server-side from the same
-    chart specification as the page (analytics.charts ``render_svg(spec)``; wired in at merge).
-    Until then a report holds the tables only."""
-    return []
+def report_charts(organization, board: Dashboard) -> list[tuple[str, str]]:
+    """The report's charts, ``[(title, svg)]``: the organization dashboard's own charts
+    (``analytics.charts.dashboard``), drawn by the server from the same specifications as the
+    page."""
+    from ..charts.dashboard import dashboard_charts
+    from ..charts.render import render_svg
+
+    return [(c["title"], render_svg(c["spec"])) for c in dashboard_charts(organization, board)]
 
 
 def _shown(key: str, value) -> str:
@@ -83,9 +77,9 @@ def pdf_html(*, schedule, organization, board: Dashboard, filters: str, language
             "network": r.network_name,
             "values": [_shown(key, r.values.get(key)) for key in KPI_KEYS],
         }
-        for r in board.channels
+        for r in board.ranked_channels()[:PDF_CHANNELS]
     ]
-    charts = [(title, mark_safe(svg)) for title, svg in report_charts(board)]  # noqa: S308 - our own renderer's SVG
+    charts = [(title, mark_safe(svg)) for title, svg in report_charts(organization, board)]  # noqa: S308 - our own renderer's SVG
     return render_to_string(
         "analytics/reports/report_pdf.html",
         {
@@ -96,7 +90,9 @@ def pdf_html(*, schedule, organization, board: Dashboard, filters: str, language
             "kpis": kpis,
             "labels": [KPI_LABELS[k] for k in KPI_KEYS],
             "channel_rows": rows,
+            "channels_left": max(0, len(board.channels) - PDF_CHANNELS),
             "charts": charts,
+            "summary": what_changed(board),
             "language": language,
         },
     )
