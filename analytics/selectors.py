@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 
 from .best_times import DEFAULT_PATTERN, Slot, best_time_slots, general_pattern
@@ -105,7 +107,21 @@ def date_range(since: date | None, until: date | None, *, today: date | None = N
     if since < EARLIEST:
         message = _("There are no figures before 2000: choose a later start.")
         raise ValidationFailed(message, fields={"since": [message]})
+    kept_from = first_kept_day(today)
+    if since < kept_from:
+        message = _("Figures are kept for %(days)s days: choose a start on or after %(day)s.") % {
+            "days": settings.ANALYTICS_RETENTION_DAYS,
+            "day": date_format(kept_from),
+        }
+        raise ValidationFailed(message, fields={"since": [message]})
     return DateRange(since, until)
+
+
+def first_kept_day(today: date | None = None) -> date:
+    """The oldest day whose figures are kept (``ANALYTICS_RETENTION_DAYS``; older ones are purged
+    daily by ``services.purge_old_metrics``)."""
+    today = today or timezone.now().date()
+    return today - timedelta(days=settings.ANALYTICS_RETENTION_DAYS - 1)
 
 
 @dataclass

@@ -471,6 +471,27 @@ def claim_due_channels(*, now=None, limit: int = 500) -> list[int]:
     return claimed
 
 
+def purge_old_metrics(*, today: date | None = None, batch: int = 10_000) -> int:
+    """Delete every metric row (raw and rolled up, every organization: a system task) of a day
+    before ``selectors.first_kept_day``, a batch at a time (short transactions on a large table).
+    Returns the rows deleted."""
+    from .selectors import first_kept_day
+
+    limit = first_kept_day(today)
+    deleted = 0
+    for model in (PostMetricSnapshot, AccountMetricDay, PostDay, ChannelDay):
+        while True:
+            ids = list(
+                model.objects.unscoped().filter(day__lt=limit).values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                break
+            deleted += model.objects.unscoped().filter(pk__in=ids).delete()[0]
+    if deleted:
+        log.info("Analytics retention: %s metric rows before %s deleted.", deleted, limit)
+    return deleted
+
+
 __all__ = [
     "BACKFILL_DAYS",
     "FetchResult",
@@ -478,6 +499,7 @@ __all__ = [
     "claim_due_channels",
     "fetch_channel_metrics",
     "posts_due",
+    "purge_old_metrics",
     "rollup_channel",
     "upsert_account_metrics",
     "upsert_post_metrics",

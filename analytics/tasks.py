@@ -26,5 +26,11 @@ def fetch_channel_metrics(channel_id: int) -> int:
     return services.fetch_channel_metrics(channel).rolled_up
 
 
+@shared_task(name="analytics.tasks.purge_old_metrics", ignore_result=True)
+def purge_old_metrics() -> int:
+    """Daily: metrics older than ``ANALYTICS_RETENTION_DAYS`` go."""
+    return services.purge_old_metrics()
+
+
 # Scheduled reports' tasks live in their sub-package; autodiscovery finds this module only.
 from .reports import tasks as _report_tasks  # noqa: E402, F401

@@ -702,12 +702,20 @@ CELERY_BEAT_SCHEDULE.update(
 # ANALYTICS_FETCH_SECONDS (daily: account figures, and its posts' daily in their first 30 days, then
 # weekly), later after a rate limit or a failure (the network's retry-after, else doubling waits).
 ANALYTICS_FETCH_SECONDS = env_int("ANALYTICS_FETCH_SECONDS", 24 * 3600)
+# Metrics (raw rows and daily rollups) are kept this many days; a daily task deletes older ones and
+# a dashboard range that starts before the limit is refused with the first day still kept.
+ANALYTICS_RETENTION_DAYS = env_int("ANALYTICS_RETENTION_DAYS", 3 * 365 + 1)
 CELERY_BEAT_SCHEDULE.update(
     {
         "analytics-fetch-sweep": {
             "task": "analytics.tasks.fetch_due_metrics",
             "schedule": 600.0,
             "options": {"expires": 540},
+        },
+        "analytics-retention-purge": {
+            "task": "analytics.tasks.purge_old_metrics",
+            "schedule": 24 * 3600.0,
+            "options": {"expires": 3600},
         },
         # scheduled reports (analytics/reports): due schedules become runs, lost runs are resumed
         "analytics-reports-sweep": {

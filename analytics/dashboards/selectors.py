@@ -24,6 +24,8 @@ from django.utils.translation import gettext
 from accounts.capabilities import Capability, can
 
 from .. import posts
+from ..charts import selectors as chart_selectors
+from ..charts import specs as chart_specs
 from ..selectors import DateRange, date_range, organization_dashboard
 from . import catalog
 from .catalog import Breakdown, Kind
@@ -162,6 +164,8 @@ class WidgetData:
     kpi: object | None = None
     #: a time series
     points: list[Point] = field(default_factory=list)
+    #: a Vega-Lite specification of the time series or breakdown (``analytics.charts``)
+    chart: dict | None = None
     #: a breakdown, team response times
     rows: list[Row] = field(default_factory=list)
     #: top posts, post table (``analytics.posts.VariantFigures``)
@@ -217,26 +221,14 @@ def _add(a, b):
     return a + b
 
 
-def _series(org, channel_ids: list[int], rng: DateRange) -> dict[date, dict]:
-    """Every account figure summed per day over the channels (one grouped query of the rollups);
-    followers are the day's count summed over the channels that have one."""
-    from django.db.models import Sum
+#: bars drawn in a breakdown's chart (the table below it lists every row)
+CHART_BARS = 20
 
-    from ..models import ChannelDay
 
-    summed = (*catalog.ACCOUNT_METRICS.keys() - {"engagement_rate"},)
-    rows = (
-        ChannelDay.objects.for_org(org)
-        .filter(channel_id__in=channel_ids, day__gte=rng.since, day__lte=rng.until)
-        .order_by()
-        .values("day")
-        .annotate(**{m: Sum(m) for m in summed})
-    )
-    out = {}
-    for r in rows:
-        r["engagement_rate"] = _rate(r["engagements"], r["impressions"])
-        out[r.pop("day")] = r
-    return out
+def _bars(data: WidgetData) -> dict:
+    """A breakdown's chart: its first ``CHART_BARS`` rows, a missing figure as "not available"."""
+    bars = [chart_specs.Bar(r.label, r.value) for r in data.rows[:CHART_BARS]]
+    return chart_specs.breakdown_spec(bars, title=data.title, value_title=data.metric_label)
 
 
 def _group(rows, key, metric: str) -> list[Row]:
@@ -309,7 +301,12 @@ def board_data(membership, dashboard: Dashboard, filters: BoardFilters | None = 
         )
     series = None
     if Kind.TIMESERIES in kinds:
-        series = _series(org, [r.channel_id for r in board.channels], filters.range)
+        # the same daily totals as the organization dashboard's charts (both periods, one query)
+        series = chart_selectors.daily_totals(
+            org, [r.channel_id for r in board.channels], filters.range
+        )
+        for day in (*series.current, *series.previous):
+            day["engagement_rate"] = _rate(day["engagements"], day["impressions"])
     # the channels the member may see analytics of, narrowed by the filters (a subquery, no query)
     channel_ids = posts.analytics_channels(
         membership, team=filters.team, network=filters.network, channel_id=filters.channel_id
@@ -357,14 +354,12 @@ def board_data(membership, dashboard: Dashboard, filters: BoardFilters | None = 
         elif w.kind == Kind.TIMESERIES:
             kpi = board.kpi(w.metric)
             data.points = [
-                Point(day, (series.get(day) or {}).get(w.metric))
-                for day in (
-                    filters.range.since + timedelta(days=n) for n in range(filters.range.days)
-                )
+                Point(day, series.current[n][w.metric]) for n, day in enumerate(series.days())
             ]
             if w.metric == "posts_published":  # counted here: a day without posts is 0
                 for p in data.points:
                     p.value = p.value or 0
+            data.chart = chart_specs.time_series_spec(series, w.metric, title=data.title)
             data.not_available_for = kpi.not_available_for
             data.all_unavailable = all(p.value is None for p in data.points)
         elif w.kind == Kind.BREAKDOWN and w.breakdown == Breakdown.CAMPAIGN:
@@ -376,6 +371,7 @@ def board_data(membership, dashboard: Dashboard, filters: BoardFilters | None = 
                 label = c.name or gettext("No campaign")
                 rows.append(Row(label, c.totals.values.get(w.metric), not_available_for=na))
             data.rows = _sorted(rows)[: _limit(w)] if "limit" in w.options else _sorted(rows)
+            data.chart = _bars(data)
             data.not_available_for = sorted(missing)
             data.all_unavailable = bool(rows) and all(r.value is None for r in rows)
         elif w.kind == Kind.BREAKDOWN:
@@ -398,6 +394,7 @@ def board_data(membership, dashboard: Dashboard, filters: BoardFilters | None = 
                 rows = _group(board.channels, _team_of, w.metric)
             rows = _sorted(rows)
             data.rows = rows[: _limit(w)] if "limit" in w.options else rows
+            data.chart = _bars(data)
             data.not_available_for = kpi.not_available_for
             data.all_unavailable = kpi.current is None and bool(board.channels)
         elif w.kind in (Kind.TOP_POSTS, Kind.POST_TABLE):
