@@ -11,3 +11,6 @@ org_urlpatterns = [
     path("analytics/campaigns/", views.campaign_analytics, name="analytics_campaigns"),
     *dashboard_urls.org_urlpatterns,
 ]
+
+# Public: the read-only shared dashboards (no account; socialops/urls.py mounts them at the root).
+public_urlpatterns = [*dashboard_urls.public_urlpatterns]
