@@ -92,6 +92,7 @@ VIEW_FAMILIES: dict[str, str] = {
     "analytics.api.AnalyticsPostsViewSet": "analytics",
     "analytics.dashboards.api.DashboardViewSet": "analytics",
     "analytics.dashboards.api.WidgetViewSet": "analytics",
+    "analytics.dashboards.api.DashboardShareLinkViewSet": "analytics",
 }
 
 

@@ -215,7 +215,9 @@ class DashboardShareLinkIn(InputSerializer):
 
 class DashboardShareLinkOut(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    dashboard = serializers.IntegerField(source="target_id", read_only=True)
+    dashboard = serializers.IntegerField(
+        source="target_id", read_only=True, help_text="The shared dashboard's id."
+    )
     name = serializers.CharField(read_only=True)
     timezone = serializers.CharField(read_only=True)
     created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
