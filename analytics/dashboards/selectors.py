@@ -305,6 +305,7 @@ def board_data(membership, dashboard: Dashboard, filters: BoardFilters | None = 
             team=filters.team,
             network=filters.network,
             channel_id=filters.channel_id,
+            inbox=False,  # no widget shows the organization dashboard's inbox tiles
         )
     series = None
     if Kind.TIMESERIES in kinds:

@@ -224,8 +224,8 @@ def test_the_public_page_takes_a_fixed_number_of_queries(world, alice_m, client,
     with CaptureQueriesContext(connection) as second:
         assert client.get(_public(token), RANGE).status_code == 200
     assert len(second) == len(first)
-    # the link (with its organization and creator), the creator's membership, the dashboard, + 13
-    assert len(first) <= 17, [q["sql"][:100] for q in first.captured_queries]
+    # the link (with its organization and creator), the creator's membership, the dashboard, + 11
+    assert len(first) <= 14, [q["sql"][:100] for q in first.captured_queries]
 
 
 # --- tenancy ---------------------------------------------------------------------------------------
