@@ -17,3 +17,10 @@ class AnalyticsConfig(AppConfig):
         hooks.register_best_time_source(best_time_slots)
         # after the inbox (60): the posts are published and the audience has reacted
         register_seeder("analytics", seed_demo_analytics, order=70)
+
+        from socialops.sharing.kinds import register_kind
+
+        from .dashboards.selectors import SHARE_KIND, share_link_check
+
+        # a custom dashboard shared read-only (its creator's view; refused once they lose analytics)
+        register_kind(SHARE_KIND, label=_("Dashboard share link"), check=share_link_check)

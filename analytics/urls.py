@@ -14,3 +14,6 @@ org_urlpatterns = [
     *dashboard_urls.org_urlpatterns,
     *report_urls.org_urlpatterns,
 ]
+
+# Public: the read-only shared dashboards (no account; socialops/urls.py mounts them at the root).
+public_urlpatterns = [*dashboard_urls.public_urlpatterns]

@@ -7,6 +7,7 @@ and in every log archive. The hashed form (``h:`` + the first 12 hex digits of S
 an operator tell whether two lines name the same link, and cannot be turned back into it.
 
 Covered: approval links ``/a/<token>/``, calendar share links ``/calendar/shared/<token>/``,
+dashboard share links ``/shared/dashboards/<token>/``,
 signed media ``/media/s/<signed>/``, invitations ``/invitations/<token>/``, e-mail confirmation
 and password-reset keys under ``/accounts/``, secret-bearing query parameters (OAuth ``code`` and
 ``state``, webhook challenges, ``token``, ``key``, ``signature``) and API tokens (``sop_…``).
@@ -25,6 +26,7 @@ import re
 _SECRET_PATH_PREFIXES = (
     "a",
     "calendar/shared",
+    "shared/dashboards",
     "media/s",
     "invitations",
     "accounts/confirm-email",

@@ -95,6 +95,7 @@ VIEW_FAMILIES: dict[str, str] = {
     # reads with analytics:read; changing a schedule needs manage_organization (the admin scope)
     "analytics.reports.api.ReportScheduleViewSet": "analytics",
     "analytics.reports.api.ReportRunViewSet": "analytics",
+    "analytics.dashboards.api.DashboardShareLinkViewSet": "analytics",
 }
 
 

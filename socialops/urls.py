@@ -140,6 +140,11 @@ router.register(
 router.register(
     "analytics/report-runs", analytics_reports_api.ReportRunViewSet, basename="report-run"
 )
+router.register(
+    "analytics/dashboard-share-links",
+    dashboards_api.DashboardShareLinkViewSet,
+    basename="analytics-dashboard-share-link",
+)
 
 api_v1 = [
     path(
@@ -168,6 +173,7 @@ urlpatterns = [
     # Public by design: networks pull media through signed, expiring links (channels_registry.media_urls).
     path("media/s/<str:signed>/", signed_media, name="signed_media"),
     *publishing_urls.public_urlpatterns,  # the read-only calendar share links and their iCal feed
+    *analytics_urls.public_urlpatterns,  # the read-only dashboard share links
     path("accounts/", include("allauth.urls")),
     path("o/<slug:org_slug>/", include(org_urlpatterns)),
     path("api/v1/", include(api_v1)),

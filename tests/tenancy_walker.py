@@ -809,8 +809,16 @@ def _custom_dashboards(world) -> None:
     widget = dashboard_services.add_widget(
         board, by=world.bob_m, kind="kpi", metric="reach", title="Bravo secret widget"
     )
+    link, _token = dashboard_services.create_share_link(
+        board, by=world.bob_m, name="Bravo secret dashboard link"
+    )
     world.b["dashboard"], world.b["dashboard_widget"] = board, widget
-    world.b_markers += ["Bravo secret dashboard", "Bravo secret widget"]
+    world.b["dashboard_share_link"] = link
+    world.b_markers += [
+        "Bravo secret dashboard",
+        "Bravo secret widget",
+        "Bravo secret dashboard link",
+    ]
 
 
 WORLD_BUILDERS.append(_custom_dashboards)
@@ -828,7 +836,20 @@ ROUTE_KWARGS.update(
             )
         },
         "analytics-widget-detail": {"pk": lambda w: w.b["dashboard_widget"].pk},
+        **{
+            name: {"pk": lambda w: w.b["dashboard_share_link"].pk}
+            for name in (
+                "analytics-dashboard-share-link-detail",
+                "analytics-dashboard-share-link-revoke",
+            )
+        },
+        "analytics_dashboard_share_revoke": {"link_id": lambda w: w.b["dashboard_share_link"].pk},
     }
+)
+NOT_TENANT_DATA["dashboard_shared"] = (
+    "public: a dashboard share link is its own credential (signed, revocable, optionally "
+    "expiring); valid, expired, revoked, tampered, another kind's and other-organization tokens are "
+    "proven in tests/analytics/test_dashboard_share_links.py"
 )
 
 

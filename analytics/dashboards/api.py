@@ -4,7 +4,11 @@
   dashboards with their widgets; ``POST …/{id}/duplicate/`` copies one with its widgets;
   ``POST …/{id}/arrange/`` puts its widgets in a new order;
 - ``GET …/{id}/data/?since=&until=``: every widget's data (default: the dashboard's range);
-- ``GET/POST /api/v1/analytics/widgets/?dashboard=``, ``GET/PATCH/DELETE …/{id}/``: widgets.
+- ``GET/POST /api/v1/analytics/widgets/?dashboard=``, ``GET/PATCH/DELETE …/{id}/``: widgets;
+- ``GET/POST /api/v1/analytics/dashboard-share-links/?dashboard=``, ``GET …/{id}/``,
+  ``POST …/{id}/revoke/``: read-only links to a dashboard for people without an account (the
+  kernel's share links; the token is in the create answer only). Only those who may change a
+  dashboard share it and see its links.
 
 Anyone who sees analytics reads every dashboard (each with the figures of the channels they may
 see) and may create or duplicate one; only its creator and administrators change it (a 403).
@@ -22,6 +26,7 @@ from rest_framework.response import Response
 from accounts.capabilities import Capability
 from socialops.api import DateFilter, IdFilter, OrgScopedViewSet
 from socialops.errors import ValidationFailed
+from socialops.sharing.models import ShareLink
 
 from . import selectors, services
 from .models import Dashboard, Widget
@@ -31,6 +36,9 @@ from .serializers import (
     DashboardIn,
     DashboardOut,
     DashboardPatchIn,
+    DashboardShareLinkCreated,
+    DashboardShareLinkIn,
+    DashboardShareLinkOut,
     DuplicateIn,
     WidgetIn,
     WidgetOut,
@@ -269,4 +277,78 @@ class WidgetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedV
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-__all__ = ["DashboardViewSet", "WidgetViewSet"]
+@extend_schema_view(
+    list=extend_schema(
+        summary="List dashboard share links",
+        description="The share links of the dashboards the token's holder may change (all of them "
+        "for administrators), newest first; `dashboard`: of one.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a dashboard share link", description="One link (without its token)."
+    ),
+    create=extend_schema(
+        summary="Create a dashboard share link",
+        description="A signed, read-only link to a dashboard as the token's holder sees it, for "
+        "someone without an account; `expires_at` optional (absent: until revoked). The token "
+        "and the page's `url` are in this answer only. The dashboard's creator and "
+        "administrators only (403); another organization's dashboard is a 400.",
+    ),
+    revoke=extend_schema(
+        summary="Revoke a dashboard share link",
+        description="The link stops working at once (its page answers 410).",
+    ),
+)
+@extend_schema(tags=["analytics"])
+class DashboardShareLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """Share links of custom dashboards (the kernel's ShareLink rows of kind "dashboard")."""
+
+    model = ShareLink
+    serializer_class = DashboardShareLinkOut
+    read_capability = Capability.VIEW_ANALYTICS
+    # who may share a dashboard is the services' answer (selectors.may_edit)
+    write_capability = Capability.VIEW_ANALYTICS
+    filters = (IdFilter("dashboard", "Only this dashboard's links.", lookup="target_id"),)
+
+    def scoped_queryset(self, organization):
+        return selectors.shareable_links(self.membership)
+
+    @extend_schema(request=DashboardShareLinkIn, responses={201: DashboardShareLinkCreated})
+    def create(self, request):
+        from django.urls import reverse
+
+        payload = DashboardShareLinkIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        d = payload.validated_data
+        dashboard = Dashboard.objects.for_org(self.organization).filter(pk=d["dashboard"]).first()
+        if dashboard is None:
+            message = _("No such dashboard in this organization.")
+            raise ValidationFailed(message, fields={"dashboard": [message]})
+        user = request.user
+        link, token = services.create_share_link(
+            dashboard,
+            by=self.membership,
+            name=d["name"],
+            timezone_name=getattr(user, "timezone", "") or self.organization.timezone or "UTC",
+            expires_at=d.get("expires_at"),
+            via="api",
+        )
+        out = DashboardShareLinkOut(link).data
+        out.update(
+            token=token,
+            url=request.build_absolute_uri(
+                reverse("dashboard_shared", kwargs={"share_token": token})
+            ),
+        )
+        return Response(out, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=DashboardShareLinkOut)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        link = self.get_object()
+        link = services.revoke_share_link(
+            link, dashboard=selectors.shared_dashboard(link), by=self.membership
+        )
+        return Response(DashboardShareLinkOut(link).data)
+
+
+__all__ = ["DashboardShareLinkViewSet", "DashboardViewSet", "WidgetViewSet"]

@@ -145,3 +145,21 @@ class RangeForm(forms.Form):
     until = forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class ShareLinkForm(ServiceFormMixin, forms.Form):
+    """A new share link of a dashboard: who it is for, and optionally the last day it works."""
+
+    field_aliases = {"expires_at": "expires_on"}
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=120,
+        help_text=_("Who it is for, e.g. “Board of directors”."),
+    )
+    expires_on = forms.DateField(
+        label=_("Works until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The link stops working at the end of this day. Leave empty: until revoked."),
+    )

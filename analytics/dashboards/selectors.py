@@ -433,3 +433,80 @@ __all__ = [
     "may_edit",
     "widgets_of",
 ]
+
+
+# --- share links (the kernel's, kind "dashboard") ---------------------------------------------------
+
+SHARE_KIND = "dashboard"
+
+
+def share_links_of(dashboard: Dashboard):
+    """The dashboard's share links, newest first (the kernel's ShareLink rows of kind "dashboard")."""
+    from socialops.sharing import selectors as sharing
+
+    return sharing.links_of(dashboard.organization_id, kind=SHARE_KIND).filter(
+        target_id=dashboard.pk
+    )
+
+
+def shareable_links(membership):
+    """The dashboard share links ``membership`` may manage: every one for whoever manages the
+    organization, else those of the dashboards they made (the ones they may change)."""
+    from socialops.sharing import selectors as sharing
+
+    qs = sharing.links_of(membership.organization, kind=SHARE_KIND)
+    if not can(membership, Capability.VIEW_ANALYTICS):
+        return qs.none()
+    if can(membership, Capability.MANAGE_ORGANIZATION):
+        return qs
+    mine = Dashboard.objects.for_org(membership.organization).filter(
+        created_by_id=membership.user_id
+    )
+    return qs.filter(target_id__in=mine.values("pk"))
+
+
+def get_share_link(dashboard: Dashboard, link_id):
+    """One share link of ``dashboard``: another dashboard's, organization's or kind's is a 404."""
+    from socialops.sharing import selectors as sharing
+
+    link = sharing.get_link(dashboard.organization_id, link_id, kind=SHARE_KIND)
+    if link.target_id != dashboard.pk:
+        raise Http404("No such share link.")
+    return link
+
+
+def shared_link_creator(link):
+    """The active membership of the person who made ``link`` while they still see analytics, else
+    None. The shared page shows the dashboard as they see it; the answer is kept on the link."""
+    from accounts.selectors import membership_for
+
+    if not hasattr(link, "_share_creator"):
+        creator = membership_for(link.created_by, link.organization) if link.created_by_id else None
+        if creator is not None and not can(creator, Capability.VIEW_ANALYTICS):
+            creator = None
+        link._share_creator = creator
+    return link._share_creator
+
+
+def shared_dashboard(link) -> Dashboard | None:
+    """The dashboard ``link`` shows (None once deleted); kept on the link."""
+    if not hasattr(link, "_share_dashboard"):
+        link._share_dashboard = (
+            Dashboard.objects.for_org(link.organization_id)
+            .select_related("team", "channel", "campaign")
+            .filter(pk=link.target_id)
+            .first()
+            if link.target_id
+            else None
+        )
+        if link._share_dashboard is not None:
+            link._share_dashboard.organization = link.organization
+    return link._share_dashboard
+
+
+def share_link_check(link) -> str | None:
+    """The dashboard kind's check (``socialops.sharing.kinds``): refused as "revoked" once the
+    dashboard is deleted or its creator no longer sees analytics in the organization."""
+    if shared_dashboard(link) is None or shared_link_creator(link) is None:
+        return "revoked"
+    return None

@@ -198,3 +198,38 @@ class DashboardDataOut(serializers.Serializer):
         allow_null=True, help_text="The latest fetch of any channel counted; null: none yet."
     )
     widgets = WidgetDataOut(many=True, help_text="Each widget's data, in order.")
+
+
+# --- share links (distinct names: the calendar's are ShareLinkOut/In/Created) -------------------------
+
+
+class DashboardShareLinkIn(InputSerializer):
+    dashboard = IdField(help_text="The dashboard's id.")
+    name = serializers.CharField(max_length=120, help_text="Who the link is for.")
+    expires_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="When the link stops working (with its time zone); null or absent: until revoked.",
+    )
+
+
+class DashboardShareLinkOut(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    dashboard = serializers.IntegerField(
+        source="target_id", read_only=True, help_text="The shared dashboard's id."
+    )
+    name = serializers.CharField(read_only=True)
+    timezone = serializers.CharField(read_only=True)
+    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
+    created_at = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_used_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    state = serializers.ChoiceField(
+        choices=["active", "expired", "revoked"], read_only=True, help_text="Whether it opens."
+    )
+
+
+class DashboardShareLinkCreated(DashboardShareLinkOut):
+    token = serializers.CharField(read_only=True, help_text="Shown in this answer only.")
+    url = serializers.CharField(read_only=True, help_text="The public page (no account needed).")

@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.capabilities import Capability, require
+from accounts.capabilities import Capability, can, require
 from socialops.audit.services import record_event
 from socialops.errors import NotAllowed, ValidationFailed
 
@@ -422,3 +422,55 @@ __all__ = [
     "update_dashboard",
     "update_widget",
 ]
+
+
+# --- share links ----------------------------------------------------------------------------------
+# The links are the kernel's (socialops.sharing, kind "dashboard"); a dashboard is shared by whoever
+# may change it (its creator, administrators): a link shows the organization's figures to people
+# outside it, a step beyond reading them, as the calendar keeps sharing to those who publish.
+
+
+@transaction.atomic
+def create_share_link(
+    dashboard: Dashboard,
+    *,
+    by,
+    name: str,
+    timezone_name: str = "UTC",
+    expires_at=None,
+    via: str = "web",
+):
+    """A read-only link to ``dashboard`` as ``by`` sees it; returns the link and its token (shown
+    once). ``expires_at`` None: it works until revoked. The kernel checks the name and the expiry
+    and writes the audit log (``dashboard_share.created``)."""
+    from socialops.sharing import services as sharing
+
+    from .selectors import SHARE_KIND
+
+    if not may_edit(by, dashboard):
+        raise NotAllowed(_("Only the dashboard's creator and administrators may share it."))
+    return sharing.create_link(
+        dashboard.organization,
+        kind=SHARE_KIND,
+        by=_user_of(by),
+        name=name,
+        target_id=dashboard.pk,
+        timezone_name=timezone_name or "UTC",
+        expires_at=expires_at,
+        audit_changes={"dashboard": dashboard.name},
+    )
+
+
+def revoke_share_link(link, *, dashboard: Dashboard | None, by):
+    """Turn the link off at once (its page answers 410). A deleted dashboard's link (``dashboard``
+    None) is revoked by administrators."""
+    from socialops.sharing import services as sharing
+
+    allowed = (
+        may_edit(by, dashboard)
+        if dashboard is not None
+        else can(by, Capability.MANAGE_ORGANIZATION)
+    )
+    if not allowed:
+        raise NotAllowed(_("Only the dashboard's creator and administrators may share it."))
+    return sharing.revoke_link(link, by=_user_of(by))

@@ -32,6 +32,16 @@ org_urlpatterns = [
         name="analytics_dashboard_arrange",
     ),
     path(
+        "analytics/dashboards/<int:dashboard_id>/share/",
+        views.dashboard_share,
+        name="analytics_dashboard_share",
+    ),
+    path(
+        "analytics/dashboards/<int:dashboard_id>/share/<int:link_id>/revoke/",
+        views.dashboard_share_revoke,
+        name="analytics_dashboard_share_revoke",
+    ),
+    path(
         "analytics/dashboards/<int:dashboard_id>/widgets/",
         views.widget_add,
         name="analytics_widget_add",
@@ -51,4 +61,10 @@ org_urlpatterns = [
         views.widget_remove,
         name="analytics_widget_remove",
     ),
+]
+
+# Public: a dashboard share link is its own credential (signed, revocable, optionally expiring;
+# the kernel's socialops.sharing). Mounted at the root, beside the calendar's.
+public_urlpatterns = [
+    path("shared/dashboards/<str:share_token>/", views.shared_dashboard, name="dashboard_shared"),
 ]

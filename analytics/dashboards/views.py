@@ -8,11 +8,15 @@ edit controls; a read-only shared page (the kernel's share links) reuses it with
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,10 +24,12 @@ from accounts.capabilities import Capability, require_page
 from accounts.selectors import teams_of
 from channels_registry.selectors import channels_with_capability, provider_names
 from publishing.selectors import campaigns_of
+from socialops.db_router import reads_from_replica
 from socialops.errors import ApplicationError, NotAllowed, ValidationFailed
+from socialops.sharing.views import shared_link
 
 from . import catalog, selectors, services
-from .forms import DashboardForm, RangeForm, WidgetEditForm, WidgetForm
+from .forms import DashboardForm, RangeForm, ShareLinkForm, WidgetEditForm, WidgetForm
 
 #: one template per widget kind, under analytics/dashboards/widgets/ (a chart slot goes in each)
 WIDGET_TEMPLATES = {
@@ -308,3 +314,103 @@ def dashboard_arrange(request, org_slug, dashboard_id):
         return JsonResponse({"ok": True, "message": _("Widgets arranged.")})
     messages.success(request, _("Widgets arranged."))
     return redirect("analytics_dashboard_edit", org_slug, dashboard.pk)
+
+
+# --- share links -------------------------------------------------------------------------------------
+
+
+def _viewer_zone(request) -> str:
+    """The person's zone, else their organization's, else UTC (a share link keeps it)."""
+    user = request.user
+    name = getattr(user, "timezone", "") if user.is_authenticated else ""
+    return name or getattr(request.organization, "timezone", "") or "UTC"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _end_of_day(day, zone_name: str):
+    """The instant ``day`` ends on the wall clock of ``zone_name`` (a link "works until" that day)."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=_zone(zone_name))
+
+
+@require_http_methods(["GET", "POST"])
+def dashboard_share(request, org_slug, dashboard_id):
+    """Create a read-only link to the dashboard (shown once), list its links, revoke them."""
+    require_page(request, Capability.VIEW_ANALYTICS)
+    dashboard = _editable(request, selectors.get_dashboard(request.organization, dashboard_id))
+    form = ShareLinkForm(request.POST or None)
+    new_url = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            zone = _viewer_zone(request)
+            expires_on = form.cleaned_data["expires_on"]
+            try:
+                _link, token = services.create_share_link(
+                    dashboard,
+                    by=request.membership,
+                    name=form.cleaned_data["name"],
+                    timezone_name=zone,
+                    expires_at=_end_of_day(expires_on, zone) if expires_on else None,
+                )
+            except NotAllowed:
+                raise PermissionDenied from None
+            except ApplicationError as exc:
+                form.apply_error(exc)
+            else:
+                new_url = request.build_absolute_uri(
+                    reverse("dashboard_shared", kwargs={"share_token": token})
+                )
+                messages.success(
+                    request, _("Share link created. Copy it now: it is shown only once.")
+                )
+                form = ShareLinkForm()
+        if form.errors:
+            status = 400
+    return render(
+        request,
+        "analytics/dashboards/share.html",
+        {
+            "dashboard": dashboard,
+            "form": form,
+            "links": list(selectors.share_links_of(dashboard)[:100]),
+            "new_url": new_url,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def dashboard_share_revoke(request, org_slug, dashboard_id, link_id):
+    require_page(request, Capability.VIEW_ANALYTICS)
+    dashboard = _editable(request, selectors.get_dashboard(request.organization, dashboard_id))
+    link = selectors.get_share_link(dashboard, link_id)
+    services.revoke_share_link(link, dashboard=dashboard, by=request.membership)
+    messages.success(request, _("Share link revoked: it no longer opens the dashboard."))
+    return redirect("analytics_dashboard_share", org_slug, dashboard.pk)
+
+
+@require_GET
+@shared_link(selectors.SHARE_KIND)
+@reads_from_replica
+def shared_dashboard(request, link, share_token):
+    """The public, read-only dashboard of a share link (no account): as the link's creator sees it
+    now, in the link's zone, without controls nor links into the organization. The kernel's
+    decorator answers 404 (unknown, tampered) and 410 (expired, revoked, creator gone)."""
+    dashboard = selectors.shared_dashboard(link)
+    zone = _zone(link.timezone)
+    with timezone.override(zone):
+        return render_dashboard(
+            request,
+            dashboard,
+            as_member=selectors.shared_link_creator(link),
+            public=True,
+            template="analytics/dashboards/shared.html",
+            extra={"link": link, "org_name": link.organization.name, "zone": zone.key},
+        )

@@ -87,3 +87,15 @@ window.addEventListener("resize", function () {
   scrollerTimer = window.setTimeout(focusableScrollers, 150);
 });
 document.addEventListener("htmx:afterSettle", focusableScrollers);
+
+// data-copy="<id>" on a button copies the text of the element with that id (a link shown once).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button[data-copy]");
+  if (!button) { return; }
+  var source = document.getElementById(button.getAttribute("data-copy"));
+  if (!source || !navigator.clipboard) { return; }
+  navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+    var done = button.getAttribute("data-copied");
+    if (done) { button.textContent = done; }
+  });
+});
