@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 
 from .best_times import DEFAULT_PATTERN, Slot, best_time_slots, general_pattern
@@ -93,6 +92,7 @@ def date_range(since: date | None, until: date | None, *, today: date | None = N
     than two years is a ``ValidationFailed`` naming the field."""
     from django.utils.translation import gettext as _
 
+    from socialops.dates import local_date
     from socialops.errors import ValidationFailed
 
     today = today or timezone.now().date()
@@ -111,7 +111,7 @@ def date_range(since: date | None, until: date | None, *, today: date | None = N
     if since < kept_from:
         message = _("Figures are kept for %(days)s days: choose a start on or after %(day)s.") % {
             "days": settings.ANALYTICS_RETENTION_DAYS,
-            "day": date_format(kept_from),
+            "day": local_date(kept_from),
         }
         raise ValidationFailed(message, fields={"since": [message]})
     return DateRange(since, until)

@@ -25,6 +25,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from socialops.dates import local_day
+
 from .selectors import METRIC_LABELS
 
 #: the figures' names in sentences (the tiles' labels)
@@ -283,8 +285,8 @@ def _percent(value: float) -> str:
 
 
 def _day(day) -> str:
-    """``Saturday 14 November`` (``Sabtu 14 November``)."""
-    return formats.date_format(day, "l j F", use_l10n=True)
+    """``Sat 14 Nov`` (``Sab, 14 Nov``): the one day format (``socialops.dates``)."""
+    return local_day(day)
 
 
 def duration_text(seconds: float) -> str:

@@ -135,16 +135,16 @@ def test_rates_and_response_times_are_told_as_from_and_to():
 def test_the_inbox_days_far_from_usual_are_named():
     assert summary.what_changed(unusual_inbox_days()) == [
         "Inbox volume rose 10% week on week.",
-        "Replies took 3 hours longer than usual on Saturday 14 November.",
-        "The inbox received 50 messages on Thursday 12 November, far more than the usual 10 a day.",
+        "Replies took 3 hours longer than usual on Sat 14 Nov.",
+        "The inbox received 50 messages on Thu 12 Nov, far more than the usual 10 a day.",
     ]
 
 
 def test_an_hour_and_minutes_take_their_plural_forms():
     said = summary.what_changed(unusual_inbox_days(slow_extra_hours=1, busy=10))
-    assert "Replies took 1 hour longer than usual on Saturday 14 November." in said
+    assert "Replies took 1 hour longer than usual on Sat 14 Nov." in said
     said = summary.what_changed(unusual_inbox_days(slow_extra_hours=0.75, busy=10))
-    assert "Replies took 45 minutes longer than usual on Saturday 14 November." in said
+    assert "Replies took 45 minutes longer than usual on Sat 14 Nov." in said
 
 
 def test_small_moves_are_little_change():
@@ -203,9 +203,9 @@ def test_in_indonesian_numbers_and_days_follow_the_language():
         said = summary.what_changed(rise) + summary.what_changed(unusual_inbox_days(busy=1200))
     # sentences, numbers (1.200; 5,5) and day names all in Indonesian
     assert said[0] == "Interaksi naik 5,5% dibanding minggu sebelumnya."
-    assert "Balasan 3 jam lebih lambat dari biasanya pada Sabtu 14 November." in said
+    assert "Balasan 3 jam lebih lambat dari biasanya pada Sab, 14 Nov." in said
     assert (
-        "Kotak masuk menerima 1.200 pesan pada Kamis 12 November, jauh di atas biasanya, 10 per hari."
+        "Kotak masuk menerima 1.200 pesan pada Kam, 12 Nov, jauh di atas biasanya, 10 per hari."
         in said
     )
 

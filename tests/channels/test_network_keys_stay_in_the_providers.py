@@ -24,7 +24,11 @@ APPS = [
     "home",
     "templates",
 ]
-ALLOWED = {Path("socialops/settings.py")}
+ALLOWED = {
+    Path("socialops/settings.py"),
+    # Vega-Lite specifications: "x" there is the chart's horizontal encoding channel, not X
+    Path("analytics/charts/specs.py"),
+}
 
 
 def _spelled_keys(path: Path) -> list[str]:
