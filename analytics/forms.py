@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from socialops.errors import ValidationFailed
+from socialops.forms import LongSelect
 
 from . import selectors
 
@@ -17,10 +18,12 @@ class DashboardFilterForm(forms.Form):
     until = forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    team = forms.TypedChoiceField(
+        label=_("Team"), required=False, coerce=int, empty_value=None, widget=LongSelect
+    )
     network = forms.ChoiceField(label=_("Network"), required=False)
     channel = forms.TypedChoiceField(
-        label=_("Channel"), required=False, coerce=int, empty_value=None
+        label=_("Channel"), required=False, coerce=int, empty_value=None, widget=LongSelect
     )
 
     def __init__(self, *args, teams=(), networks=(), channels=(), **kwargs):
@@ -52,7 +55,7 @@ class CampaignFilterForm(DashboardFilterForm):
     """The dashboard's filters and a campaign of the organization (another's is not a choice)."""
 
     campaign = forms.TypedChoiceField(
-        label=_("Campaign"), required=False, coerce=int, empty_value=None
+        label=_("Campaign"), required=False, coerce=int, empty_value=None, widget=LongSelect
     )
 
     def __init__(self, *args, campaigns=(), **kwargs):
