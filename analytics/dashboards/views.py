@@ -31,7 +31,7 @@ from socialops.sharing.views import shared_link
 from . import catalog, selectors, services
 from .forms import DashboardForm, RangeForm, ShareLinkForm, WidgetEditForm, WidgetForm
 
-#: one template per widget kind, under analytics/dashboards/widgets/ (a chart slot goes in each)
+#: one template per widget kind, under analytics/dashboards/widgets/ (time series and breakdowns draw a chart)
 WIDGET_TEMPLATES = {
     kind: f"analytics/dashboards/widgets/{kind}.html" for kind in catalog.Kind.values
 }

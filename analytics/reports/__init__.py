@@ -6,6 +6,6 @@ notifications outbox to members and to outside addresses at the organization's a
 - ``schedule``: pure time math (the next slot in a zone, the period a run covers).
 - ``services``: create / update / delete / enable, ``send_now``, the beat's ``claim_due_schedules``
   and ``deliver_run`` (render, store, e-mail).
-- ``render``: the PDF's HTML, the CSV, and ``report_charts`` (the charts hook).
+- ``render``: the PDF's HTML, the CSV, and ``report_charts`` (the organization dashboard's charts as SVG).
 - ``selectors``, ``views``, ``forms``, ``api``, ``serializers``, ``urls``, ``tasks``.
 """
