@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import Team
 
@@ -47,7 +48,7 @@ def test_the_same_journey_works_at_phone_width(phone, live_server, alice, org_a)
     nav = phone.locator("#primary-nav")
     assert not nav.is_visible()
     phone.click("[data-nav-toggle]")
-    assert nav.is_visible()
+    expect(nav).to_be_visible()
     nav.get_by_role("link", name="Teams").click()
     phone.fill("input[name=name]", "Regional")
     phone.get_by_role("button", name="Create team").click()
@@ -61,5 +62,5 @@ def test_a_validation_error_is_shown_next_to_the_field(page, live_server, alice,
     _sign_in(page, live_server, alice.email)
     page.goto(f"{live_server.url}/o/alpha/teams/")
     page.get_by_role("button", name="Create team").click()
-    error = page.locator("#id_name_error")
-    assert error.is_visible()
+    # the form posts and the page comes back with the error: wait for it, never race the reload
+    expect(page.locator("#id_name_error")).to_be_visible()
