@@ -231,7 +231,9 @@ def _inbox_days(board) -> list[str]:
         }
         usual = statistics.median(counts.values())
         day, busiest = max(counts.items(), key=lambda item: (item[1], item[0]))
-        if busiest >= usual + BUSY_DAY_MIN_EXTRA and busiest >= 3 * usual:
+        # a usual day has messages: with most days empty (a new inbox, a quiet channel) any busy
+        # day would be "far more than the usual 0", which says nothing
+        if usual > 0 and busiest >= usual + BUSY_DAY_MIN_EXTRA and busiest >= 3 * usual:
             out.append(
                 ngettext(
                     "The inbox received %(count)s message on %(day)s, far more than the usual %(usual)s a day.",

@@ -131,9 +131,24 @@ def _posts(org, owner, ids: list[int], per_channel: int) -> list[tuple[int, int]
     return out
 
 
+def _kept_world():
+    """The large organization of an earlier run (``BENCH_KEEPDB=1``), or None."""
+    from accounts.models import Membership, Organization, Team
+
+    org = Organization.objects.filter(slug="bench-analytics").first()
+    if org is None:
+        return None
+    owner = Membership.objects.for_org(org).get(role="owner").user
+    regions = list(Team.objects.for_org(org).filter(parent__isnull=False).order_by("pk"))
+    return org, owner, regions
+
+
 def _world():
     from analytics.models import ChannelDay
 
+    kept = _kept_world()
+    if kept is not None:
+        return kept
     raw = _raw_rows()
     # raw rows: every channel's account figures (300 × 730) and each post's daily snapshots
     account_raw = CHANNELS * DAYS
@@ -244,6 +259,13 @@ def _timed(client: Client, url: str) -> tuple[list[float], int]:
     if os.environ.get("BENCH_ANALYTICS_SHOW_QUERIES"):
         for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:8]:
             print(q["time"], q["sql"][:600])
+    if os.environ.get("BENCH_ANALYTICS_PROFILE"):  # where a request's time goes, by function
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.runcall(client.get, url)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
     samples = []
     for _ in range(RUNS):
         t0 = time.perf_counter()

@@ -170,6 +170,16 @@ def test_a_usual_week_of_inbox_days_adds_nothing():
     assert summary.what_changed(quiet) == ["Inbox volume rose 10% week on week."]
 
 
+def test_a_busy_day_is_not_unusual_when_the_usual_day_has_no_messages():
+    """A new inbox: every message arrived on one day, the others were empty. "Far more than the
+    usual 0 a day" would say nothing; the summary keeps quiet about that day."""
+    days = {SINCE + timedelta(days=n): {"inbound": 0} for n in range(7)}
+    days[date(2026, 11, 12)]["inbound"] = 71
+    said = summary.what_changed(board(inbox={"inbox_volume": (71, 0)}, inbox_days=days))
+    assert not any("far more than the usual" in s for s in said)
+    assert said == ["Not enough data yet to say what changed."]
+
+
 # --- Indonesian ------------------------------------------------------------------------------------
 
 #: every msgid the summary can say (the lead translates them; listed in the report)
