@@ -245,7 +245,7 @@ def rows_of(variants: Iterable) -> list[VariantFigures]:
 # --- sums -----------------------------------------------------------------------------------------
 
 
-def total(rows: Iterable[VariantFigures | _Counted]) -> Totals:
+def total(rows: Iterable[VariantFigures | Counted]) -> Totals:
     """The rows' figures summed (a figure no row reports stays ``None``); the engagement rate over
     the rows that report both engagements and impressions."""
     rows = list(rows)
@@ -282,57 +282,106 @@ def filtered_totals(membership, filters: PostAnalyticsFilters) -> Totals:
 
 
 @dataclass(slots=True)
-class _Counted:
-    """What :func:`total` reads of a variant, read without model instances (a campaign breakdown
-    sums every variant of the range: thousands at 300 channels)."""
+class Counted:
+    """What :func:`total` and a top-N list read of a variant, read without model instances (a
+    custom dashboard sums every variant of the range: thousands at 300 channels)."""
 
+    variant_id: int
     post_id: int
     channel_id: int
     campaign_id: int | None
+    campaign: str
     network_name: str
+    published_at: datetime | None
     values: dict[str, float | int | None]
     figures_day: date | None
+    #: the engagement rate as the database sorts it (not rounded)
+    rate: float | None
 
     @property
     def fetched(self) -> bool:
         return self.figures_day is not None
 
 
-def campaign_results(membership, filters: PostAnalyticsFilters) -> list[CampaignResult]:
-    """Each campaign's figures summed across its channels (the variants published in the range on
-    the channels the member may see analytics of), most impressions first; posts without a
-    campaign last, as one row. One query, read as values (no model per variant)."""
+def counted(membership, filters: PostAnalyticsFilters) -> list[Counted]:
+    """Every variant :func:`variant_rows` selects, with its figures: one query, read as values."""
     from channels_registry.selectors import provider_names
 
     names = provider_names()
     fields = (
+        "pk",
         "post_id",
         "post__campaign_id",
         "post__campaign__name",
         "channel_id",
         "channel__provider",
+        "published_at",
         "fig_day",
         *(f"fig_{m}" for m in COUNTS),
     )
-    campaigns: dict[int, str] = {}
-    groups: dict[int | None, list[_Counted]] = {}
+    out = []
     for v in variant_rows(membership, filters).order_by().values(*fields):
         values: dict[str, float | int | None] = {m: v[f"fig_{m}"] for m in COUNTS}
         values["engagement_rate"] = _rate(values)
-        campaign_id = v["post__campaign_id"]
-        if campaign_id is not None:
-            campaigns[campaign_id] = v["post__campaign__name"]
+        engagements, impressions = values["engagements"], values["impressions"]
         provider = v["channel__provider"]
-        groups.setdefault(campaign_id, []).append(
-            _Counted(
+        out.append(
+            Counted(
+                variant_id=v["pk"],
                 post_id=v["post_id"],
                 channel_id=v["channel_id"],
-                campaign_id=campaign_id,
+                campaign_id=v["post__campaign_id"],
+                campaign=v["post__campaign__name"] or "",
                 network_name=names.get(provider, provider),
+                published_at=v["published_at"],
                 values=values,
                 figures_day=v["fig_day"],
+                rate=(
+                    100.0 * engagements / impressions
+                    if engagements is not None and impressions
+                    else None
+                ),
             )
         )
+    return out
+
+
+def top_variants(
+    membership, filters: PostAnalyticsFilters, rows: list[Counted], *, sort: str, limit: int
+) -> list[VariantFigures]:
+    """The first ``limit`` of ``rows`` (:func:`counted`) in :func:`variant_rows`' order for a
+    figure ``sort`` ("-engagements", …; missing figures last), read in full: the order is taken
+    from the rows already read, so only the ``limit`` winners are read again."""
+    key = sort.lstrip("-")
+    if key == "published_at" or sort not in SORTS:
+        raise ValueError(f"unsupported sort {sort!r}")
+    desc = sort.startswith("-")
+    missing = _MISSING_LOW if desc else _MISSING_HIGH
+
+    def value(r: Counted):
+        v = r.rate if key == "engagement_rate" else r.values[key]
+        return missing if v is None else v
+
+    ranked = sorted(rows, key=lambda r: (value(r), r.variant_id), reverse=desc)[:limit]
+    ids = [r.variant_id for r in ranked]
+    if not ids:
+        return []
+    return rows_of(variant_rows(membership, filters, sort=sort).filter(pk__in=ids))
+
+
+def campaign_results(
+    membership, filters: PostAnalyticsFilters, rows: list[Counted] | None = None
+) -> list[CampaignResult]:
+    """Each campaign's figures summed across its channels (the variants published in the range on
+    the channels the member may see analytics of), most impressions first; posts without a
+    campaign last, as one row. ``rows``: :func:`counted`'s, when the caller has read them."""
+    rows = counted(membership, filters) if rows is None else rows
+    campaigns: dict[int, str] = {}
+    groups: dict[int | None, list[Counted]] = {}
+    for r in rows:
+        if r.campaign_id is not None:
+            campaigns[r.campaign_id] = r.campaign
+        groups.setdefault(r.campaign_id, []).append(r)
     out = []
     for campaign_id, members in groups.items():
         out.append(
@@ -377,16 +426,19 @@ __all__ = [
     "METRIC_LABELS",
     "SORTS",
     "CampaignResult",
+    "Counted",
     "PostAnalyticsFilters",
     "Totals",
     "VariantFigures",
     "analytics_channels",
     "campaign_results",
+    "counted",
     "figures_of",
     "filtered_totals",
     "post_figures",
     "rows_of",
     "sort_ordering",
+    "top_variants",
     "total",
     "variant_rows",
 ]

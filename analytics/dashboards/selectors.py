@@ -334,13 +334,19 @@ def board_data(membership, dashboard: Dashboard, filters: BoardFilters | None = 
         if w.kind in (Kind.TOP_POSTS, Kind.POST_TABLE):
             sort = f"-{w.metric}"
             wanted[sort] = max(wanted.get(sort, 0), _limit(w))
+    by_campaign = any(
+        w.kind == Kind.BREAKDOWN and w.breakdown == Breakdown.CAMPAIGN for w in widgets
+    )
+    # the range's variants with their figures, read once (as values) for the campaign sums and the
+    # lists' order; only each list's winners are then read in full
+    counted = posts.counted(membership, post_filters) if wanted or by_campaign else []
     post_lists = {
-        sort: posts.rows_of(posts.variant_rows(membership, post_filters, sort=sort)[:limit])
+        sort: posts.top_variants(membership, post_filters, counted, sort=sort, limit=limit)
         for sort, limit in wanted.items()
     }
     campaigns = None
-    if any(w.kind == Kind.BREAKDOWN and w.breakdown == Breakdown.CAMPAIGN for w in widgets):
-        campaigns = posts.campaign_results(membership, post_filters)
+    if by_campaign:
+        campaigns = posts.campaign_results(membership, post_filters, counted)
 
     out = []
     for w in widgets:

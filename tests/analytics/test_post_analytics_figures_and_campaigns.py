@@ -86,6 +86,25 @@ def test_sorting_puts_missing_figures_last_in_either_direction(world, alice_m, s
     assert set(got[order.index("?") :] if "?" in order else "") <= set("cd")
 
 
+@pytest.mark.parametrize("sort", [s for s in posts.SORTS if "published_at" not in s])
+@pytest.mark.parametrize("limit", [1, 2, 3, 10])
+def test_a_top_list_from_the_rows_read_once_is_the_database_order(world, alice_m, sort, limit):
+    """A custom dashboard reads the range's variants once (``counted``) and takes each list's
+    winners from them: the same variants in the same order as ``variant_rows`` sorted by the
+    database, ties and missing figures included."""
+    filters = posts.PostAnalyticsFilters(range=DateRange(SINCE, UNTIL))
+    rows = posts.counted(alice_m, filters)
+    top = posts.top_variants(alice_m, filters, rows, sort=sort, limit=limit)
+    expected = posts.rows_of(posts.variant_rows(alice_m, filters, sort=sort)[:limit])
+    assert [r.variant_id for r in top] == [r.variant_id for r in expected]
+    assert [r.values for r in top] == [r.values for r in expected]
+
+
+def test_counted_rows_sum_to_the_same_totals_as_full_rows(world, alice_m):
+    filters = posts.PostAnalyticsFilters(range=DateRange(SINCE, UNTIL))
+    assert posts.total(posts.counted(alice_m, filters)) == posts.filtered_totals(alice_m, filters)
+
+
 def test_an_unknown_sort_is_refused_before_any_query(alice_m):
     with pytest.raises(ValueError):
         posts.variant_rows(
