@@ -221,6 +221,7 @@ def organization_dashboard(
     channel_id: int | None = None,
     campaign_id: int | None = None,
     with_inbox: bool = True,
+    visible: list | None = None,
 ) -> Dashboard:
     """The organization's figures for ``rng`` and the period before it, over the channels the member
     may see analytics of (narrowed to a ``team``'s subtree, a ``network``, one channel), with the
@@ -230,22 +231,28 @@ def organization_dashboard(
     With a ``campaign_id`` (a campaign of the organization: callers check), the figures are those
     of the campaign's published variants (their ``PostDay`` daily gains and the variants published
     in each period); the account's figures (followers, reach) and the inbox's are not shown
-    (``not_available_because="campaign"``), never a number that is not the campaign's."""
+    (``not_available_because="campaign"``), never a number that is not the campaign's.
+
+    ``visible``: the member's channels with analytics (``channels_with_capability``), when the
+    caller has read them already (the page lists them in its filters): not read twice."""
     from accounts.capabilities import Capability
     from channels_registry.selectors import ChannelFilters, channels_with_capability, provider_names
 
     from .models import MetricsFetchState
 
     org = membership.organization
-    channels_qs = channels_with_capability(membership, Capability.VIEW_ANALYTICS)
-    if team is not None or network:
-        from channels_registry.selectors import channels_of
+    if visible is not None and team is None and not network:
+        channels = [c for c in visible if channel_id is None or c.pk == channel_id]
+    else:
+        channels_qs = channels_with_capability(membership, Capability.VIEW_ANALYTICS)
+        if team is not None or network:
+            from channels_registry.selectors import channels_of
 
-        narrowed = channels_of(org, ChannelFilters(provider=network, team=team)).values("pk")
-        channels_qs = channels_qs.filter(pk__in=narrowed)
-    if channel_id is not None:
-        channels_qs = channels_qs.filter(pk=channel_id)
-    channels = list(channels_qs)
+            narrowed = channels_of(org, ChannelFilters(provider=network, team=team)).values("pk")
+            channels_qs = channels_qs.filter(pk__in=narrowed)
+        if channel_id is not None:
+            channels_qs = channels_qs.filter(pk=channel_id)
+        channels = list(channels_qs)
     ids = [c.pk for c in channels]
     prev = rng.previous()
     if campaign_id is None:

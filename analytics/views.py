@@ -64,11 +64,12 @@ def _dashboard_board(request):
             network=data.get("network") or "",
             channel_id=data.get("channel"),
             campaign_id=data.get("campaign"),
+            visible=channels,
         )
     else:
         if form.is_bound:
             status = 400  # the figures of the default range, with the form's errors beside them
-        board = selectors.organization_dashboard(member, default)
+        board = selectors.organization_dashboard(member, default, visible=channels)
     return form, board, status, query.urlencode()
 
 
