@@ -96,7 +96,8 @@ class ChannelDay(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "day"], name="channelday_unique")]
-        # the dashboard's scan: one organization, a range of days, its channels
+        # the dashboard's scan: one organization, a range of days, its channels (on PostgreSQL a
+        # covering index, channelday_org_day_figures, migration 0005, makes it index-only)
         indexes = [
             models.Index(fields=["organization", "day", "channel"], name="channelday_org_day")
         ]
