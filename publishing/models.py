@@ -283,6 +283,13 @@ class PostVariant(TenantModel):
             models.Index(
                 fields=["lease_expires_at"], name="variant_lease", condition=Q(status="publishing")
             ),
+            # analytics' "published in a range" reads (posts table, campaigns, custom dashboards):
+            # only the range's rows, not every published variant of the organization
+            models.Index(
+                fields=["organization", "published_at"],
+                name="variant_org_published",
+                condition=Q(status="published"),
+            ),
         ]
 
     def effective_text(self, post: Post | None = None) -> str:
