@@ -275,6 +275,12 @@ class Budget:
         now = time.time()
         cache_key = f"rate:{self.key}"
         state = cache.get(cache_key) or {"tokens": float(self.capacity), "at": now}
+        until = state.get("until", 0.0)
+        if until > now:  # the network said its own limit is spent (see ``hold``)
+            raise RateLimited(
+                f"The network's limit for {self.key} is spent until it resets.",
+                retry_after=round(until - now, 1),
+            )
         tokens = min(
             self.capacity, state["tokens"] + (now - state["at"]) * self.capacity / self.per_seconds
         )
@@ -284,6 +290,19 @@ class Budget:
                 f"Our own budget for {self.key} is spent.", retry_after=round(wait, 1)
             )
         cache.set(cache_key, {"tokens": tokens - 1, "at": now}, timeout=int(self.per_seconds) + 60)
+
+    def hold(self, seconds: float) -> None:
+        """The network answered that no call is left in its window (e.g. X's
+        ``x-rate-limit-remaining: 0`` on a successful answer): no call goes through this budget
+        for ``seconds``, whatever our own count says; then it starts empty and refills."""
+        if seconds <= 0:
+            return
+        now = time.time()
+        cache.set(
+            f"rate:{self.key}",
+            {"tokens": 0.0, "at": now + seconds, "until": now + seconds},
+            timeout=int(seconds + self.per_seconds) + 60,
+        )
 
 
 def _connect_failure(host: str, exc: Exception) -> str:

@@ -145,3 +145,41 @@ def test_x_metrics_stop_at_the_users_budget_and_keep_the_numbers(monkeypatch, or
     assert len(x.requests) == 2  # /2/users/me, then one /2/tweets lookup for the three
     # the next day /2/users/me is within its budget and /2/tweets is not
     _stops_at_the_budget(org_a, channel, x, now + timedelta(days=1))
+
+
+def test_x_metrics_hold_when_x_says_none_are_left(monkeypatch, org_a, alice, x):
+    """X counts calls made outside the product too: a successful answer with
+    ``x-rate-limit-remaining: 0`` holds that endpoint until ``x-rate-limit-reset``, although our
+    own budget has calls left; the next fetch sends nothing to /2/tweets and keeps the numbers."""
+    now = timezone.now()
+    provider = XProvider(
+        ProviderConfig(
+            client_id=x.client_id,
+            client_secret=x.client_secret,
+            urls={"api": x.url, "auth": f"{x.url}/i/oauth2/authorize", "token": f"{x.url}/t"},
+            extra={"poll_interval": 0, "consumer_secret": x.consumer_secret},
+        )
+    )
+    access, refresh = x.issue_token(x.me_id)
+    _use(
+        monkeypatch,
+        provider,
+        Credentials(access_token=access, refresh_token=refresh, extra={"user_id": x.me_id}),
+    )
+    [channel] = bulk_channels(org_a, 1, provider="x", external_id=x.me_id)
+    tweet = x.post_as(x.me_id, "post")
+    x.set_metrics(tweet, public={"like_count": 4, "impression_count": 40})
+    published_variant(org_a, alice, channel, external_id=tweet, at=now - timedelta(days=2))
+    with x.lock:
+        x.rate_remaining["/2/tweets"] = 1  # someone else's calls used the window: one left
+
+    first = services.fetch_channel_metrics(channel, now=now)
+    assert first.error == "" and first.posts == 1
+    with x.lock:
+        x.requests.clear()
+    second = services.fetch_channel_metrics(channel, now=now + timedelta(days=1), force=True)
+    assert "limit" in second.error
+    assert [r for r in x.requests if r.path.startswith("/2/tweets")] == []
+    state = MetricsFetchState.objects.for_org(org_a).get(channel=channel)
+    assert state.backoff_until > now + timedelta(days=1)
+    assert _rows(PostMetricSnapshot, org_a, channel)  # the first fetch's numbers are kept

@@ -346,4 +346,16 @@ class XClient(Provider):
         response = self.http.request(
             method, self._api(path), headers=headers, budgets=budgets, **kwargs
         )
-        return self._handle(response, creating=creating)
+        body = self._handle(response, creating=creating)
+        self._hold_when_spent(response.headers, budgets)
+        return body
+
+    def _hold_when_spent(self, headers: Any, budgets: tuple[Budget, ...]) -> None:
+        """X counts every call in ``x-rate-limit-remaining`` (docs.x.com rate limits), calls made
+        outside this product included: at 0, the endpoint's budgets hold until
+        ``x-rate-limit-reset`` rather than spend a call on a certain 429."""
+        if not budgets or headers.get("x-rate-limit-remaining") != "0":
+            return
+        wait = self._retry_after(headers)
+        for budget in budgets:
+            budget.hold(wait)
