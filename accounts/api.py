@@ -53,13 +53,15 @@ class OrganizationViewSet(OrgScopedViewSet):
 
     @extend_schema(
         summary="Change the organization",
-        description="Changes its name, time zone or default language.",
+        description="Changes its name, time zone, default language or the domains scheduled "
+        "reports may be sent to (the fields given).",
         request=OrganizationIn,
         responses=OrganizationOut,
     )
     def update_current(self, request):
-        data = {**OrganizationOut(self.organization).data, **request.data}
-        payload = OrganizationIn(data=data)
+        current = OrganizationOut(self.organization).data
+        current.pop("report_allowed_domains")  # absent from the request: left as it is
+        payload = OrganizationIn(data={**current, **request.data})
         payload.is_valid(raise_exception=True)
         org = services.update_organization(
             self.organization,
@@ -67,6 +69,7 @@ class OrganizationViewSet(OrgScopedViewSet):
             name=payload.validated_data["name"],
             timezone_name=payload.validated_data["timezone"],
             language=payload.validated_data["default_language"],
+            report_allowed_domains=payload.validated_data.get("report_allowed_domains"),
         )
         return Response(OrganizationOut(org).data)
 

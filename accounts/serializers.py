@@ -14,13 +14,34 @@ from .models import TIMEZONE_CHOICES, Invitation, Membership, Organization, Team
 class OrganizationOut(serializers.ModelSerializer):
     class Meta:
         model = Organization
-        fields = ["id", "name", "slug", "timezone", "default_language", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "timezone",
+            "default_language",
+            "report_allowed_domains",
+            "created_at",
+        ]
+        extra_kwargs = {
+            "report_allowed_domains": {
+                "help_text": "The e-mail domains scheduled reports may be sent to outside the "
+                "organization's members; empty: members only."
+            }
+        }
 
 
 class OrganizationIn(InputSerializer):
     name = serializers.CharField(max_length=120)
     timezone = serializers.ChoiceField(choices=TIMEZONE_CHOICES)
     default_language = serializers.ChoiceField(choices=settings.LANGUAGES)
+    report_allowed_domains = serializers.ListField(
+        child=serializers.CharField(max_length=253),
+        max_length=200,
+        required=False,
+        help_text="The e-mail domains scheduled reports may be sent to outside the organization's "
+        "members (e.g. partner.example); [] for members only. Absent: unchanged.",
+    )
 
 
 class WorkingHoursIO(serializers.Serializer):
