@@ -203,3 +203,69 @@ def breakdown_spec(bars: list[Bar], *, title: str, value_title: str) -> dict:
         }
     )
     return spec
+
+
+#: the sentiments in the stack's order, bottom up, and their colours (green, grey, red: told apart
+#: by their place in the stack and the legend too, not by colour alone)
+SENTIMENT_COLOURS = (("positive", "#15803d"), ("neutral", "#9ca3af"), ("negative", "#b91c1c"))
+
+
+def sentiment_spec(days, *, title: str) -> dict:
+    """Customers' messages per day stacked by sentiment (``days``: ``inbox.figures.SentimentDay``:
+    ``day``, ``positive``, ``neutral``, ``negative``), the figures as the chart's table."""
+    labels = {"positive": _("Positive"), "neutral": _("Neutral"), "negative": _("Negative")}
+    order = [labels[s] for s, _colour in SENTIMENT_COLOURS]
+    values, rows = [], []
+    for d in days:
+        counts = {s: getattr(d, s) for s, _colour in SENTIMENT_COLOURS}
+        for rank, (s, _colour) in enumerate(SENTIMENT_COLOURS):
+            values.append(
+                {
+                    "day": d.day.isoformat(),
+                    "sentiment": labels[s],
+                    "rank": rank,
+                    "value": counts[s],
+                }
+            )
+        rows.append([d.day.isoformat(), *(_text(counts[s]) for s, _colour in SENTIMENT_COLOURS)])
+    totals = {s: sum(getattr(d, s) for d in days) for s, _colour in SENTIMENT_COLOURS}
+    parts = ", ".join(f"{labels[s]}: {_text(n)}" for s, n in totals.items())
+    first, last = (days[0].day, days[-1].day) if days else (None, None)
+    description = _("%(title)s, %(since)s to %(until)s. %(parts)s.") % {
+        "title": title,
+        "since": first.isoformat() if first else "",
+        "until": last.isoformat() if last else "",
+        "parts": parts,
+    }
+    spec = _base(description, [_("Day"), *order], rows)
+    spec.update(
+        {
+            "height": 180,
+            "data": {"values": values},
+            "mark": {"type": "bar"},
+            "encoding": {
+                "x": {
+                    "field": "day",
+                    "type": "temporal",
+                    "timeUnit": "utcyearmonthdate",
+                    "title": None,
+                    "axis": {"format": "%d/%m", "labelOverlap": True, "tickCount": 6},
+                },
+                "y": {"field": "value", "type": "quantitative", "title": None, "stack": "zero"},
+                "color": {
+                    "field": "sentiment",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"domain": order, "range": [c for _s, c in SENTIMENT_COLOURS]},
+                    "legend": {"orient": "bottom"},
+                },
+                "order": {"field": "rank", "type": "quantitative"},
+                "tooltip": [
+                    {"field": "day", "type": "temporal", "title": _("Day"), "format": "%d/%m/%Y"},
+                    {"field": "sentiment", "type": "nominal", "title": " "},
+                    {"field": "value", "type": "quantitative", "title": title, "format": ","},
+                ],
+            },
+        }
+    )
+    return spec

@@ -414,6 +414,8 @@ def board_data(membership, dashboard: Dashboard, filters: BoardFilters | None = 
             )
         elif w.kind == Kind.SENTIMENT:
             data.sentiment = sentiment
+            if any(d.total for d in sentiment):  # no bars to draw: the table says it
+                data.chart = chart_specs.sentiment_spec(sentiment, title=data.title)
         elif w.kind == Kind.RESPONSE_TIMES:
             data.teams = teams
         out.append(data)

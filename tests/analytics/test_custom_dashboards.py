@@ -536,3 +536,53 @@ def test_breakdowns_by_channel_and_team_name_what_is_not_reported(world, alice_m
     ]
     assert [(r.detail, r.value) for r in by_channel.rows] == [("Sandbox", 6200), ("Mastodon", None)]
     assert by_channel.not_available_for == ["Mastodon"] and not by_channel.all_unavailable
+
+
+# --- the sentiment widget's chart -------------------------------------------------------------------
+
+
+def test_the_sentiment_widget_draws_stacked_bars_of_the_inbox_days(world, alice_m, alice_client):
+    from datetime import UTC, datetime, timedelta
+
+    from analytics.charts.render import ChartUnavailable, render_svg
+    from inbox.models import Conversation, Item
+
+    channel = world["sandbox"]
+    board = _board(alice_m, widgets=[{"kind": "sentiment"}])
+    data = selectors.board_data(
+        alice_m, board, selectors.board_filters(board, since=SINCE, until=UNTIL)
+    )
+    assert data.widgets[0].chart is None  # no scored message yet: the table says it, no empty chart
+    asked = datetime(SINCE.year, SINCE.month, SINCE.day + 2, 9, tzinfo=UTC)
+    conv = Conversation.objects.create(
+        organization_id=channel.organization_id,
+        channel=channel,
+        kind=Conversation.Kind.DM,
+        external_thread_id="t-sentiment",
+        created_at=asked,
+    )
+    for i, sentiment in enumerate(["positive", "positive", "negative", "neutral", ""]):
+        Item.objects.create(
+            organization_id=channel.organization_id,
+            channel=channel,
+            conversation=conv,
+            external_id=f"s{i}",
+            kind=Item.Kind.DM,
+            created_at=asked + timedelta(minutes=i),
+            sentiment=sentiment,
+        )
+    data = selectors.board_data(
+        alice_m, board, selectors.board_filters(board, since=SINCE, until=UNTIL)
+    )
+    spec = data.widgets[0].chart
+    day = asked.date().isoformat()
+    bars = {(v["sentiment"], v["value"]) for v in spec["data"]["values"] if v["day"] == day}
+    assert bars == {("Positive", 2), ("Neutral", 1), ("Negative", 1)}  # the unscored one left out
+    assert spec["encoding"]["y"]["stack"] == "zero"
+    assert [day, "2", "1", "1"] in spec["usermeta"]["table"]["rows"]
+    page = alice_client.get(_url("analytics_dashboard_detail", board.pk), RANGE)
+    assert page.status_code == 200 and 'data-vega-spec="vega-chart-' in page.content.decode()
+    try:  # the same specification draws on the server (the PDFs' renderer)
+        assert "<svg" in render_svg(spec, width=400)
+    except ChartUnavailable:
+        pytest.skip("vl-convert is not installed")
