@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.capabilities import Capability, require_page
 from accounts.selectors import teams_of
-from channels_registry.selectors import channels_with_capability, provider_names
+from channels_registry.selectors import provider_names
 from publishing.selectors import campaigns_of
 from socialops.db_router import reads_from_replica
 from socialops.pdf import PdfUnavailable, render_pdf
@@ -40,7 +40,7 @@ def _dashboard_board(request):
     the status (400 with the form's errors beside the default figures) and the filters as a query
     string (without the table's page)."""
     member = request.membership
-    channels = list(channels_with_capability(member, Capability.VIEW_ANALYTICS))
+    channels = selectors.analytics_channel_list(member)
     names = provider_names()
     networks = sorted({(c.provider, names.get(c.provider, c.provider)) for c in channels})
     default = selectors.date_range(None, None)
@@ -156,7 +156,7 @@ def _filter_form(request, form_class, **extra):
     """The filters' form over what the member may see, its filters (the defaults when it is not
     valid) and the page's status (400 with the form's errors beside the default figures)."""
     member = request.membership
-    channels = list(channels_with_capability(member, Capability.VIEW_ANALYTICS))
+    channels = selectors.analytics_channel_list(member)
     names = provider_names()
     networks = sorted({(c.provider, names.get(c.provider, c.provider)) for c in channels})
     default = selectors.date_range(None, None)

@@ -22,12 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.capabilities import Capability, require_page
 from accounts.selectors import teams_of
-from channels_registry.selectors import channels_with_capability, provider_names
+from channels_registry.selectors import provider_names
 from publishing.selectors import campaigns_of
 from socialops.db_router import reads_from_replica
 from socialops.errors import ApplicationError, NotAllowed, ValidationFailed
 from socialops.sharing.views import shared_link
 
+from ..selectors import analytics_channel_list
 from . import catalog, selectors, services
 from .forms import DashboardForm, RangeForm, ShareLinkForm, WidgetEditForm, WidgetForm
 
@@ -86,7 +87,7 @@ def render_dashboard(
 
 def _options(request):
     member = request.membership
-    channels = list(channels_with_capability(member, Capability.VIEW_ANALYTICS))
+    channels = analytics_channel_list(member)
     names = provider_names()
     return {
         "teams": teams_of(member.organization).order_by("name"),
