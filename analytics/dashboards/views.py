@@ -72,6 +72,10 @@ def render_dashboard(
     if form.is_bound and form.errors:
         status = 400
     data = selectors.board_data(as_member, dashboard, filters)
+    if not form.is_bound:  # the inputs show the range the figures are for (the preset's)
+        form = RangeForm(
+            initial={"since": data.filters.range.since, "until": data.filters.range.until}
+        )
     context = {
         "data": data,
         "dashboard": dashboard,

@@ -586,3 +586,19 @@ def test_the_sentiment_widget_draws_stacked_bars_of_the_inbox_days(world, alice_
         assert "<svg" in render_svg(spec, width=400)
     except ChartUnavailable:
         pytest.skip("vl-convert is not installed")
+
+
+def test_the_range_inputs_show_the_presets_days_when_none_is_asked(world, alice_m, alice_client):
+    from datetime import timedelta
+
+    from analytics.selectors import date_range
+
+    board = _board(alice_m, widgets=[{"kind": "kpi", "metric": "impressions"}])
+    html = alice_client.get(_url("analytics_dashboard_detail", board.pk)).content.decode()
+    rng = date_range(None, None)  # the last 28 days, the board's preset
+    assert rng.until - rng.since == timedelta(days=27)
+    assert f'name="since" value="{rng.since.isoformat()}"' in html
+    assert f'name="until" value="{rng.until.isoformat()}"' in html
+    # a range asked for stays as it was typed
+    html = alice_client.get(_url("analytics_dashboard_detail", board.pk), RANGE).content.decode()
+    assert f'name="since" value="{SINCE.isoformat()}"' in html
