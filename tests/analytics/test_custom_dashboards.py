@@ -325,8 +325,8 @@ def test_a_dashboard_of_eight_widgets_takes_a_fixed_number_of_queries(world, ali
     assert len(first) == len(second)
     # the widgets, then the account figures once (channels, sums with each period's last follower
     # day, the followers of those days, fetch
-    # states), one time series read, sentiment, team names and response times (2), and one read
-    # per post list (top posts; the campaign breakdown)
+    # states), one time series read, sentiment, team names and response times (2), the range's
+    # variants once (the campaign breakdown and the lists' order) and each list's winners
     assert len(second) == 11, [q["sql"][:120] for q in second.captured_queries]
 
 
