@@ -60,12 +60,16 @@ def conversations_for(membership, filters: InboxFilters | None = None) -> QueryS
     return qs
 
 
-def _filtered(membership, f: InboxFilters) -> QuerySet[Conversation]:
-    """The member's inbox with every filter but the search, newest first."""
+def _filtered(
+    membership, f: InboxFilters, channel_ids: list[int] | None = None
+) -> QuerySet[Conversation]:
+    """The member's inbox with every filter but the search, newest first (``channel_ids``: those
+    of :func:`moderated_channels`, when the caller has them already)."""
     org = membership.organization
     # the ids, not a subquery: the planner then walks the list's index in its order, where a
     # subquery of channels becomes a join that reads every conversation of each channel
-    channel_ids = list(moderated_channels(membership).values_list("pk", flat=True))
+    if channel_ids is None:
+        channel_ids = list(moderated_channels(membership).values_list("pk", flat=True))
     qs = Conversation.objects.for_org(org).filter(channel_id__in=channel_ids)
     if f.status == "all":
         pass
@@ -155,17 +159,25 @@ class ConversationRows:
     ranked_cut: bool = False
 
 
-def conversation_rows(membership, filters: InboxFilters, start: int, size: int) -> ConversationRows:
+def conversation_rows(
+    membership,
+    filters: InboxFilters,
+    start: int,
+    size: int,
+    *,
+    channel_ids: list[int] | None = None,
+) -> ConversationRows:
     """Rows ``start`` … ``start + size`` of the member's inbox for the page, in a fixed number of
     queries. With a search on PostgreSQL the best matches come first (``inbox.search.item_rank``:
-    the newest :data:`RANKED` matches by relevance), unless ``filters.sort`` is ``newest``."""
+    the newest :data:`RANKED` matches by relevance), unless ``filters.sort`` is ``newest``.
+    ``channel_ids``: the member's :func:`moderated_channels`, when the caller has them already."""
     f = filters
     stop = start + size + 1
-    if not f.search:
-        rows = list(conversations_for(membership, f)[start:stop])
-        return ConversationRows(rows[:size], len(rows) > size)
     org = membership.organization
-    base = _filtered(membership, replace(f, search=""))
+    base = _filtered(membership, replace(f, search=""), channel_ids)
+    if not f.search:
+        rows = list(base[start:stop])
+        return ConversationRows(rows[:size], len(rows) > size)
     ranked_cut = False
     if f.sort == "newest" or not search.is_postgresql():
         ids = matching_ids(base, org, f.search, stop)[start:stop]
