@@ -227,7 +227,9 @@ def search_conversations(qs: QuerySet[Conversation], org, words: str) -> QuerySe
         Item.objects.for_org(org).filter(search.item_matches(words)).values("conversation_id")
     )
     return qs.filter(
-        Q(author_name__icontains=words) | Q(author_handle__icontains=words) | Q(pk__in=in_items)
+        Q(author_name__icontains=words)
+        | Q(author_handle__icontains=words)
+        | Q(search.pk_in(in_items))
     )
 
 
