@@ -3,6 +3,7 @@ Each view parses, gets its object through one accessor, calls one service and re
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
@@ -109,7 +110,7 @@ def _list_context(request) -> dict:
         filters,
         (page - 1) * PAGE_SIZE,
         PAGE_SIZE,
-        channel_ids=[c.pk for c in channels],
+        channels=channels,
     )
     has_older, rows = found.more, found.rows
     _describe_rows(request, rows, channels=channels, network_names=names)
@@ -127,6 +128,16 @@ def _list_context(request) -> dict:
         "filters_query": saved_views.clean_query(request.GET.urlencode()),
         "tags": tags,
     }
+
+
+#: the list shows this many characters of a conversation's snippet
+EXCERPT = 140
+
+
+def _excerpt(text: str) -> str:
+    """``text|truncatechars:EXCERPT``, without the truncator's work for the many that fit."""
+    text = unicodedata.normalize("NFC", text)  # (as the truncator returns it)
+    return text if len(text) <= EXCERPT else Truncator(text).chars(EXCERPT)
 
 
 def _describe_rows(request, rows, *, channels, network_names) -> None:
@@ -176,7 +187,7 @@ def _describe_rows(request, rows, *, channels, network_names) -> None:
         row.who = who or words["unknown"]
         row.pick_label = words["pick"] % {"name": who}
         row.link = f"{link_start}{row.pk}{link_end}"
-        row.excerpt = Truncator(row.snippet).chars(140) if row.snippet else words["no_text"]
+        row.excerpt = _excerpt(row.snippet) or words["no_text"]
         row.at_iso = timezone.localtime(row.last_item_at).isoformat()
         row.at_text = local_datetime(row.last_item_at)
         row.snoozed_iso = row.snoozed_text = ""
