@@ -127,8 +127,15 @@ def matching_ids(qs: QuerySet[Conversation], org, words: str, count: int) -> lis
     return list(search_conversations(qs, org, words).values_list("pk", flat=True)[:count])
 
 
-def _near_ids(qs: QuerySet[Conversation], org, words: str, count: int) -> list[int]:
-    """Matches among the latest :data:`SEARCH_WINDOW` conversations of ``qs``, each one checked."""
+#: what relevance reads of each candidate (``_by_relevance``): its id and its author
+_CANDIDATE = ("pk", "author_name", "author_handle")
+
+
+def _near_ids(
+    qs: QuerySet[Conversation], org, words: str, count: int, *, fields: tuple = ("pk",)
+) -> list:
+    """Matches among the latest :data:`SEARCH_WINDOW` conversations of ``qs``, each one checked:
+    their ids, or tuples of ``fields``."""
     window = qs.values("pk")[: max(SEARCH_WINDOW, 4 * count)]
     # a scalar subquery: checked row by row, where an IN or EXISTS would be planned as a hash of
     # every matching item
@@ -146,7 +153,7 @@ def _near_ids(qs: QuerySet[Conversation], org, words: str, count: int) -> list[i
             | Q(author_handle__icontains=words)
             | Q(item_hit__isnull=False)
         )
-        .values_list("pk", flat=True)[:count]
+        .values_list(*fields, flat=len(fields) == 1)[:count]
     )
 
 
@@ -186,11 +193,11 @@ def conversation_rows(
     if f.sort == "newest" or not search.is_postgresql():
         ids = matching_ids(base, org, f.search, stop)[start:stop]
     else:
-        candidates = _near_ids(base, org, f.search, RANKED + 1)
+        candidates = _near_ids(base, org, f.search, RANKED + 1, fields=_CANDIDATE)
         # enough among the latest conversations: more may be past them (newest first shows all)
         ranked_cut = len(candidates) >= stop
         if not ranked_cut:  # few there: the items' indexes name them all
-            matching = search_conversations(base, org, f.search).values_list("pk", flat=True)
+            matching = search_conversations(base, org, f.search).values_list(*_CANDIDATE)
             candidates = list(matching[: RANKED + 1])
             ranked_cut = len(candidates) > RANKED
         ids = _by_relevance(org, candidates[:RANKED], f.search)[start:stop]
@@ -207,11 +214,12 @@ def _with_channels(rows: list[Conversation], channels: list | None) -> list[Conv
     return rows
 
 
-def _by_relevance(org, ids: list[int], words: str) -> list[int]:
-    """``ids`` (newest first) by their best item's rank; an author that matches counts as a full
-    match; ties stay newest first."""
-    if not ids:
+def _by_relevance(org, candidates: list[tuple[int, str, str]], words: str) -> list[int]:
+    """The ids of ``candidates`` (``_CANDIDATE`` tuples, newest first) by their best item's rank;
+    an author that matches counts as a full match; ties stay newest first."""
+    if not candidates:
         return []
+    ids = [pk for pk, _name, _handle in candidates]
     ranks = dict(
         Item.objects.for_org(org)
         .filter(conversation_id__in=ids)
@@ -220,11 +228,7 @@ def _by_relevance(org, ids: list[int], words: str) -> list[int]:
         .values_list("conversation_id", "best")
     )
     needle = words.casefold()
-    for pk, name, handle in (
-        Conversation.objects.for_org(org)
-        .filter(pk__in=ids)
-        .values_list("pk", "author_name", "author_handle")
-    ):
+    for pk, name, handle in candidates:
         if needle in name.casefold() or needle in handle.casefold():
             ranks[pk] = (ranks.get(pk) or 0.0) + 1.0
     position = {pk: i for i, pk in enumerate(ids)}
