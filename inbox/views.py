@@ -118,6 +118,8 @@ def _list_context(request) -> dict:
         "ranked_cut": found.ranked_cut,
         "form": form,
         "rows": rows,
+        # the words every row repeats (inbox.templatetags.inbox_list), translated once
+        "row_words": {"language": _("Language"), "until": _("until")},
         "query": _without_page(request.GET).urlencode(),
         "page": page,
         "older_query": _with_page(request.GET, page + 1) if has_older else "",

@@ -187,6 +187,21 @@ def test_the_list_costs_the_same_queries_whatever_its_rows_show(
     assert len(many) == len(few)
 
 
+def test_the_rows_escape_what_customers_and_members_wrote(alice_client, alice_m, org_a, channel):
+    from inbox import services
+
+    conv = inbox_with_conversation(channel, text="<script>alert(1)</script> & co", author="x")
+    conv.author_name = 'Rina "<b>"'
+    conv.save(update_fields=["author_name"])
+    tag = services.create_tag(alice_m, name="<i>VIP</i>", colour="#ff0000")
+    services.tag_conversation(conv, by=alice_m, tag=tag)
+    body = alice_client.get(reverse("inbox", args=["alpha"])).content.decode()
+    assert "<script>alert" not in body and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in body
+    assert "Rina &quot;&lt;b&gt;&quot;" in body and "<b>" not in body
+    assert 'aria-label="Select the conversation with Rina &quot;&lt;b&gt;&quot;"' in body
+    assert "&lt;i&gt;VIP&lt;/i&gt;" in body and "<i>VIP" not in body
+
+
 def test_a_viewer_without_moderation_sees_an_empty_inbox_and_no_conversation(client, org_a, conv):
     viewer = f.make_user("val@alpha.test", name="Val Viewer")
     f.add_member(org_a, viewer, Role.VIEWER)
