@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from socialops.forms import LongSelect
+
 from .models import Conversation, Item, Priority, Sentiment
 
 LANGUAGES = [("", _("Any language")), ("en", _("English")), ("id", _("Indonesian"))]
@@ -12,21 +14,28 @@ LANGUAGES = [("", _("Any language")), ("en", _("English")), ("id", _("Indonesian
 
 class InboxFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    status = forms.ChoiceField(label=_("Status"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=LongSelect)
     channel = forms.TypedChoiceField(
-        label=_("Channel"), required=False, coerce=int, empty_value=None
+        label=_("Channel"), required=False, coerce=int, empty_value=None, widget=LongSelect
     )
-    network = forms.ChoiceField(label=_("Network"), required=False)
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    network = forms.ChoiceField(label=_("Network"), required=False, widget=LongSelect)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=LongSelect)
     sentiment = forms.ChoiceField(
         label=_("Sentiment"),
         required=False,
         choices=[("", _("Any sentiment")), *Sentiment.choices],
+        widget=LongSelect,
     )
-    language = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGES)
-    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, choices=LANGUAGES, widget=LongSelect
+    )
+    tag = forms.TypedChoiceField(
+        label=_("Tag"), required=False, coerce=int, empty_value=None, widget=LongSelect
+    )
 
-    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    team = forms.TypedChoiceField(
+        label=_("Team"), required=False, coerce=int, empty_value=None, widget=LongSelect
+    )
     last_from = forms.DateField(
         label=_("Last item from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -37,6 +46,7 @@ class InboxFilterForm(forms.Form):
         label=_("Order of search results"),
         required=False,
         choices=[("", _("Best match first")), ("newest", _("Newest first"))],
+        widget=LongSelect,
     )
 
     def __init__(self, *args, channels=(), networks=(), members=(), tags=(), teams=(), **kwargs):

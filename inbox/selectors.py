@@ -10,7 +10,7 @@ from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.capabilities import Capability
-from channels_registry.selectors import channels_with_capability
+from channels_registry.selectors import channels_of, channels_with_capability
 
 from . import search
 from .models import Conversation, ConversationTag, Item, Reply, SavedReply, Tag
@@ -60,12 +60,16 @@ def conversations_for(membership, filters: InboxFilters | None = None) -> QueryS
     return qs
 
 
-def _filtered(membership, f: InboxFilters) -> QuerySet[Conversation]:
-    """The member's inbox with every filter but the search, newest first."""
+def _filtered(
+    membership, f: InboxFilters, channel_ids: list[int] | None = None
+) -> QuerySet[Conversation]:
+    """The member's inbox with every filter but the search, newest first (``channel_ids``: those
+    of :func:`moderated_channels`, when the caller has them already)."""
     org = membership.organization
     # the ids, not a subquery: the planner then walks the list's index in its order, where a
     # subquery of channels becomes a join that reads every conversation of each channel
-    channel_ids = list(moderated_channels(membership).values_list("pk", flat=True))
+    if channel_ids is None:
+        channel_ids = list(moderated_channels(membership).values_list("pk", flat=True))
     qs = Conversation.objects.for_org(org).filter(channel_id__in=channel_ids)
     if f.status == "all":
         pass
@@ -123,8 +127,15 @@ def matching_ids(qs: QuerySet[Conversation], org, words: str, count: int) -> lis
     return list(search_conversations(qs, org, words).values_list("pk", flat=True)[:count])
 
 
-def _near_ids(qs: QuerySet[Conversation], org, words: str, count: int) -> list[int]:
-    """Matches among the latest :data:`SEARCH_WINDOW` conversations of ``qs``, each one checked."""
+#: what relevance reads of each candidate (``_by_relevance``): its id and its author
+_CANDIDATE = ("pk", "author_name", "author_handle")
+
+
+def _near_ids(
+    qs: QuerySet[Conversation], org, words: str, count: int, *, fields: tuple = ("pk",)
+) -> list:
+    """Matches among the latest :data:`SEARCH_WINDOW` conversations of ``qs``, each one checked:
+    their ids, or tuples of ``fields``."""
     window = qs.values("pk")[: max(SEARCH_WINDOW, 4 * count)]
     # a scalar subquery: checked row by row, where an IN or EXISTS would be planned as a hash of
     # every matching item
@@ -142,7 +153,7 @@ def _near_ids(qs: QuerySet[Conversation], org, words: str, count: int) -> list[i
             | Q(author_handle__icontains=words)
             | Q(item_hit__isnull=False)
         )
-        .values_list("pk", flat=True)[:count]
+        .values_list(*fields, flat=len(fields) == 1)[:count]
     )
 
 
@@ -155,39 +166,60 @@ class ConversationRows:
     ranked_cut: bool = False
 
 
-def conversation_rows(membership, filters: InboxFilters, start: int, size: int) -> ConversationRows:
+def conversation_rows(
+    membership,
+    filters: InboxFilters,
+    start: int,
+    size: int,
+    *,
+    channels: list | None = None,
+) -> ConversationRows:
     """Rows ``start`` … ``start + size`` of the member's inbox for the page, in a fixed number of
     queries. With a search on PostgreSQL the best matches come first (``inbox.search.item_rank``:
-    the newest :data:`RANKED` matches by relevance), unless ``filters.sort`` is ``newest``."""
+    the newest :data:`RANKED` matches by relevance), unless ``filters.sort`` is ``newest``.
+    ``channels``: the member's :func:`moderated_channels`, when the caller has them already (the
+    rows then take their channel from them, not from a join)."""
     f = filters
     stop = start + size + 1
-    if not f.search:
-        rows = list(conversations_for(membership, f)[start:stop])
-        return ConversationRows(rows[:size], len(rows) > size)
     org = membership.organization
-    base = _filtered(membership, replace(f, search=""))
+    channel_ids = None if channels is None else [c.pk for c in channels]
+    base = _filtered(membership, replace(f, search=""), channel_ids)
+    if channels is not None:
+        base = base.select_related(None).select_related("assignee__user")
+    if not f.search:
+        rows = list(base[start:stop])
+        return ConversationRows(_with_channels(rows[:size], channels), len(rows) > size)
     ranked_cut = False
     if f.sort == "newest" or not search.is_postgresql():
         ids = matching_ids(base, org, f.search, stop)[start:stop]
     else:
-        candidates = _near_ids(base, org, f.search, RANKED + 1)
+        candidates = _near_ids(base, org, f.search, RANKED + 1, fields=_CANDIDATE)
         # enough among the latest conversations: more may be past them (newest first shows all)
         ranked_cut = len(candidates) >= stop
         if not ranked_cut:  # few there: the items' indexes name them all
-            matching = search_conversations(base, org, f.search).values_list("pk", flat=True)
+            matching = search_conversations(base, org, f.search).values_list(*_CANDIDATE)
             candidates = list(matching[: RANKED + 1])
             ranked_cut = len(candidates) > RANKED
         ids = _by_relevance(org, candidates[:RANKED], f.search)[start:stop]
     found = {c.pk: c for c in base.filter(pk__in=ids)}
     rows = [found[pk] for pk in ids if pk in found]
-    return ConversationRows(rows[:size], len(rows) > size, ranked_cut)
+    return ConversationRows(_with_channels(rows[:size], channels), len(rows) > size, ranked_cut)
 
 
-def _by_relevance(org, ids: list[int], words: str) -> list[int]:
-    """``ids`` (newest first) by their best item's rank; an author that matches counts as a full
-    match; ties stay newest first."""
-    if not ids:
+def _with_channels(rows: list[Conversation], channels: list | None) -> list[Conversation]:
+    if channels is not None:
+        by_id = {c.pk: c for c in channels}
+        for row in rows:  # (a row's channel is one of them: the rows are filtered by them)
+            row.channel = by_id[row.channel_id]
+    return rows
+
+
+def _by_relevance(org, candidates: list[tuple[int, str, str]], words: str) -> list[int]:
+    """The ids of ``candidates`` (``_CANDIDATE`` tuples, newest first) by their best item's rank;
+    an author that matches counts as a full match; ties stay newest first."""
+    if not candidates:
         return []
+    ids = [pk for pk, _name, _handle in candidates]
     ranks = dict(
         Item.objects.for_org(org)
         .filter(conversation_id__in=ids)
@@ -196,11 +228,7 @@ def _by_relevance(org, ids: list[int], words: str) -> list[int]:
         .values_list("conversation_id", "best")
     )
     needle = words.casefold()
-    for pk, name, handle in (
-        Conversation.objects.for_org(org)
-        .filter(pk__in=ids)
-        .values_list("pk", "author_name", "author_handle")
-    ):
+    for pk, name, handle in candidates:
         if needle in name.casefold() or needle in handle.casefold():
             ranks[pk] = (ranks.get(pk) or 0.0) + 1.0
     position = {pk: i for i, pk in enumerate(ids)}
@@ -215,16 +243,23 @@ def search_conversations(qs: QuerySet[Conversation], org, words: str) -> QuerySe
         Item.objects.for_org(org).filter(search.item_matches(words)).values("conversation_id")
     )
     return qs.filter(
-        Q(author_name__icontains=words) | Q(author_handle__icontains=words) | Q(pk__in=in_items)
+        Q(author_name__icontains=words)
+        | Q(author_handle__icontains=words)
+        | Q(search.pk_in(in_items))
     )
 
 
 def new_conversation_count(membership) -> int:
-    return (
-        Conversation.objects.for_org(membership.organization)
-        .filter(channel__in=moderated_channels(membership).values("pk"), status="new")
-        .count()
-    )
+    """The new conversations on the member's channels (the nav badge, on every page)."""
+    org = membership.organization
+    qs = Conversation.objects.for_org(org).filter(status=Conversation.Status.NEW)
+    mine = set(moderated_channels(membership).values_list("pk", flat=True))
+    # every channel of the organization (owners, admins, most moderators): no channel filter, so
+    # the count is read from the (organization, status) index alone (~5 ms for 31,000 new ones
+    # on 1,000,000 items, where the channels' filter read every row: ~35 ms)
+    if mine != set(channels_of(org).values_list("pk", flat=True)):
+        qs = qs.filter(channel_id__in=moderated_channels(membership).values("pk"))
+    return qs.count()
 
 
 def get_conversation_for_member(membership, conversation_id) -> Conversation:

@@ -7,6 +7,7 @@ org_urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/count/", views.inbox_count, name="inbox_count"),
     path("inbox/views/", views.save_view, name="inbox_save_view"),
+    path("inbox/views/<int:view_id>/rename/", views.rename_view, name="inbox_rename_view"),
     path("inbox/views/<int:view_id>/delete/", views.delete_view, name="inbox_delete_view"),
     path("inbox/bulk/", views.bulk, name="inbox_bulk"),
     path("inbox/tags/", views.tags_page, name="inbox_tags"),

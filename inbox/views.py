@@ -3,6 +3,7 @@ Each view parses, gets its object through one accessor, calls one service and re
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
@@ -10,12 +11,14 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.capabilities import Capability, can, require_page
 from accounts.selectors import get_membership, members_of, team_tree
 from channels_registry.selectors import network_marks, provider_names
+from socialops.dates import local_datetime
 from socialops.errors import ApplicationError
 
 from . import selectors, services
@@ -72,7 +75,8 @@ def _list_context(request) -> dict:
     channels = list(selectors.moderated_channels(member))
     names = provider_names()
     networks = sorted({(c.provider, names.get(c.provider, c.provider)) for c in channels})
-    members = [m for m in members_of(request.organization, include_inactive=False)]
+    # the names for the assignee filter only: not each member's teams
+    members = list(members_of(request.organization, include_inactive=False).prefetch_related(None))
     tags = selectors.tags_of_org(request.organization)
     form = InboxFilterForm(
         request.GET or None,
@@ -101,8 +105,48 @@ def _list_context(request) -> dict:
         )
     page = _page_number(request.GET.get("page"))
     # one row past the page says whether there is an older page (no COUNT over a large inbox)
-    found = selectors.conversation_rows(member, filters, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    found = selectors.conversation_rows(
+        member,
+        filters,
+        (page - 1) * PAGE_SIZE,
+        PAGE_SIZE,
+        channels=channels,
+    )
     has_older, rows = found.more, found.rows
+    _describe_rows(request, rows, channels=channels, network_names=names)
+    return {
+        "ranked_cut": found.ranked_cut,
+        "form": form,
+        "rows": rows,
+        # the words every row repeats (inbox.templatetags.inbox_list), translated once
+        "row_words": {"language": _("Language"), "until": _("until")},
+        "query": _without_page(request.GET).urlencode(),
+        "page": page,
+        "older_query": _with_page(request.GET, page + 1) if has_older else "",
+        "newer_query": _with_page(request.GET, page - 1) if page > 1 else "",
+        "may_moderate": bool(channels),
+        "built_in_views": saved_views.BUILT_IN,
+        "saved_views": selectors.saved_views_for(member),
+        "filters_query": saved_views.clean_query(request.GET.urlencode()),
+        "tags": tags,
+    }
+
+
+#: the list shows this many characters of a conversation's snippet
+EXCERPT = 140
+
+
+def _excerpt(text: str) -> str:
+    """``text|truncatechars:EXCERPT``, without the truncator's work for the many that fit."""
+    text = unicodedata.normalize("NFC", text)  # (as the truncator returns it)
+    return text if len(text) <= EXCERPT else Truncator(text).chars(EXCERPT)
+
+
+def _describe_rows(request, rows, *, channels, network_names) -> None:
+    """What each row of the list shows, written once per page: the labels, words and link
+    patterns translated or reversed once, the times formatted here (the template then only
+    places them: per row, its translations, ``{% url %}`` and date filters were most of the
+    page's time on a large inbox)."""
     marks = network_marks()
     tagged = selectors.tags_by_conversation(rows)
     now = timezone.now()
@@ -114,30 +158,49 @@ def _list_context(request) -> dict:
         "sentiment": dict(Sentiment.choices),
     }
     labels = {key: {k: str(v) for k, v in choices.items()} for key, choices in labels.items()}
+    handles = {c.pk: c.display_handle or c.name for c in channels}
+    # "/o/<slug>/inbox/0/" → the prefix and suffix around a conversation's id
+    link = reverse("inbox_conversation", args=[request.organization.slug, 0])
+    link_start, link_end = link[: link.rindex("/0/") + 1], link[link.rindex("/0/") + 2 :]
+    words = {
+        "unknown": _("Unknown"),
+        "no_text": _("(no text)"),
+        "pick": _("Select the conversation with %(name)s"),
+        "due": _("Answer due"),
+        "assigned": _("Assigned to %(name)s"),
+        "unassigned": _("Unassigned"),
+    }
     for row in rows:
         row.sla = services.sla_state(row, now)
         row.sla_text = services.sla_text(row, row.sla, now)
+        row.sla_title = f"{words['due']} {local_datetime(row.sla_due_at)}" if row.sla else ""
         row.tag_list = tagged.get(row.pk, [])
-        row.mark = marks.get(row.channel.provider, "•")
-        row.network_name = names.get(row.channel.provider, row.channel.provider)
+        provider = row.channel.provider
+        row.mark = marks.get(provider, "•")
+        row.network_name = network_names.get(provider, provider)
+        row.channel_label = handles.get(row.channel_id) or (
+            row.channel.display_handle or row.channel.name
+        )
         row.status_label = labels["status"].get(row.status, row.status)
         row.kind_label = labels["kind"].get(row.kind, row.kind)
         row.priority_label = labels["priority"].get(row.priority, row.priority)
         row.sentiment_label = labels["sentiment"].get(row.sentiment, row.sentiment)
-    return {
-        "ranked_cut": found.ranked_cut,
-        "form": form,
-        "rows": rows,
-        "query": _without_page(request.GET).urlencode(),
-        "page": page,
-        "older_query": _with_page(request.GET, page + 1) if has_older else "",
-        "newer_query": _with_page(request.GET, page - 1) if page > 1 else "",
-        "may_moderate": bool(channels),
-        "built_in_views": saved_views.BUILT_IN,
-        "saved_views": selectors.saved_views_for(member),
-        "filters_query": saved_views.clean_query(request.GET.urlencode()),
-        "tags": tags,
-    }
+        who = row.author_name or row.author_handle
+        row.who = who or words["unknown"]
+        row.pick_label = words["pick"] % {"name": who}
+        row.link = f"{link_start}{row.pk}{link_end}"
+        row.excerpt = _excerpt(row.snippet) or words["no_text"]
+        row.at_iso = timezone.localtime(row.last_item_at).isoformat()
+        row.at_text = local_datetime(row.last_item_at)
+        row.snoozed_iso = row.snoozed_text = ""
+        if row.status == Conversation.Status.SNOOZED and row.snoozed_until:
+            row.snoozed_iso = timezone.localtime(row.snoozed_until).isoformat()
+            row.snoozed_text = local_datetime(row.snoozed_until)
+        row.assignee_text = (
+            words["assigned"] % {"name": row.assignee.user.get_short_name()}
+            if row.assignee
+            else words["unassigned"]
+        )
 
 
 def inbox(request, org_slug):
@@ -181,6 +244,22 @@ def delete_view(request, org_slug, view_id):
     saved_views.delete_view(view)
     messages.success(request, _("View “%(name)s” removed.") % {"name": view.name})
     return redirect("inbox", org_slug=org_slug)
+
+
+@require_POST
+def rename_view(request, org_slug, view_id):
+    """A new name for one of the member's own views; back to the list as it was (``query``)."""
+    view = selectors.get_own_saved_view(request.membership, view_id)
+    back = _inbox_url(org_slug, saved_views.clean_query(request.POST.get("query", "")))
+    try:
+        view = saved_views.rename_view(
+            view, by=request.membership, name=request.POST.get("name", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(request, _("View renamed to “%(name)s”.") % {"name": view.name})
+    return redirect(back)
 
 
 def _inbox_url(org_slug, query):

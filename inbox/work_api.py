@@ -5,8 +5,8 @@ audited "via api"):
   (a duplicate name is a 409 ``duplicate_name``);
 - ``GET/POST /api/v1/inbox-saved-replies/``, ``GET/PATCH/DELETE …/{id}/``: saved replies (shared
   ones are managed by admins, a team's by its members who moderate);
-- ``GET/POST /api/v1/inbox-saved-views/``, ``GET/DELETE …/{id}/``: the member's own saved views and
-  those shared in the organization (only the owner removes one);
+- ``GET/POST /api/v1/inbox-saved-views/``, ``GET/PATCH/DELETE …/{id}/``: the member's own saved
+  views and those shared in the organization (only the owner renames or removes one);
 - ``GET /api/v1/inbox-figures/?team=&member=&since=&until=``: the figures per day (inbox.figures).
 """
 
@@ -39,6 +39,7 @@ from .work_serializers import (
     SavedReplyPatchIn,
     SavedViewIn,
     SavedViewOut,
+    SavedViewPatchIn,
     TagIn,
     TagOut,
     TagPatchIn,
@@ -206,6 +207,12 @@ class SavedReplyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgSco
         "filters is dropped) under a name; saving again under one of the member's names "
         "replaces its filters.",
     ),
+    partial_update=extend_schema(
+        summary="Rename a saved inbox view",
+        description="Gives one of the member's own views a new `name` (its filters stay). A blank "
+        "name is a 400; the name of another of the member's views is a 409 `duplicate_name`; "
+        "another member's shared view is a 403.",
+    ),
     destroy=extend_schema(
         summary="Remove a saved inbox view",
         description="Removes one of the member's own views; another member's shared view is a 403.",
@@ -220,7 +227,7 @@ class SavedViewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScop
     read_capability = Capability.VIEW
     write_capability = Capability.VIEW
     list_ordering = ("name", "id")
-    http_method_names = ["get", "post", "delete", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def scoped_queryset(self, organization):
         return (
@@ -238,6 +245,16 @@ class SavedViewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScop
             self.membership, name=d["name"], query=d.get("query", ""), shared=d.get("shared", False)
         )
         return Response(SavedViewOut(view).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SavedViewPatchIn, responses=SavedViewOut)
+    def partial_update(self, request, pk=None):
+        view = self.get_object()
+        payload = SavedViewPatchIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        view = saved_views.rename_view(
+            view, by=self.membership, name=payload.validated_data["name"]
+        )
+        return Response(SavedViewOut(view).data)
 
     def destroy(self, request, pk=None):
         view = self.get_object()

@@ -109,6 +109,12 @@ class SavedViewIn(InputSerializer):
     )
 
 
+class SavedViewPatchIn(InputSerializer):
+    name = serializers.CharField(
+        max_length=80, help_text="A new name, not that of another of the member's views."
+    )
+
+
 # --- figures ------------------------------------------------------------------------------------
 
 

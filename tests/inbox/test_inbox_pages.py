@@ -153,6 +153,55 @@ def test_the_list_page_costs_a_fixed_number_of_queries(alice_client, channel, co
     assert Conversation.objects.for_org(conv.organization).count() == 9
 
 
+@pytest.mark.parametrize("params", [{}, {"q": "halo"}, {"q": "halo", "sort": "newest"}])
+def test_the_list_costs_the_same_queries_whatever_its_rows_show(
+    alice_client, alice_m, org_a, channel, conv, params
+):
+    """Tags, assignees, snoozes, saved views and members on the rows cost no query per row."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inbox import services
+    from inbox.services.saved_views import save_view
+
+    url = reverse("inbox", args=["alpha"])
+    inbox_with_conversation(channel, kind="dm", author="first", text="halo 0")
+    alice_client.get(url, params)
+    with CaptureQueriesContext(connection) as few:
+        assert alice_client.get(url, params).status_code == 200
+    tags = [services.create_tag(alice_m, name=f"Tag {n}") for n in range(3)]
+    for n in range(6):
+        member = f.add_member(org_a, f.make_user(f"m{n}@alpha.test", name=f"M{n}"), Role.MODERATOR)
+        save_view(member, name=f"View {n}", query="q=halo", shared=True)
+        c = inbox_with_conversation(channel, kind="dm", author=f"person{n}", text=f"halo {n}")
+        services.assign_conversation(c, by=alice_m, assignee=member)
+        for tag in tags[: n % 4]:
+            services.tag_conversation(c, by=alice_m, tag=tag)
+        if n % 2:
+            services.snooze_conversation(c, by=alice_m, until=timezone.now() + timedelta(days=1))
+    with CaptureQueriesContext(connection) as many:
+        page = alice_client.get(url, params)
+    body = page.content.decode()
+    assert "Assigned to M5" in body and "Tag 2" in body and "until" in body
+    assert len(many) == len(few)
+
+
+def test_the_rows_escape_what_customers_and_members_wrote(alice_client, alice_m, org_a, channel):
+    from inbox import services
+
+    conv = inbox_with_conversation(channel, text="<script>alert(1)</script> & co", author="x")
+    conv.author_name = 'Rina "<b>"'
+    conv.save(update_fields=["author_name"])
+    tag = services.create_tag(alice_m, name="<i>VIP</i>", colour="#ff0000")
+    services.tag_conversation(conv, by=alice_m, tag=tag)
+    body = alice_client.get(reverse("inbox", args=["alpha"])).content.decode()
+    assert "<script>alert" not in body and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in body
+    assert "Rina &quot;&lt;b&gt;&quot;" in body and "<b>" not in body
+    assert 'aria-label="Select the conversation with Rina &quot;&lt;b&gt;&quot;"' in body
+    assert "&lt;i&gt;VIP&lt;/i&gt;" in body and "<i>VIP" not in body
+
+
 def test_a_viewer_without_moderation_sees_an_empty_inbox_and_no_conversation(client, org_a, conv):
     viewer = f.make_user("val@alpha.test", name="Val Viewer")
     f.add_member(org_a, viewer, Role.VIEWER)

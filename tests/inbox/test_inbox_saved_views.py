@@ -124,3 +124,69 @@ def test_an_htmx_save_is_told_where_to_go(alice_client, org_a, channel):
     assert response["HX-Redirect"].endswith("/inbox/?q=refund&assignee=me")
     view = SavedView.objects.for_org(org_a).get()
     assert view.shared and view.query == "q=refund&assignee=me"
+
+
+def _rename(client, view, **data):
+    return client.post(reverse("inbox_rename_view", args=["alpha", view.pk]), data)
+
+
+def test_a_member_renames_their_view_from_the_page(alice_client, alice_m, org_a, channel):
+    from inbox.services.saved_views import save_view
+
+    view = save_view(alice_m, name="Negatif", query="sentiment=negative")
+    body = _inbox(alice_client).content.decode()
+    action = reverse("inbox_rename_view", args=["alpha", view.pk])
+    assert f'action="{action}"' in body and 'value="Negatif"' in body
+    response = _rename(alice_client, view, name=" Negatif ID ", query="language=id&page=2")
+    assert response.status_code == 302
+    assert response["Location"].endswith("/inbox/?language=id")
+    view.refresh_from_db()
+    assert view.name == "Negatif ID" and view.query == "sentiment=negative"
+    page = alice_client.get(response["Location"]).content.decode()
+    assert "View renamed to “Negatif ID”." in page
+
+
+def test_a_rename_to_a_blank_or_taken_name_is_refused_with_a_message(
+    alice_client, alice_m, org_a, channel
+):
+    from inbox.services.saved_views import save_view
+
+    view = save_view(alice_m, name="Negatif", query="sentiment=negative")
+    save_view(alice_m, name="Refunds", query="q=refund")
+    blank = _rename(alice_client, view, name="  ")
+    assert "Give the view a name." in alice_client.get(blank["Location"]).content.decode()
+    taken = _rename(alice_client, view, name="Refunds")
+    page = alice_client.get(taken["Location"]).content.decode()
+    assert "You already have a view with this name." in page
+    view.refresh_from_db()
+    assert view.name == "Negatif"
+    assert SavedView.objects.for_org(org_a).get(name="Refunds").query == "q=refund"
+
+
+def test_only_the_owner_renames_a_view_from_the_page(
+    alice_client, carol_client, alice_m, org_a, channel
+):
+    from inbox.services.saved_views import save_view
+
+    mine = save_view(alice_m, name="Alice only", query="q=a")
+    shared = save_view(alice_m, name="Team queue", query="q=b", shared=True)
+    body = _inbox(carol_client).content.decode()
+    assert reverse("inbox_rename_view", args=["alpha", shared.pk]) not in body
+    for view in (mine, shared):
+        assert _rename(carol_client, view, name="Carol's").status_code == 404
+    names = set(SavedView.objects.for_org(org_a).values_list("name", flat=True))
+    assert names == {"Alice only", "Team queue"}
+    assert (
+        carol_client.get(reverse("inbox_rename_view", args=["alpha", mine.pk])).status_code == 405
+    )
+
+
+def test_another_organizations_view_cannot_be_renamed_from_the_page(alice_client, bob_m, channel):
+    from inbox.services.saved_views import save_view
+
+    theirs = save_view(bob_m, name="Bob shared", query="q=b", shared=True)
+    for slug in ("alpha", "bravo"):
+        url = reverse("inbox_rename_view", args=[slug, theirs.pk])
+        assert alice_client.post(url, {"name": "Taken"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.name == "Bob shared"

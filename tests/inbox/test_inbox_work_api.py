@@ -163,6 +163,62 @@ def test_saved_views_are_the_members_own_and_the_shared_ones(alice_api, alice_m,
     assert SavedView.objects.for_org(mona.organization).count() == 2
 
 
+def test_a_member_renames_their_own_saved_view(mona, mona_api):
+    view = save_view(mona, name="Mine", query="status=open", shared=True)
+    renamed = mona_api.patch(f"{VIEWS}{view.pk}/", {"name": "  Open ones "}, format="json")
+    assert renamed.status_code == 200, renamed.json()
+    assert renamed.json()["name"] == "Open ones" and renamed.json()["query"] == "status=open"
+    view.refresh_from_db()
+    assert view.name == "Open ones" and view.query == "status=open" and view.shared
+
+
+def test_a_rename_needs_a_name_that_is_not_another_of_the_members_views(mona, mona_api, alice_m):
+    view = save_view(mona, name="Mine", query="status=open")
+    save_view(mona, name="Other", query="q=refund")
+    save_view(alice_m, name="Alice's", query="q=x")
+    url = f"{VIEWS}{view.pk}/"
+    for bad in ("", "   ", "x" * 81):
+        response = mona_api.patch(url, {"name": bad}, format="json")
+        assert response.status_code == 400, (bad, response.json())
+        assert "name" in response.json()["error"]["fields"]
+    assert mona_api.patch(url, {}, format="json").status_code == 400
+    duplicate = mona_api.patch(url, {"name": "Other"}, format="json")
+    assert duplicate.status_code == 409
+    assert duplicate.json()["error"]["code"] == "duplicate_name"
+    assert "name" in duplicate.json()["error"]["fields"]
+    # another member's name is no clash, and the view's own name is no change
+    assert mona_api.patch(url, {"name": "Alice's"}, format="json").status_code == 200
+    assert mona_api.patch(url, {"name": "Alice's"}, format="json").status_code == 200
+    names = set(SavedView.objects.for_org(mona.organization).values_list("name", flat=True))
+    assert names == {"Alice's", "Other"}
+    assert SavedView.objects.for_org(mona.organization).get(pk=view.pk).query == "status=open"
+
+
+def test_only_the_owner_renames_a_saved_view(alice_api, alice_m, mona, mona_api):
+    private = save_view(alice_m, name="Alice private", query="status=open")
+    shared = save_view(alice_m, name="Alice shared", query="q=b", shared=True)
+    # a private view is out of sight (404), a shared one is seen but not the member's (403)
+    assert (
+        mona_api.patch(f"{VIEWS}{private.pk}/", {"name": "Mona's"}, format="json").status_code
+        == 404
+    )
+    assert (
+        mona_api.patch(f"{VIEWS}{shared.pk}/", {"name": "Mona's"}, format="json").status_code == 403
+    )
+    assert set(SavedView.objects.for_org(alice_m.organization).values_list("name", flat=True)) == {
+        "Alice private",
+        "Alice shared",
+    }
+
+
+def test_another_organizations_saved_view_cannot_be_renamed_through_the_api(alice_api, bob_m):
+    theirs = save_view(bob_m, name="Bob shared", query="q=b", shared=True)
+    response = alice_api.patch(f"{VIEWS}{theirs.pk}/", {"name": "Taken"}, format="json")
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.name == "Bob shared"
+
+
 # --- figures ----------------------------------------------------------------------------------------
 
 
