@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -233,13 +234,38 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
 _REFRESHED = ("text", "is_hidden")
 
 
+def _json_value(value):
+    """``json.dumps``'s ``default``: a time as ISO 8601 (with its offset), which PostgreSQL reads."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not stored by ingest")
+
+
+def _recordset(columns: dict[str, str], rows: list[list]) -> tuple[str, str]:
+    """``json_to_recordset(%s) AS r(column type, …)`` and its one parameter: ``rows`` (a list of
+    values per row, in the order of ``columns``) as one JSON text.
+
+    How a batch's values reach PostgreSQL: one parameter whatever the batch's size, parsed by the
+    server in one pass. A parameter per value (a ``VALUES`` list) costs the parser and planner a
+    node each, and arrays adapted by psycopg2 cost the client an adapter per value (each was
+    several milliseconds a page of 100, as much as the writes themselves)."""
+    names = list(columns)
+    text = json.dumps(
+        [dict(zip(names, row, strict=True)) for row in rows],
+        default=_json_value,
+        allow_nan=False,
+        separators=(",", ":"),
+    )
+    spec = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+    return f"json_to_recordset(%s::json) AS r({spec})", text
+
+
 def _insert_items(channel, rows: list[_Row]) -> None:
     """Insert ``rows``; a row already there (another delivery raced past ``ingest``'s read) keeps
-    its place and takes ``_REFRESHED`` from the new copy. On PostgreSQL one ``INSERT … SELECT FROM
-    unnest(…) ON CONFLICT DO UPDATE`` with one array per column, read straight from the rows
-    (Django's ``bulk_create`` wants a model instance per item and prepares every value through its
-    field; a ``VALUES`` list of one parameter per value cost the planner ~4 ms a page of 100,
-    more than the database's own work but the indexes); elsewhere ``bulk_create``."""
+    its place and takes ``_REFRESHED`` from the new copy. On PostgreSQL one ``INSERT … SELECT …
+    ON CONFLICT DO UPDATE`` from the rows as one JSON parameter (``_recordset``), read straight
+    from the rows (Django's ``bulk_create`` wants a model instance per item and prepares every
+    value through its field); elsewhere ``bulk_create``."""
     meta = Item._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     own = set(_Row.__slots__)
@@ -268,42 +294,42 @@ def _insert_items(channel, rows: list[_Row]) -> None:
         )
         return
     quote = connection.ops.quote_name
-    selected: list[str] = []  # per column: a batch-wide parameter, or the column of an array
+    selected: list[str] = []  # per column: a batch-wide parameter, or the row's value
     scalars: list = []
-    arrays: list[str] = []
-    columns: list[list] = []
+    columns: dict[str, str] = {}
+    getters = []
     for f in fields:
         if f.attname in fixed:
-            # the same for every row: one parameter, not an array
+            # the same for every row: one parameter
             selected.append(f"%s::{f.cast_db_type(connection)}")
             scalars.append(fixed[f.attname])
             continue
         if f.attname == "conversation_id":
-            columns.append([row.conversation.pk for row in rows])
+            getters.append(lambda row: row.conversation.pk)
         elif f.name in own:
-            columns.append([getattr(row, f.name) for row in rows])
+            getters.append(operator.attrgetter(f.name))
         else:
             raise TypeError(f"ingest does not know what to store in Item.{f.name}")
-        name = f"u{len(columns)}"
+        name = f"c{len(columns)}"
         if f.get_internal_type() == "JSONField":
-            # ``raw`` is JSON text already: cast, not adapted
-            arrays.append("%s::text[]")
-            selected.append(f"{name}::jsonb")
+            # ``raw`` is JSON text already: cast, not parsed and written again
+            columns[name] = "text"
+            selected.append(f"r.{name}::jsonb")
         else:
-            arrays.append(f"%s::{f.cast_db_type(connection)}[]")
-            selected.append(name)
-    aliases = ", ".join(f"u{i}" for i in range(1, len(columns) + 1))
+            columns[name] = f.cast_db_type(connection)
+            selected.append(f"r.{name}")
+    source, values = _recordset(columns, [[get(row) for get in getters] for row in rows])
     target = ", ".join(quote(meta.get_field(name).column) for name in ("channel", "external_id"))
     refresh = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in _REFRESHED)
     # Only the model's own table and column names are formatted in; every value is a parameter.
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
         f"SELECT {', '.join(selected)} "
-        f"FROM unnest({', '.join(arrays)}) AS u({aliases}) "
+        f"FROM {source} "
         f"ON CONFLICT ({target}) DO UPDATE SET {refresh}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*scalars, *columns])
+        cursor.execute(sql, [*scalars, values])
 
 
 def _route(channel, conversations, rows: list[Item], opened: set[int], facts) -> set[int]:
@@ -434,18 +460,28 @@ def _insert_new_conversations(rows: list[Conversation]) -> set[int]:
     meta = Conversation._meta
     quote = connection.ops.quote_name
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    params: list = []
-    for row in rows:
-        for field in fields:
-            params.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    if connection.vendor == "postgresql":
+        # the rows as one JSON parameter (``_recordset``)
+        source, values = _recordset(
+            {f"c{i}": f.cast_db_type(connection) for i, f in enumerate(fields)},
+            [[f.pre_save(row, add=True) for f in fields] for row in rows],
+        )
+        selected = f"SELECT {', '.join(f'r.c{i}' for i in range(len(fields)))} FROM {source}"  # noqa: S608
+        params: list = [values]
+    else:
+        params = []
+        for row in rows:
+            for field in fields:
+                params.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
+        placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        selected = f"VALUES {', '.join([placeholders] * len(rows))}"
     target = ", ".join(
         quote(meta.get_field(name).column) for name in ("channel", "kind", "external_thread_id")
     )
     # Only the model's own table and column names are formatted in; every value is a parameter.
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES {', '.join([placeholders] * len(rows))} "
+        f"{selected} "
         f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote(meta.pk.column)}"
     )
     with connection.cursor() as cursor:
@@ -593,9 +629,9 @@ _CLOCK = {
 
 
 def _save_moved(changed: list[Conversation], routed: set[int] = frozenset()) -> None:
-    """One ``UPDATE … FROM unnest(…)`` on PostgreSQL, one array per field (Django's ``bulk_update``
-    builds a CASE per field and row, which costs more than the rest of ingest together; a
-    ``VALUES`` list costs the planner a parameter per value); ``bulk_update`` elsewhere."""
+    """One ``UPDATE … FROM json_to_recordset(…)`` on PostgreSQL (``_recordset``; Django's
+    ``bulk_update`` builds a CASE per field and row, which costs more than the rest of ingest
+    together); ``bulk_update`` elsewhere."""
     org_id = changed[0].organization_id
     clock_moved = any(getattr(c, "_sla_moved", False) for c in changed)
     if connection.vendor != "postgresql":
@@ -615,26 +651,23 @@ def _save_moved(changed: list[Conversation], routed: set[int] = frozenset()) -> 
         names += [*_CLOCK, "clock"]
         types.update(_CLOCK, clock="boolean")
         gated.update(dict.fromkeys(_CLOCK, "clock"))
-    columns: list[list] = [[c.pk for c in changed]]
-    for n in names:
-        if n == "routed":
-            columns.append([c.pk in routed for c in changed])
-        elif n == "clock":
-            columns.append([getattr(c, "_sla_moved", False) for c in changed])
-        else:
-            columns.append([getattr(c, n) for c in changed])
+    gates = {"routed": lambda c: c.pk in routed, "clock": lambda c: getattr(c, "_sla_moved", False)}
+    getters = [gates.get(n, operator.attrgetter(n)) for n in names]
+    source, values = _recordset(
+        {"id": "bigint", **{n: types[n] for n in names}},
+        [[c.pk, *(get(c) for get in getters)] for c in changed],
+    )
     sets = []
     for n in names:
-        if n in ("routed", "clock"):
+        if n in gates:
             continue
         column = connection.ops.quote_name(n)
         if n in gated:
-            sets.append(f"{column} = CASE WHEN v.{gated[n]} THEN v.{n} ELSE c.{column} END")
+            sets.append(f"{column} = CASE WHEN r.{gated[n]} THEN r.{n} ELSE c.{column} END")
         else:
-            sets.append(f"{column} = v.{n}")
-    arrays = ", ".join(["%s::bigint[]", *(f"%s::{types[n]}[]" for n in names)])
+            sets.append(f"{column} = r.{n}")
     # Only our own table and column names are formatted in; every value is a parameter.
-    sql = f"UPDATE {table} AS c SET {', '.join(sets)} FROM unnest({arrays}) AS v(id, {', '.join(names)}) "  # noqa: S608
-    sql += "WHERE c.id = v.id AND c.organization_id = %s"
+    sql = f"UPDATE {table} AS c SET {', '.join(sets)} FROM {source} "  # noqa: S608
+    sql += "WHERE c.id = r.id AND c.organization_id = %s"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*columns, org_id])
+        cursor.execute(sql, [values, org_id])
