@@ -371,8 +371,8 @@ def _open_conversations(
     channel, fresh, threads, result
 ) -> tuple[dict[tuple[str, str], Conversation], set[int]]:
     """The conversations of ``fresh`` items, created where missing, and the ids of those this call
-    created: one read of those that exist; when some are missing, one insert of those only and one
-    read of them (a thread already known costs nothing more)."""
+    created: one read of those that exist; when some are missing, one insert of those only (and a
+    read of those another delivery inserted first; a thread already known costs nothing more)."""
     org_id = channel.organization_id
     wholes = set(threads.values())
     keys = {(kind, thread[:255]) for kind, thread in wholes}
@@ -405,13 +405,24 @@ def _open_conversations(
             for kind, thread in missing
         ]
         if _returns_inserted_rows():
-            opened = _insert_new_conversations(rows)
+            inserted = _insert_new_conversations(rows)
+            for row in rows:
+                key = (row.kind, row.external_thread_id)
+                if key in inserted:
+                    # what the insert wrote is this instance's values: no read back
+                    row.pk = inserted[key]
+                    row._state.adding = False
+                    row._state.db = connection.alias
+                    found[key] = row
+                    opened.add(row.pk)
+            lost = [k for k in missing if k not in found]
         else:
             # SQLite before 3.35: its transactions are IMMEDIATE (settings), so a writer holds the
             # database from its first statement and nobody inserted since the read above
             Conversation.objects.bulk_create(rows, ignore_conflicts=True)
-        # the missing ones as they are now: ours, or another delivery's that won the race
-        for c in _conversations_of(channel, missing):
+            lost = missing
+        # the threads another delivery opened first (or all, without RETURNING): read as they are
+        for c in _conversations_of(channel, lost):
             key = (c.kind, c.external_thread_id)
             if key not in found:
                 found[key] = c
@@ -465,8 +476,9 @@ def _returns_inserted_rows() -> bool:
     )
 
 
-def _insert_new_conversations(rows: list[Conversation]) -> set[int]:
-    """Insert the conversations whose thread has none yet; the ids of those this statement inserted.
+def _insert_new_conversations(rows: list[Conversation]) -> dict[tuple[str, str], int]:
+    """Insert the conversations whose thread has none yet; the ids of those this statement
+    inserted, by ``(kind, thread id)``.
 
     The race it closes: a poll and a webhook push bring the same new thread at the same instant.
     Both read "no such conversation", both insert. The second insert waits on the first's
@@ -501,11 +513,13 @@ def _insert_new_conversations(rows: list[Conversation]) -> set[int]:
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
         f"{selected} "
-        f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+        f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote(meta.pk.column)}, "
+        f"{quote(meta.get_field('kind').column)}, "
+        f"{quote(meta.get_field('external_thread_id').column)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {pk for (pk,) in cursor.fetchall()}
+        return {(kind, thread): pk for pk, kind, thread in cursor.fetchall()}
 
 
 def _published_variants(channel, post_external_ids: set[str]) -> dict[str, int]:
