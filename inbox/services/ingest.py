@@ -208,12 +208,16 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
             )
             for item, analysis in zip(fresh, analyses, strict=True)
         ]
+        # the items' insert and the conversations' update, sent together (nothing between them
+        # reads the items)
+        writes: list[tuple[str, list]] = []
         # Two deliveries racing past the read above meet here: the constraint keeps one row and
         # the other's copy only refreshes what the network may have changed.
-        _insert_items(channel, rows)
+        _insert_items(channel, rows, writes)
         facts = OrgFacts(org_id)
         routed = _route(channel, conversations, rows, opened, facts)
-        _move_conversations(conversations, rows, routed=routed, facts=facts)
+        _move_conversations(conversations, rows, routed=routed, facts=facts, writes=writes)
+        _write(writes)
         # (figures, issue 14 point 7: the one place a first response is noted)
         record_first_responses(
             org_id, {r.conversation.pk for r in rows if r.direction == Item.Direction.OUTBOUND}
@@ -279,12 +283,20 @@ def _recordset(columns: dict[str, str], rows: list[list]) -> tuple[str, str]:
     return f"(SELECT {selected} FROM json_array_elements(%s::json) AS e) AS r", text  # noqa: S608
 
 
-def _insert_items(channel, rows: list[_Row]) -> None:
+def _write(writes: list[tuple[str, list]]) -> None:
+    """Run the statements of ``writes`` in one round trip (they return nothing)."""
+    if not writes:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(";\n".join(sql for sql, _p in writes), [p for _s, ps in writes for p in ps])
+
+
+def _insert_items(channel, rows: list[_Row], writes: list[tuple[str, list]]) -> None:
     """Insert ``rows``; a row already there (another delivery raced past ``ingest``'s read) keeps
     its place and takes ``_REFRESHED`` from the new copy. On PostgreSQL one ``INSERT … SELECT …
     ON CONFLICT DO UPDATE`` from the rows as one JSON parameter (``_recordset``), read straight
     from the rows (Django's ``bulk_create`` wants a model instance per item and prepares every
-    value through its field); elsewhere ``bulk_create``."""
+    value through its field), added to ``writes``; elsewhere ``bulk_create``, at once."""
     meta = Item._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     own = set(_Row.__slots__)
@@ -347,8 +359,7 @@ def _insert_items(channel, rows: list[_Row]) -> None:
         f"FROM {source} "
         f"ON CONFLICT ({target}) DO UPDATE SET {refresh}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*scalars, values])
+    writes.append((sql, [*scalars, values]))
 
 
 def _route(channel, conversations, rows: list[Item], opened: set[int], facts) -> set[int]:
@@ -531,7 +542,7 @@ def _published_variants(channel, post_external_ids: set[str]) -> dict[str, int]:
 
 
 def _move_conversations(
-    conversations, rows: list[Item], *, routed: set[int] = frozenset(), facts=None
+    conversations, rows: list[Item], *, routed: set[int] = frozenset(), facts=None, writes
 ) -> None:
     """Each touched conversation follows its newest item (by the network's time) and its SLA
     clock (starts at the customer's first unanswered item, stops at our answer): one update."""
@@ -599,7 +610,7 @@ def _move_conversations(
             conversation.sla_breach_notified_at = None
             conversation._sla_moved = True
     if changed:
-        _save_moved(changed, routed)
+        _save_moved(changed, routed, writes)
 
 
 def _since_closing(times: list[datetime], closed_at: datetime | None, now: datetime):
@@ -638,7 +649,7 @@ def _clock_start(conversation, inbound_times: list[datetime], answer: datetime |
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-#: the fields ``_move_conversations`` changes, with their PostgreSQL types (for the VALUES list)
+#: the fields ``_move_conversations`` changes, with their PostgreSQL types (for the update's row types)
 _MOVED = {
     "snippet": "text",
     "author_name": "text",
@@ -661,10 +672,12 @@ _CLOCK = {
 }
 
 
-def _save_moved(changed: list[Conversation], routed: set[int] = frozenset()) -> None:
+def _save_moved(
+    changed: list[Conversation], routed: set[int], writes: list[tuple[str, list]]
+) -> None:
     """One ``UPDATE … FROM`` the rows as JSON on PostgreSQL (``_recordset``; Django's
     ``bulk_update`` builds a CASE per field and row, which costs more than the rest of ingest
-    together); ``bulk_update`` elsewhere."""
+    together), added to ``writes``; ``bulk_update`` elsewhere, at once."""
     org_id = changed[0].organization_id
     clock_moved = any(getattr(c, "_sla_moved", False) for c in changed)
     if connection.vendor != "postgresql":
@@ -702,5 +715,4 @@ def _save_moved(changed: list[Conversation], routed: set[int] = frozenset()) -> 
     # Only our own table and column names are formatted in; every value is a parameter.
     sql = f"UPDATE {table} AS c SET {', '.join(sets)} FROM {source} "  # noqa: S608
     sql += "WHERE c.id = r.id AND c.organization_id = %s"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [values, org_id])
+    writes.append((sql, [values, org_id]))
