@@ -2,8 +2,10 @@
 
 A batch costs a fixed number of statements whatever its size: one read of the items already
 known, one read of their threads (conversations), when some threads are new one insert of those
-and one read of them, one upsert of the items, one update of the threads they moved (routing adds
-a few per batch that opens conversations; nothing is read or written per item). A repeated, partly repeated or
+(``RETURNING`` names them: no read back), then the upsert of the items and the update of the
+threads they moved, sent together (routing adds a few per batch that opens conversations; nothing
+is read or written per item). On PostgreSQL a batch's rows travel as one JSON parameter per
+statement (``_recordset``), not one parameter per value. A repeated, partly repeated or
 reordered delivery changes nothing: items are unique on ``(channel, external_id)`` and a thread's
 "latest" fields follow the newest item by the network's own time, not by arrival.
 """
