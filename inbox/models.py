@@ -44,8 +44,15 @@ class Conversation(TenantModel):
         CLOSED = "closed", _("Closed")
         SPAM = "spam", _("Spam")
 
+    # Neither foreign key has an index of its own: every index of the table but two starts with
+    # the organization, and ``conversation_unique_thread`` with the channel. Each index is written
+    # again on every move of a conversation (``ingest`` moves them all a batch touches; the
+    # "latest" fields are in the list's indexes, so no update is HOT).
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     channel = models.ForeignKey(
-        "channels_registry.Channel", on_delete=models.CASCADE, related_name="+"
+        "channels_registry.Channel", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     #: the network's thread: a post's external id for comments, a DM thread id, the item itself

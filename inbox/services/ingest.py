@@ -2,8 +2,10 @@
 
 A batch costs a fixed number of statements whatever its size: one read of the items already
 known, one read of their threads (conversations), when some threads are new one insert of those
-and one read of them, one upsert of the items, one update of the threads they moved (routing adds
-a few per batch that opens conversations; nothing is read or written per item). A repeated, partly repeated or
+(``RETURNING`` names them: no read back), then the upsert of the items and the update of the
+threads they moved, sent together (routing adds a few per batch that opens conversations; nothing
+is read or written per item). On PostgreSQL a batch's rows travel as one JSON parameter per
+statement (``_recordset``), not one parameter per value. A repeated, partly repeated or
 reordered delivery changes nothing: items are unique on ``(channel, external_id)`` and a thread's
 "latest" fields follow the newest item by the network's own time, not by arrival.
 """
@@ -174,11 +176,7 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
         return result
     org_id = channel.organization_id
     with transaction.atomic():
-        known = set(
-            Item.objects.for_org(org_id)
-            .filter(channel=channel, external_id__in=[i.external_id for i in batch])
-            .values_list("external_id", flat=True)
-        )
+        known = _known_external_ids(channel, [i.external_id for i in batch])
         fresh = [i for i in batch if i.external_id not in known]
         result.duplicates += len(batch) - len(fresh)
         if not fresh:
@@ -212,12 +210,16 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
             )
             for item, analysis in zip(fresh, analyses, strict=True)
         ]
+        # the items' insert and the conversations' update, sent together (nothing between them
+        # reads the items)
+        writes: list[tuple[str, list]] = []
         # Two deliveries racing past the read above meet here: the constraint keeps one row and
         # the other's copy only refreshes what the network may have changed.
-        _insert_items(channel, rows)
+        _insert_items(channel, rows, writes)
         facts = OrgFacts(org_id)
         routed = _route(channel, conversations, rows, opened, facts)
-        _move_conversations(conversations, rows, routed=routed, facts=facts)
+        _move_conversations(conversations, rows, routed=routed, facts=facts, writes=writes)
+        _write(writes)
         # (figures, issue 14 point 7: the one place a first response is noted)
         record_first_responses(
             org_id, {r.conversation.pk for r in rows if r.direction == Item.Direction.OUTBOUND}
@@ -230,16 +232,75 @@ def ingest(channel, items: list[InboxItem]) -> IngestResult:
     return result
 
 
+def _known_external_ids(channel, external_ids: list[str]) -> set[str]:
+    """Which of ``external_ids`` ``channel`` already has: one read of the unique index
+    ``item_unique_external`` (on PostgreSQL written out, the ORM's compiling being most of its
+    cost)."""
+    org_id = channel.organization_id
+    if connection.vendor != "postgresql":
+        return set(
+            Item.objects.for_org(org_id)
+            .filter(channel=channel, external_id__in=external_ids)
+            .values_list("external_id", flat=True)
+        )
+    meta = Item._meta
+    quote = connection.ops.quote_name
+    column = quote(meta.get_field("external_id").column)
+    sql = (
+        f"SELECT {column} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(meta.get_field('channel').column)} = %s AND {column} = ANY(%s::text[]) "
+        f"AND {quote(meta.get_field('organization').column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [channel.pk, external_ids, org_id])
+        return {external_id for (external_id,) in cursor.fetchall()}
+
+
 #: what a repeated item refreshes (the network may have edited or hidden it)
 _REFRESHED = ("text", "is_hidden")
 
 
-def _insert_items(channel, rows: list[_Row]) -> None:
+def _json_value(value):
+    """``json.dumps``'s ``default``: a time as ISO 8601 (with its offset), which PostgreSQL reads."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not stored by ingest")
+
+
+def _recordset(columns: dict[str, str], rows: list[list]) -> tuple[str, str]:
+    """``(SELECT … FROM jsonb_array_elements(%s::jsonb)) AS r`` with ``columns`` (name: type) and
+    its one parameter: ``rows`` (a list of values per row, in the order of ``columns``) as one
+    JSON text of arrays.
+
+    How a batch's values reach PostgreSQL: one parameter whatever the batch's size, parsed by the
+    server in one pass. A parameter per value (a ``VALUES`` list) costs the parser and planner a
+    node each, and arrays adapted by psycopg2 cost the client an adapter per value (each was
+    several milliseconds a page of 100, as much as the writes themselves). ``jsonb``, not ``json``:
+    the server parses the text once; ``json``'s ``->>`` parses a row's array again for each
+    column it reads."""
+    text = json.dumps(rows, default=_json_value, allow_nan=False, separators=(",", ":"))
+    # ``->>`` gives the value as text (NULL for null), which the type's input reads
+    selected = ", ".join(
+        f"(e ->> {index})::{kind} AS {name}" for index, (name, kind) in enumerate(columns.items())
+    )
+    # only our own column names and types are formatted in; the values are the one parameter
+    return f"(SELECT {selected} FROM jsonb_array_elements(%s::jsonb) AS e) AS r", text  # noqa: S608
+
+
+def _write(writes: list[tuple[str, list]]) -> None:
+    """Run the statements of ``writes`` in one round trip (they return nothing)."""
+    if not writes:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(";\n".join(sql for sql, _p in writes), [p for _s, ps in writes for p in ps])
+
+
+def _insert_items(channel, rows: list[_Row], writes: list[tuple[str, list]]) -> None:
     """Insert ``rows``; a row already there (another delivery raced past ``ingest``'s read) keeps
-    its place and takes ``_REFRESHED`` from the new copy. On PostgreSQL one ``INSERT … ON
-    CONFLICT DO UPDATE`` with the values as parameters, read straight from the rows (Django's
-    ``bulk_create`` wants a model instance per item and prepares every value through its field,
-    which cost more than the database's work); elsewhere ``bulk_create``."""
+    its place and takes ``_REFRESHED`` from the new copy. On PostgreSQL one ``INSERT … SELECT …
+    ON CONFLICT DO UPDATE`` from the rows as one JSON parameter (``_recordset``), read straight
+    from the rows (Django's ``bulk_create`` wants a model instance per item and prepares every
+    value through its field), added to ``writes``; elsewhere ``bulk_create``, at once."""
     meta = Item._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     own = set(_Row.__slots__)
@@ -268,33 +329,41 @@ def _insert_items(channel, rows: list[_Row]) -> None:
         )
         return
     quote = connection.ops.quote_name
+    selected: list[str] = []  # per column: a batch-wide parameter, or the row's value
+    scalars: list = []
+    columns: dict[str, str] = {}
     getters = []
     for f in fields:
+        if f.attname in fixed:
+            # the same for every row: one parameter
+            selected.append(f"%s::{f.cast_db_type(connection)}")
+            scalars.append(fixed[f.attname])
+            continue
         if f.attname == "conversation_id":
             getters.append(lambda row: row.conversation.pk)
         elif f.name in own:
             getters.append(operator.attrgetter(f.name))
-        elif f.attname in fixed:
-            getters.append(lambda row, value=fixed[f.attname]: value)
         else:
             raise TypeError(f"ingest does not know what to store in Item.{f.name}")
-    params = [get(row) for row in rows for get in getters]
-    # ``raw`` is JSON text already: cast, not adapted
-    placeholders = (
-        "("
-        + ", ".join("%s::jsonb" if f.get_internal_type() == "JSONField" else "%s" for f in fields)
-        + ")"
-    )
+        name = f"c{len(columns)}"
+        if f.get_internal_type() == "JSONField":
+            # ``raw`` is JSON text already: cast, not parsed and written again
+            columns[name] = "text"
+            selected.append(f"r.{name}::jsonb")
+        else:
+            columns[name] = f.cast_db_type(connection)
+            selected.append(f"r.{name}")
+    source, values = _recordset(columns, [[get(row) for get in getters] for row in rows])
     target = ", ".join(quote(meta.get_field(name).column) for name in ("channel", "external_id"))
     refresh = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in _REFRESHED)
     # Only the model's own table and column names are formatted in; every value is a parameter.
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES {', '.join([placeholders] * len(rows))} "
+        f"SELECT {', '.join(selected)} "
+        f"FROM {source} "
         f"ON CONFLICT ({target}) DO UPDATE SET {refresh}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    writes.append((sql, [*scalars, values]))
 
 
 def _route(channel, conversations, rows: list[Item], opened: set[int], facts) -> set[int]:
@@ -317,16 +386,12 @@ def _open_conversations(
     channel, fresh, threads, result
 ) -> tuple[dict[tuple[str, str], Conversation], set[int]]:
     """The conversations of ``fresh`` items, created where missing, and the ids of those this call
-    created: one read of those that exist; when some are missing, one insert of those only and one
-    read of them (a thread already known costs nothing more)."""
+    created: one read of those that exist; when some are missing, one insert of those only (and a
+    read of those another delivery inserted first; a thread already known costs nothing more)."""
     org_id = channel.organization_id
     wholes = set(threads.values())
     keys = {(kind, thread[:255]) for kind, thread in wholes}
-    qs = Conversation.objects.for_org(org_id).filter(channel=channel)
-    found = {
-        (c.kind, c.external_thread_id): c
-        for c in qs.filter(external_thread_id__in={k[1] for k in keys})
-    }
+    found = {(c.kind, c.external_thread_id): c for c in _conversations_of(channel, keys)}
     missing = sorted(k for k in keys if k not in found)
     opened: set[int] = set()
     if missing:
@@ -355,20 +420,67 @@ def _open_conversations(
             for kind, thread in missing
         ]
         if _returns_inserted_rows():
-            opened = _insert_new_conversations(rows)
+            inserted = _insert_new_conversations(rows)
+            for row in rows:
+                key = (row.kind, row.external_thread_id)
+                if key in inserted:
+                    # what the insert wrote is this instance's values: no read back
+                    row.pk = inserted[key]
+                    row._state.adding = False
+                    row._state.db = connection.alias
+                    found[key] = row
+                    opened.add(row.pk)
+            lost = [k for k in missing if k not in found]
         else:
             # SQLite before 3.35: its transactions are IMMEDIATE (settings), so a writer holds the
             # database from its first statement and nobody inserted since the read above
             Conversation.objects.bulk_create(rows, ignore_conflicts=True)
-        # the missing ones as they are now: ours, or another delivery's that won the race
-        for c in qs.filter(external_thread_id__in={k[1] for k in missing}):
+            lost = missing
+        # the threads another delivery opened first (or all, without RETURNING): read as they are
+        for c in _conversations_of(channel, lost):
             key = (c.kind, c.external_thread_id)
-            if key in keys and key not in found:
+            if key not in found:
                 found[key] = c
                 if not _returns_inserted_rows():
                     opened.add(c.pk)
     result.conversations_created = len(opened)
     return {(kind, thread): found[(kind, thread[:255])] for kind, thread in wholes}, opened
+
+
+def _conversations_of(channel, keys) -> list[Conversation]:
+    """The conversations of ``channel`` on the threads ``keys`` (``(kind, thread id)`` pairs).
+
+    On PostgreSQL one statement built from the model's columns, the rows made into instances
+    without a queryset (the ORM's compiling and its per-row work were most of the read's cost);
+    elsewhere the ORM."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    org_id = channel.organization_id
+    if connection.vendor != "postgresql":
+        wanted = set(keys)
+        qs = Conversation.objects.for_org(org_id).filter(
+            channel=channel, external_thread_id__in={thread for _kind, thread in keys}
+        )
+        return [c for c in qs if (c.kind, c.external_thread_id) in wanted]
+    meta = Conversation._meta
+    quote = connection.ops.quote_name
+    fields = meta.concrete_fields
+    # the unique index ``conversation_unique_thread`` answers it, a thread at a time
+    sql = (
+        f"SELECT {', '.join('c.' + quote(f.column) for f in fields)} "  # noqa: S608
+        f"FROM unnest(%s::text[], %s::text[]) AS k(kind, thread) "
+        f"JOIN {quote(meta.db_table)} AS c ON c.{quote(meta.get_field('channel').column)} = %s "
+        f"AND c.{quote(meta.get_field('kind').column)} = k.kind "
+        f"AND c.{quote(meta.get_field('external_thread_id').column)} = k.thread "
+        f"WHERE c.{quote(meta.get_field('organization').column)} = %s"
+    )
+    names = [f.attname for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [[kind for kind, _t in keys], [thread for _k, thread in keys], channel.pk, org_id]
+        )
+        return [Conversation.from_db(connection.alias, names, row) for row in cursor.fetchall()]
 
 
 def _returns_inserted_rows() -> bool:
@@ -379,8 +491,9 @@ def _returns_inserted_rows() -> bool:
     )
 
 
-def _insert_new_conversations(rows: list[Conversation]) -> set[int]:
-    """Insert the conversations whose thread has none yet; the ids of those this statement inserted.
+def _insert_new_conversations(rows: list[Conversation]) -> dict[tuple[str, str], int]:
+    """Insert the conversations whose thread has none yet; the ids of those this statement
+    inserted, by ``(kind, thread id)``.
 
     The race it closes: a poll and a webhook push bring the same new thread at the same instant.
     Both read "no such conversation", both insert. The second insert waits on the first's
@@ -393,23 +506,35 @@ def _insert_new_conversations(rows: list[Conversation]) -> set[int]:
     meta = Conversation._meta
     quote = connection.ops.quote_name
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    params: list = []
-    for row in rows:
-        for field in fields:
-            params.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    if connection.vendor == "postgresql":
+        # the rows as one JSON parameter (``_recordset``)
+        source, values = _recordset(
+            {f"c{i}": f.cast_db_type(connection) for i, f in enumerate(fields)},
+            [[f.pre_save(row, add=True) for f in fields] for row in rows],
+        )
+        selected = f"SELECT {', '.join(f'r.c{i}' for i in range(len(fields)))} FROM {source}"  # noqa: S608
+        params: list = [values]
+    else:
+        params = []
+        for row in rows:
+            for field in fields:
+                params.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
+        placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        selected = f"VALUES {', '.join([placeholders] * len(rows))}"
     target = ", ".join(
         quote(meta.get_field(name).column) for name in ("channel", "kind", "external_thread_id")
     )
     # Only the model's own table and column names are formatted in; every value is a parameter.
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES {', '.join([placeholders] * len(rows))} "
-        f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+        f"{selected} "
+        f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote(meta.pk.column)}, "
+        f"{quote(meta.get_field('kind').column)}, "
+        f"{quote(meta.get_field('external_thread_id').column)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {pk for (pk,) in cursor.fetchall()}
+        return {(kind, thread): pk for pk, kind, thread in cursor.fetchall()}
 
 
 def _published_variants(channel, post_external_ids: set[str]) -> dict[str, int]:
@@ -421,7 +546,7 @@ def _published_variants(channel, post_external_ids: set[str]) -> dict[str, int]:
 
 
 def _move_conversations(
-    conversations, rows: list[Item], *, routed: set[int] = frozenset(), facts=None
+    conversations, rows: list[Item], *, routed: set[int] = frozenset(), facts=None, writes
 ) -> None:
     """Each touched conversation follows its newest item (by the network's time) and its SLA
     clock (starts at the customer's first unanswered item, stops at our answer): one update."""
@@ -489,7 +614,7 @@ def _move_conversations(
             conversation.sla_breach_notified_at = None
             conversation._sla_moved = True
     if changed:
-        _save_moved(changed, routed)
+        _save_moved(changed, routed, writes)
 
 
 def _since_closing(times: list[datetime], closed_at: datetime | None, now: datetime):
@@ -528,7 +653,7 @@ def _clock_start(conversation, inbound_times: list[datetime], answer: datetime |
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-#: the fields ``_move_conversations`` changes, with their PostgreSQL types (for the VALUES list)
+#: the fields ``_move_conversations`` changes, with their PostgreSQL types (for the update's row types)
 _MOVED = {
     "snippet": "text",
     "author_name": "text",
@@ -551,9 +676,12 @@ _CLOCK = {
 }
 
 
-def _save_moved(changed: list[Conversation], routed: set[int] = frozenset()) -> None:
-    """One ``UPDATE … FROM (VALUES …)`` on PostgreSQL (Django's ``bulk_update`` builds a CASE per
-    field and row, which costs more than the rest of ingest together); ``bulk_update`` elsewhere."""
+def _save_moved(
+    changed: list[Conversation], routed: set[int], writes: list[tuple[str, list]]
+) -> None:
+    """One ``UPDATE … FROM`` the rows as JSON on PostgreSQL (``_recordset``; Django's
+    ``bulk_update`` builds a CASE per field and row, which costs more than the rest of ingest
+    together), added to ``writes``; ``bulk_update`` elsewhere, at once."""
     org_id = changed[0].organization_id
     clock_moved = any(getattr(c, "_sla_moved", False) for c in changed)
     if connection.vendor != "postgresql":
@@ -573,29 +701,22 @@ def _save_moved(changed: list[Conversation], routed: set[int] = frozenset()) -> 
         names += [*_CLOCK, "clock"]
         types.update(_CLOCK, clock="boolean")
         gated.update(dict.fromkeys(_CLOCK, "clock"))
-    row = "(%s::bigint, " + ", ".join(f"%s::{types[n]}" for n in names) + ")"
-    params: list = []
-    for c in changed:
-        params.append(c.pk)
-        for n in names:
-            if n == "routed":
-                params.append(c.pk in routed)
-            elif n == "clock":
-                params.append(getattr(c, "_sla_moved", False))
-            else:
-                params.append(getattr(c, n))
+    gates = {"routed": lambda c: c.pk in routed, "clock": lambda c: getattr(c, "_sla_moved", False)}
+    getters = [gates.get(n, operator.attrgetter(n)) for n in names]
+    source, values = _recordset(
+        {"id": "bigint", **{n: types[n] for n in names}},
+        [[c.pk, *(get(c) for get in getters)] for c in changed],
+    )
     sets = []
     for n in names:
-        if n in ("routed", "clock"):
+        if n in gates:
             continue
         column = connection.ops.quote_name(n)
         if n in gated:
-            sets.append(f"{column} = CASE WHEN v.{gated[n]} THEN v.{n} ELSE c.{column} END")
+            sets.append(f"{column} = CASE WHEN r.{gated[n]} THEN r.{n} ELSE c.{column} END")
         else:
-            sets.append(f"{column} = v.{n}")
+            sets.append(f"{column} = r.{n}")
     # Only our own table and column names are formatted in; every value is a parameter.
-    values = ", ".join([row] * len(changed))
-    sql = f"UPDATE {table} AS c SET {', '.join(sets)} FROM (VALUES {values}) AS v(id, {', '.join(names)}) "  # noqa: S608
-    sql += "WHERE c.id = v.id AND c.organization_id = %s"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, org_id])
+    sql = f"UPDATE {table} AS c SET {', '.join(sets)} FROM {source} "  # noqa: S608
+    sql += "WHERE c.id = r.id AND c.organization_id = %s"
+    writes.append((sql, [values, org_id]))

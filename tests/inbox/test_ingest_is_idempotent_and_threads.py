@@ -170,3 +170,39 @@ def test_the_networks_fields_are_kept_and_what_is_not_json_does_not_stop_the_ite
     )
     raw = dict(Item.objects.for_org(org_a).values_list("external_id", "raw"))
     assert raw == {"c1": {"likes": 3, "tags": ["a", "b"]}, "c2": {}, "c3": {"truncated": True}}
+
+
+def test_every_field_of_an_item_is_stored_as_the_network_wrote_it(org_a, alice_m):
+    """What a batch's values go through on their way in (one JSON text per statement on
+    PostgreSQL) changes none of them: quotes, backslashes, newlines, emoji, JSON-looking text,
+    times to the microsecond, a score, the network's fields."""
+    channel = sandbox_channel(org_a, alice_m)
+    texts = {
+        "c1": 'Kak, "promo" \\ gk ada?\nBaris dua\ttab 😍🙏',
+        "c2": '{"not": "json to us"} [1, 2] null',
+        "c3": "",
+        "d4": "Ça coûte combien ? いくら",
+    }
+    at = comment(n=1).created_at.replace(microsecond=123456)
+    ingest(
+        channel,
+        [
+            comment("p9", n=1, text=texts["c1"], created_at=at, author_name='Rina "R" \\ Putri'),
+            comment(n=2, text=texts["c2"], raw={"quote": 'a"b', "emoji": "👍", "n": 1.5}),
+            comment(n=3, text=texts["c3"], permalink="https://example.test/p?a=1&b=%20"),
+            dm("u_ani", n=4, text=texts["d4"]),
+        ],
+    )
+    items = {i.external_id: i for i in Item.objects.for_org(org_a)}
+    assert {k: i.text for k, i in items.items()} == texts
+    assert items["c1"].created_at == at
+    assert items["c1"].author_name == 'Rina "R" \\ Putri'
+    assert items["c2"].raw == {"quote": 'a"b', "emoji": "👍", "n": 1.5}
+    assert items["c3"].permalink == "https://example.test/p?a=1&b=%20"
+    thread = Conversation.objects.for_org(org_a).get(external_thread_id="p9")
+    assert (thread.author_name, thread.snippet, thread.last_item_at) == (
+        'Rina "R" \\ Putri',
+        texts["c1"],
+        at,
+    )
+    assert Conversation.objects.for_org(org_a).get(kind="dm").snippet == texts["d4"]
