@@ -281,8 +281,9 @@ def total(rows: Iterable[VariantFigures | Counted]) -> Totals:
 
 
 def filtered_totals(membership, filters: PostAnalyticsFilters) -> Totals:
-    """:func:`total` of every variant the filters select (one query, not one per page)."""
-    return total(rows_of(variant_rows(membership, filters)))
+    """:func:`total` of every variant the filters select (one query, not one per page; read as
+    values: the posts table's totals row counts every variant of the range)."""
+    return total(counted(membership, filters))
 
 
 @dataclass(slots=True)
@@ -296,7 +297,6 @@ class Counted:
     campaign_id: int | None
     campaign: str
     network_name: str
-    published_at: datetime | None
     values: dict[str, float | int | None]
     figures_day: date | None
     #: the engagement rate as the database sorts it (not rounded)
@@ -315,13 +315,12 @@ _COUNTED_FIELDS = (
     "post__campaign__name",
     "channel_id",
     "channel__provider",
-    "published_at",
 )
 
 
 def _counted_values(membership, filters: PostAnalyticsFilters):
-    """``(pk, post, campaign, campaign name, channel, provider, published at, latest day,
-    *COUNTS)`` per variant. On PostgreSQL each variant's latest rollup is joined once (``LATERAL
+    """``(pk, post, campaign, campaign name, channel, provider, latest day, *COUNTS)`` per
+    variant. On PostgreSQL each variant's latest rollup is joined once (``LATERAL
     … LIMIT 1``: one index probe per variant); the portable path annotates one correlated
     subquery per figure (ten probes per variant: the slower half of a custom dashboard)."""
     from django.db import connection
@@ -337,7 +336,7 @@ def _counted_values(membership, filters: PostAnalyticsFilters):
         f"SELECT d.day, {figures} FROM analytics_postday d "  # noqa: S608 (names from COUNTS)
         "WHERE d.variant_id = b.v AND d.organization_id = %s ORDER BY d.day DESC LIMIT 1"
     )
-    columns = "v, post, campaign, campaign_name, channel, provider, published_at"
+    columns = "v, post, campaign, campaign_name, channel, provider"
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT b.*, l.* FROM ({sql}) AS b ({columns}) "  # noqa: S608 (the ORM's own SQL)
@@ -353,7 +352,7 @@ def counted(membership, filters: PostAnalyticsFilters) -> list[Counted]:
 
     names = provider_names()
     out = []
-    for vid, post_id, cid, cname, chid, provider, published_at, day, *figures in _counted_values(
+    for vid, post_id, cid, cname, chid, provider, day, *figures in _counted_values(
         membership, filters
     ):
         values: dict[str, float | int | None] = dict(zip(COUNTS, figures, strict=True))
@@ -367,7 +366,6 @@ def counted(membership, filters: PostAnalyticsFilters) -> list[Counted]:
                 campaign_id=cid,
                 campaign=cname or "",
                 network_name=names.get(provider, provider),
-                published_at=published_at,
                 values=values,
                 figures_day=day,
                 rate=(

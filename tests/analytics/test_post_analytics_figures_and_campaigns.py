@@ -101,8 +101,13 @@ def test_a_top_list_from_the_rows_read_once_is_the_database_order(world, alice_m
 
 
 def test_counted_rows_sum_to_the_same_totals_as_full_rows(world, alice_m):
+    """The totals row and the campaign sums read values; the post table's rows read models: both
+    give the same figures, variants, posts, channels and networks without each figure."""
     filters = posts.PostAnalyticsFilters(range=DateRange(SINCE, UNTIL))
-    assert posts.total(posts.counted(alice_m, filters)) == posts.filtered_totals(alice_m, filters)
+    full = posts.total(posts.rows_of(posts.variant_rows(alice_m, filters)))
+    assert full.variants == 4 and full.not_fetched == 1  # the world's a, b, c and d
+    assert posts.total(posts.counted(alice_m, filters)) == full
+    assert posts.filtered_totals(alice_m, filters) == full
 
 
 def test_an_unknown_sort_is_refused_before_any_query(alice_m):
