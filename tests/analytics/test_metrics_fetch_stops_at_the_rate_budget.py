@@ -116,8 +116,8 @@ def test_facebook_metrics_stop_at_the_pages_budget_and_keep_the_numbers(
     _stops_at_the_budget(org_a, channel, meta, now + timedelta(days=1))
 
 
-def test_x_metrics_stop_at_the_users_budget_and_keep_the_numbers(monkeypatch, org_a, alice, x):
-    now = timezone.now()
+def _x_channel(monkeypatch, org, x):
+    """An X channel of ``org`` whose fetch goes to the fake with a fresh user token."""
     provider = XProvider(
         ProviderConfig(
             client_id=x.client_id,
@@ -132,7 +132,13 @@ def test_x_metrics_stop_at_the_users_budget_and_keep_the_numbers(monkeypatch, or
         provider,
         Credentials(access_token=access, refresh_token=refresh, extra={"user_id": x.me_id}),
     )
-    [channel] = bulk_channels(org_a, 1, provider="x", external_id=x.me_id)
+    [channel] = bulk_channels(org, 1, provider="x", external_id=x.me_id)
+    return channel
+
+
+def test_x_metrics_stop_at_the_users_budget_and_keep_the_numbers(monkeypatch, org_a, alice, x):
+    now = timezone.now()
+    channel = _x_channel(monkeypatch, org_a, x)
     for n in range(3):
         tweet = x.post_as(x.me_id, f"post {n}")
         x.set_metrics(tweet, public={"like_count": n + 1, "impression_count": 10 * n})
@@ -152,21 +158,7 @@ def test_x_metrics_hold_when_x_says_none_are_left(monkeypatch, org_a, alice, x):
     ``x-rate-limit-remaining: 0`` holds that endpoint until ``x-rate-limit-reset``, although our
     own budget has calls left; the next fetch sends nothing to /2/tweets and keeps the numbers."""
     now = timezone.now()
-    provider = XProvider(
-        ProviderConfig(
-            client_id=x.client_id,
-            client_secret=x.client_secret,
-            urls={"api": x.url, "auth": f"{x.url}/i/oauth2/authorize", "token": f"{x.url}/t"},
-            extra={"poll_interval": 0, "consumer_secret": x.consumer_secret},
-        )
-    )
-    access, refresh = x.issue_token(x.me_id)
-    _use(
-        monkeypatch,
-        provider,
-        Credentials(access_token=access, refresh_token=refresh, extra={"user_id": x.me_id}),
-    )
-    [channel] = bulk_channels(org_a, 1, provider="x", external_id=x.me_id)
+    channel = _x_channel(monkeypatch, org_a, x)
     tweet = x.post_as(x.me_id, "post")
     x.set_metrics(tweet, public={"like_count": 4, "impression_count": 40})
     published_variant(org_a, alice, channel, external_id=tweet, at=now - timedelta(days=2))
