@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from channels_registry.providers.base import Credentials, DailyAccountMetrics, PostMetrics
+from inbox.models import Conversation, Item
 from publishing.models import Post, PostVariant
 
 
@@ -62,3 +63,32 @@ def published_variant(org, author, channel, *, external_id: str, at: datetime) -
 
 def days(until: date, n: int) -> list[date]:
     return [until - timedelta(days=i) for i in range(n - 1, -1, -1)]
+
+
+_n = iter(range(1, 10_000))
+
+
+def conversation(channel, asked: datetime, *, answered_after=None, sla_in=None, sentiments=()):
+    """A conversation with one inbound item per sentiment ("" for one not scored yet)."""
+    n = next(_n)
+    conv = Conversation.objects.create(
+        organization_id=channel.organization_id,
+        channel=channel,
+        kind=Conversation.Kind.DM,
+        external_thread_id=f"t{n}",
+        created_at=asked,
+        first_response_at=asked + answered_after if answered_after is not None else None,
+        first_response_seconds=int(answered_after.total_seconds()) if answered_after else None,
+        sla_due_at=asked + sla_in if sla_in is not None else None,
+    )
+    for i, sentiment in enumerate(sentiments):
+        Item.objects.create(
+            organization_id=channel.organization_id,
+            channel=channel,
+            conversation=conv,
+            external_id=f"i{n}-{i}",
+            kind=Item.Kind.DM,
+            created_at=asked + timedelta(minutes=i),
+            sentiment=sentiment,
+        )
+    return conv

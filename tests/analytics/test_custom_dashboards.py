@@ -542,10 +542,11 @@ def test_breakdowns_by_channel_and_team_name_what_is_not_reported(world, alice_m
 
 
 def test_the_sentiment_widget_draws_stacked_bars_of_the_inbox_days(world, alice_m, alice_client):
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     from analytics.charts.render import ChartUnavailable, render_svg
-    from inbox.models import Conversation, Item
+
+    from .factories import conversation
 
     channel = world["sandbox"]
     board = _board(alice_m, widgets=[{"kind": "sentiment"}])
@@ -554,23 +555,7 @@ def test_the_sentiment_widget_draws_stacked_bars_of_the_inbox_days(world, alice_
     )
     assert data.widgets[0].chart is None  # no scored message yet: the table says it, no empty chart
     asked = datetime(SINCE.year, SINCE.month, SINCE.day + 2, 9, tzinfo=UTC)
-    conv = Conversation.objects.create(
-        organization_id=channel.organization_id,
-        channel=channel,
-        kind=Conversation.Kind.DM,
-        external_thread_id="t-sentiment",
-        created_at=asked,
-    )
-    for i, sentiment in enumerate(["positive", "positive", "negative", "neutral", ""]):
-        Item.objects.create(
-            organization_id=channel.organization_id,
-            channel=channel,
-            conversation=conv,
-            external_id=f"s{i}",
-            kind=Item.Kind.DM,
-            created_at=asked + timedelta(minutes=i),
-            sentiment=sentiment,
-        )
+    conversation(channel, asked, sentiments=["positive", "positive", "negative", "neutral", ""])
     data = selectors.board_data(
         alice_m, board, selectors.board_filters(board, since=SINCE, until=UNTIL)
     )

@@ -11,47 +11,20 @@ import pytest
 from django.urls import reverse
 
 from analytics.selectors import INBOX_KEYS, DateRange, organization_dashboard
-from inbox.models import Conversation, Item
 
 from .. import factories as f
 from ..channels.factories import bulk_channels, connect_sandbox
+from .factories import conversation
 
 pytestmark = pytest.mark.django_db
 
 SINCE, UNTIL = date(2026, 11, 1), date(2026, 11, 28)
 SUMMARY = "/api/v1/analytics/summary/"
 RANGE = {"since": SINCE.isoformat(), "until": UNTIL.isoformat()}
-_n = iter(range(1, 10_000))
 
 
 def at(day: date, hour: int = 9) -> datetime:
     return datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
-
-
-def conversation(channel, asked: datetime, *, answered_after=None, sla_in=None, sentiments=()):
-    """A conversation with one inbound item per sentiment ("" for one not scored yet)."""
-    n = next(_n)
-    conv = Conversation.objects.create(
-        organization_id=channel.organization_id,
-        channel=channel,
-        kind=Conversation.Kind.DM,
-        external_thread_id=f"t{n}",
-        created_at=asked,
-        first_response_at=asked + answered_after if answered_after is not None else None,
-        first_response_seconds=int(answered_after.total_seconds()) if answered_after else None,
-        sla_due_at=asked + sla_in if sla_in is not None else None,
-    )
-    for i, sentiment in enumerate(sentiments):
-        Item.objects.create(
-            organization_id=channel.organization_id,
-            channel=channel,
-            conversation=conv,
-            external_id=f"i{n}-{i}",
-            kind=Item.Kind.DM,
-            created_at=asked + timedelta(minutes=i),
-            sentiment=sentiment,
-        )
-    return conv
 
 
 MIN, HOUR = timedelta(minutes=1), timedelta(hours=1)
