@@ -45,8 +45,8 @@ print("session", settings.SESSION_COOKIE_NAME)
 
 
 def test_production_cookies_have_host_prefixed_names(tmp_path):
-    migrated = _run({**PRODUCTION, "SOCIALOPS_VAR_DIR": str(tmp_path)}, "migrate", "--noinput")
-    assert migrated.returncode == 0, migrated.stderr
+    # The sign-in page reads no table (no migrate: it took most of this test's 30-40 s); if it
+    # ever does, this fails with "no such table" rather than passing without looking.
     result = _run(
         {**PRODUCTION, "SOCIALOPS_VAR_DIR": str(tmp_path)},
         "shell",
