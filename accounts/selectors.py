@@ -24,12 +24,18 @@ def organizations_of(user: User) -> QuerySet[Organization]:
 def membership_for(user: User, organization: Organization) -> Membership | None:
     if not user.is_authenticated:
         return None
-    return (
+    # Every page of an organization runs this. One row at most (unique on organization and
+    # user): no sort, and the organization is the one in hand, not read again by a join.
+    found = list(
         Membership.objects.for_org(organization)
-        .select_related("user", "organization")
+        .select_related("user")
         .filter(user=user, is_active=True)
-        .first()
+        .order_by()[:1]
     )
+    if not found:
+        return None
+    found[0].organization = organization
+    return found[0]
 
 
 def members_of(
