@@ -73,6 +73,12 @@ class PostMetricSnapshot(TenantModel):
         ]
 
 
+#: the figures ``ChannelDay`` keeps a running total of (``run_*``), and those a day may not report
+#: (``seen_*`` counts the days that did)
+RUNNING = ("impressions", "reach", "engagements", "link_clicks", "video_views", "posts_published")
+MAY_BE_MISSING = RUNNING[:-1]
+
+
 class ChannelDay(TenantModel):
     """Rollup: one channel's day, what the dashboards sum.
 
@@ -93,6 +99,21 @@ class ChannelDay(TenantModel):
     link_clicks = _metric(_("link clicks"))
     video_views = _metric(_("video views"))
     posts_published = models.PositiveIntegerField(_("posts published"), default=0)
+    # Running totals over the channel's rows up to and including this day (a missing figure
+    # counts 0), and how many of those days reported the figure: a period's sum is the difference
+    # of two rows, not a scan of every day (``selectors._period_sums``). Kept by
+    # ``services.refresh_running_totals``, which every write of these rows calls.
+    run_impressions = models.BigIntegerField(default=0, editable=False)
+    run_reach = models.BigIntegerField(default=0, editable=False)
+    run_engagements = models.BigIntegerField(default=0, editable=False)
+    run_link_clicks = models.BigIntegerField(default=0, editable=False)
+    run_video_views = models.BigIntegerField(default=0, editable=False)
+    run_posts_published = models.BigIntegerField(default=0, editable=False)
+    seen_impressions = models.IntegerField(default=0, editable=False)
+    seen_reach = models.IntegerField(default=0, editable=False)
+    seen_engagements = models.IntegerField(default=0, editable=False)
+    seen_link_clicks = models.IntegerField(default=0, editable=False)
+    seen_video_views = models.IntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "day"], name="channelday_unique")]

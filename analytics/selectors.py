@@ -423,7 +423,92 @@ def _campaign_sums_by_channel(org, ids, rng: DateRange, prev: DateRange, campaig
 def _sums_by_channel(org, ids, rng: DateRange, prev: DateRange) -> dict[int, dict]:
     """``{channel id: {"cur_<metric>": …, "prev_<metric>": …, "cur_followers_day": …,
     "prev_followers_day": …}}``: both periods in one query (a Sum over NULLs only is NULL: not
-    reported), with each channel's last day that has a follower count in each period."""
+    reported), with each channel's last day that has a follower count in each period.
+
+    On PostgreSQL from the rollups' running totals (:func:`_period_sums`: a few rows per channel);
+    elsewhere by summing every day (:func:`_summed_by_channel`). The two agree (a test compares
+    them)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return _period_sums(org, ids, rng, prev)
+    return _summed_by_channel(org, ids, rng, prev)
+
+
+def _period_sums(org, ids, rng: DateRange, prev: DateRange) -> dict[int, dict]:
+    """:func:`_sums_by_channel` from ``ChannelDay``'s running totals: for each channel and period,
+    its last day in the period less what its running totals held before its first day in the
+    period (that day's total less its own figure), and its last day with a follower count. Each
+    is one probe of the (channel, day) index: four per channel whatever the length of the range
+    (one more in a period whose last day has no follower count). 31 → 13 ms at 300 channels and 90
+    days beside summing 54,000 days. A figure no day of the period reported (its ``seen_`` count
+    did not move) is None."""
+    from django.db import connection
+
+    from .models import MAY_BE_MISSING, RUNNING
+
+    if not ids:
+        return {}
+    org_id = getattr(org, "pk", org)
+    day_of = "organization_id = %s AND channel_id = c.id AND day >= %s AND day <= %s"
+    parts, joins, params, select_params = ["c.id"], [], [], []
+    for period, (since, until) in (
+        ("cur", (rng.since, rng.until)),
+        ("prev", (prev.since, prev.until)),
+    ):
+        last, first = f"{period}_l", f"{period}_f"
+        bounds = [org_id, since, until]
+        before = ", ".join(
+            [
+                *(f"run_{m} - COALESCE({m}, 0) AS run_{m}" for m in RUNNING),
+                *(
+                    f"seen_{m} - (CASE WHEN {m} IS NULL THEN 0 ELSE 1 END) AS seen_{m}"
+                    for m in MAY_BE_MISSING
+                ),
+            ]
+        )
+        running = ", ".join(
+            [*(f"run_{m}" for m in RUNNING), *(f"seen_{m}" for m in MAY_BE_MISSING)]
+        )
+        joins += [
+            f"LEFT JOIN LATERAL (SELECT day, followers, {running} FROM analytics_channelday "  # noqa: S608
+            f"WHERE {day_of} ORDER BY day DESC LIMIT 1) AS {last} ON TRUE",
+            f"LEFT JOIN LATERAL (SELECT {before} FROM analytics_channelday WHERE {day_of} "  # noqa: S608
+            f"ORDER BY day ASC LIMIT 1) AS {first} ON TRUE",
+        ]
+        params += bounds * 2
+        for m in RUNNING:
+            value = f"{last}.run_{m} - {first}.run_{m}"
+            if m in MAY_BE_MISSING:
+                value = f"CASE WHEN {last}.seen_{m} > {first}.seen_{m} THEN {value} END"
+            parts.append(f"{value} AS {period}_{m}")
+        # the last day with a follower count: most often the last day itself; else one more
+        # probe, run only then (a CASE evaluates the branch it takes)
+        parts.append(
+            f"CASE WHEN {last}.followers IS NOT NULL THEN {last}.day ELSE (SELECT day FROM "  # noqa: S608
+            f"analytics_channelday WHERE {day_of} AND followers IS NOT NULL ORDER BY day DESC "
+            f"LIMIT 1) END AS {period}_followers_day"
+        )
+        select_params += bounds
+    sql = (
+        f"SELECT {', '.join(parts)} FROM unnest(%s::bigint[]) AS c(id) "  # noqa: S608 - constants
+        + " ".join(joins)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*select_params, list(ids), *params])
+        names = [col[0] for col in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    out = {}
+    for r in rows:
+        channel = r.pop("id")
+        if r["cur_posts_published"] is None and r["prev_posts_published"] is None:
+            continue  # no day of the channel in either period: as the summing query, no row
+        out[channel] = r
+    return out
+
+
+def _summed_by_channel(org, ids, rng: DateRange, prev: DateRange) -> dict[int, dict]:
+    """:func:`_sums_by_channel` by summing every day of both periods (one query)."""
     from django.db.models import Max, Q, Sum
 
     from .models import ChannelDay

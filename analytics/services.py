@@ -235,6 +235,40 @@ def _post_days(channel, *, since: date, until: date) -> tuple[list[PostDay], dic
     return post_days, gains
 
 
+def refresh_running_totals(*, channel=None, since: date | None = None) -> None:
+    """Write ``ChannelDay``'s running totals again: of ``channel``'s days from ``since`` on (both
+    None: every row of every organization, e.g. after loading rollups by other means). One
+    statement (a window over each channel's days, in day order), on PostgreSQL and SQLite alike.
+    A deleted day (retention) needs nothing: a period's sum is the difference of two of its own
+    days' running totals, whatever came before them."""
+    from django.db import connection
+
+    from .models import MAY_BE_MISSING, RUNNING
+
+    window = ", ".join(
+        [
+            *(f"SUM(COALESCE({m}, 0)) OVER running AS run_{m}" for m in RUNNING),
+            *(f"COUNT({m}) OVER running AS seen_{m}" for m in MAY_BE_MISSING),
+        ]
+    )
+    columns = [*(f"run_{m}" for m in RUNNING), *(f"seen_{m}" for m in MAY_BE_MISSING)]
+    where, params = "", []
+    if channel is not None:
+        where = "WHERE organization_id = %s AND channel_id = %s"
+        params = [channel.organization_id, channel.pk]
+    outer = ""
+    if since is not None:
+        outer = " AND analytics_channelday.day >= %s"
+    sql = (
+        f"UPDATE analytics_channelday SET {', '.join(f'{c} = w.{c}' for c in columns)} "  # noqa: S608 - constants
+        f"FROM (SELECT id, {window} FROM analytics_channelday {where} "
+        "WINDOW running AS (PARTITION BY channel_id ORDER BY day ROWS UNBOUNDED PRECEDING)) AS w "
+        f"WHERE analytics_channelday.id = w.id{outer}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *([since] if since is not None else [])])
+
+
 def rollup_channel(channel, *, since: date, until: date) -> int:
     """Recompute ``channel``'s rollups for the days ``since``..``until`` from the raw rows: each
     fetched post's day (totals and gains since its fetch before), then the channel's days. Returns
@@ -297,6 +331,8 @@ def rollup_channel(channel, *, since: date, until: date) -> int:
                 unique_fields=["channel", "day"],
                 update_fields=channel_fields,
             )
+            # the days after ``since`` carry these days' figures in their running totals
+            refresh_running_totals(channel=channel, since=min(d.day for d in channel_days))
     return len(channel_days)
 
 
@@ -500,6 +536,7 @@ __all__ = [
     "fetch_channel_metrics",
     "posts_due",
     "purge_old_metrics",
+    "refresh_running_totals",
     "rollup_channel",
     "upsert_account_metrics",
     "upsert_post_metrics",

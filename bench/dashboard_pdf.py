@@ -68,6 +68,9 @@ def _world(n_channels: int, n_days: int):
                 ChannelDay.objects.bulk_create(batch)
                 batch = []
     ChannelDay.objects.bulk_create(batch)
+    from analytics.services import refresh_running_totals
+
+    refresh_running_totals()  # rows written here, not by the rollup service: their running totals
     return org, owner, today
 
 

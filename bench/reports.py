@@ -66,6 +66,9 @@ def run() -> list[Row]:
         ),
         batch_size=5000,
     )
+    from analytics.services import refresh_running_totals
+
+    refresh_running_totals()  # rows written here, not by the rollup service: their running totals
     schedule = services.create_schedule(
         member,
         services.ScheduleInput(
