@@ -316,7 +316,16 @@ def rollup_channel(channel, *, since: date, until: date) -> int:
         "video_views",
         "posts_published",
     ]
+    _state_of(channel)
     with transaction.atomic():
+        # One rollup of a channel at a time (its fetch state's row locked until the commit): the
+        # running totals' statement must see the days another rollup of the channel wrote.
+        list(
+            MetricsFetchState.objects.for_org(org_id)
+            .select_for_update()
+            .filter(channel=channel)
+            .values_list("pk", flat=True)
+        )
         if post_days:
             PostDay.objects.bulk_create(
                 post_days,
