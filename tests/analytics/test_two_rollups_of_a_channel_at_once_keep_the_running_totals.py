@@ -8,12 +8,10 @@ rows, and wrote its stale totals over them."""
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from analytics import services
 from analytics.models import ChannelDay
@@ -21,19 +19,11 @@ from channels_registry.providers.base import DailyAccountMetrics
 
 from .. import factories as f
 from ..channels.factories import bulk_channels
+from ..interleave import second_while_first_holds
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DAYS = [date(2026, 11, 1) + timedelta(days=i) for i in range(6)]
-
-
-def _waiting_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0] > 0
 
 
 def _fetched(channel, figures: dict[date, int]) -> None:
@@ -53,43 +43,11 @@ def test_the_later_rollup_waits_and_the_running_totals_hold_both():
     # new figures for a late day and an early day, each rolled up by its own rollup
     _fetched(channel, {DAYS[4]: 1000, DAYS[1]: 500})
 
-    written, release = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def later_days():
-        try:
-            with transaction.atomic():
-                services.rollup_channel(channel, since=DAYS[3], until=DAYS[-1])
-                written.set()
-                assert release.wait(20), "the other rollup never started"
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-            written.set()
-        finally:
-            connections.close_all()
-
-    def earlier_days():
-        try:
-            services.rollup_channel(channel, since=DAYS[0], until=DAYS[2])
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    first = threading.Thread(target=later_days)
-    first.start()
-    assert written.wait(20)
-    second = threading.Thread(target=earlier_days)
-    second.start()
-    deadline = time.monotonic() + 20
-    while not _waiting_on_a_lock() and second.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    blocked = second.is_alive()
-    release.set()
-    first.join(30)
-    second.join(30)
-    assert not errors
-    assert blocked, "the second rollup finished before the first committed: not staged"
+    staged = second_while_first_holds(
+        lambda: services.rollup_channel(channel, since=DAYS[3], until=DAYS[-1]),
+        lambda: services.rollup_channel(channel, since=DAYS[0], until=DAYS[2]),
+    )
+    assert staged, "the second rollup finished before the first committed: not staged"
 
     rows = list(ChannelDay.objects.for_org(org).filter(channel=channel).order_by("day"))
     assert [r.impressions for r in rows] == [10, 500, 10, 10, 1000, 10]

@@ -8,11 +8,9 @@ and waits on the first's row in the unique index; only then does the first commi
 from __future__ import annotations
 
 import importlib
-import threading
-import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from inbox.models import Conversation, Item
 from inbox.services import ingest
@@ -20,6 +18,7 @@ from socialops.webhooks import services as webhooks
 from socialops.webhooks.models import WebhookDelivery
 
 from .. import factories as f
+from ..interleave import second_while_first_holds
 from .factories import comment, sandbox_channel
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,56 +33,14 @@ def _world(settings):
     return org, channel
 
 
-def _waiting_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0] > 0
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two concurrent writers")
 def test_a_poll_and_a_push_of_the_same_new_thread_at_once_announce_it_once(settings):
     org, channel = _world(settings)
-    inserted, release = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def poll():
-        try:
-            with transaction.atomic():
-                ingest(channel, [comment("p1", n=1)])
-                inserted.set()
-                assert release.wait(20), "the push never reached the insert"
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-            inserted.set()
-        finally:
-            connections.close_all()
-
-    def push():
-        try:
-            # the same comment, by the other road
-            ingest(channel, [comment("p1", n=1)])
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    first = threading.Thread(target=poll)
-    first.start()
-    assert inserted.wait(20)
-    second = threading.Thread(target=push)
-    second.start()
-    deadline = time.monotonic() + 20
-    while not _waiting_on_a_lock() and second.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    blocked = second.is_alive()
-    release.set()
-    first.join(30)
-    second.join(30)
-    assert not errors
-    assert blocked, "the push finished before the poll committed: the race was not staged"
+    staged = second_while_first_holds(
+        lambda: ingest(channel, [comment("p1", n=1)]),  # the poll
+        lambda: ingest(channel, [comment("p1", n=1)]),  # the same comment, by the other road
+    )
+    assert staged, "the push finished before the poll committed: the race was not staged"
     assert Conversation.objects.for_org(org).count() == 1
     assert Item.objects.for_org(org).count() == 1
     created = WebhookDelivery.objects.for_org(org).filter(event_type="conversation.created")
