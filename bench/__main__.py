@@ -67,7 +67,8 @@ def main() -> int:
     ]  # e.g. BENCH_ONLY=api,webhooks
     if only:
         BENCHMARKS = [m for m in BENCHMARKS if m.__name__.rsplit(".", 1)[-1] in only]
-    setup_test_environment()
+    # as production runs: no debug cursor logging every statement, cached templates
+    setup_test_environment(debug=False)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     keepdb = os.environ.get("BENCH_KEEPDB", "") == "1"

@@ -520,3 +520,21 @@ class SlaTarget(TenantModel):
 
 
 DEFAULT_SLA_HOURS = 24
+
+
+class OrgFactsVersion(models.Model):
+    """How many times what routing and the SLA clock read about an organization has changed: its
+    rules, teams, members and their teams, a person's active flag or zone, its own zone, channel
+    grants, holiday regions, SLA targets, tags. Bumped by PostgreSQL triggers (migration 0010) in
+    the transaction that makes the change; ``inbox.services.facts`` keeps those facts in a
+    process between ingest batches while this row is unchanged.
+
+    Not a ``TenantModel``: no foreign key, so the row a trigger writes while an organization's
+    members are deleted with it never stands in the way of the organization's own deletion (a
+    left-over row is a number, and its organization id is never given again)."""
+
+    organization_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.version}"

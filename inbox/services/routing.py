@@ -120,11 +120,11 @@ def route_new_conversations(
     if not opened:
         return
     org_id = channel.organization_id
-    rules = compile_rules(org_id)
+    facts = facts or OrgFacts(org_id)
+    rules = facts.kept("rules", lambda: compile_rules(org_id))
     if not rules:
         return
     now = now or timezone.now()
-    facts = facts or OrgFacts(org_id)
     by_team: dict[int, list] = defaultdict(list)
     people: dict[int, list] = defaultdict(list)
     tag_links: list[tuple[int, int]] = []
@@ -145,14 +145,21 @@ def route_new_conversations(
     if people or by_team:
         # who may take them: the rules' people and their teams' members, read once
         team_ids = set(by_team) | {t for pairs in people.values() for _c, t in pairs if t}
-        members = _candidates(channel, people, team_ids)
-        allowed = members_with_capability(channel, Capability.MODERATE, members)
+        members = facts.kept(
+            ("candidates", frozenset(people), frozenset(team_ids)),
+            lambda: _candidates(channel, people, team_ids),
+        )
+        # (what decides it besides the kept grants and members: the channel's own access)
+        allowed = facts.kept(
+            ("may moderate", channel.pk, channel.access, frozenset(people), frozenset(team_ids)),
+            lambda: members_with_capability(channel, Capability.MODERATE, members),
+        )
         if people:
             _assign_people(people, by_team, allowed)
         if by_team:
             _round_robin(channel, by_team, now, facts, members=members, allowed=allowed)
     if tag_links:
-        _tag(org_id, tag_links)
+        _tag(org_id, tag_links, facts)
 
 
 def _candidates(channel, people, team_ids) -> list[Membership]:
@@ -237,19 +244,20 @@ def _round_robin(
     wanted = sorted(t for t in by_team if available.get(t))
     if not wanted:
         return
-    RoundRobinPointer.objects.bulk_create(
-        [RoundRobinPointer(organization_id=org_id, team_id=t) for t in wanted],
-        ignore_conflicts=True,
-    )
     # Locked in team order (two batches never wait on each other crosswise); held until the
     # ingest's transaction commits, so a concurrent delivery continues where this one stopped.
-    pointers = {
-        p.team_id: p
-        for p in RoundRobinPointer.objects.for_org(org_id)
-        .select_for_update()
-        .filter(team_id__in=wanted)
-        .order_by("team_id")
-    }
+    pointers = _locked_pointers(org_id, wanted)
+    if len(pointers) < len(wanted):
+        # a team's first round: its pointer is made (a delivery racing to make it too skips it)
+        RoundRobinPointer.objects.bulk_create(
+            [
+                RoundRobinPointer(organization_id=org_id, team_id=t)
+                for t in wanted
+                if t not in pointers
+            ],
+            ignore_conflicts=True,
+        )
+        pointers = _locked_pointers(org_id, wanted)
     changed = []
     for team_id in wanted:
         conversations = by_team[team_id]
@@ -264,11 +272,19 @@ def _round_robin(
     )
 
 
-def _tag(org_id: int, links: list[tuple[int, int]]) -> None:
-    known = set(
-        Tag.objects.for_org(org_id)
-        .filter(pk__in={t for _c, t in links})
-        .values_list("pk", flat=True)
+def _locked_pointers(org_id: int, team_ids: list[int]) -> dict[int, RoundRobinPointer]:
+    return {
+        p.team_id: p
+        for p in RoundRobinPointer.objects.for_org(org_id)
+        .select_for_update()
+        .filter(team_id__in=team_ids)
+        .order_by("team_id")
+    }
+
+
+def _tag(org_id: int, links: list[tuple[int, int]], facts: OrgFacts) -> None:
+    known = facts.kept(
+        "tags", lambda: set(Tag.objects.for_org(org_id).values_list("pk", flat=True))
     )
     ConversationTag.objects.bulk_create(
         [

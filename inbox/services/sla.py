@@ -61,10 +61,15 @@ class SlaClock:
 
         facts = facts or OrgFacts(organization_id)
         team_ids = {t for t in team_ids if t is not None}
-        targets = {
-            (t.team_id, t.priority): t.hours
-            for t in SlaTarget.objects.for_org(organization_id).only("team_id", "priority", "hours")
-        }
+        targets = facts.kept(
+            "sla targets",
+            lambda: {
+                (t.team_id, t.priority): t.hours
+                for t in SlaTarget.objects.for_org(organization_id).only(
+                    "team_id", "priority", "hours"
+                )
+            },
+        )
         parents = facts.parents if team_ids and targets else {}
         teams = facts.teams(team_ids)
         # holidays only matter to a team with opening hours
