@@ -13,6 +13,7 @@ from inbox.models import Conversation, Item
 from inbox.services import ingest
 from inbox.services.facts import forget_kept_facts
 
+from .. import factories as f
 from .factories import comment, dm, sandbox_channel
 
 pytestmark = pytest.mark.django_db
@@ -185,6 +186,8 @@ def test_every_field_of_an_item_is_stored_as_the_network_wrote_it(org_a, alice_m
         "c2": '{"not": "json to us"} [1, 2] null',
         "c3": "",
         "d4": "Ça coûte combien ? いくら",
+        "c5": "\\N",  # what COPY reads as null, written as a text
+        "c6": 'a,b;"c"\r\n,\\., end',
     }
     at = comment(n=1).created_at.replace(microsecond=123456)
     ingest(
@@ -194,9 +197,12 @@ def test_every_field_of_an_item_is_stored_as_the_network_wrote_it(org_a, alice_m
             comment(n=2, text=texts["c2"], raw={"quote": 'a"b', "emoji": "👍", "n": 1.5}),
             comment(n=3, text=texts["c3"], permalink="https://example.test/p?a=1&b=%20"),
             dm("u_ani", n=4, text=texts["d4"]),
+            comment(n=5, text=texts["c5"], author_name="\\N", permalink=""),
+            comment(n=6, text=texts["c6"]),
         ],
     )
     items = {i.external_id: i for i in Item.objects.for_org(org_a)}
+    assert items["c5"].author_name == "\\N"
     assert {k: i.text for k, i in items.items()} == texts
     assert items["c1"].created_at == at
     assert items["c1"].author_name == 'Rina "R" \\ Putri'
@@ -209,3 +215,60 @@ def test_every_field_of_an_item_is_stored_as_the_network_wrote_it(org_a, alice_m
         at,
     )
     assert Conversation.objects.for_org(org_a).get(kind="dm").snippet == texts["d4"]
+
+
+def test_nul_characters_are_taken_out_and_the_item_still_comes_in(org_a, alice_m):
+    """PostgreSQL stores no NUL character in a text (nor ``\\u0000`` in JSON): a network's item
+    carrying one, in its text, its ids or its raw fields, comes in without it."""
+    channel = sandbox_channel(org_a, alice_m)
+    result = ingest(
+        channel,
+        [
+            comment(
+                "p\x001",
+                n=1,
+                text="ha\x00lo",
+                author_name="Ri\x00na",
+                raw={"k\x00": ["v\x00", {"x": "\x00"}]},
+            ),
+            dm("u_\x00ani", n=2, text="\x00"),
+        ],
+    )
+    assert result.created == 2
+    items = {i.external_id: i for i in Item.objects.for_org(org_a)}
+    assert (items["c1"].text, items["c1"].author_name) == ("halo", "Rina")
+    assert items["c1"].raw == {"k": ["v", {"x": ""}]}
+    assert items["d2"].text == ""
+    assert set(
+        Conversation.objects.for_org(org_a).values_list("external_thread_id", flat=True)
+    ) == {
+        "p1",
+        "dm_u_ani",
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two concurrent writers")
+@pytest.mark.django_db(transaction=True)
+def test_the_same_new_items_delivered_twice_at_once_are_stored_once():
+    """The second delivery read "not known" while the first held its uncommitted rows: its insert
+    waits on them, fails once the first commits, and its batch runs again, finding them known."""
+    from ..interleave import second_while_first_holds
+
+    owner = f.make_user("own@alpha.test")
+    org = f.make_org("Alpha", owner=owner)
+    channel = sandbox_channel(org, f.membership(org, owner))
+    ingest(channel, [comment("p1", n=1)])  # the thread exists: the race is on the items only
+    results = []
+    staged = second_while_first_holds(
+        lambda: results.append(ingest(channel, [comment("p1", n=2), comment("p1", n=3)])),
+        lambda: results.append(ingest(channel, [comment("p1", n=3), comment("p1", n=4)])),
+    )
+    assert staged, "the second delivery finished before the first committed"
+    assert sorted(Item.objects.for_org(org).values_list("external_id", flat=True)) == [
+        "c1",
+        "c2",
+        "c3",
+        "c4",
+    ]
+    first, second = results
+    assert (first.created, second.created, second.duplicates) == (2, 1, 1)
