@@ -65,6 +65,7 @@ class Conversation(TenantModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # (a partial index below: the rows that name one)
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW
@@ -76,6 +77,7 @@ class Conversation(TenantModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # (a partial index below: the rows that name one)
     )
     assigned_team = models.ForeignKey(
         "accounts.Team",
@@ -84,6 +86,7 @@ class Conversation(TenantModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # (a partial index below: the rows that name one)
     )
     last_item_at = models.DateTimeField(default=timezone.now)
     #: the network's time of the customer's item the list shows (snippet, language, sentiment)
@@ -140,9 +143,35 @@ class Conversation(TenantModel):
             models.Index(
                 fields=["organization", "assignee", "-last_item_at"], name="conv_org_assignee"
             ),
-            # the figures (inbox.figures): first responses and closings of a date range
-            models.Index(fields=["organization", "first_response_at"], name="conv_org_first_resp"),
-            models.Index(fields=["organization", "closed_at"], name="conv_org_closed"),
+            # the figures (inbox.figures): first responses and closings of a date range. Partial,
+            # as are the foreign keys' below (what a deletion of the row they name looks up):
+            # every index is written again on each move of a conversation (``ingest``, once per
+            # batch that touches it), these only for the rows that have a value.
+            models.Index(
+                fields=["organization", "first_response_at"],
+                name="conv_org_first_resp",
+                condition=models.Q(first_response_at__isnull=False),
+            ),
+            models.Index(
+                fields=["organization", "closed_at"],
+                name="conv_org_closed",
+                condition=models.Q(closed_at__isnull=False),
+            ),
+            models.Index(
+                fields=["post_variant"],
+                name="conv_post_variant",
+                condition=models.Q(post_variant__isnull=False),
+            ),
+            models.Index(
+                fields=["assignee"],
+                name="conv_assignee",
+                condition=models.Q(assignee__isnull=False),
+            ),
+            models.Index(
+                fields=["assigned_team"],
+                name="conv_assigned_team",
+                condition=models.Q(assigned_team__isnull=False),
+            ),
             # the breach sweep looks across organizations for dues passed and not yet told
             models.Index(
                 fields=["sla_due_at"],
