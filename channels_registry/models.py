@@ -324,7 +324,13 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(
                 fields=["provider", "status", "received_at"], name="webhook_provider_status"
-            )
+            ),
+            # the sweep of pushes left unprocessed (few: most are processed within a second)
+            models.Index(
+                fields=["received_at"],
+                name="webhook_unprocessed",
+                condition=models.Q(status="received"),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -107,6 +107,14 @@ def process_webhook_delivery(delivery_id: int) -> None:
     services.process_webhook_delivery(delivery_id)
 
 
+@shared_task(name="channels_registry.tasks.resume_unprocessed_webhooks", ignore_result=True)
+def resume_unprocessed_webhooks() -> int:
+    """Beat: pushes stored but never processed are queued again."""
+    from . import services
+
+    return len(services.resume_unprocessed_webhook_deliveries())
+
+
 @shared_task(name="channels_registry.tasks.simulate_sandbox_audience", ignore_result=True)
 def simulate_sandbox_audience() -> int:
     from .simulation import sandbox_channel_ids, simulate_channel

@@ -630,6 +630,11 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "channels_registry.tasks.simulate_sandbox_audience",
             "schedule": 60.0,
         },
+        # pushes whose processing task was lost (channels_registry/services/webhooks.py)
+        "webhooks-resume-unprocessed": {
+            "task": "channels_registry.tasks.resume_unprocessed_webhooks",
+            "schedule": 60.0,
+        },
     }
 )
 

@@ -60,6 +60,7 @@ from .health import (
 from .webhooks import (
     process_webhook_delivery,
     record_webhook_delivery,
+    resume_unprocessed_webhook_deliveries,
     webhook_accepted,
     webhook_delivery_key,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "process_webhook_delivery",
     "reconnect_channel",
     "record_webhook_delivery",
+    "resume_unprocessed_webhook_deliveries",
     "refresh_channel_credentials",
     "renew_channel_credentials",
     "revoke_channel_access",

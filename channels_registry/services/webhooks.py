@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -77,6 +78,37 @@ def _enqueue_webhook(delivery_id: int) -> None:
     from ..tasks import process_webhook_delivery
 
     process_webhook_delivery.delay(delivery_id)
+
+
+#: a push still unprocessed this long after it came is queued again (its task was lost: a broker
+#: restart, a worker killed before it acknowledged, a database failover under the task)
+RESUME_AFTER = timedelta(minutes=2)
+#: pushes older than this are left as they are (kept for inspection, told in the log)
+RESUME_WITHIN = timedelta(days=1)
+#: pushes queued again by one sweep, at most (the next sweep takes the rest)
+RESUME_BATCH = 500
+
+
+def resume_unprocessed_webhook_deliveries(*, now=None) -> list[int]:
+    """Queue again the pushes stored but never processed (``RECEIVED`` for ``RESUME_AFTER``),
+    oldest first; returns their ids. Processing is idempotent (a processed push is skipped, the
+    inbox's ``ingest`` stores an item once), so a push whose first task was only slow is safe to
+    queue twice."""
+    now = now or _now()
+    pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.RECEIVED)
+    ids = list(
+        pending.filter(received_at__lte=now - RESUME_AFTER, received_at__gt=now - RESUME_WITHIN)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:RESUME_BATCH]
+    )
+    for delivery_id in ids:
+        _enqueue_webhook(delivery_id)
+    if ids:
+        log.warning("Webhooks: %d push(es) left unprocessed were queued again.", len(ids))
+    stale = pending.filter(received_at__lte=now - RESUME_WITHIN).count()
+    if stale:
+        log.error("Webhooks: %d push(es) older than a day were never processed.", stale)
+    return ids
 
 
 def process_webhook_delivery(delivery_id: int) -> WebhookDelivery | None:

@@ -85,3 +85,48 @@ def test_the_handshake_answers_a_challenge_and_unknown_networks_are_404(client):
         ).status_code
         == 404
     )
+
+
+def test_a_push_whose_task_was_lost_is_processed_by_the_sweep(
+    client, org_a, alice_m, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The push was stored and answered, but its task never ran (a broker restart): the beat's
+    sweep queues it again once it has waited ``RESUME_AFTER``, and its item reaches the inbox.
+    A push just received is left to its own task; one older than a day is only told about."""
+    from django.utils import timezone
+
+    from channels_registry.services.webhooks import RESUME_AFTER, RESUME_WITHIN
+    from inbox.models import Item
+
+    (channel,) = connect_sandbox(org_a, alice_m)
+    monkeypatch.setattr(tasks.process_webhook_delivery, "delay", lambda delivery_id: None)  # lost
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/webhooks/sandbox/",
+            data=BODY,
+            content_type="application/json",
+            HTTP_X_SANDBOX_SIGNATURE=sign_webhook_body(BODY),
+        )
+    lost = WebhookDelivery.objects.get()
+    now = timezone.now()
+    fresh = WebhookDelivery.objects.create(provider="sandbox", delivery_key="id:fresh", body=b"{}")
+    ancient = WebhookDelivery.objects.create(
+        provider="sandbox", delivery_key="id:old", body=b"{}", received_at=now - RESUME_WITHIN
+    )
+    WebhookDelivery.objects.filter(pk=lost.pk).update(received_at=now - RESUME_AFTER)
+    queued = []
+    monkeypatch.setattr(tasks.process_webhook_delivery, "delay", queued.append)
+    assert tasks.resume_unprocessed_webhooks.run() == 1
+    assert queued == [lost.pk]
+    tasks.process_webhook_delivery.run(lost.pk)
+    lost.refresh_from_db()
+    assert lost.status == WebhookDelivery.Status.PROCESSED
+    assert list(Item.objects.for_org(org_a).values_list("channel_id", "text")) == [
+        (channel.pk, "Halo, buka jam berapa?")
+    ]
+    # processed now: the next sweep queues nothing; the others were never touched
+    queued.clear()
+    assert tasks.resume_unprocessed_webhooks.run() == 0 and queued == []
+    for delivery in (fresh, ancient):
+        delivery.refresh_from_db()
+        assert delivery.status == WebhookDelivery.Status.RECEIVED
