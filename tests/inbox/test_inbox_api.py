@@ -264,3 +264,26 @@ def test_an_inbox_read_token_reads_but_cannot_write(alice_m, conv):
     refused = api.post(f"{API}{conv.pk}/close/")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "insufficient_scope"
     assert api.get("/api/v1/posts/").status_code == 403
+
+
+def test_a_conversation_moved_by_a_new_item_is_found_by_updated_since(alice_api, channel, conv):
+    """A system syncing conversations by ``updated_since`` sees the one a customer wrote in again
+    (ingest moves its latest fields, snippet and status in its own update)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inbox.services import ingest
+
+    from .factories import comment
+
+    old = timezone.now() - timedelta(hours=1)
+    Conversation.objects.for_org(conv.organization_id).filter(pk=conv.pk).update(updated_at=old)
+    since = (old + timedelta(minutes=1)).isoformat().replace("+00:00", "Z")
+    assert alice_api.get(API, {"updated_since": since}).json()["results"] == []
+    ingest(
+        channel,
+        [comment(conv.external_thread_id, text="Halo? Masih ada?", created_at=timezone.now())],
+    )
+    (row,) = alice_api.get(API, {"updated_since": since}).json()["results"]
+    assert row["id"] == conv.pk and row["snippet"] == "Halo? Masih ada?"
