@@ -384,49 +384,33 @@ def _copy_items(fields, fixed: dict, own: set[str], rows: list[_Row]) -> None:
     fails it on ``item_unique_external`` (``ingest`` then runs the batch again, which finds it
     known)."""
     quote = connection.ops.quote_name
-    getters = []
-    for f in fields:
-        if f.attname in fixed:
-            value = _csv_value(fixed[f.attname])
-            getters.append(lambda row, value=value: value)
-        elif f.attname == "conversation_id":
-            getters.append(lambda row: row.conversation.pk)
-        elif f.name in own:
-            getter = operator.attrgetter(f.name)
-            if f.get_internal_type() in ("DateTimeField", "BooleanField") or f.null:
-                getters.append(lambda row, getter=getter: _csv_value(getter(row)))
-            else:
-                getters.append(getter)
-        else:
+    # the batch-wide values first, then each row's, read by one ``attrgetter`` (a C call per row)
+    shared = [f for f in fields if f.attname in fixed]
+    own_fields = [f for f in fields if f.attname not in fixed]
+    for f in own_fields:
+        if f.attname != "conversation_id" and f.name not in own:
             raise TypeError(f"ingest does not know what to store in Item.{f.name}")
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(
-        [[get(row) for get in getters] for row in rows]
+    prefix = tuple(fixed[f.attname] for f in shared)
+    values = operator.attrgetter(
+        *("conversation.pk" if f.attname == "conversation_id" else f.name for f in own_fields)
     )
+    buffer = io.StringIO()
+    # CSV as ``csv`` writes it: a time as ``str`` gives it (ISO 8601, its offset), a boolean as
+    # True or False, None as an empty field, which COPY reads as null only where the column may
+    # be null (``FORCE_NOT_NULL`` elsewhere: an empty text stays an empty text)
+    csv.writer(buffer, lineterminator="\n").writerows(prefix + values(row) for row in rows)
     buffer.seek(0)
-    columns = ", ".join(quote(f.column) for f in fields)
-    # (the null marker is read in the columns that may be null only: a text "\N" stays a text)
-    not_null = ", ".join(quote(f.column) for f in fields if not f.null)
+    ordered = [*shared, *own_fields]
+    columns = ", ".join(quote(f.column) for f in ordered)
+    not_null = ", ".join(quote(f.column) for f in ordered if not f.null)
     sql = (
         f"COPY {quote(Item._meta.db_table)} ({columns}) FROM STDIN "
-        f"WITH (FORMAT csv, NULL '\\N', FORCE_NOT_NULL ({not_null}))"
+        f"WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
     )
     # (Django wraps the driver's errors for ``execute``, not for ``copy_expert``: an
     # ``IntegrityError`` here is Django's, as ``ingest`` expects)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.copy_expert(sql, buffer)
-
-
-def _csv_value(value):
-    """A value as ``COPY``'s CSV reads it: null as the marker, a time in ISO 8601 with its
-    offset, a boolean as t or f."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def _route(channel, conversations, rows: list[Item], opened: set[int], facts) -> set[int]:
