@@ -8,8 +8,9 @@ item). On PostgreSQL a batch's rows travel as one JSON parameter per statement (
 the items as one CSV stream. A repeated, partly repeated or reordered delivery changes nothing:
 items are unique on ``(channel, external_id)`` (two deliveries of the same new item at once: the
 second's batch runs again and finds it known) and a thread's "latest" fields follow the newest
-item by the network's own time, not by arrival. A NUL character, which PostgreSQL cannot store in
-a text, is taken out of the item's texts and raw fields.
+item by the network's own time, not by arrival. What PostgreSQL cannot store in a text does not
+stop an item: a NUL character is taken out of its texts, ids and raw fields, a lone surrogate (half
+an emoji a network cut in two) becomes "?".
 """
 
 from __future__ import annotations
@@ -105,30 +106,48 @@ def _raw_json(raw: dict) -> str:
     if not raw:
         return "{}"
     try:
-        text = json.dumps(raw, default=str, allow_nan=False)
-        if "\\u0000" in text:  # (rare: cleaned only then) jsonb refuses it
-            text = json.dumps(_without_nul(raw), default=str, allow_nan=False)
+        text = json.dumps(raw, default=str, allow_nan=False, ensure_ascii=False)
+        if "\\u0000" in text or not _utf8(text):  # (rare: cleaned only then) jsonb refuses them
+            text = json.dumps(_storable(raw), default=str, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError):
         return "{}"
     return text if len(text) <= RAW_LIMIT else '{"truncated": true}'
 
 
-def _without_nul(value):
+def _utf8(text: str) -> bool:
+    """Can ``text`` be written in UTF-8? Not with a lone surrogate (half of an emoji a network
+    cut in two, decoded from JSON's ``\\ud83d``)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _storable(value):
+    """``value`` with its texts as ``_text`` makes them, at any depth."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return _text(value)
     if isinstance(value, dict):
-        return {_without_nul(str(k)): _without_nul(v) for k, v in value.items()}
+        return {_text(str(k)): _storable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_without_nul(v) for v in value]
+        return [_storable(v) for v in value]
     return value
 
 
 def _text(value) -> str:
-    """A network's text as PostgreSQL stores it: "" for none, without NUL characters."""
+    """A network's text as PostgreSQL stores it: "" for none, without NUL characters, a lone
+    surrogate replaced by "?"."""
     if not value:
         return ""
     value = str(value)
-    return value.replace("\x00", "") if "\x00" in value else value
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if not _utf8(value):
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
 
 
 _KINDS = frozenset(Item.Kind.values)
@@ -177,9 +196,9 @@ def _normalise(items: Iterable[InboxItem]) -> tuple[list[InboxItem], int]:
             repeats += 1
             continue
         item.external_id = ext
-        for name in _THREAD_IDS:  # (what names the thread: without NUL characters)
+        for name in _THREAD_IDS:  # (what names the thread: storable, as ``_text`` makes it)
             value = getattr(item, name)
-            if value and "\x00" in value:
+            if value and ("\x00" in value or not value.isascii()):
                 setattr(item, name, _text(value))
         if item.created_at is None:
             item.created_at = timezone.now()

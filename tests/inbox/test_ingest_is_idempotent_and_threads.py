@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -217,10 +218,12 @@ def test_every_field_of_an_item_is_stored_as_the_network_wrote_it(org_a, alice_m
     assert Conversation.objects.for_org(org_a).get(kind="dm").snippet == texts["d4"]
 
 
-def test_nul_characters_are_taken_out_and_the_item_still_comes_in(org_a, alice_m):
-    """PostgreSQL stores no NUL character in a text (nor ``\\u0000`` in JSON): a network's item
+def test_what_postgresql_cannot_store_does_not_stop_the_item(org_a, alice_m):
+    """PostgreSQL stores no NUL character in a text (nor ``\\u0000`` in JSON), nor a lone
+    surrogate (half an emoji a network cut in two, as JSON's ``\\ud83d`` decodes): an item
     carrying one, in its text, its ids or its raw fields, comes in without it."""
     channel = sandbox_channel(org_a, alice_m)
+    half = json.loads('"Mantap \\ud83d"')  # what a network's JSON gives for a cut emoji
     result = ingest(
         channel,
         [
@@ -232,18 +235,22 @@ def test_nul_characters_are_taken_out_and_the_item_still_comes_in(org_a, alice_m
                 raw={"k\x00": ["v\x00", {"x": "\x00"}]},
             ),
             dm("u_\x00ani", n=2, text="\x00"),
+            comment(f"p{half}", n=3, text=half, raw={"text": half, "ok": "😍"}),
         ],
     )
-    assert result.created == 2
+    assert result.created == 3
     items = {i.external_id: i for i in Item.objects.for_org(org_a)}
     assert (items["c1"].text, items["c1"].author_name) == ("halo", "Rina")
     assert items["c1"].raw == {"k": ["v", {"x": ""}]}
     assert items["d2"].text == ""
+    assert items["c3"].text == "Mantap ?"
+    assert items["c3"].raw == {"text": "Mantap ?", "ok": "😍"}
     assert set(
         Conversation.objects.for_org(org_a).values_list("external_thread_id", flat=True)
     ) == {
         "p1",
         "dm_u_ani",
+        "pMantap ?",
     }
 
 
