@@ -2,7 +2,8 @@
 once and shared: its zone, its team tree, the teams involved, its holiday regions, its routing
 rules, the members who may take conversations, its SLA targets, its tags.
 
-Between calls, on PostgreSQL, a process keeps them (``_KEPT``) while the organization's
+Between calls, on PostgreSQL and read inside a transaction (so on the primary, never a
+replica behind it), a process keeps them (``_KEPT``) while the organization's
 ``OrgFactsVersion`` row is the same row version: triggers (migration 0010) rewrite that row in the
 transaction of any change to what is kept here, so the first batch after an offboarding, a rule's
 edit or a new holiday region commits reads afresh, and never assigns the person removed. The key
@@ -49,6 +50,11 @@ def _version(organization_id: int) -> tuple[int, str] | None:
 
 
 def _kept_store(organization_id: int) -> dict[Any, Any]:
+    if not connection.in_atomic_block:
+        # outside a transaction a read may go to the replica (``socialops.db_router``), which may
+        # not have the change the version names yet: read afresh, keep nothing (ingest always
+        # runs in its transaction, on the primary)
+        return {}
     version = _version(organization_id)
     if version is None:
         return {}
