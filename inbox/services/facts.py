@@ -68,7 +68,8 @@ def _kept_store(organization_id: int) -> dict[Any, Any]:
 
 
 def forget_kept_facts() -> None:
-    """Drop what this process keeps (tests that rewrite the tables outside the ORM's triggers)."""
+    """Drop what this process keeps: the next batch of every organization reads its facts (what
+    a test counts when it measures a batch that finds nothing kept)."""
     _KEPT.clear()
 
 

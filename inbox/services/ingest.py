@@ -289,9 +289,7 @@ def _take_in(channel, batch: list[InboxItem], result: IngestResult) -> IngestRes
         _insert_items(channel, rows)
         facts = OrgFacts(org_id)
         routed = _route(channel, conversations, rows, opened, facts)
-        writes: list[tuple[str, list]] = []
-        _move_conversations(conversations, rows, routed=routed, facts=facts, writes=writes)
-        _write(writes)
+        _move_conversations(conversations, rows, routed=routed, facts=facts)
         # (figures, issue 14 point 7: the one place a first response is noted)
         record_first_responses(
             org_id, {r.conversation.pk for r in rows if r.direction == Item.Direction.OUTBOUND}
@@ -353,14 +351,6 @@ def _recordset(columns: dict[str, str], rows: list[list]) -> tuple[str, str]:
     )
     # only our own column names and types are formatted in; the values are the one parameter
     return f"(SELECT {selected} FROM jsonb_array_elements(%s::jsonb) AS e) AS r", text  # noqa: S608
-
-
-def _write(writes: list[tuple[str, list]]) -> None:
-    """Run the statements of ``writes`` in one round trip (they return nothing)."""
-    if not writes:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(";\n".join(sql for sql, _p in writes), [p for _s, ps in writes for p in ps])
 
 
 def _insert_items(channel, rows: list[_Row]) -> None:
@@ -635,7 +625,7 @@ def _published_variants(channel, post_external_ids: set[str]) -> dict[str, int]:
 
 
 def _move_conversations(
-    conversations, rows: list[Item], *, routed: set[int] = frozenset(), facts=None, writes
+    conversations, rows: list[Item], *, routed: set[int] = frozenset(), facts=None
 ) -> None:
     """Each touched conversation follows its newest item (by the network's time) and its SLA
     clock (starts at the customer's first unanswered item, stops at our answer): one update."""
@@ -703,7 +693,7 @@ def _move_conversations(
             conversation.sla_breach_notified_at = None
             conversation._sla_moved = True
     if changed:
-        _save_moved(changed, routed, writes)
+        _save_moved(changed, routed)
 
 
 def _since_closing(times: list[datetime], closed_at: datetime | None, now: datetime):
@@ -765,12 +755,10 @@ _CLOCK = {
 }
 
 
-def _save_moved(
-    changed: list[Conversation], routed: set[int], writes: list[tuple[str, list]]
-) -> None:
+def _save_moved(changed: list[Conversation], routed: set[int]) -> None:
     """One ``UPDATE … FROM`` the rows as JSON on PostgreSQL (``_recordset``; Django's
     ``bulk_update`` builds a CASE per field and row, which costs more than the rest of ingest
-    together), added to ``writes``; ``bulk_update`` elsewhere, at once."""
+    together); ``bulk_update`` elsewhere."""
     org_id = changed[0].organization_id
     clock_moved = any(getattr(c, "_sla_moved", False) for c in changed)
     if connection.vendor != "postgresql":
@@ -813,4 +801,5 @@ def _save_moved(
     sets.append(f"{connection.ops.quote_name('updated_at')} = %s")
     sql = f"UPDATE {table} AS c SET {', '.join(sets)} FROM {source} "  # noqa: S608
     sql += "WHERE c.id = r.id AND c.organization_id = %s"
-    writes.append((sql, [timezone.now(), values, org_id]))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), values, org_id])
