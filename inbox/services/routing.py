@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -258,28 +258,56 @@ def _round_robin(
             ignore_conflicts=True,
         )
         pointers = _locked_pointers(org_id, wanted)
-    changed = []
+    last: dict[int, int] = {}
     for team_id in wanted:
         conversations = by_team[team_id]
-        pointer = pointers[team_id]
-        turns = take_turns(available[team_id], pointer.last_membership_id, len(conversations))
+        pointer_id, served = pointers[team_id]
+        turns = take_turns(available[team_id], served, len(conversations))
         for conversation, member_id in zip(conversations, turns, strict=True):
             conversation.assignee_id = member_id
-        pointer.last_membership_id = turns[-1]
-        changed.append(pointer)
-    RoundRobinPointer.objects.for_org(org_id).bulk_update(
-        changed, ["last_membership_id", "updated_at"]
+        last[pointer_id] = turns[-1]
+    _advance_pointers(org_id, last)
+
+
+# The pointers are read and written in plain SQL: a batch that opens conversations does both, and
+# the ORM's compiling of a locking read and of ``bulk_update``'s CASE was most of routing's cost.
+
+
+def _locked_pointers(org_id: int, team_ids: list[int]) -> dict[int, tuple[int, int | None]]:
+    """``{team id: (pointer id, last member served)}`` of ``team_ids``' pointers, locked in team
+    order until the transaction ends (where the database locks rows)."""
+    meta = RoundRobinPointer._meta
+    quote = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    column = quote(meta.get_field("last_membership_id").column)
+    team = quote(meta.get_field("team").column)
+    sql = (
+        f"SELECT {team}, {quote(meta.pk.column)}, {column} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(meta.get_field('organization').column)} = %s "
+        f"AND {team} IN ({', '.join(['%s'] * len(team_ids))}) ORDER BY {team}{lock}"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [org_id, *team_ids])
+        return {team_id: (pk, served) for team_id, pk, served in cursor.fetchall()}
 
 
-def _locked_pointers(org_id: int, team_ids: list[int]) -> dict[int, RoundRobinPointer]:
-    return {
-        p.team_id: p
-        for p in RoundRobinPointer.objects.for_org(org_id)
-        .select_for_update()
-        .filter(team_id__in=team_ids)
-        .order_by("team_id")
-    }
+def _advance_pointers(org_id: int, last: dict[int, int]) -> None:
+    """Each pointer (by id) to the member it served last: one statement."""
+    meta = RoundRobinPointer._meta
+    quote = connection.ops.quote_name
+    pk = quote(meta.pk.column)
+    cases = " ".join(["WHEN %s THEN %s"] * len(last))
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608
+        f"{quote(meta.get_field('last_membership_id').column)} = CASE {pk} {cases} END, "
+        f"{quote(meta.get_field('updated_at').column)} = %s "
+        f"WHERE {quote(meta.get_field('organization').column)} = %s "
+        f"AND {pk} IN ({', '.join(['%s'] * len(last))})"
+    )
+    params = [v for pair in last.items() for v in pair]
+    with connection.cursor() as cursor:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(sql, [*params, now, org_id, *last])
 
 
 def _tag(org_id: int, links: list[tuple[int, int]], facts: OrgFacts) -> None:
