@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from socialops.webhooks.services import absolute_url, emit_many
+from socialops.webhooks.services import absolute_url, emit_many, listening_endpoints
 
 from .models import Conversation
 
@@ -51,7 +51,7 @@ def conversation_payload(conversation: Conversation, *, org_slug: str) -> dict:
     }
 
 
-def _emit(organization, event_type: str, conversations: list[Conversation]) -> None:
+def _emit(organization, event_type: str, conversations: list[Conversation], endpoints=None) -> None:
     if not conversations:
         return
     emit_many(
@@ -60,14 +60,23 @@ def _emit(organization, event_type: str, conversations: list[Conversation]) -> N
         lambda: [
             (c.pk, conversation_payload(c, org_slug=organization.slug)) for c in conversations
         ],
+        endpoints=endpoints,
     )
 
 
-def conversations_created(channel, conversations: list[Conversation]) -> None:
-    """Ingest opened these conversations on ``channel`` (one batch, one emit)."""
+def conversations_created(channel, conversations: list[Conversation], facts=None) -> None:
+    """Ingest opened these conversations on ``channel`` (one batch, one emit). ``facts``: the
+    batch's ``OrgFacts``, which keep the endpoints listening between batches."""
     for c in conversations:
         c.channel = channel  # the one channel of the batch: no query per conversation
-    _emit(channel.organization, "conversation.created", conversations)
+    organization = channel.organization
+    endpoints = None
+    if facts is not None:
+        event = "conversation.created"
+        endpoints = facts.kept(
+            ("webhook endpoints", event), lambda: listening_endpoints(organization, event)
+        )
+    _emit(organization, "conversation.created", conversations, endpoints)
 
 
 def conversation_assigned(conversation: Conversation) -> None:

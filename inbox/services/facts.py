@@ -1,11 +1,12 @@
 """What routing and the SLA clock read about one organization during one ``ingest`` call, read
 once and shared: its zone, its team tree, the teams involved, its holiday regions, its routing
-rules, the members who may take conversations, its SLA targets, its tags.
+rules, the members who may take conversations, its SLA targets, its tags; and the webhook
+endpoints listening for ``conversation.created``.
 
 Between calls, on PostgreSQL and read inside a transaction (so on the primary, never a
 replica behind it), a process keeps them (``_KEPT``) while the organization's
-``OrgFactsVersion`` row is the same row version: triggers (migration 0010) rewrite that row in the
-transaction of any change to what is kept here, so the first batch after an offboarding, a rule's
+``OrgFactsVersion`` row is the same row version: triggers (migrations 0010 and 0012) rewrite
+that row in the transaction of any change to what is kept here, so the first batch after an offboarding, a rule's
 edit or a new holiday region commits reads afresh, and never assigns the person removed. The key
 is the row's version *and* its ``xmin`` (the transaction that wrote it): a change made and rolled
 back in this process's own transaction leaves a row version nobody else can write again. Nothing

@@ -74,10 +74,8 @@ def _analyse(items: list[InboxItem]) -> list[_Analysis]:
     except ImportError:  # the analyser is not installed in this build
         analyse_many = None
     if analyse_many is not None and items:
-        return [
-            _Analysis(a.language, a.sentiment, a.score)
-            for a in analyse_many([i.text or "" for i in items])
-        ]
+        # (``inbox.nlp``'s results have the same three fields: taken as they are)
+        return analyse_many([i.text or "" for i in items])
     out = []
     for i in items:
         raw = i.raw or {}
@@ -292,12 +290,13 @@ def _take_in(channel, batch: list[InboxItem], result: IngestResult) -> IngestRes
         _move_conversations(conversations, rows, routed=routed, facts=facts)
         # (figures, issue 14 point 7: the one place a first response is noted)
         record_first_responses(
-            org_id, {r.conversation.pk for r in rows if r.direction == Item.Direction.OUTBOUND}
+            org_id, {r.conversation.id for r in rows if r.direction == Item.Direction.OUTBOUND}
         )
         if opened:
             webhook_events.conversations_created(
                 channel,
-                [c for c in {c.pk: c for c in conversations.values()}.values() if c.pk in opened],
+                [c for c in {c.id: c for c in conversations.values()}.values() if c.id in opened],
+                facts=facts,
             )
     return result
 
@@ -401,7 +400,7 @@ def _copy_items(fields, fixed: dict, own: set[str], rows: list[_Row]) -> None:
             raise TypeError(f"ingest does not know what to store in Item.{f.name}")
     prefix = tuple(fixed[f.attname] for f in shared)
     values = operator.attrgetter(
-        *("conversation.pk" if f.attname == "conversation_id" else f.name for f in own_fields)
+        *("conversation.id" if f.attname == "conversation_id" else f.name for f in own_fields)
     )
     buffer = io.StringIO()
     # CSV as ``csv`` writes it: a time as ``str`` gives it (ISO 8601, its offset), a boolean as
@@ -428,11 +427,11 @@ def _route(channel, conversations, rows: list[Item], opened: set[int], facts) ->
         return set()
     items: dict[int, list[Item]] = {}
     for row in rows:
-        items.setdefault(row.conversation.pk, []).append(row)
+        items.setdefault(row.conversation.id, []).append(row)
     new = {
-        c.pk: (c, items.get(c.pk, []))
-        for c in {c.pk: c for c in conversations.values()}.values()
-        if c.pk in opened
+        c.id: (c, items.get(c.id, []))
+        for c in {c.id: c for c in conversations.values()}.values()
+        if c.id in opened
     }
     route_new_conversations(channel, new, facts=facts)
     return set(new)
@@ -634,7 +633,7 @@ def _move_conversations(
     inbound_times: dict[int, list[datetime]] = {}
     answered_at: dict[int, datetime] = {}
     for row in rows:
-        cid = row.conversation.pk
+        cid = row.conversation.id
         if cid not in latest or row.created_at > latest[cid].created_at:
             latest[cid] = row
         if row.direction == Item.Direction.INBOUND:
@@ -646,15 +645,15 @@ def _move_conversations(
     changed = []
     clocks: list[tuple[Conversation, datetime]] = []
     now = timezone.now()
-    for conversation in {c.pk: c for c in conversations.values()}.values():
-        newest = latest.get(conversation.pk)
+    for conversation in {c.id: c for c in conversations.values()}.values():
+        newest = latest.get(conversation.id)
         if newest is None:
             continue
         conversation._sla_moved = False
-        customer = inbound.get(conversation.pk)
+        customer = inbound.get(conversation.id)
         shown_at = conversation.last_inbound_at
-        answer = answered_at.get(conversation.pk)
-        times = inbound_times.get(conversation.pk, [])
+        answer = answered_at.get(conversation.id)
+        times = inbound_times.get(conversation.id, [])
         if customer is not None and (shown_at is None or customer.created_at >= shown_at):
             conversation.last_inbound_at = customer.created_at
             conversation.snippet = (customer.text or "")[:SNIPPET]
@@ -755,6 +754,17 @@ _CLOCK = {
 }
 
 
+def _iso_of(name: str):
+    """A getter of the time ``name`` as ISO 8601 text, as ``_recordset``'s JSON carries it (cheaper
+    than ``json.dumps`` calling back for each time of each row)."""
+
+    def iso(obj, name=name):
+        value = getattr(obj, name)
+        return value.isoformat() if value is not None else None
+
+    return iso
+
+
 def _save_moved(changed: list[Conversation], routed: set[int]) -> None:
     """One ``UPDATE … FROM`` the rows as JSON on PostgreSQL (``_recordset``; Django's
     ``bulk_update`` builds a CASE per field and row, which costs more than the rest of ingest
@@ -781,11 +791,14 @@ def _save_moved(changed: list[Conversation], routed: set[int]) -> None:
         names += [*_CLOCK, "clock"]
         types.update(_CLOCK, clock="boolean")
         gated.update(dict.fromkeys(_CLOCK, "clock"))
-    gates = {"routed": lambda c: c.pk in routed, "clock": lambda c: getattr(c, "_sla_moved", False)}
-    getters = [gates.get(n, operator.attrgetter(n)) for n in names]
+    gates = {"routed": lambda c: c.id in routed, "clock": lambda c: getattr(c, "_sla_moved", False)}
+    getters = [
+        gates.get(n) or (_iso_of(n) if types[n] == "timestamptz" else operator.attrgetter(n))
+        for n in names
+    ]
     source, values = _recordset(
         {"id": "bigint", **{n: types[n] for n in names}},
-        [[c.pk, *(get(c) for get in getters)] for c in changed],
+        [[c.id, *(get(c) for get in getters)] for c in changed],
     )
     sets = []
     for n in names:

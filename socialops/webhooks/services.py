@@ -111,25 +111,40 @@ def emit(organization, event_type: str, obj_id: Any, payload: dict) -> list[Webh
     return emit_many(organization, event_type, [(obj_id, payload)])
 
 
-def emit_many(
-    organization,
-    event_type: str,
-    items: list[tuple[Any, dict]] | Callable[[], list[tuple[Any, dict]]],
-) -> list[WebhookDelivery]:
-    """:func:`emit` for several objects at once (a worker's batch of publishes): one query for the
-    endpoints and one multi-row insert, whatever the number of items. ``items`` may be a function
-    that builds them: it is called only when an endpoint listens (no payload query otherwise)."""
+def listening_endpoints(organization, event_type: str) -> list[WebhookEndpoint]:
+    """The enabled endpoints of ``organization`` that chose ``event_type`` (one query; only their
+    ids and events are read: no secret unsealed on every emit)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(
             f"unknown webhook event type {event_type!r}; list it in socialops/webhooks/events.py"
         )
-    endpoints = [
+    return [
         e
         for e in WebhookEndpoint.objects.for_org(organization)
         .filter(disabled_at__isnull=True)
-        .only("pk", "organization_id", "events")  # no secret unsealed on every emit
+        .only("pk", "organization_id", "events")
         if event_type in e.events
     ]
+
+
+def emit_many(
+    organization,
+    event_type: str,
+    items: list[tuple[Any, dict]] | Callable[[], list[tuple[Any, dict]]],
+    *,
+    endpoints: list[WebhookEndpoint] | None = None,
+) -> list[WebhookDelivery]:
+    """:func:`emit` for several objects at once (a worker's batch of publishes): one query for the
+    endpoints and one multi-row insert, whatever the number of items. ``items`` may be a function
+    that builds them: it is called only when an endpoint listens (no payload query otherwise).
+    ``endpoints``: :func:`listening_endpoints` as the caller already has them (a caller that keeps
+    them between calls must learn of every change to them, as ingest's kept facts do)."""
+    if endpoints is None:
+        endpoints = listening_endpoints(organization, event_type)
+    elif event_type not in EVENT_TYPES:
+        raise ValueError(
+            f"unknown webhook event type {event_type!r}; list it in socialops/webhooks/events.py"
+        )
     if not endpoints:
         return []
     if callable(items):

@@ -153,3 +153,83 @@ def test_each_organization_routes_by_its_own_facts(org_a, org_b, alice_m, bob_m,
     for round_ in range(2):  # (the second time from what each organization's first batch kept)
         assert _assignees(org_a, _batch(channel, f"a{round_}_")) == {amy.pk}
         assert _assignees(org_b, _batch(channel_b, f"b{round_}_")) == {bob_m.pk}
+
+
+# --- The webhook endpoints that listen for conversation.created (kept with the facts) -----------
+
+
+def _created_events(org):
+    from socialops.webhooks.models import WebhookDelivery
+
+    return WebhookDelivery.objects.for_org(org).filter(event_type="conversation.created").count()
+
+
+def _version(org):
+    from inbox.models import OrgFactsVersion
+
+    row = OrgFactsVersion.objects.filter(organization_id=org.pk).first()
+    return row.version if row else 0
+
+
+def test_an_endpoint_added_between_batches_hears_the_next_batch(org_a, alice_m, channel, settings):
+    from socialops.webhooks import services as webhooks
+
+    settings.OUTBOUND_ALLOW_LOOPBACK = True
+    _batch(channel, "a", n=2)
+    assert _created_events(org_a) == 0
+    webhooks.create_endpoint(org_a, url="http://127.0.0.1:9/h", events=["conversation.created"])
+    _batch(channel, "b", n=2)
+    assert _created_events(org_a) == 2
+    other = webhooks.create_endpoint(org_a, url="http://127.0.0.1:9/o", events=["post.published"])
+    _batch(channel, "c", n=1)
+    assert _created_events(org_a) == 3  # (the second endpoint does not listen for it)
+    webhooks.update_endpoint(other, events=["post.published", "conversation.created"])
+    _batch(channel, "d", n=1)
+    assert _created_events(org_a) == 5  # both listen now
+
+
+def test_an_endpoint_disabled_or_deleted_between_batches_hears_nothing_more(
+    org_a, alice_m, channel, settings
+):
+    from socialops.webhooks import services as webhooks
+
+    settings.OUTBOUND_ALLOW_LOOPBACK = True
+    endpoint = webhooks.create_endpoint(
+        org_a, url="http://127.0.0.1:9/h", events=["conversation.created"]
+    )
+    _batch(channel, "a", n=2)
+    assert _created_events(org_a) == 2
+    webhooks.disable_endpoint(endpoint)
+    _batch(channel, "b", n=2)
+    assert _created_events(org_a) == 2
+    webhooks.enable_endpoint(endpoint)
+    _batch(channel, "c", n=1)
+    assert _created_events(org_a) == 3
+    webhooks.delete_endpoint(endpoint)
+    left = _created_events(org_a)
+    _batch(channel, "d", n=1)
+    assert _created_events(org_a) == left
+
+
+@on_postgresql
+def test_the_endpoints_are_read_once_and_the_engines_writes_keep_them(
+    org_a, alice_m, channel, settings
+):
+    from socialops.webhooks import services as webhooks
+    from socialops.webhooks.models import WebhookEndpoint
+
+    settings.OUTBOUND_ALLOW_LOOPBACK = True
+    endpoint = webhooks.create_endpoint(
+        org_a, url="http://127.0.0.1:9/h", events=["conversation.created"]
+    )
+    _batch(channel, "a")
+    before = _version(org_a)
+    # what the delivery engine writes on each attempt says nothing of who listens
+    WebhookEndpoint.objects.for_org(org_a).filter(pk=endpoint.pk).update(
+        consecutive_failures=3, last_success_at=None
+    )
+    assert _version(org_a) == before
+    with CaptureQueriesContext(connection) as second:
+        _batch(channel, "b")
+    assert _reads_of(second, "webhooks_webhookendpoint") == 0
+    assert _created_events(org_a) == 8
