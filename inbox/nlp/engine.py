@@ -30,6 +30,8 @@ from inbox.nlp.lexicon_id import (
 )
 
 MIN_LETTERS = 3
+#: tokens and words whose reading is kept, at most each (then the memory starts again)
+KEPT_WORDS = 50_000
 # A text with this many words only one language has (and none of the other's) skips the model.
 CLEAR_MARKERS = 3
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
@@ -111,6 +113,9 @@ class Engine:
             if key not in ID_LEXICON and key not in NEGATORS
         }
         self._english = self._vader.lexicon
+        # what one token or word comes to, kept as met (a vocabulary is small next to its texts)
+        self._token_words: dict[str, tuple[str, ...]] = {}
+        self._valences: dict[str, float] = {}
         # Words only one language has: English function words; Indonesian function words,
         # slang and sentiment words, less anything VADER's English lexicon also knows ("top").
         self._en_markers = EN_FUNCTION_WORDS
@@ -125,7 +130,7 @@ class Engine:
     def language(self, text: str) -> str:
         text = NOISE.sub(" ", text)
         words = WORD.findall(text.lower())
-        letters = sum(len(word) for word in words)
+        letters = sum(map(len, words))
         if letters < MIN_LETTERS:
             return "und"
         # (an ASCII text has no letter of another script: the count is skipped)
@@ -204,26 +209,46 @@ class Engine:
 
     def _words(self, text: str) -> list[str]:
         words: list[str] = []
+        known = self._token_words
         for raw in TOKEN.findall(NOISE.sub(" ", text.lower())):
             if not raw[0].isalpha() and raw[0] in ",.;:!?\n":
                 if words and words[-1] != BOUNDARY:
                     words.append(BOUNDARY)
                 continue
-            if raw in self._emoji:
-                words.append(raw)
-                continue
-            word = raw[:-1] if raw.endswith("2") else raw
-            if (
-                word not in ID_LEXICON
-                and word not in self._slang
-                and word not in self._english
-                and ELONGATION.search(word)
-            ):
-                word = ELONGATION.sub(r"\1", word)
-            words.extend(self._slang.get(word, (word,)))
+            out = known.get(raw)
+            if out is None:
+                out = self._token_words_of(raw)
+                if len(known) >= KEPT_WORDS:
+                    known.clear()
+                known[raw] = out
+            words.extend(out)
         return words
 
+    def _token_words_of(self, raw: str) -> tuple[str, ...]:
+        """The words one token stands for: itself, an emoji, or slang and elongation undone
+        ("bgt" → "banget", "mantappp" → "mantap"); kept per token (``_token_words``)."""
+        if raw in self._emoji:
+            return (raw,)
+        word = raw[:-1] if raw.endswith("2") else raw
+        if (
+            word not in ID_LEXICON
+            and word not in self._slang
+            and word not in self._english
+            and ELONGATION.search(word)
+        ):
+            word = ELONGATION.sub(r"\1", word)
+        return tuple(self._slang.get(word, (word,)))
+
     def _valence(self, word: str) -> float:
+        value = self._valences.get(word)
+        if value is None:
+            value = self._valence_of(word)
+            if len(self._valences) >= KEPT_WORDS:
+                self._valences.clear()
+            self._valences[word] = value
+        return value
+
+    def _valence_of(self, word: str) -> float:
         value = ID_LEXICON.get(word)
         if value is not None:
             return value

@@ -20,3 +20,22 @@ def test_any_text_gets_a_well_formed_analysis(text):
 @given(st.lists(st.text(alphabet="abcdegiklmnprstuy !?😡👍🙏2", max_size=60), max_size=20))
 def test_analyse_many_is_analyse_for_each_text(texts):
     assert analyse_many(texts) == [analyse(text) for text in texts]
+
+
+def test_the_words_it_keeps_change_no_result_and_stay_bounded(monkeypatch):
+    """The readings of tokens and words are kept as met (the ingest path's speed) but never
+    change an analysis, and the memory starts again past ``KEPT_WORDS`` entries."""
+    from inbox.nlp import engine as module
+
+    texts = [
+        "Enak bgt, mantappp! pasti balik lagi 😍",
+        "gk jelas, pesanan blm sampai2 kecewa bgt",
+        "kurang bagus tapi harganya murah",
+        "Pelayanannya lambat parah, ga recommended",
+    ]
+    fresh = [module.Engine().analyse(text) for text in texts]
+    monkeypatch.setattr(module, "KEPT_WORDS", 8)
+    kept = module.Engine()
+    for _round in range(3):  # (the second and third time from what it keeps)
+        assert [kept.analyse(text) for text in texts] == fresh
+        assert len(kept._token_words) <= 8 and len(kept._valences) <= 8
