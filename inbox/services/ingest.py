@@ -335,9 +335,10 @@ _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _execute(cursor, sql: str, params: list):
     """``cursor.execute(sql, params)`` for a statement every batch runs (PostgreSQL): prepared
     once per database session (``PREPARE``, its ``%s`` as ``$1``, ``$2``…) and then run by name,
-    so the server parses and plans it once, not once a batch (each of ingest's reads and its
-    update cost as much to plan as to run on a page of 100 items). A prepared statement lives as
-    long as its session and outlives a rolled back transaction; a new connection prepares again.
+    so the server parses and plans it once, not once a batch (measured on a page of 100 items:
+    planning took 0.1 to 0.3 ms a statement, a fifth to two fifths of each read's time). A
+    prepared statement lives as long as its session and outlives a rolled back transaction; a
+    new connection prepares again.
     """
     raw = cursor.connection
     names = _PREPARED.get(raw)
