@@ -123,6 +123,10 @@ def _stop_tree(proc: subprocess.Popen) -> None:
         except ProcessLookupError:
             pass
     proc.wait(timeout=10)
+    # a SIGKILL takes effect when the process next runs (on a loaded machine, not at once)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in tree):
+        time.sleep(0.1)
     left = [pid for pid in tree if _alive(pid)]
     assert not left, f"make run left processes behind: {left}"
 
