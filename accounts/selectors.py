@@ -21,6 +21,17 @@ def organizations_of(user: User) -> QuerySet[Organization]:
     ).order_by("name")
 
 
+def first_joined_organization_slug(user: User) -> str | None:
+    """The slug of the organization ``user`` joined first among those they are active in."""
+    return (
+        Membership.objects.unscoped()
+        .filter(user=user, is_active=True)
+        .order_by("pk")
+        .values_list("organization__slug", flat=True)
+        .first()
+    )
+
+
 def membership_for(user: User, organization: Organization) -> Membership | None:
     if not user.is_authenticated:
         return None

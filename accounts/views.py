@@ -39,8 +39,10 @@ def home(request):
     for org in orgs:
         if org.slug == last:
             return redirect("org_home", org_slug=org.slug)
-    if len(orgs) >= 1:
-        return redirect("org_home", org_slug=orgs[0].slug)
+    # none used yet in this session: the one they joined first (their own, not one added later)
+    first = selectors.first_joined_organization_slug(request.user)
+    if first is not None:
+        return redirect("org_home", org_slug=first)
     return redirect("org_list")
 
 

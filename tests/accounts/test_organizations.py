@@ -74,3 +74,16 @@ def test_organization_settings_are_saved_and_audited(alice_client, org_a):
 def test_a_viewer_cannot_open_organization_settings(client, org_a, vera):
     client.force_login(vera)
     assert client.get("/o/alpha/settings/").status_code == 403
+
+
+def test_home_opens_the_organization_joined_first_until_another_is_used(client, org_a, org_b):
+    """Signed in afresh (nothing used yet in the session), a member of two organizations lands in
+    the one they joined first, not the first by name (the demo's owner lands in the demo, not in
+    the empty agency beside it); once another is opened, home remembers that one."""
+    dana = f.make_user("dana@both.test")
+    f.add_member(org_b, dana)  # Bravo first
+    f.add_member(org_a, dana)  # Alpha sorts first by name
+    client.force_login(dana)
+    assert client.get("/").headers["Location"] == "/o/bravo/"
+    client.get("/o/alpha/teams/")
+    assert client.get("/").headers["Location"] == "/o/alpha/"
