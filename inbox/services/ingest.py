@@ -623,7 +623,10 @@ def _insert_new_conversations(rows: list[Conversation]) -> dict[tuple[str, str],
         f"{quote(meta.get_field('external_thread_id').column)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            _execute(cursor, sql, params)  # (one parameter: the same text for every batch)
+        else:
+            cursor.execute(sql, params)
         return {(kind, thread): pk for pk, kind, thread in cursor.fetchall()}
 
 

@@ -74,3 +74,14 @@ def test_each_organization_reads_only_its_own_rows_through_the_same_statements(
     b = Conversation.objects.for_org(org_b).get()
     assert (a.snippet, b.snippet) == ("second", "other organization")
     assert Item.objects.for_org(org_b).count() == 1
+
+
+def test_the_insert_of_new_threads_is_prepared_once_too(org_a, alice_m):
+    channel = sandbox_channel(org_a, alice_m)
+    ingest(channel, [dm("u_a", n=1), comment("p1", n=2)])  # (prepares every statement)
+    with CaptureQueriesContext(connection) as later:
+        ingest(channel, [dm("u_b", n=3), comment("p2", n=4)])  # two new threads
+    prepared, _executed = _statements(later)
+    inserts = [q["sql"] for q in later if "INSERT INTO" in q["sql"].upper()]
+    assert prepared == 0 and inserts == []  # (the insert ran by name)
+    assert Conversation.objects.for_org(org_a).count() == 4
