@@ -926,22 +926,23 @@ class _TokenRead:
             prepared.Selected(User, "su", connection),
         ]
 
-        def join(model, alias, on):
+        def join(model, alias, holder, holder_alias, field):
+            """``model`` under ``alias``, the row ``holder``'s ``field`` names."""
+            on = f"{alias}.{quote(model._meta.pk.column)} = {column(holder, holder_alias, field)}"
             return f"{quote(model._meta.db_table)} AS {alias} ON {on}"
 
         def column(model, alias, name):
             return f"{alias}.{quote(model._meta.get_field(name).column)}"
 
-        pk = quote("id")
         # Only the models' own table and column names are formatted in; the prefix is a parameter.
         self.sql = (
             f"SELECT {', '.join(c for part in self.parts for c in part.columns)} "  # noqa: S608
             f"FROM {quote(ApiToken._meta.db_table)} AS t "
-            f"JOIN {join(Organization, 'o', f'o.{pk} = ' + column(ApiToken, 't', 'organization'))} "
-            f"LEFT JOIN {join(Membership, 'm', f'm.{pk} = ' + column(ApiToken, 't', 'membership'))} "
-            f"LEFT JOIN {join(User, 'mu', f'mu.{pk} = ' + column(Membership, 'm', 'user'))} "
-            f"LEFT JOIN {join(ServiceAccount, 'sa', f'sa.{pk} = ' + column(ApiToken, 't', 'service_account'))} "
-            f"LEFT JOIN {join(User, 'su', f'su.{pk} = ' + column(ServiceAccount, 'sa', 'user'))} "
+            f"JOIN {join(Organization, 'o', ApiToken, 't', 'organization')} "
+            f"LEFT JOIN {join(Membership, 'm', ApiToken, 't', 'membership')} "
+            f"LEFT JOIN {join(User, 'mu', Membership, 'm', 'user')} "
+            f"LEFT JOIN {join(ServiceAccount, 'sa', ApiToken, 't', 'service_account')} "
+            f"LEFT JOIN {join(User, 'su', ServiceAccount, 'sa', 'user')} "
             f"WHERE {column(ApiToken, 't', 'prefix')} = %s"
         )
 

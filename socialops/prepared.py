@@ -49,6 +49,7 @@ class Selected:
         self.width = len(fields)
         self.columns = [f"{alias}.{quote(field.column)}" for field in fields]
         self.names = [field.attname for field in fields]
+        self.pk_index = self.names.index(model._meta.pk.attname)
         self.converters = []
         for index, field in enumerate(fields):
             column = field.get_col(alias)
@@ -60,7 +61,7 @@ class Selected:
         """The instance of ``row[start:start + width]``; None when its primary key is null (the
         row of a ``LEFT JOIN`` that found nothing)."""
         values = list(row[start : start + self.width])
-        if values[self.names.index(self.model._meta.pk.attname)] is None:
+        if values[self.pk_index] is None:
             return None
         for index, column, converters in self.converters:
             value = values[index]
