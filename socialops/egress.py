@@ -26,9 +26,12 @@ outgoing webhooks in socialops.webhooks, a media fetch by URL) leaves through th
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import logging
+import os
 import socket
+import ssl
 import time
 import typing
 from collections.abc import Iterator
@@ -235,6 +238,24 @@ class _GuardedBackend(httpcore.NetworkBackend):
         self._sockets.sleep(seconds)
 
 
+@functools.lru_cache(maxsize=4)
+def _trusted_roots(cafile: str, capath: str) -> ssl.SSLContext:
+    """The process's TLS context for ``verify=True``: loading the CA bundle is ~20 ms (most of a
+    provider's construction; every channel call builds one), and a context is safe to share
+    between connections and threads. One per ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, as httpx reads
+    them, so changing either still takes effect."""
+    return httpx.create_ssl_context(verify=True)
+
+
+def tls_context(verify: Any = True) -> ssl.SSLContext:
+    """httpx's TLS context for ``verify``; the shared one for the default trust store."""
+    if verify is True:
+        return _trusted_roots(
+            os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", "")
+        )
+    return httpx.create_ssl_context(verify=verify)
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's transport whose connection pool dials through :class:`_GuardedBackend`.
 
@@ -247,8 +268,9 @@ class GuardedTransport(httpx.HTTPTransport):
         limits = limits or httpx.Limits(
             max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0
         )
-        # One TLS context (building one is the costly part), honouring SSL_CERT_FILE / SSL_CERT_DIR.
-        ssl_context = httpx.create_ssl_context(verify=verify)
+        # One TLS context (building one is the costly part): the process's shared one by default,
+        # honouring SSL_CERT_FILE / SSL_CERT_DIR.
+        ssl_context = tls_context(verify)
         super().__init__(verify=ssl_context, limits=limits, trust_env=False)
         if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
             raise RuntimeError(

@@ -278,6 +278,29 @@ def test_tls_uses_the_name_for_sni_and_the_certificate_while_dialing_the_checked
             http.get(f"https://{NAME}:{port}/secure")
 
 
+def test_the_default_trust_store_is_loaded_once_and_follows_ssl_cert_file(
+    settings, network, tls_server, tmp_path, monkeypatch
+):
+    """Every provider builds a client: the CA bundle (~20 ms to load) is read once per process and
+    shared, and a changed ``SSL_CERT_FILE`` still decides which certificates are trusted."""
+    settings.OUTBOUND_ALLOW_LOOPBACK = False
+    httpd, cert_path = tls_server
+    port = httpd.server_address[1]
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
+    first, second = GuardedTransport(), GuardedTransport()
+    assert first._pool._ssl_context is second._pool._ssl_context
+    network.answers[NAME] = [[PUBLIC]]
+    with HttpClient() as http:  # the default transport, the shared context: trusts cert_path
+        assert http.get(f"https://{NAME}:{port}/secure").json() == {"ok": True}
+
+    other_cert, _key = _certificate(tmp_path, "other.example")
+    monkeypatch.setenv("SSL_CERT_FILE", str(other_cert))
+    assert GuardedTransport()._pool._ssl_context is not first._pool._ssl_context
+    network.answers[NAME] = [[PUBLIC]]
+    with HttpClient() as http, pytest.raises(TransientError, match="could not be verified"):
+        http.get(f"https://{NAME}:{port}/secure")
+
+
 def test_an_injected_transport_is_still_checked_before_the_request(settings, network):
     import httpx
 
