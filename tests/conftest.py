@@ -253,9 +253,7 @@ def empty_database(transactional_db, tmp_path):
                 cursor.execute(f'DROP DATABASE IF EXISTS "{settings_dict["NAME"]}"')
 
 
-#: test files whose tests take from half a minute to minutes each, longest first (measured with
-#: ``--durations``): collected first, so that test workers start them at once instead of one worker
-#: running them after everything else
+#: test files whose tests take from half a minute to minutes each (measured with ``--durations``)
 _LONG_FIRST = (
     "test_api_keeps_to_its_schema.py",
     "test_accessibility.py",
@@ -266,12 +264,64 @@ _LONG_FIRST = (
     "test_restricted_channels_do_not_leak.py",
     "test_api_generated_client.py",
 )
+#: the longest of them, in seconds of one test worker beside two others (``--durations=0`` of a
+#: full run); the rest of the files above count as _LONG_DEFAULT each
+_LONG_SECONDS = {
+    "test_every_operation_keeps_to_the_schema_as[owner-d-o, posts]": 113,
+    "test_every_operation_keeps_to_the_schema_as[owner-b-c]": 104,
+    "test_every_main_page_passes_axe[1366px-en]": 82,
+    "test_every_main_page_passes_axe[375px-en]": 75,
+    "test_make_run_answers_at_the_address_it_prints_on_8000_then_on_the_port_given": 64,
+    "test_every_operation_keeps_to_the_schema_as[owner-a]": 62,
+    "test_every_operation_keeps_to_the_schema_as[owner-p-z]": 49,
+    "test_every_operation_keeps_to_the_schema_as[viewer-None]": 38,
+    "test_no_route_shows_a_restricted_channel_to_a_member_without_a_grant[mona]": 39,
+    "test_every_main_page_passes_axe[1366px-id]": 38,
+    "test_every_main_page_passes_axe[375px-id]": 31,
+    "test_no_route_shows_a_restricted_channel_to_a_member_without_a_grant[vic]": 28,
+}
+_LONG_DEFAULT = 6
 
 
-def _long_rank(item) -> int:
+def _long_seconds(item) -> int | None:
     name = item.nodeid.split("::")[0].rsplit("/", 1)[-1]
-    return _LONG_FIRST.index(name) if name in _LONG_FIRST else len(_LONG_FIRST)
+    if name not in _LONG_FIRST:
+        return None
+    return _LONG_SECONDS.get(item.nodeid.rsplit("::", 1)[-1], _LONG_DEFAULT)
 
 
 def pytest_collection_modifyitems(session, config, items):
-    items.sort(key=_long_rank)  # a stable sort: the rest keep their order
+    """The long tests first, spread over the test workers.
+
+    pytest-xdist's ``worksteal`` hands each worker one contiguous share of the collection (the
+    first third to the first of three, …); an idle worker then steals from the end of another's
+    share, never its head. With every long test at the head of the collection, the first worker
+    ran them all one after another while the others ran out of work (the run's last minute on one
+    worker). So the long tests are dealt out longest first to whichever share holds the fewest
+    seconds so far, each share starting with its own; the rest keep their order.
+    """
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    long_items = sorted(
+        (item for item in items if _long_seconds(item) is not None),
+        key=lambda item: -(_long_seconds(item) or 0),  # a stable sort: ties keep their order
+    )
+    rest = [item for item in items if _long_seconds(item) is None]
+    if workers < 2:
+        items[:] = long_items + rest
+        return
+    shares: list[list] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for item in long_items:
+        k = loads.index(min(loads))
+        shares[k].append(item)
+        loads[k] += _long_seconds(item) or 0
+    # the sizes worksteal cuts the collection into: len // workers, then of the remainder, …
+    ordered, left, rest_at = [], len(items), 0
+    for k in range(workers):
+        size = left // (workers - k)
+        fill = max(0, size - len(shares[k]))
+        ordered += shares[k] + rest[rest_at : rest_at + fill]
+        rest_at += fill
+        left -= len(shares[k]) + fill
+    ordered += rest[rest_at:]
+    items[:] = ordered

@@ -35,6 +35,7 @@ from publishing.models import CalendarNote, Campaign, Post
 from publishing.posts import services as authoring
 from publishing.scheduler import services as scheduling
 from tests.publishing.media_factories import image_bytes, upload
+from tests.snapshot import restored
 
 from .axe import describe, run_axe, serious
 from .conftest import no_horizontal_scroll
@@ -71,9 +72,20 @@ def _link_for(email) -> str:
     raise AssertionError(f"no approval link e-mailed to {email}")
 
 
+@pytest.fixture(scope="session")
+def _world_media(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("a11y-media"))
+
+
 @pytest.fixture
-def world(settings, tmp_path) -> World:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def world(settings, transactional_db, _world_media) -> World:
+    """The demo organization and what it lacks: built once per test process, its rows put back for
+    each test (tests/snapshot.py); the picture's file stays in the process's media folder."""
+    settings.MEDIA_ROOT = _world_media
+    return restored("accessibility-world", _build_world)
+
+
+def _build_world() -> World:
     call_command("seed_demo", stdout=io.StringIO())
     org = Organization.objects.get(slug="demo")
     owner = _member(org, OWNER)
