@@ -29,19 +29,21 @@ def _schema_key() -> str:
     from importlib import metadata
 
     root = Path(__file__).resolve().parent.parent
-    digest = hashlib.blake2b(digest_size=8)
-    for folder, subfolders, files in sorted(os.walk(root)):
-        # (not the tests, not the virtual environment, the var directory or anything hidden)
-        subfolders[:] = sorted(
+    sources = []
+    # (walked as it goes, so that the pruning below holds: not the tests, not the virtual
+    # environment, the var directory or anything hidden; a sorted() of the whole walk went into
+    # all of them, and any edit of a test made a new template)
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [
             d
             for d in subfolders
             if not d.startswith(".") and d not in ("tests", "var", "node_modules", "__pycache__")
-        )
-        for name in sorted(files):
-            if name.endswith(".py"):
-                path = Path(folder) / name
-                digest.update(str(path.relative_to(root)).encode() + b"\0")
-                digest.update(path.read_bytes() + b"\0")
+        ]
+        sources += [Path(folder) / name for name in files if name.endswith(".py")]
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(sources):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
     for dist in sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()):
         digest.update(dist.encode() + b"\0")
     return digest.hexdigest()
