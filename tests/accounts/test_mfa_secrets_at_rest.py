@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import importlib
 import io
-import time
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import hotp_value
 from cryptography.fernet import Fernet
 from django.apps import apps as django_apps
 from django.core.management import call_command
 
 from socialops import crypto
 
+from .. import factories as f
 from ..factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -30,13 +29,7 @@ def _login(client, email, password=PASSWORD):
 
 
 def _code(secret: str) -> str:
-    """The current TOTP code, never from the last seconds of its 30-second step: the server checks
-    the code against the step it receives it in (a slow request crossing into the next step made
-    this test fail now and then)."""
-    left = 30 - time.time() % 30
-    if left < 5:
-        time.sleep(left + 0.1)
-    return f"{hotp_value(secret, int(time.time()) // 30):06d}"
+    return f.totp_code(secret)
 
 
 def _activate_totp(client, user) -> str:
