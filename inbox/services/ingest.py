@@ -23,7 +23,7 @@ import logging
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models.base import ModelState
@@ -342,6 +342,25 @@ def _json_value(value):
     raise TypeError(f"{type(value).__name__} is not stored by ingest")
 
 
+#: a ``_recordset`` column's type: a time sent as whole microseconds since 1970 (``_micros_of``),
+#: made a ``timestamptz`` again by the server, exactly (an interval times a bigint under 2**53)
+MICROS = "micros"
+_MICROS_SQL = "(timestamptz 'epoch' + (e ->> {index})::bigint * interval '1 microsecond')"
+_ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros_of(name: str):
+    """A getter of the time ``name`` (aware) as whole microseconds since 1970, which ``_recordset``
+    carries as a ``MICROS`` column: a fifth of ``isoformat``'s cost (measured: 0.2 against 1 µs;
+    the conversations' update sends up to six times a conversation)."""
+
+    def micros(obj, name=name):
+        value = getattr(obj, name)
+        return (value - _EPOCH) // _ONE_MICROSECOND if value is not None else None
+
+    return micros
+
+
 def _recordset(columns: dict[str, str], rows: list[list]) -> tuple[str, str]:
     """``(SELECT … FROM jsonb_array_elements(%s::jsonb)) AS r`` with ``columns`` (name: type) and
     its one parameter: ``rows`` (a list of values per row, in the order of ``columns``) as one
@@ -356,7 +375,9 @@ def _recordset(columns: dict[str, str], rows: list[list]) -> tuple[str, str]:
     text = json.dumps(rows, default=_json_value, allow_nan=False, separators=(",", ":"))
     # ``->>`` gives the value as text (NULL for null), which the type's input reads
     selected = ", ".join(
-        f"(e ->> {index})::{kind} AS {name}" for index, (name, kind) in enumerate(columns.items())
+        f"{_MICROS_SQL.format(index=index) if kind == MICROS else f'(e ->> {index})::{kind}'} "
+        f"AS {name}"
+        for index, (name, kind) in enumerate(columns.items())
     )
     # only our own column names and types are formatted in; the values are the one parameter
     return f"(SELECT {selected} FROM jsonb_array_elements(%s::jsonb) AS e) AS r", text  # noqa: S608
@@ -408,7 +429,8 @@ def _copy_items(fields, fixed: dict, own: set[str], rows: list[_Row]) -> None:
     for f in own_fields:
         if f.attname != "conversation_id" and f.name not in own:
             raise TypeError(f"ingest does not know what to store in Item.{f.name}")
-    prefix = tuple(fixed[f.attname] for f in shared)
+    # (made text once for the batch, as ``csv`` would make it for each row: ``str``, None kept)
+    prefix = tuple(None if (v := fixed[f.attname]) is None else str(v) for f in shared)
     values = operator.attrgetter(
         *("conversation.id" if f.attname == "conversation_id" else f.name for f in own_fields)
     )
@@ -531,14 +553,19 @@ def _conversations_of(channel, keys) -> list[Conversation]:
     meta = Conversation._meta
     quote = connection.ops.quote_name
     fields = meta.concrete_fields
-    # the unique index ``conversation_unique_thread`` answers it, a thread at a time
+    # The unique index ``conversation_unique_thread`` answers it, a thread at a time: a lateral
+    # probe (``LIMIT 1``: the planner cannot fold it into a join) whatever the planner thinks of
+    # the table. As a join, the plan followed the statistics: on a channel of a thousand
+    # conversations the prepared statement's plan read the whole channel into a hash (1 ms a
+    # batch against 0.3 ms for the probes, measured on the ingest bench).
     sql = (
         f"SELECT {', '.join('c.' + quote(f.column) for f in fields)} "  # noqa: S608
-        f"FROM unnest(%s::text[], %s::text[]) AS k(kind, thread) "
-        f"JOIN {quote(meta.db_table)} AS c ON c.{quote(meta.get_field('channel').column)} = %s "
-        f"AND c.{quote(meta.get_field('kind').column)} = k.kind "
-        f"AND c.{quote(meta.get_field('external_thread_id').column)} = k.thread "
-        f"WHERE c.{quote(meta.get_field('organization').column)} = %s"
+        f"FROM unnest(%s::text[], %s::text[]) AS k(kind, thread) CROSS JOIN LATERAL ("
+        f"SELECT * FROM {quote(meta.db_table)} AS t "
+        f"WHERE t.{quote(meta.get_field('channel').column)} = %s "
+        f"AND t.{quote(meta.get_field('kind').column)} = k.kind "
+        f"AND t.{quote(meta.get_field('external_thread_id').column)} = k.thread "
+        f"AND t.{quote(meta.get_field('organization').column)} = %s LIMIT 1) AS c"
     )
     names = [f.attname for f in fields]
     with connection.cursor() as cursor:
@@ -769,17 +796,6 @@ _CLOCK = {
 }
 
 
-def _iso_of(name: str):
-    """A getter of the time ``name`` as ISO 8601 text, as ``_recordset``'s JSON carries it (cheaper
-    than ``json.dumps`` calling back for each time of each row)."""
-
-    def iso(obj, name=name):
-        value = getattr(obj, name)
-        return value.isoformat() if value is not None else None
-
-    return iso
-
-
 def _save_moved(changed: list[Conversation], routed: set[int]) -> None:
     """One ``UPDATE … FROM`` the rows as JSON on PostgreSQL (``_recordset``; Django's
     ``bulk_update`` builds a CASE per field and row, which costs more than the rest of ingest
@@ -808,11 +824,11 @@ def _save_moved(changed: list[Conversation], routed: set[int]) -> None:
         gated.update(dict.fromkeys(_CLOCK, "clock"))
     gates = {"routed": lambda c: c.id in routed, "clock": lambda c: getattr(c, "_sla_moved", False)}
     getters = [
-        gates.get(n) or (_iso_of(n) if types[n] == "timestamptz" else operator.attrgetter(n))
+        gates.get(n) or (_micros_of(n) if types[n] == "timestamptz" else operator.attrgetter(n))
         for n in names
     ]
     source, values = _recordset(
-        {"id": "bigint", **{n: types[n] for n in names}},
+        {"id": "bigint", **{n: MICROS if types[n] == "timestamptz" else types[n] for n in names}},
         [[c.id, *(get(c) for get in getters)] for c in changed],
     )
     sets = []
@@ -827,7 +843,10 @@ def _save_moved(changed: list[Conversation], routed: set[int]) -> None:
     # Only our own table and column names are formatted in; every value is a parameter.
     # (``updated_at`` as ``auto_now`` would: the API's ``updated_since`` finds a conversation moved)
     sets.append(f"{connection.ops.quote_name('updated_at')} = %s")
+    # (the ids again as an array: the planner looks them up in the primary key whatever it
+    # thinks of the table; joined to the JSON rows alone it read a channel's thousand
+    # conversations into a hash, 1 ms a batch against 0.3 ms for the look-ups)
     sql = f"UPDATE {table} AS c SET {', '.join(sets)} FROM {source} "  # noqa: S608
-    sql += "WHERE c.id = r.id AND c.organization_id = %s"
+    sql += "WHERE c.id = r.id AND c.id = ANY(%s::bigint[]) AND c.organization_id = %s"
     with connection.cursor() as cursor:
-        _execute(cursor, sql, [timezone.now(), values, org_id])
+        _execute(cursor, sql, [timezone.now(), values, [c.id for c in changed], org_id])

@@ -218,6 +218,26 @@ def test_every_field_of_an_item_is_stored_as_the_network_wrote_it(org_a, alice_m
     assert Conversation.objects.for_org(org_a).get(kind="dm").snippet == texts["d4"]
 
 
+def test_a_thread_s_times_move_to_the_microsecond_whatever_the_offset(org_a, alice_m):
+    """The conversations' update carries its times as whole microseconds since 1970: a later
+    item written at another offset moves the thread (latest, customer's latest, the SLA clock's
+    start) to exactly its instant."""
+    from datetime import timedelta, timezone
+
+    channel = sandbox_channel(org_a, alice_m)
+    first = comment("p7", n=1).created_at.replace(microsecond=999999)
+    ingest(channel, [comment("p7", n=1, created_at=first)])
+    jakarta = timezone(timedelta(hours=7))
+    later = (first + timedelta(hours=2, microseconds=1)).astimezone(jakarta)
+    ingest(channel, [comment("p7", n=2, created_at=later, text="Halo? Masih ditunggu")])
+    thread = Conversation.objects.for_org(org_a).get(external_thread_id="p7")
+    assert thread.last_item_at == later
+    assert thread.last_inbound_at == later
+    assert thread.last_item_at.microsecond == 0  # (999999 + 1 µs: the second rolled over)
+    assert thread.sla_started_at == first
+    assert thread.snippet == "Halo? Masih ditunggu"
+
+
 def test_what_postgresql_cannot_store_does_not_stop_the_item(org_a, alice_m):
     """PostgreSQL stores no NUL character in a text (nor ``\\u0000`` in JSON), nor a lone
     surrogate (half an emoji a network cut in two, as JSON's ``\\ud83d`` decodes): an item
