@@ -78,3 +78,37 @@ def test_an_english_service_verb_negated_is_a_complaint():
     assert analyse("Nobody replied to my email").sentiment == "negative"
     assert analyse("No one answered the phone").sentiment == "negative"
     assert analyse("The parcel arrived").sentiment != "negative"
+
+
+def test_english_texts_without_a_vader_word_skip_vader_and_score_the_same(monkeypatch):
+    """``Engine._feels`` lets a text with none of VADER's words skip it: the score must be what
+    VADER gives, for every text of the labelled samples (both languages, emoji, emoticons) and for
+    the edges of VADER's tokens (punctuation around a word, an emoticon, "no" before a word)."""
+    from inbox.nlp.analysis import _get_engine
+    from tests.inbox.nlp_sample import load_sample
+
+    engine = _get_engine()
+    texts = [row[0] for row in load_sample()]
+    texts += [
+        "What time do you open on Sundays?",
+        "...great...",
+        "(love)",
+        "ok :)",
+        ":( ",
+        "no problem at all",
+        "NOT BAD!!!",
+        "kind of",
+        "",
+        "   ",
+        "Price? #promo @brand https://example.com/x",
+    ]
+    skipped = 0
+    for text in texts:
+        if not engine._feels(text):
+            skipped += 1
+            assert engine._vader.polarity_scores(text)["compound"] == 0.0, text
+    assert skipped > 20  # (the shortcut is taken, not only allowed)
+    # and the score itself, through the shortcut and around it
+    shortcut = [engine.score_en(t) for t in texts]
+    monkeypatch.setattr(engine, "_feels", lambda text: True)
+    assert shortcut == [engine.score_en(t) for t in texts]
