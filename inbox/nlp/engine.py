@@ -184,9 +184,9 @@ class Engine:
     def _feels(self, text: str) -> bool:
         """Does VADER have a reading for any of ``text``'s words? Without one its score is exactly 0
         (only its lexicon's words carry a valence; negations, boosters, "but" and punctuation
-        scale valences and add nothing to a sum of zeros), so the call is skipped: a third of the
-        English texts of the ingest bench, a third of its cost each. VADER's words are the text's
-        whitespace tokens, each as it is or without its outer punctuation: both are looked up."""
+        scale valences and add nothing to a sum of zeros), so the call is skipped (for a third of
+        the ingest bench's English texts). VADER's words are the text's whitespace tokens, each as
+        it is or without its outer punctuation: both are looked up."""
         lexicon = self._english
         for token in text.split():
             word = token.lower()

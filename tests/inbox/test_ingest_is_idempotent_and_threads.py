@@ -299,3 +299,18 @@ def test_the_same_new_items_delivered_twice_at_once_are_stored_once():
     ]
     first, second = results
     assert (first.created, second.created, second.duplicates) == (2, 1, 1)
+
+
+def test_the_update_s_times_are_whole_microseconds_and_a_naive_time_is_utc():
+    """``_micros_of`` (the conversations' update): an aware time's instant, a naive one as UTC (as
+    PostgreSQL read the naive ISO text before), nothing for none."""
+    from datetime import UTC, datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from inbox.services.ingest import _micros_of
+
+    get = _micros_of("at")
+    aware = datetime(2026, 3, 1, 19, 0, 5, 123457, tzinfo=timezone(timedelta(hours=7)))
+    assert get(SimpleNamespace(at=aware)) == 1772366405123457
+    assert get(SimpleNamespace(at=aware.astimezone(UTC).replace(tzinfo=None))) == 1772366405123457
+    assert get(SimpleNamespace(at=None)) is None
