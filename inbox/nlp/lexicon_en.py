@@ -42,6 +42,8 @@ EN_NEGATED_COMPLAINT: dict[str, float] = {
     "respond": -1.5,
     "answered": -2.0,
     "answer": -1.5,
+    "answers": -1.5,
+    "responds": -1.5,
     "shipped": -1.5,
     "delivered": -1.5,
     "showed": -1.8,

@@ -26,6 +26,10 @@ def test_negation_does_not_reach_into_the_next_clause():
 def test_a_negated_service_verb_is_a_complaint():
     assert analyse("Paketnya belum sampai juga").sentiment == "negative"
     assert analyse("Chat saya gak dibales dari kemarin").sentiment == "negative"
+    # every form of the verb ("answers", "responds": the demo's audience writes them)
+    assert analyse("Nobody answers the phone at your Jakarta store.").sentiment == "negative"
+    assert analyse("No one responds to my emails").sentiment == "negative"
+    assert analyse("This answers my question, thanks").sentiment == "positive"
 
 
 def test_slang_and_abbreviations_read_as_their_formal_words():
